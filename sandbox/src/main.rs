@@ -1,0 +1,2 @@
+//! The `flexprice-sandbox` binary (placeholder until the server lands).
+fn main() {}

@@ -1,0 +1,2 @@
+//! flexprice-admin: manage Flexprice API keys, service accounts and roles.
+fn main() {}
