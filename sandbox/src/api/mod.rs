@@ -1,0 +1,322 @@
+//! The API proper: route table, the private-group middleware chain (authenticate → resolve the
+//! environment → RBAC gate, §4) and dispatch to the handlers. Everything here is synchronous and
+//! runs under the one database lock; the async transport and fault layer live in `server.rs`.
+
+mod environments;
+pub(crate) mod errors;
+mod login;
+mod rbac;
+pub(crate) mod reply;
+mod secrets;
+mod users;
+
+use bytes::Bytes;
+use hyper::HeaderMap;
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::jwt::{self, TokenError};
+use crate::roles;
+use crate::state::{Db, PRIVATE_KEY, PUBLISHED, Secret, Shared, sha256_hex};
+use errors::ApiError;
+use reply::Reply;
+
+/// A fully read request.
+pub(crate) struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Decoded query pairs in order; gin's binding takes the first value of a repeated name.
+    fn query_param(&self, name: &str) -> Option<String> {
+        let q = self.query.as_deref()?;
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// `ShouldBindJSON`: a body that is not JSON, or has a wrong type, fails with the handler's hint.
+    fn bind_json<T: DeserializeOwned>(&self, hint: &str) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|_| ApiError::validation(hint))
+    }
+}
+
+/// Who is calling, as the auth middleware puts it in the context.
+pub(crate) struct Principal {
+    pub tenant_id: String,
+    pub user_id: String,
+    /// `user`, `service_account`, or empty for config keys.
+    pub user_type: String,
+    pub roles: Vec<String>,
+    /// Set for DB keys (the key's own environment) and for a JWT `environment_id` claim.
+    pub fixed_env: Option<String>,
+    /// DB keys ignore `X-Environment-ID`; JWTs only when they carry an environment claim.
+    pub env_from_key: bool,
+}
+
+impl Principal {
+    /// `types.IsSuperAdminUser` (§4.4): not a service account, and holds super_admin.
+    pub(crate) fn is_super_admin_user(&self) -> bool {
+        self.user_type != crate::state::SERVICE_ACCOUNT
+            && self.roles.iter().any(|r| r == "super_admin")
+    }
+}
+
+/// What a handler knows about the call beyond the request itself.
+pub(crate) struct Ctx {
+    pub principal: Principal,
+    pub env: Option<String>,
+    pub now: Timestamp,
+}
+
+impl Ctx {
+    /// The resolved environment; env-scoped routes only run once one is resolved.
+    fn env(&self) -> &str {
+        self.env.as_deref().unwrap_or_default()
+    }
+}
+
+enum Route<'a> {
+    Health,
+    Login,
+    ListKeys,
+    CreateKey,
+    DeleteKey(&'a str),
+    CreateUser,
+    SearchUsers,
+    GetMe,
+    UpdateMe,
+    UpdateUser(&'a str),
+    DeleteUser(&'a str),
+    UpdateUserRoles(&'a str),
+    ListRoles,
+    GetRole(&'a str),
+    ListEnvs,
+    GetEnv(&'a str),
+}
+
+type Gate = Option<(&'static str, &'static str, bool)>;
+
+fn match_route<'a>(method: &str, path: &'a str) -> Option<(Route<'a>, Gate)> {
+    const READ: &str = "read";
+    const WRITE: &str = "write";
+    if path == "/health" {
+        return matches!(method, "GET" | "POST").then_some((Route::Health, None));
+    }
+    let rest = path.strip_prefix("/v1/")?;
+    let segs: Vec<&str> = rest.split('/').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    let r = match (method, segs.as_slice()) {
+        ("GET" | "POST", ["health"]) => (Route::Health, None),
+        ("POST", ["auth", "login"]) => (Route::Login, None),
+        ("GET", ["secrets", "api", "keys"]) => (Route::ListKeys, Some(("secret", READ, false))),
+        ("POST", ["secrets", "api", "keys"]) => (Route::CreateKey, Some(("secret", WRITE, false))),
+        ("DELETE", ["secrets", "api", "keys", id]) => {
+            (Route::DeleteKey(id), Some(("secret", WRITE, false)))
+        }
+        ("POST", ["users"]) => (Route::CreateUser, Some(("user", WRITE, false))),
+        ("POST", ["users", "search"]) => (Route::SearchUsers, Some(("user", READ, false))),
+        ("GET", ["users", "me"]) => (Route::GetMe, None),
+        ("PUT", ["users", "me"]) => (Route::UpdateMe, Some(("user", WRITE, false))),
+        ("PUT", ["users", id]) => (Route::UpdateUser(id), Some(("user", WRITE, false))),
+        ("DELETE", ["users", id]) => (Route::DeleteUser(id), Some(("user", WRITE, false))),
+        ("PUT", ["users", id, "roles"]) => {
+            (Route::UpdateUserRoles(id), Some(("user", WRITE, true)))
+        }
+        ("GET", ["rbac", "roles"]) => (Route::ListRoles, None),
+        ("GET", ["rbac", "roles", id]) => (Route::GetRole(id), None),
+        ("GET", ["environments"]) => (Route::ListEnvs, Some(("environment", READ, false))),
+        ("GET", ["environments", id]) => (Route::GetEnv(id), Some(("environment", READ, false))),
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// The route groups that may run without an environment (§4.2).
+fn is_discovery(path: &str) -> bool {
+    ["/v1/users", "/v1/environments", "/v1/tenants"]
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+fn unauthorized(msg: &str) -> Reply {
+    Reply::value(401, json!({ "error": msg }))
+}
+
+/// Answers one request. The caller adds `X-Request-ID`.
+pub(crate) fn handle(shared: &Shared, req: &Request) -> Reply {
+    let Some((route, gate)) = match_route(&req.method, &req.path) else {
+        return Reply::not_found_page();
+    };
+    let mut db = shared.db.lock();
+    match route {
+        Route::Health => return Reply::value(200, json!({"status": "ok"})),
+        Route::Login => return login::login(shared, &db, req).unwrap_or_else(ApiError::into_reply),
+        _ => {}
+    }
+    let principal = match authenticate(shared, &mut db, req) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let env = match resolve_environment(&db, &principal, req) {
+        Ok(env) => env,
+        Err(reply) => return reply,
+    };
+    if let Some((entity, action, super_admin_only)) = gate {
+        if super_admin_only && !principal.is_super_admin_user() {
+            return Reply::value(
+                403,
+                json!({"message": "This action requires a user account with Super Admin access"}),
+            );
+        }
+        if !roles::has_permission(&principal.roles, entity, action) {
+            return Reply::value(403, json!({"message": "insufficient permissions"}));
+        }
+    }
+    let ctx = Ctx {
+        principal,
+        env,
+        now: db.now(),
+    };
+    let db = &mut *db;
+    let result = match route {
+        Route::ListKeys => secrets::list(db, &ctx, req),
+        Route::CreateKey => secrets::create(db, &ctx, req),
+        Route::DeleteKey(id) => secrets::delete(db, &ctx, id),
+        Route::CreateUser => users::create(db, &ctx, req),
+        Route::SearchUsers => users::search(db, &ctx, req),
+        Route::GetMe => users::get_me(db, &ctx),
+        Route::UpdateMe => users::update_me(db, &ctx, req),
+        Route::UpdateUser(id) => users::rename_service_account(db, &ctx, req, id),
+        Route::DeleteUser(id) => users::archive(db, &ctx, id),
+        Route::UpdateUserRoles(id) => users::update_roles(db, &ctx, req, id),
+        Route::ListRoles => rbac::list(req),
+        Route::GetRole(id) => Ok(rbac::get(id)),
+        Route::ListEnvs => environments::list(db, &ctx, req),
+        Route::GetEnv(id) => environments::get(db, &ctx, id),
+        Route::Health | Route::Login => Ok(Reply::empty(500)),
+    };
+    result.unwrap_or_else(ApiError::into_reply)
+}
+
+/// `AuthenticateMiddleware` (§4.1).
+fn authenticate(shared: &Shared, db: &mut Db, req: &Request) -> Result<Principal, Reply> {
+    if let Some(raw) = req.header("x-api-key") {
+        let hash = sha256_hex(raw);
+        if let Some(ck) = db.config_keys.get(&hash) {
+            return Ok(Principal {
+                tenant_id: ck.tenant_id.clone(),
+                user_id: ck.user_id.clone(),
+                user_type: String::new(),
+                roles: vec!["super_admin".to_owned()],
+                fixed_env: None,
+                env_from_key: false,
+            });
+        }
+        if let Some(s) = verify_db_key(shared, db, &hash) {
+            return Ok(Principal {
+                tenant_id: s.tenant_id,
+                user_id: s.user_id,
+                user_type: s.user_type,
+                roles: s.roles,
+                fixed_env: Some(s.environment_id),
+                env_from_key: true,
+            });
+        }
+    }
+    // Any API-key failure falls through to the Authorization header.
+    let Some(authz) = req.header("authorization") else {
+        return Err(unauthorized("Unauthorized"));
+    };
+    let token = match authz.split_once(' ') {
+        Some(("Bearer", token)) if !token.contains(' ') => token,
+        _ => return Err(unauthorized("Invalid authorization header format")),
+    };
+    let claims = match jwt::verify(&shared.jwt_secret, token, db.now().as_second()) {
+        Ok(c) => c,
+        Err(TokenError::Invalid) => return Err(unauthorized("Invalid token")),
+        Err(TokenError::Claims) => return Err(unauthorized("Invalid token claims")),
+    };
+    let Some(user) = db
+        .user(&claims.tenant_id, &claims.user_id)
+        .filter(|u| u.status == PUBLISHED)
+    else {
+        return Err(unauthorized("Unauthorized"));
+    };
+    Ok(Principal {
+        tenant_id: claims.tenant_id.clone(),
+        user_id: user.id.clone(),
+        user_type: user.user_type.clone(),
+        roles: user.roles.clone(),
+        env_from_key: false,
+        fixed_env: claims.environment_id,
+    })
+}
+
+/// `VerifyAPIKey` with the in-process cache of §3.3 when a revocation delay is configured.
+fn verify_db_key(shared: &Shared, db: &mut Db, hash: &str) -> Option<Secret> {
+    let now = db.now();
+    let not_expired = |s: &Secret| s.expires_at.is_none_or(|e| e > now);
+    if let Some(delay) = shared.revocation_delay
+        && let Some((verified_at, cached)) = db.revocation_cache.get(hash)
+        && verified_at.checked_add(delay).is_ok_and(|end| now < end)
+    {
+        // The cached copy is used as is: a deletion since then is not seen, expiry still is.
+        return not_expired(cached).then(|| cached.clone());
+    }
+    let secret = db
+        .hash_idx
+        .get(hash)
+        .map(|&i| &db.secrets[i])
+        .filter(|s| s.status == PUBLISHED && s.secret_type == PRIVATE_KEY && not_expired(s))?
+        .clone();
+    if shared.revocation_delay.is_some() {
+        db.revocation_cache
+            .insert(hash.to_owned(), (now, secret.clone()));
+    }
+    Some(secret)
+}
+
+/// `resolveEnvironmentID` (§4.2).
+fn resolve_environment(db: &Db, p: &Principal, req: &Request) -> Result<Option<String>, Reply> {
+    let denied = || {
+        Reply::value(
+            403,
+            json!({"error": "Access denied", "message": "Invalid or inaccessible environment"}),
+        )
+    };
+    if let Some(env) = &p.fixed_env {
+        return Ok(Some(env.clone()));
+    }
+    debug_assert!(!p.env_from_key);
+    match req.header("x-environment-id") {
+        Some(id) if db.env(&p.tenant_id, id).is_some() => Ok(Some(id.to_owned())),
+        Some(_) => Err(denied()),
+        None if is_discovery(&req.path) => Ok(None),
+        None => Err(denied()),
+    }
+}
+
+/// Go's `time.Time` JSON form: RFC 3339 in UTC with the fraction's trailing zeros trimmed.
+pub(crate) fn go_time(ts: Timestamp) -> String {
+    ts.to_string()
+}
+
+/// Go's `time.RFC3339` layout (no fraction), used by the environment and tenant DTOs.
+pub(crate) fn rfc3339_seconds(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

@@ -1,0 +1,424 @@
+//! The [`Sandbox`] handle: starts the server on its own runtime thread with seeded data, and gives
+//! tests the credentials, the request log, faults, the clock override and direct seeding.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use jiff::{SignedDuration, Timestamp};
+use parking_lot::Mutex;
+use tokio::sync::oneshot;
+
+use crate::fault::Fault;
+use crate::log::LoggedRequest;
+use crate::state::{
+    ADMIN_EMAIL, ADMIN_USER_ID, ConfigKey, Db, PRIVATE_KEY, PRODUCTION_ENV_ID, PUBLISHABLE_KEY,
+    SANDBOX_ENV_ID, SERVICE_ACCOUNT, Secret, Shared, TENANT_ID, USER, db_time, new_ulid,
+    sha256_hex,
+};
+
+/// How to start a [`Sandbox`].
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Where to listen; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub addr: SocketAddr,
+    /// Extra keys in the Sandbox environment for benchmarks, created one second apart going back
+    /// from now, spread over the bulk service accounts (or owned by the admin when there are none).
+    pub seed_keys: usize,
+    /// Extra service accounts with role `event_ingestor`.
+    pub seed_service_accounts: usize,
+    /// Emulates the server's 2-minute key cache: a key verified within this window keeps
+    /// authenticating after it is deleted. `None` (the default) revokes at once.
+    pub revocation_delay: Option<Duration>,
+    /// Faults active from the start.
+    pub faults: Vec<Fault>,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed_keys: 0,
+            seed_service_accounts: 0,
+            revocation_delay: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// A key to seed directly into the database with [`Sandbox::seed_key`].
+#[derive(Debug, Clone, Default)]
+pub struct SeedKey {
+    /// Default `seeded`.
+    pub name: String,
+    /// Default: the admin user. Roles and user type are snapshotted from this user's row.
+    pub owner_user_id: Option<String>,
+    /// Default: the Sandbox environment.
+    pub environment_id: Option<String>,
+    /// A `pk_` publishable key instead of an `sk_` private key.
+    pub publishable: bool,
+    /// Default: the sandbox clock's now.
+    pub created_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A seeded key: its row ID and the raw key (the only copy).
+#[derive(Debug, Clone)]
+pub struct SeededKey {
+    pub id: String,
+    pub raw_key: String,
+}
+
+/// A `secrets` row as stored, without the hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: String,
+    pub name: String,
+    /// `private_key` or `publishable_key`.
+    pub key_type: String,
+    /// `published` or `deleted`.
+    pub status: String,
+    pub user_id: String,
+    pub user_type: String,
+    pub roles: Vec<String>,
+    pub environment_id: String,
+    pub display_id: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl From<&Secret> for KeyRecord {
+    fn from(s: &Secret) -> KeyRecord {
+        KeyRecord {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            key_type: s.secret_type.clone(),
+            status: s.status.clone(),
+            user_id: s.user_id.clone(),
+            user_type: s.user_type.clone(),
+            roles: s.roles.clone(),
+            environment_id: s.environment_id.clone(),
+            display_id: s.display_id.clone(),
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        }
+    }
+}
+
+/// A running sandbox server. It stops when dropped.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    api_url: String,
+    admin_key: String,
+    admin_password: String,
+    tenant_key: String,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the keys or the password.
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn owned(roles: &[&str]) -> Vec<String> {
+    roles.iter().map(|r| (*r).to_owned()).collect()
+}
+
+impl Sandbox {
+    /// Seeds the data, binds the listener and runs the server on its own tokio runtime in a
+    /// background thread. Returns once the listener accepts connections.
+    pub fn start(opts: SandboxOptions) -> anyhow::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind(opts.addr)
+            .with_context(|| format!("cannot listen on {}", opts.addr))?;
+        listener
+            .set_nonblocking(true)
+            .context("cannot make the listener non-blocking")?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+
+        let now = db_time(Timestamp::now());
+        let mut db = Db::new(now);
+        let admin = db.insert_user(
+            "Admin",
+            ADMIN_EMAIL,
+            USER,
+            owned(&["super_admin"]),
+            Some(ADMIN_USER_ID.to_owned()),
+        );
+        let admin_password = db.users[admin].password.clone().unwrap_or_default();
+        let (_, admin_key) = db.insert_secret(
+            "admin",
+            PRIVATE_KEY,
+            SANDBOX_ENV_ID,
+            ADMIN_USER_ID,
+            None,
+            None,
+        );
+        // A tenant-level config key, random per start so nothing comes to depend on one value.
+        let tenant_key = format!("sk_local_{}", new_ulid().to_ascii_lowercase());
+        db.config_keys.insert(
+            sha256_hex(&tenant_key),
+            ConfigKey {
+                tenant_id: TENANT_ID.to_owned(),
+                user_id: ADMIN_USER_ID.to_owned(),
+            },
+        );
+        let accounts: Vec<String> = (0..opts.seed_service_accounts)
+            .map(|i| {
+                let u = db.insert_user(
+                    &format!("bench-sa-{i:05}"),
+                    "",
+                    SERVICE_ACCOUNT,
+                    owned(&["event_ingestor"]),
+                    None,
+                );
+                db.users[u].id.clone()
+            })
+            .collect();
+        db.secrets.reserve(opts.seed_keys);
+        for i in 0..opts.seed_keys {
+            let owner = match accounts.len() {
+                0 => ADMIN_USER_ID,
+                n => accounts[i % n].as_str(),
+            };
+            let back = SignedDuration::from_secs(i64::try_from(i).unwrap_or(i64::MAX) + 1);
+            let created = now.checked_sub(back).unwrap_or(now);
+            db.insert_secret(
+                &format!("bench-key-{i:05}"),
+                PRIVATE_KEY,
+                SANDBOX_ENV_ID,
+                owner,
+                None,
+                Some(created),
+            );
+        }
+
+        let shared = Arc::new(Shared {
+            db: parking_lot::Mutex::new(db),
+            faults: parking_lot::Mutex::new(opts.faults),
+            log: parking_lot::Mutex::new(Vec::new()),
+            revocation_delay: opts.revocation_delay,
+            jwt_secret: crate::jwt::DEFAULT_SECRET.to_owned(),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("flexprice-sandbox-worker")
+            .enable_all()
+            .build()
+            .context("cannot build the tokio runtime")?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(listener).context("cannot register the listener")?
+        };
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let server_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("flexprice-sandbox".to_owned())
+            .spawn(move || {
+                runtime.block_on(crate::server::serve(listener, server_shared, shutdown_rx));
+                // Dropping the runtime here ends every open connection.
+            })
+            .context("cannot spawn the server thread")?;
+        Ok(Sandbox {
+            shared,
+            addr,
+            api_url: format!("http://{addr}/v1"),
+            admin_key,
+            admin_password,
+            tenant_key,
+            shutdown: Mutex::new(Some(shutdown_tx)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/v1`.
+    pub fn api_url(&self) -> String {
+        self.api_url.clone()
+    }
+
+    /// The raw DB key of the seeded super_admin user, bound to the Sandbox environment.
+    pub fn admin_key(&self) -> &str {
+        &self.admin_key
+    }
+
+    pub fn admin_user_id(&self) -> &str {
+        ADMIN_USER_ID
+    }
+
+    /// For `POST /v1/auth/login`.
+    pub fn admin_email(&self) -> &str {
+        ADMIN_EMAIL
+    }
+
+    pub fn admin_password(&self) -> &str {
+        &self.admin_password
+    }
+
+    /// The tenant-level config key: roles `["super_admin"]`, no environment, empty user type.
+    pub fn tenant_key(&self) -> &str {
+        &self.tenant_key
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        TENANT_ID
+    }
+
+    /// The development environment named "Sandbox".
+    pub fn sandbox_environment_id(&self) -> &str {
+        SANDBOX_ENV_ID
+    }
+
+    /// The production environment named "Production".
+    pub fn production_environment_id(&self) -> &str {
+        PRODUCTION_ENV_ID
+    }
+
+    /// The request log, in arrival order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.lock().clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.log.lock().clear();
+    }
+
+    /// Adds a fault after the existing ones (the first matching fault wins).
+    pub fn add_fault(&self, fault: Fault) {
+        self.shared.faults.lock().push(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().clear();
+    }
+
+    /// Overrides the server clock: expiry checks, JWT `exp`/`iat`, the revocation cache and the
+    /// timestamps of new rows all use it.
+    pub fn set_now(&self, now: Timestamp) {
+        self.shared.db.lock().now_override = Some(now);
+    }
+
+    pub fn clear_now(&self) {
+        self.shared.db.lock().now_override = None;
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.shared.db.lock().now()
+    }
+
+    /// Inserts a key directly (no HTTP), e.g. with a past `created_at` or an `expires_at`.
+    pub fn seed_key(&self, seed: SeedKey) -> SeededKey {
+        let mut db = self.shared.db.lock();
+        let name = if seed.name.is_empty() {
+            "seeded"
+        } else {
+            &seed.name
+        };
+        let key_type = if seed.publishable {
+            PUBLISHABLE_KEY
+        } else {
+            PRIVATE_KEY
+        };
+        let (secret, raw_key) = db.insert_secret(
+            name,
+            key_type,
+            seed.environment_id.as_deref().unwrap_or(SANDBOX_ENV_ID),
+            seed.owner_user_id.as_deref().unwrap_or(ADMIN_USER_ID),
+            seed.expires_at,
+            seed.created_at,
+        );
+        SeededKey {
+            id: secret.id.clone(),
+            raw_key,
+        }
+    }
+
+    /// Creates a published service account; returns its user ID.
+    pub fn seed_service_account(&self, name: &str, roles: &[&str]) -> String {
+        let mut db = self.shared.db.lock();
+        let i = db.insert_user(name, "", SERVICE_ACCOUNT, owned(roles), None);
+        db.users[i].id.clone()
+    }
+
+    /// Creates a published human user with a random password (see [`Sandbox::user_password`]);
+    /// returns its user ID.
+    pub fn seed_user(&self, name: &str, email: &str, roles: &[&str]) -> String {
+        let mut db = self.shared.db.lock();
+        let i = db.insert_user(name, email, USER, owned(roles), None);
+        db.users[i].id.clone()
+    }
+
+    /// The login password of a human user.
+    pub fn user_password(&self, id: &str) -> Option<String> {
+        let db = self.shared.db.lock();
+        db.user(TENANT_ID, id).and_then(|u| u.password.clone())
+    }
+
+    /// A JWT for `user_id`, as `POST /v1/auth/login` would issue it at the sandbox clock's now.
+    pub fn jwt_for(&self, user_id: &str) -> String {
+        let now = self.now().as_second();
+        crate::jwt::sign(&self.shared.jwt_secret, user_id, TENANT_ID, now)
+    }
+
+    /// Every `secrets` row, deleted and publishable ones included, in creation order.
+    pub fn keys(&self) -> Vec<KeyRecord> {
+        self.shared
+            .db
+            .lock()
+            .secrets
+            .iter()
+            .map(KeyRecord::from)
+            .collect()
+    }
+
+    pub fn key(&self, id: &str) -> Option<KeyRecord> {
+        let db = self.shared.db.lock();
+        db.secret_idx
+            .get(id)
+            .map(|&i| KeyRecord::from(&db.secrets[i]))
+    }
+
+    /// `published` or `archived`.
+    pub fn user_status(&self, id: &str) -> Option<String> {
+        let db = self.shared.db.lock();
+        db.user(TENANT_ID, id).map(|u| u.status.clone())
+    }
+
+    /// The roles on a user row.
+    pub fn user_roles(&self, id: &str) -> Option<Vec<String>> {
+        let db = self.shared.db.lock();
+        db.user(TENANT_ID, id).map(|u| u.roles.clone())
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(self) {
+        drop(self);
+    }
+
+    fn shutdown(&self) {
+        if let Some(tx) = self.shutdown.lock().take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.lock().take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
