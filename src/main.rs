@@ -1,2 +1,72 @@
 //! flexprice-admin: manage Flexprice API keys, service accounts and roles.
-fn main() {}
+//!
+//! Thin on purpose: parse, build the context, run the command, report the error, exit.
+
+mod api;
+mod cli;
+mod commands;
+mod config;
+mod context;
+mod env;
+mod error;
+mod explain;
+mod output;
+mod time;
+mod views;
+
+use std::process::ExitCode;
+
+use clap::FromArgMatches;
+
+use crate::error::Exit;
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    // `--help`, `--version` and usage errors return here, before any config or network work.
+    let matches = cli::command().get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("error: cannot start: {err}\n"),
+            );
+            return ExitCode::from(Exit::Failure.code());
+        }
+    };
+    let exit = runtime.block_on(run(cli));
+    ExitCode::from(exit.code())
+}
+
+async fn run(cli: cli::Cli) -> Exit {
+    let ctx = match context::Context::new(&cli.global) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+            return report(&out, &err);
+        }
+    };
+    match commands::run(&ctx, &cli.command).await {
+        Ok(exit) => exit,
+        Err(mut err) => {
+            let client = ctx.client().ok();
+            explain::enrich(&mut err, &ctx, client.as_ref()).await;
+            report(&ctx.out, &err)
+        }
+    }
+}
+
+fn report(out: &Output, err: &anyhow::Error) -> Exit {
+    let report = error::classify(err);
+    if !report.silent {
+        out.error_report(&report.messages, &report.hints);
+    }
+    report.exit
+}

@@ -1,0 +1,260 @@
+//! One function per Flexprice endpoint this tool uses, each built on a [`Request`] so that a
+//! mutating command can print the same request under `--dry-run` instead of sending it.
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use super::models::{
+    ApiKey, CreateKeyBody, CreateServiceAccountBody, CreatedKey, CreatedKeyMeta, Environment,
+    EnvironmentsEnvelope, Page, Role, RoleEnvelope, RolesEnvelope, User, UserSearchBody,
+};
+use super::{ApiError, ApiErrorKind, Client, Request, Retry};
+
+/// Page size for listing keys and accounts. The server does not cap `limit`; 500 keeps a page
+/// well under a megabyte while needing few round trips.
+const PAGE_SIZE: u64 = 500;
+/// Pages fetched at once after the first one has told us `total`.
+const PAGE_CONCURRENCY: usize = 4;
+
+/// Server-side filters for `GET /secrets/api/keys`.
+#[derive(Debug, Default, Clone)]
+pub struct KeyFilter {
+    /// Honoured only for a super_admin user; others always see their own keys.
+    pub user_id: Option<String>,
+}
+
+pub fn create_key_request(body: &CreateKeyBody) -> Request {
+    Request::post("secrets/api/keys", to_json(body), Retry::Unsafe)
+}
+
+pub fn delete_key_request(id: &str) -> Request {
+    Request::delete(format!("secrets/api/keys/{id}"))
+}
+
+pub fn create_service_account_request(name: &str, roles: &[String]) -> Request {
+    let body = CreateServiceAccountBody {
+        user_type: "service_account",
+        name,
+        roles,
+    };
+    Request::post("users", to_json(&body), Retry::Unsafe)
+}
+
+pub fn rename_user_request(id: &str, name: &str) -> Request {
+    Request::put(format!("users/{id}"), json!({ "name": name }))
+}
+
+pub fn delete_user_request(id: &str) -> Request {
+    Request::delete(format!("users/{id}"))
+}
+
+fn to_json<T: serde::Serialize>(body: &T) -> Value {
+    serde_json::to_value(body).expect("request bodies are plain data")
+}
+
+impl Client {
+    /// Every key visible to the caller, newest first, up to `max` keys. The first page tells the
+    /// total; the rest are fetched concurrently. We keep our own offsets, because the server's
+    /// `pagination.offset` is the *next* offset, not the one requested.
+    pub async fn list_keys(
+        &self,
+        filter: &KeyFilter,
+        max: Option<u64>,
+    ) -> Result<Vec<ApiKey>, ApiError> {
+        let page_size = max.map_or(PAGE_SIZE, |m| m.clamp(1, PAGE_SIZE));
+        let first = self.keys_page(filter, page_size, 0).await?;
+        let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
+        let mut keys = first.items;
+        let offsets: Vec<u64> = if keys.is_empty() {
+            Vec::new()
+        } else {
+            (1..)
+                .map(|i| i * page_size)
+                .take_while(|offset| *offset < wanted)
+                .collect()
+        };
+        let pages: Vec<Page<ApiKey>> = stream::iter(offsets)
+            .map(|offset| self.keys_page(filter, page_size, offset))
+            .buffered(PAGE_CONCURRENCY)
+            .try_collect()
+            .await?;
+        for page in pages {
+            keys.extend(page.items);
+        }
+        keys.truncate(wanted as usize);
+        Ok(keys)
+    }
+
+    async fn keys_page(
+        &self,
+        filter: &KeyFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Page<ApiKey>, ApiError> {
+        let mut request = Request::get("secrets/api/keys")
+            .query("limit", limit)
+            .query("offset", offset)
+            .query("sort", "created_at")
+            .query("order", "desc");
+        if let Some(user_id) = &filter.user_id {
+            request = request.query("user_id", user_id);
+        }
+        self.send(&request).await
+    }
+
+    /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
+    /// decoding error can never quote it.
+    pub async fn create_key(&self, request: &Request) -> Result<CreatedKey, ApiError> {
+        let (status, mut body) = self.send_raw(request).await?;
+        let decoded = take_api_key(&mut body);
+        zero(&mut body);
+        let (meta, api_key) = decoded.map_err(|detail| ApiError {
+            method: request.method.to_string(),
+            path: self.url_for(request).path().to_string(),
+            kind: Box::new(ApiErrorKind::Decode { status, detail }),
+            request_id: None,
+            hints: vec![
+                "the key may have been created; run `flexprice-admin keys list` and revoke any key you cannot account for"
+                    .into(),
+            ],
+        })?;
+        Ok(CreatedKey {
+            key: meta.secret,
+            api_key,
+        })
+    }
+
+    pub async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
+        self.send_empty(&delete_key_request(id)).await
+    }
+
+    /// The calling principal.
+    pub async fn me(&self) -> Result<User, ApiError> {
+        self.send(&Request::get("users/me")).await
+    }
+
+    pub async fn create_service_account(&self, request: &Request) -> Result<User, ApiError> {
+        self.send(request).await
+    }
+
+    /// Every published account of one type. `users/search` defaults to service accounts and
+    /// panics without a pagination field, so both are always explicit.
+    pub async fn search_users(
+        &self,
+        user_type: &'static str,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<User>, ApiError> {
+        let mut users = Vec::new();
+        let mut offset = 0;
+        loop {
+            let body = UserSearchBody {
+                user_type,
+                limit: PAGE_SIZE,
+                offset,
+                user_ids: ids,
+            };
+            let request = Request::post("users/search", to_json(&body), Retry::Idempotent);
+            let page: Page<User> = self.send(&request).await?;
+            let got = page.items.len() as u64;
+            users.extend(page.items);
+            offset += got;
+            if got == 0 || offset >= page.pagination.total {
+                return Ok(users);
+            }
+        }
+    }
+
+    pub async fn roles(&self, user_type: Option<&str>) -> Result<Vec<Role>, ApiError> {
+        let mut request = Request::get("rbac/roles");
+        if let Some(user_type) = user_type {
+            request = request.query("user_type", user_type);
+        }
+        let envelope: RolesEnvelope = self.send(&request).await?;
+        Ok(envelope.roles)
+    }
+
+    pub async fn role(&self, id: &str) -> Result<Role, ApiError> {
+        let envelope: RoleEnvelope = self.send(&Request::get(format!("rbac/roles/{id}"))).await?;
+        Ok(envelope.role)
+    }
+
+    /// Every environment. The legacy envelope's `total` counts only the page, so we page until a
+    /// short page.
+    pub async fn environments(&self) -> Result<Vec<Environment>, ApiError> {
+        let mut all = Vec::new();
+        loop {
+            let request = Request::get("environments")
+                .query("limit", PAGE_SIZE)
+                .query("offset", all.len());
+            let envelope: EnvironmentsEnvelope = self.send(&request).await?;
+            let got = envelope.environments.len() as u64;
+            all.extend(envelope.environments);
+            if got < PAGE_SIZE {
+                return Ok(all);
+            }
+        }
+    }
+}
+
+/// Splits a create response into its metadata and the raw key.
+fn take_api_key(body: &mut [u8]) -> Result<(CreatedKeyMeta, SecretString), String> {
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("not JSON ({})", e.classify_name()))?;
+    let api_key = match value.get_mut("api_key").map(Value::take) {
+        Some(Value::String(raw)) if !raw.is_empty() => SecretString::from(raw),
+        _ => return Err("the answer has no api_key".into()),
+    };
+    // Not `e.to_string()`: serde quotes the offending value, and no field of this body is quoted.
+    let meta: CreatedKeyMeta = serde_json::from_value(value)
+        .map_err(|e| format!("unexpected shape ({})", e.classify_name()))?;
+    Ok((meta, api_key))
+}
+
+/// Overwrites a buffer that held a secret before it is freed.
+fn zero(buffer: &mut [u8]) {
+    buffer.iter_mut().for_each(|b| *b = 0);
+}
+
+/// serde_json's error category as a word, without the message (which may quote the input).
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn the_raw_key_is_split_from_the_metadata() {
+        let mut body = br#"{"secret":{"id":"secret_1","name":"n","type":"private_key","display_id":"sk_01***7Q",
+            "status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"}"#
+            .to_vec();
+        let (meta, key) = take_api_key(&mut body).expect("decodes");
+        assert_eq!(meta.secret.id, "secret_1");
+        assert_eq!(key.expose_secret(), "sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q");
+    }
+
+    #[test]
+    fn a_malformed_create_answer_never_quotes_the_key() {
+        let canary = "sk_CANARYCANARYCANARYCANARY00";
+        let mut truncated = format!(r#"{{"api_key":"{canary}","secret":{{"id":"#).into_bytes();
+        let err = take_api_key(&mut truncated).err().unwrap();
+        assert!(!err.contains(canary), "{err}");
+        let mut wrong = format!(r#"{{"api_key":"{canary}","secret":"{canary}"}}"#).into_bytes();
+        let err = take_api_key(&mut wrong).err().unwrap();
+        assert!(!err.contains(canary), "{err}");
+    }
+}

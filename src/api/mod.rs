@@ -1,0 +1,634 @@
+//! The Flexprice HTTP client: one place that sends requests, retries what is safe to retry,
+//! traces to stderr under `--verbose` with credentials redacted, and turns failures into
+//! [`ApiError`]. It never prints data and never prompts.
+
+pub mod endpoints;
+mod error;
+pub mod models;
+pub mod permissions;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use endpoints::KeyFilter;
+pub use error::{ApiError, ApiErrorKind};
+
+/// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
+/// runaway body must not exhaust memory.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// Attempts per request, the first included, for requests that are safe to retry.
+const MAX_ATTEMPTS: u32 = 4;
+/// The longest `Retry-After` we wait for; beyond it we give up and exit 5 at once.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How the credential is presented: API keys in `x-api-key`, JWTs (from `/auth/login`) as a
+/// bearer token.
+#[derive(Clone)]
+pub struct Credential(Arc<SecretString>);
+
+impl Credential {
+    pub fn new(secret: SecretString) -> Self {
+        Credential(Arc::new(secret))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    fn is_jwt(&self) -> bool {
+        let raw = self.expose();
+        raw.starts_with("eyJ") && raw.split('.').count() == 3
+    }
+
+    /// The form shown in traces and messages: prefix and last two characters, like the server's
+    /// `display_id` (`sk_01***7Q`). Short or unusual credentials are hidden entirely.
+    pub fn redacted(&self) -> String {
+        redact(self.expose())
+    }
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({})", self.redacted())
+    }
+}
+
+/// `sk_01***7Q` for a key of normal length, `***` for anything short enough that showing seven
+/// characters would give too much away.
+pub fn redact(raw: &str) -> String {
+    if raw.is_ascii() && raw.len() >= 20 && !raw.starts_with("eyJ") {
+        format!("{}***{}", &raw[..5], &raw[raw.len() - 2..])
+    } else {
+        "***".to_string()
+    }
+}
+
+/// Whether a failed attempt may be repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, DELETE and PUT: repeating them cannot do anything twice.
+    Idempotent,
+    /// A POST that creates something: repeated only when the server provably did not act
+    /// (the connection was refused, or it answered 429).
+    Unsafe,
+}
+
+/// One request, described before it is sent, so `--dry-run` can print exactly what would go.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    /// Below the base URL, e.g. `secrets/api/keys`.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+    pub retry: Retry,
+}
+
+impl Request {
+    pub fn get(path: impl Into<String>) -> Self {
+        Request {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            retry: Retry::Idempotent,
+        }
+    }
+
+    pub fn delete(path: impl Into<String>) -> Self {
+        Request {
+            method: Method::DELETE,
+            ..Self::get(path)
+        }
+    }
+
+    pub fn put(path: impl Into<String>, body: Value) -> Self {
+        Request {
+            method: Method::PUT,
+            body: Some(body),
+            ..Self::get(path)
+        }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value, retry: Retry) -> Self {
+        Request {
+            method: Method::POST,
+            body: Some(body),
+            retry,
+            ..Self::get(path)
+        }
+    }
+
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.query.push((name, value.to_string()));
+        self
+    }
+}
+
+pub struct ClientConfig {
+    pub base_url: Url,
+    pub credential: Option<Credential>,
+    pub environment: Option<String>,
+    pub timeout: Duration,
+    pub verbose: bool,
+}
+
+/// The raw outcome of one exchange.
+struct Exchange {
+    status: StatusCode,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    credential: Option<Credential>,
+    environment: Option<String>,
+    timeout: Duration,
+    verbose: bool,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> anyhow::Result<Client> {
+        let origin = config.base_url.clone();
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            // Same-origin redirects are followed; any other host gets nothing of ours, so we stop
+            // and report (x-api-key is not a header reqwest knows to strip).
+            let same = attempt.url().origin() == origin.origin();
+            if !same || attempt.previous().len() >= 5 {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("flexprice-admin/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT.min(config.timeout))
+            .timeout(config.timeout)
+            .redirect(redirect);
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if config.base_url.scheme() == "http" {
+            // No TLS will be spoken: skip loading the platform's root certificates at start-up.
+            builder = builder.tls_backend_preconfigured(plain_http_tls_config());
+        }
+        let http = builder.build()?;
+        Ok(Client {
+            http,
+            base: config.base_url,
+            credential: config.credential,
+            environment: config.environment,
+            timeout: config.timeout,
+            verbose: config.verbose,
+        })
+    }
+
+    pub fn url_for(&self, request: &Request) -> Url {
+        let mut url = self.base.clone();
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .expect("http(s) base URLs have a path");
+            segments.pop_if_empty();
+            for segment in request.path.split('/') {
+                segments.push(segment);
+            }
+        }
+        if !request.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    /// Every header we send, with the credential redacted: what `--dry-run` and `--verbose` show.
+    pub fn describe_headers(&self) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        if let Some(credential) = &self.credential {
+            if credential.is_jwt() {
+                headers.push(("authorization".into(), "Bearer ***".into()));
+            } else {
+                headers.push(("x-api-key".into(), credential.redacted()));
+            }
+        }
+        if let Some(env) = &self.environment {
+            headers.push(("x-environment-id".into(), env.clone()));
+        }
+        headers
+    }
+
+    /// Sends a request and decodes a JSON answer.
+    pub async fn send<T: DeserializeOwned>(&self, request: &Request) -> Result<T, ApiError> {
+        let exchange = self.exchange(request).await?;
+        serde_json::from_slice(&exchange.body).map_err(|e| {
+            self.error(
+                request,
+                &exchange,
+                ApiErrorKind::Decode {
+                    status: exchange.status.as_u16(),
+                    detail: e.to_string(),
+                },
+            )
+        })
+    }
+
+    /// Sends a request whose answer carries no data we need (204s).
+    pub async fn send_empty(&self, request: &Request) -> Result<(), ApiError> {
+        self.exchange(request).await.map(drop)
+    }
+
+    /// Sends a request and hands back the raw success body, for callers that must decode a secret
+    /// themselves. The caller owns the buffer and must not let it reach an error message.
+    pub(crate) async fn send_raw(&self, request: &Request) -> Result<(u16, Vec<u8>), ApiError> {
+        self.exchange(request)
+            .await
+            .map(|e| (e.status.as_u16(), e.body))
+    }
+
+    /// Runs the attempts, then maps a final non-success status to an error.
+    async fn exchange(&self, request: &Request) -> Result<Exchange, ApiError> {
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(request).await;
+            let wait = match &outcome {
+                Ok(ex) if is_retryable_status(ex.status) && retry_allowed(request, ex.status) => {
+                    match ex.retry_after {
+                        Some(after) if after > MAX_RETRY_AFTER => None,
+                        Some(after) => Some(after),
+                        None => Some(backoff(attempt)),
+                    }
+                }
+                Err(e) if e.retryable && (request.retry == Retry::Idempotent || e.connect) => {
+                    Some(backoff(attempt))
+                }
+                _ => None,
+            };
+            match wait {
+                Some(wait) if attempt < MAX_ATTEMPTS => {
+                    self.trace(format_args!(
+                        "  retrying in {:.2}s (attempt {} of {MAX_ATTEMPTS})",
+                        wait.as_secs_f64(),
+                        attempt + 1
+                    ));
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => {
+                    let ex = outcome.map_err(|e| ApiError {
+                        method: request.method.to_string(),
+                        path: self.display_path(request),
+                        kind: Box::new(e.kind),
+                        request_id: None,
+                        hints: Vec::new(),
+                    })?;
+                    return self.check_status(request, ex, attempt);
+                }
+            }
+        }
+    }
+
+    fn check_status(
+        &self,
+        request: &Request,
+        ex: Exchange,
+        attempts: u32,
+    ) -> Result<Exchange, ApiError> {
+        if ex.status.is_success() {
+            return Ok(ex);
+        }
+        if ex.status.is_redirection() {
+            let location = ex
+                .location
+                .clone()
+                .unwrap_or_else(|| "(no Location header)".into());
+            let kind = ApiErrorKind::CrossHostRedirect {
+                status: ex.status.as_u16(),
+                location,
+            };
+            return Err(self.error(request, &ex, kind));
+        }
+        let (code, message, details) = error::parse_error_body(&ex.body);
+        let kind = ApiErrorKind::Status {
+            status: ex.status.as_u16(),
+            code,
+            message,
+            details,
+            retry_after: ex.retry_after,
+        };
+        let mut err = self.error(request, &ex, kind);
+        if is_retryable_status(ex.status) && attempts > 1 {
+            err.hints.push(format!("gave up after {attempts} attempts"));
+        }
+        Err(err)
+    }
+
+    fn error(&self, request: &Request, ex: &Exchange, kind: ApiErrorKind) -> ApiError {
+        ApiError {
+            method: request.method.to_string(),
+            path: self.display_path(request),
+            kind: Box::new(kind),
+            request_id: ex.request_id.clone(),
+            hints: Vec::new(),
+        }
+    }
+
+    fn display_path(&self, request: &Request) -> String {
+        self.url_for(&Request {
+            query: Vec::new(),
+            ..request.clone()
+        })
+        .path()
+        .to_string()
+    }
+
+    async fn attempt(&self, request: &Request) -> Result<Exchange, AttemptError> {
+        let url = self.url_for(request);
+        let started = Instant::now();
+        self.trace(format_args!("> {} {}", request.method, url));
+        if self.verbose {
+            for (name, value) in self.describe_headers() {
+                self.trace(format_args!("> {name}: {value}"));
+            }
+            if let Some(body) = &request.body {
+                self.trace(format_args!("> {body}"));
+            }
+        }
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header("accept", "application/json");
+        if let Some(credential) = &self.credential {
+            let mut value = if credential.is_jwt() {
+                HeaderValue::from_str(&format!("Bearer {}", credential.expose()))
+            } else {
+                HeaderValue::from_str(credential.expose())
+            }
+            .map_err(|_| {
+                AttemptError::fatal(
+                    "the API key contains characters that cannot be sent in a header",
+                )
+            })?;
+            value.set_sensitive(true);
+            let name = if credential.is_jwt() {
+                "authorization"
+            } else {
+                "x-api-key"
+            };
+            builder = builder.header(name, value);
+        }
+        if let Some(env) = &self.environment {
+            builder = builder.header("x-environment-id", env);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        let response = builder.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(response).await.map_err(|e| match e {
+            BodyError::TooLarge => AttemptError {
+                kind: ApiErrorKind::TooLarge {
+                    limit: MAX_BODY_BYTES,
+                },
+                retryable: false,
+                connect: false,
+            },
+            BodyError::Transport(e) => self.transport_error(e),
+        })?;
+        self.trace(format_args!(
+            "< {} {} ({} ms, {} bytes)",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            started.elapsed().as_millis(),
+            body.len()
+        ));
+        if let Some(id) = header_text(&headers, "x-request-id") {
+            self.trace(format_args!("< x-request-id: {id}"));
+        }
+        Ok(Exchange {
+            status,
+            request_id: header_text(&headers, "x-request-id"),
+            retry_after: header_text(&headers, "retry-after").and_then(|v| parse_retry_after(&v)),
+            location: header_text(&headers, "location"),
+            body,
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> AttemptError {
+        if e.is_timeout() {
+            return AttemptError {
+                kind: ApiErrorKind::Timeout {
+                    after: self.timeout,
+                },
+                retryable: true,
+                connect: false,
+            };
+        }
+        let connect = e.is_connect();
+        let detail = describe_transport_error(&e);
+        self.trace(format_args!("< transport error: {detail}"));
+        AttemptError {
+            kind: ApiErrorKind::Unreachable { detail },
+            retryable: !e.is_builder(),
+            connect,
+        }
+    }
+
+    fn trace(&self, line: std::fmt::Arguments<'_>) {
+        if self.verbose {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
+    }
+}
+
+struct AttemptError {
+    kind: ApiErrorKind,
+    retryable: bool,
+    /// The connection was never established, so not even a POST reached the server.
+    connect: bool,
+}
+
+impl AttemptError {
+    fn fatal(detail: &str) -> Self {
+        AttemptError {
+            kind: ApiErrorKind::Unreachable {
+                detail: detail.into(),
+            },
+            retryable: false,
+            connect: false,
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize > MAX_BODY_BYTES)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// A 429 means the server did nothing, so even a create may be repeated; a 5xx from a create
+/// may hide a committed row, so a POST is not retried on it.
+fn retry_allowed(request: &Request, status: StatusCode) -> bool {
+    request.retry == Retry::Idempotent || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// Exponential backoff with full jitter: 0.2 s, 0.4 s, 0.8 s … scaled by a random factor in
+/// [0.5, 1.0), so that many clients retrying at once spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(200) * 2u32.pow(attempt.saturating_sub(1).min(5));
+    base.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
+/// `Retry-After` is either seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let secs = when.duration_since(jiff::Timestamp::now()).as_secs();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
+/// The most useful line from a transport error's chain: TLS and connection problems are deep in
+/// it, and the outer message ("error sending request") says nothing.
+fn describe_transport_error(err: &reqwest::Error) -> String {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let text = chain.join(": ").to_lowercase();
+    if text.contains("invalidcontenttype")
+        || text.contains("corrupt message")
+        || text.contains("tls")
+        || text.contains("certificate")
+    {
+        return format!(
+            "TLS handshake failed ({})",
+            chain.last().cloned().unwrap_or_default()
+        );
+    }
+    if err.is_connect() {
+        return format!(
+            "could not connect ({})",
+            chain.last().cloned().unwrap_or_default()
+        );
+    }
+    if text.contains("reset")
+        || text.contains("closed")
+        || text.contains("incomplete")
+        || text.contains("eof")
+    {
+        return "the connection was closed before a complete answer arrived".into();
+    }
+    chain.last().cloned().unwrap_or_else(|| err.to_string())
+}
+
+/// A TLS configuration for a client that will only ever speak plain HTTP: no root store is loaded.
+fn plain_http_tls_config() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_prefix_and_suffix_only() {
+        assert_eq!(redact("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"), "sk_01***7Q");
+        assert_eq!(redact("short"), "***");
+        assert_eq!(
+            redact("eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9.sig"),
+            "***"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_jittered() {
+        for attempt in 1..=4 {
+            let base = Duration::from_millis(200) * 2u32.pow(attempt - 1);
+            let wait = backoff(attempt);
+            assert!(
+                wait >= base / 2 && wait < base,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn urls_join_below_the_base_path() {
+        let client = Client::new(ClientConfig {
+            base_url: Url::parse("http://127.0.0.1:9/v1").unwrap(),
+            credential: None,
+            environment: None,
+            timeout: Duration::from_secs(1),
+            verbose: false,
+        })
+        .unwrap();
+        let url = client.url_for(
+            &Request::get("secrets/api/keys")
+                .query("limit", 50)
+                .query("offset", 0),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/v1/secrets/api/keys?limit=50&offset=0"
+        );
+        let url = client.url_for(&Request::delete("secrets/api/keys/secret_1"));
+        assert_eq!(url.path(), "/v1/secrets/api/keys/secret_1");
+    }
+}

@@ -1,0 +1,408 @@
+//! The command tree, global options and value types, as clap derive definitions. Doc comments
+//! are the help text; nothing here does any work beyond parsing and validating single values.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env;
+use crate::time::{FutureTimestamp, TimeSpan};
+
+const ROOT_EXAMPLES: &str = "Examples:
+  export FLEXPRICE_API_KEY=...            # an admin key (a super_admin user's key)
+  flexprice-admin whoami
+  flexprice-admin service-accounts create --name ingest-bot --role event_ingestor
+  flexprice-admin keys create --name ci-ingest --service-account ingest-bot
+  flexprice-admin keys list
+  flexprice-admin keys delete ci-ingest --yes";
+
+/// The clap command with the parts of the help built from tables at run time: `--help` on the
+/// root shows the exit codes and environment variables from the same tables the code uses.
+pub fn command() -> clap::Command {
+    let mut env_table = String::new();
+    for (name, meaning) in env::DOCUMENTED {
+        env_table.push_str(&format!("  {name:<24} {meaning}\n"));
+    }
+    <Cli as clap::CommandFactory>::command().after_long_help(format!(
+        "{ROOT_EXAMPLES}\n\nExit codes:\n{}\nEnvironment:\n{env_table}",
+        crate::error::Exit::table_text()
+    ))
+}
+
+/// Manage Flexprice API keys, service accounts and roles.
+///
+/// The admin credential is read from FLEXPRICE_API_KEY, never from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "flexprice-admin",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = ROOT_EXAMPLES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command, each with an environment variable where one makes sense.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile from config.toml to use
+    #[arg(long, global = true, env = env::PROFILE, hide_env_values = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]
+    #[arg(long, global = true, env = env::API_URL, hide_env_values = true, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a
+    /// key stored in the database is bound to its own environment)
+    #[arg(long, global = true, env = env::ENVIRONMENT_ID, hide_env_values = true, value_name = "ENV_ID")]
+    pub environment: Option<String>,
+
+    /// Output format [default: table on a terminal, plain when piped]
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// Print only IDs (or the secret), no commentary
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Answer yes to confirmations (needed for destructive commands off a terminal)
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// Never prompt; fail instead, naming the flag to pass
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Trace HTTP requests on stderr (credentials redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Seconds to wait for each HTTP request
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+
+    /// Print each request a mutating command would send, and send none
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Allow plain http:// to a host other than loopback (the API key would cross the network
+    /// unencrypted)
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
+
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned table (the default on a terminal)
+    Table,
+    /// Tab-separated values with no header (the default when piped)
+    Plain,
+    /// JSON with stable snake_case fields and RFC 3339 UTC times
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list and revoke API keys
+    #[command(subcommand)]
+    Keys(KeysCommand),
+
+    /// Create, list, rename and archive service accounts
+    #[command(subcommand, visible_alias = "sa")]
+    ServiceAccounts(ServiceAccountsCommand),
+
+    /// Inspect the roles keys and accounts can hold
+    #[command(subcommand)]
+    Roles(RolesCommand),
+
+    /// List the tenant's environments
+    #[command(subcommand, visible_alias = "envs")]
+    Environments(EnvironmentsCommand),
+
+    /// Show the calling principal, its permissions, and which commands they allow
+    #[command(after_help = "Examples:
+  flexprice-admin whoami
+  flexprice-admin whoami -o json | jq -r .roles[]")]
+    Whoami,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Mint a new API key; its secret is shown once
+    #[command(after_help = "Examples:
+  flexprice-admin keys create --name ci-ingest --service-account ingest-bot
+  flexprice-admin keys create --name local-dev --expires-in 7d
+  flexprice-admin keys create --name ci-ingest --service-account ingest-bot -o json")]
+    Create(KeysCreateArgs),
+
+    /// List API keys, newest first
+    #[command(after_help = "Examples:
+  flexprice-admin keys list
+  flexprice-admin keys list --service-account ingest-bot
+  flexprice-admin keys list -o json | jq -r '.[].id'")]
+    List(KeysListArgs),
+
+    /// Revoke one or more API keys
+    #[command(after_help = "Examples:
+  flexprice-admin keys delete ci-ingest
+  flexprice-admin keys delete secret_01K3ABCDEFGHJKMNPQRSTVWXYZ secret_01K3... --yes")]
+    Delete(KeysDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// Name of the key (prompted for on a terminal when missing)
+    #[arg(long, value_parser = parse_name)]
+    pub name: Option<String>,
+
+    /// Mint the key for this service account (ID or name) instead of for yourself
+    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
+    pub service_account: Option<String>,
+
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
+
+    /// Mint a publishable key (pk_...), which can never authenticate API calls
+    #[arg(long)]
+    pub publishable: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct ExpiryArgs {
+    /// Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile's default_expiry]
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<TimeSpan>,
+
+    /// Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z
+    #[arg(long, value_name = "RFC3339")]
+    pub expires_at: Option<FutureTimestamp>,
+
+    /// Create a key that never expires (not recommended: rotate keys every 90 days)
+    #[arg(long)]
+    pub no_expiry: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysListArgs {
+    /// Only keys of this service account (ID or name)
+    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
+    pub service_account: Option<String>,
+
+    /// Only keys with exactly this name
+    #[arg(long, value_parser = parse_name)]
+    pub name: Option<String>,
+
+    /// At most this many keys (the newest)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysDeleteArgs {
+    /// Keys to revoke, by ID (secret_...) or unique name
+    #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name)]
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAccountsCommand {
+    /// Create a service account with fixed roles
+    #[command(after_help = "Examples:
+  flexprice-admin service-accounts create --name ingest-bot --role event_ingestor
+  flexprice-admin service-accounts create --name reporting --role event_reader -q")]
+    Create(ServiceAccountsCreateArgs),
+
+    /// List service accounts
+    #[command(after_help = "Examples:
+  flexprice-admin service-accounts list
+  flexprice-admin service-accounts list -o json | jq -r '.[].name'")]
+    List,
+
+    /// Rename a service account (its roles cannot change)
+    #[command(after_help = "Examples:
+  flexprice-admin service-accounts rename ingest-bot ingest-bot-eu")]
+    Rename(ServiceAccountsRenameArgs),
+
+    /// Archive a service account (it must have no active keys)
+    #[command(after_help = "Examples:
+  flexprice-admin service-accounts delete ingest-bot
+  flexprice-admin service-accounts delete ingest-bot --revoke-keys --yes")]
+    Delete(ServiceAccountsDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceAccountsCreateArgs {
+    /// Name of the service account
+    #[arg(long, value_parser = parse_name)]
+    pub name: String,
+
+    /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
+    #[arg(long = "role", required = true, value_name = "ROLE")]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceAccountsRenameArgs {
+    /// The service account, by ID (user_...) or unique name
+    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    pub account: String,
+
+    /// Its new name
+    #[arg(value_parser = parse_name)]
+    pub new_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceAccountsDeleteArgs {
+    /// The service account, by ID (user_...) or unique name
+    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    pub account: String,
+
+    /// Revoke the account's active keys first, then archive it
+    #[arg(long)]
+    pub revoke_keys: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// List roles and their permissions
+    #[command(after_help = "Examples:
+  flexprice-admin roles list
+  flexprice-admin roles list --for service-account")]
+    List(RolesListArgs),
+
+    /// Show one role
+    #[command(after_help = "Examples:
+  flexprice-admin roles show event_ingestor")]
+    Show(RolesShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RolesListArgs {
+    /// Only roles assignable to this kind of account
+    #[arg(long = "for", value_enum, value_name = "KIND")]
+    pub for_kind: Option<AccountKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccountKind {
+    User,
+    ServiceAccount,
+}
+
+impl AccountKind {
+    pub fn api_name(self) -> &'static str {
+        match self {
+            AccountKind::User => "user",
+            AccountKind::ServiceAccount => "service_account",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RolesShowArgs {
+    /// Role ID, e.g. event_ingestor
+    #[arg(value_parser = parse_name)]
+    pub role: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvironmentsCommand {
+    /// List environments and their IDs (for --environment)
+    #[command(after_help = "Examples:
+  flexprice-admin environments list
+  export FLEXPRICE_ENVIRONMENT_ID=$(flexprice-admin environments list -o json | jq -r '.[0].id')")]
+    List,
+}
+
+/// The longest name we accept. The server has no limit, but a name is a label in tables and
+/// keychain entries, not a document.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Names and IDs: not empty, not only spaces, no control characters, not absurdly long.
+pub fn parse_name(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        return Err("must not be empty or only spaces".into());
+    }
+    if raw.chars().any(char::is_control) {
+        return Err("must not contain control characters (newlines, tabs, escapes)".into());
+    }
+    if raw.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
+    }
+    Ok(raw.to_string())
+}
+
+fn parse_timeout(raw: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds, e.g. 30 or 2.5".to_string())?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
+        return Err("must be more than 0 and at most 3600 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn long_help_lists_exit_codes_and_environment() {
+        let long = command().render_long_help().to_string();
+        assert!(
+            long.contains("  9  key created, secret not delivered"),
+            "{long}"
+        );
+        assert!(long.contains("FLEXPRICE_API_KEY_FILE"), "{long}");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(parse_name("ci-ingest").is_ok());
+        assert!(parse_name("").is_err());
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name("a\nb").is_err());
+        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn expiry_flags_conflict() {
+        let err = Cli::try_parse_from([
+            "flexprice-admin",
+            "keys",
+            "create",
+            "--name",
+            "a",
+            "--expires-in",
+            "1d",
+            "--no-expiry",
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+}

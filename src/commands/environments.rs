@@ -1,0 +1,34 @@
+//! `environments list`: the IDs to pass as `--environment`.
+
+use crate::context::Context;
+use crate::error::Exit;
+use crate::output::Cell;
+use crate::views::EnvironmentJson;
+
+pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+    let client = ctx.client()?;
+    let envs = client.environments().await?;
+    let views: Vec<EnvironmentJson> = envs.iter().map(EnvironmentJson::from).collect();
+    if ctx.out.is_json() {
+        ctx.out.json(&views)?;
+    } else if ctx.out.quiet {
+        ctx.out.lines(views.iter().map(|e| &e.id))?;
+    } else if views.is_empty() {
+        ctx.out.note("No environments found.");
+    } else {
+        let rows = views
+            .iter()
+            .map(|e| {
+                let created = e.created_at.map(|t| t.to_string()).unwrap_or_default();
+                vec![
+                    Cell::new(&e.id),
+                    Cell::new(&e.name),
+                    Cell::new(&e.env_type),
+                    Cell::new(created),
+                ]
+            })
+            .collect();
+        ctx.out.rows(&["ID", "NAME", "TYPE", "CREATED"], rows)?;
+    }
+    Ok(Exit::Ok)
+}

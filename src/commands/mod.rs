@@ -1,0 +1,79 @@
+//! One module per command group; this file routes a parsed command to its function and holds
+//! the little they share (printing a `--dry-run` plan).
+
+mod environments;
+pub mod keys;
+pub mod resolve;
+mod roles;
+mod service_accounts;
+mod whoami;
+
+use serde::Serialize;
+
+use crate::api::{Client, Request};
+use crate::cli::{Command, EnvironmentsCommand, KeysCommand, RolesCommand, ServiceAccountsCommand};
+use crate::context::Context;
+use crate::error::Exit;
+
+pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
+    match command {
+        Command::Keys(KeysCommand::Create(args)) => keys::create(ctx, args).await,
+        Command::Keys(KeysCommand::List(args)) => keys::list(ctx, args).await,
+        Command::Keys(KeysCommand::Delete(args)) => keys::delete(ctx, args).await,
+        Command::ServiceAccounts(ServiceAccountsCommand::Create(args)) => {
+            service_accounts::create(ctx, args).await
+        }
+        Command::ServiceAccounts(ServiceAccountsCommand::List) => service_accounts::list(ctx).await,
+        Command::ServiceAccounts(ServiceAccountsCommand::Rename(args)) => {
+            service_accounts::rename(ctx, args).await
+        }
+        Command::ServiceAccounts(ServiceAccountsCommand::Delete(args)) => {
+            service_accounts::delete(ctx, args).await
+        }
+        Command::Roles(RolesCommand::List(args)) => roles::list(ctx, args).await,
+        Command::Roles(RolesCommand::Show(args)) => roles::show(ctx, args).await,
+        Command::Environments(EnvironmentsCommand::List) => environments::list(ctx).await,
+        Command::Whoami => whoami::run(ctx).await,
+    }
+}
+
+/// A request as `--dry-run` shows it.
+#[derive(Serialize)]
+struct PlannedRequest {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+}
+
+/// Prints the requests a mutating command would send (credentials redacted) instead of sending
+/// them: JSON with `-o json`, else an HTTP-like listing.
+pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> anyhow::Result<()> {
+    let planned: Vec<PlannedRequest> = requests
+        .iter()
+        .map(|r| PlannedRequest {
+            method: r.method.to_string(),
+            url: client.url_for(r).to_string(),
+            headers: client.describe_headers(),
+            body: r.body.clone(),
+        })
+        .collect();
+    if ctx.out.is_json() {
+        return ctx.out.json(&planned);
+    }
+    let mut lines = Vec::new();
+    for request in &planned {
+        lines.push(format!("{} {}", request.method, request.url));
+        for (name, value) in &request.headers {
+            lines.push(format!("{name}: {value}"));
+        }
+        if let Some(body) = &request.body {
+            lines.push(body.to_string());
+        }
+        lines.push(String::new());
+    }
+    ctx.out.lines(lines)?;
+    ctx.out
+        .note(format!("Dry run: {} request(s) not sent.", planned.len()));
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Turning what the user typed (an ID or a name) into exactly one object, or a clear error:
+//! not found (exit 4) or ambiguous (exit 2, listing the candidates). Malformed IDs are refused
+//! before any request.
+
+use crate::api::models::{ApiKey, User};
+use crate::error::{Exit, UserError};
+
+const ULID_LEN: usize = 26;
+
+fn is_ulid(s: &str) -> bool {
+    s.len() == ULID_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() && !b"ILOU".contains(&b))
+}
+
+/// What a reference looks like before any request is made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reference<'a> {
+    Id(&'a str),
+    Name(&'a str),
+}
+
+/// Classifies a reference to an object whose IDs are `prefix` + ULID. A reference that starts
+/// with the prefix but is not a valid ID is refused, since no name is likely to look like that.
+pub fn classify<'a>(
+    raw: &'a str,
+    prefix: &str,
+    what: &str,
+    arg: &str,
+) -> Result<Reference<'a>, UserError> {
+    match raw.strip_prefix(prefix) {
+        Some(rest) if is_ulid(rest) => Ok(Reference::Id(raw)),
+        Some(_) => Err(UserError::usage(format!(
+            "{arg}: '{raw}' looks like a {what} ID but is malformed ({prefix} followed by 26 characters of 0-9 and A-Z)"
+        ))
+        .hint(format!("copy the ID from the list command, or pass the {what}'s exact name"))),
+        None => Ok(Reference::Name(raw)),
+    }
+}
+
+/// Finds one key by ID or exact name among `keys`.
+pub fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, UserError> {
+    let matches: Vec<&ApiKey> = match classify(raw, "secret_", "key", "KEY")? {
+        Reference::Id(id) => keys.iter().filter(|k| k.id == id).collect(),
+        Reference::Name(name) => keys.iter().filter(|k| k.name == name).collect(),
+    };
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(UserError::new(Exit::NotFound, format!("no key with ID or name '{raw}' is visible to this credential"))
+            .hint("`flexprice-admin keys list` shows the keys you can see (keys of other environments are not listed)")),
+        many => {
+            let mut err = UserError::usage(format!("'{raw}' is ambiguous: {} keys have that name", many.len()));
+            for key in many {
+                let owner = key.service_account_name.as_deref().or(key.user_id.as_deref()).unwrap_or("?");
+                err = err.hint(format!("{}  owner {owner}, created {}", key.id, key.created_at));
+            }
+            Err(err.hint("pass the ID instead of the name"))
+        }
+    }
+}
+
+/// Finds one service account by ID or exact name among `accounts`.
+pub fn service_account<'u>(
+    accounts: &'u [User],
+    raw: &str,
+    arg: &str,
+) -> Result<&'u User, UserError> {
+    let matches: Vec<&User> = match classify(raw, "user_", "service account", arg)? {
+        Reference::Id(id) => accounts.iter().filter(|u| u.id == id).collect(),
+        Reference::Name(name) => accounts
+            .iter()
+            .filter(|u| u.name.as_deref() == Some(name))
+            .collect(),
+    };
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(UserError::new(
+            Exit::NotFound,
+            format!("{arg}: no service account with ID or name '{raw}'"),
+        )
+        .hint(
+            "`flexprice-admin service-accounts list` shows them (archived accounts are not listed)",
+        )),
+        many => {
+            let mut err = UserError::usage(format!(
+                "{arg}: '{raw}' is ambiguous: {} service accounts have that name",
+                many.len()
+            ));
+            for account in many {
+                err = err.hint(format!("{}  roles {}", account.id, account.roles.join(",")));
+            }
+            Err(err.hint("pass the ID instead of the name"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_names_and_malformed_ids() {
+        let id = "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ";
+        assert_eq!(
+            classify(id, "secret_", "key", "KEY").unwrap(),
+            Reference::Id(id)
+        );
+        assert_eq!(
+            classify("ci-ingest", "secret_", "key", "KEY").unwrap(),
+            Reference::Name("ci-ingest")
+        );
+        let err = classify("secret_123", "secret_", "key", "KEY").unwrap_err();
+        assert_eq!(err.exit, Exit::Usage);
+        assert!(err.message.contains("malformed"));
+        // Crockford base32 has no I, L, O or U.
+        assert!(classify("secret_01K3ABCDEFGHJKMNPQRSTVWXYU", "secret_", "key", "KEY").is_err());
+    }
+}

@@ -1,0 +1,206 @@
+//! `service-accounts create | list | rename | delete`.
+
+use anyhow::Context as _;
+
+use super::{emit_planned, keys, resolve};
+use crate::api::models::User;
+use crate::api::permissions::check_service_account_roles;
+use crate::api::{self, ApiError, KeyFilter};
+use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
+use crate::context::Context;
+use crate::error::{Exit, UserError};
+use crate::output::Cell;
+use crate::views::AccountJson;
+
+/// The server's refusal to archive an account that still has active keys (contract §3.9).
+const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service account";
+const PUBLISHABLE_NOTE: &str = "publishable keys (pk_...) minted for the account block the archive too, but are never \
+     listed: revoke them by ID with `flexprice-admin keys delete secret_...`";
+
+pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::Result<Exit> {
+    check_service_account_roles(&args.roles).map_err(|why| {
+        UserError::usage(format!("--role: {why}"))
+            .hint("`flexprice-admin roles list --for service-account` shows the roles a service account can hold")
+    })?;
+    let client = ctx.client()?;
+    let request = api::endpoints::create_service_account_request(&args.name, &args.roles);
+    if ctx.dry_run {
+        emit_planned(ctx, &client, &[request])?;
+        return Ok(Exit::Ok);
+    }
+    let account = client
+        .create_service_account(&request)
+        .await
+        .context("creating the service account")?;
+    print_account(ctx, &account)?;
+    ctx.out.note(format!(
+        "Created service account {} ({}) with roles {}.",
+        account.id,
+        account.label(),
+        account.roles.join(", ")
+    ));
+    ctx.out.hint(format!(
+        "mint a key for it: `flexprice-admin keys create --name NAME --service-account {}`",
+        account.id
+    ));
+    Ok(Exit::Ok)
+}
+
+fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
+    if ctx.out.is_json() {
+        ctx.out.json(&AccountJson::from(account))
+    } else {
+        Ok(ctx.out.lines([&account.id])?)
+    }
+}
+
+pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+    let client = ctx.client()?;
+    let accounts = client.search_users("service_account", None).await?;
+    if ctx.out.is_json() {
+        let views: Vec<AccountJson> = accounts.iter().map(AccountJson::from).collect();
+        ctx.out.json(&views)?;
+    } else if ctx.out.quiet {
+        ctx.out.lines(accounts.iter().map(|a| &a.id))?;
+    } else if accounts.is_empty() {
+        ctx.out.note("No service accounts found.");
+        ctx.out.hint("create one with `flexprice-admin service-accounts create --name NAME --role event_ingestor`");
+    } else {
+        let rows = accounts
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::new(&a.id),
+                    Cell::new(a.name.clone().unwrap_or_default()),
+                    Cell::new(a.roles.join(",")),
+                ]
+            })
+            .collect();
+        ctx.out.rows(&["ID", "NAME", "ROLES"], rows)?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::Result<Exit> {
+    resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
+    let client = ctx.client()?;
+    let accounts = client.search_users("service_account", None).await?;
+    let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?;
+    let request = api::endpoints::rename_user_request(&account.id, &args.new_name);
+    if ctx.dry_run {
+        emit_planned(ctx, &client, &[request])?;
+        return Ok(Exit::Ok);
+    }
+    let renamed: User = client
+        .send(&request)
+        .await
+        .context("renaming the service account")?;
+    print_account(ctx, &renamed)?;
+    ctx.out.note(format!(
+        "Renamed service account {} from {} to {}.",
+        renamed.id,
+        account.label(),
+        renamed.label()
+    ));
+    Ok(Exit::Ok)
+}
+
+pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::Result<Exit> {
+    resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
+    let client = ctx.client()?;
+    let accounts = client.search_users("service_account", None).await?;
+    let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?.clone();
+    let filter = KeyFilter {
+        user_id: Some(account.id.clone()),
+    };
+    let mut keys = client.list_keys(&filter, None).await?;
+    keys.retain(|k| k.user_id.as_deref() == Some(account.id.as_str()));
+    let revoking = args.revoke_keys && !keys.is_empty();
+    if ctx.dry_run {
+        let mut requests: Vec<_> = if revoking {
+            keys.iter()
+                .map(|k| api::endpoints::delete_key_request(&k.id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        requests.push(api::endpoints::delete_user_request(&account.id));
+        emit_planned(ctx, &client, &requests)?;
+        return Ok(Exit::Ok);
+    }
+    let question = if revoking {
+        format!(
+            "Revoke {} key(s) of service account {} and archive it?",
+            keys.len(),
+            account.label()
+        )
+    } else {
+        format!(
+            "Archive service account {} ({})?",
+            account.label(),
+            account.id
+        )
+    };
+    if !ctx.confirm(&question, "--yes")? {
+        ctx.out.note("Nothing changed.");
+        return Ok(Exit::Ok);
+    }
+    if revoking {
+        let outcome = keys::revoke_all(ctx, &client, &keys).await?;
+        if outcome != Exit::Ok {
+            return Ok(outcome);
+        }
+    }
+    match client
+        .send_empty(&api::endpoints::delete_user_request(&account.id))
+        .await
+    {
+        Ok(()) => {
+            if ctx.out.quiet {
+                ctx.out.lines([&account.id])?;
+            }
+            ctx.out.note(format!(
+                "Archived service account {} ({}).",
+                account.id,
+                account.label()
+            ));
+            Ok(Exit::Ok)
+        }
+        Err(err) if err.server_message() == Some(STILL_HAS_KEYS) => {
+            Err(still_has_keys(&account, &keys, args, err))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The server refuses without naming the keys; we name the ones we can see.
+fn still_has_keys(
+    account: &User,
+    keys: &[api::models::ApiKey],
+    args: &ServiceAccountsDeleteArgs,
+    err: ApiError,
+) -> anyhow::Error {
+    let mut user_err = UserError::new(
+        Exit::Conflict,
+        format!(
+            "service account {} ({}) still has active API keys ({err})",
+            account.label(),
+            account.id
+        ),
+    );
+    if !args.revoke_keys && !keys.is_empty() {
+        for key in keys {
+            user_err = user_err.hint(format!("active key {} ({})", key.id, key.name));
+        }
+        user_err = user_err.hint(format!(
+            "revoke them and archive in one step: `flexprice-admin service-accounts delete {} --revoke-keys`",
+            account.id
+        ));
+    } else {
+        user_err = user_err.hint(
+            "no active key of this account is visible here: keys in other environments are listed only there \
+             (run this command with an admin key of each environment)",
+        );
+    }
+    user_err.hint(PUBLISHABLE_NOTE).into()
+}

@@ -1,0 +1,172 @@
+//! Profiles and paths. `config.toml` lives in the config directory (from `directories`, e.g.
+//! `$XDG_CONFIG_HOME/flexprice-admin/`); state (recovery files, locks) in the state directory.
+//! The file holds no secrets: credentials live in the keychain or the environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+use crate::time::TimeSpan;
+
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// One profile's settings; every field is optional and falls back to the built-in default.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub api_url: Option<String>,
+    pub environment: Option<String>,
+    /// Lifetime of new keys when no expiry flag is given, e.g. "30d".
+    pub default_expiry: Option<String>,
+    /// Seconds to wait for the OS keychain.
+    pub keychain_timeout: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+pub struct Paths {
+    pub config_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn discover() -> anyhow::Result<Paths> {
+        let dirs = directories::ProjectDirs::from("io", "flexprice", "flexprice-admin").context(
+            "cannot find a home directory for the config and state files (is HOME set?)",
+        )?;
+        Ok(Paths {
+            config_dir: dirs.config_dir().to_path_buf(),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+}
+
+/// The selected profile, resolved: its name and settings.
+#[derive(Debug, Clone)]
+pub struct ResolvedProfile {
+    pub settings: Profile,
+    pub default_expiry: Option<TimeSpan>,
+}
+
+/// Loads the profile `name` (or "default"). A profile named explicitly must exist; the default
+/// one may be absent, in which case built-in defaults apply.
+pub fn load_profile(path: &Path, name: Option<&str>) -> anyhow::Result<ResolvedProfile> {
+    let file = read_config(path)?;
+    let explicit = name.is_some();
+    let name = name.unwrap_or(DEFAULT_PROFILE).to_string();
+    let settings = match file.profiles.get(&name) {
+        Some(profile) => profile.clone(),
+        None if explicit && name != DEFAULT_PROFILE => {
+            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            let listed = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(UserError::usage(format!("--profile: there is no profile '{name}' in {}", path.display()))
+                .hint(format!("profiles there: {listed}; create one with `flexprice-admin auth login --profile {name}`"))
+                .into());
+        }
+        None => Profile::default(),
+    };
+    let default_expiry = match &settings.default_expiry {
+        Some(raw) => Some(raw.parse::<TimeSpan>().map_err(|e| {
+            UserError::usage(format!(
+                "{}: profile '{name}': default_expiry = \"{raw}\" {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    Ok(ResolvedProfile {
+        settings,
+        default_expiry,
+    })
+}
+
+/// Reads config.toml; a missing file is an empty config, a corrupt one an error naming the file,
+/// line and column.
+pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        let place = e
+            .span()
+            .map(|span| {
+                let line = text[..span.start].lines().count().max(1);
+                let column = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" at line {line}, column {column}")
+            })
+            .unwrap_or_default();
+        UserError::usage(format!("{} is not valid{place}: {}", path.display(), e.message()))
+            .hint("fix or remove the file; profiles look like [profiles.prod] with api_url = \"https://…/v1\"")
+            .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn missing_file_means_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = load_profile(&dir.path().join("config.toml"), None).unwrap();
+        assert!(profile.settings.api_url.is_none());
+    }
+
+    #[test]
+    fn named_profile_is_loaded_with_its_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "[profiles.prod]\napi_url = \"https://api.cloud.flexprice.io\"\ndefault_expiry = \"30d\"\n",
+        );
+        let profile = load_profile(&path, Some("prod")).unwrap();
+        assert_eq!(
+            profile.settings.api_url.as_deref(),
+            Some("https://api.cloud.flexprice.io")
+        );
+        assert_eq!(profile.default_expiry, Some(TimeSpan::days(30)));
+    }
+
+    #[test]
+    fn unknown_profile_is_a_usage_error_listing_the_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[profiles.prod]\n");
+        let err = load_profile(&path, Some("staging")).unwrap_err();
+        let user = err.downcast_ref::<UserError>().unwrap();
+        assert!(user.message.contains("no profile 'staging'"));
+        assert!(user.hints[0].contains("prod"));
+    }
+
+    #[test]
+    fn corrupt_toml_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "[profiles.prod]\napi_url = \"https://x\"\ndefault_expiry = \n",
+        );
+        let err = load_profile(&path, None).unwrap_err().to_string();
+        assert!(err.contains("config.toml is not valid at line 3"), "{err}");
+    }
+}

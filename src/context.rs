@@ -1,0 +1,258 @@
+//! The resolved context every command runs in: global flags, environment and profile turned
+//! into ready-to-use values (base URL, output, credential) in one step, with bad values refused
+//! before anything is sent.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::api::{Client, ClientConfig, Credential};
+use crate::cli::GlobalArgs;
+use crate::config::{self, Paths, ResolvedProfile};
+use crate::env;
+use crate::error::{Exit, UserError};
+use crate::output::Output;
+use crate::time::TimeSpan;
+
+pub const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
+/// Flexprice's rotation guidance: keys live 90 days unless told otherwise.
+pub const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
+
+pub struct Context {
+    pub out: Output,
+    pub profile: ResolvedProfile,
+    pub api_url: Url,
+    pub environment: Option<String>,
+    pub timeout: Duration,
+    pub verbose: bool,
+    pub dry_run: bool,
+    pub yes: bool,
+    /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given.
+    pub interactive: bool,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let out = Output::new(global.output, global.quiet, global.color);
+        let paths = Paths::discover()?;
+        let profile = config::load_profile(&paths.config_file(), global.profile.as_deref())?;
+        let raw_url = global
+            .api_url
+            .clone()
+            .or_else(|| profile.settings.api_url.clone())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        let api_url = parse_api_url(&raw_url, global.allow_insecure_http)?;
+        let environment = global
+            .environment
+            .clone()
+            .or_else(|| profile.settings.environment.clone());
+        if let Some(env) = &environment {
+            crate::cli::parse_name(env)
+                .map_err(|e| UserError::usage(format!("--environment: {e}")))?;
+        }
+        let interactive =
+            !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Ok(Context {
+            out,
+            profile,
+            api_url,
+            environment,
+            timeout: global.timeout,
+            verbose: global.verbose,
+            dry_run: global.dry_run,
+            yes: global.yes,
+            interactive,
+        })
+    }
+
+    /// The lifetime of a new key when no expiry flag is given.
+    pub fn default_key_lifetime(&self) -> TimeSpan {
+        self.profile
+            .default_expiry
+            .unwrap_or(TimeSpan::days(DEFAULT_KEY_LIFETIME_DAYS))
+    }
+
+    /// A client holding the admin credential.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        let credential = self.credential()?;
+        Client::new(ClientConfig {
+            base_url: self.api_url.clone(),
+            credential: Some(credential),
+            environment: self.environment.clone(),
+            timeout: self.timeout,
+            verbose: self.verbose,
+        })
+    }
+
+    /// The admin credential: `FLEXPRICE_API_KEY`, then `FLEXPRICE_API_KEY_FILE`.
+    fn credential(&self) -> anyhow::Result<Credential> {
+        if let Some(key) = env::var(env::API_KEY) {
+            return Ok(Credential::new(SecretString::from(key.trim().to_string())));
+        }
+        if let Some(path) = env::var(env::API_KEY_FILE) {
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "cannot read the key file named by {} ({path})",
+                    env::API_KEY_FILE
+                )
+            })?;
+            let key = text.trim();
+            if key.is_empty() {
+                return Err(
+                    UserError::usage(format!("{}: {path} is empty", env::API_KEY_FILE)).into(),
+                );
+            }
+            return Ok(Credential::new(SecretString::from(key.to_string())));
+        }
+        Err(UserError::new(
+            Exit::Unauthenticated,
+            "no API key: flexprice-admin needs an admin credential",
+        )
+        .hint(format!(
+            "set {} (e.g. `export {}=$(cat key.txt)`), or point {} at a file holding the key",
+            env::API_KEY,
+            env::API_KEY,
+            env::API_KEY_FILE
+        ))
+        .into())
+    }
+
+    /// Asks a yes/no question on a terminal. Off a terminal (or with `--no-input`) it fails,
+    /// naming `flag`, instead of blocking a script. `--yes` answers yes without asking.
+    pub fn confirm(&self, question: &str, flag: &str) -> anyhow::Result<bool> {
+        if self.yes {
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(UserError::usage(format!(
+                "refusing to continue without confirmation: {question}"
+            ))
+            .hint(format!(
+                "pass {flag} to confirm (prompts are only shown on a terminal without --no-input)"
+            ))
+            .into());
+        }
+        let answer = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()?;
+        Ok(answer)
+    }
+}
+
+/// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
+/// `/v1`; any other path must end in `/v1`.
+pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserError> {
+    let bad = |why: String| {
+        UserError::usage(format!("--api-url / {}: '{raw}' {why}", env::API_URL)).hint(format!(
+            "use the API base URL, e.g. {DEFAULT_API_URL} or http://127.0.0.1:8080/v1"
+        ))
+    };
+    let mut url = Url::parse(raw.trim()).map_err(|e| bad(format!("is not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !loopback && !allow_insecure_http {
+                return Err(UserError::usage(format!(
+                    "--api-url: '{raw}' uses plain http to a remote host; the API key would cross the network unencrypted"
+                ))
+                .hint("use https://, or pass --allow-insecure-http if this network is trusted"));
+            }
+        }
+        other => {
+            return Err(bad(format!(
+                "has scheme '{other}'; only http and https are supported"
+            )));
+        }
+    }
+    if url.host().is_none() {
+        return Err(bad("has no host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "contains credentials; pass the API key through FLEXPRICE_API_KEY instead".into(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("has a query or fragment".into()));
+    }
+    let path = url.path().trim_end_matches('/').to_string();
+    if path.is_empty() {
+        url.set_path("/v1");
+    } else if !path.ends_with("/v1") {
+        return Err(bad(format!(
+            "has the path '{path}', but the API lives under /v1"
+        )));
+    } else {
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_get_v1_and_lose_trailing_slashes() {
+        assert_eq!(
+            parse_api_url("https://us.api.flexprice.io", false)
+                .unwrap()
+                .as_str(),
+            "https://us.api.flexprice.io/v1"
+        );
+        assert_eq!(
+            parse_api_url("https://x.io/v1/", false).unwrap().as_str(),
+            "https://x.io/v1"
+        );
+        assert_eq!(
+            parse_api_url("http://127.0.0.1:8080", false)
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(
+            parse_api_url("http://localhost:8080/v1", false)
+                .unwrap()
+                .as_str(),
+            "http://localhost:8080/v1"
+        );
+        assert_eq!(
+            parse_api_url("https://gw.example/flexprice/v1", false)
+                .unwrap()
+                .path(),
+            "/flexprice/v1"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_naming_the_flag() {
+        for (raw, why) in [
+            ("not a url", "is not a URL"),
+            ("ftp://x.io/v1", "scheme 'ftp'"),
+            ("https://x.io/v2", "the API lives under /v1"),
+            ("https://user:pw@x.io/v1", "contains credentials"),
+            ("https://x.io/v1?a=b", "query"),
+        ] {
+            let err = parse_api_url(raw, false).unwrap_err();
+            assert!(err.message.contains("--api-url"), "{raw}: {}", err.message);
+            assert!(err.message.contains(why), "{raw}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn insecure_http_needs_the_flag() {
+        let err = parse_api_url("http://api.example.com/v1", false).unwrap_err();
+        assert!(err.hints[0].contains("--allow-insecure-http"));
+        assert!(parse_api_url("http://api.example.com/v1", true).is_ok());
+    }
+}

@@ -1,0 +1,65 @@
+//! Every environment variable flexprice-admin reads, in one place, so the help text, the README
+//! and the code cannot disagree about a name.
+
+/// The admin credential (an API key). Never accepted in argv.
+pub const API_KEY: &str = "FLEXPRICE_API_KEY";
+/// A file holding the admin credential, read when `FLEXPRICE_API_KEY` is unset.
+pub const API_KEY_FILE: &str = "FLEXPRICE_API_KEY_FILE";
+/// The API base URL (shared with the official CLI).
+pub const API_URL: &str = "FLEXPRICE_API_URL";
+/// The profile to use from config.toml.
+pub const PROFILE: &str = "FLEXPRICE_PROFILE";
+/// The environment sent as `X-Environment-ID`.
+pub const ENVIRONMENT_ID: &str = "FLEXPRICE_ENVIRONMENT_ID";
+/// Disables colour when set to any non-empty value (<https://no-color.org>).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// Set to `true` by GitHub Actions runners; secrets are then registered for masking.
+pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+
+/// Test hook: the current time as RFC 3339, so expiry and age logic can be tested. Prefixed like
+/// xh's `XH_TEST_MODE`: it is not part of the documented interface.
+pub const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
+
+/// Reads a variable, treating an empty value as unset (as most shells users expect).
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Every variable with a one-line description, for `help environment` and the man page.
+pub const DOCUMENTED: &[(&str, &str)] = &[
+    (
+        API_KEY,
+        "the admin API key (takes precedence over the key file and the keychain)",
+    ),
+    (API_KEY_FILE, "path to a file holding the admin API key"),
+    (
+        API_URL,
+        "API base URL (default https://us.api.flexprice.io/v1)",
+    ),
+    (
+        PROFILE,
+        "profile to use from config.toml (default \"default\")",
+    ),
+    (
+        ENVIRONMENT_ID,
+        "environment sent as X-Environment-ID (needed with tenant keys and JWTs)",
+    ),
+    (NO_COLOR, "disable colour"),
+    (
+        GITHUB_ACTIONS,
+        "when \"true\", new secrets are registered for log masking",
+    ),
+    (
+        "HTTPS_PROXY / NO_PROXY",
+        "proxy settings, honoured by the HTTP client",
+    ),
+    ("SSL_CERT_FILE", "extra CA bundle for TLS"),
+    (
+        "XDG_CONFIG_HOME",
+        "config directory root (config.toml lives in flexprice-admin/)",
+    ),
+    (
+        "XDG_STATE_HOME",
+        "state directory root (recovery files and locks)",
+    ),
+];

@@ -1,0 +1,128 @@
+//! Turns a 401 or 403 into something an operator can act on: what the credential probably is,
+//! which permission the request needed, which roles the caller holds and which would grant it.
+//! This is the troubleshooting section of Flexprice's docs, applied to the failure at hand.
+
+use crate::api::permissions::{builtin_roles, role_grants, route_gate};
+use crate::api::{ApiError, ApiErrorKind, Client};
+use crate::context::Context;
+use crate::env;
+
+const SUPER_ADMIN_USER_ONLY: &str = "This action requires a user account with Super Admin access";
+const INSUFFICIENT: &str = "insufficient permissions";
+const NO_ENVIRONMENT: &str = "Invalid or inaccessible environment";
+
+/// Adds hints to an API error found anywhere in `err`. May ask `/users/me` for the caller's roles.
+pub async fn enrich(err: &mut anyhow::Error, ctx: &Context, client: Option<&Client>) {
+    let Some(api) = err.downcast_mut::<ApiError>() else {
+        return;
+    };
+    let message = api.server_message().unwrap_or_default().to_string();
+    match (api.kind.as_ref(), api.status()) {
+        (_, Some(401)) => {
+            api.hints.push(
+                "the key is wrong, revoked or expired, or belongs to another region or environment"
+                    .into(),
+            );
+            api.hints.push(format!(
+                "the API URL is {} ({} or --api-url); `flexprice-admin whoami` tests the key",
+                ctx.api_url,
+                env::API_URL
+            ));
+        }
+        (_, Some(403)) if message == NO_ENVIRONMENT => {
+            let hint = match &ctx.environment {
+                Some(env_id) => format!("environment '{env_id}' is not one of this tenant's"),
+                None => "this credential (a tenant-level key or a login token) is not bound to an environment".into(),
+            };
+            api.hints.push(hint);
+            api.hints.push(format!(
+                "pass --environment ENV_ID or set {}; `flexprice-admin environments list` shows the IDs",
+                env::ENVIRONMENT_ID
+            ));
+        }
+        (_, Some(403))
+            if message == SUPER_ADMIN_USER_ONLY
+                || (api.code() == Some("permission_denied") && message.contains("super_admin")) =>
+        {
+            api.hints.push(
+                "this needs the key of a super_admin *user*; a service-account key never qualifies, even one holding super_admin"
+                    .into(),
+            );
+        }
+        (_, Some(403)) if message == INSUFFICIENT => {
+            let hint = permission_hint(api, client).await;
+            api.hints.extend(hint);
+        }
+        (_, Some(403)) => {}
+        (_, Some(404)) if message == "404 page not found" => {
+            api.hints.push(format!(
+                "no such route: is {} the Flexprice API base URL?",
+                ctx.api_url
+            ));
+        }
+        (_, Some(429)) => {
+            let wait = api
+                .retry_after()
+                .map(|d| format!(" (it asked for {} s)", d.as_secs()))
+                .unwrap_or_default();
+            api.hints.push(format!(
+                "the server is rate limiting this credential{wait}; try again later"
+            ));
+        }
+        (_, Some(500..=599)) => api.hints.push(
+            "the server failed; try again later, and quote the request ID if you report it".into(),
+        ),
+        (ApiErrorKind::Unreachable { detail }, _) if detail.starts_with("TLS") => {
+            api.hints.push(format!(
+                "is {} right? An https:// URL pointing at a plain-http port fails like this",
+                ctx.api_url
+            ));
+        }
+        (ApiErrorKind::Unreachable { .. }, _) => {
+            api.hints.push(format!(
+                "check the API URL ({}) and your network or proxy (HTTPS_PROXY)",
+                ctx.api_url
+            ));
+        }
+        (ApiErrorKind::Timeout { .. }, _) => api
+            .hints
+            .push("the server is slow or unreachable; raise --timeout or try again later".into()),
+        _ => {}
+    }
+}
+
+/// "needs secret:write; you hold event_ingestor; granted by all_writer, super_admin".
+async fn permission_hint(api: &ApiError, client: Option<&Client>) -> Vec<String> {
+    let Some(gate) = route_gate(&api.method, &api.path) else {
+        return Vec::new();
+    };
+    let roles = builtin_roles();
+    let granting: Vec<&str> = roles
+        .iter()
+        .filter(|r| role_grants(r, gate.entity, gate.action))
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut hints = vec![format!(
+        "this command needs the permission {}",
+        gate.permission()
+    )];
+    if let Some(client) = client
+        && let Ok(me) = client.me().await
+    {
+        let held = if me.roles.is_empty() {
+            "no roles".to_string()
+        } else {
+            me.roles.join(", ")
+        };
+        hints.push(format!(
+            "the credential's account ({}) holds: {held}",
+            me.label()
+        ));
+    }
+    hints.push(format!(
+        "roles that grant {}: {}",
+        gate.permission(),
+        granting.join(", ")
+    ));
+    hints
+}

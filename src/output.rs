@@ -1,0 +1,223 @@
+//! Everything the user sees: data on stdout as a table (terminal), tab-separated text (piped) or
+//! JSON (asked), and receipts, warnings and hints on stderr. The only place that knows about
+//! comfy-table and about colour. Never `println!`: a closed pipe must surface as an error that
+//! `main` turns into a quiet exit 0, not a panic.
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::cli::{ColorChoice, OutputFormat};
+use crate::env;
+
+/// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
+pub struct Cell {
+    pub text: String,
+    pub raw: String,
+    pub mood: Mood,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mood {
+    Normal,
+    Bad,
+    Warn,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Cell {
+            raw: text.clone(),
+            text,
+            mood: Mood::Normal,
+        }
+    }
+
+    /// A cell shown one way on a terminal and another when piped (e.g. relative vs RFC 3339 times).
+    pub fn split(text: impl Into<String>, raw: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            raw: raw.into(),
+            mood: Mood::Normal,
+        }
+    }
+
+    pub fn mood(mut self, mood: Mood) -> Self {
+        self.mood = mood;
+        self
+    }
+}
+
+pub struct Output {
+    pub format: OutputFormat,
+    pub quiet: bool,
+    stdout_color: bool,
+    stderr_color: bool,
+    stdout_tty: bool,
+}
+
+impl Output {
+    pub fn new(format: Option<OutputFormat>, quiet: bool, color: ColorChoice) -> Self {
+        let stdout_tty = io::stdout().is_terminal();
+        let stderr_tty = io::stderr().is_terminal();
+        let allowed = match color {
+            ColorChoice::Never => false,
+            ColorChoice::Always => true,
+            ColorChoice::Auto => env::var(env::NO_COLOR).is_none(),
+        };
+        let forced = color == ColorChoice::Always;
+        Output {
+            format: format.unwrap_or(if stdout_tty {
+                OutputFormat::Table
+            } else {
+                OutputFormat::Plain
+            }),
+            quiet,
+            stdout_color: allowed && (forced || stdout_tty),
+            stderr_color: allowed && (forced || stderr_tty),
+            stdout_tty,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Writes rows as a table or as tab-separated lines (no header, raw values), per format.
+    pub fn rows(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        if self.format == OutputFormat::Plain {
+            for row in rows {
+                let line: Vec<String> = row.into_iter().map(|c| plain_field(&c.raw)).collect();
+                writeln!(out, "{}", line.join("\t"))?;
+            }
+            return out.flush();
+        }
+        let mut table = Table::new();
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        if !self.stdout_tty {
+            table.force_no_tty();
+        }
+        if self.stdout_color {
+            table.enforce_styling();
+        }
+        table.set_header(headers.iter().map(|h| {
+            let cell = comfy_table::Cell::new(h);
+            if self.stdout_color {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        for row in rows {
+            table.add_row(row.into_iter().map(|c| {
+                let cell = comfy_table::Cell::new(&c.text);
+                match (self.stdout_color, c.mood) {
+                    (true, Mood::Bad) => cell.fg(Color::Red),
+                    (true, Mood::Warn) => cell.fg(Color::Yellow),
+                    _ => cell,
+                }
+            }));
+        }
+        writeln!(out, "{}", table.trim_fmt())?;
+        out.flush()
+    }
+
+    /// Pretty JSON on stdout, from our own serde structs (a stable contract).
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// One value per line on stdout (IDs for `--quiet`).
+    pub fn lines<I, S>(&self, values: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut out = io::stdout().lock();
+        for value in values {
+            writeln!(out, "{}", value.as_ref())?;
+        }
+        out.flush()
+    }
+
+    /// A receipt or progress note on stderr ("Revoked key …"); silenced by `--quiet`.
+    pub fn note(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            self.stderr_line("", message.as_ref());
+        }
+    }
+
+    /// A warning on stderr; shown even with `--quiet`.
+    pub fn warn(&self, message: impl AsRef<str>) {
+        let prefix = if self.stderr_color {
+            "\x1b[33mwarning:\x1b[0m "
+        } else {
+            "warning: "
+        };
+        self.stderr_line(prefix, message.as_ref());
+    }
+
+    /// A hint on stderr: the next thing to try.
+    pub fn hint(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            let prefix = if self.stderr_color {
+                "\x1b[36mhint:\x1b[0m "
+            } else {
+                "hint: "
+            };
+            self.stderr_line(prefix, message.as_ref());
+        }
+    }
+
+    /// `error:`, `caused by:` and `hint:` lines for a failed command.
+    pub fn error_report(&self, messages: &[String], hints: &[String]) {
+        let (err, cause, hint) = if self.stderr_color {
+            (
+                "\x1b[1;31merror:\x1b[0m ",
+                "\x1b[2mcaused by:\x1b[0m ",
+                "\x1b[36mhint:\x1b[0m ",
+            )
+        } else {
+            ("error: ", "caused by: ", "hint: ")
+        };
+        let mut lines = messages.iter();
+        if let Some(first) = lines.next() {
+            self.stderr_line(err, first);
+        }
+        for line in lines {
+            self.stderr_line(cause, line);
+        }
+        for line in hints {
+            self.stderr_line(hint, line);
+        }
+    }
+
+    fn stderr_line(&self, prefix: &str, message: &str) {
+        // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
+        let _ = writeln!(io::stderr().lock(), "{prefix}{message}");
+    }
+}
+
+/// Plain output is one record per line, fields split by tabs: neither may appear inside a field.
+fn plain_field(raw: &str) -> String {
+    raw.replace(['\t', '\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_fields_cannot_break_records() {
+        assert_eq!(plain_field("a\tb\nc"), "a b c");
+    }
+}

@@ -1,0 +1,227 @@
+//! Time as users type it and read it: durations like `90d`, RFC 3339 instants that must lie in
+//! the future, "now" (overridable for tests), and relative phrases like "in 3 days".
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
+
+use crate::env;
+
+/// The latest expiry we accept. Flexprice recommends rotating every 90 days; a key that outlives
+/// ten years is a typo (or should use `--no-expiry`, which says so).
+const MAX_YEARS: i64 = 10;
+
+/// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it.
+pub fn now() -> Timestamp {
+    env::var(env::TEST_NOW)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(Timestamp::now)
+}
+
+/// A positive duration of at most ten years, written like `90d`, `12h`, `2w`, `1y 6mo`,
+/// `90 days` or ISO 8601 `P90D`.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeSpan(Span);
+
+/// Spans are equal when written the same (`1d` ≠ `24h`), which is what config round trips need.
+impl PartialEq for TimeSpan {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.fieldwise() == other.0.fieldwise()
+    }
+}
+
+impl TimeSpan {
+    pub fn days(days: i64) -> Self {
+        TimeSpan(Span::new().days(days))
+    }
+
+    /// The instant this span after `from`, in UTC calendar arithmetic (so `1mo` is a month).
+    pub fn after(&self, from: Timestamp) -> Timestamp {
+        from.to_zoned_datetime(TimeZone::UTC)
+            .checked_add(self.0)
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MAX)
+    }
+}
+
+impl fmt::Display for TimeSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl FromStr for TimeSpan {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with('-') {
+            return Err("must be positive, e.g. 90d".into());
+        }
+        let span: Span = raw.parse().map_err(|_| {
+            "expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)"
+                .to_string()
+        })?;
+        if span.is_negative() {
+            return Err("must be positive, e.g. 90d".into());
+        }
+        let span = TimeSpan(span);
+        let base = Timestamp::UNIX_EPOCH;
+        let end = span.after(base);
+        if end <= base {
+            return Err("must be longer than zero".into());
+        }
+        if end > TimeSpan(Span::new().years(MAX_YEARS)).after(base) {
+            return Err(format!(
+                "must be at most {MAX_YEARS} years (use --no-expiry for a key that never expires)"
+            ));
+        }
+        Ok(span)
+    }
+}
+
+/// An RFC 3339 instant that is in the future and at most ten years away.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FutureTimestamp(pub Timestamp);
+
+impl FromStr for FutureTimestamp {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let at: Timestamp = raw.trim().parse().map_err(|_| {
+            "expected an RFC 3339 time with a zone, e.g. 2027-01-31T00:00:00Z".to_string()
+        })?;
+        let now = now();
+        if at <= now {
+            return Err(format!(
+                "{at} is in the past; a key expiring then could never be used"
+            ));
+        }
+        if at > TimeSpan(Span::new().years(MAX_YEARS)).after(now) {
+            return Err(format!(
+                "is more than {MAX_YEARS} years away (use --no-expiry for a key that never expires)"
+            ));
+        }
+        Ok(FutureTimestamp(at))
+    }
+}
+
+/// "in 3 days", "2 hours ago", "just now": the coarsest unit that is at least one.
+pub fn relative(at: Timestamp, now: Timestamp) -> String {
+    let delta: SignedDuration = at.duration_since(now);
+    let secs = delta.as_secs().unsigned_abs();
+    let (n, unit) = match secs {
+        0..60 => return "just now".to_string(),
+        60..3_600 => (secs / 60, "minute"),
+        3_600..86_400 => (secs / 3_600, "hour"),
+        86_400..5_184_000 => (secs / 86_400, "day"),
+        5_184_000..63_072_000 => (secs / 2_592_000, "month"),
+        _ => (secs / 31_536_000, "year"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    if delta.is_negative() {
+        format!("{n} {unit}{plural} ago")
+    } else {
+        format!("in {n} {unit}{plural}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn durations_parse_in_friendly_and_iso_forms() {
+        let start = ts("2026-01-01T00:00:00Z");
+        assert_eq!(
+            "90d".parse::<TimeSpan>().unwrap().after(start),
+            ts("2026-04-01T00:00:00Z")
+        );
+        assert_eq!(
+            "12h".parse::<TimeSpan>().unwrap().after(start),
+            ts("2026-01-01T12:00:00Z")
+        );
+        assert_eq!(
+            "2w".parse::<TimeSpan>().unwrap().after(start),
+            ts("2026-01-15T00:00:00Z")
+        );
+        assert_eq!(
+            "P1M".parse::<TimeSpan>().unwrap().after(start),
+            ts("2026-02-01T00:00:00Z")
+        );
+        assert_eq!(
+            "1y".parse::<TimeSpan>().unwrap().after(start),
+            ts("2027-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            "90 days".parse::<TimeSpan>().unwrap().after(start),
+            ts("2026-04-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn bad_durations_are_refused_with_a_reason() {
+        assert!(
+            "".parse::<TimeSpan>()
+                .unwrap_err()
+                .contains("expected a duration")
+        );
+        assert!(
+            "soon"
+                .parse::<TimeSpan>()
+                .unwrap_err()
+                .contains("expected a duration")
+        );
+        assert!("-5d".parse::<TimeSpan>().unwrap_err().contains("positive"));
+        assert!(
+            "0d".parse::<TimeSpan>()
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert!(
+            "11y"
+                .parse::<TimeSpan>()
+                .unwrap_err()
+                .contains("at most 10 years")
+        );
+        assert!("1000000d".parse::<TimeSpan>().is_err());
+    }
+
+    #[test]
+    fn expiry_instants_must_be_future_and_near() {
+        assert!(
+            "2000-01-01T00:00:00Z"
+                .parse::<FutureTimestamp>()
+                .unwrap_err()
+                .contains("in the past")
+        );
+        assert!(
+            "3000-01-01T00:00:00Z"
+                .parse::<FutureTimestamp>()
+                .unwrap_err()
+                .contains("years away")
+        );
+        assert!(
+            "tomorrow"
+                .parse::<FutureTimestamp>()
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+        let soon = TimeSpan::days(30).after(Timestamp::now()).to_string();
+        assert!(soon.parse::<FutureTimestamp>().is_ok());
+    }
+
+    #[test]
+    fn relative_phrases() {
+        let now = ts("2026-01-10T00:00:00Z");
+        assert_eq!(relative(ts("2026-01-13T00:00:00Z"), now), "in 3 days");
+        assert_eq!(relative(ts("2026-01-09T23:00:00Z"), now), "1 hour ago");
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(ts("2026-07-10T00:00:00Z"), now), "in 6 months");
+    }
+}
