@@ -124,13 +124,7 @@ async fn respond(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .map_or_else(new_ulid, str::to_owned);
-    let handled = |shared: &Shared| {
-        let mut reply = api::handle(shared, &request);
-        reply
-            .headers
-            .push(("X-Request-ID".to_owned(), request_id.clone()));
-        reply
-    };
+    let handled = |shared: &Shared| api::handle(shared, &request);
 
     let response = match fault.map(|f| f.action) {
         None => build(handled(&shared), OutBody::full),
@@ -194,6 +188,11 @@ async fn respond(
             |_| OutBody::huge(bytes),
         ),
     };
+    let mut response = response;
+    // Every answer carries the request ID, injected ones too, so a client can always report it.
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     entry.status = response.status().as_u16();
     shared.log.lock().push(entry);
     response

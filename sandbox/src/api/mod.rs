@@ -159,8 +159,29 @@ fn unauthorized(msg: &str) -> Reply {
 
 /// Answers one request. The caller adds `X-Request-ID`.
 pub(crate) fn handle(shared: &Shared, req: &Request) -> Reply {
+    let mut reply = route_and_handle(shared, req);
+    // The global CORS middleware runs for every request, matched or not.
+    reply.headers.extend(
+        [
+            ("Access-Control-Allow-Origin", "*"),
+            (
+                "Access-Control-Allow-Methods",
+                "GET, POST, PUT, DELETE, OPTIONS",
+            ),
+            ("Access-Control-Allow-Headers", "*"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    reply
+}
+
+fn route_and_handle(shared: &Shared, req: &Request) -> Reply {
+    if req.method == "OPTIONS" {
+        // The CORS middleware answers preflights before routing.
+        return Reply::empty(204);
+    }
     let Some((route, gate)) = match_route(&req.method, &req.path) else {
-        return Reply::not_found_page();
+        return trailing_slash_redirect(req).unwrap_or_else(Reply::not_found_page);
     };
     let mut db = shared.db.lock();
     match route {
@@ -211,6 +232,39 @@ pub(crate) fn handle(shared: &Shared, req: &Request) -> Reply {
         Route::Health | Route::Login => Ok(Reply::empty(500)),
     };
     result.unwrap_or_else(ApiError::into_reply)
+}
+
+/// gin's `RedirectTrailingSlash`: `/v1/users/me/` is redirected to `/v1/users/me` (301 for GET,
+/// 307 for other methods) when the path without the slash is a route.
+fn trailing_slash_redirect(req: &Request) -> Option<Reply> {
+    let trimmed = req.path.strip_suffix('/').filter(|p| !p.is_empty())?;
+    match_route(&req.method, trimmed)?;
+    let location = match &req.query {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed.to_owned(),
+    };
+    let (status, text) = if req.method == "GET" {
+        (301, "Moved Permanently")
+    } else {
+        (307, "Temporary Redirect")
+    };
+    let body = if req.method == "GET" {
+        format!("<a href=\"{location}\">{text}</a>.\n\n")
+    } else {
+        String::new()
+    };
+    let mut headers = vec![("Location".to_owned(), location)];
+    if !body.is_empty() {
+        headers.push((
+            "Content-Type".to_owned(),
+            "text/html; charset=utf-8".to_owned(),
+        ));
+    }
+    Some(Reply {
+        status,
+        headers,
+        body: bytes::Bytes::from(body),
+    })
 }
 
 /// `AuthenticateMiddleware` (§4.1).

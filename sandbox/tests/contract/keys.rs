@@ -535,3 +535,37 @@ async fn delete_someone_elses_key_needs_a_super_admin_user() {
         204
     );
 }
+
+#[tokio::test]
+async fn bulk_seed_lists_in_one_request() {
+    let t = T::with(SandboxOptions {
+        seed_keys: 10_000,
+        seed_service_accounts: 100,
+        ..Default::default()
+    });
+    let admin = t.sb.admin_key().to_owned();
+    let v = t.get("/secrets/api/keys?limit=0", &admin).await.json();
+    let all = items(&v);
+    assert_eq!(all.len(), 10_001);
+    assert_eq!(v["pagination"]["total"], 10_001);
+    assert_eq!(all[1]["name"], "bench-key-00000");
+    assert_eq!(all[1]["user_type"], "service_account");
+    assert_eq!(all[1]["roles"], json!(["event_ingestor"]));
+    assert_eq!(all[1]["service_account_name"], "bench-sa-00000");
+    // Distinct created_at, newest first.
+    let stamps: Vec<Timestamp> = all
+        .iter()
+        .filter_map(|i| i["created_at"].as_str()?.parse().ok())
+        .collect();
+    assert_eq!(stamps.len(), 10_001);
+    assert!(stamps.windows(2).all(|w| w[0] > w[1]));
+    let sas = t
+        .post(
+            "/users/search",
+            &admin,
+            json!({"limit": 1000, "type": "service_account"}),
+        )
+        .await
+        .json();
+    assert_eq!(sas["pagination"]["total"], 100);
+}

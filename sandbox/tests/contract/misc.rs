@@ -90,3 +90,43 @@ async fn request_log_records_and_redacts() {
     t.sb.clear_requests();
     assert!(t.sb.requests().is_empty());
 }
+
+#[tokio::test]
+async fn trailing_slash_redirects_and_preflight() {
+    let t = T::new();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = http
+        .get(t.url("/users/me/?x=1"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 301);
+    assert_eq!(
+        r.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/v1/users/me?x=1")
+    );
+    let r = http
+        .post(t.url("/secrets/api/keys/"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 307);
+    let r = t
+        .send(t.http.request(Method::OPTIONS, t.url("/secrets/api/keys")))
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    // Injected answers carry a request ID too.
+    t.sb.add_fault(flexprice_sandbox::Fault::parse("* * status=503 times=1").expect("spec"));
+    let r = t
+        .send(
+            t.request(Method::GET, "/users/me", Cred::None)
+                .header("X-Request-ID", "abc"),
+        )
+        .await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("x-request-id"), Some("abc"));
+}
