@@ -126,4 +126,24 @@ mod tests {
         );
         assert_eq!(verify("other", &t, 1001).err(), Some(TokenError::Invalid));
     }
+
+    #[test]
+    fn missing_claims_and_wrong_algorithm() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"user_id":"u1","exp":99999999999}"#);
+        let input = format!("{header}.{payload}");
+        let sig = URL_SAFE_NO_PAD.encode(hmac_sha256(DEFAULT_SECRET.as_bytes(), input.as_bytes()));
+        let token = format!("{input}.{sig}");
+        assert_eq!(
+            verify(DEFAULT_SECRET, &token, 1).err(),
+            Some(TokenError::Claims)
+        );
+
+        let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+        let token = format!("{none}.{payload}.");
+        assert_eq!(
+            verify(DEFAULT_SECRET, &token, 1).err(),
+            Some(TokenError::Invalid)
+        );
+    }
 }

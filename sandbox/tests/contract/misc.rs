@@ -130,3 +130,25 @@ async fn trailing_slash_redirects_and_preflight() {
     assert_eq!(r.status, 503);
     assert_eq!(r.header("x-request-id"), Some("abc"));
 }
+
+#[test]
+fn sandbox_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<flexprice_sandbox::Sandbox>();
+}
+
+#[tokio::test]
+async fn sandbox_is_shared_across_tasks() {
+    let t = std::sync::Arc::new(T::new());
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            t.get("/users/me", t.sb.admin_key()).await.status
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), 200);
+    }
+    assert_eq!(t.sb.requests().len(), 8);
+}
