@@ -187,11 +187,11 @@ pub struct KeysCreateArgs {
 #[group(multiple = false)]
 pub struct ExpiryArgs {
     /// Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile's default_expiry]
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub expires_in: Option<TimeSpan>,
 
     /// Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(long, value_name = "RFC3339", allow_hyphen_values = true)]
     pub expires_at: Option<FutureTimestamp>,
 
     /// Create a key that never expires (not recommended: rotate keys every 90 days)

@@ -115,8 +115,8 @@ pub fn relative(at: Timestamp, now: Timestamp) -> String {
         0..60 => return "just now".to_string(),
         60..3_600 => (secs / 60, "minute"),
         3_600..86_400 => (secs / 3_600, "hour"),
-        86_400..5_184_000 => (secs / 86_400, "day"),
-        5_184_000..63_072_000 => (secs / 2_592_000, "month"),
+        86_400..15_552_000 => (secs / 86_400, "day"),
+        15_552_000..63_072_000 => (secs / 2_592_000, "month"),
         _ => (secs / 31_536_000, "year"),
     };
     let plural = if n == 1 { "" } else { "s" };
@@ -222,6 +222,7 @@ mod tests {
         assert_eq!(relative(ts("2026-01-13T00:00:00Z"), now), "in 3 days");
         assert_eq!(relative(ts("2026-01-09T23:00:00Z"), now), "1 hour ago");
         assert_eq!(relative(now, now), "just now");
-        assert_eq!(relative(ts("2026-07-10T00:00:00Z"), now), "in 6 months");
+        assert_eq!(relative(ts("2026-04-10T00:00:00Z"), now), "in 90 days");
+        assert_eq!(relative(ts("2026-10-10T00:00:00Z"), now), "in 9 months");
     }
 }

@@ -24,6 +24,8 @@ async fn main() -> anyhow::Result<()> {
         empty.elapsed()
     )?;
 
+    // The workspace may unify reqwest with `rustls-no-provider`; install one so the client builds.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let url = format!("{}/secrets/api/keys?limit=0", sb.api_url());
     let mut best = Duration::MAX;

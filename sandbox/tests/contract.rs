@@ -63,7 +63,7 @@ impl T {
         let sb = Sandbox::start(opts).expect("sandbox starts");
         T {
             sb,
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 
@@ -175,4 +175,15 @@ pub fn exact(r: &Resp, status: u16, body: Value) {
 
 pub fn env_denied() -> Value {
     serde_json::json!({"error": "Access denied", "message": "Invalid or inaccessible environment"})
+}
+
+/// A reqwest client that works whatever TLS features the workspace unified into reqwest: the
+/// product enables `rustls-no-provider`, which panics at build time without a provider.
+pub fn http_client() -> reqwest::Client {
+    http_builder().build().expect("client builds")
+}
+
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }

@@ -41,7 +41,7 @@ async fn prints_its_lines_serves_and_exits_zero_on_sigterm() {
     );
     let url = &vars[0].1;
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/v1"));
-    let http = reqwest::Client::new();
+    let http = crate::http_client();
     let me = http
         .get(format!("{url}/users/me"))
         .header("x-api-key", &vars[1].1)

@@ -94,7 +94,7 @@ async fn request_log_records_and_redacts() {
 #[tokio::test]
 async fn trailing_slash_redirects_and_preflight() {
     let t = T::new();
-    let http = reqwest::Client::builder()
+    let http = crate::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");

@@ -1,0 +1,178 @@
+//! The test world: a sandbox, a private home directory, and a way to run the binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use flexprice_sandbox::{LoggedRequest, Sandbox, SandboxOptions};
+use serde_json::Value;
+
+pub struct World {
+    pub sandbox: Sandbox,
+    pub home: tempfile::TempDir,
+}
+
+/// What a finished run left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+}
+
+impl World {
+    pub fn new() -> World {
+        Self::with(SandboxOptions::default())
+    }
+
+    pub fn with(options: SandboxOptions) -> World {
+        let sandbox = Sandbox::start(options).expect("sandbox starts");
+        World {
+            sandbox,
+            home: tempfile::tempdir().expect("temp home"),
+        }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config/flexprice-admin")
+    }
+
+    /// The binary with a cleared environment, pointed at the sandbox with the admin key.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.env_clear().envs(base_env(self.home.path()));
+        cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())
+            .env("FLEXPRICE_API_KEY", self.sandbox.admin_key());
+        cmd
+    }
+
+    /// The same, as a std Command (for pseudo-terminal tests).
+    pub fn std_cmd(&self) -> StdCommand {
+        let mut cmd = StdCommand::new(bin());
+        cmd.env_clear().envs(base_env(self.home.path()));
+        cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())
+            .env("FLEXPRICE_API_KEY", self.sandbox.admin_key());
+        cmd
+    }
+
+    /// Runs with the admin key.
+    pub fn run(&self, args: &[&str]) -> Run {
+        finish(self.cmd().args(args))
+    }
+
+    /// Runs with another API key.
+    pub fn run_as(&self, key: &str, args: &[&str]) -> Run {
+        finish(self.cmd().env("FLEXPRICE_API_KEY", key).args(args))
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.sandbox.requests()
+    }
+
+    /// Requests other than reads: what "nothing was sent" is about.
+    pub fn mutating_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && !r.path.ends_with("/search"))
+            .collect()
+    }
+
+    /// Creates a service account through the binary and returns its ID.
+    pub fn service_account(&self, name: &str, role: &str) -> String {
+        let run = self.run(&[
+            "service-accounts",
+            "create",
+            "--name",
+            name,
+            "--role",
+            role,
+            "-q",
+        ]);
+        run.code(0);
+        run.stdout.trim().to_string()
+    }
+
+    /// Mints a key through the binary (`-o json`) and returns (key object, secret).
+    pub fn create_key(&self, args: &[&str]) -> (Value, String) {
+        let mut all = vec!["keys", "create", "-o", "json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        run.code(0);
+        let json = run.json();
+        (
+            json["key"].clone(),
+            json["api_key"].as_str().expect("api_key").to_string(),
+        )
+    }
+}
+
+fn base_env(home: &Path) -> Vec<(&'static str, String)> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    vec![
+        ("PATH", path),
+        ("HOME", home.display().to_string()),
+        ("XDG_CONFIG_HOME", home.join("config").display().to_string()),
+        ("XDG_STATE_HOME", home.join("state").display().to_string()),
+        ("XDG_DATA_HOME", home.join("data").display().to_string()),
+        ("LANG", "C.UTF-8".into()),
+    ]
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_flexprice-admin"))
+}
+
+pub fn finish(cmd: &mut Command) -> Run {
+    let output = cmd.output().expect("binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `sk_` + a 26-character ULID: the shape of a Flexprice secret.
+pub fn is_secret_key(s: &str) -> bool {
+    s.len() == 29
+        && s.starts_with("sk_")
+        && s[3..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}

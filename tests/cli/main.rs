@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `flexprice-admin` binary against the real sandbox, started
+//! in-process on a free port. Each test gets its own sandbox and its own HOME/XDG directories,
+//! and a cleared environment. Nothing here sleeps.
+
+mod harness;
+
+mod errors;
+mod keys;
+mod pty;
+mod read_commands;
+mod service_accounts;

@@ -1,0 +1,176 @@
+//! `service-accounts create | list | rename | delete` end to end.
+
+use crate::harness::World;
+
+#[test]
+fn create_list_rename_delete() {
+    let world = World::new();
+    let run = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "ingest-bot",
+        "--role",
+        "event_ingestor",
+        "-o",
+        "json",
+    ]);
+    let account = run.code(0).json();
+    run.stderr_has("Created service account")
+        .stderr_has("keys create");
+    let id = account["id"].as_str().unwrap().to_string();
+    assert_eq!(account["type"], "service_account");
+    assert_eq!(account["roles"], serde_json::json!(["event_ingestor"]));
+
+    let list = world.run(&["service-accounts", "list"]);
+    assert_eq!(
+        list.code(0).stdout,
+        format!("{id}\tingest-bot\tevent_ingestor\n")
+    );
+    // users/search is always sent with limit and offset: without them the server answers 500.
+    let search = world
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/users/search")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&search.body).unwrap();
+    assert_eq!(body["type"], "service_account");
+    assert!(
+        body["limit"].as_u64().unwrap() > 0 && body["offset"] == 0,
+        "{body}"
+    );
+
+    let renamed = world.run(&[
+        "service-accounts",
+        "rename",
+        "ingest-bot",
+        "ingest-eu",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(renamed.code(0).json()["name"], "ingest-eu");
+    renamed.stderr_has("from ingest-bot to ingest-eu");
+
+    world
+        .run(&["service-accounts", "delete", "ingest-eu"])
+        .code(2)
+        .stderr_has("--yes");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
+    world
+        .run(&["service-accounts", "delete", "ingest-eu", "--yes"])
+        .code(0)
+        .stderr_has("Archived service account");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+    let empty = world.run(&["service-accounts", "list"]);
+    empty.code(0).stderr_has("No service accounts found");
+}
+
+#[test]
+fn bad_role_sets_are_refused_before_sending() {
+    let world = World::new();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--role", "all_reader"],
+            "cannot be held by a service account",
+        ),
+        (&["--role", "nope"], "does not exist"),
+        (
+            &["--role", "event_reader", "--role", "event_reader"],
+            "twice",
+        ),
+        (
+            &["--role", "super_admin", "--role", "event_reader"],
+            "only role",
+        ),
+    ];
+    for (roles, why) in cases {
+        let mut args = vec!["service-accounts", "create", "--name", "x"];
+        args.extend_from_slice(roles);
+        let run = world.run(&args);
+        run.code(2).stderr_has("--role").stderr_has(why);
+    }
+    world
+        .run(&["service-accounts", "create", "--name", "x"])
+        .code(2)
+        .stderr_has("--role");
+    assert!(world.requests().is_empty());
+}
+
+#[test]
+fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
+    let world = World::new();
+    let id = world.service_account("busy-bot", "event_reader");
+    let (key, _) = world.create_key(&["--name", "busy-key", "--service-account", "busy-bot"]);
+    let run = world.run(&["service-accounts", "delete", "busy-bot", "--yes"]);
+    run.code(7)
+        .stderr_has("still has active API keys")
+        .stderr_has(key["id"].as_str().unwrap())
+        .stderr_has("busy-key")
+        .stderr_has("--revoke-keys")
+        .stderr_has("publishable keys");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
+
+    let run = world.run(&[
+        "service-accounts",
+        "delete",
+        "busy-bot",
+        "--revoke-keys",
+        "--yes",
+    ]);
+    run.code(0)
+        .stderr_has("Revoked key")
+        .stderr_has("Archived service account");
+    assert_eq!(
+        world
+            .sandbox
+            .key(key["id"].as_str().unwrap())
+            .unwrap()
+            .status,
+        "deleted"
+    );
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+}
+
+#[test]
+fn a_publishable_key_blocks_the_archive_and_is_explained() {
+    let world = World::new();
+    let id = world.service_account("pk-bot", "event_reader");
+    world.create_key(&[
+        "--name",
+        "browser",
+        "--service-account",
+        "pk-bot",
+        "--publishable",
+    ]);
+    let run = world.run(&[
+        "service-accounts",
+        "delete",
+        "pk-bot",
+        "--revoke-keys",
+        "--yes",
+    ]);
+    run.code(7)
+        .stderr_has("publishable keys")
+        .stderr_has("keys delete secret_");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
+}
+
+#[test]
+fn ambiguous_account_names_list_the_candidates() {
+    let world = World::new();
+    let a = world.service_account("twin-bot", "event_reader");
+    let b = world.service_account("twin-bot", "event_ingestor");
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "k",
+        "--service-account",
+        "twin-bot",
+    ]);
+    run.code(2)
+        .stderr_has("ambiguous")
+        .stderr_has(&a)
+        .stderr_has(&b);
+    assert!(world.sandbox.keys().iter().all(|k| k.name != "k"));
+}
