@@ -163,6 +163,34 @@ pub enum KeysCommand {
   flexprice-admin keys delete ci-ingest
   flexprice-admin keys delete secret_01K3ABCDEFGHJKMNPQRSTVWXYZ secret_01K3... --yes")]
     Delete(KeysDeleteArgs),
+
+    /// Report keys that are too old, expire soon or have expired (exit 10 when any is found)
+    #[command(after_help = "Examples:
+  flexprice-admin keys audit
+  flexprice-admin keys audit --max-age 30d --expiring-within 7d -o json
+  flexprice-admin keys audit -q || echo \"keys need rotating\"")]
+    Audit(KeysAuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysAuditArgs {
+    /// Report keys created longer ago than this (Flexprice recommends rotating every 90 days)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "90d",
+        allow_hyphen_values = true
+    )]
+    pub max_age: TimeSpan,
+
+    /// Report keys that expire within this window
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "14d",
+        allow_hyphen_values = true
+    )]
+    pub expiring_within: TimeSpan,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,14 @@ impl TimeSpan {
             .map(|z| z.timestamp())
             .unwrap_or(Timestamp::MAX)
     }
+
+    /// The instant this span before `from`.
+    pub fn before(&self, from: Timestamp) -> Timestamp {
+        from.to_zoned_datetime(TimeZone::UTC)
+            .checked_sub(self.0)
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MIN)
+    }
 }
 
 impl fmt::Display for TimeSpan {

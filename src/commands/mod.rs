@@ -1,6 +1,7 @@
 //! One module per command group; this file routes a parsed command to its function and holds
 //! the little they share (printing a `--dry-run` plan).
 
+mod audit;
 mod environments;
 pub mod keys;
 pub mod resolve;
@@ -20,6 +21,7 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Keys(KeysCommand::Create(args)) => keys::create(ctx, args).await,
         Command::Keys(KeysCommand::List(args)) => keys::list(ctx, args).await,
         Command::Keys(KeysCommand::Delete(args)) => keys::delete(ctx, args).await,
+        Command::Keys(KeysCommand::Audit(args)) => audit::run(ctx, args).await,
         Command::ServiceAccounts(ServiceAccountsCommand::Create(args)) => {
             service_accounts::create(ctx, args).await
         }

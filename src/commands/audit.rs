@@ -1,0 +1,237 @@
+//! `keys audit`: the keys that need attention (too old, expiring soon, expired), each with its
+//! reasons, for people and for cron. Exit 10 when anything is found, so a cron job can alert on
+//! the exit code alone.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::api::KeyFilter;
+use crate::api::models::ApiKey;
+use crate::cli::KeysAuditArgs;
+use crate::commands::keys::owner_label;
+use crate::context::Context;
+use crate::error::Exit;
+use crate::output::{Cell, Mood};
+use crate::time::{self, TimeSpan};
+use crate::views::KeyJson;
+
+/// Why a key is reported. The JSON names are a contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// `expires_at` has passed: the key no longer authenticates.
+    Expired,
+    /// `expires_at` falls within `--expiring-within`.
+    Expiring,
+    /// Created longer ago than `--max-age`.
+    TooOld,
+}
+
+/// One reported key.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub key: KeyJson,
+    pub reasons: Vec<Reason>,
+    /// The reasons as a sentence, e.g. "created 120 days ago (max age 90d); expires in 3 days".
+    pub detail: String,
+}
+
+/// The keys among `keys` that need attention at `now`, most urgent first (expired, then
+/// expiring soonest, then oldest).
+pub fn findings(
+    keys: &[ApiKey],
+    max_age: TimeSpan,
+    expiring_within: TimeSpan,
+    now: Timestamp,
+) -> Vec<Finding> {
+    let oldest_allowed = max_age.before(now);
+    let horizon = expiring_within.after(now);
+    let mut found: Vec<(&ApiKey, Finding)> = keys
+        .iter()
+        .filter_map(|key| {
+            let mut reasons = Vec::new();
+            let mut detail = Vec::new();
+            match key.expires_at {
+                Some(at) if at <= now => {
+                    reasons.push(Reason::Expired);
+                    detail.push(format!("expired {}", time::relative(at, now)));
+                }
+                Some(at) if at <= horizon => {
+                    reasons.push(Reason::Expiring);
+                    detail.push(format!("expires {}", time::relative(at, now)));
+                }
+                _ => {}
+            }
+            if key.created_at < oldest_allowed {
+                reasons.push(Reason::TooOld);
+                detail.push(format!(
+                    "created {} (max age {max_age})",
+                    time::relative(key.created_at, now)
+                ));
+            }
+            (!reasons.is_empty()).then(|| {
+                (
+                    key,
+                    Finding {
+                        key: KeyJson::new(key, None, now),
+                        reasons,
+                        detail: detail.join("; "),
+                    },
+                )
+            })
+        })
+        .collect();
+    found.sort_by_key(|(key, finding)| {
+        (
+            urgency(finding),
+            key.expires_at.unwrap_or(Timestamp::MAX),
+            key.created_at,
+        )
+    });
+    found.into_iter().map(|(_, finding)| finding).collect()
+}
+
+fn urgency(finding: &Finding) -> u8 {
+    match finding.reasons.first() {
+        Some(Reason::Expired) => 0,
+        Some(Reason::Expiring) => 1,
+        _ => 2,
+    }
+}
+
+pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
+    let client = ctx.client()?;
+    let keys = client.list_keys(&KeyFilter::default(), None).await?;
+    let now = time::now();
+    let findings = findings(&keys, args.max_age, args.expiring_within, now);
+    let exit = if findings.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::AuditFound
+    };
+    if ctx.out.is_json() {
+        ctx.out.json(&findings)?;
+        return Ok(exit);
+    }
+    if ctx.out.quiet {
+        ctx.out.lines(findings.iter().map(|f| &f.key.id))?;
+        return Ok(exit);
+    }
+    if findings.is_empty() {
+        ctx.out.note(format!(
+            "All {} key(s) are younger than {} and none expires within {}.",
+            keys.len(),
+            args.max_age,
+            args.expiring_within
+        ));
+        return Ok(exit);
+    }
+    let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
+    let rows = findings
+        .iter()
+        .map(|f| {
+            let mood = if f.reasons.contains(&Reason::Expired) {
+                Mood::Bad
+            } else {
+                Mood::Warn
+            };
+            let owner = by_id
+                .get(f.key.id.as_str())
+                .map(|k| owner_label(k, &HashMap::new()))
+                .unwrap_or_default();
+            let reasons: Vec<&str> = f.reasons.iter().map(|r| reason_word(*r)).collect();
+            vec![
+                Cell::new(&f.key.id),
+                Cell::new(&f.key.name),
+                Cell::new(owner),
+                Cell::new(reasons.join(",")).mood(mood),
+                Cell::new(&f.detail),
+            ]
+        })
+        .collect();
+    ctx.out
+        .rows(&["ID", "NAME", "OWNER", "REASONS", "DETAIL"], rows)?;
+    ctx.out.note(format!(
+        "{} of {} key(s) need attention.",
+        findings.len(),
+        keys.len()
+    ));
+    ctx.out.hint("rotate a key with a fresh secret and expiry: `flexprice-admin keys create --name NAME`, then revoke the old one");
+    Ok(exit)
+}
+
+fn reason_word(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Expired => "expired",
+        Reason::Expiring => "expiring",
+        Reason::TooOld => "too_old",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str, created: &str, expires: Option<&str>) -> ApiKey {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("secret_{name}"), "name": name, "type": "private_key", "display_id": "sk_01***AA",
+            "status": "published", "created_at": created, "expires_at": expires,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn reports_each_reason_most_urgent_first() {
+        let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+        let keys = vec![
+            key(
+                "fresh",
+                "2026-05-20T00:00:00Z",
+                Some("2026-08-01T00:00:00Z"),
+            ),
+            key("old", "2026-01-01T00:00:00Z", None),
+            key("soon", "2026-05-01T00:00:00Z", Some("2026-06-05T00:00:00Z")),
+            key("dead", "2026-05-01T00:00:00Z", Some("2026-05-30T00:00:00Z")),
+            key(
+                "old-and-soon",
+                "2026-01-01T00:00:00Z",
+                Some("2026-06-03T00:00:00Z"),
+            ),
+        ];
+        let found = findings(&keys, TimeSpan::days(90), TimeSpan::days(14), now);
+        let got: Vec<(&str, Vec<Reason>)> = found
+            .iter()
+            .map(|f| (f.key.name.as_str(), f.reasons.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("dead", vec![Reason::Expired]),
+                ("old-and-soon", vec![Reason::Expiring, Reason::TooOld]),
+                ("soon", vec![Reason::Expiring]),
+                ("old", vec![Reason::TooOld]),
+            ]
+        );
+        assert_eq!(found[0].detail, "expired 2 days ago");
+        assert_eq!(found[3].detail, "created 151 days ago (max age 90d)");
+    }
+
+    #[test]
+    fn boundaries_are_inclusive_of_now_and_exclusive_of_max_age() {
+        let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+        let exactly_90_days = key("edge", "2026-03-03T00:00:00Z", Some("2026-06-01T00:00:00Z"));
+        let found = findings(
+            &[exactly_90_days],
+            TimeSpan::days(90),
+            TimeSpan::days(14),
+            now,
+        );
+        assert_eq!(
+            found[0].reasons,
+            [Reason::Expired],
+            "expiring at now is expired; 90 days old is not too old"
+        );
+    }
+}

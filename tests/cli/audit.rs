@@ -1,0 +1,141 @@
+//! `keys audit` end to end: exact findings and exit codes for keys of chosen ages and expiries.
+
+use flexprice_sandbox::SeedKey;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::World;
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn seed(world: &World, name: &str, age_days: i64, expires_in_days: Option<i64>) -> String {
+    let now = Timestamp::now();
+    world
+        .sandbox
+        .seed_key(SeedKey {
+            name: name.into(),
+            created_at: Some(now - days(age_days)),
+            expires_at: expires_in_days.map(|d| now + days(d)),
+            ..SeedKey::default()
+        })
+        .id
+}
+
+#[test]
+fn a_clean_tenant_exits_zero() {
+    let world = World::new();
+    seed(&world, "fresh", 1, Some(60));
+    let run = world.run(&["keys", "audit"]);
+    run.code(0)
+        .stderr_has("All 2 key(s) are younger than 90d and none expires within 14d");
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        world.run(&["keys", "audit", "-o", "json"]).code(0).json(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn old_expiring_and_expired_keys_are_reported_with_reasons_and_exit_10() {
+    let world = World::new();
+    seed(&world, "fresh", 1, Some(60));
+    let old = seed(&world, "old", 120, None);
+    let soon = seed(&world, "soon", 10, Some(3));
+    let dead = seed(&world, "dead", 30, Some(-1));
+
+    let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
+    let got: Vec<(&str, Vec<&str>)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let reasons = f["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            (f["key"]["id"].as_str().unwrap(), reasons)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (dead.as_str(), vec!["expired"]),
+            (soon.as_str(), vec!["expiring"]),
+            (old.as_str(), vec!["too_old"])
+        ]
+    );
+    assert_eq!(json[0]["key"]["expired"], true);
+    assert_eq!(json[2]["detail"], "created 120 days ago (max age 90d)");
+
+    let plain = world.run(&["keys", "audit"]);
+    let lines: Vec<Vec<&str>> = plain
+        .code(10)
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0][..2], [dead.as_str(), "dead"]);
+    assert_eq!(lines[1][3], "expiring");
+    assert!(
+        lines[1][4].starts_with("expires in 2 days")
+            || lines[1][4].starts_with("expires in 3 days"),
+        "{:?}",
+        lines[1]
+    );
+
+    let quiet = world.run(&["keys", "audit", "-q"]);
+    assert_eq!(quiet.code(10).stdout, format!("{dead}\n{soon}\n{old}\n"));
+}
+
+#[test]
+fn thresholds_are_configurable() {
+    let world = World::new();
+    let week_old = seed(&world, "week-old", 7, Some(40));
+    let run = world.run(&[
+        "keys",
+        "audit",
+        "--max-age",
+        "5d",
+        "--expiring-within",
+        "30d",
+        "-q",
+    ]);
+    assert_eq!(run.code(10).stdout, format!("{week_old}\n"));
+    let run = world.run(&[
+        "keys",
+        "audit",
+        "--max-age",
+        "5d",
+        "--expiring-within",
+        "45d",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        run.code(10).json()[0]["reasons"],
+        serde_json::json!(["expiring", "too_old"])
+    );
+    world.run(&["keys", "audit", "--max-age", "8d"]).code(0);
+}
+
+#[test]
+fn bad_thresholds_are_usage_errors() {
+    let world = World::new();
+    world
+        .run(&["keys", "audit", "--max-age", "0d"])
+        .code(2)
+        .stderr_has("--max-age");
+    world
+        .run(&["keys", "audit", "--expiring-within", "-1d"])
+        .code(2)
+        .stderr_has("--expiring-within");
+    world
+        .run(&["keys", "audit", "--max-age", "forever"])
+        .code(2)
+        .stderr_has("--max-age");
+    assert!(world.requests().is_empty());
+}
