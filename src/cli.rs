@@ -164,12 +164,50 @@ pub enum KeysCommand {
   flexprice-admin keys delete secret_01K3ABCDEFGHJKMNPQRSTVWXYZ secret_01K3... --yes")]
     Delete(KeysDeleteArgs),
 
+    /// Replace a key with a new one of the same name and owner, then revoke the old one
+    #[command(after_help = "Examples:
+  flexprice-admin keys rotate ci-ingest --yes
+  flexprice-admin keys rotate secret_01K3ABCDEFGHJKMNPQRSTVWXYZ --expires-in 30d -o json
+  flexprice-admin keys rotate --due --yes -o json      # every key `keys audit` reports")]
+    Rotate(KeysRotateArgs),
+
     /// Report keys that are too old, expire soon or have expired (exit 10 when any is found)
     #[command(after_help = "Examples:
   flexprice-admin keys audit
   flexprice-admin keys audit --max-age 30d --expiring-within 7d -o json
   flexprice-admin keys audit -q || echo \"keys need rotating\"")]
     Audit(KeysAuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// The key to rotate, by ID (secret_...) or unique name
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present = "due", conflicts_with = "due")]
+    pub key: Option<String>,
+
+    /// Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)
+    #[arg(long)]
+    pub due: bool,
+
+    /// Lifetime of the new key [default: the old key's lifetime, else the profile's default_expiry, else 90d]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires_in: Option<TimeSpan>,
+
+    /// Keep the old key active (revoke it yourself once every consumer has the new secret)
+    #[arg(long)]
+    pub keep_old: bool,
+
+    /// What to do with a new key whose secret could not be delivered
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnStoreFailure::Keep)]
+    pub on_store_failure: OnStoreFailure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnStoreFailure {
+    /// Keep the new key; its secret goes to a recovery file (exit 9)
+    Keep,
+    /// Revoke the new key, so no key whose secret nobody has stays live
+    Revoke,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,8 @@ pub struct ConfigFile {
 
 pub struct Paths {
     pub config_dir: PathBuf,
+    /// Recovery files and locks (`$XDG_STATE_HOME/flexprice-admin/` on Linux).
+    pub state_dir: PathBuf,
 }
 
 impl Paths {
@@ -41,8 +43,14 @@ impl Paths {
         let dirs = directories::ProjectDirs::from("io", "flexprice", "flexprice-admin").context(
             "cannot find a home directory for the config and state files (is HOME set?)",
         )?;
+        // macOS and Windows have no state directory; keep state beside the local data there.
+        let state_dir = dirs
+            .state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_path_buf();
         Ok(Paths {
             config_dir: dirs.config_dir().to_path_buf(),
+            state_dir,
         })
     }
 
@@ -54,6 +62,7 @@ impl Paths {
 /// The selected profile, resolved: its name and settings.
 #[derive(Debug, Clone)]
 pub struct ResolvedProfile {
+    pub name: String,
     pub settings: Profile,
     pub default_expiry: Option<TimeSpan>,
 }
@@ -89,6 +98,7 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> anyhow::Result<ResolvedP
         None => None,
     };
     Ok(ResolvedProfile {
+        name,
         settings,
         default_expiry,
     })

@@ -24,6 +24,7 @@ pub const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
 pub struct Context {
     pub out: Output,
     pub profile: ResolvedProfile,
+    pub paths: Paths,
     pub api_url: Url,
     pub environment: Option<String>,
     pub timeout: Duration,
@@ -58,6 +59,7 @@ impl Context {
         Ok(Context {
             out,
             profile,
+            paths,
             api_url,
             environment,
             timeout: global.timeout,

@@ -10,6 +10,7 @@ mod context;
 mod env;
 mod error;
 mod explain;
+mod lock;
 mod output;
 mod time;
 mod views;

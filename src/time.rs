@@ -36,6 +36,12 @@ impl TimeSpan {
         TimeSpan(Span::new().days(days))
     }
 
+    /// The span from `start` to `end`, in seconds (an existing key's lifetime).
+    pub fn between(start: Timestamp, end: Timestamp) -> Option<Self> {
+        let secs = end.duration_since(start).as_secs();
+        (secs > 0).then(|| TimeSpan(Span::new().seconds(secs)))
+    }
+
     /// The instant this span after `from`, in UTC calendar arithmetic (so `1mo` is a month).
     pub fn after(&self, from: Timestamp) -> Timestamp {
         from.to_zoned_datetime(TimeZone::UTC)

@@ -193,6 +193,14 @@ impl Client {
         })
     }
 
+    /// The same client presenting another credential (to check that a new key authenticates).
+    pub fn with_credential(&self, credential: Credential) -> Client {
+        Client {
+            credential: Some(credential),
+            ..self.clone()
+        }
+    }
+
     pub fn url_for(&self, request: &Request) -> Url {
         let mut url = self.base.clone();
         {

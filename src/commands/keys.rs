@@ -336,3 +336,17 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
         .into()),
     }
 }
+
+/// Revokes keys without reporting (cleanup after a failure); returns the IDs revoked.
+pub async fn revoke_quietly(client: &Client, keys: &[&ApiKey]) -> Vec<String> {
+    let outcomes: Vec<Result<(), ApiError>> = stream::iter(keys)
+        .map(|key| client.delete_key(&key.id))
+        .buffered(BATCH_CONCURRENCY)
+        .collect()
+        .await;
+    keys.iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| outcome.is_ok())
+        .map(|(key, _)| key.id.clone())
+        .collect()
+}

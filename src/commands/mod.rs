@@ -6,6 +6,7 @@ mod environments;
 pub mod keys;
 pub mod resolve;
 mod roles;
+mod rotate;
 mod service_accounts;
 mod whoami;
 
@@ -22,6 +23,7 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Keys(KeysCommand::List(args)) => keys::list(ctx, args).await,
         Command::Keys(KeysCommand::Delete(args)) => keys::delete(ctx, args).await,
         Command::Keys(KeysCommand::Audit(args)) => audit::run(ctx, args).await,
+        Command::Keys(KeysCommand::Rotate(args)) => rotate::run(ctx, args).await,
         Command::ServiceAccounts(ServiceAccountsCommand::Create(args)) => {
             service_accounts::create(ctx, args).await
         }

@@ -9,4 +9,5 @@ mod errors;
 mod keys;
 mod pty;
 mod read_commands;
+mod rotate;
 mod service_accounts;

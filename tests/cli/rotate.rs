@@ -1,0 +1,383 @@
+//! `keys rotate` end to end, with a fault injected at each step: the old key keeps working
+//! unless step 6 succeeded, every minted secret is accounted for, and the exit code is as
+//! documented.
+
+use std::process::Stdio;
+
+use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+
+use crate::harness::{World, is_secret_key};
+
+/// A service account with one key (30-day lifetime); returns (account id, key id, secret).
+fn service_key(world: &World, name: &str) -> (String, String, String) {
+    let account = world.service_account(&format!("{name}-bot"), "event_ingestor");
+    let (key, secret) = world.create_key(&[
+        "--name",
+        name,
+        "--service-account",
+        &account,
+        "--expires-in",
+        "30d",
+    ]);
+    (account, key["id"].as_str().unwrap().to_string(), secret)
+}
+
+fn posts(world: &World) -> usize {
+    world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .count()
+}
+
+#[test]
+fn rotate_replaces_the_key_and_revokes_the_old_one() {
+    let world = World::new();
+    let (account, old_id, old_secret) = service_key(&world, "ingest");
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "ingest", "--yes"]);
+    run.code(0)
+        .stderr_has("Rotated ingest")
+        .stderr_has(&format!("old key {old_id} revoked"))
+        .stderr_has("two minutes");
+    let new_secret = run.stdout.trim();
+    assert!(is_secret_key(new_secret), "{:?}", run.stdout);
+
+    let sent = world
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_str(&sent.body).unwrap();
+    assert_eq!(body["name"], "ingest");
+    assert_eq!(body["service_account_id"], account.as_str());
+    let expires: Timestamp = body["expires_at"].as_str().unwrap().parse().unwrap();
+    let lifetime = expires.duration_since(Timestamp::now());
+    assert!(
+        (lifetime - SignedDuration::from_hours(30 * 24)).abs() < SignedDuration::from_secs(60),
+        "old lifetime kept"
+    );
+
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    world.run_as(&old_secret, &["whoami"]).code(3);
+    world.run_as(new_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn rotate_json_names_old_and_new_keys_and_where_the_secret_went() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "json");
+    let json = world
+        .run(&[
+            "keys",
+            "rotate",
+            &old_id,
+            "--yes",
+            "-o",
+            "json",
+            "--expires-in",
+            "7d",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(json["old_key"]["id"], old_id.as_str());
+    assert_eq!(json["new_key"]["name"], "json");
+    assert_ne!(json["new_key"]["id"], json["old_key"]["id"]);
+    assert_eq!(json["stored_in"], serde_json::json!(["stdout"]));
+    assert!(is_secret_key(json["api_key"].as_str().unwrap()));
+    assert_eq!(json["old_key_revoked"], true);
+}
+
+#[test]
+fn keep_old_leaves_the_old_key_working() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "keep");
+    world
+        .run(&["keys", "rotate", "keep", "--keep-old", "--yes"])
+        .code(0)
+        .stderr_has("kept (--keep-old)");
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_create_that_fails_leaves_the_old_key_untouched() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "c500");
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::status(500),
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "rotate", "c500", "--yes"]);
+    run.code(1)
+        .stderr_has("step 3 (create the new key) failed")
+        .stderr_has("no key was created");
+    assert_eq!(run.stdout, "");
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_lost_create_response_reports_the_orphan_and_exits_9() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "lost");
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "rotate", "lost", "--yes"]);
+    let orphan = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "lost" && k.id != old_id)
+        .expect("server committed");
+    run.code(9)
+        .stderr_has("orphaned")
+        .stderr_has(&orphan.id)
+        .stderr_has(&format!("keys delete {}", orphan.id));
+    assert_eq!(orphan.status, "published");
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_lost_create_response_is_revoked_when_asked() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "lost2");
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "lost2",
+        "--yes",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    let orphan = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "lost2" && k.id != old_id)
+        .unwrap();
+    run.stderr_has("orphaned key was revoked");
+    assert_ne!(run.code, 0);
+    assert_eq!(orphan.status, "deleted");
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+}
+
+#[test]
+fn a_new_key_that_does_not_authenticate_keeps_the_old_one() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "v401");
+    // Only the verification calls /users/me for a service-account key.
+    world
+        .sandbox
+        .add_fault(Fault::new(Some("GET"), "/v1/users/me", FaultAction::status(401)).times(4));
+    let run = world.run(&["keys", "rotate", "v401", "--yes"]);
+    run.code(3).stderr_has("step 5").stderr_has("still active");
+    assert!(
+        is_secret_key(run.stdout.trim()),
+        "the new secret was delivered before verification"
+    );
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_failed_revocation_names_the_old_key_still_active() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "d500");
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        &format!("/v1/secrets/api/keys/{old_id}"),
+        FaultAction::status(500),
+    ));
+    let run = world.run(&["keys", "rotate", "d500", "--yes"]);
+    run.code(1)
+        .stderr_has("step 6")
+        .stderr_has(&format!("keys delete {old_id}"));
+    let new_secret = run.stdout.trim();
+    world.run_as(new_secret, &["whoami"]).code(0);
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_lost_revocation_response_is_retried() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "dlost");
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("DELETE"),
+            &format!("/v1/secrets/api/keys/{old_id}"),
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    world.run(&["keys", "rotate", "dlost", "--yes"]).code(0);
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    let deletes = world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(
+        deletes, 2,
+        "the idempotent DELETE was repeated after the lost answer"
+    );
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_rotation_with_7() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "locked");
+    // A first rotation that is slow to create holds the lock while the second one starts.
+    world.sandbox.add_fault(Fault::new(
+        Some("POST"),
+        "/v1/secrets/api/keys",
+        FaultAction::Delay(std::time::Duration::from_millis(1500)),
+    ));
+    world.sandbox.clear_requests();
+    let lock = world.home.path().join(format!(
+        "state/flexprice-admin/locks/rotate-default-{old_id}.lock"
+    ));
+    let mut first = world.std_cmd();
+    first
+        .args(["keys", "rotate", "locked", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let first = first.spawn().unwrap();
+    // The second starts once the first holds the lock (the file appears when it takes it) and
+    // is waiting on its slow create.
+    while !lock.exists() {
+        std::thread::yield_now();
+    }
+    let second = world.run(&["keys", "rotate", "locked", "--yes"]);
+    second
+        .code(7)
+        .stderr_has("another rotation")
+        .stderr_has(&old_id);
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(posts(&world), 1, "exactly one rotation created a key");
+}
+
+#[test]
+fn due_rotates_every_key_the_audit_finds() {
+    let world = World::new();
+    let now = Timestamp::now();
+    let old = world.sandbox.seed_key(SeedKey {
+        name: "ancient".into(),
+        created_at: Some(now - SignedDuration::from_hours(24 * 120)),
+        ..SeedKey::default()
+    });
+    let fresh = world.sandbox.seed_key(SeedKey {
+        name: "fresh".into(),
+        ..SeedKey::default()
+    });
+    let json = world
+        .run(&["keys", "rotate", "--due", "--yes", "-o", "json"])
+        .code(0)
+        .json();
+    let rotated: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["old_key"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rotated, [old.id.as_str()]);
+    assert_eq!(world.sandbox.key(&old.id).unwrap().status, "deleted");
+    assert_eq!(world.sandbox.key(&fresh.id).unwrap().status, "published");
+    world.run(&["keys", "audit"]).code(0);
+}
+
+#[test]
+fn due_with_a_failure_exits_8_and_reports_each_key() {
+    let world = World::new();
+    let now = Timestamp::now();
+    let seed = |name: &str| {
+        world
+            .sandbox
+            .seed_key(SeedKey {
+                name: name.into(),
+                created_at: Some(now - SignedDuration::from_hours(24 * 100)),
+                ..SeedKey::default()
+            })
+            .id
+    };
+    let (good, bad) = (seed("good"), seed("bad"));
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        &format!("/v1/secrets/api/keys/{bad}"),
+        FaultAction::status(500),
+    ));
+    let run = world.run(&["keys", "rotate", "--due", "--yes"]);
+    run.code(8)
+        .stderr_has(&format!("could not rotate key {bad}"))
+        .stderr_has("1 of 2 keys");
+    assert_eq!(world.sandbox.key(&good).unwrap().status, "deleted");
+    assert_eq!(
+        run.stdout.lines().count(),
+        2,
+        "both new secrets were delivered: {}",
+        run.stdout
+    );
+    assert!(run.stdout.lines().all(|l| l.split('\t').count() == 3));
+}
+
+#[test]
+fn another_users_key_cannot_be_rotated() {
+    let world = World::new();
+    let user = world
+        .sandbox
+        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let theirs = world.sandbox.seed_key(SeedKey {
+        name: "danas".into(),
+        owner_user_id: Some(user),
+        ..SeedKey::default()
+    });
+    world
+        .run(&["keys", "rotate", &theirs.id, "--yes"])
+        .code(7)
+        .stderr_has("mints user keys only for the calling user");
+    assert_eq!(posts(&world), 0);
+}
+
+#[test]
+fn dry_run_and_confirmation_send_nothing() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "plan");
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "plan", "--dry-run"]);
+    run.code(0)
+        .stdout_has("POST http://")
+        .stdout_has(&format!("DELETE http://{}", &world.sandbox.addr()));
+    world
+        .run(&["keys", "rotate", "plan"])
+        .code(2)
+        .stderr_has("--yes");
+    assert!(world.mutating_requests().is_empty());
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+}
