@@ -83,7 +83,7 @@ pub struct GlobalArgs {
     pub verbose: bool,
 
     /// Seconds to wait for each HTTP request
-    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout, allow_hyphen_values = true)]
     pub timeout: std::time::Duration,
 
     /// Print each request a mutating command would send, and send none

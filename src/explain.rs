@@ -84,6 +84,19 @@ pub async fn enrich(err: &mut anyhow::Error, ctx: &Context, client: Option<&Clie
                 ctx.api_url
             ));
         }
+        (ApiErrorKind::Decode { .. }, _) => api.hints.push(format!(
+            "the answer does not match the Flexprice API: is {} the API (not a proxy or a web page)? If it \
+             persists, report it with the request ID",
+            ctx.api_url
+        )),
+        (ApiErrorKind::TooLarge { .. }, _) => api.hints.push(format!(
+            "no Flexprice answer is that large: check that {} is the Flexprice API and not a proxy or download",
+            ctx.api_url
+        )),
+        (ApiErrorKind::CrossHostRedirect { .. }, _) => api.hints.push(
+            "if you trust the new host, pass it as --api-url; credentials are never sent to a host you did not name"
+                .into(),
+        ),
         (ApiErrorKind::Timeout { .. }, _) => api
             .hints
             .push("the server is slow or unreachable; raise --timeout or try again later".into()),

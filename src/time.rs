@@ -239,4 +239,44 @@ mod tests {
         assert_eq!(relative(ts("2026-04-10T00:00:00Z"), now), "in 90 days");
         assert_eq!(relative(ts("2026-10-10T00:00:00Z"), now), "in 9 months");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_parses_or_is_refused_without_panicking(raw in "\\PC{0,40}") {
+                if let Ok(span) = raw.parse::<TimeSpan>() {
+                    let start = Timestamp::UNIX_EPOCH;
+                    let end = span.after(start);
+                    prop_assert!(end > start);
+                    prop_assert!(end <= TimeSpan(Span::new().years(MAX_YEARS)).after(start));
+                }
+                if let Ok(at) = raw.parse::<FutureTimestamp>() {
+                    prop_assert!(at.0 > Timestamp::now() - SignedDuration::from_secs(1));
+                }
+            }
+
+            #[test]
+            fn whole_days_round_trip(days in 1i64..=3650) {
+                let span: TimeSpan = format!("{days}d").parse().unwrap();
+                let start = Timestamp::UNIX_EPOCH;
+                prop_assert_eq!(span.after(start).duration_since(start), SignedDuration::from_hours(24 * days));
+                prop_assert_eq!(span.before(span.after(start)), start);
+            }
+
+            #[test]
+            fn negative_spans_are_always_refused(n in 1i64..100_000, unit in prop::sample::select(vec!["d", "h", "w", "mo", "y", "s"])) {
+                let refused = format!("-{n}{unit}").parse::<TimeSpan>().is_err();
+                prop_assert!(refused);
+            }
+
+            #[test]
+            fn instants_in_the_past_are_refused(secs in 1i64..1_000_000_000) {
+                let past = Timestamp::now() - SignedDuration::from_secs(secs);
+                prop_assert!(past.to_string().parse::<FutureTimestamp>().is_err());
+            }
+        }
+    }
 }

@@ -257,4 +257,70 @@ mod tests {
         let err = take_api_key(&mut wrong).err().unwrap();
         assert!(!err.contains(canary), "{err}");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const CANARY: &str = "sk_CANARYCANARYCANARYCANARY00";
+
+        proptest! {
+            /// Whatever bytes a broken server sends, decoding a create answer never panics and
+            /// never quotes the key.
+            #[test]
+            fn create_answers_never_leak_the_key(prefix in "\\PC{0,30}", suffix in "\\PC{0,60}") {
+                let mut body = format!(r#"{prefix}{{"api_key":"{CANARY}",{suffix}"#).into_bytes();
+                if let Err(err) = take_api_key(&mut body) {
+                    prop_assert!(!err.contains(CANARY), "{}", err);
+                }
+            }
+
+            #[test]
+            fn arbitrary_json_never_panics_the_decoders(json in any_json()) {
+                let text = json.to_string();
+                let _ = serde_json::from_str::<crate::api::models::Page<ApiKey>>(&text);
+                let _ = serde_json::from_str::<crate::api::models::User>(&text);
+                let _ = serde_json::from_str::<crate::api::models::RolesEnvelope>(&text);
+                let _ = crate::api::error::parse_error_body(text.as_bytes());
+                let mut bytes = text.into_bytes();
+                let _ = take_api_key(&mut bytes);
+            }
+        }
+
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| Value::from(n)),
+                "\\PC{0,12}".prop_map(Value::String),
+                Just(Value::String("2026-01-01T00:00:00Z".into())),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                let keys = prop::sample::select(vec![
+                    "items",
+                    "pagination",
+                    "total",
+                    "id",
+                    "name",
+                    "type",
+                    "display_id",
+                    "created_at",
+                    "expires_at",
+                    "roles",
+                    "status",
+                    "api_key",
+                    "secret",
+                    "message",
+                    "error",
+                    "code",
+                ]);
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::vec((keys, inner), 0..6).prop_map(|kv| Value::Object(
+                        kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                    )),
+                ]
+            })
+        }
+    }
 }

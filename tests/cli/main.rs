@@ -6,6 +6,7 @@ mod harness;
 
 mod audit;
 mod errors;
+mod hostile;
 mod keys;
 mod pty;
 mod read_commands;

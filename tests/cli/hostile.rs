@@ -1,0 +1,501 @@
+//! Hostile input and broken servers (issue 7's matrix). Bad input must exit 2, name the flag and
+//! the fix, and send no request at all; a broken server must give a clear error naming the
+//! status and what to do, the documented exit code, in bounded time, without a panic.
+
+use std::time::{Duration, Instant};
+
+use flexprice_sandbox::{Fault, FaultAction};
+
+use crate::harness::World;
+
+/// (arguments, a word the error must contain: the flag or argument at fault).
+const BAD_INPUT: &[(&[&str], &str)] = &[
+    // durations and dates
+    (
+        &["keys", "create", "--name", "k", "--expires-in", "soon"],
+        "--expires-in",
+    ),
+    (
+        &["keys", "create", "--name", "k", "--expires-in", "-1d"],
+        "--expires-in",
+    ),
+    (
+        &["keys", "create", "--name", "k", "--expires-in", "0s"],
+        "--expires-in",
+    ),
+    (
+        &["keys", "create", "--name", "k", "--expires-in", "500y"],
+        "--expires-in",
+    ),
+    (
+        &["keys", "create", "--name", "k", "--expires-in", "90"],
+        "--expires-in",
+    ),
+    (
+        &["keys", "create", "--name", "k", "--expires-at", "yesterday"],
+        "--expires-at",
+    ),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--expires-at",
+            "2020-01-01T00:00:00Z",
+        ],
+        "--expires-at",
+    ),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--expires-at",
+            "2999-01-01T00:00:00Z",
+        ],
+        "--expires-at",
+    ),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--expires-at",
+            "2027-13-01T00:00:00Z",
+        ],
+        "--expires-at",
+    ),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--expires-in",
+            "1d",
+            "--expires-at",
+            "2027-01-01T00:00:00Z",
+        ],
+        "--expires-at",
+    ),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--no-expiry",
+            "--expires-in",
+            "1d",
+        ],
+        "--no-expiry",
+    ),
+    (
+        &["keys", "rotate", "k", "--expires-in", "never"],
+        "--expires-in",
+    ),
+    (&["keys", "audit", "--max-age", "-90d"], "--max-age"),
+    (
+        &["keys", "audit", "--expiring-within", "lots"],
+        "--expiring-within",
+    ),
+    // names
+    (&["keys", "create", "--name", ""], "--name"),
+    (&["keys", "create", "--name", "   "], "--name"),
+    (&["keys", "create", "--name", "bad\nname"], "--name"),
+    (&["keys", "create", "--name", "esc\u{1b}[31m"], "--name"),
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "\t",
+            "--role",
+            "event_reader",
+        ],
+        "--name",
+    ),
+    (&["service-accounts", "rename", "bot", ""], "NEW_NAME"),
+    (&["keys", "list", "--name", "\u{7}"], "--name"),
+    // roles
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "b",
+            "--role",
+            "wizard",
+        ],
+        "--role",
+    ),
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "b",
+            "--role",
+            "event_reader",
+            "--role",
+            "event_reader",
+        ],
+        "--role",
+    ),
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "b",
+            "--role",
+            "super_admin",
+            "--role",
+            "event_ingestor",
+        ],
+        "--role",
+    ),
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "b",
+            "--role",
+            "all_writer",
+        ],
+        "--role",
+    ),
+    (
+        &[
+            "service-accounts",
+            "create",
+            "--name",
+            "b",
+            "--role",
+            "all_reader",
+        ],
+        "--role",
+    ),
+    (&["service-accounts", "create", "--name", "b"], "--role"),
+    (&["roles", "list", "--for", "robot"], "--for"),
+    // IDs
+    (&["keys", "delete", "secret_123", "--yes"], "malformed"),
+    (
+        &[
+            "keys",
+            "delete",
+            "secret_01K3ABCDEFGHJKMNPQRSTVWXYI",
+            "--yes",
+        ],
+        "malformed",
+    ),
+    (&["keys", "rotate", "secret_x", "--yes"], "malformed"),
+    (
+        &[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--service-account",
+            "user_short",
+        ],
+        "--service-account",
+    ),
+    (
+        &["keys", "list", "--service-account", "user_!!!"],
+        "--service-account",
+    ),
+    (
+        &["service-accounts", "delete", "user_0", "--yes"],
+        "malformed",
+    ),
+    (&["keys", "delete"], "ID|NAME"),
+    (&["keys", "rotate", "k", "--due"], "--due"),
+    // URLs
+    (&["--api-url", "not a url", "whoami"], "--api-url"),
+    (
+        &["--api-url", "ftp://example.com/v1", "whoami"],
+        "--api-url",
+    ),
+    (
+        &["--api-url", "http://api.example.com/v1", "whoami"],
+        "--allow-insecure-http",
+    ),
+    (
+        &["--api-url", "https://api.example.com/v2", "whoami"],
+        "--api-url",
+    ),
+    (
+        &[
+            "--api-url",
+            "https://user:pass@api.example.com/v1",
+            "whoami",
+        ],
+        "--api-url",
+    ),
+    (
+        &["--api-url", "https://api.example.com/v1?x=1", "whoami"],
+        "--api-url",
+    ),
+    // output formats and other globals
+    (&["-o", "yaml", "whoami"], "--output"),
+    (&["--output", "", "whoami"], "--output"),
+    (&["--color", "sometimes", "whoami"], "--color"),
+    (&["--timeout", "0", "whoami"], "--timeout"),
+    (&["--timeout", "-5", "whoami"], "--timeout"),
+    (&["--timeout", "forever", "whoami"], "--timeout"),
+    (&["keys", "list", "--limit", "0"], "--limit"),
+    (&["keys", "list", "--limit", "many"], "--limit"),
+    // profiles
+    (&["--profile", "nope", "whoami"], "--profile"),
+    // unknown things
+    (&["keys", "explode"], "explode"),
+    (&["whoami", "--frobnicate"], "--frobnicate"),
+];
+
+#[test]
+fn bad_input_exits_2_names_the_flag_and_sends_nothing() {
+    let world = World::new();
+    for (args, flag) in BAD_INPUT {
+        let run = world.run(args);
+        assert_eq!(run.code, 2, "{args:?} should exit 2:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(flag),
+            "{args:?} should name {flag}:\n{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("panicked"),
+            "{args:?} panicked:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stdout.is_empty(),
+            "{args:?} printed data:\n{}",
+            run.stdout
+        );
+    }
+    let sent = world.requests();
+    assert!(
+        sent.is_empty(),
+        "bad input sent requests: {:?}",
+        sent.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    assert!(BAD_INPUT.len() >= 40, "the matrix covers at least 40 cases");
+}
+
+#[test]
+fn an_ambiguous_name_exits_2_and_changes_nothing() {
+    let world = World::new();
+    world.create_key(&["--name", "same"]);
+    world.create_key(&["--name", "same"]);
+    world.sandbox.clear_requests();
+    for args in [
+        &["keys", "delete", "same", "--yes"][..],
+        &["keys", "rotate", "same", "--yes"][..],
+    ] {
+        world
+            .run(args)
+            .code(2)
+            .stderr_has("ambiguous")
+            .stderr_has("pass the ID");
+    }
+    assert!(world.mutating_requests().is_empty());
+}
+
+#[test]
+fn a_corrupt_config_names_the_file_and_line() {
+    let world = World::new();
+    std::fs::create_dir_all(world.config_dir()).unwrap();
+    std::fs::write(
+        world.config_dir().join("config.toml"),
+        "[profiles.prod]\napi_url = \"https://x/v1\"\noops =\n",
+    )
+    .unwrap();
+    let run = world.run(&["whoami"]);
+    run.code(2).stderr_has("config.toml is not valid at line 3");
+    std::fs::write(
+        world.config_dir().join("config.toml"),
+        "[profiles.prod]\napi_key = \"sk_x\"\n",
+    )
+    .unwrap();
+    world
+        .run(&["whoami"])
+        .code(2)
+        .stderr_has("unknown field `api_key`");
+    assert!(world.requests().is_empty());
+}
+
+/// Runs `args` against a server with `fault`, and checks the outcome is bounded and explained.
+fn broken(fault: Fault, args: &[&str], code: i32, needles: &[&str]) {
+    let world = World::new();
+    world.sandbox.add_fault(fault);
+    let started = Instant::now();
+    let run = world.run(args);
+    let took = started.elapsed();
+    run.code(code);
+    for needle in needles {
+        run.stderr_has(needle);
+    }
+    assert!(
+        run.stderr.contains("hint:"),
+        "says what to do:\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(took < Duration::from_secs(15), "{args:?} took {took:?}");
+}
+
+#[test]
+fn an_html_502_page_is_retried_then_reported() {
+    broken(
+        Fault::new(None, "/v1/users/me", FaultAction::html_502()),
+        &["whoami"],
+        5,
+        &["502 Bad Gateway", "HTML page"],
+    );
+}
+
+#[test]
+fn an_empty_500_is_reported_with_its_status() {
+    broken(
+        Fault::new(None, "/v1/users/me", FaultAction::empty_500()),
+        &["whoami"],
+        1,
+        &["500 Internal Server Error"],
+    );
+}
+
+#[test]
+fn truncated_json_is_reported() {
+    broken(
+        Fault::new(None, "/v1/secrets/api/keys", FaultAction::Truncate),
+        &["keys", "list"],
+        1,
+        &["cannot read"],
+    );
+}
+
+#[test]
+fn a_200_of_the_wrong_shape_is_reported() {
+    let fault = Fault::new(
+        None,
+        "/v1/secrets/api/keys",
+        FaultAction::Respond {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: r#"{"keys": "surprise"}"#.into(),
+            headers: vec![],
+        },
+    );
+    broken(
+        fault,
+        &["keys", "list"],
+        1,
+        &["200", "missing field `items`"],
+    );
+}
+
+#[test]
+fn rate_limiting_is_honoured_then_given_up_with_5() {
+    let world = World::new();
+    world
+        .sandbox
+        .add_fault(Fault::new(None, "/v1/users/me", FaultAction::rate_limited(1)).times(1));
+    let started = Instant::now();
+    world.run(&["whoami", "-q"]).code(0);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited for Retry-After: {:?}",
+        started.elapsed()
+    );
+    broken(
+        Fault::new(None, "/v1/users/me", FaultAction::rate_limited(0)),
+        &["whoami"],
+        5,
+        &["429", "rate limiting"],
+    );
+}
+
+#[test]
+fn a_connection_reset_is_retried_then_reported() {
+    broken(
+        Fault::new(None, "/v1/users/me", FaultAction::Reset),
+        &["whoami"],
+        5,
+        &["no answer from the server"],
+    );
+}
+
+#[test]
+fn a_slow_answer_is_abandoned_at_the_timeout() {
+    broken(
+        Fault::new(
+            None,
+            "/v1/users/me",
+            FaultAction::Delay(Duration::from_secs(20)),
+        ),
+        &["--timeout", "0.5", "whoami"],
+        5,
+        &["--timeout"],
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_gets_no_credentials() {
+    let world = World::new();
+    let elsewhere = format!(
+        "http://localhost:{}/v1/users/me",
+        world.sandbox.addr().port()
+    );
+    world.sandbox.add_fault(
+        Fault::new(
+            None,
+            "/v1/users/me",
+            FaultAction::Redirect {
+                location: elsewhere.clone(),
+                status: 307,
+            },
+        )
+        .times(1),
+    );
+    let run = world.run(&["whoami"]);
+    run.code(1).stderr_has("redirected").stderr_has(&elsewhere);
+    let followed: Vec<_> = world
+        .requests()
+        .into_iter()
+        .filter(|r| r.header("host").is_some_and(|h| h.starts_with("localhost")))
+        .collect();
+    assert!(
+        followed.is_empty(),
+        "the redirect was followed: {followed:?}"
+    );
+}
+
+#[test]
+fn a_huge_body_is_abandoned() {
+    broken(
+        Fault::new(
+            None,
+            "/v1/secrets/api/keys",
+            FaultAction::HugeBody {
+                bytes: 40 * 1024 * 1024,
+            },
+        ),
+        &["keys", "list"],
+        1,
+        &["larger than 32 MiB"],
+    );
+}
+
+#[test]
+fn https_to_a_plain_http_port_is_a_tls_failure() {
+    let world = World::new();
+    let url = world.sandbox.api_url().replace("http://", "https://");
+    let run = world.run(&["--api-url", &url, "whoami"]);
+    run.code(5).stderr_has("TLS").stderr_has("plain-http port");
+}
