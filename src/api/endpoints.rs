@@ -291,7 +291,7 @@ mod tests {
             let leaf = prop_oneof![
                 Just(Value::Null),
                 any::<bool>().prop_map(Value::Bool),
-                any::<i64>().prop_map(|n| Value::from(n)),
+                any::<i64>().prop_map(Value::from),
                 "\\PC{0,12}".prop_map(Value::String),
                 Just(Value::String("2026-01-01T00:00:00Z".into())),
             ];
