@@ -127,6 +127,40 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
     })
 }
 
+/// config.toml holds no secret, but it decides where the credential is sent, so it must be
+/// private to its owner. Group and other bits are removed, with a warning; a file that cannot be
+/// fixed is refused. Returns the warning to show, if any.
+#[cfg(unix)]
+pub fn tighten_permissions(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode() & 0o777,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    if mode & 0o077 == 0 {
+        return Ok(None);
+    }
+    let fixed = mode & 0o700;
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(fixed)) {
+        Ok(()) => Ok(Some(format!(
+            "{} was accessible to other users (mode {mode:o}); its mode is now {fixed:o}",
+            path.display()
+        ))),
+        Err(e) => Err(UserError::usage(format!(
+            "{} is accessible to other users (mode {mode:o}) and its mode cannot be changed ({e})",
+            path.display()
+        ))
+        .hint(format!("run `chmod 600 {}` as its owner", path.display()))
+        .into()),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn tighten_permissions(_path: &Path) -> anyhow::Result<Option<String>> {
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +212,21 @@ mod tests {
         );
         let err = load_profile(&path, None).unwrap_err().to_string();
         assert!(err.contains("config.toml is not valid at line 3"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_permissions_are_tightened_with_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[profiles.prod]\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let warning = tighten_permissions(&path).unwrap().expect("a warning");
+        assert!(warning.contains("mode 664"), "{warning}");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(tighten_permissions(&path).unwrap(), None, "already private");
     }
 }

@@ -39,6 +39,9 @@ impl Context {
     pub fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
         let out = Output::new(global.output, global.quiet, global.color);
         let paths = Paths::discover()?;
+        if let Some(warning) = config::tighten_permissions(&paths.config_file())? {
+            out.warn(warning);
+        }
         let profile = config::load_profile(&paths.config_file(), global.profile.as_deref())?;
         let raw_url = global
             .api_url

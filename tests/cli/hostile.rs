@@ -499,3 +499,22 @@ fn https_to_a_plain_http_port_is_a_tls_failure() {
     let run = world.run(&["--api-url", &url, "whoami"]);
     run.code(5).stderr_has("TLS").stderr_has("plain-http port");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_config_readable_by_others_is_made_private_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    std::fs::create_dir_all(world.config_dir()).unwrap();
+    let path = world.config_dir().join("config.toml");
+    std::fs::write(&path, "[profiles.default]\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    world
+        .run(&["whoami", "-q"])
+        .code(0)
+        .stderr_has("accessible to other users (mode 666)");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
