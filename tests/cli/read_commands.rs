@@ -132,3 +132,54 @@ fn a_service_account_with_super_admin_is_not_a_super_admin_user() {
         .code(0)
         .stderr_has("never counts as a super_admin user");
 }
+
+#[test]
+fn every_read_command_works_in_table_plain_and_json() {
+    let world = World::new();
+    world.service_account("modes-bot", "event_reader");
+    world.create_key(&["--name", "modes", "--service-account", "modes-bot"]);
+    let commands: &[(&[&str], &str)] = &[
+        (&["keys", "list"], "ID"),
+        (&["service-accounts", "list"], "ID"),
+        (&["roles", "list"], "ROLE"),
+        (&["roles", "show", "super_admin"], "FIELD"),
+        (&["environments", "list"], "ID"),
+        (&["whoami"], "FIELD"),
+    ];
+    for (args, header) in commands {
+        let mut table_args = args.to_vec();
+        table_args.extend(["-o", "table"]);
+        let table = world.run(&table_args);
+        let first = table
+            .code(0)
+            .stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            first.trim_start().starts_with(header),
+            "{args:?} table header: {first:?}"
+        );
+        assert!(
+            !table.stdout.contains('\t'),
+            "{args:?} tables are aligned with spaces"
+        );
+
+        let plain = world.run(args);
+        assert!(
+            plain.code(0).stdout.lines().all(|l| l.contains('\t')),
+            "{args:?} plain:\n{}",
+            plain.stdout
+        );
+        assert!(
+            !plain.stdout.contains(header),
+            "{args:?} plain has no header"
+        );
+
+        let mut json_args = args.to_vec();
+        json_args.extend(["-o", "json"]);
+        let json = world.run(&json_args).code(0).json();
+        assert!(json.is_array() || json.is_object(), "{args:?}");
+    }
+}
