@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod explain;
 mod output;
+mod shell;
 mod time;
 mod views;
 
@@ -41,6 +42,15 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Failure.code());
         }
     };
+    if let cli::Command::Help(_) | cli::Command::Generate(_) = &cli.command {
+        // No config, no key, no network: these work on a fresh machine.
+        let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+        let exit = match shell::run(&out, &cli.command) {
+            Ok(exit) => exit,
+            Err(err) => report(&out, &err),
+        };
+        return ExitCode::from(exit.code());
+    }
     let exit = runtime.block_on(run(cli));
     ExitCode::from(exit.code())
 }

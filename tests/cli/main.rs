@@ -9,3 +9,4 @@ mod keys;
 mod pty;
 mod read_commands;
 mod service_accounts;
+mod shell;
