@@ -64,6 +64,8 @@ pub struct Output {
 
 /// A request that answers faster than this shows no spinner: a flash of one is noise.
 const SPINNER_DELAY: Duration = Duration::from_millis(200);
+/// Narrower than this, a terminal is taken to have reported no usable width.
+const MIN_TABLE_WIDTH: u16 = 20;
 const TICK: Duration = Duration::from_millis(80);
 
 /// A batch's progress bar on stderr, or nothing when stderr is not a terminal.
@@ -183,6 +185,11 @@ impl Output {
         if !self.stdout_tty {
             table.force_no_tty();
         }
+        // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
+        // every column to one character: leave the rows unwrapped instead.
+        if table.width().is_none_or(|w| w < MIN_TABLE_WIDTH) {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
         if self.stdout_color {
             table.enforce_styling();
         }
@@ -211,7 +218,8 @@ impl Output {
     /// Pretty JSON on stdout, from our own serde structs (a stable contract).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
+        // Through io::Error, so a closed pipe keeps its BrokenPipe kind (a quiet exit 0).
+        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
         writeln!(out)?;
         out.flush()?;
         Ok(())

@@ -322,7 +322,8 @@ fn choose_key<'k>(
     visible: &'k [ApiKey],
     raw: &str,
 ) -> anyhow::Result<Option<&'k ApiKey>> {
-    let candidates = resolve::keys_named(visible, raw);
+    let mut candidates = resolve::keys_named(visible, raw);
+    candidates.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     let now = time::now();
     let labels: Vec<String> = candidates
         .iter()

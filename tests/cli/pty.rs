@@ -81,6 +81,7 @@ fn an_ambiguous_name_offers_a_selection_on_a_terminal() {
     // Keys are listed newest first; move to the second entry (the older key) and pick it.
     session.send("j").expect("down");
     session.send("\r").expect("enter");
+    session.flush().expect("sends the keys");
     session
         .exp_string(&format!("Revoke key {first}"))
         .expect("confirmation names the chosen key");

@@ -203,7 +203,7 @@ fn piped_output_has_no_colour_unless_forced() {
             run.stderr
         );
     }
-    let run = world.run(&["--color", "always", "keys", "list"]);
+    let run = world.run(&["--color", "always", "keys", "list", "--name", "none"]);
     run.code(0).stderr_has("No keys found");
     assert!(run.stderr.contains(ESC), "no colour with --color always");
     let run = world.run(&["--color", "always", "-o", "table", "roles", "list"]);
@@ -377,7 +377,7 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
 fn empty_lists_say_so_and_suggest_the_next_command() {
     let world = World::new();
     world
-        .run(&["keys", "list"])
+        .run(&["keys", "list", "--name", "none"])
         .code(0)
         .stderr_has("No keys found")
         .stderr_has("keys create");
