@@ -24,6 +24,32 @@ pub fn command() -> clap::Command {
     ))
 }
 
+/// The colour choice for clap's own help and usage errors, read from raw argv before parsing
+/// (the last `--color` wins, as in parsing). `NO_COLOR` is honoured by clap itself.
+pub fn clap_color<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> clap::ColorChoice {
+    let mut choice = clap::ColorChoice::Auto;
+    let mut next_is_value = false;
+    for arg in args {
+        let Some(arg) = arg.to_str() else { continue };
+        let value = if next_is_value {
+            next_is_value = false;
+            Some(arg)
+        } else if arg == "--color" {
+            next_is_value = true;
+            None
+        } else {
+            arg.strip_prefix("--color=")
+        };
+        match value {
+            Some("always") => choice = clap::ColorChoice::Always,
+            Some("never") => choice = clap::ColorChoice::Never,
+            Some(_) => choice = clap::ColorChoice::Auto,
+            None => {}
+        }
+    }
+    choice
+}
+
 /// Manage Flexprice API keys, service accounts and roles.
 ///
 /// The admin credential is read from FLEXPRICE_API_KEY, never from the command line.
@@ -458,6 +484,24 @@ mod tests {
             "{long}"
         );
         assert!(long.contains("FLEXPRICE_API_KEY_FILE"), "{long}");
+    }
+
+    #[test]
+    fn clap_colour_follows_the_last_color_flag() {
+        let argv = |args: &[&str]| {
+            args.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            clap_color(argv(&["x", "--color", "never", "--help"])),
+            clap::ColorChoice::Never
+        );
+        assert_eq!(
+            clap_color(argv(&["x", "--color=never", "--color=always"])),
+            clap::ColorChoice::Always
+        );
+        assert_eq!(clap_color(argv(&["x", "keys"])), clap::ColorChoice::Auto);
     }
 
     #[test]

@@ -162,3 +162,33 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
     assert!(seen.contains("shown"), "{seen}");
     assert_eq!(exit_code(&mut session), 0);
 }
+
+#[test]
+fn a_batch_shows_a_progress_bar_on_a_terminal() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = World::new();
+    let ids: Vec<String> = (0..12)
+        .map(|i| {
+            let (key, _) = world.create_key(&["--name", &format!("bar-{i}")]);
+            key["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        "/v1/secrets/api/keys/*",
+        FaultAction::Delay(std::time::Duration::from_millis(300)),
+    ));
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm")
+        .args(["keys", "delete", "--yes"])
+        .args(&ids);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    session
+        .exp_string("Revoking keys")
+        .expect("progress bar on a terminal");
+    session.exp_eof().expect("exits");
+    assert_eq!(exit_code(&mut session), 0);
+    for id in &ids {
+        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
+    }
+}

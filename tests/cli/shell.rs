@@ -340,6 +340,10 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(130), "{log}");
     assert!(log.contains("interrupted:"), "{log}");
+    assert!(
+        !log.contains("Revoking keys") && !log.contains(ESC),
+        "progress bar or colour on a pipe:\n{log}"
+    );
 
     let revoked: Vec<&str> = log
         .lines()
