@@ -131,7 +131,13 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
     let filter = KeyFilter {
         user_id: Some(account.id.clone()),
     };
-    let mut keys = client.list_keys(&filter, None).await?;
+    let mut keys = ctx
+        .out
+        .waiting(
+            "Fetching the account's keys",
+            client.list_keys(&filter, None),
+        )
+        .await?;
     keys.retain(|k| k.user_id.as_deref() == Some(account.id.as_str()));
     let revoking = args.revoke_keys && !keys.is_empty();
     if ctx.dry_run {
