@@ -17,14 +17,37 @@ const ROOT_EXAMPLES: &str = "Examples:
 /// The clap command with the parts of the help built from tables at run time: `--help` on the
 /// root shows the exit codes and environment variables from the same tables the code uses.
 pub fn command() -> clap::Command {
-    let mut env_table = String::new();
-    for (name, meaning) in env::DOCUMENTED {
-        env_table.push_str(&format!("  {name:<24} {meaning}\n"));
-    }
     <Cli as clap::CommandFactory>::command().after_long_help(format!(
-        "{ROOT_EXAMPLES}\n\nExit codes:\n{}\nEnvironment:\n{env_table}",
-        crate::error::Exit::table_text()
+        "{ROOT_EXAMPLES}\n\nExit codes:\n{}\nEnvironment:\n{}",
+        crate::error::Exit::table_text(),
+        env::table_text()
     ))
+}
+
+/// The colour choice for clap's own help and usage errors, read from raw argv before parsing
+/// (the last `--color` wins, as in parsing). `NO_COLOR` is honoured by clap itself.
+pub fn clap_color<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> clap::ColorChoice {
+    let mut choice = clap::ColorChoice::Auto;
+    let mut next_is_value = false;
+    for arg in args {
+        let Some(arg) = arg.to_str() else { continue };
+        let value = if next_is_value {
+            next_is_value = false;
+            Some(arg)
+        } else if arg == "--color" {
+            next_is_value = true;
+            None
+        } else {
+            arg.strip_prefix("--color=")
+        };
+        match value {
+            Some("always") => choice = clap::ColorChoice::Always,
+            Some("never") => choice = clap::ColorChoice::Never,
+            Some(_) => choice = clap::ColorChoice::Auto,
+            None => {}
+        }
+    }
+    choice
 }
 
 /// Manage Flexprice API keys, service accounts and roles.
@@ -36,6 +59,7 @@ pub fn command() -> clap::Command {
     version,
     propagate_version = true,
     max_term_width = 100,
+    disable_help_subcommand = true,
     after_help = ROOT_EXAMPLES
 )]
 pub struct Cli {
@@ -120,19 +144,43 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create, list and revoke API keys
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin keys create --name ci-ingest --service-account ingest-bot
+  flexprice-admin keys list --service-account ingest-bot
+  flexprice-admin keys delete ci-ingest --yes"
+    )]
     Keys(KeysCommand),
 
     /// Create, list, rename and archive service accounts
-    #[command(subcommand, visible_alias = "sa")]
+    #[command(
+        subcommand,
+        visible_alias = "sa",
+        after_help = "Examples:
+  flexprice-admin service-accounts create --name ingest-bot --role event_ingestor
+  flexprice-admin service-accounts list
+  flexprice-admin sa delete ingest-bot --revoke-keys --yes"
+    )]
     ServiceAccounts(ServiceAccountsCommand),
 
     /// Inspect the roles keys and accounts can hold
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin roles list --for service-account
+  flexprice-admin roles show event_ingestor"
+    )]
     Roles(RolesCommand),
 
     /// List the tenant's environments
-    #[command(subcommand, visible_alias = "envs")]
+    #[command(
+        subcommand,
+        visible_alias = "envs",
+        after_help = "Examples:
+  flexprice-admin environments list
+  flexprice-admin envs list -o json"
+    )]
     Environments(EnvironmentsCommand),
 
     /// Show the calling principal, its permissions, and which commands they allow
@@ -140,6 +188,63 @@ pub enum Command {
   flexprice-admin whoami
   flexprice-admin whoami -o json | jq -r .roles[]")]
     Whoami,
+
+    /// Print help for a command, or a topic: exit-codes, environment
+    #[command(after_help = "Examples:
+  flexprice-admin help keys create
+  flexprice-admin help exit-codes
+  flexprice-admin help environment")]
+    Help(HelpArgs),
+
+    /// Write shell completions and man pages (for packagers and the README's install steps)
+    #[command(
+        hide = true,
+        after_help = "Examples:
+  flexprice-admin generate all --out .
+  flexprice-admin generate completions --out completions
+  flexprice-admin generate completions --shell zsh > ~/.zfunc/_flexprice-admin
+  flexprice-admin generate man --out man"
+    )]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// A command path (e.g. `keys create`) or a topic: exit-codes, environment
+    #[arg(value_name = "COMMAND|TOPIC", trailing_var_arg = true)]
+    pub topic: Vec<String>,
+}
+
+/// The topics `help` knows besides command names.
+pub const HELP_TOPICS: &[(&str, &str)] = &[
+    ("exit-codes", "what each exit status means"),
+    ("environment", "the environment variables read"),
+];
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate
+    #[arg(value_enum)]
+    pub what: GenerateWhat,
+
+    /// Directory to write into (created if missing); `all` writes DIR/completions and DIR/man.
+    /// Without it, one completion script (--shell) or the root man page goes to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// With `completions` and no --out: the shell whose script to print
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub shell: Option<clap_complete::Shell>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateWhat {
+    /// Completion scripts for bash, zsh, fish, PowerShell and elvish
+    Completions,
+    /// Man pages: flexprice-admin.1 and one per subcommand
+    Man,
+    /// Both, into DIR/completions and DIR/man
+    All,
 }
 
 #[derive(Debug, Subcommand)]
@@ -445,6 +550,24 @@ mod tests {
             "{long}"
         );
         assert!(long.contains("FLEXPRICE_API_KEY_FILE"), "{long}");
+    }
+
+    #[test]
+    fn clap_colour_follows_the_last_color_flag() {
+        let argv = |args: &[&str]| {
+            args.iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            clap_color(argv(&["x", "--color", "never", "--help"])),
+            clap::ColorChoice::Never
+        );
+        assert_eq!(
+            clap_color(argv(&["x", "--color=never", "--color=always"])),
+            clap::ColorChoice::Always
+        );
+        assert_eq!(clap_color(argv(&["x", "keys"])), clap::ColorChoice::Auto);
     }
 
     #[test]

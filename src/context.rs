@@ -148,6 +148,22 @@ impl Context {
     }
 }
 
+impl Context {
+    /// Asks the user to pick one of `items` on a terminal; `None` when they cancel (Esc or q).
+    /// Callers check [`Context::interactive`] first: off a terminal there is nobody to ask.
+    pub fn select(&self, question: &str, items: &[String]) -> anyhow::Result<Option<usize>> {
+        if !self.interactive {
+            return Err(UserError::usage(format!("cannot ask off a terminal: {question}")).into());
+        }
+        let choice = dialoguer::Select::new()
+            .with_prompt(question)
+            .items(items)
+            .default(0)
+            .interact_opt()?;
+        Ok(choice)
+    }
+}
+
 /// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
 /// `/v1`; any other path must end in `/v1`.
 pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserError> {

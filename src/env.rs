@@ -25,6 +25,15 @@ pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// [`DOCUMENTED`] as aligned text, for `--help` and `help environment`.
+pub fn table_text() -> String {
+    let mut text = String::new();
+    for (name, meaning) in DOCUMENTED {
+        text.push_str(&format!("  {name:<24} {meaning}\n"));
+    }
+    text
+}
+
 /// Every variable with a one-line description, for `help environment` and the man page.
 pub const DOCUMENTED: &[(&str, &str)] = &[
     (

@@ -12,6 +12,7 @@ mod error;
 mod explain;
 mod lock;
 mod output;
+mod shell;
 mod time;
 mod views;
 
@@ -24,11 +25,23 @@ use crate::output::Output;
 
 fn main() -> ExitCode {
     // `--help`, `--version` and usage errors return here, before any config or network work.
-    let matches = cli::command().get_matches();
+    // clap renders help and usage errors itself, so it is told about `--color` up front.
+    let matches = cli::command()
+        .color(cli::clap_color(std::env::args_os()))
+        .get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => err.exit(),
     };
+    if let cli::Command::Help(_) | cli::Command::Generate(_) = &cli.command {
+        // No config, no key, no network: these work on a fresh machine.
+        let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+        let exit = match shell::run(&out, &cli.command) {
+            Ok(exit) => exit,
+            Err(err) => report(&out, &err),
+        };
+        return ExitCode::from(exit.code());
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,11 +1,14 @@
 //! Everything the user sees: data on stdout as a table (terminal), tab-separated text (piped) or
 //! JSON (asked), and receipts, warnings and hints on stderr. The only place that knows about
-//! comfy-table and about colour. Never `println!`: a closed pipe must surface as an error that
+//! comfy-table, indicatif (spinner and progress bar, on a terminal only) and about colour. Never `println!`: a closed pipe must surface as an error that
 //! `main` turns into a quiet exit 0, not a panic.
 
+use std::future::Future;
 use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
 
 use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::{ColorChoice, OutputFormat};
@@ -56,6 +59,46 @@ pub struct Output {
     stdout_color: bool,
     stderr_color: bool,
     stdout_tty: bool,
+    stderr_tty: bool,
+}
+
+/// A request that answers faster than this shows no spinner: a flash of one is noise.
+const SPINNER_DELAY: Duration = Duration::from_millis(200);
+/// Narrower than this, a terminal is taken to have reported no usable width.
+const MIN_TABLE_WIDTH: u16 = 20;
+const TICK: Duration = Duration::from_millis(80);
+
+/// A batch's progress bar on stderr, or nothing when stderr is not a terminal.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Runs `f` (which writes to stderr) with the bar hidden, so lines never tear through it.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
+    pub fn set_message(&self, message: impl Into<String>) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.into());
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 impl Output {
@@ -78,7 +121,47 @@ impl Output {
             stdout_color: allowed && (forced || stdout_tty),
             stderr_color: allowed && (forced || stderr_tty),
             stdout_tty,
+            stderr_tty,
         }
+    }
+
+    /// Awaits `work`; if it takes longer than 200 ms and stderr is a terminal, a spinner with
+    /// `message` turns on stderr until it is done. Piped stderr never sees a byte of it.
+    pub async fn waiting<F: Future>(&self, message: &str, work: F) -> F::Output {
+        if !self.stderr_tty || self.quiet {
+            return work.await;
+        }
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep(SPINNER_DELAY) => {}
+        }
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        spinner.set_style(ProgressStyle::default_spinner());
+        spinner.set_message(message.to_string());
+        spinner.enable_steady_tick(TICK);
+        let done = work.await;
+        spinner.finish_and_clear();
+        done
+    }
+
+    /// A progress bar for a batch of `len` items, shown only on a terminal and for real batches.
+    pub fn progress(&self, len: usize, message: &str) -> Progress {
+        if !self.stderr_tty || self.quiet || len < 2 {
+            return Progress { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+        let template = if self.stderr_color {
+            "{msg} [{bar:30.cyan/blue}] {pos}/{len}"
+        } else {
+            "{msg} [{bar:30}] {pos}/{len}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(TICK);
+        Progress { bar: Some(bar) }
     }
 
     pub fn is_json(&self) -> bool {
@@ -101,6 +184,11 @@ impl Output {
             .set_content_arrangement(ContentArrangement::Dynamic);
         if !self.stdout_tty {
             table.force_no_tty();
+        }
+        // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
+        // every column to one character: leave the rows unwrapped instead.
+        if table.width().is_none_or(|w| w < MIN_TABLE_WIDTH) {
+            table.set_content_arrangement(ContentArrangement::Disabled);
         }
         if self.stdout_color {
             table.enforce_styling();
@@ -130,10 +218,23 @@ impl Output {
     /// Pretty JSON on stdout, from our own serde structs (a stable contract).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
+        // Through io::Error, so a closed pipe keeps its BrokenPipe kind (a quiet exit 0).
+        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
         writeln!(out)?;
         out.flush()?;
         Ok(())
+    }
+
+    /// Text as it is on stdout (help topics).
+    pub fn text(&self, text: &str) -> io::Result<()> {
+        self.bytes(text.as_bytes())
+    }
+
+    /// Bytes as they are on stdout (a generated script or page).
+    pub fn bytes(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()
     }
 
     /// One value per line on stdout (IDs for `--quiet`).

@@ -7,7 +7,10 @@ use crate::views::EnvironmentJson;
 
 pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let envs = client.environments().await?;
+    let envs = ctx
+        .out
+        .waiting("Fetching environments", client.environments())
+        .await?;
     let views: Vec<EnvironmentJson> = envs.iter().map(EnvironmentJson::from).collect();
     if ctx.out.is_json() {
         ctx.out.json(&views)?;
@@ -15,6 +18,9 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
         ctx.out.lines(views.iter().map(|e| &e.id))?;
     } else if views.is_empty() {
         ctx.out.note("No environments found.");
+        ctx.out.hint(
+            "environments are created in the Flexprice dashboard; `flexprice-admin whoami` shows which tenant this key belongs to",
+        );
     } else {
         let rows = views
             .iter()

@@ -38,6 +38,7 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Roles(RolesCommand::Show(args)) => roles::show(ctx, args).await,
         Command::Environments(EnvironmentsCommand::List) => environments::list(ctx).await,
         Command::Whoami => whoami::run(ctx).await,
+        Command::Help(_) | Command::Generate(_) => crate::shell::run(&ctx.out, command),
     }
 }
 

@@ -59,6 +59,11 @@ pub fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, UserError> {
     }
 }
 
+/// The keys whose name is exactly `name` (the candidates of an ambiguous name).
+pub fn keys_named<'k>(keys: &'k [ApiKey], name: &str) -> Vec<&'k ApiKey> {
+    keys.iter().filter(|k| k.name == name).collect()
+}
+
 /// Finds one service account by ID or exact name among `accounts`.
 pub fn service_account<'u>(
     accounts: &'u [User],

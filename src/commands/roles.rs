@@ -8,13 +8,25 @@ use crate::views::{RoleJson, permissions_line};
 
 pub async fn list(ctx: &Context, args: &RolesListArgs) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let mut roles = client.roles(args.for_kind.map(|k| k.api_name())).await?;
+    let mut roles = ctx
+        .out
+        .waiting(
+            "Fetching roles",
+            client.roles(args.for_kind.map(|k| k.api_name())),
+        )
+        .await?;
     roles.sort_by(|a, b| a.id.cmp(&b.id));
     let views: Vec<RoleJson> = roles.iter().map(RoleJson::from).collect();
     if ctx.out.is_json() {
         ctx.out.json(&views)?;
     } else if ctx.out.quiet {
         ctx.out.lines(views.iter().map(|r| &r.id))?;
+    } else if views.is_empty() {
+        ctx.out.note("No roles found.");
+        ctx.out.hint(match args.for_kind {
+            Some(_) => "list every role with `flexprice-admin roles list`",
+            None => "check the credential with `flexprice-admin whoami`",
+        });
     } else {
         let rows = views
             .iter()
@@ -35,7 +47,11 @@ pub async fn list(ctx: &Context, args: &RolesListArgs) -> anyhow::Result<Exit> {
 
 pub async fn show(ctx: &Context, args: &RolesShowArgs) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let role = match client.role(&args.role).await {
+    let role = match ctx
+        .out
+        .waiting("Fetching the role", client.role(&args.role))
+        .await
+    {
         Ok(role) => role,
         Err(err) if err.is_status(404) => {
             return Err(UserError::new(

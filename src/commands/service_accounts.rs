@@ -56,7 +56,13 @@ fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
 
 pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let accounts = client.search_users("service_account", None).await?;
+    let accounts = ctx
+        .out
+        .waiting(
+            "Fetching service accounts",
+            client.search_users("service_account", None),
+        )
+        .await?;
     if ctx.out.is_json() {
         let views: Vec<AccountJson> = accounts.iter().map(AccountJson::from).collect();
         ctx.out.json(&views)?;
@@ -84,7 +90,13 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
 pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::Result<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
-    let accounts = client.search_users("service_account", None).await?;
+    let accounts = ctx
+        .out
+        .waiting(
+            "Fetching service accounts",
+            client.search_users("service_account", None),
+        )
+        .await?;
     let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?;
     let request = api::endpoints::rename_user_request(&account.id, &args.new_name);
     if ctx.dry_run {
@@ -108,12 +120,24 @@ pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::
 pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::Result<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
-    let accounts = client.search_users("service_account", None).await?;
+    let accounts = ctx
+        .out
+        .waiting(
+            "Fetching service accounts",
+            client.search_users("service_account", None),
+        )
+        .await?;
     let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?.clone();
     let filter = KeyFilter {
         user_id: Some(account.id.clone()),
     };
-    let mut keys = client.list_keys(&filter, None).await?;
+    let mut keys = ctx
+        .out
+        .waiting(
+            "Fetching the account's keys",
+            client.list_keys(&filter, None),
+        )
+        .await?;
     keys.retain(|k| k.user_id.as_deref() == Some(account.id.as_str()));
     let revoking = args.revoke_keys && !keys.is_empty();
     if ctx.dry_run {

@@ -80,7 +80,7 @@ struct CommandAccess {
 
 pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let me = client.me().await?;
+    let me = ctx.out.waiting("Asking who this is", client.me()).await?;
     // `/rbac/roles` needs an environment; a tenant key without --environment cannot read it,
     // and the roles are static, so the built-in table is a faithful stand-in.
     let catalogue = match client.roles(None).await {

@@ -12,3 +12,4 @@ mod pty;
 mod read_commands;
 mod rotate;
 mod service_accounts;
+mod shell;

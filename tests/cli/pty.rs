@@ -55,3 +55,140 @@ fn a_delete_is_confirmed_on_a_terminal() {
     session.exp_eof().expect("exits");
     assert_eq!(world.sandbox.key(&id).unwrap().status, "deleted");
 }
+
+/// Waits for a PTY session's process and returns its exit code.
+fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
+    match session.process().wait().expect("waits") {
+        rexpect::process::WaitStatus::Exited(_, code) => code,
+        other => panic!("did not exit normally: {other:?}"),
+    }
+}
+
+#[test]
+fn an_ambiguous_name_offers_a_selection_on_a_terminal() {
+    let world = World::new();
+    let (first, _) = world.create_key(&["--name", "twin"]);
+    let (second, _) = world.create_key(&["--name", "twin"]);
+    let first = first["id"].as_str().unwrap().to_string();
+    let second = second["id"].as_str().unwrap().to_string();
+
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm").args(["keys", "delete", "twin"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    session
+        .exp_string("2 keys are named 'twin'; which one?")
+        .expect("selection shown");
+    // Keys are listed newest first; move to the second entry (the older key) and pick it.
+    session.send("j").expect("down");
+    session.send("\r").expect("enter");
+    session.flush().expect("sends the keys");
+    session
+        .exp_string(&format!("Revoke key {first}"))
+        .expect("confirmation names the chosen key");
+    session.send_line("y").expect("answer yes");
+    session.exp_string("Revoked key").expect("revoked");
+    session.exp_eof().expect("exits");
+    assert_eq!(world.sandbox.key(&first).unwrap().status, "deleted");
+    assert_eq!(world.sandbox.key(&second).unwrap().status, "published");
+}
+
+#[test]
+fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
+    let world = World::new();
+    let (key, _) = world.create_key(&["--name", "kept"]);
+    let id = key["id"].as_str().unwrap().to_string();
+
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "delete", "kept", "--no-input"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let seen = session
+        .exp_eof()
+        .expect("exits without waiting for an answer");
+    assert!(seen.contains("pass --yes"), "{seen}");
+    assert!(!seen.contains("[y/N]"), "{seen}");
+    assert_eq!(exit_code(&mut session), 2);
+    assert_eq!(world.sandbox.key(&id).unwrap().status, "published");
+
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "create", "--no-input"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let seen = session.exp_eof().expect("exits");
+    assert!(seen.contains("pass --name"), "{seen}");
+    assert!(!seen.contains("Key name"), "{seen}");
+    assert_eq!(exit_code(&mut session), 2);
+}
+
+#[test]
+fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = World::new();
+    world.create_key(&["--name", "shown"]);
+
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm").args(["keys", "list"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let seen = session.exp_eof().expect("exits");
+    assert!(seen.contains("shown"), "{seen}");
+    assert!(seen.contains('\u{1b}'), "no colour on a terminal: {seen:?}");
+    assert!(
+        !seen.contains("Fetching keys"),
+        "spinner for a fast request"
+    );
+
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .args(["keys", "list"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let seen = session.exp_eof().expect("exits");
+    assert!(seen.contains("shown"), "{seen}");
+    assert!(
+        !seen.contains('\u{1b}'),
+        "colour despite NO_COLOR: {seen:?}"
+    );
+
+    world.sandbox.add_fault(Fault::new(
+        Some("GET"),
+        "/v1/secrets/api/keys",
+        FaultAction::Delay(std::time::Duration::from_millis(1500)),
+    ));
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm").args(["keys", "list"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    session
+        .exp_string("Fetching keys")
+        .expect("spinner on a slow request");
+    let seen = session.exp_eof().expect("exits");
+    assert!(seen.contains("shown"), "{seen}");
+    assert_eq!(exit_code(&mut session), 0);
+}
+
+#[test]
+fn a_batch_shows_a_progress_bar_on_a_terminal() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = World::new();
+    let ids: Vec<String> = (0..12)
+        .map(|i| {
+            let (key, _) = world.create_key(&["--name", &format!("bar-{i}")]);
+            key["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        "/v1/secrets/api/keys/*",
+        FaultAction::Delay(std::time::Duration::from_millis(300)),
+    ));
+    let mut cmd = world.std_cmd();
+    cmd.env("TERM", "xterm")
+        .args(["keys", "delete", "--yes"])
+        .args(&ids);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    session
+        .exp_string("Revoking keys")
+        .expect("progress bar on a terminal");
+    session.exp_eof().expect("exits");
+    assert_eq!(exit_code(&mut session), 0);
+    for id in &ids {
+        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
+    }
+}

@@ -1,0 +1,568 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_flexprice_admin_global_optspecs
+    string join \n profile= api-url= environment= o/output= q/quiet y/yes no-input v/verbose timeout= dry-run allow-insecure-http color= h/help V/version
+end
+
+function __fish_flexprice_admin_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_flexprice_admin_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_flexprice_admin_using_subcommand
+    set -l cmd (__fish_flexprice_admin_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "keys" -d 'Create, list and revoke API keys'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "service-accounts" -d 'Create, list, rename and archive service accounts'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "sa" -d 'Create, list, rename and archive service accounts'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "roles" -d 'Inspect the roles keys and accounts can hold'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "environments" -d 'List the tenant\'s environments'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "envs" -d 'List the tenant\'s environments'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "whoami" -d 'Show the calling principal, its permissions, and which commands they allow'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "help" -d 'Print help for a command, or a topic: exit-codes, environment'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the README\'s install steps)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "create" -d 'Mint a new API key; its secret is shown once'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "list" -d 'List API keys, newest first'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "delete" -d 'Revoke one or more API keys'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "rotate" -d 'Replace a key with a new one of the same name and owner, then revoke the old one'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "audit" -d 'Report keys that are too old, expire soon or have expired (exit 10 when any is found)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'Name of the key (prompted for on a terminal when missing)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l service-account -d 'Mint the key for this service account (ID or name) instead of for yourself' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile\'s default_expiry]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-at -d 'Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l no-expiry -d 'Create a key that never expires (not recommended: rotate keys every 90 days)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l publishable -d 'Mint a publishable key (pk_...), which can never authenticate API calls'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l service-account -d 'Only keys of this service account (ID or name)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l name -d 'Only keys with exactly this name' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l limit -d 'At most this many keys (the newest)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l expires-in -d 'Lifetime of the new key [default: the old key\'s lifetime, else the profile\'s default_expiry, else 90d]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l on-store-failure -d 'What to do with a new key whose secret could not be delivered' -r -f -a "keep\t'Keep the new key; its secret goes to a recovery file (exit 9)'
+revoke\t'Revoke the new key, so no key whose secret nobody has stays live'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l due -d 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l keep-old -d 'Keep the old key active (revoke it yourself once every consumer has the new secret)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l max-age -d 'Report keys created longer ago than this (Flexprice recommends rotating every 90 days)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l expiring-within -d 'Report keys that expire within this window' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -f -a "create" -d 'Create a service account with fixed roles'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -f -a "list" -d 'List service accounts'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -f -a "rename" -d 'Rename a service account (its roles cannot change)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -f -a "delete" -d 'Archive a service account (it must have no active keys)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l name -d 'Name of the service account' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l role -d 'A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l revoke-keys -d 'Revoke the account\'s active keys first, then archive it'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -f -a "create" -d 'Create a service account with fixed roles'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -f -a "list" -d 'List service accounts'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -f -a "rename" -d 'Rename a service account (its roles cannot change)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -f -a "delete" -d 'Archive a service account (it must have no active keys)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l name -d 'Name of the service account' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l role -d 'A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l revoke-keys -d 'Revoke the account\'s active keys first, then archive it'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -f -a "list" -d 'List roles and their permissions'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -f -a "show" -d 'Show one role'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l for -d 'Only roles assignable to this kind of account' -r -f -a "user\t''
+service-account\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List environments and their IDs (for --environment)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List environments and their IDs (for --environment)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l out -d 'Directory to write into (created if missing); `all` writes DIR/completions and DIR/man. Without it, one completion script (--shell) or the root man page goes to stdout' -r -F
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l shell -d 'With `completions` and no --out: the shell whose script to print' -r -f -a "bash\t''
+elvish\t''
+fish\t''
+powershell\t''
+zsh\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s V -l version -d 'Print version'

@@ -1,0 +1,287 @@
+//! The shell ecosystem: `help` with its topics (exit codes, environment) and the hidden
+//! `generate` that writes completion scripts and man pages. Neither reads config nor touches the
+//! network, so both work before a profile or a key exists.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::CommandFactory as _;
+use clap_complete::{Generator as _, Shell};
+use clap_mangen::Man;
+
+use crate::cli::{self, Command, GenerateArgs, GenerateWhat, HELP_TOPICS, HelpArgs};
+use crate::env;
+use crate::error::{Exit, UserError};
+use crate::output::Output;
+
+pub const BIN: &str = "flexprice-admin";
+/// The shells we ship completion scripts for.
+pub const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
+
+/// Runs `help` or `generate`; other commands are not handled here.
+pub fn run(out: &Output, command: &Command) -> anyhow::Result<Exit> {
+    match command {
+        Command::Help(args) => help(out, args),
+        Command::Generate(args) => generate(out, args),
+        _ => Err(anyhow::anyhow!(
+            "internal error: only help and generate run without a context"
+        )),
+    }
+}
+
+fn help(out: &Output, args: &HelpArgs) -> anyhow::Result<Exit> {
+    let words: Vec<&str> = args.topic.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["exit-codes"] => {
+            out.text(&format!("Exit codes:\n{}", Exit::table_text()))?;
+            return Ok(Exit::Ok);
+        }
+        ["environment"] => {
+            out.text(&format!("Environment:\n{}", env::table_text()))?;
+            return Ok(Exit::Ok);
+        }
+        _ => {}
+    }
+    // Any other words name a command: let clap render its `--help` (or its usage error, with a
+    // suggestion for a typo), exactly as `flexprice-admin WORDS --help` would.
+    let mut argv = vec![BIN];
+    argv.extend(words.iter().copied());
+    argv.push("--help");
+    let err = match cli::command().try_get_matches_from(argv) {
+        Ok(_) => return Ok(Exit::Ok),
+        Err(err) => err,
+    };
+    match err.kind() {
+        clap::error::ErrorKind::DisplayHelp => {
+            out.text(&err.render().to_string())?;
+            if words.is_empty() {
+                let topics: Vec<&str> = HELP_TOPICS.iter().map(|(name, _)| *name).collect();
+                out.hint(format!(
+                    "more help: `{BIN} help {}`",
+                    topics.join(&format!("` or `{BIN} help "))
+                ));
+            }
+            Ok(Exit::Ok)
+        }
+        _ => {
+            let topics: Vec<&str> = HELP_TOPICS.iter().map(|(name, _)| *name).collect();
+            Err(
+                UserError::usage(format!("no command or help topic '{}'", words.join(" ")))
+                    .hint(format!(
+                        "topics: {}; commands: `{BIN} --help` lists them",
+                        topics.join(", ")
+                    ))
+                    .into(),
+            )
+        }
+    }
+}
+
+fn generate(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit> {
+    let Some(dir) = &args.out else {
+        return generate_to_stdout(out, args);
+    };
+    let files = match args.what {
+        GenerateWhat::Completions => completions()?
+            .into_iter()
+            .map(|(name, text)| (dir.join(name), text))
+            .collect(),
+        GenerateWhat::Man => man_pages()?
+            .into_iter()
+            .map(|(name, text)| (dir.join(name), text))
+            .collect(),
+        GenerateWhat::All => {
+            let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+            for (name, text) in completions()? {
+                files.push((dir.join("completions").join(name), text));
+            }
+            for (name, text) in man_pages()? {
+                files.push((dir.join("man").join(name), text));
+            }
+            files
+        }
+    };
+    for (path, text) in &files {
+        write_file(path, text)?;
+    }
+    out.lines(files.iter().map(|(path, _)| path.display().to_string()))?;
+    out.note(format!(
+        "Wrote {} files under {}.",
+        files.len(),
+        dir.display()
+    ));
+    Ok(Exit::Ok)
+}
+
+fn generate_to_stdout(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit> {
+    let text = match args.what {
+        GenerateWhat::Completions => {
+            let Some(shell) = args.shell else {
+                return Err(UserError::usage("--shell is required without --out")
+                    .hint(format!(
+                        "e.g. `{BIN} generate completions --shell zsh`, or `--out DIR` for every shell"
+                    ))
+                    .into());
+            };
+            completion(shell)?
+        }
+        GenerateWhat::Man => {
+            let (_, page) = man_pages()?
+                .into_iter()
+                .next()
+                .context("no man page was rendered")?;
+            page
+        }
+        GenerateWhat::All => {
+            return Err(UserError::usage("`generate all` needs --out DIR")
+                .hint(format!("e.g. `{BIN} generate all --out .`"))
+                .into());
+        }
+    };
+    out.bytes(&text)?;
+    Ok(Exit::Ok)
+}
+
+fn write_file(path: &Path, text: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn completion(shell: Shell) -> anyhow::Result<Vec<u8>> {
+    let mut cmd = cli::Cli::command();
+    let mut text = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut text);
+    Ok(text)
+}
+
+/// Every completion script, as (file name, contents).
+pub fn completions() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    SHELLS
+        .iter()
+        .map(|shell| Ok((shell.file_name(BIN), completion(*shell)?)))
+        .collect()
+}
+
+/// Every man page, root first, as (file name, contents).
+pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut root = cli::command();
+    root.build();
+    let mut pages = Vec::new();
+    collect_pages(&root, true, &mut pages)?;
+    Ok(pages)
+}
+
+fn collect_pages(
+    cmd: &clap::Command,
+    is_root: bool,
+    pages: &mut Vec<(String, Vec<u8>)>,
+) -> anyhow::Result<()> {
+    pages.push(man_page(cmd, is_root)?);
+    for sub in cmd.get_subcommands() {
+        // Hidden commands are for packagers; clap's own `help` under a group duplicates `--help`.
+        if sub.is_hide_set() || (!is_root && sub.get_name() == "help") {
+            continue;
+        }
+        collect_pages(sub, false, pages)?;
+    }
+    Ok(())
+}
+
+/// One page: clap_mangen's sections, then examples, exit status and environment from the same
+/// tables `--help` uses.
+fn man_page(cmd: &clap::Command, is_root: bool) -> anyhow::Result<(String, Vec<u8>)> {
+    let man = Man::new(cmd.clone());
+    let name = man.get_filename();
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut page)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(&mut page)?;
+    }
+    if let Some(examples) = cmd.get_after_help() {
+        writeln!(page, ".SH EXAMPLES\n.nf")?;
+        for line in examples
+            .to_string()
+            .lines()
+            .skip_while(|l| l.ends_with(':'))
+        {
+            writeln!(page, "{}", roff_line(line.trim_start()))?;
+        }
+        writeln!(page, ".fi")?;
+    }
+    writeln!(page, ".SH \"EXIT STATUS\"")?;
+    for (exit, meaning) in Exit::TABLE {
+        writeln!(page, ".TP\n\\fB{}\\fR\n{}", exit.code(), roff_line(meaning))?;
+    }
+    writeln!(page, ".SH ENVIRONMENT")?;
+    for (var, meaning) in env::DOCUMENTED {
+        writeln!(
+            page,
+            ".TP\n\\fB{}\\fR\n{}",
+            roff_line(var),
+            roff_line(meaning)
+        )?;
+    }
+    if !is_root {
+        writeln!(page, ".SH \"SEE ALSO\"\n\\fB{BIN}\\fR(1)")?;
+    }
+    man.render_version_section(&mut page)?;
+    Ok((name, page))
+}
+
+/// Escapes a line of text for roff: backslashes, hyphens (so they are not hyphenation points),
+/// and a leading dot or quote (which would make it a request).
+fn roff_line(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_per_visible_command() {
+        let names: Vec<String> = man_pages().unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names[0], "flexprice-admin.1");
+        assert!(names.contains(&"flexprice-admin-keys-create.1".to_string()));
+        assert!(names.contains(&"flexprice-admin-help.1".to_string()));
+        assert!(!names.iter().any(|n| n.contains("generate")), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("keys-help")), "{names:?}");
+    }
+
+    #[test]
+    fn pages_carry_exit_codes_and_environment() {
+        for (name, page) in man_pages().unwrap() {
+            let page = String::from_utf8(page).unwrap();
+            assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
+            assert!(page.contains("FLEXPRICE_API_KEY_FILE"), "{name}");
+            assert!(page.contains("\\fB130\\fR"), "{name}");
+        }
+    }
+
+    #[test]
+    fn roff_requests_cannot_be_injected() {
+        assert_eq!(roff_line(".SH x"), "\\&.SH x");
+        assert_eq!(roff_line("a-b\\c"), "a\\-b\\ec");
+    }
+}

@@ -1,0 +1,442 @@
+//! The shell ecosystem: help for every command (snapshots), help topics, typo suggestions,
+//! generated completions and man pages that cannot drift, colour and spinner only on a
+//! terminal, quiet exits on a closed pipe, and a clean stop on Ctrl-C during a batch.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use flexprice_sandbox::{Fault, FaultAction, SandboxOptions};
+
+use crate::harness::{Run, World, bin, finish};
+
+const ESC: char = '\u{1b}';
+const REGENERATE: &str = "cargo run -q -- generate all --out .";
+
+/// The binary with a cleared environment and no sandbox: help and generate need neither.
+fn offline(args: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("temp home");
+    let mut cmd = assert_cmd::Command::new(bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("LANG", "C.UTF-8")
+        .args(args);
+    finish(&mut cmd)
+}
+
+/// The subcommands listed under `Commands:` in a help text.
+fn listed_subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| line.trim() != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .map(|name| name.trim_end_matches(',').to_string())
+        .collect()
+}
+
+/// Every command path reachable from the root's help, depth first, plus the hidden `generate`.
+fn every_command() -> Vec<Vec<String>> {
+    let mut found = vec![vec![], vec!["generate".to_string()]];
+    let mut queue = vec![Vec::<String>::new()];
+    while let Some(path) = queue.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let run = offline(&args);
+        run.code(0);
+        for name in listed_subcommands(&run.stdout) {
+            // clap's `help` under a group repeats `--help`; the root `help` is ours.
+            if name == "help" && !path.is_empty() {
+                continue;
+            }
+            let mut child = path.clone();
+            child.push(name);
+            found.push(child.clone());
+            queue.push(child);
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_command_has_help_with_examples_matching_its_snapshot() {
+    let commands = every_command();
+    assert!(
+        commands.len() >= 15,
+        "the command tree was not discovered: {commands:?}"
+    );
+    for path in commands {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let run = offline(&args);
+        run.code(0);
+        assert!(
+            run.stdout.contains("Examples:\n"),
+            "`{}` has no examples section:\n{}",
+            args.join(" "),
+            run.stdout
+        );
+        let name = if path.is_empty() {
+            "help-root".to_string()
+        } else {
+            format!("help-{}", path.join("-"))
+        };
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+#[test]
+fn help_topics_print_the_tables() {
+    let run = offline(&["help", "exit-codes"]);
+    run.code(0).stdout_has("130  interrupted (Ctrl-C)");
+    run.stdout_has("  8  partial failure in a batch");
+    let run = offline(&["help", "environment"]);
+    run.code(0).stdout_has("FLEXPRICE_API_KEY_FILE");
+    run.stdout_has("NO_COLOR");
+}
+
+#[test]
+fn help_for_a_command_is_its_long_help() {
+    let via_help = offline(&["help", "keys", "create"]);
+    via_help.code(0);
+    let via_flag = offline(&["keys", "create", "--help"]);
+    assert_eq!(via_help.stdout, via_flag.stdout);
+    let root = offline(&["help"]);
+    root.code(0).stdout_has("Exit codes:");
+    root.stderr_has("help exit-codes");
+    offline(&["help", "nonsense"])
+        .code(2)
+        .stderr_has("no command or help topic 'nonsense'");
+}
+
+#[test]
+fn typos_get_suggestions() {
+    let run = offline(&["kyes", "list"]);
+    run.code(2).stderr_has("'keys'");
+    let run = offline(&["keys", "lsit"]);
+    run.code(2).stderr_has("'list'");
+    let run = offline(&["keys", "list", "--limt", "3"]);
+    run.code(2).stderr_has("--limit");
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("dir entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn committed_completions_and_man_pages_match_the_code() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let run = offline(&["generate", "all", "--out", out.path().to_str().unwrap()]);
+    run.code(0).stderr_has("Wrote ");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for sub in ["completions", "man"] {
+        let fresh = files_under(&out.path().join(sub));
+        let committed = files_under(&repo.join(sub));
+        let names = |files: &[PathBuf]| -> Vec<String> {
+            files
+                .iter()
+                .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(&committed),
+            names(&fresh),
+            "{sub}/ is out of date with the command tree: regenerate with `{REGENERATE}` and commit"
+        );
+        for (committed, fresh) in committed.iter().zip(&fresh) {
+            assert!(
+                std::fs::read(committed).unwrap() == std::fs::read(fresh).unwrap(),
+                "{} differs from what the code generates: regenerate with `{REGENERATE}` and commit",
+                committed.display()
+            );
+        }
+    }
+    let expected = [
+        "flexprice-admin.bash",
+        "_flexprice-admin",
+        "flexprice-admin.fish",
+        "_flexprice-admin.ps1",
+        "flexprice-admin.elv",
+    ];
+    for name in expected {
+        assert!(repo.join("completions").join(name).exists(), "{name}");
+    }
+    let root = std::fs::read_to_string(repo.join("man/flexprice-admin.1")).unwrap();
+    assert!(root.contains(".SH \"EXIT STATUS\""));
+    assert!(root.contains(".SH ENVIRONMENT"));
+    assert!(repo.join("man/flexprice-admin-keys-create.1").exists());
+}
+
+#[test]
+fn generate_prints_one_script_or_page_on_stdout() {
+    let run = offline(&["generate", "completions", "--shell", "zsh"]);
+    run.code(0).stdout_has("#compdef flexprice-admin");
+    offline(&["generate", "completions"])
+        .code(2)
+        .stderr_has("--shell");
+    offline(&["generate", "man"]).code(0).stdout_has(".TH");
+}
+
+// ---- colour ------------------------------------------------------------------------------
+
+#[test]
+fn piped_output_has_no_colour_unless_forced() {
+    let world = World::new();
+    for args in [
+        &["keys", "list"][..],
+        &["roles", "list"],
+        &["keys", "delete", "nothing-by-this-name", "--yes"],
+    ] {
+        let run = world.run(args);
+        assert!(
+            !run.stdout.contains(ESC) && !run.stderr.contains(ESC),
+            "{args:?}: escape bytes when piped:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    let run = world.run(&["--color", "always", "keys", "list", "--name", "none"]);
+    run.code(0).stderr_has("No keys found");
+    assert!(run.stderr.contains(ESC), "no colour with --color always");
+    let run = world.run(&["--color", "always", "-o", "table", "roles", "list"]);
+    assert!(run.stdout.contains(ESC), "no colour in a forced table");
+    let run = world.run(&["--color", "never", "-o", "table", "roles", "list"]);
+    assert!(!run.stdout.contains(ESC));
+}
+
+#[test]
+fn no_spinner_when_piped_even_for_slow_requests() {
+    let world = World::new();
+    world.sandbox.add_fault(Fault::new(
+        Some("GET"),
+        "/v1/secrets/api/keys",
+        FaultAction::Delay(Duration::from_millis(600)),
+    ));
+    let run = world.run(&["keys", "list"]);
+    run.code(0);
+    assert!(
+        !run.stderr.contains("Fetching") && !run.stderr.contains(ESC),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---- closed pipes ------------------------------------------------------------------------
+
+/// Runs the binary with stdout on a pipe that is closed after the first line, like `| head -1`.
+fn read_one_line_then_close(world: &World, args: &[&str]) -> (i32, String) {
+    let mut child = world
+        .std_cmd()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut first = String::new();
+    {
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+        reader.read_line(&mut first).expect("reads a line");
+    }
+    assert!(!first.is_empty(), "{args:?}: no first line");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("reads stderr");
+    let status = child.wait().expect("exits");
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn a_closed_pipe_ends_list_commands_quietly() {
+    let world = World::with(SandboxOptions {
+        seed_keys: 3000,
+        ..SandboxOptions::default()
+    });
+    for args in [
+        &["keys", "list"][..],
+        &["keys", "list", "-o", "json"],
+        &["roles", "list"],
+        &["service-accounts", "list"],
+    ] {
+        if args[0] == "service-accounts" {
+            world.service_account("pipe-bot", "event_reader");
+        }
+        let (code, stderr) = read_one_line_then_close(&world, args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_generate_quietly() {
+    let world = World::new();
+    let out = tempfile::tempdir().expect("temp dir");
+    for args in [
+        &["generate", "completions", "--shell", "bash"][..],
+        &["generate", "man"],
+        &["generate", "all", "--out", out.path().to_str().unwrap()],
+        &["help", "environment"],
+    ] {
+        let (code, stderr) = read_one_line_then_close(&world, args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
+
+// ---- Ctrl-C during a batch ---------------------------------------------------------------
+
+#[test]
+fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
+    let world = World::new();
+    let ids: Vec<String> = (0..40)
+        .map(|i| {
+            let (key, _) = world.create_key(&["--name", &format!("batch-{i}")]);
+            key["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        "/v1/secrets/api/keys/*",
+        FaultAction::Delay(Duration::from_millis(400)),
+    ));
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "delete", "--yes"])
+        .args(&ids)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("reads stderr") > 0,
+            "ended before revoking anything:\n{log}"
+        );
+        log.push_str(&line);
+        if line.starts_with("Revoked key") {
+            break;
+        }
+    }
+    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0, "SIGINT sent");
+    stderr.read_to_string(&mut log).expect("reads stderr");
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(130), "{log}");
+    assert!(log.contains("interrupted:"), "{log}");
+    assert!(
+        !log.contains("Revoking keys") && !log.contains(ESC),
+        "progress bar or colour on a pipe:\n{log}"
+    );
+
+    let revoked: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("Revoked key "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let not_revoked: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("warning: not revoked: key "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(!revoked.is_empty() && !not_revoked.is_empty(), "{log}");
+    assert_eq!(revoked.len() + not_revoked.len(), ids.len(), "{log}");
+    for id in &revoked {
+        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted", "{id}");
+    }
+    for id in &not_revoked {
+        assert_eq!(world.sandbox.key(id).unwrap().status, "published", "{id}");
+    }
+    assert!(
+        log.contains(&format!(
+            "{} of {} keys revoked, {} not revoked",
+            revoked.len(),
+            ids.len(),
+            not_revoked.len()
+        )),
+        "{log}"
+    );
+    assert!(log.contains("keys delete secret_"), "{log}");
+}
+
+// ---- receipts and empty lists ------------------------------------------------------------
+
+#[test]
+fn empty_lists_say_so_and_suggest_the_next_command() {
+    let world = World::new();
+    world
+        .run(&["keys", "list", "--name", "none"])
+        .code(0)
+        .stderr_has("No keys found")
+        .stderr_has("keys create");
+    world
+        .run(&["service-accounts", "list"])
+        .code(0)
+        .stderr_has("No service accounts found")
+        .stderr_has("service-accounts create");
+}
+
+#[test]
+fn writes_confirm_on_stderr_what_they_did() {
+    let world = World::new();
+    let run = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "receipt-bot",
+        "--role",
+        "event_reader",
+    ]);
+    run.code(0).stderr_has("Created service account");
+    let run = world.run(&["keys", "create", "--name", "receipt-key"]);
+    run.code(0).stderr_has("Created key secret_");
+    let run = world.run(&["service-accounts", "rename", "receipt-bot", "receipt-bot-2"]);
+    run.code(0).stderr_has("Renamed service account");
+    let run = world.run(&["keys", "delete", "receipt-key", "--yes"]);
+    run.code(0)
+        .stderr_has("Revoked key secret_")
+        .stderr_has("(receipt-key)");
+    let run = world.run(&["service-accounts", "delete", "receipt-bot-2", "--yes"]);
+    run.code(0).stderr_has("Archived service account");
+}
+
+#[test]
+fn prompts_never_appear_off_a_terminal() {
+    let world = World::new();
+    world.create_key(&["--name", "kept"]);
+    world
+        .run(&["keys", "delete", "kept"])
+        .code(2)
+        .stderr_has("pass --yes");
+    world
+        .run(&["keys", "create"])
+        .code(2)
+        .stderr_has("pass --name");
+    world.create_key(&["--name", "kept"]);
+    world
+        .run(&["keys", "delete", "kept", "--yes"])
+        .code(2)
+        .stderr_has("ambiguous");
+    assert!(
+        world
+            .mutating_requests()
+            .iter()
+            .all(|r| r.method != "DELETE")
+    );
+}
