@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod explain;
 mod output;
+mod secrets;
 mod time;
 mod views;
 
@@ -46,7 +47,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: cli::Cli) -> Exit {
-    let ctx = match context::Context::new(&cli.global) {
+    let creates_profile = matches!(
+        cli.command,
+        cli::Command::Auth(cli::AuthCommand::Login(_))
+    );
+    let ctx = match context::Context::new(&cli.global, creates_profile) {
         Ok(ctx) => ctx,
         Err(err) => {
             let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
