@@ -138,9 +138,7 @@ pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
 /// Writes config.toml atomically (temporary file in the same directory, renamed over it), the
 /// directory with mode 0700 and the file 0600. It never holds a secret.
 pub fn write_config(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .context("the config file has no directory")?;
+    let dir = path.parent().context("the config file has no directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     #[cfg(unix)]
     {

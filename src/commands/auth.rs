@@ -173,7 +173,15 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         .or(status.email.clone())
         .unwrap_or_default();
     ctx.out.rows(
-        &["PROFILE", "SOURCE", "PRINCIPAL", "NAME", "TYPE", "ROLES", "API"],
+        &[
+            "PROFILE",
+            "SOURCE",
+            "PRINCIPAL",
+            "NAME",
+            "TYPE",
+            "ROLES",
+            "API",
+        ],
         vec![vec![
             Cell::new(&status.profile),
             Cell::new(&status.source_detail),

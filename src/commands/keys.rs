@@ -57,11 +57,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
     let request = api::endpoints::create_key_request(&body);
     // Check every destination before minting: a secret nobody can receive is never created.
-    let destinations = Destinations::new(
-        &args.store.destinations,
-        ctx.keychain,
-        &ctx.profile.name,
-    );
+    let destinations = Destinations::new(&args.store.destinations, ctx.keychain, &ctx.profile.name);
     destinations.preflight(&name)?;
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
@@ -121,7 +117,14 @@ pub async fn hand_over(
     };
     let failed = match destinations.deliver(&owner, secret) {
         Ok(delivered) => {
-            report_delivery(ctx, destinations, view, secret, &delivered.stored_in, receipt)?;
+            report_delivery(
+                ctx,
+                destinations,
+                view,
+                secret,
+                &delivered.stored_in,
+                receipt,
+            )?;
             return Ok(Exit::Ok);
         }
         Err(failed) => failed,
@@ -167,7 +170,10 @@ pub async fn hand_over(
             let revoked = client.delete_key(&key.id).await;
             let what = match revoked {
                 Ok(()) => "the key was revoked".to_string(),
-                Err(e) => format!("revoking the key failed too ({e}); revoke it with `flexprice-admin keys delete {}`", key.id),
+                Err(e) => format!(
+                    "revoking the key failed too ({e}); revoke it with `flexprice-admin keys delete {}`",
+                    key.id
+                ),
             };
             Err(UserError::new(
                 Exit::NotDelivered,
@@ -217,8 +223,10 @@ fn report_delivery(
     if shown {
         reveal::show(ctx, secret, receipt)?;
         if !stored_in.is_empty() {
-            ctx.out
-                .note(format!("The secret is also stored in: {}.", stored_in.join(", ")));
+            ctx.out.note(format!(
+                "The secret is also stored in: {}.",
+                stored_in.join(", ")
+            ));
         }
         return Ok(());
     }

@@ -24,7 +24,9 @@ fn parent_of(path: &Path) -> PathBuf {
 pub fn preflight(path: &Path) -> Result<(), String> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err("the path is a symbolic link; refusing to write a secret through it".into());
+            return Err(
+                "the path is a symbolic link; refusing to write a secret through it".into(),
+            );
         }
         Ok(meta) if meta.is_dir() => return Err("the path is a directory".into()),
         Ok(meta) if !meta.is_file() => return Err("the path is not a regular file".into()),
@@ -57,7 +59,8 @@ pub fn create_private(path: &Path) -> std::io::Result<fs::File> {
 /// Writes the secret (plus a newline) atomically with mode 0600 and verifies it by reading back.
 pub fn deliver(path: &Path, secret: &SecretString) -> Result<(), String> {
     write_atomically(path, secret).map_err(|e| format!("cannot write the file: {e}"))?;
-    let back = fs::read_to_string(path).map_err(|e| format!("written, but reading it back failed: {e}"))?;
+    let back = fs::read_to_string(path)
+        .map_err(|e| format!("written, but reading it back failed: {e}"))?;
     if back.strip_suffix('\n').unwrap_or(&back) != secret.expose_secret() {
         return Err("written, but the file read back differs".into());
     }

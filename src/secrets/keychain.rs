@@ -64,7 +64,12 @@ impl Keychain {
     }
 
     /// Stores `secret` under (service, account), replacing any earlier entry.
-    pub fn set(&self, service: &str, account: &str, secret: &SecretString) -> Result<(), KeychainError> {
+    pub fn set(
+        &self,
+        service: &str,
+        account: &str,
+        secret: &SecretString,
+    ) -> Result<(), KeychainError> {
         let (service_owned, account_owned) = (service.to_string(), account.to_string());
         let secret = secret.clone();
         self.call(
@@ -160,14 +165,18 @@ impl Keychain {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(translate(err, &what)),
             Err(mpsc::RecvTimeoutError::Timeout) => Err(KeychainError::Timeout(self.timeout)),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(KeychainError::Failed("the keychain thread stopped unexpectedly".into()))
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(KeychainError::Failed(
+                "the keychain thread stopped unexpectedly".into(),
+            )),
         }
     }
 }
 
-fn entry(store: &Arc<CredentialStore>, service: &str, account: &str) -> keyring_core::Result<Entry> {
+fn entry(
+    store: &Arc<CredentialStore>,
+    service: &str,
+    account: &str,
+) -> keyring_core::Result<Entry> {
     let label = format!("{service}: {account}");
     let modifiers = HashMap::from([("label", label.as_str())]);
     if cfg!(target_os = "linux") {
@@ -182,19 +191,29 @@ fn translate(err: keyring_core::Error, what: &str) -> KeychainError {
     use keyring_core::Error as E;
     match err {
         E::NoEntry => KeychainError::NoEntry(what.to_string()),
-        E::NoStorageAccess(e) => KeychainError::Unavailable(format!("no access to its storage ({e})")),
+        E::NoStorageAccess(e) => {
+            KeychainError::Unavailable(format!("no access to its storage ({e})"))
+        }
         E::PlatformFailure(e) => KeychainError::Unavailable(e.to_string()),
         E::NoDefaultStore => KeychainError::Unavailable("no keychain on this platform".into()),
-        E::BadEncoding(_) => KeychainError::Failed(format!("the entry for {what} is not UTF-8 text")),
-        E::BadDataFormat(_, _) => KeychainError::Failed(format!("the entry for {what} is malformed")),
+        E::BadEncoding(_) => {
+            KeychainError::Failed(format!("the entry for {what} is not UTF-8 text"))
+        }
+        E::BadDataFormat(_, _) => {
+            KeychainError::Failed(format!("the entry for {what} is malformed"))
+        }
         E::Ambiguous(items) => KeychainError::Failed(format!(
             "{} entries match {what}; remove the duplicates with your keychain's own tool",
             items.len()
         )),
         E::BadStoreFormat(why) => KeychainError::Failed(why),
-        E::TooLong(name, limit) => KeychainError::Failed(format!("{name} is longer than the keychain's limit of {limit}")),
+        E::TooLong(name, limit) => KeychainError::Failed(format!(
+            "{name} is longer than the keychain's limit of {limit}"
+        )),
         E::Invalid(name, why) => KeychainError::Failed(format!("{name} is invalid: {why}")),
-        E::NotSupportedByStore(why) => KeychainError::Failed(format!("not supported by this keychain: {why}")),
+        E::NotSupportedByStore(why) => {
+            KeychainError::Failed(format!("not supported by this keychain: {why}"))
+        }
         _ => KeychainError::Failed("unknown keychain error".into()),
     }
 }
@@ -224,8 +243,7 @@ fn native_store() -> keyring_core::Result<Arc<CredentialStore>> {
 
 /// Whether the test hook asks delivery to `kind` to fail.
 pub fn test_fails_delivery(kind: &str) -> bool {
-    crate::env::var(TEST_FAIL_DELIVERY)
-        .is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
+    crate::env::var(TEST_FAIL_DELIVERY).is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
 }
 
 impl KeychainError {

@@ -146,10 +146,7 @@ impl Destinations {
     pub fn label(&self, dest: &Destination, owner_name: &str) -> String {
         match dest {
             Destination::Stdout => "stdout".into(),
-            Destination::Keychain => format!(
-                "keychain:{}",
-                key_account(&self.profile, owner_name)
-            ),
+            Destination::Keychain => format!("keychain:{}", key_account(&self.profile, owner_name)),
             Destination::File(path) => format!("file:{}", file::absolute(path).display()),
             Destination::Exec(words) => format!("exec:{}", words.join(" ")),
         }
@@ -161,9 +158,8 @@ impl Destinations {
         for dest in &self.list {
             let label = self.label(dest, key_name);
             let failed = |why: String, hints: Vec<String>| {
-                let mut err = UserError::usage(format!(
-                    "--store {label}: {why}; no key was created"
-                ));
+                let mut err =
+                    UserError::usage(format!("--store {label}: {why}; no key was created"));
                 for hint in hints {
                     err = err.hint(hint);
                 }
@@ -263,7 +259,7 @@ pub fn not_delivered_error(
     let mut err = UserError::new(
         Exit::NotDelivered,
         format!(
-            "key {key_id} was created but its secret was not delivered ({failed}); the secret is in {}",
+            "key {key_id} was created but its secret was not delivered ({failed}); the secret is in the recovery file {}",
             recovery_file.display()
         ),
     )
@@ -272,10 +268,7 @@ pub fn not_delivered_error(
         recovery_file.display()
     ));
     if !failed.stored_in.is_empty() {
-        err = err.hint(format!(
-            "delivered to: {}",
-            failed.stored_in.join(", ")
-        ));
+        err = err.hint(format!("delivered to: {}", failed.stored_in.join(", ")));
     }
     err
 }
@@ -303,7 +296,11 @@ mod tests {
         );
         assert!(parse_destination("file:").is_err());
         assert!(parse_destination("exec:").is_err());
-        assert!(parse_destination("vault:x").unwrap_err().contains("unknown destination 'vault'"));
+        assert!(
+            parse_destination("vault:x")
+                .unwrap_err()
+                .contains("unknown destination 'vault'")
+        );
     }
 
     #[test]

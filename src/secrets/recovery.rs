@@ -18,7 +18,13 @@ pub fn write(state_dir: &Path, key_id: &str, secret: &SecretString) -> std::io::
     let stamp = crate::time::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let safe_id: String = key_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = state_dir.join(format!("recovered-{safe_id}-{stamp}.key"));
     let mut file = super::file::create_private(&path)?;

@@ -56,10 +56,8 @@ pub fn show(ctx: &Context, secret: &SecretString, receipt: &str) -> anyhow::Resu
         out.flush()?;
     }
     if !ctx.out.quiet {
-        ctx.out.warn(format!(
-            "{receipt} {}",
-            WARNING_LINES.join(" ")
-        ));
+        ctx.out
+            .warn(format!("{receipt} {}", WARNING_LINES.join(" ")));
     }
     Ok(())
 }

@@ -3,9 +3,12 @@
 //! and a cleared environment. Nothing here sleeps.
 
 mod harness;
+mod secret_service;
 
 mod errors;
+mod keychain;
 mod keys;
 mod pty;
 mod read_commands;
+mod secrets;
 mod service_accounts;
