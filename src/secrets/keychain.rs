@@ -17,10 +17,6 @@ pub const KEYS_SERVICE: &str = "flexprice-admin";
 /// profile name. A separate service keeps it out of `keychain list` and away from key names.
 pub const LOGIN_SERVICE: &str = "flexprice-admin-login";
 
-/// Test hook: a comma-separated list of destination kinds (`keychain`, `file`) whose delivery
-/// fails after minting, so the recovery path can be tested against a working keychain.
-pub const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
-
 /// Why a keychain call failed. Messages never contain a secret: keyring-core errors are
 /// translated here, never printed with `{:?}` (some variants carry the stored bytes).
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +40,7 @@ impl KeychainError {
                 "the keychain may be locked and waiting for a password prompt; unlock it, or raise keychain_timeout in the profile".into(),
             ],
             _ => vec![if cfg!(target_os = "linux") {
-                "on Linux a Secret Service (gnome-keyring, KeePassXC) must run on the D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS, with an unlocked default collection".into()
+                format!("on Linux a Secret Service (gnome-keyring, KeePassXC) must run on the D-Bus session bus named by {}, with an unlocked default collection", crate::env::DBUS_SESSION_BUS_ADDRESS)
             } else {
                 "check that the OS keychain is unlocked and reachable from this session".into()
             }],
@@ -243,7 +239,8 @@ fn native_store() -> keyring_core::Result<Arc<CredentialStore>> {
 
 /// Whether the test hook asks delivery to `kind` to fail.
 pub fn test_fails_delivery(kind: &str) -> bool {
-    crate::env::var(TEST_FAIL_DELIVERY).is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
+    crate::env::var(crate::env::TEST_FAIL_DELIVERY)
+        .is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
 }
 
 impl KeychainError {

@@ -246,3 +246,26 @@ fn login_off_a_terminal_without_stdin_flag_is_a_usage_error() {
         .code(2)
         .stderr_has("--api-key-stdin");
 }
+
+#[test]
+fn login_on_a_terminal_prompts_without_echo() {
+    let world = World::new();
+    let profile = unique("tty");
+    let admin = world.sandbox.admin_key().to_string();
+    let mut cmd = world.std_cmd();
+    cmd.env_remove("FLEXPRICE_API_KEY")
+        .env("DBUS_SESSION_BUS_ADDRESS", address())
+        .args(["auth", "login", "--profile", &profile]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    session
+        .exp_string(&format!("Admin API key for profile '{profile}'"))
+        .expect("hidden prompt");
+    session.send_line(&admin).expect("type the key");
+    let before = session.exp_string("Logged in as").expect("logged in");
+    assert!(!before.contains(&admin), "the key was echoed: {before:?}");
+    session.exp_eof().expect("exits");
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin-login", &profile).as_deref(),
+        Some(admin.as_str())
+    );
+}
