@@ -371,3 +371,42 @@ fn without_any_credential_the_hint_names_auth_login() {
         .stderr_has("auth login")
         .stderr_has("keychain could not be read");
 }
+
+#[test]
+fn a_keychain_that_never_answers_times_out_and_mints_nothing() {
+    use std::os::unix::net::UnixListener;
+    let world = World::new();
+    // A "bus" that accepts connections and never says a word, like a hung keychain daemon.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("bus");
+    let listener = UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    std::fs::create_dir_all(world.config_dir()).unwrap();
+    std::fs::write(
+        world.config_dir().join("config.toml"),
+        "[profiles.default]\nkeychain_timeout = 0.5\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let address = format!("unix:path={}", socket.display());
+    let run = world.run_with(
+        &["keys", "create", "--name", "k", "--store", "keychain"],
+        |cmd| {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", &address);
+        },
+    );
+    run.code(2)
+        .stderr_has("did not answer within")
+        .stderr_has("keychain_timeout");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(world.mutating_requests().is_empty());
+}
