@@ -213,8 +213,7 @@ fn report_delivery(
             stored_in,
         })?;
         if shown && !ctx.out.quiet {
-            ctx.out
-                .warn(format!("{receipt} {}", reveal::WARNING_LINES.join(" ")));
+            ctx.out.warn(reveal::one_line_warning(receipt));
         } else if !shown {
             ctx.out.note(receipt);
         }

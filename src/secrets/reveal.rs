@@ -17,6 +17,13 @@ pub const WARNING_LINES: &[&str] = &[
     "It cannot be retrieved later; a lost key must be rotated.",
 ];
 
+/// The receipt and the warning on one line, for piped output.
+pub fn one_line_warning(receipt: &str) -> String {
+    format!(
+        "{receipt} This is the only time the secret is shown: copy it now into a secret manager; it cannot be retrieved later, and a lost key must be rotated."
+    )
+}
+
 /// Registers the secret for masking when running in GitHub Actions.
 ///
 /// The runner reads workflow commands from every line a step prints, on stdout and on stderr
@@ -56,8 +63,7 @@ pub fn show(ctx: &Context, secret: &SecretString, receipt: &str) -> anyhow::Resu
         out.flush()?;
     }
     if !ctx.out.quiet {
-        ctx.out
-            .warn(format!("{receipt} {}", WARNING_LINES.join(" ")));
+        ctx.out.warn(one_line_warning(receipt));
     }
     Ok(())
 }
