@@ -16,6 +16,9 @@ _flexprice__admin() {
             ",$1")
                 cmd="flexprice__admin"
                 ;;
+            flexprice__admin,auth)
+                cmd="flexprice__admin__subcmd__auth"
+                ;;
             flexprice__admin,environments)
                 cmd="flexprice__admin__subcmd__environments"
                 ;;
@@ -27,6 +30,9 @@ _flexprice__admin() {
                 ;;
             flexprice__admin,help)
                 cmd="flexprice__admin__subcmd__help"
+                ;;
+            flexprice__admin,keychain)
+                cmd="flexprice__admin__subcmd__keychain"
                 ;;
             flexprice__admin,keys)
                 cmd="flexprice__admin__subcmd__keys"
@@ -43,8 +49,26 @@ _flexprice__admin() {
             flexprice__admin,whoami)
                 cmd="flexprice__admin__subcmd__whoami"
                 ;;
+            flexprice__admin__subcmd__auth,login)
+                cmd="flexprice__admin__subcmd__auth__subcmd__login"
+                ;;
+            flexprice__admin__subcmd__auth,logout)
+                cmd="flexprice__admin__subcmd__auth__subcmd__logout"
+                ;;
+            flexprice__admin__subcmd__auth,status)
+                cmd="flexprice__admin__subcmd__auth__subcmd__status"
+                ;;
             flexprice__admin__subcmd__environments,list)
                 cmd="flexprice__admin__subcmd__environments__subcmd__list"
+                ;;
+            flexprice__admin__subcmd__keychain,get)
+                cmd="flexprice__admin__subcmd__keychain__subcmd__get"
+                ;;
+            flexprice__admin__subcmd__keychain,list)
+                cmd="flexprice__admin__subcmd__keychain__subcmd__list"
+                ;;
+            flexprice__admin__subcmd__keychain,remove)
+                cmd="flexprice__admin__subcmd__keychain__subcmd__remove"
                 ;;
             flexprice__admin__subcmd__keys,audit)
                 cmd="flexprice__admin__subcmd__keys__subcmd__audit"
@@ -86,8 +110,176 @@ _flexprice__admin() {
 
     case "${cmd}" in
         flexprice__admin)
-            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version keys service-accounts sa roles environments envs whoami help generate"
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version keys service-accounts sa roles environments envs auth keychain whoami help generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__auth)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version login status logout"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__auth__subcmd__login)
+            opts="-o -q -y -v -h -V --api-key-stdin --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__auth__subcmd__logout)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__auth__subcmd__status)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -303,6 +495,174 @@ _flexprice__admin() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flexprice__subcmd__admin__subcmd__keychain)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version get list remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__keychain__subcmd__get)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__keychain__subcmd__list)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__keychain__subcmd__remove)
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flexprice__subcmd__admin__subcmd__keys)
             opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version create list delete rotate audit"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -396,7 +756,7 @@ _flexprice__admin() {
             return 0
             ;;
         flexprice__subcmd__admin__subcmd__keys__subcmd__create)
-            opts="-o -q -y -v -h -V --name --service-account --expires-in --expires-at --no-expiry --publishable --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            opts="-o -q -y -v -h -V --name --service-account --expires-in --expires-at --no-expiry --publishable --store --on-store-failure --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,6 +776,14 @@ _flexprice__admin() {
                     ;;
                 --expires-at)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-store-failure)
+                    COMPREPLY=($(compgen -W "keep revoke" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -550,13 +918,17 @@ _flexprice__admin() {
             return 0
             ;;
         flexprice__subcmd__admin__subcmd__keys__subcmd__rotate)
-            opts="-o -q -y -v -h -V --due --expires-in --keep-old --on-store-failure --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            opts="-o -q -y -v -h -V --due --expires-in --keep-old --store --on-store-failure --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --expires-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,6 +48,8 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "sa"
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "roles" -d 'Inspect the roles keys and accounts can hold'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "environments" -d 'List the tenant\'s environments'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "envs" -d 'List the tenant\'s environments'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "auth" -d 'Store, check and remove the admin credential in the OS keychain'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "keychain" -d 'Read, list and remove key secrets saved with `--store keychain`'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "whoami" -d 'Show the calling principal, its permissions, and which commands they allow'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "help" -d 'Print help for a command, or a topic: exit-codes, environment'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the README\'s install steps)'
@@ -78,6 +80,9 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l service-account -d 'Mint the key for this service account (ID or name) instead of for yourself' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile\'s default_expiry]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-at -d 'Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l store -d 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l on-store-failure -d 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key' -r -f -a "keep\t'Keep the key; the secret goes to a recovery file under the state directory'
+revoke\t'Revoke the new key; no secret is kept anywhere'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
@@ -138,8 +143,9 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l expires-in -d 'Lifetime of the new key [default: the old key\'s lifetime, else the profile\'s default_expiry, else 90d]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l on-store-failure -d 'What to do with a new key whose secret could not be delivered' -r -f -a "keep\t'Keep the new key; its secret goes to a recovery file (exit 9)'
-revoke\t'Revoke the new key, so no key whose secret nobody has stays live'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l store -d 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l on-store-failure -d 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key' -r -f -a "keep\t'Keep the key; the secret goes to a recovery file under the state directory'
+revoke\t'Revoke the new key; no secret is kept anywhere'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
@@ -506,6 +512,157 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -f -a "login" -d 'Check an admin API key against the API and store it in the OS keychain for the profile'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -f -a "status" -d 'Show where the admin credential comes from, who it is and its roles'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -f -a "logout" -d 'Remove the profile\'s admin credential from the OS keychain'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-key-stdin -d 'Read the API key from stdin instead of a hidden prompt'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -f -a "get" -d 'Print a stored key secret on stdout'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -f -a "list" -d 'List the names of the keys stored for the profile (never their secrets)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -f -a "remove" -d 'Delete a stored key secret (the key itself stays valid; revoke it with `keys delete`)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r

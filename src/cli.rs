@@ -52,7 +52,8 @@ pub fn clap_color<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> clap::
 
 /// Manage Flexprice API keys, service accounts and roles.
 ///
-/// The admin credential is read from FLEXPRICE_API_KEY, never from the command line.
+/// The admin credential is read from FLEXPRICE_API_KEY, then FLEXPRICE_API_KEY_FILE, then the OS
+/// keychain (stored by `auth login`); never from the command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "flexprice-admin",
@@ -183,6 +184,24 @@ pub enum Command {
     )]
     Environments(EnvironmentsCommand),
 
+    /// Store, check and remove the admin credential in the OS keychain
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin auth login --profile prod --api-url https://api.cloud.flexprice.io/v1
+  flexprice-admin auth status"
+    )]
+    Auth(AuthCommand),
+
+    /// Read, list and remove key secrets saved with `--store keychain`
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin keys create --name ingest --store keychain
+  export FLEXPRICE_API_KEY=$(flexprice-admin keychain get ingest)"
+    )]
+    Keychain(KeychainCommand),
+
     /// Show the calling principal, its permissions, and which commands they allow
     #[command(after_help = "Examples:
   flexprice-admin whoami
@@ -253,7 +272,10 @@ pub enum KeysCommand {
     #[command(after_help = "Examples:
   flexprice-admin keys create --name ci-ingest --service-account ingest-bot
   flexprice-admin keys create --name local-dev --expires-in 7d
-  flexprice-admin keys create --name ci-ingest --service-account ingest-bot -o json")]
+  flexprice-admin keys create --name ci-ingest --service-account ingest-bot -o json
+  flexprice-admin keys create --name ingest --store keychain
+  flexprice-admin keys create --name ci-ingest --store 'exec:gh secret set FLEXPRICE_API_KEY'
+  flexprice-admin keys create --name backup --store file:./backup.key --store keychain")]
     Create(KeysCreateArgs),
 
     /// List API keys, newest first
@@ -271,7 +293,7 @@ pub enum KeysCommand {
 
     /// Replace a key with a new one of the same name and owner, then revoke the old one
     #[command(after_help = "Examples:
-  flexprice-admin keys rotate ci-ingest --yes
+  flexprice-admin keys rotate ci-ingest --store keychain --yes
   flexprice-admin keys rotate secret_01K3ABCDEFGHJKMNPQRSTVWXYZ --expires-in 30d -o json
   flexprice-admin keys rotate --due --yes -o json      # every key `keys audit` reports")]
     Rotate(KeysRotateArgs),
@@ -302,17 +324,8 @@ pub struct KeysRotateArgs {
     #[arg(long)]
     pub keep_old: bool,
 
-    /// What to do with a new key whose secret could not be delivered
-    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnStoreFailure::Keep)]
-    pub on_store_failure: OnStoreFailure,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnStoreFailure {
-    /// Keep the new key; its secret goes to a recovery file (exit 9)
-    Keep,
-    /// Revoke the new key, so no key whose secret nobody has stays live
-    Revoke,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -352,6 +365,32 @@ pub struct KeysCreateArgs {
     /// Mint a publishable key (pk_...), which can never authenticate API calls
     #[arg(long)]
     pub publishable: bool,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where a new secret goes; shared by every command that mints one.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written
+    /// atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is
+    /// minted and verified after.
+    #[arg(long = "store", value_name = "DEST", value_parser = crate::secrets::parse_destination)]
+    pub destinations: Vec<crate::secrets::Destination>,
+
+    /// When a destination fails after minting: keep the key and leave the secret in a 0600
+    /// recovery file (exit 9), or revoke the new key
+    #[arg(long, value_enum, default_value_t = OnStoreFailure::Keep, value_name = "WHAT")]
+    pub on_store_failure: OnStoreFailure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnStoreFailure {
+    /// Keep the key; the secret goes to a recovery file under the state directory
+    Keep,
+    /// Revoke the new key; no secret is kept anywhere
+    Revoke,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +429,62 @@ pub struct KeysDeleteArgs {
     /// Keys to revoke, by ID (secret_...) or unique name
     #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name)]
     pub keys: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Check an admin API key against the API and store it in the OS keychain for the profile
+    #[command(after_help = "Examples:
+  flexprice-admin auth login
+  flexprice-admin auth login --profile prod --api-url https://api.cloud.flexprice.io/v1
+  pass show flexprice/admin | flexprice-admin auth login --api-key-stdin")]
+    Login(AuthLoginArgs),
+
+    /// Show where the admin credential comes from, who it is and its roles
+    #[command(after_help = "Examples:
+  flexprice-admin auth status
+  flexprice-admin auth status --profile prod -o json")]
+    Status,
+
+    /// Remove the profile's admin credential from the OS keychain
+    #[command(after_help = "Examples:
+  flexprice-admin auth logout
+  flexprice-admin auth logout --profile prod")]
+    Logout,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthLoginArgs {
+    /// Read the API key from stdin instead of a hidden prompt
+    #[arg(long)]
+    pub api_key_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeychainCommand {
+    /// Print a stored key secret on stdout
+    #[command(after_help = "Examples:
+  export FLEXPRICE_API_KEY=$(flexprice-admin keychain get ingest)
+  flexprice-admin keychain get ci-ingest --profile prod")]
+    Get(KeychainNameArgs),
+
+    /// List the names of the keys stored for the profile (never their secrets)
+    #[command(after_help = "Examples:
+  flexprice-admin keychain list
+  flexprice-admin keychain list -o json")]
+    List,
+
+    /// Delete a stored key secret (the key itself stays valid; revoke it with `keys delete`)
+    #[command(after_help = "Examples:
+  flexprice-admin keychain remove ingest --yes")]
+    Remove(KeychainNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeychainNameArgs {
+    /// The key name the secret was stored under
+    #[arg(value_parser = parse_name)]
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]

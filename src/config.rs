@@ -67,15 +67,23 @@ pub struct ResolvedProfile {
     pub default_expiry: Option<TimeSpan>,
 }
 
-/// Loads the profile `name` (or "default"). A profile named explicitly must exist; the default
-/// one may be absent, in which case built-in defaults apply.
-pub fn load_profile(path: &Path, name: Option<&str>) -> anyhow::Result<ResolvedProfile> {
+/// Loads the profile `name` (or "default"). A profile named explicitly must exist unless
+/// `may_be_new` (`auth login` creates it); the default one may be absent, in which case
+/// built-in defaults apply.
+pub fn load_profile(
+    path: &Path,
+    name: Option<&str>,
+    may_be_new: bool,
+) -> anyhow::Result<ResolvedProfile> {
     let file = read_config(path)?;
     let explicit = name.is_some();
     let name = name.unwrap_or(DEFAULT_PROFILE).to_string();
+    if let Err(why) = check_profile_name(&name) {
+        return Err(UserError::usage(format!("--profile: '{name}' {why}")).into());
+    }
     let settings = match file.profiles.get(&name) {
         Some(profile) => profile.clone(),
-        None if explicit && name != DEFAULT_PROFILE => {
+        None if explicit && name != DEFAULT_PROFILE && !may_be_new => {
             let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
             let listed = if known.is_empty() {
                 "none".to_string()
@@ -97,11 +105,60 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> anyhow::Result<ResolvedP
         })?),
         None => None,
     };
+    if let Some(secs) = settings.keychain_timeout
+        && !(secs.is_finite() && secs > 0.0 && secs <= 3600.0)
+    {
+        return Err(UserError::usage(format!(
+            "{}: profile '{name}': keychain_timeout = {secs} must be more than 0 and at most 3600 seconds",
+            path.display()
+        ))
+        .into());
+    }
     Ok(ResolvedProfile {
         name,
         settings,
         default_expiry,
     })
+}
+
+/// Profile names become keychain accounts and TOML keys: keep them plain.
+pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 64 {
+        return Err("must be 1 to 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err("may only contain letters, digits, '-', '_' and '.'");
+    }
+    Ok(())
+}
+
+/// Writes config.toml atomically (temporary file in the same directory, renamed over it), the
+/// directory with mode 0700 and the file 0600. It never holds a secret.
+pub fn write_config(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
+    let dir = path.parent().context("the config file has no directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot set the permissions of {}", dir.display()))?;
+    }
+    let text = toml::to_string(config).context("cannot encode the config")?;
+    let temp = dir.join(format!(".config.toml.tmp-{}", fastrand::u64(..)));
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        let mut file = crate::secrets::file::create_private(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads config.toml; a missing file is an empty config, a corrupt one an error naming the file,
@@ -174,7 +231,7 @@ mod tests {
     #[test]
     fn missing_file_means_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        let profile = load_profile(&dir.path().join("config.toml"), None).unwrap();
+        let profile = load_profile(&dir.path().join("config.toml"), None, false).unwrap();
         assert!(profile.settings.api_url.is_none());
     }
 
@@ -185,7 +242,7 @@ mod tests {
             &dir,
             "[profiles.prod]\napi_url = \"https://api.cloud.flexprice.io\"\ndefault_expiry = \"30d\"\n",
         );
-        let profile = load_profile(&path, Some("prod")).unwrap();
+        let profile = load_profile(&path, Some("prod"), false).unwrap();
         assert_eq!(
             profile.settings.api_url.as_deref(),
             Some("https://api.cloud.flexprice.io")
@@ -197,7 +254,7 @@ mod tests {
     fn unknown_profile_is_a_usage_error_listing_the_known_ones() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "[profiles.prod]\n");
-        let err = load_profile(&path, Some("staging")).unwrap_err();
+        let err = load_profile(&path, Some("staging"), false).unwrap_err();
         let user = err.downcast_ref::<UserError>().unwrap();
         assert!(user.message.contains("no profile 'staging'"));
         assert!(user.hints[0].contains("prod"));
@@ -210,7 +267,7 @@ mod tests {
             &dir,
             "[profiles.prod]\napi_url = \"https://x\"\ndefault_expiry = \n",
         );
-        let err = load_profile(&path, None).unwrap_err().to_string();
+        let err = load_profile(&path, None, false).unwrap_err().to_string();
         assert!(err.contains("config.toml is not valid at line 3"), "{err}");
     }
 

@@ -15,7 +15,32 @@ use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
 use crate::error::{Exit, UserError};
 use crate::output::Output;
+use crate::secrets::keychain::LOGIN_SERVICE;
+use crate::secrets::{Keychain, KeychainError};
 use crate::time::TimeSpan;
+
+/// Keychain timeout off a terminal (cron, CI) when the profile sets none.
+pub const KEYCHAIN_TIMEOUT_UNATTENDED: Duration = Duration::from_secs(5);
+/// Keychain timeout on a terminal, where an unlock prompt may need answering.
+pub const KEYCHAIN_TIMEOUT_INTERACTIVE: Duration = Duration::from_secs(30);
+
+/// Where the admin credential came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    EnvVar,
+    File(String),
+    Keychain,
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialSource::EnvVar => write!(f, "environment variable {}", env::API_KEY),
+            CredentialSource::File(path) => write!(f, "file {path} (from {})", env::API_KEY_FILE),
+            CredentialSource::Keychain => write!(f, "OS keychain"),
+        }
+    }
+}
 
 pub const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
 /// Flexprice's rotation guidance: keys live 90 days unless told otherwise.
@@ -23,10 +48,16 @@ pub const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
 
 pub struct Context {
     pub out: Output,
-    pub profile: ResolvedProfile,
     pub paths: Paths,
+    pub profile: ResolvedProfile,
+    /// The OS keychain, with this invocation's timeout.
+    pub keychain: Keychain,
     pub api_url: Url,
     pub environment: Option<String>,
+    /// `--api-url` / `--environment` (or their variables) were given, not taken from the
+    /// profile: `auth login` saves them into the profile.
+    pub api_url_given: bool,
+    pub environment_given: bool,
     pub timeout: Duration,
     pub verbose: bool,
     pub dry_run: bool,
@@ -36,13 +67,18 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
+    /// `may_create_profile`: the command (`auth login`) creates the profile if it is missing.
+    pub fn new(global: &GlobalArgs, may_create_profile: bool) -> anyhow::Result<Context> {
         let out = Output::new(global.output, global.quiet, global.color);
         let paths = Paths::discover()?;
         if let Some(warning) = config::tighten_permissions(&paths.config_file())? {
             out.warn(warning);
         }
-        let profile = config::load_profile(&paths.config_file(), global.profile.as_deref())?;
+        let profile = config::load_profile(
+            &paths.config_file(),
+            global.profile.as_deref(),
+            may_create_profile,
+        )?;
         let raw_url = global
             .api_url
             .clone()
@@ -59,12 +95,26 @@ impl Context {
         }
         let interactive =
             !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        // Short off a terminal so a locked or absent keychain never hangs a cron job; longer on
+        // one, where the keychain may show an unlock prompt.
+        let keychain_timeout = profile
+            .settings
+            .keychain_timeout
+            .map(Duration::from_secs_f64)
+            .unwrap_or(if interactive {
+                KEYCHAIN_TIMEOUT_INTERACTIVE
+            } else {
+                KEYCHAIN_TIMEOUT_UNATTENDED
+            });
         Ok(Context {
             out,
-            profile,
             paths,
+            keychain: Keychain::new(keychain_timeout),
+            profile,
             api_url,
             environment,
+            api_url_given: global.api_url.is_some(),
+            environment_given: global.environment.is_some(),
             timeout: global.timeout,
             verbose: global.verbose,
             dry_run: global.dry_run,
@@ -82,7 +132,12 @@ impl Context {
 
     /// A client holding the admin credential.
     pub fn client(&self) -> anyhow::Result<Client> {
-        let credential = self.credential()?;
+        let (credential, _) = self.credential()?;
+        self.client_with(credential)
+    }
+
+    /// A client holding the given credential.
+    pub fn client_with(&self, credential: Credential) -> anyhow::Result<Client> {
         Client::new(ClientConfig {
             base_url: self.api_url.clone(),
             credential: Some(credential),
@@ -92,10 +147,14 @@ impl Context {
         })
     }
 
-    /// The admin credential: `FLEXPRICE_API_KEY`, then `FLEXPRICE_API_KEY_FILE`.
-    fn credential(&self) -> anyhow::Result<Credential> {
+    /// The admin credential and where it came from: `FLEXPRICE_API_KEY`, then
+    /// `FLEXPRICE_API_KEY_FILE`, then the profile's keychain entry (stored by `auth login`).
+    pub fn credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
         if let Some(key) = env::var(env::API_KEY) {
-            return Ok(Credential::new(SecretString::from(key.trim().to_string())));
+            return Ok((
+                Credential::new(SecretString::from(key.trim().to_string())),
+                CredentialSource::EnvVar,
+            ));
         }
         if let Some(path) = env::var(env::API_KEY_FILE) {
             let text = std::fs::read_to_string(&path).with_context(|| {
@@ -110,19 +169,42 @@ impl Context {
                     UserError::usage(format!("{}: {path} is empty", env::API_KEY_FILE)).into(),
                 );
             }
-            return Ok(Credential::new(SecretString::from(key.to_string())));
+            return Ok((
+                Credential::new(SecretString::from(key.to_string())),
+                CredentialSource::File(path),
+            ));
         }
-        Err(UserError::new(
+        let keychain_problem = match self.keychain.get(LOGIN_SERVICE, &self.profile.name) {
+            Ok(secret) => {
+                return Ok((Credential::new(secret), CredentialSource::Keychain));
+            }
+            Err(KeychainError::NoEntry(_)) => None,
+            Err(e) => Some(e),
+        };
+        let mut err = UserError::new(
             Exit::Unauthenticated,
             "no API key: flexprice-admin needs an admin credential",
         )
         .hint(format!(
-            "set {} (e.g. `export {}=$(cat key.txt)`), or point {} at a file holding the key",
+            "run `flexprice-admin auth login{}` to store one in the OS keychain, set {} (e.g. `export {}=$(cat key.txt)`), or point {} at a file holding the key",
+            self.profile_flag(),
             env::API_KEY,
             env::API_KEY,
             env::API_KEY_FILE
-        ))
-        .into())
+        ));
+        if let Some(problem) = keychain_problem {
+            err = err.hint(format!("the keychain could not be read: {problem}"));
+        }
+        Err(err.into())
+    }
+
+    /// ` --profile NAME` when a profile other than the default is in use, for hints.
+    pub fn profile_flag(&self) -> String {
+        if self.profile.name == config::DEFAULT_PROFILE {
+            String::new()
+        } else {
+            format!(" --profile {}", self.profile.name)
+        }
     }
 
     /// Asks a yes/no question on a terminal. Off a terminal (or with `--no-input`) it fails,

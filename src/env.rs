@@ -20,6 +20,13 @@ pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 /// xh's `XH_TEST_MODE`: it is not part of the documented interface.
 pub const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
 
+/// Test hook: a comma-separated list of destination kinds (`keychain`, `file`) whose delivery
+/// fails after minting, so the recovery path can be tested against working destinations.
+pub const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
+
+/// The D-Bus session bus where the Secret Service (the Linux keychain) is reached.
+pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
+
 /// Reads a variable, treating an empty value as unset (as most shells users expect).
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -66,6 +73,10 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     (
         "XDG_CONFIG_HOME",
         "config directory root (config.toml lives in flexprice-admin/)",
+    ),
+    (
+        DBUS_SESSION_BUS_ADDRESS,
+        "the D-Bus session bus of the Secret Service (the keychain on Linux)",
     ),
     (
         "XDG_STATE_HOME",

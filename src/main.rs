@@ -12,6 +12,7 @@ mod error;
 mod explain;
 mod lock;
 mod output;
+mod secrets;
 mod shell;
 mod time;
 mod views;
@@ -60,7 +61,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: cli::Cli) -> Exit {
-    let ctx = match context::Context::new(&cli.global) {
+    let creates_profile = matches!(cli.command, cli::Command::Auth(cli::AuthCommand::Login(_)));
+    let ctx = match context::Context::new(&cli.global, creates_profile) {
         Ok(ctx) => ctx,
         Err(err) => {
             let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);

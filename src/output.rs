@@ -164,6 +164,11 @@ impl Output {
         Progress { bar: Some(bar) }
     }
 
+    /// Whether stdout is a terminal (the secret is then shown with an offer to erase it).
+    pub fn stdout_tty(&self) -> bool {
+        self.stdout_tty
+    }
+
     pub fn is_json(&self) -> bool {
         self.format == OutputFormat::Json
     }

@@ -6,15 +6,16 @@ use anyhow::Context as _;
 use futures_util::StreamExt;
 use futures_util::stream::{self, FuturesUnordered};
 use jiff::Timestamp;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{emit_planned, resolve};
 use crate::api::models::{ApiKey, CreateKeyBody, User};
 use crate::api::{self, ApiError, Client, KeyFilter};
-use crate::cli::{KeysCreateArgs, KeysDeleteArgs, KeysListArgs};
+use crate::cli::{KeysCreateArgs, KeysDeleteArgs, KeysListArgs, OnStoreFailure};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::output::{Cell, Mood};
+use crate::secrets::{self, Destination, Destinations, SecretOwner, recovery, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -56,6 +57,9 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         service_account_id: service_account.as_ref().map(|a| a.id.clone()),
     };
     let request = api::endpoints::create_key_request(&body);
+    // Check every destination before minting: a secret nobody can receive is never created.
+    let destinations = Destinations::new(&args.store.destinations, ctx.keychain, &ctx.profile.name);
+    destinations.preflight(&name)?;
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
@@ -67,19 +71,6 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         .context("creating the key")?;
     let owner = service_account.as_ref().map(|a| a.label().to_string());
     let view = KeyJson::new(&created.key, owner.clone(), now);
-    if ctx.out.is_json() {
-        #[derive(serde::Serialize)]
-        struct Created<'a> {
-            key: &'a KeyJson,
-            api_key: &'a str,
-        }
-        ctx.out.json(&Created {
-            key: &view,
-            api_key: created.api_key.expose_secret(),
-        })?;
-    } else {
-        ctx.out.lines([created.api_key.expose_secret()])?;
-    }
     let whose = owner
         .map(|o| format!(" for service account {o}"))
         .unwrap_or_default();
@@ -87,18 +78,172 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         Some(at) => format!("expires {at} ({})", time::relative(at, now)),
         None => "never expires".into(),
     };
-    ctx.out.note(format!(
+    let receipt = format!(
         "Created key {} ({name}){whose}; it {until}.",
         created.key.id
-    ));
+    );
     if args.publishable {
         ctx.out.note("Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.");
     }
-    ctx.out.warn(
-        "this is the only time the secret is shown: copy it now into a secret manager. \
-         It cannot be retrieved later; a lost key must be rotated.",
-    );
-    Ok(Exit::Ok)
+    hand_over(
+        ctx,
+        &client,
+        &destinations,
+        args.store.on_store_failure,
+        &created.key,
+        &view,
+        &created.api_key,
+        &receipt,
+    )
+    .await
+}
+
+/// Delivers a freshly minted secret to its destinations and reports where it went; on a failed
+/// destination keeps the secret in a recovery file (exit 9) or revokes the key, per `policy`.
+/// Shared by every command that mints a key.
+#[allow(clippy::too_many_arguments)]
+pub async fn hand_over(
+    ctx: &Context,
+    client: &Client,
+    destinations: &Destinations,
+    policy: OnStoreFailure,
+    key: &ApiKey,
+    view: &KeyJson,
+    secret: &SecretString,
+    receipt: &str,
+) -> anyhow::Result<Exit> {
+    reveal::mask_in_ci(secret)?;
+    let owner = SecretOwner {
+        key_name: key.name.clone(),
+        profile: ctx.profile.name.clone(),
+    };
+    let failed = match destinations.deliver(&owner, secret) {
+        Ok(delivered) => {
+            report_delivery(
+                ctx,
+                destinations,
+                view,
+                secret,
+                &delivered.stored_in,
+                receipt,
+            )?;
+            return Ok(Exit::Ok);
+        }
+        Err(failed) => failed,
+    };
+    for (label, why) in &failed.failures {
+        ctx.out
+            .warn(format!("could not deliver the secret to {label}: {why}"));
+    }
+    if policy == OnStoreFailure::Revoke {
+        match client.delete_key(&key.id).await {
+            Ok(()) => {
+                let mut err = UserError::new(
+                    Exit::NotDelivered,
+                    format!(
+                        "the secret of key {} could not be delivered ({failed}); the key was revoked (--on-store-failure revoke), so no recovery file was needed",
+                        key.id
+                    ),
+                )
+                .hint(REVOCATION_DELAY_NOTE);
+                if !failed.stored_in.is_empty() {
+                    err = err.hint(format!(
+                        "these destinations hold the revoked key's useless secret and can be cleaned up: {}",
+                        failed.stored_in.join(", ")
+                    ));
+                }
+                return Err(err.into());
+            }
+            Err(e) => ctx.out.warn(format!(
+                "could not revoke key {} ({e}); keeping its secret in a recovery file instead",
+                key.id
+            )),
+        }
+    }
+    match recovery::write(&ctx.paths.state_dir, &key.id, secret) {
+        Ok(path) => {
+            if destinations.includes_stdout() {
+                report_delivery(ctx, destinations, view, secret, &failed.stored_in, receipt)?;
+            }
+            Err(secrets::not_delivered_error(&key.id, &failed, &path).into())
+        }
+        Err(write_error) => {
+            // Nowhere safe to keep the secret: revoking is the only way not to lose or leak it.
+            let revoked = client.delete_key(&key.id).await;
+            let what = match revoked {
+                Ok(()) => "the key was revoked".to_string(),
+                Err(e) => format!(
+                    "revoking the key failed too ({e}); revoke it with `flexprice-admin keys delete {}`",
+                    key.id
+                ),
+            };
+            Err(UserError::new(
+                Exit::NotDelivered,
+                format!(
+                    "the secret of key {} could not be delivered ({failed}) nor written to a recovery file in {} ({write_error}); {what}",
+                    key.id,
+                    ctx.paths.state_dir.display()
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+/// Says where the secret went: printed (with warnings) when stdout is a destination, else the
+/// list of destinations, with no secret.
+fn report_delivery(
+    ctx: &Context,
+    destinations: &Destinations,
+    view: &KeyJson,
+    secret: &SecretString,
+    stored_in: &[String],
+    receipt: &str,
+) -> anyhow::Result<()> {
+    let shown = destinations.includes_stdout();
+    if ctx.out.is_json() {
+        #[derive(serde::Serialize)]
+        struct Created<'a> {
+            key: &'a KeyJson,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            api_key: Option<&'a str>,
+            stored_in: &'a [String],
+        }
+        ctx.out.json(&Created {
+            key: view,
+            api_key: shown.then(|| secret.expose_secret()),
+            stored_in,
+        })?;
+        if shown && !ctx.out.quiet {
+            ctx.out.warn(reveal::one_line_warning(receipt));
+        } else if !shown {
+            ctx.out.note(receipt);
+        }
+        return Ok(());
+    }
+    if shown {
+        reveal::show(ctx, secret, receipt)?;
+        if !stored_in.is_empty() {
+            ctx.out.note(format!(
+                "The secret is also stored in: {}.",
+                stored_in.join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    ctx.out.lines(stored_in)?;
+    ctx.out.note(format!(
+        "{receipt} Its secret is stored in: {} (and was not shown).",
+        stored_in.join(", ")
+    ));
+    if destinations.list.contains(&Destination::Keychain) {
+        ctx.out.hint(format!(
+            "read it with `flexprice-admin keychain get {}{}`",
+            view.name,
+            ctx.profile_flag()
+        ));
+    }
+    Ok(())
 }
 
 fn prompt_name() -> anyhow::Result<String> {
@@ -121,7 +266,8 @@ fn expiry(ctx: &Context, args: &KeysCreateArgs, now: Timestamp) -> Option<Timest
     let lifetime: TimeSpan = flags
         .expires_in
         .unwrap_or_else(|| ctx.default_key_lifetime());
-    Some(lifetime.after(now))
+    // Whole seconds: an expiry is a date people read, not a measurement.
+    Timestamp::from_second(lifetime.after(now).as_second()).ok()
 }
 
 pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {

@@ -2,7 +2,9 @@
 //! the little they share (printing a `--dry-run` plan).
 
 mod audit;
+mod auth;
 mod environments;
+mod keychain;
 pub mod keys;
 pub mod resolve;
 mod roles;
@@ -13,7 +15,10 @@ mod whoami;
 use serde::Serialize;
 
 use crate::api::{Client, Request};
-use crate::cli::{Command, EnvironmentsCommand, KeysCommand, RolesCommand, ServiceAccountsCommand};
+use crate::cli::{
+    AuthCommand, Command, EnvironmentsCommand, KeychainCommand, KeysCommand, RolesCommand,
+    ServiceAccountsCommand,
+};
 use crate::context::Context;
 use crate::error::Exit;
 
@@ -39,6 +44,12 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Environments(EnvironmentsCommand::List) => environments::list(ctx).await,
         Command::Whoami => whoami::run(ctx).await,
         Command::Help(_) | Command::Generate(_) => crate::shell::run(&ctx.out, command),
+        Command::Auth(AuthCommand::Login(args)) => auth::login(ctx, args).await,
+        Command::Auth(AuthCommand::Status) => auth::status(ctx).await,
+        Command::Auth(AuthCommand::Logout) => auth::logout(ctx).await,
+        Command::Keychain(KeychainCommand::Get(args)) => keychain::get(ctx, args),
+        Command::Keychain(KeychainCommand::List) => keychain::list(ctx),
+        Command::Keychain(KeychainCommand::Remove(args)) => keychain::remove(ctx, args),
     }
 }
 

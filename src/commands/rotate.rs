@@ -2,9 +2,10 @@
 //! losing a secret. The steps, each named when it fails:
 //!
 //! 1. resolve the old key (owner, name, roles, expiry);
-//! 2. take the per-key lock, so overlapping cron runs cannot interleave;
+//! 2. pre-flight every destination of the new secret (`--store`), then take the per-key lock,
+//!    so overlapping cron runs cannot interleave;
 //! 3. create the new key with the same name and owner;
-//! 4. deliver the new secret;
+//! 4. deliver the new secret and verify each destination;
 //! 5. check that the new key authenticates;
 //! 6. revoke the old key (unless `--keep-old`).
 //!
@@ -26,6 +27,7 @@ use crate::cli::{KeysRotateArgs, OnStoreFailure};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::lock::KeyLock;
+use crate::secrets::{self, Destinations, NotDelivered, SecretOwner, recovery, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -88,6 +90,11 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             check_rotatable(key, &me)?;
         }
     }
+    // Step 2 for every key at once: no key is touched unless each destination can take a secret.
+    let destinations = Destinations::new(&args.store.destinations, ctx.keychain, &ctx.profile.name);
+    for key in &targets {
+        destinations.preflight(&key.name)?;
+    }
     if ctx.dry_run {
         let mut requests = Vec::new();
         for key in &targets {
@@ -112,12 +119,12 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
 
     // One named key: its error is the command's error. `--due`: a batch, even of one.
     if let (Some(_), [old]) = (&args.key, targets.as_slice()) {
-        let rotation = rotate_one(ctx, &client, args, old, &visible, false).await?;
+        let rotation = rotate_one(ctx, &client, args, &destinations, old, &visible, false).await?;
         report(ctx, &[rotation], false)?;
         return Ok(Exit::Ok);
     }
     let outcomes: Vec<anyhow::Result<Rotation>> = stream::iter(&targets)
-        .map(|old| rotate_one(ctx, &client, args, old, &visible, true))
+        .map(|old| rotate_one(ctx, &client, args, &destinations, old, &visible, true))
         .buffered(ROTATE_CONCURRENCY)
         .collect()
         .await;
@@ -200,6 +207,7 @@ async fn rotate_one(
     ctx: &Context,
     client: &Client,
     args: &KeysRotateArgs,
+    destinations: &Destinations,
     old: &ApiKey,
     known: &[ApiKey],
     batch: bool,
@@ -224,10 +232,15 @@ async fn rotate_one(
     let new_key = created.key;
     let secret = created.api_key;
 
-    // Step 4: stdout is the destination; the secret is written before anything else can fail.
-    // In a batch each line says which key the secret belongs to.
-    let stored_in = vec!["stdout".to_string()];
-    if !ctx.out.is_json() {
+    // Step 4, before anything else can fail.
+    reveal::mask_in_ci(&secret)?;
+    let owner = SecretOwner {
+        key_name: new_key.name.clone(),
+        profile: ctx.profile.name.clone(),
+    };
+    let delivered = destinations.deliver(&owner, &secret);
+    if destinations.includes_stdout() && !ctx.out.is_json() {
+        // In a batch each line says which key the secret belongs to.
         if batch {
             ctx.out.lines([format!(
                 "{}\t{}\t{}",
@@ -238,6 +251,15 @@ async fn rotate_one(
         } else {
             ctx.out.lines([secret.expose_secret()])?;
         }
+    }
+    let mut stored_in = match delivered {
+        Ok(delivered) => delivered.stored_in,
+        Err(failed) => {
+            return Err(undelivered(ctx, client, args, old, &new_key, &secret, failed).await);
+        }
+    };
+    if destinations.includes_stdout() {
+        stored_in.insert(0, "stdout".into());
     }
 
     // Step 5.
@@ -267,9 +289,60 @@ async fn rotate_one(
         old_key: KeyJson::new(old, owner.clone(), now),
         new_key: KeyJson::new(&new_key, owner, now),
         stored_in,
-        api_key: ctx.out.is_json().then_some(secret),
+        api_key: (ctx.out.is_json() && destinations.includes_stdout()).then_some(secret),
         old_key_revoked,
     })
+}
+
+/// Step 4 failed: the old key stays untouched, and the new secret goes to a recovery file (or
+/// the new key is revoked with `--on-store-failure revoke`). Exit 9 either way.
+async fn undelivered(
+    ctx: &Context,
+    client: &Client,
+    args: &KeysRotateArgs,
+    old: &ApiKey,
+    new_key: &ApiKey,
+    secret: &SecretString,
+    failed: NotDelivered,
+) -> anyhow::Error {
+    let step = format!(
+        "step 4 (deliver the secret) failed; old key {} is untouched and still active",
+        old.id
+    );
+    if args.store.on_store_failure == OnStoreFailure::Revoke
+        && client.delete_key(&new_key.id).await.is_ok()
+    {
+        return UserError::new(
+            Exit::NotDelivered,
+            format!(
+                "{step}: {failed}; the new key {} was revoked (--on-store-failure revoke)",
+                new_key.id
+            ),
+        )
+        .into();
+    }
+    match recovery::write(&ctx.paths.state_dir, &new_key.id, secret) {
+        Ok(path) => anyhow::Error::new(secrets::not_delivered_error(&new_key.id, &failed, &path))
+            .context(step),
+        Err(write_error) => {
+            // Nowhere safe to keep the secret: revoking the new key is the only way not to lose
+            // or leak it, and the old key still works.
+            let what = match client.delete_key(&new_key.id).await {
+                Ok(()) => "the new key was revoked".to_string(),
+                Err(e) => format!(
+                    "revoking the new key failed too ({e}); revoke {} by hand",
+                    new_key.id
+                ),
+            };
+            UserError::new(
+                Exit::NotDelivered,
+                format!(
+                    "{step}: {failed}; no recovery file could be written ({write_error}); {what}"
+                ),
+            )
+            .into()
+        }
+    }
 }
 
 /// Whether a failed create may have been committed anyway: the answer was lost, cut, or a
@@ -331,7 +404,7 @@ async fn lost_create(
             .context("no key was created");
     }
     let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
-    if args.on_store_failure == OnStoreFailure::Revoke {
+    if args.store.on_store_failure == OnStoreFailure::Revoke {
         let revoked = keys::revoke_quietly(client, &orphans).await;
         if revoked.len() == orphans.len() {
             return anyhow::Error::new(err).context(step).context(format!(

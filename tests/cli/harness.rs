@@ -102,6 +102,33 @@ impl World {
         finish(self.cmd().env("FLEXPRICE_API_KEY", key).args(args))
     }
 
+    /// Runs with the admin key after `adjust` changed the command (env, stdin).
+    pub fn run_with(&self, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Run {
+        let mut cmd = self.cmd();
+        adjust(&mut cmd);
+        finish(cmd.args(args))
+    }
+
+    /// Runs with the admin key and the test Secret Service reachable.
+    pub fn run_keychain(&self, args: &[&str]) -> Run {
+        self.run_with(args, |cmd| {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", crate::secret_service::address());
+        })
+    }
+
+    /// Where recovery files go: `$XDG_STATE_HOME/flexprice-admin`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.home.path().join("state/flexprice-admin")
+    }
+
+    /// The recovery files left in the state directory.
+    pub fn recovery_files(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.state_dir()) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.sandbox.requests()
     }

@@ -3,13 +3,16 @@
 //! and a cleared environment. Nothing here sleeps.
 
 mod harness;
+mod secret_service;
 
 mod audit;
 mod errors;
 mod hostile;
+mod keychain;
 mod keys;
 mod pty;
 mod read_commands;
 mod rotate;
+mod secrets;
 mod service_accounts;
 mod shell;

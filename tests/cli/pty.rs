@@ -17,7 +17,19 @@ fn a_missing_name_is_prompted_for_on_a_terminal() {
     session
         .exp_string("only time the secret is shown")
         .expect("warning shown");
+    // The secret alone on its line, then the offer to erase it.
+    let (_, secret) = session.exp_regex("sk_[0-9A-Z]{26}").expect("secret shown");
+    session
+        .exp_string("Press Enter to erase the secret from the screen")
+        .expect("erase offered");
+    session.send_line("").expect("Enter");
+    // Cursor up and clear line, twice: the prompt and the secret are gone from the screen.
+    session
+        .exp_string("\x1b[1A\x1b[2K\x1b[1A\x1b[2K")
+        .expect("erased");
+    session.exp_string("Erased the secret").expect("receipt");
     session.exp_eof().expect("exits");
+    world.run_as(&secret, &["whoami", "-q"]).code(0);
     assert!(
         world
             .sandbox

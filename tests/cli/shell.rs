@@ -32,6 +32,8 @@ fn listed_subcommands(help: &str) -> Vec<String> {
         .skip_while(|line| line.trim() != "Commands:")
         .skip(1)
         .take_while(|line| !line.trim().is_empty())
+        // A command starts its line after two spaces; deeper lines continue a description.
+        .filter(|line| line.starts_with("  ") && !line.starts_with("   "))
         .filter_map(|line| line.split_whitespace().next())
         .map(|name| name.trim_end_matches(',').to_string())
         .collect()

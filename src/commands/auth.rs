@@ -1,0 +1,216 @@
+//! `auth login`, `auth status` and `auth logout`: the admin credential in the OS keychain.
+//! The credential is stored under service `flexprice-admin-login`, account `<profile>`; the
+//! profile itself (URL, environment) goes to config.toml, never the key.
+
+use std::io::Read;
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::api::Credential;
+use crate::cli::AuthLoginArgs;
+use crate::config;
+use crate::context::{Context, CredentialSource};
+use crate::env;
+use crate::error::{Exit, UserError};
+use crate::output::Cell;
+use crate::secrets::KeychainError;
+use crate::secrets::keychain::LOGIN_SERVICE;
+
+pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> {
+    let profile = ctx.profile.name.clone();
+    let key = read_key(ctx, args)?;
+    let client = ctx.client_with(Credential::new(key.clone()))?;
+    // Check the key before storing it: a typo must not become the stored login.
+    let me = client
+        .me()
+        .await
+        .context("checking the API key (nothing was stored)")?;
+    ctx.keychain
+        .set(LOGIN_SERVICE, &profile, &key)
+        .map_err(|e| {
+            e.into_user_error()
+                .hint("the key was not stored anywhere; set FLEXPRICE_API_KEY or FLEXPRICE_API_KEY_FILE instead")
+        })?;
+    let back = ctx
+        .keychain
+        .get(LOGIN_SERVICE, &profile)
+        .map_err(KeychainError::into_user_error)?;
+    if back.expose_secret() != key.expose_secret() {
+        return Err(UserError::new(
+            Exit::Failure,
+            "the keychain entry read back differs from the key stored",
+        )
+        .into());
+    }
+    save_profile(ctx)?;
+    ctx.out.note(format!(
+        "Logged in as {} ({}) with roles {}; the key is stored in the OS keychain for profile '{profile}'.",
+        me.label(),
+        me.user_type,
+        me.roles.join(",")
+    ));
+    if env::var(env::API_KEY).is_some() {
+        ctx.out.warn(format!(
+            "{} is set in this environment and takes precedence over the stored login; unset it to use the login",
+            env::API_KEY
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// The key from stdin (`--api-key-stdin`) or a hidden prompt; never from argv.
+fn read_key(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<SecretString> {
+    let raw = if args.api_key_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the API key from stdin")?;
+        SecretString::from(text.trim().to_string())
+    } else if ctx.interactive {
+        let text = dialoguer::Password::new()
+            .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
+            .interact()?;
+        SecretString::from(text.trim().to_string())
+    } else {
+        return Err(UserError::usage("no API key given: the hidden prompt needs a terminal")
+            .hint("pipe the key in with --api-key-stdin, e.g. `pass show flexprice | flexprice-admin auth login --api-key-stdin`")
+            .into());
+    };
+    if raw.expose_secret().is_empty() {
+        return Err(UserError::usage("the API key is empty").into());
+    }
+    if raw.expose_secret().chars().any(char::is_control) {
+        return Err(UserError::usage("the API key contains control characters").into());
+    }
+    Ok(raw)
+}
+
+/// Creates or updates the profile in config.toml with the API URL and environment given.
+fn save_profile(ctx: &Context) -> anyhow::Result<()> {
+    let path = ctx.paths.config_file();
+    let mut file = config::read_config(&path)?;
+    let existed = file.profiles.contains_key(&ctx.profile.name);
+    let entry = file.profiles.entry(ctx.profile.name.clone()).or_default();
+    let mut changed = !existed;
+    if ctx.api_url_given {
+        entry.api_url = Some(ctx.api_url.to_string());
+        changed = true;
+    }
+    if ctx.environment_given {
+        entry.environment = ctx.environment.clone();
+        changed = true;
+    }
+    if changed {
+        config::write_config(&path, &file)?;
+        ctx.out.note(format!(
+            "Saved profile '{}' in {}.",
+            ctx.profile.name,
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Status {
+    profile: String,
+    api_url: String,
+    /// `env`, `file` or `keychain`.
+    source: &'static str,
+    source_detail: String,
+    /// A login is stored in the keychain for this profile (whether or not it is in use).
+    stored_login: bool,
+    id: String,
+    name: Option<String>,
+    email: Option<String>,
+    #[serde(rename = "type")]
+    account_type: String,
+    roles: Vec<String>,
+}
+
+pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
+    let (credential, source) = ctx.credential()?;
+    let stored_login = match source {
+        CredentialSource::Keychain => true,
+        _ => ctx.keychain.get(LOGIN_SERVICE, &ctx.profile.name).is_ok(),
+    };
+    if stored_login && source != CredentialSource::Keychain {
+        ctx.out.warn(format!(
+            "the {source} shadows the login stored in the keychain for profile '{}'; unset it to use the stored login",
+            ctx.profile.name
+        ));
+    }
+    let client = ctx.client_with(credential)?;
+    let me = client
+        .me()
+        .await
+        .with_context(|| format!("checking the credential from the {source}"))?;
+    let status = Status {
+        profile: ctx.profile.name.clone(),
+        api_url: ctx.api_url.to_string(),
+        source: match source {
+            CredentialSource::EnvVar => "env",
+            CredentialSource::File(_) => "file",
+            CredentialSource::Keychain => "keychain",
+        },
+        source_detail: source.to_string(),
+        stored_login,
+        id: me.id.clone(),
+        name: me.name.clone(),
+        email: me.email.clone(),
+        account_type: me.user_type.clone(),
+        roles: me.roles.clone(),
+    };
+    if ctx.out.is_json() {
+        ctx.out.json(&status)?;
+        return Ok(Exit::Ok);
+    }
+    let who = status
+        .name
+        .clone()
+        .or(status.email.clone())
+        .unwrap_or_default();
+    ctx.out.rows(
+        &[
+            "PROFILE",
+            "SOURCE",
+            "PRINCIPAL",
+            "NAME",
+            "TYPE",
+            "ROLES",
+            "API",
+        ],
+        vec![vec![
+            Cell::new(&status.profile),
+            Cell::new(&status.source_detail),
+            Cell::new(&status.id),
+            Cell::new(who),
+            Cell::new(&status.account_type),
+            Cell::new(status.roles.join(",")),
+            Cell::new(&status.api_url),
+        ]],
+    )?;
+    Ok(Exit::Ok)
+}
+
+pub async fn logout(ctx: &Context) -> anyhow::Result<Exit> {
+    let profile = &ctx.profile.name;
+    match ctx.keychain.delete(LOGIN_SERVICE, profile) {
+        Ok(()) => ctx.out.note(format!(
+            "Removed the stored credential of profile '{profile}' from the OS keychain."
+        )),
+        Err(KeychainError::NoEntry(_)) => ctx.out.note(format!(
+            "No credential is stored in the OS keychain for profile '{profile}'."
+        )),
+        Err(e) => return Err(e.into_user_error().into()),
+    }
+    if env::var(env::API_KEY).is_some() {
+        ctx.out.warn(format!(
+            "{} is still set in this environment, and commands keep using it",
+            env::API_KEY
+        ));
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,271 @@
+//! The OS keychain against a real Secret Service (gnome-keyring on a private D-Bus bus, see
+//! `secret_service.rs`): `--store keychain`, `keychain get|list|remove`, `auth login|status|
+//! logout`, read back across processes and through `secret-tool`.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::{Run, World, is_secret_key};
+use crate::secret_service::{address, secret_tool_lookup, unique};
+
+fn run_profile(world: &World, profile: &str, args: &[&str]) -> Run {
+    let mut all = vec!["--profile", profile];
+    all.extend_from_slice(args);
+    world.run_keychain(&all)
+}
+
+/// A profile that exists in config.toml, unique in the shared keychain.
+fn profile(world: &World) -> String {
+    let name = unique("p");
+    let dir = world.config_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str(&format!("[profiles.{name}]\n"));
+    std::fs::write(path, text).unwrap();
+    name
+}
+
+#[test]
+fn a_key_stored_in_the_keychain_reads_back_across_processes() {
+    let world = World::new();
+    let profile = profile(&world);
+    let run = run_profile(
+        &world,
+        &profile,
+        &["keys", "create", "--name", "ingest", "--store", "keychain"],
+    );
+    run.code(0)
+        .stdout_has(&format!("keychain:{profile}/ingest"))
+        .stderr_has("keychain get ingest");
+
+    let got = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
+    got.code(0);
+    let secret = got.stdout.strip_suffix('\n').unwrap();
+    assert!(is_secret_key(secret));
+    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+    // Another program reads the same entry: service flexprice-admin, account <profile>/<name>
+    // (keyring-core's Secret Service store calls the account attribute `username`).
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin", &format!("{profile}/ingest")).as_deref(),
+        Some(secret)
+    );
+    world.run_as(secret, &["whoami", "-q"]).code(0);
+
+    // A second key of the same name replaces the entry (what a rotation relies on).
+    run_profile(
+        &world,
+        &profile,
+        &["keys", "create", "--name", "ingest", "--store", "keychain"],
+    )
+    .code(0);
+    let again = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
+    assert_ne!(again.stdout.trim_end(), secret);
+
+    let list = run_profile(&world, &profile, &["keychain", "list"]);
+    list.code(0);
+    assert_eq!(list.stdout, "ingest\n");
+    let json = run_profile(&world, &profile, &["keychain", "list", "-o", "json"]);
+    assert_eq!(json.json(), serde_json::json!(["ingest"]));
+
+    run_profile(&world, &profile, &["keychain", "remove", "ingest"])
+        .code(2)
+        .stderr_has("--yes");
+    run_profile(&world, &profile, &["keychain", "remove", "ingest", "--yes"]).code(0);
+    run_profile(&world, &profile, &["keychain", "get", "ingest"])
+        .code(4)
+        .stderr_has("keychain list");
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin", &format!("{profile}/ingest")),
+        None
+    );
+}
+
+#[test]
+fn keychain_and_stdout_together_show_and_store_the_same_secret() {
+    let world = World::new();
+    let profile = profile(&world);
+    let run = run_profile(
+        &world,
+        &profile,
+        &[
+            "keys", "create", "--name", "both", "--store", "keychain", "--store", "stdout", "-o",
+            "json",
+        ],
+    );
+    run.code(0);
+    let json = run.json();
+    let shown = json["api_key"].as_str().unwrap();
+    assert_eq!(json["stored_in"][0], format!("keychain:{profile}/both"));
+    let got = run_profile(&world, &profile, &["keychain", "get", "both"]);
+    assert_eq!(got.stdout.trim_end(), shown);
+}
+
+#[test]
+fn a_failed_keychain_delivery_leaves_a_recovery_file() {
+    let world = World::new();
+    let profile = profile(&world);
+    let run = world.run_with(
+        &[
+            "--profile",
+            &profile,
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--store",
+            "keychain",
+        ],
+        |cmd| {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", address())
+                .env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "keychain");
+        },
+    );
+    run.code(9).stderr_has("keychain:").stderr_has("recovery");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(is_secret_key(
+        std::fs::read_to_string(&files[0]).unwrap().trim_end()
+    ));
+}
+
+#[test]
+fn login_stores_the_checked_key_and_later_commands_use_it() {
+    let world = World::new();
+    let profile = unique("login");
+    let admin = world.sandbox.admin_key().to_string();
+    let login = world.run_with(
+        &[
+            "auth",
+            "login",
+            "--profile",
+            &profile,
+            "--api-key-stdin",
+            "--api-url",
+            &world.sandbox.api_url(),
+        ],
+        |cmd| {
+            cmd.env_remove("FLEXPRICE_API_KEY")
+                .env_remove("FLEXPRICE_API_URL")
+                .env("DBUS_SESSION_BUS_ADDRESS", address())
+                .write_stdin(format!("{admin}\n"));
+        },
+    );
+    login
+        .code(0)
+        .stderr_has("Logged in as")
+        .stderr_has("super_admin");
+    assert!(!login.stderr.contains(&admin));
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin-login", &profile).as_deref(),
+        Some(admin.as_str())
+    );
+
+    // The profile is in config.toml (0600, in a 0700 directory), with no secret in it.
+    let config = world.config_dir().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains(&format!("[profiles.{profile}]")), "{text}");
+    assert!(text.contains(&world.sandbox.api_url()), "{text}");
+    assert!(!text.contains(&admin));
+    assert_eq!(
+        std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(world.config_dir())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+
+    // No FLEXPRICE_API_KEY, no URL variable: the profile and the keychain suffice.
+    let bare = |args: &[&str]| {
+        world.run_with(args, |cmd| {
+            cmd.env_remove("FLEXPRICE_API_KEY")
+                .env_remove("FLEXPRICE_API_URL")
+                .env("DBUS_SESSION_BUS_ADDRESS", address());
+        })
+    };
+    bare(&["--profile", &profile, "keys", "list"]).code(0);
+    let status = bare(&["--profile", &profile, "auth", "status", "-o", "json"]);
+    status.code(0);
+    let json = status.json();
+    assert_eq!(json["source"], "keychain");
+    assert_eq!(json["id"], world.sandbox.admin_user_id());
+    assert_eq!(json["roles"], serde_json::json!(["super_admin"]));
+    assert!(!status.stderr.contains("shadows"));
+
+    // The environment variable wins, and status says it shadows the stored login.
+    let shadowed = world.run_with(
+        &["--profile", &profile, "auth", "status", "-o", "json"],
+        |cmd| {
+            cmd.env_remove("FLEXPRICE_API_URL")
+                .env("DBUS_SESSION_BUS_ADDRESS", address());
+        },
+    );
+    shadowed.code(0).stderr_has("shadows the login");
+    assert_eq!(shadowed.json()["source"], "env");
+
+    bare(&["--profile", &profile, "auth", "logout"])
+        .code(0)
+        .stderr_has("Removed");
+    assert_eq!(secret_tool_lookup("flexprice-admin-login", &profile), None);
+    bare(&["--profile", &profile, "whoami"])
+        .code(3)
+        .stderr_has("auth login --profile");
+}
+
+#[test]
+fn login_refuses_a_wrong_key_and_stores_nothing() {
+    let world = World::new();
+    let profile = unique("wrong");
+    let run = world.run_with(
+        &["auth", "login", "--profile", &profile, "--api-key-stdin"],
+        |cmd| {
+            cmd.env_remove("FLEXPRICE_API_KEY")
+                .env("DBUS_SESSION_BUS_ADDRESS", address())
+                .write_stdin("sk_01NOTAREALKEYATALL00000000\n");
+        },
+    );
+    run.code(3).stderr_has("nothing was stored");
+    assert!(!run.stderr.contains("sk_01NOTAREALKEYATALL00000000"));
+    assert_eq!(secret_tool_lookup("flexprice-admin-login", &profile), None);
+    assert!(!world.config_dir().join("config.toml").exists());
+}
+
+#[test]
+fn login_off_a_terminal_without_stdin_flag_is_a_usage_error() {
+    let world = World::new();
+    world
+        .run_keychain(&["auth", "login"])
+        .code(2)
+        .stderr_has("--api-key-stdin");
+}
+
+#[test]
+fn login_on_a_terminal_prompts_without_echo() {
+    let world = World::new();
+    let profile = unique("tty");
+    let admin = world.sandbox.admin_key().to_string();
+    let mut cmd = world.std_cmd();
+    cmd.env_remove("FLEXPRICE_API_KEY")
+        .env("DBUS_SESSION_BUS_ADDRESS", address())
+        .args(["auth", "login", "--profile", &profile]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    session
+        .exp_string(&format!("Admin API key for profile '{profile}'"))
+        .expect("hidden prompt");
+    session.send_line(&admin).expect("type the key");
+    let before = session.exp_string("Logged in as").expect("logged in");
+    assert!(!before.contains(&admin), "the key was echoed: {before:?}");
+    session.exp_eof().expect("exits");
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin-login", &profile).as_deref(),
+        Some(admin.as_str())
+    );
+}
