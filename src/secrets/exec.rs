@@ -3,109 +3,21 @@
 //! Its stdout is sent to our stderr so a captured stdout stays clean.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
 
-/// Splits a command line into words: whitespace separates, single quotes keep everything,
-/// double quotes keep everything but `\"` and `\\`, a backslash outside quotes escapes.
+/// Splits a command line into words as a POSIX shell would (quotes, backslashes), without
+/// running a shell.
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated ' quote in the command".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err("unterminated \" quote in the command".into()),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated \" quote in the command".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(c) => word.push(c),
-                    None => return Err("the command ends with a lone backslash".into()),
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
+    shlex::split(line)
+        .ok_or_else(|| "the command has an unterminated quote or a lone backslash".to_string())
 }
 
 /// Finds the program: a path as given, or the first match on PATH.
 pub fn find_program(program: &str) -> Option<PathBuf> {
-    if program.contains(std::path::MAIN_SEPARATOR) || program.contains('/') {
-        let path = PathBuf::from(program);
-        return is_executable(&path).then_some(path);
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        let candidate = dir.join(program);
-        if is_executable(&candidate) {
-            return Some(candidate);
-        }
-        #[cfg(windows)]
-        for ext in ["exe", "cmd", "bat", "com"] {
-            let candidate = dir.join(format!("{program}.{ext}"));
-            if is_executable(&candidate) {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
-fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
+    which::which(program).ok()
 }
 
 /// The command exists and is executable.
@@ -117,12 +29,18 @@ pub fn preflight(words: &[String]) -> Result<(), String> {
     }
 }
 
-/// Runs the command with the secret on its stdin; it must exit 0.
-pub fn deliver(words: &[String], secret: &SecretString) -> Result<(), String> {
+/// The variable that tells an `exec:` command which key the secret on its stdin belongs to, so
+/// one command can serve every key of `keys rotate --due`.
+pub const KEY_NAME_VAR: &str = "FLEXPRICE_KEY_NAME";
+
+/// Runs the command with the secret on its stdin (and the key's name in `FLEXPRICE_KEY_NAME`);
+/// it must exit 0.
+pub fn deliver(words: &[String], key_name: &str, secret: &SecretString) -> Result<(), String> {
     let program = find_program(&words[0])
         .ok_or_else(|| format!("the command '{}' is no longer on PATH", words[0]))?;
     let mut child = Command::new(program)
         .args(&words[1..])
+        .env(KEY_NAME_VAR, key_name)
         .stdin(Stdio::piped())
         .stdout(std::io::stderr())
         .stderr(Stdio::inherit())
@@ -153,6 +71,7 @@ mod tests {
             ["sh", "-c", "cat > \"a b\"", "x y", "q\"r"]
         );
         assert!(split_words("'open").is_err());
+        assert!(split_words("trailing\\").is_err());
         assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
     }
 

@@ -204,7 +204,7 @@ impl Destinations {
                 }
                 Destination::Keychain => self.deliver_keychain(owner, secret),
                 Destination::File(path) => file::deliver(path, secret),
-                Destination::Exec(words) => exec::deliver(words, secret),
+                Destination::Exec(words) => exec::deliver(words, &owner.key_name, secret),
             };
             match outcome {
                 Ok(()) => stored_in.push(label),

@@ -121,10 +121,16 @@ impl World {
         self.home.path().join("state/flexprice-admin")
     }
 
-    /// The recovery files left in the state directory.
+    /// The recovery files left in the state directory (which also holds the rotation locks).
     pub fn recovery_files(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.state_dir()) {
-            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Ok(entries) => entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("recovered-"))
+                })
+                .collect(),
             Err(_) => Vec::new(),
         }
     }

@@ -381,3 +381,166 @@ fn dry_run_and_confirmation_send_nothing() {
     assert!(world.mutating_requests().is_empty());
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
 }
+
+#[test]
+fn rotate_to_a_file_writes_the_new_secret_there_and_not_to_stdout() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "filed");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("filed.key");
+    let store = format!("file:{}", path.display());
+    let json = world
+        .run(&[
+            "keys", "rotate", "filed", "--store", &store, "--yes", "-o", "json",
+        ])
+        .code(0)
+        .json();
+    let written = std::fs::read_to_string(&path).unwrap();
+    let new_secret = written.trim_end();
+    assert!(is_secret_key(new_secret) && new_secret != old_secret);
+    assert!(
+        json.get("api_key").is_none(),
+        "the secret went only to the file: {json}"
+    );
+    assert_eq!(
+        json["stored_in"],
+        serde_json::json!([format!("file:{}", path.display())])
+    );
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    world.run_as(new_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
+    let world = World::new();
+    let (_, old_id, old_secret) = service_key(&world, "undelivered");
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "undelivered",
+        "--store",
+        "exec:false",
+        "--yes",
+    ]);
+    run.code(9)
+        .stderr_has("step 4 (deliver the secret) failed")
+        .stderr_has("recovery file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let recovered = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        !run.stderr.contains(recovered.trim_end()),
+        "the error names the file, not the secret"
+    );
+    world.run_as(recovered.trim_end(), &["whoami"]).code(0);
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn a_failed_delivery_with_revoke_removes_the_new_key_only() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "norecovery");
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "norecovery",
+        "--store",
+        "exec:false",
+        "--on-store-failure",
+        "revoke",
+        "--yes",
+    ]);
+    run.code(9)
+        .stderr_has("was revoked (--on-store-failure revoke)");
+    assert!(world.recovery_files().is_empty());
+    let keys: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "norecovery")
+        .collect();
+    assert_eq!(keys.len(), 2);
+    for key in keys {
+        let expected = if key.id == old_id {
+            "published"
+        } else {
+            "deleted"
+        };
+        assert_eq!(key.status, expected, "{}", key.id);
+    }
+}
+
+#[test]
+fn a_destination_that_cannot_take_a_secret_stops_rotation_before_minting() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "preflight");
+    world.sandbox.clear_requests();
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "preflight",
+        "--store",
+        "file:/nonexistent/dir/k",
+        "--yes",
+    ]);
+    run.code(2)
+        .stderr_has("--store")
+        .stderr_has("no key was created");
+    assert!(world.mutating_requests().is_empty());
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+}
+
+#[test]
+fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
+    let world = World::new();
+    world.service_account("kc-bot", "event_ingestor");
+    world
+        .run_keychain(&[
+            "keys",
+            "create",
+            "--name",
+            "kc",
+            "--service-account",
+            "kc-bot",
+            "--store",
+            "keychain",
+        ])
+        .code(0);
+    let before = world.run_keychain(&["keychain", "get", "kc"]);
+    let old_secret = before.code(0).stdout.trim().to_string();
+    world
+        .run_keychain(&["keys", "rotate", "kc", "--store", "keychain", "--yes"])
+        .code(0)
+        .stderr_has("keychain:default/kc");
+    let after = world.run_keychain(&["keychain", "get", "kc"]);
+    let new_secret = after.code(0).stdout.trim().to_string();
+    assert_ne!(new_secret, old_secret);
+    world.run_as(&new_secret, &["whoami"]).code(0);
+    world.run_as(&old_secret, &["whoami"]).code(3);
+}
+
+#[test]
+fn a_keychain_failure_after_minting_keeps_the_old_key() {
+    let world = World::new();
+    world.service_account("kcf-bot", "event_ingestor");
+    let (old, old_secret) = world.create_key(&["--name", "kcf", "--service-account", "kcf-bot"]);
+    let run = world.run_with(
+        &["keys", "rotate", "kcf", "--store", "keychain", "--yes"],
+        |cmd| {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", crate::secret_service::address())
+                .env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "keychain");
+        },
+    );
+    run.code(9).stderr_has("step 4");
+    assert_eq!(world.recovery_files().len(), 1);
+    assert_eq!(
+        world
+            .sandbox
+            .key(old["id"].as_str().unwrap())
+            .unwrap()
+            .status,
+        "published"
+    );
+    world.run_as(&old_secret, &["whoami"]).code(0);
+}

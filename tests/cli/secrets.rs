@@ -109,7 +109,7 @@ fn exec_gets_the_secret_on_stdin_never_in_argv() {
     let out = dir.path().join("received");
     let argv = dir.path().join("argv");
     let store = format!(
-        "exec:sh -c 'cat > \"$1\"; printf \"%s \" \"$0\" \"$@\" > \"$2\"' sh {} {}",
+        "exec:sh -c 'cat > \"$1\"; printf \"%s \" \"$0\" \"$@\" > \"$2\"; printf %s \"$FLEXPRICE_KEY_NAME\" > \"$2.name\"' sh {} {}",
         out.display(),
         argv.display()
     );
@@ -121,6 +121,11 @@ fn exec_gets_the_secret_on_stdin_never_in_argv() {
     assert!(is_secret_key(printed), "{}", run.stdout);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), printed);
     assert!(!std::fs::read_to_string(&argv).unwrap().contains(printed));
+    let name = std::fs::read_to_string(dir.path().join("argv.name")).unwrap();
+    assert_eq!(
+        name, "to-exec",
+        "the command is told which key the secret belongs to"
+    );
 }
 
 #[test]
