@@ -15,7 +15,8 @@
 
 use std::time::Duration;
 
-use futures_util::{StreamExt, stream};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -123,17 +124,15 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         report(ctx, &[rotation], false)?;
         return Ok(Exit::Ok);
     }
-    let outcomes: Vec<anyhow::Result<Rotation>> = stream::iter(&targets)
-        .map(|old| rotate_one(ctx, &client, args, &destinations, old, &visible, true))
-        .buffered(ROTATE_CONCURRENCY)
-        .collect()
-        .await;
+    let (outcomes, interrupted) =
+        rotate_batch(ctx, &client, args, &destinations, &targets, &visible).await;
     let mut done = Vec::new();
     let mut failed = 0;
+    let mut not_started = Vec::new();
     for (old, outcome) in targets.iter().zip(outcomes) {
         match outcome {
-            Ok(rotation) => done.push(rotation),
-            Err(err) => {
+            Some(Ok(rotation)) => done.push(rotation),
+            Some(Err(err)) => {
                 failed += 1;
                 let report = crate::error::classify(&err);
                 ctx.out.warn(format!(
@@ -146,9 +145,27 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                     ctx.out.hint(hint);
                 }
             }
+            None => not_started.push(old),
         }
     }
     report(ctx, &done, true)?;
+    if interrupted {
+        for old in &not_started {
+            ctx.out
+                .warn(format!("not rotated: key {} ({})", old.id, old.name));
+        }
+        return Err(UserError::new(
+            Exit::Interrupted,
+            format!(
+                "interrupted: {} of {} keys rotated, {failed} failed, {} not started",
+                done.len(),
+                targets.len(),
+                not_started.len()
+            ),
+        )
+        .hint("every old key that was not rotated still works; run `keys rotate --due` again for the rest")
+        .into());
+    }
     if failed == 0 {
         return Ok(Exit::Ok);
     }
@@ -158,6 +175,62 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     )
     .hint("the keys reported as rotated are done; re-run `keys rotate --due` for the others")
     .into())
+}
+
+/// Rotates `targets`, a few at a time, until done or Ctrl-C. After Ctrl-C no new rotation
+/// starts, but those in flight always finish: a rotation dropped half-way could lose a secret
+/// the server already minted. Returns each key's outcome (`None`: not started) and whether
+/// Ctrl-C was pressed.
+async fn rotate_batch(
+    ctx: &Context,
+    client: &Client,
+    args: &KeysRotateArgs,
+    destinations: &Destinations,
+    targets: &[ApiKey],
+    known: &[ApiKey],
+) -> (Vec<Option<anyhow::Result<Rotation>>>, bool) {
+    let progress = ctx.out.progress(targets.len(), "Rotating keys");
+    let mut outcomes: Vec<Option<anyhow::Result<Rotation>>> =
+        targets.iter().map(|_| None).collect();
+    let mut pending = targets.iter().enumerate();
+    let mut in_flight = FuturesUnordered::new();
+    let mut interrupted = false;
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        while !interrupted && in_flight.len() < ROTATE_CONCURRENCY {
+            let Some((i, old)) = pending.next() else {
+                break;
+            };
+            in_flight.push(async move {
+                (
+                    i,
+                    rotate_one(ctx, client, args, destinations, old, known, true).await,
+                )
+            });
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((i, outcome)) = in_flight.next() => {
+                progress.inc();
+                outcomes[i] = Some(outcome);
+            }
+            _ = &mut ctrl_c => {
+                if !interrupted {
+                    interrupted = true;
+                    progress.suspend(|| ctx.out.warn(format!(
+                        "interrupted: starting no more rotations; finishing the {} in flight (a rotation is never \
+                         abandoned half-way, so no minted secret is lost)",
+                        in_flight.len()
+                    )));
+                }
+                ctrl_c.set(tokio::signal::ctrl_c());
+            }
+        }
+    }
+    progress.finish();
+    (outcomes, interrupted)
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.

@@ -544,3 +544,84 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
     );
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
+
+#[test]
+fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = World::new();
+    let now = Timestamp::now();
+    let old_ids: Vec<String> = (0..20)
+        .map(|i| {
+            world
+                .sandbox
+                .seed_key(SeedKey {
+                    name: format!("due-{i}"),
+                    created_at: Some(now - SignedDuration::from_hours(24 * 100)),
+                    ..SeedKey::default()
+                })
+                .id
+        })
+        .collect();
+    world.sandbox.add_fault(Fault::new(
+        Some("POST"),
+        "/v1/secrets/api/keys",
+        FaultAction::Delay(std::time::Duration::from_millis(300)),
+    ));
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", "--due", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut delivered = String::new();
+    assert!(
+        stdout.read_line(&mut delivered).unwrap() > 0,
+        "a first secret is delivered"
+    );
+    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    stdout.read_to_string(&mut delivered).unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{log}");
+    assert!(
+        log.contains("interrupted:") && log.contains("not started"),
+        "{log}"
+    );
+
+    // Every key the server minted had its secret delivered, and exactly those old keys are gone.
+    let new_ids: Vec<&str> = delivered
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let minted: Vec<String> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name.starts_with("due-") && !old_ids.contains(&k.id))
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(
+        minted.len(),
+        new_ids.len(),
+        "minted {minted:?}, delivered {new_ids:?}"
+    );
+    assert!(minted.iter().all(|id| new_ids.contains(&id.as_str())));
+    let revoked = old_ids
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(revoked, new_ids.len());
+    assert!(revoked < old_ids.len(), "the batch stopped early");
+}
