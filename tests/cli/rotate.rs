@@ -494,30 +494,35 @@ fn a_destination_that_cannot_take_a_secret_stops_rotation_before_minting() {
 #[test]
 fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
     let world = World::new();
+    // The test Secret Service is shared by every test in this process: use a name of our own.
+    let name = crate::secret_service::unique("kc");
     world.service_account("kc-bot", "event_ingestor");
     world
         .run_keychain(&[
             "keys",
             "create",
             "--name",
-            "kc",
+            &name,
             "--service-account",
             "kc-bot",
             "--store",
             "keychain",
         ])
         .code(0);
-    let before = world.run_keychain(&["keychain", "get", "kc"]);
+    let before = world.run_keychain(&["keychain", "get", &name]);
     let old_secret = before.code(0).stdout.trim().to_string();
     world
-        .run_keychain(&["keys", "rotate", "kc", "--store", "keychain", "--yes"])
+        .run_keychain(&["keys", "rotate", &name, "--store", "keychain", "--yes"])
         .code(0)
-        .stderr_has("keychain:default/kc");
-    let after = world.run_keychain(&["keychain", "get", "kc"]);
+        .stderr_has(&format!("keychain:default/{name}"));
+    let after = world.run_keychain(&["keychain", "get", &name]);
     let new_secret = after.code(0).stdout.trim().to_string();
     assert_ne!(new_secret, old_secret);
     world.run_as(&new_secret, &["whoami"]).code(0);
     world.run_as(&old_secret, &["whoami"]).code(3);
+    world
+        .run_keychain(&["keychain", "remove", &name, "--yes"])
+        .code(0);
 }
 
 #[test]
