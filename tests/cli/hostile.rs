@@ -598,7 +598,7 @@ fn no_secret_leaks_from_any_command() {
 
     let mut secrets = vec![canary.clone()];
     let mut stderrs = Vec::new();
-    let mut keep = |run: crate::harness::Run, stderrs: &mut Vec<String>| -> String {
+    let keep = |run: crate::harness::Run, stderrs: &mut Vec<String>| -> String {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
         stderrs.push(run.stderr);
         run.stdout
