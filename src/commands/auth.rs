@@ -17,6 +17,7 @@ use crate::error::{Exit, UserError};
 use crate::output::Cell;
 use crate::secrets::KeychainError;
 use crate::secrets::keychain::LOGIN_SERVICE;
+use crate::views::AccountJson;
 
 pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> {
     let profile = ctx.profile.name.clone();
@@ -122,12 +123,9 @@ struct Status {
     source_detail: String,
     /// A login is stored in the keychain for this profile (whether or not it is in use).
     stored_login: bool,
-    id: String,
-    name: Option<String>,
-    email: Option<String>,
-    #[serde(rename = "type")]
-    account_type: String,
-    roles: Vec<String>,
+    /// The principal: `id`, `name`, `email`, `type`, `roles`, as in `whoami`.
+    #[serde(flatten)]
+    account: AccountJson,
 }
 
 pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
@@ -157,21 +155,12 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         },
         source_detail: source.to_string(),
         stored_login,
-        id: me.id.clone(),
-        name: me.name.clone(),
-        email: me.email.clone(),
-        account_type: me.user_type.clone(),
-        roles: me.roles.clone(),
+        account: AccountJson::from(&me),
     };
     if ctx.out.is_json() {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
     }
-    let who = status
-        .name
-        .clone()
-        .or(status.email.clone())
-        .unwrap_or_default();
     ctx.out.rows(
         &[
             "PROFILE",
@@ -185,10 +174,10 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         vec![vec![
             Cell::new(&status.profile),
             Cell::new(&status.source_detail),
-            Cell::new(&status.id),
-            Cell::new(who),
-            Cell::new(&status.account_type),
-            Cell::new(status.roles.join(",")),
+            Cell::new(&status.account.id),
+            Cell::new(me.label()),
+            Cell::new(&status.account.account_type),
+            Cell::new(status.account.roles.join(",")),
             Cell::new(&status.api_url),
         ]],
     )?;

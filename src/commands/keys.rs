@@ -41,8 +41,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     let service_account = match &args.service_account {
         Some(raw) => {
             resolve::classify(raw, "user_", "service account", "--service-account")?;
-            let accounts = client.search_users("service_account", None).await?;
-            Some(resolve::service_account(&accounts, raw, "--service-account")?.clone())
+            Some(resolve::fetch_service_account(ctx, &client, raw, "--service-account").await?)
         }
         None => None,
     };
@@ -275,11 +274,10 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     let mut filter = KeyFilter::default();
     if let Some(raw) = &args.service_account {
         resolve::classify(raw, "user_", "service account", "--service-account")?;
-        let accounts = client.search_users("service_account", None).await?;
         filter.user_id = Some(
-            resolve::service_account(&accounts, raw, "--service-account")?
-                .id
-                .clone(),
+            resolve::fetch_service_account(ctx, &client, raw, "--service-account")
+                .await?
+                .id,
         );
     }
     // A name filter runs here, so `--limit` can only be applied after it.

@@ -2,7 +2,9 @@
 //! not found (exit 4) or ambiguous (exit 2, listing the candidates). Malformed IDs are refused
 //! before any request.
 
+use crate::api::Client;
 use crate::api::models::{ApiKey, User};
+use crate::context::Context;
 use crate::error::{Exit, UserError};
 
 const ULID_LEN: usize = 26;
@@ -97,6 +99,24 @@ pub fn service_account<'u>(
             Err(err.hint("pass the ID instead of the name"))
         }
     }
+}
+
+/// Fetches every service account and picks the one `raw` names (an ID or a unique name);
+/// `arg` is the flag or argument it came from, for the error.
+pub async fn fetch_service_account(
+    ctx: &Context,
+    client: &Client,
+    raw: &str,
+    arg: &str,
+) -> anyhow::Result<User> {
+    let accounts = ctx
+        .out
+        .waiting(
+            "Fetching service accounts",
+            client.search_users("service_account", None),
+        )
+        .await?;
+    Ok(service_account(&accounts, raw, arg)?.clone())
 }
 
 #[cfg(test)]

@@ -90,14 +90,7 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
 pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::Result<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
-    let accounts = ctx
-        .out
-        .waiting(
-            "Fetching service accounts",
-            client.search_users("service_account", None),
-        )
-        .await?;
-    let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?;
+    let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
     let request = api::endpoints::rename_user_request(&account.id, &args.new_name);
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
@@ -120,14 +113,7 @@ pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::
 pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::Result<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
-    let accounts = ctx
-        .out
-        .waiting(
-            "Fetching service accounts",
-            client.search_users("service_account", None),
-        )
-        .await?;
-    let account = resolve::service_account(&accounts, &args.account, "ACCOUNT")?.clone();
+    let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
     let filter = KeyFilter {
         user_id: Some(account.id.clone()),
     };

@@ -10,6 +10,7 @@ use crate::api::permissions::{Gate, builtin_roles, role_grants};
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::Cell;
+use crate::views::AccountJson;
 
 /// Each command of this tool and the gate of the requests it sends (contract §4.5). A command
 /// needing several gates is allowed only when all pass.
@@ -61,12 +62,9 @@ const fn sa_gate(entity: &'static str, action: &'static str) -> Gate {
 
 #[derive(Serialize)]
 struct Whoami {
-    id: String,
-    name: Option<String>,
-    email: Option<String>,
-    #[serde(rename = "type")]
-    account_type: String,
-    roles: Vec<String>,
+    /// `id`, `name`, `email`, `type`, `roles`.
+    #[serde(flatten)]
+    account: AccountJson,
     /// entity → actions, the union over the roles held.
     permissions: BTreeMap<String, Vec<String>>,
     commands: Vec<CommandAccess>,
@@ -116,11 +114,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
         })
         .collect();
     let view = Whoami {
-        id: me.id.clone(),
-        name: me.name.clone().filter(|n| !n.is_empty()),
-        email: me.email.clone().filter(|e| !e.is_empty()),
-        account_type: me.user_type.clone(),
-        roles: me.roles.clone(),
+        account: AccountJson::from(&me),
         permissions,
         commands,
     };
@@ -129,7 +123,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     if ctx.out.quiet {
-        ctx.out.lines([&view.id])?;
+        ctx.out.lines([&view.account.id])?;
         return Ok(Exit::Ok);
     }
     let perms: Vec<String> = view
@@ -151,10 +145,10 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
         .collect();
     let field = |k: &str, v: String| vec![Cell::new(k), Cell::new(v)];
     let rows = vec![
-        field("id", view.id.clone()),
+        field("id", view.account.id.clone()),
         field("name", me.label().to_string()),
-        field("type", view.account_type.clone()),
-        field("roles", view.roles.join(",")),
+        field("type", view.account.account_type.clone()),
+        field("roles", view.account.roles.join(",")),
         field("permissions", perms.join(" ")),
         field("can run", allowed.join(", ")),
         field(
@@ -167,7 +161,9 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
         ),
     ];
     ctx.out.rows(&["FIELD", "VALUE"], rows)?;
-    if view.account_type == "service_account" && view.roles.iter().any(|r| r == "super_admin") {
+    if view.account.account_type == "service_account"
+        && view.account.roles.iter().any(|r| r == "super_admin")
+    {
         ctx.out.hint("a service-account key never counts as a super_admin user, even with the super_admin role");
     }
     Ok(Exit::Ok)
