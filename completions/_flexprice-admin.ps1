@@ -173,7 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, plain when piped]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each HTTP request')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
-            [CompletionResult]::new('--due', '--due', [CompletionResultType]::ParameterName, 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)')
+            [CompletionResult]::new('--due', '--due', [CompletionResultType]::ParameterName, 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults), except other users'' keys, the key this command runs with, and keys that already have a newer key of the same name')
             [CompletionResult]::new('--keep-old', '--keep-old', [CompletionResultType]::ParameterName, 'Keep the old key active (revoke it yourself once every consumer has the new secret)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')

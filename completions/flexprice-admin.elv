@@ -165,7 +165,7 @@ set edit:completion:arg-completer[flexprice-admin] = {|@words|
             cand --output 'Output format [default: table on a terminal, plain when piped]'
             cand --timeout 'Seconds to wait for each HTTP request'
             cand --color 'When to use colour'
-            cand --due 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)'
+            cand --due 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults), except other users'' keys, the key this command runs with, and keys that already have a newer key of the same name'
             cand --keep-old 'Keep the old key active (revoke it yourself once every consumer has the new secret)'
             cand -q 'Print only IDs (or the secret), no commentary'
             cand --quiet 'Print only IDs (or the secret), no commentary'

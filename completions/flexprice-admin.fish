@@ -156,7 +156,7 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l due -d 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l due -d 'Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults), except other users\' keys, the key this command runs with, and keys that already have a newer key of the same name'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l keep-old -d 'Keep the old key active (revoke it yourself once every consumer has the new secret)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'

@@ -312,8 +312,10 @@ pub struct KeysRotateArgs {
     #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present = "due", conflicts_with = "due")]
     pub key: Option<String>,
 
-    /// Rotate every key `keys audit` reports (with its --max-age and --expiring-within defaults)
-    #[arg(long)]
+    /// Rotate every key `keys audit` reports (with its --max-age and --expiring-within
+    /// defaults), except other users' keys, the key this command runs with, and keys that
+    /// already have a newer key of the same name
+    #[arg(long, conflicts_with = "keep_old")]
     pub due: bool,
 
     /// Lifetime of the new key [default: the old key's lifetime, else the profile's default_expiry, else 90d]

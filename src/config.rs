@@ -184,6 +184,32 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
     })
 }
 
+/// Creates `dir` (and its parents) and makes it private to its owner (0700): the state
+/// directory holds recovery files and locks.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// `raw` made safe as part of a file name: anything but ASCII letters, digits, `-` and `_`
+/// becomes `_` (IDs and profile names come from users and servers).
+pub fn file_component(raw: &str) -> String {
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// config.toml holds no secret, but it decides where the credential is sent, so it must be
 /// private to its owner. Group and other bits are removed, with a warning; a file that cannot be
 /// fixed is refused. Returns the warning to show, if any.

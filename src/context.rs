@@ -64,6 +64,9 @@ pub struct Context {
     pub yes: bool,
     /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given.
     pub interactive: bool,
+    /// The admin credential once found: looking it up may wait for the keychain, which must
+    /// happen once per run, not again when an error is explained.
+    credential: std::cell::OnceCell<(Credential, CredentialSource)>,
 }
 
 impl Context {
@@ -120,6 +123,7 @@ impl Context {
             dry_run: global.dry_run,
             yes: global.yes,
             interactive,
+            credential: std::cell::OnceCell::new(),
         })
     }
 
@@ -136,6 +140,13 @@ impl Context {
         self.client_with(credential)
     }
 
+    /// A client with the admin credential, only if it was already looked up: for explaining an
+    /// error without waiting on the keychain a second time.
+    pub fn client_if_resolved(&self) -> Option<Client> {
+        let (credential, _) = self.credential.get()?;
+        self.client_with(credential.clone()).ok()
+    }
+
     /// A client holding the given credential.
     pub fn client_with(&self, credential: Credential) -> anyhow::Result<Client> {
         Client::new(ClientConfig {
@@ -150,6 +161,14 @@ impl Context {
     /// The admin credential and where it came from: `FLEXPRICE_API_KEY`, then
     /// `FLEXPRICE_API_KEY_FILE`, then the profile's keychain entry (stored by `auth login`).
     pub fn credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
+        if let Some(found) = self.credential.get() {
+            return Ok(found.clone());
+        }
+        let found = self.look_up_credential()?;
+        Ok(self.credential.get_or_init(|| found).clone())
+    }
+
+    fn look_up_credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
         if let Some(key) = env::var(env::API_KEY) {
             return Ok((
                 Credential::new(SecretString::from(key.trim().to_string())),

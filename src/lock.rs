@@ -20,20 +20,14 @@ impl KeyLock {
     /// holds it: waiting would let two rotations of one key run back to back.
     pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> anyhow::Result<KeyLock> {
         let dir = state_dir.join("locks");
-        std::fs::create_dir_all(&dir)
+        crate::config::private_dir(state_dir)
+            .and_then(|()| crate::config::private_dir(&dir))
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let safe = |s: &str| {
-            s.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect::<String>()
-        };
-        let path = dir.join(format!("rotate-{}-{}.lock", safe(profile), safe(key_id)));
+        let path = dir.join(format!(
+            "rotate-{}-{}.lock",
+            crate::config::file_component(profile),
+            crate::config::file_component(key_id)
+        ));
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -72,7 +72,7 @@ async fn run(cli: cli::Cli) -> Exit {
     match commands::run(&ctx, &cli.command).await {
         Ok(exit) => exit,
         Err(mut err) => {
-            let client = ctx.client().ok();
+            let client = ctx.client_if_resolved();
             explain::enrich(&mut err, &ctx, client.as_ref()).await;
             report(&ctx.out, &err)
         }

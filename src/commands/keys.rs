@@ -8,14 +8,14 @@ use futures_util::stream::{self, FuturesUnordered};
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{emit_planned, resolve};
+use super::{emit_planned, resolve, undelivered};
 use crate::api::models::{ApiKey, CreateKeyBody, User};
 use crate::api::{self, ApiError, Client, KeyFilter};
 use crate::cli::{KeysCreateArgs, KeysDeleteArgs, KeysListArgs, OnStoreFailure};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::output::{Cell, Mood};
-use crate::secrets::{self, Destination, Destinations, SecretOwner, recovery, reveal};
+use crate::secrets::{self, Destination, Destinations, SecretOwner, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -57,12 +57,19 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
     let request = api::endpoints::create_key_request(&body);
     // Check every destination before minting: a secret nobody can receive is never created.
-    let destinations = Destinations::new(&args.store.destinations, ctx.keychain, &ctx.profile.name);
+    let destinations = Destinations::new(
+        &args.store.destinations,
+        ctx.keychain,
+        &ctx.profile.name,
+        ctx.timeout,
+    );
     destinations.preflight(&name)?;
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
+    // From the create call until the secret is delivered, Ctrl-C would strand a live key.
+    secrets::hold_interrupts();
     let created = ctx
         .out
         .waiting("Creating the key", client.create_key(&request))
@@ -97,9 +104,9 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     .await
 }
 
-/// Delivers a freshly minted secret to its destinations and reports where it went; on a failed
-/// destination keeps the secret in a recovery file (exit 9) or revokes the key, per `policy`.
-/// Shared by every command that mints a key.
+/// Delivers a freshly minted secret to its destinations and reports where it went. A failed
+/// destination, a failed CI mask or a failed write to stdout leaves the secret in a recovery
+/// file (exit 9) or revokes the key, per `policy` ([`fall_back`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn hand_over(
     ctx: &Context,
@@ -111,82 +118,51 @@ pub async fn hand_over(
     secret: &SecretString,
     receipt: &str,
 ) -> anyhow::Result<Exit> {
-    reveal::mask_in_ci(secret)?;
+    let context = format!("creating key {}", key.id);
+    // The mask must be registered before the secret can appear in a CI log; if it cannot be,
+    // the secret must not be printed.
+    if let Err(e) = reveal::mask_in_ci(secret) {
+        let failed = undelivered::stdout_failed(&e, Vec::new());
+        return Err(undelivered::fall_back(
+            ctx, client, policy, &key.id, secret, &failed, &context,
+        )
+        .await
+        .error);
+    }
     let owner = SecretOwner {
         key_name: key.name.clone(),
         profile: ctx.profile.name.clone(),
     };
-    let failed = match destinations.deliver(&owner, secret) {
-        Ok(delivered) => {
-            report_delivery(
-                ctx,
-                destinations,
-                view,
-                secret,
-                &delivered.stored_in,
-                receipt,
-            )?;
-            return Ok(Exit::Ok);
-        }
+    let failed = match destinations.deliver_async(owner, secret.clone()).await {
+        Ok(delivered) => match report_delivery(
+            ctx,
+            destinations,
+            view,
+            secret,
+            &delivered.stored_in,
+            receipt,
+        ) {
+            Ok(()) => return Ok(Exit::Ok),
+            Err(e) => match e.downcast_ref::<std::io::Error>() {
+                // The secret could not be printed: stdout is a destination that failed.
+                Some(io) if destinations.includes_stdout() => {
+                    undelivered::stdout_failed(io, delivered.stored_in)
+                }
+                _ => return Err(e),
+            },
+        },
         Err(failed) => failed,
     };
-    for (label, why) in &failed.failures {
-        ctx.out
-            .warn(format!("could not deliver the secret to {label}: {why}"));
+    let fell_back =
+        undelivered::fall_back(ctx, client, policy, &key.id, secret, &failed, &context).await;
+    if fell_back.key_live
+        && destinations.includes_stdout()
+        && !failed.failures.iter().any(|(l, _)| l == "stdout")
+    {
+        // The key lives and its secret is in the recovery file; stdout was asked for too.
+        report_delivery(ctx, destinations, view, secret, &failed.stored_in, receipt)?;
     }
-    if policy == OnStoreFailure::Revoke {
-        match client.delete_key(&key.id).await {
-            Ok(()) => {
-                let mut err = UserError::new(
-                    Exit::NotDelivered,
-                    format!(
-                        "the secret of key {} could not be delivered ({failed}); the key was revoked (--on-store-failure revoke), so no recovery file was needed",
-                        key.id
-                    ),
-                )
-                .hint(REVOCATION_DELAY_NOTE);
-                if !failed.stored_in.is_empty() {
-                    err = err.hint(format!(
-                        "these destinations hold the revoked key's useless secret and can be cleaned up: {}",
-                        failed.stored_in.join(", ")
-                    ));
-                }
-                return Err(err.into());
-            }
-            Err(e) => ctx.out.warn(format!(
-                "could not revoke key {} ({e}); keeping its secret in a recovery file instead",
-                key.id
-            )),
-        }
-    }
-    match recovery::write(&ctx.paths.state_dir, &key.id, secret) {
-        Ok(path) => {
-            if destinations.includes_stdout() {
-                report_delivery(ctx, destinations, view, secret, &failed.stored_in, receipt)?;
-            }
-            Err(secrets::not_delivered_error(&key.id, &failed, &path).into())
-        }
-        Err(write_error) => {
-            // Nowhere safe to keep the secret: revoking is the only way not to lose or leak it.
-            let revoked = client.delete_key(&key.id).await;
-            let what = match revoked {
-                Ok(()) => "the key was revoked".to_string(),
-                Err(e) => format!(
-                    "revoking the key failed too ({e}); revoke it with `flexprice-admin keys delete {}`",
-                    key.id
-                ),
-            };
-            Err(UserError::new(
-                Exit::NotDelivered,
-                format!(
-                    "the secret of key {} could not be delivered ({failed}) nor written to a recovery file in {} ({write_error}); {what}",
-                    key.id,
-                    ctx.paths.state_dir.display()
-                ),
-            )
-            .into())
-        }
-    }
+    Err(fell_back.error)
 }
 
 /// Says where the secret went: printed (with warnings) when stdout is a destination, else the
@@ -510,6 +486,7 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
     let mut pending = keys.iter().enumerate();
     let mut in_flight = FuturesUnordered::new();
     let mut interrupted = false;
+    let mut stdout_error: Option<std::io::Error> = None;
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
         while !interrupted && in_flight.len() < BATCH_CONCURRENCY {
@@ -529,7 +506,11 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
                 match result {
                     Ok(()) => {
                         if ctx.out.quiet {
-                            ctx.out.lines([&key.id])?;
+                            // A closed stdout must not abandon the revocations in flight: the
+                            // batch finishes, and the write error is reported after it.
+                            if let Err(e) = ctx.out.lines([&key.id]) {
+                                stdout_error.get_or_insert(e);
+                            }
                         } else {
                             progress.suspend(|| ctx.out.note(format!("Revoked key {} ({})", key.id, key.name)));
                         }
@@ -577,7 +558,11 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
         _ => None,
     });
     match (failed, last_error) {
-        (0, _) => Ok(Exit::Ok),
+        // Every key is revoked; a closed stdout (`| head`) is then all there is to report.
+        (0, _) => match stdout_error {
+            Some(e) => Err(e.into()),
+            None => Ok(Exit::Ok),
+        },
         (_, Some(err)) if keys.len() == 1 => Err(err.into()),
         _ => Err(UserError::new(
             Exit::PartialFailure,

@@ -10,6 +10,7 @@ pub mod resolve;
 mod roles;
 mod rotate;
 mod service_accounts;
+mod undelivered;
 mod whoami;
 
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //!
 //! 1. resolve the old key (owner, name, roles, expiry);
 //! 2. pre-flight every destination of the new secret (`--store`), then take the per-key lock,
-//!    so overlapping cron runs cannot interleave;
+//!    so overlapping cron runs cannot interleave, and check the old key is still active;
 //! 3. create the new key with the same name and owner;
 //! 4. deliver the new secret and verify each destination;
 //! 5. check that the new key authenticates;
@@ -11,8 +11,10 @@
 //!
 //! A failure before step 6 leaves the old key untouched. A create whose answer was lost is
 //! looked up afterwards, so a key nobody holds the secret of is reported (or revoked), never
-//! left behind unknown.
+//! left behind unknown. Once a secret is delivered it is reported, even when a later step fails.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -21,14 +23,14 @@ use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use super::{audit, emit_planned, keys, resolve};
+use super::{audit, emit_planned, keys, resolve, undelivered};
 use crate::api::models::{ApiKey, CreateKeyBody, User};
 use crate::api::{self, ApiError, ApiErrorKind, Client, Credential, KeyFilter};
 use crate::cli::{KeysRotateArgs, OnStoreFailure};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::lock::KeyLock;
-use crate::secrets::{self, Destinations, NotDelivered, SecretOwner, recovery, reveal};
+use crate::secrets::{self, Destinations, SecretOwner, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -41,7 +43,8 @@ const VERIFY_FIRST_WAIT: Duration = Duration::from_millis(200);
 /// Keys created this long before the create call are not ours (clock skew allowance).
 const ORPHAN_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
-/// One finished rotation, as `-o json` shows it.
+/// A rotation whose new secret was delivered, as `-o json` shows it. `error` says which later
+/// step failed, if one did.
 #[derive(Serialize)]
 struct Rotation {
     old_key: KeyJson,
@@ -51,6 +54,8 @@ struct Rotation {
     #[serde(serialize_with = "expose", skip_serializing_if = "Option::is_none")]
     api_key: Option<SecretString>,
     old_key_revoked: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 fn expose<S: serde::Serializer>(secret: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -60,21 +65,51 @@ fn expose<S: serde::Serializer>(secret: &Option<SecretString>, s: S) -> Result<S
     }
 }
 
+/// What one rotation came to: the rotation once its secret was delivered, and the error of the
+/// step that failed, if any. Either or both may be present.
+struct Outcome {
+    rotation: Option<Rotation>,
+    error: Option<anyhow::Error>,
+}
+
+impl Outcome {
+    fn failed(error: anyhow::Error) -> Self {
+        Outcome {
+            rotation: None,
+            error: Some(error),
+        }
+    }
+}
+
+/// State shared by the rotations of one run.
+struct Run<'a> {
+    ctx: &'a Context,
+    client: &'a Client,
+    args: &'a KeysRotateArgs,
+    destinations: &'a Destinations,
+    /// Secrets go out as `ID<TAB>NAME<TAB>SECRET` lines, not alone.
+    batch: bool,
+    /// IDs of the keys this run created, so a lost create never mistakes a sibling for its orphan.
+    minted: Mutex<HashSet<String>>,
+}
+
 pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if let Some(raw) = &args.key {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
     let client = ctx.client()?;
-    let visible = client.list_keys(&KeyFilter::default(), None).await?;
-    let now = time::now();
-    let targets: Vec<ApiKey> = match &args.key {
-        Some(raw) => vec![resolve::key(&visible, raw)?.clone()],
-        None => {
-            let due = audit::findings(&visible, TimeSpan::days(90), TimeSpan::days(14), now);
-            due.iter()
-                .filter_map(|f| visible.iter().find(|k| k.id == f.key.id).cloned())
-                .collect()
+    let mut visible = client.list_keys(&KeyFilter::default(), None).await?;
+    let mut seen = HashSet::new();
+    visible.retain(|k| seen.insert(k.id.clone()));
+    let targets = match &args.key {
+        Some(raw) => {
+            let key = resolve::key(&visible, raw)?.clone();
+            if !key.is_service_account_key() {
+                check_rotatable(&key, &client.me().await?)?;
+            }
+            vec![key]
         }
+        None => due_keys(ctx, &client, &visible).await?,
     };
     if targets.is_empty() {
         ctx.out.note("No key is due for rotation.");
@@ -83,19 +118,19 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         }
         return Ok(Exit::Ok);
     }
-    // Only user keys need to know who we are (service-account keys can be minted by any
-    // super_admin user, and the server says so if we are not one).
-    if targets.iter().any(|k| !k.is_service_account_key()) {
-        let me = client.me().await?;
-        for key in &targets {
-            check_rotatable(key, &me)?;
-        }
-    }
     // Step 2 for every key at once: no key is touched unless each destination can take a secret.
-    let destinations = Destinations::new(&args.store.destinations, ctx.keychain, &ctx.profile.name);
+    let destinations = Destinations::new(
+        &args.store.destinations,
+        ctx.keychain,
+        &ctx.profile.name,
+        ctx.timeout,
+    );
+    let names: Vec<&str> = targets.iter().map(|k| k.name.as_str()).collect();
+    destinations.check_batch(&names)?;
     for key in &targets {
         destinations.preflight(&key.name)?;
     }
+    let now = time::now();
     if ctx.dry_run {
         let mut requests = Vec::new();
         for key in &targets {
@@ -117,38 +152,51 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         ctx.out.note("Nothing rotated.");
         return Ok(Exit::Ok);
     }
+    let run = Run {
+        ctx,
+        client: &client,
+        args,
+        destinations: &destinations,
+        batch: args.key.is_none(),
+        minted: Mutex::new(HashSet::new()),
+    };
 
     // One named key: its error is the command's error. `--due`: a batch, even of one.
-    if let (Some(_), [old]) = (&args.key, targets.as_slice()) {
-        let rotation = rotate_one(ctx, &client, args, &destinations, old, &visible, false).await?;
-        report(ctx, &[rotation], false)?;
-        return Ok(Exit::Ok);
+    if !run.batch {
+        let outcome = run.rotate(&targets[0]).await;
+        let rotations: Vec<Rotation> = outcome.rotation.into_iter().collect();
+        report(&run, &rotations)?;
+        return match outcome.error {
+            Some(err) => Err(err),
+            None => Ok(Exit::Ok),
+        };
     }
-    let (outcomes, interrupted) =
-        rotate_batch(ctx, &client, args, &destinations, &targets, &visible).await;
-    let mut done = Vec::new();
+    let (outcomes, interrupted) = run.batch(&targets).await;
+    let mut rotations = Vec::new();
     let mut failed = 0;
     let mut not_started = Vec::new();
     for (old, outcome) in targets.iter().zip(outcomes) {
-        match outcome {
-            Some(Ok(rotation)) => done.push(rotation),
-            Some(Err(err)) => {
-                failed += 1;
-                let report = crate::error::classify(&err);
-                ctx.out.warn(format!(
-                    "could not rotate key {} ({}): {}",
-                    old.id,
-                    old.name,
-                    report.messages.join(": ")
-                ));
-                for hint in report.hints {
-                    ctx.out.hint(hint);
-                }
+        let Some(outcome) = outcome else {
+            not_started.push(old);
+            continue;
+        };
+        if let Some(err) = outcome.error {
+            failed += 1;
+            let report = crate::error::classify(&err);
+            ctx.out.warn(format!(
+                "could not rotate key {} ({}): {}",
+                old.id,
+                old.name,
+                report.messages.join(": ")
+            ));
+            for hint in report.hints {
+                ctx.out.hint(hint);
             }
-            None => not_started.push(old),
         }
+        rotations.extend(outcome.rotation);
     }
-    report(ctx, &done, true)?;
+    report(&run, &rotations)?;
+    let rotated = rotations.iter().filter(|r| r.error.is_none()).count();
     if interrupted {
         for old in &not_started {
             ctx.out
@@ -157,8 +205,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         return Err(UserError::new(
             Exit::Interrupted,
             format!(
-                "interrupted: {} of {} keys rotated, {failed} failed, {} not started",
-                done.len(),
+                "interrupted: {rotated} of {} keys rotated, {failed} failed, {} not started",
                 targets.len(),
                 not_started.len()
             ),
@@ -177,60 +224,59 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     .into())
 }
 
-/// Rotates `targets`, a few at a time, until done or Ctrl-C. After Ctrl-C no new rotation
-/// starts, but those in flight always finish: a rotation dropped half-way could lose a secret
-/// the server already minted. Returns each key's outcome (`None`: not started) and whether
-/// Ctrl-C was pressed.
-async fn rotate_batch(
+/// The keys `keys audit` reports, less those cron must not touch, each skipped with a warning:
+/// other users' keys (only their owner can rotate them), the credential this run uses (its
+/// successor would go to `--store`, not where this command reads its key, and the next run would
+/// fail), and keys that already have a newer key of the same name and owner (a previous rotation
+/// whose revocation failed: rotating again would strand that newer key).
+async fn due_keys(
     ctx: &Context,
     client: &Client,
-    args: &KeysRotateArgs,
-    destinations: &Destinations,
-    targets: &[ApiKey],
-    known: &[ApiKey],
-) -> (Vec<Option<anyhow::Result<Rotation>>>, bool) {
-    let progress = ctx.out.progress(targets.len(), "Rotating keys");
-    let mut outcomes: Vec<Option<anyhow::Result<Rotation>>> =
-        targets.iter().map(|_| None).collect();
-    let mut pending = targets.iter().enumerate();
-    let mut in_flight = FuturesUnordered::new();
-    let mut interrupted = false;
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-    loop {
-        while !interrupted && in_flight.len() < ROTATE_CONCURRENCY {
-            let Some((i, old)) = pending.next() else {
-                break;
-            };
-            in_flight.push(async move {
-                (
-                    i,
-                    rotate_one(ctx, client, args, destinations, old, known, true).await,
-                )
-            });
-        }
-        if in_flight.is_empty() {
-            break;
-        }
-        tokio::select! {
-            Some((i, outcome)) = in_flight.next() => {
-                progress.inc();
-                outcomes[i] = Some(outcome);
-            }
-            _ = &mut ctrl_c => {
-                if !interrupted {
-                    interrupted = true;
-                    progress.suspend(|| ctx.out.warn(format!(
-                        "interrupted: starting no more rotations; finishing the {} in flight (a rotation is never \
-                         abandoned half-way, so no minted secret is lost)",
-                        in_flight.len()
-                    )));
-                }
-                ctrl_c.set(tokio::signal::ctrl_c());
-            }
-        }
+    visible: &[ApiKey],
+) -> anyhow::Result<Vec<ApiKey>> {
+    let now = time::now();
+    let due = audit::findings(visible, TimeSpan::days(90), TimeSpan::days(14), now);
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
-    progress.finish();
-    (outcomes, interrupted)
+    let me = client.me().await?;
+    let (credential, _) = ctx.credential()?;
+    let in_use = credential.redacted();
+    let mut targets = Vec::new();
+    for finding in due {
+        let Some(key) = visible.iter().find(|k| k.id == finding.key.id) else {
+            continue;
+        };
+        if let Err(why) = check_rotatable(key, &me) {
+            ctx.out
+                .warn(format!("skipping key {} ({}): {why}", key.id, key.name));
+            continue;
+        }
+        if key.user_id.as_deref() == Some(me.id.as_str()) && key.display_id == in_use {
+            ctx.out.warn(format!(
+                "skipping key {} ({}): it is the credential this command runs with; rotate it on its own with \
+                 `flexprice-admin keys rotate {}` and update wherever the admin key is read from",
+                key.id, key.name, key.id
+            ));
+            continue;
+        }
+        let newer = visible.iter().find(|k| {
+            k.id != key.id
+                && k.name == key.name
+                && k.user_id == key.user_id
+                && k.created_at > key.created_at
+        });
+        if let Some(newer) = newer {
+            ctx.out.warn(format!(
+                "skipping key {} ({}): newer key {} has the same name and owner, so an earlier rotation did not revoke \
+                 it; revoke it with `flexprice-admin keys delete {} --yes` once its consumers use the newer key",
+                key.id, key.name, newer.id, key.id
+            ));
+            continue;
+        }
+        targets.push(key.clone());
+    }
+    Ok(targets)
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.
@@ -239,7 +285,7 @@ fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), UserError> {
         return Ok(());
     }
     Err(UserError::new(
-        Exit::Conflict,
+        Exit::PermissionDenied,
         format!(
             "key {} ({}) belongs to user {}; Flexprice mints user keys only for the calling user",
             key.id,
@@ -276,145 +322,317 @@ fn new_key_body(
     }
 }
 
-async fn rotate_one(
-    ctx: &Context,
-    client: &Client,
-    args: &KeysRotateArgs,
-    destinations: &Destinations,
-    old: &ApiKey,
-    known: &[ApiKey],
-    batch: bool,
-) -> anyhow::Result<Rotation> {
-    let _lock = KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id)?;
-    let started = time::now();
-    let request = api::endpoints::create_key_request(&new_key_body(ctx, args, old, started));
-
-    // Step 3.
-    let created = match client.create_key(&request).await {
-        Ok(created) => created,
-        Err(err) if outcome_unknown(&err) => {
-            return Err(lost_create(ctx, client, args, old, known, started, err).await);
+impl Run<'_> {
+    /// Rotates `targets`, a few at a time, until done or Ctrl-C. After Ctrl-C no new rotation
+    /// starts, but those in flight always finish: a rotation dropped half-way could lose a
+    /// secret the server already minted. Returns each key's outcome (`None`: not started) and
+    /// whether Ctrl-C was pressed.
+    async fn batch(&self, targets: &[ApiKey]) -> (Vec<Option<Outcome>>, bool) {
+        let progress = self.ctx.out.progress(targets.len(), "Rotating keys");
+        let mut outcomes: Vec<Option<Outcome>> = targets.iter().map(|_| None).collect();
+        let mut pending = targets.iter().enumerate();
+        let mut in_flight = FuturesUnordered::new();
+        let mut interrupted = false;
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            while !interrupted && in_flight.len() < ROTATE_CONCURRENCY {
+                let Some((i, old)) = pending.next() else {
+                    break;
+                };
+                in_flight.push(async move { (i, self.rotate(old).await) });
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            tokio::select! {
+                Some((i, outcome)) = in_flight.next() => {
+                    progress.inc();
+                    outcomes[i] = Some(outcome);
+                }
+                _ = &mut ctrl_c => {
+                    if !interrupted {
+                        interrupted = true;
+                        progress.suspend(|| self.ctx.out.warn(format!(
+                            "interrupted: starting no more rotations; finishing the {} in flight (a rotation is \
+                             never abandoned half-way, so no minted secret is lost)",
+                            in_flight.len()
+                        )));
+                    }
+                    ctrl_c.set(tokio::signal::ctrl_c());
+                }
+            }
         }
-        Err(err) => {
-            return Err(anyhow::Error::new(err).context(format!(
-                "step 3 (create the new key) failed; key {} is untouched",
-                old.id
-            )));
+        progress.finish();
+        (outcomes, interrupted)
+    }
+
+    /// Steps 2 (lock) to 6 for one key.
+    async fn rotate(&self, old: &ApiKey) -> Outcome {
+        let (ctx, client) = (self.ctx, self.client);
+        let _lock = match KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id) {
+            Ok(lock) => lock,
+            Err(err) => return Outcome::failed(err),
+        };
+        // Another run may have rotated this key between our listing and the lock.
+        let current = match client
+            .list_keys(
+                &KeyFilter {
+                    user_id: old.user_id.clone(),
+                },
+                None,
+            )
+            .await
+        {
+            Ok(keys) => keys,
+            Err(err) => {
+                return Outcome::failed(
+                    anyhow::Error::new(err).context("step 2 (check the old key) failed"),
+                );
+            }
+        };
+        if !current.iter().any(|k| k.id == old.id) {
+            return Outcome::failed(
+                UserError::new(
+                    Exit::Conflict,
+                    format!(
+                        "key {} ({}) is no longer active: another run has rotated or revoked it",
+                        old.id, old.name
+                    ),
+                )
+                .hint("`flexprice-admin keys list --name` shows its successor")
+                .into(),
+            );
         }
-    };
-    let new_key = created.key;
-    let secret = created.api_key;
 
-    // Step 4, before anything else can fail.
-    reveal::mask_in_ci(&secret)?;
-    let owner = SecretOwner {
-        key_name: new_key.name.clone(),
-        profile: ctx.profile.name.clone(),
-    };
-    let delivered = destinations.deliver(&owner, &secret);
-    if destinations.includes_stdout() && !ctx.out.is_json() {
-        // In a batch each line says which key the secret belongs to.
-        if batch {
-            ctx.out.lines([format!(
-                "{}\t{}\t{}",
-                new_key.id,
-                new_key.name,
-                secret.expose_secret()
-            )])?;
-        } else {
-            ctx.out.lines([secret.expose_secret()])?;
-        }
-    }
-    let mut stored_in = match delivered {
-        Ok(delivered) => delivered.stored_in,
-        Err(failed) => {
-            return Err(undelivered(ctx, client, args, old, &new_key, &secret, failed).await);
-        }
-    };
-    if destinations.includes_stdout() {
-        stored_in.insert(0, "stdout".into());
-    }
+        // Step 3. From here until the secret is delivered, Ctrl-C would strand a live key.
+        secrets::hold_interrupts();
+        let started = time::now();
+        let request =
+            api::endpoints::create_key_request(&new_key_body(ctx, self.args, old, started));
+        let created = match client.create_key(&request).await {
+            Ok(created) => created,
+            Err(err) if outcome_unknown(&err) => {
+                return Outcome::failed(self.lost_create(old, &current, started, err).await);
+            }
+            Err(err) => {
+                return Outcome::failed(anyhow::Error::new(err).context(format!(
+                    "step 3 (create the new key) failed; key {} is untouched",
+                    old.id
+                )));
+            }
+        };
+        self.minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(created.key.id.clone());
+        let (new_key, secret) = (created.key, created.api_key);
 
-    // Step 5.
-    if let Err(err) = verify(client, &secret, &new_key).await {
-        return Err(err.context(format!(
-            "step 5 (check the new key authenticates) failed: new key {} was minted and delivered but was not \
-             accepted; old key {} is untouched and still active",
-            new_key.id, old.id
-        )));
-    }
+        // Step 4.
+        let stored_in = match self.deliver(old, &new_key, &secret).await {
+            Ok(stored_in) => stored_in,
+            Err(err) => return Outcome::failed(err),
+        };
+        let now = time::now();
+        let owner = old.service_account_name.clone();
+        let mut rotation = Rotation {
+            old_key: KeyJson::new(old, owner.clone(), now),
+            new_key: KeyJson::new(&new_key, owner, now),
+            stored_in,
+            api_key: (ctx.out.is_json() && self.destinations.includes_stdout())
+                .then(|| secret.clone()),
+            old_key_revoked: false,
+            error: None,
+        };
 
-    // Step 6.
-    let mut old_key_revoked = false;
-    if !args.keep_old {
-        client.delete_key(&old.id).await.map_err(|err| {
-            anyhow::Error::new(err).context(format!(
-                "step 6 (revoke the old key) failed: new key {} is delivered and works, but old key {} is still \
-                 active; revoke it with `flexprice-admin keys delete {} --yes`",
-                new_key.id, old.id, old.id
-            ))
-        })?;
-        old_key_revoked = true;
-    }
-    let now = time::now();
-    let owner = old.service_account_name.clone();
-    Ok(Rotation {
-        old_key: KeyJson::new(old, owner.clone(), now),
-        new_key: KeyJson::new(&new_key, owner, now),
-        stored_in,
-        api_key: (ctx.out.is_json() && destinations.includes_stdout()).then_some(secret),
-        old_key_revoked,
-    })
-}
-
-/// Step 4 failed: the old key stays untouched, and the new secret goes to a recovery file (or
-/// the new key is revoked with `--on-store-failure revoke`). Exit 9 either way.
-async fn undelivered(
-    ctx: &Context,
-    client: &Client,
-    args: &KeysRotateArgs,
-    old: &ApiKey,
-    new_key: &ApiKey,
-    secret: &SecretString,
-    failed: NotDelivered,
-) -> anyhow::Error {
-    let step = format!(
-        "step 4 (deliver the secret) failed; old key {} is untouched and still active",
-        old.id
-    );
-    if args.store.on_store_failure == OnStoreFailure::Revoke
-        && client.delete_key(&new_key.id).await.is_ok()
-    {
-        return UserError::new(
-            Exit::NotDelivered,
-            format!(
-                "{step}: {failed}; the new key {} was revoked (--on-store-failure revoke)",
-                new_key.id
-            ),
-        )
-        .into();
-    }
-    match recovery::write(&ctx.paths.state_dir, &new_key.id, secret) {
-        Ok(path) => anyhow::Error::new(secrets::not_delivered_error(&new_key.id, &failed, &path))
-            .context(step),
-        Err(write_error) => {
-            // Nowhere safe to keep the secret: revoking the new key is the only way not to lose
-            // or leak it, and the old key still works.
-            let what = match client.delete_key(&new_key.id).await {
-                Ok(()) => "the new key was revoked".to_string(),
-                Err(e) => format!(
-                    "revoking the new key failed too ({e}); revoke {} by hand",
-                    new_key.id
-                ),
-            };
-            UserError::new(
-                Exit::NotDelivered,
+        // Step 5.
+        if let Err(why) = verify(client, &secret, &new_key).await {
+            let err = UserError::new(
+                Exit::Failure,
                 format!(
-                    "{step}: {failed}; no recovery file could be written ({write_error}); {what}"
+                    "step 5 (check the new key authenticates) failed: {why}; new key {} was minted and delivered, but \
+                     old key {} is untouched and still active",
+                    new_key.id, old.id
                 ),
             )
-            .into()
+            .hint(format!(
+                "the destinations now hold the new secret; if the API keeps refusing it, revoke the new key with \
+                 `flexprice-admin keys delete {} --yes` and put the old secret back",
+                new_key.id
+            ));
+            rotation.error = Some(err.message.clone());
+            return Outcome {
+                rotation: Some(rotation),
+                error: Some(err.into()),
+            };
         }
+
+        // Step 6.
+        if !self.args.keep_old {
+            if let Err(err) = client.delete_key(&old.id).await {
+                let err = anyhow::Error::new(err).context(format!(
+                    "step 6 (revoke the old key) failed: new key {} is delivered and works, but old key {} is still \
+                     active; revoke it with `flexprice-admin keys delete {} --yes`",
+                    new_key.id, old.id, old.id
+                ));
+                rotation.error = Some(format!("{err:#}"));
+                return Outcome {
+                    rotation: Some(rotation),
+                    error: Some(err),
+                };
+            }
+            rotation.old_key_revoked = true;
+        }
+        Outcome {
+            rotation: Some(rotation),
+            error: None,
+        }
+    }
+
+    /// Step 4: the secret goes to every destination (stdout included) or, failing that, to a
+    /// recovery file, or the new key is revoked, per `--on-store-failure`. Returns where it went.
+    async fn deliver(
+        &self,
+        old: &ApiKey,
+        new_key: &ApiKey,
+        secret: &SecretString,
+    ) -> anyhow::Result<Vec<String>> {
+        let ctx = self.ctx;
+        let step = format!(
+            "step 4 (deliver the secret) failed; old key {} is untouched and still active",
+            old.id
+        );
+        let owner = SecretOwner {
+            key_name: new_key.name.clone(),
+            profile: ctx.profile.name.clone(),
+        };
+        // The CI mask must be registered before the secret can appear in a log.
+        let masked = reveal::mask_in_ci(secret);
+        let mut outcome = match &masked {
+            Ok(()) => self.destinations.deliver_async(owner, secret.clone()).await,
+            Err(e) => Err(undelivered::stdout_failed(e, Vec::new())),
+        };
+        if masked.is_ok() && self.destinations.includes_stdout() && !ctx.out.is_json() {
+            // In a batch each line says which key the secret belongs to.
+            let line = if self.batch {
+                format!(
+                    "{}\t{}\t{}",
+                    new_key.id,
+                    new_key.name,
+                    secret.expose_secret()
+                )
+            } else {
+                secret.expose_secret().to_string()
+            };
+            if let Err(e) = ctx.out.lines([line]) {
+                let stored_in = match outcome {
+                    Ok(delivered) => delivered.stored_in,
+                    Err(failed) => failed.stored_in,
+                };
+                outcome = Err(undelivered::stdout_failed(&e, stored_in));
+            }
+        }
+        match outcome {
+            Ok(delivered) => {
+                let mut stored_in = delivered.stored_in;
+                if self.destinations.includes_stdout() {
+                    stored_in.insert(0, "stdout".into());
+                }
+                Ok(stored_in)
+            }
+            Err(failed) => {
+                let policy = self.args.store.on_store_failure;
+                Err(undelivered::fall_back(
+                    ctx,
+                    self.client,
+                    policy,
+                    &new_key.id,
+                    secret,
+                    &failed,
+                    &step,
+                )
+                .await
+                .error)
+            }
+        }
+    }
+
+    /// The create's answer was lost: find any key it made (same name and owner, new since the
+    /// lock, created around now, not minted by a sibling rotation of this run). Its secret is
+    /// unrecoverable, so it is reported as orphaned, or revoked with `--on-store-failure revoke`
+    /// when there is exactly one candidate.
+    async fn lost_create(
+        &self,
+        old: &ApiKey,
+        known: &[ApiKey],
+        started: Timestamp,
+        err: ApiError,
+    ) -> anyhow::Error {
+        let client = self.client;
+        let step = format!(
+            "step 3 (create the new key) failed; key {} is untouched",
+            old.id
+        );
+        let after = match client
+            .list_keys(
+                &KeyFilter {
+                    user_id: old.user_id.clone(),
+                },
+                None,
+            )
+            .await
+        {
+            Ok(keys) => keys,
+            Err(list_err) => {
+                return anyhow::Error::new(err).context(step).context(format!(
+                    "could not check whether the failed create left a key behind ({list_err}); look for a second key \
+                     named '{}' with `flexprice-admin keys list --name '{}'`",
+                    old.name, old.name
+                ));
+            }
+        };
+        let minted = self
+            .minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let orphans: Vec<&ApiKey> = after
+            .iter()
+            .filter(|k| {
+                k.name == old.name
+                    && k.user_id == old.user_id
+                    && k.created_at >= started - ORPHAN_SKEW
+            })
+            .filter(|k| !known.iter().any(|seen| seen.id == k.id) && !minted.contains(&k.id))
+            .collect();
+        if orphans.is_empty() {
+            return anyhow::Error::new(err)
+                .context(step)
+                .context("no key was created");
+        }
+        let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
+        if self.args.store.on_store_failure == OnStoreFailure::Revoke && orphans.len() == 1 {
+            let revoked = keys::revoke_quietly(client, &orphans).await;
+            if revoked.len() == 1 {
+                return anyhow::Error::new(err).context(step).context(format!(
+                    "the server created {} but its answer was lost; the orphaned key was revoked (--on-store-failure \
+                     revoke)",
+                    ids[0]
+                ));
+            }
+        }
+        self.ctx.out.warn(format!(
+            "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
+            ids.join(", ")
+        ));
+        UserError::new(
+            Exit::NotDelivered,
+            format!(
+                "{step}: the server created {} but its answer was lost, so its secret is unrecoverable ({err})",
+                ids.join(", ")
+            ),
+        )
+        .hint(format!("revoke the orphan: `flexprice-admin keys delete {} --yes`, then rotate again", ids.join(" ")))
+        .into()
     }
 }
 
@@ -430,114 +648,77 @@ fn outcome_unknown(err: &ApiError) -> bool {
     }
 }
 
-/// The create's answer was lost: find any key it made (same name and owner, new since step 1,
-/// created around now). Its secret is unrecoverable, so it is reported as orphaned, or revoked
-/// with `--on-store-failure revoke`.
-async fn lost_create(
-    ctx: &Context,
-    client: &Client,
-    args: &KeysRotateArgs,
-    old: &ApiKey,
-    known: &[ApiKey],
-    started: Timestamp,
-    err: ApiError,
-) -> anyhow::Error {
-    let step = format!(
-        "step 3 (create the new key) failed; key {} is untouched",
-        old.id
-    );
-    let after = match client
-        .list_keys(
-            &KeyFilter {
-                user_id: old.user_id.clone(),
-            },
-            None,
-        )
-        .await
-    {
-        Ok(keys) => keys,
-        Err(list_err) => {
-            return anyhow::Error::new(err).context(step).context(format!(
-                "could not check whether the failed create left a key behind ({list_err}); look for a second key named \
-                 '{}' with `flexprice-admin keys list --name '{}'`",
-                old.name, old.name
-            ));
-        }
-    };
-    let orphans: Vec<&ApiKey> = after
-        .iter()
-        .filter(|k| {
-            k.name == old.name && k.user_id == old.user_id && k.created_at >= started - ORPHAN_SKEW
-        })
-        .filter(|k| !known.iter().any(|seen| seen.id == k.id))
-        .collect();
-    if orphans.is_empty() {
-        return anyhow::Error::new(err)
-            .context(step)
-            .context("no key was created");
-    }
-    let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
-    if args.store.on_store_failure == OnStoreFailure::Revoke {
-        let revoked = keys::revoke_quietly(client, &orphans).await;
-        if revoked.len() == orphans.len() {
-            return anyhow::Error::new(err).context(step).context(format!(
-                "the server created {} but its answer was lost; the orphaned key was revoked (--on-store-failure revoke)",
-                ids.join(", ")
-            ));
-        }
-    }
-    ctx.out.warn(format!(
-        "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
-        ids.join(", ")
-    ));
-    UserError::new(
-        Exit::NotDelivered,
-        format!(
-            "{step}: the server created {} but its answer was lost, so its secret is unrecoverable ({err})",
-            ids.join(", ")
-        ),
-    )
-    .hint(format!("revoke the orphan: `flexprice-admin keys delete {} --yes`, then rotate again", ids.join(" ")))
-    .into()
-}
-
-/// Authenticates with the new key (`GET /users/me`), with a short backoff, and checks it is
-/// the expected principal.
-async fn verify(client: &Client, secret: &SecretString, new_key: &ApiKey) -> anyhow::Result<()> {
+/// Authenticates with the new key (`GET /users/me`), with a short backoff, and checks it is the
+/// expected principal. The error is a sentence, not an `ApiError`: the 401 hints meant for the
+/// admin credential would mislead here.
+async fn verify(client: &Client, secret: &SecretString, new_key: &ApiKey) -> Result<(), String> {
     let probe = client.with_credential(Credential::new(secret.clone()));
     let mut wait = VERIFY_FIRST_WAIT;
     let mut attempt = 1;
     loop {
         match probe.me().await {
             Ok(me) if new_key.user_id.as_deref().is_none_or(|id| id == me.id) => return Ok(()),
-            Ok(me) => anyhow::bail!(
-                "the new key authenticates as {} instead of {:?}",
-                me.id,
-                new_key.user_id
-            ),
+            Ok(me) => {
+                return Err(format!(
+                    "the new key authenticates as {} instead of {:?}",
+                    me.id, new_key.user_id
+                ));
+            }
             Err(_) if attempt < VERIFY_ATTEMPTS => {
                 tokio::time::sleep(wait).await;
                 wait *= 2;
                 attempt += 1;
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => {
+                return Err(format!(
+                    "the API refused the new key {attempt} times ({err})"
+                ));
+            }
         }
     }
 }
 
-/// `-o json`: one object for one key, an array for `--due`.
-fn report(ctx: &Context, rotations: &[Rotation], batch: bool) -> anyhow::Result<()> {
+/// Prints what was rotated: `-o json` an object for a named key or an array for `--due`, and a
+/// receipt per key on stderr. A JSON write that fails while it carries secrets puts them in
+/// recovery files, so no delivered-to-stdout secret is lost.
+fn report(run: &Run<'_>, rotations: &[Rotation]) -> anyhow::Result<()> {
+    let ctx = run.ctx;
     if ctx.out.is_json() {
-        match rotations {
-            [one] if !batch => ctx.out.json(one)?,
-            _ => ctx.out.json(rotations)?,
+        let written = match rotations {
+            [one] if !run.batch => ctx.out.json(one),
+            _ => ctx.out.json(rotations),
+        };
+        if let Err(err) = written {
+            let mut files = Vec::new();
+            for r in rotations {
+                if let Some(secret) = &r.api_key {
+                    match secrets::recovery::write(&ctx.paths.state_dir, &r.new_key.id, secret) {
+                        Ok(path) => files.push(path.display().to_string()),
+                        Err(e) => ctx.out.warn(format!(
+                            "could not keep the secret of {} anywhere: {e}",
+                            r.new_key.id
+                        )),
+                    }
+                }
+            }
+            if !files.is_empty() {
+                return Err(UserError::new(
+                    Exit::NotDelivered,
+                    format!(
+                        "the output could not be written ({err}); the new secrets are in {}",
+                        files.join(", ")
+                    ),
+                )
+                .into());
+            }
+            return Err(err);
         }
     }
     for r in rotations {
-        let revoked = if r.old_key_revoked {
-            "revoked"
-        } else {
-            "kept (--keep-old)"
+        let revoked = match (r.old_key_revoked, run.args.keep_old) {
+            (true, _) => "revoked",
+            (false, true) => "kept (--keep-old)",
+            (false, false) => "NOT revoked",
         };
         ctx.out.note(format!(
             "Rotated {}: new key {} (stored in {}); old key {} {revoked}.",

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
+use wait_timeout::ChildExt;
 
 /// Splits a command line into words as a POSIX shell would (quotes, backslashes), without
 /// running a shell.
@@ -35,7 +36,12 @@ pub const KEY_NAME_VAR: &str = "FLEXPRICE_KEY_NAME";
 
 /// Runs the command with the secret on its stdin (and the key's name in `FLEXPRICE_KEY_NAME`);
 /// it must exit 0.
-pub fn deliver(words: &[String], key_name: &str, secret: &SecretString) -> Result<(), String> {
+pub fn deliver(
+    words: &[String],
+    key_name: &str,
+    secret: &SecretString,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
     let program = find_program(&words[0])
         .ok_or_else(|| format!("the command '{}' is no longer on PATH", words[0]))?;
     let mut child = Command::new(program)
@@ -50,9 +56,22 @@ pub fn deliver(words: &[String], key_name: &str, secret: &SecretString) -> Resul
         // A command that exits without reading gives a broken pipe; its exit status decides.
         let _ = stdin.write_all(secret.expose_secret().as_bytes());
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for '{}' failed: {e}", words[0]))?;
+    // A command that never ends must not hang a cron job: kill it and count it as failed.
+    let status = match child
+        .wait_timeout(timeout)
+        .map_err(|e| format!("waiting for '{}' failed: {e}", words[0]))?
+    {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "'{}' did not finish within {:.1}s (--timeout) and was stopped",
+                words[0],
+                timeout.as_secs_f64()
+            ));
+        }
+    };
     if status.success() {
         Ok(())
     } else {

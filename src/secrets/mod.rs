@@ -26,7 +26,8 @@ pub enum Destination {
     Stdout,
     /// The OS keychain, service `flexprice-admin`, account `<profile>/<key name>`.
     Keychain,
-    /// A file written atomically with mode 0600.
+    /// A file written atomically with mode 0600. `{name}` in the path stands for the key's
+    /// name, so one destination can serve every key of `keys rotate --due`.
     File(PathBuf),
     /// A program that reads the secret on its stdin; the words of the command, split like a
     /// shell would (quotes, backslashes), without running a shell.
@@ -75,6 +76,27 @@ pub fn parse_destination(raw: &str) -> Result<Destination, String> {
     ))
 }
 
+/// Holds off Ctrl-C (SIGINT) and SIGTERM from here to the end of the run: a process stopped
+/// between the create call and delivery would leave a live key whose secret nobody has. tokio
+/// keeps its handler once installed, so the signals are only recorded from now on; batch
+/// commands still see Ctrl-C through `tokio::signal::ctrl_c`. What is left of the run is short.
+pub fn hold_interrupts() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _ = signal(SignalKind::interrupt());
+        let _ = signal(SignalKind::terminate());
+    }
+}
+
+/// The placeholder in a `file:` path that stands for the key's name.
+pub const NAME_PLACEHOLDER: &str = "{name}";
+
+/// A `file:` path for the key called `key_name`.
+pub fn file_path_for(path: &std::path::Path, key_name: &str) -> PathBuf {
+    PathBuf::from(path.to_string_lossy().replace(NAME_PLACEHOLDER, key_name))
+}
+
 /// Which key a secret belongs to: names the keychain entry and the recovery file.
 #[derive(Debug, Clone)]
 pub struct SecretOwner {
@@ -101,6 +123,8 @@ pub struct Destinations {
     pub list: Vec<Destination>,
     pub keychain: Keychain,
     pub profile: String,
+    /// How long an `exec:` command may take before it is killed and counted as failed.
+    pub exec_timeout: std::time::Duration,
 }
 
 /// Every destination took the secret and gave it back (or exited 0).
@@ -120,7 +144,12 @@ pub struct NotDelivered {
 
 impl Destinations {
     /// `--store` values as given (none means stdout), deduplicated.
-    pub fn new(given: &[Destination], keychain: Keychain, profile: &str) -> Self {
+    pub fn new(
+        given: &[Destination],
+        keychain: Keychain,
+        profile: &str,
+        exec_timeout: std::time::Duration,
+    ) -> Self {
         let mut list: Vec<Destination> = Vec::new();
         for dest in given {
             if !list.contains(dest) {
@@ -134,6 +163,68 @@ impl Destinations {
             list,
             keychain,
             profile: profile.to_string(),
+            exec_timeout,
+        }
+    }
+
+    /// Refuses destinations that would give several keys' secrets one home, where each would
+    /// overwrite the last: a `file:` path without `{name}`, or the keychain when two of the keys
+    /// share a name (and so an entry).
+    pub fn check_batch(&self, names: &[&str]) -> Result<(), UserError> {
+        if names.len() < 2 {
+            return Ok(());
+        }
+        for dest in &self.list {
+            match dest {
+                Destination::File(path) if !path.to_string_lossy().contains(NAME_PLACEHOLDER) => {
+                    return Err(UserError::usage(format!(
+                        "--store file:{} would receive every key's secret, each overwriting the last",
+                        path.display()
+                    ))
+                    .hint("put {name} in the path for one file per key, e.g. --store 'file:/etc/flexprice/{name}.key'"));
+                }
+                Destination::Keychain => {
+                    if let Some(twice) = names
+                        .iter()
+                        .enumerate()
+                        .find(|(i, n)| names[..*i].contains(n))
+                    {
+                        return Err(UserError::usage(format!(
+                            "--store keychain: two of the keys are named '{}' and would share one keychain entry",
+                            twice.1
+                        ))
+                        .hint("rotate them one at a time with `keys rotate ID`, or rename one"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::deliver`] on a blocking thread, so a slow keychain or `exec:` command cannot
+    /// stall the requests and Ctrl-C handling in flight beside it.
+    pub async fn deliver_async(
+        &self,
+        owner: SecretOwner,
+        secret: SecretString,
+    ) -> Result<Delivered, NotDelivered> {
+        let destinations = self.clone();
+        let labels: Vec<String> = self
+            .list
+            .iter()
+            .filter(|d| **d != Destination::Stdout)
+            .map(|d| self.label(d, &owner.key_name))
+            .collect();
+        match tokio::task::spawn_blocking(move || destinations.deliver(&owner, &secret)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(NotDelivered {
+                failures: labels
+                    .into_iter()
+                    .map(|l| (l, "the delivery thread failed".to_string()))
+                    .collect(),
+                stored_in: Vec::new(),
+            }),
         }
     }
 
@@ -147,7 +238,12 @@ impl Destinations {
         match dest {
             Destination::Stdout => "stdout".into(),
             Destination::Keychain => format!("keychain:{}", key_account(&self.profile, owner_name)),
-            Destination::File(path) => format!("file:{}", file::absolute(path).display()),
+            Destination::File(path) => {
+                format!(
+                    "file:{}",
+                    file::absolute(&file_path_for(path, owner_name)).display()
+                )
+            }
             Destination::Exec(words) => format!("exec:{}", words.join(" ")),
         }
     }
@@ -175,7 +271,8 @@ impl Destinations {
                     }
                 }
                 Destination::File(path) => {
-                    file::preflight(path).map_err(|why| failed(why, vec![]))?;
+                    file::preflight(&file_path_for(path, key_name))
+                        .map_err(|why| failed(why, vec![]))?;
                 }
                 Destination::Exec(words) => {
                     exec::preflight(words).map_err(|why| failed(why, vec![]))?;
@@ -203,8 +300,12 @@ impl Destinations {
                     Err("failed on purpose (test hook)".to_string())
                 }
                 Destination::Keychain => self.deliver_keychain(owner, secret),
-                Destination::File(path) => file::deliver(path, secret),
-                Destination::Exec(words) => exec::deliver(words, &owner.key_name, secret),
+                Destination::File(path) => {
+                    file::deliver(&file_path_for(path, &owner.key_name), secret)
+                }
+                Destination::Exec(words) => {
+                    exec::deliver(words, &owner.key_name, secret, self.exec_timeout)
+                }
             };
             match outcome {
                 Ok(()) => stored_in.push(label),
@@ -306,9 +407,14 @@ mod tests {
     #[test]
     fn duplicates_collapse_and_stdout_is_the_default() {
         let k = Keychain::new(std::time::Duration::from_secs(1));
-        let d = Destinations::new(&[], k, "default");
+        let d = Destinations::new(&[], k, "default", std::time::Duration::from_secs(1));
         assert_eq!(d.list, [Destination::Stdout]);
-        let d = Destinations::new(&[Destination::Keychain, Destination::Keychain], k, "p");
+        let d = Destinations::new(
+            &[Destination::Keychain, Destination::Keychain],
+            k,
+            "p",
+            std::time::Duration::from_secs(1),
+        );
         assert_eq!(d.list, [Destination::Keychain]);
         assert_eq!(d.label(&Destination::Keychain, "ci"), "keychain:p/ci");
     }

@@ -9,23 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Writes the secret to a new 0600 file in `state_dir` and returns its path.
 pub fn write(state_dir: &Path, key_id: &str, secret: &SecretString) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(state_dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700))?;
-    }
+    crate::config::private_dir(state_dir)?;
     let stamp = crate::time::now().strftime("%Y%m%dT%H%M%SZ").to_string();
-    let safe_id: String = key_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe_id = crate::config::file_component(key_id);
     let path = state_dir.join(format!("recovered-{safe_id}-{stamp}.key"));
     let mut file = super::file::create_private(&path)?;
     file.write_all(secret.expose_secret().as_bytes())?;

@@ -209,3 +209,17 @@ pub fn is_secret_key(s: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
+
+/// Runs a std Command (one whose stdout the test chose, e.g. `/dev/full`), capturing stderr
+/// and, when piped, stdout.
+pub fn finish_std(cmd: &mut StdCommand) -> Run {
+    let output = cmd
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

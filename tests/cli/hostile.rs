@@ -594,29 +594,27 @@ fn no_secret_leaks_from_any_command() {
         "exec:sh -c 'cat > /dev/null; printf \"%s \" \"$0\" \"$@\" >> \"$1\"' sh {}",
         argv_file.display()
     );
+    let store_file = format!("file:{}", key_file.display());
     let keychain_name = crate::secret_service::unique("canary");
+    let wrong = format!("{}ZZ", &canary[..27]);
 
-    let mut secrets = vec![canary.clone()];
     let mut stderrs = Vec::new();
-    let keep = |run: crate::harness::Run, stderrs: &mut Vec<String>| -> String {
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let mut stdouts = Vec::new();
+    let mut run = |args: &[&str], code: i32| -> String {
+        let mut all = args.to_vec();
+        all.push("--verbose");
+        let run = world.run_keychain(&all);
+        assert!(!run.stderr.contains("panicked"), "{all:?}: {}", run.stderr);
+        // Each run must end as expected, so the test cannot pass by failing before the code
+        // paths it means to check.
+        run.code(code);
         stderrs.push(run.stderr);
+        stdouts.push(run.stdout.clone());
         run.stdout
     };
-    let v = |args: &[&str]| -> Vec<String> {
-        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        all.push("--verbose".into());
-        all
-    };
-    let run_v = |args: &[&str]| {
-        let all = v(args);
-        let all: Vec<&str> = all.iter().map(String::as_str).collect();
-        world.run_keychain(&all)
-    };
-
-    keep(run_v(&["whoami"]), &mut stderrs);
-    let account = keep(
-        run_v(&[
+    run(&["whoami"], 0);
+    let account = run(
+        &[
             "service-accounts",
             "create",
             "--name",
@@ -624,22 +622,15 @@ fn no_secret_leaks_from_any_command() {
             "--role",
             "event_ingestor",
             "-q",
-        ]),
-        &mut stderrs,
+        ],
+        0,
     );
     let account = account.trim().to_string();
-    keep(run_v(&["service-accounts", "list"]), &mut stderrs);
-    keep(
-        run_v(&["service-accounts", "rename", &account, "canary-bot-2"]),
-        &mut stderrs,
-    );
-    let printed = keep(
-        run_v(&["keys", "create", "--name", "printed"]),
-        &mut stderrs,
-    );
-    secrets.push(printed.trim().to_string());
-    let json = keep(
-        run_v(&[
+    run(&["service-accounts", "list"], 0);
+    run(&["service-accounts", "rename", &account, "canary-bot-2"], 0);
+    let printed = run(&["keys", "create", "--name", "printed"], 0);
+    let json = run(
+        &[
             "keys",
             "create",
             "--name",
@@ -648,105 +639,96 @@ fn no_secret_leaks_from_any_command() {
             "json",
             "--service-account",
             &account,
-        ]),
-        &mut stderrs,
+        ],
+        0,
     );
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    secrets.push(json["api_key"].as_str().unwrap().to_string());
-    let store = format!("file:{}", key_file.display());
-    keep(
-        run_v(&["keys", "create", "--name", "filed", "--store", &store]),
-        &mut stderrs,
+    run(
+        &["keys", "create", "--name", "filed", "--store", &store_file],
+        0,
     );
-    secrets.push(
-        std::fs::read_to_string(&key_file)
-            .unwrap()
-            .trim()
-            .to_string(),
-    );
-    keep(
-        run_v(&[
+    let executed = run(
+        &[
             "keys", "create", "--name", "executed", "--store", &exec, "--store", "stdout",
-        ]),
-        &mut stderrs,
+        ],
+        0,
     );
-    keep(
-        run_v(&[
+    run(
+        &[
             "keys",
             "create",
             "--name",
             &keychain_name,
             "--store",
             "keychain",
-        ]),
-        &mut stderrs,
+        ],
+        0,
     );
-    let from_keychain = keep(run_v(&["keychain", "get", &keychain_name]), &mut stderrs);
-    secrets.push(from_keychain.trim().to_string());
-    keep(run_v(&["keychain", "list"]), &mut stderrs);
-    keep(
-        run_v(&[
+    let from_keychain = run(&["keychain", "get", &keychain_name], 0);
+    run(&["keychain", "list"], 0);
+    run(
+        &[
             "keys",
             "create",
             "--name",
             "undelivered",
             "--store",
             "exec:false",
-        ]),
-        &mut stderrs,
+        ],
+        9,
     );
-    keep(run_v(&["keys", "list"]), &mut stderrs);
-    keep(run_v(&["keys", "audit"]), &mut stderrs);
-    let rotated = keep(run_v(&["keys", "rotate", "json", "--yes"]), &mut stderrs);
-    secrets.push(rotated.trim().to_string());
-    keep(
-        run_v(&["keys", "rotate", "printed", "--yes", "--dry-run"]),
-        &mut stderrs,
-    );
-    keep(run_v(&["keys", "delete", "filed", "--yes"]), &mut stderrs);
-    keep(run_v(&["roles", "list"]), &mut stderrs);
-    keep(run_v(&["roles", "show", "event_reader"]), &mut stderrs);
-    keep(run_v(&["environments", "list"]), &mut stderrs);
-    keep(
-        run_v(&["keychain", "remove", &keychain_name, "--yes"]),
-        &mut stderrs,
-    );
-    keep(
-        run_v(&[
+    run(&["keys", "list"], 0);
+    run(&["keys", "audit"], 0);
+    let rotated = run(&["keys", "rotate", "json", "--yes"], 0);
+    run(&["keys", "rotate", "printed", "--yes", "--dry-run"], 0);
+    run(&["keys", "delete", "filed", "--yes"], 0);
+    run(&["roles", "list"], 0);
+    run(&["roles", "show", "event_reader"], 0);
+    run(&["environments", "list"], 0);
+    run(&["keychain", "remove", &keychain_name, "--yes"], 0);
+    run(
+        &[
             "service-accounts",
             "delete",
             &account,
             "--revoke-keys",
             "--yes",
-        ]),
-        &mut stderrs,
-    );
-    // Failures: a wrong key, a key without permissions, a broken server.
-    let wrong = format!("{}ZZ", &canary[..27]);
-    secrets.push(wrong.clone());
-    keep(
-        world.run_as(&wrong, &["keys", "list", "--verbose"]),
-        &mut stderrs,
+        ],
+        0,
     );
     world.sandbox.add_fault(
         Fault::new(Some("POST"), "/v1/secrets/api/keys", FaultAction::Truncate).times(1),
     );
-    keep(
-        run_v(&["keys", "create", "--name", "truncated"]),
-        &mut stderrs,
-    );
-    // The admin credential through auth login (stdin), status and logout.
+    run(&["keys", "create", "--name", "truncated"], 1);
+    run(&["auth", "status"], 0);
+    // Failures and the admin credential's own commands.
+    let denied = world.run_as(&wrong, &["keys", "list", "--verbose"]);
+    denied.code(3);
+    stderrs.push(denied.stderr);
     let login = world.run_with(&["auth", "login", "--api-key-stdin", "--verbose"], |cmd| {
         cmd.env_remove("FLEXPRICE_API_KEY")
             .env("DBUS_SESSION_BUS_ADDRESS", crate::secret_service::address())
             .write_stdin(format!("{canary}\n"));
     });
-    keep(login, &mut stderrs);
-    keep(run_v(&["auth", "status"]), &mut stderrs);
-    keep(run_v(&["auth", "logout", "--yes"]), &mut stderrs);
+    login.code(0);
+    stderrs.push(login.stderr);
+    let logout = world.run_keychain(&["auth", "logout", "--yes", "--verbose"]);
+    logout.code(0);
+    stderrs.push(logout.stderr);
 
-    // Every minted secret (some keys' secrets were delivered only to exec commands or the
-    // recovery file, which the tests cannot see; those are covered by the recovery file below).
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut secrets = vec![
+        canary.clone(),
+        wrong,
+        printed.trim().to_string(),
+        json["api_key"].as_str().unwrap().to_string(),
+        std::fs::read_to_string(&key_file)
+            .unwrap()
+            .trim()
+            .to_string(),
+        executed.trim().to_string(),
+        from_keychain.trim().to_string(),
+        rotated.trim().to_string(),
+    ];
     for recovered in world.recovery_files() {
         secrets.push(
             std::fs::read_to_string(recovered)
@@ -755,8 +737,14 @@ fn no_secret_leaks_from_any_command() {
                 .to_string(),
         );
     }
-    secrets.retain(|s| !s.is_empty());
-    assert!(secrets.len() >= 7, "{secrets:?}");
+    assert_eq!(secrets.len(), 9, "every minted secret was collected");
+    assert!(
+        secrets
+            .iter()
+            .skip(2)
+            .all(|s| crate::harness::is_secret_key(s)),
+        "{secrets:?}"
+    );
 
     let mut files = String::new();
     for root in [world.config_dir(), world.state_dir()] {
@@ -801,6 +789,10 @@ fn no_secret_leaks_from_any_command() {
     assert!(
         stderrs.iter().any(|s| s.contains("> GET")),
         "the runs were verbose"
+    );
+    assert!(
+        stdouts.iter().all(|s| !s.contains(&canary)),
+        "the admin key never reaches stdout"
     );
 }
 

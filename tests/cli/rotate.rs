@@ -192,7 +192,15 @@ fn a_new_key_that_does_not_authenticate_keeps_the_old_one() {
         .sandbox
         .add_fault(Fault::new(Some("GET"), "/v1/users/me", FaultAction::status(401)).times(4));
     let run = world.run(&["keys", "rotate", "v401", "--yes"]);
-    run.code(3).stderr_has("step 5").stderr_has("still active");
+    run.code(1)
+        .stderr_has("step 5")
+        .stderr_has("still active")
+        .stderr_has("refused the new key");
+    assert!(
+        !run.stderr.contains("whoami"),
+        "no hints about the admin key: {}",
+        run.stderr
+    );
     assert!(
         is_secret_key(run.stdout.trim()),
         "the new secret was delivered before verification"
@@ -264,9 +272,19 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let first = first.spawn().unwrap();
-    // The second starts once the first holds the lock (the file appears when it takes it) and
-    // is waiting on its slow create.
-    while !lock.exists() {
+    // The second starts once the first holds the lock (our own try_lock on the file is refused)
+    // and is waiting on its slow create.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let held = std::fs::File::open(&lock)
+            .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+        if held {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first rotation never took the lock"
+        );
         std::thread::yield_now();
     }
     let second = world.run(&["keys", "rotate", "locked", "--yes"]);
@@ -360,7 +378,7 @@ fn another_users_key_cannot_be_rotated() {
     });
     world
         .run(&["keys", "rotate", &theirs.id, "--yes"])
-        .code(7)
+        .code(6)
         .stderr_has("mints user keys only for the calling user");
     assert_eq!(posts(&world), 0);
 }
@@ -629,4 +647,132 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
         .count();
     assert_eq!(revoked, new_ids.len());
     assert!(revoked < old_ids.len(), "the batch stopped early");
+}
+
+fn aged(world: &World, name: &str, owner: Option<String>, age_days: i64) -> String {
+    world
+        .sandbox
+        .seed_key(SeedKey {
+            name: name.into(),
+            owner_user_id: owner,
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * age_days)),
+            ..SeedKey::default()
+        })
+        .id
+}
+
+#[test]
+fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
+    let world = World::new();
+    let (a, b) = (
+        aged(&world, "alpha", None, 100),
+        aged(&world, "beta", None, 100),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let shared = format!("file:{}", dir.path().join("shared.key").display());
+    world
+        .run(&["keys", "rotate", "--due", "--yes", "--store", &shared])
+        .code(2)
+        .stderr_has("{name}");
+    assert!(world.mutating_requests().is_empty());
+
+    let per_key = format!("file:{}", dir.path().join("{name}.key").display());
+    world
+        .run(&["keys", "rotate", "--due", "--yes", "--store", &per_key])
+        .code(0);
+    for (name, old) in [("alpha", &a), ("beta", &b)] {
+        let secret = std::fs::read_to_string(dir.path().join(format!("{name}.key"))).unwrap();
+        let me = world.run_as(secret.trim(), &["whoami", "-q"]);
+        me.code(0);
+        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+    }
+}
+
+#[test]
+fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
+    let world = World::new();
+    let dana = world
+        .sandbox
+        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let theirs = aged(&world, "danas", Some(dana), 100);
+    let superseded = aged(&world, "twice", None, 100);
+    let newer = aged(&world, "twice", None, 1);
+    let mine = aged(&world, "mine", None, 100);
+    // The admin key itself is old too: the audit's clock is moved 100 days on.
+    let later = (Timestamp::now() + SignedDuration::from_hours(24 * 100)).to_string();
+    let run = world.run_with(&["keys", "rotate", "--due", "--yes", "-o", "json"], |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
+    });
+    let json = run.code(0).json();
+    let rotated: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["old_key"]["id"].as_str().unwrap())
+        .collect();
+    assert!(rotated.contains(&mine.as_str()), "{rotated:?}");
+    assert!(
+        !rotated.contains(&theirs.as_str()) && !rotated.contains(&superseded.as_str()),
+        "{rotated:?}"
+    );
+    run.stderr_has(&format!("skipping key {theirs}"))
+        .stderr_has("the credential this command runs with")
+        .stderr_has(&format!("newer key {newer}"));
+    world.run(&["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&theirs).unwrap().status, "published");
+    assert_eq!(world.sandbox.key(&superseded).unwrap().status, "published");
+}
+
+#[test]
+fn due_and_keep_old_do_not_mix() {
+    let world = World::new();
+    world
+        .run(&["keys", "rotate", "--due", "--keep-old", "--yes"])
+        .code(2)
+        .stderr_has("--keep-old");
+}
+
+#[test]
+fn json_output_keeps_the_secret_when_a_later_step_fails() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "jfail");
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        &format!("/v1/secrets/api/keys/{old_id}"),
+        FaultAction::status(500),
+    ));
+    let run = world.run(&["keys", "rotate", "jfail", "--yes", "-o", "json"]);
+    let json = run.code(1).json();
+    let secret = json["api_key"]
+        .as_str()
+        .expect("the secret is in the output");
+    assert_eq!(json["old_key_revoked"], false);
+    assert!(json["error"].as_str().unwrap().contains("step 6"));
+    world.run_as(secret, &["whoami"]).code(0);
+}
+
+#[test]
+fn an_unwritable_stdout_keeps_the_new_secret_in_a_recovery_file() {
+    let world = World::new();
+    let (_, old_id, _) = service_key(&world, "full");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = crate::harness::finish_std(
+        world
+            .std_cmd()
+            .args(["keys", "rotate", "full", "--yes"])
+            .stdout(full),
+    );
+    run.code(9).stderr_has("recovery file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim(), &["whoami"]).code(0);
+    assert_eq!(
+        world.sandbox.key(&old_id).unwrap().status,
+        "published",
+        "step 4 failed: the old key stays"
+    );
 }

@@ -415,3 +415,46 @@ fn a_keychain_that_never_answers_times_out_and_mints_nothing() {
     );
     assert!(world.mutating_requests().is_empty());
 }
+
+#[test]
+fn an_unwritable_stdout_keeps_the_secret_in_a_recovery_file() {
+    let world = World::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let run = crate::harness::finish_std(
+        world
+            .std_cmd()
+            .args(["keys", "create", "--name", "full"])
+            .stdout(full),
+    );
+    run.code(9).stderr_has("stdout").stderr_has("recovery file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+}
+
+#[test]
+fn a_hung_exec_command_is_stopped_at_the_timeout() {
+    let world = World::new();
+    let started = std::time::Instant::now();
+    let run = world.run(&[
+        "--timeout",
+        "1",
+        "keys",
+        "create",
+        "--name",
+        "hung",
+        "--store",
+        "exec:sleep 30",
+    ]);
+    run.code(9).stderr_has("did not finish within 1.0s");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(world.recovery_files().len(), 1);
+}
