@@ -3,52 +3,15 @@
 //! comfy-table and about colour. Never `println!`: a closed pipe must surface as an error that
 //! `main` turns into a quiet exit 0, not a panic.
 
+mod render;
+
 use std::io::{self, IsTerminal, Write};
 
-use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
+pub use self::render::{Cell, Mood};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
-
-/// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
-pub struct Cell {
-    pub text: String,
-    pub raw: String,
-    pub mood: Mood,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mood {
-    Normal,
-    Bad,
-    Warn,
-}
-
-impl Cell {
-    pub fn new(text: impl Into<String>) -> Self {
-        let text = text.into();
-        Cell {
-            raw: text.clone(),
-            text,
-            mood: Mood::Normal,
-        }
-    }
-
-    /// A cell shown one way on a terminal and another when piped (e.g. relative vs RFC 3339 times).
-    pub fn split(text: impl Into<String>, raw: impl Into<String>) -> Self {
-        Cell {
-            text: text.into(),
-            raw: raw.into(),
-            mood: Mood::Normal,
-        }
-    }
-
-    pub fn mood(mut self, mood: Mood) -> Self {
-        self.mood = mood;
-        self
-    }
-}
 
 pub struct Output {
     pub format: OutputFormat,
@@ -89,49 +52,18 @@ impl Output {
     pub fn rows(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
         let mut out = io::stdout().lock();
         if self.format == OutputFormat::Plain {
-            for row in rows {
-                let line: Vec<String> = row.into_iter().map(|c| plain_field(&c.raw)).collect();
-                writeln!(out, "{}", line.join("\t"))?;
-            }
-            return out.flush();
+            render::plain(&mut out, rows)?;
+        } else {
+            let table = render::table(headers, rows, self.stdout_color, self.stdout_tty);
+            writeln!(out, "{table}")?;
         }
-        let mut table = Table::new();
-        table
-            .load_style(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Dynamic);
-        if !self.stdout_tty {
-            table.force_no_tty();
-        }
-        if self.stdout_color {
-            table.enforce_styling();
-        }
-        table.set_header(headers.iter().map(|h| {
-            let cell = comfy_table::Cell::new(h);
-            if self.stdout_color {
-                cell.add_attribute(Attribute::Bold)
-            } else {
-                cell
-            }
-        }));
-        for row in rows {
-            table.add_row(row.into_iter().map(|c| {
-                let cell = comfy_table::Cell::new(&c.text);
-                match (self.stdout_color, c.mood) {
-                    (true, Mood::Bad) => cell.fg(Color::Red),
-                    (true, Mood::Warn) => cell.fg(Color::Yellow),
-                    _ => cell,
-                }
-            }));
-        }
-        writeln!(out, "{}", table.trim_fmt())?;
         out.flush()
     }
 
     /// Pretty JSON on stdout, from our own serde structs (a stable contract).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)?;
+        render::json(&mut out, value)?;
         out.flush()?;
         Ok(())
     }
@@ -204,20 +136,5 @@ impl Output {
     fn stderr_line(&self, prefix: &str, message: &str) {
         // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
         let _ = writeln!(io::stderr().lock(), "{prefix}{message}");
-    }
-}
-
-/// Plain output is one record per line, fields split by tabs: neither may appear inside a field.
-fn plain_field(raw: &str) -> String {
-    raw.replace(['\t', '\n', '\r'], " ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_fields_cannot_break_records() {
-        assert_eq!(plain_field("a\tb\nc"), "a b c");
     }
 }
