@@ -50,7 +50,7 @@ impl Output {
 
     /// Writes rows as a table or as tab-separated lines (no header, raw values), per format.
     pub fn rows(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = stdout();
         if self.format == OutputFormat::Plain {
             render::plain(&mut out, rows)?;
         } else {
@@ -62,7 +62,7 @@ impl Output {
 
     /// Pretty JSON on stdout, from our own serde structs (a stable contract).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = stdout();
         render::json(&mut out, value)?;
         out.flush()?;
         Ok(())
@@ -74,7 +74,7 @@ impl Output {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut out = io::stdout().lock();
+        let mut out = stdout();
         for value in values {
             writeln!(out, "{}", value.as_ref())?;
         }
@@ -137,4 +137,11 @@ impl Output {
         // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
         let _ = writeln!(io::stderr().lock(), "{prefix}{message}");
     }
+}
+
+/// Stdout, locked and block-buffered. Rust's stdout is line-buffered even into a pipe or a file,
+/// which costs a write(2) per line: 160,000 of them for 10,000 keys of pretty JSON. Callers
+/// flush before returning, so nothing waits in the buffer behind a receipt on stderr.
+fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
 }
