@@ -68,6 +68,18 @@ impl Output {
         Ok(())
     }
 
+    /// Like [`Output::json`] for an array made item by item (see [`render::json_seq`]).
+    pub fn json_seq<I>(&self, items: I) -> anyhow::Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let mut out = stdout();
+        render::json_seq(&mut out, items)?;
+        out.flush()?;
+        Ok(())
+    }
+
     /// One value per line on stdout (IDs for `--quiet`).
     pub fn lines<I, S>(&self, values: I) -> io::Result<()>
     where

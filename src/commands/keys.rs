@@ -154,8 +154,9 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     }
     let now = time::now();
     if ctx.out.is_json() {
-        let views: Vec<KeyJson> = keys.iter().map(|k| KeyJson::new(k, None, now)).collect();
-        ctx.out.json(&views)?;
+        // Each key becomes its view only as it is written: 10,000 keys are never held twice.
+        ctx.out
+            .json_seq(keys.into_iter().map(|k| KeyJson::from_key(k, None, now)))?;
         return Ok(Exit::Ok);
     }
     if ctx.out.quiet {
