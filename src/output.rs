@@ -68,16 +68,12 @@ impl Output {
         Ok(())
     }
 
-    /// Like [`Output::json`] for an array made item by item (see [`render::json_seq`]).
-    pub fn json_seq<I>(&self, items: I) -> anyhow::Result<()>
-    where
-        I: IntoIterator,
-        I::Item: Serialize,
-    {
-        let mut out = stdout();
-        render::json_seq(&mut out, items)?;
-        out.flush()?;
-        Ok(())
+    /// A JSON array on stdout, written item by item as data arrives (see [`render::JsonArray`]);
+    /// `finish` closes and flushes it.
+    pub fn json_array(
+        &self,
+    ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
+        render::JsonArray::new(stdout())
     }
 
     /// One value per line on stdout (IDs for `--quiet`).

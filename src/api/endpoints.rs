@@ -1,7 +1,7 @@
 //! One function per Flexprice endpoint this tool uses, each built on a [`Request`] so that a
 //! mutating command can print the same request under `--dry-run` instead of sending it.
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -62,24 +62,48 @@ fn to_json<T: serde::Serialize>(body: &T) -> Value {
 }
 
 impl Client {
-    /// Every key visible to the caller, newest first, up to `max` keys. The first page tells the
-    /// total; the rest are fetched concurrently, in pages sized to need few requests. We keep our
-    /// own offsets, because the server's `pagination.offset` is the *next* offset, not the one
-    /// requested.
+    /// Every key visible to the caller, newest first, up to `max` keys.
     pub async fn list_keys(
         &self,
         filter: &KeyFilter,
         max: Option<u64>,
     ) -> Result<Vec<ApiKey>, ApiError> {
+        let mut keys = Vec::new();
+        self.for_each_keys_page(filter, max, |page| {
+            keys.extend(page);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+        Ok(keys)
+    }
+
+    /// Every key visible to the caller, newest first (we ask the server to sort by `created_at`,
+    /// descending), up to `max` keys, handed to `each` one page at a time, in order, as pages
+    /// arrive: a caller that writes as it goes never holds more than [`PAGE_CONCURRENCY`] pages.
+    /// The first page tells the total; the rest are fetched concurrently, in pages sized to need
+    /// few requests. We keep our own offsets, because the server's `pagination.offset` is the
+    /// *next* offset, not the one requested.
+    pub async fn for_each_keys_page<E: From<ApiError>>(
+        &self,
+        filter: &KeyFilter,
+        max: Option<u64>,
+        mut each: impl FnMut(Vec<ApiKey>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let first_size = max.map_or(FIRST_KEYS_PAGE, |m| m.clamp(1, FIRST_KEYS_PAGE));
         let first = self.keys_page(filter, first_size, 0).await?;
         let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
-        let mut keys = first.items;
-        let rest = if keys.is_empty() {
+        let rest = if first.items.is_empty() {
             0
         } else {
             wanted.saturating_sub(first_size)
         };
+        let mut left = usize::try_from(wanted).unwrap_or(usize::MAX);
+        let mut hand_over = |mut items: Vec<ApiKey>| {
+            items.truncate(left);
+            left -= items.len();
+            each(items)
+        };
+        hand_over(first.items)?;
         // first_size <= FIRST_KEYS_PAGE <= MAX_KEYS_PAGE, so the clamp's bounds are ordered.
         let page_size = rest
             .div_ceil(PAGE_CONCURRENCY as u64)
@@ -87,19 +111,13 @@ impl Client {
         let offsets = (0..)
             .map(|i| first_size + i * page_size)
             .take_while(|offset| rest > 0 && *offset < wanted);
-        keys.reserve(rest as usize);
-        // Pages arrive in order; each is moved into `keys` as it comes, so no more than
-        // PAGE_CONCURRENCY bodies are held at once.
-        let mut keys = stream::iter(offsets)
+        let mut pages = stream::iter(offsets)
             .map(|offset| self.keys_page(filter, page_size, offset))
-            .buffered(PAGE_CONCURRENCY)
-            .try_fold(keys, |mut keys, page| async move {
-                keys.extend(page.items);
-                Ok(keys)
-            })
-            .await?;
-        keys.truncate(wanted as usize);
-        Ok(keys)
+            .buffered(PAGE_CONCURRENCY);
+        while let Some(page) = pages.next().await {
+            hand_over(page?.items)?;
+        }
+        Ok(())
     }
 
     async fn keys_page(

@@ -95,19 +95,111 @@ pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Resu
     writeln!(out)
 }
 
-/// Pretty JSON and a final newline for an array whose items are made one at a time, so a long
-/// list never exists twice in memory (once as data, once as views). Byte for byte what
-/// [`json`] writes for a `Vec` of the same items.
-pub fn json_seq<W, I>(out: &mut W, items: I) -> io::Result<()>
-where
-    W: Write,
-    I: IntoIterator,
-    I::Item: Serialize,
-{
-    use serde::Serializer as _;
-    let mut serializer = serde_json::Serializer::pretty(&mut *out);
-    serializer.collect_seq(items)?;
-    writeln!(out)
+/// A pretty JSON array written one item at a time, as data arrives, so a long list is never
+/// held whole. Byte for byte what [`json`] writes for a `Vec` of the same items.
+pub struct JsonArray<W: Write> {
+    out: W,
+    empty: bool,
+}
+
+impl<W: Write> JsonArray<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(JsonArray { out, empty: true })
+    }
+
+    pub fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
+        self.out
+            .write_all(if self.empty { b"\n  " } else { b",\n  " })?;
+        self.empty = false;
+        let mut serializer = serde_json::Serializer::with_formatter(
+            &mut self.out,
+            ArrayItemFormatter {
+                indent: 1,
+                has_value: false,
+            },
+        );
+        item.serialize(&mut serializer)?;
+        Ok(())
+    }
+
+    /// Closes the array, ends the line and flushes.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out
+            .write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
+        self.out.flush()
+    }
+}
+
+/// serde_json's `PrettyFormatter` (two-space indent), starting one level deep: an item of a
+/// top-level array. `PrettyFormatter` cannot be started at a depth, so this repeats its rules.
+struct ArrayItemFormatter {
+    indent: usize,
+    has_value: bool,
+}
+
+impl ArrayItemFormatter {
+    fn newline<W: ?Sized + Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
+        out.write_all(if comma { b",\n" } else { b"\n" })?;
+        for _ in 0..self.indent {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent -= 1;
+        if self.has_value {
+            self.newline(out, false)?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for ArrayItemFormatter {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Plain output is one record per line, fields split by tabs: neither may appear inside a field.
@@ -120,14 +212,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_seq_writes_what_json_writes() {
-        for items in [vec![], vec![1], vec![1, 2, 3]] {
-            let (mut seq, mut vec) = (Vec::new(), Vec::new());
-            json_seq(&mut seq, items.iter()).unwrap();
-            json(&mut vec, &items).unwrap();
+    fn a_json_array_written_item_by_item_is_what_json_writes() {
+        #[derive(Serialize)]
+        struct Item {
+            id: u32,
+            name: &'static str,
+            roles: Vec<&'static str>,
+            none: Option<u8>,
+            nested: Vec<Vec<u8>>,
+        }
+        let item = |id| Item {
+            id,
+            name: "line\nbreak \"quoted\"",
+            roles: vec!["a", "b"],
+            none: None,
+            nested: vec![vec![], vec![1]],
+        };
+        for items in [vec![], vec![item(1)], vec![item(1), item(2), item(3)]] {
+            let mut streamed = Vec::new();
+            let mut array = JsonArray::new(&mut streamed).unwrap();
+            for i in &items {
+                array.push(i).unwrap();
+            }
+            array.finish().unwrap();
+            let mut whole = Vec::new();
+            json(&mut whole, &items).unwrap();
             assert_eq!(
-                String::from_utf8(seq).unwrap(),
-                String::from_utf8(vec).unwrap()
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap()
             );
         }
     }
