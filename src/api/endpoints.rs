@@ -90,7 +90,7 @@ impl Client {
         mut each: impl FnMut(Vec<ApiKey>) -> Result<(), E>,
     ) -> Result<(), E> {
         let first_size = max.map_or(FIRST_KEYS_PAGE, |m| m.clamp(1, FIRST_KEYS_PAGE));
-        let first = self.keys_page(filter, first_size, 0).await?;
+        let first = self.keys_page(filter, first_size, 0, false).await?;
         let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
         let rest = if first.items.is_empty() {
             0
@@ -111,8 +111,10 @@ impl Client {
         let offsets = (0..)
             .map(|i| first_size + i * page_size)
             .take_while(|offset| rest > 0 && *offset < wanted);
+        // These pages come after the first: big (up to MAX_KEYS_PAGE keys) and in flight together,
+        // so each is decoded on a blocking-pool thread while this one hands over the previous.
         let mut pages = stream::iter(offsets)
-            .map(|offset| self.keys_page(filter, page_size, offset))
+            .map(|offset| self.keys_page(filter, page_size, offset, true))
             .buffered(PAGE_CONCURRENCY);
         while let Some(page) = pages.next().await {
             hand_over(page?.items)?;
@@ -125,6 +127,7 @@ impl Client {
         filter: &KeyFilter,
         limit: u64,
         offset: u64,
+        decode_apart: bool,
     ) -> Result<Page<ApiKey>, ApiError> {
         let mut request = Request::get("secrets/api/keys")
             .query("limit", limit)
@@ -134,7 +137,11 @@ impl Client {
         if let Some(user_id) = &filter.user_id {
             request = request.query("user_id", user_id);
         }
-        self.send(&request).await
+        if decode_apart {
+            self.send_decoding_apart(&request).await
+        } else {
+            self.send(&request).await
+        }
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
