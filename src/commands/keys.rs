@@ -149,7 +149,9 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     };
     if ctx.out.is_json() {
         // Streamed: each page is written as it arrives, in the server's order (newest first,
-        // as asked), so writing overlaps fetching and 10,000 keys are never all in memory.
+        // as asked), so writing overlaps fetching and 10,000 keys are never all in memory. The
+        // price: a page that fails after retries leaves a truncated array on stdout, and the
+        // exit code (non-zero) is what tells a script the list is incomplete.
         let now = time::now();
         let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
         let mut out = ctx.out.json_array()?;
