@@ -27,16 +27,22 @@ pub struct KeyJson {
 
 impl KeyJson {
     pub fn new(key: &ApiKey, owner_name: Option<String>, now: Timestamp) -> Self {
+        Self::from_key(key.clone(), owner_name, now)
+    }
+
+    /// Like [`KeyJson::new`], taking the key's strings instead of copying them: `keys list`
+    /// turns thousands of keys into views at once.
+    pub fn from_key(key: ApiKey, owner_name: Option<String>, now: Timestamp) -> Self {
         KeyJson {
-            id: key.id.clone(),
-            name: key.name.clone(),
-            display_id: key.display_id.clone(),
-            key_type: key.key_type.clone(),
-            status: key.status.clone(),
-            roles: key.roles.clone(),
-            owner_type: key.user_type.clone(),
-            owner_id: key.user_id.clone(),
-            owner_name: owner_name.or_else(|| key.service_account_name.clone()),
+            id: key.id,
+            name: key.name,
+            display_id: key.display_id,
+            key_type: key.key_type,
+            status: key.status,
+            roles: key.roles,
+            owner_type: key.user_type,
+            owner_id: key.user_id,
+            owner_name: owner_name.or(key.service_account_name),
             created_at: key.created_at,
             expires_at: key.expires_at,
             expired: key.expires_at.is_some_and(|at| at <= now),

@@ -1,7 +1,7 @@
 //! One function per Flexprice endpoint this tool uses, each built on a [`Request`] so that a
 //! mutating command can print the same request under `--dry-run` instead of sending it.
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -11,11 +11,19 @@ use super::models::{
 };
 use super::{ApiError, ApiErrorKind, Client, Request, Retry};
 
-/// Page size for listing keys and accounts. The server does not cap `limit`; 500 keeps a page
-/// well under a megabyte while needing few round trips.
+/// Page size for listing accounts and environments, and the first page of keys. The server does
+/// not cap `limit`; 500 keeps a page well under a megabyte while needing few round trips.
 const PAGE_SIZE: u64 = 500;
-/// Pages fetched at once after the first one has told us `total`.
+/// The first page of keys: one request for most tenants, and the one that tells `total`.
+const FIRST_KEYS_PAGE: u64 = 1000;
+/// The largest page of keys asked for after the first (about 0.9 MB of JSON).
+const MAX_KEYS_PAGE: u64 = 2500;
+/// Pages fetched at once after the first one has told us `total`. Each page costs the server a
+/// scan of every key, so the rest is split into about this many pages (up to
+/// [`MAX_KEYS_PAGE`] each): 10,000 keys take 1 + 4 requests instead of 20, and we decode one
+/// page while the server serialises the next.
 const PAGE_CONCURRENCY: usize = 4;
+const _: () = assert!(FIRST_KEYS_PAGE <= MAX_KEYS_PAGE);
 
 /// Server-side filters for `GET /secrets/api/keys`.
 #[derive(Debug, Default, Clone)]
@@ -54,36 +62,64 @@ fn to_json<T: serde::Serialize>(body: &T) -> Value {
 }
 
 impl Client {
-    /// Every key visible to the caller, newest first, up to `max` keys. The first page tells the
-    /// total; the rest are fetched concurrently. We keep our own offsets, because the server's
-    /// `pagination.offset` is the *next* offset, not the one requested.
+    /// Every key visible to the caller, newest first, up to `max` keys.
     pub async fn list_keys(
         &self,
         filter: &KeyFilter,
         max: Option<u64>,
     ) -> Result<Vec<ApiKey>, ApiError> {
-        let page_size = max.map_or(PAGE_SIZE, |m| m.clamp(1, PAGE_SIZE));
-        let first = self.keys_page(filter, page_size, 0).await?;
-        let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
-        let mut keys = first.items;
-        let offsets: Vec<u64> = if keys.is_empty() {
-            Vec::new()
-        } else {
-            (1..)
-                .map(|i| i * page_size)
-                .take_while(|offset| *offset < wanted)
-                .collect()
-        };
-        let pages: Vec<Page<ApiKey>> = stream::iter(offsets)
-            .map(|offset| self.keys_page(filter, page_size, offset))
-            .buffered(PAGE_CONCURRENCY)
-            .try_collect()
-            .await?;
-        for page in pages {
-            keys.extend(page.items);
-        }
-        keys.truncate(wanted as usize);
+        let mut keys = Vec::new();
+        self.for_each_keys_page(filter, max, |page| {
+            keys.extend(page);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
         Ok(keys)
+    }
+
+    /// Every key visible to the caller, newest first (we ask the server to sort by `created_at`,
+    /// descending), up to `max` keys, handed to `each` one page at a time, in order, as pages
+    /// arrive: a caller that writes as it goes never holds more than [`PAGE_CONCURRENCY`] pages.
+    /// The first page tells the total; the rest are fetched concurrently, in pages sized to need
+    /// few requests. We keep our own offsets, because the server's `pagination.offset` is the
+    /// *next* offset, not the one requested.
+    pub async fn for_each_keys_page<E: From<ApiError>>(
+        &self,
+        filter: &KeyFilter,
+        max: Option<u64>,
+        mut each: impl FnMut(Vec<ApiKey>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let first_size = max.map_or(FIRST_KEYS_PAGE, |m| m.clamp(1, FIRST_KEYS_PAGE));
+        let first = self.keys_page(filter, first_size, 0, false).await?;
+        let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
+        let rest = if first.items.is_empty() {
+            0
+        } else {
+            wanted.saturating_sub(first_size)
+        };
+        let mut left = usize::try_from(wanted).unwrap_or(usize::MAX);
+        let mut hand_over = |mut items: Vec<ApiKey>| {
+            items.truncate(left);
+            left -= items.len();
+            each(items)
+        };
+        hand_over(first.items)?;
+        // first_size <= FIRST_KEYS_PAGE <= MAX_KEYS_PAGE, so the clamp's bounds are ordered.
+        let page_size = rest
+            .div_ceil(PAGE_CONCURRENCY as u64)
+            .clamp(first_size, MAX_KEYS_PAGE);
+        let offsets = (0..)
+            .map(|i| first_size + i * page_size)
+            .take_while(|offset| rest > 0 && *offset < wanted);
+        // These pages come after the first: big (up to MAX_KEYS_PAGE keys) and in flight together,
+        // so each is decoded on a blocking-pool thread while this one hands over the previous.
+        let mut pages = stream::iter(offsets)
+            .map(|offset| self.keys_page(filter, page_size, offset, true))
+            .buffered(PAGE_CONCURRENCY);
+        while let Some(page) = pages.next().await {
+            hand_over(page?.items)?;
+        }
+        Ok(())
     }
 
     async fn keys_page(
@@ -91,6 +127,7 @@ impl Client {
         filter: &KeyFilter,
         limit: u64,
         offset: u64,
+        decode_apart: bool,
     ) -> Result<Page<ApiKey>, ApiError> {
         let mut request = Request::get("secrets/api/keys")
             .query("limit", limit)
@@ -100,7 +137,11 @@ impl Client {
         if let Some(user_id) = &filter.user_id {
             request = request.query("user_id", user_id);
         }
-        self.send(&request).await
+        if decode_apart {
+            self.send_decoding_apart(&request).await
+        } else {
+            self.send(&request).await
+        }
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a

@@ -262,27 +262,46 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     } else {
         args.limit
     };
-    let mut keys = ctx
-        .out
-        .waiting("Fetching keys", client.list_keys(&filter, server_max))
-        .await?;
-    keys.retain(|k| {
+    let wanted = |k: &ApiKey| {
         args.name.as_ref().is_none_or(|n| &k.name == n)
             && filter
                 .user_id
                 .as_ref()
                 .is_none_or(|id| k.user_id.as_ref() == Some(id))
-    });
+    };
+    if ctx.out.is_json() {
+        // Streamed: each page is written as it arrives, in the server's order (newest first,
+        // as asked), so writing overlaps fetching and 10,000 keys are never all in memory. The
+        // price: a page that fails after retries leaves a truncated array on stdout, and the
+        // exit code (non-zero) is what tells a script the list is incomplete.
+        let now = time::now();
+        let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
+        let mut out = ctx.out.json_array()?;
+        client
+            .for_each_keys_page(&filter, server_max, |page| {
+                for key in page.into_iter().filter(|k| wanted(k)) {
+                    if left == 0 {
+                        break;
+                    }
+                    out.push(&KeyJson::from_key(key, None, now))?;
+                    left -= 1;
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+            .await?;
+        out.finish()?;
+        return Ok(Exit::Ok);
+    }
+    let mut keys = ctx
+        .out
+        .waiting("Fetching keys", client.list_keys(&filter, server_max))
+        .await?;
+    keys.retain(wanted);
     keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     if let Some(limit) = args.limit {
         keys.truncate(limit as usize);
     }
     let now = time::now();
-    if ctx.out.is_json() {
-        let views: Vec<KeyJson> = keys.iter().map(|k| KeyJson::new(k, None, now)).collect();
-        ctx.out.json(&views)?;
-        return Ok(Exit::Ok);
-    }
     if ctx.out.quiet {
         ctx.out.lines(keys.iter().map(|k| &k.id))?;
         return Ok(Exit::Ok);

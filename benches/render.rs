@@ -1,0 +1,146 @@
+//! Criterion micro-benchmarks of the hot path of `keys list` over 10,000 keys: decoding the
+//! page (the product's own `Page<ApiKey>`), building the JSON views (`KeyJson`), and rendering
+//! JSON, plain and table output (the product's own renderers). The product is a binary with no
+//! library, so its modules are compiled in here by path; they need nothing beyond their own
+//! crates. Run with `cargo bench --bench render`; `benches/run` is the whole-process benchmark.
+
+// The included modules carry items this bench does not use, and their unit-test modules (which
+// `cargo clippy --all-targets` compiles here too) import what only their tests need.
+#![allow(dead_code, unused_imports)]
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "../src/api/models.rs"]
+mod models;
+#[path = "../src/api/permissions.rs"]
+mod permissions;
+/// `views.rs` names its models `crate::api::…`, as in the product.
+mod api {
+    pub(crate) use super::{models, permissions};
+}
+#[path = "../src/output/render.rs"]
+mod render;
+#[path = "../src/views.rs"]
+mod views;
+
+use api::models::{ApiKey, Page};
+use render::Cell;
+use views::KeyJson;
+
+const KEYS: usize = 10_000;
+
+/// A `GET /v1/secrets/api/keys?limit=0` body shaped like the sandbox's, with every field the
+/// server sends (unknown ones included, which the decoder must skip).
+fn page_body(n: usize) -> Vec<u8> {
+    let mut body = String::from(r#"{"items":["#);
+    for i in 0..n {
+        if i > 0 {
+            body.push(',');
+        }
+        let (owner, sa) = if i % 3 == 0 {
+            ("user", String::new())
+        } else {
+            (
+                "service_account",
+                format!(r#","service_account_name":"svc-{}""#, i % 100),
+            )
+        };
+        let expires = if i % 2 == 0 {
+            r#","expires_at":"2027-02-01T10:00:00Z""#
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            r#"{{"id":"secret_01K3ZQ9W5G2H7N4M8P6R{i:06}","name":"bench-key-{i}","type":"private_key","provider":"flexprice","display_id":"sk_01***{:02}","roles":["event_ingestor"],"user_type":"{owner}","user_id":"user_01K3ZQ9W5G2H7N4M8P6R{:06}"{sa}{expires},"status":"published","tenant_id":"tenant_01","environment_id":"env_01","created_at":"2026-08-22T13:05:42.123456Z","updated_at":"2026-08-22T13:05:42.123456Z","created_by":"user_01","updated_by":"user_01"}}"#,
+            i % 100,
+            i % 100,
+        ));
+    }
+    body.push_str(&format!(
+        r#"],"pagination":{{"total":{n},"limit":0,"offset":0}}}}"#
+    ));
+    body.into_bytes()
+}
+
+fn decode(body: &[u8]) -> Vec<ApiKey> {
+    let page: Page<ApiKey> = serde_json::from_slice(body).expect("the fixture decodes");
+    page.items
+}
+
+/// The cells `keys list` shows when piped: raw RFC 3339 times, no relative ones.
+fn cells(keys: &[ApiKey]) -> Vec<Vec<Cell>> {
+    keys.iter()
+        .map(|k| {
+            vec![
+                Cell::new(&k.id),
+                Cell::new(&k.name),
+                Cell::new(k.service_account_name.as_deref().unwrap_or("-")),
+                Cell::new(k.roles.join(",")),
+                Cell::new(k.created_at.to_string()),
+                Cell::new(k.expires_at.map_or("never".into(), |t| t.to_string())),
+                Cell::new(&k.status),
+            ]
+        })
+        .collect()
+}
+
+const HEADERS: [&str; 7] = [
+    "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
+];
+
+fn benches(c: &mut Criterion) {
+    let body = page_body(KEYS);
+    let keys = decode(&body);
+    assert_eq!(keys.len(), KEYS);
+    let now = jiff::Timestamp::now();
+
+    let mut group = c.benchmark_group("keys_10k");
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("decode_page", |b| b.iter(|| decode(black_box(&body))));
+    group.throughput(Throughput::Elements(KEYS as u64));
+    // As `keys list -o json` does it: the decoded keys are moved into their views.
+    group.bench_function("build_views", |b| {
+        b.iter_batched(
+            || keys.clone(),
+            |keys| {
+                keys.into_iter()
+                    .map(|k| KeyJson::from_key(k, None, now))
+                    .collect::<Vec<_>>()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let views: Vec<KeyJson> = keys.iter().map(|k| KeyJson::new(k, None, now)).collect();
+    group.bench_function("render_json", |b| {
+        let mut out = Vec::with_capacity(8 << 20);
+        b.iter(|| {
+            out.clear();
+            render::json(&mut out, black_box(&views)).expect("writes to memory");
+        })
+    });
+    group.bench_function("render_plain", |b| {
+        let mut out = Vec::with_capacity(4 << 20);
+        b.iter_batched(
+            || cells(&keys),
+            |rows| {
+                out.clear();
+                render::plain(&mut out, rows).expect("writes to memory");
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("render_table", |b| {
+        b.iter_batched(
+            || cells(&keys),
+            |rows| render::table(&HEADERS, rows, false, false),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(keys_10k, benches);
+criterion_main!(keys_10k);

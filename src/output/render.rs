@@ -1,0 +1,259 @@
+//! The pure renderers behind [`super::Output`]: rows as an aligned table or as tab-separated
+//! lines, values as pretty JSON, each into any writer or string. No terminal detection and no
+//! process state here, so the criterion benches (`benches/render.rs`) drive exactly this code.
+
+use std::io::{self, Write};
+
+use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+/// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
+pub struct Cell {
+    pub text: String,
+    pub raw: String,
+    pub mood: Mood,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mood {
+    Normal,
+    Bad,
+    Warn,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Cell {
+            raw: text.clone(),
+            text,
+            mood: Mood::Normal,
+        }
+    }
+
+    /// A cell shown one way on a terminal and another when piped (e.g. relative vs RFC 3339 times).
+    pub fn split(text: impl Into<String>, raw: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            raw: raw.into(),
+            mood: Mood::Normal,
+        }
+    }
+
+    pub fn mood(mut self, mood: Mood) -> Self {
+        self.mood = mood;
+        self
+    }
+}
+
+/// Narrower than this, a reported terminal width is not believed (see [`table`]).
+const MIN_TABLE_WIDTH: u16 = 20;
+
+/// Tab-separated lines, no header, raw values.
+pub fn plain<W: Write>(out: &mut W, rows: Vec<Vec<Cell>>) -> io::Result<()> {
+    for row in rows {
+        let line: Vec<String> = row.into_iter().map(|c| plain_field(&c.raw)).collect();
+        writeln!(out, "{}", line.join("\t"))?;
+    }
+    Ok(())
+}
+
+/// An aligned table with a header, without a trailing newline. `tty` lets comfy-table fit the
+/// table to the terminal's width; `color` adds bold headers and red/yellow moods.
+pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !tty {
+        table.force_no_tty();
+    }
+    // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
+    // every column to one character: leave the rows unwrapped instead.
+    if table.width().is_none_or(|w| w < MIN_TABLE_WIDTH) {
+        table.set_content_arrangement(ContentArrangement::Disabled);
+    }
+    if color {
+        table.enforce_styling();
+    }
+    table.set_header(headers.iter().map(|h| {
+        let cell = comfy_table::Cell::new(h);
+        if color {
+            cell.add_attribute(Attribute::Bold)
+        } else {
+            cell
+        }
+    }));
+    for row in rows {
+        table.add_row(row.into_iter().map(|c| {
+            let cell = comfy_table::Cell::new(&c.text);
+            match (color, c.mood) {
+                (true, Mood::Bad) => cell.fg(Color::Red),
+                (true, Mood::Warn) => cell.fg(Color::Yellow),
+                _ => cell,
+            }
+        }));
+    }
+    table.trim_fmt()
+}
+
+/// Pretty JSON and a final newline.
+pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// A pretty JSON array written one item at a time, as data arrives, so a long list is never
+/// held whole. Byte for byte what [`json`] writes for a `Vec` of the same items.
+pub struct JsonArray<W: Write> {
+    out: W,
+    empty: bool,
+}
+
+impl<W: Write> JsonArray<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(JsonArray { out, empty: true })
+    }
+
+    pub fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
+        self.out
+            .write_all(if self.empty { b"\n  " } else { b",\n  " })?;
+        self.empty = false;
+        let mut serializer = serde_json::Serializer::with_formatter(
+            &mut self.out,
+            ArrayItemFormatter {
+                indent: 1,
+                has_value: false,
+            },
+        );
+        item.serialize(&mut serializer)?;
+        Ok(())
+    }
+
+    /// Closes the array, ends the line and flushes.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out
+            .write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
+        self.out.flush()
+    }
+}
+
+/// serde_json's `PrettyFormatter` (two-space indent), starting one level deep: an item of a
+/// top-level array. `PrettyFormatter` cannot be started at a depth, so this repeats its rules.
+struct ArrayItemFormatter {
+    indent: usize,
+    has_value: bool,
+}
+
+impl ArrayItemFormatter {
+    fn newline<W: ?Sized + Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
+        out.write_all(if comma { b",\n" } else { b"\n" })?;
+        for _ in 0..self.indent {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.indent -= 1;
+        if self.has_value {
+            self.newline(out, false)?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for ArrayItemFormatter {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Plain output is one record per line, fields split by tabs: neither may appear inside a field.
+fn plain_field(raw: &str) -> String {
+    raw.replace(['\t', '\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_array_written_item_by_item_is_what_json_writes() {
+        #[derive(Serialize)]
+        struct Item {
+            id: u32,
+            name: &'static str,
+            roles: Vec<&'static str>,
+            none: Option<u8>,
+            nested: Vec<Vec<u8>>,
+        }
+        let item = |id| Item {
+            id,
+            name: "line\nbreak \"quoted\"",
+            roles: vec!["a", "b"],
+            none: None,
+            nested: vec![vec![], vec![1]],
+        };
+        for items in [vec![], vec![item(1)], vec![item(1), item(2), item(3)]] {
+            let mut streamed = Vec::new();
+            let mut array = JsonArray::new(&mut streamed).unwrap();
+            for i in &items {
+                array.push(i).unwrap();
+            }
+            array.finish().unwrap();
+            let mut whole = Vec::new();
+            json(&mut whole, &items).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn plain_fields_cannot_break_records() {
+        assert_eq!(plain_field("a\tb\nc"), "a b c");
+    }
+}
