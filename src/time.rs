@@ -12,9 +12,9 @@ use crate::env;
 /// ten years is a typo (or should use `--no-expiry`, which says so).
 const MAX_YEARS: i64 = 10;
 
-/// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it.
+/// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it (debug builds only).
 pub fn now() -> Timestamp {
-    env::var(env::TEST_NOW)
+    env::test_hook(env::TEST_NOW)
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(Timestamp::now)
 }
