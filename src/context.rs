@@ -150,19 +150,21 @@ impl Context {
     /// The admin credential and where it came from: `FLEXPRICE_API_KEY`, then
     /// `FLEXPRICE_API_KEY_FILE`, then the profile's keychain entry (stored by `auth login`).
     pub fn credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
-        if let Some(key) = env::var(env::API_KEY) {
+        if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
             return Ok((
-                Credential::new(SecretString::from(key.trim().to_string())),
+                Credential::new(SecretString::from(key.trim())),
                 CredentialSource::EnvVar,
             ));
         }
         if let Some(path) = env::var(env::API_KEY_FILE) {
-            let text = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "cannot read the key file named by {} ({path})",
-                    env::API_KEY_FILE
-                )
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map(zeroize::Zeroizing::new)
+                .with_context(|| {
+                    format!(
+                        "cannot read the key file named by {} ({path})",
+                        env::API_KEY_FILE
+                    )
+                })?;
             let key = text.trim();
             if key.is_empty() {
                 return Err(
@@ -170,7 +172,7 @@ impl Context {
                 );
             }
             return Ok((
-                Credential::new(SecretString::from(key.to_string())),
+                Credential::new(SecretString::from(key)),
                 CredentialSource::File(path),
             ));
         }
