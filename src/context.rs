@@ -224,8 +224,9 @@ impl Context {
             ))
             .into());
         }
+        // The question names keys and owners the server chose: no control characters in it.
         let answer = dialoguer::Confirm::new()
-            .with_prompt(question)
+            .with_prompt(crate::output::terminal_safe(question))
             .default(false)
             .interact()?;
         Ok(answer)
@@ -239,9 +240,13 @@ impl Context {
         if !self.interactive {
             return Err(UserError::usage(format!("cannot ask off a terminal: {question}")).into());
         }
+        let items: Vec<_> = items
+            .iter()
+            .map(|i| crate::output::terminal_safe(i))
+            .collect();
         let choice = dialoguer::Select::new()
-            .with_prompt(question)
-            .items(items)
+            .with_prompt(crate::output::terminal_safe(question))
+            .items(&items)
             .default(0)
             .interact_opt()?;
         Ok(choice)
