@@ -173,8 +173,7 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
         let place = e
             .span()
             .map(|span| {
-                let line = text[..span.start].lines().count().max(1);
-                let column = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                let (line, column) = line_and_column(&text, span.start);
                 format!(" at line {line}, column {column}")
             })
             .unwrap_or_default();
@@ -208,6 +207,18 @@ pub fn file_component(raw: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The 1-based line and column (in characters) of byte offset `at` in `text`. Counting newlines
+/// rather than `lines()` matters at the start of a line: the text before it ends with `\n`, which
+/// `lines()` does not count as starting a new line.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
 }
 
 /// config.toml holds no secret, but it decides where the credential is sent, so it must be
@@ -295,6 +306,23 @@ mod tests {
         );
         let err = load_profile(&path, None, false).unwrap_err().to_string();
         assert!(err.contains("config.toml is not valid at line 3"), "{err}");
+    }
+
+    #[test]
+    fn error_at_the_start_of_a_line_is_on_that_line() {
+        let text = "[profiles.prod]\n= 1\n";
+        let start = text.find('=').unwrap();
+        assert_eq!(line_and_column(text, start), (2, 1));
+        assert_eq!(line_and_column(text, 0), (1, 1));
+        assert_eq!(line_and_column("a = \"é\"x", 7), (1, 7));
+    }
+
+    #[test]
+    fn corrupt_toml_at_column_one_names_that_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "[profiles.prod]\n= \"x\"\n");
+        let err = load_profile(&path, None, false).unwrap_err().to_string();
+        assert!(err.contains("at line 2, column 1"), "{err}");
     }
 
     #[cfg(unix)]

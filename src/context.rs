@@ -169,19 +169,21 @@ impl Context {
     }
 
     fn look_up_credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
-        if let Some(key) = env::var(env::API_KEY) {
+        if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
             return Ok((
-                Credential::new(SecretString::from(key.trim().to_string())),
+                Credential::new(SecretString::from(key.trim())),
                 CredentialSource::EnvVar,
             ));
         }
         if let Some(path) = env::var(env::API_KEY_FILE) {
-            let text = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "cannot read the key file named by {} ({path})",
-                    env::API_KEY_FILE
-                )
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map(zeroize::Zeroizing::new)
+                .with_context(|| {
+                    format!(
+                        "cannot read the key file named by {} ({path})",
+                        env::API_KEY_FILE
+                    )
+                })?;
             let key = text.trim();
             if key.is_empty() {
                 return Err(
@@ -189,7 +191,7 @@ impl Context {
                 );
             }
             return Ok((
-                Credential::new(SecretString::from(key.to_string())),
+                Credential::new(SecretString::from(key)),
                 CredentialSource::File(path),
             ));
         }
@@ -241,8 +243,9 @@ impl Context {
             ))
             .into());
         }
+        // The question names keys and owners the server chose: no control characters in it.
         let answer = dialoguer::Confirm::new()
-            .with_prompt(question)
+            .with_prompt(crate::output::terminal_safe(question))
             .default(false)
             .interact()?;
         Ok(answer)
@@ -256,9 +259,13 @@ impl Context {
         if !self.interactive {
             return Err(UserError::usage(format!("cannot ask off a terminal: {question}")).into());
         }
+        let items: Vec<_> = items
+            .iter()
+            .map(|i| crate::output::terminal_safe(i))
+            .collect();
         let choice = dialoguer::Select::new()
-            .with_prompt(question)
-            .items(items)
+            .with_prompt(crate::output::terminal_safe(question))
+            .items(&items)
             .default(0)
             .interact_opt()?;
         Ok(choice)

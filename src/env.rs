@@ -17,11 +17,13 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 
 /// Test hook: the current time as RFC 3339, so expiry and age logic can be tested. Prefixed like
-/// xh's `XH_TEST_MODE`: it is not part of the documented interface.
+/// xh's `XH_TEST_MODE`: it is not part of the documented interface. Read through [`test_hook`],
+/// so it has no effect in release builds.
 pub const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
 
-/// Test hook: a comma-separated list of destination kinds (`keychain`, `file`) whose delivery
-/// fails after minting, so the recovery path can be tested against working destinations.
+/// Test hook: a comma-separated list of destination kinds (`keychain`, `file`, `exec`) whose
+/// delivery fails after minting, so the recovery path can be tested against working
+/// destinations. Read through [`test_hook`], so it has no effect in release builds.
 pub const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
 
 /// The D-Bus session bus where the Secret Service (the Linux keychain) is reached.
@@ -30,6 +32,17 @@ pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 /// Reads a variable, treating an empty value as unset (as most shells users expect).
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Reads a test-hook variable (`TEST_*`), only in debug builds: tests run debug builds, and a
+/// release binary must not let its environment fake the clock or a failed delivery. `cfg!` rather
+/// than `#[cfg]` so both builds type-check the same code; the release branch is a constant.
+pub fn test_hook(name: &str) -> Option<String> {
+    if cfg!(debug_assertions) {
+        var(name)
+    } else {
+        None
+    }
 }
 
 /// [`DOCUMENTED`] as aligned text, for `--help` and `help environment`.
@@ -83,3 +96,16 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
         "state directory root (recovery files and locks)",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_hooks_are_read_only_in_debug_builds() {
+        // PATH is set wherever tests run, so it stands in for a hook a test has set without
+        // mutating this process's environment. `cargo test --release` checks the other branch.
+        assert!(var("PATH").is_some());
+        assert_eq!(test_hook("PATH").is_some(), cfg!(debug_assertions));
+    }
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-pub use self::render::{Cell, Mood};
+pub use self::render::{Cell, Mood, terminal_safe};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
 
@@ -239,9 +239,11 @@ impl Output {
         }
     }
 
+    /// One line on stderr. `prefix` is ours (it may carry colour); `message` may quote the server
+    /// (names, error bodies), so it is made [`terminal_safe`] and stays on one line.
     fn stderr_line(&self, prefix: &str, message: &str) {
         // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
-        let _ = writeln!(io::stderr().lock(), "{prefix}{message}");
+        let _ = writeln!(io::stderr().lock(), "{prefix}{}", terminal_safe(message));
     }
 }
 

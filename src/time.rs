@@ -12,9 +12,9 @@ use crate::env;
 /// ten years is a typo (or should use `--no-expiry`, which says so).
 const MAX_YEARS: i64 = 10;
 
-/// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it.
+/// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it (debug builds only).
 pub fn now() -> Timestamp {
-    env::var(env::TEST_NOW)
+    env::test_hook(env::TEST_NOW)
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(Timestamp::now)
 }
@@ -121,17 +121,27 @@ impl FromStr for FutureTimestamp {
     }
 }
 
-/// "in 3 days", "2 hours ago", "just now": the coarsest unit that is at least one.
+/// "in 3 days", "2 hours ago", "just now": the coarsest unit that is at least one, rounded to the
+/// nearest whole unit. Rounding, not truncating, matters because `now` is read a moment after the
+/// server stamped the key: a fresh 90-day key is 89 days and 23:59:59 away and must read "in 90
+/// days". A value that rounds up to a whole larger unit moves to it ("1 hour", not "60 minutes").
 pub fn relative(at: Timestamp, now: Timestamp) -> String {
     let delta: SignedDuration = at.duration_since(now);
     let secs = delta.as_secs().unsigned_abs();
-    let (n, unit) = match secs {
-        0..60 => return "just now".to_string(),
-        60..3_600 => (secs / 60, "minute"),
-        3_600..86_400 => (secs / 3_600, "hour"),
-        86_400..15_552_000 => (secs / 86_400, "day"),
-        15_552_000..63_072_000 => (secs / 2_592_000, "month"),
-        _ => (secs / 31_536_000, "year"),
+    // `secs` is at most 2^63, so adding half a unit cannot overflow a u64.
+    let round = |unit: u64| (secs + unit / 2) / unit;
+    let (n, unit) = if secs < 60 {
+        return "just now".to_string();
+    } else if round(60) < 60 {
+        (round(60), "minute")
+    } else if round(3_600) < 24 {
+        (round(3_600), "hour")
+    } else if secs < 15_552_000 {
+        (round(86_400), "day")
+    } else if secs < 63_072_000 {
+        (round(2_592_000), "month")
+    } else {
+        (round(31_536_000), "year")
     };
     let plural = if n == 1 { "" } else { "s" };
     if delta.is_negative() {
@@ -238,6 +248,42 @@ mod tests {
         assert_eq!(relative(now, now), "just now");
         assert_eq!(relative(ts("2026-04-10T00:00:00Z"), now), "in 90 days");
         assert_eq!(relative(ts("2026-10-10T00:00:00Z"), now), "in 9 months");
+    }
+
+    #[test]
+    fn relative_phrases_round_to_the_nearest_unit() {
+        let now = ts("2026-01-10T00:00:00Z");
+        let ninety_days = SignedDuration::from_hours(24 * 90);
+        let fresh = now + ninety_days - SignedDuration::from_millis(300);
+        assert_eq!(relative(fresh, now), "in 90 days");
+        assert_eq!(
+            relative(now - ninety_days + SignedDuration::from_millis(300), now),
+            "90 days ago"
+        );
+        assert_eq!(
+            relative(now + SignedDuration::from_secs(59), now),
+            "just now"
+        );
+        assert_eq!(
+            relative(now + SignedDuration::from_secs(89), now),
+            "in 1 minute"
+        );
+        assert_eq!(
+            relative(now + SignedDuration::from_secs(90), now),
+            "in 2 minutes"
+        );
+        assert_eq!(
+            relative(now + SignedDuration::from_secs(3_599), now),
+            "in 1 hour"
+        );
+        assert_eq!(
+            relative(now - SignedDuration::from_secs(86_399), now),
+            "1 day ago"
+        );
+        assert_eq!(
+            relative(now + SignedDuration::from_hours(36), now),
+            "in 2 days"
+        );
     }
 
     mod properties {

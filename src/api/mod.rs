@@ -397,7 +397,12 @@ impl Client {
             .header("accept", "application/json");
         if let Some(credential) = &self.credential {
             let mut value = if credential.is_jwt() {
-                HeaderValue::from_str(&format!("Bearer {}", credential.expose()))
+                // Built at its final size (no regrowth leaving copies) and wiped when dropped.
+                let token = credential.expose();
+                let mut bearer = zeroize::Zeroizing::new(String::with_capacity(7 + token.len()));
+                bearer.push_str("Bearer ");
+                bearer.push_str(token);
+                HeaderValue::from_str(&bearer)
             } else {
                 HeaderValue::from_str(credential.expose())
             }

@@ -158,8 +158,19 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         findings.len(),
         keys.len()
     ));
-    ctx.out.hint("rotate a key with a fresh secret and expiry: `flexprice-admin keys create --name NAME`, then revoke the old one");
+    ctx.out.hint(rotate_hint(args));
     Ok(exit)
+}
+
+/// The next step after a report. `keys rotate --due` rotates what `keys audit` reports with its
+/// default thresholds, so it is offered as "this list" only when those were used.
+fn rotate_hint(args: &KeysAuditArgs) -> &'static str {
+    let defaults = args.max_age == TimeSpan::days(90) && args.expiring_within == TimeSpan::days(14);
+    if defaults {
+        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here with `flexprice-admin keys rotate --due`"
+    } else {
+        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`; `flexprice-admin keys rotate --due` rotates what `keys audit` reports with its default thresholds (90d, 14d)"
+    }
 }
 
 fn reason_word(reason: Reason) -> &'static str {

@@ -7,6 +7,7 @@ use std::io::Read;
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::api::Credential;
 use crate::cli::AuthLoginArgs;
@@ -61,24 +62,31 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
     Ok(Exit::Ok)
 }
 
+/// Bytes reserved for the key read from stdin: far more than an API key or a login JWT.
+const STDIN_KEY_CAPACITY: usize = 4096;
+
 /// The key from stdin (`--api-key-stdin`) or a hidden prompt; never from argv.
 fn read_key(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<SecretString> {
-    let raw = if args.api_key_stdin {
-        let mut text = String::new();
+    // The untrimmed text is a copy of the secret too: it is wiped when dropped.
+    let text: Zeroizing<String> = if args.api_key_stdin {
+        // Room for any key up front, so growing the buffer leaves no stray copy in freed memory.
+        let mut text = Zeroizing::new(String::with_capacity(STDIN_KEY_CAPACITY));
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the API key from stdin")?;
-        SecretString::from(text.trim().to_string())
+        text
     } else if ctx.interactive {
-        let text = dialoguer::Password::new()
-            .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
-            .interact()?;
-        SecretString::from(text.trim().to_string())
+        Zeroizing::new(
+            dialoguer::Password::new()
+                .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
+                .interact()?,
+        )
     } else {
         return Err(UserError::usage("no API key given: the hidden prompt needs a terminal")
             .hint("pipe the key in with --api-key-stdin, e.g. `pass show flexprice | flexprice-admin auth login --api-key-stdin`")
             .into());
     };
+    let raw = SecretString::from(text.trim());
     if raw.expose_secret().is_empty() {
         return Err(UserError::usage("the API key is empty").into());
     }

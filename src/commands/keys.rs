@@ -427,7 +427,13 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit
             targets.push(key.clone());
         }
     }
-    let users = HashMap::new();
+    // Owners' names are only shown to someone about to confirm; with --yes or without a
+    // terminal, skip the extra request.
+    let users = if !ctx.yes && ctx.interactive {
+        user_labels(&client, &targets).await
+    } else {
+        HashMap::new()
+    };
     if !ctx.yes && ctx.interactive {
         render_keys(ctx, &targets, &users, time::now())?;
     }

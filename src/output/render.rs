@@ -2,12 +2,14 @@
 //! lines, values as pretty JSON, each into any writer or string. No terminal detection and no
 //! process state here, so the criterion benches (`benches/render.rs`) drive exactly this code.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
+/// Both texts are made [`terminal_safe`] on the way in: cells carry names the server chose.
 pub struct Cell {
     pub text: String,
     pub raw: String,
@@ -23,7 +25,7 @@ pub enum Mood {
 
 impl Cell {
     pub fn new(text: impl Into<String>) -> Self {
-        let text = text.into();
+        let text = safe_owned(text.into());
         Cell {
             raw: text.clone(),
             text,
@@ -34,8 +36,8 @@ impl Cell {
     /// A cell shown one way on a terminal and another when piped (e.g. relative vs RFC 3339 times).
     pub fn split(text: impl Into<String>, raw: impl Into<String>) -> Self {
         Cell {
-            text: text.into(),
-            raw: raw.into(),
+            text: safe_owned(text.into()),
+            raw: safe_owned(raw.into()),
             mood: Mood::Normal,
         }
     }
@@ -52,7 +54,10 @@ const MIN_TABLE_WIDTH: u16 = 20;
 /// Tab-separated lines, no header, raw values.
 pub fn plain<W: Write>(out: &mut W, rows: Vec<Vec<Cell>>) -> io::Result<()> {
     for row in rows {
-        let line: Vec<String> = row.into_iter().map(|c| plain_field(&c.raw)).collect();
+        let line: Vec<String> = row
+            .iter()
+            .map(|c| plain_field(&c.raw).into_owned())
+            .collect();
         writeln!(out, "{}", line.join("\t"))?;
     }
     Ok(())
@@ -210,9 +215,38 @@ impl serde_json::ser::Formatter for ArrayItemFormatter {
     }
 }
 
-/// Plain output is one record per line, fields split by tabs: neither may appear inside a field.
-fn plain_field(raw: &str) -> String {
-    raw.replace(['\t', '\n', '\r'], " ")
+/// Text from the server (a key's or account's name, an error body) made harmless on a terminal:
+/// every control character (C0 including ESC and BEL, DEL, C1) would otherwise let whoever named a
+/// key recolour the screen, move the cursor, retitle the window or forge lines. Tabs and line
+/// breaks become a space; every other control character becomes U+FFFD, so the reader can see
+/// that something was there. Clean text is borrowed, not copied.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c if c.is_control() => char::REPLACEMENT_CHARACTER,
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// [`terminal_safe`] for an owned string, reusing it when it is already clean.
+fn safe_owned(text: String) -> String {
+    match terminal_safe(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(safe) => safe,
+    }
+}
+
+/// Plain output is one record per line, fields split by tabs: neither may appear inside a field,
+/// and no other control character may reach whatever reads it (often a terminal).
+fn plain_field(raw: &str) -> Cow<'_, str> {
+    terminal_safe(raw)
 }
 
 #[cfg(test)]
@@ -254,6 +288,41 @@ mod tests {
 
     #[test]
     fn plain_fields_cannot_break_records() {
-        assert_eq!(plain_field("a\tb\nc"), "a b c");
+        assert_eq!(plain_field("a\tb\nc\rd"), "a b c d");
+    }
+
+    #[test]
+    fn plain_fields_carry_no_control_characters() {
+        assert_eq!(
+            plain_field("a\x1b[31mb\x07c\x7fd\u{9b}e"),
+            "a\u{fffd}[31mb\u{fffd}c\u{fffd}d\u{fffd}e"
+        );
+    }
+
+    #[test]
+    fn terminal_safe_text_keeps_clean_and_non_ascii_text_as_it_is() {
+        assert!(matches!(
+            terminal_safe("ci-ingest · prod ✓"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            terminal_safe("\x1b]0;title\x07x"),
+            "\u{fffd}]0;title\u{fffd}x"
+        );
+    }
+
+    #[test]
+    fn cells_neutralise_what_the_server_sent_in_both_forms() {
+        let cell = Cell::new("evil\x1b[2J");
+        assert_eq!(cell.text, "evil\u{fffd}[2J");
+        assert_eq!(cell.raw, "evil\u{fffd}[2J");
+        let cell = Cell::split("in 3 days\x07", "2026-01-01T00:00:00Z\u{85}");
+        assert!(
+            !cell
+                .text
+                .chars()
+                .chain(cell.raw.chars())
+                .any(char::is_control)
+        );
     }
 }

@@ -59,9 +59,11 @@ pub fn create_private(path: &Path) -> std::io::Result<fs::File> {
 /// Writes the secret (plus a newline) atomically with mode 0600 and verifies it by reading back.
 pub fn deliver(path: &Path, secret: &SecretString) -> Result<(), String> {
     write_atomically(path, secret).map_err(|e| format!("cannot write the file: {e}"))?;
+    // The read-back is a copy of the secret: wiped when dropped.
     let back = fs::read_to_string(path)
+        .map(zeroize::Zeroizing::new)
         .map_err(|e| format!("written, but reading it back failed: {e}"))?;
-    if back.strip_suffix('\n').unwrap_or(&back) != secret.expose_secret() {
+    if back.strip_suffix('\n').unwrap_or(back.as_str()) != secret.expose_secret() {
         return Err("written, but the file read back differs".into());
     }
     Ok(())

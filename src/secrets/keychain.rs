@@ -237,9 +237,9 @@ fn native_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Err(keyring_core::Error::NoDefaultStore)
 }
 
-/// Whether the test hook asks delivery to `kind` to fail.
+/// Whether the test hook asks delivery to `kind` to fail (debug builds only).
 pub fn test_fails_delivery(kind: &str) -> bool {
-    crate::env::var(crate::env::TEST_FAIL_DELIVERY)
+    crate::env::test_hook(crate::env::TEST_FAIL_DELIVERY)
         .is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
 }
 

@@ -87,6 +87,13 @@ fn old_expiring_and_expired_keys_are_reported_with_reasons_and_exit_10() {
         lines[1]
     );
 
+    let table = world.run(&["keys", "audit", "-o", "table"]);
+    table
+        .code(10)
+        .stderr_has("flexprice-admin keys rotate ID")
+        .stderr_has("flexprice-admin keys rotate --due");
+    assert!(!table.stderr.contains("keys create"), "{}", table.stderr);
+
     let quiet = world.run(&["keys", "audit", "-q"]);
     assert_eq!(quiet.code(10).stdout, format!("{dead}\n{soon}\n{old}\n"));
 }
@@ -119,6 +126,11 @@ fn thresholds_are_configurable() {
         run.code(10).json()[0]["reasons"],
         serde_json::json!(["expiring", "too_old"])
     );
+    world
+        .run(&["keys", "audit", "--max-age", "5d"])
+        .code(10)
+        .stderr_has("`flexprice-admin keys rotate ID`")
+        .stderr_has("default thresholds");
     world.run(&["keys", "audit", "--max-age", "8d"]).code(0);
 }
 

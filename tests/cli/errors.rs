@@ -46,6 +46,45 @@ fn the_key_file_is_read_when_the_variable_is_unset() {
 }
 
 #[test]
+fn key_file_padding_is_trimmed_and_a_jwt_is_sent_as_a_bearer_token() {
+    let world = World::new();
+    let jwt = world.sandbox.jwt_for(world.sandbox.admin_user_id());
+    let file = world.home.path().join("admin.jwt");
+    std::fs::write(&file, format!("  {jwt} \r\n\n")).unwrap();
+    let run = crate::harness::finish(
+        world
+            .cmd()
+            .env_remove("FLEXPRICE_API_KEY")
+            .env("FLEXPRICE_API_KEY_FILE", &file)
+            .env(
+                "FLEXPRICE_ENVIRONMENT_ID",
+                world.sandbox.sandbox_environment_id(),
+            )
+            .args(["whoami", "-q"]),
+    );
+    assert_eq!(run.code(0).stdout.trim(), world.sandbox.admin_user_id());
+    let via_env = world.run_with(&["whoami", "-q"], |cmd| {
+        cmd.env("FLEXPRICE_API_KEY", format!(" {jwt}\n")).env(
+            "FLEXPRICE_ENVIRONMENT_ID",
+            world.sandbox.sandbox_environment_id(),
+        );
+    });
+    assert_eq!(via_env.code(0).stdout.trim(), world.sandbox.admin_user_id());
+    let requests = world.requests();
+    assert!(!requests.is_empty());
+    for request in requests {
+        assert!(
+            request
+                .headers
+                .iter()
+                .any(|(name, value)| name == "authorization" && value == "Bearer ***"),
+            "{:?}",
+            request.headers
+        );
+    }
+}
+
+#[test]
 fn a_403_names_the_permission_the_roles_held_and_the_roles_that_grant_it() {
     let world = World::new();
     world.service_account("ingest-bot", "event_ingestor");

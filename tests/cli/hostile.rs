@@ -811,3 +811,41 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// A key name is chosen by whoever created the key: printed raw, `\x1b[…` and BEL would recolour
+/// the operator's terminal, move its cursor or retitle its window.
+#[test]
+fn names_from_the_server_cannot_inject_terminal_escapes() {
+    let world = World::new();
+    let evil = "evil\x1b[31mred\x07\u{9b}2J";
+    let seeded = world.sandbox.seed_key(flexprice_sandbox::SeedKey {
+        name: evil.into(),
+        ..flexprice_sandbox::SeedKey::default()
+    });
+    let clean = |what: &str, text: &str| {
+        assert!(
+            !text.contains(['\x1b', '\x07', '\u{9b}']),
+            "{what} carries a control character: {text:?}"
+        );
+    };
+    for format in ["table", "plain"] {
+        let list = world.run(&["keys", "list", "-o", format]);
+        list.code(0)
+            .stdout_has("evil\u{fffd}[31mred\u{fffd}\u{fffd}2J");
+        clean(format, &list.stdout);
+        clean(format, &list.stderr);
+    }
+    // JSON keeps the name exactly as the server has it: serde escapes it, nothing to strip.
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    assert!(json.as_array().unwrap().iter().any(|k| k["name"] == evil));
+
+    // The name cannot be typed as an argument (control characters are refused), so by ID.
+    let delete = world.run(&["keys", "delete", &seeded.id, "--yes"]);
+    delete
+        .code(0)
+        .stderr_has(&format!("Revoked key {}", seeded.id))
+        .stderr_has("evil\u{fffd}[31mred");
+    clean("the receipt", &delete.stderr);
+    clean("the receipt", &delete.stdout);
+    assert_eq!(world.sandbox.key(&seeded.id).unwrap().status, "deleted");
+}

@@ -268,7 +268,7 @@ fn list_is_newest_first_in_every_format() {
         .code(0)
         .stdout_has("ID")
         .stdout_has("EXPIRES")
-        .stdout_has("in 29 days");
+        .stdout_has("in 30 days");
 
     let limited = world.run(&["keys", "list", "--limit", "2", "-q"]);
     assert_eq!(limited.code(0).stdout.lines().count(), 2);

@@ -60,8 +60,8 @@ fn a_delete_is_confirmed_on_a_terminal() {
     cmd.args(["keys", "delete", "doomed"]);
     let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
     session
-        .exp_string("(doomed, owner")
-        .expect("names the key and its owner");
+        .exp_string("(doomed, owner Admin)")
+        .expect("names the key and its owner by name, not user ID");
     session.send_line("y").expect("answer yes");
     session.exp_string("Revoked key").expect("revoked");
     session.exp_eof().expect("exits");
