@@ -1,6 +1,8 @@
 //! One function per Flexprice endpoint this tool uses, each built on a [`Request`] so that a
 //! mutating command can print the same request under `--dry-run` instead of sending it.
 
+use std::collections::HashSet;
+
 use futures_util::{StreamExt, stream};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -98,7 +100,10 @@ impl Client {
             wanted.saturating_sub(first_size)
         };
         let mut left = usize::try_from(wanted).unwrap_or(usize::MAX);
+        // Keys created or revoked while we page shift the offsets, so a key can come twice.
+        let mut seen = HashSet::new();
         let mut hand_over = |mut items: Vec<ApiKey>| {
+            items.retain(|k| seen.insert(k.id.clone()));
             items.truncate(left);
             left -= items.len();
             each(items)
@@ -117,7 +122,14 @@ impl Client {
             .map(|offset| self.keys_page(filter, page_size, offset, true))
             .buffered(PAGE_CONCURRENCY);
         while let Some(page) = pages.next().await {
-            hand_over(page?.items)?;
+            let items = page?.items;
+            // A short page is the end, whatever `total` claimed: a server that over-counts must
+            // not keep us asking for empty pages.
+            let short = (items.len() as u64) < page_size;
+            hand_over(items)?;
+            if short {
+                break;
+            }
         }
         Ok(())
     }

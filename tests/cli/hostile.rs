@@ -849,3 +849,36 @@ fn names_from_the_server_cannot_inject_terminal_escapes() {
     clean("the receipt", &delete.stdout);
     assert_eq!(world.sandbox.key(&seeded.id).unwrap().status, "deleted");
 }
+
+#[test]
+fn a_server_that_overstates_total_does_not_make_us_page_forever() {
+    let world = World::new();
+    let key = r#"{"id":"secret_01K3ABCDEFGHJKMNPQRSTVWXYZ","name":"only","type":"private_key","display_id":"sk_01***AA","status":"published","created_at":"2026-01-01T00:00:00Z"}"#;
+    let body = format!(
+        r#"{{"items":[{key}],"pagination":{{"total":1000000000,"limit":1000,"offset":1000}}}}"#
+    );
+    world.sandbox.add_fault(Fault::new(
+        Some("GET"),
+        "/v1/secrets/api/keys",
+        FaultAction::Respond {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body,
+            headers: vec![],
+        },
+    ));
+    let started = Instant::now();
+    let run = world.run(&["keys", "list", "-q"]);
+    assert_eq!(
+        run.code(0).stdout,
+        "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ\n",
+        "the repeated key is listed once"
+    );
+    let pages = world
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v1/secrets/api/keys")
+        .count();
+    assert!(pages <= 6, "{pages} pages requested");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
