@@ -1,14 +1,12 @@
 //! One module per command group; this file routes a parsed command to its function and holds
 //! the little they share (printing a `--dry-run` plan).
 
-mod audit;
 mod auth;
 mod environments;
 mod keychain;
 pub mod keys;
 pub mod resolve;
 mod roles;
-mod rotate;
 mod service_accounts;
 mod undelivered;
 mod whoami;
@@ -28,8 +26,8 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Keys(KeysCommand::Create(args)) => keys::create(ctx, args).await,
         Command::Keys(KeysCommand::List(args)) => keys::list(ctx, args).await,
         Command::Keys(KeysCommand::Delete(args)) => keys::delete(ctx, args).await,
-        Command::Keys(KeysCommand::Audit(args)) => audit::run(ctx, args).await,
-        Command::Keys(KeysCommand::Rotate(args)) => rotate::run(ctx, args).await,
+        Command::Keys(KeysCommand::Audit(args)) => keys::audit(ctx, args).await,
+        Command::Keys(KeysCommand::Rotate(args)) => keys::rotate(ctx, args).await,
         Command::ServiceAccounts(ServiceAccountsCommand::Create(args)) => {
             service_accounts::create(ctx, args).await
         }

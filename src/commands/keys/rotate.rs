@@ -23,10 +23,11 @@ use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use super::{audit, emit_planned, keys, resolve, undelivered};
+use super::audit;
 use crate::api::models::{ApiKey, CreateKeyBody, User};
 use crate::api::{self, ApiError, ApiErrorKind, Client, Credential, KeyFilter};
 use crate::cli::{KeysRotateArgs, OnStoreFailure};
+use crate::commands::{emit_planned, keys, resolve, undelivered};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::lock::KeyLock;

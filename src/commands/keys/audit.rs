@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::owner_label;
 use crate::api::KeyFilter;
 use crate::api::models::ApiKey;
 use crate::cli::KeysAuditArgs;
-use crate::commands::keys::owner_label;
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
