@@ -101,6 +101,17 @@ pub fn service_account<'u>(
     }
 }
 
+/// Every published service account, with a spinner on a terminal.
+pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> anyhow::Result<Vec<User>> {
+    Ok(ctx
+        .out
+        .waiting(
+            "Fetching service accounts",
+            client.search_users("service_account", None),
+        )
+        .await?)
+}
+
 /// Fetches every service account and picks the one `raw` names (an ID or a unique name);
 /// `arg` is the flag or argument it came from, for the error.
 pub async fn fetch_service_account(
@@ -109,13 +120,7 @@ pub async fn fetch_service_account(
     raw: &str,
     arg: &str,
 ) -> anyhow::Result<User> {
-    let accounts = ctx
-        .out
-        .waiting(
-            "Fetching service accounts",
-            client.search_users("service_account", None),
-        )
-        .await?;
+    let accounts = fetch_service_accounts(ctx, client).await?;
     Ok(service_account(&accounts, raw, arg)?.clone())
 }
 

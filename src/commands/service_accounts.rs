@@ -56,13 +56,7 @@ fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
 
 pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let accounts = ctx
-        .out
-        .waiting(
-            "Fetching service accounts",
-            client.search_users("service_account", None),
-        )
-        .await?;
+    let accounts = resolve::fetch_service_accounts(ctx, &client).await?;
     if ctx.out.is_json() {
         let views: Vec<AccountJson> = accounts.iter().map(AccountJson::from).collect();
         ctx.out.json(&views)?;

@@ -367,6 +367,18 @@ impl Run<'_> {
         (outcomes, interrupted)
     }
 
+    /// Every key of `old`'s owner, as the server has them now.
+    async fn owners_keys(&self, old: &ApiKey) -> Result<Vec<ApiKey>, ApiError> {
+        self.client
+            .list_keys(
+                &KeyFilter {
+                    user_id: old.user_id.clone(),
+                },
+                None,
+            )
+            .await
+    }
+
     /// Steps 2 (lock) to 6 for one key.
     async fn rotate(&self, old: &ApiKey) -> Outcome {
         let (ctx, client) = (self.ctx, self.client);
@@ -375,15 +387,7 @@ impl Run<'_> {
             Err(err) => return Outcome::failed(err),
         };
         // Another run may have rotated this key between our listing and the lock.
-        let current = match client
-            .list_keys(
-                &KeyFilter {
-                    user_id: old.user_id.clone(),
-                },
-                None,
-            )
-            .await
-        {
+        let current = match self.owners_keys(old).await {
             Ok(keys) => keys,
             Err(err) => {
                 return Outcome::failed(
@@ -573,15 +577,7 @@ impl Run<'_> {
             "step 3 (create the new key) failed; key {} is untouched",
             old.id
         );
-        let after = match client
-            .list_keys(
-                &KeyFilter {
-                    user_id: old.user_id.clone(),
-                },
-                None,
-            )
-            .await
-        {
+        let after = match self.owners_keys(old).await {
             Ok(keys) => keys,
             Err(list_err) => {
                 return anyhow::Error::new(err).context(step).context(format!(
