@@ -24,6 +24,24 @@ fn service_key(world: &World, name: &str) -> (String, String, String) {
     (account, key["id"].as_str().unwrap().to_string(), secret)
 }
 
+/// Whether some process holds a lock on `path`, from /proc/locks (which names the inode).
+fn locked_by_someone(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    let inode = format!(":{} ", meta.ino());
+    std::fs::read_to_string("/proc/locks")
+        .is_ok_and(|locks| locks.lines().any(|l| l.contains(&inode)))
+}
+
+/// The next create call meets `fault`.
+fn fail_next_create(world: &World, fault: FaultAction) {
+    world
+        .sandbox
+        .add_fault(Fault::new(Some("POST"), "/v1/secrets/api/keys", fault).times(1));
+}
+
 fn posts(world: &World) -> usize {
     world
         .requests()
@@ -106,14 +124,7 @@ fn keep_old_leaves_the_old_key_working() {
 fn a_create_that_fails_leaves_the_old_key_untouched() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "c500");
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::status(500),
-        )
-        .times(1),
-    );
+    fail_next_create(&world, FaultAction::status(500));
     let run = world.run(&["keys", "rotate", "c500", "--yes"]);
     run.code(1)
         .stderr_has("step 3 (create the new key) failed")
@@ -127,14 +138,7 @@ fn a_create_that_fails_leaves_the_old_key_untouched() {
 fn a_lost_create_response_reports_the_orphan_and_exits_9() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "lost");
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    fail_next_create(&world, FaultAction::CommitThenReset);
     let run = world.run(&["keys", "rotate", "lost", "--yes"]);
     let orphan = world
         .sandbox
@@ -155,14 +159,7 @@ fn a_lost_create_response_reports_the_orphan_and_exits_9() {
 fn a_lost_create_response_is_revoked_when_asked() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "lost2");
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    fail_next_create(&world, FaultAction::CommitThenReset);
     let run = world.run(&[
         "keys",
         "rotate",
@@ -260,7 +257,7 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
     world.sandbox.add_fault(Fault::new(
         Some("POST"),
         "/v1/secrets/api/keys",
-        FaultAction::Delay(std::time::Duration::from_millis(1500)),
+        FaultAction::Delay(std::time::Duration::from_millis(2000)),
     ));
     world.sandbox.clear_requests();
     let lock = world.home.path().join(format!(
@@ -272,15 +269,11 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let first = first.spawn().unwrap();
-    // The second starts once the first holds the lock (our own try_lock on the file is refused)
-    // and is waiting on its slow create.
+    // The second starts once the first holds the lock and is waiting on its slow create. The
+    // kernel's lock table says so without touching the lock (probing it with a lock of our own
+    // could take it from under the first run).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let held = std::fs::File::open(&lock)
-            .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
-        if held {
-            break;
-        }
+    while !locked_by_someone(&lock) {
         assert!(
             std::time::Instant::now() < deadline,
             "the first rotation never took the lock"
@@ -573,7 +566,7 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     use std::io::{BufRead, BufReader, Read};
     let world = World::new();
     let now = Timestamp::now();
-    let old_ids: Vec<String> = (0..20)
+    let old_ids: Vec<String> = (0..40)
         .map(|i| {
             world
                 .sandbox
