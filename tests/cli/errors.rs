@@ -213,7 +213,7 @@ fn a_slow_server_is_abandoned_after_the_timeout() {
     let run = world.run(&["--timeout", "0.3", "whoami"]);
     run.code(5).stderr_has("--timeout");
     assert!(
-        started.elapsed() < Duration::from_secs(4),
+        started.elapsed() < Duration::from_secs(10),
         "gave up in bounded time: {:?}",
         started.elapsed()
     );
