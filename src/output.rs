@@ -196,37 +196,24 @@ impl Output {
 
     /// A warning on stderr; shown even with `--quiet`.
     pub fn warn(&self, message: impl AsRef<str>) {
-        let prefix = if self.stderr_color {
-            "\x1b[33mwarning:\x1b[0m "
-        } else {
-            "warning: "
-        };
-        self.stderr_line(prefix, message.as_ref());
+        self.stderr_line(
+            self.label("warning: ", "\x1b[33mwarning:\x1b[0m "),
+            message.as_ref(),
+        );
     }
 
     /// A hint on stderr: the next thing to try.
     pub fn hint(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            let prefix = if self.stderr_color {
-                "\x1b[36mhint:\x1b[0m "
-            } else {
-                "hint: "
-            };
-            self.stderr_line(prefix, message.as_ref());
+            self.stderr_line(self.hint_label(), message.as_ref());
         }
     }
 
     /// `error:`, `caused by:` and `hint:` lines for a failed command.
     pub fn error_report(&self, messages: &[String], hints: &[String]) {
-        let (err, cause, hint) = if self.stderr_color {
-            (
-                "\x1b[1;31merror:\x1b[0m ",
-                "\x1b[2mcaused by:\x1b[0m ",
-                "\x1b[36mhint:\x1b[0m ",
-            )
-        } else {
-            ("error: ", "caused by: ", "hint: ")
-        };
+        let err = self.label("error: ", "\x1b[1;31merror:\x1b[0m ");
+        let cause = self.label("caused by: ", "\x1b[2mcaused by:\x1b[0m ");
+        let hint = self.hint_label();
         let mut lines = messages.iter();
         if let Some(first) = lines.next() {
             self.stderr_line(err, first);
@@ -237,6 +224,15 @@ impl Output {
         for line in hints {
             self.stderr_line(hint, line);
         }
+    }
+
+    /// A line's label on stderr, coloured when stderr takes colour.
+    fn label(&self, plain: &'static str, coloured: &'static str) -> &'static str {
+        if self.stderr_color { coloured } else { plain }
+    }
+
+    fn hint_label(&self) -> &'static str {
+        self.label("hint: ", "\x1b[36mhint:\x1b[0m ")
     }
 
     /// One line on stderr. `prefix` is ours (it may carry colour); `message` may quote the server

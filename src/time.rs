@@ -50,6 +50,12 @@ impl TimeSpan {
             .unwrap_or(Timestamp::MAX)
     }
 
+    /// When a key minted at `now` with this lifetime expires, in whole seconds: an expiry is a
+    /// date people read, not a measurement.
+    pub fn expiry_from(&self, now: Timestamp) -> Option<Timestamp> {
+        Timestamp::from_second(self.after(now).as_second()).ok()
+    }
+
     /// The instant this span before `from`.
     pub fn before(&self, from: Timestamp) -> Timestamp {
         from.to_zoned_datetime(TimeZone::UTC)

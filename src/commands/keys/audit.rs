@@ -17,6 +17,11 @@ use crate::output::{Cell, Mood};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
+/// The default `--max-age`: Flexprice's rotation guidance.
+pub const MAX_AGE_DAYS: i64 = 90;
+/// The default `--expiring-within`; `keys list` marks keys in this window "expiring" too.
+pub const EXPIRING_WITHIN_DAYS: i64 = 14;
+
 /// Why a key is reported. The JSON names are a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -165,7 +170,8 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
 /// The next step after a report. `keys rotate --due` rotates what `keys audit` reports with its
 /// default thresholds, so it is offered as "this list" only when those were used.
 fn rotate_hint(args: &KeysAuditArgs) -> &'static str {
-    let defaults = args.max_age == TimeSpan::days(90) && args.expiring_within == TimeSpan::days(14);
+    let defaults = args.max_age == TimeSpan::days(MAX_AGE_DAYS)
+        && args.expiring_within == TimeSpan::days(EXPIRING_WITHIN_DAYS);
     if defaults {
         "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here with `flexprice-admin keys rotate --due`"
     } else {
@@ -184,6 +190,17 @@ fn reason_word(reason: Reason) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flags_default_to_these_thresholds() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["flexprice-admin", "keys", "audit"]).unwrap();
+        let crate::cli::Command::Keys(crate::cli::KeysCommand::Audit(args)) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(args.max_age, TimeSpan::days(MAX_AGE_DAYS));
+        assert_eq!(args.expiring_within, TimeSpan::days(EXPIRING_WITHIN_DAYS));
+    }
 
     fn key(name: &str, created: &str, expires: Option<&str>) -> ApiKey {
         serde_json::from_value(serde_json::json!({

@@ -230,6 +230,5 @@ fn expiry(ctx: &Context, args: &KeysCreateArgs, now: Timestamp) -> Option<Timest
     let lifetime: TimeSpan = flags
         .expires_in
         .unwrap_or_else(|| ctx.default_key_lifetime());
-    // Whole seconds: an expiry is a date people read, not a measurement.
-    Timestamp::from_second(lifetime.after(now).as_second()).ok()
+    lifetime.expiry_from(now)
 }

@@ -15,9 +15,6 @@ use crate::output::{Cell, Mood};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
-/// Keys expiring within this window are marked on a terminal.
-const EXPIRING_SOON_DAYS: i64 = 14;
-
 pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
     let mut filter = KeyFilter::default();
@@ -125,7 +122,7 @@ pub fn render_keys(
     users: &HashMap<String, String>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let soon = TimeSpan::days(EXPIRING_SOON_DAYS).after(now);
+    let soon = TimeSpan::days(super::audit::EXPIRING_WITHIN_DAYS).after(now);
     let rows = keys
         .iter()
         .map(|key| {

@@ -236,7 +236,12 @@ async fn due_keys(
     visible: &[ApiKey],
 ) -> anyhow::Result<Vec<ApiKey>> {
     let now = time::now();
-    let due = audit::findings(visible, TimeSpan::days(90), TimeSpan::days(14), now);
+    let due = audit::findings(
+        visible,
+        TimeSpan::days(audit::MAX_AGE_DAYS),
+        TimeSpan::days(audit::EXPIRING_WITHIN_DAYS),
+        now,
+    );
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -315,7 +320,7 @@ fn new_key_body(
     CreateKeyBody {
         name: old.name.clone(),
         key_type: "private_key",
-        expires_at: Timestamp::from_second(lifetime.after(now).as_second()).ok(),
+        expires_at: lifetime.expiry_from(now),
         service_account_id: old
             .is_service_account_key()
             .then(|| old.user_id.clone())
