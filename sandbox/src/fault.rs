@@ -32,6 +32,9 @@ pub enum FaultAction {
     },
     /// Wait, then handle normally.
     Delay(Duration),
+    /// Wait at the named gate until the test opens it (`Sandbox::release`), then handle
+    /// normally. `Sandbox::wait_held` tells the test when a request has arrived there.
+    Hold(String),
     /// Handle normally (state changes commit), then send only the first half of the body, with a
     /// `Content-Length` that matches what is sent.
     Truncate,
@@ -119,6 +122,7 @@ impl fmt::Display for FaultAction {
         match self {
             FaultAction::Respond { status, .. } => write!(f, "status={status}"),
             FaultAction::Delay(d) => write!(f, "delay={}ms", d.as_millis()),
+            FaultAction::Hold(gate) => write!(f, "hold={gate}"),
             FaultAction::Truncate => f.write_str("truncate"),
             FaultAction::Reset => f.write_str("reset"),
             FaultAction::CommitThenReset => f.write_str("commit-then-reset"),
@@ -261,6 +265,7 @@ impl Fault {
                 "reset" => set(FaultAction::Reset, &mut action)?,
                 "commit-then-reset" => set(FaultAction::CommitThenReset, &mut action)?,
                 "delay" => set(FaultAction::Delay(parse_duration(need()?)?), &mut action)?,
+                "hold" => set(FaultAction::Hold(need()?.to_owned()), &mut action)?,
                 "huge" => set(
                     FaultAction::HugeBody {
                         bytes: need()?.parse().context("huge must be a byte count")?,
@@ -366,6 +371,11 @@ mod tests {
                 status: 302
             }
         );
+        assert_eq!(
+            Fault::parse("POST /x hold=create")?.action,
+            FaultAction::Hold("create".into())
+        );
+        assert!(Fault::parse("POST /x hold").is_err());
         assert!(Fault::parse("GET /x").is_err());
         assert!(Fault::parse("GET /x reset truncate").is_err());
         assert!(Fault::parse("GET x reset").is_err());

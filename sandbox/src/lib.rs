@@ -11,6 +11,7 @@
 
 mod api;
 mod fault;
+mod gate;
 mod jwt;
 mod log;
 mod roles;

@@ -205,6 +205,7 @@ impl Sandbox {
         let shared = Arc::new(Shared {
             db: parking_lot::Mutex::new(db),
             faults: parking_lot::Mutex::new(opts.faults),
+            gates: Default::default(),
             log: parking_lot::Mutex::new(Vec::new()),
             revocation_delay: opts.revocation_delay,
             jwt_secret: crate::jwt::DEFAULT_SECRET.to_owned(),
@@ -298,6 +299,24 @@ impl Sandbox {
     /// Adds a fault after the existing ones (the first matching fault wins).
     pub fn add_fault(&self, fault: Fault) {
         self.shared.faults.lock().push(fault);
+    }
+
+    /// Blocks until at least `count` requests are waiting at (or have passed) the gate of a
+    /// `hold=NAME` fault. Panics after 60 s: that bound only stops a broken test from hanging.
+    pub fn wait_held(&self, gate: &str, count: usize) {
+        assert!(
+            self.shared
+                .gates
+                .wait_arrived(gate, count, Duration::from_secs(60)),
+            "no {count} request(s) reached gate {gate:?} within 60 s ({} did)",
+            self.shared.gates.arrived(gate)
+        );
+    }
+
+    /// Opens the gate of a `hold=NAME` fault: the requests waiting there, and any later ones,
+    /// are handled normally.
+    pub fn release(&self, gate: &str) {
+        self.shared.gates.open(gate);
     }
 
     pub fn clear_faults(&self) {

@@ -132,6 +132,10 @@ async fn respond(
             tokio::time::sleep(d).await;
             build(handled(&shared), OutBody::full)
         }
+        Some(FaultAction::Hold(gate)) => {
+            shared.gates.pass(&gate).await;
+            build(handled(&shared), OutBody::full)
+        }
         Some(FaultAction::Respond {
             status,
             content_type,

@@ -108,6 +108,7 @@ pub(crate) struct Db {
 pub(crate) struct Shared {
     pub db: Mutex<Db>,
     pub faults: Mutex<Vec<Fault>>,
+    pub gates: crate::gate::Gates,
     pub log: Mutex<Vec<LoggedRequest>>,
     pub revocation_delay: Option<Duration>,
     pub jwt_secret: String,

@@ -103,6 +103,31 @@ async fn delay_then_handle() {
     assert!(err.is_timeout(), "{err:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_waits_at_its_gate_until_released() {
+    let t = T::new();
+    t.sb.add_fault(Fault::parse("POST /v1/secrets/api/keys hold=create times=1").expect("spec"));
+    let before = key_count(&t);
+    let admin = t.sb.admin_key().to_owned();
+    let body = json!({"name": "held", "type": "private_key"});
+    let request = t
+        .request(Method::POST, "/secrets/api/keys", Cred::Key(&admin))
+        .json(&body);
+    let pending = tokio::spawn(request.send());
+    tokio::task::block_in_place(|| t.sb.wait_held("create", 1));
+    assert_eq!(key_count(&t), before, "a held request is not handled yet");
+    assert!(!pending.is_finished(), "a held request gets no answer");
+    t.sb.release("create");
+    let answer = pending.await.expect("joined").expect("answered");
+    assert_eq!(answer.status(), 201);
+    assert_eq!(key_count(&t), before + 1, "handled once released");
+    let log = t.sb.requests();
+    assert_eq!(
+        log.last().and_then(|r| r.fault.as_deref()),
+        Some("hold=create")
+    );
+}
+
 #[tokio::test]
 async fn truncate_commits_and_cuts_the_body() {
     let t = T::new();
