@@ -20,7 +20,7 @@ mod state;
 
 pub use fault::{Fault, FaultAction};
 pub use log::LoggedRequest;
-pub use sandbox::{KeyRecord, Sandbox, SandboxOptions, SeedKey, SeededKey};
+pub use sandbox::{KeyRecord, REVOCATION_DELAY, Sandbox, SandboxOptions, SeedKey, SeededKey};
 
 /// The `--fault` grammar as plain text, for the binary's `--help`.
 pub const FAULT_GRAMMAR: &str = include_str!("fault-grammar.md");

@@ -59,6 +59,15 @@ impl T {
         T::with(SandboxOptions::default())
     }
 
+    /// A sandbox without the revocation cache: a deleted key is refused at once. Only for tests
+    /// about revocation itself; everything else runs with the real server's 120 s cache.
+    pub fn with_immediate_revocation() -> T {
+        T::with(SandboxOptions {
+            revocation_delay: std::time::Duration::ZERO,
+            ..SandboxOptions::default()
+        })
+    }
+
     pub fn with(opts: SandboxOptions) -> T {
         let sb = Sandbox::start(opts).expect("sandbox starts");
         T {
