@@ -378,6 +378,19 @@ impl Sandbox {
         self.shared.db.lock().sso_enforced = enforced;
     }
 
+    /// Archives any user directly (no HTTP, no checks), e.g. a person, which the API at e4b5303
+    /// cannot do. Returns whether the user exists.
+    pub fn archive_user(&self, id: &str) -> bool {
+        let mut db = self.shared.db.lock();
+        match db.user_mut(TENANT_ID, id) {
+            Some(u) => {
+                u.status = crate::state::ARCHIVED.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The login password of a human user.
     pub fn user_password(&self, id: &str) -> Option<String> {
         let db = self.shared.db.lock();

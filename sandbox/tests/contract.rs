@@ -5,6 +5,7 @@
 mod contract {
     pub mod auth;
     pub mod binary;
+    pub mod corrections;
     pub mod faults;
     pub mod keys;
     pub mod misc;
