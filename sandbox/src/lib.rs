@@ -7,6 +7,10 @@
 //! `…0000` (Sandbox, development) and `…0001` (Production), the super_admin user
 //! `admin@flexprice.dev` with a DB key bound to Sandbox, and a tenant-level config key.
 //!
+//! It is as strict as the real server by default, the revocation cache included (a revoked key
+//! keeps working for up to [`REVOCATION_DELAY`] after it was last verified; set
+//! [`SandboxOptions::revocation_delay`] to zero for immediate revocation).
+//!
 #![doc = include_str!("fault-grammar.md")]
 
 mod api;

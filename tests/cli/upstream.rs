@@ -49,7 +49,12 @@ fn user_administration_carries_the_configured_environment() {
         let methods: Vec<&str> = admin_calls.iter().map(|r| r.method.as_str()).collect();
         assert_eq!(methods, ["PUT", "DELETE"]);
         for r in &admin_calls {
-            assert_eq!(r.header("x-environment-id"), Some(env.as_str()), "{}", r.method);
+            assert_eq!(
+                r.header("x-environment-id"),
+                Some(env.as_str()),
+                "{}",
+                r.method
+            );
         }
     }
 }

@@ -349,11 +349,11 @@ fn verify_db_key(shared: &Shared, db: &mut Db, hash: &str) -> Option<Secret> {
     let now = db.now();
     let not_expired = |s: &Secret| s.expires_at.is_none_or(|e| e > now);
     let delay = shared.revocation_delay;
-    if let Some((verified_at, cached)) = db.revocation_cache.get(hash) {
-        if verified_at.checked_add(delay).is_ok_and(|end| now < end) {
-            return not_expired(cached).then(|| cached.clone());
-        }
-        // The entry has expired: verify from the database again.
+    // An expired entry is verified from the database again below.
+    if let Some((verified_at, cached)) = db.revocation_cache.get(hash)
+        && verified_at.checked_add(delay).is_ok_and(|end| now < end)
+    {
+        return not_expired(cached).then(|| cached.clone());
     }
     let secret = db
         .hash_idx

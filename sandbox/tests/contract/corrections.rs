@@ -35,14 +35,19 @@ async fn s11_02_names_over_255_characters_are_a_database_error() {
     let long = "n".repeat(256);
     // varchar(255) counts characters, not bytes.
     let wide = "é".repeat(255);
-    let sa = |name: &str| json!({"type": "service_account", "name": name, "roles": ["event_reader"]});
+    let sa =
+        |name: &str| json!({"type": "service_account", "name": name, "roles": ["event_reader"]});
     let r = t.post("/users", &admin, sa(&wide)).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let d = database_error(
         &t.post("/users", &admin, sa(&long)).await,
         "Failed to create user",
     );
-    assert!(d["user_id"].as_str().is_some_and(|id| id.starts_with("user_")));
+    assert!(
+        d["user_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("user_"))
+    );
     assert_eq!(d["email"], "");
     assert_eq!(d["tenant_id"], t.sb.tenant_id());
     let v = t
@@ -93,7 +98,9 @@ async fn s11_03_max_users_counts_service_accounts() {
     let admin = t.sb.admin_key().to_owned();
     // The admin and nine service accounts: ten published users, the default limit.
     let bots: Vec<String> = (0..9)
-        .map(|i| t.sb.seed_service_account(&format!("bot{i}"), &["event_reader"]))
+        .map(|i| {
+            t.sb.seed_service_account(&format!("bot{i}"), &["event_reader"])
+        })
         .collect();
     let invite = json!({"type": "user", "email": "p@example.com"});
     let v = std_error(
@@ -412,7 +419,11 @@ async fn s11_16_jwt_edge_cases() {
     let sign = |alg: &str, claims: Value| t.sb.sign_jwt(alg, &claims).expect("an HMAC algorithm");
     // Any HMAC algorithm is accepted.
     for alg in ["HS256", "HS384", "HS512"] {
-        let r = me(sign(alg, json!({"user_id": admin_id, "tenant_id": t.sb.tenant_id()}))).await;
+        let r = me(sign(
+            alg,
+            json!({"user_id": admin_id, "tenant_id": t.sb.tenant_id()}),
+        ))
+        .await;
         assert_eq!(r.status, 200, "{alg}: {}", r.text);
     }
     // No tenant_id: the default tenant.
@@ -461,8 +472,11 @@ async fn s11_17_login_edge_cases() {
         let t = &t;
         let body = json!({"email": email, "password": password});
         async move {
-            t.send(t.request(Method::POST, "/auth/login", Cred::None).json(&body))
-                .await
+            t.send(
+                t.request(Method::POST, "/auth/login", Cred::None)
+                    .json(&body),
+            )
+            .await
         }
     };
     let email = t.sb.admin_email().to_owned();
@@ -554,7 +568,11 @@ async fn upstream_2573_user_administration_needs_an_environment_from_unbound_cre
     let person = t.sb.seed_user("p", "p@example.com", &["all_reader"]);
     let jwt = t.sb.jwt_for(t.sb.admin_user_id());
     let calls = [
-        (Method::PUT, format!("/users/{bot}"), json!({"name": "renamed"})),
+        (
+            Method::PUT,
+            format!("/users/{bot}"),
+            json!({"name": "renamed"}),
+        ),
         (
             Method::PUT,
             format!("/users/{person}/roles"),
@@ -614,7 +632,11 @@ async fn upstream_2573_user_administration_needs_an_environment_from_unbound_cre
     let t = T::new();
     let bot = t.sb.seed_service_account("bot", &["event_reader"]);
     let r = t
-        .put(&format!("/users/{bot}"), t.sb.tenant_key(), json!({"name": "x"}))
+        .put(
+            &format!("/users/{bot}"),
+            t.sb.tenant_key(),
+            json!({"name": "x"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
