@@ -7,6 +7,10 @@
 //! `…0000` (Sandbox, development) and `…0001` (Production), the super_admin user
 //! `admin@flexprice.dev` with a DB key bound to Sandbox, and a tenant-level config key.
 //!
+//! It is as strict as the real server by default, the revocation cache included (a revoked key
+//! keeps working for up to [`REVOCATION_DELAY`] after it was last verified; set
+//! [`SandboxOptions::revocation_delay`] to zero for immediate revocation).
+//!
 #![doc = include_str!("fault-grammar.md")]
 
 mod api;
@@ -21,7 +25,7 @@ mod state;
 
 pub use fault::{Fault, FaultAction};
 pub use log::LoggedRequest;
-pub use sandbox::{KeyRecord, Sandbox, SandboxOptions, SeedKey, SeededKey};
+pub use sandbox::{KeyRecord, REVOCATION_DELAY, Sandbox, SandboxOptions, SeedKey, SeededKey};
 
 /// The `--fault` grammar as plain text, for the binary's `--help`.
 pub const FAULT_GRAMMAR: &str = include_str!("fault-grammar.md");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use flexprice_sandbox::{FAULT_GRAMMAR, Fault, Sandbox, SandboxOptions};
+use flexprice_sandbox::{FAULT_GRAMMAR, Fault, REVOCATION_DELAY, Sandbox, SandboxOptions};
 
 /// A local stand-in for the Flexprice API (API keys, users, service accounts, RBAC, environments).
 ///
@@ -30,10 +30,16 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed_service_accounts: usize,
 
-    /// Keep accepting a revoked key for up to SECS seconds after it was last verified, like the
-    /// real server's in-process key cache (which uses 120). Off by default.
-    #[arg(long, value_name = "SECS")]
-    revocation_delay: Option<u64>,
+    /// Keep accepting a revoked key for up to SECS seconds after it was last verified, as the
+    /// real server's in-process key cache does (120 s, the default). 0 revokes at once.
+    #[arg(long, value_name = "SECS", default_value_t = REVOCATION_DELAY.as_secs())]
+    revocation_delay: u64,
+
+    /// Answer as Flexprice will once flexprice/flexprice#2573 ships: PUT/DELETE /v1/users/{id}
+    /// and PUT /v1/users/{id}/roles then need X-Environment-ID from a credential that is not
+    /// bound to an environment (a tenant-level key or a login token), or answer 403.
+    #[arg(long)]
+    require_environment_for_user_admin: bool,
 
     /// Inject a fault (repeatable), e.g. 'POST /v1/secrets/api/keys status=500 times=1'.
     /// See --help for the grammar.
@@ -60,7 +66,8 @@ fn main() -> anyhow::Result<()> {
         addr: args.addr,
         seed_keys: args.seed_keys,
         seed_service_accounts: args.seed_service_accounts,
-        revocation_delay: args.revocation_delay.map(Duration::from_secs),
+        revocation_delay: Duration::from_secs(args.revocation_delay),
+        environment_required_for_user_admin: args.require_environment_for_user_admin,
         faults: args.fault,
     })?;
     let lines = [

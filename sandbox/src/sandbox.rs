@@ -29,12 +29,22 @@ pub struct SandboxOptions {
     pub seed_keys: usize,
     /// Extra service accounts with role `event_ingestor`.
     pub seed_service_accounts: usize,
-    /// Emulates the server's 2-minute key cache: a key verified within this window keeps
-    /// authenticating after it is deleted. `None` (the default) revokes at once.
-    pub revocation_delay: Option<Duration>,
+    /// The server's in-process key cache (contract §3.3, §11 #1): a key verified within this
+    /// window keeps authenticating after it is deleted, until the window ends. The default is the
+    /// real server's [`REVOCATION_DELAY`] (120 s); `Duration::ZERO` revokes at once.
+    pub revocation_delay: Duration,
+    /// Answer like the server after flexprice/flexprice#2573: only a fixed list of routes runs
+    /// without an environment, so `PUT`/`DELETE /v1/users/{id}` and `PUT /v1/users/{id}/roles`
+    /// need `X-Environment-ID` from a credential not bound to one (else 403). Off by default
+    /// (the server at e4b5303 lets every `/v1/users*` route run without one).
+    pub environment_required_for_user_admin: bool,
     /// Faults active from the start.
     pub faults: Vec<Fault>,
 }
+
+/// How long the real server keeps a verified key in its in-process cache
+/// (`cache.ExpiryDefaultInMemory`), and so how long a revoked key may keep working.
+pub const REVOCATION_DELAY: Duration = Duration::from_secs(120);
 
 impl Default for SandboxOptions {
     fn default() -> Self {
@@ -42,7 +52,8 @@ impl Default for SandboxOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed_keys: 0,
             seed_service_accounts: 0,
-            revocation_delay: None,
+            revocation_delay: REVOCATION_DELAY,
+            environment_required_for_user_admin: false,
             faults: Vec::new(),
         }
     }
@@ -208,6 +219,7 @@ impl Sandbox {
             gates: Default::default(),
             log: parking_lot::Mutex::new(Vec::new()),
             revocation_delay: opts.revocation_delay,
+            environment_required_for_user_admin: opts.environment_required_for_user_admin,
             jwt_secret: crate::jwt::DEFAULT_SECRET.to_owned(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -379,6 +391,25 @@ impl Sandbox {
         db.users[i].id.clone()
     }
 
+    /// Makes the tenant enforce single sign-on (SAML enabled, active and enforced): password
+    /// login is then refused for everyone but super admins.
+    pub fn set_sso_enforced(&self, enforced: bool) {
+        self.shared.db.lock().sso_enforced = enforced;
+    }
+
+    /// Archives any user directly (no HTTP, no checks), e.g. a person, which the API at e4b5303
+    /// cannot do. Returns whether the user exists.
+    pub fn archive_user(&self, id: &str) -> bool {
+        let mut db = self.shared.db.lock();
+        match db.user_mut(TENANT_ID, id) {
+            Some(u) => {
+                u.status = crate::state::ARCHIVED.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The login password of a human user.
     pub fn user_password(&self, id: &str) -> Option<String> {
         let db = self.shared.db.lock();
@@ -389,6 +420,12 @@ impl Sandbox {
     pub fn jwt_for(&self, user_id: &str) -> String {
         let now = self.now().as_second();
         crate::jwt::sign(&self.shared.jwt_secret, user_id, TENANT_ID, now)
+    }
+
+    /// A token with arbitrary `claims` signed with the sandbox's JWT secret, for testing the
+    /// server's token checks; `alg` is `HS256`, `HS384` or `HS512` (`None` for anything else).
+    pub fn sign_jwt(&self, alg: &str, claims: &serde_json::Value) -> Option<String> {
+        crate::jwt::sign_claims(&self.shared.jwt_secret, alg, claims)
     }
 
     /// Every `secrets` row, deleted and publishable ones included, in creation order.

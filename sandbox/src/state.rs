@@ -102,6 +102,9 @@ pub(crate) struct Db {
     /// `GetAPIKeyByValue`; deleting a key does not evict it (the server builds a different cache key).
     pub revocation_cache: HashMap<String, (Timestamp, Secret)>,
     pub now_override: Option<Timestamp>,
+    /// The tenant's SAML settings enforce single sign-on: password login is refused except for
+    /// super admins.
+    pub sso_enforced: bool,
 }
 
 /// State shared by the server tasks and the [`crate::Sandbox`] handle.
@@ -110,7 +113,9 @@ pub(crate) struct Shared {
     pub faults: Mutex<Vec<Fault>>,
     pub gates: crate::gate::Gates,
     pub log: Mutex<Vec<LoggedRequest>>,
-    pub revocation_delay: Option<Duration>,
+    /// Zero: no cache, a deleted key is refused at once.
+    pub revocation_delay: Duration,
+    pub environment_required_for_user_admin: bool,
     pub jwt_secret: String,
 }
 
@@ -179,6 +184,7 @@ impl Db {
             config_keys: HashMap::new(),
             revocation_cache: HashMap::new(),
             now_override: None,
+            sso_enforced: false,
         }
     }
 

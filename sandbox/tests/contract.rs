@@ -5,6 +5,7 @@
 mod contract {
     pub mod auth;
     pub mod binary;
+    pub mod corrections;
     pub mod faults;
     pub mod keys;
     pub mod misc;
@@ -57,6 +58,15 @@ impl Default for T {
 impl T {
     pub fn new() -> T {
         T::with(SandboxOptions::default())
+    }
+
+    /// A sandbox without the revocation cache: a deleted key is refused at once. Only for tests
+    /// about revocation itself; everything else runs with the real server's 120 s cache.
+    pub fn with_immediate_revocation() -> T {
+        T::with(SandboxOptions {
+            revocation_delay: std::time::Duration::ZERO,
+            ..SandboxOptions::default()
+        })
     }
 
     pub fn with(opts: SandboxOptions) -> T {

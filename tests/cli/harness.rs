@@ -62,6 +62,15 @@ impl World {
         Self::with(SandboxOptions::default())
     }
 
+    /// A sandbox without Flexprice's revocation cache: a revoked key is refused at once. Only
+    /// for tests about revocation itself; everything else runs with the real server's 120 s.
+    pub fn with_immediate_revocation() -> World {
+        Self::with(SandboxOptions {
+            revocation_delay: std::time::Duration::ZERO,
+            ..SandboxOptions::default()
+        })
+    }
+
     pub fn with(options: SandboxOptions) -> World {
         let sandbox = Sandbox::start(options).expect("sandbox starts");
         World {

@@ -416,6 +416,8 @@ fn delete_revokes_by_name_and_id_and_reports_each() {
     for id in [a["id"].as_str().unwrap(), b_id] {
         assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
     }
+    // Never used before the revocation, so not in Flexprice's cache: refused at once (a used one
+    // lingers, see tests/cli/revocation.rs).
     world.run_as(&secret_a, &["whoami"]).code(3);
 }
 

@@ -19,6 +19,7 @@ fn env_json(e: &Environment) -> Value {
     })
 }
 
+/// `types.Filter` binds with `default=` tags, so an absent or empty parameter gets the default.
 fn int_param(req: &Request, name: &str, default: i64) -> Result<i64, ApiError> {
     match req.query_param(name).filter(|v| !v.is_empty()) {
         None => Ok(default),
@@ -26,15 +27,16 @@ fn int_param(req: &Request, name: &str, default: i64) -> Result<i64, ApiError> {
     }
 }
 
+/// `GET /v1/environments`: `LIMIT` and `OFFSET` go to Postgres as given, so `limit=0` returns
+/// nothing and a negative value is a database error (§11 #18).
 pub(crate) fn list(db: &Db, ctx: &Ctx, req: &Request) -> Result<Reply, ApiError> {
     let limit = int_param(req, "limit", 50)?;
     let offset = int_param(req, "offset", 0)?;
     let tenant = ctx.principal.tenant_id.as_str();
-    let skip = usize::try_from(offset.max(0)).unwrap_or(usize::MAX);
-    let take = if limit > 0 {
-        usize::try_from(limit).unwrap_or(usize::MAX)
-    } else {
-        usize::MAX
+    let (Ok(take), Ok(skip)) = (usize::try_from(limit), usize::try_from(offset)) else {
+        return Err(
+            ApiError::database("Failed to list environments").detail("tenant_id", json!(tenant))
+        );
     };
     let page: Vec<Value> = db
         .envs
@@ -51,8 +53,11 @@ pub(crate) fn list(db: &Db, ctx: &Ctx, req: &Request) -> Result<Reply, ApiError>
 }
 
 pub(crate) fn get(db: &Db, ctx: &Ctx, id: &str) -> Result<Reply, ApiError> {
-    let env = db.env(&ctx.principal.tenant_id, id).ok_or_else(|| {
-        ApiError::not_found("Environment not found").detail("environment_id", json!(id))
+    let tenant = ctx.principal.tenant_id.as_str();
+    let env = db.env(tenant, id).ok_or_else(|| {
+        ApiError::not_found("Environment not found")
+            .detail("environment_id", json!(id))
+            .detail("tenant_id", json!(tenant))
     })?;
     Ok(Reply::value(200, env_json(env)))
 }

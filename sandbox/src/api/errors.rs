@@ -39,6 +39,19 @@ impl ApiError {
         ApiError::new(409, "already_exists", message)
     }
 
+    /// The user repository's `GetByID` miss: details name the user and the tenant (§11 #9, #15).
+    pub(crate) fn user_not_found(user_id: &str, tenant_id: &str) -> ApiError {
+        ApiError::not_found("User not found")
+            .detail("user_id", json!(user_id))
+            .detail("tenant_id", json!(tenant_id))
+    }
+
+    /// A Postgres error surfaced by a repository: 500 `database_error` with the repository's
+    /// hint, e.g. a name longer than `varchar(255)` (§11 #2) or a negative LIMIT (§11 #5, #18).
+    pub(crate) fn database(message: impl Into<String>) -> ApiError {
+        ApiError::new(500, "database_error", message)
+    }
+
     /// A failed `validator.ValidateRequest`: one detail per failing field, in the validator's words.
     pub(crate) fn field(struct_name: &str, field: &str, tag: &str) -> ApiError {
         ApiError::validation("Request validation failed").detail(

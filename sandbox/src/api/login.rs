@@ -1,5 +1,6 @@
-//! `POST /v1/auth/login` (§3.13): email and password in, an HS256 JWT out. Wrong credentials give
-//! 403, because the sentinel the server uses maps to `permission_denied`.
+//! `POST /v1/auth/login` (§3.13, §11 #17): email and password in, an HS256 JWT out. Wrong
+//! credentials give 403, because the sentinel the server uses maps to `permission_denied`; a
+//! malformed email or a password under 8 characters gives 400; a tenant may enforce SSO.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -7,6 +8,7 @@ use serde_json::json;
 use super::Request;
 use super::errors::ApiError;
 use super::reply::Reply;
+use super::users::is_email;
 use crate::jwt;
 use crate::state::{Db, PUBLISHED, Shared};
 
@@ -17,21 +19,36 @@ struct LoginBody {
 }
 
 pub(crate) fn login(shared: &Shared, db: &Db, req: &Request) -> Result<Reply, ApiError> {
-    let body: LoginBody = req.bind_json("Please check the request payload")?;
+    const BIND_HINT: &str = "Please check the request payload";
+    // `binding:"required,email"` and `binding:"required"`.
+    let body: LoginBody = req.bind_json(BIND_HINT)?;
     let (Some(email), Some(password)) = (
-        body.email.filter(|e| !e.is_empty()),
+        body.email.filter(|e| is_email(e)),
         body.password.filter(|p| !p.is_empty()),
     ) else {
-        return Err(ApiError::validation("Please check the request payload"));
+        return Err(ApiError::validation(BIND_HINT));
     };
-    let user = db.users.iter().find(|u| {
-        u.status == PUBLISHED
-            && u.email.eq_ignore_ascii_case(&email)
-            && u.password.as_deref() == Some(password.as_str())
-    });
-    let Some(user) = user else {
+    // `validate:"min=8"` (§11 #17).
+    if password.chars().count() < 8 {
+        return Err(ApiError::field("LoginRequest", "Password", "min"));
+    }
+    // `GetByEmail`: an exact, case-sensitive match among published users.
+    let Some(user) = db
+        .users
+        .iter()
+        .find(|u| u.status == PUBLISHED && !u.email.is_empty() && u.email == email)
+    else {
         return Err(ApiError::permission_denied("Invalid email or password"));
     };
+    // Checked before the password; super admins are exempt.
+    if db.sso_enforced && !user.roles.iter().any(|r| r == "super_admin") {
+        return Err(ApiError::permission_denied(
+            "Your organisation requires single sign-on. Sign in through your identity provider.",
+        ));
+    }
+    if user.password.as_deref() != Some(password.as_str()) {
+        return Err(ApiError::permission_denied("Invalid email or password"));
+    }
     let token = jwt::sign(
         &shared.jwt_secret,
         &user.id,

@@ -47,9 +47,17 @@ impl Request {
             .map(|(_, v)| v.into_owned())
     }
 
-    /// `ShouldBindJSON`: a body that is not JSON, or has a wrong type, fails with the handler's hint.
+    /// `ShouldBindJSON` into a struct: a body that is not JSON, is not an object, or has a wrong
+    /// type fails with the handler's hint; `null` binds as the zero value (an empty object).
     fn bind_json<T: DeserializeOwned>(&self, hint: &str) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.body).map_err(|_| ApiError::validation(hint))
+        let fail = |_| ApiError::validation(hint);
+        let value: serde_json::Value = serde_json::from_slice(&self.body).map_err(fail)?;
+        let value = match value {
+            serde_json::Value::Null => serde_json::Value::Object(serde_json::Map::new()),
+            serde_json::Value::Object(o) => serde_json::Value::Object(o),
+            _ => return Err(ApiError::validation(hint)),
+        };
+        serde_json::from_value(value).map_err(fail)
     }
 }
 
@@ -146,8 +154,19 @@ fn match_route<'a>(method: &str, path: &'a str) -> Option<(Route<'a>, Gate)> {
     Some(r)
 }
 
-/// The route groups that may run without an environment (§4.2).
-fn is_discovery(path: &str) -> bool {
+/// Whether a route may run without an environment (§4.2): at e4b5303 every route of the
+/// discovery groups `/v1/users`, `/v1/environments` and `/v1/tenants`. With
+/// `environment_required_for_user_admin` (flexprice/flexprice#2573, end of §11) only a fixed list
+/// does, which leaves out `PUT`/`DELETE /v1/users/{id}` and `PUT /v1/users/{id}/roles`.
+fn runs_without_environment(shared: &Shared, route: &Route<'_>, path: &str) -> bool {
+    if shared.environment_required_for_user_admin
+        && matches!(
+            route,
+            Route::UpdateUser(_) | Route::DeleteUser(_) | Route::UpdateUserRoles(_)
+        )
+    {
+        return false;
+    }
     ["/v1/users", "/v1/environments", "/v1/tenants"]
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}/")))
@@ -193,7 +212,8 @@ fn route_and_handle(shared: &Shared, req: &Request) -> Reply {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let env = match resolve_environment(&db, &principal, req) {
+    let discovery = runs_without_environment(shared, &route, &req.path);
+    let env = match resolve_environment(&db, &principal, req, discovery) {
         Ok(env) => env,
         Err(reply) => return reply,
     };
@@ -296,9 +316,9 @@ fn authenticate(shared: &Shared, db: &mut Db, req: &Request) -> Result<Principal
     let Some(authz) = req.header("authorization") else {
         return Err(unauthorized("Unauthorized"));
     };
-    let token = match authz.split_once(' ') {
-        Some(("Bearer", token)) if !token.contains(' ') => token,
-        _ => return Err(unauthorized("Invalid authorization header format")),
+    // A prefix test: `Bearer a b` gets as far as token validation (§11 #16).
+    let Some(token) = authz.strip_prefix("Bearer ") else {
+        return Err(unauthorized("Invalid authorization header format"));
     };
     let claims = match jwt::verify(&shared.jwt_secret, token, db.now().as_second()) {
         Ok(c) => c,
@@ -321,15 +341,18 @@ fn authenticate(shared: &Shared, db: &mut Db, req: &Request) -> Result<Principal
     })
 }
 
-/// `VerifyAPIKey` with the in-process cache of §3.3 when a revocation delay is configured.
+/// `VerifyAPIKey` behind the in-process cache of §3.3 (`GetAPIKeyByValue`): a key verified from
+/// the database is cached for the revocation delay, and a cached copy is used as is, so a deletion
+/// is not seen until the entry expires (the server's eviction misses, §11 #1). Expiry is still
+/// checked on the cached copy. A zero delay means no cache.
 fn verify_db_key(shared: &Shared, db: &mut Db, hash: &str) -> Option<Secret> {
     let now = db.now();
     let not_expired = |s: &Secret| s.expires_at.is_none_or(|e| e > now);
-    if let Some(delay) = shared.revocation_delay
-        && let Some((verified_at, cached)) = db.revocation_cache.get(hash)
+    let delay = shared.revocation_delay;
+    // An expired entry is verified from the database again below.
+    if let Some((verified_at, cached)) = db.revocation_cache.get(hash)
         && verified_at.checked_add(delay).is_ok_and(|end| now < end)
     {
-        // The cached copy is used as is: a deletion since then is not seen, expiry still is.
         return not_expired(cached).then(|| cached.clone());
     }
     let secret = db
@@ -338,7 +361,7 @@ fn verify_db_key(shared: &Shared, db: &mut Db, hash: &str) -> Option<Secret> {
         .map(|&i| &db.secrets[i])
         .filter(|s| s.status == PUBLISHED && s.secret_type == PRIVATE_KEY && not_expired(s))?
         .clone();
-    if shared.revocation_delay.is_some() {
+    if !delay.is_zero() {
         db.revocation_cache
             .insert(hash.to_owned(), (now, secret.clone()));
     }
@@ -346,7 +369,12 @@ fn verify_db_key(shared: &Shared, db: &mut Db, hash: &str) -> Option<Secret> {
 }
 
 /// `resolveEnvironmentID` (§4.2).
-fn resolve_environment(db: &Db, p: &Principal, req: &Request) -> Result<Option<String>, Reply> {
+fn resolve_environment(
+    db: &Db,
+    p: &Principal,
+    req: &Request,
+    discovery: bool,
+) -> Result<Option<String>, Reply> {
     let denied = || {
         Reply::value(
             403,
@@ -360,7 +388,7 @@ fn resolve_environment(db: &Db, p: &Principal, req: &Request) -> Result<Option<S
     match req.header("x-environment-id") {
         Some(id) if db.env(&p.tenant_id, id).is_some() => Ok(Some(id.to_owned())),
         Some(_) => Err(denied()),
-        None if is_discovery(&req.path) => Ok(None),
+        None if discovery => Ok(None),
         None => Err(denied()),
     }
 }

@@ -76,10 +76,12 @@ struct ListOut<'a> {
     pagination: Pagination,
 }
 
+/// gin's query binding: an absent parameter keeps the handler's default, an empty one binds to
+/// 0 (`limit=` means no limit, §11 #14).
 fn int_param(req: &Request, name: &str, default: i64) -> Result<i64, ApiError> {
     match req.query_param(name) {
         None => Ok(default),
-        Some(v) if v.is_empty() => Ok(default),
+        Some(v) if v.is_empty() => Ok(0),
         Some(v) => v.parse().map_err(|_| ApiError::validation(QUERY_HINT)),
     }
 }
@@ -145,10 +147,10 @@ pub(crate) fn list(db: &Db, ctx: &Ctx, req: &Request) -> Result<Reply, ApiError>
     let start = time_param(req, "start_time")?;
     let end = time_param(req, "end_time")?;
     let p = &ctx.principal;
-    // `user_id` is honoured only for a super_admin user; everyone else sees their own keys.
-    let requested_user = req.query_param("user_id").filter(|u| !u.is_empty());
+    // `user_id` is honoured only for a super_admin user (an empty one matches no key); everyone
+    // else sees their own keys.
     let owner = if p.is_super_admin_user() {
-        requested_user
+        req.query_param("user_id")
     } else {
         Some(p.user_id.clone())
     };
@@ -185,9 +187,12 @@ pub(crate) fn list(db: &Db, ctx: &Ctx, req: &Request) -> Result<Reply, ApiError>
     };
     let items = page
         .map(|s| {
+            // The name lookup sees published service accounts only (§11 #13).
             let sa_name = (s.user_type == SERVICE_ACCOUNT)
-                .then(|| db.user(&s.tenant_id, &s.user_id).map(|u| u.name.as_str()))
-                .flatten();
+                .then(|| db.user(&s.tenant_id, &s.user_id))
+                .flatten()
+                .filter(|u| u.status == PUBLISHED && u.user_type == SERVICE_ACCOUNT)
+                .map(|u| u.name.as_str());
             SecretOut::new(s, sa_name)
         })
         .collect();
@@ -240,7 +245,7 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, Api
                 ));
             }
             let Some(user) = db.user(&p.tenant_id, &sa_id) else {
-                return Err(ApiError::not_found("User not found").detail("user_id", json!(sa_id)));
+                return Err(ApiError::user_not_found(&sa_id, &p.tenant_id));
             };
             if user.user_type != SERVICE_ACCOUNT {
                 return Err(ApiError::validation(
@@ -253,9 +258,7 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, Api
         }
         None => {
             if db.user(&p.tenant_id, &p.user_id).is_none() {
-                return Err(
-                    ApiError::not_found("User not found").detail("user_id", json!(p.user_id))
-                );
+                return Err(ApiError::user_not_found(&p.user_id, &p.tenant_id));
             }
             p.user_id.clone()
         }

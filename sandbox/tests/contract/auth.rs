@@ -241,7 +241,7 @@ async fn login_issues_a_jwt_that_needs_an_environment_header() {
     let wrong = t
         .send(
             t.request(Method::POST, "/auth/login", Cred::None)
-                .json(&json!({"email": t.sb.admin_email(), "password": "wrong"})),
+                .json(&json!({"email": t.sb.admin_email(), "password": "wrong-password"})),
         )
         .await;
     let v = std_error(
@@ -275,11 +275,13 @@ async fn archived_service_account_jwt_is_refused() {
 }
 
 #[tokio::test]
-async fn revocation_cache_keeps_a_used_key_alive_until_it_expires() {
-    let t = T::with(flexprice_sandbox::SandboxOptions {
-        revocation_delay: Some(std::time::Duration::from_secs(120)),
-        ..Default::default()
-    });
+async fn revocation_cache_is_on_by_default_and_keeps_a_used_key_alive_for_120_s() {
+    // The default options: the real server's cache (§11 #1).
+    let t = T::new();
+    assert_eq!(
+        flexprice_sandbox::SandboxOptions::default().revocation_delay,
+        std::time::Duration::from_secs(120)
+    );
     let admin = t.sb.admin_key().to_owned();
     let start = Timestamp::now();
     t.sb.set_now(start);
@@ -299,26 +301,63 @@ async fn revocation_cache_keeps_a_used_key_alive_until_it_expires() {
             204
         );
     }
-    // Never verified: revoked at once. Verified: still accepted within the window.
+    assert_eq!(
+        t.sb.key(&used.id).map(|k| k.status).as_deref(),
+        Some("deleted")
+    );
+    // Never verified: nothing cached, refused at once.
     assert_eq!(t.get("/users/me", &unused.raw_key).await.status, 401);
+    // Verified: the cached copy still authenticates, on every route, for its full roles.
     t.sb.set_now(start + SignedDuration::from_secs(60));
+    assert_eq!(t.get("/users/me", &used.raw_key).await.status, 200);
+    assert_eq!(t.get("/secrets/api/keys", &used.raw_key).await.status, 200);
+    // Using it again does not extend the entry: it lives 120 s from the verification.
+    t.sb.set_now(start + SignedDuration::from_secs(119));
     assert_eq!(t.get("/users/me", &used.raw_key).await.status, 200);
     // Expiry is still checked on the cached copy.
     assert_eq!(t.get("/users/me", &short.raw_key).await.status, 401);
-    t.sb.set_now(start + SignedDuration::from_secs(121));
-    assert_eq!(t.get("/users/me", &used.raw_key).await.status, 401);
+    t.sb.set_now(start + SignedDuration::from_secs(120));
+    exact(
+        &t.get("/users/me", &used.raw_key).await,
+        401,
+        unauthorized("Unauthorized"),
+    );
 }
 
 #[tokio::test]
-async fn revocation_is_immediate_by_default() {
+async fn a_live_key_is_verified_again_once_its_cache_entry_expires() {
     let t = T::new();
+    let start = Timestamp::now();
+    t.sb.set_now(start);
+    let k = t.sb.seed_key(SeedKey::default());
+    assert_eq!(t.get("/users/me", &k.raw_key).await.status, 200);
+    // Past the first entry: verified from the database again, which starts a new entry.
+    t.sb.set_now(start + SignedDuration::from_secs(200));
+    assert_eq!(t.get("/users/me", &k.raw_key).await.status, 200);
+    let r = t
+        .delete(&format!("/secrets/api/keys/{}", k.id), t.sb.admin_key())
+        .await;
+    assert_eq!(r.status, 204);
+    t.sb.set_now(start + SignedDuration::from_secs(319));
+    assert_eq!(t.get("/users/me", &k.raw_key).await.status, 200);
+    t.sb.set_now(start + SignedDuration::from_secs(320));
+    assert_eq!(t.get("/users/me", &k.raw_key).await.status, 401);
+}
+
+#[tokio::test]
+async fn revocation_is_immediate_without_the_cache() {
+    let t = T::with_immediate_revocation();
     let k = t.sb.seed_key(SeedKey::default());
     assert_eq!(t.get("/users/me", &k.raw_key).await.status, 200);
     let r = t
         .delete(&format!("/secrets/api/keys/{}", k.id), t.sb.admin_key())
         .await;
     assert_eq!(r.status, 204);
-    assert_eq!(t.get("/users/me", &k.raw_key).await.status, 401);
+    exact(
+        &t.get("/users/me", &k.raw_key).await,
+        401,
+        unauthorized("Unauthorized"),
+    );
 }
 
 #[tokio::test]

@@ -8,11 +8,11 @@ use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flexprice-sandbox");
 
-#[tokio::test]
-async fn prints_its_lines_serves_and_exits_zero_on_sigterm() {
+/// Starts the binary with `args` and reads its seven `NAME=value` lines.
+async fn spawn(args: &[&str]) -> (tokio::process::Child, Vec<(String, String)>) {
     let mut child = Command::new(BIN)
-        .args(["--addr", "127.0.0.1:0", "--seed-keys", "3"])
-        .args(["--fault", "GET /v1/rbac/roles status=503 times=1"])
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -26,6 +26,18 @@ async fn prints_its_lines_serves_and_exits_zero_on_sigterm() {
         let (k, v) = line.split_once('=').expect("NAME=value");
         vars.push((k.to_owned(), v.to_owned()));
     }
+    (child, vars)
+}
+
+#[tokio::test]
+async fn prints_its_lines_serves_and_exits_zero_on_sigterm() {
+    let (mut child, vars) = spawn(&[
+        "--seed-keys",
+        "3",
+        "--fault",
+        "GET /v1/rbac/roles status=503 times=1",
+    ])
+    .await;
     let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
@@ -87,6 +99,7 @@ async fn help_documents_the_fault_grammar() {
     for word in [
         "--fault",
         "--revocation-delay",
+        "--require-environment-for-user-admin",
         "commit-then-reset",
         "retry-after=SECS",
         "huge=BYTES",
@@ -100,4 +113,87 @@ async fn help_documents_the_fault_grammar() {
         .await
         .expect("runs");
     assert!(!bad.status.success());
+}
+
+/// Mints a key as the admin, authenticates with it, revokes it, and returns the status of the next
+/// call with it.
+async fn status_after_revoking_a_used_key(url: &str, admin: &str) -> u16 {
+    let http = crate::http_client();
+    let created: serde_json::Value = http
+        .post(format!("{url}/secrets/api/keys"))
+        .header("x-api-key", admin)
+        .json(&serde_json::json!({"name": "k", "type": "private_key"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let raw = created["api_key"].as_str().expect("api_key");
+    let id = created["secret"]["id"].as_str().expect("id");
+    let me = |key: &str| {
+        http.get(format!("{url}/users/me"))
+            .header("x-api-key", key)
+            .send()
+    };
+    assert_eq!(me(raw).await.expect("request").status().as_u16(), 200);
+    let deleted = http
+        .delete(format!("{url}/secrets/api/keys/{id}"))
+        .header("x-api-key", admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status().as_u16(), 204);
+    me(raw).await.expect("request").status().as_u16()
+}
+
+#[tokio::test]
+async fn the_revocation_cache_is_on_unless_the_delay_is_zero() {
+    let (_default, vars) = spawn(&[]).await;
+    assert_eq!(
+        status_after_revoking_a_used_key(&vars[0].1, &vars[1].1).await,
+        200,
+        "the real server's 120 s cache by default"
+    );
+    let (_off, vars) = spawn(&["--revocation-delay", "0"]).await;
+    assert_eq!(
+        status_after_revoking_a_used_key(&vars[0].1, &vars[1].1).await,
+        401
+    );
+}
+
+#[tokio::test]
+async fn require_environment_for_user_admin_refuses_unbound_credentials_without_one() {
+    let (_child, vars) = spawn(&["--require-environment-for-user-admin"]).await;
+    let (url, tenant_key, env) = (&vars[0].1, &vars[2].1, &vars[3].1);
+    let http = crate::http_client();
+    let created: serde_json::Value = http
+        .post(format!("{url}/users"))
+        .header("x-api-key", tenant_key)
+        .json(&serde_json::json!({"type": "service_account", "roles": ["event_reader"]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let delete = |with_env: bool| {
+        let rb = http
+            .delete(format!("{url}/users/{id}"))
+            .header("x-api-key", tenant_key);
+        if with_env {
+            rb.header("X-Environment-ID", env)
+        } else {
+            rb
+        }
+        .send()
+    };
+    let refused = delete(false).await.expect("request");
+    assert_eq!(refused.status().as_u16(), 403);
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.expect("json"),
+        crate::env_denied()
+    );
+    assert_eq!(delete(true).await.expect("request").status().as_u16(), 204);
 }

@@ -199,7 +199,10 @@ async fn service_account_keys() {
         )
         .await;
     let v = std_error(&r, 404, "not_found", "User not found");
-    assert_eq!(v["details"], json!({"user_id": "user_nope"}));
+    assert_eq!(
+        v["details"],
+        json!({"user_id": "user_nope", "tenant_id": t.sb.tenant_id()})
+    );
     let r = t
         .post(
             "/secrets/api/keys",
