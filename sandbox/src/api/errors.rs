@@ -5,6 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::reply::Reply;
 
+/// `users.name` and `secrets.name` are `varchar(255)`.
+pub(crate) const NAME_COLUMN_CHARS: usize = 255;
+
 #[derive(Debug)]
 pub(crate) struct ApiError {
     pub status: u16,
@@ -37,6 +40,19 @@ impl ApiError {
 
     pub(crate) fn already_exists(message: impl Into<String>) -> ApiError {
         ApiError::new(409, "already_exists", message)
+    }
+
+    /// A name longer than its `varchar(255)` column: Postgres refuses the row and the server
+    /// answers 500 `database_error` (contract §11 #2), after every other check has passed.
+    pub(crate) fn check_name_column(name: &str) -> Result<(), ApiError> {
+        if name.chars().count() > NAME_COLUMN_CHARS {
+            return Err(ApiError::new(
+                500,
+                "database_error",
+                "An unexpected error occurred",
+            ));
+        }
+        Ok(())
     }
 
     /// A failed `validator.ValidateRequest`: one detail per failing field, in the validator's words.

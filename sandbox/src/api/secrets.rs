@@ -260,6 +260,7 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, Api
             p.user_id.clone()
         }
     };
+    ApiError::check_name_column(&name)?;
     let (secret, raw) = db.insert_secret(
         &name,
         &secret_type,

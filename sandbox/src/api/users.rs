@@ -101,6 +101,7 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, Api
             }
             roles::validate_roles(&roles, SERVICE_ACCOUNT)?;
             roles::can_grant_roles(&p.roles, &roles)?;
+            ApiError::check_name_column(&name)?;
             let i = db.insert_user(&name, "", SERVICE_ACCOUNT, roles, None);
             Ok(Reply::value(201, user_json(db, &db.users[i], None)))
         }
@@ -144,6 +145,7 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, Api
                 .detail("max_users", json!(MAX_USERS))
                 .detail("current_users", json!(people)));
             }
+            ApiError::check_name_column(&name)?;
             let i = db.insert_user(&name, &email, USER, roles, None);
             let user = &db.users[i];
             Ok(Reply::value(
@@ -280,6 +282,7 @@ pub(crate) fn update_me(db: &mut Db, ctx: &Ctx, req: &Request) -> Result<Reply, 
         .user_mut(&p.tenant_id, &p.user_id)
         .ok_or_else(|| ApiError::not_found("User not found"))?;
     if let Some(name) = body.name.filter(|n| !n.is_empty()) {
+        ApiError::check_name_column(&name)?;
         user.name = name;
     }
     if let Some(meta) = body.metadata {
@@ -321,6 +324,7 @@ pub(crate) fn rename_service_account(
             "Archived service accounts cannot be updated",
         ));
     }
+    ApiError::check_name_column(&name)?;
     user.name = name;
     user.updated_at = now;
     let user = db

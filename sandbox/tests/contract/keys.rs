@@ -569,3 +569,49 @@ async fn bulk_seed_lists_in_one_request() {
         .json();
     assert_eq!(sas["pagination"]["total"], 100);
 }
+
+#[tokio::test]
+async fn names_longer_than_their_column_fail_with_a_database_error() {
+    let t = T::new();
+    let admin = t.sb.admin_key().to_owned();
+    // 255 characters (not bytes: é is two bytes) fit `varchar(255)`; 256 do not (§11 #2).
+    let fits = "é".repeat(255);
+    let r = t
+        .post(
+            "/secrets/api/keys",
+            &admin,
+            json!({"name": fits, "type": "private_key"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let long = "é".repeat(256);
+    let r = t
+        .post(
+            "/secrets/api/keys",
+            &admin,
+            json!({"name": long, "type": "private_key"}),
+        )
+        .await;
+    std_error(&r, 500, "database_error", "An unexpected error occurred");
+    let r = t
+        .post(
+            "/users",
+            &admin,
+            json!({"type": "service_account", "name": long, "roles": ["event_reader"]}),
+        )
+        .await;
+    std_error(&r, 500, "database_error", "An unexpected error occurred");
+    let r = t
+        .post(
+            "/users",
+            &admin,
+            json!({"type": "service_account", "name": "bot", "roles": ["event_reader"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let r = t
+        .put(&format!("/users/{id}"), &admin, json!({"name": long}))
+        .await;
+    std_error(&r, 500, "database_error", "An unexpected error occurred");
+}
