@@ -6,13 +6,18 @@ mod harness;
 mod secret_service;
 
 mod audit;
+mod check;
 mod errors;
 mod hostile;
 mod keychain;
 mod keys;
+mod locks;
+mod names;
+mod policy;
 mod pty;
 mod read_commands;
 mod rotate;
 mod secrets;
 mod service_accounts;
 mod shell;
+mod tenant;
