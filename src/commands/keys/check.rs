@@ -629,6 +629,31 @@ mod tests {
     }
 
     #[test]
+    fn candidates_sharing_a_display_id_are_told_apart_by_their_minting_time() {
+        let at = |ms: u64| ulid::Ulid::from_parts(ms, 7).to_string();
+        let key = |ms: u64| -> (ApiKey, Option<Environment>) {
+            let key = serde_json::from_value(serde_json::json!({
+                "id": format!("secret_{}", at(ms)), "name": "k", "type": "private_key",
+                "display_id": "sk_01***AA", "status": "published",
+                "created_at": "2026-01-01T00:00:00Z",
+            }))
+            .unwrap();
+            (key, None)
+        };
+        let (early, late) = (key(1_700_000_000_000), key(1_700_000_500_000));
+        let both = vec![&early, &late];
+        let minted = ulid_ms(&format!("sk_{}", at(1_700_000_500_123)), "sk_");
+        let kept: Vec<&str> = narrow(both.clone(), minted)
+            .iter()
+            .map(|(k, _)| k.id.as_str())
+            .collect();
+        assert_eq!(kept, [late.0.id.as_str()]);
+        // No time to go by (not a ULID key), or none close enough: every candidate stays.
+        assert_eq!(narrow(both.clone(), None).len(), 2);
+        assert_eq!(narrow(both, Some(1_600_000_000_000)).len(), 2);
+    }
+
+    #[test]
     fn causes_read_like_their_json_names() {
         for cause in [
             Cause::Expired,
