@@ -80,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Revoke one or more API keys')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a key with a new one of the same name and owner, then revoke the old one')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Report keys that are too old, expire soon or have expired (exit 10 when any is found)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a key: does it authenticate, which key is it, may it do ENTITY:ACTION (the secret is read from stdin, never from the command line)')
             break
         }
         'flexprice-admin;keys;create' {
@@ -124,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, plain when piped]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each HTTP request')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--all-environments', '--all-environments', [CompletionResultType]::ParameterName, 'Every environment of the tenant, not just one (needs a credential not bound to an environment: a tenant-level key or a login token)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for destructive commands off a terminal)')
@@ -191,8 +193,37 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
             break
         }
         'flexprice-admin;keys;audit' {
-            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Report keys created longer ago than this (Flexprice recommends rotating every 90 days)')
-            [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Report keys that expire within this window')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Keys created longer ago than this are due [default: the profile''s max_age, else 90d, Flexprice''s rotation guidance]')
+            [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Keys expiring within this window are due [default: the profile''s expiring_within, else 14d]')
+            [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'Only keys of this service account (ID or name)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Only keys with exactly this name')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from config.toml to use')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]')
+            [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, plain when piped]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, plain when piped]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each HTTP request')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--all-environments', '--all-environments', [CompletionResultType]::ParameterName, 'Every environment of the tenant, not just one (needs a credential not bound to an environment: a tenant-level key or a login token)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only IDs (or the secret), no commentary')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for destructive commands off a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (needed for destructive commands off a terminal)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail instead, naming the flag to pass')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace HTTP requests on stderr (credentials redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace HTTP requests on stderr (credentials redacted)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print each request a mutating command would send, and send none')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flexprice-admin;keys;check' {
+            [CompletionResult]::new('--from-keychain', '--from-keychain', [CompletionResultType]::ParameterName, 'Read the secret from the OS keychain entry saved by `--store keychain` under this key name, instead of stdin')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read the secret from this file (e.g. one written by `--store file:PATH`), instead of stdin')
+            [CompletionResult]::new('--permission', '--permission', [CompletionResultType]::ParameterName, 'Also check that the key''s roles grant this permission, e.g. event:read (exit 6 when they do not)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from config.toml to use')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]')
             [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)')

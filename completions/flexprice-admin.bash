@@ -73,6 +73,9 @@ _flexprice__admin() {
             flexprice__admin__subcmd__keys,audit)
                 cmd="flexprice__admin__subcmd__keys__subcmd__audit"
                 ;;
+            flexprice__admin__subcmd__keys,check)
+                cmd="flexprice__admin__subcmd__keys__subcmd__check"
+                ;;
             flexprice__admin__subcmd__keys,create)
                 cmd="flexprice__admin__subcmd__keys__subcmd__create"
                 ;;
@@ -664,7 +667,7 @@ _flexprice__admin() {
             return 0
             ;;
         flexprice__subcmd__admin__subcmd__keys)
-            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version create list delete rotate audit"
+            opts="-o -q -y -v -h -V --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version create list delete rotate audit check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,7 +709,7 @@ _flexprice__admin() {
             return 0
             ;;
         flexprice__subcmd__admin__subcmd__keys__subcmd__audit)
-            opts="-o -q -y -v -h -V --max-age --expiring-within --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            opts="-o -q -y -v -h -V --max-age --expiring-within --service-account --name --all-environments --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -717,6 +720,68 @@ _flexprice__admin() {
                     return 0
                     ;;
                 --expiring-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flexprice__subcmd__admin__subcmd__keys__subcmd__check)
+            opts="-o -q -y -v -h -V --from-keychain --from-file --permission --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-keychain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --permission)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -864,7 +929,7 @@ _flexprice__admin() {
             return 0
             ;;
         flexprice__subcmd__admin__subcmd__keys__subcmd__list)
-            opts="-o -q -y -v -h -V --service-account --name --limit --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
+            opts="-o -q -y -v -h -V --service-account --name --limit --all-environments --profile --api-url --environment --output --quiet --yes --no-input --verbose --timeout --dry-run --allow-insecure-http --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

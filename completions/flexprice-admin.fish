@@ -53,29 +53,30 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "key
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "whoami" -d 'Show the calling principal, its permissions, and which commands they allow'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "help" -d 'Print help for a command, or a topic: exit-codes, environment'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the README\'s install steps)'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l profile -d 'Profile from config.toml to use' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
 json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l timeout -d 'Seconds to wait for each HTTP request' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l color -d 'When to use colour' -r -f -a "auto\t''
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l dry-run -d 'Print each request a mutating command would send, and send none'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -s V -l version -d 'Print version'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "create" -d 'Mint a new API key; its secret is shown once'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "list" -d 'List API keys, newest first'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "delete" -d 'Revoke one or more API keys'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "rotate" -d 'Replace a key with a new one of the same name and owner, then revoke the old one'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit" -f -a "audit" -d 'Report keys that are too old, expire soon or have expired (exit 10 when any is found)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "create" -d 'Mint a new API key; its secret is shown once'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "list" -d 'List API keys, newest first'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "delete" -d 'Revoke one or more API keys'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "rotate" -d 'Replace a key with a new one of the same name and owner, then revoke the old one'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "audit" -d 'Report keys that are too old, expire soon or have expired (exit 10 when any is found)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -f -a "check" -d 'Check a key: does it authenticate, which key is it, may it do ENTITY:ACTION (the secret is read from stdin, never from the command line)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'Name of the key (prompted for on a terminal when missing)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l service-account -d 'Mint the key for this service account (ID or name) instead of for yourself' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile\'s default_expiry]' -r
@@ -116,6 +117,7 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l all-environments -d 'Every environment of the tenant, not just one (needs a credential not bound to an environment: a tenant-level key or a login token)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
@@ -166,8 +168,10 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l max-age -d 'Report keys created longer ago than this (Flexprice recommends rotating every 90 days)' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l expiring-within -d 'Report keys that expire within this window' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l max-age -d 'Keys created longer ago than this are due [default: the profile\'s max_age, else 90d, Flexprice\'s rotation guidance]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l expiring-within -d 'Keys expiring within this window are due [default: the profile\'s expiring_within, else 14d]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l service-account -d 'Only keys of this service account (ID or name)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l name -d 'Only keys with exactly this name' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
@@ -178,6 +182,7 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l all-environments -d 'Every environment of the tenant, not just one (needs a credential not bound to an environment: a tenant-level key or a login token)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
@@ -186,6 +191,27 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l from-keychain -d 'Read the secret from the OS keychain entry saved by `--store keychain` under this key name, instead of stdin' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l from-file -d 'Read the secret from this file (e.g. one written by `--store file:PATH`), instead of stdin' -r -F
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l permission -d 'Also check that the key\'s roles grant this permission, e.g. event:read (exit 6 when they do not)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r

@@ -282,6 +282,7 @@ pub enum KeysCommand {
     #[command(after_help = "Examples:
   flexprice-admin keys list
   flexprice-admin keys list --service-account ingest-bot
+  flexprice-admin keys list --all-environments
   flexprice-admin keys list -o json | jq -r '.[].id'")]
     List(KeysListArgs),
 
@@ -302,8 +303,19 @@ pub enum KeysCommand {
     #[command(after_help = "Examples:
   flexprice-admin keys audit
   flexprice-admin keys audit --max-age 30d --expiring-within 7d -o json
+  flexprice-admin keys audit --service-account ingest-bot
+  flexprice-admin keys audit --all-environments
   flexprice-admin keys audit -q || echo \"keys need rotating\"")]
     Audit(KeysAuditArgs),
+
+    /// Check a key: does it authenticate, which key is it, may it do ENTITY:ACTION (the secret
+    /// is read from stdin, never from the command line)
+    #[command(after_help = "Examples:
+  flexprice-admin keys check < /etc/flexprice/ingest.key
+  flexprice-admin keys check --from-keychain ci-ingest --permission event:write
+  printenv INGEST_KEY | flexprice-admin keys check -o json
+  flexprice-admin keys check --from-file ./backup.key --permission event:read")]
+    Check(KeysCheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -332,23 +344,69 @@ pub struct KeysRotateArgs {
 
 #[derive(Debug, Args)]
 pub struct KeysAuditArgs {
-    /// Report keys created longer ago than this (Flexprice recommends rotating every 90 days)
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "90d",
-        allow_hyphen_values = true
-    )]
-    pub max_age: TimeSpan,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
-    /// Report keys that expire within this window
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "14d",
-        allow_hyphen_values = true
-    )]
-    pub expiring_within: TimeSpan,
+    #[command(flatten)]
+    pub scope: KeyScopeArgs,
+
+    #[command(flatten)]
+    pub everywhere: AllEnvironmentsArg,
+}
+
+/// The rotation policy: when a key is due. Shared by `keys audit` and `keys rotate --due`, whose
+/// defaults come from the profile (`max_age`, `expiring_within` in config.toml), so the two never
+/// disagree; `keys list` marks keys "expiring" with the same window.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct PolicyArgs {
+    /// Keys created longer ago than this are due [default: the profile's max_age, else 90d,
+    /// Flexprice's rotation guidance]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub max_age: Option<TimeSpan>,
+
+    /// Keys expiring within this window are due [default: the profile's expiring_within, else
+    /// 14d]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub expiring_within: Option<TimeSpan>,
+}
+
+/// Which keys a listing, audit or batch covers; shared by `keys list`, `keys audit` and
+/// `keys rotate`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KeyScopeArgs {
+    /// Only keys of this service account (ID or name)
+    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
+    pub service_account: Option<String>,
+
+    /// Only keys with exactly this name
+    #[arg(long, value_parser = parse_name)]
+    pub name: Option<String>,
+}
+
+/// `--all-environments`, for the commands that can walk the whole tenant.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct AllEnvironmentsArg {
+    /// Every environment of the tenant, not just one (needs a credential not bound to an
+    /// environment: a tenant-level key or a login token)
+    #[arg(long)]
+    pub all_environments: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysCheckArgs {
+    /// Read the secret from the OS keychain entry saved by `--store keychain` under this key
+    /// name, instead of stdin
+    #[arg(long, value_name = "NAME", value_parser = parse_name, conflicts_with = "from_file")]
+    pub from_keychain: Option<String>,
+
+    /// Read the secret from this file (e.g. one written by `--store file:PATH`), instead of stdin
+    #[arg(long, value_name = "PATH")]
+    pub from_file: Option<std::path::PathBuf>,
+
+    /// Also check that the key's roles grant this permission, e.g. event:read (exit 6 when
+    /// they do not)
+    #[arg(long, value_name = "ENTITY:ACTION", value_parser = crate::api::permissions::Permission::parse)]
+    pub permission: Option<crate::api::permissions::Permission>,
 }
 
 #[derive(Debug, Args)]
@@ -413,17 +471,15 @@ pub struct ExpiryArgs {
 
 #[derive(Debug, Args)]
 pub struct KeysListArgs {
-    /// Only keys of this service account (ID or name)
-    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
-    pub service_account: Option<String>,
-
-    /// Only keys with exactly this name
-    #[arg(long, value_parser = parse_name)]
-    pub name: Option<String>,
+    #[command(flatten)]
+    pub scope: KeyScopeArgs,
 
     /// At most this many keys (the newest)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+
+    #[command(flatten)]
+    pub everywhere: AllEnvironmentsArg,
 }
 
 #[derive(Debug, Args)]
@@ -600,9 +656,9 @@ pub enum EnvironmentsCommand {
     List,
 }
 
-/// The longest name we accept. The server has no limit, but a name is a label in tables and
-/// keychain entries, not a document.
-pub const MAX_NAME_CHARS: usize = 200;
+/// The longest name we accept: key and account names are `varchar(255)` columns, and the real
+/// server answers a longer one with a 500 (contract §11 #2), so it is refused before sending.
+pub const MAX_NAME_CHARS: usize = 255;
 
 /// Names and IDs: not empty, not only spaces, no control characters, not absurdly long.
 pub fn parse_name(raw: &str) -> Result<String, String> {

@@ -23,6 +23,10 @@ pub struct Profile {
     pub default_expiry: Option<String>,
     /// Seconds to wait for the OS keychain.
     pub keychain_timeout: Option<f64>,
+    /// Rotation policy: keys created longer ago than this are due, e.g. "30d".
+    pub max_age: Option<String>,
+    /// Rotation policy: keys expiring within this window are due, e.g. "7d".
+    pub expiring_within: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -65,6 +69,9 @@ pub struct ResolvedProfile {
     pub name: String,
     pub settings: Profile,
     pub default_expiry: Option<TimeSpan>,
+    /// The profile's rotation policy, where it sets one (see `commands::keys::Policy`).
+    pub max_age: Option<TimeSpan>,
+    pub expiring_within: Option<TimeSpan>,
 }
 
 /// Loads the profile `name` (or "default"). A profile named explicitly must exist unless
@@ -96,15 +103,21 @@ pub fn load_profile(
         }
         None => Profile::default(),
     };
-    let default_expiry = match &settings.default_expiry {
-        Some(raw) => Some(raw.parse::<TimeSpan>().map_err(|e| {
-            UserError::usage(format!(
-                "{}: profile '{name}': default_expiry = \"{raw}\" {e}",
-                path.display()
-            ))
-        })?),
-        None => None,
+    let span = |field: &str, raw: &Option<String>| -> Result<Option<TimeSpan>, UserError> {
+        raw.as_ref()
+            .map(|raw| {
+                raw.parse::<TimeSpan>().map_err(|e| {
+                    UserError::usage(format!(
+                        "{}: profile '{name}': {field} = \"{raw}\" {e}",
+                        path.display()
+                    ))
+                })
+            })
+            .transpose()
     };
+    let default_expiry = span("default_expiry", &settings.default_expiry)?;
+    let max_age = span("max_age", &settings.max_age)?;
+    let expiring_within = span("expiring_within", &settings.expiring_within)?;
     if let Some(secs) = settings.keychain_timeout
         && !(secs.is_finite() && secs > 0.0 && secs <= 3600.0)
     {
@@ -118,6 +131,8 @@ pub fn load_profile(
         name,
         settings,
         default_expiry,
+        max_age,
+        expiring_within,
     })
 }
 
@@ -285,6 +300,26 @@ mod tests {
             Some("https://api.cloud.flexprice.io")
         );
         assert_eq!(profile.default_expiry, Some(TimeSpan::days(30)));
+    }
+
+    #[test]
+    fn the_rotation_policy_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "[profiles.prod]\nmax_age = \"30d\"\nexpiring_within = \"7d\"\n[profiles.bad]\nmax_age = \"soon\"\n",
+        );
+        let profile = load_profile(&path, Some("prod"), false).unwrap();
+        assert_eq!(profile.max_age, Some(TimeSpan::days(30)));
+        assert_eq!(profile.expiring_within, Some(TimeSpan::days(7)));
+        let err = load_profile(&path, Some("bad"), false).unwrap_err();
+        let user = err.downcast_ref::<UserError>().unwrap();
+        assert_eq!(user.exit, crate::error::Exit::Usage);
+        assert!(
+            user.message.contains("profile 'bad': max_age = \"soon\""),
+            "{}",
+            user.message
+        );
     }
 
     #[test]

@@ -3,13 +3,12 @@
 //! This is the troubleshooting section of Flexprice's docs, applied to the failure at hand.
 
 use crate::api::permissions::{builtin_roles, role_grants, route_gate};
-use crate::api::{ApiError, ApiErrorKind, Client};
+use crate::api::{ApiError, ApiErrorKind, Client, NO_ENVIRONMENT};
 use crate::context::Context;
 use crate::env;
 
 const SUPER_ADMIN_USER_ONLY: &str = "This action requires a user account with Super Admin access";
 const INSUFFICIENT: &str = "insufficient permissions";
-const NO_ENVIRONMENT: &str = "Invalid or inaccessible environment";
 
 /// Adds hints to an API error found anywhere in `err`. May ask `/users/me` for the caller's roles.
 pub async fn enrich(err: &mut anyhow::Error, ctx: &Context, client: Option<&Client>) {

@@ -1,18 +1,30 @@
 //! An exclusive lock per profile and key, so two overlapping cron runs never rotate the same key
 //! at once. The lock is the OS's advisory file lock, released when the process ends, however it
-//! ends, so a crashed run never leaves a stale lock behind.
+//! ends, so a crashed run never leaves a stale lock behind; a run that ends normally also removes
+//! the file, so the locks directory does not collect one file per key ever rotated.
+//!
+//! Removing a lock file safely: the holder unlinks it *while still holding the lock*, then
+//! closes it. A second run may have opened the old file just before the unlink and be waiting
+//! to lock it; once it gets the lock it would hold a file nobody else can find, while a third
+//! run creates and locks a new one. So after locking, a run checks that the path still names the
+//! file it locked (same device and inode), and starts over when it does not.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use crate::error::{Exit, UserError};
 
-/// Held for as long as the value lives.
+/// Attempts at locking a file that someone else keeps unlinking under us. Each lost race means
+/// another run finished a rotation in between, so this is never reached in practice.
+const MAX_ATTEMPTS: u32 = 16;
+
+/// Held for as long as the value lives; dropping it removes the lock file, then releases it.
 #[derive(Debug)]
 pub struct KeyLock {
-    _file: File,
+    file: Option<File>,
+    path: PathBuf,
 }
 
 impl KeyLock {
@@ -28,28 +40,82 @@ impl KeyLock {
             crate::config::file_component(profile),
             crate::config::file_component(key_id)
         ));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => Ok(KeyLock { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(UserError::new(
-                Exit::Conflict,
-                format!("another rotation of key {key_id} (profile {profile}) is running; not starting a second one"),
-            )
-            .hint(format!("the lock is {}; it is released when that run ends", path.display()))
-            .into()),
-            Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        for _ in 0..MAX_ATTEMPTS {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => return Err(UserError::new(
+                    Exit::Conflict,
+                    format!("another rotation of key {key_id} (profile {profile}) is running; not starting a second one"),
+                )
+                .hint(format!("the lock is {}; it is released when that run ends", path.display()))
+                .into()),
+                Err(TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+                }
+            }
+            if still_named_by(&file, &path)? {
+                return Ok(KeyLock {
+                    file: Some(file),
+                    path,
+                });
+            }
+            // The holder before us removed the file after we opened it: ours is an orphan.
         }
+        Err(UserError::new(
+            Exit::Conflict,
+            format!("cannot take the rotation lock of key {key_id} (profile {profile}): other runs keep replacing it"),
+        )
+        .into())
+    }
+}
+
+/// Whether `path` still names the open `file` (it may have been unlinked, or replaced).
+fn still_named_by(file: &File, path: &Path) -> anyhow::Result<bool> {
+    let held = file
+        .metadata()
+        .with_context(|| format!("cannot read the lock file {}", path.display()))?;
+    match std::fs::metadata(path) {
+        Ok(named) => Ok(same_file(&held, &named)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot read the lock file {}", path.display())),
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Elsewhere an open file cannot be unlinked, so the path always names the locked file.
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
+}
+
+impl Drop for KeyLock {
+    fn drop(&mut self) {
+        // Unlink first, release second (closing the file releases the lock): a run that opens
+        // the path after this creates a new file, and one that opened it before notices, once
+        // it gets the lock, that the path no longer names what it locked.
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lock_path(dir: &Path, key: &str) -> PathBuf {
+        dir.join(format!("locks/rotate-default-{key}.lock"))
+    }
 
     #[test]
     fn a_second_holder_is_refused_until_the_first_lets_go() {
@@ -61,5 +127,37 @@ mod tests {
         KeyLock::acquire(dir.path(), "prod", "secret_1").expect("other profiles are independent");
         drop(first);
         KeyLock::acquire(dir.path(), "default", "secret_1").expect("free again");
+    }
+
+    #[test]
+    fn the_lock_file_is_removed_when_the_lock_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path(dir.path(), "secret_1");
+        let lock = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        assert!(path.exists(), "held: the file exists");
+        drop(lock);
+        assert!(!path.exists(), "released: the file is gone");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("locks")).unwrap().count(),
+            0
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_unlinked_by_the_holder_before_us_is_not_a_lock() {
+        // The race: we opened the file, then its holder unlinked it and let go. Locking our
+        // handle succeeds, but the path names nothing (or a newer file), so it must not count.
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path(dir.path(), "secret_1");
+        let held = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        let opened_before = OpenOptions::new().write(true).open(&path).unwrap();
+        drop(held);
+        opened_before.try_lock().expect("the orphan can be locked");
+        assert!(!still_named_by(&opened_before, &path).unwrap());
+        // A new run creates a fresh file, locks it, and is not blocked by the orphan's lock.
+        let fresh = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        assert!(still_named_by(fresh.file.as_ref().unwrap(), &path).unwrap());
+        assert!(!still_named_by(&opened_before, &path).unwrap());
     }
 }

@@ -23,6 +23,10 @@ pub struct KeyJson {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub expired: bool,
+    /// Only where the command knows it (`--all-environments`, `keys check`): the listing of one
+    /// environment does not say which environment that is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_id: Option<String>,
 }
 
 impl KeyJson {
@@ -46,7 +50,14 @@ impl KeyJson {
             created_at: key.created_at,
             expires_at: key.expires_at,
             expired: key.expires_at.is_some_and(|at| at <= now),
+            environment_id: None,
         }
+    }
+
+    /// The same key, labelled with the environment it lives in.
+    pub fn in_environment(mut self, environment_id: Option<&str>) -> Self {
+        self.environment_id = environment_id.map(str::to_owned);
+        self
     }
 }
 

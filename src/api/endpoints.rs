@@ -232,6 +232,25 @@ impl Client {
         Ok(envelope.role)
     }
 
+    /// Whether the credential is bound to one environment (a key stored in the database, which
+    /// the server pins to its own environment whatever `X-Environment-ID` says) rather than
+    /// tenant-wide (a config key or a login token). Nothing in `/users/me` tells them apart, so
+    /// an environment-scoped read with no gate (`GET /rbac/roles`) is sent without the header:
+    /// a bound key gets its roles, any other credential the "no environment" 403.
+    pub async fn bound_to_environment(&self) -> Result<bool, ApiError> {
+        let probe = self.with_environment(None);
+        match probe
+            .send::<RolesEnvelope>(&Request::get("rbac/roles"))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_status(403) && e.server_message() == Some(super::NO_ENVIRONMENT) => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every environment. The legacy envelope's `total` counts only the page, so we page until a
     /// short page.
     pub async fn environments(&self) -> Result<Vec<Environment>, ApiError> {

@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// The message of the 403 for a credential that is not bound to an environment and named none
+/// (contract §2.2, §4.2).
+pub const NO_ENVIRONMENT: &str = "Invalid or inaccessible environment";
+
 #[derive(Debug)]
 pub struct ApiError {
     pub method: String,

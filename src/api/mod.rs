@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use endpoints::KeyFilter;
-pub use error::{ApiError, ApiErrorKind};
+pub use error::{ApiError, ApiErrorKind, NO_ENVIRONMENT};
 
 /// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
 /// runaway body must not exhaust memory.
@@ -197,6 +197,15 @@ impl Client {
     pub fn with_credential(&self, credential: Credential) -> Client {
         Client {
             credential: Some(credential),
+            ..self.clone()
+        }
+    }
+
+    /// The same client sending `X-Environment-ID: environment` (or none), to act in one
+    /// environment with a credential that is not bound to one.
+    pub fn with_environment(&self, environment: Option<String>) -> Client {
+        Client {
+            environment,
             ..self.clone()
         }
     }

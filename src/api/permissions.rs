@@ -29,6 +29,91 @@ impl Gate {
     }
 }
 
+/// Flexprice's RBAC entities (`internal/types/rbac.go`, contract §6.1).
+pub const ENTITIES: &[&str] = &[
+    "user",
+    "environment",
+    "event",
+    "meter",
+    "price",
+    "customer",
+    "plan",
+    "addon",
+    "group",
+    "alert_settings",
+    "subscription",
+    "wallet",
+    "tenant",
+    "invoice",
+    "feature",
+    "entitlement",
+    "creditgrant",
+    "payment",
+    "integration",
+    "task",
+    "tax",
+    "secret",
+    "connection",
+    "costsheet",
+    "creditnote",
+    "coupon",
+    "ai",
+    "portal",
+    "webhook",
+    "cron",
+    "setting",
+    "oauth",
+    "checkoutsession",
+    "workflow",
+];
+
+/// The only RBAC actions there are.
+pub const ACTIONS: &[&str] = &["read", "write"];
+
+/// A permission as users write it, `entity:action` (e.g. `event:read`), checked against the
+/// entities and actions Flexprice knows so a typo is refused instead of reported as not granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    pub entity: String,
+    pub action: String,
+}
+
+impl Permission {
+    pub fn parse(raw: &str) -> Result<Permission, String> {
+        let Some((entity, action)) = raw.trim().split_once(':') else {
+            return Err("expected ENTITY:ACTION, e.g. event:read".into());
+        };
+        let (entity, action) = (
+            entity.trim().to_ascii_lowercase(),
+            action.trim().to_ascii_lowercase(),
+        );
+        if !ENTITIES.contains(&entity.as_str()) {
+            return Err(format!(
+                "unknown entity '{entity}' (entities: {})",
+                ENTITIES.join(", ")
+            ));
+        }
+        if !ACTIONS.contains(&action.as_str()) {
+            return Err(format!("unknown action '{action}' (actions: read, write)"));
+        }
+        Ok(Permission { entity, action })
+    }
+
+    /// The roles among `catalogue` that grant this permission.
+    pub fn granted_by<'r>(&self, catalogue: &'r [Role]) -> Vec<&'r Role> {
+        catalogue
+            .iter()
+            .filter(|r| role_grants(r, &self.entity, &self.action))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.entity, self.action)
+    }
+}
+
 /// The gate in front of a route (`method`, path below `/v1`), from the server's router.
 /// `None` means authentication alone suffices.
 pub fn route_gate(method: &str, path: &str) -> Option<Gate> {
@@ -214,6 +299,33 @@ mod tests {
         assert!(roles_grant(held(&["super_admin"]), "anything", "write"));
         assert!(!roles_grant(held(&["event_ingestor"]), "secret", "read"));
         assert!(!roles_grant(held(&[]), "event", "write"));
+    }
+
+    #[test]
+    fn permissions_are_parsed_and_checked() {
+        let p = Permission::parse("Event:READ").unwrap();
+        assert_eq!(p.to_string(), "event:read");
+        let roles = builtin_roles();
+        let ids: Vec<&str> = p.granted_by(&roles).iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["all_reader", "all_writer", "event_reader", "super_admin"]
+        );
+        assert!(
+            Permission::parse("event")
+                .unwrap_err()
+                .contains("ENTITY:ACTION")
+        );
+        assert!(
+            Permission::parse("evnt:read")
+                .unwrap_err()
+                .contains("unknown entity")
+        );
+        assert!(
+            Permission::parse("event:delete")
+                .unwrap_err()
+                .contains("unknown action")
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Keys(KeysCommand::Delete(args)) => keys::delete(ctx, args).await,
         Command::Keys(KeysCommand::Audit(args)) => keys::audit(ctx, args).await,
         Command::Keys(KeysCommand::Rotate(args)) => keys::rotate(ctx, args).await,
+        Command::Keys(KeysCommand::Check(args)) => keys::check(ctx, args).await,
         Command::ServiceAccounts(ServiceAccountsCommand::Create(args)) => {
             service_accounts::create(ctx, args).await
         }

@@ -1,5 +1,6 @@
 //! `whoami`: who the credential is, what its roles allow, and which of this tool's commands
-//! that means it can run.
+//! that means it can run (every leaf of the command tree, each mapped to the permissions of
+//! the requests it sends).
 
 use std::collections::BTreeMap;
 
@@ -12,51 +13,166 @@ use crate::error::Exit;
 use crate::output::Cell;
 use crate::views::AccountJson;
 
-/// Each command of this tool and the gate of the requests it sends (contract §4.5). A command
-/// needing several gates is allowed only when all pass.
-const COMMAND_GATES: &[(&str, &[Gate])] = &[
-    ("keys list", &[gate("secret", "read")]),
-    ("keys create", &[gate("secret", "write")]),
+/// What a leaf command of the command tree asks of the credential's roles.
+enum Access {
+    /// Not a question of permissions: it works locally or with any valid credential (auth,
+    /// keychain, whoami, help). Left out of whoami's list.
+    Any,
+    /// One entry per way of running it, each with the gates of the requests it sends (contract
+    /// §4.5); allowed only when all pass. The first entry is the command itself.
+    Runs(&'static [(&'static str, &'static [Gate])]),
+}
+
+const SECRET_READ: Gate = gate("secret", "read");
+const SECRET_WRITE: Gate = gate("secret", "write");
+const USER_READ: Gate = gate("user", "read");
+const USER_WRITE: Gate = gate("user", "write");
+const ENVIRONMENT_READ: Gate = gate("environment", "read");
+/// Minting a key for a service account, or revoking a key that is not the caller's, needs a
+/// super_admin *user* (contract §4.4).
+const SECRET_WRITE_SUPER_USER: Gate = Gate {
+    super_admin_user_only: true,
+    ..SECRET_WRITE
+};
+
+/// Every leaf command (space-separated path), what it needs. A test walks the clap command tree
+/// and fails when a leaf is missing here or an entry names no leaf, so this cannot drift.
+const ACCESS: &[(&str, Access)] = &[
     (
-        "keys create --service-account",
-        &[sa_gate("secret", "write"), gate("user", "read")],
+        "keys create",
+        Access::Runs(&[
+            ("keys create", &[SECRET_WRITE]),
+            (
+                "keys create --service-account",
+                &[SECRET_WRITE_SUPER_USER, USER_READ],
+            ),
+        ]),
+    ),
+    (
+        "keys list",
+        Access::Runs(&[
+            ("keys list", &[SECRET_READ]),
+            (
+                "keys list --all-environments",
+                &[ENVIRONMENT_READ, SECRET_READ],
+            ),
+        ]),
     ),
     (
         "keys delete",
-        &[gate("secret", "read"), gate("secret", "write")],
+        Access::Runs(&[
+            ("keys delete", &[SECRET_READ, SECRET_WRITE]),
+            (
+                "keys delete (others' keys)",
+                &[SECRET_READ, SECRET_WRITE_SUPER_USER],
+            ),
+        ]),
     ),
-    ("service-accounts list", &[gate("user", "read")]),
-    ("service-accounts create", &[gate("user", "write")]),
+    (
+        "keys rotate",
+        Access::Runs(&[
+            ("keys rotate", &[SECRET_READ, SECRET_WRITE]),
+            (
+                "keys rotate (service-account keys)",
+                &[SECRET_READ, SECRET_WRITE_SUPER_USER],
+            ),
+        ]),
+    ),
+    (
+        "keys audit",
+        Access::Runs(&[
+            ("keys audit", &[SECRET_READ]),
+            (
+                "keys audit --all-environments",
+                &[ENVIRONMENT_READ, SECRET_READ],
+            ),
+        ]),
+    ),
+    (
+        "keys check",
+        Access::Runs(&[("keys check", &[SECRET_READ])]),
+    ),
+    (
+        "service-accounts create",
+        Access::Runs(&[("service-accounts create", &[USER_WRITE])]),
+    ),
+    (
+        "service-accounts list",
+        Access::Runs(&[("service-accounts list", &[USER_READ])]),
+    ),
     (
         "service-accounts rename",
-        &[gate("user", "read"), gate("user", "write")],
+        Access::Runs(&[("service-accounts rename", &[USER_READ, USER_WRITE])]),
     ),
     (
         "service-accounts delete",
-        &[
-            gate("user", "read"),
-            gate("secret", "read"),
-            gate("user", "write"),
-        ],
+        Access::Runs(&[
+            (
+                "service-accounts delete",
+                &[USER_READ, SECRET_READ, USER_WRITE],
+            ),
+            (
+                "service-accounts delete --revoke-keys",
+                &[USER_READ, SECRET_READ, SECRET_WRITE_SUPER_USER, USER_WRITE],
+            ),
+        ]),
     ),
-    ("roles list", &[]),
-    ("environments list", &[gate("environment", "read")]),
+    ("roles list", Access::Runs(&[("roles list", &[])])),
+    ("roles show", Access::Runs(&[("roles show", &[])])),
+    (
+        "environments list",
+        Access::Runs(&[("environments list", &[ENVIRONMENT_READ])]),
+    ),
+    ("auth login", Access::Any),
+    ("auth status", Access::Any),
+    ("auth logout", Access::Any),
+    ("keychain get", Access::Any),
+    ("keychain list", Access::Any),
+    ("keychain remove", Access::Any),
+    ("whoami", Access::Any),
+    ("help", Access::Any),
+    ("generate", Access::Any),
 ];
+
+/// Every leaf of the command tree, as space-separated paths, in the tree's order.
+fn leaf_commands() -> Vec<String> {
+    fn walk(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in command.get_subcommands() {
+            let path = if prefix.is_empty() {
+                sub.get_name().to_string()
+            } else {
+                format!("{prefix} {}", sub.get_name())
+            };
+            if sub.has_subcommands() {
+                walk(sub, &path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&crate::cli::command(), "", &mut out);
+    out
+}
+
+/// The ways of running each command that depend on permissions, in the command tree's order.
+fn command_gates() -> Vec<(&'static str, &'static [Gate])> {
+    leaf_commands()
+        .iter()
+        .filter_map(|leaf| ACCESS.iter().find(|(path, _)| path == leaf))
+        .flat_map(|(_, access)| match access {
+            Access::Any => &[][..],
+            Access::Runs(runs) => runs,
+        })
+        .copied()
+        .collect()
+}
 
 const fn gate(entity: &'static str, action: &'static str) -> Gate {
     Gate {
         entity,
         action,
         super_admin_user_only: false,
-    }
-}
-
-/// Minting keys for a service account needs a super_admin *user* (contract §4.4).
-const fn sa_gate(entity: &'static str, action: &'static str) -> Gate {
-    Gate {
-        entity,
-        action,
-        super_admin_user_only: true,
     }
 }
 
@@ -103,8 +219,8 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
     permissions.values_mut().for_each(|a| a.sort());
     let super_admin_user =
         me.user_type != "service_account" && me.roles.iter().any(|r| r == "super_admin");
-    let commands = COMMAND_GATES
-        .iter()
+    let commands = command_gates()
+        .into_iter()
         .map(|(command, gates)| CommandAccess {
             command,
             allowed: gates.iter().all(|g| {
@@ -167,4 +283,42 @@ pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
         ctx.out.hint("a service-account key never counts as a super_admin user, even with the super_admin role");
     }
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_leaf_command_says_what_it_needs() {
+        let leaves = leaf_commands();
+        assert!(leaves.contains(&"keys rotate".to_string()), "{leaves:?}");
+        for leaf in &leaves {
+            assert!(
+                ACCESS.iter().any(|(path, _)| path == leaf),
+                "`{leaf}` has no entry in whoami's ACCESS table: add the gates of the requests it sends"
+            );
+        }
+        for (path, _) in ACCESS {
+            assert!(
+                leaves.iter().any(|leaf| leaf == path),
+                "ACCESS names `{path}`, which is not a command"
+            );
+        }
+    }
+
+    #[test]
+    fn each_way_of_running_a_command_starts_with_that_command() {
+        for (path, access) in ACCESS {
+            if let Access::Runs(runs) = access {
+                assert_eq!(runs[0].0, *path);
+                for (label, _) in runs.iter() {
+                    assert!(label.starts_with(path), "{label} under {path}");
+                }
+            }
+        }
+        let listed: Vec<&str> = command_gates().iter().map(|(c, _)| *c).collect();
+        assert!(listed.contains(&"keys audit"));
+        assert!(!listed.contains(&"whoami"));
+    }
 }

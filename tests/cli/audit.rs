@@ -130,7 +130,7 @@ fn thresholds_are_configurable() {
         .run(&["keys", "audit", "--max-age", "5d"])
         .code(10)
         .stderr_has("`flexprice-admin keys rotate ID`")
-        .stderr_has("default thresholds");
+        .stderr_has("`flexprice-admin keys rotate --due --max-age 5d`");
     world.run(&["keys", "audit", "--max-age", "8d"]).code(0);
 }
 

@@ -93,6 +93,19 @@ fn whoami_shows_principal_permissions_and_commands() {
             .iter()
             .all(|c| c["allowed"] == true)
     );
+    // Derived from the command tree: every command that depends on permissions is there.
+    let listed: Vec<&str> = json["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    for command in ["keys rotate", "keys audit", "keys check", "roles show"] {
+        assert!(
+            listed.contains(&command),
+            "{command} missing from {listed:?}"
+        );
+    }
 
     world.service_account("reader-bot", "event_reader");
     let (_, secret) = world.create_key(&["--name", "r", "--service-account", "reader-bot"]);
@@ -109,7 +122,7 @@ fn whoami_shows_principal_permissions_and_commands() {
         .filter(|c| c["allowed"] == true)
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(allowed, ["roles list"]);
+    assert_eq!(allowed, ["roles list", "roles show"]);
 }
 
 #[test]

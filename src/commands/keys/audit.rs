@@ -1,5 +1,5 @@
-//! `keys audit`: the keys that need attention (too old, expiring soon, expired), each with its
-//! reasons, for people and for cron. Exit 10 when anything is found, so a cron job can alert on
+//! `keys audit`: the keys that need attention under the rotation policy (too old, expiring
+//! soon, expired), each with its reasons, for people and for cron. Exit 10 when anything is found, so a cron job can alert on
 //! the exit code alone.
 
 use std::collections::HashMap;
@@ -7,20 +7,20 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::everywhere;
+use super::list::environment_cell;
 use super::owner_label;
-use crate::api::KeyFilter;
-use crate::api::models::ApiKey;
-use crate::cli::KeysAuditArgs;
+use super::policy::{Expiry, Policy};
+use super::scope::KeyScope;
+use crate::api::models::{ApiKey, Environment};
+use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
-/// The default `--max-age`: Flexprice's rotation guidance.
-pub const MAX_AGE_DAYS: i64 = 90;
-/// The default `--expiring-within`; `keys list` marks keys in this window "expiring" too.
-pub const EXPIRING_WITHIN_DAYS: i64 = 14;
+pub use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
 
 /// Why a key is reported. The JSON names are a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,25 +51,32 @@ pub fn findings(
     expiring_within: TimeSpan,
     now: Timestamp,
 ) -> Vec<Finding> {
-    let oldest_allowed = max_age.before(now);
-    let horizon = expiring_within.after(now);
+    policy_findings(&Policy::new(max_age, expiring_within), keys.iter(), now)
+}
+
+/// [`findings`] under a resolved policy, for keys given by reference.
+pub fn policy_findings<'k>(
+    policy: &Policy,
+    keys: impl Iterator<Item = &'k ApiKey>,
+    now: Timestamp,
+) -> Vec<Finding> {
+    let max_age = policy.max_age;
     let mut found: Vec<(&ApiKey, Finding)> = keys
-        .iter()
         .filter_map(|key| {
             let mut reasons = Vec::new();
             let mut detail = Vec::new();
-            match key.expires_at {
-                Some(at) if at <= now => {
+            match (policy.expiry(key, now), key.expires_at) {
+                (Expiry::Expired, Some(at)) => {
                     reasons.push(Reason::Expired);
                     detail.push(format!("expired {}", time::relative(at, now)));
                 }
-                Some(at) if at <= horizon => {
+                (Expiry::Expiring, Some(at)) => {
                     reasons.push(Reason::Expiring);
                     detail.push(format!("expires {}", time::relative(at, now)));
                 }
                 _ => {}
             }
-            if key.created_at < oldest_allowed {
+            if policy.too_old(key, now) {
                 reasons.push(Reason::TooOld);
                 detail.push(format!(
                     "created {} (max age {max_age})",
@@ -107,10 +114,47 @@ fn urgency(finding: &Finding) -> u8 {
 }
 
 pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
+    KeyScope::check(&args.scope)?;
+    let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
-    let keys = client.list_keys(&KeyFilter::default(), None).await?;
+    let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
+    let (keys, environments) = if args.everywhere.all_environments {
+        let found = everywhere::list_keys(ctx, &client, &scope.filter()).await?;
+        let keys: Vec<(ApiKey, Environment)> = found
+            .into_iter()
+            .flat_map(|e| {
+                let environment = e.environment;
+                e.keys.into_iter().map(move |k| (k, environment.clone()))
+            })
+            .collect();
+        let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = keys.into_iter().unzip();
+        (keys, Some(environments))
+    } else {
+        let keys = ctx
+            .out
+            .waiting("Fetching keys", client.list_keys(&scope.filter(), None))
+            .await?;
+        (keys, None)
+    };
+    let in_scope: Vec<usize> = (0..keys.len())
+        .filter(|&i| scope.matches(&keys[i]))
+        .collect();
     let now = time::now();
-    let findings = findings(&keys, args.max_age, args.expiring_within, now);
+    let mut findings = policy_findings(&policy, in_scope.iter().map(|&i| &keys[i]), now);
+    let environment_of: HashMap<&str, &Environment> = match &environments {
+        Some(envs) => keys
+            .iter()
+            .zip(envs)
+            .map(|(k, e)| (k.id.as_str(), e))
+            .collect(),
+        None => HashMap::new(),
+    };
+    for finding in &mut findings {
+        let id = environment_of
+            .get(finding.key.id.as_str())
+            .map(|e| e.id.clone());
+        finding.key.environment_id = id;
+    }
     let exit = if findings.is_empty() {
         Exit::Ok
     } else {
@@ -124,12 +168,19 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         ctx.out.lines(findings.iter().map(|f| &f.key.id))?;
         return Ok(exit);
     }
+    let mut covered = String::new();
+    if !scope.is_everything() {
+        covered = format!(" {}", scope.describe());
+    }
+    if environments.is_some() {
+        covered.push_str(" in every environment");
+    }
     if findings.is_empty() {
         ctx.out.note(format!(
-            "All {} key(s) are younger than {} and none expires within {}.",
-            keys.len(),
-            args.max_age,
-            args.expiring_within
+            "All {} key(s){covered} are younger than {} and none expires within {}.",
+            in_scope.len(),
+            policy.max_age,
+            policy.expiring_within
         ));
         return Ok(exit);
     }
@@ -147,36 +198,53 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
                 .map(|k| owner_label(k, &HashMap::new()))
                 .unwrap_or_default();
             let reasons: Vec<&str> = f.reasons.iter().map(|r| reason_word(*r)).collect();
-            vec![
+            let mut row = vec![
                 Cell::new(&f.key.id),
                 Cell::new(&f.key.name),
                 Cell::new(owner),
                 Cell::new(reasons.join(",")).mood(mood),
                 Cell::new(&f.detail),
-            ]
+            ];
+            if environments.is_some() {
+                row.push(environment_cell(
+                    environment_of.get(f.key.id.as_str()).copied(),
+                ));
+            }
+            row
         })
         .collect();
-    ctx.out
-        .rows(&["ID", "NAME", "OWNER", "REASONS", "DETAIL"], rows)?;
+    let mut headers = vec!["ID", "NAME", "OWNER", "REASONS", "DETAIL"];
+    if environments.is_some() {
+        headers.push("ENV");
+    }
+    ctx.out.rows(&headers, rows)?;
     ctx.out.note(format!(
-        "{} of {} key(s) need attention.",
+        "{} of {} key(s){covered} need attention.",
         findings.len(),
-        keys.len()
+        in_scope.len()
     ));
-    ctx.out.hint(rotate_hint(args));
+    ctx.out.hint(rotate_hint(&policy, &args.scope));
     Ok(exit)
 }
 
-/// The next step after a report. `keys rotate --due` rotates what `keys audit` reports with its
-/// default thresholds, so it is offered as "this list" only when those were used.
-fn rotate_hint(args: &KeysAuditArgs) -> &'static str {
-    let defaults = args.max_age == TimeSpan::days(MAX_AGE_DAYS)
-        && args.expiring_within == TimeSpan::days(EXPIRING_WITHIN_DAYS);
-    if defaults {
-        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here with `flexprice-admin keys rotate --due`"
-    } else {
-        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`; `flexprice-admin keys rotate --due` rotates what `keys audit` reports with its default thresholds (90d, 14d)"
+/// The next step after a report: `keys rotate --due` with the same policy flags and scope
+/// rotates exactly what was listed (the profile's policy is read by both commands).
+fn rotate_hint(policy: &Policy, scope: &KeyScopeArgs) -> String {
+    let mut due = format!("flexprice-admin keys rotate --due{}", policy.flags());
+    if let Some(account) = &scope.service_account {
+        due.push_str(&format!(" --service-account {}", shell_word(account)));
     }
+    if let Some(name) = &scope.name {
+        due.push_str(&format!(" --name {}", shell_word(name)));
+    }
+    format!(
+        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here with `{due}`"
+    )
+}
+
+/// A word as a shell would need it quoted, for commands suggested in hints.
+fn shell_word(word: &str) -> String {
+    shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
 fn reason_word(reason: Reason) -> &'static str {
@@ -198,8 +266,13 @@ mod tests {
         let crate::cli::Command::Keys(crate::cli::KeysCommand::Audit(args)) = cli.command else {
             panic!("parsed as another command")
         };
-        assert_eq!(args.max_age, TimeSpan::days(MAX_AGE_DAYS));
-        assert_eq!(args.expiring_within, TimeSpan::days(EXPIRING_WITHIN_DAYS));
+        assert_eq!(
+            args.policy.max_age, None,
+            "the default comes from the profile"
+        );
+        let policy = Policy::built_in();
+        assert_eq!(policy.max_age, TimeSpan::days(MAX_AGE_DAYS));
+        assert_eq!(policy.expiring_within, TimeSpan::days(EXPIRING_WITHIN_DAYS));
     }
 
     fn key(name: &str, created: &str, expires: Option<&str>) -> ApiKey {

@@ -1,43 +1,36 @@
-//! `keys list`: every key visible to the caller, newest first, and the table of keys that
-//! `keys delete` shows too.
+//! `keys list`: every key visible to the caller (in one environment, or with
+//! `--all-environments` in all of them), newest first, and the table of keys that `keys delete`
+//! shows too.
 
 use std::collections::{BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
-use crate::api::models::{ApiKey, User};
-use crate::api::{Client, KeyFilter};
+use super::everywhere;
+use super::policy::{Expiry, Policy};
+use super::scope::KeyScope;
+use crate::api::Client;
+use crate::api::models::{ApiKey, Environment, User};
 use crate::cli::KeysListArgs;
-use crate::commands::resolve;
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
-use crate::time::{self, TimeSpan};
+use crate::time;
 use crate::views::KeyJson;
 
 pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
+    KeyScope::check(&args.scope)?;
     let client = ctx.client()?;
-    let mut filter = KeyFilter::default();
-    if let Some(raw) = &args.service_account {
-        resolve::classify(raw, "user_", "service account", "--service-account")?;
-        filter.user_id = Some(
-            resolve::fetch_service_account(ctx, &client, raw, "--service-account")
-                .await?
-                .id,
-        );
+    let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
+    let filter = scope.filter();
+    if args.everywhere.all_environments {
+        return list_everywhere(ctx, &client, &scope, args.limit).await;
     }
     // A name filter runs here, so `--limit` can only be applied after it.
-    let server_max = if args.name.is_some() {
+    let server_max = if scope.name.is_some() {
         None
     } else {
         args.limit
-    };
-    let wanted = |k: &ApiKey| {
-        args.name.as_ref().is_none_or(|n| &k.name == n)
-            && filter
-                .user_id
-                .as_ref()
-                .is_none_or(|id| k.user_id.as_ref() == Some(id))
     };
     if ctx.out.is_json() {
         // Streamed: each page is written as it arrives, in the server's order (newest first,
@@ -49,7 +42,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         let mut out = ctx.out.json_array()?;
         client
             .for_each_keys_page(&filter, server_max, |page| {
-                for key in page.into_iter().filter(|k| wanted(k)) {
+                for key in page.into_iter().filter(|k| scope.matches(k)) {
                     if left == 0 {
                         break;
                     }
@@ -66,7 +59,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         .out
         .waiting("Fetching keys", client.list_keys(&filter, server_max))
         .await?;
-    keys.retain(wanted);
+    keys.retain(|k| scope.matches(k));
     keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     if let Some(limit) = args.limit {
         keys.truncate(limit as usize);
@@ -77,14 +70,68 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     if keys.is_empty() {
-        ctx.out.note("No keys found.");
-        ctx.out
-            .hint("create one with `flexprice-admin keys create --name NAME`");
+        say_none_found(ctx);
         return Ok(Exit::Ok);
     }
     let users = user_labels(&client, &keys).await;
     render_keys(ctx, &keys, &users, now)?;
     Ok(Exit::Ok)
+}
+
+/// `--all-environments`: every environment's keys, newest first across the tenant; in JSON
+/// each key carries its `environment_id`, in tables an ENV column.
+async fn list_everywhere(
+    ctx: &Context,
+    client: &Client,
+    scope: &KeyScope,
+    limit: Option<u64>,
+) -> anyhow::Result<Exit> {
+    let found = everywhere::list_keys(ctx, client, &scope.filter()).await?;
+    let environment_of = everywhere::by_key(&found);
+    let mut keys: Vec<&ApiKey> = found
+        .iter()
+        .flat_map(|e| e.keys.iter())
+        .filter(|k| scope.matches(k))
+        .collect();
+    keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
+    if let Some(limit) = limit {
+        keys.truncate(limit as usize);
+    }
+    let now = time::now();
+    if ctx.out.is_json() {
+        let views: Vec<KeyJson> = keys
+            .iter()
+            .map(|k| {
+                KeyJson::new(k, None, now)
+                    .in_environment(environment_of.get(k.id.as_str()).map(|e| e.id.as_str()))
+            })
+            .collect();
+        ctx.out.json(&views)?;
+        return Ok(Exit::Ok);
+    }
+    if ctx.out.quiet {
+        ctx.out.lines(keys.iter().map(|k| &k.id))?;
+        return Ok(Exit::Ok);
+    }
+    if keys.is_empty() {
+        say_none_found(ctx);
+        return Ok(Exit::Ok);
+    }
+    let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
+    let users = user_labels(client, &owned).await;
+    render_table(ctx, &owned, &users, Some(&environment_of), now)?;
+    ctx.out.note(format!(
+        "{} key(s) in {} environment(s).",
+        owned.len(),
+        found.len()
+    ));
+    Ok(Exit::Ok)
+}
+
+fn say_none_found(ctx: &Context) {
+    ctx.out.note("No keys found.");
+    ctx.out
+        .hint("create one with `flexprice-admin keys create --name NAME`");
 }
 
 /// Labels for the human owners of `keys` (service-account keys carry their name already).
@@ -122,14 +169,26 @@ pub fn render_keys(
     users: &HashMap<String, String>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let soon = TimeSpan::days(super::audit::EXPIRING_WITHIN_DAYS).after(now);
+    render_table(ctx, keys, users, None, now)
+}
+
+/// The keys table; with `environments` (key ID → environment), an ENV column: the name on a
+/// terminal, the ID when piped. STATUS follows the profile's rotation policy.
+fn render_table(
+    ctx: &Context,
+    keys: &[ApiKey],
+    users: &HashMap<String, String>,
+    environments: Option<&HashMap<&str, &Environment>>,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let policy = Policy::from_profile(ctx);
     let rows = keys
         .iter()
         .map(|key| {
-            let (status, mood) = match key.expires_at {
-                Some(at) if at <= now => ("expired", Mood::Bad),
-                Some(at) if at <= soon => ("expiring", Mood::Warn),
-                _ => ("active", Mood::Normal),
+            let (status, mood) = match policy.expiry(key, now) {
+                Expiry::Expired => ("expired", Mood::Bad),
+                Expiry::Expiring => ("expiring", Mood::Warn),
+                Expiry::Active => ("active", Mood::Normal),
             };
             let expires = match key.expires_at {
                 Some(at) if at <= now => Cell::split(
@@ -139,7 +198,7 @@ pub fn render_keys(
                 Some(at) => Cell::split(time::relative(at, now), at.to_string()),
                 None => Cell::new("never"),
             };
-            vec![
+            let mut row = vec![
                 Cell::new(&key.id),
                 Cell::new(&key.name),
                 Cell::new(owner_label(key, users)),
@@ -150,14 +209,28 @@ pub fn render_keys(
                 ),
                 expires.mood(mood),
                 Cell::new(status).mood(mood),
-            ]
+            ];
+            if let Some(environments) = environments {
+                row.push(environment_cell(environments.get(key.id.as_str()).copied()));
+            }
+            row
         })
         .collect();
-    ctx.out.rows(
-        &[
-            "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
-        ],
-        rows,
-    )?;
+    let mut headers = vec![
+        "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
+    ];
+    if environments.is_some() {
+        headers.push("ENV");
+    }
+    ctx.out.rows(&headers, rows)?;
     Ok(())
+}
+
+/// An environment in a table: its name on a terminal, its ID (what `--environment` takes) when
+/// piped.
+pub fn environment_cell(environment: Option<&Environment>) -> Cell {
+    match environment {
+        Some(e) => Cell::split(&e.name, &e.id),
+        None => Cell::new(""),
+    }
 }

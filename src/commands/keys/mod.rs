@@ -1,12 +1,17 @@
 //! The `keys` commands: one file per verb. What several verbs share is re-exported here.
 
 mod audit;
+mod check;
 mod create;
 mod delete;
+mod everywhere;
 mod list;
+pub mod policy;
 mod rotate;
+pub mod scope;
 
 pub use audit::run as audit;
+pub use check::run as check;
 pub use create::create;
 pub use delete::{delete, revoke_all, revoke_quietly};
 pub use list::{list, owner_label, render_keys, user_labels};

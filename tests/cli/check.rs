@@ -1,0 +1,296 @@
+//! `keys check`: does a key authenticate, which key is it, may it do ENTITY:ACTION; the secret
+//! read from stdin, a file or the keychain, never argv, and never echoed.
+
+use std::time::Duration;
+
+use flexprice_sandbox::{SandboxOptions, SeedKey};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::{Run, World};
+
+/// `keys check ARGS` with `secret` on stdin.
+fn check(world: &World, secret: &str, args: &[&str]) -> Run {
+    let mut all = vec!["keys", "check"];
+    all.extend_from_slice(args);
+    world.run_with(&all, |cmd| {
+        cmd.write_stdin(format!("{secret}\n"));
+    })
+}
+
+/// The same, run with the tenant-level key as the admin credential (it sees every environment).
+fn check_as_tenant(world: &World, secret: &str, args: &[&str]) -> Run {
+    let mut all = vec!["keys", "check"];
+    all.extend_from_slice(args);
+    world.run_with(&all, |cmd| {
+        cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+            .write_stdin(secret.to_owned());
+    })
+}
+
+#[track_caller]
+fn no_secret_in(run: &Run, secret: &str) {
+    assert!(!run.stdout.contains(secret), "stdout holds the secret");
+    assert!(!run.stderr.contains(secret), "stderr holds the secret");
+}
+
+#[test]
+fn a_working_key_is_identified_with_its_owner_roles_and_expiry() {
+    let world = World::new();
+    let account = world.service_account("ingest-bot", "event_ingestor");
+    let (key, secret) = world.create_key(&["--name", "ci-ingest", "--service-account", &account]);
+    // Another key of the same account, so the check has to tell them apart.
+    world.create_key(&["--name", "other", "--service-account", &account]);
+
+    let run = check(&world, &secret, &["-o", "json"]);
+    run.code(0);
+    no_secret_in(&run, &secret);
+    let json = run.json();
+    assert_eq!(json["authenticated"], true);
+    assert_eq!(json["key"]["id"], key["id"]);
+    assert_eq!(json["key"]["name"], "ci-ingest");
+    assert_eq!(json["key"]["owner_name"], "ingest-bot");
+    assert_eq!(json["key"]["owner_id"], account.as_str());
+    assert_eq!(json["key"]["roles"], serde_json::json!(["event_ingestor"]));
+    assert_eq!(json["key"]["expires_at"], key["expires_at"]);
+    assert_eq!(json["principal"]["id"], account.as_str());
+    assert_eq!(json["listed"], true);
+    assert_eq!(json["causes"], serde_json::json!([]));
+    // The admin key is bound to Sandbox: it knows the key is there, not that environment's ID.
+    assert!(json["environment"].is_null());
+
+    let plain = check(&world, &secret, &[]);
+    plain
+        .code(0)
+        .stderr_has("The key works: it authenticates as ingest-bot (service account)");
+    let field = |name: &str| {
+        plain
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}\t")))
+            .unwrap_or_else(|| panic!("no {name} in {}", plain.stdout))
+            .to_owned()
+    };
+    assert_eq!(field("authenticates"), "yes");
+    assert_eq!(field("key"), key["id"].as_str().unwrap());
+    assert_eq!(field("owner"), "ingest-bot (service account)");
+    assert_eq!(field("expires"), key["expires_at"].as_str().unwrap());
+
+    let quiet = check(&world, &secret, &["-q"]);
+    assert_eq!(
+        quiet.code(0).stdout,
+        format!("{}\n", key["id"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn a_permission_the_roles_lack_exits_6_naming_the_roles_that_would_grant_it() {
+    let world = World::new();
+    let account = world.service_account("ingest-bot", "event_ingestor");
+    world.service_account("report-bot", "event_reader");
+    let (_, secret) = world.create_key(&["--name", "ci-ingest", "--service-account", &account]);
+
+    let granted = check(
+        &world,
+        &secret,
+        &["--permission", "event:write", "-o", "json"],
+    );
+    let json = granted.code(0).json();
+    assert_eq!(json["permission"]["permission"], "event:write");
+    assert_eq!(json["permission"]["granted"], true);
+    assert_eq!(
+        json["permission"]["granted_by"],
+        serde_json::json!(["event_ingestor"])
+    );
+
+    let denied = check(
+        &world,
+        &secret,
+        &["--permission", "event:read", "-o", "json"],
+    );
+    denied
+        .code(6)
+        .stderr_has("the key's roles (event_ingestor) do not grant event:read")
+        .stderr_has(
+            "roles that grant event:read: all_reader, all_writer, event_reader, super_admin",
+        )
+        .stderr_has("a service account can hold: event_reader, super_admin")
+        .stderr_has("fixed when it is created")
+        .stderr_has("report-bot (event_reader)");
+    no_secret_in(&denied, &secret);
+    let json = denied.json();
+    assert_eq!(json["authenticated"], true);
+    assert_eq!(json["permission"]["granted"], false);
+    assert_eq!(json["permission"]["granted_by"], serde_json::json!([]));
+
+    // A permission Flexprice does not have is bad input: nothing is sent, not even the check.
+    world.sandbox.clear_requests();
+    check(&world, &secret, &["--permission", "events:read"])
+        .code(2)
+        .stderr_has("--permission")
+        .stderr_has("unknown entity 'events'");
+    assert!(world.requests().is_empty());
+}
+
+#[test]
+fn an_expired_key_exits_3_naming_the_key_and_when_it_expired() {
+    let world = World::new();
+    let now = Timestamp::now();
+    let seeded = world.sandbox.seed_key(SeedKey {
+        name: "old-ingest".into(),
+        created_at: Some(now - SignedDuration::from_hours(24 * 40)),
+        expires_at: Some(now - SignedDuration::from_hours(24 * 3)),
+        ..SeedKey::default()
+    });
+    let run = check(&world, &seeded.raw_key, &["-o", "json"]);
+    run.code(3).stderr_has(&format!(
+        "the key does not authenticate: it is key {} (old-ingest), which expired 3 days ago",
+        seeded.id
+    ));
+    no_secret_in(&run, &seeded.raw_key);
+    let json = run.json();
+    assert_eq!(json["authenticated"], false);
+    assert_eq!(json["key"]["id"], seeded.id.as_str());
+    assert_eq!(json["key"]["expired"], true);
+    assert_eq!(json["causes"], serde_json::json!(["expired"]));
+}
+
+#[test]
+fn a_revoked_or_unknown_key_exits_3_with_what_the_admin_can_rule_out() {
+    let world = World::new();
+    let (key, secret) = world.create_key(&["--name", "gone"]);
+    world
+        .run(&["keys", "delete", key["id"].as_str().unwrap(), "--yes"])
+        .code(0);
+
+    // The admin key sees one environment: another environment stays a possibility.
+    let run = check(&world, &secret, &["-o", "json"]);
+    run.code(3)
+        .stderr_has("exists in the admin credential's environment");
+    let json = run.json();
+    assert!(json["key"].is_null());
+    assert_eq!(
+        json["causes"],
+        serde_json::json!([
+            "revoked",
+            "never_existed",
+            "other_environment",
+            "other_region"
+        ])
+    );
+
+    // A tenant-level admin searched every environment: revoked, or not this tenant's or region's.
+    let run = check_as_tenant(&world, &secret, &["-o", "json"]);
+    run.code(3)
+        .stderr_has("in any environment of this tenant")
+        .stderr_has(&world.sandbox.api_url());
+    assert_eq!(
+        run.json()["causes"],
+        serde_json::json!(["revoked", "never_existed", "other_region"])
+    );
+
+    // Something that is not a key at all.
+    check(&world, "sk_01NOTAKEYATALLNOTAKEYATAL", &[])
+        .code(3)
+        .stderr_has("does not authenticate");
+}
+
+#[test]
+fn a_key_of_another_environment_is_found_by_a_tenant_level_admin() {
+    let world = World::new();
+    let production = world.sandbox.production_environment_id().to_owned();
+    let seeded = world.sandbox.seed_key(SeedKey {
+        name: "prod-ingest".into(),
+        environment_id: Some(production.clone()),
+        ..SeedKey::default()
+    });
+    let json = check_as_tenant(&world, &seeded.raw_key, &["-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(json["key"]["id"], seeded.id.as_str());
+    assert_eq!(json["key"]["environment_id"], production.as_str());
+    assert_eq!(json["environment"]["name"], "Production");
+
+    // The Sandbox-bound admin key cannot see it: it authenticates, but is not listed.
+    let run = check(&world, &seeded.raw_key, &["-o", "json"]);
+    run.code(0)
+        .stderr_has("no key in the admin credential's environment matches it")
+        .stderr_has("two minutes")
+        .stderr_has("another environment");
+    assert_eq!(run.json()["listed"], false);
+}
+
+#[test]
+fn a_just_revoked_key_that_still_authenticates_is_flagged() {
+    let world = World::with(SandboxOptions {
+        revocation_delay: Some(Duration::from_secs(120)),
+        ..SandboxOptions::default()
+    });
+    let (key, secret) = world.create_key(&["--name", "leaked"]);
+    check(&world, &secret, &[]).code(0);
+    world
+        .run(&["keys", "delete", key["id"].as_str().unwrap(), "--yes"])
+        .code(0);
+    let run = check(&world, &secret, &["-o", "json"]);
+    run.code(0)
+        .stderr_has("if it was revoked just now")
+        .stderr_has("up to two minutes");
+    let json = run.json();
+    assert_eq!(json["authenticated"], true);
+    assert_eq!(json["listed"], false);
+}
+
+#[test]
+fn the_secret_comes_from_a_file_and_bad_input_sends_nothing() {
+    let world = World::new();
+    let (key, secret) = world.create_key(&["--name", "filed"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("filed.key");
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    let json = world
+        .run(&[
+            "keys",
+            "check",
+            "--from-file",
+            path.to_str().unwrap(),
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(json["key"]["id"], key["id"]);
+
+    world.sandbox.clear_requests();
+    let missing = dir.path().join("missing.key");
+    world
+        .run(&["keys", "check", "--from-file", missing.to_str().unwrap()])
+        .code(2)
+        .stderr_has("--from-file");
+    check(&world, "", &[]).code(2).stderr_has("stdin is empty");
+    check(&world, "sk_a\nsk_b", &[])
+        .code(2)
+        .stderr_has("one line");
+    world
+        .run(&["keys", "check", "--from-file", "x", "--from-keychain", "y"])
+        .code(2)
+        .stderr_has("--from-keychain");
+    assert!(world.requests().is_empty(), "{:?}", world.requests());
+}
+
+#[test]
+fn the_secret_comes_from_the_keychain() {
+    let world = World::new();
+    let name = crate::secret_service::unique("checked");
+    let run = world.run_keychain(&[
+        "keys", "create", "--name", &name, "--store", "keychain", "-o", "json",
+    ]);
+    let id = run.code(0).json()["key"]["id"].as_str().unwrap().to_owned();
+    let json = world
+        .run_keychain(&["keys", "check", "--from-keychain", &name, "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(json["key"]["id"], id.as_str());
+    world
+        .run_keychain(&["keys", "check", "--from-keychain", "no-such-entry"])
+        .code(4)
+        .stderr_has("keychain list");
+}
