@@ -1,9 +1,7 @@
 //! `keys check`: does a key authenticate, which key is it, may it do ENTITY:ACTION; the secret
 //! read from stdin, a file or the keychain, never argv, and never echoed.
 
-use std::time::Duration;
-
-use flexprice_sandbox::{SandboxOptions, SeedKey};
+use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{Run, World};
@@ -221,10 +219,8 @@ fn a_key_of_another_environment_is_found_by_a_tenant_level_admin() {
 
 #[test]
 fn a_just_revoked_key_that_still_authenticates_is_flagged() {
-    let world = World::with(SandboxOptions {
-        revocation_delay: Some(Duration::from_secs(120)),
-        ..SandboxOptions::default()
-    });
+    // The sandbox's default is the real server's two-minute revocation cache.
+    let world = World::new();
     let (key, secret) = world.create_key(&["--name", "leaked"]);
     check(&world, &secret, &[]).code(0);
     world
