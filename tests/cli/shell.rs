@@ -409,7 +409,6 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("how many in flight: {notice}"));
     world.sandbox.release("later");
-    drop(read_until);
     stderr.read_to_string(&mut log).expect("reads stderr");
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(130), "{log}");
