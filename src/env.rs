@@ -26,6 +26,11 @@ pub const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
 /// destinations. Read through [`test_hook`], so it has no effect in release builds.
 pub const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
 
+/// Test hook: how long, in milliseconds, a request may take before a terminal shows a spinner
+/// (200 by default), so tests need not race a debug build against the default. Read through
+/// [`test_hook`], so it has no effect in release builds.
+pub const TEST_SPINNER_DELAY_MS: &str = "FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS";
+
 /// The D-Bus session bus where the Secret Service (the Linux keychain) is reached.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 

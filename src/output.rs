@@ -29,6 +29,13 @@ pub struct Output {
 const SPINNER_DELAY: Duration = Duration::from_millis(200);
 const TICK: Duration = Duration::from_millis(80);
 
+/// [`SPINNER_DELAY`], unless a test sets `FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS` (debug builds).
+fn spinner_delay() -> Duration {
+    env::test_hook(env::TEST_SPINNER_DELAY_MS)
+        .and_then(|ms| ms.parse().ok())
+        .map_or(SPINNER_DELAY, Duration::from_millis)
+}
+
 /// A batch's progress bar on stderr, or nothing when stderr is not a terminal.
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -95,7 +102,7 @@ impl Output {
         let mut work = std::pin::pin!(work);
         tokio::select! {
             done = &mut work => return done,
-            () = tokio::time::sleep(SPINNER_DELAY) => {}
+            () = tokio::time::sleep(spinner_delay()) => {}
         }
         let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         spinner.set_style(ProgressStyle::default_spinner());

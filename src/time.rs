@@ -224,14 +224,18 @@ mod tests {
 
     #[test]
     fn expiry_instants_must_be_future_and_near() {
+        // Derived from now, so the cases mean the same whatever day the tests run.
+        let now = Timestamp::now();
+        let yesterday = (now - SignedDuration::from_hours(24)).to_string();
         assert!(
-            "2000-01-01T00:00:00Z"
+            yesterday
                 .parse::<FutureTimestamp>()
                 .unwrap_err()
                 .contains("in the past")
         );
+        let eleven_years = TimeSpan(Span::new().years(11)).after(now).to_string();
         assert!(
-            "3000-01-01T00:00:00Z"
+            eleven_years
                 .parse::<FutureTimestamp>()
                 .unwrap_err()
                 .contains("years away")
@@ -242,7 +246,7 @@ mod tests {
                 .unwrap_err()
                 .contains("RFC 3339")
         );
-        let soon = TimeSpan::days(30).after(Timestamp::now()).to_string();
+        let soon = TimeSpan::days(30).after(now).to_string();
         assert!(soon.parse::<FutureTimestamp>().is_ok());
     }
 
@@ -296,6 +300,55 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
+        /// Ten years after the epoch, the longest span accepted (two leap days in between).
+        const TEN_YEARS_SECS: i64 = 315_532_800;
+
+        /// Durations of one unit in every spelling the help text promises, for any count from 0
+        /// to about twice the ten-year limit: (text, seconds or months, whether calendar months).
+        fn one_unit() -> impl Strategy<Value = (String, i64, bool)> {
+            let fixed = prop::sample::select(vec![
+                ("s", "seconds", "PT{}S", 1i64),
+                ("m", "minutes", "PT{}M", 60),
+                ("h", "hours", "PT{}H", 3_600),
+                ("d", "days", "P{}D", 86_400),
+                ("w", "weeks", "P{}W", 604_800),
+            ])
+            .prop_flat_map(|(short, long, iso, secs)| {
+                (0..=2 * TEN_YEARS_SECS / secs, 0..3usize).prop_map(move |(n, form)| {
+                    let text = match form {
+                        0 => format!("{n}{short}"),
+                        1 => format!("{n} {long}"),
+                        _ => iso.replace("{}", &n.to_string()),
+                    };
+                    (text, n * secs, false)
+                })
+            });
+            let calendar = prop::sample::select(vec![
+                ("mo", "months", "P{}M", 1i64),
+                ("y", "years", "P{}Y", 12),
+            ])
+            .prop_flat_map(|(short, long, iso, months)| {
+                (0..=240 / months, 0..3usize).prop_map(move |(n, form)| {
+                    let text = match form {
+                        0 => format!("{n}{short}"),
+                        1 => format!("{n} {long}"),
+                        _ => iso.replace("{}", &n.to_string()),
+                    };
+                    (text, n * months, true)
+                })
+            });
+            prop_oneof![fixed, calendar]
+        }
+
+        /// The first of the month `months` after January 1970, from civil arithmetic alone.
+        fn months_after_epoch(months: i64) -> Timestamp {
+            let year = 1970 + months / 12;
+            let month = 1 + months % 12;
+            format!("{year:04}-{month:02}-01T00:00:00Z")
+                .parse()
+                .unwrap()
+        }
+
         proptest! {
             #[test]
             fn any_text_parses_or_is_refused_without_panicking(raw in "\\PC{0,40}") {
@@ -308,6 +361,74 @@ mod tests {
                 if let Ok(at) = raw.parse::<FutureTimestamp>() {
                     prop_assert!(at.0 > Timestamp::now() - SignedDuration::from_secs(1));
                 }
+            }
+
+            /// A well-formed duration is accepted exactly when it is longer than zero and at most
+            /// ten years, and then lasts what it says.
+            #[test]
+            fn durations_are_accepted_exactly_within_the_limits((text, amount, calendar) in one_unit()) {
+                let start = Timestamp::UNIX_EPOCH;
+                let end = if calendar {
+                    months_after_epoch(amount)
+                } else {
+                    start + SignedDuration::from_secs(amount)
+                };
+                let within = amount > 0 && end.as_second() <= TEN_YEARS_SECS;
+                match text.parse::<TimeSpan>() {
+                    Ok(span) => {
+                        prop_assert!(within, "{text} accepted");
+                        prop_assert_eq!(span.after(start), end, "{}", text);
+                        prop_assert_eq!(span.before(end), start, "{}", text);
+                        // What we print (config files, `--dry-run`) reads back the same.
+                        let again: TimeSpan = span.to_string().parse().unwrap();
+                        prop_assert_eq!(again.after(start), end);
+                    }
+                    Err(reason) => {
+                        prop_assert!(!within, "{text} refused: {reason}");
+                        let expected = if amount == 0 { "longer than zero" } else { "at most 10 years" };
+                        prop_assert!(reason.contains(expected), "{text}: {reason}");
+                    }
+                }
+            }
+
+            /// Several units together, largest first, as in `1y 6mo 2d 12h`.
+            #[test]
+            fn mixed_units_add_up(years in 0i64..12, months in 0i64..12, days in 0i64..400, hours in 0i64..48) {
+                let text = format!("{years}y {months}mo {days}d {hours}h");
+                let end = months_after_epoch(12 * years + months)
+                    + SignedDuration::from_hours(24 * days + hours);
+                let within = end > Timestamp::UNIX_EPOCH && end.as_second() <= TEN_YEARS_SECS;
+                match text.parse::<TimeSpan>() {
+                    Ok(span) => {
+                        prop_assert!(within, "{text} accepted");
+                        prop_assert_eq!(span.after(Timestamp::UNIX_EPOCH), end, "{}", text);
+                    }
+                    Err(reason) => prop_assert!(!within, "{text} refused: {reason}"),
+                }
+            }
+
+            /// An RFC 3339 time in any UTC offset, between a minute and 3652 days ahead (ten years
+            /// are never shorter), is accepted as that instant; past 3653 days (never longer) it is
+            /// refused. The minute of margin keeps the clock's advance during a case irrelevant.
+            #[test]
+            fn future_times_within_ten_years_are_accepted(
+                ahead in 60i64..=3652 * 86_400 - 60,
+                beyond in 3653i64 * 86_400 + 60..=3653 * 86_400 * 3,
+                offset_minutes in -14 * 60i32..=14 * 60,
+            ) {
+                let zone = TimeZone::fixed(
+                    jiff::tz::Offset::from_seconds(offset_minutes * 60).unwrap(),
+                );
+                let now = Timestamp::from_second(Timestamp::now().as_second()).unwrap();
+                let at = now + SignedDuration::from_secs(ahead);
+                let text = at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+                prop_assert_eq!(text.parse::<FutureTimestamp>(), Ok(FutureTimestamp(at)), "{}", text);
+                let far = (now + SignedDuration::from_secs(beyond))
+                    .to_zoned_datetime(zone)
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string();
+                let refused = far.parse::<FutureTimestamp>().unwrap_err();
+                prop_assert!(refused.contains("years away"), "{}: {}", far, refused);
             }
 
             #[test]

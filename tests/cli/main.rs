@@ -1,6 +1,9 @@
 //! End-to-end tests: the real `flexprice-admin` binary against the real sandbox, started
 //! in-process on a free port. Each test gets its own sandbox and its own HOME/XDG directories,
-//! and a cleared environment. Nothing here sleeps.
+//! and a cleared environment. No test sleeps to let something happen: a test that must act at an
+//! exact step holds the request at a sandbox gate (`hold=NAME`, `wait_held`, `release`) or waits on
+//! a pipe or a process. The only waiting is the product's own (Retry-After, `--timeout`, the
+//! rotation's verification backoff) and the keychain start-up's short poll for its daemons.
 
 mod harness;
 mod secret_service;

@@ -135,16 +135,32 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
     use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     world.create_key(&["--name", "shown"]);
+    let held_list = |gate: &str| {
+        Fault::new(
+            Some("GET"),
+            "/v1/secrets/api/keys",
+            FaultAction::Hold(gate.into()),
+        )
+        .times(1)
+    };
 
+    // A request that answers within the spinner's delay shows none. The delay is set to ten
+    // minutes, so this holds however slow the machine; the request waits at a gate until the
+    // test sees it arrive, so a spinner started too early has time to show.
+    world.sandbox.add_fault(held_list("fast"));
     let mut cmd = world.std_cmd();
-    cmd.env("TERM", "xterm").args(["keys", "list"]);
+    cmd.env("TERM", "xterm")
+        .env("FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS", "600000")
+        .args(["keys", "list"]);
     let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    world.sandbox.wait_held("fast", 1);
+    world.sandbox.release("fast");
     let seen = session.exp_eof().expect("exits");
     assert!(seen.contains("shown"), "{seen}");
     assert!(seen.contains('\u{1b}'), "no colour on a terminal: {seen:?}");
     assert!(
         !seen.contains("Fetching keys"),
-        "spinner for a fast request"
+        "spinner before its delay: {seen:?}"
     );
 
     let mut cmd = world.std_cmd();
@@ -159,17 +175,16 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
         "colour despite NO_COLOR: {seen:?}"
     );
 
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/secrets/api/keys",
-        FaultAction::Delay(std::time::Duration::from_millis(1500)),
-    ));
+    // A request still unanswered after the default delay shows the spinner: the request waits at
+    // a gate until the spinner is on screen, then the list follows with the spinner cleared.
+    world.sandbox.add_fault(held_list("slow"));
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm").args(["keys", "list"]);
     let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
     session
         .exp_string("Fetching keys")
         .expect("spinner on a slow request");
+    world.sandbox.release("slow");
     let seen = session.exp_eof().expect("exits");
     assert!(seen.contains("shown"), "{seen}");
     assert_eq!(exit_code(&mut session), 0);
@@ -185,10 +200,11 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
             key["id"].as_str().unwrap().to_string()
         })
         .collect();
+    // The revocations wait at a gate until the bar is on screen.
     world.sandbox.add_fault(Fault::new(
         Some("DELETE"),
         "/v1/secrets/api/keys/*",
-        FaultAction::Delay(std::time::Duration::from_millis(300)),
+        FaultAction::Hold("revoke".into()),
     ));
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm")
@@ -198,6 +214,7 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
     session
         .exp_string("Revoking keys")
         .expect("progress bar on a terminal");
+    world.sandbox.release("revoke");
     session.exp_eof().expect("exits");
     assert_eq!(exit_code(&mut session), 0);
     for id in &ids {

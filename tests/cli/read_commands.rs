@@ -1,5 +1,7 @@
 //! `roles`, `environments` and `whoami` end to end.
 
+use serde_json::Value;
+
 use crate::harness::World;
 
 #[test]
@@ -146,20 +148,113 @@ fn a_service_account_with_super_admin_is_not_a_super_admin_user() {
         .stderr_has("never counts as a super_admin user");
 }
 
+/// A JSON object's documented fields (README, "Output"), each with the JSON types it may take.
+type Fields = &'static [(&'static str, &'static str)];
+
+/// The key object, the same everywhere.
+const KEY: Fields = &[
+    ("id", "string"),
+    ("name", "string"),
+    ("display_id", "string"),
+    ("type", "string"),
+    ("status", "string"),
+    ("roles", "array"),
+    ("owner_type", "string"),
+    ("owner_id", "string"),
+    ("owner_name", "string|null"),
+    ("created_at", "string"),
+    ("expires_at", "string|null"),
+    ("expired", "bool"),
+];
+const SERVICE_ACCOUNT: Fields = &[
+    ("id", "string"),
+    ("name", "string"),
+    ("email", "string|null"),
+    ("type", "string"),
+    ("roles", "array"),
+];
+const ROLE: Fields = &[
+    ("id", "string"),
+    ("name", "string"),
+    ("description", "string"),
+    ("permissions", "object"),
+    ("assignable_to", "array"),
+];
+const ENVIRONMENT: Fields = &[
+    ("id", "string"),
+    ("name", "string"),
+    ("type", "string"),
+    ("created_at", "string"),
+];
+const WHOAMI: Fields = &[
+    ("id", "string"),
+    ("name", "string"),
+    ("email", "string|null"),
+    ("type", "string"),
+    ("roles", "array"),
+    ("permissions", "object"),
+    ("commands", "array"),
+];
+
+/// What one command prints with `-o json`: an array of objects or one object.
+enum Shape {
+    ArrayOf(Fields),
+    Object(Fields),
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Checks that `object` has exactly the documented fields, each of a documented type.
+#[track_caller]
+fn assert_fields(what: &str, object: &Value, fields: Fields) {
+    let object = object
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {object}"));
+    let mut names: Vec<&str> = object.keys().map(String::as_str).collect();
+    let mut documented: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    names.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(names, documented, "{what}: fields");
+    for (name, types) in fields {
+        let found = json_type(&object[*name]);
+        assert!(
+            types.split('|').any(|t| t == found),
+            "{what}: {name} is {found}, documented as {types}"
+        );
+    }
+}
+
 #[test]
 fn every_read_command_works_in_table_plain_and_json() {
     let world = World::new();
     world.service_account("modes-bot", "event_reader");
     world.create_key(&["--name", "modes", "--service-account", "modes-bot"]);
-    let commands: &[(&[&str], &str)] = &[
-        (&["keys", "list"], "ID"),
-        (&["service-accounts", "list"], "ID"),
-        (&["roles", "list"], "ROLE"),
-        (&["roles", "show", "super_admin"], "FIELD"),
-        (&["environments", "list"], "ID"),
-        (&["whoami"], "FIELD"),
+    let commands: &[(&[&str], &str, Shape)] = &[
+        (&["keys", "list"], "ID", Shape::ArrayOf(KEY)),
+        (
+            &["service-accounts", "list"],
+            "ID",
+            Shape::ArrayOf(SERVICE_ACCOUNT),
+        ),
+        (&["roles", "list"], "ROLE", Shape::ArrayOf(ROLE)),
+        (
+            &["roles", "show", "super_admin"],
+            "FIELD",
+            Shape::Object(ROLE),
+        ),
+        (&["environments", "list"], "ID", Shape::ArrayOf(ENVIRONMENT)),
+        (&["whoami"], "FIELD", Shape::Object(WHOAMI)),
     ];
-    for (args, header) in commands {
+    for (args, header, shape) in commands {
         let mut table_args = args.to_vec();
         table_args.extend(["-o", "table"]);
         let table = world.run(&table_args);
@@ -193,6 +288,18 @@ fn every_read_command_works_in_table_plain_and_json() {
         let mut json_args = args.to_vec();
         json_args.extend(["-o", "json"]);
         let json = world.run(&json_args).code(0).json();
-        assert!(json.is_array() || json.is_object(), "{args:?}");
+        let what = args.join(" ");
+        match shape {
+            Shape::ArrayOf(fields) => {
+                let items = json
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{what}: not an array: {json}"));
+                assert!(!items.is_empty(), "{what}: empty");
+                for item in items {
+                    assert_fields(&what, item, fields);
+                }
+            }
+            Shape::Object(fields) => assert_fields(&what, &json, fields),
+        }
     }
 }

@@ -217,12 +217,10 @@ fn piped_output_has_no_colour_unless_forced() {
 #[test]
 fn no_spinner_when_piped_even_for_slow_requests() {
     let world = World::new();
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/secrets/api/keys",
-        FaultAction::Delay(Duration::from_millis(600)),
-    ));
-    let run = world.run(&["keys", "list"]);
+    // A spinner delay of zero: on a terminal every request would show one at once.
+    let run = world.run_with(&["keys", "list"], |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS", "0");
+    });
     run.code(0);
     assert!(
         !run.stderr.contains("Fetching") && !run.stderr.contains(ESC),
@@ -233,8 +231,12 @@ fn no_spinner_when_piped_even_for_slow_requests() {
 
 // ---- closed pipes ------------------------------------------------------------------------
 
-/// Runs the binary with stdout on a pipe that is closed after the first line, like `| head -1`.
-fn read_one_line_then_close(world: &World, args: &[&str]) -> (i32, String) {
+/// Runs the binary with stdout on a pipe that the test closes after reading the first line, like
+/// `| head -1`, and returns the exit code and stderr. The command's whole output (`expected`
+/// bytes, from a run to the end) must exceed what the pipe holds plus the line read; otherwise
+/// it could finish writing before the close and never meet a closed pipe. That is checked here.
+fn read_one_line_then_close(world: &World, args: &[&str], expected: usize) -> (i32, String) {
+    use std::os::fd::AsRawFd;
     let mut child = world
         .std_cmd()
         .args(args)
@@ -243,12 +245,26 @@ fn read_one_line_then_close(world: &World, args: &[&str]) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    let mut first = String::new();
-    {
-        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-        reader.read_line(&mut first).expect("reads a line");
+    let mut stdout = child.stdout.take().expect("stdout");
+    // SAFETY: F_GETPIPE_SZ on a pipe this process owns; it only reads the pipe's capacity.
+    let capacity = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    assert!(capacity > 0, "pipe capacity");
+    // Byte by byte, so the test takes nothing from the pipe beyond the first line.
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while first.last() != Some(&b'\n') {
+        assert_eq!(
+            stdout.read(&mut byte).expect("reads"),
+            1,
+            "{args:?}: no first line"
+        );
+        first.push(byte[0]);
     }
-    assert!(!first.is_empty(), "{args:?}: no first line");
+    drop(stdout);
+    assert!(
+        expected > capacity as usize + first.len(),
+        "{args:?} writes {expected} bytes: not more than the pipe holds ({capacity}) and the line read"
+    );
     let mut stderr = String::new();
     child
         .stderr
@@ -260,10 +276,47 @@ fn read_one_line_then_close(world: &World, args: &[&str]) -> (i32, String) {
     (status.code().unwrap_or(-1), stderr)
 }
 
+/// Runs the binary with stdout on a pipe whose reader is closed before the command starts, so
+/// its first write meets the closed pipe: for outputs smaller than a pipe holds, which would
+/// otherwise fit in the pipe before any reader could close it. Returns the exit code and stderr.
+fn write_to_a_closed_pipe(world: &World, args: &[&str]) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let run = crate::harness::finish_std(world.std_cmd().args(args).stdout(writer));
+    (run.code, run.stderr)
+}
+
+/// `count` roles, as a server with many custom roles would list them: enough to fill a pipe.
+fn many_roles(count: usize) -> Fault {
+    let roles: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("custom_role_{i:05}"),
+                "name": format!("Custom Role {i}"),
+                "description": "A role of this tenant's own, listed to fill a pipe",
+                "permissions": {"event": ["read", "write"], "customer": ["read"]},
+            })
+        })
+        .collect();
+    Fault::new(
+        Some("GET"),
+        "/v1/rbac/roles",
+        FaultAction::Respond {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: serde_json::json!({ "roles": roles }).to_string(),
+            headers: vec![],
+        },
+    )
+}
+
 #[test]
 fn a_closed_pipe_ends_list_commands_quietly() {
     let world = World::with(SandboxOptions {
-        seed_keys: 3000,
+        // About 120 KB of keys, 120 KB of accounts and 150 KB of roles: twice a pipe's 64 KiB.
+        seed_keys: 1000,
+        seed_service_accounts: 2000,
+        faults: vec![many_roles(1500)],
         ..SandboxOptions::default()
     });
     for args in [
@@ -272,17 +325,16 @@ fn a_closed_pipe_ends_list_commands_quietly() {
         &["roles", "list"],
         &["service-accounts", "list"],
     ] {
-        if args[0] == "service-accounts" {
-            world.service_account("pipe-bot", "event_reader");
-        }
-        let (code, stderr) = read_one_line_then_close(&world, args);
+        let whole = world.run(args);
+        whole.code(0);
+        let (code, stderr) = read_one_line_then_close(&world, args, whole.stdout.len());
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert_eq!(stderr, "", "{args:?}");
     }
 }
 
 #[test]
-fn a_closed_pipe_ends_generate_quietly() {
+fn a_closed_pipe_ends_generate_and_help_quietly() {
     let world = World::new();
     let out = tempfile::tempdir().expect("temp dir");
     for args in [
@@ -291,7 +343,12 @@ fn a_closed_pipe_ends_generate_quietly() {
         &["generate", "all", "--out", out.path().to_str().unwrap()],
         &["help", "environment"],
     ] {
-        let (code, stderr) = read_one_line_then_close(&world, args);
+        let whole = world.run(args);
+        assert!(
+            !whole.code(0).stdout.is_empty(),
+            "{args:?} writes to stdout, so its first write meets the closed pipe"
+        );
+        let (code, stderr) = write_to_a_closed_pipe(&world, args);
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(!stderr.contains("error"), "{args:?}: {stderr}");
     }
@@ -308,11 +365,16 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
             key["id"].as_str().unwrap().to_string()
         })
         .collect();
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        "/v1/secrets/api/keys/*",
-        FaultAction::Delay(Duration::from_millis(400)),
-    ));
+    // The first revocation goes through; every later one waits at a gate, which opens only
+    // once the command has noticed Ctrl-C. So exactly one key is revoked before Ctrl-C, and the
+    // ones in flight then (as many as the command says) after it.
+    let delete = |action| Fault::new(Some("DELETE"), "/v1/secrets/api/keys/*", action);
+    world
+        .sandbox
+        .add_fault(delete(FaultAction::Delay(Duration::ZERO)).times(1));
+    world
+        .sandbox
+        .add_fault(delete(FaultAction::Hold("later".into())));
     let mut child = world
         .std_cmd()
         .args(["keys", "delete", "--yes"])
@@ -324,20 +386,29 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
         .expect("spawns");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut log = String::new();
-    loop {
+    let mut read_until = |log: &mut String, start: &str| loop {
         let mut line = String::new();
         assert!(
             stderr.read_line(&mut line).expect("reads stderr") > 0,
-            "ended before revoking anything:\n{log}"
+            "ended before {start:?}:\n{log}"
         );
         log.push_str(&line);
-        if line.starts_with("Revoked key") {
-            break;
+        if line.starts_with(start) {
+            return line;
         }
-    }
+    };
+    read_until(&mut log, "Revoked key");
+    world.sandbox.wait_held("later", 1);
     // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
     let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     assert_eq!(sent, 0, "SIGINT sent");
+    let notice = read_until(&mut log, "warning: interrupted:");
+    let in_flight: usize = notice
+        .split_once("waiting for ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("how many in flight: {notice}"));
+    world.sandbox.release("later");
     stderr.read_to_string(&mut log).expect("reads stderr");
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(130), "{log}");
@@ -357,7 +428,8 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
         .filter_map(|l| l.strip_prefix("warning: not revoked: key "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert!(!revoked.is_empty() && !not_revoked.is_empty(), "{log}");
+    assert!(in_flight >= 1, "{log}");
+    assert_eq!(revoked.len(), 1 + in_flight, "{log}");
     assert_eq!(revoked.len() + not_revoked.len(), ids.len(), "{log}");
     for id in &revoked {
         assert_eq!(world.sandbox.key(id).unwrap().status, "deleted", "{id}");

@@ -28,11 +28,16 @@ fn ids(v: &Value) -> Vec<String> {
 async fn create_returns_the_key_once_in_the_documented_shape() {
     let t = T::new();
     let admin = t.sb.admin_key().to_owned();
+    // A future expiry derived from now, in whole seconds.
+    let now = Timestamp::now().as_second();
+    let expires_at = Timestamp::from_second(now + 90 * 86_400)
+        .unwrap()
+        .to_string();
     let r = t
         .post(
             "/secrets/api/keys",
             &admin,
-            json!({"name": "ci", "type": "private_key", "expires_at": "2099-01-01T00:00:00Z", "unknown": 1}),
+            json!({"name": "ci", "type": "private_key", "expires_at": expires_at, "unknown": 1}),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
@@ -54,7 +59,7 @@ async fn create_returns_the_key_once_in_the_documented_shape() {
     assert_eq!(s["roles"], json!(["super_admin"]));
     assert_eq!(s["user_type"], "user");
     assert_eq!(s["user_id"], t.sb.admin_user_id());
-    assert_eq!(s["expires_at"], "2099-01-01T00:00:00Z");
+    assert_eq!(s["expires_at"], expires_at.as_str());
     for absent in [
         "service_account_name",
         "last_used_at",
