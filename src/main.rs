@@ -12,6 +12,7 @@ mod error;
 mod explain;
 mod lock;
 mod output;
+mod redact;
 mod secrets;
 mod shell;
 mod time;

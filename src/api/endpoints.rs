@@ -157,11 +157,15 @@ impl Client {
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
-    /// decoding error can never quote it.
+    /// decoding error can never quote it, and registered with [`crate::redact`] at once.
     pub async fn create_key(&self, request: &Request) -> Result<CreatedKey, ApiError> {
         let (status, mut body) = self.send_raw(request).await?;
         let decoded = take_api_key(&mut body);
         zero(&mut body);
+        if let Ok((_, api_key)) = &decoded {
+            // From now on, any text the server sends may quote the new secret.
+            crate::redact::register(api_key);
+        }
         let (meta, api_key) = decoded.map_err(|detail| ApiError {
             method: request.method.to_string(),
             path: self.url_for(request).path().to_string(),
