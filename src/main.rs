@@ -13,6 +13,7 @@ mod explain;
 mod lock;
 mod output;
 mod redact;
+mod secret_input;
 mod secrets;
 mod shell;
 mod time;
