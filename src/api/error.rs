@@ -46,6 +46,9 @@ pub enum ApiErrorKind {
     /// The server kept redirecting on its own host: back to a URL already visited, or more times
     /// than we follow.
     RedirectLoop { status: u16, location: String },
+    /// A full page of a list brought nothing new: the server ignores `offset` (and would repeat
+    /// the same page up to whatever `total` it claims), so the list could not be read whole.
+    RepeatedPage { offset: u64, requests: u64 },
 }
 
 impl ApiError {
@@ -125,6 +128,10 @@ impl fmt::Display for ApiError {
             ApiErrorKind::CrossHostRedirect { status, location } => write!(
                 f,
                 "the server redirected ({status}) to another host, {location}; credentials are not sent there"
+            )?,
+            ApiErrorKind::RepeatedPage { offset, requests } => write!(
+                f,
+                "the server answered offset {offset} with the same items it had already sent, as if it ignored `offset`; stopped after {requests} requests, so the list is incomplete"
             )?,
             ApiErrorKind::RedirectLoop { status, location } => write!(
                 f,
