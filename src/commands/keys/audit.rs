@@ -116,13 +116,28 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::AuditFound
     };
+    // A reader that stops early (`keys audit | head -1`) closes the pipe under us. Elsewhere that
+    // ends the command quietly with 0; here the exit code is the finding, so a closed pipe must
+    // not turn 10 into 0.
+    match report(ctx, args, &keys, &findings) {
+        Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
+        Err(e) => Err(e),
+        Ok(()) => Ok(exit),
+    }
+}
+
+/// Writes the findings in the output format asked for.
+fn report(
+    ctx: &Context,
+    args: &KeysAuditArgs,
+    keys: &[ApiKey],
+    findings: &[Finding],
+) -> anyhow::Result<()> {
     if ctx.out.is_json() {
-        ctx.out.json(&findings)?;
-        return Ok(exit);
+        return ctx.out.json(&findings);
     }
     if ctx.out.quiet {
-        ctx.out.lines(findings.iter().map(|f| &f.key.id))?;
-        return Ok(exit);
+        return Ok(ctx.out.lines(findings.iter().map(|f| &f.key.id))?);
     }
     if findings.is_empty() {
         ctx.out.note(format!(
@@ -131,7 +146,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             args.max_age,
             args.expiring_within
         ));
-        return Ok(exit);
+        return Ok(());
     }
     let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
     let rows = findings
@@ -164,7 +179,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         keys.len()
     ));
     ctx.out.hint(rotate_hint(args));
-    Ok(exit)
+    Ok(())
 }
 
 /// The next step after a report. `keys rotate --due` rotates what `keys audit` reports with its
