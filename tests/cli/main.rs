@@ -3,6 +3,7 @@
 //! and a cleared environment. Nothing here sleeps.
 
 mod harness;
+mod rogue_server;
 mod secret_service;
 
 mod audit;
@@ -10,6 +11,7 @@ mod errors;
 mod hostile;
 mod keychain;
 mod keys;
+mod paging;
 mod pty;
 mod read_commands;
 mod rotate;
