@@ -16,5 +16,6 @@ mod pty;
 mod read_commands;
 mod rotate;
 mod secrets;
+mod server_text;
 mod service_accounts;
 mod shell;
