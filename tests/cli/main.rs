@@ -7,6 +7,7 @@ mod rogue_server;
 mod secret_service;
 
 mod audit;
+mod credential_input;
 mod errors;
 mod hostile;
 mod keychain;

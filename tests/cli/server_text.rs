@@ -8,7 +8,7 @@ use flexprice_sandbox::{Fault, FaultAction, SeedKey};
 use crate::harness::{Run, World};
 
 /// `sk_01***7Q`: the admin key's display form, which the scrubbed text shows instead.
-fn display_form(key: &str) -> String {
+pub fn display_form(key: &str) -> String {
     format!("{}***{}", &key[..5], &key[key.len() - 2..])
 }
 
