@@ -12,6 +12,7 @@ mod errors;
 mod hostile;
 mod keychain;
 mod keys;
+mod limits;
 mod paging;
 mod pty;
 mod read_commands;
