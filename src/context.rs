@@ -15,8 +15,8 @@ use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
 use crate::error::{Exit, UserError};
 use crate::output::Output;
-use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secret_input;
+use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secrets::{Keychain, KeychainError};
 use crate::time::TimeSpan;
 
@@ -181,10 +181,7 @@ impl Context {
             if let Some(warning) = read.warning {
                 self.out.warn(warning);
             }
-            return Ok((
-                Credential::new(read.secret),
-                CredentialSource::File(path),
-            ));
+            return Ok((Credential::new(read.secret), CredentialSource::File(path)));
         }
         let keychain_problem = match self.keychain.get(LOGIN_SERVICE, &self.profile.name) {
             Ok(secret) => {

@@ -235,7 +235,11 @@ mod tests {
             ("sk_\u{200b}01", "HTTP header"),
         ] {
             let err = check(text, "FLEXPRICE_API_KEY").unwrap_err();
-            assert!(err.message.starts_with("FLEXPRICE_API_KEY: "), "{}", err.message);
+            assert!(
+                err.message.starts_with("FLEXPRICE_API_KEY: "),
+                "{}",
+                err.message
+            );
             assert!(err.message.contains(why), "{text:?}: {}", err.message);
         }
         let long = "k".repeat(MAX_BYTES + 1);

@@ -247,7 +247,11 @@ mod tests {
         let late = ts("2026-11-29T12:00:00Z");
         for spelling in ["10y", "3653d", "9y366d"] {
             let span: Span = spelling.parse().unwrap();
-            assert_eq!(TimeSpan(span).after(late), latest_expiry(late), "{spelling}");
+            assert_eq!(
+                TimeSpan(span).after(late),
+                latest_expiry(late),
+                "{spelling}"
+            );
         }
         // 2026-01-15 + 10y crosses two: 3652 days, so 3653d and 9y366d go one day beyond.
         let early = ts("2026-01-15T00:00:00Z");

@@ -123,7 +123,10 @@ impl Client {
         // Their number is capped by `total`: the offsets stop at what it could need.
         let mut pages = stream::iter(offsets)
             .map(|offset| async move {
-                (offset, self.keys_page(filter, page_size, offset, true).await)
+                (
+                    offset,
+                    self.keys_page(filter, page_size, offset, true).await,
+                )
             })
             .buffered(PAGE_CONCURRENCY);
         while let Some((offset, page)) = pages.next().await {
@@ -136,7 +139,9 @@ impl Client {
             if !short && new == 0 {
                 // A full page of keys we already have: the server ignores `offset`, and would
                 // answer the same page up to the huge `total` it claims. Stop, and say so.
-                return Err(self.repeated_page("secrets/api/keys", offset, requests).into());
+                return Err(self
+                    .repeated_page("secrets/api/keys", offset, requests)
+                    .into());
             }
             if short {
                 break;

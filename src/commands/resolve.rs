@@ -29,9 +29,7 @@ pub fn id_like(name: &str) -> Option<&'static str> {
     }
     let tail = name.rsplit('_').next().unwrap_or(name);
     let prefix = &name[..name.len() - tail.len()];
-    let prefix_like = prefix
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b == b'_');
+    let prefix_like = prefix.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     if is_ulid(tail) && prefix_like {
         return Some("has the shape of a Flexprice ID (prefix_ and a 26-character ULID)");
     }

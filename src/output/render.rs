@@ -333,7 +333,12 @@ mod tests {
             '\u{FEFF}', '\u{061C}', '\u{2060}', '\u{2028}', '\u{2029}',
         ] {
             let name = format!("ci{c}ingest");
-            assert_eq!(terminal_safe(&name), "ci\u{fffd}ingest", "U+{:04X}", c as u32);
+            assert_eq!(
+                terminal_safe(&name),
+                "ci\u{fffd}ingest",
+                "U+{:04X}",
+                c as u32
+            );
             assert_eq!(plain_field(&name), "ci\u{fffd}ingest");
         }
         // Visible non-ASCII text is left alone: Arabic, Hebrew, CJK and emoji are names too.

@@ -44,14 +44,26 @@ fn a_key_file_that_is_not_a_regular_file_is_refused_at_once() {
         .unwrap();
     assert!(made.success());
     for (path, kind) in [
-        (PathBuf::from("/dev/zero"), "is a character device, not a regular file"),
-        (PathBuf::from("/dev/urandom"), "is a character device, not a regular file"),
+        (
+            PathBuf::from("/dev/zero"),
+            "is a character device, not a regular file",
+        ),
+        (
+            PathBuf::from("/dev/urandom"),
+            "is a character device, not a regular file",
+        ),
         (fifo, "is a FIFO (named pipe), not a regular file"),
-        (dir.path().to_path_buf(), "is a directory, not a regular file"),
+        (
+            dir.path().to_path_buf(),
+            "is a directory, not a regular file",
+        ),
     ] {
         let run = with_key_file(&world, &path, &["whoami"]);
         run.code(2)
-            .stderr_has(&format!("FLEXPRICE_API_KEY_FILE: {} {kind}", path.display()))
+            .stderr_has(&format!(
+                "FLEXPRICE_API_KEY_FILE: {} {kind}",
+                path.display()
+            ))
             .stderr_has("hint: put the key in a file");
     }
     assert!(world.requests().is_empty());
@@ -65,11 +77,7 @@ fn a_huge_key_file_is_refused_without_being_read() {
     let file = std::fs::File::create(&path).unwrap();
     file.set_len(100 * 1024 * 1024).unwrap();
     drop(file);
-    std::fs::set_permissions(
-        &path,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     with_key_file(&world, &path, &["whoami"])
         .code(2)
         .stderr_has("huge.key: longer than 4 KiB, which no API key is");
@@ -101,8 +109,16 @@ fn a_credential_with_a_line_break_or_non_ascii_exits_2_naming_its_source() {
         run.code(2).stderr_has(
             "error: FLEXPRICE_API_KEY: the API key contains control characters (a line break or tab inside it?)",
         );
-        assert!(!run.stderr.contains("no answer from the server"), "{}", run.stderr);
-        assert!(!run.stderr.contains("may have been created"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("no answer from the server"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("may have been created"),
+            "{}",
+            run.stderr
+        );
     }
     world
         .run_as(&format!("{key}é"), &["whoami"])
@@ -115,7 +131,8 @@ fn a_credential_with_a_line_break_or_non_ascii_exits_2_naming_its_source() {
         .code(2)
         .stderr_has("two-lines.key: the API key contains control characters");
     let login = world.run_with(&["auth", "login", "--api-key-stdin"], |cmd| {
-        cmd.env_remove("FLEXPRICE_API_KEY").write_stdin(broken.clone());
+        cmd.env_remove("FLEXPRICE_API_KEY")
+            .write_stdin(broken.clone());
     });
     login
         .code(2)
@@ -134,7 +151,8 @@ fn a_bom_and_a_windows_line_ending_are_stripped() {
     let shown = crate::server_text::display_form(world.sandbox.admin_key());
     assert!(!sent.is_empty());
     assert!(
-        sent.iter().all(|r| r.header("x-api-key") == Some(shown.as_str()) && r.status == 200),
+        sent.iter()
+            .all(|r| r.header("x-api-key") == Some(shown.as_str()) && r.status == 200),
         "{sent:?}"
     );
 }
@@ -177,10 +195,6 @@ fn a_key_file_open_to_others_behind_a_link_is_refused_and_left_alone() {
     assert_eq!(mode(&target), 0o640, "the link's target was not changed");
     assert!(world.requests().is_empty());
     // A private target behind a link is fine (a Kubernetes secret mount, for one).
-    std::fs::set_permissions(
-        &target,
-        std::os::unix::fs::PermissionsExt::from_mode(0o400),
-    )
-    .unwrap();
+    std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o400)).unwrap();
     with_key_file(&world, &link, &["whoami", "-q"]).code(0);
 }

@@ -113,10 +113,7 @@ impl Drop for RogueServer {
 
 /// Reads one request, answers it and closes the connection. `None` when the peer sent nothing
 /// readable (the wake-up connection, a client that gave up).
-fn serve(
-    stream: TcpStream,
-    handler: &impl Fn(&RogueRequest) -> Reply,
-) -> Option<RogueRequest> {
+fn serve(stream: TcpStream, handler: &impl Fn(&RogueRequest) -> Reply) -> Option<RogueRequest> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;

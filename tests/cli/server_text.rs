@@ -18,7 +18,12 @@ fn leaks(text: &str, key: &str) -> bool {
     (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
 }
 
-fn respond(status: u16, content_type: &str, body: String, headers: &[(&str, String)]) -> FaultAction {
+fn respond(
+    status: u16,
+    content_type: &str,
+    body: String,
+    headers: &[(&str, String)],
+) -> FaultAction {
     FaultAction::Respond {
         status,
         content_type: Some(content_type.into()),
@@ -107,7 +112,12 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
         world
             .sandbox
             .add_fault(Fault::new(Some("GET"), "/v1/users/me", action));
-        for extra in [&[][..], &["--verbose"][..], &["-o", "json"][..], &["--verbose", "-o", "json"][..]] {
+        for extra in [
+            &[][..],
+            &["--verbose"][..],
+            &["-o", "json"][..],
+            &["--verbose", "-o", "json"][..],
+        ] {
             let mut args = vec!["whoami"];
             args.extend_from_slice(extra);
             let run = world.run(&args);
@@ -122,7 +132,8 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
                 run.stderr_has(needle);
             }
             if extra.contains(&"--verbose") {
-                run.stderr_has("> GET").stderr_has(&format!("x-api-key: {shown}"));
+                run.stderr_has("> GET")
+                    .stderr_has(&format!("x-api-key: {shown}"));
             }
         }
     }
