@@ -412,7 +412,7 @@ pub struct KeysCheckArgs {
 #[derive(Debug, Args)]
 pub struct KeysCreateArgs {
     /// Name of the key (prompted for on a terminal when missing)
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_new_name)]
     pub name: Option<String>,
 
     /// Mint the key for this service account (ID or name) instead of for yourself
@@ -574,7 +574,7 @@ pub enum ServiceAccountsCommand {
 #[derive(Debug, Args)]
 pub struct ServiceAccountsCreateArgs {
     /// Name of the service account
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_new_name)]
     pub name: String,
 
     /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
@@ -589,7 +589,7 @@ pub struct ServiceAccountsRenameArgs {
     pub account: String,
 
     /// Its new name
-    #[arg(value_parser = parse_name)]
+    #[arg(value_parser = parse_new_name)]
     pub new_name: String,
 }
 
@@ -659,6 +659,18 @@ pub enum EnvironmentsCommand {
 /// The longest name we accept: key and account names are `varchar(255)` columns, and the real
 /// server answers a longer one with a 500 (contract §11 #2), so it is refused before sending.
 pub const MAX_NAME_CHARS: usize = 255;
+
+/// The name of something new (a key, a service account, a rename): a valid name that cannot be
+/// taken for an ID, so that it can be referred to later and never names another object's ID.
+pub fn parse_new_name(raw: &str) -> Result<String, String> {
+    let name = parse_name(raw)?;
+    match crate::commands::resolve::id_like(&name) {
+        Some(why) => Err(format!(
+            "{why}, so it could not be told from an ID; choose a name such as ci-ingest"
+        )),
+        None => Ok(name),
+    }
+}
 
 /// Names and IDs: not empty, not only spaces, no control characters, not absurdly long.
 pub fn parse_name(raw: &str) -> Result<String, String> {

@@ -3,11 +3,11 @@
 //! before anything is sent.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use reqwest::Url;
-use secrecy::SecretString;
+use secrecy::ExposeSecret;
 
 use crate::api::{Client, ClientConfig, Credential};
 use crate::cli::GlobalArgs;
@@ -15,6 +15,7 @@ use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
 use crate::error::{Exit, UserError};
 use crate::output::Output;
+use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secrets::{Keychain, KeychainError};
 use crate::time::TimeSpan;
@@ -169,34 +170,23 @@ impl Context {
     }
 
     fn look_up_credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
+        // Each source passes the check `auth login` makes (secret_input::check): a bad
+        // credential exits 2 naming its source instead of failing as a network error.
         if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
-            return Ok((
-                Credential::new(SecretString::from(key.trim())),
-                CredentialSource::EnvVar,
-            ));
+            let secret = secret_input::check(&key, env::API_KEY)?;
+            return Ok((Credential::new(secret), CredentialSource::EnvVar));
         }
         if let Some(path) = env::var(env::API_KEY_FILE) {
-            let text = std::fs::read_to_string(&path)
-                .map(zeroize::Zeroizing::new)
-                .with_context(|| {
-                    format!(
-                        "cannot read the key file named by {} ({path})",
-                        env::API_KEY_FILE
-                    )
-                })?;
-            let key = text.trim();
-            if key.is_empty() {
-                return Err(
-                    UserError::usage(format!("{}: {path} is empty", env::API_KEY_FILE)).into(),
-                );
+            let read = secret_input::read_file(Path::new(&path), env::API_KEY_FILE)?;
+            if let Some(warning) = read.warning {
+                self.out.warn(warning);
             }
-            return Ok((
-                Credential::new(SecretString::from(key)),
-                CredentialSource::File(path),
-            ));
+            return Ok((Credential::new(read.secret), CredentialSource::File(path)));
         }
         let keychain_problem = match self.keychain.get(LOGIN_SERVICE, &self.profile.name) {
             Ok(secret) => {
+                let source = format!("the login stored for profile '{}'", self.profile.name);
+                let secret = secret_input::check(secret.expose_secret(), &source)?;
                 return Ok((Credential::new(secret), CredentialSource::Keychain));
             }
             Err(KeychainError::NoEntry(_)) => None,

@@ -151,6 +151,15 @@ pub fn classify(err: &anyhow::Error) -> Report {
     report
 }
 
+/// Whether `err` is, at bottom, a write to a closed pipe (`| head -1` stopped reading).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The exit code for an API failure, by HTTP status first (the status is the source of truth).
 fn api_exit(err: &ApiError) -> Exit {
     match err.kind.as_ref() {

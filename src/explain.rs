@@ -96,6 +96,14 @@ pub async fn enrich(err: &mut anyhow::Error, ctx: &Context, client: Option<&Clie
             "if you trust the new host, pass it as --api-url; credentials are never sent to a host you did not name"
                 .into(),
         ),
+        (ApiErrorKind::RepeatedPage { .. }, _) => api.hints.push(format!(
+            "a proxy or cache in front of {} may be dropping the query string; nothing was changed, and the command can be run again once the server pages correctly",
+            ctx.api_url
+        )),
+        (ApiErrorKind::RedirectLoop { .. }, _) => api.hints.push(format!(
+            "check --api-url ({}): a proxy or gateway in front of the API may be redirecting every request",
+            ctx.api_url
+        )),
         (ApiErrorKind::Timeout { .. }, _) => api
             .hints
             .push("the server is slow or unreachable; raise --timeout or try again later".into()),

@@ -12,6 +12,8 @@ mod error;
 mod explain;
 mod lock;
 mod output;
+mod redact;
+mod secret_input;
 mod secrets;
 mod shell;
 mod time;

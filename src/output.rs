@@ -243,10 +243,14 @@ impl Output {
     }
 
     /// One line on stderr. `prefix` is ours (it may carry colour); `message` may quote the server
-    /// (names, error bodies), so it is made [`terminal_safe`] and stays on one line.
+    /// (names, error bodies), so it is made [`terminal_safe`] and stays on one line. It is also
+    /// scrubbed of every known secret: `src/api/` scrubs what the server sends as it arrives, and
+    /// this is the second net for anything that reaches stderr by another way. (The CI mask line,
+    /// the one thing on stderr that must carry a secret, does not come through here.)
     fn stderr_line(&self, prefix: &str, message: &str) {
+        let message = crate::redact::scrub(message);
         // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
-        let _ = writeln!(io::stderr().lock(), "{prefix}{}", terminal_safe(message));
+        let _ = writeln!(io::stderr().lock(), "{prefix}{}", terminal_safe(&message));
     }
 }
 

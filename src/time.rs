@@ -12,6 +12,23 @@ use crate::env;
 /// ten years is a typo (or should use `--no-expiry`, which says so).
 const MAX_YEARS: i64 = 10;
 
+/// The latest expiry a key minted at `now` may have: ten calendar years later. Every lifetime is
+/// checked by the instant it gives from now, not by how it is spelled, so `3653d`, `9y366d` and
+/// `10y` are accepted or refused together whenever they name the same instant.
+pub fn latest_expiry(now: Timestamp) -> Timestamp {
+    TimeSpan(Span::new().years(MAX_YEARS)).after(now)
+}
+
+/// When a key minted at `now` with `lifetime` expires, in whole seconds, held to the ten-year
+/// cap. A lifetime typed by the user is refused beyond the cap when parsed; this is for one that
+/// is not: an existing key's (the API accepts any expiry), which `keys rotate` gives the new
+/// key. Its replacement expires ten years from now at the latest.
+pub fn expiry_within_cap(lifetime: TimeSpan, now: Timestamp) -> Option<Timestamp> {
+    let expiry = lifetime.expiry_from(now)?;
+    let latest = Timestamp::from_second(latest_expiry(now).as_second()).ok()?;
+    Some(expiry.min(latest))
+}
+
 /// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it (debug builds only).
 pub fn now() -> Timestamp {
     env::test_hook(env::TEST_NOW)
@@ -87,12 +104,14 @@ impl FromStr for TimeSpan {
             return Err("must be positive, e.g. 90d".into());
         }
         let span = TimeSpan(span);
-        let base = Timestamp::UNIX_EPOCH;
+        // Checked from now, where the key's expiry will be: a span's length in days depends on
+        // the leap days it crosses.
+        let base = now();
         let end = span.after(base);
         if end <= base {
             return Err("must be longer than zero".into());
         }
-        if end > TimeSpan(Span::new().years(MAX_YEARS)).after(base) {
+        if end > latest_expiry(base) {
             return Err(format!(
                 "must be at most {MAX_YEARS} years (use --no-expiry for a key that never expires)"
             ));
@@ -118,7 +137,7 @@ impl FromStr for FutureTimestamp {
                 "{at} is in the past; a key expiring then could never be used"
             ));
         }
-        if at > TimeSpan(Span::new().years(MAX_YEARS)).after(now) {
+        if at > latest_expiry(now) {
             return Err(format!(
                 "is more than {MAX_YEARS} years away (use --no-expiry for a key that never expires)"
             ));
@@ -220,6 +239,40 @@ mod tests {
                 .contains("at most 10 years")
         );
         assert!("1000000d".parse::<TimeSpan>().is_err());
+    }
+
+    #[test]
+    fn the_cap_is_ten_calendar_years_from_now_whatever_the_spelling() {
+        // 2026-11-29 + 10y crosses three leap days: 3653 days, as is 9y + 366d.
+        let late = ts("2026-11-29T12:00:00Z");
+        for spelling in ["10y", "3653d", "9y366d"] {
+            let span: Span = spelling.parse().unwrap();
+            assert_eq!(
+                TimeSpan(span).after(late),
+                latest_expiry(late),
+                "{spelling}"
+            );
+        }
+        // 2026-01-15 + 10y crosses two: 3652 days, so 3653d and 9y366d go one day beyond.
+        let early = ts("2026-01-15T00:00:00Z");
+        assert_eq!(
+            latest_expiry(early).duration_since(early),
+            SignedDuration::from_hours(24 * 3652)
+        );
+    }
+
+    #[test]
+    fn an_inherited_lifetime_is_held_to_the_cap() {
+        let now = ts("2026-11-29T12:00:00.5Z");
+        let twenty_years = TimeSpan::between(now, ts("2046-11-29T12:00:00Z")).unwrap();
+        assert_eq!(
+            expiry_within_cap(twenty_years, now),
+            Some(ts("2036-11-29T12:00:00Z"))
+        );
+        assert_eq!(
+            expiry_within_cap(TimeSpan::days(30), now),
+            Some(ts("2026-12-29T12:00:00Z"))
+        );
     }
 
     #[test]
@@ -353,10 +406,10 @@ mod tests {
             #[test]
             fn any_text_parses_or_is_refused_without_panicking(raw in "\\PC{0,40}") {
                 if let Ok(span) = raw.parse::<TimeSpan>() {
-                    let start = Timestamp::UNIX_EPOCH;
+                    let start = now();
                     let end = span.after(start);
                     prop_assert!(end > start);
-                    prop_assert!(end <= TimeSpan(Span::new().years(MAX_YEARS)).after(start));
+                    prop_assert!(end <= latest_expiry(start));
                 }
                 if let Ok(at) = raw.parse::<FutureTimestamp>() {
                     prop_assert!(at.0 > Timestamp::now() - SignedDuration::from_secs(1));

@@ -193,8 +193,12 @@ async fn respond(
         ),
     };
     let mut response = response;
-    // Every answer carries the request ID, injected ones too, so a client can always report it.
-    if let Ok(v) = hyper::header::HeaderValue::from_str(&request_id) {
+    // Every answer carries the request ID, injected ones too, so a client can always report it;
+    // a fault that sets its own (`header=X-Request-ID:…`, a server echoing something it should
+    // not) keeps it.
+    if !response.headers().contains_key("x-request-id")
+        && let Ok(v) = hyper::header::HeaderValue::from_str(&request_id)
+    {
         response.headers_mut().insert("x-request-id", v);
     }
     entry.status = response.status().as_u16();

@@ -104,11 +104,13 @@ impl Client {
         let mut seen = HashSet::new();
         let mut hand_over = |mut items: Vec<ApiKey>| {
             items.retain(|k| seen.insert(k.id.clone()));
+            let new = items.len();
             items.truncate(left);
             left -= items.len();
-            each(items)
+            each(items).map(|()| new)
         };
         hand_over(first.items)?;
+        let mut requests = 1;
         // first_size <= FIRST_KEYS_PAGE <= MAX_KEYS_PAGE, so the clamp's bounds are ordered.
         let page_size = rest
             .div_ceil(PAGE_CONCURRENCY as u64)
@@ -118,20 +120,46 @@ impl Client {
             .take_while(|offset| rest > 0 && *offset < wanted);
         // These pages come after the first: big (up to MAX_KEYS_PAGE keys) and in flight together,
         // so each is decoded on a blocking-pool thread while this one hands over the previous.
+        // Their number is capped by `total`: the offsets stop at what it could need.
         let mut pages = stream::iter(offsets)
-            .map(|offset| self.keys_page(filter, page_size, offset, true))
+            .map(|offset| async move {
+                (
+                    offset,
+                    self.keys_page(filter, page_size, offset, true).await,
+                )
+            })
             .buffered(PAGE_CONCURRENCY);
-        while let Some(page) = pages.next().await {
+        while let Some((offset, page)) = pages.next().await {
+            requests += 1;
             let items = page?.items;
             // A short page is the end, whatever `total` claimed: a server that over-counts must
             // not keep us asking for empty pages.
             let short = (items.len() as u64) < page_size;
-            hand_over(items)?;
+            let new = hand_over(items)?;
+            if !short && new == 0 {
+                // A full page of keys we already have: the server ignores `offset`, and would
+                // answer the same page up to the huge `total` it claims. Stop, and say so.
+                return Err(self
+                    .repeated_page("secrets/api/keys", offset, requests)
+                    .into());
+            }
             if short {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// The error for a full page that brought nothing new (the server ignores `offset`).
+    fn repeated_page(&self, path: &str, offset: u64, requests: u64) -> ApiError {
+        let request = Request::get(path);
+        ApiError {
+            method: request.method.to_string(),
+            path: self.url_for(&request).path().to_string(),
+            kind: Box::new(ApiErrorKind::RepeatedPage { offset, requests }),
+            request_id: None,
+            hints: Vec::new(),
+        }
     }
 
     async fn keys_page(
@@ -157,11 +185,15 @@ impl Client {
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
-    /// decoding error can never quote it.
+    /// decoding error can never quote it, and registered with [`crate::redact`] at once.
     pub async fn create_key(&self, request: &Request) -> Result<CreatedKey, ApiError> {
         let (status, mut body) = self.send_raw(request).await?;
         let decoded = take_api_key(&mut body);
         zero(&mut body);
+        if let Ok((_, api_key)) = &decoded {
+            // From now on, any text the server sends may quote the new secret.
+            crate::redact::register(api_key);
+        }
         let (meta, api_key) = decoded.map_err(|detail| ApiError {
             method: request.method.to_string(),
             path: self.url_for(request).path().to_string(),
@@ -199,7 +231,9 @@ impl Client {
         ids: Option<&[String]>,
     ) -> Result<Vec<User>, ApiError> {
         let mut users = Vec::new();
+        let mut seen = HashSet::new();
         let mut offset = 0;
+        let mut requests = 0;
         loop {
             let body = UserSearchBody {
                 user_type,
@@ -209,8 +243,14 @@ impl Client {
             };
             let request = Request::post("users/search", to_json(&body), Retry::Idempotent);
             let page: Page<User> = self.send(&request).await?;
+            requests += 1;
             let got = page.items.len() as u64;
-            users.extend(page.items);
+            let before = users.len();
+            users.extend(page.items.into_iter().filter(|u| seen.insert(u.id.clone())));
+            if got > 0 && users.len() == before {
+                // Nothing new: the server ignores `offset` (see for_each_keys_page).
+                return Err(self.repeated_page("users/search", offset, requests));
+            }
             offset += got;
             if got == 0 || offset >= page.pagination.total {
                 return Ok(users);
@@ -254,17 +294,32 @@ impl Client {
     /// Every environment. The legacy envelope's `total` counts only the page, so we page until a
     /// short page.
     pub async fn environments(&self) -> Result<Vec<Environment>, ApiError> {
-        let mut all = Vec::new();
+        let mut all: Vec<Environment> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut offset = 0;
+        let mut requests = 0;
         loop {
             let request = Request::get("environments")
                 .query("limit", PAGE_SIZE)
-                .query("offset", all.len());
+                .query("offset", offset);
             let envelope: EnvironmentsEnvelope = self.send(&request).await?;
+            requests += 1;
             let got = envelope.environments.len() as u64;
-            all.extend(envelope.environments);
+            let before = all.len();
+            all.extend(
+                envelope
+                    .environments
+                    .into_iter()
+                    .filter(|e| seen.insert(e.id.clone())),
+            );
             if got < PAGE_SIZE {
                 return Ok(all);
             }
+            if all.len() == before {
+                // A full page of environments we already have: the server ignores `offset`.
+                return Err(self.repeated_page("environments", offset, requests));
+            }
+            offset += got;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `ApiError`: every way a Flexprice request can fail, with enough context (method, path, status,
 //! the server's message, the request ID) for a useful report. Never holds a secret: response
-//! bodies are kept only for error statuses, and only a short excerpt.
+//! bodies are kept only for error statuses, and only a short excerpt; every text from the server
+//! is scrubbed of known secrets ([`crate::redact`]) before an `ApiError` is built from it.
 
 use std::fmt;
 use std::time::Duration;
@@ -46,6 +47,12 @@ pub enum ApiErrorKind {
     TooLarge { limit: usize },
     /// The server redirected to another host; credentials are never sent there.
     CrossHostRedirect { status: u16, location: String },
+    /// The server kept redirecting on its own host: back to a URL already visited, or more times
+    /// than we follow.
+    RedirectLoop { status: u16, location: String },
+    /// A full page of a list brought nothing new: the server ignores `offset` (and would repeat
+    /// the same page up to whatever `total` it claims), so the list could not be read whole.
+    RepeatedPage { offset: u64, requests: u64 },
 }
 
 impl ApiError {
@@ -125,6 +132,14 @@ impl fmt::Display for ApiError {
             ApiErrorKind::CrossHostRedirect { status, location } => write!(
                 f,
                 "the server redirected ({status}) to another host, {location}; credentials are not sent there"
+            )?,
+            ApiErrorKind::RepeatedPage { offset, requests } => write!(
+                f,
+                "the server answered offset {offset} with the same items it had already sent, as if it ignored `offset`; stopped after {requests} requests, so the list is incomplete"
+            )?,
+            ApiErrorKind::RedirectLoop { status, location } => write!(
+                f,
+                "the server redirected ({status}) in a loop on its own host, last to {location}"
             )?,
         }
         if let Some(id) = &self.request_id {

@@ -1,6 +1,8 @@
 //! The Flexprice HTTP client: one place that sends requests, retries what is safe to retry,
 //! traces to stderr under `--verbose` with credentials redacted, and turns failures into
-//! [`ApiError`]. It never prints data and never prompts.
+//! [`ApiError`]. It never prints data and never prompts. Every text the server sends that can
+//! reach an error or a trace (error bodies, `X-Request-ID`, `Location`, decoding errors) is
+//! scrubbed of every known secret ([`crate::redact`]) as it is read.
 
 pub mod endpoints;
 mod error;
@@ -19,6 +21,8 @@ use serde_json::Value;
 pub use endpoints::KeyFilter;
 pub use error::{ApiError, ApiErrorKind, NO_ENVIRONMENT};
 
+use crate::redact;
+
 /// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
 /// runaway body must not exhaust memory.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -27,6 +31,8 @@ const MAX_ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` we wait for; beyond it we give up and exit 5 at once.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Same-origin redirects followed per request before we call it a loop.
+const MAX_REDIRECTS: usize = 5;
 
 /// How the credential is presented: API keys in `x-api-key`, JWTs (from `/auth/login`) as a
 /// bearer token.
@@ -34,7 +40,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Credential(Arc<SecretString>);
 
 impl Credential {
+    /// Wraps a credential, registering it with [`crate::redact`] so that a server quoting it
+    /// back never gets it onto our output.
     pub fn new(secret: SecretString) -> Self {
+        crate::redact::register(&secret);
         Credential(Arc::new(secret))
     }
 
@@ -50,23 +59,13 @@ impl Credential {
     /// The form shown in traces and messages: prefix and last two characters, like the server's
     /// `display_id` (`sk_01***7Q`). Short or unusual credentials are hidden entirely.
     pub fn redacted(&self) -> String {
-        redact(self.expose())
+        crate::redact::display_form(self.expose())
     }
 }
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Credential({})", self.redacted())
-    }
-}
-
-/// `sk_01***7Q` for a key of normal length, `***` for anything short enough that showing seven
-/// characters would give too much away.
-pub fn redact(raw: &str) -> String {
-    if raw.is_ascii() && raw.len() >= 20 && !raw.starts_with("eyJ") {
-        format!("{}***{}", &raw[..5], &raw[raw.len() - 2..])
-    } else {
-        "***".to_string()
     }
 }
 
@@ -140,9 +139,13 @@ pub struct ClientConfig {
     pub verbose: bool,
 }
 
-/// The raw outcome of one exchange.
+/// The raw outcome of one exchange. The texts taken from headers are already scrubbed of every
+/// known secret; the body is not (a success body is data, and error bodies are scrubbed in
+/// [`Client::check_status`] before they are read).
 struct Exchange {
     status: StatusCode,
+    /// The URL that answered (after any redirects we followed).
+    url: Url,
     request_id: Option<String>,
     retry_after: Option<Duration>,
     location: Option<String>,
@@ -163,10 +166,14 @@ impl Client {
     pub fn new(config: ClientConfig) -> anyhow::Result<Client> {
         let origin = config.base_url.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            // Same-origin redirects are followed; any other host gets nothing of ours, so we stop
-            // and report (x-api-key is not a header reqwest knows to strip).
+            // Same-origin redirects are followed (reqwest resolves a relative `Location` against
+            // the URL it answered); any other host gets nothing of ours, so we stop and report
+            // (x-api-key is not a header reqwest knows to strip). A URL already visited is a loop:
+            // we stop at once rather than go round it up to the limit. `check_status` tells the
+            // cases apart from the redirect we stopped at.
             let same = attempt.url().origin() == origin.origin();
-            if !same || attempt.previous().len() >= 5 {
+            let revisit = attempt.previous().contains(attempt.url());
+            if !same || revisit || attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.stop()
             } else {
                 attempt.follow()
@@ -274,7 +281,8 @@ impl Client {
             exchange,
             ApiErrorKind::Decode {
                 status: exchange.status.as_u16(),
-                detail,
+                // serde's message may quote the value it could not read.
+                detail: redact::scrub_owned(detail),
             },
         )
     }
@@ -343,23 +351,40 @@ impl Client {
         if ex.status.is_success() {
             return Ok(ex);
         }
-        if ex.status.is_redirection() {
-            let location = ex
-                .location
-                .clone()
-                .unwrap_or_else(|| "(no Location header)".into());
-            let kind = ApiErrorKind::CrossHostRedirect {
-                status: ex.status.as_u16(),
-                location,
+        if ex.status.is_redirection()
+            && let Some(location) = &ex.location
+        {
+            // The redirect we stopped at: resolved against the URL that sent it, a relative
+            // `Location` is on the same host, and a same-host redirect we did not follow was a
+            // loop (a URL already visited, or more than MAX_REDIRECTS hops).
+            let status = ex.status.as_u16();
+            let kind = match ex.url.join(location) {
+                Ok(to) if to.origin() == self.base.origin() => ApiErrorKind::RedirectLoop {
+                    status,
+                    location: to.to_string(),
+                },
+                Ok(to) => ApiErrorKind::CrossHostRedirect {
+                    status,
+                    location: to.to_string(),
+                },
+                Err(_) => ApiErrorKind::CrossHostRedirect {
+                    status,
+                    location: location.clone(),
+                },
             };
             return Err(self.error(request, &ex, kind));
         }
-        let (code, message, details) = error::parse_error_body(&ex.body);
+        // Scrubbed as a whole before it is parsed or cut to an excerpt, so that a secret cut in
+        // half by the excerpt cannot slip through; the parsed fields once more, for a secret the
+        // JSON escaped in a way we did not predict.
+        let text = String::from_utf8_lossy(&ex.body);
+        let text = redact::scrub(&text);
+        let (code, message, details) = error::parse_error_body(text.as_bytes());
         let kind = ApiErrorKind::Status {
             status: ex.status.as_u16(),
-            code,
-            message,
-            details,
+            code: code.map(redact::scrub_owned),
+            message: message.map(redact::scrub_owned),
+            details: details.map(redact::scrub_json),
             retry_after: ex.retry_after,
         };
         let mut err = self.error(request, &ex, kind);
@@ -439,6 +464,7 @@ impl Client {
         }
         let response = builder.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
+        let answered_url = response.url().clone();
         let headers = response.headers().clone();
         let body = read_body(response).await.map_err(|e| match e {
             BodyError::TooLarge => AttemptError {
@@ -457,14 +483,17 @@ impl Client {
             started.elapsed().as_millis(),
             body.len()
         ));
-        if let Some(id) = header_text(&headers, "x-request-id") {
+        // Header texts can reach errors and traces: scrubbed here, where they enter.
+        let request_id = header_text(&headers, "x-request-id").map(redact::scrub_owned);
+        if let Some(id) = &request_id {
             self.trace(format_args!("< x-request-id: {id}"));
         }
         Ok(Exchange {
             status,
-            request_id: header_text(&headers, "x-request-id"),
+            url: answered_url,
+            request_id,
             retry_after: header_text(&headers, "retry-after").and_then(|v| parse_retry_after(&v)),
-            location: header_text(&headers, "location"),
+            location: header_text(&headers, "location").map(redact::scrub_owned),
             body,
         })
     }
@@ -480,7 +509,7 @@ impl Client {
             };
         }
         let connect = e.is_connect();
-        let detail = describe_transport_error(&e);
+        let detail = redact::scrub_owned(describe_transport_error(&e));
         self.trace(format_args!("< transport error: {detail}"));
         AttemptError {
             kind: ApiErrorKind::Unreachable { detail },
@@ -636,16 +665,6 @@ fn plain_http_tls_config() -> rustls::ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redaction_keeps_prefix_and_suffix_only() {
-        assert_eq!(redact("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"), "sk_01***7Q");
-        assert_eq!(redact("short"), "***");
-        assert_eq!(
-            redact("eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiMSJ9.sig"),
-            "***"
-        );
-    }
 
     #[test]
     fn backoff_grows_and_stays_jittered() {

@@ -2,8 +2,6 @@
 //! The credential is stored under service `flexprice-admin-login`, account `<profile>`; the
 //! profile itself (URL, environment) goes to config.toml, never the key.
 
-use std::io::Read;
-
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -16,6 +14,7 @@ use crate::context::{Context, CredentialSource};
 use crate::env;
 use crate::error::{Exit, UserError};
 use crate::output::Cell;
+use crate::secret_input;
 use crate::secrets::KeychainError;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::views::AccountJson;
@@ -62,38 +61,24 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
     Ok(Exit::Ok)
 }
 
-/// Bytes reserved for the key read from stdin: far more than an API key or a login JWT.
-const STDIN_KEY_CAPACITY: usize = 4096;
-
-/// The key from stdin (`--api-key-stdin`) or a hidden prompt; never from argv.
+/// The key from stdin (`--api-key-stdin`, read to its end or 4 KiB) or a hidden prompt; never
+/// from argv. Either passes the same check as every other credential ([`secret_input::check`]).
 fn read_key(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<SecretString> {
-    // The untrimmed text is a copy of the secret too: it is wiped when dropped.
-    let text: Zeroizing<String> = if args.api_key_stdin {
-        // Room for any key up front, so growing the buffer leaves no stray copy in freed memory.
-        let mut text = Zeroizing::new(String::with_capacity(STDIN_KEY_CAPACITY));
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the API key from stdin")?;
-        text
-    } else if ctx.interactive {
-        Zeroizing::new(
-            dialoguer::Password::new()
-                .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
-                .interact()?,
-        )
-    } else {
+    if args.api_key_stdin {
+        return secret_input::read_stdin("stdin (--api-key-stdin)");
+    }
+    if !ctx.interactive {
         return Err(UserError::usage("no API key given: the hidden prompt needs a terminal")
             .hint("pipe the key in with --api-key-stdin, e.g. `pass show flexprice | flexprice-admin auth login --api-key-stdin`")
             .into());
-    };
-    let raw = SecretString::from(text.trim());
-    if raw.expose_secret().is_empty() {
-        return Err(UserError::usage("the API key is empty").into());
     }
-    if raw.expose_secret().chars().any(char::is_control) {
-        return Err(UserError::usage("the API key contains control characters").into());
-    }
-    Ok(raw)
+    // The typed text is a copy of the secret too: it is wiped when dropped.
+    let text = Zeroizing::new(
+        dialoguer::Password::new()
+            .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
+            .interact()?,
+    );
+    Ok(secret_input::check(&text, "the API key typed")?)
 }
 
 /// Creates or updates the profile in config.toml with the API URL and environment given.

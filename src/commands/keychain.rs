@@ -17,6 +17,8 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
         .keychain
         .get(KEYS_SERVICE, &account)
         .map_err(|e| not_found_hint(ctx, e))?;
+    // A secret read in: nothing this process writes to stderr may quote it from now on.
+    crate::redact::register(&secret);
     reveal::mask_in_ci(&secret)?;
     if ctx.out.is_json() {
         #[derive(Serialize)]

@@ -15,6 +15,27 @@ fn is_ulid(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() && !b"ILOU".contains(&b))
 }
 
+/// Why a name for a new key or service account would be taken for an ID, if it would. Such a
+/// name could never be used as a reference (`secret_…` and `user_…` are read as IDs, and a
+/// malformed one is refused), and `keys delete NAME` could pick the key whose ID it spells.
+/// Flexprice IDs are a lower-case prefix (`secret`, `user`, `env`, `inv_line`, …), `_`, and a
+/// ULID; raw keys are `sk_`/`pk_` and a ULID.
+pub fn id_like(name: &str) -> Option<&'static str> {
+    if name.starts_with("secret_") {
+        return Some("starts like a key ID (secret_…)");
+    }
+    if name.starts_with("user_") {
+        return Some("starts like a service account ID (user_…)");
+    }
+    let tail = name.rsplit('_').next().unwrap_or(name);
+    let prefix = &name[..name.len() - tail.len()];
+    let prefix_like = prefix.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if is_ulid(tail) && prefix_like {
+        return Some("has the shape of a Flexprice ID (prefix_ and a 26-character ULID)");
+    }
+    None
+}
+
 /// What a reference looks like before any request is made.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reference<'a> {
@@ -127,6 +148,32 @@ pub async fn fetch_service_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_look_like_ids_are_caught() {
+        for name in [
+            "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "secret_prod",
+            "user_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "user_x",
+            "env_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "inv_line_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "sk_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "01K3ABCDEFGHJKMNPQRSTVWXYZ",
+        ] {
+            assert!(id_like(name).is_some(), "{name}");
+        }
+        for name in [
+            "ci-ingest",
+            "secret-store",
+            "users_backup",
+            "ingest_01K3",
+            "Prod_01K3ABCDEFGHJKMNPQRSTVWXYZ",
+            "my key 01K3ABCDEFGHJKMNPQRSTVWXYZ",
+        ] {
+            assert_eq!(id_like(name), None, "{name}");
+        }
+    }
 
     #[test]
     fn ids_names_and_malformed_ids() {

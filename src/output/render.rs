@@ -217,21 +217,47 @@ impl serde_json::ser::Formatter for ArrayItemFormatter {
 
 /// Text from the server (a key's or account's name, an error body) made harmless on a terminal:
 /// every control character (C0 including ESC and BEL, DEL, C1) would otherwise let whoever named a
-/// key recolour the screen, move the cursor, retitle the window or forge lines. Tabs and line
-/// breaks become a space; every other control character becomes U+FFFD, so the reader can see
-/// that something was there. Clean text is borrowed, not copied.
+/// key recolour the screen, move the cursor, retitle the window or forge lines; and every
+/// invisible formatting character ([`is_invisible_format`]) would let it reorder what is shown
+/// (`\u{202e}` makes `ci-ingest` read backwards) or hide a difference between two names. Tabs
+/// and line breaks become a space; every other such character becomes U+FFFD, so the reader can
+/// see that something was there. Clean text is borrowed, not copied.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
             .map(|c| match c {
                 '\t' | '\n' | '\r' => ' ',
-                c if c.is_control() => char::REPLACEMENT_CHARACTER,
+                c if is_unsafe(c) => char::REPLACEMENT_CHARACTER,
                 c => c,
             })
             .collect(),
+    )
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+/// Characters that change how text around them is shown without showing themselves:
+/// bidirectional embeddings, overrides, isolates and marks (U+202A–202E, U+2066–2069, U+200E,
+/// U+200F, U+061C), zero-width spaces and joiners (U+200B–200D, U+2060, U+FEFF), the invisible
+/// operators (U+2061–2064), the deprecated format controls (U+206A–206F), the Mongolian vowel
+/// separator (U+180E), and the line and paragraph separators (U+2028, U+2029), which some
+/// terminals and editors treat as line breaks. ASCII text never contains one, so the common case
+/// costs one comparison per character.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
     )
 }
 
@@ -297,6 +323,28 @@ mod tests {
             plain_field("a\x1b[31mb\x07c\x7fd\u{9b}e"),
             "a\u{fffd}[31mb\u{fffd}c\u{fffd}d\u{fffd}e"
         );
+    }
+
+    #[test]
+    fn bidi_overrides_and_zero_width_characters_are_made_visible() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}',
+            '\u{FEFF}', '\u{061C}', '\u{2060}', '\u{2028}', '\u{2029}',
+        ] {
+            let name = format!("ci{c}ingest");
+            assert_eq!(
+                terminal_safe(&name),
+                "ci\u{fffd}ingest",
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(plain_field(&name), "ci\u{fffd}ingest");
+        }
+        // Visible non-ASCII text is left alone: Arabic, Hebrew, CJK and emoji are names too.
+        for name in ["مفتاح", "מפתח", "鍵", "🔑", "café"] {
+            assert!(matches!(terminal_safe(name), Cow::Borrowed(_)), "{name}");
+        }
     }
 
     #[test]

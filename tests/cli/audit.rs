@@ -151,3 +151,35 @@ fn bad_thresholds_are_usage_errors() {
         .stderr_has("--max-age");
     assert!(world.requests().is_empty());
 }
+
+/// `keys audit | head -1` over a large result: the reader closes the pipe before the audit has
+/// written everything. Elsewhere a closed stdout ends the command quietly with 0; the audit's
+/// finding is its exit code, so it stays 10. The pipe is closed before the command starts, so
+/// every write fails, whatever the timing.
+#[test]
+fn a_closed_pipe_does_not_hide_the_finding() {
+    let world = World::new();
+    for i in 0..200 {
+        seed(&world, &format!("old-{i}"), 120, None);
+    }
+    for args in [
+        &["keys", "audit"][..],
+        &["keys", "audit", "-q"][..],
+        &["keys", "audit", "-o", "json"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = world.std_cmd();
+        cmd.args(args).stdout(writer);
+        let run = crate::harness::finish_std(&mut cmd);
+        run.code(10);
+        assert!(!run.stderr.contains("error"), "{args:?}: {}", run.stderr);
+    }
+    // The same with nothing to report stays 0.
+    let clean = World::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = clean.std_cmd();
+    cmd.args(["keys", "audit", "-o", "json"]).stdout(writer);
+    crate::harness::finish_std(&mut cmd).code(0);
+}

@@ -6,22 +6,27 @@
 //! rotation's verification backoff) and the keychain start-up's short poll for its daemons.
 
 mod harness;
+mod rogue_server;
 mod secret_service;
 
 mod audit;
 mod check;
+mod credential_input;
 mod errors;
 mod hostile;
 mod keychain;
 mod keys;
+mod limits;
 mod locks;
 mod names;
+mod paging;
 mod policy;
 mod pty;
 mod read_commands;
 mod revocation;
 mod rotate;
 mod secrets;
+mod server_text;
 mod service_accounts;
 mod shell;
 mod tenant;

@@ -160,29 +160,66 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     } else {
         Exit::AuditFound
     };
+    // A reader that stops early (`keys audit | head -1`) closes the pipe under us. Elsewhere that
+    // ends the command quietly with 0; here the exit code is the finding, so a closed pipe must
+    // not turn 10 into 0.
+    let audited = Audited {
+        keys: &keys,
+        findings: &findings,
+        in_scope: in_scope.len(),
+        scope: &scope,
+        policy: &policy,
+        environment_of: environments.is_some().then_some(&environment_of),
+    };
+    match report(ctx, args, &audited) {
+        Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
+        Err(e) => Err(e),
+        Ok(()) => Ok(exit),
+    }
+}
+
+/// What one audit found, for [`report`].
+struct Audited<'a> {
+    /// Every key fetched, for owners.
+    keys: &'a [ApiKey],
+    findings: &'a [Finding],
+    /// How many keys the scope covered.
+    in_scope: usize,
+    scope: &'a KeyScope,
+    policy: &'a Policy,
+    /// Each key's environment, under `--all-environments`.
+    environment_of: Option<&'a HashMap<&'a str, &'a Environment>>,
+}
+
+/// Writes the findings in the output format asked for.
+fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow::Result<()> {
+    let Audited {
+        keys,
+        findings,
+        in_scope,
+        scope,
+        policy,
+        environment_of,
+    } = *audited;
     if ctx.out.is_json() {
-        ctx.out.json(&findings)?;
-        return Ok(exit);
+        return ctx.out.json(&findings);
     }
     if ctx.out.quiet {
-        ctx.out.lines(findings.iter().map(|f| &f.key.id))?;
-        return Ok(exit);
+        return Ok(ctx.out.lines(findings.iter().map(|f| &f.key.id))?);
     }
     let mut covered = String::new();
     if !scope.is_everything() {
         covered = format!(" {}", scope.describe());
     }
-    if environments.is_some() {
+    if environment_of.is_some() {
         covered.push_str(" in every environment");
     }
     if findings.is_empty() {
         ctx.out.note(format!(
             "All {} key(s){covered} are younger than {} and none expires within {}.",
-            in_scope.len(),
-            policy.max_age,
-            policy.expiring_within
+            in_scope, policy.max_age, policy.expiring_within
         ));
-        return Ok(exit);
+        return Ok(());
     }
     let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
     let rows = findings
@@ -205,7 +242,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
                 Cell::new(reasons.join(",")).mood(mood),
                 Cell::new(&f.detail),
             ];
-            if environments.is_some() {
+            if let Some(environment_of) = environment_of {
                 row.push(environment_cell(
                     environment_of.get(f.key.id.as_str()).copied(),
                 ));
@@ -214,17 +251,17 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         })
         .collect();
     let mut headers = vec!["ID", "NAME", "OWNER", "REASONS", "DETAIL"];
-    if environments.is_some() {
+    if environment_of.is_some() {
         headers.push("ENV");
     }
     ctx.out.rows(&headers, rows)?;
     ctx.out.note(format!(
         "{} of {} key(s){covered} need attention.",
         findings.len(),
-        in_scope.len()
+        in_scope
     ));
-    ctx.out.hint(rotate_hint(&policy, &args.scope));
-    Ok(exit)
+    ctx.out.hint(rotate_hint(policy, &args.scope));
+    Ok(())
 }
 
 /// The next step after a report: `keys rotate --due` with the same policy flags and scope

@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::everywhere;
 use crate::api::models::{ApiKey, Environment, User};
 use crate::api::permissions::{Permission, assignable_to, builtin_roles};
-use crate::api::{self, Credential, KeyFilter};
+use crate::api::{Credential, KeyFilter};
 use crate::cli::KeysCheckArgs;
 use crate::context::Context;
 use crate::error::{Exit, UserError};
@@ -112,7 +112,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
                 .context("checking the key (GET /users/me with it as the credential)"));
         }
     };
-    let display_id = api::redact(checked.expose());
+    let display_id = crate::redact::display_form(checked.expose());
     let minted_ms = ulid_ms(checked.expose(), "sk_");
     drop(checked);
 

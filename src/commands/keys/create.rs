@@ -213,7 +213,7 @@ fn report_delivery(
 fn prompt_name() -> anyhow::Result<String> {
     let name: String = dialoguer::Input::new()
         .with_prompt("Key name")
-        .validate_with(|input: &String| crate::cli::parse_name(input).map(drop))
+        .validate_with(|input: &String| crate::cli::parse_new_name(input).map(drop))
         .interact_text()?;
     Ok(name)
 }

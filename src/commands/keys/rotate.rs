@@ -320,7 +320,7 @@ fn new_key_body(
     CreateKeyBody {
         name: old.name.clone(),
         key_type: "private_key",
-        expires_at: lifetime.expiry_from(now),
+        expires_at: time::expiry_within_cap(lifetime, now),
         service_account_id: old
             .is_service_account_key()
             .then(|| old.user_id.clone())

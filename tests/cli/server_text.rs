@@ -1,0 +1,226 @@
+//! What a hostile server (or a proxy in front of it) sends back as text (issue 16): a credential
+//! quoted back in an error is scrubbed before it reaches any output (item 1); bidirectional
+//! overrides and zero-width characters are escaped like control characters (item 13); redirects
+//! are resolved and a loop is named a loop (item 15).
+
+use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+
+use crate::harness::{Run, World};
+
+/// `sk_01***7Q`: the admin key's display form, which the scrubbed text shows instead.
+pub fn display_form(key: &str) -> String {
+    format!("{}***{}", &key[..5], &key[key.len() - 2..])
+}
+
+/// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
+/// random part to matter (a ULID's first 10 characters are only a timestamp).
+fn leaks(text: &str, key: &str) -> bool {
+    (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
+}
+
+fn respond(
+    status: u16,
+    content_type: &str,
+    body: String,
+    headers: &[(&str, String)],
+) -> FaultAction {
+    FaultAction::Respond {
+        status,
+        content_type: Some(content_type.into()),
+        body,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect(),
+    }
+}
+
+/// The canary: a server quoting the admin credential in every place a server can put text.
+/// Whatever it does, the credential never reaches stdout or stderr, with or without
+/// `--verbose`, in JSON mode or not; the message itself is still shown, scrubbed.
+#[test]
+fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
+    let world = World::new();
+    let key = world.sandbox.admin_key().to_string();
+    assert!(crate::harness::is_secret_key(&key));
+    let shown = display_form(&key);
+    let tail = &key[3..];
+    let cases: Vec<(&str, FaultAction, i32, Vec<String>)> = vec![
+        (
+            "JSON message, details and X-Request-ID",
+            respond(
+                500,
+                "application/json",
+                serde_json::json!({
+                    "code": "internal_error",
+                    "message": format!("db error for key {key}"),
+                    "details": {"api_key": key, "query": format!("x-api-key={key}&env=x")},
+                    "http_status_code": 500,
+                })
+                .to_string(),
+                &[("X-Request-ID", format!("req-{key}"))],
+            ),
+            1,
+            vec![
+                format!("500 Internal Server Error: db error for key {shown}"),
+                format!("\"api_key\":\"{shown}\""),
+                format!("(request ID req-{shown})"),
+            ],
+        ),
+        (
+            "a plain-text body",
+            respond(
+                502,
+                "text/plain",
+                format!("upstream refused key {key} (bad gateway)"),
+                &[("X-Request-ID", key.clone())],
+            ),
+            5,
+            vec![format!("upstream refused key {shown} (bad gateway)")],
+        ),
+        (
+            "a key across the cut of the body's excerpt",
+            respond(500, "text/plain", format!("{} {key}", "x".repeat(190)), &[]),
+            1,
+            vec!["xxxxxxxxxx".into()],
+        ),
+        (
+            "the key without its prefix",
+            respond(
+                401,
+                "application/json",
+                serde_json::json!({"error": format!("unknown key id {tail}")}).to_string(),
+                &[],
+            ),
+            3,
+            vec![format!("unknown key id {shown}")],
+        ),
+        (
+            "a success body that cannot be decoded",
+            respond(
+                200,
+                "application/json",
+                serde_json::json!({"id": "user_1", "type": "user", "roles": key}).to_string(),
+                &[("X-Request-ID", format!("{key}{key}"))],
+            ),
+            1,
+            vec![format!("invalid type: string \"{shown}\"")],
+        ),
+    ];
+    for (what, action, code, expected) in cases {
+        world.sandbox.clear_faults();
+        world
+            .sandbox
+            .add_fault(Fault::new(Some("GET"), "/v1/users/me", action));
+        for extra in [
+            &[][..],
+            &["--verbose"][..],
+            &["-o", "json"][..],
+            &["--verbose", "-o", "json"][..],
+        ] {
+            let mut args = vec!["whoami"];
+            args.extend_from_slice(extra);
+            let run = world.run(&args);
+            run.code(code);
+            assert!(
+                !leaks(&run.stderr, &key) && !leaks(&run.stdout, &key),
+                "{what} {extra:?}: the credential reached our output:\n--- stdout\n{}\n--- stderr\n{}",
+                run.stdout,
+                run.stderr
+            );
+            for needle in &expected {
+                run.stderr_has(needle);
+            }
+            if extra.contains(&"--verbose") {
+                run.stderr_has("> GET")
+                    .stderr_has(&format!("x-api-key: {shown}"));
+            }
+        }
+    }
+}
+
+/// A key's name may carry characters that reorder or hide text: shown as U+FFFD in tables,
+/// plain output and receipts, like control characters; JSON keeps the name exactly.
+#[test]
+fn bidi_overrides_and_zero_width_characters_are_escaped() {
+    let world = World::new();
+    let evil = "ci\u{202e}tsegni\u{200b}\u{2066}x\u{2069}\u{feff}\u{061c}";
+    let seeded = world.sandbox.seed_key(SeedKey {
+        name: evil.into(),
+        ..SeedKey::default()
+    });
+    let invisible = |text: &str| {
+        text.chars().any(|c| {
+            matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}' | '\u{061c}')
+        })
+    };
+    for format in ["table", "plain"] {
+        let list = world.run(&["keys", "list", "-o", format]);
+        list.code(0)
+            .stdout_has("ci\u{fffd}tsegni\u{fffd}\u{fffd}x\u{fffd}\u{fffd}\u{fffd}");
+        assert!(!invisible(&list.stdout), "{format}: {:?}", list.stdout);
+    }
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    assert!(json.as_array().unwrap().iter().any(|k| k["name"] == evil));
+    let delete = world.run(&["keys", "delete", &seeded.id, "--yes"]);
+    delete.code(0).stderr_has("ci\u{fffd}tsegni");
+    assert!(!invisible(&delete.stderr), "{:?}", delete.stderr);
+}
+
+fn redirect(location: &str) -> FaultAction {
+    FaultAction::Redirect {
+        location: location.into(),
+        status: 307,
+    }
+}
+
+#[test]
+fn a_relative_redirect_on_the_same_host_is_followed() {
+    let world = World::new();
+    world
+        .sandbox
+        .add_fault(Fault::new(Some("GET"), "/v1/users/me", redirect("me?moved=1")).times(1));
+    world.run(&["whoami", "-q"]).code(0);
+    let followed: Vec<_> = world
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/users/me")
+        .map(|r| r.query.unwrap_or_default())
+        .collect();
+    assert_eq!(followed, ["", "moved=1"]);
+}
+
+#[test]
+fn a_redirect_loop_on_the_same_host_is_named_a_loop() {
+    for location in ["/v1/users/me", "me", "me?again=1"] {
+        let world = World::new();
+        world
+            .sandbox
+            .add_fault(Fault::new(Some("GET"), "/v1/users/me", redirect(location)));
+        let run: Run = world.run(&["whoami"]);
+        run.code(1)
+            .stderr_has("redirected (307) in a loop on its own host, last to http://127.0.0.1:")
+            .stderr_has("hint: check --api-url");
+        assert!(!run.stderr.contains("another host"), "{}", run.stderr);
+        // Stopped at the first URL seen twice, not after a dozen hops.
+        assert!(world.requests().len() <= 3, "{:?}", world.requests());
+    }
+}
+
+#[test]
+fn a_relative_redirect_to_another_host_is_resolved_and_not_followed() {
+    let world = World::new();
+    let port = world.sandbox.addr().port();
+    world.sandbox.add_fault(Fault::new(
+        Some("GET"),
+        "/v1/users/me",
+        redirect(&format!("//localhost:{port}/v1/users/me")),
+    ));
+    world
+        .run(&["whoami"])
+        .code(1)
+        .stderr_has(&format!(
+            "redirected (307) to another host, http://localhost:{port}/v1/users/me; credentials are not sent there"
+        ));
+    assert_eq!(world.requests().len(), 1);
+}
