@@ -2,12 +2,13 @@
 //! at once. The lock is the OS's advisory file lock, released when the process ends, however it
 //! ends, so a crashed run never leaves a stale lock behind.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 
 use anyhow::Context as _;
 
 use crate::error::{Exit, UserError};
+use crate::private_file;
 
 /// Held for as long as the value lives.
 #[derive(Debug)]
@@ -20,19 +21,15 @@ impl KeyLock {
     /// holds it: waiting would let two rotations of one key run back to back.
     pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> anyhow::Result<KeyLock> {
         let dir = state_dir.join("locks");
-        crate::config::private_dir(state_dir)
-            .and_then(|()| crate::config::private_dir(&dir))
+        private_file::private_dir(state_dir)
+            .and_then(|()| private_file::private_dir(&dir))
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(format!(
             "rotate-{}-{}.lock",
-            crate::config::file_component(profile),
-            crate::config::file_component(key_id)
+            private_file::file_component(profile),
+            private_file::file_component(key_id)
         ));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let file = private_file::open_or_create(&path)
             .with_context(|| format!("cannot open the lock file {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => Ok(KeyLock { _file: file }),

@@ -116,15 +116,29 @@ pub fn owner_label(key: &ApiKey, users: &HashMap<String, String>) -> String {
     users.get(&id).cloned().unwrap_or(id)
 }
 
+/// The columns of a key table.
+pub const KEY_HEADERS: &[&str] = &[
+    "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
+];
+
 pub fn render_keys(
     ctx: &Context,
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
+    ctx.out.rows(KEY_HEADERS, key_rows(keys, users, now))?;
+    Ok(())
+}
+
+/// One row per key, as `keys list` shows them (and `keys delete` previews them).
+pub fn key_rows(
+    keys: &[ApiKey],
+    users: &HashMap<String, String>,
+    now: Timestamp,
+) -> Vec<Vec<Cell>> {
     let soon = TimeSpan::days(super::audit::EXPIRING_WITHIN_DAYS).after(now);
-    let rows = keys
-        .iter()
+    keys.iter()
         .map(|key| {
             let (status, mood) = match key.expires_at {
                 Some(at) if at <= now => ("expired", Mood::Bad),
@@ -152,12 +166,5 @@ pub fn render_keys(
                 Cell::new(status).mood(mood),
             ]
         })
-        .collect();
-    ctx.out.rows(
-        &[
-            "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
-        ],
-        rows,
-    )?;
-    Ok(())
+        .collect()
 }
