@@ -9,6 +9,7 @@
 //! it), so "outside a scope" is implemented here: the watcher exits the process itself when no
 //! scope is open. No handler outlives its scope in behaviour.
 
+use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::watch;
@@ -65,7 +66,13 @@ pub struct Received {
 
 /// The process-wide watcher: the scope open now, if any.
 struct Watcher {
-    open: Mutex<Option<Arc<watch::Sender<Received>>>>,
+    open: Mutex<Option<OpenScope>>,
+}
+
+/// The scope open now: where signals go, and what to say when the first one arrives.
+struct OpenScope {
+    sender: Arc<watch::Sender<Received>>,
+    notice: Option<String>,
 }
 
 static WATCHER: OnceLock<Watcher> = OnceLock::new();
@@ -79,7 +86,9 @@ pub struct Scope {
 impl Scope {
     /// Opens a scope (installing the watcher on first use). Must run inside the tokio runtime.
     /// One scope at a time: a command opens it once, before its first change to the world.
-    pub fn open() -> Scope {
+    /// `notice`, if given, is said on stderr as soon as the first signal arrives (e.g.
+    /// "finishing the key's hand-over before stopping"), so the user knows it was heard.
+    pub fn open(notice: Option<&str>) -> Scope {
         let watcher = WATCHER.get_or_init(|| {
             listen();
             Watcher {
@@ -88,8 +97,23 @@ impl Scope {
         });
         let (sender, receiver) = watch::channel(Received::default());
         let sender = Arc::new(sender);
-        *watcher.open.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender.clone());
+        *watcher.open.lock().unwrap_or_else(|e| e.into_inner()) = Some(OpenScope {
+            sender: sender.clone(),
+            notice: notice.map(str::to_string),
+        });
         Scope { sender, receiver }
+    }
+
+    /// Says nothing more when a signal arrives (the work the notice spoke of is done).
+    pub fn silence(&self) {
+        if let Some(watcher) = WATCHER.get() {
+            let mut open = watcher.open.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(scope) = open.as_mut()
+                && Arc::ptr_eq(&scope.sender, &self.sender)
+            {
+                scope.notice = None;
+            }
+        }
     }
 
     /// The first signal received in this scope, if any.
@@ -116,7 +140,10 @@ impl Drop for Scope {
     fn drop(&mut self) {
         if let Some(watcher) = WATCHER.get() {
             let mut open = watcher.open.lock().unwrap_or_else(|e| e.into_inner());
-            if open.as_ref().is_some_and(|s| Arc::ptr_eq(s, &self.sender)) {
+            if open
+                .as_ref()
+                .is_some_and(|s| Arc::ptr_eq(&s.sender, &self.sender))
+            {
                 *open = None;
             }
         }
@@ -131,10 +158,23 @@ fn deliver(signal: Signal) {
     };
     let open = watcher.open.lock().unwrap_or_else(|e| e.into_inner());
     match open.as_ref() {
-        Some(sender) => sender.send_modify(|r| {
-            r.first.get_or_insert(signal);
-            r.count += 1;
-        }),
+        Some(scope) => {
+            let mut first = false;
+            scope.sender.send_modify(|r| {
+                first = r.first.is_none();
+                r.first.get_or_insert(signal);
+                r.count += 1;
+            });
+            if first && let Some(notice) = &scope.notice {
+                // Said after the signal is recorded: whoever reads it knows the command will
+                // stop with the signal's code once its work is done.
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "warning: {}: {notice}",
+                    signal.describe()
+                );
+            }
+        }
         None => std::process::exit(i32::from(signal.exit().code())),
     }
 }

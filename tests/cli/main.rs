@@ -7,6 +7,7 @@ mod secret_service;
 
 mod audit;
 mod errors;
+mod handover;
 mod hostile;
 mod keychain;
 mod keys;

@@ -80,7 +80,9 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
 
     // Step 2: mint. From here until the secret is delivered, a signal waits its turn: a process
     // stopped in between would leave a live key whose secret nobody has.
-    let scope = Scope::open();
+    let scope = Scope::open(Some(
+        "finishing the key's creation and the hand-over of its secret before stopping (a minted secret is never abandoned)",
+    ));
     let handover = Handover::new(
         &ctx.out,
         &client,
@@ -158,6 +160,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
 
     // Step 4: report. With stdout a destination the report was the delivery itself.
+    scope.silence();
     if destinations.includes_stdout() {
         if !ctx.out.is_json()
             && reveal::can_erase(&ctx.out)

@@ -129,7 +129,7 @@ fn choose_key<'k>(
 /// flight (a second one stops waiting: a revocation is idempotent), reports which keys were
 /// revoked and which were not, and exits with the signal's code (130, 143, 129).
 pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyhow::Result<Exit> {
-    let scope = Scope::open();
+    let scope = Scope::open(None);
     let mut stdout_error: Option<std::io::Error> = None;
     let runner = Batch {
         out: &ctx.out,

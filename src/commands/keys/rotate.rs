@@ -260,7 +260,9 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     }
 
     // From the first create until every minted secret is delivered, signals wait their turn.
-    let scope = Scope::open();
+    let scope = Scope::open((!batch).then_some(
+        "finishing the rotation in flight before stopping (a minted secret is never abandoned)",
+    ));
     let json = if ctx.out.is_json() {
         Some(Mutex::new(ctx.out.json_stream(batch)?))
     } else {
