@@ -208,7 +208,8 @@ fn refuse_collisions(
             if !matches!(target, Target::File { .. } | Target::Keychain { .. }) {
                 continue;
             }
-            if let Some(&first) = seen.get(target) {
+            // One key may name one place twice (`file:a` and `file:./a`): harmless.
+            if let Some(&first) = seen.get(target).filter(|&&first| first != i) {
                 let (a, b) = (&keys[first].label, &keys[i].label);
                 let hint = match target {
                     Target::File { .. } => {
@@ -325,6 +326,16 @@ mod tests {
             "{}",
             refused.message
         );
+    }
+
+    #[test]
+    fn one_key_naming_one_file_twice_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dests(vec![
+            Destination::File(dir.path().join("k")),
+            Destination::File(dir.path().join("./k")),
+        ]);
+        assert!(plan(&d, &[key("ingest", "user_1")]).is_ok());
     }
 
     #[test]
