@@ -336,9 +336,17 @@ impl<'a> Handover<'a> {
         let targets: Vec<Target> = self.plan.targets(i).to_vec();
         let mut failures = Vec::new();
         let mut stored_in = Vec::new();
+        // A secret of an unexpected shape (a newline, an escape) would split the CI mask line and
+        // the file and stdout formats: it goes nowhere but the recovery file.
+        if let Err(why) = check_shape(&minted.secret) {
+            failures.push((
+                "every destination".to_string(),
+                format!("the server sent a secret of an unexpected shape ({why}); it was not written to any of them"),
+            ));
+        }
         // The CI mask is registered before the secret can reach any log: an `exec:` command's
         // output or stdout. Without it the secret must not go there.
-        if let Err(e) = reveal::mask_in_ci(&minted.secret) {
+        else if let Err(e) = reveal::mask_in_ci(&minted.secret) {
             failures.push(("the CI log mask".to_string(), e.to_string()));
         } else {
             let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
@@ -421,6 +429,24 @@ impl<'a> Handover<'a> {
     }
 }
 
+/// The longest secret we accept from the server (Flexprice's are 29 characters).
+const MAX_SECRET_LEN: usize = 512;
+
+/// A secret fit to be written anywhere: 1 to 512 printable ASCII characters, no spaces. The
+/// reason names the flaw, never the secret.
+pub fn check_shape(secret: &SecretString) -> Result<(), &'static str> {
+    let secret = secret.expose_secret();
+    if secret.is_empty() {
+        Err("it is empty")
+    } else if secret.len() > MAX_SECRET_LEN {
+        Err("it is longer than 512 characters")
+    } else if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("it contains spaces, control characters or non-ASCII characters")
+    } else {
+        Ok(())
+    }
+}
+
 /// One destination other than stdout, written and read back (or run, for `exec:`).
 fn deliver_to(
     target: &Target,
@@ -463,5 +489,26 @@ fn outcome_unknown(err: &ApiError) -> bool {
         | ApiErrorKind::Decode { .. } => true,
         ApiErrorKind::Status { status, .. } => *status >= 500,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_secrets_have_a_fit_shape() {
+        let ok = |s: &str| check_shape(&SecretString::from(s)).is_ok();
+        assert!(ok("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"));
+        for bad in [
+            "",
+            "sk_a\nb",
+            "sk_\x1b[31m",
+            "sk a",
+            "sk_é",
+            &"x".repeat(513),
+        ] {
+            assert!(!ok(bad), "{bad:?}");
+        }
     }
 }

@@ -162,14 +162,15 @@ fn resolve(dests: &Destinations, key: &KeyIdent) -> Result<Vec<Target>, UserErro
     Ok(targets)
 }
 
-/// A `file:` path with its placeholders filled in, each value checked safe first.
+/// A `file:` path with its placeholders filled in, each value checked safe first. One pass
+/// over the template: a name that itself reads `{owner}` stays as it is.
 fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, UserError> {
     let text = template.to_string_lossy();
-    let mut path = text.to_string();
-    for (placeholder, what, value) in [
+    let fillers = [
         (NAME_PLACEHOLDER, "name", Some(key.name.as_str())),
         (OWNER_PLACEHOLDER, "owner ID", key.owner.as_deref()),
-    ] {
+    ];
+    for (placeholder, what, value) in fillers {
         if !text.contains(placeholder) {
             continue;
         }
@@ -191,9 +192,39 @@ fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, User
                 if what == "name" { "ingest" } else { "owner" }
             )));
         }
-        path = path.replace(placeholder, value);
+    }
+    let mut path = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    'scan: while !rest.is_empty() {
+        for (placeholder, _, value) in fillers {
+            if let Some(after) = rest.strip_prefix(placeholder) {
+                path.push_str(value.unwrap_or_default());
+                rest = after;
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        path.push(c);
+        rest = &rest[c.len_utf8()..];
     }
     Ok(PathBuf::from(path))
+}
+
+/// What makes two targets one place: file systems that ignore case (macOS, Windows by default)
+/// make `Ingest.key` and `ingest.key` one file.
+fn place(target: &Target) -> Option<String> {
+    match target {
+        Target::File { path } => {
+            let path = path.to_string_lossy();
+            Some(if cfg!(any(target_os = "macos", windows)) {
+                format!("file:{}", path.to_lowercase())
+            } else {
+                format!("file:{path}")
+            })
+        }
+        Target::Keychain { account } => Some(format!("keychain:{account}")),
+        Target::Stdout | Target::Exec { .. } => None,
+    }
 }
 
 /// Two keys whose secrets would land on one file or keychain entry: refused, naming both.
@@ -201,15 +232,13 @@ fn refuse_collisions(
     keys: &[KeyIdent],
     planned: &[Result<Vec<Target>, UserError>],
 ) -> Result<(), UserError> {
-    let mut seen: HashMap<&Target, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, targets) in planned.iter().enumerate() {
         let Ok(targets) = targets else { continue };
         for target in targets {
-            if !matches!(target, Target::File { .. } | Target::Keychain { .. }) {
-                continue;
-            }
+            let Some(place) = place(target) else { continue };
             // One key may name one place twice (`file:a` and `file:./a`): harmless.
-            if let Some(&first) = seen.get(target).filter(|&&first| first != i) {
+            if let Some(&first) = seen.get(&place).filter(|&&first| first != i) {
                 let (a, b) = (&keys[first].label, &keys[i].label);
                 let hint = match target {
                     Target::File { .. } => {
@@ -226,7 +255,7 @@ fn refuse_collisions(
                 ))
                 .hint(hint));
             }
-            seen.insert(target, i);
+            seen.insert(place, i);
         }
     }
     Ok(())
@@ -325,6 +354,19 @@ mod tests {
             refused.message.contains("contains '/'"),
             "{}",
             refused.message
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dests(vec![Destination::File(dir.path().join("{name}+{owner}"))]);
+        let plan = plan(&d, &[key("{owner}", "user_1")]).unwrap();
+        assert_eq!(
+            plan.targets(0),
+            [Target::File {
+                path: dir.path().join("{owner}+user_1")
+            }]
         );
     }
 

@@ -738,3 +738,40 @@ fn delete_and_rotate_without_yes_off_a_terminal_send_no_request_at_all() {
         .stderr_has("--yes");
     assert!(world.requests().is_empty(), "{:?}", world.requests());
 }
+
+// ---- issue 16.14: a secret of an odd shape goes nowhere but the recovery file --------------
+
+#[test]
+fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.key");
+    world.sandbox.add_fault(fault(
+        r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC\u001b[31m\nEVIL"}"#,
+    ));
+    let store = format!("file:{}", path.display());
+    let run = world.run_with(
+        &[
+            "keys", "create", "--name", "odd", "--store", &store, "--store", "stdout",
+        ],
+        |cmd| {
+            cmd.env("GITHUB_ACTIONS", "true");
+        },
+    );
+    run.code(9)
+        .stderr_has("unexpected shape")
+        .stderr_has("recovery file");
+    assert_eq!(run.stdout, "");
+    assert!(
+        !run.stderr.contains("::add-mask::") && !run.stderr.contains("EVIL"),
+        "{}",
+        run.stderr
+    );
+    assert!(!path.exists(), "not written to the file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "sk_01ABC\u{1b}[31m\nEVIL\n"
+    );
+}
