@@ -1,33 +1,16 @@
 //! Criterion micro-benchmarks of the hot path of `keys list` over 10,000 keys: decoding the
 //! page (the product's own `Page<ApiKey>`), building the JSON views (`KeyJson`), and rendering
-//! JSON, plain and table output (the product's own renderers). The product is a binary with no
-//! library, so its modules are compiled in here by path; they need nothing beyond their own
-//! crates. Run with `cargo bench --bench render`; `benches/run` is the whole-process benchmark.
-
-// The included modules carry items this bench does not use, and their unit-test modules (which
-// `cargo clippy --all-targets` compiles here too) import what only their tests need.
-#![allow(dead_code, unused_imports)]
+//! JSON, plain and table output (the product's own renderers). The modules come from the
+//! library target. Run with `cargo bench --bench render`; `benches/run` is the whole-process benchmark.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "../src/api/models.rs"]
-mod models;
-#[path = "../src/api/permissions.rs"]
-mod permissions;
-/// `views.rs` names its models `crate::api::…`, as in the product.
-mod api {
-    pub(crate) use super::{models, permissions};
-}
-#[path = "../src/output/render.rs"]
-mod render;
-#[path = "../src/views.rs"]
-mod views;
-
-use api::models::{ApiKey, Page};
-use render::Cell;
-use views::KeyJson;
+use flexprice_admin::api::models::{ApiKey, Page};
+use flexprice_admin::output::render;
+use flexprice_admin::output::render::Cell;
+use flexprice_admin::views::KeyJson;
 
 const KEYS: usize = 10_000;
 

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserError;
+use crate::private_file;
 use crate::time::TimeSpan;
 
 pub const DEFAULT_PROFILE: &str = "default";
@@ -150,30 +151,14 @@ pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Writes config.toml atomically (temporary file in the same directory, renamed over it), the
-/// directory with mode 0700 and the file 0600. It never holds a secret.
+/// Writes config.toml atomically, the directory with mode 0700 and the file 0600. It never
+/// holds a secret, but it decides where the credential is sent.
 pub fn write_config(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
     let dir = path.parent().context("the config file has no directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot set the permissions of {}", dir.display()))?;
-    }
+    private_file::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let text = toml::to_string(config).context("cannot encode the config")?;
-    let temp = dir.join(format!(".config.toml.tmp-{}", fastrand::u64(..)));
-    let written = (|| -> std::io::Result<()> {
-        use std::io::Write;
-        let mut file = crate::secrets::file::create_private(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))
+    private_file::replace(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads config.toml; a missing file is an empty config, a corrupt one an error naming the file,
@@ -196,32 +181,6 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
             .hint("fix or remove the file; profiles look like [profiles.prod] with api_url = \"https://…/v1\"")
             .into()
     })
-}
-
-/// Creates `dir` (and its parents) and makes it private to its owner (0700): the state
-/// directory holds recovery files and locks.
-pub fn private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-/// `raw` made safe as part of a file name: anything but ASCII letters, digits, `-` and `_`
-/// becomes `_` (IDs and profile names come from users and servers).
-pub fn file_component(raw: &str) -> String {
-    raw.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// The 1-based line and column (in characters) of byte offset `at` in `text`. Counting newlines

@@ -73,7 +73,7 @@ pub struct Context {
 impl Context {
     /// `may_create_profile`: the command (`auth login`) creates the profile if it is missing.
     pub fn new(global: &GlobalArgs, may_create_profile: bool) -> anyhow::Result<Context> {
-        let out = Output::new(global.output, global.quiet, global.color);
+        let mut out = Output::new(global.output, global.quiet, global.color);
         let paths = Paths::discover()?;
         if let Some(warning) = config::tighten_permissions(&paths.config_file())? {
             out.warn(warning);
@@ -99,6 +99,7 @@ impl Context {
         }
         let interactive =
             !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        out.interactive = interactive;
         // Short off a terminal so a locked or absent keychain never hangs a cron job; longer on
         // one, where the keychain may show an unlock prompt.
         let keychain_timeout = profile
@@ -218,6 +219,20 @@ impl Context {
         }
     }
 
+    /// Refuses, before any request, a command that will need confirmation when nobody can give
+    /// it: off a terminal (or with `--no-input`) without `flag`. A dry run needs none.
+    pub fn require_confirmation(&self, what: &str, flag: &str) -> Result<(), UserError> {
+        if self.yes || self.interactive || self.dry_run {
+            return Ok(());
+        }
+        Err(UserError::usage(format!(
+            "refusing to {what} without confirmation: nothing was sent"
+        ))
+        .hint(format!(
+            "pass {flag} to confirm (prompts are only shown on a terminal without --no-input)"
+        )))
+    }
+
     /// Asks a yes/no question on a terminal. Off a terminal (or with `--no-input`) it fails,
     /// naming `flag`, instead of blocking a script. `--yes` answers yes without asking.
     pub fn confirm(&self, question: &str, flag: &str) -> anyhow::Result<bool> {
@@ -262,11 +277,27 @@ impl Context {
     }
 }
 
+/// `raw` with any user name and password between `://` and the host replaced by `***`, even
+/// when the rest is not a valid URL: `https://ops:hunter2@host/v1` → `https://***@host/v1`.
+pub fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+        return raw.into();
+    };
+    let rest = &raw[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..scheme_end], &rest[at..]).into(),
+        None => raw.into(),
+    }
+}
+
 /// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
 /// `/v1`; any other path must end in `/v1`.
 pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserError> {
+    // The URL is quoted in every message below: never with a password in it.
+    let shown = redact_userinfo(raw);
     let bad = |why: String| {
-        UserError::usage(format!("--api-url / {}: '{raw}' {why}", env::API_URL)).hint(format!(
+        UserError::usage(format!("--api-url / {}: '{shown}' {why}", env::API_URL)).hint(format!(
             "use the API base URL, e.g. {DEFAULT_API_URL} or http://127.0.0.1:8080/v1"
         ))
     };
@@ -282,7 +313,7 @@ pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserEr
             };
             if !loopback && !allow_insecure_http {
                 return Err(UserError::usage(format!(
-                    "--api-url: '{raw}' uses plain http to a remote host; the API key would cross the network unencrypted"
+                    "--api-url: '{shown}' uses plain http to a remote host; the API key would cross the network unencrypted"
                 ))
                 .hint("use https://, or pass --allow-insecure-http if this network is trusted"));
             }
@@ -360,12 +391,30 @@ mod tests {
             ("ftp://x.io/v1", "scheme 'ftp'"),
             ("https://x.io/v2", "the API lives under /v1"),
             ("https://user:pw@x.io/v1", "contains credentials"),
+            ("http://ops:hunter2@example.com/v1", "plain http"),
             ("https://x.io/v1?a=b", "query"),
         ] {
             let err = parse_api_url(raw, false).unwrap_err();
             assert!(err.message.contains("--api-url"), "{raw}: {}", err.message);
+            assert!(
+                !err.message.contains("pw@") && !err.message.contains("hunter2"),
+                "{raw}: {}",
+                err.message
+            );
             assert!(err.message.contains(why), "{raw}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn userinfo_is_redacted_even_in_broken_urls() {
+        assert_eq!(
+            redact_userinfo("https://ops:hunter2@h/v1"),
+            "https://***@h/v1"
+        );
+        assert_eq!(redact_userinfo("https://a:b@c@h:1?x"), "https://***@h:1?x");
+        assert_eq!(redact_userinfo("ht tp://a:p w@h/v1"), "ht tp://***@h/v1");
+        assert_eq!(redact_userinfo("https://h/v1?u=a@b"), "https://h/v1?u=a@b");
+        assert_eq!(redact_userinfo("no scheme"), "no scheme");
     }
 
     #[test]

@@ -34,6 +34,13 @@ pub const TEST_SPINNER_DELAY_MS: &str = "FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS";
 /// The D-Bus session bus where the Secret Service (the Linux keychain) is reached.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
+/// Whether a variable is one of ours: every variable we read a credential, a setting or a test
+/// hook from starts with `FLEXPRICE_` (the official CLI's prefix too). `exec:` children never
+/// see them.
+pub fn is_ours(name: &str) -> bool {
+    name.starts_with("FLEXPRICE_")
+}
+
 /// Reads a variable, treating an empty value as unset (as most shells users expect).
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -20,7 +20,9 @@ pub enum Exit {
     PartialFailure = 8,
     NotDelivered = 9,
     AuditFound = 10,
+    HungUp = 129,
     Interrupted = 130,
+    Terminated = 143,
 }
 
 impl Exit {
@@ -59,7 +61,12 @@ impl Exit {
             Exit::AuditFound,
             "keys audit found keys that are old, expiring or expired",
         ),
+        (Exit::HungUp, "hung up (SIGHUP): stopped as for Ctrl-C"),
         (Exit::Interrupted, "interrupted (Ctrl-C)"),
+        (
+            Exit::Terminated,
+            "terminated (SIGTERM): stopped as for Ctrl-C",
+        ),
     ];
 
     /// The table as aligned text, for `--help` and `help exit-codes`.
@@ -161,7 +168,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// The exit code for an API failure, by HTTP status first (the status is the source of truth).
-fn api_exit(err: &ApiError) -> Exit {
+pub fn api_exit(err: &ApiError) -> Exit {
     match err.kind.as_ref() {
         ApiErrorKind::Status { status, .. } => match *status {
             401 => Exit::Unauthenticated,
@@ -183,7 +190,7 @@ mod tests {
     #[test]
     fn exit_codes_are_the_documented_numbers() {
         let codes: Vec<u8> = Exit::TABLE.iter().map(|(e, _)| e.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 129, 130, 143]);
     }
 
     #[test]

@@ -9,12 +9,13 @@
 //! run creates and locks a new one. So after locking, a run checks that the path still names the
 //! file it locked (same device and inode), and starts over when it does not.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use crate::error::{Exit, UserError};
+use crate::private_file;
 
 /// Attempts at locking a file that someone else keeps unlinking under us. Each lost race means
 /// another run finished a rotation in between, so this is never reached in practice.
@@ -32,20 +33,16 @@ impl KeyLock {
     /// holds it: waiting would let two rotations of one key run back to back.
     pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> anyhow::Result<KeyLock> {
         let dir = state_dir.join("locks");
-        crate::config::private_dir(state_dir)
-            .and_then(|()| crate::config::private_dir(&dir))
+        private_file::private_dir(state_dir)
+            .and_then(|()| private_file::private_dir(&dir))
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(format!(
             "rotate-{}-{}.lock",
-            crate::config::file_component(profile),
-            crate::config::file_component(key_id)
+            private_file::file_component(profile),
+            private_file::file_component(key_id)
         ));
         for _ in 0..MAX_ATTEMPTS {
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
+            let file = private_file::open_or_create(&path)
                 .with_context(|| format!("cannot open the lock file {}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
@@ -112,6 +109,7 @@ impl Drop for KeyLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
 
     fn lock_path(dir: &Path, key: &str) -> PathBuf {
         dir.join(format!("locks/rotate-default-{key}.lock"))

@@ -4,7 +4,7 @@
 //! `main` turns into a quiet exit 0, not a panic.
 
 use std::future::Future;
-mod render;
+pub mod render;
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
@@ -19,6 +19,9 @@ use crate::env;
 pub struct Output {
     pub format: OutputFormat,
     pub quiet: bool,
+    /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given (set
+    /// by the context).
+    pub interactive: bool,
     stdout_color: bool,
     stderr_color: bool,
     stdout_tty: bool,
@@ -86,6 +89,7 @@ impl Output {
                 OutputFormat::Plain
             }),
             quiet,
+            interactive: false,
             stdout_color: allowed && (forced || stdout_tty),
             stderr_color: allowed && (forced || stderr_tty),
             stdout_tty,
@@ -179,6 +183,68 @@ impl Output {
         &self,
     ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
         render::JsonArray::new(stdout())
+    }
+
+    /// A table on stderr: a preview shown before a confirmation, which is not data.
+    pub fn table_on_stderr(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
+        let table = render::table(headers, rows, self.stderr_color, self.stderr_tty);
+        let mut err = io::stderr().lock();
+        writeln!(err, "{table}")?;
+        err.flush()
+    }
+
+    /// JSON on stdout written as work happens (see [`render::JsonStream`]): an array when
+    /// `array`, else one object.
+    pub fn json_stream(
+        &self,
+        array: bool,
+    ) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
+        render::JsonStream::new(stdout(), array)
+    }
+
+    /// Asks on the terminal and waits for Enter. `Ok(true)`: Enter; `Ok(false)`: end of input
+    /// (Ctrl-D). A signal in `scope` (Ctrl-C at the prompt) stops the wait: `Err(signal)`. The
+    /// read runs on a thread of its own, so the wait never blocks the signal watcher; a thread
+    /// left blocked on the terminal ends with the process.
+    pub async fn wait_for_enter(
+        &self,
+        prompt: &str,
+        scope: &crate::interrupt::Scope,
+    ) -> Result<bool, crate::interrupt::Signal> {
+        {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "{prompt}");
+            let _ = err.flush();
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = io::BufRead::read_line(&mut io::stdin().lock(), &mut line);
+            let _ = tx.send(matches!(read, Ok(n) if n > 0));
+        });
+        let seen = scope.received().count;
+        tokio::select! {
+            entered = rx => Ok(entered.unwrap_or(false)),
+            received = scope.after(seen) => {
+                let _ = writeln!(io::stderr());
+                Err(received.first.unwrap_or(crate::interrupt::Signal::Interrupt))
+            }
+        }
+    }
+
+    /// Clears the `count` lines above the cursor on the terminal (stdout), back to column 0.
+    pub fn erase_lines_above(&self, count: usize) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        for _ in 0..count {
+            write!(out, "\x1b[1A\x1b[2K")?;
+        }
+        write!(out, "\r")?;
+        out.flush()
+    }
+
+    /// Whether stderr is a terminal.
+    pub fn stderr_tty(&self) -> bool {
+        self.stderr_tty
     }
 
     /// One value per line on stdout (IDs for `--quiet`).

@@ -34,6 +34,9 @@ pub struct KeyFilter {
     pub user_id: Option<String>,
 }
 
+/// Said after every revocation: Flexprice's verification cache.
+pub const REVOCATION_DELAY_NOTE: &str = "Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).";
+
 pub fn create_key_request(body: &CreateKeyBody) -> Request {
     Request::post("secrets/api/keys", to_json(body), Retry::Unsafe)
 }

@@ -8,7 +8,6 @@ pub mod keys;
 pub mod resolve;
 mod roles;
 mod service_accounts;
-mod undelivered;
 mod whoami;
 
 use serde::Serialize;
@@ -51,6 +50,34 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Keychain(KeychainCommand::List) => keychain::list(ctx),
         Command::Keychain(KeychainCommand::Remove(args)) => keychain::remove(ctx, args),
     }
+}
+
+/// A command's end when a signal (SIGINT, SIGTERM, SIGHUP) arrived while it finished what it
+/// had started: the outcome is reported as it is, and the exit code is the signal's. `done`
+/// says what was finished before stopping.
+pub fn after_signal(
+    ctx: &Context,
+    signal: Option<crate::interrupt::Signal>,
+    outcome: anyhow::Result<Exit>,
+    done: &str,
+) -> anyhow::Result<Exit> {
+    let Some(signal) = signal else {
+        return outcome;
+    };
+    if let Err(err) = &outcome {
+        let report = crate::error::classify(err);
+        ctx.out.error_report(&report.messages, &report.hints);
+    }
+    let what = if outcome.is_ok() {
+        done
+    } else {
+        "the work in flight was finished, as reported above"
+    };
+    Err(crate::error::UserError::new(
+        signal.exit(),
+        format!("{}: stopped once {what}", signal.describe()),
+    )
+    .into())
 }
 
 /// A request as `--dry-run` shows it.

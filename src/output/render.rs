@@ -144,6 +144,141 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
+/// JSON written as the work it reports happens: a single object, or an array of them, where
+/// an object may be written in two parts. The head (e.g. a new key and its secret) is written
+/// and flushed as soon as it is known; the tail (what happened next) closes the object later.
+/// A run killed in between leaves the head on stdout. Complete output is byte for byte what
+/// [`json`] writes for the same values merged.
+pub struct JsonStream<W: Write> {
+    array: Option<JsonArray<W>>,
+    single: Option<W>,
+    /// An object whose head is written and whose tail is not.
+    open: bool,
+}
+
+impl<W: Write> JsonStream<W> {
+    /// `array`: an array of objects (a batch); else one object.
+    pub fn new(out: W, array: bool) -> io::Result<Self> {
+        Ok(if array {
+            JsonStream {
+                array: Some(JsonArray::new(out)?),
+                single: None,
+                open: false,
+            }
+        } else {
+            JsonStream {
+                array: None,
+                single: Some(out),
+                open: false,
+            }
+        })
+    }
+
+    /// A stream already finished: writes nothing.
+    pub fn closed() -> Self {
+        JsonStream {
+            array: None,
+            single: None,
+            open: false,
+        }
+    }
+
+    /// Writes an object whole.
+    pub fn whole<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let bytes = self.render(value)?;
+        self.write(&bytes, true)
+    }
+
+    /// Writes the head of an object (its first fields), leaving it open for [`Self::tail`].
+    pub fn head<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let bytes = self.render(value)?;
+        let indent = if self.array.is_some() { "\n  }" } else { "\n}" };
+        let open = bytes
+            .strip_suffix(indent.as_bytes())
+            .ok_or_else(|| io::Error::other("the head is not a JSON object"))?
+            .to_vec();
+        self.write(&open, true)?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// Closes the open object with its remaining fields (an object of them; none is fine).
+    pub fn tail<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let bytes = self.render(value)?;
+        self.open = false;
+        let rest = bytes
+            .strip_prefix(b"{")
+            .ok_or_else(|| io::Error::other("the tail is not a JSON object"))?;
+        let mut closing = Vec::with_capacity(rest.len() + 1);
+        if rest.first() == Some(&b'}') {
+            // No fields: close without a comma, indented as the head's fields were.
+            let indent: &[u8] = if self.array.is_some() {
+                b"\n  }"
+            } else {
+                b"\n}"
+            };
+            closing.extend_from_slice(indent);
+        } else {
+            closing.push(b',');
+            closing.extend_from_slice(rest);
+        }
+        self.write(&closing, false)
+    }
+
+    /// Closes an array (or ends the single object's line) and flushes.
+    pub fn finish(self) -> io::Result<()> {
+        match (self.array, self.single) {
+            (Some(array), _) => array.finish(),
+            (None, Some(mut out)) => {
+                out.write_all(b"\n")?;
+                out.flush()
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Whether an object's head is written and its tail is not.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    fn render<T: Serialize + ?Sized>(&self, value: &T) -> io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        if self.array.is_some() {
+            let mut serializer = serde_json::Serializer::with_formatter(
+                &mut buf,
+                ArrayItemFormatter {
+                    indent: 1,
+                    has_value: false,
+                },
+            );
+            value.serialize(&mut serializer)?;
+        } else {
+            serde_json::to_writer_pretty(&mut buf, value)?;
+        }
+        Ok(buf)
+    }
+
+    /// Writes an item's bytes; `starts_item` puts the array's separator first.
+    fn write(&mut self, bytes: &[u8], starts_item: bool) -> io::Result<()> {
+        let out = match (&mut self.array, &mut self.single) {
+            (Some(array), _) => {
+                if starts_item {
+                    array
+                        .out
+                        .write_all(if array.empty { b"\n  " } else { b",\n  " })?;
+                    array.empty = false;
+                }
+                &mut array.out
+            }
+            (None, Some(out)) => out,
+            (None, None) => return Ok(()),
+        };
+        out.write_all(bytes)?;
+        out.flush()
+    }
+}
+
 /// serde_json's `PrettyFormatter` (two-space indent), starting one level deep: an item of a
 /// top-level array. `PrettyFormatter` cannot be started at a depth, so this repeats its rules.
 struct ArrayItemFormatter {
@@ -310,6 +445,63 @@ mod tests {
                 String::from_utf8(whole).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn a_stream_written_in_heads_and_tails_is_the_whole_json() {
+        #[derive(Serialize)]
+        struct Whole {
+            a: u32,
+            b: &'static str,
+            c: bool,
+        }
+        #[derive(Serialize)]
+        struct Head {
+            a: u32,
+            b: &'static str,
+        }
+        #[derive(Serialize)]
+        struct Tail {
+            c: bool,
+        }
+        #[derive(Serialize)]
+        struct Empty {}
+        let whole = [
+            Whole {
+                a: 1,
+                b: "x",
+                c: true,
+            },
+            Whole {
+                a: 2,
+                b: "y",
+                c: false,
+            },
+        ];
+        let mut expected = Vec::new();
+        json(&mut expected, &whole).unwrap();
+        let mut streamed = Vec::new();
+        let mut stream = JsonStream::new(&mut streamed, true).unwrap();
+        stream.head(&Head { a: 1, b: "x" }).unwrap();
+        stream.tail(&Tail { c: true }).unwrap();
+        stream.whole(&whole[1]).unwrap();
+        stream.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+
+        let mut expected = Vec::new();
+        json(&mut expected, &Head { a: 1, b: "x" }).unwrap();
+        let mut streamed = Vec::new();
+        let mut stream = JsonStream::new(&mut streamed, false).unwrap();
+        stream.head(&Head { a: 1, b: "x" }).unwrap();
+        stream.tail(&Empty {}).unwrap();
+        stream.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The `exec:COMMAND` destination: the secret goes to the command's stdin, never its argv or
 //! environment. The command is split into words like a shell would, and run without a shell.
-//! Its stdout is sent to our stderr so a captured stdout stays clean.
+//! Its stdout is sent to our stderr so a captured stdout stays clean. The command is someone
+//! else's program: it gets the key's name and owner, and none of the variables we read our own
+//! credential and settings from ([`crate::env::is_ours`]); the rest of the environment (PATH,
+//! HOME, the D-Bus address…) stays, so `gh`, `vault` or `kubectl` work as they do in a shell.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,19 +37,32 @@ pub fn preflight(words: &[String]) -> Result<(), String> {
 /// one command can serve every key of `keys rotate --due`.
 pub const KEY_NAME_VAR: &str = "FLEXPRICE_KEY_NAME";
 
-/// Runs the command with the secret on its stdin (and the key's name in `FLEXPRICE_KEY_NAME`);
-/// it must exit 0.
+/// The variable with the ID of the key's owner (a service account or a user), when known.
+pub const KEY_OWNER_VAR: &str = "FLEXPRICE_KEY_OWNER";
+
+/// Runs the command with the secret on its stdin (and the key's name in `FLEXPRICE_KEY_NAME`,
+/// its owner's ID in `FLEXPRICE_KEY_OWNER`); it must exit 0.
 pub fn deliver(
     words: &[String],
     key_name: &str,
+    key_owner: Option<&str>,
     secret: &SecretString,
     timeout: std::time::Duration,
 ) -> Result<(), String> {
     let program = find_program(&words[0])
         .ok_or_else(|| format!("the command '{}' is no longer on PATH", words[0]))?;
-    let mut child = Command::new(program)
-        .args(&words[1..])
-        .env(KEY_NAME_VAR, key_name)
+    let mut command = Command::new(program);
+    command.args(&words[1..]);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(crate::env::is_ours) {
+            command.env_remove(&name);
+        }
+    }
+    command.env(KEY_NAME_VAR, key_name);
+    if let Some(owner) = key_owner {
+        command.env(KEY_OWNER_VAR, owner);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(std::io::stderr())
         .stderr(Stdio::inherit())

@@ -5,12 +5,13 @@
 //! - Piped: the secret and a newline on stdout, one warning line on stderr unless `--quiet`.
 //! - GitHub Actions: `::add-mask::` is emitted before the secret can appear anywhere.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, Write};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::context::Context;
 use crate::env;
+use crate::interrupt::{Scope, Signal};
+use crate::output::Output;
 
 pub const WARNING_LINES: &[&str] = &[
     "this is the only time the secret is shown: copy it now into a secret manager.",
@@ -41,54 +42,47 @@ pub fn mask_in_ci(secret: &SecretString) -> io::Result<()> {
     err.flush()
 }
 
-/// Prints the secret on stdout with the warnings that fit where stdout goes. `receipt` is the
-/// "Created key …" line.
-pub fn show(ctx: &Context, secret: &SecretString, receipt: &str) -> anyhow::Result<()> {
-    if ctx.out.stdout_tty() {
-        ctx.out.note(receipt);
-        ctx.out.warn(WARNING_LINES.join(" "));
-        {
-            let mut out = io::stdout().lock();
-            writeln!(out, "{}", secret.expose_secret())?;
-            out.flush()?;
-        }
-        if ctx.interactive && io::stderr().is_terminal() {
-            offer_to_erase(ctx)?;
-        }
-        return Ok(());
+/// `keys create`'s stdout destination in text form: the secret on stdout with the warnings
+/// that fit where stdout goes. `receipt` is the "Created key …" line. Written and flushed; the
+/// offer to erase it from a terminal comes after delivery ([`offer_to_erase`]).
+pub fn show(out: &Output, secret: &SecretString, receipt: &str) -> io::Result<()> {
+    if out.stdout_tty() {
+        out.note(receipt);
+        out.warn(WARNING_LINES.join(" "));
+        return out.lines([secret.expose_secret()]);
     }
-    {
-        let mut out = io::stdout().lock();
-        writeln!(out, "{}", secret.expose_secret())?;
-        out.flush()?;
-    }
-    if !ctx.out.quiet {
-        ctx.out.warn(one_line_warning(receipt));
+    out.lines([secret.expose_secret()])?;
+    if !out.quiet {
+        out.warn(one_line_warning(receipt));
     }
     Ok(())
 }
 
+/// Whether [`offer_to_erase`] applies: the secret was shown on an interactive terminal.
+pub fn can_erase(out: &Output) -> bool {
+    out.stdout_tty() && out.interactive && out.stderr_tty()
+}
+
 /// Waits for Enter, then erases the secret line and the prompt line. Both streams are the same
 /// terminal here, so the screen holds: the secret (stdout), the prompt (stderr), and the cursor
-/// on the line after the prompt once Enter is echoed.
-fn offer_to_erase(ctx: &Context) -> anyhow::Result<()> {
+/// on the line after the prompt once Enter is echoed. Ctrl-C (or another signal) at the prompt
+/// stops waiting and leaves the screen as it is: `Err(signal)`.
+pub async fn offer_to_erase(out: &Output, scope: &Scope) -> Result<(), Signal> {
+    match out
+        .wait_for_enter("Press Enter to erase the secret from the screen: ", scope)
+        .await?
     {
-        let mut err = io::stderr().lock();
-        write!(err, "Press Enter to erase the secret from the screen: ")?;
-        err.flush()?;
-    }
-    let mut line = String::new();
-    if io::stdin().lock().read_line(&mut line)? == 0 {
         // EOF (Ctrl-D): leave the screen as it is, on a fresh line.
-        writeln!(io::stderr())?;
-        return Ok(());
+        false => {
+            let _ = writeln!(io::stderr());
+        }
+        true => {
+            if out.erase_lines_above(2).is_ok() {
+                out.note(
+                    "Erased the secret from the screen (the terminal's scrollback may still hold it).",
+                );
+            }
+        }
     }
-    let mut out = io::stdout().lock();
-    // Up one line and clear it (the prompt), twice (then the secret), back to column 0.
-    write!(out, "\x1b[1A\x1b[2K\x1b[1A\x1b[2K\r")?;
-    out.flush()?;
-    drop(out);
-    ctx.out
-        .note("Erased the secret from the screen (the terminal's scrollback may still hold it).");
     Ok(())
 }

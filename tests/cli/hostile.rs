@@ -645,8 +645,9 @@ fn no_secret_leaks_from_any_command() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("file.key");
     let argv_file = dir.path().join("argv");
+    // The child records its argv and its whole environment.
     let exec = format!(
-        "exec:sh -c 'cat > /dev/null; printf \"%s \" \"$0\" \"$@\" >> \"$1\"' sh {}",
+        "exec:sh -c 'cat > /dev/null; printf \"%s \" \"$0\" \"$@\" >> \"$1\"; env >> \"$1.env\"' sh {}",
         argv_file.display()
     );
     let store_file = format!("file:{}", key_file.display());
@@ -753,7 +754,8 @@ fn no_secret_leaks_from_any_command() {
     world.sandbox.add_fault(
         Fault::new(Some("POST"), "/v1/secrets/api/keys", FaultAction::Truncate).times(1),
     );
-    run(&["keys", "create", "--name", "truncated"], 1);
+    // A create whose answer is cut is looked up, not retried: its key is an orphan (exit 9).
+    run(&["keys", "create", "--name", "truncated"], 9);
     run(&["auth", "status"], 0);
     // Failures and the admin credential's own commands.
     let denied = world.run_as(&wrong, &["keys", "list", "--verbose"]);
@@ -769,6 +771,23 @@ fn no_secret_leaks_from_any_command() {
     let logout = world.run_keychain(&["auth", "logout", "--yes", "--verbose"]);
     logout.code(0);
     stderrs.push(logout.stderr);
+
+    // The admin key as the password of the API URL: refused, and never quoted.
+    let in_url = world.run_with(&["keys", "list", "--verbose"], |cmd| {
+        cmd.env(
+            "FLEXPRICE_API_URL",
+            format!("https://ops:{canary}@api.example.com/v1"),
+        );
+    });
+    in_url.code(2);
+    stderrs.push(in_url.stderr);
+    let in_flag = world.run(&[
+        "--api-url",
+        &format!("http://ops:{canary}@example.com/v1"),
+        "whoami",
+    ]);
+    in_flag.code(2);
+    stderrs.push(in_flag.stderr);
 
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     let mut secrets = vec![
@@ -814,6 +833,11 @@ fn no_secret_leaks_from_any_command() {
         }
     }
     let argv = std::fs::read_to_string(&argv_file).unwrap();
+    let child_env = std::fs::read_to_string(dir.path().join("argv.env")).unwrap();
+    assert!(
+        child_env.contains("FLEXPRICE_KEY_NAME=executed"),
+        "the child's environment was recorded: {child_env}"
+    );
     let logged: Vec<String> = world
         .requests()
         .iter()
@@ -833,6 +857,10 @@ fn no_secret_leaks_from_any_command() {
         assert!(
             !argv.contains(secret.as_str()),
             "a secret in a child's argv: {argv}"
+        );
+        assert!(
+            !child_env.contains(secret.as_str()),
+            "a secret in a child's environment: {child_env}"
         );
         for line in &logged {
             assert!(

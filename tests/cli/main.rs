@@ -13,6 +13,7 @@ mod audit;
 mod check;
 mod credential_input;
 mod errors;
+mod handover;
 mod hostile;
 mod keychain;
 mod keys;

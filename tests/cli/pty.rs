@@ -221,3 +221,60 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
         assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
     }
 }
+
+#[test]
+fn ctrl_c_at_the_erase_prompt_exits_130_and_leaves_the_key_delivered() {
+    let world = World::new();
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "create", "--name", "prompted"]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let (_, secret) = session.exp_regex("sk_[0-9A-Z]{26}").expect("secret shown");
+    session
+        .exp_string("Press Enter to erase the secret from the screen")
+        .expect("erase offered");
+    session.send_control('c').expect("Ctrl-C");
+    let seen = session.exp_eof().expect("exits at Ctrl-C");
+    assert!(seen.contains("at the prompt"), "{seen}");
+    assert!(!seen.contains("Erased the secret"), "{seen}");
+    assert_eq!(exit_code(&mut session), 130);
+    world.run_as(&secret, &["whoami", "-q"]).code(0);
+}
+
+#[test]
+fn the_delete_preview_goes_to_stderr_and_stdout_stays_data() {
+    let world = World::new();
+    let (key, _) = world.create_key(&["--name", "previewed"]);
+    let id = key["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stdout");
+    // The same environment, with stdout alone redirected to a file: stdin and stderr stay the
+    // terminal, so the command asks.
+    let template = world.std_cmd();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.env_clear();
+    for (name, value) in template.get_envs() {
+        if let Some(value) = value {
+            cmd.env(name, value);
+        }
+    }
+    cmd.args([
+        "-c",
+        "exec \"$0\" keys delete previewed -o json > \"$1\"",
+        &crate::harness::bin().display().to_string(),
+        &out.display().to_string(),
+    ]);
+    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    session
+        .exp_string("previewed")
+        .expect("preview on the terminal");
+    session.exp_string("Revoke key").expect("question");
+    session.send_line("n").expect("answer no");
+    session.exp_string("Nothing revoked").expect("declined");
+    session.exp_eof().expect("exits");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "",
+        "nothing but data on stdout"
+    );
+    assert_eq!(world.sandbox.key(&id).unwrap().status, "published");
+}

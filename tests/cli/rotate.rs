@@ -167,9 +167,7 @@ fn a_lost_create_response_is_revoked_when_asked() {
         .into_iter()
         .find(|k| k.name == "lost2" && k.id != old_id)
         .unwrap();
-    // Nothing is left undelivered, so not 9: the exit code is the create's own failure, a server
-    // that did not answer (5).
-    run.code(5).stderr_has("orphaned key was revoked");
+    run.code(9).stderr_has("orphaned key was revoked");
     assert_eq!(orphan.status, "deleted");
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
 }

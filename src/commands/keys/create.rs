@@ -1,16 +1,19 @@
-//! `keys create`: mint a key, then hand its one-time secret to its destinations.
+//! `keys create`: mint a key, then hand its one-time secret to its destinations, in the order
+//! [`crate::secrets`] describes: plan, mint, deliver, report.
 
-use anyhow::Context as _;
 use jiff::Timestamp;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
-use crate::api::models::{ApiKey, CreateKeyBody};
-use crate::api::{self, Client};
-use crate::cli::{KeysCreateArgs, OnStoreFailure};
-use crate::commands::{emit_planned, resolve, undelivered};
+use crate::api;
+use crate::api::models::CreateKeyBody;
+use crate::cli::KeysCreateArgs;
+use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
-use crate::secrets::{self, Destination, Destinations, SecretOwner, reveal};
+use crate::interrupt::Scope;
+use crate::secrets::handover::{Handover, Lookup};
+use crate::secrets::plan::{self, KeyIdent};
+use crate::secrets::{Destination, Destinations, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -45,27 +48,65 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         service_account_id: service_account.as_ref().map(|a| a.id.clone()),
     };
     let request = api::endpoints::create_key_request(&body);
-    // Check every destination before minting: a secret nobody can receive is never created.
+
+    // Step 1: every destination resolved and checked before minting; a secret nobody can
+    // receive is never created.
     let destinations = Destinations::new(
         &args.store.destinations,
         ctx.keychain,
         &ctx.profile.name,
         ctx.timeout,
     );
-    destinations.preflight(&name)?;
+    let owner_id = match &service_account {
+        Some(account) => Some(account.id.clone()),
+        None if destinations.uses_owner() => Some(client.me().await?.id),
+        None => None,
+    };
+    let mut plan = plan::plan(
+        &destinations,
+        &[KeyIdent {
+            name: name.clone(),
+            owner: owner_id.clone(),
+            label: format!("the new key '{name}'"),
+        }],
+    )?;
+    if let Some(refused) = plan.refusal(0) {
+        return Err(refused.into());
+    }
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
-    // From the create call until the secret is delivered, Ctrl-C would strand a live key.
-    secrets::hold_interrupts();
-    let created = ctx
+
+    // Step 2: mint. From here until the secret is delivered, a signal waits its turn: a process
+    // stopped in between would leave a live key whose secret nobody has.
+    let scope = Scope::open(Some(
+        "finishing the key's creation and the hand-over of its secret before stopping (a minted secret is never abandoned)",
+    ));
+    let handover = Handover::new(
+        &ctx.out,
+        &client,
+        args.store.on_store_failure,
+        &ctx.paths.state_dir,
+        plan,
+    );
+    let lookup = Lookup {
+        name: &name,
+        owner: owner_id.as_deref(),
+        known: &[],
+    };
+    let minted = match ctx
         .out
-        .waiting("Creating the key", client.create_key(&request))
+        .waiting("Creating the key", handover.mint(&request, lookup))
         .await
-        .context("creating the key")?;
+    {
+        Ok(minted) => minted,
+        Err(failure) => {
+            return finish(ctx, &scope, Err(failure.into_error("creating the key")));
+        }
+    };
     let owner = service_account.as_ref().map(|a| a.label().to_string());
-    let view = KeyJson::new(&created.key, owner.clone(), now);
+    let view = KeyJson::new(&minted.key, owner.clone(), now);
     let whose = owner
         .map(|o| format!(" for service account {o}"))
         .unwrap_or_default();
@@ -73,129 +114,80 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         Some(at) => format!("expires {at} ({})", time::relative(at, now)),
         None => "never expires".into(),
     };
-    let receipt = format!(
-        "Created key {} ({name}){whose}; it {until}.",
-        created.key.id
-    );
+    let receipt = format!("Created key {} ({name}){whose}; it {until}.", minted.key.id);
     if args.publishable {
         ctx.out.note("Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.");
     }
-    hand_over(
-        ctx,
-        &client,
-        &destinations,
-        args.store.on_store_failure,
-        &created.key,
-        &view,
-        &created.api_key,
-        &receipt,
-    )
-    .await
-}
 
-/// Delivers a freshly minted secret to its destinations and reports where it went. A failed
-/// destination, a failed CI mask or a failed write to stdout leaves the secret in a recovery
-/// file (exit 9) or revokes the key, per `policy` ([`fall_back`]).
-#[allow(clippy::too_many_arguments)]
-pub async fn hand_over(
-    ctx: &Context,
-    client: &Client,
-    destinations: &Destinations,
-    policy: OnStoreFailure,
-    key: &ApiKey,
-    view: &KeyJson,
-    secret: &SecretString,
-    receipt: &str,
-) -> anyhow::Result<Exit> {
-    let context = format!("creating key {}", key.id);
-    // The mask must be registered before the secret can appear in a CI log; if it cannot be,
-    // the secret must not be printed.
-    if let Err(e) = reveal::mask_in_ci(secret) {
-        let failed = undelivered::stdout_failed(&e, Vec::new());
-        return Err(undelivered::fall_back(
-            ctx, client, policy, &key.id, secret, &failed, &context,
-        )
-        .await
-        .error);
-    }
-    let owner = SecretOwner {
-        key_name: key.name.clone(),
-        profile: ctx.profile.name.clone(),
-    };
-    let failed = match destinations.deliver_async(owner, secret.clone()).await {
-        Ok(delivered) => match report_delivery(
-            ctx,
-            destinations,
-            view,
-            secret,
-            &delivered.stored_in,
-            receipt,
-        ) {
-            Ok(()) => return Ok(Exit::Ok),
-            Err(e) => match e.downcast_ref::<std::io::Error>() {
-                // The secret could not be printed: stdout is a destination that failed.
-                Some(io) if destinations.includes_stdout() => {
-                    undelivered::stdout_failed(io, delivered.stored_in)
+    // Step 3: deliver. Stdout, when asked for, is written last: the secret alone (with its
+    // warnings), or the JSON object that carries it.
+    let delivered = handover
+        .deliver(0, &minted, |secret, stored_in| {
+            let elsewhere: Vec<String> = stored_in
+                .iter()
+                .filter(|s| *s != "stdout")
+                .cloned()
+                .collect();
+            if ctx.out.is_json() {
+                ctx.out
+                    .json(&Created {
+                        key: &view,
+                        api_key: Some(secret.expose_secret()),
+                        stored_in: &elsewhere,
+                    })
+                    .map_err(std::io::Error::other)?;
+                if !ctx.out.quiet {
+                    ctx.out.warn(reveal::one_line_warning(&receipt));
                 }
-                _ => return Err(e),
-            },
-        },
-        Err(failed) => failed,
+                return Ok(());
+            }
+            reveal::show(&ctx.out, secret, &receipt)?;
+            if !elsewhere.is_empty() {
+                ctx.out.note(format!(
+                    "The secret is also stored in: {}.",
+                    elsewhere.join(", ")
+                ));
+            }
+            Ok(())
+        })
+        .await;
+    let stored_in = match delivered {
+        Ok(stored_in) => stored_in,
+        Err(failure) => {
+            let step = format!("creating key {}", minted.key.id);
+            return finish(ctx, &scope, Err(failure.into_error(&step)));
+        }
     };
-    let fell_back =
-        undelivered::fall_back(ctx, client, policy, &key.id, secret, &failed, &context).await;
-    if fell_back.key_live
-        && destinations.includes_stdout()
-        && !failed.failures.iter().any(|(l, _)| l == "stdout")
-    {
-        // The key lives and its secret is in the recovery file; stdout was asked for too.
-        report_delivery(ctx, destinations, view, secret, &failed.stored_in, receipt)?;
-    }
-    Err(fell_back.error)
-}
 
-/// Says where the secret went: printed (with warnings) when stdout is a destination, else the
-/// list of destinations, with no secret.
-fn report_delivery(
-    ctx: &Context,
-    destinations: &Destinations,
-    view: &KeyJson,
-    secret: &SecretString,
-    stored_in: &[String],
-    receipt: &str,
-) -> anyhow::Result<()> {
-    let shown = destinations.includes_stdout();
+    // Step 4: report. With stdout a destination the report was the delivery itself.
+    scope.silence();
+    if destinations.includes_stdout() {
+        if !ctx.out.is_json()
+            && reveal::can_erase(&ctx.out)
+            && let Err(signal) = reveal::offer_to_erase(&ctx.out, &scope).await
+        {
+            return Err(UserError::new(
+                signal.exit(),
+                format!(
+                    "{} at the prompt: key {} was created and its secret shown; it was not erased from the screen",
+                    signal.describe(),
+                    minted.key.id
+                ),
+            )
+            .into());
+        }
+        return finish(ctx, &scope, Ok(Exit::Ok));
+    }
     if ctx.out.is_json() {
-        #[derive(serde::Serialize)]
-        struct Created<'a> {
-            key: &'a KeyJson,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            api_key: Option<&'a str>,
-            stored_in: &'a [String],
-        }
         ctx.out.json(&Created {
-            key: view,
-            api_key: shown.then(|| secret.expose_secret()),
-            stored_in,
+            key: &view,
+            api_key: None,
+            stored_in: &stored_in,
         })?;
-        if shown && !ctx.out.quiet {
-            ctx.out.warn(reveal::one_line_warning(receipt));
-        } else if !shown {
-            ctx.out.note(receipt);
-        }
-        return Ok(());
+        ctx.out.note(&receipt);
+        return finish(ctx, &scope, Ok(Exit::Ok));
     }
-    if shown {
-        reveal::show(ctx, secret, receipt)?;
-        if !stored_in.is_empty() {
-            ctx.out.note(format!(
-                "The secret is also stored in: {}.",
-                stored_in.join(", ")
-            ));
-        }
-        return Ok(());
-    }
-    ctx.out.lines(stored_in)?;
+    ctx.out.lines(&stored_in)?;
     ctx.out.note(format!(
         "{receipt} Its secret is stored in: {} (and was not shown).",
         stored_in.join(", ")
@@ -207,7 +199,28 @@ fn report_delivery(
             ctx.profile_flag()
         ));
     }
-    Ok(())
+    finish(ctx, &scope, Ok(Exit::Ok))
+}
+
+/// `keys create -o json`: the key, the secret when stdout is a destination, and where else it
+/// went.
+#[derive(serde::Serialize)]
+struct Created<'a> {
+    key: &'a KeyJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    stored_in: &'a [String],
+}
+
+/// The command's end once the secret is where it went: a signal received meanwhile turns into
+/// its exit code (130, 143, 129) after everything was finished and reported.
+fn finish(ctx: &Context, scope: &Scope, outcome: anyhow::Result<Exit>) -> anyhow::Result<Exit> {
+    crate::commands::after_signal(
+        ctx,
+        scope.signal(),
+        outcome,
+        "the key's secret was handed over",
+    )
 }
 
 fn prompt_name() -> anyhow::Result<String> {

@@ -1,23 +1,31 @@
-//! `keys delete`: revoke keys in a batch, with confirmation, per-key outcomes and Ctrl-C.
+//! `keys delete`: revoke keys in a batch, with confirmation, per-key outcomes and signals
+//! ([`crate::batch`]).
 
 use std::collections::HashMap;
 
 use futures_util::StreamExt;
-use futures_util::stream::{self, FuturesUnordered};
+use futures_util::stream;
 
-use super::{BATCH_CONCURRENCY, REVOCATION_DELAY_NOTE, owner_label, render_keys, user_labels};
+use super::policy::Policy;
+use super::{
+    BATCH_CONCURRENCY, KEY_HEADERS, REVOCATION_DELAY_NOTE, key_rows, owner_label, user_labels,
+};
 use crate::api::models::ApiKey;
 use crate::api::{self, ApiError, Client, KeyFilter};
+use crate::batch::{Batch, Item};
 use crate::cli::KeysDeleteArgs;
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
+use crate::interrupt::{Scope, Signal};
 use crate::time;
 
 pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit> {
     for raw in &args.keys {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
+    // Knowable before any request: off a terminal, only --yes can confirm.
+    ctx.require_confirmation("revoke keys", "--yes")?;
     let client = ctx.client()?;
     let visible = ctx
         .out
@@ -56,8 +64,18 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit
     } else {
         HashMap::new()
     };
-    if !ctx.yes && ctx.interactive {
-        render_keys(ctx, &targets, &users, time::now())?;
+    if !ctx.yes && ctx.interactive && !ctx.dry_run {
+        // A preview before the question, on stderr: stdout is for data.
+        ctx.out.table_on_stderr(
+            KEY_HEADERS,
+            key_rows(
+                &Policy::from_profile(ctx),
+                &targets,
+                &users,
+                None,
+                time::now(),
+            ),
+        )?;
     }
     let question = match targets.as_slice() {
         [one] => format!(
@@ -114,94 +132,64 @@ fn choose_key<'k>(
     Ok(ctx.select(&question, &labels)?.map(|i| candidates[i]))
 }
 
-/// How one key of a batch ended.
-enum Outcome {
-    NotStarted,
-    /// Sent, and abandoned by a second Ctrl-C before the answer came: it may or may not be gone.
-    InFlight,
-    Revoked,
-    Failed(ApiError),
-}
-
-/// Revokes keys with bounded concurrency and reports each outcome as it arrives. One key: its
+/// Revokes keys through the batch runner and reports each outcome as it arrives. One key: its
 /// error is the command's error. Several: failures are reported per key and the exit code is 8.
-/// Ctrl-C stops launching revocations, waits for the ones in flight (a second Ctrl-C stops
-/// waiting), reports which keys were revoked and which were not, and exits 130.
+/// A signal (SIGINT, SIGTERM, SIGHUP) stops launching revocations and waits for the ones in
+/// flight (a second one stops waiting: a revocation is idempotent), reports which keys were
+/// revoked and which were not, and exits with the signal's code (130, 143, 129).
 pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyhow::Result<Exit> {
-    let progress = ctx.out.progress(keys.len(), "Revoking keys");
-    let mut outcomes: Vec<Outcome> = keys.iter().map(|_| Outcome::NotStarted).collect();
-    let mut pending = keys.iter().enumerate();
-    let mut in_flight = FuturesUnordered::new();
-    let mut interrupted = false;
+    let scope = Scope::open(None);
     let mut stdout_error: Option<std::io::Error> = None;
-    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-    loop {
-        while !interrupted && in_flight.len() < BATCH_CONCURRENCY {
-            let Some((i, key)) = pending.next() else {
-                break;
-            };
-            outcomes[i] = Outcome::InFlight;
-            in_flight.push(async move { (i, client.delete_key(&key.id).await) });
-        }
-        if in_flight.is_empty() {
-            break;
-        }
-        tokio::select! {
-            Some((i, result)) = in_flight.next() => {
-                progress.inc();
+    let runner = Batch {
+        out: &ctx.out,
+        scope: &scope,
+        concurrency: BATCH_CONCURRENCY,
+        label: "Revoking keys",
+        noun: "revocations",
+        abandon_on_second_signal: true,
+    };
+    let finished = runner
+        .run(
+            keys,
+            |_, key| client.delete_key(&key.id),
+            |_, i, result: &Result<(), ApiError>| {
                 let key = &keys[i];
                 match result {
-                    Ok(()) => {
-                        if ctx.out.quiet {
-                            // A closed stdout must not abandon the revocations in flight: the
-                            // batch finishes, and the write error is reported after it.
-                            if let Err(e) = ctx.out.lines([&key.id]) {
-                                stdout_error.get_or_insert(e);
-                            }
-                        } else {
-                            progress.suspend(|| ctx.out.note(format!("Revoked key {} ({})", key.id, key.name)));
+                    Ok(()) if ctx.out.quiet => {
+                        // A closed stdout must not abandon the revocations in flight: the
+                        // batch finishes, and the write error is reported after it.
+                        if let Err(e) = ctx.out.lines([&key.id]) {
+                            stdout_error.get_or_insert(e);
                         }
-                        outcomes[i] = Outcome::Revoked;
                     }
-                    Err(err) => {
-                        if keys.len() > 1 {
-                            progress.suspend(|| ctx.out.warn(format!(
-                                "could not revoke key {} ({}): {err}",
-                                key.id, key.name
-                            )));
-                        }
-                        outcomes[i] = Outcome::Failed(err);
-                    }
+                    Ok(()) => ctx
+                        .out
+                        .note(format!("Revoked key {} ({})", key.id, key.name)),
+                    Err(err) if keys.len() > 1 => ctx.out.warn(format!(
+                        "could not revoke key {} ({}): {err}",
+                        key.id, key.name
+                    )),
+                    Err(_) => {}
                 }
-            }
-            _ = &mut ctrl_c => {
-                if interrupted {
-                    break;
-                }
-                interrupted = true;
-                progress.set_message("Interrupted: finishing");
-                progress.suspend(|| ctx.out.warn(format!(
-                    "interrupted: starting no more revocations; waiting for {} in flight (Ctrl-C again to stop waiting)",
-                    in_flight.len()
-                )));
-                ctrl_c.set(tokio::signal::ctrl_c());
-            }
-        }
-    }
-    progress.finish();
-    let revoked = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Revoked))
-        .count();
+            },
+        )
+        .await;
+    let revoked = finished.done().filter(|(_, r)| r.is_ok()).count();
     if revoked > 0 {
         ctx.out.note(REVOCATION_DELAY_NOTE);
     }
-    if interrupted {
-        return Err(interrupted_report(ctx, keys, &outcomes, revoked));
+    if let Some(signal) = finished.interrupted {
+        return Err(interrupted_report(
+            ctx,
+            keys,
+            &finished.items,
+            revoked,
+            signal,
+        ));
     }
     let failed = keys.len() - revoked;
-    let last_error = outcomes.into_iter().rev().find_map(|o| match o {
-        Outcome::Failed(err) => Some(err),
+    let last_error = finished.items.into_iter().rev().find_map(|o| match o {
+        Item::Done(Err(err)) => Some(err),
         _ => None,
     });
     match (failed, last_error) {
@@ -234,34 +222,37 @@ pub async fn revoke_quietly(client: &Client, keys: &[&ApiKey]) -> Vec<String> {
         .collect()
 }
 
-/// After Ctrl-C: every key not revoked, by ID, and the exit code 130.
+/// After a signal: every key not revoked, by ID, and the signal's exit code.
 fn interrupted_report(
     ctx: &Context,
     keys: &[ApiKey],
-    outcomes: &[Outcome],
+    outcomes: &[Item<Result<(), ApiError>>],
     revoked: usize,
+    signal: Signal,
 ) -> anyhow::Error {
     let mut not_revoked = Vec::new();
     for (key, outcome) in keys.iter().zip(outcomes) {
         match outcome {
-            Outcome::Revoked => {}
-            Outcome::NotStarted | Outcome::Failed(_) => {
+            Item::Done(Ok(())) => {}
+            Item::NotStarted | Item::Done(Err(_)) => {
                 ctx.out
                     .warn(format!("not revoked: key {} ({})", key.id, key.name));
                 not_revoked.push(key.id.as_str());
             }
-            Outcome::InFlight => ctx.out.warn(format!(
+            Item::Abandoned => ctx.out.warn(format!(
                 "unknown: key {} ({}) was being revoked when we stopped waiting; `flexprice-admin keys list` shows whether it is gone",
                 key.id, key.name
             )),
         }
     }
     let mut err = UserError::new(
-        Exit::Interrupted,
+        signal.exit(),
         format!(
-            "interrupted: {revoked} of {} keys revoked, {} not revoked",
+            "{}: {revoked} of {} keys revoked, {} not revoked ({})",
+            signal.verb(),
             keys.len(),
-            not_revoked.len()
+            not_revoked.len(),
+            signal.name()
         ),
     );
     if !not_revoked.is_empty() {

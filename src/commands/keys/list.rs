@@ -163,6 +163,11 @@ pub fn owner_label(key: &ApiKey, users: &HashMap<String, String>) -> String {
     users.get(&id).cloned().unwrap_or(id)
 }
 
+/// The columns of a key table.
+pub const KEY_HEADERS: &[&str] = &[
+    "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
+];
+
 pub fn render_keys(
     ctx: &Context,
     keys: &[ApiKey],
@@ -173,7 +178,7 @@ pub fn render_keys(
 }
 
 /// The keys table; with `environments` (key ID → environment), an ENV column: the name on a
-/// terminal, the ID when piped. STATUS follows the profile's rotation policy.
+/// terminal, the ID when piped.
 fn render_table(
     ctx: &Context,
     keys: &[ApiKey],
@@ -181,9 +186,25 @@ fn render_table(
     environments: Option<&HashMap<&str, &Environment>>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    let policy = Policy::from_profile(ctx);
-    let rows = keys
-        .iter()
+    let mut headers = KEY_HEADERS.to_vec();
+    if environments.is_some() {
+        headers.push("ENV");
+    }
+    let rows = key_rows(&Policy::from_profile(ctx), keys, users, environments, now);
+    ctx.out.rows(&headers, rows)?;
+    Ok(())
+}
+
+/// One row per key, as `keys list` shows them (and `keys delete` previews them); STATUS follows
+/// the profile's rotation policy.
+pub fn key_rows(
+    policy: &Policy,
+    keys: &[ApiKey],
+    users: &HashMap<String, String>,
+    environments: Option<&HashMap<&str, &Environment>>,
+    now: Timestamp,
+) -> Vec<Vec<Cell>> {
+    keys.iter()
         .map(|key| {
             let (status, mood) = match policy.expiry(key, now) {
                 Expiry::Expired => ("expired", Mood::Bad),
@@ -215,15 +236,7 @@ fn render_table(
             }
             row
         })
-        .collect();
-    let mut headers = vec![
-        "ID", "NAME", "OWNER", "ROLES", "CREATED", "EXPIRES", "STATUS",
-    ];
-    if environments.is_some() {
-        headers.push("ENV");
-    }
-    ctx.out.rows(&headers, rows)?;
-    Ok(())
+        .collect()
 }
 
 /// An environment in a table: its name on a terminal, its ID (what `--environment` takes) when

@@ -14,9 +14,9 @@ pub use audit::run as audit;
 pub use check::run as check;
 pub use create::create;
 pub use delete::{delete, revoke_all, revoke_quietly};
-pub use list::{list, owner_label, render_keys, user_labels};
+pub use list::{KEY_HEADERS, key_rows, list, owner_label, render_keys, user_labels};
 pub use rotate::run as rotate;
 
 /// Revocations in flight at once: enough to hide latency, few enough not to trip rate limits.
 pub const BATCH_CONCURRENCY: usize = 8;
-pub const REVOCATION_DELAY_NOTE: &str = "Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).";
+pub use crate::api::endpoints::REVOCATION_DELAY_NOTE;

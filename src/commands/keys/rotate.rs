@@ -1,37 +1,44 @@
 //! `keys rotate`: replace a key without ever leaving its service without a working key or
 //! losing a secret. The steps, each named when it fails:
 //!
-//! 1. resolve the old key (owner, name, roles, expiry);
-//! 2. pre-flight every destination of the new secret (`--store`), then take the per-key lock,
-//!    so overlapping cron runs cannot interleave, and check the old key is still active;
-//! 3. create the new key with the same name and owner;
-//! 4. deliver the new secret and verify each destination;
+//! 1. resolve the old key (owner, name, roles, expiry), and plan every destination of every new
+//!    secret (`--store`, [`crate::secrets::plan`]) before anything is minted;
+//! 2. take the per-key lock, so overlapping cron runs cannot interleave, and check the old key
+//!    is still active;
+//! 3. create the new key with the same name and owner ([`Handover::mint`]);
+//! 4. deliver the new secret, stdout included, and verify each destination
+//!    ([`Handover::deliver`]);
 //! 5. check that the new key authenticates;
 //! 6. revoke the old key (unless `--keep-old`).
 //!
-//! A failure before step 6 leaves the old key untouched. A create whose answer was lost is
-//! looked up afterwards, so a key nobody holds the secret of is reported (or revoked), never
-//! left behind unknown. Once a secret is delivered it is reported, even when a later step fails.
+//! A failure before step 6 leaves the old key untouched. Once a secret is delivered it is
+//! reported, even when a later step fails. `--due` runs the steps for each key through the
+//! batch runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight
+//! finish.
 
 use std::collections::HashSet;
+use std::io::{BufWriter, StdoutLock};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::audit;
 use crate::api::models::{ApiKey, CreateKeyBody, User};
-use crate::api::{self, ApiError, ApiErrorKind, Client, Credential, KeyFilter};
-use crate::cli::{KeysRotateArgs, OnStoreFailure};
-use crate::commands::{emit_planned, keys, resolve, undelivered};
+use crate::api::{self, ApiError, Client, Credential, KeyFilter};
+use crate::batch::{Batch, Item};
+use crate::cli::KeysRotateArgs;
+use crate::commands::{after_signal, emit_planned, keys, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{Exit, UserError, api_exit, classify};
+use crate::interrupt::Scope;
 use crate::lock::KeyLock;
-use crate::secrets::{self, Destinations, SecretOwner, reveal};
+use crate::output::render::JsonStream;
+use crate::secrets::Destinations;
+use crate::secrets::handover::{Failure, Handover, Lookup};
+use crate::secrets::plan::{self, KeyIdent};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -41,67 +48,157 @@ const ROTATE_CONCURRENCY: usize = 4;
 /// everywhere behind a load balancer.
 const VERIFY_ATTEMPTS: u32 = 4;
 const VERIFY_FIRST_WAIT: Duration = Duration::from_millis(200);
-/// Keys created this long before the create call are not ours (clock skew allowance).
-const ORPHAN_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
-/// A rotation whose new secret was delivered, as `-o json` shows it. `error` says which later
-/// step failed, if one did.
+/// `-o json`, first part: written as soon as the new secret is delivered (it carries the
+/// secret when stdout is a destination), before the new key is checked and the old revoked.
 #[derive(Serialize)]
-struct Rotation {
-    old_key: KeyJson,
-    new_key: KeyJson,
-    stored_in: Vec<String>,
+struct Head<'a> {
+    old_key: &'a KeyJson,
+    /// Absent when no new key was minted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_key: Option<&'a KeyJson>,
+    stored_in: &'a [String],
     /// Present only when stdout is where the secret goes.
-    #[serde(serialize_with = "expose", skip_serializing_if = "Option::is_none")]
-    api_key: Option<SecretString>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+}
+
+/// `-o json`, the rest: how the rotation ended. `error` names the step that failed, if one did.
+#[derive(Serialize)]
+struct Tail<'a> {
     old_key_revoked: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    error: Option<&'a str>,
 }
 
-fn expose<S: serde::Serializer>(secret: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
-    match secret {
-        Some(secret) => s.serialize_str(secret.expose_secret()),
-        None => s.serialize_none(),
+#[derive(Serialize)]
+struct Whole<'a> {
+    #[serde(flatten)]
+    head: Head<'a>,
+    #[serde(flatten)]
+    tail: Tail<'a>,
+}
+
+/// How one rotation failed. Each variant has one exit code ([`Failed::exit`]).
+enum Failed {
+    /// Step 2: the lock is held by another run, or cannot be taken.
+    Lock(anyhow::Error),
+    /// Step 2: the old key could not be checked.
+    Check(ApiError),
+    /// Step 2: the old key is no longer active (another run rotated or revoked it).
+    Gone,
+    /// Step 1: the key's name or owner is unsafe where a destination would use it.
+    Refused(UserError),
+    /// Steps 3 and 4: the create, or the delivery of its secret.
+    Handover(Failure),
+    /// Step 5.
+    Verify(String),
+    /// Step 6.
+    Revoke(ApiError),
+}
+
+impl Failed {
+    fn exit(&self) -> Exit {
+        match self {
+            Failed::Lock(err) => classify(err).exit,
+            Failed::Check(err) | Failed::Revoke(err) => api_exit(err),
+            Failed::Gone => Exit::Conflict,
+            Failed::Refused(err) => err.exit,
+            Failed::Handover(failure) => failure.exit(),
+            Failed::Verify(_) => Exit::Failure,
+        }
     }
-}
 
-/// What one rotation came to: the rotation once its secret was delivered, and the error of the
-/// step that failed, if any. Either or both may be present.
-struct Outcome {
-    rotation: Option<Rotation>,
-    error: Option<anyhow::Error>,
-}
-
-impl Outcome {
-    fn failed(error: anyhow::Error) -> Self {
-        Outcome {
-            rotation: None,
-            error: Some(error),
+    fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> anyhow::Error {
+        match self {
+            Failed::Lock(err) => err,
+            Failed::Check(err) => {
+                anyhow::Error::new(err).context("step 2 (check the old key) failed")
+            }
+            Failed::Gone => UserError::new(
+                Exit::Conflict,
+                format!(
+                    "key {} ({}) is no longer active: another run has rotated or revoked it",
+                    old.id, old.name
+                ),
+            )
+            .hint("`flexprice-admin keys list --name` shows its successor")
+            .into(),
+            Failed::Refused(err) => err.into(),
+            Failed::Handover(failure) => {
+                let step = match failure {
+                    Failure::NotDelivered { .. } => format!(
+                        "step 4 (deliver the secret) failed; old key {} is untouched and still active",
+                        old.id
+                    ),
+                    _ => format!(
+                        "step 3 (create the new key) failed; key {} is untouched",
+                        old.id
+                    ),
+                };
+                failure.into_error(&step)
+            }
+            Failed::Verify(why) => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                UserError::new(
+                    Exit::Failure,
+                    format!(
+                        "step 5 (check the new key authenticates) failed: {why}; new key {new_id} was minted and \
+                         delivered, but old key {} is untouched and still active",
+                        old.id
+                    ),
+                )
+                .hint(format!(
+                    "the destinations now hold the new secret; if the API keeps refusing it, revoke the new key with \
+                     `flexprice-admin keys delete {new_id} --yes` and put the old secret back"
+                ))
+                .into()
+            }
+            Failed::Revoke(err) => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                anyhow::Error::new(err).context(format!(
+                    "step 6 (revoke the old key) failed: new key {new_id} is delivered and works, but old key {} is \
+                     still active; revoke it with `flexprice-admin keys delete {} --yes`",
+                    old.id, old.id
+                ))
+            }
         }
     }
 }
+
+/// What one rotation came to.
+struct Outcome {
+    new_key: Option<ApiKey>,
+    stored_in: Vec<String>,
+    old_key_revoked: bool,
+    /// The exit code and error of the step that failed, if one did.
+    failed: Option<(Exit, anyhow::Error)>,
+}
+
+type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
 
 /// State shared by the rotations of one run.
 struct Run<'a> {
     ctx: &'a Context,
     client: &'a Client,
     args: &'a KeysRotateArgs,
-    destinations: &'a Destinations,
+    handover: Handover<'a>,
+    /// `-o json`: the object (one key) or array (`--due`) being written.
+    json: Option<Mutex<Json>>,
     /// Secrets go out as `ID<TAB>NAME<TAB>SECRET` lines, not alone.
     batch: bool,
-    /// IDs of the keys this run created, so a lost create never mistakes a sibling for its orphan.
-    minted: Mutex<HashSet<String>>,
 }
 
 pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if let Some(raw) = &args.key {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
+    ctx.require_confirmation("rotate keys", "--yes")?;
     let client = ctx.client()?;
     let mut visible = client.list_keys(&KeyFilter::default(), None).await?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
+    let batch = args.key.is_none();
     let targets = match &args.key {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
@@ -115,21 +212,29 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if targets.is_empty() {
         ctx.out.note("No key is due for rotation.");
         if ctx.out.is_json() {
-            ctx.out.json(&Vec::<Rotation>::new())?;
+            ctx.out.json(&Vec::<Whole>::new())?;
         }
         return Ok(Exit::Ok);
     }
-    // Step 2 for every key at once: no key is touched unless each destination can take a secret.
+    // Step 1 for every key at once: no key is touched unless each destination can take its
+    // secret, no two secrets share one, and no name steers a path.
     let destinations = Destinations::new(
         &args.store.destinations,
         ctx.keychain,
         &ctx.profile.name,
         ctx.timeout,
     );
-    let names: Vec<&str> = targets.iter().map(|k| k.name.as_str()).collect();
-    destinations.check_batch(&names)?;
-    for key in &targets {
-        destinations.preflight(&key.name)?;
+    let idents: Vec<KeyIdent> = targets
+        .iter()
+        .map(|k| KeyIdent {
+            name: k.name.clone(),
+            owner: k.user_id.clone(),
+            label: format!("key {} ({})", k.id, k.name),
+        })
+        .collect();
+    let mut plan = plan::plan(&destinations, &idents)?;
+    if !batch && let Some(refused) = plan.refusal(0) {
+        return Err(refused.into());
     }
     let now = time::now();
     if ctx.dry_run {
@@ -153,62 +258,115 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         ctx.out.note("Nothing rotated.");
         return Ok(Exit::Ok);
     }
+
+    // From the first create until every minted secret is delivered, signals wait their turn.
+    let scope = Scope::open((!batch).then_some(
+        "finishing the rotation in flight before stopping (a minted secret is never abandoned)",
+    ));
+    let json = if ctx.out.is_json() {
+        Some(Mutex::new(ctx.out.json_stream(batch)?))
+    } else {
+        None
+    };
+    let secrets_in_json = json.is_some() && destinations.includes_stdout();
     let run = Run {
         ctx,
         client: &client,
         args,
-        destinations: &destinations,
-        batch: args.key.is_none(),
-        minted: Mutex::new(HashSet::new()),
+        handover: Handover::new(
+            &ctx.out,
+            &client,
+            args.store.on_store_failure,
+            &ctx.paths.state_dir,
+            plan,
+        ),
+        json,
+        batch,
     };
 
-    // One named key: its error is the command's error. `--due`: a batch, even of one.
-    if !run.batch {
-        let outcome = run.rotate(&targets[0]).await;
-        let rotations: Vec<Rotation> = outcome.rotation.into_iter().collect();
-        report(&run, &rotations)?;
-        return match outcome.error {
-            Some(err) => Err(err),
+    // One named key: its failure is the command's.
+    if !batch {
+        let outcome = run.rotate(0, &targets[0]).await;
+        run.receipt(&targets[0], &outcome);
+        run.finish_json()?;
+        if outcome.old_key_revoked {
+            ctx.out.note(keys::REVOCATION_DELAY_NOTE);
+        }
+        let result = match outcome.failed {
+            Some((_, err)) => Err(err),
             None => Ok(Exit::Ok),
         };
+        return after_signal(
+            ctx,
+            scope.signal(),
+            result,
+            "the rotation in flight was finished",
+        );
     }
-    let (outcomes, interrupted) = run.batch(&targets).await;
-    let mut rotations = Vec::new();
+
+    // `--due`: a batch, even of one. With secrets in the JSON on stdout, one rotation at a
+    // time, so each object is written whole from its secret on, never interleaved.
+    let runner = Batch {
+        out: &ctx.out,
+        scope: &scope,
+        concurrency: if secrets_in_json {
+            1
+        } else {
+            ROTATE_CONCURRENCY
+        },
+        label: "Rotating keys",
+        noun: "rotations",
+        abandon_on_second_signal: false,
+    };
+    let finished = runner
+        .run(
+            &targets,
+            |i, old| run.rotate(i, old),
+            |_, i, outcome| run.receipt(&targets[i], outcome),
+        )
+        .await;
+    run.finish_json()?;
+    if finished.done().any(|(_, o)| o.old_key_revoked) {
+        ctx.out.note(keys::REVOCATION_DELAY_NOTE);
+    }
+    let mut rotated = 0;
     let mut failed = 0;
     let mut not_started = Vec::new();
-    for (old, outcome) in targets.iter().zip(outcomes) {
-        let Some(outcome) = outcome else {
-            not_started.push(old);
-            continue;
-        };
-        if let Some(err) = outcome.error {
-            failed += 1;
-            let report = crate::error::classify(&err);
-            ctx.out.warn(format!(
-                "could not rotate key {} ({}): {}",
-                old.id,
-                old.name,
-                report.messages.join(": ")
-            ));
-            for hint in report.hints {
-                ctx.out.hint(hint);
+    for (old, item) in targets.iter().zip(&finished.items) {
+        match item {
+            Item::Done(Outcome { failed: None, .. }) => rotated += 1,
+            Item::Done(Outcome {
+                failed: Some((_, err)),
+                ..
+            }) => {
+                failed += 1;
+                let report = classify(err);
+                ctx.out.warn(format!(
+                    "could not rotate key {} ({}): {}",
+                    old.id,
+                    old.name,
+                    report.messages.join(": ")
+                ));
+                for hint in report.hints {
+                    ctx.out.hint(hint);
+                }
             }
+            Item::NotStarted | Item::Abandoned => not_started.push(old),
         }
-        rotations.extend(outcome.rotation);
     }
-    report(&run, &rotations)?;
-    let rotated = rotations.iter().filter(|r| r.error.is_none()).count();
-    if interrupted {
+    if let Some(signal) = finished.interrupted {
         for old in &not_started {
             ctx.out
                 .warn(format!("not rotated: key {} ({})", old.id, old.name));
         }
         return Err(UserError::new(
-            Exit::Interrupted,
+            signal.exit(),
             format!(
-                "interrupted: {rotated} of {} keys rotated, {failed} failed, {} not started",
+                "{}: {rotated} of {} keys rotated, {failed} failed, {} not started ({})",
+                signal.verb(),
                 targets.len(),
-                not_started.len()
+                not_started.len(),
+                signal.name()
             ),
         )
         .hint("every old key that was not rotated still works; run `keys rotate --due` again for the rest")
@@ -329,52 +487,39 @@ fn new_key_body(
 }
 
 impl Run<'_> {
-    /// Rotates `targets`, a few at a time, until done or Ctrl-C. After Ctrl-C no new rotation
-    /// starts, but those in flight always finish: a rotation dropped half-way could lose a
-    /// secret the server already minted. Returns each key's outcome (`None`: not started) and
-    /// whether Ctrl-C was pressed.
-    async fn batch(&self, targets: &[ApiKey]) -> (Vec<Option<Outcome>>, bool) {
-        let progress = self.ctx.out.progress(targets.len(), "Rotating keys");
-        let mut outcomes: Vec<Option<Outcome>> = targets.iter().map(|_| None).collect();
-        let mut pending = targets.iter().enumerate();
-        let mut in_flight = FuturesUnordered::new();
-        let mut interrupted = false;
-        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-        loop {
-            while !interrupted && in_flight.len() < ROTATE_CONCURRENCY {
-                let Some((i, old)) = pending.next() else {
-                    break;
-                };
-                in_flight.push(async move { (i, self.rotate(old).await) });
-            }
-            if in_flight.is_empty() {
-                break;
-            }
-            tokio::select! {
-                Some((i, outcome)) = in_flight.next() => {
-                    progress.inc();
-                    outcomes[i] = Some(outcome);
-                }
-                _ = &mut ctrl_c => {
-                    if !interrupted {
-                        interrupted = true;
-                        progress.suspend(|| self.ctx.out.warn(format!(
-                            "interrupted: starting no more rotations; finishing the {} in flight (a rotation is \
-                             never abandoned half-way, so no minted secret is lost)",
-                            in_flight.len()
-                        )));
-                    }
-                    ctrl_c.set(tokio::signal::ctrl_c());
-                }
-            }
+    /// Steps 2 to 6 for key `i` of the plan, and its JSON object.
+    async fn rotate(&self, i: usize, old: &ApiKey) -> Outcome {
+        let mut outcome = Outcome {
+            new_key: None,
+            stored_in: Vec::new(),
+            old_key_revoked: false,
+            failed: None,
+        };
+        let mut head_written = false;
+        if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
+            let exit = failed.exit();
+            outcome.failed = Some((exit, failed.into_error(old, outcome.new_key.as_ref())));
         }
-        progress.finish();
-        (outcomes, interrupted)
+        self.write_json(old, &outcome, head_written);
+        outcome
     }
 
-    /// Every key of `old`'s owner, as the server has them now.
-    async fn owners_keys(&self, old: &ApiKey) -> Result<Vec<ApiKey>, ApiError> {
-        self.client
+    async fn steps(
+        &self,
+        i: usize,
+        old: &ApiKey,
+        outcome: &mut Outcome,
+        head_written: &mut bool,
+    ) -> Result<(), Failed> {
+        let (ctx, client) = (self.ctx, self.client);
+        if let Some(refused) = self.refusal(i) {
+            return Err(Failed::Refused(refused));
+        }
+        // Step 2.
+        let _lock = KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id)
+            .map_err(Failed::Lock)?;
+        // Another run may have rotated this key between our listing and the lock.
+        let current = client
             .list_keys(
                 &KeyFilter {
                     user_id: old.user_id.clone(),
@@ -382,271 +527,156 @@ impl Run<'_> {
                 None,
             )
             .await
-    }
-
-    /// Steps 2 (lock) to 6 for one key.
-    async fn rotate(&self, old: &ApiKey) -> Outcome {
-        let (ctx, client) = (self.ctx, self.client);
-        let _lock = match KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id) {
-            Ok(lock) => lock,
-            Err(err) => return Outcome::failed(err),
-        };
-        // Another run may have rotated this key between our listing and the lock.
-        let current = match self.owners_keys(old).await {
-            Ok(keys) => keys,
-            Err(err) => {
-                return Outcome::failed(
-                    anyhow::Error::new(err).context("step 2 (check the old key) failed"),
-                );
-            }
-        };
+            .map_err(Failed::Check)?;
         if !current.iter().any(|k| k.id == old.id) {
-            return Outcome::failed(
-                UserError::new(
-                    Exit::Conflict,
-                    format!(
-                        "key {} ({}) is no longer active: another run has rotated or revoked it",
-                        old.id, old.name
-                    ),
-                )
-                .hint("`flexprice-admin keys list --name` shows its successor")
-                .into(),
-            );
+            return Err(Failed::Gone);
         }
 
-        // Step 3. From here until the secret is delivered, Ctrl-C would strand a live key.
-        secrets::hold_interrupts();
-        let started = time::now();
+        // Step 3.
         let request =
-            api::endpoints::create_key_request(&new_key_body(ctx, self.args, old, started));
-        let created = match client.create_key(&request).await {
-            Ok(created) => created,
-            Err(err) if outcome_unknown(&err) => {
-                return Outcome::failed(self.lost_create(old, &current, started, err).await);
-            }
-            Err(err) => {
-                return Outcome::failed(anyhow::Error::new(err).context(format!(
-                    "step 3 (create the new key) failed; key {} is untouched",
-                    old.id
-                )));
-            }
+            api::endpoints::create_key_request(&new_key_body(ctx, self.args, old, time::now()));
+        let lookup = Lookup {
+            name: &old.name,
+            owner: old.user_id.as_deref(),
+            known: &current,
         };
-        self.minted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(created.key.id.clone());
-        let (new_key, secret) = (created.key, created.api_key);
+        let minted = self
+            .handover
+            .mint(&request, lookup)
+            .await
+            .map_err(Failed::Handover)?;
+        outcome.new_key = Some(minted.key.clone());
 
-        // Step 4.
-        let stored_in = match self.deliver(old, &new_key, &secret).await {
-            Ok(stored_in) => stored_in,
-            Err(err) => return Outcome::failed(err),
-        };
+        // Step 4: stdout is a destination like the others: the secret is written and flushed
+        // there before the new key is checked and the old one revoked.
         let now = time::now();
         let owner = old.service_account_name.clone();
-        let mut rotation = Rotation {
-            old_key: KeyJson::new(old, owner.clone(), now),
-            new_key: KeyJson::new(&new_key, owner, now),
-            stored_in,
-            api_key: (ctx.out.is_json() && self.destinations.includes_stdout())
-                .then(|| secret.clone()),
-            old_key_revoked: false,
-            error: None,
-        };
+        let (old_view, new_view) = (
+            KeyJson::new(old, owner.clone(), now),
+            KeyJson::new(&minted.key, owner, now),
+        );
+        let delivered = self
+            .handover
+            .deliver(i, &minted, |secret, stored_in| {
+                if let Some(json) = &self.json {
+                    let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
+                    json.head(&Head {
+                        old_key: &old_view,
+                        new_key: Some(&new_view),
+                        stored_in,
+                        api_key: Some(secret.expose_secret()),
+                    })?;
+                    *head_written = true;
+                    return Ok(());
+                }
+                let line = if self.batch {
+                    format!(
+                        "{}\t{}\t{}",
+                        minted.key.id,
+                        minted.key.name,
+                        secret.expose_secret()
+                    )
+                } else {
+                    secret.expose_secret().to_string()
+                };
+                ctx.out.lines([line])
+            })
+            .await
+            .map_err(Failed::Handover)?;
+        outcome.stored_in = delivered;
 
         // Step 5.
-        if let Err(why) = verify(client, &secret, &new_key).await {
-            let err = UserError::new(
-                Exit::Failure,
-                format!(
-                    "step 5 (check the new key authenticates) failed: {why}; new key {} was minted and delivered, but \
-                     old key {} is untouched and still active",
-                    new_key.id, old.id
-                ),
-            )
-            .hint(format!(
-                "the destinations now hold the new secret; if the API keeps refusing it, revoke the new key with \
-                 `flexprice-admin keys delete {} --yes` and put the old secret back",
-                new_key.id
-            ));
-            rotation.error = Some(err.message.clone());
-            return Outcome {
-                rotation: Some(rotation),
-                error: Some(err.into()),
-            };
-        }
+        verify(client, &minted.secret, &minted.key)
+            .await
+            .map_err(Failed::Verify)?;
 
         // Step 6.
         if !self.args.keep_old {
-            if let Err(err) = client.delete_key(&old.id).await {
-                let err = anyhow::Error::new(err).context(format!(
-                    "step 6 (revoke the old key) failed: new key {} is delivered and works, but old key {} is still \
-                     active; revoke it with `flexprice-admin keys delete {} --yes`",
-                    new_key.id, old.id, old.id
-                ));
-                rotation.error = Some(format!("{err:#}"));
-                return Outcome {
-                    rotation: Some(rotation),
-                    error: Some(err),
-                };
-            }
-            rotation.old_key_revoked = true;
+            client.delete_key(&old.id).await.map_err(Failed::Revoke)?;
+            outcome.old_key_revoked = true;
         }
-        Outcome {
-            rotation: Some(rotation),
-            error: None,
-        }
+        Ok(())
     }
 
-    /// Step 4: the secret goes to every destination (stdout included) or, failing that, to a
-    /// recovery file, or the new key is revoked, per `--on-store-failure`. Returns where it went.
-    async fn deliver(
-        &self,
-        old: &ApiKey,
-        new_key: &ApiKey,
-        secret: &SecretString,
-    ) -> anyhow::Result<Vec<String>> {
-        let ctx = self.ctx;
-        let step = format!(
-            "step 4 (deliver the secret) failed; old key {} is untouched and still active",
-            old.id
-        );
-        let owner = SecretOwner {
-            key_name: new_key.name.clone(),
-            profile: ctx.profile.name.clone(),
-        };
-        // The CI mask must be registered before the secret can appear in a log.
-        let masked = reveal::mask_in_ci(secret);
-        let mut outcome = match &masked {
-            Ok(()) => self.destinations.deliver_async(owner, secret.clone()).await,
-            Err(e) => Err(undelivered::stdout_failed(e, Vec::new())),
-        };
-        if masked.is_ok() && self.destinations.includes_stdout() && !ctx.out.is_json() {
-            // In a batch each line says which key the secret belongs to.
-            let line = if self.batch {
-                format!(
-                    "{}\t{}\t{}",
-                    new_key.id,
-                    new_key.name,
-                    secret.expose_secret()
-                )
-            } else {
-                secret.expose_secret().to_string()
-            };
-            if let Err(e) = ctx.out.lines([line]) {
-                let stored_in = match outcome {
-                    Ok(delivered) => delivered.stored_in,
-                    Err(failed) => failed.stored_in,
-                };
-                outcome = Err(undelivered::stdout_failed(&e, stored_in));
-            }
-        }
-        match outcome {
-            Ok(delivered) => {
-                let mut stored_in = delivered.stored_in;
-                if self.destinations.includes_stdout() {
-                    stored_in.insert(0, "stdout".into());
-                }
-                Ok(stored_in)
-            }
-            Err(failed) => {
-                let policy = self.args.store.on_store_failure;
-                Err(undelivered::fall_back(
-                    ctx,
-                    self.client,
-                    policy,
-                    &new_key.id,
-                    secret,
-                    &failed,
-                    &step,
-                )
-                .await
-                .error)
+    /// The plan's refusal of key `i` (its name or owner would steer a path), if any.
+    fn refusal(&self, i: usize) -> Option<UserError> {
+        match &self.handover.plan.keys[i] {
+            Ok(_) => None,
+            Err(refused) => {
+                let mut copy = UserError::new(refused.exit, refused.message.clone());
+                copy.hints = refused.hints.clone();
+                Some(copy)
             }
         }
     }
 
-    /// The create's answer was lost: find any key it made (same name and owner, new since the
-    /// lock, created around now, not minted by a sibling rotation of this run). Its secret is
-    /// unrecoverable, so it is reported as orphaned, or revoked with `--on-store-failure revoke`
-    /// when there is exactly one candidate.
-    async fn lost_create(
-        &self,
-        old: &ApiKey,
-        known: &[ApiKey],
-        started: Timestamp,
-        err: ApiError,
-    ) -> anyhow::Error {
-        let client = self.client;
-        let step = format!(
-            "step 3 (create the new key) failed; key {} is untouched",
-            old.id
-        );
-        let after = match self.owners_keys(old).await {
-            Ok(keys) => keys,
-            Err(list_err) => {
-                return anyhow::Error::new(err).context(step).context(format!(
-                    "could not check whether the failed create left a key behind ({list_err}); look for a second key \
-                     named '{}' with `flexprice-admin keys list --name '{}'`",
-                    old.name, old.name
-                ));
-            }
+    /// The rotation's JSON object: its tail when the head (with the secret) is already out,
+    /// else the whole object. A failed write here carries no secret; it is reported at the end.
+    fn write_json(&self, old: &ApiKey, outcome: &Outcome, head_written: bool) {
+        let Some(json) = &self.json else { return };
+        let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
+        let error = outcome.failed.as_ref().map(|(_, err)| format!("{err:#}"));
+        let tail = Tail {
+            old_key_revoked: outcome.old_key_revoked,
+            error: error.as_deref(),
         };
-        let minted = self
-            .minted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let orphans: Vec<&ApiKey> = after
-            .iter()
-            .filter(|k| {
-                k.name == old.name
-                    && k.user_id == old.user_id
-                    && k.created_at >= started - ORPHAN_SKEW
+        let written = if head_written {
+            json.tail(&tail)
+        } else {
+            let now = time::now();
+            let owner = old.service_account_name.clone();
+            let old_view = KeyJson::new(old, owner.clone(), now);
+            let new_view = outcome
+                .new_key
+                .as_ref()
+                .map(|k| KeyJson::new(k, owner, now));
+            json.whole(&Whole {
+                head: Head {
+                    old_key: &old_view,
+                    new_key: new_view.as_ref(),
+                    stored_in: &outcome.stored_in,
+                    api_key: None,
+                },
+                tail,
             })
-            .filter(|k| !known.iter().any(|seen| seen.id == k.id) && !minted.contains(&k.id))
-            .collect();
-        if orphans.is_empty() {
-            return anyhow::Error::new(err)
-                .context(step)
-                .context("no key was created");
+        };
+        if let Err(e) = written {
+            self.ctx
+                .out
+                .warn(format!("could not write the JSON output: {e}"));
         }
-        let ids: Vec<&str> = orphans.iter().map(|k| k.id.as_str()).collect();
-        if self.args.store.on_store_failure == OnStoreFailure::Revoke && orphans.len() == 1 {
-            let revoked = keys::revoke_quietly(client, &orphans).await;
-            if revoked.len() == 1 {
-                return anyhow::Error::new(err).context(step).context(format!(
-                    "the server created {} but its answer was lost; the orphaned key was revoked (--on-store-failure \
-                     revoke)",
-                    ids[0]
-                ));
-            }
-        }
-        self.ctx.out.warn(format!(
-            "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
-            ids.join(", ")
-        ));
-        UserError::new(
-            Exit::NotDelivered,
-            format!(
-                "{step}: the server created {} but its answer was lost, so its secret is unrecoverable ({err})",
-                ids.join(", ")
-            ),
-        )
-        .hint(format!("revoke the orphan: `flexprice-admin keys delete {} --yes`, then rotate again", ids.join(" ")))
-        .into()
     }
-}
 
-/// Whether a failed create may have been committed anyway: the answer was lost, cut, or a
-/// server error that could have come after the write.
-fn outcome_unknown(err: &ApiError) -> bool {
-    match err.kind.as_ref() {
-        ApiErrorKind::Unreachable { .. }
-        | ApiErrorKind::Timeout { .. }
-        | ApiErrorKind::Decode { .. } => true,
-        ApiErrorKind::Status { status, .. } => *status >= 500,
-        _ => false,
+    /// Closes the JSON object or array.
+    fn finish_json(&self) -> std::io::Result<()> {
+        let Some(json) = &self.json else {
+            return Ok(());
+        };
+        let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
+        let stream = std::mem::replace(&mut *json, JsonStream::closed());
+        stream.finish()
+    }
+
+    /// The receipt of one rotation on stderr.
+    fn receipt(&self, old: &ApiKey, outcome: &Outcome) {
+        let Some(new_key) = &outcome.new_key else {
+            return;
+        };
+        if outcome.stored_in.is_empty() {
+            return;
+        }
+        let revoked = match (outcome.old_key_revoked, self.args.keep_old) {
+            (true, _) => "revoked",
+            (false, true) => "kept (--keep-old)",
+            (false, false) => "NOT revoked",
+        };
+        self.ctx.out.note(format!(
+            "Rotated {}: new key {} (stored in {}); old key {} {revoked}.",
+            new_key.name,
+            new_key.id,
+            outcome.stored_in.join(", "),
+            old.id
+        ));
     }
 }
 
@@ -678,60 +708,4 @@ async fn verify(client: &Client, secret: &SecretString, new_key: &ApiKey) -> Res
             }
         }
     }
-}
-
-/// Prints what was rotated: `-o json` an object for a named key or an array for `--due`, and a
-/// receipt per key on stderr. A JSON write that fails while it carries secrets puts them in
-/// recovery files, so no delivered-to-stdout secret is lost.
-fn report(run: &Run<'_>, rotations: &[Rotation]) -> anyhow::Result<()> {
-    let ctx = run.ctx;
-    if ctx.out.is_json() {
-        let written = match rotations {
-            [one] if !run.batch => ctx.out.json(one),
-            _ => ctx.out.json(rotations),
-        };
-        if let Err(err) = written {
-            let mut files = Vec::new();
-            for r in rotations {
-                if let Some(secret) = &r.api_key {
-                    match secrets::recovery::write(&ctx.paths.state_dir, &r.new_key.id, secret) {
-                        Ok(path) => files.push(path.display().to_string()),
-                        Err(e) => ctx.out.warn(format!(
-                            "could not keep the secret of {} anywhere: {e}",
-                            r.new_key.id
-                        )),
-                    }
-                }
-            }
-            if !files.is_empty() {
-                return Err(UserError::new(
-                    Exit::NotDelivered,
-                    format!(
-                        "the output could not be written ({err}); the new secrets are in {}",
-                        files.join(", ")
-                    ),
-                )
-                .into());
-            }
-            return Err(err);
-        }
-    }
-    for r in rotations {
-        let revoked = match (r.old_key_revoked, run.args.keep_old) {
-            (true, _) => "revoked",
-            (false, true) => "kept (--keep-old)",
-            (false, false) => "NOT revoked",
-        };
-        ctx.out.note(format!(
-            "Rotated {}: new key {} (stored in {}); old key {} {revoked}.",
-            r.new_key.name,
-            r.new_key.id,
-            r.stored_in.join(", "),
-            r.old_key.id
-        ));
-    }
-    if rotations.iter().any(|r| r.old_key_revoked) {
-        ctx.out.note(keys::REVOCATION_DELAY_NOTE);
-    }
-    Ok(())
 }

@@ -1,0 +1,98 @@
+//! flexprice-admin: manage Flexprice API keys, service accounts and roles.
+//!
+//! The library holds everything; `main.rs` only calls [`main`]. Benchmarks and unit tests use
+//! the modules from here.
+
+pub mod api;
+pub mod batch;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod explain;
+pub mod interrupt;
+pub mod lock;
+pub mod output;
+pub mod private_file;
+pub mod redact;
+pub mod secret_input;
+pub mod secrets;
+pub mod shell;
+pub mod time;
+pub mod views;
+
+use std::process::ExitCode;
+
+use clap::FromArgMatches;
+
+use crate::error::Exit;
+use crate::output::Output;
+
+/// The whole program: parse, build the context, run the command, report the error, exit.
+pub fn main() -> ExitCode {
+    // `--help`, `--version` and usage errors return here, before any config or network work.
+    // clap renders help and usage errors itself, so it is told about `--color` up front.
+    let matches = cli::command()
+        .color(cli::clap_color(std::env::args_os()))
+        .get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let cli::Command::Help(_) | cli::Command::Generate(_) = &cli.command {
+        // No config, no key, no network: these work on a fresh machine.
+        let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+        let exit = match shell::run(&out, &cli.command) {
+            Ok(exit) => exit,
+            Err(err) => report(&out, &err),
+        };
+        return ExitCode::from(exit.code());
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("error: cannot start: {err}\n"),
+            );
+            return ExitCode::from(Exit::Failure.code());
+        }
+    };
+    let exit = runtime.block_on(run(cli));
+    // A thread still blocked on the terminal (the erase prompt, abandoned on a signal) must not
+    // keep the process alive.
+    runtime.shutdown_background();
+    ExitCode::from(exit.code())
+}
+
+async fn run(cli: cli::Cli) -> Exit {
+    let creates_profile = matches!(cli.command, cli::Command::Auth(cli::AuthCommand::Login(_)));
+    let ctx = match context::Context::new(&cli.global, creates_profile) {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+            return report(&out, &err);
+        }
+    };
+    match commands::run(&ctx, &cli.command).await {
+        Ok(exit) => exit,
+        Err(mut err) => {
+            let client = ctx.client_if_resolved();
+            explain::enrich(&mut err, &ctx, client.as_ref()).await;
+            report(&ctx.out, &err)
+        }
+    }
+}
+
+fn report(out: &Output, err: &anyhow::Error) -> Exit {
+    let report = error::classify(err);
+    if !report.silent {
+        out.error_report(&report.messages, &report.hints);
+    }
+    report.exit
+}

@@ -1,0 +1,514 @@
+//! The journey of a minted secret, steps 2 and 3 (step 1 is [`super::plan`]): mint the key,
+//! then hand its one-time secret to every destination of the plan, stdout included, or, when
+//! one fails, to a 0600 recovery file, or revoke the key (`--on-store-failure revoke`). Every
+//! way it can end is a [`Failure`] variant with one exit code ([`Failure::exit`]), so the code
+//! never depends on which error happened to be wrapped. `keys create`, `keys rotate` and
+//! `keys rotate --due` all come through here.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::plan::{Plan, Target};
+use super::{Minted, exec, file, keychain, recovery, reveal};
+use crate::api::endpoints::REVOCATION_DELAY_NOTE;
+use crate::api::models::ApiKey;
+use crate::api::{ApiError, ApiErrorKind, Client, KeyFilter, Request};
+use crate::cli::OnStoreFailure;
+use crate::error::{Exit, UserError, api_exit};
+use crate::output::Output;
+
+/// Keys created this long before the create call are not ours (clock skew allowance).
+const ORPHAN_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+
+/// One command's hand-over: its plan and what a failure falls back to.
+pub struct Handover<'a> {
+    pub out: &'a Output,
+    pub client: &'a Client,
+    pub policy: OnStoreFailure,
+    /// Where recovery files go.
+    pub state_dir: &'a Path,
+    pub plan: Plan,
+    /// Keys this command minted, so a lost create never mistakes a sibling for its orphan.
+    minted: Mutex<HashSet<String>>,
+}
+
+/// What a lost create is looked up by: the keys of `owner` named `name`, created since
+/// `started` (less a skew allowance), that were not there before (`known`).
+pub struct Lookup<'k> {
+    pub name: &'k str,
+    /// The owner's ID; the caller's own when `None` (looked up only if needed).
+    pub owner: Option<&'k str>,
+    pub known: &'k [ApiKey],
+}
+
+/// How a hand-over failed. Each variant has exactly one exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The server refused the create: nothing was minted.
+    Refused(ApiError),
+    /// The answer to the create never arrived (or was an error that may follow a commit).
+    Lost { cause: ApiError, found: Found },
+    /// A key was minted and its secret did not reach every destination.
+    NotDelivered {
+        key_id: String,
+        /// (destination, why) for each that failed.
+        failures: Vec<(String, String)>,
+        /// The destinations that did take the secret.
+        stored_in: Vec<String>,
+        end: End,
+    },
+}
+
+/// What the lookup after a lost create found.
+#[derive(Debug)]
+pub enum Found {
+    /// No new key: the create did not happen.
+    Nothing,
+    /// The lookup failed too: a key may exist that nobody holds the secret of.
+    Unknown(ApiError),
+    /// Keys that nobody holds the secret of, left active.
+    Orphans(Vec<String>),
+    /// The one orphan, revoked (`--on-store-failure revoke`).
+    Revoked(String),
+}
+
+/// Where an undelivered secret ended.
+#[derive(Debug)]
+pub enum End {
+    /// In this 0600 recovery file; the key is active.
+    Recovered(PathBuf),
+    /// Nowhere: the key was revoked (`--on-store-failure revoke`).
+    Revoked,
+    /// Nowhere: no recovery file could be written, so the key was revoked.
+    RevokedForLackOfRecovery { write_error: String },
+    /// Nowhere, and the key is still active: neither a recovery file nor the revocation worked.
+    Stranded {
+        write_error: String,
+        revoke_error: String,
+    },
+}
+
+impl Failure {
+    /// The exit code: the API's for a refused create or a lost one that made nothing, else 9
+    /// (a key was, or may have been, created and its secret not delivered).
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Refused(cause)
+            | Failure::Lost {
+                cause,
+                found: Found::Nothing,
+            } => api_exit(cause),
+            Failure::Lost { .. } | Failure::NotDelivered { .. } => Exit::NotDelivered,
+        }
+    }
+
+    /// Whether a key was minted that is still active and whose secret is not where it was meant
+    /// to go (its ID is then named in the message).
+    pub fn key_left_active(&self) -> bool {
+        matches!(
+            self,
+            Failure::Lost {
+                found: Found::Orphans(_) | Found::Unknown(_),
+                ..
+            } | Failure::NotDelivered {
+                end: End::Recovered(_) | End::Stranded { .. },
+                ..
+            }
+        )
+    }
+
+    /// The error to report, `step` saying what was being done (e.g. "step 4 (deliver the
+    /// secret) failed; old key … is untouched"). Its exit code is [`Self::exit`]. A refused
+    /// create stays an [`ApiError`] so the 401/403 explanations apply to it.
+    pub fn into_error(self, step: &str) -> anyhow::Error {
+        let exit = self.exit();
+        match self {
+            Failure::Refused(cause) => anyhow::Error::new(cause).context(step.to_string()),
+            Failure::Lost { cause, found } => {
+                let mut hints = cause.hints.clone();
+                let message = match found {
+                    Found::Nothing => format!("{step}: {cause}; no key was created"),
+                    Found::Unknown(lookup) => {
+                        hints.push("look for a new key of that name with `flexprice-admin keys list --name NAME` and revoke it with `flexprice-admin keys delete ID --yes`".into());
+                        format!(
+                            "{step}: the answer to the create was lost ({cause}), and looking for the key it may have \
+                             made failed too ({lookup}); a key may exist whose secret nobody holds"
+                        )
+                    }
+                    Found::Orphans(ids) => {
+                        hints.push(format!(
+                            "revoke the orphan: `flexprice-admin keys delete {} --yes`, then try again",
+                            ids.join(" ")
+                        ));
+                        format!(
+                            "{step}: the server created {} but its answer was lost, so its secret is unrecoverable \
+                             (orphaned key; {cause})",
+                            ids.join(", ")
+                        )
+                    }
+                    Found::Revoked(id) => {
+                        hints.push(REVOCATION_DELAY_NOTE.into());
+                        format!(
+                            "{step}: the server created {id} but its answer was lost ({cause}); the orphaned key was \
+                             revoked (--on-store-failure revoke)"
+                        )
+                    }
+                };
+                let mut err = UserError::new(exit, message);
+                err.hints = hints;
+                err.into()
+            }
+            Failure::NotDelivered {
+                key_id,
+                failures,
+                stored_in,
+                end,
+            } => {
+                let why = failures
+                    .iter()
+                    .map(|(label, why)| format!("{label}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut err = match &end {
+                    End::Recovered(path) => UserError::new(
+                        exit,
+                        format!(
+                            "{step}: key {key_id} was created but its secret was not delivered ({why}); the secret is \
+                             in the recovery file {}",
+                            path.display()
+                        ),
+                    )
+                    .hint(format!(
+                        "copy the secret from {} into its destination, then delete the file (it is readable only by you)",
+                        path.display()
+                    )),
+                    End::Revoked => UserError::new(
+                        exit,
+                        format!(
+                            "{step}: the secret of key {key_id} could not be delivered ({why}); the key was revoked \
+                             (--on-store-failure revoke), so no recovery file was needed"
+                        ),
+                    )
+                    .hint(REVOCATION_DELAY_NOTE),
+                    End::RevokedForLackOfRecovery { write_error } => UserError::new(
+                        exit,
+                        format!(
+                            "{step}: the secret of key {key_id} could not be delivered ({why}) nor written to a \
+                             recovery file ({write_error}); the key was revoked"
+                        ),
+                    ),
+                    End::Stranded {
+                        write_error,
+                        revoke_error,
+                    } => UserError::new(
+                        exit,
+                        format!(
+                            "{step}: the secret of key {key_id} could not be delivered ({why}) nor written to a \
+                             recovery file ({write_error}), and revoking the key failed too ({revoke_error}); revoke \
+                             it with `flexprice-admin keys delete {key_id} --yes`"
+                        ),
+                    ),
+                };
+                if !stored_in.is_empty() {
+                    err = err.hint(match end {
+                        End::Recovered(_) => format!("delivered to: {}", stored_in.join(", ")),
+                        _ => format!(
+                            "these destinations hold the revoked key's useless secret and can be cleaned up: {}",
+                            stored_in.join(", ")
+                        ),
+                    });
+                }
+                err.into()
+            }
+        }
+    }
+}
+
+impl<'a> Handover<'a> {
+    pub fn new(
+        out: &'a Output,
+        client: &'a Client,
+        policy: OnStoreFailure,
+        state_dir: &'a Path,
+        plan: Plan,
+    ) -> Self {
+        Handover {
+            out,
+            client,
+            policy,
+            state_dir,
+            plan,
+            minted: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Step 2: the create call. A create whose answer was lost (or that failed in a way that
+    /// may follow a commit) is never retried: the key it may have made is looked up instead,
+    /// and reported, or revoked under `--on-store-failure revoke`.
+    pub async fn mint(&self, request: &Request, lookup: Lookup<'_>) -> Result<Minted, Failure> {
+        let started = crate::time::now();
+        match self.client.create_key(request).await {
+            Ok(created) => {
+                self.minted
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(created.key.id.clone());
+                Ok(Minted {
+                    key: created.key,
+                    secret: created.api_key,
+                })
+            }
+            Err(cause) if outcome_unknown(&cause) => Err(Failure::Lost {
+                found: self.find_orphans(&lookup, started).await,
+                cause,
+            }),
+            Err(cause) => Err(Failure::Refused(cause)),
+        }
+    }
+
+    /// The keys a lost create may have made: same name and owner, created around `started`,
+    /// neither known before nor minted by this command. One is revoked under
+    /// `--on-store-failure revoke`; several are only reported (which one is ours is unknown).
+    async fn find_orphans(&self, lookup: &Lookup<'_>, started: Timestamp) -> Found {
+        let owner = match lookup.owner {
+            Some(owner) => owner.to_string(),
+            None => match self.client.me().await {
+                Ok(me) => me.id,
+                Err(e) => return Found::Unknown(e),
+            },
+        };
+        let filter = KeyFilter {
+            user_id: Some(owner.clone()),
+        };
+        let after = match self.client.list_keys(&filter, None).await {
+            Ok(keys) => keys,
+            Err(e) => return Found::Unknown(e),
+        };
+        let minted = self
+            .minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let orphans: Vec<String> = after
+            .iter()
+            .filter(|k| {
+                k.name == lookup.name
+                    && k.user_id.as_deref() == Some(owner.as_str())
+                    && k.created_at >= started - ORPHAN_SKEW
+                    && !lookup.known.iter().any(|seen| seen.id == k.id)
+                    && !minted.contains(&k.id)
+            })
+            .map(|k| k.id.clone())
+            .collect();
+        match orphans.as_slice() {
+            [] => Found::Nothing,
+            [one] if self.policy == OnStoreFailure::Revoke => {
+                match self.client.delete_key(one).await {
+                    Ok(()) => Found::Revoked(one.clone()),
+                    Err(_) => Found::Orphans(orphans),
+                }
+            }
+            _ => {
+                self.out.warn(format!(
+                    "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
+                    orphans.join(", ")
+                ));
+                Found::Orphans(orphans)
+            }
+        }
+    }
+
+    /// Step 3: the secret of key `i` of the plan to each of its destinations, each verified;
+    /// stdout last, through `to_stdout` (which writes and flushes it in the command's format,
+    /// given where else it went). Returns where the secret went. On any failure the secret goes
+    /// to a recovery file instead (not to stdout), or the key is revoked, per the policy.
+    pub async fn deliver(
+        &self,
+        i: usize,
+        minted: &Minted,
+        to_stdout: impl FnOnce(&SecretString, &[String]) -> io::Result<()>,
+    ) -> Result<Vec<String>, Failure> {
+        let targets: Vec<Target> = self.plan.targets(i).to_vec();
+        let mut failures = Vec::new();
+        let mut stored_in = Vec::new();
+        // A secret of an unexpected shape (a newline, an escape) would split the CI mask line and
+        // the file and stdout formats: it goes nowhere but the recovery file.
+        if let Err(why) = check_shape(&minted.secret) {
+            failures.push((
+                "every destination".to_string(),
+                format!("the server sent a secret of an unexpected shape ({why}); it was not written to any of them"),
+            ));
+        }
+        // The CI mask is registered before the secret can reach any log: an `exec:` command's
+        // output or stdout. Without it the secret must not go there.
+        else if let Err(e) = reveal::mask_in_ci(&minted.secret) {
+            failures.push(("the CI log mask".to_string(), e.to_string()));
+        } else {
+            let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
+            let secret = minted.secret.clone();
+            let others: Vec<Target> = targets
+                .iter()
+                .filter(|t| **t != Target::Stdout)
+                .cloned()
+                .collect();
+            let labels: Vec<String> = others.iter().map(Target::label).collect();
+            // On a blocking thread: a slow keychain or `exec:` command must not stall the
+            // requests and the signal watcher beside it.
+            let outcomes = tokio::task::spawn_blocking(move || {
+                others
+                    .iter()
+                    .map(|t| deliver_to(t, &secret, keychain, timeout))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_else(|_| {
+                labels
+                    .iter()
+                    .map(|_| Err("the delivery thread failed".to_string()))
+                    .collect()
+            });
+            for (label, outcome) in labels.into_iter().zip(outcomes) {
+                match outcome {
+                    Ok(()) => stored_in.push(label),
+                    Err(why) => failures.push((label, why)),
+                }
+            }
+            if failures.is_empty() && self.plan.stdout {
+                let mut with_stdout = vec!["stdout".to_string()];
+                with_stdout.extend(stored_in.iter().cloned());
+                match to_stdout(&minted.secret, &with_stdout) {
+                    Ok(()) => stored_in = with_stdout,
+                    Err(e) => failures.push(("stdout".into(), e.to_string())),
+                }
+            }
+        }
+        if failures.is_empty() {
+            return Ok(stored_in);
+        }
+        for (label, why) in &failures {
+            self.out
+                .warn(format!("could not deliver the secret to {label}: {why}"));
+        }
+        let end = self.fall_back(&minted.key.id, &minted.secret).await;
+        Err(Failure::NotDelivered {
+            key_id: minted.key.id.clone(),
+            failures,
+            stored_in,
+            end,
+        })
+    }
+
+    /// An undelivered secret: revoked under `--on-store-failure revoke`, else (or when the
+    /// revocation fails) kept in a recovery file; revoked when no recovery file can be written.
+    async fn fall_back(&self, key_id: &str, secret: &SecretString) -> End {
+        if self.policy == OnStoreFailure::Revoke {
+            match self.client.delete_key(key_id).await {
+                Ok(()) => return End::Revoked,
+                Err(e) => self.out.warn(format!(
+                    "could not revoke key {key_id} ({e}); keeping its secret in a recovery file instead"
+                )),
+            }
+        }
+        let write_error = match recovery::write(self.state_dir, key_id, secret) {
+            Ok(path) => return End::Recovered(path),
+            Err(e) => format!("in {}: {e}", self.state_dir.display()),
+        };
+        // Nowhere safe to keep the secret: revoking is the only way not to lose or leak it.
+        match self.client.delete_key(key_id).await {
+            Ok(()) => End::RevokedForLackOfRecovery { write_error },
+            Err(e) => End::Stranded {
+                write_error,
+                revoke_error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The longest secret we accept from the server (Flexprice's are 29 characters).
+const MAX_SECRET_LEN: usize = 512;
+
+/// A secret fit to be written anywhere: 1 to 512 printable ASCII characters, no spaces. The
+/// reason names the flaw, never the secret.
+pub fn check_shape(secret: &SecretString) -> Result<(), &'static str> {
+    let secret = secret.expose_secret();
+    if secret.is_empty() {
+        Err("it is empty")
+    } else if secret.len() > MAX_SECRET_LEN {
+        Err("it is longer than 512 characters")
+    } else if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("it contains spaces, control characters or non-ASCII characters")
+    } else {
+        Ok(())
+    }
+}
+
+/// One destination other than stdout, written and read back (or run, for `exec:`).
+fn deliver_to(
+    target: &Target,
+    secret: &SecretString,
+    keychain: keychain::Keychain,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    if keychain::test_fails_delivery(target.kind()) {
+        return Err("failed on purpose (test hook)".to_string());
+    }
+    match target {
+        Target::Stdout => Ok(()),
+        Target::Keychain { account } => {
+            keychain
+                .set(keychain::KEYS_SERVICE, account, secret)
+                .map_err(|e| e.to_string())?;
+            let back = keychain
+                .get(keychain::KEYS_SERVICE, account)
+                .map_err(|e| format!("stored, but reading it back failed: {e}"))?;
+            if back.expose_secret() != secret.expose_secret() {
+                return Err("stored, but the entry read back differs".into());
+            }
+            Ok(())
+        }
+        Target::File { path } => file::deliver(path, secret),
+        Target::Exec {
+            words,
+            key_name,
+            key_owner,
+        } => exec::deliver(words, key_name, key_owner.as_deref(), secret, timeout),
+    }
+}
+
+/// Whether a failed create may have been committed anyway: the answer was lost, cut, or a
+/// server error that could have come after the write.
+fn outcome_unknown(err: &ApiError) -> bool {
+    match err.kind.as_ref() {
+        ApiErrorKind::Unreachable { .. }
+        | ApiErrorKind::Timeout { .. }
+        | ApiErrorKind::Decode { .. } => true,
+        ApiErrorKind::Status { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_secrets_have_a_fit_shape() {
+        let ok = |s: &str| check_shape(&SecretString::from(s)).is_ok();
+        assert!(ok("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"));
+        for bad in [
+            "",
+            "sk_a\nb",
+            "sk_\x1b[31m",
+            "sk a",
+            "sk_é",
+            &"x".repeat(513),
+        ] {
+            assert!(!ok(bad), "{bad:?}");
+        }
+    }
+}

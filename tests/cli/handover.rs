@@ -1,0 +1,774 @@
+//! Issue 11: a minted secret is never lost, misplaced or leaked. Each test checks the exact
+//! exit code and where every minted secret ended up: its destination, the recovery file, or
+//! nowhere because its key was revoked (the sandbox's key list says so). Signals are real and
+//! sent at an exact step: a `hold=NAME` fault keeps a request at a gate until the test has
+//! sent the signal and seen the binary acknowledge it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStderr, Stdio};
+
+use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::{World, is_secret_key};
+
+/// A world whose revoked keys stop authenticating at once (no verification cache), so a test
+/// can tell a revoked key from a live one by trying it.
+fn world() -> World {
+    World::with_immediate_revocation()
+}
+
+/// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
+fn aged(world: &World, name: &str, owner: Option<&str>) -> String {
+    world
+        .sandbox
+        .seed_key(SeedKey {
+            name: name.into(),
+            owner_user_id: owner.map(str::to_string),
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 100)),
+            ..SeedKey::default()
+        })
+        .id
+}
+
+fn fault(spec: &str) -> Fault {
+    Fault::parse(spec).expect("fault spec")
+}
+
+/// Keys named `name` that the sandbox holds, other than `except`.
+fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox::KeyRecord> {
+    world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
+        .collect()
+}
+
+fn creates(world: &World) -> usize {
+    world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .count()
+}
+
+fn spawn(world: &World, args: &[&str]) -> Child {
+    world
+        .std_cmd()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns")
+}
+
+fn signal(child: &Child, sig: libc::c_int) {
+    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+}
+
+/// Reads stderr until a line contains `needle`; returns everything read so far.
+fn read_until(stderr: &mut BufReader<ChildStderr>, needle: &str) -> String {
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended before {needle:?}:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains(needle) {
+            return log;
+        }
+    }
+}
+
+/// Waits for the child; returns (exit code, stdout, all of stderr).
+fn finish(
+    mut child: Child,
+    mut stderr: BufReader<ChildStderr>,
+    mut log: String,
+) -> (i32, String, String) {
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, out, log)
+}
+
+// ---- 1. exec: children get the secret and nothing of the admin's --------------------------
+
+#[test]
+fn exec_children_get_no_credential_and_none_of_our_variables() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let admin_file = dir.path().join("admin.key");
+    std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
+    let env_dump = dir.path().join("env");
+    let received = dir.path().join("received");
+    let store = format!(
+        "exec:sh -c 'env > \"$1\"; cat > \"$2\"' sh {} {}",
+        env_dump.display(),
+        received.display()
+    );
+    let account = world
+        .sandbox
+        .seed_service_account("exec-bot", &["event_ingestor"]);
+    let run = world.run_with(
+        &[
+            "keys",
+            "create",
+            "--name",
+            "exec-env",
+            "--service-account",
+            &account,
+            "--store",
+            &store,
+        ],
+        |cmd| {
+            cmd.env("FLEXPRICE_API_KEY_FILE", &admin_file)
+                .env("FLEXPRICE_ADMIN_TEST_NOW", Timestamp::now().to_string());
+        },
+    );
+    run.code(0);
+    let env = std::fs::read_to_string(&env_dump).unwrap();
+    for ours in [
+        "FLEXPRICE_API_KEY=",
+        "FLEXPRICE_API_KEY_FILE=",
+        "FLEXPRICE_API_URL=",
+        "FLEXPRICE_ADMIN_TEST_NOW=",
+    ] {
+        assert!(
+            !env.lines().any(|l| l.starts_with(ours)),
+            "{ours} reached the child:\n{env}"
+        );
+    }
+    assert!(
+        !env.contains(world.sandbox.admin_key()),
+        "the admin key reached the child"
+    );
+    assert!(
+        env.lines().any(|l| l == "FLEXPRICE_KEY_NAME=exec-env"),
+        "{env}"
+    );
+    assert!(
+        env.lines()
+            .any(|l| l == format!("FLEXPRICE_KEY_OWNER={account}")),
+        "{env}"
+    );
+    assert!(
+        env.lines().any(|l| l.starts_with("PATH=")) && env.lines().any(|l| l.starts_with("HOME="))
+    );
+    let secret = std::fs::read_to_string(&received).unwrap();
+    assert!(is_secret_key(&secret), "{secret:?}");
+    assert!(!env.contains(&secret), "the new secret is on stdin only");
+    world.run_as(&secret, &["whoami", "-q"]).code(0);
+}
+
+// ---- 2. a password in the API URL is never echoed ------------------------------------------
+
+#[test]
+fn a_password_in_the_api_url_is_never_shown() {
+    let world = world();
+    for url in [
+        "https://ops:hunter2@api.example.com/v1",
+        "http://ops:hunter2@api.example.com/v1",
+        "https://ops:hunter2@api.example.com/v2",
+        "ftp://ops:hunter2@api.example.com/v1",
+    ] {
+        let run = world.run_with(&["keys", "list"], |cmd| {
+            cmd.env("FLEXPRICE_API_URL", url);
+        });
+        run.code(2)
+            .stderr_has("--api-url")
+            .stderr_has("***@api.example.com");
+        assert!(
+            !run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"),
+            "{url}: {}",
+            run.stderr
+        );
+        let run = world.run(&["--api-url", url, "whoami"]);
+        run.code(2);
+        assert!(!run.stderr.contains("hunter2"), "{url}: {}", run.stderr);
+    }
+    assert!(world.requests().is_empty());
+}
+
+// ---- 3. names that would steer a path ------------------------------------------------------
+
+#[test]
+fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("keys");
+    std::fs::create_dir(&inner).unwrap();
+    let hostile = ["../escape", "-rf", ".hidden", "a\\b", "x\u{1b}[31m", "a/b"];
+    let hostile_ids: Vec<String> = hostile.iter().map(|n| aged(&world, n, None)).collect();
+    let plain = aged(&world, "plain", None);
+    let store = format!("file:{}", inner.join("{name}.key").display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
+    run.code(8)
+        .stderr_has("../escape")
+        .stderr_has("contains '/'")
+        .stderr_has("plain name");
+    // Only the plain key was minted, delivered inside the directory, and its old key revoked.
+    assert_eq!(creates(&world), 1);
+    let files: Vec<_> = std::fs::read_dir(&inner)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["plain.key"], "{files:?}");
+    let listed: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        listed,
+        ["keys"],
+        "nothing written outside the directory: {listed:?}"
+    );
+    let secret = std::fs::read_to_string(inner.join("plain.key")).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&plain).unwrap().status, "deleted");
+    for id in &hostile_ids {
+        assert_eq!(world.sandbox.key(id).unwrap().status, "published", "{id}");
+    }
+
+    // One key rotated by ID: refused before anything is sent but the reads.
+    world.sandbox.clear_requests();
+    world
+        .run(&[
+            "keys",
+            "rotate",
+            &hostile_ids[0],
+            "--yes",
+            "--store",
+            &store,
+        ])
+        .code(2)
+        .stderr_has("no key was created");
+    assert!(world.mutating_requests().is_empty());
+
+    // The same name to a fixed path (no placeholder) is fine.
+    let fixed = format!("file:{}", inner.join("escape.key").display());
+    world
+        .run(&[
+            "keys",
+            "rotate",
+            &hostile_ids[0],
+            "--yes",
+            "--store",
+            &fixed,
+        ])
+        .code(0);
+    assert!(inner.join("escape.key").exists());
+}
+
+#[test]
+fn create_refuses_a_name_that_would_leave_the_directory() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}", dir.path().join("{name}.key").display());
+    for name in ["../escape", "-x", ".x", "a..b"] {
+        let name = format!("--name={name}");
+        world
+            .run(&["keys", "create", &name, "--store", &store])
+            .code(2)
+            .stderr_has("no key was created");
+    }
+    assert!(world.mutating_requests().is_empty());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+// ---- 4. two secrets, one destination -------------------------------------------------------
+
+#[test]
+fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
+    let world = world();
+    let a = world
+        .sandbox
+        .seed_service_account("team-a", &["event_ingestor"]);
+    let b = world
+        .sandbox
+        .seed_service_account("team-b", &["event_ingestor"]);
+    let (old_a, old_b) = (
+        aged(&world, "ingest", Some(&a)),
+        aged(&world, "ingest", Some(&b)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let by_name = format!("file:{}", dir.path().join("{name}.key").display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
+    run.code(2)
+        .stderr_has(&old_a)
+        .stderr_has(&old_b)
+        .stderr_has("{owner}");
+    assert!(world.mutating_requests().is_empty(), "nothing minted");
+
+    // The keychain would give them one entry too.
+    world
+        .run(&["keys", "rotate", "--due", "--yes", "--store", "keychain"])
+        .code(2)
+        .stderr_has(&old_a);
+    assert!(world.mutating_requests().is_empty());
+
+    let by_owner = format!("file:{}", dir.path().join("{owner}-{name}.key").display());
+    world
+        .run(&["keys", "rotate", "--due", "--yes", "--store", &by_owner])
+        .code(0);
+    let secret_a = std::fs::read_to_string(dir.path().join(format!("{a}-ingest.key"))).unwrap();
+    let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-ingest.key"))).unwrap();
+    assert_ne!(secret_a, secret_b);
+    for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
+        world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+    }
+}
+
+// ---- 5. stdout is a destination: written before the old key is revoked ---------------------
+
+/// `kill -9` while the first rotation's revocation is held: its new secret is already on stdout
+/// (JSON or plain), so nothing minted is lost.
+fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
+    let world = world();
+    let olds: Vec<String> = (0..3)
+        .map(|i| aged(&world, &format!("k{i}"), None))
+        .collect();
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    let mut args = vec!["keys", "rotate", "--due", "--yes"];
+    if json {
+        args.extend(["-o", "json"]);
+    }
+    let mut child = spawn(&world, &args);
+    world.sandbox.wait_held("revoke", 1);
+    child.kill().unwrap(); // SIGKILL: nothing runs after this.
+    let output = child.wait_with_output().unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    world.sandbox.release("revoke");
+    let minted: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name.starts_with('k') && !olds.contains(&k.id))
+        .collect();
+    assert!(!minted.is_empty(), "a key was minted before the kill");
+    let printed: Vec<&str> = out
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| is_secret_key(w))
+        .collect();
+    assert_eq!(
+        printed.len(),
+        minted.len(),
+        "every minted secret is on stdout:\n{out}"
+    );
+    for secret in printed {
+        world.run_as(secret, &["whoami", "-q"]).code(0);
+    }
+    if json {
+        assert!(out.starts_with("[\n  {\n    \"old_key\""), "{out}");
+        assert!(out.contains("\"api_key\": \"sk_"), "{out}");
+    }
+}
+
+#[test]
+fn a_killed_json_batch_has_already_written_every_minted_secret() {
+    killed_mid_batch_keeps_the_secret_on_stdout(true);
+}
+
+#[test]
+fn a_killed_plain_batch_has_already_written_every_minted_secret() {
+    killed_mid_batch_keeps_the_secret_on_stdout(false);
+}
+
+#[test]
+fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
+    let world = world();
+    let olds: Vec<String> = (0..3)
+        .map(|i| aged(&world, &format!("j{i}"), None))
+        .collect();
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{} status=500",
+        olds[1]
+    )));
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "-o", "json"]);
+    let json = run.code(8).json();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for item in items {
+        let secret = item["api_key"].as_str().unwrap();
+        world.run_as(secret, &["whoami", "-q"]).code(0);
+        let failed = item["old_key"]["id"] == olds[1].as_str();
+        assert_eq!(item["old_key_revoked"], !failed, "{item}");
+        assert_eq!(item.get("error").is_some(), failed, "{item}");
+    }
+}
+
+// ---- 6. SIGTERM, SIGHUP and SIGINT in a batch ----------------------------------------------
+
+/// A rotation batch of 6 whose first 4 creates are held; `sig` arrives; the 4 finish, the rest
+/// never start.
+fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
+    let world = world();
+    let olds: Vec<String> = (0..6)
+        .map(|i| aged(&world, &format!("s{i}"), None))
+        .collect();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(&world, &["keys", "rotate", "--due", "--yes"]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    world.sandbox.wait_held("create", 4);
+    signal(&child, sig);
+    let log = read_until(&mut stderr, "starting no more rotations");
+    world.sandbox.release("create");
+    let (got, out, log) = finish(child, stderr, log);
+    assert_eq!(got, code, "{log}");
+    assert!(
+        log.contains(&format!(
+            "{verb}: 4 of 6 keys rotated, 0 failed, 2 not started"
+        )),
+        "{log}"
+    );
+    assert_eq!(creates(&world), 4, "nothing new started after the signal");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for line in lines {
+        let secret = line.split('\t').nth(2).unwrap();
+        world.run_as(secret, &["whoami", "-q"]).code(0);
+    }
+    let revoked = olds
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(revoked, 4);
+}
+
+#[test]
+fn sigterm_stops_a_rotation_batch_with_143() {
+    a_signal_stops_a_rotation_batch(libc::SIGTERM, 143, "terminated");
+}
+
+#[test]
+fn sighup_stops_a_rotation_batch_with_129() {
+    a_signal_stops_a_rotation_batch(libc::SIGHUP, 129, "hung up");
+}
+
+#[test]
+fn sigterm_stops_a_delete_batch_with_143() {
+    let world = world();
+    let ids: Vec<String> = (0..12)
+        .map(|i| aged(&world, &format!("d{i}"), None))
+        .collect();
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    let mut args = vec!["keys", "delete", "--yes"];
+    args.extend(ids.iter().map(String::as_str));
+    let mut child = spawn(&world, &args);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    world.sandbox.wait_held("revoke", 8);
+    signal(&child, libc::SIGTERM);
+    let log = read_until(&mut stderr, "starting no more revocations");
+    world.sandbox.release("revoke");
+    let (code, _, log) = finish(child, stderr, log);
+    assert_eq!(code, 143, "{log}");
+    assert!(
+        log.contains("terminated: 8 of 12 keys revoked, 4 not revoked"),
+        "{log}"
+    );
+    let deleted = ids
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(deleted, 8);
+}
+
+#[test]
+fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
+    for (sig, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGINT, 130),
+        (libc::SIGHUP, 129),
+    ] {
+        let world = world();
+        world
+            .sandbox
+            .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+        let mut child = spawn(&world, &["keys", "create", "--name", "held"]);
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        world.sandbox.wait_held("create", 1);
+        signal(&child, sig);
+        let log = read_until(&mut stderr, "never abandoned");
+        world.sandbox.release("create");
+        let (got, out, log) = finish(child, stderr, log);
+        assert_eq!(got, code, "{log}");
+        let secret = out.trim_end();
+        assert!(
+            is_secret_key(secret),
+            "the secret was delivered: {out:?}\n{log}"
+        );
+        world.run_as(secret, &["whoami", "-q"]).code(0);
+        assert!(world.recovery_files().is_empty());
+    }
+}
+
+#[test]
+fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
+    let world = world();
+    let old = aged(&world, "one", None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.key");
+    let store = format!("file:{}", path.display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", &old, "--yes", "--store", &store],
+    );
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    world.sandbox.wait_held("create", 1);
+    signal(&child, libc::SIGTERM);
+    let log = read_until(&mut stderr, "never abandoned");
+    world.sandbox.release("create");
+    let (code, _, log) = finish(child, stderr, log);
+    assert_eq!(code, 143, "{log}");
+    let secret = std::fs::read_to_string(&path).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(
+        world.sandbox.key(&old).unwrap().status,
+        "deleted",
+        "the rotation finished"
+    );
+}
+
+#[test]
+fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
+    let world = world();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(
+        &world,
+        &["keys", "create", "--name", "rec", "--store", "exec:false"],
+    );
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    world.sandbox.wait_held("create", 1);
+    signal(&child, libc::SIGTERM);
+    let log = read_until(&mut stderr, "never abandoned");
+    world.sandbox.release("create");
+    let (code, out, log) = finish(child, stderr, log);
+    assert_eq!(code, 143, "{log}");
+    assert!(log.contains("recovery file"), "{log}");
+    assert_eq!(out, "");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+}
+
+// ---- 7. keys create whose answer is lost ---------------------------------------------------
+
+#[test]
+fn a_lost_create_answer_is_looked_up_never_retried() {
+    let world = world();
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "create", "--name", "lostc"]);
+    let orphan = new_keys(&world, "lostc", &[]);
+    assert_eq!(orphan.len(), 1);
+    run.code(9)
+        .stderr_has(&orphan[0].id)
+        .stderr_has(&format!("keys delete {} --yes", orphan[0].id));
+    assert_eq!(run.stdout, "");
+    assert_eq!(orphan[0].status, "published");
+    assert_eq!(creates(&world), 1, "never retried");
+
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "lostr",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    run.code(9).stderr_has("orphaned key was revoked");
+    let orphan = new_keys(&world, "lostr", &[]);
+    assert_eq!(orphan.len(), 1);
+    assert_eq!(orphan[0].status, "deleted");
+
+    // A create that was not committed (reset before the server acted) made nothing: exit 5.
+    world
+        .sandbox
+        .add_fault(Fault::new(Some("POST"), "/v1/secrets/api/keys", FaultAction::Reset).times(1));
+    world
+        .run(&["keys", "create", "--name", "never"])
+        .code(5)
+        .stderr_has("no key was created");
+    assert!(new_keys(&world, "never", &[]).is_empty());
+}
+
+// ---- 9. a failed single rotation in JSON ---------------------------------------------------
+
+#[test]
+fn a_failed_single_rotation_prints_its_object_with_the_error() {
+    let world = world();
+    let old = aged(&world, "jf", None);
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::status(403),
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "rotate", &old, "--yes", "-o", "json"]);
+    let json = run.code(6).json();
+    assert_eq!(json["old_key"]["id"], old.as_str());
+    assert!(
+        json.get("new_key").is_none() && json.get("api_key").is_none(),
+        "{json}"
+    );
+    assert_eq!(json["old_key_revoked"], false);
+    assert!(json["error"].as_str().unwrap().contains("step 3"), "{json}");
+
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        &old,
+        "--yes",
+        "-o",
+        "json",
+        "--store",
+        "exec:false",
+    ]);
+    let json = run.code(9).json();
+    assert!(json["error"].as_str().unwrap().contains("step 4"), "{json}");
+    assert!(
+        json.get("api_key").is_none(),
+        "the secret is in the recovery file only: {json}"
+    );
+    assert_eq!(world.recovery_files().len(), 1);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
+
+// ---- 11. exit codes by outcome -------------------------------------------------------------
+
+#[test]
+fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
+    let world = world();
+    for policy in ["keep", "revoke"] {
+        let old = aged(&world, &format!("l-{policy}"), None);
+        world.sandbox.add_fault(
+            Fault::new(
+                Some("POST"),
+                "/v1/secrets/api/keys",
+                FaultAction::CommitThenReset,
+            )
+            .times(1),
+        );
+        let run = world.run(&[
+            "keys",
+            "rotate",
+            &old,
+            "--yes",
+            "--on-store-failure",
+            policy,
+        ]);
+        run.code(9).stderr_has("step 3");
+        let orphan = new_keys(&world, &format!("l-{policy}"), &[&old]);
+        assert_eq!(orphan.len(), 1);
+        assert_eq!(
+            orphan[0].status,
+            if policy == "keep" {
+                "published"
+            } else {
+                "deleted"
+            }
+        );
+        assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    }
+}
+
+// ---- 12. keys delete off a terminal without --yes ------------------------------------------
+
+#[test]
+fn delete_and_rotate_without_yes_off_a_terminal_send_no_request_at_all() {
+    let world = world();
+    let id = aged(&world, "keepme", None);
+    world.sandbox.clear_requests();
+    world
+        .run(&["keys", "delete", &id])
+        .code(2)
+        .stderr_has("--yes");
+    world
+        .run(&["keys", "rotate", &id])
+        .code(2)
+        .stderr_has("--yes");
+    world
+        .run(&["keys", "rotate", "--due"])
+        .code(2)
+        .stderr_has("--yes");
+    assert!(world.requests().is_empty(), "{:?}", world.requests());
+}
+
+// ---- issue 16.14: a secret of an odd shape goes nowhere but the recovery file --------------
+
+#[test]
+fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.key");
+    world.sandbox.add_fault(fault(
+        r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC\u001b[31m\nEVIL"}"#,
+    ));
+    let store = format!("file:{}", path.display());
+    let run = world.run_with(
+        &[
+            "keys", "create", "--name", "odd", "--store", &store, "--store", "stdout",
+        ],
+        |cmd| {
+            cmd.env("GITHUB_ACTIONS", "true");
+        },
+    );
+    run.code(9)
+        .stderr_has("unexpected shape")
+        .stderr_has("recovery file");
+    assert_eq!(run.stdout, "");
+    assert!(
+        !run.stderr.contains("::add-mask::") && !run.stderr.contains("EVIL"),
+        "{}",
+        run.stderr
+    );
+    assert!(!path.exists(), "not written to the file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "sk_01ABC\u{1b}[31m\nEVIL\n"
+    );
+}
