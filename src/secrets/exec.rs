@@ -62,6 +62,10 @@ pub fn deliver(
     if let Some(owner) = key_owner {
         command.env(KEY_OWNER_VAR, owner);
     }
+    // Its own process group: whatever it starts (`sh -c "vault …"`) can be stopped with it, and
+    // a Ctrl-C on the terminal does not cut a delivery we are finishing.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(std::io::stderr())
@@ -73,14 +77,16 @@ pub fn deliver(
         let _ = stdin.write_all(secret.expose_secret().as_bytes());
     }
     // A command that never ends must not hang a cron job: kill it and count it as failed.
-    let status = match child
-        .wait_timeout(timeout)
-        .map_err(|e| format!("waiting for '{}' failed: {e}", words[0]))?
-    {
-        Some(status) => status,
-        None => {
-            let _ = child.kill();
+    let status = match child.wait_timeout(timeout) {
+        Ok(Some(status)) => status,
+        waited => {
+            // Nothing it started may run on and write a secret after we have reported: the
+            // whole group goes, and we report once the command is gone.
+            stop_group(&mut child);
             let _ = child.wait();
+            if let Err(e) = waited {
+                return Err(format!("waiting for '{}' failed: {e}", words[0]));
+            }
             return Err(format!(
                 "'{}' did not finish within {:.1}s (--timeout) and was stopped",
                 words[0],
@@ -93,6 +99,20 @@ pub fn deliver(
     } else {
         Err(format!("'{}' exited with {status}", words[0]))
     }
+}
+
+/// Kills the command's process group (the command and everything it started), then the
+/// command itself where groups do not exist. Only for a command not yet reaped.
+fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) on the process group our child leads (`process_group(0)` above); the
+        // child has not been reaped, so its PID (the group's ID) cannot have been reused.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
 }
 
 #[cfg(test)]

@@ -775,3 +775,54 @@ fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
         "sk_01ABC\u{1b}[31m\nEVIL\n"
     );
 }
+
+// ---- issue 16.3: an exec: command that times out is stopped with everything it started -----
+
+/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn a_timed_out_exec_command_is_stopped_with_its_children() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; sleep 300 > /dev/null 2>&1 & echo $! > \"$1\"; wait' sh {}",
+        pid_file.display()
+    );
+    let run = world.run(&[
+        "--timeout",
+        "1",
+        "keys",
+        "create",
+        "--name",
+        "stray",
+        "--store",
+        &store,
+    ]);
+    run.code(9).stderr_has("did not finish within 1.0s");
+    assert_eq!(
+        world.recovery_files().len(),
+        1,
+        "the secret is in the recovery file"
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    // SIGKILL takes effect when the process is next scheduled: wait for that, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the grandchild {pid} outlived the timeout"
+        );
+        std::thread::yield_now();
+    }
+}
