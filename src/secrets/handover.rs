@@ -44,6 +44,10 @@ pub struct Lookup<'k> {
     /// The owner's ID; the caller's own when `None` (looked up only if needed).
     pub owner: Option<&'k str>,
     pub known: &'k [ApiKey],
+    /// `known` lists every key the owner had just before the create: a key found afterwards is
+    /// surely the create's. Otherwise a key of the same name made in the last minutes may be
+    /// someone else's: it is reported as a possible orphan and never revoked.
+    pub known_complete: bool,
 }
 
 /// How a hand-over failed. Each variant has exactly one exit code.
@@ -71,8 +75,9 @@ pub enum Found {
     Nothing,
     /// The lookup failed too: a key may exist that nobody holds the secret of.
     Unknown(ApiError),
-    /// Keys that nobody holds the secret of, left active.
-    Orphans(Vec<String>),
+    /// Keys that nobody holds the secret of, left active. Not `certain` when the owner's keys
+    /// were not noted before the create (or several were found): one may be someone else's.
+    Orphans { ids: Vec<String>, certain: bool },
     /// The one orphan, revoked (`--on-store-failure revoke`).
     Revoked(String),
 }
@@ -113,7 +118,7 @@ impl Failure {
         matches!(
             self,
             Failure::Lost {
-                found: Found::Orphans(_) | Found::Unknown(_),
+                found: Found::Orphans { .. } | Found::Unknown(_),
                 ..
             } | Failure::NotDelivered {
                 end: End::Recovered(_) | End::Stranded { .. },
@@ -140,16 +145,25 @@ impl Failure {
                              made failed too ({lookup}); a key may exist whose secret nobody holds"
                         )
                     }
-                    Found::Orphans(ids) => {
+                    Found::Orphans { ids, certain } => {
                         hints.push(format!(
                             "revoke the orphan: `flexprice-admin keys delete {} --yes`, then try again",
                             ids.join(" ")
                         ));
-                        format!(
-                            "{step}: the server created {} but its answer was lost, so its secret is unrecoverable \
-                             (orphaned key; {cause})",
-                            ids.join(", ")
-                        )
+                        if certain {
+                            format!(
+                                "{step}: the server created {} but its answer was lost, so its secret is \
+                                 unrecoverable (orphaned key; {cause})",
+                                ids.join(", ")
+                            )
+                        } else {
+                            format!(
+                                "{step}: the answer to the create was lost ({cause}); the server may have created {} \
+                                 (keys of this name and owner made in the last two minutes): an orphaned key's \
+                                 secret is unrecoverable; check each before revoking it",
+                                ids.join(", ")
+                            )
+                        }
                     }
                     Found::Revoked(id) => {
                         hints.push(REVOCATION_DELAY_NOTE.into());
@@ -307,10 +321,13 @@ impl<'a> Handover<'a> {
             .collect();
         match orphans.as_slice() {
             [] => Found::Nothing,
-            [one] if self.policy == OnStoreFailure::Revoke => {
+            [one] if self.policy == OnStoreFailure::Revoke && lookup.known_complete => {
                 match self.client.delete_key(one).await {
                     Ok(()) => Found::Revoked(one.clone()),
-                    Err(_) => Found::Orphans(orphans),
+                    Err(_) => Found::Orphans {
+                        ids: orphans,
+                        certain: true,
+                    },
                 }
             }
             _ => {
@@ -318,7 +335,10 @@ impl<'a> Handover<'a> {
                     "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
                     orphans.join(", ")
                 ));
-                Found::Orphans(orphans)
+                Found::Orphans {
+                    certain: lookup.known_complete && orphans.len() == 1,
+                    ids: orphans,
+                }
             }
         }
     }

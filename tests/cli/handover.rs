@@ -826,3 +826,51 @@ fn a_timed_out_exec_command_is_stopped_with_its_children() {
         std::thread::yield_now();
     }
 }
+
+#[test]
+fn a_lost_create_never_revokes_another_key_of_the_same_name() {
+    let world = world();
+    let (earlier, earlier_secret) = world.create_key(&["--name", "twin"]);
+    let earlier = earlier["id"].as_str().unwrap().to_string();
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "twin",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    run.code(9).stderr_has("orphaned key was revoked");
+    let orphan = new_keys(&world, "twin", &[&earlier]);
+    assert_eq!(orphan.len(), 1);
+    assert_eq!(
+        orphan[0].status, "deleted",
+        "the create's own key was revoked"
+    );
+    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
+    world.run_as(&earlier_secret, &["whoami", "-q"]).code(0);
+
+    // Without the policy nothing is revoked, and a key that may be someone else's is named as
+    // only possibly the create's.
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "create", "--name", "twin"]);
+    run.code(9)
+        .stderr_has("may have created")
+        .stderr_has(&earlier);
+    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
+}

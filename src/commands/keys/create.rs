@@ -4,9 +4,9 @@
 use jiff::Timestamp;
 use secrecy::ExposeSecret;
 
-use crate::api;
 use crate::api::models::CreateKeyBody;
-use crate::cli::KeysCreateArgs;
+use crate::api::{self, KeyFilter};
+use crate::cli::{KeysCreateArgs, OnStoreFailure};
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
@@ -57,10 +57,21 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         &ctx.profile.name,
         ctx.timeout,
     );
+    // Revoking a lost create's key must never hit another key of the same name: with
+    // `--on-store-failure revoke`, the owner's keys are noted before minting.
+    let revoke = args.store.on_store_failure == OnStoreFailure::Revoke && !ctx.dry_run;
     let owner_id = match &service_account {
         Some(account) => Some(account.id.clone()),
-        None if destinations.uses_owner() => Some(client.me().await?.id),
+        None if destinations.uses_owner() || revoke => Some(client.me().await?.id),
         None => None,
+    };
+    let known = if revoke {
+        let filter = KeyFilter {
+            user_id: owner_id.clone(),
+        };
+        client.list_keys(&filter, None).await?
+    } else {
+        Vec::new()
     };
     let mut plan = plan::plan(
         &destinations,
@@ -93,7 +104,8 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     let lookup = Lookup {
         name: &name,
         owner: owner_id.as_deref(),
-        known: &[],
+        known: &known,
+        known_complete: revoke,
     };
     let minted = match ctx
         .out

@@ -539,6 +539,7 @@ impl Run<'_> {
             name: &old.name,
             owner: old.user_id.as_deref(),
             known: &current,
+            known_complete: true,
         };
         let minted = self
             .handover
