@@ -20,7 +20,9 @@ use crate::views::KeyJson;
 pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit> {
     let name = match &args.name {
         Some(name) => name.clone(),
-        None if ctx.interactive => prompt_name()?,
+        None if ctx.interactive => ctx
+            .out
+            .input("Key name", |input| crate::cli::parse_name(input).map(drop))?,
         None => {
             return Err(UserError::usage("--name is required")
                 .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
@@ -233,14 +235,6 @@ fn finish(ctx: &Context, scope: &Scope, outcome: anyhow::Result<Exit>) -> anyhow
         outcome,
         "the key's secret was handed over",
     )
-}
-
-fn prompt_name() -> anyhow::Result<String> {
-    let name: String = dialoguer::Input::new()
-        .with_prompt("Key name")
-        .validate_with(|input: &String| crate::cli::parse_name(input).map(drop))
-        .interact_text()?;
-    Ok(name)
 }
 
 /// The expiry for a new key: the flag given, else the profile's default lifetime (90 days).
