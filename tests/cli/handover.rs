@@ -874,3 +874,33 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
         .stderr_has(&earlier);
     assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
 }
+
+#[test]
+fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() {
+    let world = world();
+    let old = aged(&world, "pipe", None);
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(&world, &["keys", "rotate", &old, "--yes", "-o", "json"]);
+    world.sandbox.wait_held("create", 1);
+    drop(child.stdout.take()); // `| head -0`: nobody reads stdout any more.
+    world.sandbox.release("create");
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(9), "{log}");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(
+        world.sandbox.key(&old).unwrap().status,
+        "published",
+        "step 4 failed: the old key stays"
+    );
+}

@@ -288,13 +288,15 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if !batch {
         let outcome = run.rotate(0, &targets[0]).await;
         run.receipt(&targets[0], &outcome);
-        run.finish_json()?;
+        let closed = run.finish_json();
         if outcome.old_key_revoked {
             ctx.out.note(keys::REVOCATION_DELAY_NOTE);
         }
-        let result = match outcome.failed {
-            Some((_, err)) => Err(err),
-            None => Ok(Exit::Ok),
+        // The rotation's own failure first: a closed stdout must not hide it.
+        let result = match (outcome.failed, closed) {
+            (Some((_, err)), _) => Err(err),
+            (None, Err(e)) => Err(e.into()),
+            (None, Ok(())) => Ok(Exit::Ok),
         };
         return after_signal(
             ctx,
@@ -325,7 +327,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             |_, i, outcome| run.receipt(&targets[i], outcome),
         )
         .await;
-    run.finish_json()?;
+    let closed = run.finish_json();
     if finished.done().any(|(_, o)| o.old_key_revoked) {
         ctx.out.note(keys::REVOCATION_DELAY_NOTE);
     }
@@ -373,6 +375,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         .into());
     }
     if failed == 0 {
+        closed?;
         return Ok(Exit::Ok);
     }
     Err(UserError::new(
