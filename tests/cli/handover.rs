@@ -116,8 +116,9 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
     let env_dump = dir.path().join("env");
     let received = dir.path().join("received");
+    // The child also tries to read our environment through /proc (which only root may do).
     let store = format!(
-        "exec:sh -c 'env > \"$1\"; cat > \"$2\"' sh {} {}",
+        "exec:sh -c 'env > \"$1\"; cat /proc/$PPID/environ > \"$1.proc\" 2>/dev/null; cat > \"$2\"' sh {} {}",
         env_dump.display(),
         received.display()
     );
@@ -169,6 +170,14 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     assert!(
         env.lines().any(|l| l.starts_with("PATH=")) && env.lines().any(|l| l.starts_with("HOME="))
     );
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        let ours = std::fs::read(dir.path().join("env.proc")).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&ours).contains(world.sandbox.admin_key()),
+            "the child read the admin key from /proc/<our pid>/environ"
+        );
+    }
     let secret = std::fs::read_to_string(&received).unwrap();
     assert!(is_secret_key(&secret), "{secret:?}");
     assert!(!env.contains(&secret), "the new secret is on stdin only");
