@@ -48,6 +48,8 @@ pub struct Lookup<'k> {
     /// surely the create's. Otherwise a key of the same name made in the last minutes may be
     /// someone else's: it is reported as a possible orphan and never revoked.
     pub known_complete: bool,
+    /// The key would show in a listing (publishable keys never do: a lost one cannot be found).
+    pub listed: bool,
 }
 
 /// How a hand-over failed. Each variant has exactly one exit code.
@@ -75,6 +77,8 @@ pub enum Found {
     Nothing,
     /// The lookup failed too: a key may exist that nobody holds the secret of.
     Unknown(ApiError),
+    /// The key could not be looked up (a publishable key is never listed): it may exist.
+    Unlisted,
     /// Keys that nobody holds the secret of, left active. Not `certain` when the owner's keys
     /// were not noted before the create (or several were found): one may be someone else's.
     Orphans { ids: Vec<String>, certain: bool },
@@ -118,7 +122,7 @@ impl Failure {
         matches!(
             self,
             Failure::Lost {
-                found: Found::Orphans { .. } | Found::Unknown(_),
+                found: Found::Orphans { .. } | Found::Unknown(_) | Found::Unlisted,
                 ..
             } | Failure::NotDelivered {
                 end: End::Recovered(_) | End::Stranded { .. },
@@ -145,6 +149,10 @@ impl Failure {
                              made failed too ({lookup}); a key may exist whose secret nobody holds"
                         )
                     }
+                    Found::Unlisted => format!(
+                        "{step}: the answer to the create was lost ({cause}); publishable keys are never listed, so \
+                         whether one was created cannot be checked, and its secret could not be recovered anyway"
+                    ),
                     Found::Orphans { ids, certain } => {
                         hints.push(format!(
                             "revoke the orphan: `flexprice-admin keys delete {} --yes`, then try again",
@@ -289,6 +297,9 @@ impl<'a> Handover<'a> {
     /// neither known before nor minted by this command. One is revoked under
     /// `--on-store-failure revoke`; several are only reported (which one is ours is unknown).
     async fn find_orphans(&self, lookup: &Lookup<'_>, started: Timestamp) -> Found {
+        if !lookup.listed {
+            return Found::Unlisted;
+        }
         let owner = match lookup.owner {
             Some(owner) => owner.to_string(),
             None => match self.client.me().await {

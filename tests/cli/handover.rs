@@ -913,3 +913,20 @@ fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() 
         "step 4 failed: the old key stays"
     );
 }
+
+#[test]
+fn a_lost_publishable_create_is_reported_as_possibly_made() {
+    let world = world();
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "create", "--name", "pub", "--publishable"]);
+    run.code(9).stderr_has("never listed");
+    assert_eq!(run.stdout, "");
+    assert_eq!(creates(&world), 1, "never retried");
+}

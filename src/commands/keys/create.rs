@@ -108,6 +108,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         owner: owner_id.as_deref(),
         known: &known,
         known_complete: revoke,
+        listed: !args.publishable,
     };
     let minted = match ctx
         .out

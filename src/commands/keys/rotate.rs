@@ -543,6 +543,7 @@ impl Run<'_> {
             owner: old.user_id.as_deref(),
             known: &current,
             known_complete: true,
+            listed: true,
         };
         let minted = self
             .handover
