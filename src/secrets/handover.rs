@@ -136,6 +136,13 @@ impl Failure {
     /// create stays an [`ApiError`] so the 401/403 explanations apply to it.
     pub fn into_error(self, step: &str) -> anyhow::Error {
         let exit = self.exit();
+        let err = self.describe(step, exit);
+        // The mapping is [`Self::exit`]'s, never whichever error happens to be wrapped first.
+        debug_assert_eq!(crate::error::classify(&err).exit, exit, "{err:#}");
+        err
+    }
+
+    fn describe(self, step: &str, exit: Exit) -> anyhow::Error {
         match self {
             Failure::Refused(cause) => anyhow::Error::new(cause).context(step.to_string()),
             Failure::Lost { cause, found } => {

@@ -501,7 +501,10 @@ impl Run<'_> {
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
             let exit = failed.exit();
-            outcome.failed = Some((exit, failed.into_error(old, outcome.new_key.as_ref())));
+            let err = failed.into_error(old, outcome.new_key.as_ref());
+            // The mapping is the enum's, never whichever error happens to be wrapped first.
+            debug_assert_eq!(classify(&err).exit, exit, "{err:#}");
+            outcome.failed = Some((exit, err));
         }
         self.write_json(old, &outcome, head_written);
         outcome
