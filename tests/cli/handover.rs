@@ -930,3 +930,40 @@ fn a_lost_publishable_create_is_reported_as_possibly_made() {
     assert_eq!(run.stdout, "");
     assert_eq!(creates(&world), 1, "never retried");
 }
+
+#[test]
+fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
+    let world = world();
+    let olds: Vec<String> = (0..3)
+        .map(|i| aged(&world, &format!("c{i}"), None))
+        .collect();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(&world, &["keys", "rotate", "--due", "--yes", "-o", "json"]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    // With the secrets in the JSON on stdout, one rotation at a time.
+    world.sandbox.wait_held("create", 1);
+    signal(&child, libc::SIGINT);
+    let log = read_until(&mut stderr, "starting no more rotations");
+    world.sandbox.release("create");
+    let (code, out, log) = finish(child, stderr, log);
+    assert_eq!(code, 130, "{log}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("a complete JSON array");
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{out}");
+    assert_eq!(items[0]["old_key_revoked"], true);
+    world
+        .run_as(items[0]["api_key"].as_str().unwrap(), &["whoami", "-q"])
+        .code(0);
+    assert_eq!(creates(&world), 1);
+    let revoked = olds
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(revoked, 1);
+    assert!(
+        log.contains("interrupted: 1 of 3 keys rotated, 0 failed, 2 not started"),
+        "{log}"
+    );
+}
