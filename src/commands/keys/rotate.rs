@@ -171,8 +171,8 @@ struct Outcome {
     new_key: Option<ApiKey>,
     stored_in: Vec<String>,
     old_key_revoked: bool,
-    /// The exit code and error of the step that failed, if one did.
-    failed: Option<(Exit, anyhow::Error)>,
+    /// The error of the step that failed, if one did; its exit code is [`Failed::exit`]'s.
+    failed: Option<anyhow::Error>,
 }
 
 type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
@@ -294,7 +294,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         }
         // The rotation's own failure first: a closed stdout must not hide it.
         let result = match (outcome.failed, closed) {
-            (Some((_, err)), _) => Err(err),
+            (Some(err), _) => Err(err),
             (None, Err(e)) => Err(e.into()),
             (None, Ok(())) => Ok(Exit::Ok),
         };
@@ -338,7 +338,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         match item {
             Item::Done(Outcome { failed: None, .. }) => rotated += 1,
             Item::Done(Outcome {
-                failed: Some((_, err)),
+                failed: Some(err),
                 ..
             }) => {
                 failed += 1;
@@ -504,7 +504,7 @@ impl Run<'_> {
             let err = failed.into_error(old, outcome.new_key.as_ref());
             // The mapping is the enum's, never whichever error happens to be wrapped first.
             debug_assert_eq!(classify(&err).exit, exit, "{err:#}");
-            outcome.failed = Some((exit, err));
+            outcome.failed = Some(err);
         }
         self.write_json(old, &outcome, head_written);
         outcome
@@ -623,7 +623,7 @@ impl Run<'_> {
     fn write_json(&self, old: &ApiKey, outcome: &Outcome, head_written: bool) {
         let Some(json) = &self.json else { return };
         let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
-        let error = outcome.failed.as_ref().map(|(_, err)| format!("{err:#}"));
+        let error = outcome.failed.as_ref().map(|err| format!("{err:#}"));
         let tail = Tail {
             old_key_revoked: outcome.old_key_revoked,
             error: error.as_deref(),
