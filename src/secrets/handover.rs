@@ -8,7 +8,8 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +21,7 @@ use crate::api::models::ApiKey;
 use crate::api::{ApiError, ApiErrorKind, Client, KeyFilter, Request};
 use crate::cli::OnStoreFailure;
 use crate::error::{Exit, UserError, api_exit};
+use crate::interrupt::Scope;
 use crate::output::Output;
 
 /// Keys created this long before the create call are not ours (clock skew allowance).
@@ -33,6 +35,8 @@ pub struct Handover<'a> {
     /// Where recovery files go.
     pub state_dir: &'a Path,
     pub plan: Plan,
+    /// The command's signal scope: a signal stops `exec:` destinations.
+    scope: &'a Scope,
     /// Keys this command minted, so a lost create never mistakes a sibling for its orphan.
     minted: Mutex<HashSet<String>>,
 }
@@ -265,6 +269,7 @@ impl<'a> Handover<'a> {
         policy: OnStoreFailure,
         state_dir: &'a Path,
         plan: Plan,
+        scope: &'a Scope,
     ) -> Self {
         Handover {
             out,
@@ -272,6 +277,7 @@ impl<'a> Handover<'a> {
             policy,
             state_dir,
             plan,
+            scope,
             minted: Mutex::new(HashSet::new()),
         }
     }
@@ -397,14 +403,25 @@ impl<'a> Handover<'a> {
             let labels: Vec<String> = others.iter().map(Target::label).collect();
             // On a blocking thread: a slow keychain or `exec:` command must not stall the
             // requests and the signal watcher beside it.
-            let outcomes = tokio::task::spawn_blocking(move || {
+            // A signal stops the `exec:` commands (and whatever they started): from then on the
+            // secret goes to the recovery file rather than to a command left running.
+            let seen = self.scope.received();
+            let stop = Arc::new(AtomicBool::new(seen.first.is_some()));
+            let stopper = stop.clone();
+            let mut blocking = tokio::task::spawn_blocking(move || {
                 others
                     .iter()
-                    .map(|t| deliver_to(t, &secret, keychain, timeout))
+                    .map(|t| deliver_to(t, &secret, keychain, timeout, &stopper))
                     .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap_or_else(|_| {
+            });
+            let joined = tokio::select! {
+                joined = &mut blocking => joined,
+                _ = self.scope.after(seen.count) => {
+                    stop.store(true, Ordering::SeqCst);
+                    blocking.await
+                }
+            };
+            let outcomes = joined.unwrap_or_else(|_| {
                 labels
                     .iter()
                     .map(|_| Err("the delivery thread failed".to_string()))
@@ -491,6 +508,7 @@ fn deliver_to(
     secret: &SecretString,
     keychain: keychain::Keychain,
     timeout: std::time::Duration,
+    stop: &AtomicBool,
 ) -> Result<(), String> {
     if keychain::test_fails_delivery(target.kind()) {
         return Err("failed on purpose (test hook)".to_string());
@@ -514,7 +532,7 @@ fn deliver_to(
             words,
             key_name,
             key_owner,
-        } => exec::deliver(words, key_name, key_owner.as_deref(), secret, timeout),
+        } => exec::deliver(words, key_name, key_owner.as_deref(), secret, timeout, stop),
     }
 }
 

@@ -347,8 +347,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
 
 // ---- 5. stdout is a destination: written before the old key is revoked ---------------------
 
-/// `kill -9` while the first rotation's revocation is held: its new secret is already on stdout
-/// (JSON or plain), so nothing minted is lost.
+/// `kill -9` while revocations are held: each new secret is already on stdout (JSON or plain)
+/// before its predecessor is revoked, so nothing minted is lost.
 fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
     let world = world();
     let olds: Vec<String> = (0..3)
@@ -362,7 +362,9 @@ fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
         args.extend(["-o", "json"]);
     }
     let mut child = spawn(&world, &args);
-    world.sandbox.wait_held("revoke", 1);
+    // Every rotation in flight has reached its revocation, so every key minted so far has had
+    // its secret delivered: all three at once in plain text, one at a time under JSON.
+    world.sandbox.wait_held("revoke", if json { 1 } else { 3 });
     child.kill().unwrap(); // SIGKILL: nothing runs after this.
     let output = child.wait_with_output().unwrap();
     let out = String::from_utf8(output.stdout).unwrap();
@@ -966,4 +968,47 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
         log.contains("interrupted: 1 of 3 keys rotated, 0 failed, 2 not started"),
         "{log}"
     );
+}
+
+#[test]
+fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; sleep 300 > /dev/null 2>&1 & echo $! > \"$1.tmp\"; mv \"$1.tmp\" \"$1\"; wait' sh {}",
+        pid_file.display()
+    );
+    let mut child = spawn(
+        &world,
+        &["keys", "create", "--name", "stopped", "--store", &store],
+    );
+    // The command runs (and has started a child of its own) once the PID file appears.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !pid_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec: command never ran"
+        );
+        std::thread::yield_now();
+    }
+    signal(&child, libc::SIGTERM);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (code, out, log) = finish(child, stderr, String::new());
+    assert_eq!(code, 143, "{log}");
+    assert!(log.contains("was stopped: a signal arrived"), "{log}");
+    assert_eq!(out, "");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid.trim()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command's child outlived the signal"
+        );
+        std::thread::yield_now();
+    }
 }

@@ -102,6 +102,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         args.store.on_store_failure,
         &ctx.paths.state_dir,
         plan,
+        &scope,
     );
     let lookup = Lookup {
         name: &name,

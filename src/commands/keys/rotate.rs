@@ -279,6 +279,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             args.store.on_store_failure,
             &ctx.paths.state_dir,
             plan,
+            &scope,
         ),
         json,
         batch,
@@ -338,8 +339,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         match item {
             Item::Done(Outcome { failed: None, .. }) => rotated += 1,
             Item::Done(Outcome {
-                failed: Some(err),
-                ..
+                failed: Some(err), ..
             }) => {
                 failed += 1;
                 let report = classify(err);
