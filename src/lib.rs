@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod lock;
 pub mod output;
 pub mod private_file;
+pub mod scrub;
 pub mod secrets;
 pub mod shell;
 pub mod time;

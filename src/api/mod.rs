@@ -35,6 +35,8 @@ pub struct Credential(Arc<SecretString>);
 
 impl Credential {
     pub fn new(secret: SecretString) -> Self {
+        // Whatever the server says back is scrubbed of it.
+        crate::scrub::hold(&secret);
         Credential(Arc::new(secret))
     }
 
@@ -345,7 +347,11 @@ impl Client {
             };
             return Err(self.error(request, &ex, kind));
         }
-        let (code, message, details) = error::parse_error_body(&ex.body);
+        // The server's words, scrubbed of every secret we hold before anything reads them.
+        let text = String::from_utf8_lossy(&ex.body);
+        let body = crate::scrub::scrub(&text);
+        let (code, message, details) = error::parse_error_body(body.as_bytes());
+        let details = details.map(crate::scrub::scrub_value);
         let kind = ApiErrorKind::Status {
             status: ex.status.as_u16(),
             code,
@@ -361,6 +367,19 @@ impl Client {
     }
 
     fn error(&self, request: &Request, ex: &Exchange, kind: ApiErrorKind) -> ApiError {
+        let kind = match kind {
+            ApiErrorKind::Decode { status, detail } => ApiErrorKind::Decode {
+                status,
+                detail: crate::scrub::scrub_owned(detail),
+            },
+            ApiErrorKind::CrossHostRedirect { status, location } => {
+                ApiErrorKind::CrossHostRedirect {
+                    status,
+                    location: crate::scrub::scrub_owned(location),
+                }
+            }
+            other => other,
+        };
         ApiError {
             method: request.method.to_string(),
             path: self.display_path(request),
@@ -541,11 +560,12 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
     Ok(body)
 }
 
+/// A response header as text, scrubbed of every secret we hold (the server's words).
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(|v| crate::scrub::scrub(v).into_owned())
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {

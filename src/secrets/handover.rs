@@ -289,6 +289,8 @@ impl<'a> Handover<'a> {
         let started = crate::time::now();
         match self.client.create_key(request).await {
             Ok(created) => {
+                // From here no server text can show it (a verification error quoting it, say).
+                crate::scrub::hold(&created.api_key);
                 self.minted
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

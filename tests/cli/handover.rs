@@ -1012,3 +1012,38 @@ fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
         std::thread::yield_now();
     }
 }
+
+// ---- issue 16.1: what the server says is scrubbed of every secret we hold ------------------
+
+#[test]
+fn a_server_quoting_the_credential_back_cannot_put_it_on_our_output() {
+    let world = world();
+    let admin = world.sandbox.admin_key().to_string();
+    for (spec, code) in [
+        (
+            format!(
+                r#"GET /v1/users/me status=400 header=X-Request-ID:{admin} body={{"message":"db error for key {admin}","details":{{"key":"{admin}"}}}}"#
+            ),
+            1,
+        ),
+        (
+            format!("GET /v1/users/me status=400 body=plain text quoting {admin}"),
+            1,
+        ),
+        (
+            format!("GET /v1/users/me redirect=http://evil.example/{admin}"),
+            1,
+        ),
+    ] {
+        world.sandbox.clear_faults();
+        world.sandbox.add_fault(fault(&spec));
+        let run = world.run(&["whoami", "--verbose"]);
+        run.code(code).stderr_has("[redacted]");
+        assert!(!run.stderr.contains(&admin), "{spec}:\n{}", run.stderr);
+        let run = world.run(&["whoami", "-o", "json"]);
+        assert!(
+            !run.stderr.contains(&admin) && !run.stdout.contains(&admin),
+            "{spec}"
+        );
+    }
+}
