@@ -395,46 +395,7 @@ impl<'a> Handover<'a> {
         else if let Err(e) = reveal::mask_in_ci(&minted.secret) {
             failures.push(("the CI log mask".to_string(), e.to_string()));
         } else {
-            let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
-            let secret = minted.secret.clone();
-            let others: Vec<Target> = targets
-                .iter()
-                .filter(|t| **t != Target::Stdout)
-                .cloned()
-                .collect();
-            let labels: Vec<String> = others.iter().map(Target::label).collect();
-            // On a blocking thread: a slow keychain or `exec:` command must not stall the
-            // requests and the signal watcher beside it.
-            // A signal stops the `exec:` commands (and whatever they started): from then on the
-            // secret goes to the recovery file rather than to a command left running.
-            let seen = self.scope.received();
-            let stop = Arc::new(AtomicBool::new(seen.first.is_some()));
-            let stopper = stop.clone();
-            let mut blocking = tokio::task::spawn_blocking(move || {
-                others
-                    .iter()
-                    .map(|t| deliver_to(t, &secret, keychain, timeout, &stopper))
-                    .collect::<Vec<_>>()
-            });
-            let joined = tokio::select! {
-                joined = &mut blocking => joined,
-                _ = self.scope.after(seen.count) => {
-                    stop.store(true, Ordering::SeqCst);
-                    blocking.await
-                }
-            };
-            let outcomes = joined.unwrap_or_else(|_| {
-                labels
-                    .iter()
-                    .map(|_| Err("the delivery thread failed".to_string()))
-                    .collect()
-            });
-            for (label, outcome) in labels.into_iter().zip(outcomes) {
-                match outcome {
-                    Ok(()) => stored_in.push(label),
-                    Err(why) => failures.push((label, why)),
-                }
-            }
+            (stored_in, failures) = self.deliver_elsewhere(&targets, &minted.secret).await;
             if failures.is_empty() && self.plan.stdout {
                 let mut with_stdout = vec!["stdout".to_string()];
                 with_stdout.extend(stored_in.iter().cloned());
@@ -458,6 +419,55 @@ impl<'a> Handover<'a> {
             stored_in,
             end,
         })
+    }
+
+    /// Every destination but stdout, on a blocking thread (a slow keychain or `exec:` command
+    /// must not stall the requests and the signal watcher beside it). A signal stops the `exec:`
+    /// commands and whatever they started: the secret then goes to the recovery file rather
+    /// than to a command left running. Returns (where it went, (where it failed, why)).
+    async fn deliver_elsewhere(
+        &self,
+        targets: &[Target],
+        secret: &SecretString,
+    ) -> (Vec<String>, Vec<(String, String)>) {
+        let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
+        let others: Vec<Target> = targets
+            .iter()
+            .filter(|t| **t != Target::Stdout)
+            .cloned()
+            .collect();
+        let labels: Vec<String> = others.iter().map(Target::label).collect();
+        let seen = self.scope.received();
+        let stop = Arc::new(AtomicBool::new(seen.first.is_some()));
+        let stopper = stop.clone();
+        let secret = secret.clone();
+        let mut blocking = tokio::task::spawn_blocking(move || {
+            others
+                .iter()
+                .map(|t| deliver_to(t, &secret, keychain, timeout, &stopper))
+                .collect::<Vec<_>>()
+        });
+        let joined = tokio::select! {
+            joined = &mut blocking => joined,
+            _ = self.scope.after(seen.count) => {
+                stop.store(true, Ordering::SeqCst);
+                blocking.await
+            }
+        };
+        let outcomes = joined.unwrap_or_else(|_| {
+            labels
+                .iter()
+                .map(|_| Err("the delivery thread failed".to_string()))
+                .collect()
+        });
+        let (mut stored_in, mut failures) = (Vec::new(), Vec::new());
+        for (label, outcome) in labels.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => stored_in.push(label),
+                Err(why) => failures.push((label, why)),
+            }
+        }
+        (stored_in, failures)
     }
 
     /// An undelivered secret: revoked under `--on-store-failure revoke`, else (or when the
