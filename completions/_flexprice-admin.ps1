@@ -88,7 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
             [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'Mint the key for this service account (ID or name) instead of for yourself')
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile''s default_expiry]')
             [CompletionResult]::new('--expires-at', '--expires-at', [CompletionResultType]::ParameterName, 'Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically; {name} and {owner} in PATH stand for the key''s name and its owner''s ID) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after')
             [CompletionResult]::new('--on-store-failure', '--on-store-failure', [CompletionResultType]::ParameterName, 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from config.toml to use')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]')
@@ -166,7 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'flexprice-admin' -ScriptBlock {
         }
         'flexprice-admin;keys;rotate' {
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the new key [default: the old key''s lifetime, else the profile''s default_expiry, else 90d]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically; {name} and {owner} in PATH stand for the key''s name and its owner''s ID) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after')
             [CompletionResult]::new('--on-store-failure', '--on-store-failure', [CompletionResultType]::ParameterName, 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from config.toml to use')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]')

@@ -83,7 +83,7 @@ set edit:completion:arg-completer[flexprice-admin] = {|@words|
             cand --service-account 'Mint the key for this service account (ID or name) instead of for yourself'
             cand --expires-in 'Lifetime of the key, e.g. 90d, 12h, 2w [default: 90d, or the profile''s default_expiry]'
             cand --expires-at 'Expiry as an RFC 3339 time, e.g. 2027-01-31T00:00:00Z'
-            cand --store 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after'
+            cand --store 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically; {name} and {owner} in PATH stand for the key''s name and its owner''s ID) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after'
             cand --on-store-failure 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key'
             cand --profile 'Profile from config.toml to use'
             cand --api-url 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]'
@@ -158,7 +158,7 @@ set edit:completion:arg-completer[flexprice-admin] = {|@words|
         }
         &'flexprice-admin;keys;rotate'= {
             cand --expires-in 'Lifetime of the new key [default: the old key''s lifetime, else the profile''s default_expiry, else 90d]'
-            cand --store 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after'
+            cand --store 'Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written atomically; {name} and {owner} in PATH stand for the key''s name and its owner''s ID) or exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and verified after'
             cand --on-store-failure 'When a destination fails after minting: keep the key and leave the secret in a 0600 recovery file (exit 9), or revoke the new key'
             cand --profile 'Profile from config.toml to use'
             cand --api-url 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]'

@@ -434,8 +434,9 @@ pub struct KeysCreateArgs {
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written
-    /// atomically) or exec:COMMAND (the secret on its stdin). Each is checked before the key is
-    /// minted and verified after.
+    /// atomically; {name} and {owner} in PATH stand for the key's name and its owner's ID) or
+    /// exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and
+    /// verified after.
     #[arg(long = "store", value_name = "DEST", value_parser = crate::secrets::parse_destination)]
     pub destinations: Vec<crate::secrets::Destination>,
 

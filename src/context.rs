@@ -239,21 +239,7 @@ impl Context {
         if self.yes {
             return Ok(true);
         }
-        if !self.interactive {
-            return Err(UserError::usage(format!(
-                "refusing to continue without confirmation: {question}"
-            ))
-            .hint(format!(
-                "pass {flag} to confirm (prompts are only shown on a terminal without --no-input)"
-            ))
-            .into());
-        }
-        // The question names keys and owners the server chose: no control characters in it.
-        let answer = dialoguer::Confirm::new()
-            .with_prompt(crate::output::terminal_safe(question))
-            .default(false)
-            .interact()?;
-        Ok(answer)
+        self.out.confirm(question, flag)
     }
 }
 
@@ -261,19 +247,7 @@ impl Context {
     /// Asks the user to pick one of `items` on a terminal; `None` when they cancel (Esc or q).
     /// Callers check [`Context::interactive`] first: off a terminal there is nobody to ask.
     pub fn select(&self, question: &str, items: &[String]) -> anyhow::Result<Option<usize>> {
-        if !self.interactive {
-            return Err(UserError::usage(format!("cannot ask off a terminal: {question}")).into());
-        }
-        let items: Vec<_> = items
-            .iter()
-            .map(|i| crate::output::terminal_safe(i))
-            .collect();
-        let choice = dialoguer::Select::new()
-            .with_prompt(crate::output::terminal_safe(question))
-            .items(&items)
-            .default(0)
-            .interact_opt()?;
-        Ok(choice)
+        self.out.select(question, items)
     }
 }
 

@@ -32,6 +32,7 @@ use crate::output::Output;
 
 /// The whole program: parse, build the context, run the command, report the error, exit.
 pub fn main() -> ExitCode {
+    protect_process();
     // `--help`, `--version` and usage errors return here, before any config or network work.
     // clap renders help and usage errors itself, so it is told about `--color` up front.
     let matches = cli::command()
@@ -70,6 +71,17 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit.code())
 }
 
+/// Keeps other processes of the same user, an `exec:` destination's command included, out of
+/// this one: not dumpable means `/proc/<pid>/environ` (where `FLEXPRICE_API_KEY` is) and our
+/// memory are readable by root only, no ptrace attach, and no core dump holding a secret.
+fn protect_process() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) with PR_SET_DUMPABLE changes only this process's own attribute.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
 async fn run(cli: cli::Cli) -> Exit {
     let creates_profile = matches!(cli.command, cli::Command::Auth(cli::AuthCommand::Login(_)));
     let ctx = match context::Context::new(&cli.global, creates_profile) {
@@ -95,4 +107,14 @@ fn report(out: &Output, err: &anyhow::Error) -> Exit {
         out.error_report(&report.messages, &report.hints);
     }
     report.exit
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn the_process_is_not_dumpable() {
+        super::protect_process();
+        // SAFETY: prctl(2) with PR_GET_DUMPABLE only reads this process's attribute.
+        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 0);
+    }
 }

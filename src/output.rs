@@ -4,6 +4,7 @@
 //! `main` turns into a quiet exit 0, not a panic.
 
 use std::future::Future;
+mod prompt;
 pub mod render;
 
 use std::io::{self, IsTerminal, Write};

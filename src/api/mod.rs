@@ -395,6 +395,19 @@ impl Client {
     }
 
     fn error(&self, request: &Request, ex: &Exchange, kind: ApiErrorKind) -> ApiError {
+        let kind = match kind {
+            ApiErrorKind::Decode { status, detail } => ApiErrorKind::Decode {
+                status,
+                detail: redact::scrub_owned(detail),
+            },
+            ApiErrorKind::CrossHostRedirect { status, location } => {
+                ApiErrorKind::CrossHostRedirect {
+                    status,
+                    location: redact::scrub_owned(location),
+                }
+            }
+            other => other,
+        };
         ApiError {
             method: request.method.to_string(),
             path: self.display_path(request),
@@ -582,11 +595,12 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
     Ok(body)
 }
 
+/// A response header as text, scrubbed of every secret we hold (the server's words).
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(|v| redact::scrub(v).into_owned())
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {

@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use wait_timeout::ChildExt;
@@ -47,7 +49,8 @@ pub fn deliver(
     key_name: &str,
     key_owner: Option<&str>,
     secret: &SecretString,
-    timeout: std::time::Duration,
+    timeout: Duration,
+    stop: &AtomicBool,
 ) -> Result<(), String> {
     let program = find_program(&words[0])
         .ok_or_else(|| format!("the command '{}' is no longer on PATH", words[0]))?;
@@ -62,6 +65,13 @@ pub fn deliver(
     if let Some(owner) = key_owner {
         command.env(KEY_OWNER_VAR, owner);
     }
+    // Its own process group: whatever it starts (`sh -c "vault …"`) can be stopped with it, and
+    // a Ctrl-C on the terminal does not cut a delivery we are finishing.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    if stop.load(Ordering::SeqCst) {
+        return Err("not started: a signal arrived (SIGINT, SIGTERM or SIGHUP)".into());
+    }
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(std::io::stderr())
@@ -72,27 +82,50 @@ pub fn deliver(
         // A command that exits without reading gives a broken pipe; its exit status decides.
         let _ = stdin.write_all(secret.expose_secret().as_bytes());
     }
-    // A command that never ends must not hang a cron job: kill it and count it as failed.
-    let status = match child
-        .wait_timeout(timeout)
-        .map_err(|e| format!("waiting for '{}' failed: {e}", words[0]))?
-    {
-        Some(status) => status,
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "'{}' did not finish within {:.1}s (--timeout) and was stopped",
-                words[0],
-                timeout.as_secs_f64()
-            ));
+    // A command that never ends must not hang a cron job, and a signal must not wait for it:
+    // at the timeout or on `stop`, it is killed and counted as failed. Waited for in short
+    // slices, so `stop` is seen while the command is still ours to kill (not yet reaped).
+    let deadline = Instant::now() + timeout;
+    let why = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match child.wait_timeout(left.min(STOP_CHECK)) {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("'{}' exited with {status}", words[0])),
+            Ok(None) if stop.load(Ordering::SeqCst) => {
+                break "was stopped: a signal arrived (SIGINT, SIGTERM or SIGHUP)".to_string();
+            }
+            Ok(None) if left.is_zero() => {
+                break format!(
+                    "did not finish within {:.1}s (--timeout) and was stopped",
+                    timeout.as_secs_f64()
+                );
+            }
+            Ok(None) => {}
+            Err(e) => break format!("could not be waited for ({e}) and was stopped"),
         }
     };
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("'{}' exited with {status}", words[0]))
+    // Nothing it started may run on and write a secret after we have reported: the whole
+    // group goes, and we report once the command is gone.
+    stop_group(&mut child);
+    let _ = child.wait();
+    Err(format!("'{}' {why}", words[0]))
+}
+
+/// How often a running command is checked for a stop request.
+const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// Kills the command's process group (the command and everything it started), then the
+/// command itself where groups do not exist. Only for a command not yet reaped.
+fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) on the process group our child leads (`process_group(0)` above); the
+        // child has not been reaped, so its PID (the group's ID) cannot have been reused.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
     }
+    let _ = child.kill();
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +21,7 @@ use crate::api::models::ApiKey;
 use crate::api::{ApiError, ApiErrorKind, Client, KeyFilter, Request};
 use crate::cli::OnStoreFailure;
 use crate::error::{Exit, UserError, api_exit};
+use crate::interrupt::Scope;
 use crate::output::Output;
 
 /// Keys created this long before the create call are not ours (clock skew allowance).
@@ -33,6 +35,8 @@ pub struct Handover<'a> {
     /// Where recovery files go.
     pub state_dir: &'a Path,
     pub plan: Plan,
+    /// The command's signal scope: a signal stops `exec:` destinations.
+    scope: &'a Scope,
     /// Keys this command minted, so a lost create never mistakes a sibling for its orphan.
     minted: Mutex<HashSet<String>>,
 }
@@ -44,6 +48,12 @@ pub struct Lookup<'k> {
     /// The owner's ID; the caller's own when `None` (looked up only if needed).
     pub owner: Option<&'k str>,
     pub known: &'k [ApiKey],
+    /// `known` lists every key the owner had just before the create: a key found afterwards is
+    /// surely the create's. Otherwise a key of the same name made in the last minutes may be
+    /// someone else's: it is reported as a possible orphan and never revoked.
+    pub known_complete: bool,
+    /// The key would show in a listing (publishable keys never do: a lost one cannot be found).
+    pub listed: bool,
 }
 
 /// How a hand-over failed. Each variant has exactly one exit code.
@@ -71,8 +81,11 @@ pub enum Found {
     Nothing,
     /// The lookup failed too: a key may exist that nobody holds the secret of.
     Unknown(ApiError),
-    /// Keys that nobody holds the secret of, left active.
-    Orphans(Vec<String>),
+    /// The key could not be looked up (a publishable key is never listed): it may exist.
+    Unlisted,
+    /// Keys that nobody holds the secret of, left active. Not `certain` when the owner's keys
+    /// were not noted before the create (or several were found): one may be someone else's.
+    Orphans { ids: Vec<String>, certain: bool },
     /// The one orphan, revoked (`--on-store-failure revoke`).
     Revoked(String),
 }
@@ -113,7 +126,7 @@ impl Failure {
         matches!(
             self,
             Failure::Lost {
-                found: Found::Orphans(_) | Found::Unknown(_),
+                found: Found::Orphans { .. } | Found::Unknown(_) | Found::Unlisted,
                 ..
             } | Failure::NotDelivered {
                 end: End::Recovered(_) | End::Stranded { .. },
@@ -127,6 +140,13 @@ impl Failure {
     /// create stays an [`ApiError`] so the 401/403 explanations apply to it.
     pub fn into_error(self, step: &str) -> anyhow::Error {
         let exit = self.exit();
+        let err = self.describe(step, exit);
+        // The mapping is [`Self::exit`]'s, never whichever error happens to be wrapped first.
+        debug_assert_eq!(crate::error::classify(&err).exit, exit, "{err:#}");
+        err
+    }
+
+    fn describe(self, step: &str, exit: Exit) -> anyhow::Error {
         match self {
             Failure::Refused(cause) => anyhow::Error::new(cause).context(step.to_string()),
             Failure::Lost { cause, found } => {
@@ -140,16 +160,29 @@ impl Failure {
                              made failed too ({lookup}); a key may exist whose secret nobody holds"
                         )
                     }
-                    Found::Orphans(ids) => {
+                    Found::Unlisted => format!(
+                        "{step}: the answer to the create was lost ({cause}); publishable keys are never listed, so \
+                         whether one was created cannot be checked, and its secret could not be recovered anyway"
+                    ),
+                    Found::Orphans { ids, certain } => {
                         hints.push(format!(
                             "revoke the orphan: `flexprice-admin keys delete {} --yes`, then try again",
                             ids.join(" ")
                         ));
-                        format!(
-                            "{step}: the server created {} but its answer was lost, so its secret is unrecoverable \
-                             (orphaned key; {cause})",
-                            ids.join(", ")
-                        )
+                        if certain {
+                            format!(
+                                "{step}: the server created {} but its answer was lost, so its secret is \
+                                 unrecoverable (orphaned key; {cause})",
+                                ids.join(", ")
+                            )
+                        } else {
+                            format!(
+                                "{step}: the answer to the create was lost ({cause}); the server may have created {} \
+                                 (keys of this name and owner made in the last two minutes): an orphaned key's \
+                                 secret is unrecoverable; check each before revoking it",
+                                ids.join(", ")
+                            )
+                        }
                     }
                     Found::Revoked(id) => {
                         hints.push(REVOCATION_DELAY_NOTE.into());
@@ -236,6 +269,7 @@ impl<'a> Handover<'a> {
         policy: OnStoreFailure,
         state_dir: &'a Path,
         plan: Plan,
+        scope: &'a Scope,
     ) -> Self {
         Handover {
             out,
@@ -243,6 +277,7 @@ impl<'a> Handover<'a> {
             policy,
             state_dir,
             plan,
+            scope,
             minted: Mutex::new(HashSet::new()),
         }
     }
@@ -254,6 +289,8 @@ impl<'a> Handover<'a> {
         let started = crate::time::now();
         match self.client.create_key(request).await {
             Ok(created) => {
+                // Decoding the answer registered the secret with `redact`: from here no server
+                // text can show it (a verification error quoting it, say).
                 self.minted
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -275,6 +312,9 @@ impl<'a> Handover<'a> {
     /// neither known before nor minted by this command. One is revoked under
     /// `--on-store-failure revoke`; several are only reported (which one is ours is unknown).
     async fn find_orphans(&self, lookup: &Lookup<'_>, started: Timestamp) -> Found {
+        if !lookup.listed {
+            return Found::Unlisted;
+        }
         let owner = match lookup.owner {
             Some(owner) => owner.to_string(),
             None => match self.client.me().await {
@@ -307,10 +347,13 @@ impl<'a> Handover<'a> {
             .collect();
         match orphans.as_slice() {
             [] => Found::Nothing,
-            [one] if self.policy == OnStoreFailure::Revoke => {
+            [one] if self.policy == OnStoreFailure::Revoke && lookup.known_complete => {
                 match self.client.delete_key(one).await {
                     Ok(()) => Found::Revoked(one.clone()),
-                    Err(_) => Found::Orphans(orphans),
+                    Err(_) => Found::Orphans {
+                        ids: orphans,
+                        certain: true,
+                    },
                 }
             }
             _ => {
@@ -318,7 +361,10 @@ impl<'a> Handover<'a> {
                     "orphaned key(s) {}: created, but the secret never arrived and cannot be recovered",
                     orphans.join(", ")
                 ));
-                Found::Orphans(orphans)
+                Found::Orphans {
+                    certain: lookup.known_complete && orphans.len() == 1,
+                    ids: orphans,
+                }
             }
         }
     }
@@ -349,35 +395,7 @@ impl<'a> Handover<'a> {
         else if let Err(e) = reveal::mask_in_ci(&minted.secret) {
             failures.push(("the CI log mask".to_string(), e.to_string()));
         } else {
-            let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
-            let secret = minted.secret.clone();
-            let others: Vec<Target> = targets
-                .iter()
-                .filter(|t| **t != Target::Stdout)
-                .cloned()
-                .collect();
-            let labels: Vec<String> = others.iter().map(Target::label).collect();
-            // On a blocking thread: a slow keychain or `exec:` command must not stall the
-            // requests and the signal watcher beside it.
-            let outcomes = tokio::task::spawn_blocking(move || {
-                others
-                    .iter()
-                    .map(|t| deliver_to(t, &secret, keychain, timeout))
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .unwrap_or_else(|_| {
-                labels
-                    .iter()
-                    .map(|_| Err("the delivery thread failed".to_string()))
-                    .collect()
-            });
-            for (label, outcome) in labels.into_iter().zip(outcomes) {
-                match outcome {
-                    Ok(()) => stored_in.push(label),
-                    Err(why) => failures.push((label, why)),
-                }
-            }
+            (stored_in, failures) = self.deliver_elsewhere(&targets, &minted.secret).await;
             if failures.is_empty() && self.plan.stdout {
                 let mut with_stdout = vec!["stdout".to_string()];
                 with_stdout.extend(stored_in.iter().cloned());
@@ -401,6 +419,55 @@ impl<'a> Handover<'a> {
             stored_in,
             end,
         })
+    }
+
+    /// Every destination but stdout, on a blocking thread (a slow keychain or `exec:` command
+    /// must not stall the requests and the signal watcher beside it). A signal stops the `exec:`
+    /// commands and whatever they started: the secret then goes to the recovery file rather
+    /// than to a command left running. Returns (where it went, (where it failed, why)).
+    async fn deliver_elsewhere(
+        &self,
+        targets: &[Target],
+        secret: &SecretString,
+    ) -> (Vec<String>, Vec<(String, String)>) {
+        let (keychain, timeout) = (self.plan.keychain, self.plan.exec_timeout);
+        let others: Vec<Target> = targets
+            .iter()
+            .filter(|t| **t != Target::Stdout)
+            .cloned()
+            .collect();
+        let labels: Vec<String> = others.iter().map(Target::label).collect();
+        let seen = self.scope.received();
+        let stop = Arc::new(AtomicBool::new(seen.first.is_some()));
+        let stopper = stop.clone();
+        let secret = secret.clone();
+        let mut blocking = tokio::task::spawn_blocking(move || {
+            others
+                .iter()
+                .map(|t| deliver_to(t, &secret, keychain, timeout, &stopper))
+                .collect::<Vec<_>>()
+        });
+        let joined = tokio::select! {
+            joined = &mut blocking => joined,
+            _ = self.scope.after(seen.count) => {
+                stop.store(true, Ordering::SeqCst);
+                blocking.await
+            }
+        };
+        let outcomes = joined.unwrap_or_else(|_| {
+            labels
+                .iter()
+                .map(|_| Err("the delivery thread failed".to_string()))
+                .collect()
+        });
+        let (mut stored_in, mut failures) = (Vec::new(), Vec::new());
+        for (label, outcome) in labels.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => stored_in.push(label),
+                Err(why) => failures.push((label, why)),
+            }
+        }
+        (stored_in, failures)
     }
 
     /// An undelivered secret: revoked under `--on-store-failure revoke`, else (or when the
@@ -453,6 +520,7 @@ fn deliver_to(
     secret: &SecretString,
     keychain: keychain::Keychain,
     timeout: std::time::Duration,
+    stop: &AtomicBool,
 ) -> Result<(), String> {
     if keychain::test_fails_delivery(target.kind()) {
         return Err("failed on purpose (test hook)".to_string());
@@ -476,7 +544,7 @@ fn deliver_to(
             words,
             key_name,
             key_owner,
-        } => exec::deliver(words, key_name, key_owner.as_deref(), secret, timeout),
+        } => exec::deliver(words, key_name, key_owner.as_deref(), secret, timeout, stop),
     }
 }
 

@@ -113,8 +113,9 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
     let env_dump = dir.path().join("env");
     let received = dir.path().join("received");
+    // The child also tries to read our environment through /proc (which only root may do).
     let store = format!(
-        "exec:sh -c 'env > \"$1\"; cat > \"$2\"' sh {} {}",
+        "exec:sh -c 'env > \"$1\"; cat /proc/$PPID/environ > \"$1.proc\" 2>/dev/null; cat > \"$2\"' sh {} {}",
         env_dump.display(),
         received.display()
     );
@@ -166,6 +167,14 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     assert!(
         env.lines().any(|l| l.starts_with("PATH=")) && env.lines().any(|l| l.starts_with("HOME="))
     );
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        let ours = std::fs::read(dir.path().join("env.proc")).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&ours).contains(world.sandbox.admin_key()),
+            "the child read the admin key from /proc/<our pid>/environ"
+        );
+    }
     let secret = std::fs::read_to_string(&received).unwrap();
     assert!(is_secret_key(&secret), "{secret:?}");
     assert!(!env.contains(&secret), "the new secret is on stdin only");
@@ -335,8 +344,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
 
 // ---- 5. stdout is a destination: written before the old key is revoked ---------------------
 
-/// `kill -9` while the first rotation's revocation is held: its new secret is already on stdout
-/// (JSON or plain), so nothing minted is lost.
+/// `kill -9` while revocations are held: each new secret is already on stdout (JSON or plain)
+/// before its predecessor is revoked, so nothing minted is lost.
 fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
     let world = world();
     let olds: Vec<String> = (0..3)
@@ -350,7 +359,9 @@ fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
         args.extend(["-o", "json"]);
     }
     let mut child = spawn(&world, &args);
-    world.sandbox.wait_held("revoke", 1);
+    // Every rotation in flight has reached its revocation, so every key minted so far has had
+    // its secret delivered: all three at once in plain text, one at a time under JSON.
+    world.sandbox.wait_held("revoke", if json { 1 } else { 3 });
     child.kill().unwrap(); // SIGKILL: nothing runs after this.
     let output = child.wait_with_output().unwrap();
     let out = String::from_utf8(output.stdout).unwrap();
@@ -771,4 +782,267 @@ fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
         std::fs::read_to_string(&files[0]).unwrap(),
         "sk_01ABC\u{1b}[31m\nEVIL\n"
     );
+}
+
+// ---- issue 16.3: an exec: command that times out is stopped with everything it started -----
+
+/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn a_timed_out_exec_command_is_stopped_with_its_children() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; sleep 300 > /dev/null 2>&1 & echo $! > \"$1\"; wait' sh {}",
+        pid_file.display()
+    );
+    let run = world.run(&[
+        "--timeout",
+        "1",
+        "keys",
+        "create",
+        "--name",
+        "stray",
+        "--store",
+        &store,
+    ]);
+    run.code(9).stderr_has("did not finish within 1.0s");
+    assert_eq!(
+        world.recovery_files().len(),
+        1,
+        "the secret is in the recovery file"
+    );
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    // SIGKILL takes effect when the process is next scheduled: wait for that, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the grandchild {pid} outlived the timeout"
+        );
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn a_lost_create_never_revokes_another_key_of_the_same_name() {
+    let world = world();
+    let (earlier, earlier_secret) = world.create_key(&["--name", "twin"]);
+    let earlier = earlier["id"].as_str().unwrap().to_string();
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "twin",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    run.code(9).stderr_has("orphaned key was revoked");
+    let orphan = new_keys(&world, "twin", &[&earlier]);
+    assert_eq!(orphan.len(), 1);
+    assert_eq!(
+        orphan[0].status, "deleted",
+        "the create's own key was revoked"
+    );
+    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
+    world.run_as(&earlier_secret, &["whoami", "-q"]).code(0);
+
+    // Without the policy nothing is revoked, and a key that may be someone else's is named as
+    // only possibly the create's.
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "create", "--name", "twin"]);
+    run.code(9)
+        .stderr_has("may have created")
+        .stderr_has(&earlier);
+    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
+}
+
+#[test]
+fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() {
+    let world = world();
+    let old = aged(&world, "pipe", None);
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(&world, &["keys", "rotate", &old, "--yes", "-o", "json"]);
+    world.sandbox.wait_held("create", 1);
+    drop(child.stdout.take()); // `| head -0`: nobody reads stdout any more.
+    world.sandbox.release("create");
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(9), "{log}");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(
+        world.sandbox.key(&old).unwrap().status,
+        "published",
+        "step 4 failed: the old key stays"
+    );
+}
+
+#[test]
+fn a_lost_publishable_create_is_reported_as_possibly_made() {
+    let world = world();
+    world.sandbox.add_fault(
+        Fault::new(
+            Some("POST"),
+            "/v1/secrets/api/keys",
+            FaultAction::CommitThenReset,
+        )
+        .times(1),
+    );
+    let run = world.run(&["keys", "create", "--name", "pub", "--publishable"]);
+    run.code(9).stderr_has("never listed");
+    assert_eq!(run.stdout, "");
+    assert_eq!(creates(&world), 1, "never retried");
+}
+
+#[test]
+fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
+    let world = world();
+    let olds: Vec<String> = (0..3)
+        .map(|i| aged(&world, &format!("c{i}"), None))
+        .collect();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let mut child = spawn(&world, &["keys", "rotate", "--due", "--yes", "-o", "json"]);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    // With the secrets in the JSON on stdout, one rotation at a time.
+    world.sandbox.wait_held("create", 1);
+    signal(&child, libc::SIGINT);
+    let log = read_until(&mut stderr, "starting no more rotations");
+    world.sandbox.release("create");
+    let (code, out, log) = finish(child, stderr, log);
+    assert_eq!(code, 130, "{log}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("a complete JSON array");
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{out}");
+    assert_eq!(items[0]["old_key_revoked"], true);
+    world
+        .run_as(items[0]["api_key"].as_str().unwrap(), &["whoami", "-q"])
+        .code(0);
+    assert_eq!(creates(&world), 1);
+    let revoked = olds
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(revoked, 1);
+    assert!(
+        log.contains("interrupted: 1 of 3 keys rotated, 0 failed, 2 not started"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; sleep 300 > /dev/null 2>&1 & echo $! > \"$1.tmp\"; mv \"$1.tmp\" \"$1\"; wait' sh {}",
+        pid_file.display()
+    );
+    let mut child = spawn(
+        &world,
+        &["keys", "create", "--name", "stopped", "--store", &store],
+    );
+    // The command runs (and has started a child of its own) once the PID file appears.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !pid_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec: command never ran"
+        );
+        std::thread::yield_now();
+    }
+    signal(&child, libc::SIGTERM);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (code, out, log) = finish(child, stderr, String::new());
+    assert_eq!(code, 143, "{log}");
+    assert!(log.contains("was stopped: a signal arrived"), "{log}");
+    assert_eq!(out, "");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid.trim()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command's child outlived the signal"
+        );
+        std::thread::yield_now();
+    }
+}
+
+// ---- issue 16.1: what the server says is scrubbed of every secret we hold ------------------
+
+#[test]
+fn a_server_quoting_the_credential_back_cannot_put_it_on_our_output() {
+    let world = world();
+    let admin = world.sandbox.admin_key().to_string();
+    for (spec, code) in [
+        (
+            format!(
+                r#"GET /v1/users/me status=400 header=X-Request-ID:{admin} body={{"message":"db error for key {admin}","details":{{"key":"{admin}"}}}}"#
+            ),
+            1,
+        ),
+        (
+            format!("GET /v1/users/me status=400 body=plain text quoting {admin}"),
+            1,
+        ),
+        (
+            format!("GET /v1/users/me redirect=http://evil.example/{admin}"),
+            1,
+        ),
+    ] {
+        world.sandbox.clear_faults();
+        world.sandbox.add_fault(fault(&spec));
+        let run = world.run(&["whoami", "--verbose"]);
+        // Shown in its display form, like the server's `display_id`.
+        run.code(code)
+            .stderr_has(&format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]));
+        assert!(!run.stderr.contains(&admin), "{spec}:\n{}", run.stderr);
+        let run = world.run(&["whoami", "-o", "json"]);
+        assert!(
+            !run.stderr.contains(&admin) && !run.stdout.contains(&admin),
+            "{spec}"
+        );
+    }
 }

@@ -4,9 +4,9 @@
 use jiff::Timestamp;
 use secrecy::ExposeSecret;
 
-use crate::api;
 use crate::api::models::CreateKeyBody;
-use crate::cli::KeysCreateArgs;
+use crate::api::{self, KeyFilter};
+use crate::cli::{KeysCreateArgs, OnStoreFailure};
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
@@ -20,7 +20,9 @@ use crate::views::KeyJson;
 pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit> {
     let name = match &args.name {
         Some(name) => name.clone(),
-        None if ctx.interactive => prompt_name()?,
+        None if ctx.interactive => ctx.out.input("Key name", |input| {
+            crate::cli::parse_new_name(input).map(drop)
+        })?,
         None => {
             return Err(UserError::usage("--name is required")
                 .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
@@ -57,10 +59,21 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         &ctx.profile.name,
         ctx.timeout,
     );
+    // Revoking a lost create's key must never hit another key of the same name: with
+    // `--on-store-failure revoke`, the owner's keys are noted before minting.
+    let revoke = args.store.on_store_failure == OnStoreFailure::Revoke && !ctx.dry_run;
     let owner_id = match &service_account {
         Some(account) => Some(account.id.clone()),
-        None if destinations.uses_owner() => Some(client.me().await?.id),
+        None if destinations.uses_owner() || revoke => Some(client.me().await?.id),
         None => None,
+    };
+    let known = if revoke {
+        let filter = KeyFilter {
+            user_id: owner_id.clone(),
+        };
+        client.list_keys(&filter, None).await?
+    } else {
+        Vec::new()
     };
     let mut plan = plan::plan(
         &destinations,
@@ -89,11 +102,14 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         args.store.on_store_failure,
         &ctx.paths.state_dir,
         plan,
+        &scope,
     );
     let lookup = Lookup {
         name: &name,
         owner: owner_id.as_deref(),
-        known: &[],
+        known: &known,
+        known_complete: revoke,
+        listed: !args.publishable,
     };
     let minted = match ctx
         .out
@@ -221,14 +237,6 @@ fn finish(ctx: &Context, scope: &Scope, outcome: anyhow::Result<Exit>) -> anyhow
         outcome,
         "the key's secret was handed over",
     )
-}
-
-fn prompt_name() -> anyhow::Result<String> {
-    let name: String = dialoguer::Input::new()
-        .with_prompt("Key name")
-        .validate_with(|input: &String| crate::cli::parse_new_name(input).map(drop))
-        .interact_text()?;
-    Ok(name)
 }
 
 /// The expiry for a new key: the flag given, else the profile's default lifetime (90 days).

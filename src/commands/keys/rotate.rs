@@ -171,8 +171,8 @@ struct Outcome {
     new_key: Option<ApiKey>,
     stored_in: Vec<String>,
     old_key_revoked: bool,
-    /// The exit code and error of the step that failed, if one did.
-    failed: Option<(Exit, anyhow::Error)>,
+    /// The error of the step that failed, if one did; its exit code is [`Failed::exit`]'s.
+    failed: Option<anyhow::Error>,
 }
 
 type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
@@ -279,6 +279,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             args.store.on_store_failure,
             &ctx.paths.state_dir,
             plan,
+            &scope,
         ),
         json,
         batch,
@@ -288,13 +289,15 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if !batch {
         let outcome = run.rotate(0, &targets[0]).await;
         run.receipt(&targets[0], &outcome);
-        run.finish_json()?;
+        let closed = run.finish_json();
         if outcome.old_key_revoked {
             ctx.out.note(keys::REVOCATION_DELAY_NOTE);
         }
-        let result = match outcome.failed {
-            Some((_, err)) => Err(err),
-            None => Ok(Exit::Ok),
+        // The rotation's own failure first: a closed stdout must not hide it.
+        let result = match (outcome.failed, closed) {
+            (Some(err), _) => Err(err),
+            (None, Err(e)) => Err(e.into()),
+            (None, Ok(())) => Ok(Exit::Ok),
         };
         return after_signal(
             ctx,
@@ -325,7 +328,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             |_, i, outcome| run.receipt(&targets[i], outcome),
         )
         .await;
-    run.finish_json()?;
+    let closed = run.finish_json();
     if finished.done().any(|(_, o)| o.old_key_revoked) {
         ctx.out.note(keys::REVOCATION_DELAY_NOTE);
     }
@@ -336,8 +339,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         match item {
             Item::Done(Outcome { failed: None, .. }) => rotated += 1,
             Item::Done(Outcome {
-                failed: Some((_, err)),
-                ..
+                failed: Some(err), ..
             }) => {
                 failed += 1;
                 let report = classify(err);
@@ -373,6 +375,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         .into());
     }
     if failed == 0 {
+        closed?;
         return Ok(Exit::Ok);
     }
     Err(UserError::new(
@@ -498,7 +501,10 @@ impl Run<'_> {
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
             let exit = failed.exit();
-            outcome.failed = Some((exit, failed.into_error(old, outcome.new_key.as_ref())));
+            let err = failed.into_error(old, outcome.new_key.as_ref());
+            // The mapping is the enum's, never whichever error happens to be wrapped first.
+            debug_assert_eq!(classify(&err).exit, exit, "{err:#}");
+            outcome.failed = Some(err);
         }
         self.write_json(old, &outcome, head_written);
         outcome
@@ -539,6 +545,8 @@ impl Run<'_> {
             name: &old.name,
             owner: old.user_id.as_deref(),
             known: &current,
+            known_complete: true,
+            listed: true,
         };
         let minted = self
             .handover
@@ -615,7 +623,7 @@ impl Run<'_> {
     fn write_json(&self, old: &ApiKey, outcome: &Outcome, head_written: bool) {
         let Some(json) = &self.json else { return };
         let mut json = json.lock().unwrap_or_else(|e| e.into_inner());
-        let error = outcome.failed.as_ref().map(|(_, err)| format!("{err:#}"));
+        let error = outcome.failed.as_ref().map(|err| format!("{err:#}"));
         let tail = Tail {
             old_key_revoked: outcome.old_key_revoked,
             error: error.as_deref(),
