@@ -609,7 +609,7 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
         0
     );
     let mut log = String::new();
-    while !log.contains("interrupted:") {
+    while !log.contains("interrupted (SIGINT):") {
         assert!(
             stderr.read_line(&mut log).unwrap() > 0,
             "ended without noticing Ctrl-C:\n{log}"

@@ -402,9 +402,9 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
     let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     assert_eq!(sent, 0, "SIGINT sent");
-    let notice = read_until(&mut log, "warning: interrupted:");
+    let notice = read_until(&mut log, "warning: interrupted (SIGINT):");
     let in_flight: usize = notice
-        .split_once("waiting for ")
+        .split_once("finishing the ")
         .and_then(|(_, rest)| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("how many in flight: {notice}"));
@@ -412,7 +412,7 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     stderr.read_to_string(&mut log).expect("reads stderr");
     let status = child.wait().expect("exits");
     assert_eq!(status.code(), Some(130), "{log}");
-    assert!(log.contains("interrupted:"), "{log}");
+    assert!(log.contains("interrupted (SIGINT):"), "{log}");
     assert!(
         !log.contains("Revoking keys") && !log.contains(ESC),
         "progress bar or colour on a pipe:\n{log}"
