@@ -6,6 +6,7 @@ mod harness;
 mod secret_service;
 
 mod audit;
+mod completion;
 mod errors;
 mod hostile;
 mod keychain;
