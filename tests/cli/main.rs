@@ -9,6 +9,7 @@ mod audit;
 mod completion;
 mod errors;
 mod hostile;
+mod install;
 mod keychain;
 mod keys;
 mod pty;
