@@ -27,6 +27,8 @@ use crate::error::Exit;
 use crate::output::Output;
 
 fn main() -> ExitCode {
+    // A completion script asking for candidates: answered and exited here, before anything else.
+    shell::answer_completion_request();
     // `--help`, `--version` and usage errors return here, before any config or network work.
     // clap renders help and usage errors itself, so it is told about `--color` up front.
     let matches = cli::command()

@@ -11,9 +11,11 @@ mod secret_service;
 
 mod audit;
 mod check;
+mod completion;
 mod credential_input;
 mod errors;
 mod hostile;
+mod install;
 mod keychain;
 mod keys;
 mod limits;
