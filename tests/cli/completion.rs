@@ -140,8 +140,10 @@ fn bash_complete(words: &[&str]) -> Vec<String> {
 /// Drives an interactive zsh on a pseudo-terminal (zsh's own zpty): the script on $fpath as
 /// the package installs it, compinit, the line typed with a real TAB in a fresh shell (the first
 /// TAB is the one an autoloaded script can miss), and every candidate the completion system adds
-/// recorded through a `compadd` wrapper. Each step waits for a marker the shell prints, so
-/// nothing races; `timeout` bounds a shell that never answers.
+/// recorded through a `compadd` wrapper. TAB runs zsh's own `expand-or-complete` and then prints
+/// a marker, and the driver sends nothing more until it has seen it: zsh abandons a completion
+/// when more input is already waiting, so typing ahead would race the completion. Each step
+/// waits for a marker the shell prints; `timeout` bounds a shell that never answers.
 const ZSH_DRIVER: &str = r#"
 zmodload zsh/zpty || exit 3
 zpty z zsh -f -i || exit 3
@@ -150,7 +152,9 @@ step() { (( n++ )); zpty -w z "$1"; zpty -r z out "*SYNC-$n*" || exit 4; }
 step "print SYNC-\$(( $n + 1 ))"
 step "unsetopt autolist; fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D; print SYNC-\$(( $n + 1 ))"
 step "compadd() { local -a m; builtin compadd -O m \"\$@\"; print -rl -- \$m >> ${(q)2}; builtin compadd \"\$@\"; }; print SYNC-\$(( $n + 1 ))"
+step "tab-then-mark() { zle expand-or-complete; print -n COMP-DONE-\$(( 1 + 1 )); }; zle -N tab-then-mark; bindkey '^I' tab-then-mark; print SYNC-\$(( $n + 1 ))"
 zpty -w -n z "$3"$'\t'
+zpty -r z out "*COMP-DONE-2*" || exit 5
 step $'\C-u'"print SYNC-\$(( $n + 1 ))"
 zpty -d z
 "#;
@@ -283,7 +287,7 @@ fn the_second_word_offers_subcommands_not_files() {
         for (line, expected) in [
             (
                 &["flexprice-admin", "keys", ""][..],
-                &["create", "list", "delete", "rotate", "audit"][..],
+                &["create", "list", "delete", "rotate", "audit", "check"][..],
             ),
             (
                 &["flexprice-admin", "sa", ""],

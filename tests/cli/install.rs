@@ -63,7 +63,10 @@ fn a_completion_request_is_answered_before_config_is_read() {
         .map(|line| line.split('\t').next().unwrap_or_default())
         .filter(|c| !c.starts_with('-'))
         .collect();
-    assert_eq!(candidates, ["create", "list", "delete", "rotate", "audit"]);
+    assert_eq!(
+        candidates,
+        ["create", "list", "delete", "rotate", "audit", "check"]
+    );
     assert_eq!(run.stderr, "");
 }
 
