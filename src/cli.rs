@@ -2,6 +2,7 @@
 //! are the help text; nothing here does any work beyond parsing and validating single values.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::env;
 use crate::time::{FutureTimestamp, TimeSpan};
@@ -22,6 +23,61 @@ pub fn command() -> clap::Command {
         crate::error::Exit::table_text(),
         env::table_text()
     ))
+}
+
+/// The version `--version` prints: the package version and, when build.rs could tell, the commit
+/// (`0.1.0 (commit 0123456789ab)`).
+pub const VERSION: &str = env!("FLEXPRICE_ADMIN_VERSION");
+
+/// The command tree shell completion works from: the real one without hidden commands, and
+/// with each command offered once, by its full name. clap's completion engine offers a hidden
+/// command whenever it is the only match (`gen<TAB>`), and `generate` is for packagers, so it is
+/// left out of the tree rather than hidden in it. A visible alias would be offered instead of
+/// the full name (`sa`, not `service-accounts`), so aliases become hidden ones here: typed,
+/// they still complete what follows (`sa create --role <TAB>`).
+pub fn completion_command() -> clap::Command {
+    let full = <Cli as clap::CommandFactory>::command();
+    let visible = full
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| {
+            let aliases: Vec<String> = s.get_all_aliases().map(String::from).collect();
+            s.clone().alias(None).aliases(aliases)
+        });
+    // The root settings that shape what can be completed (its flags and its `help`), as on
+    // `Cli` below; a unit test checks this tree matches the real one.
+    clap::Command::new(full.get_name().to_string())
+        .version(VERSION)
+        .propagate_version(true)
+        .disable_help_subcommand(true)
+        .args(full.get_arguments().cloned())
+        .subcommands(visible)
+}
+
+/// Candidates for a role argument: the roles Flexprice ships, each with its description. Only a
+/// hint to the shell: any role name still parses, and the server has the last word.
+fn role_candidates(for_service_accounts: bool) -> Vec<CompletionCandidate> {
+    crate::api::permissions::builtin_roles()
+        .into_iter()
+        .filter(|role| {
+            !for_service_accounts
+                || crate::api::permissions::assignable_to(&role.id).contains(&"service_account")
+        })
+        .map(|role| CompletionCandidate::new(role.id).help(Some(role.description.into())))
+        .collect()
+}
+
+/// Candidates for `--store`: each kind of destination (`file:` and `exec:` take the rest).
+fn store_candidates() -> Vec<CompletionCandidate> {
+    [
+        ("stdout", "print the secret (the default)"),
+        ("keychain", "the OS keychain, under the key's name"),
+        ("file:", "file:PATH, written 0600 and atomically"),
+        ("exec:", "exec:COMMAND, which gets the secret on stdin"),
+    ]
+    .into_iter()
+    .map(|(value, help)| CompletionCandidate::new(value).help(Some(help.into())))
+    .collect()
 }
 
 /// The colour choice for clap's own help and usage errors, read from raw argv before parsing
@@ -57,7 +113,7 @@ pub fn clap_color<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> clap::
 #[derive(Debug, Parser)]
 #[command(
     name = "flexprice-admin",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100,
     disable_help_subcommand = true,
@@ -437,7 +493,12 @@ pub struct StoreArgs {
     /// atomically; {name} and {owner} in PATH stand for the key's name and its owner's ID) or
     /// exec:COMMAND (the secret on its stdin). Each is checked before the key is minted and
     /// verified after.
-    #[arg(long = "store", value_name = "DEST", value_parser = crate::secrets::parse_destination)]
+    #[arg(
+        long = "store",
+        value_name = "DEST",
+        value_parser = crate::secrets::parse_destination,
+        add = ArgValueCandidates::new(store_candidates)
+    )]
     pub destinations: Vec<crate::secrets::Destination>,
 
     /// When a destination fails after minting: keep the key and leave the secret in a 0600
@@ -579,7 +640,7 @@ pub struct ServiceAccountsCreateArgs {
     pub name: String,
 
     /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
-    #[arg(long = "role", required = true, value_name = "ROLE")]
+    #[arg(long = "role", required = true, value_name = "ROLE", add = ArgValueCandidates::new(|| role_candidates(true)))]
     pub roles: Vec<String>,
 }
 
@@ -644,7 +705,7 @@ impl AccountKind {
 #[derive(Debug, Args)]
 pub struct RolesShowArgs {
     /// Role ID, e.g. event_ingestor
-    #[arg(value_parser = parse_name)]
+    #[arg(value_parser = parse_name, add = ArgValueCandidates::new(|| role_candidates(false)))]
     pub role: String,
 }
 
@@ -702,6 +763,48 @@ fn parse_timeout(raw: &str) -> Result<std::time::Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// Each visible command path with its flags: what completion can offer.
+    fn shape(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            out.push(format!(
+                "{path} {} --{:?} -{:?} hidden={}",
+                arg.get_id(),
+                arg.get_long(),
+                arg.get_short(),
+                arg.is_hide_set()
+            ));
+        }
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            shape(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn completion_sees_the_real_tree_without_hidden_commands() {
+        let mut full = Cli::command();
+        full.build();
+        let mut completion = completion_command();
+        completion.build();
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        shape(&full, "", &mut want);
+        shape(&completion, "", &mut got);
+        assert_eq!(got, want);
+        assert!(full.find_subcommand("generate").is_some());
+        assert!(completion.find_subcommand("generate").is_none());
+        // Aliases still lead somewhere when typed, but are not offered.
+        let sa = completion.find_subcommand("sa").expect("sa");
+        assert_eq!(sa.get_name(), "service-accounts");
+        assert_eq!(sa.get_visible_aliases().count(), 0);
+        assert_eq!(completion.get_version(), full.get_version());
+    }
+
+    #[test]
+    fn version_names_the_package_version_first() {
+        assert!(VERSION.starts_with(env!("CARGO_PKG_VERSION")), "{VERSION}");
+        let version = Cli::command().render_version();
+        assert!(version.starts_with("flexprice-admin 0."), "{version}");
+    }
 
     #[test]
     fn the_command_tree_is_consistent() {

@@ -32,6 +32,8 @@ use crate::output::Output;
 
 /// The whole program: parse, build the context, run the command, report the error, exit.
 pub fn main() -> ExitCode {
+    // A completion script asking for candidates: answered and exited here, before anything else.
+    shell::answer_completion_request();
     protect_process();
     // `--help`, `--version` and usage errors return here, before any config or network work.
     // clap renders help and usage errors itself, so it is told about `--color` up front.

@@ -1,13 +1,14 @@
-//! The shell ecosystem: `help` with its topics (exit codes, environment) and the hidden
-//! `generate` that writes completion scripts and man pages. Neither reads config nor touches the
-//! network, so both work before a profile or a key exists.
+//! The shell ecosystem: `help` with its topics (exit codes, environment), the hidden `generate`
+//! that writes completion scripts and man pages, and the completion requests those scripts send
+//! back to the binary. None reads config or touches the network, so all work before a profile
+//! or a key exists.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use clap::CommandFactory as _;
-use clap_complete::{Generator as _, Shell};
+use clap_complete::env::EnvCompleter;
+use clap_complete::{CompleteEnv, Generator as _, Shell};
 use clap_mangen::Man;
 
 use crate::cli::{self, Command, GenerateArgs, GenerateWhat, HELP_TOPICS, HelpArgs};
@@ -16,6 +17,11 @@ use crate::error::{Exit, UserError};
 use crate::output::Output;
 
 pub const BIN: &str = "flexprice-admin";
+/// Set by the completion scripts when they ask the binary for completions (the shell's name as
+/// the value, the words after `--`). Underscored: an interface between the script and the binary,
+/// not a setting; specific to us so an unrelated `COMPLETE` in a cron job's environment cannot
+/// turn a run into a completion request.
+pub const COMPLETE_VAR: &str = "_FLEXPRICE_ADMIN_COMPLETE";
 /// The shells we ship completion scripts for.
 pub const SHELLS: [Shell; 5] = [
     Shell::Bash,
@@ -24,6 +30,16 @@ pub const SHELLS: [Shell; 5] = [
     Shell::PowerShell,
     Shell::Elvish,
 ];
+
+/// Answers a completion request from one of our scripts and exits, or returns at once when this
+/// run is not one. Called first in `main`: a request needs no config, key or network.
+pub fn answer_completion_request() {
+    CompleteEnv::with_factory(cli::completion_command)
+        .var(COMPLETE_VAR)
+        .bin(BIN)
+        .completer(BIN)
+        .complete();
+}
 
 /// Runs `help` or `generate`; other commands are not handled here.
 pub fn run(out: &Output, command: &Command) -> anyhow::Result<Exit> {
@@ -157,10 +173,37 @@ fn write_file(path: &Path, text: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// A shell's completion script: a few lines that ask `flexprice-admin` (found on PATH) for the
+/// candidates at each TAB, so completions follow the binary they run, and role names and
+/// `--store` kinds are offered. clap_complete's static scripts mangle hyphenated binary names in
+/// bash (clap-rs/clap#6421) and cannot offer values that are hints rather than a closed list.
 fn completion(shell: Shell) -> anyhow::Result<Vec<u8>> {
-    let mut cmd = cli::Cli::command();
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &clap_complete::env::Bash,
+        Shell::Zsh => &clap_complete::env::Zsh,
+        Shell::Fish => &clap_complete::env::Fish,
+        Shell::PowerShell => &clap_complete::env::Powershell,
+        Shell::Elvish => &clap_complete::env::Elvish,
+        other => anyhow::bail!("no completion script for {other}"),
+    };
     let mut text = Vec::new();
-    clap_complete::generate(shell, &mut cmd, BIN, &mut text);
+    completer.write_registration(COMPLETE_VAR, BIN, BIN, BIN, &mut text)?;
+    if shell == Shell::Zsh {
+        // Installed on $fpath (as the Debian package does), this file is the body of the
+        // autoloaded `_flexprice-admin`: its first run only defines and registers the real
+        // completer, so without this line the first TAB in every new shell offers nothing.
+        // Sourced instead, `funcstack[1]` is not `_flexprice-admin` and the line does nothing.
+        let function = format!("_clap_dynamic_completer_{}", BIN.replace('-', "_"));
+        let text_str = String::from_utf8_lossy(&text);
+        anyhow::ensure!(
+            text_str.contains(&format!("function {function}()")),
+            "clap_complete's zsh script no longer defines {function}"
+        );
+        writeln!(
+            text,
+            "\nif [[ ${{funcstack[1]}} == _{BIN} ]]; then\n    {function} \"$@\"\nfi"
+        )?;
+    }
     Ok(text)
 }
 
@@ -174,7 +217,8 @@ pub fn completions() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 
 /// Every man page, root first, as (file name, contents).
 pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut root = cli::command();
+    // The package version alone: the pages are committed, and the commit is `--version`'s job.
+    let mut root = cli::command().version(env!("CARGO_PKG_VERSION"));
     root.build();
     let mut pages = Vec::new();
     collect_pages(&root, true, &mut pages)?;

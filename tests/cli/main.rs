@@ -11,10 +11,12 @@ mod secret_service;
 
 mod audit;
 mod check;
+mod completion;
 mod credential_input;
 mod errors;
 mod handover;
 mod hostile;
+mod install;
 mod keychain;
 mod keys;
 mod limits;
