@@ -63,7 +63,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: cli::Cli) -> Exit {
-    let creates_profile = matches!(cli.command, cli::Command::Auth(cli::AuthCommand::Login(_)));
+    let creates_profile = matches!(
+        cli.command,
+        cli::Command::Auth(cli::AuthCommand::Login(_))
+            | cli::Command::Profile(cli::ProfileCommand::Set(_))
+    );
     let ctx = match context::Context::new(&cli.global, creates_profile) {
         Ok(ctx) => ctx,
         Err(err) => {

@@ -137,8 +137,10 @@ impl Output {
         self.stdout_tty
     }
 
+    /// JSON of either shape (`-o json` or `-o jsonl`): commands build one value or a list of
+    /// values and hand it to [`Output::json`] or [`Output::json_array`], which pick the shape.
     pub fn is_json(&self) -> bool {
-        self.format == OutputFormat::Json
+        matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
     }
 
     /// Writes rows as a table or as tab-separated lines (no header, raw values), per format.
@@ -153,10 +155,15 @@ impl Output {
         out.flush()
     }
 
-    /// Pretty JSON on stdout, from our own serde structs (a stable contract).
+    /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
+    /// with `-o jsonl` one compact line, or one line per item when `value` is a list.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = stdout();
-        render::json(&mut out, value)?;
+        if self.format == OutputFormat::Jsonl {
+            render::json_lines(&mut out, value)?;
+        } else {
+            render::json(&mut out, value)?;
+        }
         out.flush()?;
         Ok(())
     }
@@ -173,12 +180,16 @@ impl Output {
         out.flush()
     }
 
-    /// A JSON array on stdout, written item by item as data arrives (see [`render::JsonArray`]);
-    /// `finish` closes and flushes it.
-    pub fn json_array(
-        &self,
-    ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
-        render::JsonArray::new(stdout())
+    /// A list on stdout, written item by item as the items arrive (see [`render::JsonStream`]):
+    /// a pretty JSON array with `-o json`, one line per item (flushed as it is written, so a log
+    /// holds every finished item even if the run dies) with `-o jsonl`. `finish` ends it; a
+    /// stream never finished leaves an unclosed array, which tells a script the list is cut.
+    pub fn json_array(&self) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
+        if self.format == OutputFormat::Jsonl {
+            Ok(render::JsonStream::lines(stdout()))
+        } else {
+            render::JsonStream::array(stdout())
+        }
     }
 
     /// One value per line on stdout (IDs for `--quiet`).

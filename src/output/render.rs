@@ -108,6 +108,59 @@ pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Resu
     writeln!(out)
 }
 
+/// JSON Lines: `value` as one compact line, or, when it serializes to an array, each item as
+/// its own line (an empty list writes nothing). The compact text is wiped after use: it may
+/// carry a secret (`keys create -o jsonl` with stdout as a destination).
+pub fn json_lines<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
+    let text = zeroize::Zeroizing::new(serde_json::to_vec(value)?);
+    if text.first() == Some(&b'[') {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&text)?;
+        for item in items {
+            out.write_all(item.get().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
+    out.write_all(&text)?;
+    out.write_all(b"\n")
+}
+
+/// A list written one item at a time: a pretty JSON array ([`JsonArray`]) or JSON Lines, one
+/// compact item a line, each line flushed as it is written.
+pub enum JsonStream<W: Write> {
+    Array(JsonArray<W>),
+    Lines(W),
+}
+
+impl<W: Write> JsonStream<W> {
+    pub fn array(out: W) -> io::Result<Self> {
+        Ok(JsonStream::Array(JsonArray::new(out)?))
+    }
+
+    pub fn lines(out: W) -> Self {
+        JsonStream::Lines(out)
+    }
+
+    pub fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
+        match self {
+            JsonStream::Array(array) => array.push(item),
+            JsonStream::Lines(out) => {
+                serde_json::to_writer(&mut *out, item)?;
+                out.write_all(b"\n")?;
+                out.flush()
+            }
+        }
+    }
+
+    /// Ends the list (closes the array) and flushes.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            JsonStream::Array(array) => array.finish(),
+            JsonStream::Lines(mut out) => out.flush(),
+        }
+    }
+}
+
 /// A pretty JSON array written one item at a time, as data arrives, so a long list is never
 /// held whole. Byte for byte what [`json`] writes for a `Vec` of the same items.
 pub struct JsonArray<W: Write> {
@@ -310,6 +363,27 @@ mod tests {
                 String::from_utf8(whole).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn json_lines_write_a_list_item_by_item_and_anything_else_on_one_line() {
+        let lines = |value: &serde_json::Value| {
+            let mut whole = Vec::new();
+            json_lines(&mut whole, value).unwrap();
+            String::from_utf8(whole).unwrap()
+        };
+        let items = serde_json::json!([{"a": 1, "b": [1, 2]}, {"a": "x\ny"}]);
+        assert_eq!(lines(&items), "{\"a\":1,\"b\":[1,2]}\n{\"a\":\"x\\ny\"}\n");
+        assert_eq!(lines(&serde_json::json!([])), "");
+        assert_eq!(lines(&serde_json::json!({"k": [1]})), "{\"k\":[1]}\n");
+
+        let mut streamed = Vec::new();
+        let mut stream = JsonStream::lines(&mut streamed);
+        for item in items.as_array().unwrap() {
+            stream.push(item).unwrap();
+        }
+        stream.finish().unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), lines(&items));
     }
 
     #[test]
