@@ -84,9 +84,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = env::API_URL, hide_env_values = true, value_name = "URL")]
     pub api_url: Option<String>,
 
-    /// Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a
-    /// key stored in the database is bound to its own environment)
-    #[arg(long, global = true, env = env::ENVIRONMENT_ID, hide_env_values = true, value_name = "ENV_ID")]
+    /// Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and
+    /// JWTs; a key stored in the database is bound to its own environment)
+    #[arg(long, global = true, env = env::ENVIRONMENT_ID, hide_env_values = true, value_name = "ENV")]
     pub environment: Option<String>,
 
     /// Output format [default: table on a terminal, plain when piped]

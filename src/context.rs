@@ -135,6 +135,32 @@ impl Context {
             .unwrap_or(TimeSpan::days(DEFAULT_KEY_LIFETIME_DAYS))
     }
 
+    /// Turns an `--environment` given as a name into its ID, asking the API for the tenant's
+    /// environments (a discovery call, sent without an environment). An ID is kept as given.
+    pub async fn resolve_environment_name(&mut self) -> anyhow::Result<()> {
+        let Some(name) = self
+            .environment
+            .clone()
+            .filter(|e| !crate::commands::resolve::environment_id_like(e))
+        else {
+            return Ok(());
+        };
+        let (credential, _) = self.credential()?;
+        let client = Client::new(ClientConfig {
+            base_url: self.api_url.clone(),
+            credential: Some(credential),
+            environment: None,
+            timeout: self.timeout,
+            verbose: self.verbose,
+        })?;
+        let environments = self
+            .out
+            .waiting("Fetching environments", client.environments())
+            .await?;
+        self.environment = Some(crate::commands::resolve::environment_id(&environments, &name)?);
+        Ok(())
+    }
+
     /// A client holding the admin credential.
     pub fn client(&self) -> anyhow::Result<Client> {
         let (credential, _) = self.credential()?;

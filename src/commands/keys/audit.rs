@@ -17,10 +17,13 @@ use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
-use crate::time::{self, TimeSpan};
+use crate::time;
+#[cfg(test)]
+use crate::time::TimeSpan;
 use crate::views::KeyJson;
 
-pub use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
+#[cfg(test)]
+use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
 
 /// Why a key is reported. The JSON names are a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +48,7 @@ pub struct Finding {
 
 /// The keys among `keys` that need attention at `now`, most urgent first (expired, then
 /// expiring soonest, then oldest).
+#[cfg(test)]
 pub fn findings(
     keys: &[ApiKey],
     max_age: TimeSpan,
@@ -140,6 +144,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         .filter(|&i| scope.matches(&keys[i]))
         .collect();
     let now = time::now();
+    warn_churning(ctx, &policy, in_scope.iter().map(|&i| &keys[i]), now);
     let mut findings = policy_findings(&policy, in_scope.iter().map(|&i| &keys[i]), now);
     let environment_of: HashMap<&str, &Environment> = match &environments {
         Some(envs) => keys
@@ -176,6 +181,36 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
     }
+}
+
+/// Warns about the live keys that [churn](Policy::churns) under `policy`, naming up to three.
+fn warn_churning<'k>(
+    ctx: &Context,
+    policy: &Policy,
+    keys: impl Iterator<Item = &'k ApiKey>,
+    now: Timestamp,
+) {
+    let churning: Vec<&ApiKey> = keys
+        .filter(|k| k.expires_at.is_some_and(|at| at > now))
+        .filter(|k| policy.churns(k.created_at, k.expires_at))
+        .collect();
+    let named: Vec<String> = churning
+        .iter()
+        .take(3)
+        .map(|k| format!("{} ({})", k.id, k.name))
+        .collect();
+    let more = churning.len().saturating_sub(named.len());
+    let keys = match churning.as_slice() {
+        [] => return,
+        [one] => format!(
+            "key {} lives {},",
+            named[0],
+            super::policy::lifetime_text(one.created_at, one.expires_at.unwrap_or(now))
+        ),
+        _ if more > 0 => format!("{} keys ({} and {more} more) live", churning.len(), named.join(", ")),
+        _ => format!("{} keys ({}) live", churning.len(), named.join(", ")),
+    };
+    ctx.out.warn(policy.churn_warning(&keys));
 }
 
 /// What one audit found, for [`report`].

@@ -26,6 +26,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
     let now = time::now();
     let expires_at = expiry(ctx, args, now);
+    super::policy::warn_if_churns(ctx, now, expires_at);
     let client = ctx.client()?;
     let service_account = match &args.service_account {
         Some(raw) => {
