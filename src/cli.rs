@@ -642,6 +642,11 @@ pub struct ServiceAccountsCreateArgs {
     /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
     #[arg(long = "role", required = true, value_name = "ROLE")]
     pub roles: Vec<String>,
+
+    /// Create it even though a service account of that name exists (references by name then
+    /// become ambiguous: use IDs)
+    #[arg(long)]
+    pub allow_duplicate_name: bool,
 }
 
 #[derive(Debug, Args)]

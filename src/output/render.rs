@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
@@ -66,12 +66,31 @@ pub fn plain<W: Write>(out: &mut W, rows: Vec<Vec<Cell>>) -> io::Result<()> {
 /// An aligned table with a header, without a trailing newline. `tty` lets comfy-table fit the
 /// table to the terminal's width; `color` adds bold headers and red/yellow moods.
 pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> String {
+    render_table(headers, rows, color, tty, None)
+}
+
+/// [`table`] laid out for a terminal of `width` columns.
+#[cfg(test)]
+pub fn table_with_width(headers: &[&str], rows: Vec<Vec<Cell>>, width: u16) -> String {
+    render_table(headers, rows, false, true, Some(width))
+}
+
+fn render_table(
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+    color: bool,
+    tty: bool,
+    width: Option<u16>,
+) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if !tty {
         table.force_no_tty();
+    }
+    if let Some(width) = width {
+        table.set_width(width);
     }
     // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
     // every column to one character: leave the rows unwrapped instead.
@@ -90,7 +109,7 @@ pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> 
         }
     }));
     for row in rows {
-        table.add_row(row.into_iter().map(|c| {
+        let mut row = comfy_table::Row::from(row.into_iter().map(|c| {
             let cell = comfy_table::Cell::new(&c.text);
             match (color, c.mood) {
                 (true, Mood::Bad) => cell.fg(Color::Red),
@@ -98,8 +117,26 @@ pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> 
                 _ => cell,
             }
         }));
+        // One line per row, so a table can be scanned: a cell too wide for its column is cut
+        // with `…` (the whole text is in plain and JSON output) instead of wrapping.
+        row.max_height(1);
+        table.add_row(row);
+    }
+    table.set_truncation_indicator("…");
+    // IDs are copied and pasted: never wrapped or cut. The other columns give up their width.
+    for (i, header) in headers.iter().enumerate() {
+        if is_id_column(header)
+            && let Some(column) = table.column_mut(i)
+        {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     table.trim_fmt()
+}
+
+/// Columns that hold IDs: `ID`, `NEW_ID`, `OLD_ID`, `PRINCIPAL`.
+fn is_id_column(header: &str) -> bool {
+    header == "ID" || header.ends_with("_ID") || header == "PRINCIPAL"
 }
 
 /// Pretty JSON and a final newline.
@@ -384,6 +421,26 @@ mod tests {
         }
         stream.finish().unwrap();
         assert_eq!(String::from_utf8(streamed).unwrap(), lines(&items));
+    }
+
+    #[test]
+    fn ids_never_wrap_and_other_cells_are_cut_to_one_line() {
+        let id = "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ";
+        let long = "a name long enough that it cannot share eighty columns with the rest of the row";
+        let rows = || {
+            vec![vec![
+                Cell::new(id),
+                Cell::new(long),
+                Cell::new("00000000-0000-0000-0000-000000000000"),
+                Cell::new("expires in 3 days; created 120 days ago (max age 90d)"),
+            ]]
+        };
+        let text = table_with_width(&["ID", "NAME", "OWNER", "DETAIL"], rows(), 80);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "a header and one line per row:\n{text}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(lines[1].trim_start().starts_with(id), "{text}");
+        assert!(lines[1].contains('…'), "{text}");
     }
 
     #[test]

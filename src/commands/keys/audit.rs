@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::everywhere;
 use super::list::environment_cell;
-use super::owner_label;
+use super::{owner_label, user_labels};
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
 use crate::api::models::{ApiKey, Environment};
@@ -154,11 +154,24 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             .collect(),
         None => HashMap::new(),
     };
+    // Owners read as in `keys list`: a user key's owner is the user's name (one lookup, only
+    // when a user key was found), in the table and as `owner_name` in JSON.
+    let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
+    let found_keys: Vec<ApiKey> = findings
+        .iter()
+        .filter_map(|f| by_id.get(f.key.id.as_str()).map(|k| (*k).clone()))
+        .collect();
+    let users = user_labels(&client, &found_keys).await;
     for finding in &mut findings {
         let id = environment_of
             .get(finding.key.id.as_str())
             .map(|e| e.id.clone());
         finding.key.environment_id = id;
+        if let Some(key) = by_id.get(finding.key.id.as_str())
+            && !key.is_service_account_key()
+        {
+            finding.key.owner_name = key.user_id.as_ref().and_then(|u| users.get(u)).cloned();
+        }
     }
     let exit = if findings.is_empty() {
         Exit::Ok
@@ -170,6 +183,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     // not turn 10 into 0.
     let audited = Audited {
         keys: &keys,
+        users: &users,
         findings: &findings,
         in_scope: in_scope.len(),
         scope: &scope,
@@ -217,6 +231,8 @@ fn warn_churning<'k>(
 struct Audited<'a> {
     /// Every key fetched, for owners.
     keys: &'a [ApiKey],
+    /// User ID → label, for the owners of user keys.
+    users: &'a HashMap<String, String>,
     findings: &'a [Finding],
     /// How many keys the scope covered.
     in_scope: usize,
@@ -230,6 +246,7 @@ struct Audited<'a> {
 fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow::Result<()> {
     let Audited {
         keys,
+        users,
         findings,
         in_scope,
         scope,
@@ -267,7 +284,7 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow:
             };
             let owner = by_id
                 .get(f.key.id.as_str())
-                .map(|k| owner_label(k, &HashMap::new()))
+                .map(|k| owner_label(k, users))
                 .unwrap_or_default();
             let reasons: Vec<&str> = f.reasons.iter().map(|r| reason_word(*r)).collect();
             let mut row = vec![
