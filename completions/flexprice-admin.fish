@@ -26,10 +26,11 @@ end
 
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -49,16 +50,18 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "rol
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "environments" -d 'List the tenant\'s environments'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "envs" -d 'List the tenant\'s environments'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "auth" -d 'Store, check and remove the admin credential in the OS keychain'
+complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "profile" -d 'Create, change and show profiles (API URL, environment, rotation policy); no credential is stored and no request is sent'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "keychain" -d 'Read, list and remove key secrets saved with `--store keychain`'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "whoami" -d 'Show the calling principal, its permissions, and which commands they allow'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "help" -d 'Print help for a command, or a topic: exit-codes, environment'
 complete -c flexprice-admin -n "__fish_flexprice_admin_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the README\'s install steps)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and not __fish_seen_subcommand_from create list delete rotate audit check" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -86,10 +89,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 revoke\t'Revoke the new key; no secret is kept anywhere'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -109,10 +113,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l limit -d 'At most this many keys (the newest)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -128,10 +133,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -150,10 +156,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 revoke\t'Revoke the new key; no secret is kept anywhere'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -174,10 +181,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l name -d 'Only keys with exactly this name' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from audit" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -196,10 +204,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l permission -d 'Also check that the key\'s roles grant this permission, e.g. event:read (exit 6 when they do not)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -214,10 +223,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keys; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and not __fish_seen_subcommand_from create list rename delete" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -238,14 +248,16 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l role -d 'A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l allow-duplicate-name -d 'Create it even though a service account of that name exists (references by name then become ambiguous: use IDs)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
@@ -256,10 +268,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -274,10 +287,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -292,10 +306,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -311,10 +326,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand service-accounts; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and not __fish_seen_subcommand_from create list rename delete" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -335,14 +351,16 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l role -d 'A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l allow-duplicate-name -d 'Create it even though a service account of that name exists (references by name then become ambiguous: use IDs)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
@@ -353,10 +371,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -371,10 +390,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -389,10 +409,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -408,10 +429,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand sa; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and not __fish_seen_subcommand_from list show" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -430,10 +452,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; a
 service-account\t''"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -448,10 +471,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; a
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -466,10 +490,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; a
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand roles; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -485,10 +510,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environm
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List environments and their IDs (for --environment)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -503,10 +529,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environm
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand environments; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -522,10 +549,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List environments and their IDs (for --environment)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -540,10 +568,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand envs; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -561,10 +590,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and not __fish_seen_subcommand_from login status logout" -f -a "logout" -d 'Remove the profile\'s admin credential from the OS keychain'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -580,10 +610,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -598,10 +629,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -614,12 +646,96 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; an
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -f -a "set" -d 'Create the profile named by --profile, or change it: saves --api-url and --environment when given, and the settings below; stores no credential and sends no request'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -f -a "show" -d 'Show a profile\'s settings as every command reads them (defaults filled in) and where its credential would come from (the keychain is not opened)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and not __fish_seen_subcommand_from set show list" -f -a "list" -d 'List the profiles in config.toml'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l default-expiry -d 'Lifetime of new keys when no expiry flag is given (`default_expiry`)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l max-age -d 'Rotation policy: keys created longer ago than this are due (`max_age`)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l expiring-within -d 'Rotation policy: keys expiring within this window are due (`expiring_within`)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l keychain-timeout -d 'Seconds to wait for the OS keychain (`keychain_timeout`)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
+plain\t'Tab-separated values with no header (the default when piped)'
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only IDs (or the secret), no commentary'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (needed for destructive commands off a terminal)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead, naming the flag to pass'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Trace HTTP requests on stderr (credentials redacted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l dry-run -d 'Print each request a mutating command would send, and send none'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -l allow-insecure-http -d 'Allow plain http:// to a host other than loopback (the API key would cross the network unencrypted)'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand profile; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -637,10 +753,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and not __fish_seen_subcommand_from get list remove" -f -a "remove" -d 'Delete a stored key secret (the key itself stays valid; revoke it with `keys delete`)'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -655,10 +772,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -673,10 +791,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -691,10 +810,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand keychain; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -709,10 +829,11 @@ complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" 
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -733,10 +854,11 @@ powershell\t''
 zsh\t''"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l profile -d 'Profile from config.toml to use' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l api-url -d 'API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]' -r
-complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l environment -d 'Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
+complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l environment -d 'Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and JWTs; a key stored in the database is bound to its own environment)' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -s o -l output -d 'Output format [default: table on a terminal, plain when piped]' -r -f -a "table\t'An aligned table (the default on a terminal)'
 plain\t'Tab-separated values with no header (the default when piped)'
-json\t'JSON with stable snake_case fields and RFC 3339 UTC times'"
+json\t'JSON with stable snake_case fields and RFC 3339 UTC times'
+jsonl\t'JSON Lines: what `json` gives, one compact object a line (a list becomes one line per item), for logs that append'"
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l timeout -d 'Seconds to wait for each HTTP request' -r
 complete -c flexprice-admin -n "__fish_flexprice_admin_using_subcommand generate" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''

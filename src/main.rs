@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod explain;
 mod lock;
+mod manual;
 mod output;
 mod redact;
 mod secret_input;
