@@ -12,6 +12,7 @@ mod secret_service;
 mod audit;
 mod check;
 mod credential_input;
+mod cron;
 mod errors;
 mod hostile;
 mod keychain;
