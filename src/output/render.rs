@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use comfy_table::{Attribute, Color, ColumnConstraint, ContentArrangement, Table, presets};
+use comfy_table::{
+    Attribute, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
+};
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
@@ -123,13 +125,20 @@ fn render_table(
         table.add_row(row);
     }
     table.set_truncation_indicator("…");
-    // IDs are copied and pasted: never wrapped or cut. The other columns give up their width.
+    // IDs are copied and pasted: never wrapped or cut. The other columns give up their width,
+    // down to their header's, so 80 columns hold a key's row with its 33-character ID. One
+    // space between columns (no margin on the left) leaves them as much as it can.
     for (i, header) in headers.iter().enumerate() {
-        if is_id_column(header)
-            && let Some(column) = table.column_mut(i)
-        {
-            column.set_constraint(ColumnConstraint::ContentWidth);
-        }
+        let Some(column) = table.column_mut(i) else {
+            continue;
+        };
+        column.set_padding((0, 1));
+        column.set_constraint(if is_id_column(header) {
+            ColumnConstraint::ContentWidth
+        } else {
+            // The boundary counts the padding too.
+            ColumnConstraint::LowerBoundary(Width::Fixed(header.chars().count() as u16 + 1))
+        });
     }
     table.trim_fmt()
 }
@@ -439,7 +448,8 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "a header and one line per row:\n{text}");
         assert!(lines.iter().all(|l| l.chars().count() <= 80), "{text}");
-        assert!(lines[1].trim_start().starts_with(id), "{text}");
+        assert!(lines[1].starts_with(id), "{text}");
+        assert!(lines[0].starts_with("ID "), "headers whole: {text}");
         assert!(lines[1].contains('…'), "{text}");
     }
 

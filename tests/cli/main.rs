@@ -11,6 +11,7 @@ mod secret_service;
 
 mod audit;
 mod check;
+mod checks_first;
 mod credential_input;
 mod cron;
 mod errors;
@@ -20,6 +21,7 @@ mod keys;
 mod limits;
 mod locks;
 mod names;
+mod output_formats;
 mod paging;
 mod policy;
 mod pty;
