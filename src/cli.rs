@@ -545,7 +545,7 @@ pub enum ProfileCommand {
   flexprice-admin profile set --profile prod --api-url https://api.cloud.flexprice.io/v1
   flexprice-admin profile set --profile prod --max-age 30d --expiring-within 7d --default-expiry 45d
   FLEXPRICE_PROFILE=prod flexprice-admin profile set --environment env_01K3ABCDEFGHJKMNPQRSTVWXYZ")]
-    Set(ProfileSetArgs),
+    Set(Box<ProfileSetArgs>),
 
     /// Show a profile's settings as every command reads them (defaults filled in) and where
     /// its credential would come from (the keychain is not opened)

@@ -157,7 +157,10 @@ impl Context {
             .out
             .waiting("Fetching environments", client.environments())
             .await?;
-        self.environment = Some(crate::commands::resolve::environment_id(&environments, &name)?);
+        self.environment = Some(crate::commands::resolve::environment_id(
+            &environments,
+            &name,
+        )?);
         Ok(())
     }
 

@@ -28,7 +28,15 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
 pub fn exit_codes(path: &str) -> Vec<Exit> {
     use Exit::*;
     // Every command that talks to the API can fail in these ways.
-    let api = [Ok, Failure, Usage, Unauthenticated, Unavailable, PermissionDenied, Interrupted];
+    let api = [
+        Ok,
+        Failure,
+        Usage,
+        Unauthenticated,
+        Unavailable,
+        PermissionDenied,
+        Interrupted,
+    ];
     let extra: &[Exit] = match path {
         "" => return Exit::TABLE.iter().map(|(e, _)| *e).collect(),
         "help" | "profile" | "profile-set" | "profile-show" | "profile-list" => {
@@ -43,7 +51,9 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "keys-audit" => &[NotFound, AuditFound],
         "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
         "service-accounts-create" => &[Conflict],
-        "service-accounts-delete" | "service-accounts" | "sa" => &[NotFound, Conflict, PartialFailure],
+        "service-accounts-delete" | "service-accounts" | "sa" => {
+            &[NotFound, Conflict, PartialFailure]
+        }
         _ => &[NotFound],
     };
     let mut codes: Vec<Exit> = api.iter().chain(extra).copied().collect();
@@ -96,6 +106,9 @@ mod tests {
     #[test]
     fn literal_lines_are_kept_apart() {
         let text = roff("A paragraph.\n  cmd one\n  cmd two\nAfter.", str::to_string);
-        assert_eq!(text, ".PP\nA paragraph.\n.PP\n.nf\ncmd one\ncmd two\n.fi\n.PP\nAfter.\n");
+        assert_eq!(
+            text,
+            ".PP\nA paragraph.\n.PP\n.nf\ncmd one\ncmd two\n.fi\n.PP\nAfter.\n"
+        );
     }
 }

@@ -184,7 +184,9 @@ impl Output {
     /// a pretty JSON array with `-o json`, one line per item (flushed as it is written, so a log
     /// holds every finished item even if the run dies) with `-o jsonl`. `finish` ends it; a
     /// stream never finished leaves an unclosed array, which tells a script the list is cut.
-    pub fn json_array(&self) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
+    pub fn json_array(
+        &self,
+    ) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
         if self.format == OutputFormat::Jsonl {
             Ok(render::JsonStream::lines(stdout()))
         } else {

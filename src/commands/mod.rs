@@ -4,8 +4,8 @@
 mod auth;
 mod environments;
 mod keychain;
-mod profile;
 pub mod keys;
+mod profile;
 pub mod resolve;
 mod roles;
 mod service_accounts;

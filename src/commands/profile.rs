@@ -27,9 +27,17 @@ pub fn set(ctx: &Context, args: &ProfileSetArgs) -> anyhow::Result<Exit> {
         changed.push("environment");
     }
     let spans = [
-        ("default_expiry", args.default_expiry, &mut entry.default_expiry),
+        (
+            "default_expiry",
+            args.default_expiry,
+            &mut entry.default_expiry,
+        ),
         ("max_age", args.max_age, &mut entry.max_age),
-        ("expiring_within", args.expiring_within, &mut entry.expiring_within),
+        (
+            "expiring_within",
+            args.expiring_within,
+            &mut entry.expiring_within,
+        ),
     ];
     for (field, value, slot) in spans {
         if let Some(value) = value {
@@ -54,8 +62,10 @@ pub fn set(ctx: &Context, args: &ProfileSetArgs) -> anyhow::Result<Exit> {
             format!(" ({})", changed.join(", "))
         };
         let verb = if existed { "Updated" } else { "Created" };
-        ctx.out
-            .note(format!("{verb} profile '{name}' in {}{what}.", path.display()));
+        ctx.out.note(format!(
+            "{verb} profile '{name}' in {}{what}.",
+            path.display()
+        ));
     }
     if ctx.out.quiet {
         ctx.out.lines([name])?;
@@ -177,9 +187,8 @@ pub fn list(ctx: &Context) -> anyhow::Result<Exit> {
     } else if listed.is_empty() {
         ctx.out
             .note(format!("No profiles are saved in {}.", path.display()));
-        ctx.out.hint(
-            "create one with `flexprice-admin profile set --profile NAME --api-url URL`",
-        );
+        ctx.out
+            .hint("create one with `flexprice-admin profile set --profile NAME --api-url URL`");
     } else {
         let rows = listed
             .iter()

@@ -147,7 +147,11 @@ pub fn environment_id(environments: &[Environment], name: &str) -> Result<String
             )
             .hint(format!(
                 "environments: {}; pass a name or an ID from `flexprice-admin environments list`",
-                if names.is_empty() { "none visible".to_string() } else { names.join(", ") }
+                if names.is_empty() {
+                    "none visible".to_string()
+                } else {
+                    names.join(", ")
+                }
             )))
         }
         many => {
@@ -223,13 +227,25 @@ mod tests {
         assert!(!environment_id_like("Production"));
         assert!(!environment_id_like("00000000-0000-0000-0000-00000000000g"));
         let env = |id: &str, name: &str| -> Environment {
-            serde_json::from_value(serde_json::json!({"id": id, "name": name, "type": "production"}))
-                .unwrap()
+            serde_json::from_value(
+                serde_json::json!({"id": id, "name": name, "type": "production"}),
+            )
+            .unwrap()
         };
-        let envs = [env("env_a", "Production"), env("env_b", "Sandbox"), env("env_c", "Sandbox")];
+        let envs = [
+            env("env_a", "Production"),
+            env("env_b", "Sandbox"),
+            env("env_c", "Sandbox"),
+        ];
         assert_eq!(environment_id(&envs, "Production").unwrap(), "env_a");
-        assert_eq!(environment_id(&envs, "production").unwrap_err().exit, Exit::NotFound);
-        assert_eq!(environment_id(&envs, "Sandbox").unwrap_err().exit, Exit::Usage);
+        assert_eq!(
+            environment_id(&envs, "production").unwrap_err().exit,
+            Exit::NotFound
+        );
+        assert_eq!(
+            environment_id(&envs, "Sandbox").unwrap_err().exit,
+            Exit::Usage
+        );
     }
 
     #[test]

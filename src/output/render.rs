@@ -5,9 +5,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use comfy_table::{
-    Attribute, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
-};
+use comfy_table::{Attribute, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
@@ -435,7 +433,8 @@ mod tests {
     #[test]
     fn ids_never_wrap_and_other_cells_are_cut_to_one_line() {
         let id = "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ";
-        let long = "a name long enough that it cannot share eighty columns with the rest of the row";
+        let long =
+            "a name long enough that it cannot share eighty columns with the rest of the row";
         let rows = || {
             vec![vec![
                 Cell::new(id),

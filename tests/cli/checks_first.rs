@@ -9,7 +9,7 @@ use crate::harness::World;
 
 const TIMEOUT_MS: u64 = 20_000;
 
-fn exit_code(mut session: rexpect::session::PtySession) -> i32 {
+fn exit_code(session: rexpect::session::PtySession) -> i32 {
     match session.process().wait().expect("exits") {
         rexpect::process::WaitStatus::Exited(_, code) => code,
         other => panic!("did not exit normally: {other:?}"),
@@ -35,15 +35,23 @@ fn service_accounts_delete_names_blocking_keys_before_asking() {
     session.exp_string("--revoke-keys").expect("names the fix");
     session.exp_eof().expect("exits");
     assert_eq!(exit_code(session), 7);
-    assert_eq!(world.sandbox.user_status(&account).as_deref(), Some("published"));
+    assert_eq!(
+        world.sandbox.user_status(&account).as_deref(),
+        Some("published")
+    );
     assert!(
-        world.mutating_requests().iter().all(|r| r.method != "DELETE"),
+        world
+            .mutating_requests()
+            .iter()
+            .all(|r| r.method != "DELETE"),
         "nothing was changed"
     );
 
     // Off a terminal too: the same refusal, not "pass --yes".
     let run = world.run(&["sa", "delete", "ingest-bot"]);
-    run.code(7).stderr_has("still has active API keys").stderr_has("ci-ingest");
+    run.code(7)
+        .stderr_has("still has active API keys")
+        .stderr_has("ci-ingest");
     assert!(!run.stderr.contains("--yes"), "{}", run.stderr);
 }
 
@@ -68,14 +76,24 @@ fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
     let world = World::new();
     let first = world.service_account("ingest-bot", "event_ingestor");
     let run = world.run(&[
-        "sa", "create", "--name", "ingest-bot", "--role", "event_reader",
+        "sa",
+        "create",
+        "--name",
+        "ingest-bot",
+        "--role",
+        "event_reader",
     ]);
     run.code(7)
         .stderr_has("a service account named 'ingest-bot' already exists")
         .stderr_has(&first)
         .stderr_has("--allow-duplicate-name");
     assert!(
-        world.mutating_requests().iter().filter(|r| r.method == "POST").count() == 1,
+        world
+            .mutating_requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+            == 1,
         "only the first account was created"
     );
     let run = world.run(&[
@@ -88,9 +106,14 @@ fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
         "--allow-duplicate-name",
         "-q",
     ]);
-    run.code(0).stderr_has("2 service accounts are now named 'ingest-bot'");
+    run.code(0)
+        .stderr_has("2 service accounts are now named 'ingest-bot'");
     let second = run.stdout.trim();
-    assert!(second.starts_with("user_") && second != first, "{}", run.stdout);
+    assert!(
+        second.starts_with("user_") && second != first,
+        "{}",
+        run.stdout
+    );
     // Every later reference by that name is ambiguous, as the warning said.
     world
         .run(&["keys", "list", "--service-account", "ingest-bot"])
@@ -112,7 +135,10 @@ fn environment_takes_a_name_or_an_id() {
         .id;
     let tenant = world.sandbox.tenant_key().to_string();
     for environment in ["Production", production.as_str()] {
-        let run = world.run_as(&tenant, &["--environment", environment, "keys", "list", "-q"]);
+        let run = world.run_as(
+            &tenant,
+            &["--environment", environment, "keys", "list", "-q"],
+        );
         run.code(0);
         assert_eq!(run.stdout.trim(), key, "--environment {environment}");
     }
@@ -122,7 +148,14 @@ fn environment_takes_a_name_or_an_id() {
         .stderr_has("Sandbox, Production");
     // A profile keeps the name as given; it is resolved each time it is used.
     world
-        .run(&["profile", "set", "--profile", "p", "--environment", "Production"])
+        .run(&[
+            "profile",
+            "set",
+            "--profile",
+            "p",
+            "--environment",
+            "Production",
+        ])
         .code(0);
     let run = world.run_as(&tenant, &["--profile", "p", "keys", "list", "-q"]);
     run.code(0);

@@ -31,7 +31,10 @@ fn readme_crontab() -> Crontab {
         vars: Vec::new(),
         jobs: Vec::new(),
     };
-    for line in block.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in block
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let fields: Vec<&str> = line.splitn(7, ' ').collect();
         if fields.len() == 7 && fields[0].chars().all(|c| c.is_ascii_digit() || c == '*') {
             // minute hour day month weekday user command
@@ -87,7 +90,10 @@ impl Server {
     /// paths pointed into this test's directory), a new session with no terminal, stdin closed.
     /// Returns (exit code, everything printed: what cron would mail).
     fn cron(&self, vars: &[(String, String)], line: &str) -> (i32, String) {
-        let line = line.replace("/var/log/flexprice-rotate.jsonl", &self.log.display().to_string());
+        let line = line.replace(
+            "/var/log/flexprice-rotate.jsonl",
+            &self.log.display().to_string(),
+        );
         let mut cmd = Command::new("/bin/sh");
         cmd.env_clear()
             .env("HOME", &self.home)
@@ -95,10 +101,17 @@ impl Server {
             .env("SHELL", "/bin/sh")
             .env("PATH", &self.path);
         for (name, value) in vars {
-            let value = value.replace("/etc/flexprice/admin.key", &self.key_file.display().to_string());
+            let value = value.replace(
+                "/etc/flexprice/admin.key",
+                &self.key_file.display().to_string(),
+            );
             cmd.env(name, value);
         }
-        cmd.arg("-c").arg(&line).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.arg("-c")
+            .arg(&line)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         // SAFETY: setsid is async-signal-safe; it detaches the job from any controlling terminal.
         unsafe {
             cmd.pre_exec(|| {
@@ -121,7 +134,11 @@ fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
     let server = Server::new(&world);
     let tab = readme_crontab();
     assert_eq!(tab.jobs.len(), 2, "a nightly rotation and a weekly audit");
-    assert!(tab.jobs.iter().all(|j| j.contains(" -q ")), "{:?}", tab.jobs);
+    assert!(
+        tab.jobs.iter().all(|j| j.contains(" -q ")),
+        "{:?}",
+        tab.jobs
+    );
     let (rotate, audit) = (&tab.jobs[0], &tab.jobs[1]);
 
     // The setup, as cron's user with no keychain: a profile without a credential.
@@ -156,7 +173,10 @@ fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
         .id;
     let (code, printed) = server.cron(&tab.vars, audit);
     assert_eq!(code, 0, "the echo runs");
-    assert!(printed.contains("flexprice keys need attention (exit 10)"), "{printed}");
+    assert!(
+        printed.contains("flexprice keys need attention (exit 10)"),
+        "{printed}"
+    );
     assert!(printed.contains(&old), "-q lists the key's ID: {printed}");
 
     // The nightly rotation replaces it: silent, one log line, the secret in the vault.
@@ -171,7 +191,10 @@ fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
     assert_eq!(lines[0]["old_key"]["id"], old.as_str());
     assert_eq!(lines[0]["new_key"]["name"], "ci-ingest");
     assert_eq!(lines[0]["old_key_revoked"], true);
-    assert!(lines[0].get("api_key").is_none_or(|v| v.is_null()), "{logged}");
+    assert!(
+        lines[0].get("api_key").is_none_or(|v| v.is_null()),
+        "{logged}"
+    );
     let secret = std::fs::read_to_string(server.vault.join("ci-ingest")).unwrap();
     assert!(is_secret_key(secret.trim()), "{secret}");
     assert!(!logged.contains(secret.trim()));
@@ -195,11 +218,17 @@ fn auth_login_without_a_keychain_names_the_way_that_needs_none_and_that_way_work
     );
     let (code, printed) = server.cron(&[], &login);
     assert_eq!(code, 1, "{printed}");
-    assert!(printed.contains("the OS keychain is not available"), "{printed}");
+    assert!(
+        printed.contains("the OS keychain is not available"),
+        "{printed}"
+    );
     assert!(printed.contains("no profile was saved"), "{printed}");
     assert!(printed.contains("FLEXPRICE_API_KEY_FILE=PATH"), "{printed}");
     assert!(
-        !server.home.join(".config/flexprice-admin/config.toml").exists(),
+        !server
+            .home
+            .join(".config/flexprice-admin/config.toml")
+            .exists(),
         "a failed login writes nothing"
     );
     // The hint's own command, run as printed, makes the profile; the key file does the rest.
@@ -208,7 +237,10 @@ fn auth_login_without_a_keychain_names_the_way_that_needs_none_and_that_way_work
         .find(|part| part.starts_with("flexprice-admin profile set"))
         .expect("the hint gives the command")
         .to_string();
-    assert_eq!(hinted, format!("flexprice-admin profile set --profile prod --api-url {url}"));
+    assert_eq!(
+        hinted,
+        format!("flexprice-admin profile set --profile prod --api-url {url}")
+    );
     let (code, printed) = server.cron(&[], &hinted);
     assert_eq!(code, 0, "{printed}");
     let vars = [
@@ -246,13 +278,25 @@ fn profile_set_changes_only_what_it_is_given() {
             cmd.env_remove("FLEXPRICE_API_URL");
         },
     );
-    run.code(0).stderr_has("Created profile 'prod'").stderr_has("(max_age)");
-    let run = world.run(&["profile", "set", "--profile", "prod", "--expiring-within", "7d"]);
+    run.code(0)
+        .stderr_has("Created profile 'prod'")
+        .stderr_has("(max_age)");
+    let run = world.run(&[
+        "profile",
+        "set",
+        "--profile",
+        "prod",
+        "--expiring-within",
+        "7d",
+    ]);
     run.code(0).stderr_has("Updated profile 'prod'");
     let config = std::fs::read_to_string(world.config_dir().join("config.toml")).unwrap();
     assert!(config.contains("max_age = \"30d\""), "{config}");
     assert!(config.contains("expiring_within = \"7d\""), "{config}");
-    assert!(config.contains(&world.sandbox.api_url()), "FLEXPRICE_API_URL was given: {config}");
+    assert!(
+        config.contains(&world.sandbox.api_url()),
+        "FLEXPRICE_API_URL was given: {config}"
+    );
     let mode = std::fs::metadata(world.config_dir().join("config.toml"))
         .unwrap()
         .permissions()

@@ -41,9 +41,18 @@ fn jsonl_is_json_one_object_a_line() {
         );
     }
     let tenant = world.sandbox.tenant_key().to_string();
-    let json = world.run_as(&tenant, &["keys", "list", "--all-environments", "-o", "json"]);
-    let jsonl = world.run_as(&tenant, &["keys", "list", "--all-environments", "-o", "jsonl"]);
-    assert_eq!(Value::Array(lines(&jsonl.code(0).stdout)), json.code(0).json());
+    let json = world.run_as(
+        &tenant,
+        &["keys", "list", "--all-environments", "-o", "json"],
+    );
+    let jsonl = world.run_as(
+        &tenant,
+        &["keys", "list", "--all-environments", "-o", "jsonl"],
+    );
+    assert_eq!(
+        Value::Array(lines(&jsonl.code(0).stdout)),
+        json.code(0).json()
+    );
     // One object: one line.
     let run = world.run(&["whoami", "-o", "jsonl"]);
     run.code(0);
@@ -78,7 +87,10 @@ fn a_user_keys_owner_reads_the_same_in_list_audit_and_json() {
         })
         .id;
     let field = |stdout: &str, column: usize| -> String {
-        let line = stdout.lines().find(|l| l.starts_with(&id)).expect("the key");
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&id))
+            .expect("the key");
         line.split('\t').nth(column).unwrap().to_string()
     };
     let list = world.run(&["keys", "list"]);
@@ -88,7 +100,13 @@ fn a_user_keys_owner_reads_the_same_in_list_audit_and_json() {
     assert_eq!(field(&list.stdout, 2), "Admin");
     assert_eq!(field(&audit.stdout, 2), "Admin");
     let json = world.run(&["keys", "list", "-o", "json"]).json();
-    let listed = json.as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).unwrap().clone();
+    let listed = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(listed["owner_name"], "Admin");
     assert_eq!(listed["owner_type"], "user");
     let audited = world.run(&["keys", "audit", "-o", "json"]).json();
@@ -117,7 +135,12 @@ fn tables_fit_eighty_columns_with_ids_whole() {
     for command in ["keys list", "keys audit"] {
         let mut cmd = std::process::Command::new("/bin/sh");
         cmd.env_clear()
-            .envs(world.std_cmd().get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .envs(
+                world
+                    .std_cmd()
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k, v?))),
+            )
             .env("NO_COLOR", "1")
             .arg("-c")
             .arg(format!(
@@ -134,14 +157,21 @@ fn tables_fit_eighty_columns_with_ids_whole() {
             .filter(|l| l.starts_with("ID ") || l.starts_with("secret_"))
             .collect();
         let keys = if command == "keys list" { 2 } else { 1 };
-        assert_eq!(rows.len(), 1 + keys, "{command}: a header and one line a key:\n{screen}");
+        assert_eq!(
+            rows.len(),
+            1 + keys,
+            "{command}: a header and one line a key:\n{screen}"
+        );
         assert_eq!(
             screen.lines().filter(|l| !l.trim().is_empty()).count(),
             rows.len() + usize::from(command == "keys audit") * 2,
             "{command}: nothing wrapped onto a line of its own:\n{screen}"
         );
         for row in &rows {
-            assert!(row.chars().count() <= 80, "{command}: wider than 80:\n{screen}");
+            assert!(
+                row.chars().count() <= 80,
+                "{command}: wider than 80:\n{screen}"
+            );
         }
         let row = rows.iter().find(|r| r.contains(&id)).expect("the ID whole");
         assert!(row.contains('…'), "{command}: long cells cut:\n{screen}");
@@ -151,20 +181,42 @@ fn tables_fit_eighty_columns_with_ids_whole() {
 #[test]
 fn a_key_that_lives_no_longer_than_the_expiring_window_is_warned_about() {
     let world = World::new();
-    let run = world.run(&["keys", "create", "--name", "weekly", "--expires-in", "7d", "-q"]);
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "weekly",
+        "--expires-in",
+        "7d",
+        "-q",
+    ]);
     run.code(0)
         .stderr_has("a key that lives 7d is no longer than the expiring window (14d, the default expiring_within)")
         .stderr_has("keys rotate --due");
-    let id = world.run(&["keys", "list", "--name", "weekly", "-q"]).stdout.trim().to_string();
+    let id = world
+        .run(&["keys", "list", "--name", "weekly", "-q"])
+        .stdout
+        .trim()
+        .to_string();
     let run = world.run(&["keys", "audit", "-q"]);
     run.code(10)
-        .stderr_has(&format!("key {id} (weekly) lives 7d, no longer than the expiring window"))
+        .stderr_has(&format!(
+            "key {id} (weekly) lives 7d, no longer than the expiring window"
+        ))
         .stderr_has("profile set --expiring-within");
     // A window shorter than the lifetime: no churn, no warning, and nothing found.
     let run = world.run(&["keys", "audit", "-q", "--expiring-within", "3d"]);
     run.code(0);
     assert_eq!(run.stderr, "");
-    let run = world.run(&["keys", "create", "--name", "monthly", "--expires-in", "30d", "-q"]);
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "monthly",
+        "--expires-in",
+        "30d",
+        "-q",
+    ]);
     run.code(0);
     assert_eq!(run.stderr, "");
 }

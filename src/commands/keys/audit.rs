@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::everywhere;
 use super::list::environment_cell;
-use super::{owner_label, user_labels};
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
+use super::{owner_label, user_labels};
 use crate::api::models::{ApiKey, Environment};
 use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
@@ -221,7 +221,11 @@ fn warn_churning<'k>(
             named[0],
             super::policy::lifetime_text(one.created_at, one.expires_at.unwrap_or(now))
         ),
-        _ if more > 0 => format!("{} keys ({} and {more} more) live", churning.len(), named.join(", ")),
+        _ if more > 0 => format!(
+            "{} keys ({} and {more} more) live",
+            churning.len(),
+            named.join(", ")
+        ),
         _ => format!("{} keys ({}) live", churning.len(), named.join(", ")),
     };
     ctx.out.warn(policy.churn_warning(&keys));

@@ -175,12 +175,24 @@ mod tests {
         let week = Policy::new(TimeSpan::days(90), TimeSpan::days(7));
         let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
         let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
-        assert!(week.churns(now, at("2026-06-08T00:00:00Z")), "exactly the window");
+        assert!(
+            week.churns(now, at("2026-06-08T00:00:00Z")),
+            "exactly the window"
+        );
         assert!(week.churns(now, at("2026-06-02T00:00:00Z")));
         assert!(!week.churns(now, at("2026-06-08T00:00:01Z")));
-        assert!(!week.churns(now, None), "a key that never expires never churns");
-        assert_eq!(lifetime_text(now, "2026-06-08T05:00:00Z".parse().unwrap()), "7d");
-        assert_eq!(lifetime_text(now, "2026-06-01T05:00:00Z".parse().unwrap()), "5h");
+        assert!(
+            !week.churns(now, None),
+            "a key that never expires never churns"
+        );
+        assert_eq!(
+            lifetime_text(now, "2026-06-08T05:00:00Z".parse().unwrap()),
+            "7d"
+        );
+        assert_eq!(
+            lifetime_text(now, "2026-06-01T05:00:00Z".parse().unwrap()),
+            "5h"
+        );
         let warning = week.churn_warning("a key that lives 7d is");
         assert!(warning.contains("(7d, --expiring-within)"), "{warning}");
     }
