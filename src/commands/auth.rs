@@ -22,7 +22,11 @@ use crate::views::AccountJson;
 pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> {
     let profile = ctx.profile.name.clone();
     let key = read_key(ctx, args)?;
-    let client = ctx.client_with(Credential::new(key.clone()))?;
+    // An `--environment` name is looked up with the key being logged in (the profile keeps
+    // the name, resolved each time it is used).
+    let credential = Credential::new(key.clone());
+    let environment = ctx.environment_id_for(credential.clone()).await?;
+    let client = ctx.client_in(credential, environment)?;
     // Check the key before storing it: a typo must not become the stored login.
     let me = client
         .me()

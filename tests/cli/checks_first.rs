@@ -161,3 +161,47 @@ fn environment_takes_a_name_or_an_id() {
     run.code(0);
     assert_eq!(run.stdout.trim(), key);
 }
+
+#[test]
+fn auth_login_takes_an_environment_by_name_and_the_profile_keeps_it() {
+    let world = World::new();
+    let tenant = world.sandbox.tenant_key().to_string();
+    let login = world.run_with(
+        &[
+            "auth",
+            "login",
+            "--profile",
+            "named-env",
+            "--environment",
+            "Production",
+            "--api-key-stdin",
+        ],
+        |cmd| {
+            cmd.env_remove("FLEXPRICE_API_KEY")
+                .env("DBUS_SESSION_BUS_ADDRESS", crate::secret_service::address())
+                .write_stdin(format!("{tenant}\n"));
+        },
+    );
+    login.code(0).stderr_has("Logged in");
+    let config = std::fs::read_to_string(world.config_dir().join("config.toml")).unwrap();
+    assert!(config.contains("environment = \"Production\""), "{config}");
+    let production = world.sandbox.production_environment_id();
+    let checks: Vec<_> = world
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/users/me"))
+        .collect();
+    assert!(!checks.is_empty());
+    for check in checks {
+        let sent = check
+            .headers
+            .iter()
+            .find(|(k, _)| k == "x-environment-id")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(
+            sent,
+            Some(production),
+            "the key was checked in Production, by ID"
+        );
+    }
+}
