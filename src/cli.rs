@@ -128,7 +128,9 @@ pub struct Cli {
 }
 
 /// Options accepted by every command, each with an environment variable where one makes sense.
+/// Every command's help lists them under their own heading, after the command's own options.
 #[derive(Debug, Args)]
+#[command(next_help_heading = GLOBAL_HEADING)]
 pub struct GlobalArgs {
     /// Profile from config.toml to use
     #[arg(long, global = true, env = env::PROFILE, hide_env_values = true, value_name = "NAME")]
@@ -138,9 +140,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = env::API_URL, hide_env_values = true, value_name = "URL")]
     pub api_url: Option<String>,
 
-    /// Environment ID sent as X-Environment-ID (needed with tenant-level keys and JWTs; a
-    /// key stored in the database is bound to its own environment)
-    #[arg(long, global = true, env = env::ENVIRONMENT_ID, hide_env_values = true, value_name = "ENV_ID")]
+    /// Environment, by ID or name, sent as X-Environment-ID (needed with tenant-level keys and
+    /// JWTs; a key stored in the database is bound to its own environment)
+    #[arg(long, global = true, env = env::ENVIRONMENT_ID, hide_env_values = true, value_name = "ENV")]
     pub environment: Option<String>,
 
     /// Output format [default: table on a terminal, plain when piped]
@@ -189,6 +191,9 @@ pub enum OutputFormat {
     Plain,
     /// JSON with stable snake_case fields and RFC 3339 UTC times
     Json,
+    /// JSON Lines: what `json` gives, one compact object a line (a list becomes one line per
+    /// item), for logs that append
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -249,6 +254,17 @@ pub enum Command {
     )]
     Auth(AuthCommand),
 
+    /// Create, change and show profiles (API URL, environment, rotation policy); no credential
+    /// is stored and no request is sent
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin profile set --profile prod --api-url https://api.cloud.flexprice.io/v1 --max-age 30d
+  flexprice-admin profile show --profile prod
+  flexprice-admin profile list"
+    )]
+    Profile(ProfileCommand),
+
     /// Read, list and remove key secrets saved with `--store keychain`
     #[command(
         subcommand,
@@ -289,6 +305,9 @@ pub struct HelpArgs {
     #[arg(value_name = "COMMAND|TOPIC", trailing_var_arg = true)]
     pub topic: Vec<String>,
 }
+
+/// The heading the global options appear under in every command's help (gh's "INHERITED FLAGS").
+pub const GLOBAL_HEADING: &str = "Global options";
 
 /// The topics `help` knows besides command names.
 pub const HELP_TOPICS: &[(&str, &str)] = &[
@@ -581,6 +600,49 @@ pub struct AuthLoginArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create the profile named by --profile, or change it: saves --api-url and --environment
+    /// when given, and the settings below; stores no credential and sends no request
+    #[command(after_help = "Examples:
+  flexprice-admin profile set --profile prod --api-url https://api.cloud.flexprice.io/v1
+  flexprice-admin profile set --profile prod --max-age 30d --expiring-within 7d --default-expiry 45d
+  FLEXPRICE_PROFILE=prod flexprice-admin profile set --environment env_01K3ABCDEFGHJKMNPQRSTVWXYZ")]
+    Set(Box<ProfileSetArgs>),
+
+    /// Show a profile's settings as every command reads them (defaults filled in) and where
+    /// its credential would come from (the keychain is not opened)
+    #[command(after_help = "Examples:
+  flexprice-admin profile show
+  flexprice-admin profile show --profile prod -o json")]
+    Show,
+
+    /// List the profiles in config.toml
+    #[command(after_help = "Examples:
+  flexprice-admin profile list
+  flexprice-admin profile list -o json | jq -r '.[].name'")]
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileSetArgs {
+    /// Lifetime of new keys when no expiry flag is given (`default_expiry`)
+    #[arg(long, value_name = "DURATION")]
+    pub default_expiry: Option<TimeSpan>,
+
+    /// Rotation policy: keys created longer ago than this are due (`max_age`)
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<TimeSpan>,
+
+    /// Rotation policy: keys expiring within this window are due (`expiring_within`)
+    #[arg(long, value_name = "DURATION")]
+    pub expiring_within: Option<TimeSpan>,
+
+    /// Seconds to wait for the OS keychain (`keychain_timeout`)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub keychain_timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeychainCommand {
     /// Print a stored key secret on stdout
     #[command(after_help = "Examples:
@@ -642,6 +704,11 @@ pub struct ServiceAccountsCreateArgs {
     /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
     #[arg(long = "role", required = true, value_name = "ROLE", add = ArgValueCandidates::new(|| role_candidates(true)))]
     pub roles: Vec<String>,
+
+    /// Create it even though a service account of that name exists (references by name then
+    /// become ambiguous: use IDs)
+    #[arg(long)]
+    pub allow_duplicate_name: bool,
 }
 
 #[derive(Debug, Args)]

@@ -99,7 +99,7 @@ pub fn load_profile(
                 known.join(", ")
             };
             return Err(UserError::usage(format!("--profile: there is no profile '{name}' in {}", path.display()))
-                .hint(format!("profiles there: {listed}; create one with `flexprice-admin auth login --profile {name}`"))
+                .hint(format!("profiles there: {listed}; create it with `flexprice-admin profile set --profile {name} --api-url URL` (no credential needed), or with `flexprice-admin auth login --profile {name}`, which also stores the admin key in the OS keychain"))
                 .into());
         }
         None => Profile::default(),

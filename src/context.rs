@@ -136,6 +136,52 @@ impl Context {
             .unwrap_or(TimeSpan::days(DEFAULT_KEY_LIFETIME_DAYS))
     }
 
+    /// Turns an `--environment` given as a name into its ID, asking the API for the tenant's
+    /// environments with the admin credential. An ID is kept as given.
+    pub async fn resolve_environment_name(&mut self) -> anyhow::Result<()> {
+        if self.environment_is_a_name() {
+            let (credential, _) = self.credential()?;
+            self.environment = self.environment_id_for(credential).await?;
+        }
+        Ok(())
+    }
+
+    fn environment_is_a_name(&self) -> bool {
+        self.environment
+            .as_deref()
+            .is_some_and(|e| !crate::commands::resolve::environment_id_like(e))
+    }
+
+    /// The environment to send with `credential`: `--environment` as an ID, a name looked up
+    /// (a discovery call, sent without an environment), or none.
+    pub async fn environment_id_for(
+        &self,
+        credential: Credential,
+    ) -> anyhow::Result<Option<String>> {
+        let Some(name) = self
+            .environment
+            .clone()
+            .filter(|_| self.environment_is_a_name())
+        else {
+            return Ok(self.environment.clone());
+        };
+        let client = Client::new(ClientConfig {
+            base_url: self.api_url.clone(),
+            credential: Some(credential),
+            environment: None,
+            timeout: self.timeout,
+            verbose: self.verbose,
+        })?;
+        let environments = self
+            .out
+            .waiting("Fetching environments", client.environments())
+            .await?;
+        Ok(Some(crate::commands::resolve::environment_id(
+            &environments,
+            &name,
+        )?))
+    }
+
     /// A client holding the admin credential.
     pub fn client(&self) -> anyhow::Result<Client> {
         let (credential, _) = self.credential()?;
@@ -151,10 +197,19 @@ impl Context {
 
     /// A client holding the given credential.
     pub fn client_with(&self, credential: Credential) -> anyhow::Result<Client> {
+        self.client_in(credential, self.environment.clone())
+    }
+
+    /// A client holding the given credential, in the given environment.
+    pub fn client_in(
+        &self,
+        credential: Credential,
+        environment: Option<String>,
+    ) -> anyhow::Result<Client> {
         Client::new(ClientConfig {
             base_url: self.api_url.clone(),
             credential: Some(credential),
-            environment: self.environment.clone(),
+            environment,
             timeout: self.timeout,
             verbose: self.verbose,
         })

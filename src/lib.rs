@@ -14,6 +14,7 @@ pub mod error;
 pub mod explain;
 pub mod interrupt;
 pub mod lock;
+pub mod manual;
 pub mod output;
 pub mod private_file;
 pub mod redact;
@@ -85,14 +86,28 @@ fn protect_process() {
 }
 
 async fn run(cli: cli::Cli) -> Exit {
-    let creates_profile = matches!(cli.command, cli::Command::Auth(cli::AuthCommand::Login(_)));
-    let ctx = match context::Context::new(&cli.global, creates_profile) {
+    let creates_profile = matches!(
+        cli.command,
+        cli::Command::Auth(cli::AuthCommand::Login(_))
+            | cli::Command::Profile(cli::ProfileCommand::Set(_))
+    );
+    let mut ctx = match context::Context::new(&cli.global, creates_profile) {
         Ok(ctx) => ctx,
         Err(err) => {
             let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
             return report(&out, &err);
         }
     };
+    // `--environment NAME` becomes an ID before any command runs, except where it is only
+    // saved (into a profile, resolved when used) or not used at all (the keychain).
+    let saves_or_ignores_environment = creates_profile
+        || matches!(
+            cli.command,
+            cli::Command::Keychain(_) | cli::Command::Profile(_)
+        );
+    if !saves_or_ignores_environment && let Err(err) = ctx.resolve_environment_name().await {
+        return report(&ctx.out, &err);
+    }
     match commands::run(&ctx, &cli.command).await {
         Ok(exit) => exit,
         Err(mut err) => {

@@ -142,8 +142,10 @@ impl Output {
         self.stdout_tty
     }
 
+    /// JSON of either shape (`-o json` or `-o jsonl`): commands build one value or a list of
+    /// values and hand it to [`Output::json`] or [`Output::json_stream`], which pick the shape.
     pub fn is_json(&self) -> bool {
-        self.format == OutputFormat::Json
+        matches!(self.format, OutputFormat::Json | OutputFormat::Jsonl)
     }
 
     /// Writes rows as a table or as tab-separated lines (no header, raw values), per format.
@@ -158,10 +160,15 @@ impl Output {
         out.flush()
     }
 
-    /// Pretty JSON on stdout, from our own serde structs (a stable contract).
+    /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
+    /// with `-o jsonl` one compact line, or one line per item when `value` is a list.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = stdout();
-        render::json(&mut out, value)?;
+        if self.format == OutputFormat::Jsonl {
+            render::json_lines(&mut out, value)?;
+        } else {
+            render::json(&mut out, value)?;
+        }
         out.flush()?;
         Ok(())
     }
@@ -178,14 +185,6 @@ impl Output {
         out.flush()
     }
 
-    /// A JSON array on stdout, written item by item as data arrives (see [`render::JsonArray`]);
-    /// `finish` closes and flushes it.
-    pub fn json_array(
-        &self,
-    ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
-        render::JsonArray::new(stdout())
-    }
-
     /// A table on stderr: a preview shown before a confirmation, which is not data.
     pub fn table_on_stderr(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
         let table = render::table(headers, rows, self.stderr_color, self.stderr_tty);
@@ -194,13 +193,20 @@ impl Output {
         err.flush()
     }
 
-    /// JSON on stdout written as work happens (see [`render::JsonStream`]): an array when
-    /// `array`, else one object.
+    /// JSON on stdout written as work happens (see [`render::JsonStream`]): with `-o json` a
+    /// pretty array when `list`, else one pretty object; with `-o jsonl` one line per object,
+    /// each flushed as it ends, so a log holds every finished item even if the run dies. A list
+    /// never finished leaves an unclosed array, which tells a script the list is cut.
     pub fn json_stream(
         &self,
-        array: bool,
+        list: bool,
     ) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
-        render::JsonStream::new(stdout(), array)
+        let layout = match (self.format, list) {
+            (OutputFormat::Jsonl, _) => render::Layout::Lines,
+            (_, true) => render::Layout::Array,
+            (_, false) => render::Layout::Single,
+        };
+        render::JsonStream::new(stdout(), layout)
     }
 
     /// Asks on the terminal and waits for Enter. `Ok(true)`: Enter; `Ok(false)`: end of input

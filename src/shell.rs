@@ -268,8 +268,18 @@ fn man_page(cmd: &clap::Command, is_root: bool) -> anyhow::Result<(String, Vec<u
         }
         writeln!(page, ".fi")?;
     }
+    // The long documentation (doc/), and the exit codes this command can give.
+    let path = name
+        .trim_end_matches(".1")
+        .trim_start_matches(BIN)
+        .trim_start_matches('-');
+    for (title, text) in crate::manual::sections(path) {
+        writeln!(page, ".SH {title}")?;
+        page.extend_from_slice(crate::manual::roff(text, roff_line).as_bytes());
+    }
     writeln!(page, ".SH \"EXIT STATUS\"")?;
-    for (exit, meaning) in Exit::TABLE {
+    let codes = crate::manual::exit_codes(path);
+    for (exit, meaning) in Exit::TABLE.iter().filter(|(e, _)| codes.contains(e)) {
         writeln!(page, ".TP\n\\fB{}\\fR\n{}", exit.code(), roff_line(meaning))?;
     }
     writeln!(page, ".SH ENVIRONMENT")?;
@@ -319,7 +329,7 @@ mod tests {
             let page = String::from_utf8(page).unwrap();
             assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
             assert!(page.contains("FLEXPRICE_API_KEY_FILE"), "{name}");
-            assert!(page.contains("\\fB130\\fR"), "{name}");
+            assert!(page.contains("\\fB2\\fR"), "{name}");
         }
     }
 

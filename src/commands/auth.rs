@@ -22,7 +22,11 @@ use crate::views::AccountJson;
 pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> {
     let profile = ctx.profile.name.clone();
     let key = read_key(ctx, args)?;
-    let client = ctx.client_with(Credential::new(key.clone()))?;
+    // An `--environment` name is looked up with the key being logged in (the profile keeps
+    // the name, resolved each time it is used).
+    let credential = Credential::new(key.clone());
+    let environment = ctx.environment_id_for(credential.clone()).await?;
+    let client = ctx.client_in(credential, environment)?;
     // Check the key before storing it: a typo must not become the stored login.
     let me = client
         .me()
@@ -30,10 +34,7 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
         .context("checking the API key (nothing was stored)")?;
     ctx.keychain
         .set(LOGIN_SERVICE, &profile, &key)
-        .map_err(|e| {
-            e.into_user_error()
-                .hint("the key was not stored anywhere; set FLEXPRICE_API_KEY or FLEXPRICE_API_KEY_FILE instead")
-        })?;
+        .map_err(|e| no_keychain(ctx, e))?;
     let back = ctx
         .keychain
         .get(LOGIN_SERVICE, &profile)
@@ -59,6 +60,25 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
         ));
     }
     Ok(Exit::Ok)
+}
+
+/// The keychain refused the login (a server with no Secret Service, a locked keychain). Nothing
+/// was stored and no profile written; the hints give the way that needs no keychain, with the
+/// exact command that saves this profile.
+fn no_keychain(ctx: &Context, err: KeychainError) -> UserError {
+    let mut set = format!("flexprice-admin profile set{}", ctx.profile_flag());
+    if ctx.api_url_given {
+        set.push_str(&format!(" --api-url {}", ctx.api_url));
+    }
+    if let Some(environment) = ctx.environment.as_ref().filter(|_| ctx.environment_given) {
+        set.push_str(&format!(" --environment {environment}"));
+    }
+    err.into_user_error()
+        .hint("the key is valid, but it was not stored anywhere and no profile was saved")
+        .hint(format!(
+            "without a keychain: save the profile with `{set}` (no credential needed), put the key in a file only you can read (e.g. `(umask 077; cat > admin.key)`), and set {}=PATH wherever the tool runs (e.g. in the crontab)",
+            env::API_KEY_FILE
+        ))
 }
 
 /// The key from stdin (`--api-key-stdin`, read to its end or 4 KiB) or a hidden prompt; never

@@ -5,6 +5,7 @@ mod auth;
 mod environments;
 mod keychain;
 pub mod keys;
+mod profile;
 pub mod resolve;
 mod roles;
 mod service_accounts;
@@ -14,8 +15,8 @@ use serde::Serialize;
 
 use crate::api::{Client, Request};
 use crate::cli::{
-    AuthCommand, Command, EnvironmentsCommand, KeychainCommand, KeysCommand, RolesCommand,
-    ServiceAccountsCommand,
+    AuthCommand, Command, EnvironmentsCommand, KeychainCommand, KeysCommand, ProfileCommand,
+    RolesCommand, ServiceAccountsCommand,
 };
 use crate::context::Context;
 use crate::error::Exit;
@@ -46,6 +47,9 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Auth(AuthCommand::Login(args)) => auth::login(ctx, args).await,
         Command::Auth(AuthCommand::Status) => auth::status(ctx).await,
         Command::Auth(AuthCommand::Logout) => auth::logout(ctx).await,
+        Command::Profile(ProfileCommand::Set(args)) => profile::set(ctx, args),
+        Command::Profile(ProfileCommand::Show) => profile::show(ctx),
+        Command::Profile(ProfileCommand::List) => profile::list(ctx),
         Command::Keychain(KeychainCommand::Get(args)) => keychain::get(ctx, args),
         Command::Keychain(KeychainCommand::List) => keychain::list(ctx),
         Command::Keychain(KeychainCommand::Remove(args)) => keychain::remove(ctx, args),

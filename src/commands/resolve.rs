@@ -3,7 +3,7 @@
 //! before any request.
 
 use crate::api::Client;
-use crate::api::models::{ApiKey, User};
+use crate::api::models::{ApiKey, Environment, User};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 
@@ -122,6 +122,51 @@ pub fn service_account<'u>(
     }
 }
 
+/// Whether `--environment` was given an ID rather than a name: `env_` and a ULID, or a UUID
+/// (the seeded local environments, `00000000-0000-0000-0000-000000000000`).
+pub fn environment_id_like(raw: &str) -> bool {
+    let uuid = raw.len() == 36
+        && raw.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    uuid || raw.starts_with("env_")
+}
+
+/// The ID of the environment named `name` among `environments`: exactly one must have that
+/// name (names are compared exactly; `environments list` shows them).
+pub fn environment_id(environments: &[Environment], name: &str) -> Result<String, UserError> {
+    let matches: Vec<&Environment> = environments.iter().filter(|e| e.name == name).collect();
+    match matches.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => {
+            let names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+            Err(UserError::new(
+                Exit::NotFound,
+                format!("--environment: no environment is named '{name}'"),
+            )
+            .hint(format!(
+                "environments: {}; pass a name or an ID from `flexprice-admin environments list`",
+                if names.is_empty() {
+                    "none visible".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )))
+        }
+        many => {
+            let mut err = UserError::usage(format!(
+                "--environment: '{name}' is ambiguous: {} environments have that name",
+                many.len()
+            ));
+            for env in many {
+                err = err.hint(format!("{}  type {}", env.id, env.env_type));
+            }
+            Err(err.hint("pass the ID instead of the name"))
+        }
+    }
+}
+
 /// Every published service account, with a spinner on a terminal.
 pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> anyhow::Result<Vec<User>> {
     Ok(ctx
@@ -173,6 +218,34 @@ mod tests {
         ] {
             assert_eq!(id_like(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn environments_by_id_or_name() {
+        assert!(environment_id_like("00000000-0000-0000-0000-000000000001"));
+        assert!(environment_id_like("env_01K3ABCDEFGHJKMNPQRSTVWXYZ"));
+        assert!(!environment_id_like("Production"));
+        assert!(!environment_id_like("00000000-0000-0000-0000-00000000000g"));
+        let env = |id: &str, name: &str| -> Environment {
+            serde_json::from_value(
+                serde_json::json!({"id": id, "name": name, "type": "production"}),
+            )
+            .unwrap()
+        };
+        let envs = [
+            env("env_a", "Production"),
+            env("env_b", "Sandbox"),
+            env("env_c", "Sandbox"),
+        ];
+        assert_eq!(environment_id(&envs, "Production").unwrap(), "env_a");
+        assert_eq!(
+            environment_id(&envs, "production").unwrap_err().exit,
+            Exit::NotFound
+        );
+        assert_eq!(
+            environment_id(&envs, "Sandbox").unwrap_err().exit,
+            Exit::Usage
+        );
     }
 
     #[test]

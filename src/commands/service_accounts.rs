@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use super::{emit_planned, keys, resolve};
 use crate::api::models::User;
 use crate::api::permissions::check_service_account_roles;
-use crate::api::{self, ApiError, KeyFilter};
+use crate::api::{self, KeyFilter};
 use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
 use crate::context::Context;
 use crate::error::{Exit, UserError};
@@ -23,6 +23,28 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
             .hint("`flexprice-admin roles list --for service-account` shows the roles a service account can hold")
     })?;
     let client = ctx.client()?;
+    // A second account of the same name makes every later reference by that name ambiguous
+    // (`keys create --service-account NAME`, `sa delete NAME`), so it needs saying so.
+    let accounts = resolve::fetch_service_accounts(ctx, &client).await?;
+    let same_name: Vec<&User> = accounts
+        .iter()
+        .filter(|a| a.name.as_deref() == Some(args.name.as_str()))
+        .collect();
+    if !same_name.is_empty() && !args.allow_duplicate_name {
+        let mut err = UserError::new(
+            Exit::Conflict,
+            format!(
+                "a service account named '{}' already exists; a second one would make the name ambiguous wherever it is used",
+                args.name
+            ),
+        );
+        for account in &same_name {
+            err = err.hint(format!("{}  roles {}", account.id, account.roles.join(",")));
+        }
+        return Err(err
+            .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)")
+            .into());
+    }
     let request = api::endpoints::create_service_account_request(&args.name, &args.roles);
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
@@ -33,6 +55,14 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
         .await
         .context("creating the service account")?;
     print_account(ctx, &account)?;
+    if !same_name.is_empty() {
+        ctx.out.warn(format!(
+            "{} service accounts are now named '{}'; refer to this one by its ID, {}",
+            same_name.len() + 1,
+            args.name,
+            account.id
+        ));
+    }
     ctx.out.note(format!(
         "Created service account {} ({}) with roles {}.",
         account.id,
@@ -120,6 +150,11 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
         .await?;
     keys.retain(|k| k.user_id.as_deref() == Some(account.id.as_str()));
     let revoking = args.revoke_keys && !keys.is_empty();
+    // Checks before questions: the keys that would block the archive are named now, not after
+    // a confirmation the server would refuse anyway.
+    if !args.revoke_keys && !keys.is_empty() {
+        return Err(blocking_keys(&account, &keys, args));
+    }
     if ctx.dry_run {
         let mut requests: Vec<_> = if revoking {
             keys.iter()
@@ -171,10 +206,20 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
             Ok(Exit::Ok)
         }
         Err(err) if err.server_message() == Some(STILL_HAS_KEYS) => {
-            Err(still_has_keys(&account, &keys, args, err))
+            Err(still_has_keys(&account, &keys, args, &err.to_string()))
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The account's visible active keys block the archive: refused before any question or request
+/// that would change something (exit 7), naming them.
+fn blocking_keys(
+    account: &User,
+    keys: &[api::models::ApiKey],
+    args: &ServiceAccountsDeleteArgs,
+) -> anyhow::Error {
+    still_has_keys(account, keys, args, "nothing was changed")
 }
 
 /// The server refuses without naming the keys; we name the ones we can see.
@@ -182,12 +227,12 @@ fn still_has_keys(
     account: &User,
     keys: &[api::models::ApiKey],
     args: &ServiceAccountsDeleteArgs,
-    err: ApiError,
+    why: &str,
 ) -> anyhow::Error {
     let mut user_err = UserError::new(
         Exit::Conflict,
         format!(
-            "service account {} ({}) still has active API keys ({err})",
+            "service account {} ({}) still has active API keys ({why})",
             account.label(),
             account.id
         ),

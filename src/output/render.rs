@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
@@ -66,12 +66,31 @@ pub fn plain<W: Write>(out: &mut W, rows: Vec<Vec<Cell>>) -> io::Result<()> {
 /// An aligned table with a header, without a trailing newline. `tty` lets comfy-table fit the
 /// table to the terminal's width; `color` adds bold headers and red/yellow moods.
 pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> String {
+    render_table(headers, rows, color, tty, None)
+}
+
+/// [`table`] laid out for a terminal of `width` columns.
+#[cfg(test)]
+pub fn table_with_width(headers: &[&str], rows: Vec<Vec<Cell>>, width: u16) -> String {
+    render_table(headers, rows, false, true, Some(width))
+}
+
+fn render_table(
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+    color: bool,
+    tty: bool,
+    width: Option<u16>,
+) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if !tty {
         table.force_no_tty();
+    }
+    if let Some(width) = width {
+        table.set_width(width);
     }
     // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
     // every column to one character: leave the rows unwrapped instead.
@@ -90,7 +109,7 @@ pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> 
         }
     }));
     for row in rows {
-        table.add_row(row.into_iter().map(|c| {
+        let mut row = comfy_table::Row::from(row.into_iter().map(|c| {
             let cell = comfy_table::Cell::new(&c.text);
             match (color, c.mood) {
                 (true, Mood::Bad) => cell.fg(Color::Red),
@@ -98,14 +117,56 @@ pub fn table(headers: &[&str], rows: Vec<Vec<Cell>>, color: bool, tty: bool) -> 
                 _ => cell,
             }
         }));
+        // One line per row, so a table can be scanned: a cell too wide for its column is cut
+        // with `…` (the whole text is in plain and JSON output) instead of wrapping.
+        row.max_height(1);
+        table.add_row(row);
+    }
+    table.set_truncation_indicator("…");
+    // IDs are copied and pasted: never wrapped or cut. The other columns give up their width,
+    // down to their header's, so 80 columns hold a key's row with its 33-character ID. One
+    // space between columns (no margin on the left) leaves them as much as it can.
+    for (i, header) in headers.iter().enumerate() {
+        let Some(column) = table.column_mut(i) else {
+            continue;
+        };
+        column.set_padding((0, 1));
+        column.set_constraint(if is_id_column(header) {
+            ColumnConstraint::ContentWidth
+        } else {
+            // The boundary counts the padding too.
+            ColumnConstraint::LowerBoundary(Width::Fixed(header.chars().count() as u16 + 1))
+        });
     }
     table.trim_fmt()
+}
+
+/// Columns that hold IDs: `ID`, `NEW_ID`, `OLD_ID`, `PRINCIPAL`.
+fn is_id_column(header: &str) -> bool {
+    header == "ID" || header.ends_with("_ID") || header == "PRINCIPAL"
 }
 
 /// Pretty JSON and a final newline.
 pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)
+}
+
+/// JSON Lines: `value` as one compact line, or, when it serializes to an array, each item as
+/// its own line (an empty list writes nothing). The compact text is wiped after use: it may
+/// carry a secret (`keys create -o jsonl` with stdout as a destination).
+pub fn json_lines<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
+    let text = zeroize::Zeroizing::new(serde_json::to_vec(value)?);
+    if text.first() == Some(&b'[') {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&text)?;
+        for item in items {
+            out.write_all(item.get().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
+    out.write_all(&text)?;
+    out.write_all(b"\n")
 }
 
 /// A pretty JSON array written one item at a time, as data arrives, so a long list is never
@@ -144,60 +205,81 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
-/// JSON written as the work it reports happens: a single object, or an array of them, where
-/// an object may be written in two parts. The head (e.g. a new key and its secret) is written
-/// and flushed as soon as it is known; the tail (what happened next) closes the object later.
-/// A run killed in between leaves the head on stdout. Complete output is byte for byte what
-/// [`json`] writes for the same values merged.
+/// How a [`JsonStream`] lays out what it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One pretty object (`-o json` for one thing).
+    Single,
+    /// A pretty array of objects (`-o json` for a list).
+    Array,
+    /// JSON Lines: one compact object a line, each flushed as it ends (`-o jsonl`).
+    Lines,
+}
+
+/// JSON written as the work it reports happens: a single object, an array of them or one per
+/// line, where an object may be written in two parts. The head (e.g. a new key and its secret)
+/// is written and flushed as soon as it is known; the tail (what happened next) closes the
+/// object later. A run killed in between leaves the head on stdout. Complete output is byte for
+/// byte what [`json`] (or [`json_lines`]) writes for the same values merged.
 pub struct JsonStream<W: Write> {
+    layout: Layout,
     array: Option<JsonArray<W>>,
-    single: Option<W>,
+    out: Option<W>,
     /// An object whose head is written and whose tail is not.
     open: bool,
 }
 
 impl<W: Write> JsonStream<W> {
-    /// `array`: an array of objects (a batch); else one object.
-    pub fn new(out: W, array: bool) -> io::Result<Self> {
-        Ok(if array {
-            JsonStream {
-                array: Some(JsonArray::new(out)?),
-                single: None,
-                open: false,
+    pub fn new(mut out: W, layout: Layout) -> io::Result<Self> {
+        let (array, out) = match layout {
+            Layout::Array => (Some(JsonArray::new(out)?), None),
+            Layout::Single | Layout::Lines => {
+                out.flush()?;
+                (None, Some(out))
             }
-        } else {
-            JsonStream {
-                array: None,
-                single: Some(out),
-                open: false,
-            }
+        };
+        Ok(JsonStream {
+            layout,
+            array,
+            out,
+            open: false,
         })
     }
 
     /// A stream already finished: writes nothing.
     pub fn closed() -> Self {
         JsonStream {
+            layout: Layout::Single,
             array: None,
-            single: None,
+            out: None,
             open: false,
         }
     }
 
-    /// Writes an object whole.
+    /// Writes an object (or any value) whole.
     pub fn whole<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
         let bytes = self.render(value)?;
-        self.write(&bytes, true)
+        self.write(&bytes, true, true)
+    }
+
+    /// How an object's text ends in this layout: what the head leaves off and an empty tail
+    /// puts back.
+    fn object_end(&self) -> &'static [u8] {
+        match self.layout {
+            Layout::Array => b"\n  }",
+            Layout::Single => b"\n}",
+            Layout::Lines => b"}",
+        }
     }
 
     /// Writes the head of an object (its first fields), leaving it open for [`Self::tail`].
     pub fn head<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
         let bytes = self.render(value)?;
-        let indent = if self.array.is_some() { "\n  }" } else { "\n}" };
         let open = bytes
-            .strip_suffix(indent.as_bytes())
+            .strip_suffix(self.object_end())
             .ok_or_else(|| io::Error::other("the head is not a JSON object"))?
             .to_vec();
-        self.write(&open, true)?;
+        self.write(&open, true, false)?;
         self.open = true;
         Ok(())
     }
@@ -209,28 +291,25 @@ impl<W: Write> JsonStream<W> {
         let rest = bytes
             .strip_prefix(b"{")
             .ok_or_else(|| io::Error::other("the tail is not a JSON object"))?;
-        let mut closing = Vec::with_capacity(rest.len() + 1);
+        let mut closing = Vec::with_capacity(rest.len() + 4);
         if rest.first() == Some(&b'}') {
             // No fields: close without a comma, indented as the head's fields were.
-            let indent: &[u8] = if self.array.is_some() {
-                b"\n  }"
-            } else {
-                b"\n}"
-            };
-            closing.extend_from_slice(indent);
+            closing.extend_from_slice(self.object_end());
         } else {
             closing.push(b',');
             closing.extend_from_slice(rest);
         }
-        self.write(&closing, false)
+        self.write(&closing, false, true)
     }
 
     /// Closes an array (or ends the single object's line) and flushes.
     pub fn finish(self) -> io::Result<()> {
-        match (self.array, self.single) {
+        match (self.array, self.out) {
             (Some(array), _) => array.finish(),
             (None, Some(mut out)) => {
-                out.write_all(b"\n")?;
+                if self.layout == Layout::Single {
+                    out.write_all(b"\n")?;
+                }
                 out.flush()
             }
             (None, None) => Ok(()),
@@ -244,24 +323,27 @@ impl<W: Write> JsonStream<W> {
 
     fn render<T: Serialize + ?Sized>(&self, value: &T) -> io::Result<Vec<u8>> {
         let mut buf = Vec::new();
-        if self.array.is_some() {
-            let mut serializer = serde_json::Serializer::with_formatter(
-                &mut buf,
-                ArrayItemFormatter {
-                    indent: 1,
-                    has_value: false,
-                },
-            );
-            value.serialize(&mut serializer)?;
-        } else {
-            serde_json::to_writer_pretty(&mut buf, value)?;
+        match self.layout {
+            Layout::Array => {
+                let mut serializer = serde_json::Serializer::with_formatter(
+                    &mut buf,
+                    ArrayItemFormatter {
+                        indent: 1,
+                        has_value: false,
+                    },
+                );
+                value.serialize(&mut serializer)?;
+            }
+            Layout::Single => serde_json::to_writer_pretty(&mut buf, value)?,
+            Layout::Lines => serde_json::to_writer(&mut buf, value)?,
         }
         Ok(buf)
     }
 
-    /// Writes an item's bytes; `starts_item` puts the array's separator first.
-    fn write(&mut self, bytes: &[u8], starts_item: bool) -> io::Result<()> {
-        let out = match (&mut self.array, &mut self.single) {
+    /// Writes an object's bytes: `starts_item` puts the array's separator first, `ends_item`
+    /// ends a JSON Lines line.
+    fn write(&mut self, bytes: &[u8], starts_item: bool, ends_item: bool) -> io::Result<()> {
+        let out = match (&mut self.array, &mut self.out) {
             (Some(array), _) => {
                 if starts_item {
                     array
@@ -275,6 +357,9 @@ impl<W: Write> JsonStream<W> {
             (None, None) => return Ok(()),
         };
         out.write_all(bytes)?;
+        if ends_item && self.layout == Layout::Lines {
+            out.write_all(b"\n")?;
+        }
         out.flush()
     }
 }
@@ -481,7 +566,7 @@ mod tests {
         let mut expected = Vec::new();
         json(&mut expected, &whole).unwrap();
         let mut streamed = Vec::new();
-        let mut stream = JsonStream::new(&mut streamed, true).unwrap();
+        let mut stream = JsonStream::new(&mut streamed, Layout::Array).unwrap();
         stream.head(&Head { a: 1, b: "x" }).unwrap();
         stream.tail(&Tail { c: true }).unwrap();
         stream.whole(&whole[1]).unwrap();
@@ -494,7 +579,7 @@ mod tests {
         let mut expected = Vec::new();
         json(&mut expected, &Head { a: 1, b: "x" }).unwrap();
         let mut streamed = Vec::new();
-        let mut stream = JsonStream::new(&mut streamed, false).unwrap();
+        let mut stream = JsonStream::new(&mut streamed, Layout::Single).unwrap();
         stream.head(&Head { a: 1, b: "x" }).unwrap();
         stream.tail(&Empty {}).unwrap();
         stream.finish().unwrap();
@@ -502,6 +587,63 @@ mod tests {
             String::from_utf8(streamed).unwrap(),
             String::from_utf8(expected).unwrap()
         );
+
+        // JSON Lines: the same head and tail make one line.
+        let mut streamed = Vec::new();
+        let mut stream = JsonStream::new(&mut streamed, Layout::Lines).unwrap();
+        stream.head(&Head { a: 1, b: "x" }).unwrap();
+        stream.tail(&Tail { c: true }).unwrap();
+        stream.whole(&whole[1]).unwrap();
+        stream.finish().unwrap();
+        let mut expected = Vec::new();
+        json_lines(&mut expected, &whole).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn json_lines_write_a_list_item_by_item_and_anything_else_on_one_line() {
+        let lines = |value: &serde_json::Value| {
+            let mut whole = Vec::new();
+            json_lines(&mut whole, value).unwrap();
+            String::from_utf8(whole).unwrap()
+        };
+        let items = serde_json::json!([{"a": 1, "b": [1, 2]}, {"a": "x\ny"}]);
+        assert_eq!(lines(&items), "{\"a\":1,\"b\":[1,2]}\n{\"a\":\"x\\ny\"}\n");
+        assert_eq!(lines(&serde_json::json!([])), "");
+        assert_eq!(lines(&serde_json::json!({"k": [1]})), "{\"k\":[1]}\n");
+
+        let mut streamed = Vec::new();
+        let mut stream = JsonStream::new(&mut streamed, Layout::Lines).unwrap();
+        for item in items.as_array().unwrap() {
+            stream.whole(item).unwrap();
+        }
+        stream.finish().unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), lines(&items));
+    }
+
+    #[test]
+    fn ids_never_wrap_and_other_cells_are_cut_to_one_line() {
+        let id = "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ";
+        let long =
+            "a name long enough that it cannot share eighty columns with the rest of the row";
+        let rows = || {
+            vec![vec![
+                Cell::new(id),
+                Cell::new(long),
+                Cell::new("00000000-0000-0000-0000-000000000000"),
+                Cell::new("expires in 3 days; created 120 days ago (max age 90d)"),
+            ]]
+        };
+        let text = table_with_width(&["ID", "NAME", "OWNER", "DETAIL"], rows(), 80);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "a header and one line per row:\n{text}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(lines[1].starts_with(id), "{text}");
+        assert!(lines[0].starts_with("ID "), "headers whole: {text}");
+        assert!(lines[1].contains('…'), "{text}");
     }
 
     #[test]

@@ -11,8 +11,10 @@ mod secret_service;
 
 mod audit;
 mod check;
+mod checks_first;
 mod completion;
 mod credential_input;
+mod cron;
 mod errors;
 mod handover;
 mod hostile;
@@ -22,6 +24,7 @@ mod keys;
 mod limits;
 mod locks;
 mod names;
+mod output_formats;
 mod paging;
 mod policy;
 mod pty;

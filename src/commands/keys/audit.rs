@@ -9,18 +9,21 @@ use serde::Serialize;
 
 use super::everywhere;
 use super::list::environment_cell;
-use super::owner_label;
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
+use super::{owner_label, user_labels};
 use crate::api::models::{ApiKey, Environment};
 use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
-use crate::time::{self, TimeSpan};
+use crate::time;
+#[cfg(test)]
+use crate::time::TimeSpan;
 use crate::views::KeyJson;
 
-pub use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
+#[cfg(test)]
+use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
 
 /// Why a key is reported. The JSON names are a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +48,7 @@ pub struct Finding {
 
 /// The keys among `keys` that need attention at `now`, most urgent first (expired, then
 /// expiring soonest, then oldest).
+#[cfg(test)]
 pub fn findings(
     keys: &[ApiKey],
     max_age: TimeSpan,
@@ -140,6 +144,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         .filter(|&i| scope.matches(&keys[i]))
         .collect();
     let now = time::now();
+    warn_churning(ctx, &policy, in_scope.iter().map(|&i| &keys[i]), now);
     let mut findings = policy_findings(&policy, in_scope.iter().map(|&i| &keys[i]), now);
     let environment_of: HashMap<&str, &Environment> = match &environments {
         Some(envs) => keys
@@ -149,11 +154,24 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             .collect(),
         None => HashMap::new(),
     };
+    // Owners read as in `keys list`: a user key's owner is the user's name (one lookup, only
+    // when a user key was found), in the table and as `owner_name` in JSON.
+    let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
+    let found_keys: Vec<ApiKey> = findings
+        .iter()
+        .filter_map(|f| by_id.get(f.key.id.as_str()).map(|k| (*k).clone()))
+        .collect();
+    let users = user_labels(&client, &found_keys).await;
     for finding in &mut findings {
         let id = environment_of
             .get(finding.key.id.as_str())
             .map(|e| e.id.clone());
         finding.key.environment_id = id;
+        if let Some(key) = by_id.get(finding.key.id.as_str())
+            && !key.is_service_account_key()
+        {
+            finding.key.owner_name = key.user_id.as_ref().and_then(|u| users.get(u)).cloned();
+        }
     }
     let exit = if findings.is_empty() {
         Exit::Ok
@@ -165,6 +183,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     // not turn 10 into 0.
     let audited = Audited {
         keys: &keys,
+        users: &users,
         findings: &findings,
         in_scope: in_scope.len(),
         scope: &scope,
@@ -178,10 +197,46 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     }
 }
 
+/// Warns about the live keys that [churn](Policy::churns) under `policy`, naming up to three.
+fn warn_churning<'k>(
+    ctx: &Context,
+    policy: &Policy,
+    keys: impl Iterator<Item = &'k ApiKey>,
+    now: Timestamp,
+) {
+    let churning: Vec<&ApiKey> = keys
+        .filter(|k| k.expires_at.is_some_and(|at| at > now))
+        .filter(|k| policy.churns(k.created_at, k.expires_at))
+        .collect();
+    let named: Vec<String> = churning
+        .iter()
+        .take(3)
+        .map(|k| format!("{} ({})", k.id, k.name))
+        .collect();
+    let more = churning.len().saturating_sub(named.len());
+    let keys = match churning.as_slice() {
+        [] => return,
+        [one] => format!(
+            "key {} lives {},",
+            named[0],
+            super::policy::lifetime_text(one.created_at, one.expires_at.unwrap_or(now))
+        ),
+        _ if more > 0 => format!(
+            "{} keys ({} and {more} more) live",
+            churning.len(),
+            named.join(", ")
+        ),
+        _ => format!("{} keys ({}) live", churning.len(), named.join(", ")),
+    };
+    ctx.out.warn(policy.churn_warning(&keys));
+}
+
 /// What one audit found, for [`report`].
 struct Audited<'a> {
     /// Every key fetched, for owners.
     keys: &'a [ApiKey],
+    /// User ID → label, for the owners of user keys.
+    users: &'a HashMap<String, String>,
     findings: &'a [Finding],
     /// How many keys the scope covered.
     in_scope: usize,
@@ -195,6 +250,7 @@ struct Audited<'a> {
 fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow::Result<()> {
     let Audited {
         keys,
+        users,
         findings,
         in_scope,
         scope,
@@ -232,7 +288,7 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow:
             };
             let owner = by_id
                 .get(f.key.id.as_str())
-                .map(|k| owner_label(k, &HashMap::new()))
+                .map(|k| owner_label(k, users))
                 .unwrap_or_default();
             let reasons: Vec<&str> = f.reasons.iter().map(|r| reason_word(*r)).collect();
             let mut row = vec![

@@ -18,20 +18,13 @@ use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
 pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit> {
-    let name = match &args.name {
-        Some(name) => name.clone(),
-        None if ctx.interactive => ctx.out.input("Key name", |input| {
-            crate::cli::parse_new_name(input).map(drop)
-        })?,
-        None => {
-            return Err(UserError::usage("--name is required")
-                .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
-                .into());
-        }
-    };
-    let now = time::now();
-    let expires_at = expiry(ctx, args, now);
+    if args.name.is_none() && !ctx.interactive {
+        return Err(UserError::usage("--name is required")
+            .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
+            .into());
+    }
     let client = ctx.client()?;
+    // The account is checked before the name is asked for: a typo fails before any typing.
     let service_account = match &args.service_account {
         Some(raw) => {
             resolve::classify(raw, "user_", "service account", "--service-account")?;
@@ -39,6 +32,15 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         }
         None => None,
     };
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => ctx.out.input("Key name", |input| {
+            crate::cli::parse_new_name(input).map(drop)
+        })?,
+    };
+    let now = time::now();
+    let expires_at = expiry(ctx, args, now);
+    super::policy::warn_if_churns(ctx, now, expires_at);
     let body = CreateKeyBody {
         name: name.clone(),
         key_type: if args.publishable {

@@ -39,14 +39,18 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         // exit code (non-zero) is what tells a script the list is incomplete.
         let now = time::now();
         let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
-        let mut out = ctx.out.json_array()?;
+        // A user key's `owner_name` is the user's name, as the table shows it; a tenant holds
+        // at most 10 users, so one request before the stream finds every one.
+        let users = every_user_label(&client).await;
+        let mut out = ctx.out.json_stream(true)?;
         client
             .for_each_keys_page(&filter, server_max, |page| {
                 for key in page.into_iter().filter(|k| scope.matches(k)) {
                     if left == 0 {
                         break;
                     }
-                    out.push(&KeyJson::from_key(key, None, now))?;
+                    let owner = user_owner_name(&key, &users);
+                    out.whole(&KeyJson::from_key(key, owner, now))?;
                     left -= 1;
                 }
                 Ok::<_, anyhow::Error>(())
@@ -99,10 +103,12 @@ async fn list_everywhere(
     }
     let now = time::now();
     if ctx.out.is_json() {
+        let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
+        let users = user_labels(client, &owned).await;
         let views: Vec<KeyJson> = keys
             .iter()
             .map(|k| {
-                KeyJson::new(k, None, now)
+                KeyJson::new(k, user_owner_name(k, &users), now)
                     .in_environment(environment_of.get(k.id.as_str()).map(|e| e.id.as_str()))
             })
             .collect();
@@ -155,6 +161,28 @@ pub async fn user_labels(client: &Client, keys: &[ApiKey]) -> HashMap<String, St
     }
 }
 
+/// Every user's label, best effort (none without `user:read`).
+async fn every_user_label(client: &Client) -> HashMap<String, String> {
+    match client.search_users("user", None).await {
+        Ok(users) => users
+            .iter()
+            .map(|u| (u.id.clone(), u.label().to_string()))
+            .collect(),
+        Err(_) => HashMap::new(),
+    }
+}
+
+/// A user key's `owner_name` in JSON: the user's label when known (a service-account key
+/// carries its account's name already).
+pub fn user_owner_name(key: &ApiKey, users: &HashMap<String, String>) -> Option<String> {
+    if key.is_service_account_key() {
+        return None;
+    }
+    key.user_id.as_ref().and_then(|id| users.get(id)).cloned()
+}
+
+/// The OWNER of a key in every table: the service account's name, else the user's name (or
+/// email), else, when users cannot be read, the user's ID.
 pub fn owner_label(key: &ApiKey, users: &HashMap<String, String>) -> String {
     if let Some(name) = &key.service_account_name {
         return name.clone();

@@ -51,6 +51,7 @@ impl Policy {
     }
 
     /// A policy of these two values, as if both were given as flags.
+    #[cfg(test)]
     pub fn new(max_age: TimeSpan, expiring_within: TimeSpan) -> Policy {
         let both = PolicyArgs {
             max_age: Some(max_age),
@@ -105,6 +106,31 @@ impl Policy {
         key.created_at < self.max_age.before(now)
     }
 
+    /// A key created at `created` that expires at `expires` is inside the expiring window from
+    /// the start: `keys audit` reports it at once and every `keys rotate --due` replaces it
+    /// (with the same short lifetime, so the next run does it again).
+    pub fn churns(&self, created: Timestamp, expires: Option<Timestamp>) -> bool {
+        expires.is_some_and(|at| at <= self.expiring_within.after(created))
+    }
+
+    /// The warning for keys that [`churn`](Self::churns), naming what to do; `keys` describes
+    /// them ("a key that lives 7d", "2 keys (secret_…, secret_…)"). The one wording `keys
+    /// create`, `keys audit` and `keys rotate` share.
+    pub fn churn_warning(&self, keys: &str) -> String {
+        let window = self.expiring_within;
+        let source = match self.expiring_within_from {
+            Origin::Flag => "--expiring-within",
+            Origin::Profile => "the profile's expiring_within",
+            Origin::BuiltIn => "the default expiring_within",
+        };
+        format!(
+            "{keys} no longer than the expiring window ({window}, {source}): such a key is due for rotation as soon as \
+             it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than {window} \
+             (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window \
+             (`flexprice-admin profile set --expiring-within`)"
+        )
+    }
+
     /// The policy flags given on the command line, to repeat them in a suggested command (values
     /// from the profile need no repeating: every command reads the same profile).
     pub fn flags(&self) -> String {
@@ -119,9 +145,57 @@ impl Policy {
     }
 }
 
+/// A lifetime as a short duration for messages: whole days, else whole hours, else minutes.
+pub fn lifetime_text(created: Timestamp, expires: Timestamp) -> String {
+    // Rounded to the nearest unit: a 5-day key checked a second after it was minted lives 5d.
+    let secs = expires.duration_since(created).as_secs().max(0);
+    match secs {
+        s if s >= 86_400 - 1_800 => format!("{}d", (s + 43_200) / 86_400),
+        s if s >= 3_600 - 30 => format!("{}h", (s + 1_800) / 3_600),
+        s => format!("{}m", (s + 30) / 60),
+    }
+}
+
+/// `keys create` (and `keys rotate`): warns when the new key would churn under the profile's
+/// policy (see [`Policy::churns`]).
+pub fn warn_if_churns(ctx: &Context, created: Timestamp, expires: Option<Timestamp>) {
+    let policy = Policy::from_profile(ctx);
+    if let Some(at) = expires.filter(|_| policy.churns(created, expires)) {
+        let lives = format!("a key that lives {} is", lifetime_text(created, at));
+        ctx.out.warn(policy.churn_warning(&lives));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_churns_when_it_lives_no_longer_than_the_window() {
+        let week = Policy::new(TimeSpan::days(90), TimeSpan::days(7));
+        let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
+        let at = |s: &str| Some(s.parse::<Timestamp>().unwrap());
+        assert!(
+            week.churns(now, at("2026-06-08T00:00:00Z")),
+            "exactly the window"
+        );
+        assert!(week.churns(now, at("2026-06-02T00:00:00Z")));
+        assert!(!week.churns(now, at("2026-06-08T00:00:01Z")));
+        assert!(
+            !week.churns(now, None),
+            "a key that never expires never churns"
+        );
+        assert_eq!(
+            lifetime_text(now, "2026-06-08T05:00:00Z".parse().unwrap()),
+            "7d"
+        );
+        assert_eq!(
+            lifetime_text(now, "2026-06-01T05:00:00Z".parse().unwrap()),
+            "5h"
+        );
+        let warning = week.churn_warning("a key that lives 7d is");
+        assert!(warning.contains("(7d, --expiring-within)"), "{warning}");
+    }
 
     #[test]
     fn flags_win_over_the_profile_which_wins_over_the_defaults() {

@@ -397,12 +397,9 @@ async fn due_keys(
     visible: &[ApiKey],
 ) -> anyhow::Result<Vec<ApiKey>> {
     let now = time::now();
-    let due = audit::findings(
-        visible,
-        TimeSpan::days(audit::MAX_AGE_DAYS),
-        TimeSpan::days(audit::EXPIRING_WITHIN_DAYS),
-        now,
-    );
+    // The profile's policy, as `keys audit` reads it: what the audit reports is what is rotated.
+    let policy = super::policy::Policy::from_profile(ctx);
+    let due = audit::policy_findings(&policy, visible.iter(), now);
     if due.is_empty() {
         return Ok(Vec::new());
     }

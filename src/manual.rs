@@ -1,0 +1,114 @@
+//! The long documentation the man pages carry beyond `--help`: the destinations and their
+//! checks, the rotation steps and the cron recipe (text kept in `doc/`, which README.md points
+//! to), and which exit codes each command can give.
+
+use crate::error::Exit;
+
+const DESTINATIONS: &str = include_str!("../doc/destinations.txt");
+const ROTATION: &str = include_str!("../doc/rotation.txt");
+const CRON: &str = include_str!("../doc/cron.txt");
+
+/// The extra sections of the man page of the command `path` (e.g. `keys-rotate`, the page's
+/// file name without `flexprice-admin-` and `.1`), as (title, text).
+pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
+    match path {
+        "keys-create" => vec![("DESTINATIONS", DESTINATIONS)],
+        "keys-rotate" => vec![
+            ("ROTATION", ROTATION),
+            ("DESTINATIONS", DESTINATIONS),
+            ("CRON", CRON),
+        ],
+        "keys-audit" | "profile-set" => vec![("CRON", CRON)],
+        "" => vec![("CRON", CRON)],
+        _ => Vec::new(),
+    }
+}
+
+/// The exit codes the command `path` can give (the root page lists them all).
+pub fn exit_codes(path: &str) -> Vec<Exit> {
+    use Exit::*;
+    // Every command that talks to the API can fail in these ways.
+    let api = [
+        Ok,
+        Failure,
+        Usage,
+        Unauthenticated,
+        Unavailable,
+        PermissionDenied,
+        Interrupted,
+    ];
+    let extra: &[Exit] = match path {
+        "" => return Exit::TABLE.iter().map(|(e, _)| *e).collect(),
+        "help" | "profile" | "profile-set" | "profile-show" | "profile-list" => {
+            return vec![Ok, Failure, Usage];
+        }
+        "keychain" | "keychain-get" | "keychain-list" | "keychain-remove" | "auth-logout" => {
+            return vec![Ok, Failure, Usage, NotFound];
+        }
+        "keys-create" => &[NotFound, NotDelivered],
+        "keys-delete" => &[NotFound, PartialFailure],
+        "keys-rotate" => &[NotFound, Conflict, PartialFailure, NotDelivered],
+        "keys-audit" => &[NotFound, AuditFound],
+        "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
+        "service-accounts-create" => &[Conflict],
+        "service-accounts-delete" | "service-accounts" | "sa" => {
+            &[NotFound, Conflict, PartialFailure]
+        }
+        _ => &[NotFound],
+    };
+    let mut codes: Vec<Exit> = api.iter().chain(extra).copied().collect();
+    codes.sort_by_key(|e| e.code());
+    codes.dedup();
+    codes
+}
+
+/// `text` as roff: each line a paragraph; lines starting with two spaces kept as they are
+/// (commands), in a no-fill block.
+pub fn roff(text: &str, escape: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut literal = false;
+    for line in text.lines() {
+        let is_literal = line.starts_with("  ");
+        if is_literal && !literal {
+            out.push_str(".PP\n.nf\n");
+        } else if !is_literal && literal {
+            out.push_str(".fi\n");
+        }
+        literal = is_literal;
+        if is_literal {
+            out.push_str(&escape(line.trim_start()));
+        } else {
+            out.push_str(".PP\n");
+            out.push_str(&escape(line));
+        }
+        out.push('\n');
+    }
+    if literal {
+        out.push_str(".fi\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_command_lists_only_its_own_exit_codes() {
+        let audit = exit_codes("keys-audit");
+        assert!(audit.contains(&Exit::AuditFound));
+        assert!(!audit.contains(&Exit::NotDelivered));
+        assert!(exit_codes("keys-rotate").contains(&Exit::NotDelivered));
+        assert!(!exit_codes("profile-set").contains(&Exit::Unauthenticated));
+        assert_eq!(exit_codes("").len(), Exit::TABLE.len());
+    }
+
+    #[test]
+    fn literal_lines_are_kept_apart() {
+        let text = roff("A paragraph.\n  cmd one\n  cmd two\nAfter.", str::to_string);
+        assert_eq!(
+            text,
+            ".PP\nA paragraph.\n.PP\n.nf\ncmd one\ncmd two\n.fi\n.PP\nAfter.\n"
+        );
+    }
+}
