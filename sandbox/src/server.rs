@@ -75,6 +75,18 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     drop(guard);
 }
 
+/// What a canned answer's `{credential}` stands for.
+const CREDENTIAL_PLACEHOLDER: &str = "{credential}";
+
+/// The credential a request carried: its `x-api-key`, else its bearer token.
+fn request_credential(headers: &hyper::HeaderMap) -> String {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    text("x-api-key")
+        .or_else(|| text("authorization").and_then(|v| v.strip_prefix("Bearer ")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Removes one use from the first matching fault and returns a copy of it.
 fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<Fault> {
     let mut faults = shared.faults.lock();
@@ -146,12 +158,16 @@ async fn respond(
             if let Some(ct) = content_type {
                 all.push(("Content-Type".to_owned(), ct));
             }
-            all.extend(headers);
+            // A server or proxy that quotes the caller's credential back: `{credential}` in
+            // the body or a header value stands for the request's own key or token.
+            let credential = request_credential(&request.headers);
+            let quote = |text: String| text.replace(CREDENTIAL_PLACEHOLDER, &credential);
+            all.extend(headers.into_iter().map(|(n, v)| (n, quote(v))));
             build(
                 Reply {
                     status,
                     headers: all,
-                    body: Bytes::from(body),
+                    body: Bytes::from(quote(body)),
                 },
                 OutBody::full,
             )

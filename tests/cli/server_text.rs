@@ -224,3 +224,61 @@ fn a_relative_redirect_to_another_host_is_resolved_and_not_followed() {
         ));
     assert_eq!(world.requests().len(), 1);
 }
+
+/// Item 2: the new key's own verification answers an error that quotes the new key (a server
+/// or proxy echoing the caller's credential). The secret reaches its destination and nowhere
+/// else: not stderr, not the `-o json` document's `"error"`, which shows its display form.
+#[test]
+fn a_new_key_quoted_back_during_its_verification_reaches_only_its_destination() {
+    let world = World::with_immediate_revocation();
+    let account = world.service_account("ingest-bot", "event_ingestor");
+    let (old, _) = world.create_key(&["--name", "ingest", "--service-account", &account]);
+    let old_id = old["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ingest.key");
+    // Only the new key's verification calls /users/me in this rotation (a service-account key
+    // needs no check of the caller), so every answer quoting a credential quotes the new key.
+    world.sandbox.add_fault(
+        Fault::parse(
+            r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#,
+        )
+        .unwrap(),
+    );
+    let store = format!("file:{}", file.display());
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        &old_id,
+        "--store",
+        &store,
+        "--yes",
+        "-o",
+        "json",
+        "--verbose",
+    ]);
+    let secret = std::fs::read_to_string(&file).expect("the destination holds the new secret");
+    let secret = secret.trim_end();
+    assert!(crate::harness::is_secret_key(secret), "{secret:?}");
+    assert!(!leaks(&run.stderr, secret), "stderr:\n{}", run.stderr);
+    assert!(!leaks(&run.stdout, secret), "stdout:\n{}", run.stdout);
+    run.code(1);
+    assert!(
+        world
+            .requests()
+            .iter()
+            .any(|r| r.path == "/v1/users/me" && r.status == 500),
+        "the verification met the quoting fault"
+    );
+    let json = run.json();
+    let error = json["error"].as_str().expect("the failed step is named");
+    assert!(error.contains(&display_form(secret)), "{error}");
+    assert!(
+        json.get("api_key").is_none(),
+        "stdout is not a destination: {json}"
+    );
+    assert_eq!(
+        world.sandbox.key(&old_id).unwrap().status,
+        "published",
+        "a new key that fails verification leaves the old one working"
+    );
+}

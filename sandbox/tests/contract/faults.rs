@@ -103,6 +103,22 @@ async fn delay_then_handle() {
     assert!(err.is_timeout(), "{err:?}");
 }
 
+#[tokio::test]
+async fn a_canned_answer_can_quote_the_callers_credential() {
+    let t = T::new();
+    let admin = t.sb.admin_key().to_owned();
+    t.sb.add_fault(
+        Fault::parse(
+            "GET /v1/users/me status=500 header=X-Echo:{credential} body=key {credential}",
+        )
+        .expect("spec"),
+    );
+    let r = t.get("/users/me", &admin).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.text, format!("key {admin}"));
+    assert_eq!(r.header("x-echo"), Some(admin.as_str()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hold_waits_at_its_gate_until_released() {
     let t = T::new();
