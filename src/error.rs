@@ -55,7 +55,7 @@ impl Exit {
         ),
         (
             Exit::NotDelivered,
-            "key created, secret not delivered (see the recovery file)",
+            "key created, secret not delivered (in the recovery file named, or the key was revoked)",
         ),
         (
             Exit::AuditFound,
