@@ -1,6 +1,8 @@
 //! Criterion micro-benchmarks of the hot path of `keys list` over 10,000 keys: decoding the
-//! page (the product's own `Page<ApiKey>`), building the JSON views (`KeyJson`), and rendering
-//! JSON, plain and table output (the product's own renderers). The product is a binary with no
+//! page (the product's own `Page<ApiKey>`, and the borrowed `Page<ListedKey>` that
+//! `keys list -o json` uses), building the JSON views (`KeyJson`), and rendering JSON (through
+//! serde, and straight from the borrowed keys), plain and table output (the product's own
+//! renderers). The product is a binary with no
 //! library, so its modules are compiled in here by path; they need nothing beyond their own
 //! crates. Run with `cargo bench --bench render`; `benches/run` is the whole-process benchmark.
 
@@ -16,16 +18,22 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 mod models;
 #[path = "../src/api/permissions.rs"]
 mod permissions;
+#[path = "../src/api/wire.rs"]
+mod wire;
 /// `views.rs` names its models `crate::api::…`, as in the product.
 mod api {
-    pub(crate) use super::{models, permissions};
+    pub(crate) use super::{models, permissions, wire};
 }
 #[path = "../src/output/render.rs"]
 mod render;
+/// `views.rs`'s tests name the renderers `crate::output::…`, as in the product.
+mod output {
+    pub(crate) use super::render::{JsonArray, json as render_json};
+}
 #[path = "../src/views.rs"]
 mod views;
 
-use api::models::{ApiKey, Page};
+use api::models::{ApiKey, ListedKey, Page};
 use render::Cell;
 use views::KeyJson;
 
@@ -100,6 +108,14 @@ fn benches(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("decode_page", |b| b.iter(|| decode(black_box(&body))));
+    // As `keys list -o json` does it since issue 13: borrowing from the body.
+    group.bench_function("decode_page_borrowed", |b| {
+        b.iter(|| {
+            let text = std::str::from_utf8(black_box(&body)).expect("UTF-8");
+            let page: Page<ListedKey<'_>> = serde_json::from_str(text).expect("decodes");
+            page.items.len()
+        })
+    });
     group.throughput(Throughput::Elements(KEYS as u64));
     // As `keys list -o json` does it: the decoded keys are moved into their views.
     group.bench_function("build_views", |b| {
@@ -119,6 +135,19 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             render::json(&mut out, black_box(&views)).expect("writes to memory");
+        })
+    });
+    // As `keys list -o json` does it since issue 13: straight from the borrowed keys.
+    let text = std::str::from_utf8(&body).expect("UTF-8");
+    let listed: Page<ListedKey<'_>> = serde_json::from_str(text).expect("decodes");
+    group.bench_function("write_listed_json", |b| {
+        let mut out = Vec::with_capacity(8 << 20);
+        b.iter(|| {
+            out.clear();
+            for key in black_box(&listed.items) {
+                out.extend_from_slice(b",\n  ");
+                views::write_listed_key(&mut out, key, now);
+            }
         })
     });
     group.bench_function("render_plain", |b| {

@@ -13,6 +13,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 pub use self::render::{Cell, Mood, terminal_safe};
+#[cfg(test)]
+pub use self::render::{JsonArray, json as render_json};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
 

@@ -108,8 +108,10 @@ pub fn json<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Resu
     writeln!(out)
 }
 
-/// A pretty JSON array written one item at a time, as data arrives, so a long list is never
-/// held whole. Byte for byte what [`json`] writes for a `Vec` of the same items.
+/// A pretty JSON array written as data arrives, so a long list is never held whole: the caller
+/// renders items (each after its [`JsonArray::separator`], indented as an item of a top-level
+/// array) and writes them a batch at a time. Byte for byte what [`json`] writes for a `Vec` of
+/// the same items.
 pub struct JsonArray<W: Write> {
     out: W,
     empty: bool,
@@ -121,19 +123,16 @@ impl<W: Write> JsonArray<W> {
         Ok(JsonArray { out, empty: true })
     }
 
-    pub fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> io::Result<()> {
-        self.out
-            .write_all(if self.empty { b"\n  " } else { b",\n  " })?;
-        self.empty = false;
-        let mut serializer = serde_json::Serializer::with_formatter(
-            &mut self.out,
-            ArrayItemFormatter {
-                indent: 1,
-                has_value: false,
-            },
-        );
-        item.serialize(&mut serializer)?;
-        Ok(())
+    /// What goes before the next item, for a caller that renders items itself (at the depth of
+    /// an item of a top-level array) and hands them to [`JsonArray::write_rendered`].
+    pub fn separator(&mut self) -> &'static [u8] {
+        let first = std::mem::replace(&mut self.empty, false);
+        if first { b"\n  " } else { b",\n  " }
+    }
+
+    /// Items rendered by the caller, each after its [`JsonArray::separator`], written at once.
+    pub fn write_rendered(&mut self, items: &[u8]) -> io::Result<()> {
+        self.out.write_all(items)
     }
 
     /// Closes the array, ends the line and flushes.
@@ -141,77 +140,6 @@ impl<W: Write> JsonArray<W> {
         self.out
             .write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
         self.out.flush()
-    }
-}
-
-/// serde_json's `PrettyFormatter` (two-space indent), starting one level deep: an item of a
-/// top-level array. `PrettyFormatter` cannot be started at a depth, so this repeats its rules.
-struct ArrayItemFormatter {
-    indent: usize,
-    has_value: bool,
-}
-
-impl ArrayItemFormatter {
-    fn newline<W: ?Sized + Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
-        out.write_all(if comma { b",\n" } else { b"\n" })?;
-        for _ in 0..self.indent {
-            out.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.indent += 1;
-        self.has_value = false;
-        out.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.indent -= 1;
-        if self.has_value {
-            self.newline(out, false)?;
-        }
-        out.write_all(bracket)
-    }
-}
-
-impl serde_json::ser::Formatter for ArrayItemFormatter {
-    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.newline(out, !first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.newline(out, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
     }
 }
 
@@ -281,26 +209,22 @@ mod tests {
 
     #[test]
     fn a_json_array_written_item_by_item_is_what_json_writes() {
-        #[derive(Serialize)]
-        struct Item {
-            id: u32,
-            name: &'static str,
-            roles: Vec<&'static str>,
-            none: Option<u8>,
-            nested: Vec<Vec<u8>>,
-        }
-        let item = |id| Item {
-            id,
-            name: "line\nbreak \"quoted\"",
-            roles: vec!["a", "b"],
-            none: None,
-            nested: vec![vec![], vec![1]],
-        };
-        for items in [vec![], vec![item(1)], vec![item(1), item(2), item(3)]] {
+        // Items without depth of their own render the same at any depth; keys, whose objects
+        // are rendered at an array item's depth, are checked in `views`.
+        for items in [vec![], vec!["one"], vec!["one", "two \"2\"", "three"]] {
             let mut streamed = Vec::new();
             let mut array = JsonArray::new(&mut streamed).unwrap();
-            for i in &items {
-                array.push(i).unwrap();
+            for (i, item) in items.iter().enumerate() {
+                let mut rendered = array.separator().to_vec();
+                serde_json::to_writer(&mut rendered, item).unwrap();
+                // One write per item, or several items at once: the same bytes.
+                if i % 2 == 0 {
+                    array.write_rendered(&rendered).unwrap();
+                } else {
+                    for byte in rendered.chunks(1) {
+                        array.write_rendered(byte).unwrap();
+                    }
+                }
             }
             array.finish().unwrap();
             let mut whole = Vec::new();
