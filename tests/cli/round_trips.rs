@@ -45,10 +45,8 @@ fn whoami_asks_who_and_which_roles_side_by_side() {
     );
     let json = run.code(0).json();
     assert_eq!(json["id"], world.sandbox.admin_user_id());
-    assert_eq!(
-        json["permissions"]["*"],
-        serde_json::json!(["read", "write"])
-    );
+    // From the sandbox's catalogue: super_admin grants `*:*`.
+    assert_eq!(json["permissions"]["*"], serde_json::json!(["*"]));
     assert_eq!(
         paths_requested(&world),
         ["GET /v1/users/me", "GET /v1/rbac/roles"]
