@@ -34,20 +34,20 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     };
     if ctx.out.is_json() {
         // Streamed: each answer is written as it arrives, in the server's order (newest first,
-        // as asked), straight from the decoded answer (see `write_listed_key`), each page with
-        // one write. The price: a page that fails after retries leaves a truncated array on
+        // as asked), straight from the decoded answer (see `write_listed_key`). The price: a page that fails after retries leaves a truncated array on
         // stdout, and the exit code (non-zero) is what tells a script the list is incomplete.
         let now = time::now();
         let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
         let mut out = ctx.out.json_array()?;
         let mut pager = client.key_pager(&filter, server_max);
-        let mut rendered = Vec::new();
+        // Written out in chunks of this size: one buffer, reused while it is in the cache,
+        // rather than megabytes of fresh memory for the kernel to map (the profile of 10,000
+        // keys showed a fifth of the time in page faults).
+        const CHUNK: usize = 64 * 1024;
+        let mut rendered = Vec::with_capacity(CHUNK + 4096);
         while let Some(answer) = pager.next().await? {
             let mut page: Page<ListedKey<'_>> = client.decode_answer(&answer)?;
             pager.take(&page.pagination, &mut page.items)?;
-            rendered.clear();
-            // About 440 bytes a key of pretty JSON.
-            rendered.reserve(page.items.len() * 512);
             for key in page.items.iter().filter(|k| scope.matches_listed(k)) {
                 if left == 0 {
                     break;
@@ -55,8 +55,13 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
                 rendered.extend_from_slice(out.separator());
                 write_listed_key(&mut rendered, key, now);
                 left -= 1;
+                if rendered.len() >= CHUNK {
+                    out.write_rendered(&rendered)?;
+                    rendered.clear();
+                }
             }
             out.write_rendered(&rendered)?;
+            rendered.clear();
         }
         out.finish()?;
         return Ok(Exit::Ok);
