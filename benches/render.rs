@@ -1,16 +1,18 @@
 //! Criterion micro-benchmarks of the hot path of `keys list` over 10,000 keys: decoding the
-//! page (the product's own `Page<ApiKey>`), building the JSON views (`KeyJson`), and rendering
-//! JSON, plain and table output (the product's own renderers). The modules come from the
-//! library target. Run with `cargo bench --bench render`; `benches/run` is the whole-process benchmark.
+//! page (the product's own `Page<ApiKey>`, and the borrowed `Page<ListedKey>` that
+//! `keys list -o json` uses), building the JSON views (`KeyJson`), and rendering JSON (through
+//! serde, and straight from the borrowed keys), plain and table output (the product's own
+//! renderers). The modules come from the library target. Run with `cargo bench --bench render`;
+//! `benches/run` is the whole-process benchmark.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
-use flexprice_admin::api::models::{ApiKey, Page};
+use flexprice_admin::api::models::{ApiKey, ListedKey, Page};
 use flexprice_admin::output::render;
 use flexprice_admin::output::render::Cell;
-use flexprice_admin::views::KeyJson;
+use flexprice_admin::views::{self, KeyJson};
 
 const KEYS: usize = 10_000;
 
@@ -83,6 +85,14 @@ fn benches(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("decode_page", |b| b.iter(|| decode(black_box(&body))));
+    // As `keys list -o json` does it since issue 13: borrowing from the body.
+    group.bench_function("decode_page_borrowed", |b| {
+        b.iter(|| {
+            let text = std::str::from_utf8(black_box(&body)).expect("UTF-8");
+            let page: Page<ListedKey<'_>> = serde_json::from_str(text).expect("decodes");
+            page.items.len()
+        })
+    });
     group.throughput(Throughput::Elements(KEYS as u64));
     // As `keys list -o json` does it: the decoded keys are moved into their views.
     group.bench_function("build_views", |b| {
@@ -102,6 +112,19 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             render::json(&mut out, black_box(&views)).expect("writes to memory");
+        })
+    });
+    // As `keys list -o json` does it since issue 13: straight from the borrowed keys.
+    let text = std::str::from_utf8(&body).expect("UTF-8");
+    let listed: Page<ListedKey<'_>> = serde_json::from_str(text).expect("decodes");
+    group.bench_function("write_listed_json", |b| {
+        let mut out = Vec::with_capacity(8 << 20);
+        b.iter(|| {
+            out.clear();
+            for key in black_box(&listed.items) {
+                out.extend_from_slice(b",\n  ");
+                views::write_listed_key(&mut out, key, None, now);
+            }
         })
     });
     group.bench_function("render_plain", |b| {

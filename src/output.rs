@@ -14,6 +14,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 pub use self::render::{Cell, Mood, terminal_safe};
+#[cfg(test)]
+pub use self::render::{JsonArray, json as render_json};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
 
@@ -191,6 +193,19 @@ impl Output {
         let mut err = io::stderr().lock();
         writeln!(err, "{table}")?;
         err.flush()
+    }
+
+    /// Whether the output is JSON Lines (`-o jsonl`).
+    pub fn is_json_lines(&self) -> bool {
+        self.format == OutputFormat::Jsonl
+    }
+
+    /// A pretty JSON array on stdout for a caller that renders its items itself (see
+    /// [`render::JsonArray`]); `-o json` only.
+    pub fn json_array(
+        &self,
+    ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
+        render::JsonArray::new(stdout())
     }
 
     /// JSON on stdout written as work happens (see [`render::JsonStream`]): with `-o json` a

@@ -5,7 +5,8 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::api::models::{ApiKey, Environment, Role, User};
+use crate::api::models::{ApiKey, Environment, ListedKey, Role, User};
+use crate::api::wire::Text;
 
 /// An API key. `owner_name` is the service account's name or the user's label when known.
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +60,70 @@ impl KeyJson {
         self.environment_id = environment_id.map(str::to_owned);
         self
     }
+}
+
+/// Writes a listed key as the [`KeyJson`] of it (`user_name`: a user key's owner's name; no
+/// environment), byte for byte as serde_json's pretty printer writes that view as an item of a
+/// top-level array, straight from the decoded answer: no view built, no string copied, no time
+/// parsed or printed again when the server's text is already ours.
+pub fn write_listed_key(
+    out: &mut Vec<u8>,
+    key: &ListedKey<'_>,
+    user_name: Option<&str>,
+    now: Timestamp,
+) {
+    fn field(out: &mut Vec<u8>, name: &str) {
+        out.extend_from_slice(b",\n    \"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    }
+    fn text_or_null(out: &mut Vec<u8>, text: Option<&Text<'_>>) {
+        match text {
+            Some(text) => text.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b"{\n    \"id\": ");
+    key.id.write_json(out);
+    field(out, "name");
+    key.name.write_json(out);
+    field(out, "display_id");
+    key.display_id.write_json(out);
+    field(out, "type");
+    key.key_type.write_json(out);
+    field(out, "status");
+    key.status.write_json(out);
+    field(out, "roles");
+    if key.roles.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        for (i, role) in key.roles.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"[\n      " } else { b",\n      " });
+            role.write_json(out);
+        }
+        out.extend_from_slice(b"\n    ]");
+    }
+    field(out, "owner_type");
+    text_or_null(out, key.user_type.as_ref());
+    field(out, "owner_id");
+    text_or_null(out, key.user_id.as_ref());
+    field(out, "owner_name");
+    match (&key.service_account_name, user_name) {
+        (Some(name), _) => name.write_json(out),
+        (None, Some(name)) => Text(name.into()).write_json(out),
+        (None, None) => out.extend_from_slice(b"null"),
+    }
+    field(out, "created_at");
+    key.created_at.write_json(out);
+    field(out, "expires_at");
+    match &key.expires_at {
+        Some(at) => at.write_json(out),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, "expired");
+    let expired = key.expires_at.is_some_and(|e| e.at <= now);
+    out.extend_from_slice(if expired { b"true" } else { b"false" });
+    out.extend_from_slice(b"\n  }");
 }
 
 /// A user or service account.
@@ -133,4 +198,99 @@ pub fn permissions_line(permissions: &std::collections::BTreeMap<String, Vec<Str
         .map(|(entity, actions)| format!("{entity}:{}", actions.join(",")))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::Page;
+    use crate::output::{JsonArray, render_json};
+    use proptest::prelude::*;
+
+    /// The listing as `keys list -o json` writes it, and as serde_json writes the views built
+    /// from fully decoded keys: the same bytes.
+    fn both_ways(body: &str, now: Timestamp) -> (String, String) {
+        let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
+        let mut fast = Vec::new();
+        let mut array = JsonArray::new(&mut fast).unwrap();
+        let mut rendered = Vec::new();
+        for key in &page.items {
+            rendered.extend_from_slice(array.separator());
+            write_listed_key(&mut rendered, key, None, now);
+        }
+        array.write_rendered(&rendered).unwrap();
+        array.finish().unwrap();
+        let page: Page<ApiKey> = serde_json::from_str(body).unwrap();
+        let views: Vec<KeyJson> = page
+            .items
+            .into_iter()
+            .map(|k| KeyJson::from_key(k, None, now))
+            .collect();
+        let mut whole = Vec::new();
+        render_json(&mut whole, &views).unwrap();
+        (
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(whole).unwrap(),
+        )
+    }
+
+    fn body(keys: &[serde_json::Value]) -> String {
+        serde_json::json!({"items": keys, "pagination": {"total": keys.len(), "limit": 0, "offset": 0}})
+            .to_string()
+    }
+
+    #[test]
+    fn listed_keys_are_written_as_their_views() {
+        let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+        let keys = [
+            serde_json::json!({"id": "secret_1", "name": "ci-ingest", "type": "private_key",
+                "provider": "flexprice", "display_id": "sk_01***7Q", "roles": ["event_ingestor", "x"],
+                "user_type": "service_account", "user_id": "user_01", "service_account_name": "bot",
+                "expires_at": "2026-08-22T13:05:42Z", "status": "published",
+                "created_at": "2026-08-22T13:05:42.123456Z", "updated_at": "x", "new": {"a": [1]}}),
+            serde_json::json!({"id": "secret_2", "name": "quote \" back \\ tab \t bell \u{7} é \u{202e}",
+                "type": "private_key", "display_id": "sk_01***AA", "status": "published",
+                "created_at": "2026-01-01T10:00:00.500+02:00", "expires_at": "2027-01-01T00:00:00.000Z"}),
+            serde_json::json!({"id": "secret_3", "name": "", "type": "private_key", "display_id": "",
+                "roles": [], "user_type": "user", "user_id": "user_02", "status": "published",
+                "created_at": "2026-08-22T13:05:42.1Z", "expires_at": null}),
+        ];
+        for n in 0..=keys.len() {
+            let (fast, whole) = both_ways(&body(&keys[..n]), now);
+            assert_eq!(fast, whole);
+        }
+        // An escaped ASCII name is decoded, not borrowed, and written back without escapes.
+        let escaped = r#"{"items":[{"id":"secret_\u0034","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}],"pagination":{"total":1}}"#;
+        let (fast, whole) = both_ways(escaped, now);
+        assert_eq!(fast, whole);
+        assert!(fast.contains(r#""id": "secret_4""#), "{fast}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_listed_key_is_written_as_its_view(
+            name in "\\PC{0,12}|[\\x00-\\x7f]{0,12}",
+            roles in prop::collection::vec("[a-z_\"\\\\]{0,8}", 0..3),
+            account in proptest::option::of("\\PC{0,6}"),
+            created in -62_135_596_800i64..253_402_207_200,
+            nanos in prop_oneof![Just(0i32), 0i32..1_000_000_000],
+            offset in prop_oneof![Just(""), Just("+05:30"), Just("-00:00")],
+            expires in proptest::option::of(-1_000_000i64..1_000_000),
+        ) {
+            let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+            let created = Timestamp::new(created, nanos).unwrap();
+            // The server's form, or the same instant with an offset (read by jiff, printed in UTC).
+            let created_text = created.to_string().replace('Z', if offset.is_empty() { "Z" } else { offset });
+            let expires = expires.map(|s| (now + jiff::SignedDuration::from_secs(s)).to_string());
+            let key = serde_json::json!({"id": "secret_1", "name": name, "type": "private_key",
+                "display_id": "sk_01***AA", "roles": roles, "user_type": "service_account",
+                "service_account_name": account, "status": "published",
+                "created_at": created_text, "expires_at": expires});
+            let text = body(&[key]);
+            // Offsets that jiff does not read as given are left out of the comparison.
+            prop_assume!(serde_json::from_str::<Page<ApiKey>>(&text).is_ok());
+            let (fast, whole) = both_ways(&text, now);
+            prop_assert_eq!(fast, whole);
+        }
+    }
 }

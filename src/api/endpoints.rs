@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use futures_util::{StreamExt, stream};
+use std::pin::Pin;
+
+use futures_util::{Stream, StreamExt, stream};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -11,21 +13,23 @@ use super::models::{
     ApiKey, CreateKeyBody, CreateServiceAccountBody, CreatedKey, CreatedKeyMeta, Environment,
     EnvironmentsEnvelope, Page, Role, RoleEnvelope, RolesEnvelope, User, UserSearchBody,
 };
-use super::{ApiError, ApiErrorKind, Client, Request, Retry};
+use super::models::{KeyId, Pagination};
+use super::{Answer, ApiError, ApiErrorKind, Client, Request, Retry};
 
-/// Page size for listing accounts and environments, and the first page of keys. The server does
-/// not cap `limit`; 500 keeps a page well under a megabyte while needing few round trips.
+/// Page size for listing accounts and environments. The server does not cap `limit`; 500
+/// keeps a page well under a megabyte while needing few round trips.
 const PAGE_SIZE: u64 = 500;
-/// The first page of keys: one request for most tenants, and the one that tells `total`.
-const FIRST_KEYS_PAGE: u64 = 1000;
-/// The largest page of keys asked for after the first (about 0.9 MB of JSON).
-const MAX_KEYS_PAGE: u64 = 2500;
-/// Pages fetched at once after the first one has told us `total`. Each page costs the server a
-/// scan of every key, so the rest is split into about this many pages (up to
-/// [`MAX_KEYS_PAGE`] each): 10,000 keys take 1 + 4 requests instead of 20, and we decode one
-/// page while the server serialises the next.
-const PAGE_CONCURRENCY: usize = 4;
-const _: () = assert!(FIRST_KEYS_PAGE <= MAX_KEYS_PAGE);
+/// What the first request for keys asks for: every key of any real tenant in one answer, one
+/// round trip (the server caps no `limit`, contract §11 #14), and at about 400 bytes a key well
+/// under [`super::MAX_BODY_BYTES`]. A number rather than `limit=0`, which means "no limit" on this
+/// route but 50 on `users/search` and nothing on `environments`: a number means the same to any
+/// server or proxy, and one that caps it says so by answering fewer keys than `total`.
+const FIRST_KEYS_PAGE: u64 = 50_000;
+/// Pages fetched at once when the first answer held fewer keys than `total` (a server that caps
+/// `limit`, or a tenant beyond [`FIRST_KEYS_PAGE`]).
+const PAGE_CONCURRENCY: usize = 8;
+/// The largest `limit` the server's (unenforced) validation tag declares for key listings.
+const DECLARED_MAX_LIMIT: u64 = 1000;
 
 /// Server-side filters for `GET /secrets/api/keys`.
 #[derive(Debug, Default, Clone)]
@@ -82,75 +86,37 @@ impl Client {
         Ok(keys)
     }
 
-    /// Every key visible to the caller, newest first (we ask the server to sort by `created_at`,
-    /// descending), up to `max` keys, handed to `each` one page at a time, in order, as pages
-    /// arrive: a caller that writes as it goes never holds more than [`PAGE_CONCURRENCY`] pages.
-    /// The first page tells the total; the rest are fetched concurrently, in pages sized to need
-    /// few requests. We keep our own offsets, because the server's `pagination.offset` is the
-    /// *next* offset, not the one requested.
+    /// Every key visible to the caller, newest first, up to `max` keys, handed to `each` one
+    /// page at a time, in order, as pages arrive (see [`KeyPager`]).
     pub async fn for_each_keys_page<E: From<ApiError>>(
         &self,
         filter: &KeyFilter,
         max: Option<u64>,
         mut each: impl FnMut(Vec<ApiKey>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let first_size = max.map_or(FIRST_KEYS_PAGE, |m| m.clamp(1, FIRST_KEYS_PAGE));
-        let first = self.keys_page(filter, first_size, 0, false).await?;
-        let wanted = max.map_or(first.pagination.total, |m| m.min(first.pagination.total));
-        let rest = if first.items.is_empty() {
-            0
-        } else {
-            wanted.saturating_sub(first_size)
-        };
-        let mut left = usize::try_from(wanted).unwrap_or(usize::MAX);
-        // Keys created or revoked while we page shift the offsets, so a key can come twice.
-        let mut seen = HashSet::new();
-        let mut hand_over = |mut items: Vec<ApiKey>| {
-            items.retain(|k| seen.insert(k.id.clone()));
-            let new = items.len();
-            items.truncate(left);
-            left -= items.len();
-            each(items).map(|()| new)
-        };
-        hand_over(first.items)?;
-        let mut requests = 1;
-        // first_size <= FIRST_KEYS_PAGE <= MAX_KEYS_PAGE, so the clamp's bounds are ordered.
-        let page_size = rest
-            .div_ceil(PAGE_CONCURRENCY as u64)
-            .clamp(first_size, MAX_KEYS_PAGE);
-        let offsets = (0..)
-            .map(|i| first_size + i * page_size)
-            .take_while(|offset| rest > 0 && *offset < wanted);
-        // These pages come after the first: big (up to MAX_KEYS_PAGE keys) and in flight together,
-        // so each is decoded on a blocking-pool thread while this one hands over the previous.
-        // Their number is capped by `total`: the offsets stop at what it could need.
-        let mut pages = stream::iter(offsets)
-            .map(|offset| async move {
-                (
-                    offset,
-                    self.keys_page(filter, page_size, offset, true).await,
-                )
-            })
-            .buffered(PAGE_CONCURRENCY);
-        while let Some((offset, page)) = pages.next().await {
-            requests += 1;
-            let items = page?.items;
-            // A short page is the end, whatever `total` claimed: a server that over-counts must
-            // not keep us asking for empty pages.
-            let short = (items.len() as u64) < page_size;
-            let new = hand_over(items)?;
-            if !short && new == 0 {
-                // A full page of keys we already have: the server ignores `offset`, and would
-                // answer the same page up to the huge `total` it claims. Stop, and say so.
-                return Err(self
-                    .repeated_page("secrets/api/keys", offset, requests)
-                    .into());
-            }
-            if short {
-                break;
-            }
+        let mut pager = self.key_pager(filter, max);
+        while let Some(answer) = pager.next().await? {
+            let mut page: Page<ApiKey> = self.decode_answer(&answer)?;
+            pager.take(&page.pagination, &mut page.items)?;
+            each(page.items)?;
         }
         Ok(())
+    }
+
+    /// Pages through the keys visible to the caller, newest first, up to `max` keys.
+    pub fn key_pager<'c>(&'c self, filter: &'c KeyFilter, max: Option<u64>) -> KeyPager<'c> {
+        KeyPager {
+            client: self,
+            filter,
+            max,
+            first_size: max.map_or(FIRST_KEYS_PAGE, |m| m.clamp(1, FIRST_KEYS_PAGE)),
+            state: PagerState::First,
+            page_size: 0,
+            left: 0,
+            seen: HashSet::new(),
+            requests: 0,
+            offset: 0,
+        }
     }
 
     /// The error for a full page that brought nothing new (the server ignores `offset`).
@@ -170,8 +136,7 @@ impl Client {
         filter: &KeyFilter,
         limit: u64,
         offset: u64,
-        decode_apart: bool,
-    ) -> Result<Page<ApiKey>, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let mut request = Request::get("secrets/api/keys")
             .query("limit", limit)
             .query("offset", offset)
@@ -180,11 +145,7 @@ impl Client {
         if let Some(user_id) = &filter.user_id {
             request = request.query("user_id", user_id);
         }
-        if decode_apart {
-            self.send_decoding_apart(&request).await
-        } else {
-            self.send(&request).await
-        }
+        self.send_for_decoding(request).await
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
@@ -324,6 +285,145 @@ impl Client {
             }
             offset += got;
         }
+    }
+}
+
+/// Paging through `GET /secrets/api/keys`. [`KeyPager::next`] hands out the answers, one at a
+/// time and in order; the caller decodes each as it likes (borrowing from it, or not) and gives
+/// its keys to [`KeyPager::take`], which keeps the new ones and plans what comes next.
+///
+/// The first request asks for everything (up to [`FIRST_KEYS_PAGE`]) and is usually the only
+/// one. When its answer is a full page of fewer keys than `total` (the server caps pages, and
+/// says so in `pagination.limit`, or the tenant is beyond FIRST_KEYS_PAGE), the rest comes in
+/// pages of that size, [`PAGE_CONCURRENCY`] in flight at once. We keep our own offsets, because
+/// the server's `pagination.offset` is the *next* offset, not the one requested.
+pub struct KeyPager<'c> {
+    client: &'c Client,
+    filter: &'c KeyFilter,
+    max: Option<u64>,
+    first_size: u64,
+    state: PagerState<'c>,
+    /// Once the first answer is in: the server's page size, and how many keys may still go out.
+    page_size: u64,
+    left: usize,
+    /// The IDs handed out, when there is more than one page: keys created or revoked while we
+    /// page shift the offsets, so a key can come twice.
+    seen: HashSet<String>,
+    requests: u64,
+    /// The offset of the answer handed out last.
+    offset: u64,
+}
+
+type Pages<'c> = Pin<Box<dyn Stream<Item = (u64, Result<Answer, ApiError>)> + 'c>>;
+
+enum PagerState<'c> {
+    First,
+    Rest(Pages<'c>),
+    Done,
+}
+
+impl KeyPager<'_> {
+    /// The next answer, or `None` when the listing is complete. Each answer must go through
+    /// [`KeyPager::take`] before the next is asked for.
+    pub async fn next(&mut self) -> Result<Option<Answer>, ApiError> {
+        match &mut self.state {
+            PagerState::First if self.requests == 0 => {
+                self.requests = 1;
+                let answer = match self.client.keys_page(self.filter, self.first_size, 0).await {
+                    // A server that enforces the `max=1000` its own validation tag declares (the
+                    // real one never runs it, contract §3.1) refuses the big page: ask again
+                    // within it.
+                    Err(e) if e.is_status(400) && self.first_size > DECLARED_MAX_LIMIT => {
+                        self.first_size = DECLARED_MAX_LIMIT;
+                        self.requests += 1;
+                        self.client.keys_page(self.filter, self.first_size, 0).await
+                    }
+                    other => other,
+                };
+                answer.map(Some)
+            }
+            PagerState::First => panic!("KeyPager::next called again before take"),
+            PagerState::Rest(pages) => match pages.next().await {
+                Some((offset, answer)) => {
+                    self.requests += 1;
+                    self.offset = offset;
+                    answer.map(Some)
+                }
+                None => {
+                    self.state = PagerState::Done;
+                    Ok(None)
+                }
+            },
+            PagerState::Done => Ok(None),
+        }
+    }
+
+    /// Takes in the keys of the answer handed out last, with its `pagination`: drops the ones
+    /// already handed out and those beyond `max`, and plans the rest of the listing. A full page
+    /// that brought nothing new is an error (the server ignores `offset`, and would answer the
+    /// same page up to the huge `total` it claims).
+    pub fn take<K: KeyId>(
+        &mut self,
+        pagination: &Pagination,
+        items: &mut Vec<K>,
+    ) -> Result<(), ApiError> {
+        let got = items.len() as u64;
+        if let PagerState::First = self.state {
+            let wanted = self
+                .max
+                .map_or(pagination.total, |m| m.min(pagination.total));
+            self.left = usize::try_from(wanted).unwrap_or(usize::MAX);
+            // The page size the server applied, which it reports in `pagination.limit`: below
+            // what we asked for, it caps pages, and the rest comes in pages of that size.
+            self.page_size = pagination
+                .limit
+                .filter(|applied| (1..self.first_size).contains(applied))
+                .unwrap_or(self.first_size);
+            if got >= wanted || got < self.page_size {
+                // Everything came, or a short page, which is the end whatever `total` claims
+                // (a server that over-counts must not keep us asking for empty pages). One
+                // answer: no offsets moved under us, so nothing came twice.
+                items.truncate(self.left);
+                self.state = PagerState::Done;
+                return Ok(());
+            }
+            self.keep_new(items);
+            let (client, filter, page_size) = (self.client, self.filter, self.page_size);
+            // Their number is capped by `total`: the offsets stop at what it could need.
+            let offsets = (1u64..)
+                .map_while(move |i| i.checked_mul(page_size))
+                .take_while(move |offset| *offset < wanted);
+            let pages = stream::iter(offsets)
+                .map(move |offset| async move {
+                    (offset, client.keys_page(filter, page_size, offset).await)
+                })
+                .buffered(PAGE_CONCURRENCY);
+            self.state = PagerState::Rest(Box::pin(pages));
+            return Ok(());
+        }
+        // A short page is the end, whatever `total` claimed.
+        let short = got < self.page_size;
+        let new = self.keep_new(items);
+        if !short && new == 0 {
+            self.state = PagerState::Done;
+            return Err(self
+                .client
+                .repeated_page("secrets/api/keys", self.offset, self.requests));
+        }
+        if short {
+            self.state = PagerState::Done;
+        }
+        Ok(())
+    }
+
+    /// Drops the keys already handed out, then those beyond `max`; says how many were new.
+    fn keep_new<K: KeyId>(&mut self, items: &mut Vec<K>) -> usize {
+        let seen = &mut self.seen;
+        items.retain(|k| seen.insert(k.key_id().to_owned()));
+        let new = items.len();
+        items.truncate(self.left);
+        self.left -= items.len();
+        new
     }
 }
 

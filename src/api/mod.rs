@@ -8,6 +8,7 @@ pub mod endpoints;
 mod error;
 pub mod models;
 pub mod permissions;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -152,6 +154,12 @@ struct Exchange {
     body: Vec<u8>,
 }
 
+/// An answer received and checked (a success), not decoded yet.
+pub struct Answer {
+    request: Request,
+    exchange: Exchange,
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -257,22 +265,17 @@ impl Client {
         decode(&exchange.body).map_err(|detail| self.decode_error(request, &exchange, detail))
     }
 
-    /// Like [`Client::send`], but decodes on a thread of the runtime's blocking pool, so that a
-    /// caller fetching pages concurrently decodes one page while it writes out the previous one.
-    /// Worth a thread only for big answers (pages of thousands of keys).
-    pub async fn send_decoding_apart<T>(&self, request: &Request) -> Result<T, ApiError>
-    where
-        T: DeserializeOwned + Send + 'static,
-    {
-        let exchange = self.exchange(request).await?;
-        let (exchange, decoded) = tokio::task::spawn_blocking(move || {
-            let decoded = decode(&exchange.body);
-            (exchange, decoded)
-        })
-        .await
-        // The closure cannot be cancelled (we never abort it); a panic in it is re-raised here.
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        decoded.map_err(|detail| self.decode_error(request, &exchange, detail))
+    /// Sends a request and hands back its answer undecoded, for [`Client::decode_answer`]: a
+    /// caller that decodes borrowing from the body.
+    pub(crate) async fn send_for_decoding(&self, request: Request) -> Result<Answer, ApiError> {
+        let exchange = self.exchange(&request).await?;
+        Ok(Answer { request, exchange })
+    }
+
+    /// Decodes an answer of [`Client::send_for_decoding`]; the result may borrow from it.
+    pub fn decode_answer<'b, T: Deserialize<'b>>(&self, answer: &'b Answer) -> Result<T, ApiError> {
+        decode(&answer.exchange.body)
+            .map_err(|detail| self.decode_error(&answer.request, &answer.exchange, detail))
     }
 
     fn decode_error(&self, request: &Request, exchange: &Exchange, detail: String) -> ApiError {
@@ -541,7 +544,7 @@ impl Client {
 
 /// Decodes a JSON answer. Validating UTF-8 once and decoding from a &str spares serde_json a
 /// check per string: a tenth of the CPU of listing 10,000 keys.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+fn decode<'b, T: Deserialize<'b>>(body: &'b [u8]) -> Result<T, String> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the answer is not UTF-8 ({e})")),

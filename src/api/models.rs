@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use super::wire::{Text, WireTime};
+
 /// `{"items": [...], "pagination": {...}}`, the envelope of the newer list endpoints.
 #[derive(Debug, Deserialize)]
 pub struct Page<T> {
@@ -18,6 +20,9 @@ pub struct Page<T> {
 #[derive(Debug, Deserialize)]
 pub struct Pagination {
     pub total: u64,
+    /// The page size the server applied (0 for "no limit"); absent from some answers.
+    #[serde(default)]
+    pub limit: Option<u64>,
 }
 
 /// An API key as `GET /secrets/api/keys` and `POST /secrets/api/keys` describe it. There is no key
@@ -47,6 +52,51 @@ pub struct ApiKey {
 impl ApiKey {
     pub fn is_service_account_key(&self) -> bool {
         self.user_type.as_deref() == Some("service_account")
+    }
+}
+
+/// A key of a listing as [`ApiKey`], decoded without copying its strings (see [`super::wire`]):
+/// for writing thousands of keys straight out.
+#[derive(Debug, Deserialize)]
+pub struct ListedKey<'a> {
+    #[serde(borrow)]
+    pub id: Text<'a>,
+    #[serde(borrow)]
+    pub name: Text<'a>,
+    #[serde(rename = "type", borrow)]
+    pub key_type: Text<'a>,
+    #[serde(borrow)]
+    pub display_id: Text<'a>,
+    #[serde(default, borrow)]
+    pub roles: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    pub user_type: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub user_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub service_account_name: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    pub expires_at: Option<WireTime<'a>>,
+    #[serde(borrow)]
+    pub status: Text<'a>,
+    #[serde(borrow)]
+    pub created_at: WireTime<'a>,
+}
+
+/// What paging needs of a listed key, whichever way it was decoded.
+pub trait KeyId {
+    fn key_id(&self) -> &str;
+}
+
+impl KeyId for ApiKey {
+    fn key_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl KeyId for ListedKey<'_> {
+    fn key_id(&self) -> &str {
+        self.id.as_str()
     }
 }
 

@@ -197,13 +197,18 @@ struct CommandAccess {
 
 pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
-    let me = ctx.out.waiting("Asking who this is", client.me()).await?;
+    // Side by side, one round trip: neither answer depends on the other.
+    let (me, roles) = ctx
+        .out
+        .waiting(
+            "Asking who this is",
+            futures_util::future::join(client.me(), client.roles(None)),
+        )
+        .await;
+    let me = me?;
     // `/rbac/roles` needs an environment; a tenant key without --environment cannot read it,
     // and the roles are static, so the built-in table is a faithful stand-in.
-    let catalogue = match client.roles(None).await {
-        Ok(roles) => roles,
-        Err(_) => builtin_roles(),
-    };
+    let catalogue = roles.unwrap_or_else(|_| builtin_roles());
     let held: Vec<&Role> = catalogue
         .iter()
         .filter(|r| me.roles.contains(&r.id))

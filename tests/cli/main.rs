@@ -31,6 +31,7 @@ mod pty;
 mod read_commands;
 mod revocation;
 mod rotate;
+mod round_trips;
 mod secrets;
 mod server_text;
 mod service_accounts;

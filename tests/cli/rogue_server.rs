@@ -43,6 +43,9 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Sends only this many bytes of the body (after a `Content-Length` promising all of it),
+    /// then closes: an answer cut off part-way.
+    pub cut_at: Option<usize>,
 }
 
 impl Reply {
@@ -51,7 +54,14 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.to_string(),
+            cut_at: None,
         }
+    }
+
+    /// The same answer, cut off after half its body.
+    pub fn cut_in_half(mut self) -> Reply {
+        self.cut_at = Some(self.body.len() / 2);
+        self
     }
 }
 
@@ -164,7 +174,8 @@ fn serve(stream: TcpStream, handler: &impl Fn(&RogueRequest) -> Reply) -> Option
     head.push_str("\r\n");
     let mut stream = stream;
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(reply.body.as_bytes());
+    let body = reply.body.as_bytes();
+    let _ = stream.write_all(&body[..reply.cut_at.unwrap_or(body.len()).min(body.len())]);
     let _ = stream.flush();
     Some(request)
 }

@@ -1,7 +1,7 @@
 //! Which keys a command covers: `--service-account ID|NAME` and `--name NAME`, resolved once
 //! into a filter that `keys list`, `keys audit` and `keys rotate` apply the same way.
 
-use crate::api::models::{ApiKey, User};
+use crate::api::models::{ApiKey, ListedKey, User};
 use crate::api::{Client, KeyFilter};
 use crate::cli::KeyScopeArgs;
 use crate::commands::resolve;
@@ -57,6 +57,15 @@ impl KeyScope {
                 .account
                 .as_ref()
                 .is_none_or(|a| key.user_id.as_deref() == Some(a.id.as_str()))
+    }
+
+    /// [`KeyScope::matches`] for a key decoded without copying.
+    pub fn matches_listed(&self, key: &ListedKey<'_>) -> bool {
+        self.name.as_ref().is_none_or(|n| key.name.as_str() == n)
+            && self
+                .account
+                .as_ref()
+                .is_none_or(|a| key.user_id.as_ref().map(|u| u.as_str()) == Some(a.id.as_str()))
     }
 
     pub fn is_everything(&self) -> bool {

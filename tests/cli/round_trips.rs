@@ -1,0 +1,117 @@
+//! Round trips (issue 13): what a user far from the server feels is the number of requests a
+//! command makes one after the other. These tests pin each read command's requests: how many,
+//! and that the independent ones are in flight together (both held at one sandbox gate at once,
+//! which a command sending them one after the other could never do). No timing.
+
+use flexprice_sandbox::{Fault, FaultAction, SandboxOptions};
+
+use crate::harness::{Run, World};
+
+/// Holds every request to `paths` at one gate, runs the command, and returns once the command
+/// had all of them waiting at the gate together (then opens it).
+fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
+    for (method, path) in paths {
+        world.sandbox.add_fault(Fault::new(
+            Some(method),
+            path,
+            FaultAction::Hold("together".into()),
+        ));
+    }
+    std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(args));
+        // Panics (after the sandbox's bound) unless every request arrived while none was answered.
+        world.sandbox.wait_held("together", paths.len());
+        world.sandbox.release("together");
+        run.join().expect("the command's thread")
+    })
+}
+
+fn paths_requested(world: &World) -> Vec<String> {
+    world
+        .sandbox
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[test]
+fn whoami_asks_who_and_which_roles_side_by_side() {
+    let world = World::new();
+    let run = held_together(
+        &world,
+        &[("GET", "/v1/users/me"), ("GET", "/v1/rbac/roles")],
+        &["whoami", "-o", "json"],
+    );
+    let json = run.code(0).json();
+    assert_eq!(json["id"], world.sandbox.admin_user_id());
+    // From the sandbox's catalogue: super_admin grants `*:*`.
+    assert_eq!(json["permissions"]["*"], serde_json::json!(["*"]));
+    assert_eq!(
+        paths_requested(&world),
+        ["GET /v1/users/me", "GET /v1/rbac/roles"]
+    );
+}
+
+#[test]
+fn keys_list_fetches_keys_and_owner_names_side_by_side() {
+    let world = World::new();
+    let run = held_together(
+        &world,
+        &[
+            ("GET", "/v1/secrets/api/keys"),
+            ("POST", "/v1/users/search"),
+        ],
+        &["keys", "list", "-o", "plain"],
+    );
+    // The admin's own key, its owner shown by the admin's name, not by the user ID.
+    let line = run
+        .code(0)
+        .stdout
+        .lines()
+        .next()
+        .expect("one key")
+        .to_string();
+    let owner = line.split('\t').nth(2).expect("an OWNER field");
+    assert_eq!(owner, "Admin", "{line}");
+    let mut requested = paths_requested(&world);
+    requested.sort();
+    assert_eq!(
+        requested,
+        ["GET /v1/secrets/api/keys", "POST /v1/users/search"]
+    );
+}
+
+#[test]
+fn thousands_of_keys_come_in_one_request() {
+    let world = World::with(SandboxOptions {
+        seed_keys: 5200,
+        ..SandboxOptions::default()
+    });
+    for args in [
+        &["keys", "list", "-q"][..],
+        &["keys", "list", "-o", "json"][..],
+        &["keys", "audit", "-o", "json"][..],
+    ] {
+        world.sandbox.clear_requests();
+        let run = world.run(args);
+        let listed = match args[1..] {
+            ["list", "-q"] => run.code(0).stdout.lines().count(),
+            ["list", ..] => run.code(0).json().as_array().unwrap().len(),
+            // All young and without expiry: nothing to report.
+            _ => {
+                assert_eq!(run.code(0).json(), serde_json::json!([]));
+                5201
+            }
+        };
+        assert_eq!(listed, 5201, "{args:?}: 5200 seeded keys and the admin's");
+        let requests = world.sandbox.requests();
+        assert_eq!(requests.len(), 1, "{args:?}: {:?}", paths_requested(&world));
+        assert_eq!(requests[0].path, "/v1/secrets/api/keys");
+        assert_eq!(
+            requests[0].query.as_deref(),
+            Some("limit=50000&offset=0&sort=created_at&order=desc"),
+            "{args:?}"
+        );
+    }
+}
