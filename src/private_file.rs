@@ -198,10 +198,7 @@ mod tests {
         let err = private_dir(&link).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         let err = anyhow::Error::new(err);
-        assert_eq!(
-            crate::error::classify(&err).exit,
-            crate::error::Exit::Usage
-        );
+        assert_eq!(crate::error::classify(&err).exit, crate::error::Exit::Usage);
         assert_eq!(
             fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
             0o1777

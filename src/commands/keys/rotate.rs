@@ -404,7 +404,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                 signal.name()
             ),
         )
-        .hint(format!("every old key that was not rotated still works; {}", rerun_hint(args)))
+        .hint(format!(
+            "every old key that was not rotated still works; {}",
+            rerun_hint(args)
+        ))
         .into());
     }
     if failed == 0 {
@@ -415,7 +418,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         Exit::PartialFailure,
         format!("{failed} of {} keys could not be rotated", targets.len()),
     )
-    .hint(format!("the keys reported as rotated are done; {}", rerun_hint(args)))
+    .hint(format!(
+        "the keys reported as rotated are done; {}",
+        rerun_hint(args)
+    ))
     .into())
 }
 
@@ -434,12 +440,11 @@ fn check_selection(args: &KeysRotateArgs) -> Result<(), UserError> {
         } else {
             "it chooses which keys are due"
         };
-        return Err(UserError::usage(format!(
-            "{flag} applies to `keys rotate --due` only: {why}"
-        ))
-        .hint(format!(
-            "add --due to rotate the keys due under {flag}, or drop {flag}"
-        )));
+        return Err(
+            UserError::usage(format!("{flag} applies to `keys rotate --due` only: {why}")).hint(
+                format!("add --due to rotate the keys due under {flag}, or drop {flag}"),
+            ),
+        );
     }
     let scope = [
         ("--service-account", args.scope.service_account.is_some()),
@@ -490,7 +495,11 @@ async fn due_keys(
     scope: &KeyScope,
 ) -> anyhow::Result<Vec<ApiKey>> {
     // What the audit reports is what is rotated: the same policy, the same scope.
-    let due = audit::policy_findings(policy, visible.iter().filter(|k| scope.matches(k)), time::now());
+    let due = audit::policy_findings(
+        policy,
+        visible.iter().filter(|k| scope.matches(k)),
+        time::now(),
+    );
     let candidates = due
         .iter()
         .filter_map(|finding| visible.iter().find(|k| k.id == finding.key.id))
