@@ -415,3 +415,105 @@ fn a_new_key_that_would_churn_is_warned_about() {
     );
     assert_eq!(status(&world, &key), "deleted");
 }
+
+/// README's "Runbook: a key leaked", step by step as written (the paths moved to a temporary
+/// directory; the sandbox without the revocation cache, so step 4 gives its exit 3 at once).
+#[test]
+fn the_leaked_key_runbook_runs_as_written() {
+    let world = World::with_immediate_revocation();
+    let bot = world.service_account("ingest-bot", "event_ingestor");
+    let etc = tempfile::tempdir().unwrap();
+    let leaked = etc.path().join("leaked.key");
+    let store_leaked = format!("file:{}", leaked.display());
+    let old = world
+        .run(&[
+            "keys",
+            "create",
+            "--name",
+            "ci-ingest",
+            "--service-account",
+            "ingest-bot",
+            "--store",
+            &store_leaked,
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json()["key"]
+        .clone();
+    let (other, _) = world.create_key(&["--name", "backfill", "--service-account", "ingest-bot"]);
+    let stdin_from = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        move |cmd: &mut assert_cmd::Command| {
+            cmd.write_stdin(text);
+        }
+    };
+
+    // 1.
+    let listed = world
+        .run(&[
+            "keys",
+            "list",
+            "--service-account",
+            "ingest-bot",
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let check = world
+        .run_with(&["keys", "check", "-o", "json"], stdin_from(&leaked))
+        .code(0)
+        .json();
+    assert_eq!(check["key"]["id"], old["id"]);
+
+    // 2.
+    let store = format!("file:{}", etc.path().join("{name}.key").display());
+    let json = world
+        .run(&[
+            "keys",
+            "rotate",
+            "--all",
+            "--service-account",
+            "ingest-bot",
+            "--store",
+            &store,
+            "--yes",
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    let mut ids = rotated(&json);
+    ids.sort();
+    let mut expected = vec![
+        old["id"].as_str().unwrap().to_owned(),
+        other["id"].as_str().unwrap().to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(ids, expected);
+
+    // 3.
+    let fresh = etc.path().join("ci-ingest.key");
+    let check = world
+        .run(&[
+            "keys",
+            "check",
+            "--from-file",
+            fresh.to_str().unwrap(),
+            "--permission",
+            "event:write",
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(check["key"]["owner_id"], bot.as_str());
+    assert_ne!(check["key"]["id"], old["id"]);
+
+    // 4.
+    world
+        .run_with(&["keys", "check"], stdin_from(&leaked))
+        .code(3);
+}
