@@ -374,7 +374,7 @@ pub enum KeysCommand {
   flexprice-admin keys rotate --due --yes -o json      # every key `keys audit` reports
   flexprice-admin keys rotate --due --max-age 30d --service-account ingest-bot --yes
   flexprice-admin keys rotate --all --service-account ingest-bot --store 'file:./{name}.key'")]
-    Rotate(KeysRotateArgs),
+    Rotate(Box<KeysRotateArgs>),
 
     /// Report keys that are too old, expire soon or have expired (exit 10 when any is found)
     #[command(after_help = "Examples:

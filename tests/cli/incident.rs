@@ -97,7 +97,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
         ])
         .code(0)
         .json();
-    assert_eq!(rotated(&json), [bots_ci.clone()]);
+    assert_eq!(rotated(&json), [bots_ci.as_str()]);
     assert_eq!(json[0]["old_key_revoked"], true);
     assert_eq!(json[0]["new_key"]["name"], "ci-ingest");
     assert_eq!(status(&world, &bots_ci), "deleted");
@@ -130,7 +130,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
         ])
         .code(0)
         .json();
-    assert_eq!(rotated(&json), [soon.clone()]);
+    assert_eq!(rotated(&json), [soon.as_str()]);
     assert_eq!(status(&world, &soon), "deleted");
     assert_eq!(status(&world, &others_ci), "published");
 }
