@@ -517,3 +517,23 @@ fn the_leaked_key_runbook_runs_as_written() {
         .run_with(&["keys", "check"], stdin_from(&leaked))
         .code(3);
 }
+
+#[test]
+fn a_due_run_that_fails_names_the_command_that_finishes_it() {
+    let world = World::new();
+    let bot = world.service_account("ingest-bot", "event_ingestor");
+    let stuck = seed(&world, "stuck", Some(&bot), 40, None);
+    world.sandbox.add_fault(Fault::new(
+        Some("DELETE"),
+        &format!("/v1/secrets/api/keys/{stuck}"),
+        FaultAction::status(500),
+    ));
+    world
+        .run(&[
+            "keys", "rotate", "--due", "--max-age", "30d", "--service-account", "ingest-bot", "--yes",
+        ])
+        .code(8)
+        .stderr_has("1 of 1 keys could not be rotated")
+        .stderr_has("run `keys rotate --due --max-age 30d --service-account ingest-bot` again for the others");
+    assert_eq!(status(&world, &stuck), "published");
+}

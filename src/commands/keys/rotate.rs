@@ -12,9 +12,9 @@
 //! 6. revoke the old key (unless `--keep-old`).
 //!
 //! A failure before step 6 leaves the old key untouched. Once a secret is delivered it is
-//! reported, even when a later step fails. `--due` runs the steps for each key through the
-//! batch runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight
-//! finish.
+//! reported, even when a later step fails. `--due` (the keys the policy says are due) and
+//! `--all` (every key in scope, for an incident) run the steps for each key through the batch
+//! runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight finish.
 
 use std::collections::HashSet;
 use std::io::{BufWriter, StdoutLock};
@@ -481,7 +481,22 @@ fn rerun_hint(args: &KeysRotateArgs) -> String {
          the new keys)"
             .to_string()
     } else {
-        "run `keys rotate --due` again for the others".to_string()
+        let mut again = String::from("keys rotate --due");
+        for (flag, value) in [
+            ("--max-age", args.policy.max_age.map(|v| v.to_string())),
+            (
+                "--expiring-within",
+                args.policy.expiring_within.map(|v| v.to_string()),
+            ),
+            ("--service-account", args.scope.service_account.clone()),
+            ("--name", args.scope.name.clone()),
+        ] {
+            if let Some(value) = value {
+                let quoted = shlex::try_quote(&value).unwrap_or(value.as_str().into());
+                again.push_str(&format!(" {flag} {quoted}"));
+            }
+        }
+        format!("run `{again}` again for the others")
     }
 }
 
