@@ -371,8 +371,10 @@ pub enum KeysCommand {
     #[command(after_help = "Examples:
   flexprice-admin keys rotate ci-ingest --store keychain --yes
   flexprice-admin keys rotate secret_01K3ABCDEFGHJKMNPQRSTVWXYZ --expires-in 30d -o json
-  flexprice-admin keys rotate --due --yes -o json      # every key `keys audit` reports")]
-    Rotate(KeysRotateArgs),
+  flexprice-admin keys rotate --due --yes -o json      # every key `keys audit` reports
+  flexprice-admin keys rotate --due --max-age 30d --service-account ingest-bot --yes
+  flexprice-admin keys rotate --all --service-account ingest-bot --store 'file:./{name}.key'")]
+    Rotate(Box<KeysRotateArgs>),
 
     /// Report keys that are too old, expire soon or have expired (exit 10 when any is found)
     #[command(after_help = "Examples:
@@ -396,14 +398,25 @@ pub enum KeysCommand {
 #[derive(Debug, Args)]
 pub struct KeysRotateArgs {
     /// The key to rotate, by ID (secret_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present = "due", conflicts_with = "due")]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"])]
     pub key: Option<String>,
 
-    /// Rotate every key `keys audit` reports (with its --max-age and --expiring-within
-    /// defaults), except other users' keys, the key this command runs with, and keys that
-    /// already have a newer key of the same name
+    /// Rotate every key `keys audit` reports (under --max-age and --expiring-within), except
+    /// other users' keys, the key this command runs with, and keys that already have a newer
+    /// key of the same name
     #[arg(long, conflicts_with = "keep_old")]
     pub due: bool,
+
+    /// Rotate every active key now, whatever its age (an incident: a leaked key or account);
+    /// narrow it with --service-account and --name. Skips what --due skips
+    #[arg(long, conflicts_with_all = ["keep_old", "due"])]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub scope: KeyScopeArgs,
 
     /// Lifetime of the new key [default: the old key's lifetime, else the profile's default_expiry, else 90d]
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]

@@ -196,30 +196,64 @@ fn line_and_column(text: &str, at: usize) -> (usize, usize) {
 }
 
 /// config.toml holds no secret, but it decides where the credential is sent, so it must be
-/// private to its owner. Group and other bits are removed, with a warning; a file that cannot be
-/// fixed is refused. Returns the warning to show, if any.
+/// private to its owner. Group and other bits are removed, with a warning, through a descriptor
+/// opened without following links, and only on our own file. A config.toml that is a symbolic
+/// link (a dotfiles checkout) is used when its target is private, and refused otherwise: the
+/// target is never changed through the link. Checked before the file is read. Returns the
+/// warning to show, if any.
 #[cfg(unix)]
 pub fn tighten_permissions(path: &Path) -> anyhow::Result<Option<String>> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = match std::fs::metadata(path) {
-        Ok(meta) => meta.permissions().mode() & 0o777,
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let shown = path.display();
+    let linked = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type().is_symlink(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
     };
-    if mode & 0o077 == 0 {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        // A dangling link reads as a missing file; writing through it is refused later.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    };
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 == 0 || !meta.is_file() {
         return Ok(None);
     }
+    if linked {
+        return Err(UserError::usage(format!(
+            "{shown} is a symbolic link to a file accessible to other users (mode {mode:o}); permissions are never \
+             changed through a link"
+        ))
+        .hint(format!(
+            "make the file it points to private (`chmod 600 \"$(readlink -f {shown})\"`), or replace the link with a \
+             private copy"
+        ))
+        .into());
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(UserError::usage(format!(
+            "{shown} is accessible to other users (mode {mode:o}) and belongs to another user"
+        ))
+        .hint(format!(
+            "ask its owner to run `chmod 600 {shown}`, or use a config.toml of your own"
+        ))
+        .into());
+    }
     let fixed = mode & 0o700;
-    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(fixed)) {
+    let changed = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .and_then(|file| file.set_permissions(std::fs::Permissions::from_mode(fixed)));
+    match changed {
         Ok(()) => Ok(Some(format!(
-            "{} was accessible to other users (mode {mode:o}); its mode is now {fixed:o}",
-            path.display()
+            "{shown} was accessible to other users (mode {mode:o}); its mode is now {fixed:o}"
         ))),
         Err(e) => Err(UserError::usage(format!(
-            "{} is accessible to other users (mode {mode:o}) and its mode cannot be changed ({e})",
-            path.display()
+            "{shown} is accessible to other users (mode {mode:o}) and its mode cannot be changed ({e})"
         ))
-        .hint(format!("run `chmod 600 {}` as its owner", path.display()))
+        .hint(format!("run `chmod 600 {shown}` as its owner"))
         .into()),
     }
 }
@@ -333,5 +367,28 @@ mod tests {
             0o600
         );
         assert_eq!(tighten_permissions(&path).unwrap(), None, "already private");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_config_is_never_changed_through_the_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dotfiles.toml");
+        std::fs::write(&target, "[profiles.prod]\n").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = tighten_permissions(&link).unwrap_err();
+        assert_eq!(crate::error::classify(&err).exit, crate::error::Exit::Usage);
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(mode(&target), 0o644, "the target is untouched");
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(
+            tighten_permissions(&link).unwrap(),
+            None,
+            "a link to a private file is fine"
+        );
     }
 }

@@ -137,7 +137,13 @@ pub fn classify(err: &anyhow::Error) -> Report {
         silent: false,
     };
     for cause in err.chain() {
-        if let Some(user) = cause.downcast_ref::<UserError>() {
+        // An io::Error may carry a UserError (a refusal from `private_file`), which its
+        // `source()` does not expose.
+        let carried = cause
+            .downcast_ref::<io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<UserError>());
+        if let Some(user) = cause.downcast_ref::<UserError>().or(carried) {
             report.exit = user.exit;
             report.hints.extend(user.hints.iter().cloned());
             return report;

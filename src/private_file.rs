@@ -2,21 +2,76 @@
 //! destinations. Directories are 0700, files 0600 from the moment they exist (never created
 //! readable and narrowed afterwards), and a replaced file is replaced atomically: readers see
 //! the old content or the new, never a half-written one. The one place that knows these rules;
-//! `config`, `secrets` and `lock` use it, and it uses none of them.
+//! `config`, `secrets` and `lock` use it, and it uses none of them. Permissions are never changed
+//! through a symbolic link or on what belongs to another user.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Creates `dir` (and its parents) and makes it private to its owner (0700).
+#[cfg(unix)]
+use crate::error::UserError;
+
+/// Creates `dir` (and its parents) and makes it private to its owner (0700). Permissions are
+/// never changed through a symbolic link or on a directory of another user: a link to a private
+/// directory of ours is used as it is; a link to anything else (a shared 1777 directory), or
+/// another user's directory, is refused with an error that carries a [`UserError`] (exit 2).
 pub fn private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
+    make_dir_private(dir)?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn make_dir_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let me = rustix::process::geteuid().as_raw();
+    let linked = fs::symlink_metadata(dir)?.file_type().is_symlink();
+    let target = fs::metadata(dir)?;
+    let mode = target.mode() & 0o7777;
+    let ours = target.uid() == me;
+    let shown = dir.display();
+    let refuse = |why: String, hint: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            UserError::usage(format!("{shown} {why}")).hint(hint),
+        )
+    };
+    if linked {
+        if ours && mode & 0o077 == 0 {
+            return Ok(());
+        }
+        let whose = if ours { "" } else { " of another user" };
+        return Err(refuse(
+            format!(
+                "is a symbolic link to a directory{whose} open to other users (mode {mode:o}); \
+                 permissions are never changed through a link"
+            ),
+            format!(
+                "make {shown} a directory of its own (`rm {shown} && mkdir -m 700 {shown}`), or point the link at a \
+                 private directory of yours (mode 700)"
+            ),
+        ));
+    }
+    if !ours {
+        return Err(refuse(
+            format!("belongs to another user (mode {mode:o}); its permissions are not ours to change"),
+            "remove it or ask its owner to, or set XDG_STATE_HOME / XDG_CONFIG_HOME to a directory of yours"
+                .to_string(),
+        ));
+    }
+    if mode & 0o7777 == 0o700 {
+        return Ok(());
+    }
+    // Through a descriptor opened without following links: the path cannot be swapped for a
+    // link between the check above and the change.
+    let flags = rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NOFOLLOW;
+    let handle = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(dir)?;
+    handle.set_permissions(fs::Permissions::from_mode(0o700))
 }
 
 /// Creates a new file (failing if `path` exists) readable and writable only by the owner.
@@ -130,6 +185,33 @@ mod tests {
         write_new(&new, b"x").unwrap();
         assert_eq!(mode(&new), 0o600);
         assert!(write_new(&new, b"y").is_err(), "never overwrites");
+    }
+
+    #[test]
+    fn a_directory_is_never_made_private_through_a_link() {
+        let root = tempfile::tempdir().unwrap();
+        let shared = root.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+        let link = root.path().join("state");
+        std::os::unix::fs::symlink(&shared, &link).unwrap();
+        let err = private_dir(&link).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        let err = anyhow::Error::new(err);
+        assert_eq!(crate::error::classify(&err).exit, crate::error::Exit::Usage);
+        assert_eq!(
+            fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
+            0o1777
+        );
+        // A link to a private directory of ours is used as it is.
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o700)).unwrap();
+        private_dir(&link).unwrap();
+        // A directory of ours that is too open is narrowed.
+        let open = root.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&open).unwrap();
+        assert_eq!(mode(&open), 0o700);
     }
 
     #[test]

@@ -12,9 +12,9 @@
 //! 6. revoke the old key (unless `--keep-old`).
 //!
 //! A failure before step 6 leaves the old key untouched. Once a secret is delivered it is
-//! reported, even when a later step fails. `--due` runs the steps for each key through the
-//! batch runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight
-//! finish.
+//! reported, even when a later step fails. `--due` (the keys the policy says are due) and
+//! `--all` (every key in scope, for an incident) run the steps for each key through the batch
+//! runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight finish.
 
 use std::collections::HashSet;
 use std::io::{BufWriter, StdoutLock};
@@ -26,6 +26,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::audit;
+use super::policy::Policy;
+use super::scope::KeyScope;
 use crate::api::models::{ApiKey, CreateKeyBody, User};
 use crate::api::{self, ApiError, Client, Credential, KeyFilter};
 use crate::batch::{Batch, Item};
@@ -193,12 +195,20 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if let Some(raw) = &args.key {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
+    check_selection(args)?;
+    KeyScope::check(&args.scope)?;
     ctx.require_confirmation("rotate keys", "--yes")?;
+    let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
-    let mut visible = client.list_keys(&KeyFilter::default(), None).await?;
+    let batch = args.key.is_none();
+    let scope = if batch {
+        KeyScope::resolve(ctx, &client, &args.scope).await?
+    } else {
+        KeyScope::default()
+    };
+    let mut visible = client.list_keys(&scope.filter(), None).await?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
-    let batch = args.key.is_none();
     let targets = match &args.key {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
@@ -207,14 +217,31 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             }
             vec![key]
         }
-        None => due_keys(ctx, &client, &visible).await?,
+        None if args.all => all_keys(ctx, &client, &visible, &scope).await?,
+        None => due_keys(ctx, &client, &visible, &policy, &scope).await?,
     };
     if targets.is_empty() {
-        ctx.out.note("No key is due for rotation.");
+        ctx.out.note(if args.all {
+            format!("No key {} to rotate.", scope_words(&scope))
+        } else {
+            "No key is due for rotation.".to_string()
+        });
         if ctx.out.is_json() {
             ctx.out.json(&Vec::<Whole>::new())?;
         }
         return Ok(Exit::Ok);
+    }
+    let now = time::now();
+    // A new key that is due as soon as it exists would be replaced again by every `--due` run.
+    for key in &targets {
+        let expires_at = new_key_body(ctx, args, key, now).expires_at;
+        if let Some(at) = expires_at.filter(|_| policy.churns(now, expires_at)) {
+            ctx.out.warn(policy.churn_warning(&format!(
+                "the new key {} will live {}, which is",
+                key.name,
+                super::policy::lifetime_text(now, at)
+            )));
+        }
     }
     // Step 1 for every key at once: no key is touched unless each destination can take its
     // secret, no two secrets share one, and no name steers a path.
@@ -236,7 +263,6 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     if !batch && let Some(refused) = plan.refusal(0) {
         return Err(refused.into());
     }
-    let now = time::now();
     if ctx.dry_run {
         let mut requests = Vec::new();
         for key in &targets {
@@ -251,6 +277,13 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     let question = match targets.as_slice() {
+        [one] if args.all => format!(
+            "Rotate key {} ({}), the only key {}?",
+            one.id,
+            one.name,
+            scope_words(&scope)
+        ),
+        many if args.all => format!("Rotate all {} keys {}?", many.len(), scope_words(&scope)),
         [one] => format!("Rotate key {} ({})?", one.id, one.name),
         many => format!("Rotate these {} keys?", many.len()),
     };
@@ -371,7 +404,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                 signal.name()
             ),
         )
-        .hint("every old key that was not rotated still works; run `keys rotate --due` again for the rest")
+        .hint(format!(
+            "every old key that was not rotated still works; {}",
+            rerun_hint(args)
+        ))
         .into());
     }
     if failed == 0 {
@@ -382,38 +418,160 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         Exit::PartialFailure,
         format!("{failed} of {} keys could not be rotated", targets.len()),
     )
-    .hint("the keys reported as rotated are done; re-run `keys rotate --due` for the others")
+    .hint(format!(
+        "the keys reported as rotated are done; {}",
+        rerun_hint(args)
+    ))
     .into())
 }
 
-/// The keys `keys audit` reports, less those cron must not touch, each skipped with a warning:
-/// other users' keys (only their owner can rotate them), the credential this run uses (its
-/// successor would go to `--store`, not where this command reads its key, and the next run would
-/// fail), and keys that already have a newer key of the same name and owner (a previous rotation
-/// whose revocation failed: rotating again would strand that newer key).
+/// Policy flags belong to `--due`, scope flags to `--due` and `--all` (clap cannot make
+/// flattened flags require another); checked before any request.
+fn check_selection(args: &KeysRotateArgs) -> Result<(), UserError> {
+    let policy = [
+        ("--max-age", args.policy.max_age.is_some()),
+        ("--expiring-within", args.policy.expiring_within.is_some()),
+    ];
+    if let Some((flag, _)) = policy.iter().find(|(_, given)| *given)
+        && !args.due
+    {
+        let why = if args.all {
+            "--all rotates every key in scope whatever its age"
+        } else {
+            "it chooses which keys are due"
+        };
+        return Err(
+            UserError::usage(format!("{flag} applies to `keys rotate --due` only: {why}")).hint(
+                format!("add --due to rotate the keys due under {flag}, or drop {flag}"),
+            ),
+        );
+    }
+    let scope = [
+        ("--service-account", args.scope.service_account.is_some()),
+        ("--name", args.scope.name.is_some()),
+    ];
+    if let Some((flag, _)) = scope.iter().find(|(_, given)| *given)
+        && !args.due
+        && !args.all
+    {
+        return Err(UserError::usage(format!(
+            "{flag} narrows `keys rotate --due` or `keys rotate --all`, not a single KEY"
+        ))
+        .hint(format!(
+            "name the key alone (`keys rotate ID|NAME`), or add --due (the keys due) or --all (every key) with {flag}"
+        )));
+    }
+    Ok(())
+}
+
+/// "of service account ingest-bot named ci-ingest", or "you can rotate" for no scope.
+fn scope_words(scope: &KeyScope) -> String {
+    if scope.is_everything() {
+        "you can rotate".to_string()
+    } else {
+        scope.describe()
+    }
+}
+
+/// What to run for the keys a batch did not rotate. `--due` again finds exactly them (the new
+/// keys are not due); `--all` again would rotate the new keys too.
+fn rerun_hint(args: &KeysRotateArgs) -> String {
+    if args.all {
+        "rotate each of the others with `flexprice-admin keys rotate ID` (running --all again would also rotate \
+         the new keys)"
+            .to_string()
+    } else {
+        let mut again = String::from("keys rotate --due");
+        for (flag, value) in [
+            ("--max-age", args.policy.max_age.map(|v| v.to_string())),
+            (
+                "--expiring-within",
+                args.policy.expiring_within.map(|v| v.to_string()),
+            ),
+            ("--service-account", args.scope.service_account.clone()),
+            ("--name", args.scope.name.clone()),
+        ] {
+            if let Some(value) = value {
+                let quoted = shlex::try_quote(&value).unwrap_or(value.as_str().into());
+                again.push_str(&format!(" {flag} {quoted}"));
+            }
+        }
+        format!("run `{again}` again for the others")
+    }
+}
+
+/// The keys `keys audit` reports under `policy` within `scope`, less those cron must not touch
+/// (see [`rotatable`]).
 async fn due_keys(
     ctx: &Context,
     client: &Client,
     visible: &[ApiKey],
+    policy: &Policy,
+    scope: &KeyScope,
+) -> anyhow::Result<Vec<ApiKey>> {
+    // What the audit reports is what is rotated: the same policy, the same scope.
+    let due = audit::policy_findings(
+        policy,
+        visible.iter().filter(|k| scope.matches(k)),
+        time::now(),
+    );
+    let candidates = due
+        .iter()
+        .filter_map(|finding| visible.iter().find(|k| k.id == finding.key.id))
+        .collect();
+    rotatable(ctx, client, visible, candidates).await
+}
+
+/// `--all`: every key within `scope` that still authenticates, whatever its age, less what
+/// [`rotatable`] skips. An expired key is skipped too: it no longer works, so it cannot have
+/// leaked anything usable, and `--due` or `keys rotate ID` replaces it.
+async fn all_keys(
+    ctx: &Context,
+    client: &Client,
+    visible: &[ApiKey],
+    scope: &KeyScope,
 ) -> anyhow::Result<Vec<ApiKey>> {
     let now = time::now();
-    // The profile's policy, as `keys audit` reads it: what the audit reports is what is rotated.
-    let policy = super::policy::Policy::from_profile(ctx);
-    let due = audit::policy_findings(&policy, visible.iter(), now);
-    if due.is_empty() {
+    let mut candidates = Vec::new();
+    for key in visible.iter().filter(|k| scope.matches(k)) {
+        match key.expires_at {
+            Some(at) if at <= now => ctx.out.warn(format!(
+                "skipping key {} ({}): it expired {} and no longer authenticates; replace it with \
+                 `flexprice-admin keys rotate {}` if a service still needs it",
+                key.id,
+                key.name,
+                time::relative(at, now),
+                key.id
+            )),
+            _ => candidates.push(key),
+        }
+    }
+    rotatable(ctx, client, visible, candidates).await
+}
+
+/// `candidates` less the keys a batch must not touch, each skipped with a message: other users'
+/// keys (only their owner can rotate them; a note, since cron meets them every night), the
+/// credential this run uses (its successor would go to `--store`, not where this command reads
+/// its key, and the next run would fail), and keys that already have a newer key of the same
+/// name and owner (a previous rotation whose revocation failed: rotating again would strand that
+/// newer key).
+async fn rotatable(
+    ctx: &Context,
+    client: &Client,
+    visible: &[ApiKey],
+    candidates: Vec<&ApiKey>,
+) -> anyhow::Result<Vec<ApiKey>> {
+    if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let me = client.me().await?;
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
     let mut targets = Vec::new();
-    for finding in due {
-        let Some(key) = visible.iter().find(|k| k.id == finding.key.id) else {
-            continue;
-        };
+    for key in candidates {
         if let Err(why) = check_rotatable(key, &me) {
             ctx.out
-                .warn(format!("skipping key {} ({}): {why}", key.id, key.name));
+                .note(format!("skipping key {} ({}): {why}", key.id, key.name));
             continue;
         }
         if key.user_id.as_deref() == Some(me.id.as_str()) && key.display_id == in_use {
