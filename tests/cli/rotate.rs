@@ -504,7 +504,7 @@ fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
     let world = World::new();
     // The test Secret Service is shared by every test in this process: use a name of our own.
     let name = crate::secret_service::unique("kc");
-    world.service_account("kc-bot", "event_ingestor");
+    let bot = world.service_account("kc-bot", "event_ingestor");
     world
         .run_keychain(&[
             "keys",
@@ -522,7 +522,7 @@ fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
     world
         .run_keychain(&["keys", "rotate", &name, "--store", "keychain", "--yes"])
         .code(0)
-        .stderr_has(&format!("keychain:default/{name}"));
+        .stderr_has(&format!("keychain:default/{bot}/{name}"));
     let after = world.run_keychain(&["keychain", "get", &name]);
     let new_secret = after.code(0).stdout.trim().to_string();
     assert_ne!(new_secret, old_secret);
