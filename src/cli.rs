@@ -265,7 +265,7 @@ pub enum Command {
     )]
     Profile(ProfileCommand),
 
-    /// Read, list and remove key secrets saved with `--store keychain`
+    /// Read, list, remove and prune key secrets saved with `--store keychain`; list recovery files
     #[command(
         subcommand,
         after_help = "Examples:

@@ -107,8 +107,8 @@ async fn survey(ctx: &Context) -> anyhow::Result<(Vec<Listed>, bool)> {
             ));
         }
     }
-    let stored = entries::list(&ctx.keychain, &ctx.profile.name)
-        .map_err(KeychainError::into_user_error)?;
+    let stored =
+        entries::list(&ctx.keychain, &ctx.profile.name).map_err(KeychainError::into_user_error)?;
     let mut listed = Vec::with_capacity(stored.len());
     for entry in stored {
         let recorded = record::key_at(&ctx.paths.state_dir, &entry.account);
@@ -117,14 +117,9 @@ async fn survey(ctx: &Context) -> anyhow::Result<(Vec<Listed>, bool)> {
                 let live = match ctx.keychain.get(KEYS_SERVICE, &entry.account) {
                     Ok(secret) => {
                         crate::redact::register(&secret);
-                        entries::key_of(
-                            &secret,
-                            keys,
-                            Some(&entry.name),
-                            entry.owner.as_deref(),
-                        )
-                        .first()
-                        .map(|k| k.id.clone())
+                        entries::key_of(&secret, keys, Some(&entry.name), entry.owner.as_deref())
+                            .first()
+                            .map(|k| k.id.clone())
                     }
                     Err(_) => None,
                 };
@@ -279,7 +274,9 @@ pub async fn recovered(ctx: &Context) -> anyhow::Result<Exit> {
     let rows: Vec<Recovered> = files
         .into_iter()
         .map(|f| Recovered {
-            active: keys.as_ref().map(|keys| keys.iter().any(|k| k.id == f.key_id)),
+            active: keys
+                .as_ref()
+                .map(|keys| keys.iter().any(|k| k.id == f.key_id)),
             key_id: f.key_id,
             path: f.path.display().to_string(),
             written_at: f.written_at,

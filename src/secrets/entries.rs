@@ -55,7 +55,10 @@ pub fn parse(profile: &str, account: &str) -> Option<Stored> {
 
 /// Whether `raw` has the shape of a Flexprice user ID: `user_` and ID characters, or a UUID.
 fn is_owner_id(raw: &str) -> bool {
-    let id_chars = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let id_chars = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     let uuid = raw.len() == 36
         && raw.char_indices().all(|(i, c)| {
             if matches!(i, 8 | 13 | 18 | 23) {
@@ -228,7 +231,10 @@ mod tests {
         assert_eq!((slash.owner, slash.name.as_str()), (None, "team/ingest"));
         assert_eq!(parse("p", "prod/user_1/x"), None);
         let uuid = parse("p", "p/00000000-0000-0000-0000-000000000000/ingest").unwrap();
-        assert_eq!(uuid.owner.as_deref(), Some("00000000-0000-0000-0000-000000000000"));
+        assert_eq!(
+            uuid.owner.as_deref(),
+            Some("00000000-0000-0000-0000-000000000000")
+        );
         assert_eq!(parse("p", "p/"), None);
     }
 }

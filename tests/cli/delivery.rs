@@ -10,14 +10,26 @@ use crate::harness::{World, is_secret_key};
 use crate::secret_service::secret_tool_lookup;
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap().trim_end().to_string()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim_end()
+        .to_string()
 }
 
 /// Creates `name` (a 7-day key, so `keys rotate --due` finds it at once) through the binary,
 /// delivered to `store`; returns its ID.
 fn due_key(world: &World, name: &str, store: &str) -> String {
     let run = world.run_keychain(&[
-        "keys", "create", "--name", name, "--expires-in", "7d", "--store", store, "-o", "json",
+        "keys",
+        "create",
+        "--name",
+        name,
+        "--expires-in",
+        "7d",
+        "--store",
+        store,
+        "-o",
+        "json",
     ]);
     run.code(0);
     run.json()["key"]["id"].as_str().unwrap().to_string()
@@ -84,7 +96,9 @@ fn a_batch_refuses_to_print_secrets_off_a_terminal_unless_store_stdout_says_so()
         vec!["keys", "rotate", "--due", "--yes", "-o", "json"],
     ] {
         let run = world.run(&args);
-        run.code(2).stderr_has("--store stdout").stderr_has(&printed);
+        run.code(2)
+            .stderr_has("--store stdout")
+            .stderr_has(&printed);
         assert_eq!(run.stdout, "");
         assert!(world.mutating_requests().is_empty(), "nothing minted");
     }
@@ -108,7 +122,10 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
     // No --store: the keychain entry gets the new secret.
     let rotated = world.run_keychain(&["keys", "rotate", &old, "--yes", "-o", "json"]);
     rotated.code(0);
-    let current = rotated.json()["new_key"]["id"].as_str().unwrap().to_string();
+    let current = rotated.json()["new_key"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let second = secret_tool_lookup("flexprice-admin", &account).unwrap();
     assert_ne!(first, second);
     world.run_as(&second, &["whoami", "-q"]).code(0);
@@ -126,7 +143,9 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
             &format!("file:{}", file.display()),
         ])
         .code(0)
-        .stderr_has(&format!("keychain entry {account} still holds the secret of revoked key {current}"));
+        .stderr_has(&format!(
+            "keychain entry {account} still holds the secret of revoked key {current}"
+        ));
     let got = world.run_keychain(&["keychain", "get", &name]);
     got.code(0)
         .stderr_has("rotated and revoked")
@@ -134,7 +153,9 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
     assert_eq!(got.stdout.trim_end(), second);
 
     // keychain list shows it not active; prune removes it (asked first).
-    let listed = world.run_keychain(&["keychain", "list", "-o", "json"]).json();
+    let listed = world
+        .run_keychain(&["keychain", "list", "-o", "json"])
+        .json();
     let entry = listed
         .as_array()
         .unwrap()
@@ -173,16 +194,34 @@ fn an_undelivered_secret_in_a_batch_exits_9_and_a_rerun_finishes_from_the_recove
     // The file destination fails after minting: a's secret goes to a recovery file, b's to
     // its command; exit 9, not 8.
     // New keys live 90 days, so only the old ones are due on the re-run.
-    let run = world.run_with(&["keys", "rotate", "--due", "--yes", "--expires-in", "90d", "-o", "json"], |cmd| {
-        cmd.env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "file");
-    });
+    let run = world.run_with(
+        &[
+            "keys",
+            "rotate",
+            "--due",
+            "--yes",
+            "--expires-in",
+            "90d",
+            "-o",
+            "json",
+        ],
+        |cmd| {
+            cmd.env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "file");
+        },
+    );
     run.code(9)
         .stderr_has("wait in")
         .stderr_has("re-run `keys rotate --due`");
     let json = run.json();
     let items = json.as_array().unwrap();
-    let a = items.iter().find(|o| o["old_key"]["id"] == old_a.as_str()).unwrap();
-    let b = items.iter().find(|o| o["old_key"]["id"] == old_b.as_str()).unwrap();
+    let a = items
+        .iter()
+        .find(|o| o["old_key"]["id"] == old_a.as_str())
+        .unwrap();
+    let b = items
+        .iter()
+        .find(|o| o["old_key"]["id"] == old_b.as_str())
+        .unwrap();
     let recovery = a["recovery_file"].as_str().unwrap().to_string();
     assert!(a["error"].as_str().unwrap().contains("step 4"));
     assert_eq!(a["old_key_revoked"], false);

@@ -407,7 +407,9 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
         "DELETE /v1/secrets/api/keys/{} status=500",
         olds[1]
     )));
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json"]);
+    let run = world.run(&[
+        "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+    ]);
     let json = run.code(8).json();
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 3);
@@ -432,7 +434,10 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
-    let mut child = spawn(&world, &["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
+    );
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     world.sandbox.wait_held("create", 4);
     signal(&child, sig);
@@ -935,7 +940,12 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
-    let mut child = spawn(&world, &["keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json"]);
+    let mut child = spawn(
+        &world,
+        &[
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+        ],
+    );
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     // With the secrets in the JSON on stdout, one rotation at a time.
     world.sandbox.wait_held("create", 1);

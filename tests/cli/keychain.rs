@@ -32,7 +32,9 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     let run = run_profile(
         &world,
         &profile,
-        &["keys", "create", "--name", "ingest", "--store", "keychain", "-o", "json"],
+        &[
+            "keys", "create", "--name", "ingest", "--store", "keychain", "-o", "json",
+        ],
     );
     run.code(0);
     let key = run.json()["key"].clone();
@@ -76,7 +78,9 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     run_profile(
         &world,
         &profile,
-        &["keys", "create", "--name", "ingest", "--store", "keychain", "--yes"],
+        &[
+            "keys", "create", "--name", "ingest", "--store", "keychain", "--yes",
+        ],
     )
     .code(0);
     let again = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
@@ -84,7 +88,11 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
 
     let list = run_profile(&world, &profile, &["keychain", "list", "-o", "plain"]);
     list.code(0);
-    assert!(list.stdout.starts_with(&format!("ingest\t{me}\tsecret_")), "{}", list.stdout);
+    assert!(
+        list.stdout.starts_with(&format!("ingest\t{me}\tsecret_")),
+        "{}",
+        list.stdout
+    );
     assert!(list.stdout.ends_with("\tactive\n"), "{}", list.stdout);
 
     run_profile(&world, &profile, &["keychain", "remove", "ingest"])
@@ -110,7 +118,13 @@ fn two_owners_keys_of_one_name_get_two_entries() {
             &world,
             &profile,
             &[
-                "keys", "create", "--name", "ingest", "--service-account", owner, "--store",
+                "keys",
+                "create",
+                "--name",
+                "ingest",
+                "--service-account",
+                owner,
+                "--store",
                 "keychain",
             ],
         )
@@ -143,7 +157,13 @@ fn two_owners_keys_of_one_name_get_two_entries() {
         .collect();
     assert_eq!(owners.len(), 2);
     assert!(owners.contains(&a.as_str()) && owners.contains(&b.as_str()));
-    assert!(listed.as_array().unwrap().iter().all(|e| e["active"] == true));
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["active"] == true)
+    );
 }
 
 /// Entries written before owners were kept apart (`<profile>/<name>`): `keychain get` reads
@@ -196,7 +216,10 @@ fn keychain_and_stdout_together_show_and_store_the_same_secret() {
     let json = run.json();
     let shown = json["api_key"].as_str().unwrap();
     let me = json["key"]["owner_id"].as_str().unwrap();
-    assert_eq!(json["stored_in"][0], format!("keychain:{profile}/{me}/both"));
+    assert_eq!(
+        json["stored_in"][0],
+        format!("keychain:{profile}/{me}/both")
+    );
     let got = run_profile(&world, &profile, &["keychain", "get", "both"]);
     assert_eq!(got.stdout.trim_end(), shown);
 }

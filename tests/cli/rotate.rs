@@ -306,7 +306,9 @@ fn due_rotates_every_key_the_audit_finds() {
         ..SeedKey::default()
     });
     let json = world
-        .run(&["keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json"])
+        .run(&[
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+        ])
         .code(0)
         .json();
     let rotated: Vec<&str> = json
@@ -706,9 +708,14 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
     let mine = aged(&world, "mine", None, 100);
     // The admin key itself is old too: the audit's clock is moved 100 days on.
     let later = (Timestamp::now() + SignedDuration::from_hours(24 * 100)).to_string();
-    let run = world.run_with(&["keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json"], |cmd| {
-        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
-    });
+    let run = world.run_with(
+        &[
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+        ],
+        |cmd| {
+            cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
+        },
+    );
     let json = run.code(0).json();
     let rotated: Vec<&str> = json
         .as_array()
@@ -733,7 +740,15 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
 fn due_and_keep_old_do_not_mix() {
     let world = World::new();
     world
-        .run(&["keys", "rotate", "--due", "--keep-old", "--yes", "--store", "stdout"])
+        .run(&[
+            "keys",
+            "rotate",
+            "--due",
+            "--keep-old",
+            "--yes",
+            "--store",
+            "stdout",
+        ])
         .code(2)
         .stderr_has("--keep-old");
 }

@@ -142,7 +142,15 @@ pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
 pub fn secret_tool_store(service: &str, account: &str, secret: &str) {
     use std::io::Write;
     let mut child = Command::new("secret-tool")
-        .args(["store", "--label", "test entry", "service", service, "username", account])
+        .args([
+            "store",
+            "--label",
+            "test entry",
+            "service",
+            service,
+            "username",
+            account,
+        ])
         .env("DBUS_SESSION_BUS_ADDRESS", address())
         .stdin(std::process::Stdio::piped())
         .spawn()

@@ -209,9 +209,9 @@ fn warn_recovered(ctx: &Context, keys: &[ApiKey]) {
                 key.name,
                 file.path.display()
             ));
-            ctx.out.hint(format!(
-                "copy it into its destination and delete the file, or, if a rotation stopped there, re-run `flexprice-admin keys rotate --due` to finish it"
-            ));
+            ctx.out.hint(
+                "copy it into its destination and delete the file, or, if a rotation stopped there, re-run `flexprice-admin keys rotate --due` to finish it",
+            );
         }
     }
 }

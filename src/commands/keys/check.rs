@@ -244,12 +244,15 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<SecretStri
             None,
             &ctx.profile_flag(),
         )?;
-        let secret = ctx.keychain.get(KEYS_SERVICE, &entry.account).map_err(|e| {
-            e.into_user_error().hint(format!(
-                "`flexprice-admin keychain list{}` shows the names stored",
-                ctx.profile_flag()
-            ))
-        })?;
+        let secret = ctx
+            .keychain
+            .get(KEYS_SERVICE, &entry.account)
+            .map_err(|e| {
+                e.into_user_error().hint(format!(
+                    "`flexprice-admin keychain list{}` shows the names stored",
+                    ctx.profile_flag()
+                ))
+            })?;
         (
             Zeroizing::new(secret.expose_secret().to_owned()),
             format!("keychain entry '{name}'"),

@@ -36,9 +36,9 @@ use crate::error::{Exit, UserError, api_exit, classify};
 use crate::interrupt::Scope;
 use crate::lock::KeyLock;
 use crate::output::render::JsonStream;
-use crate::secrets::{Destination, Destinations, Minted, record, recovery};
 use crate::secrets::handover::{End, Failure, Handover, Lookup};
 use crate::secrets::plan::{self, KeyIdent};
+use crate::secrets::{Destination, Destinations, Minted, record, recovery};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -756,10 +756,7 @@ impl Run<'_> {
             newer.id,
             file.path.display()
         ));
-        let minted = Minted {
-            key: newer,
-            secret,
-        };
+        let minted = Minted { key: newer, secret };
         self.finish_rotation(i, old, minted, outcome, head_written, Some(file.path))
             .await
     }
@@ -861,7 +858,9 @@ impl Run<'_> {
         };
         for place in &was.places {
             if let record::Place::Keychain { account } = place
-                && !stored_in.iter().any(|s| *s == format!("keychain:{account}"))
+                && !stored_in
+                    .iter()
+                    .any(|s| *s == format!("keychain:{account}"))
             {
                 self.ctx.out.warn(format!(
                     "keychain entry {account} still holds the secret of revoked key {}; the new key {new_id} went to {}. \
