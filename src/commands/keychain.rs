@@ -80,22 +80,10 @@ struct Listed {
 /// The entries of the profile, old ones moved first when their key is known, each matched to
 /// its key with one listing request. Without the listing (no credential, API down) the entries
 /// are still shown, with `active` unknown.
-async fn survey(ctx: &Context) -> anyhow::Result<(Vec<Listed>, bool)> {
-    let keys: Option<Vec<ApiKey>> = match ctx.client() {
-        Ok(client) => match client.list_keys(&KeyFilter::default(), None).await {
-            Ok(keys) => Some(keys),
-            Err(e) => {
-                ctx.out
-                    .warn(format!("could not list the keys, so whether each entry's key is active is not shown: {e}"));
-                None
-            }
-        },
-        Err(e) => {
-            ctx.out.warn(format!(
-                "no admin credential, so whether each entry's key is active is not shown: {e}"
-            ));
-            None
-        }
+async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> anyhow::Result<(Vec<Listed>, bool)> {
+    let keys: Option<Vec<ApiKey>> = match listed {
+        Some(keys) => Some(keys),
+        None => list_keys(ctx).await,
     };
     if let Some(keys) = &keys {
         let moved = entries::migrate(&ctx.keychain, &ctx.profile.name, keys)
@@ -141,8 +129,28 @@ async fn survey(ctx: &Context) -> anyhow::Result<(Vec<Listed>, bool)> {
     Ok((listed, keys.is_some()))
 }
 
+/// The keys, in one listing request; `None` (with a warning) when they cannot be listed.
+async fn list_keys(ctx: &Context) -> Option<Vec<ApiKey>> {
+    match ctx.client() {
+        Ok(client) => match client.list_keys(&KeyFilter::default(), None).await {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                ctx.out
+                    .warn(format!("could not list the keys, so whether each entry's key is active is not shown: {e}"));
+                None
+            }
+        },
+        Err(e) => {
+            ctx.out.warn(format!(
+                "no admin credential, so whether each entry's key is active is not shown: {e}"
+            ));
+            None
+        }
+    }
+}
+
 pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
-    let (listed, _) = survey(ctx).await?;
+    let (listed, _) = survey(ctx, None).await?;
     if ctx.out.is_json() {
         ctx.out.json(&listed)?;
         return Ok(Exit::Ok);
@@ -202,8 +210,8 @@ pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
 pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
     // Fail here, before anything is removed, if the keys cannot be listed.
-    client.list_keys(&KeyFilter::default(), None).await?;
-    let (listed, listing) = survey(ctx).await?;
+    let keys = client.list_keys(&KeyFilter::default(), None).await?;
+    let (listed, listing) = survey(ctx, Some(keys)).await?;
     if !listing {
         return Err(UserError::new(
             Exit::Unavailable,
