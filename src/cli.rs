@@ -265,7 +265,7 @@ pub enum Command {
     )]
     Profile(ProfileCommand),
 
-    /// Read, list and remove key secrets saved with `--store keychain`
+    /// Read, list, remove and prune key secrets saved with `--store keychain`; list recovery files
     #[command(
         subcommand,
         after_help = "Examples:
@@ -660,10 +660,12 @@ pub enum KeychainCommand {
     /// Print a stored key secret on stdout
     #[command(after_help = "Examples:
   export FLEXPRICE_API_KEY=$(flexprice-admin keychain get ingest)
+  flexprice-admin keychain get ingest --service-account user_01K3ZQ9W5G2H7N4M8P6R1T3V7Q
   flexprice-admin keychain get ci-ingest --profile prod")]
     Get(KeychainNameArgs),
 
-    /// List the names of the keys stored for the profile (never their secrets)
+    /// List the keys stored for the profile: name, owner, key ID, whether the key is active
+    /// (never their secrets)
     #[command(after_help = "Examples:
   flexprice-admin keychain list
   flexprice-admin keychain list -o json")]
@@ -673,6 +675,18 @@ pub enum KeychainCommand {
     #[command(after_help = "Examples:
   flexprice-admin keychain remove ingest --yes")]
     Remove(KeychainNameArgs),
+
+    /// Delete the entries whose key is no longer active (revoked, rotated away, expired)
+    #[command(after_help = "Examples:
+  flexprice-admin keychain prune
+  flexprice-admin keychain prune --yes")]
+    Prune,
+
+    /// List the recovery files: secrets minted but not delivered, waiting in the state directory
+    #[command(after_help = "Examples:
+  flexprice-admin keychain recovered
+  flexprice-admin keychain recovered -o json")]
+    Recovered,
 }
 
 #[derive(Debug, Args)]
@@ -680,6 +694,11 @@ pub struct KeychainNameArgs {
     /// The key name the secret was stored under
     #[arg(value_parser = parse_name)]
     pub name: String,
+
+    /// The owner whose entry is meant, when keys of several owners share the name: a service
+    /// account's (or user's) ID
+    #[arg(long, value_name = "OWNER_ID")]
+    pub service_account: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

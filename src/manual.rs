@@ -42,9 +42,11 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "help" | "profile" | "profile-set" | "profile-show" | "profile-list" => {
             return vec![Ok, Failure, Usage];
         }
-        "keychain" | "keychain-get" | "keychain-list" | "keychain-remove" | "auth-logout" => {
+        "keychain-get" | "keychain-list" | "keychain-remove" | "keychain-recovered"
+        | "auth-logout" => {
             return vec![Ok, Failure, Usage, NotFound];
         }
+        "keychain" | "keychain-prune" => &[NotFound],
         "keys-create" => &[NotFound, NotDelivered],
         "keys-delete" => &[NotFound, PartialFailure],
         "keys-rotate" => &[NotFound, Conflict, PartialFailure, NotDelivered],

@@ -1,34 +1,46 @@
-//! `keychain get|list|remove`: key secrets stored by `--store keychain`, under service
-//! `flexprice-admin`, account `<profile>/<key name>`.
+//! `keychain get|list|remove|prune|recovered`: key secrets stored by `--store keychain`, under
+//! service `flexprice-admin`, account `<profile>/<owner id>/<key name>` (older entries
+//! `<profile>/<key name>` are read as they are and moved once their key is known, see
+//! [`crate::secrets::entries`]), and the recovery files of secrets that were not delivered.
 
 use std::io::Write;
 
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
+use crate::api::KeyFilter;
+use crate::api::models::ApiKey;
 use crate::cli::KeychainNameArgs;
 use crate::context::Context;
-use crate::error::Exit;
-use crate::secrets::{KEYS_SERVICE, KeychainError, key_account, reveal};
+use crate::error::{Exit, UserError};
+use crate::output::render::Cell;
+use crate::secrets::entries::{self, Stored};
+use crate::secrets::{KEYS_SERVICE, KeychainError, record, recovery, reveal};
 
 pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
-    let account = key_account(&ctx.profile.name, &args.name);
+    let entry = find(ctx, args)?;
     let secret = ctx
         .keychain
-        .get(KEYS_SERVICE, &account)
-        .map_err(|e| not_found_hint(ctx, e))?;
+        .get(KEYS_SERVICE, &entry.account)
+        .map_err(KeychainError::into_user_error)?;
     // A secret read in: nothing this process writes to stderr may quote it from now on.
     crate::redact::register(&secret);
+    // An entry whose key was rotated away (and revoked) holds a useless secret: said loudly.
+    if let Some(flag) = record::superseded(&ctx.paths.state_dir, &entry.account) {
+        ctx.out.warn(flag);
+    }
     reveal::mask_in_ci(&secret)?;
     if ctx.out.is_json() {
         #[derive(Serialize)]
         struct Stored<'a> {
             name: &'a str,
+            owner: Option<&'a str>,
             profile: &'a str,
             api_key: &'a str,
         }
         ctx.out.json(&Stored {
             name: &args.name,
+            owner: entry.owner.as_deref(),
             profile: &ctx.profile.name,
             api_key: secret.expose_secret(),
         })?;
@@ -40,20 +52,110 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn list(ctx: &Context) -> anyhow::Result<Exit> {
-    let prefix = key_account(&ctx.profile.name, "");
-    let names: Vec<String> = ctx
-        .keychain
-        .accounts(KEYS_SERVICE)
-        .map_err(KeychainError::into_user_error)?
-        .into_iter()
-        .filter_map(|account| account.strip_prefix(&prefix).map(str::to_string))
-        .collect();
+/// The entry `keychain get|remove NAME [--service-account ID]` means.
+fn find(ctx: &Context, args: &KeychainNameArgs) -> Result<Stored, UserError> {
+    entries::find(
+        &ctx.keychain,
+        &ctx.profile.name,
+        &args.name,
+        args.service_account.as_deref(),
+        &ctx.profile_flag(),
+    )
+}
+
+/// One entry as `keychain list` shows it.
+#[derive(Serialize)]
+struct Listed {
+    name: String,
+    /// The owner's ID; `null` for an entry written before owners were kept apart whose key is
+    /// not known.
+    owner: Option<String>,
+    account: String,
+    /// The key whose secret the entry holds; `null` when not known.
+    key_id: Option<String>,
+    /// Whether that key is still active; `null` when the keys could not be listed.
+    active: Option<bool>,
+}
+
+/// The entries of the profile, old ones moved first when their key is known, each matched to
+/// its key with one listing request. Without the listing (no credential, API down) the entries
+/// are still shown, with `active` unknown.
+async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> anyhow::Result<(Vec<Listed>, bool)> {
+    let keys: Option<Vec<ApiKey>> = match listed {
+        Some(keys) => Some(keys),
+        None => list_keys(ctx).await,
+    };
+    if let Some(keys) = &keys {
+        let moved = entries::migrate(&ctx.keychain, &ctx.profile.name, keys)
+            .map_err(KeychainError::into_user_error)?;
+        for (old, new) in moved {
+            ctx.out.note(format!(
+                "Moved keychain entry {} to {} (entries are now kept apart by owner).",
+                old.account, new.account
+            ));
+        }
+    }
+    let stored =
+        entries::list(&ctx.keychain, &ctx.profile.name).map_err(KeychainError::into_user_error)?;
+    let mut listed = Vec::with_capacity(stored.len());
+    for entry in stored {
+        let recorded = record::key_at(&ctx.paths.state_dir, &entry.account);
+        let (key_id, active) = match &keys {
+            Some(keys) => {
+                let live = match ctx.keychain.get(KEYS_SERVICE, &entry.account) {
+                    Ok(secret) => {
+                        crate::redact::register(&secret);
+                        entries::key_of(&secret, keys, Some(&entry.name), entry.owner.as_deref())
+                            .first()
+                            .map(|k| k.id.clone())
+                    }
+                    Err(_) => None,
+                };
+                match live {
+                    Some(id) => (Some(id), Some(true)),
+                    None => (recorded, Some(false)),
+                }
+            }
+            None => (recorded, None),
+        };
+        listed.push(Listed {
+            name: entry.name,
+            owner: entry.owner,
+            account: entry.account,
+            key_id,
+            active,
+        });
+    }
+    Ok((listed, keys.is_some()))
+}
+
+/// The keys, in one listing request; `None` (with a warning) when they cannot be listed.
+async fn list_keys(ctx: &Context) -> Option<Vec<ApiKey>> {
+    match ctx.client() {
+        Ok(client) => match client.list_keys(&KeyFilter::default(), None).await {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                ctx.out
+                    .warn(format!("could not list the keys, so whether each entry's key is active is not shown: {e}"));
+                None
+            }
+        },
+        Err(e) => {
+            ctx.out.warn(format!(
+                "no admin credential, so whether each entry's key is active is not shown: {e}"
+            ));
+            None
+        }
+    }
+}
+
+pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+    let (listed, _) = survey(ctx, None).await?;
     if ctx.out.is_json() {
-        ctx.out.json(&names)?;
+        ctx.out.json(&listed)?;
         return Ok(Exit::Ok);
     }
-    if names.is_empty() {
+    if listed.is_empty() {
         ctx.out.note(format!(
             "No key secrets are stored in the OS keychain for profile '{}'.",
             ctx.profile.name
@@ -62,39 +164,210 @@ pub fn list(ctx: &Context) -> anyhow::Result<Exit> {
             .hint("store one with `flexprice-admin keys create --name NAME --store keychain`");
         return Ok(Exit::Ok);
     }
-    ctx.out.lines(&names)?;
+    let rows = listed
+        .iter()
+        .map(|e| {
+            vec![
+                Cell::new(&e.name),
+                Cell::new(e.owner.as_deref().unwrap_or("?")),
+                Cell::new(e.key_id.as_deref().unwrap_or("?")),
+                Cell::new(match e.active {
+                    Some(true) => "active",
+                    Some(false) => "not active",
+                    None => "unknown",
+                }),
+            ]
+        })
+        .collect();
+    ctx.out.rows(&["NAME", "OWNER", "KEY ID", "KEY"], rows)?;
     Ok(Exit::Ok)
 }
 
 pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
-    let account = key_account(&ctx.profile.name, &args.name);
+    let entry = find(ctx, args)?;
     let question = format!(
-        "Remove the secret of '{}' (profile '{}') from the OS keychain? The key stays valid.",
-        args.name, ctx.profile.name
+        "Remove the secret of '{}' (owner {}, profile '{}') from the OS keychain? The key stays valid.",
+        entry.name,
+        entry.owner_label(),
+        ctx.profile.name
     );
     if !ctx.confirm(&question, "--yes")? {
         ctx.out.note("Nothing removed.");
         return Ok(Exit::Ok);
     }
     ctx.keychain
-        .delete(KEYS_SERVICE, &account)
-        .map_err(|e| not_found_hint(ctx, e))?;
+        .delete(KEYS_SERVICE, &entry.account)
+        .map_err(KeychainError::into_user_error)?;
     ctx.out.note(format!(
         "Removed '{}' from the OS keychain (the key itself was not revoked).",
-        args.name
+        entry.account
     ));
     Ok(Exit::Ok)
 }
 
-fn not_found_hint(ctx: &Context, err: KeychainError) -> crate::error::UserError {
-    let missing = matches!(err, KeychainError::NoEntry(_));
-    let user = err.into_user_error();
-    if missing {
-        user.hint(format!(
-            "`flexprice-admin keychain list{}` shows the names stored",
-            ctx.profile_flag()
-        ))
-    } else {
-        user
+/// Deletes the entries whose secret matches no active key. Needs the listing: without it
+/// nothing is removed (exit 5 or the API's code).
+pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
+    let client = ctx.client()?;
+    // Fail here, before anything is removed, if the keys cannot be listed.
+    let keys = client.list_keys(&KeyFilter::default(), None).await?;
+    let (listed, listing) = survey(ctx, Some(keys)).await?;
+    if !listing {
+        return Err(UserError::new(
+            Exit::Unavailable,
+            "the keys could not be listed, so no entry was removed",
+        )
+        .into());
     }
+    let stale: Vec<&Listed> = listed.iter().filter(|e| e.active == Some(false)).collect();
+    if stale.is_empty() {
+        ctx.out
+            .note("Every keychain entry of the profile holds an active key; nothing to remove.");
+        if ctx.out.is_json() {
+            ctx.out.json(&Vec::<String>::new())?;
+        }
+        return Ok(Exit::Ok);
+    }
+    for e in &stale {
+        ctx.out.note(format!(
+            "  {} (key {}): not active",
+            e.account,
+            e.key_id.as_deref().unwrap_or("unknown")
+        ));
+    }
+    let question = format!(
+        "Remove these {} keychain entries, whose keys are no longer active?",
+        stale.len()
+    );
+    if !ctx.confirm(&question, "--yes")? {
+        ctx.out.note("Nothing removed.");
+        return Ok(Exit::Ok);
+    }
+    let mut removed = Vec::new();
+    for e in &stale {
+        ctx.keychain
+            .delete(KEYS_SERVICE, &e.account)
+            .map_err(KeychainError::into_user_error)?;
+        removed.push(e.account.clone());
+    }
+    if ctx.out.is_json() {
+        ctx.out.json(&removed)?;
+    } else {
+        ctx.out.lines(&removed)?;
+    }
+    ctx.out
+        .note(format!("Removed {} keychain entries.", removed.len()));
+    Ok(Exit::Ok)
+}
+
+/// The recovery files in the state directory, with whether each one's key is still active (one
+/// listing request; unknown without it).
+pub async fn recovered(ctx: &Context) -> anyhow::Result<Exit> {
+    let files = recovery::list(&ctx.paths.state_dir);
+    #[derive(Serialize)]
+    struct Recovered {
+        key_id: String,
+        path: String,
+        written_at: String,
+        active: Option<bool>,
+    }
+    let keys = if files.is_empty() {
+        None
+    } else {
+        match ctx.client() {
+            Ok(client) => client.list_keys(&KeyFilter::default(), None).await.ok(),
+            Err(_) => None,
+        }
+    };
+    let rows: Vec<Recovered> = files
+        .into_iter()
+        .map(|f| Recovered {
+            active: keys
+                .as_ref()
+                .map(|keys| keys.iter().any(|k| k.id == f.key_id)),
+            key_id: f.key_id,
+            path: f.path.display().to_string(),
+            written_at: f.written_at,
+        })
+        .collect();
+    if ctx.out.is_json() {
+        ctx.out.json(&rows)?;
+        return Ok(Exit::Ok);
+    }
+    if rows.is_empty() {
+        ctx.out.note(format!(
+            "No recovery files in {}.",
+            ctx.paths.state_dir.display()
+        ));
+        return Ok(Exit::Ok);
+    }
+    let cells = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::new(&r.key_id),
+                Cell::new(match r.active {
+                    Some(true) => "active",
+                    Some(false) => "not active",
+                    None => "unknown",
+                }),
+                Cell::new(&r.written_at),
+                Cell::new(&r.path),
+            ]
+        })
+        .collect();
+    ctx.out.rows(&["KEY ID", "KEY", "WRITTEN", "FILE"], cells)?;
+    if rows.iter().any(|r| r.active == Some(true)) {
+        ctx.out.hint("copy an active key's secret from its file into its destination, then delete the file; `keys rotate --due` does it for a rotation that stopped");
+    }
+    Ok(Exit::Ok)
+}
+
+/// Before minting: a keychain entry of the plan that holds the secret of a live key other than
+/// the one being replaced (`replacing[i]` for key `i`) would leave that key active with its
+/// secret gone. Another owner's key: refused (exit 2). The same owner's earlier key of the same
+/// name: asked on a terminal, else refused unless `--yes`. `keys` is one listing of the keys.
+pub fn guard_entries(
+    ctx: &Context,
+    plan: &crate::secrets::plan::Plan,
+    owners: &[Option<&str>],
+    replacing: &[Option<&str>],
+    keys: &[ApiKey],
+) -> anyhow::Result<()> {
+    for (i, owner) in owners.iter().enumerate() {
+        for target in plan.targets(i) {
+            let crate::secrets::plan::Target::Keychain { account } = target else {
+                continue;
+            };
+            let holder = entries::live_holder(&ctx.keychain, account, keys, replacing[i])
+                .map_err(KeychainError::into_user_error)?;
+            let Some(holder) = holder else { continue };
+            if holder.user_id.as_deref() != *owner {
+                return Err(UserError::usage(format!(
+                    "--store keychain: the entry {account} holds the secret of key {} ({}), which belongs to {} and is \
+                     still active; overwriting it would leave that key without its secret, so no key was created",
+                    holder.id,
+                    holder.name,
+                    holder.user_id.as_deref().unwrap_or("another owner")
+                ))
+                .hint(format!(
+                    "move that secret first (`flexprice-admin keychain get {} --service-account {}`), then `flexprice-admin keychain remove`",
+                    holder.name,
+                    owner.unwrap_or("OWNER_ID")
+                ))
+                .into());
+            }
+            let question = format!(
+                "The keychain entry {account} holds the secret of key {} ({}), which is still active. Replace it \
+                 with the new key's secret (key {} keeps working, but its secret is then nowhere in the keychain)?",
+                holder.id, holder.name, holder.id
+            );
+            if !ctx.confirm(&question, "--yes")? {
+                return Err(UserError::usage("nothing was created: the keychain entry was left as it is")
+                    .hint("revoke the old key first (`keys delete`), rotate it (`keys rotate`), or choose another name")
+                    .into());
+            }
+        }
+    }
+    Ok(())
 }

@@ -51,7 +51,9 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
         Command::Profile(ProfileCommand::Show) => profile::show(ctx),
         Command::Profile(ProfileCommand::List) => profile::list(ctx),
         Command::Keychain(KeychainCommand::Get(args)) => keychain::get(ctx, args),
-        Command::Keychain(KeychainCommand::List) => keychain::list(ctx),
+        Command::Keychain(KeychainCommand::List) => keychain::list(ctx).await,
+        Command::Keychain(KeychainCommand::Prune) => keychain::prune(ctx).await,
+        Command::Keychain(KeychainCommand::Recovered) => keychain::recovered(ctx).await,
         Command::Keychain(KeychainCommand::Remove(args)) => keychain::remove(ctx, args),
     }
 }

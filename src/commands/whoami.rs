@@ -132,6 +132,12 @@ const ACCESS: &[(&str, Access)] = &[
     ("profile show", Access::Any),
     ("profile list", Access::Any),
     ("keychain remove", Access::Any),
+    (
+        "keychain prune",
+        Access::Runs(&[("keychain prune", &[SECRET_READ])]),
+    ),
+    // Whether each recovery file's key is active is shown only when the keys can be listed.
+    ("keychain recovered", Access::Any),
     ("whoami", Access::Any),
     ("help", Access::Any),
     ("generate", Access::Any),

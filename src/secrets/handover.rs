@@ -396,7 +396,7 @@ impl<'a> Handover<'a> {
             failures.push(("the CI log mask".to_string(), e.to_string()));
         } else {
             (stored_in, failures) = self.deliver_elsewhere(&targets, &minted.secret).await;
-            if failures.is_empty() && self.plan.stdout {
+            if failures.is_empty() && targets.contains(&Target::Stdout) {
                 let mut with_stdout = vec!["stdout".to_string()];
                 with_stdout.extend(stored_in.iter().cloned());
                 match to_stdout(&minted.secret, &with_stdout) {
@@ -406,6 +406,7 @@ impl<'a> Handover<'a> {
             }
         }
         if failures.is_empty() {
+            self.remember(&minted.key, &targets, None);
             return Ok(stored_in);
         }
         for (label, why) in &failures {
@@ -413,12 +414,29 @@ impl<'a> Handover<'a> {
                 .warn(format!("could not deliver the secret to {label}: {why}"));
         }
         let end = self.fall_back(&minted.key.id, &minted.secret).await;
+        if let End::Recovered(path) = &end {
+            self.remember(&minted.key, &targets, Some(path.clone()));
+        }
         Err(Failure::NotDelivered {
             key_id: minted.key.id.clone(),
             failures,
             stored_in,
             end,
         })
+    }
+
+    /// Writes the delivery record of a key (where its secret went, or was meant to go while it
+    /// waits in a recovery file). A record that cannot be written costs only the memory of
+    /// where the secret went: warned about, never a failure of the hand-over.
+    fn remember(&self, key: &ApiKey, targets: &[Target], recovery_file: Option<PathBuf>) {
+        let record = super::record::new(&self.plan.profile, key, targets, recovery_file);
+        if let Err(e) = super::record::write(self.state_dir, &record) {
+            self.out.warn(format!(
+                "could not record where the secret of key {} went (in {}): {e}; a rotation without --store will not know",
+                key.id,
+                self.state_dir.display()
+            ));
+        }
     }
 
     /// Every destination but stdout, on a blocking thread (a slow keychain or `exec:` command

@@ -11,7 +11,7 @@ use std::time::Duration;
 use keyring_core::{CredentialStore, Entry};
 use secrecy::{ExposeSecret, SecretString};
 
-/// The keychain service of keys minted by this tool; the account is `<profile>/<key name>`.
+/// The keychain service of keys minted by this tool; the account is `<profile>/<owner id>/<key name>`.
 pub const KEYS_SERVICE: &str = "flexprice-admin";
 /// The keychain service of the admin credential stored by `auth login`; the account is the
 /// profile name. A separate service keeps it out of `keychain list` and away from key names.

@@ -11,11 +11,13 @@
 //!
 //! The destinations themselves: [`file`], [`keychain`], [`exec`], and [`reveal`] for stdout.
 
+pub mod entries;
 pub mod exec;
 pub mod file;
 pub mod handover;
 pub mod keychain;
 pub mod plan;
+pub mod record;
 pub mod recovery;
 pub mod reveal;
 
@@ -30,7 +32,7 @@ pub use keychain::{KEYS_SERVICE, Keychain, KeychainError};
 pub enum Destination {
     /// Printed on stdout (the default).
     Stdout,
-    /// The OS keychain, service `flexprice-admin`, account `<profile>/<key name>`.
+    /// The OS keychain, service `flexprice-admin`, account `<profile>/<owner id>/<key name>`.
     Keychain,
     /// A file written atomically with mode 0600. `{name}` and `{owner}` in the path stand for
     /// the key's name and its owner's ID, so one destination can serve every key of
@@ -83,9 +85,19 @@ pub fn parse_destination(raw: &str) -> Result<Destination, String> {
     ))
 }
 
-/// The keychain account for a key name under a profile: `<profile>/<key name>`, so a rotated
-/// key (same name) replaces its predecessor's entry.
-pub fn key_account(profile: &str, name: &str) -> String {
+/// The keychain account of a key: `<profile>/<owner id>/<key name>`. The owner is part of the
+/// account (not a stored attribute) because the (service, account) pair is what every keychain
+/// backend keys its entries by: two owners' keys of one name can then never share an entry, on
+/// the Secret Service, the macOS Keychain and the Windows Credential Manager alike, and the
+/// keychain's own tools show whose key an entry holds. A rotated key (same owner and name)
+/// replaces its predecessor's entry.
+pub fn key_account(profile: &str, owner: &str, name: &str) -> String {
+    format!("{profile}/{owner}/{name}")
+}
+
+/// The account entries were stored under before owners were kept apart: `<profile>/<key name>`.
+/// Read (and moved to [`key_account`]) by [`entries`].
+pub fn legacy_account(profile: &str, name: &str) -> String {
     format!("{profile}/{name}")
 }
 
@@ -130,10 +142,13 @@ impl Destinations {
         self.list.contains(&Destination::Stdout)
     }
 
-    /// Whether a `file:` path says `{owner}`: the owner's ID must then be known before minting.
+    /// Whether a `file:` path says `{owner}`, or the keychain is a destination (its entries are
+    /// named after the owner): the owner's ID must then be known before minting.
     pub fn uses_owner(&self) -> bool {
-        self.list.iter().any(|d| {
-            matches!(d, Destination::File(path) if path.to_string_lossy().contains(plan::OWNER_PLACEHOLDER))
+        self.list.iter().any(|d| match d {
+            Destination::File(path) => path.to_string_lossy().contains(plan::OWNER_PLACEHOLDER),
+            Destination::Keychain => true,
+            _ => false,
         })
     }
 }
@@ -186,6 +201,7 @@ mod tests {
             std::time::Duration::from_secs(1),
         );
         assert_eq!(d.list, [Destination::Keychain]);
-        assert_eq!(key_account("p", "ci"), "p/ci");
+        assert_eq!(key_account("p", "user_1", "ci"), "p/user_1/ci");
+        assert_eq!(legacy_account("p", "ci"), "p/ci");
     }
 }

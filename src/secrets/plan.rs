@@ -72,7 +72,8 @@ pub struct Plan {
     /// Per key: its targets, or why it must not be minted (its name is unsafe where a
     /// destination would use it). A batch skips refused keys; a single key stops there.
     pub keys: Vec<Result<Vec<Target>, UserError>>,
-    pub stdout: bool,
+    /// The profile, for the delivery record.
+    pub profile: String,
     pub keychain: Keychain,
     pub exec_timeout: std::time::Duration,
 }
@@ -126,17 +127,24 @@ pub fn unsafe_in_path(value: &str) -> Option<&'static str> {
 /// Resolves and checks every destination of every key. `Err`: the whole command is refused
 /// (two keys on one destination, or a destination that cannot take a secret).
 pub fn plan(dests: &Destinations, keys: &[KeyIdent]) -> Result<Plan, UserError> {
+    let each = vec![dests.clone(); keys.len()];
+    plan_each(&each, keys)
+}
+
+/// [`plan`] with each key's own destinations (a rotation without `--store` delivers each new
+/// secret where its key's last one went); `dests[i]` is key `i`'s, `dests` is never empty.
+pub fn plan_each(dests: &[Destinations], keys: &[KeyIdent]) -> Result<Plan, UserError> {
     let mut planned = Vec::with_capacity(keys.len());
-    for key in keys {
+    for (key, dests) in keys.iter().zip(dests) {
         planned.push(resolve(dests, key));
     }
     refuse_collisions(keys, &planned)?;
-    check_reachable(dests, &planned)?;
+    check_reachable(&dests[0], &planned)?;
     Ok(Plan {
         keys: planned,
-        stdout: dests.includes_stdout(),
-        keychain: dests.keychain,
-        exec_timeout: dests.exec_timeout,
+        profile: dests[0].profile.clone(),
+        keychain: dests[0].keychain,
+        exec_timeout: dests[0].exec_timeout,
     })
 }
 
@@ -146,9 +154,18 @@ fn resolve(dests: &Destinations, key: &KeyIdent) -> Result<Vec<Target>, UserErro
     for dest in &dests.list {
         targets.push(match dest {
             Destination::Stdout => Target::Stdout,
-            Destination::Keychain => Target::Keychain {
-                account: key_account(&dests.profile, &key.name),
-            },
+            Destination::Keychain => {
+                let Some(owner) = &key.owner else {
+                    return Err(UserError::usage(format!(
+                        "--store keychain: the owner of {} is not known, and keychain entries are named \
+                         <profile>/<owner id>/<key name>; no key was created",
+                        key.label
+                    )));
+                };
+                Target::Keychain {
+                    account: key_account(&dests.profile, owner, &key.name),
+                }
+            }
             Destination::File(template) => Target::File {
                 path: file::absolute(&file_path(template, key)?),
             },
@@ -245,7 +262,7 @@ fn refuse_collisions(
                         "put {name} and {owner} in the path, e.g. --store 'file:/etc/flexprice/{owner}-{name}.key', or rotate the keys one at a time with `keys rotate ID`"
                     }
                     _ => {
-                        "keychain entries are named <profile>/<key name>: rotate these keys one at a time with `keys rotate ID --store file:PATH`, or rename one"
+                        "keychain entries are named <profile>/<owner id>/<key name>: rotate these keys one at a time with `keys rotate ID --store file:PATH`, or rename one"
                     }
                 };
                 return Err(UserError::usage(format!(

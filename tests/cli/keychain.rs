@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use crate::harness::{Run, World, is_secret_key};
-use crate::secret_service::{address, secret_tool_lookup, unique};
+use crate::secret_service::{address, secret_tool_lookup, secret_tool_store, unique};
 
 fn run_profile(world: &World, profile: &str, args: &[&str]) -> Run {
     let mut all = vec!["--profile", profile];
@@ -32,40 +32,68 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     let run = run_profile(
         &world,
         &profile,
-        &["keys", "create", "--name", "ingest", "--store", "keychain"],
+        &[
+            "keys", "create", "--name", "ingest", "--store", "keychain", "-o", "json",
+        ],
     );
-    run.code(0)
-        .stdout_has(&format!("keychain:{profile}/ingest"))
-        .stderr_has("keychain get ingest");
+    run.code(0);
+    let key = run.json()["key"].clone();
+    let (key_id, me) = (
+        key["id"].as_str().unwrap().to_string(),
+        key["owner_id"].as_str().unwrap().to_string(),
+    );
+    let account = format!("{profile}/{me}/ingest");
+    assert_eq!(run.json()["stored_in"][0], format!("keychain:{account}"));
 
     let got = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
     got.code(0);
     let secret = got.stdout.strip_suffix('\n').unwrap();
     assert!(is_secret_key(secret));
     assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
-    // Another program reads the same entry: service flexprice-admin, account <profile>/<name>
-    // (keyring-core's Secret Service store calls the account attribute `username`).
+    // Another program reads the same entry: service flexprice-admin, account
+    // <profile>/<owner id>/<name> (keyring-core's Secret Service store calls the account
+    // attribute `username`).
     assert_eq!(
-        secret_tool_lookup("flexprice-admin", &format!("{profile}/ingest")).as_deref(),
+        secret_tool_lookup("flexprice-admin", &account).as_deref(),
         Some(secret)
     );
     world.run_as(secret, &["whoami", "-q"]).code(0);
 
-    // A second key of the same name replaces the entry (what a rotation relies on).
+    // A second key of the same name and owner would leave the first, still active, without
+    // its secret: refused off a terminal, nothing minted; with --yes it replaces the entry.
+    world.sandbox.clear_requests();
     run_profile(
         &world,
         &profile,
         &["keys", "create", "--name", "ingest", "--store", "keychain"],
     )
+    .code(2)
+    .stderr_has(&key_id)
+    .stderr_has("--yes");
+    assert!(world.mutating_requests().is_empty(), "nothing minted");
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin", &account).as_deref(),
+        Some(secret)
+    );
+    run_profile(
+        &world,
+        &profile,
+        &[
+            "keys", "create", "--name", "ingest", "--store", "keychain", "--yes",
+        ],
+    )
     .code(0);
     let again = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
     assert_ne!(again.stdout.trim_end(), secret);
 
-    let list = run_profile(&world, &profile, &["keychain", "list"]);
+    let list = run_profile(&world, &profile, &["keychain", "list", "-o", "plain"]);
     list.code(0);
-    assert_eq!(list.stdout, "ingest\n");
-    let json = run_profile(&world, &profile, &["keychain", "list", "-o", "json"]);
-    assert_eq!(json.json(), serde_json::json!(["ingest"]));
+    assert!(
+        list.stdout.starts_with(&format!("ingest\t{me}\tsecret_")),
+        "{}",
+        list.stdout
+    );
+    assert!(list.stdout.ends_with("\tactive\n"), "{}", list.stdout);
 
     run_profile(&world, &profile, &["keychain", "remove", "ingest"])
         .code(2)
@@ -74,10 +102,102 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     run_profile(&world, &profile, &["keychain", "get", "ingest"])
         .code(4)
         .stderr_has("keychain list");
-    assert_eq!(
-        secret_tool_lookup("flexprice-admin", &format!("{profile}/ingest")),
-        None
+    assert_eq!(secret_tool_lookup("flexprice-admin", &account), None);
+}
+
+/// Issue 17 item 2: svc-a's `ingest` and svc-b's `ingest` get an entry each; neither replaces
+/// the other; `keychain get ingest` asks which (exit 2), `--service-account` picks.
+#[test]
+fn two_owners_keys_of_one_name_get_two_entries() {
+    let world = World::new();
+    let profile = profile(&world);
+    let a = world.service_account("svc-a", "event_ingestor");
+    let b = world.service_account("svc-b", "event_ingestor");
+    for owner in ["svc-a", "svc-b"] {
+        run_profile(
+            &world,
+            &profile,
+            &[
+                "keys",
+                "create",
+                "--name",
+                "ingest",
+                "--service-account",
+                owner,
+                "--store",
+                "keychain",
+            ],
+        )
+        .code(0);
+    }
+    let secret_a = secret_tool_lookup("flexprice-admin", &format!("{profile}/{a}/ingest")).unwrap();
+    let secret_b = secret_tool_lookup("flexprice-admin", &format!("{profile}/{b}/ingest")).unwrap();
+    assert_ne!(secret_a, secret_b);
+    // Each secret is its own owner's live key.
+    world.run_as(&secret_a, &["whoami", "-q"]).stdout_has(&a);
+    world.run_as(&secret_b, &["whoami", "-q"]).stdout_has(&b);
+
+    run_profile(&world, &profile, &["keychain", "get", "ingest"])
+        .code(2)
+        .stderr_has(&a)
+        .stderr_has(&b)
+        .stderr_has("--service-account");
+    let got = run_profile(
+        &world,
+        &profile,
+        &["keychain", "get", "ingest", "--service-account", &b],
     );
+    assert_eq!(got.code(0).stdout.trim_end(), secret_b);
+    let listed = run_profile(&world, &profile, &["keychain", "list", "-o", "json"]).json();
+    let owners: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["owner"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners.len(), 2);
+    assert!(owners.contains(&a.as_str()) && owners.contains(&b.as_str()));
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["active"] == true)
+    );
+}
+
+/// Entries written before owners were kept apart (`<profile>/<name>`): `keychain get` reads
+/// them as they are; `keychain list` moves each whose key it can tell to
+/// `<profile>/<owner id>/<name>`, and then shows its key.
+#[test]
+fn old_entries_are_read_and_then_moved_under_their_owner() {
+    let world = World::new();
+    let profile = profile(&world);
+    let a = world.service_account("svc-old", "event_ingestor");
+    let (key, secret) = world.create_key(&["--name", "legacy", "--service-account", &a]);
+    let old_account = format!("{profile}/legacy");
+    secret_tool_store("flexprice-admin", &old_account, &secret);
+
+    let got = run_profile(&world, &profile, &["keychain", "get", "legacy"]);
+    assert_eq!(got.code(0).stdout.trim_end(), secret);
+
+    let listed = run_profile(&world, &profile, &["keychain", "list", "-o", "json"]);
+    listed.code(0).stderr_has("Moved keychain entry");
+    let new_account = format!("{profile}/{a}/legacy");
+    assert_eq!(
+        listed.json(),
+        serde_json::json!([{
+            "name": "legacy", "owner": a, "account": new_account,
+            "key_id": key["id"], "active": true
+        }])
+    );
+    assert_eq!(secret_tool_lookup("flexprice-admin", &old_account), None);
+    assert_eq!(
+        secret_tool_lookup("flexprice-admin", &new_account).as_deref(),
+        Some(secret.as_str())
+    );
+    let got = run_profile(&world, &profile, &["keychain", "get", "legacy"]);
+    assert_eq!(got.code(0).stdout.trim_end(), secret);
 }
 
 #[test]
@@ -95,7 +215,11 @@ fn keychain_and_stdout_together_show_and_store_the_same_secret() {
     run.code(0);
     let json = run.json();
     let shown = json["api_key"].as_str().unwrap();
-    assert_eq!(json["stored_in"][0], format!("keychain:{profile}/both"));
+    let me = json["key"]["owner_id"].as_str().unwrap();
+    assert_eq!(
+        json["stored_in"][0],
+        format!("keychain:{profile}/{me}/both")
+    );
     let got = run_profile(&world, &profile, &["keychain", "get", "both"]);
     assert_eq!(got.stdout.trim_end(), shown);
 }

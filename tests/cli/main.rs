@@ -15,6 +15,7 @@ mod checks_first;
 mod completion;
 mod credential_input;
 mod cron;
+mod delivery;
 mod errors;
 mod handover;
 mod hostile;

@@ -306,7 +306,9 @@ fn due_rotates_every_key_the_audit_finds() {
         ..SeedKey::default()
     });
     let json = world
-        .run(&["keys", "rotate", "--due", "--yes", "-o", "json"])
+        .run(&[
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+        ])
         .code(0)
         .json();
     let rotated: Vec<&str> = json
@@ -341,7 +343,7 @@ fn due_with_a_failure_exits_8_and_reports_each_key() {
         &format!("/v1/secrets/api/keys/{bad}"),
         FaultAction::status(500),
     ));
-    let run = world.run(&["keys", "rotate", "--due", "--yes"]);
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
     run.code(8)
         .stderr_has(&format!("could not rotate key {bad}"))
         .stderr_has("1 of 2 keys");
@@ -504,7 +506,7 @@ fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
     let world = World::new();
     // The test Secret Service is shared by every test in this process: use a name of our own.
     let name = crate::secret_service::unique("kc");
-    world.service_account("kc-bot", "event_ingestor");
+    let bot = world.service_account("kc-bot", "event_ingestor");
     world
         .run_keychain(&[
             "keys",
@@ -522,7 +524,7 @@ fn rotating_into_the_keychain_replaces_the_predecessors_entry() {
     world
         .run_keychain(&["keys", "rotate", &name, "--store", "keychain", "--yes"])
         .code(0)
-        .stderr_has(&format!("keychain:default/{name}"));
+        .stderr_has(&format!("keychain:default/{bot}/{name}"));
     let after = world.run_keychain(&["keychain", "get", &name]);
     let new_secret = after.code(0).stdout.trim().to_string();
     assert_ne!(new_secret, old_secret);
@@ -588,7 +590,7 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
         .add_fault(create(FaultAction::Hold("later".into())));
     let mut child = world
         .std_cmd()
-        .args(["keys", "rotate", "--due", "--yes"])
+        .args(["keys", "rotate", "--due", "--yes", "--store", "stdout"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -706,9 +708,14 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
     let mine = aged(&world, "mine", None, 100);
     // The admin key itself is old too: the audit's clock is moved 100 days on.
     let later = (Timestamp::now() + SignedDuration::from_hours(24 * 100)).to_string();
-    let run = world.run_with(&["keys", "rotate", "--due", "--yes", "-o", "json"], |cmd| {
-        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
-    });
+    let run = world.run_with(
+        &[
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
+        ],
+        |cmd| {
+            cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
+        },
+    );
     let json = run.code(0).json();
     let rotated: Vec<&str> = json
         .as_array()
@@ -733,7 +740,15 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
 fn due_and_keep_old_do_not_mix() {
     let world = World::new();
     world
-        .run(&["keys", "rotate", "--due", "--keep-old", "--yes"])
+        .run(&[
+            "keys",
+            "rotate",
+            "--due",
+            "--keep-old",
+            "--yes",
+            "--store",
+            "stdout",
+        ])
         .code(2)
         .stderr_has("--keep-old");
 }

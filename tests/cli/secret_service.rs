@@ -137,6 +137,33 @@ pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// `secret-tool store` into the test Secret Service, as an older flexprice-admin (or another
+/// program) would have written the entry; the secret goes on stdin.
+pub fn secret_tool_store(service: &str, account: &str, secret: &str) {
+    use std::io::Write;
+    let mut child = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "test entry",
+            "service",
+            service,
+            "username",
+            account,
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", address())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(secret.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "secret-tool store");
+}
+
 /// A name no other test uses, for profiles and keys in the shared keychain.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -145,6 +145,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         .collect();
     let now = time::now();
     warn_churning(ctx, &policy, in_scope.iter().map(|&i| &keys[i]), now);
+    warn_recovered(ctx, &keys);
     let mut findings = policy_findings(&policy, in_scope.iter().map(|&i| &keys[i]), now);
     let environment_of: HashMap<&str, &Environment> = match &environments {
         Some(envs) => keys
@@ -194,6 +195,24 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
+    }
+}
+
+/// Names each recovery file whose key still exists: a live key whose secret reached none of
+/// its destinations and waits in a 0600 file (`keychain recovered` lists them all).
+fn warn_recovered(ctx: &Context, keys: &[ApiKey]) {
+    for file in crate::secrets::recovery::list(&ctx.paths.state_dir) {
+        if let Some(key) = keys.iter().find(|k| k.id == file.key_id) {
+            ctx.out.warn(format!(
+                "key {} ({}) is active and its secret waits in the recovery file {}: it was minted but not delivered",
+                key.id,
+                key.name,
+                file.path.display()
+            ));
+            ctx.out.hint(
+                "copy it into its destination and delete the file, or, if a rotation stopped there, re-run `flexprice-admin keys rotate --due` to finish it",
+            );
+        }
     }
 }
 

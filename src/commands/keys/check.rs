@@ -26,7 +26,7 @@ use crate::cli::KeysCheckArgs;
 use crate::context::Context;
 use crate::error::{Exit, UserError};
 use crate::output::Cell;
-use crate::secrets::{KEYS_SERVICE, key_account};
+use crate::secrets::KEYS_SERVICE;
 use crate::time;
 use crate::views::{AccountJson, EnvironmentJson, KeyJson};
 
@@ -237,13 +237,22 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
 /// refused before any request when empty or not a single line of text.
 fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<SecretString> {
     let (text, from): (Zeroizing<String>, String) = if let Some(name) = &args.from_keychain {
-        let account = key_account(&ctx.profile.name, name);
-        let secret = ctx.keychain.get(KEYS_SERVICE, &account).map_err(|e| {
-            e.into_user_error().hint(format!(
-                "`flexprice-admin keychain list{}` shows the names stored",
-                ctx.profile_flag()
-            ))
-        })?;
+        let entry = crate::secrets::entries::find(
+            &ctx.keychain,
+            &ctx.profile.name,
+            name,
+            None,
+            &ctx.profile_flag(),
+        )?;
+        let secret = ctx
+            .keychain
+            .get(KEYS_SERVICE, &entry.account)
+            .map_err(|e| {
+                e.into_user_error().hint(format!(
+                    "`flexprice-admin keychain list{}` shows the names stored",
+                    ctx.profile_flag()
+                ))
+            })?;
         (
             Zeroizing::new(secret.expose_secret().to_owned()),
             format!("keychain entry '{name}'"),

@@ -88,6 +88,16 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     if let Some(refused) = plan.refusal(0) {
         return Err(refused.into());
     }
+    // An entry of the keychain belongs to one key: a live key's entry is never overwritten
+    // silently (the listing is asked for only when the entry exists).
+    if plan
+        .targets(0)
+        .iter()
+        .any(|t| matches!(t, plan::Target::Keychain { account } if ctx.keychain.get(crate::secrets::KEYS_SERVICE, account).is_ok()))
+    {
+        let keys = client.list_keys(&KeyFilter::default(), None).await?;
+        crate::commands::keychain::guard_entries(ctx, &plan, &[owner_id.as_deref()], &[None], &keys)?;
+    }
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);

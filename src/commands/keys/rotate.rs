@@ -38,9 +38,9 @@ use crate::error::{Exit, UserError, api_exit, classify};
 use crate::interrupt::Scope;
 use crate::lock::KeyLock;
 use crate::output::render::JsonStream;
-use crate::secrets::Destinations;
-use crate::secrets::handover::{Failure, Handover, Lookup};
+use crate::secrets::handover::{End, Failure, Handover, Lookup};
 use crate::secrets::plan::{self, KeyIdent};
+use crate::secrets::{Destination, Destinations, Minted, record, recovery};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
@@ -71,6 +71,9 @@ struct Tail<'a> {
     old_key_revoked: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// The 0600 file the new secret waits in when it was not delivered (exit 9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -138,7 +141,29 @@ impl Failed {
                         old.id
                     ),
                 };
-                failure.into_error(&step)
+                let recovered = matches!(
+                    failure,
+                    Failure::NotDelivered {
+                        end: End::Recovered(_),
+                        ..
+                    }
+                );
+                let err = failure.into_error(&step);
+                if !recovered {
+                    return err;
+                }
+                // What the re-run does, said where the failure is reported.
+                match err.downcast::<UserError>() {
+                    Ok(user) => user
+                        .hint(format!(
+                            "or re-run `flexprice-admin keys rotate {}` (or `keys rotate --due`): it delivers the secret \
+                             from the recovery file to the same destinations, checks the new key, revokes the old one \
+                             and deletes the file",
+                            old.id
+                        ))
+                        .into(),
+                    Err(err) => err,
+                }
             }
             Failed::Verify(why) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
@@ -175,6 +200,8 @@ struct Outcome {
     old_key_revoked: bool,
     /// The error of the step that failed, if one did; its exit code is [`Failed::exit`]'s.
     failed: Option<anyhow::Error>,
+    /// Where the new secret waits when its delivery failed.
+    recovery_file: Option<std::path::PathBuf>,
 }
 
 type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
@@ -244,13 +271,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         }
     }
     // Step 1 for every key at once: no key is touched unless each destination can take its
-    // secret, no two secrets share one, and no name steers a path.
-    let destinations = Destinations::new(
-        &args.store.destinations,
-        ctx.keychain,
-        &ctx.profile.name,
-        ctx.timeout,
-    );
+    // secret, no two secrets share one, and no name steers a path. Without `--store`, each new
+    // secret goes where its key's last one went (the delivery record), else to stdout.
+    let per_key = destinations_of(ctx, args, &targets, &visible);
+    refuse_stdout_off_a_terminal(ctx, args, batch, &targets, &per_key)?;
     let idents: Vec<KeyIdent> = targets
         .iter()
         .map(|k| KeyIdent {
@@ -259,9 +283,22 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             label: format!("key {} ({})", k.id, k.name),
         })
         .collect();
-    let mut plan = plan::plan(&destinations, &idents)?;
+    let mut plan = plan::plan_each(&per_key, &idents)?;
     if !batch && let Some(refused) = plan.refusal(0) {
         return Err(refused.into());
+    }
+    // A keychain entry holding another live key than the one rotated is not overwritten
+    // silently.
+    let owners: Vec<Option<&str>> = targets.iter().map(|k| k.user_id.as_deref()).collect();
+    let replacing: Vec<Option<&str>> = targets.iter().map(|k| Some(k.id.as_str())).collect();
+    if plan
+        .keys
+        .iter()
+        .flatten()
+        .flatten()
+        .any(|t| matches!(t, plan::Target::Keychain { .. }))
+    {
+        crate::commands::keychain::guard_entries(ctx, &plan, &owners, &replacing, &visible)?;
     }
     if ctx.dry_run {
         let mut requests = Vec::new();
@@ -301,7 +338,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    let secrets_in_json = json.is_some() && destinations.includes_stdout();
+    let secrets_in_json = json.is_some() && per_key.iter().any(Destinations::includes_stdout);
     let run = Run {
         ctx,
         client: &client,
@@ -414,6 +451,46 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         closed?;
         return Ok(Exit::Ok);
     }
+    // A minted secret that waits in a recovery file outranks the other failures: exit 9.
+    let waiting: Vec<&std::path::Path> = finished
+        .done()
+        .filter_map(|(_, o)| o.recovery_file.as_deref())
+        .collect();
+    let undelivered = finished.done().any(|(_, o)| {
+        o.failed
+            .as_ref()
+            .is_some_and(|e| classify(e).exit == Exit::NotDelivered)
+    });
+    if undelivered {
+        let mut err = UserError::new(
+            Exit::NotDelivered,
+            format!(
+                "{failed} of {} keys could not be rotated; {} new secret(s) were minted and not delivered{}",
+                targets.len(),
+                waiting.len(),
+                if waiting.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and wait in: {}",
+                        waiting
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ),
+        );
+        if !waiting.is_empty() {
+            err = err.hint(
+                "re-run `keys rotate --due`: for each key whose new secret waits in a recovery file it delivers that \
+                 secret to the same destinations, checks the new key, revokes the old one and deletes the file; the \
+                 other failed keys are rotated afresh",
+            );
+        }
+        return Err(err.into());
+    }
     Err(UserError::new(
         Exit::PartialFailure,
         format!("{failed} of {} keys could not be rotated", targets.len()),
@@ -498,6 +575,83 @@ fn rerun_hint(args: &KeysRotateArgs) -> String {
         }
         format!("run `{again}` again for the others")
     }
+}
+
+/// Each key's destinations: `--store` when given, else where the key's secret was last
+/// delivered (its delivery record), else stdout.
+fn destinations_of(
+    ctx: &Context,
+    args: &KeysRotateArgs,
+    targets: &[ApiKey],
+    visible: &[ApiKey],
+) -> Vec<Destinations> {
+    targets
+        .iter()
+        .map(|key| {
+            let given: Vec<Destination> = if args.store.destinations.is_empty() {
+                // A rotation to finish: where its new secret was meant to go, else where the
+                // old one went.
+                let recorded = pending_successor(ctx, visible, key)
+                    .and_then(|(newer, _)| record::read(&ctx.paths.state_dir, &newer.id))
+                    .or_else(|| record::read(&ctx.paths.state_dir, &key.id));
+                recorded
+                    .map(|r| r.places.iter().map(record::Place::destination).collect())
+                    .unwrap_or_default()
+            } else {
+                args.store.destinations.clone()
+            };
+            Destinations::new(&given, ctx.keychain, &ctx.profile.name, ctx.timeout)
+        })
+        .collect()
+}
+
+/// The successor of `old` whose secret waits in a recovery file: a newer active key of the same
+/// name and owner, minted by a rotation whose delivery failed. A re-run delivers that secret
+/// and finishes the rotation instead of minting another key.
+fn pending_successor(
+    ctx: &Context,
+    keys: &[ApiKey],
+    old: &ApiKey,
+) -> Option<(ApiKey, recovery::Found)> {
+    keys.iter()
+        .filter(|k| {
+            k.id != old.id
+                && k.name == old.name
+                && k.user_id == old.user_id
+                && k.created_at > old.created_at
+        })
+        .find_map(|k| recovery::of_key(&ctx.paths.state_dir, &k.id).map(|f| (k.clone(), f)))
+}
+
+/// A batch sends secrets to stdout off a terminal (a cron log, a pipe) only when `--store
+/// stdout` says so: a key without a delivery record (or whose secret last went to stdout)
+/// would otherwise print its successor's secret there. Refused before anything is minted.
+fn refuse_stdout_off_a_terminal(
+    ctx: &Context,
+    args: &KeysRotateArgs,
+    batch: bool,
+    targets: &[ApiKey],
+    per_key: &[Destinations],
+) -> Result<(), UserError> {
+    if !batch || ctx.out.stdout_tty() || args.store.destinations.contains(&Destination::Stdout) {
+        return Ok(());
+    }
+    let printed: Vec<String> = targets
+        .iter()
+        .zip(per_key)
+        .filter(|(_, d)| d.includes_stdout())
+        .map(|(k, _)| format!("{} ({})", k.id, k.name))
+        .collect();
+    if printed.is_empty() {
+        return Ok(());
+    }
+    Err(UserError::usage(format!(
+        "stdout is not a terminal, and the new secrets of {} key(s) would be printed there (no --store, and no \
+         record of where their secrets went): {}; nothing was rotated",
+        printed.len(),
+        printed.join(", ")
+    ))
+    .hint("pass --store stdout to mean it, or deliver them elsewhere: --store 'file:/etc/flexprice/{owner}-{name}.key', --store keychain or --store exec:COMMAND"))
 }
 
 /// The keys `keys audit` reports under `policy` within `scope`, less those cron must not touch
@@ -588,7 +742,11 @@ async fn rotatable(
                 && k.user_id == key.user_id
                 && k.created_at > key.created_at
         });
-        if let Some(newer) = newer {
+        // A newer key whose secret waits in a recovery file is a rotation that stopped at its
+        // delivery: it is finished (delivered from the file), not skipped.
+        if let Some(newer) = newer
+            && pending_successor(ctx, visible, key).is_none()
+        {
             ctx.out.warn(format!(
                 "skipping key {} ({}): newer key {} has the same name and owner, so an earlier rotation did not revoke \
                  it; revoke it with `flexprice-admin keys delete {} --yes` once its consumers use the newer key",
@@ -652,9 +810,17 @@ impl Run<'_> {
             stored_in: Vec::new(),
             old_key_revoked: false,
             failed: None,
+            recovery_file: None,
         };
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
+            if let Failed::Handover(Failure::NotDelivered {
+                end: End::Recovered(path),
+                ..
+            }) = &failed
+            {
+                outcome.recovery_file = Some(path.clone());
+            }
             let exit = failed.exit();
             let err = failed.into_error(old, outcome.new_key.as_ref());
             // The mapping is the enum's, never whichever error happens to be wrapped first.
@@ -693,7 +859,13 @@ impl Run<'_> {
             return Err(Failed::Gone);
         }
 
-        // Step 3.
+        // Step 3, or the rotation a failed delivery stopped: its new key's secret is read from
+        // the recovery file instead of minting another key.
+        if let Some((newer, file)) = pending_successor(ctx, &current, old) {
+            return self
+                .resume(i, old, newer, file, outcome, head_written)
+                .await;
+        }
         let request =
             api::endpoints::create_key_request(&new_key_body(ctx, self.args, old, time::now()));
         let lookup = Lookup {
@@ -708,6 +880,58 @@ impl Run<'_> {
             .mint(&request, lookup)
             .await
             .map_err(Failed::Handover)?;
+        self.finish_rotation(i, old, minted, outcome, head_written, None)
+            .await
+    }
+
+    /// Rotation `i` resumed from the recovery file of its new key `newer`.
+    async fn resume(
+        &self,
+        i: usize,
+        old: &ApiKey,
+        newer: ApiKey,
+        file: recovery::Found,
+        outcome: &mut Outcome,
+        head_written: &mut bool,
+    ) -> Result<(), Failed> {
+        let secret = recovery::read(&file.path).map_err(|e| {
+            Failed::Refused(UserError::new(
+                Exit::Failure,
+                format!(
+                    "key {} has a successor, {}, whose secret should be in {}, but it cannot be read ({e}); old key {} is untouched",
+                    old.id,
+                    newer.id,
+                    file.path.display(),
+                    old.id
+                ),
+            ))
+        })?;
+        crate::redact::register(&secret);
+        self.ctx.out.note(format!(
+            "Finishing the rotation of key {} ({}): delivering the secret of its new key {} from {}.",
+            old.id,
+            old.name,
+            newer.id,
+            file.path.display()
+        ));
+        let minted = Minted { key: newer, secret };
+        self.finish_rotation(i, old, minted, outcome, head_written, Some(file.path))
+            .await
+    }
+
+    /// Steps 4 to 6 once the new key exists: deliver, verify, revoke. `recovered_from`: the
+    /// recovery file the secret came from, removed once the secret is delivered (or has a newer
+    /// recovery file).
+    async fn finish_rotation(
+        &self,
+        i: usize,
+        old: &ApiKey,
+        minted: Minted,
+        outcome: &mut Outcome,
+        head_written: &mut bool,
+        recovered_from: Option<std::path::PathBuf>,
+    ) -> Result<(), Failed> {
+        let (ctx, client) = (self.ctx, self.client);
         outcome.new_key = Some(minted.key.clone());
 
         // Step 4: stdout is a destination like the others: the secret is written and flushed
@@ -744,9 +968,23 @@ impl Run<'_> {
                 };
                 ctx.out.lines([line])
             })
-            .await
-            .map_err(Failed::Handover)?;
-        outcome.stored_in = delivered;
+            .await;
+        if let Some(path) = &recovered_from {
+            let kept = matches!(
+                &delivered,
+                Err(Failure::NotDelivered {
+                    end: End::Stranded { .. },
+                    ..
+                })
+            );
+            if !kept && let Err(e) = std::fs::remove_file(path) {
+                ctx.out.warn(format!(
+                    "the secret was handed over, but its old recovery file {} could not be removed ({e}); delete it",
+                    path.display()
+                ));
+            }
+        }
+        outcome.stored_in = delivered.map_err(Failed::Handover)?;
 
         // Step 5.
         verify(client, &minted.secret, &minted.key)
@@ -757,8 +995,39 @@ impl Run<'_> {
         if !self.args.keep_old {
             client.delete_key(&old.id).await.map_err(Failed::Revoke)?;
             outcome.old_key_revoked = true;
+            self.remember_replaced(old, &minted.key.id, &outcome.stored_in);
         }
         Ok(())
+    }
+
+    /// After the old key is revoked: its record names its successor, and a keychain entry that
+    /// still holds its (now useless) secret, because the new one went elsewhere, is flagged here
+    /// and by `keychain get`.
+    fn remember_replaced(&self, old: &ApiKey, new_id: &str, stored_in: &[String]) {
+        let state_dir = &self.ctx.paths.state_dir;
+        if let Err(e) = record::mark_replaced(state_dir, &old.id, new_id) {
+            self.ctx.out.warn(format!(
+                "could not record that key {} was replaced by {new_id}: {e}",
+                old.id
+            ));
+        }
+        let Some(was) = record::read(state_dir, &old.id) else {
+            return;
+        };
+        for place in &was.places {
+            if let record::Place::Keychain { account } = place
+                && !stored_in
+                    .iter()
+                    .any(|s| *s == format!("keychain:{account}"))
+            {
+                self.ctx.out.warn(format!(
+                    "keychain entry {account} still holds the secret of revoked key {}; the new key {new_id} went to {}. \
+                     Remove it with `flexprice-admin keychain prune`, or rotate with --store keychain next time",
+                    old.id,
+                    stored_in.join(", ")
+                ));
+            }
+        }
     }
 
     /// The plan's refusal of key `i` (its name or owner would steer a path), if any.
@@ -782,6 +1051,10 @@ impl Run<'_> {
         let tail = Tail {
             old_key_revoked: outcome.old_key_revoked,
             error: error.as_deref(),
+            recovery_file: outcome
+                .recovery_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
         };
         let written = if head_written {
             json.tail(&tail)
