@@ -71,6 +71,8 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
             "--service-account",
             "ingest-bot",
             "--yes",
+            "--store",
+            "stdout",
             "-o",
             "json",
         ])
@@ -92,6 +94,8 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
             "--name",
             "ci-ingest",
             "--yes",
+            "--store",
+            "stdout",
             "-o",
             "json",
         ])
@@ -110,7 +114,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let soon = seed(&world, "soon", Some(&other), 1, Some(20));
     let json = world
         .run(&[
-            "keys", "rotate", "--due", "--name", "soon", "--yes", "-o", "json",
+            "keys", "rotate", "--due", "--name", "soon", "--yes", "--store", "stdout", "-o", "json",
         ])
         .code(0)
         .json();
@@ -125,6 +129,8 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
             "--name",
             "soon",
             "--yes",
+            "--store",
+            "stdout",
             "-o",
             "json",
         ])
@@ -277,6 +283,8 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
             "--name",
             "backfill",
             "--yes",
+            "--store",
+            "stdout",
             "-o",
             "json",
         ])
@@ -296,7 +304,9 @@ fn all_without_a_scope_skips_what_due_skips() {
     let superseded = seed(&world, "twice", None, 10, None);
     let newer = seed(&world, "twice", None, 1, None);
     let mine = seed(&world, "mine", None, 1, None);
-    let run = world.run(&["-q", "keys", "rotate", "--all", "--yes", "-o", "json"]);
+    let run = world.run(&[
+        "-q", "keys", "rotate", "--all", "--yes", "--store", "stdout", "-o", "json",
+    ]);
     let json = run.code(0).json();
     let ids = rotated(&json);
     assert!(ids.contains(&mine) && ids.contains(&newer), "{ids:?}");
@@ -337,6 +347,8 @@ fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
         "rotate",
         "--due",
         "--yes",
+        "--store",
+        "stdout",
         "-o",
         "jsonl",
     ]);
@@ -364,6 +376,8 @@ fn all_with_a_failure_exits_8_and_says_to_rotate_the_rest_one_by_one() {
         "--service-account",
         &bot,
         "--yes",
+        "--store",
+        "stdout",
     ]);
     run.code(8)
         .stderr_has(&format!("could not rotate key {bad}"))
@@ -531,6 +545,8 @@ fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     world
         .run(&[
             "keys", "rotate", "--due", "--max-age", "30d", "--service-account", "ingest-bot", "--yes",
+            "--store",
+            "stdout",
         ])
         .code(8)
         .stderr_has("1 of 1 keys could not be rotated")
