@@ -1,0 +1,227 @@
+//! An adversary's pass over the secret hand-over (issue 11's promise: a minted secret reaches
+//! exactly the destination the user named, or a 0600 recovery file, and nothing of the admin's
+//! leaks). Each test is one attack that broke, or one that was tried and holds; each checks
+//! the exit code and where every minted secret ended up.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use flexprice_sandbox::SeedKey;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::{World, finish_std, is_secret_key};
+
+fn world() -> World {
+    World::with_immediate_revocation()
+}
+
+/// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
+fn aged(world: &World, name: &str, owner: Option<&str>) -> String {
+    world
+        .sandbox
+        .seed_key(SeedKey {
+            name: name.into(),
+            owner_user_id: owner.map(str::to_string),
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 100)),
+            ..SeedKey::default()
+        })
+        .id
+}
+
+fn creates(world: &World) -> usize {
+    world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .count()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---- a name too long for the file system (issue 16 item 9) ---------------------------------
+
+/// A server-chosen name of 260 characters makes `{name}.key` longer than any file name may be
+/// (255 bytes). Pre-flight must find out before minting: exit 2, nothing created.
+#[test]
+fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let long = "n".repeat(260);
+    let old = aged(&world, &long, None);
+    let store = format!("file:{}", dir.path().join("{name}.key").display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    run.code(2)
+        .stderr_has("too long for the file system")
+        .stderr_has("no key was created");
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+
+    // The same with a fixed path: 300 characters in one file name.
+    let fixed = format!("file:{}", dir.path().join("f".repeat(300)).display());
+    world
+        .run(&["keys", "create", "--name", "long-path", "--store", &fixed])
+        .code(2)
+        .stderr_has("(300 bytes)")
+        .stderr_has("no key was created");
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(
+        names_in(dir.path()).is_empty(),
+        "{:?}",
+        names_in(dir.path())
+    );
+}
+
+// ---- one file spelled two ways -------------------------------------------------------------
+
+/// Two accounts, each with a key `ingest`, delivered to `DIR/{owner}/../{name}.key`: the paths
+/// differ as text (`DIR/a/../ingest.key`, `DIR/b/../ingest.key`) and are one file. The batch
+/// must be refused like any other collision, before anything is minted.
+#[test]
+fn two_keys_on_one_file_through_dot_dot_are_refused() {
+    let world = world();
+    let a = world
+        .sandbox
+        .seed_service_account("team-a", &["event_ingestor"]);
+    let b = world
+        .sandbox
+        .seed_service_account("team-b", &["event_ingestor"]);
+    let (old_a, old_b) = (
+        aged(&world, "ingest", Some(&a)),
+        aged(&world, "ingest", Some(&b)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(&a)).unwrap();
+    std::fs::create_dir(dir.path().join(&b)).unwrap();
+    let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
+    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(!dir.path().join("ingest.key").exists());
+}
+
+/// The same through symbolic links: `DIR/<owner a>` and `DIR/<owner b>` both link to one
+/// directory, so `DIR/{owner}/{name}.key` is one file for both keys.
+#[test]
+fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
+    let world = world();
+    let a = world
+        .sandbox
+        .seed_service_account("team-a", &["event_ingestor"]);
+    let b = world
+        .sandbox
+        .seed_service_account("team-b", &["event_ingestor"]);
+    let (old_a, old_b) = (
+        aged(&world, "ingest", Some(&a)),
+        aged(&world, "ingest", Some(&b)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(&a)).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(&b)).unwrap();
+    let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
+    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(names_in(&shared).is_empty(), "{:?}", names_in(&shared));
+}
+
+// ---- an exec: child looks around -----------------------------------------------------------
+
+/// The child lists the file descriptors it inherited: only its stdin (the secret), stdout (our
+/// stderr) and stderr. No socket to the API, no admin key file, no lock file. The binary is
+/// started with nothing open but 0, 1 and 2, so anything more came from it.
+#[test]
+fn an_exec_child_inherits_no_descriptor_but_its_three() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let admin_file = dir.path().join("admin.key");
+    std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
+    std::fs::set_permissions(
+        &admin_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let received = dir.path().join("received");
+    let old = aged(&world, "fd-probe", None);
+    // `ls` lists the descriptors of the shell the secret was handed to (`$$`), which holds
+    // only what it inherited; its listing goes to the child's stdout, which is our stderr
+    // (no redirection in the shell, which would leave a saved copy of fd 1 open).
+    let store = format!(
+        "exec:sh -c 'cat > \"$1\"; ls -l /proc/$$/fd; true' sh {}",
+        received.display()
+    );
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .env_remove("FLEXPRICE_API_KEY")
+        .env("FLEXPRICE_API_KEY_FILE", &admin_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // SAFETY: close_range(2) in the forked child before exec; async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::close_range(3, libc::c_uint::MAX, 0);
+            Ok(())
+        });
+    }
+    let run = finish_std(&mut cmd);
+    run.code(0);
+    let listing = &run.stderr;
+    let open: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with('l') && l.contains(" -> "))
+        .filter_map(|l| l.split(" -> ").next()?.rsplit(' ').next())
+        .filter(|n| n.parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(open, ["0", "1", "2"], "inherited:\n{listing}");
+    let secret = std::fs::read_to_string(&received).unwrap();
+    assert!(is_secret_key(&secret), "{secret:?}");
+}
+
+// ---- a full stdout mid-batch ---------------------------------------------------------------
+
+/// `keys rotate --due -o json > /dev/full`: every write to stdout fails. Each minted secret
+/// must end in a recovery file (and work), each old key stay active; the batch exits 8 (some
+/// items failed), as the README's exit-code table says. Holds.
+#[test]
+fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
+    for format in ["json", "plain"] {
+        let world = world();
+        let olds = [aged(&world, "full-a", None), aged(&world, "full-b", None)];
+        let mut cmd = world.std_cmd();
+        cmd.args(["keys", "rotate", "--due", "--yes", "-o", format])
+            .stdin(Stdio::null())
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            );
+        let run = finish_std(&mut cmd);
+        run.code(8);
+        let files = world.recovery_files();
+        assert_eq!(files.len(), 2, "{format}: {}", run.stderr);
+        for file in files {
+            let secret = std::fs::read_to_string(file).unwrap();
+            world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+        }
+        for old in &olds {
+            assert_eq!(
+                world.sandbox.key(old).unwrap().status,
+                "published",
+                "{format}"
+            );
+        }
+    }
+}
