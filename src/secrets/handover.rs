@@ -421,6 +421,31 @@ impl<'a> Handover<'a> {
         })
     }
 
+    /// A minted secret that must go to none of its destinations (`why` says why, e.g. another
+    /// run's key would be overwritten there): kept in a recovery file, or the key revoked, per
+    /// the policy, as when a destination fails.
+    pub async fn keep_back(&self, minted: &Minted, why: String) -> Failure {
+        self.out.warn(format!(
+            "did not deliver the secret of key {}: {why}",
+            minted.key.id
+        ));
+        let end = self.fall_back(&minted.key.id, &minted.secret).await;
+        Failure::NotDelivered {
+            key_id: minted.key.id.clone(),
+            failures: vec![("every destination".to_string(), why)],
+            stored_in: Vec::new(),
+            end,
+        }
+    }
+
+    /// Whether this command minted key `id`.
+    pub fn minted_here(&self, id: &str) -> bool {
+        self.minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
+    }
+
     /// Every destination but stdout, on a blocking thread (a slow keychain or `exec:` command
     /// must not stall the requests and the signal watcher beside it). A signal stops the `exec:`
     /// commands and whatever they started: the secret then goes to the recovery file rather

@@ -225,3 +225,75 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
         }
     }
 }
+
+// ---- two runs rotating one key at once (issue 16 item 8) -----------------------------------
+
+/// Two runs with their own state directories (two profiles, two hosts' cron jobs) rotate the
+/// same key to the same file. Run A's create is held at gate `first`, run B's at `second`; A is
+/// let through and finishes (delivers, verifies, revokes the old key); then B's create goes
+/// through. B minted a second replacement: delivering it would overwrite A's working secret
+/// and leave A's key active with its secret nowhere. B must see A's key (same name and owner,
+/// created after B looked) and keep its own secret back: a recovery file, exit 9.
+#[test]
+fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
+    let world = world();
+    let old = aged(&world, "shared", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("shared.key");
+    let store = format!("file:{}", dest.display());
+    for gate in ["first", "second"] {
+        world.sandbox.add_fault(
+            flexprice_sandbox::Fault::parse(&format!(
+                "POST /v1/secrets/api/keys hold={gate} times=1"
+            ))
+            .unwrap(),
+        );
+    }
+    let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let spawn = |state: &Path| {
+        world
+            .std_cmd()
+            .args(["keys", "rotate", &old, "--yes", "--store", &store])
+            .env("XDG_STATE_HOME", state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(state_a.path());
+    world.sandbox.wait_held("first", 1);
+    let b = spawn(state_b.path());
+    world.sandbox.wait_held("second", 1);
+    world.sandbox.release("first");
+    let a = a.wait_with_output().unwrap();
+    let a_log = String::from_utf8_lossy(&a.stderr).into_owned();
+    assert_eq!(a.status.code(), Some(0), "{a_log}");
+    let a_secret = std::fs::read_to_string(&dest).unwrap();
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+
+    world.sandbox.release("second");
+    let b = b.wait_with_output().unwrap();
+    let b_log = String::from_utf8_lossy(&b.stderr).into_owned();
+    assert_eq!(b.status.code(), Some(9), "{b_log}");
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        a_secret,
+        "A's working secret was overwritten:\n{b_log}"
+    );
+    world.run_as(a_secret.trim_end(), &["whoami", "-q"]).code(0);
+    let recovered: Vec<_> = std::fs::read_dir(state_b.path().join("flexprice-admin"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("recovered-")
+        })
+        .collect();
+    assert_eq!(recovered.len(), 1, "{b_log}");
+    let b_secret = std::fs::read_to_string(&recovered[0]).unwrap();
+    world.run_as(b_secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert!(b_log.contains("another run"), "{b_log}");
+}
