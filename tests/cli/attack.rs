@@ -297,3 +297,63 @@ fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
     world.run_as(b_secret.trim_end(), &["whoami", "-q"]).code(0);
     assert!(b_log.contains("another run"), "{b_log}");
 }
+
+// ---- kill -9 while a destination is being written -----------------------------------------
+
+/// `kill -9` (OOM, a cancelled CI job) while an `exec:` destination runs: the command took the
+/// secret but had not stored it; nothing of ours can run after SIGKILL. The secret must already
+/// be somewhere the user can find it: a 0600 recovery file written before delivery started.
+#[test]
+fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
+    use std::io::BufRead;
+    let world = world();
+    let old = aged(&world, "killed", None);
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ready");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    // The command swallows the secret, says where it is (its PID, once it is `sleep`), and
+    // hangs as a slow `vault` would.
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; echo $$ > \"$1\"; exec sleep 600' sh {}",
+        fifo.display()
+    );
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let hung: libc::pid_t = line.trim().parse().unwrap();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // SAFETY: kill(2) on the `sleep` the test's own command started and told us about.
+    unsafe { libc::kill(hung, libc::SIGKILL) };
+
+    let new: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "killed" && k.id != old)
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].status, "published");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "the minted secret is nowhere");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&files[0]).unwrap().permissions()
+        ) & 0o777,
+        0o600
+    );
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
