@@ -357,3 +357,91 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
 }
+
+// ---- --on-store-failure revoke when the revocation fails too --------------------------------
+
+/// The destination fails and so does revoking the new key (the server answers 500 to every
+/// DELETE): the secret must not be lost with its key active. It is in the recovery file, the
+/// new key works, the old key is untouched, exit 9.
+#[test]
+fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
+    let world = world();
+    let old = aged(&world, "unrevocable", None);
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* status=500").unwrap(),
+    );
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        &old,
+        "--yes",
+        "--store",
+        "exec:false",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    run.code(9).stderr_has("could not revoke key");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert!(
+        run.stderr.contains(&files[0].display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
+
+// ---- SIGTERM while the old key is being revoked --------------------------------------------
+
+/// SIGTERM arrives while step 6 (revoke the old key) is held at the server: the rotation in
+/// flight finishes (the new secret is delivered, the old key revoked), then exit 143.
+#[test]
+fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
+    use std::io::Read;
+    let world = world();
+    let old = aged(&world, "term", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("term.key");
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    );
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store"])
+        .arg(format!("file:{}", dest.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("revoke", 1);
+    // SAFETY: kill(2) on our own child, not yet waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    // The binary says it heard the signal before the revocation is let through.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "stderr ended:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains("SIGTERM") {
+            break;
+        }
+    }
+    world.sandbox.release("revoke");
+    stderr.read_to_string(&mut log).unwrap();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(143), "{log}");
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted", "{log}");
+    assert!(world.recovery_files().is_empty(), "{log}");
+}
