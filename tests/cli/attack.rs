@@ -445,3 +445,37 @@ fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted", "{log}");
     assert!(world.recovery_files().is_empty(), "{log}");
 }
+
+// ---- no recovery file possible ------------------------------------------------------------
+
+/// The state directory cannot exist (a regular file stands where it would be), so neither the
+/// recovery file written ahead nor one after the failure can be made, and the destination fails:
+/// the key must not stay active with its secret nowhere. It is revoked; exit 9.
+#[test]
+fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
+    let world = world();
+    let state = world.home.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("flexprice-admin"), "not a directory").unwrap();
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "nowhere",
+        "--store",
+        "exec:false",
+    ]);
+    run.code(9).stderr_has("the key was revoked");
+    let keys: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "nowhere")
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].status, "deleted");
+    assert_eq!(
+        std::fs::read_to_string(state.join("flexprice-admin")).unwrap(),
+        "not a directory"
+    );
+}
