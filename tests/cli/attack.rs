@@ -479,3 +479,75 @@ fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
         "not a directory"
     );
 }
+
+// ---- an exec: grandchild that leaves the process group -------------------------------------
+
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// An `exec:` command that starts a grandchild in a session of its own (`setsid`), then hangs
+/// past `--timeout`. We stop the command's process group and report the secret as undelivered
+/// (recovery file, or revoked), but the grandchild is in another group: it holds the secret
+/// and can still write it wherever it likes, after we said it went nowhere.
+#[test]
+#[ignore = "not fixed: stopping a process that left our child's process group needs \
+            PR_SET_CHILD_SUBREAPER (orphans reparent to us) and a way to tell the command's \
+            descendants from another key's in a concurrent batch (a cgroup per command), \
+            which is more than a minimal fix"]
+fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
+    use std::io::BufRead;
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pid");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let store = format!(
+        "exec:sh -c 'setsid sh -c \"echo \\$\\$ > \\\"\\$0\\\"; cat > /dev/null; exec sleep 600\" \"$1\" & exec sleep 600' sh {}",
+        fifo.display()
+    );
+    // Our stderr goes to a file: the grandchild inherits it (as the command's stdout), and a
+    // pipe would stay open, and the test wait, as long as the grandchild lives.
+    let err_path = dir.path().join("stderr");
+    let mut child = world
+        .std_cmd()
+        .args([
+            "--timeout",
+            "1",
+            "keys",
+            "create",
+            "--name",
+            "escaper",
+            "--store",
+            &store,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let escaped = line.trim().to_string();
+    let code = child.wait().unwrap().code();
+    let log = std::fs::read_to_string(&err_path).unwrap();
+    assert_eq!(code, Some(9), "{log}");
+    let alive = !gone(&escaped);
+    if alive {
+        // SAFETY: kill(2) on the process the test's own command started and named.
+        unsafe { libc::kill(escaped.parse().unwrap(), libc::SIGKILL) };
+    }
+    assert!(
+        !alive,
+        "the grandchild {escaped} outlived our report:\n{log}"
+    );
+}
