@@ -133,11 +133,17 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether a file can be created in `dir`: the only reliable check is creating one (it is
-/// removed at once).
-pub fn check_writable(dir: &Path) -> io::Result<()> {
+/// The prefix of the probe [`check_writable`] creates.
+const PROBE_PREFIX: &str = ".flexprice-admin-probe-";
+
+/// Whether a file whose name is `name_len` bytes long can be created in `dir`: the only
+/// reliable check is creating one (it is removed at once). The probe's name is as long as the
+/// real one (and never shorter than [`replace`]'s temporary name), so a name or path too long
+/// for the file system fails here, before anything depends on it, not at delivery.
+pub fn check_writable(dir: &Path, name_len: usize) -> io::Result<()> {
     tempfile::Builder::new()
-        .prefix(".flexprice-admin-probe-")
+        .prefix(PROBE_PREFIX)
+        .rand_bytes(name_len.saturating_sub(PROBE_PREFIX.len()).max(6))
         .tempfile_in(dir)
         .map(drop)
 }

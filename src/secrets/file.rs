@@ -12,7 +12,8 @@ use crate::private_file;
 
 pub use crate::private_file::absolute;
 
-/// Refuses a symlink, a directory and an unwritable or missing directory.
+/// Refuses a symlink, a directory, an unwritable or missing directory, and a name or path too
+/// long for the file system (a server-chosen `{name}` can make one).
 pub fn preflight(path: &Path) -> Result<(), String> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -28,8 +29,17 @@ pub fn preflight(path: &Path) -> Result<(), String> {
     if !dir.is_dir() {
         return Err(format!("the directory {} does not exist", dir.display()));
     }
-    private_file::check_writable(&dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+    let name_len = path.file_name().map_or(0, |n| n.as_encoded_bytes().len());
+    private_file::check_writable(&dir, name_len).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidFilename {
+            format!(
+                "the file name ({name_len} bytes) or the whole path is too long for the file system in {}",
+                dir.display()
+            )
+        } else {
+            format!("cannot write in {}: {e}", dir.display())
+        }
+    })
 }
 
 /// Writes the secret (plus a newline) atomically with mode 0600 and verifies it by reading back.

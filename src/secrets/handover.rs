@@ -382,6 +382,11 @@ impl<'a> Handover<'a> {
         let targets: Vec<Target> = self.plan.targets(i).to_vec();
         let mut failures = Vec::new();
         let mut stored_in = Vec::new();
+        // Written ahead: a `kill -9` (OOM, a cancelled CI job) in the middle of delivery leaves
+        // nothing of ours running to write a recovery file, so it is there before delivery
+        // starts, and removed once every destination has the secret. When it cannot be written,
+        // delivery goes on; a failure then tries again, or revokes ([`Self::fall_back`]).
+        let ahead = recovery::write(self.state_dir, &minted.key.id, &minted.secret).ok();
         // A secret of an unexpected shape (a newline, an escape) would split the CI mask line and
         // the file and stdout formats: it goes nowhere but the recovery file.
         if let Err(why) = check_shape(&minted.secret) {
@@ -407,13 +412,16 @@ impl<'a> Handover<'a> {
         }
         if failures.is_empty() {
             self.remember(&minted.key, &targets, None);
+            if let Some(path) = ahead {
+                remove_written_ahead(self.out, &path);
+            }
             return Ok(stored_in);
         }
         for (label, why) in &failures {
             self.out
                 .warn(format!("could not deliver the secret to {label}: {why}"));
         }
-        let end = self.fall_back(&minted.key.id, &minted.secret).await;
+        let end = self.fall_back(&minted.key.id, &minted.secret, ahead).await;
         if let End::Recovered(path) = &end {
             self.remember(&minted.key, &targets, Some(path.clone()));
         }
@@ -437,6 +445,31 @@ impl<'a> Handover<'a> {
                 self.state_dir.display()
             ));
         }
+    }
+
+    /// A minted secret that must go to none of its destinations (`why` says why, e.g. another
+    /// run's key would be overwritten there): kept in a recovery file, or the key revoked, per
+    /// the policy, as when a destination fails.
+    pub async fn keep_back(&self, minted: &Minted, why: String) -> Failure {
+        self.out.warn(format!(
+            "did not deliver the secret of key {}: {why}",
+            minted.key.id
+        ));
+        let end = self.fall_back(&minted.key.id, &minted.secret, None).await;
+        Failure::NotDelivered {
+            key_id: minted.key.id.clone(),
+            failures: vec![("every destination".to_string(), why)],
+            stored_in: Vec::new(),
+            end,
+        }
+    }
+
+    /// Whether this command minted key `id`.
+    pub fn minted_here(&self, id: &str) -> bool {
+        self.minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
     }
 
     /// Every destination but stdout, on a blocking thread (a slow keychain or `exec:` command
@@ -490,14 +523,23 @@ impl<'a> Handover<'a> {
 
     /// An undelivered secret: revoked under `--on-store-failure revoke`, else (or when the
     /// revocation fails) kept in a recovery file; revoked when no recovery file can be written.
-    async fn fall_back(&self, key_id: &str, secret: &SecretString) -> End {
+    /// `ahead`: the recovery file written before delivery, if it was.
+    async fn fall_back(&self, key_id: &str, secret: &SecretString, ahead: Option<PathBuf>) -> End {
         if self.policy == OnStoreFailure::Revoke {
             match self.client.delete_key(key_id).await {
-                Ok(()) => return End::Revoked,
+                Ok(()) => {
+                    if let Some(path) = &ahead {
+                        remove_written_ahead(self.out, path);
+                    }
+                    return End::Revoked;
+                }
                 Err(e) => self.out.warn(format!(
                     "could not revoke key {key_id} ({e}); keeping its secret in a recovery file instead"
                 )),
             }
+        }
+        if let Some(path) = ahead {
+            return End::Recovered(path);
         }
         let write_error = match recovery::write(self.state_dir, key_id, secret) {
             Ok(path) => return End::Recovered(path),
@@ -511,6 +553,17 @@ impl<'a> Handover<'a> {
                 revoke_error: e.to_string(),
             },
         }
+    }
+}
+
+/// Removes the recovery file written ahead of a delivery that no longer needs it. Left behind,
+/// it would be a second copy of the secret: said, so the user can delete it.
+fn remove_written_ahead(out: &Output, path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        out.warn(format!(
+            "could not remove {} ({e}): it holds a copy of the delivered secret; delete it",
+            path.display()
+        ));
     }
 }
 

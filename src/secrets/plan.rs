@@ -227,12 +227,20 @@ fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, User
     Ok(PathBuf::from(path))
 }
 
-/// What makes two targets one place: file systems that ignore case (macOS, Windows by default)
-/// make `Ingest.key` and `ingest.key` one file.
+/// What makes two targets one place: a file is named by its directory as the file system
+/// resolves it (`a/../k` and `b/../k`, or two links to one directory, are one file), and file
+/// systems that ignore case (macOS, Windows by default) make `Ingest.key` and `ingest.key` one
+/// file.
 fn place(target: &Target) -> Option<String> {
     match target {
         Target::File { path } => {
-            let path = path.to_string_lossy();
+            let resolved = match (path.parent(), path.file_name()) {
+                (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+                    .map(|dir| dir.join(name))
+                    .unwrap_or_else(|_| path.clone()),
+                _ => path.clone(),
+            };
+            let path = resolved.to_string_lossy();
             Some(if cfg!(any(target_os = "macos", windows)) {
                 format!("file:{}", path.to_lowercase())
             } else {

@@ -9,6 +9,7 @@ mod harness;
 mod rogue_server;
 mod secret_service;
 
+mod attack;
 mod audit;
 mod check;
 mod checks_first;

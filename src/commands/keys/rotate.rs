@@ -880,6 +880,22 @@ impl Run<'_> {
             .mint(&request, lookup)
             .await
             .map_err(Failed::Handover)?;
+        // Another run our lock does not reach (another profile or state directory, another
+        // host) may have rotated this key at the same time: its new key would be overwritten
+        // at a shared destination, left active with its secret nowhere. A key of this name and
+        // owner that was not there when we looked, and is not ours, is that run's: ours goes to
+        // the recovery file instead, and the old key stays.
+        if let Some(sibling) = self.concurrent_sibling(old, &current, &minted.key).await {
+            let why = format!(
+                "another run rotated key {} at the same time and made key {sibling}, which may already be in these \
+                 destinations; this secret would overwrite it",
+                old.id
+            );
+            outcome.new_key = Some(minted.key.clone());
+            return Err(Failed::Handover(
+                self.handover.keep_back(&minted, why).await,
+            ));
+        }
         self.finish_rotation(i, old, minted, outcome, head_written, None)
             .await
     }
@@ -1028,6 +1044,39 @@ impl Run<'_> {
                 ));
             }
         }
+    }
+
+    /// A key of `old`'s name and owner made since `before` was listed, other than those this
+    /// command minted: another run's replacement of `old`. A failed listing finds none (the
+    /// check is a guard against a rare race, not a step a rotation depends on).
+    async fn concurrent_sibling(
+        &self,
+        old: &ApiKey,
+        before: &[ApiKey],
+        new_key: &ApiKey,
+    ) -> Option<String> {
+        let filter = KeyFilter {
+            user_id: old.user_id.clone(),
+        };
+        let now = match self.client.list_keys(&filter, None).await {
+            Ok(keys) => keys,
+            Err(e) => {
+                self.ctx.out.warn(format!(
+                    "could not check whether another run is rotating key {} at the same time: {e}",
+                    old.id
+                ));
+                return None;
+            }
+        };
+        now.into_iter()
+            .find(|k| {
+                k.id != new_key.id
+                    && k.name == old.name
+                    && k.user_id == old.user_id
+                    && !before.iter().any(|b| b.id == k.id)
+                    && !self.handover.minted_here(&k.id)
+            })
+            .map(|k| k.id)
     }
 
     /// The plan's refusal of key `i` (its name or owner would steer a path), if any.

@@ -1,0 +1,553 @@
+//! An adversary's pass over the secret hand-over (issue 11's promise: a minted secret reaches
+//! exactly the destination the user named, or a 0600 recovery file, and nothing of the admin's
+//! leaks). Each test is one attack that broke, or one that was tried and holds; each checks
+//! the exit code and where every minted secret ended up.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use flexprice_sandbox::SeedKey;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::{World, finish_std, is_secret_key};
+
+fn world() -> World {
+    World::with_immediate_revocation()
+}
+
+/// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
+fn aged(world: &World, name: &str, owner: Option<&str>) -> String {
+    world
+        .sandbox
+        .seed_key(SeedKey {
+            name: name.into(),
+            owner_user_id: owner.map(str::to_string),
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 100)),
+            ..SeedKey::default()
+        })
+        .id
+}
+
+fn creates(world: &World) -> usize {
+    world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .count()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---- a name too long for the file system (issue 16 item 9) ---------------------------------
+
+/// A server-chosen name of 260 characters makes `{name}.key` longer than any file name may be
+/// (255 bytes). Pre-flight must find out before minting: exit 2, nothing created.
+#[test]
+fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let long = "n".repeat(260);
+    let old = aged(&world, &long, None);
+    let store = format!("file:{}", dir.path().join("{name}.key").display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    run.code(2)
+        .stderr_has("too long for the file system")
+        .stderr_has("no key was created");
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+
+    // The same with a fixed path: 300 characters in one file name.
+    let fixed = format!("file:{}", dir.path().join("f".repeat(300)).display());
+    world
+        .run(&["keys", "create", "--name", "long-path", "--store", &fixed])
+        .code(2)
+        .stderr_has("(300 bytes)")
+        .stderr_has("no key was created");
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(
+        names_in(dir.path()).is_empty(),
+        "{:?}",
+        names_in(dir.path())
+    );
+}
+
+// ---- one file spelled two ways -------------------------------------------------------------
+
+/// Two accounts, each with a key `ingest`, delivered to `DIR/{owner}/../{name}.key`: the paths
+/// differ as text (`DIR/a/../ingest.key`, `DIR/b/../ingest.key`) and are one file. The batch
+/// must be refused like any other collision, before anything is minted.
+#[test]
+fn two_keys_on_one_file_through_dot_dot_are_refused() {
+    let world = world();
+    let a = world
+        .sandbox
+        .seed_service_account("team-a", &["event_ingestor"]);
+    let b = world
+        .sandbox
+        .seed_service_account("team-b", &["event_ingestor"]);
+    let (old_a, old_b) = (
+        aged(&world, "ingest", Some(&a)),
+        aged(&world, "ingest", Some(&b)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(&a)).unwrap();
+    std::fs::create_dir(dir.path().join(&b)).unwrap();
+    let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
+    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(!dir.path().join("ingest.key").exists());
+}
+
+/// The same through symbolic links: `DIR/<owner a>` and `DIR/<owner b>` both link to one
+/// directory, so `DIR/{owner}/{name}.key` is one file for both keys.
+#[test]
+fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
+    let world = world();
+    let a = world
+        .sandbox
+        .seed_service_account("team-a", &["event_ingestor"]);
+    let b = world
+        .sandbox
+        .seed_service_account("team-b", &["event_ingestor"]);
+    let (old_a, old_b) = (
+        aged(&world, "ingest", Some(&a)),
+        aged(&world, "ingest", Some(&b)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(&a)).unwrap();
+    std::os::unix::fs::symlink(&shared, dir.path().join(&b)).unwrap();
+    let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
+    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    assert_eq!(creates(&world), 0, "nothing minted");
+    assert!(names_in(&shared).is_empty(), "{:?}", names_in(&shared));
+}
+
+// ---- an exec: child looks around -----------------------------------------------------------
+
+/// The child lists the file descriptors it inherited: only its stdin (the secret), stdout (our
+/// stderr) and stderr. No socket to the API, no admin key file, no lock file. The binary is
+/// started with nothing open but 0, 1 and 2, so anything more came from it.
+#[test]
+fn an_exec_child_inherits_no_descriptor_but_its_three() {
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let admin_file = dir.path().join("admin.key");
+    std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
+    std::fs::set_permissions(
+        &admin_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let received = dir.path().join("received");
+    let old = aged(&world, "fd-probe", None);
+    // `ls` lists the descriptors of the shell the secret was handed to (`$$`), which holds
+    // only what it inherited; its listing goes to the child's stdout, which is our stderr
+    // (no redirection in the shell, which would leave a saved copy of fd 1 open).
+    let store = format!(
+        "exec:sh -c 'cat > \"$1\"; ls -l /proc/$$/fd; true' sh {}",
+        received.display()
+    );
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .env_remove("FLEXPRICE_API_KEY")
+        .env("FLEXPRICE_API_KEY_FILE", &admin_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // SAFETY: close_range(2) in the forked child before exec; async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::close_range(3, libc::c_uint::MAX, 0);
+            Ok(())
+        });
+    }
+    let run = finish_std(&mut cmd);
+    run.code(0);
+    let listing = &run.stderr;
+    let open: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with('l') && l.contains(" -> "))
+        .filter_map(|l| l.split(" -> ").next()?.rsplit(' ').next())
+        .filter(|n| n.parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(open, ["0", "1", "2"], "inherited:\n{listing}");
+    let secret = std::fs::read_to_string(&received).unwrap();
+    assert!(is_secret_key(&secret), "{secret:?}");
+}
+
+// ---- a full stdout mid-batch ---------------------------------------------------------------
+
+/// `keys rotate --due -o json > /dev/full`: every write to stdout fails. Each minted secret
+/// must end in a recovery file (and work), each old key stay active; the batch exits 8 (some
+/// items failed), as the README's exit-code table says. Holds.
+#[test]
+fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
+    for format in ["json", "plain"] {
+        let world = world();
+        let olds = [aged(&world, "full-a", None), aged(&world, "full-b", None)];
+        let mut cmd = world.std_cmd();
+        cmd.args(["keys", "rotate", "--due", "--yes", "-o", format])
+            .stdin(Stdio::null())
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            );
+        let run = finish_std(&mut cmd);
+        run.code(8);
+        let files = world.recovery_files();
+        assert_eq!(files.len(), 2, "{format}: {}", run.stderr);
+        for file in files {
+            let secret = std::fs::read_to_string(file).unwrap();
+            world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+        }
+        for old in &olds {
+            assert_eq!(
+                world.sandbox.key(old).unwrap().status,
+                "published",
+                "{format}"
+            );
+        }
+    }
+}
+
+// ---- two runs rotating one key at once (issue 16 item 8) -----------------------------------
+
+/// Two runs with their own state directories (two profiles, two hosts' cron jobs) rotate the
+/// same key to the same file. Run A's create is held at gate `first`, run B's at `second`; A is
+/// let through and finishes (delivers, verifies, revokes the old key); then B's create goes
+/// through. B minted a second replacement: delivering it would overwrite A's working secret
+/// and leave A's key active with its secret nowhere. B must see A's key (same name and owner,
+/// created after B looked) and keep its own secret back: a recovery file, exit 9.
+#[test]
+fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
+    let world = world();
+    let old = aged(&world, "shared", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("shared.key");
+    let store = format!("file:{}", dest.display());
+    for gate in ["first", "second"] {
+        world.sandbox.add_fault(
+            flexprice_sandbox::Fault::parse(&format!(
+                "POST /v1/secrets/api/keys hold={gate} times=1"
+            ))
+            .unwrap(),
+        );
+    }
+    let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let spawn = |state: &Path| {
+        world
+            .std_cmd()
+            .args(["keys", "rotate", &old, "--yes", "--store", &store])
+            .env("XDG_STATE_HOME", state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(state_a.path());
+    world.sandbox.wait_held("first", 1);
+    let b = spawn(state_b.path());
+    world.sandbox.wait_held("second", 1);
+    world.sandbox.release("first");
+    let a = a.wait_with_output().unwrap();
+    let a_log = String::from_utf8_lossy(&a.stderr).into_owned();
+    assert_eq!(a.status.code(), Some(0), "{a_log}");
+    let a_secret = std::fs::read_to_string(&dest).unwrap();
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+
+    world.sandbox.release("second");
+    let b = b.wait_with_output().unwrap();
+    let b_log = String::from_utf8_lossy(&b.stderr).into_owned();
+    assert_eq!(b.status.code(), Some(9), "{b_log}");
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        a_secret,
+        "A's working secret was overwritten:\n{b_log}"
+    );
+    world.run_as(a_secret.trim_end(), &["whoami", "-q"]).code(0);
+    let recovered: Vec<_> = std::fs::read_dir(state_b.path().join("flexprice-admin"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("recovered-")
+        })
+        .collect();
+    assert_eq!(recovered.len(), 1, "{b_log}");
+    let b_secret = std::fs::read_to_string(&recovered[0]).unwrap();
+    world.run_as(b_secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert!(b_log.contains("another run"), "{b_log}");
+}
+
+// ---- kill -9 while a destination is being written -----------------------------------------
+
+/// `kill -9` (OOM, a cancelled CI job) while an `exec:` destination runs: the command took the
+/// secret but had not stored it; nothing of ours can run after SIGKILL. The secret must already
+/// be somewhere the user can find it: a 0600 recovery file written before delivery started.
+#[test]
+fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
+    use std::io::BufRead;
+    let world = world();
+    let old = aged(&world, "killed", None);
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ready");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    // The command swallows the secret, says where it is (its PID, once it is `sleep`), and
+    // hangs as a slow `vault` would.
+    let store = format!(
+        "exec:sh -c 'cat > /dev/null; echo $$ > \"$1\"; exec sleep 600' sh {}",
+        fifo.display()
+    );
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let hung: libc::pid_t = line.trim().parse().unwrap();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // SAFETY: kill(2) on the `sleep` the test's own command started and told us about.
+    unsafe { libc::kill(hung, libc::SIGKILL) };
+
+    let new: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "killed" && k.id != old)
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].status, "published");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "the minted secret is nowhere");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&files[0]).unwrap().permissions()
+        ) & 0o777,
+        0o600
+    );
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
+
+// ---- --on-store-failure revoke when the revocation fails too --------------------------------
+
+/// The destination fails and so does revoking the new key (the server answers 500 to every
+/// DELETE): the secret must not be lost with its key active. It is in the recovery file, the
+/// new key works, the old key is untouched, exit 9.
+#[test]
+fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
+    let world = world();
+    let old = aged(&world, "unrevocable", None);
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* status=500").unwrap(),
+    );
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        &old,
+        "--yes",
+        "--store",
+        "exec:false",
+        "--on-store-failure",
+        "revoke",
+    ]);
+    run.code(9).stderr_has("could not revoke key");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert!(
+        run.stderr.contains(&files[0].display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
+
+// ---- SIGTERM while the old key is being revoked --------------------------------------------
+
+/// SIGTERM arrives while step 6 (revoke the old key) is held at the server: the rotation in
+/// flight finishes (the new secret is delivered, the old key revoked), then exit 143.
+#[test]
+fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
+    use std::io::Read;
+    let world = world();
+    let old = aged(&world, "term", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("term.key");
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    );
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store"])
+        .arg(format!("file:{}", dest.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("revoke", 1);
+    // SAFETY: kill(2) on our own child, not yet waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    // The binary says it heard the signal before the revocation is let through.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "stderr ended:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains("SIGTERM") {
+            break;
+        }
+    }
+    world.sandbox.release("revoke");
+    stderr.read_to_string(&mut log).unwrap();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(143), "{log}");
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted", "{log}");
+    assert!(world.recovery_files().is_empty(), "{log}");
+}
+
+// ---- no recovery file possible ------------------------------------------------------------
+
+/// The state directory cannot exist (a regular file stands where it would be), so neither the
+/// recovery file written ahead nor one after the failure can be made, and the destination fails:
+/// the key must not stay active with its secret nowhere. It is revoked; exit 9.
+#[test]
+fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
+    let world = world();
+    let state = world.home.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("flexprice-admin"), "not a directory").unwrap();
+    let run = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "nowhere",
+        "--store",
+        "exec:false",
+    ]);
+    run.code(9).stderr_has("the key was revoked");
+    let keys: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "nowhere")
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].status, "deleted");
+    assert_eq!(
+        std::fs::read_to_string(state.join("flexprice-admin")).unwrap(),
+        "not a directory"
+    );
+}
+
+// ---- an exec: grandchild that leaves the process group -------------------------------------
+
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// An `exec:` command that starts a grandchild in a session of its own (`setsid`), then hangs
+/// past `--timeout`. We stop the command's process group and report the secret as undelivered
+/// (recovery file, or revoked), but the grandchild is in another group: it holds the secret
+/// and can still write it wherever it likes, after we said it went nowhere.
+#[test]
+#[ignore = "not fixed: stopping a process that left our child's process group needs \
+            PR_SET_CHILD_SUBREAPER (orphans reparent to us) and a way to tell the command's \
+            descendants from another key's in a concurrent batch (a cgroup per command), \
+            which is more than a minimal fix"]
+fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
+    use std::io::BufRead;
+    let world = world();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pid");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let store = format!(
+        "exec:sh -c 'setsid sh -c \"echo \\$\\$ > \\\"\\$0\\\"; cat > /dev/null; exec sleep 600\" \"$1\" & exec sleep 600' sh {}",
+        fifo.display()
+    );
+    // Our stderr goes to a file: the grandchild inherits it (as the command's stdout), and a
+    // pipe would stay open, and the test wait, as long as the grandchild lives.
+    let err_path = dir.path().join("stderr");
+    let mut child = world
+        .std_cmd()
+        .args([
+            "--timeout",
+            "1",
+            "keys",
+            "create",
+            "--name",
+            "escaper",
+            "--store",
+            &store,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let escaped = line.trim().to_string();
+    let code = child.wait().unwrap().code();
+    let log = std::fs::read_to_string(&err_path).unwrap();
+    assert_eq!(code, Some(9), "{log}");
+    let alive = !gone(&escaped);
+    if alive {
+        // SAFETY: kill(2) on the process the test's own command started and named.
+        unsafe { libc::kill(escaped.parse().unwrap(), libc::SIGKILL) };
+    }
+    assert!(
+        !alive,
+        "the grandchild {escaped} outlived our report:\n{log}"
+    );
+}
