@@ -192,24 +192,26 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
 // ---- a full stdout mid-batch ---------------------------------------------------------------
 
 /// `keys rotate --due -o json > /dev/full`: every write to stdout fails. Each minted secret
-/// must end in a recovery file (and work), each old key stay active; the batch exits 8 (some
-/// items failed), as the README's exit-code table says. Holds.
+/// must end in a recovery file (and work), each old key stay active; the batch exits 9 (a
+/// minted secret waits in a recovery file), as the README's exit-code table says. Holds.
 #[test]
 fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
     for format in ["json", "plain"] {
         let world = world();
         let olds = [aged(&world, "full-a", None), aged(&world, "full-b", None)];
         let mut cmd = world.std_cmd();
-        cmd.args(["keys", "rotate", "--due", "--yes", "-o", format])
-            .stdin(Stdio::null())
-            .stdout(
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open("/dev/full")
-                    .unwrap(),
-            );
+        cmd.args([
+            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", format,
+        ])
+        .stdin(Stdio::null())
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
         let run = finish_std(&mut cmd);
-        run.code(8);
+        run.code(9);
         let files = world.recovery_files();
         assert_eq!(files.len(), 2, "{format}: {}", run.stderr);
         for file in files {
