@@ -6,34 +6,10 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use flexprice_sandbox::SeedKey;
-use jiff::{SignedDuration, Timestamp};
-
 use crate::harness::{World, finish_std, is_secret_key};
 
 fn world() -> World {
     World::with_immediate_revocation()
-}
-
-/// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
-fn aged(world: &World, name: &str, owner: Option<&str>) -> String {
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner.map(str::to_string),
-            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 100)),
-            ..SeedKey::default()
-        })
-        .id
-}
-
-fn creates(world: &World) -> usize {
-    world
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .count()
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -54,14 +30,14 @@ fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
     let world = world();
     let dir = tempfile::tempdir().unwrap();
     let long = "n".repeat(260);
-    let old = aged(&world, &long, None);
+    let old = world.aged_key(&long, None);
     let store = format!("file:{}", dir.path().join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
     run.code(2)
         .stderr_has("too long for the file system")
         .stderr_has("no key was created");
-    assert_eq!(creates(&world), 0, "nothing minted");
+    assert_eq!(world.creates(), 0, "nothing minted");
     assert!(world.recovery_files().is_empty());
     assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
 
@@ -72,7 +48,7 @@ fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
         .code(2)
         .stderr_has("(300 bytes)")
         .stderr_has("no key was created");
-    assert_eq!(creates(&world), 0, "nothing minted");
+    assert_eq!(world.creates(), 0, "nothing minted");
     assert!(
         names_in(dir.path()).is_empty(),
         "{:?}",
@@ -95,8 +71,8 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
         .sandbox
         .seed_service_account("team-b", &["event_ingestor"]);
     let (old_a, old_b) = (
-        aged(&world, "ingest", Some(&a)),
-        aged(&world, "ingest", Some(&b)),
+        world.aged_key("ingest", Some(&a)),
+        world.aged_key("ingest", Some(&b)),
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(&a)).unwrap();
@@ -105,7 +81,7 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
     run.code(2).stderr_has(&old_a).stderr_has(&old_b);
-    assert_eq!(creates(&world), 0, "nothing minted");
+    assert_eq!(world.creates(), 0, "nothing minted");
     assert!(!dir.path().join("ingest.key").exists());
 }
 
@@ -121,8 +97,8 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
         .sandbox
         .seed_service_account("team-b", &["event_ingestor"]);
     let (old_a, old_b) = (
-        aged(&world, "ingest", Some(&a)),
-        aged(&world, "ingest", Some(&b)),
+        world.aged_key("ingest", Some(&a)),
+        world.aged_key("ingest", Some(&b)),
     );
     let dir = tempfile::tempdir().unwrap();
     let shared = dir.path().join("shared");
@@ -133,7 +109,7 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
     run.code(2).stderr_has(&old_a).stderr_has(&old_b);
-    assert_eq!(creates(&world), 0, "nothing minted");
+    assert_eq!(world.creates(), 0, "nothing minted");
     assert!(names_in(&shared).is_empty(), "{:?}", names_in(&shared));
 }
 
@@ -154,7 +130,7 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
     )
     .unwrap();
     let received = dir.path().join("received");
-    let old = aged(&world, "fd-probe", None);
+    let old = world.aged_key("fd-probe", None);
     // `ls` lists the descriptors of the shell the secret was handed to (`$$`), which holds
     // only what it inherited; its listing goes to the child's stdout, which is our stderr
     // (no redirection in the shell, which would leave a saved copy of fd 1 open).
@@ -198,7 +174,10 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
 fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
     for format in ["json", "plain"] {
         let world = world();
-        let olds = [aged(&world, "full-a", None), aged(&world, "full-b", None)];
+        let olds = [
+            world.aged_key("full-a", None),
+            world.aged_key("full-b", None),
+        ];
         let mut cmd = world.std_cmd();
         cmd.args([
             "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", format,
@@ -239,7 +218,7 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
 #[test]
 fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
     let world = world();
-    let old = aged(&world, "shared", None);
+    let old = world.aged_key("shared", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("shared.key");
     let store = format!("file:{}", dest.display());
@@ -309,7 +288,7 @@ fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
 fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
     use std::io::BufRead;
     let world = world();
-    let old = aged(&world, "killed", None);
+    let old = world.aged_key("killed", None);
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("ready");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -368,7 +347,7 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
 #[test]
 fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
     let world = world();
-    let old = aged(&world, "unrevocable", None);
+    let old = world.aged_key("unrevocable", None);
     world.sandbox.add_fault(
         flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* status=500").unwrap(),
     );
@@ -403,7 +382,7 @@ fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
 fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
     use std::io::Read;
     let world = world();
-    let old = aged(&world, "term", None);
+    let old = world.aged_key("term", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("term.key");
     world.sandbox.add_fault(

@@ -35,14 +35,6 @@ fn due_key(world: &World, name: &str, store: &str) -> String {
     run.json()["key"]["id"].as_str().unwrap().to_string()
 }
 
-fn creates(world: &World) -> usize {
-    world
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .count()
-}
-
 #[test]
 fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret() {
     let world = World::new();
@@ -78,7 +70,7 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
     let run = world.run(&["keys", "rotate", "--due", "--yes"]);
     run.code(0);
     assert_eq!(run.stdout, "");
-    assert_eq!(creates(&world), 1);
+    assert_eq!(world.creates(), 1);
     let third = read(&file);
     assert!(third != new_secret);
     world.run_as(&third, &["whoami", "-q"]).code(0);
@@ -251,7 +243,7 @@ fn an_undelivered_secret_in_a_batch_exits_9_and_a_rerun_finishes_from_the_recove
         .code(0)
         .stderr_has(&format!("delivering the secret of its new key {successor}"));
     assert_eq!(rerun.stdout, "");
-    assert_eq!(creates(&world), 0, "nothing minted");
+    assert_eq!(world.creates(), 0, "nothing minted");
     assert_eq!(read(&file_a), waiting);
     assert!(!Path::new(&recovery).exists());
     assert_eq!(world.sandbox.key(&old_a).unwrap().status, "deleted");

@@ -7,8 +7,8 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStderr, Stdio};
 
-use flexprice_sandbox::{Fault, FaultAction, SeedKey};
-use jiff::{SignedDuration, Timestamp};
+use flexprice_sandbox::{Fault, FaultAction};
+use jiff::Timestamp;
 
 use crate::harness::{World, is_secret_key};
 
@@ -16,19 +16,6 @@ use crate::harness::{World, is_secret_key};
 /// can tell a revoked key from a live one by trying it.
 fn world() -> World {
     World::with_immediate_revocation()
-}
-
-/// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
-fn aged(world: &World, name: &str, owner: Option<&str>) -> String {
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner.map(str::to_string),
-            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 100)),
-            ..SeedKey::default()
-        })
-        .id
 }
 
 fn fault(spec: &str) -> Fault {
@@ -43,14 +30,6 @@ fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox
         .into_iter()
         .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
         .collect()
-}
-
-fn creates(world: &World) -> usize {
-    world
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .count()
 }
 
 fn spawn(world: &World, args: &[&str]) -> Child {
@@ -219,8 +198,8 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
     let inner = dir.path().join("keys");
     std::fs::create_dir(&inner).unwrap();
     let hostile = ["../escape", "-rf", ".hidden", "a\\b", "x\u{1b}[31m", "a/b"];
-    let hostile_ids: Vec<String> = hostile.iter().map(|n| aged(&world, n, None)).collect();
-    let plain = aged(&world, "plain", None);
+    let hostile_ids: Vec<String> = hostile.iter().map(|n| world.aged_key(n, None)).collect();
+    let plain = world.aged_key("plain", None);
     let store = format!("file:{}", inner.join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
@@ -229,7 +208,7 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
         .stderr_has("contains '/'")
         .stderr_has("plain name");
     // Only the plain key was minted, delivered inside the directory, and its old key revoked.
-    assert_eq!(creates(&world), 1);
+    assert_eq!(world.creates(), 1);
     let files: Vec<_> = std::fs::read_dir(&inner)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -309,8 +288,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
         .sandbox
         .seed_service_account("team-b", &["event_ingestor"]);
     let (old_a, old_b) = (
-        aged(&world, "ingest", Some(&a)),
-        aged(&world, "ingest", Some(&b)),
+        world.aged_key("ingest", Some(&a)),
+        world.aged_key("ingest", Some(&b)),
     );
     let dir = tempfile::tempdir().unwrap();
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
@@ -345,7 +324,7 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
 fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
     let world = world();
     let olds: Vec<String> = (0..3)
-        .map(|i| aged(&world, &format!("k{i}"), None))
+        .map(|i| world.aged_key(&format!("k{i}"), None))
         .collect();
     world
         .sandbox
@@ -401,7 +380,7 @@ fn a_killed_plain_batch_has_already_written_every_minted_secret() {
 fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
     let world = world();
     let olds: Vec<String> = (0..3)
-        .map(|i| aged(&world, &format!("j{i}"), None))
+        .map(|i| world.aged_key(&format!("j{i}"), None))
         .collect();
     world.sandbox.add_fault(fault(&format!(
         "DELETE /v1/secrets/api/keys/{} status=500",
@@ -429,7 +408,7 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
 fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     let world = world();
     let olds: Vec<String> = (0..6)
-        .map(|i| aged(&world, &format!("s{i}"), None))
+        .map(|i| world.aged_key(&format!("s{i}"), None))
         .collect();
     world
         .sandbox
@@ -451,7 +430,7 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
         )),
         "{log}"
     );
-    assert_eq!(creates(&world), 4, "nothing new started after the signal");
+    assert_eq!(world.creates(), 4, "nothing new started after the signal");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
     for line in lines {
@@ -479,7 +458,7 @@ fn sighup_stops_a_rotation_batch_with_129() {
 fn sigterm_stops_a_delete_batch_with_143() {
     let world = world();
     let ids: Vec<String> = (0..12)
-        .map(|i| aged(&world, &format!("d{i}"), None))
+        .map(|i| world.aged_key(&format!("d{i}"), None))
         .collect();
     world
         .sandbox
@@ -537,7 +516,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
 #[test]
 fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
     let world = world();
-    let old = aged(&world, "one", None);
+    let old = world.aged_key("one", None);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.key");
     let store = format!("file:{}", path.display());
@@ -610,7 +589,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
         .stderr_has(&format!("keys delete {} --yes", orphan[0].id));
     assert_eq!(run.stdout, "");
     assert_eq!(orphan[0].status, "published");
-    assert_eq!(creates(&world), 1, "never retried");
+    assert_eq!(world.creates(), 1, "never retried");
 
     world.sandbox.add_fault(
         Fault::new(
@@ -649,7 +628,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
 #[test]
 fn a_failed_single_rotation_prints_its_object_with_the_error() {
     let world = world();
-    let old = aged(&world, "jf", None);
+    let old = world.aged_key("jf", None);
     world.sandbox.add_fault(
         Fault::new(
             Some("POST"),
@@ -694,7 +673,7 @@ fn a_failed_single_rotation_prints_its_object_with_the_error() {
 fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
     let world = world();
     for policy in ["keep", "revoke"] {
-        let old = aged(&world, &format!("l-{policy}"), None);
+        let old = world.aged_key(&format!("l-{policy}"), None);
         world.sandbox.add_fault(
             Fault::new(
                 Some("POST"),
@@ -731,7 +710,7 @@ fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
 #[test]
 fn delete_and_rotate_without_yes_off_a_terminal_send_no_request_at_all() {
     let world = world();
-    let id = aged(&world, "keepme", None);
+    let id = world.aged_key("keepme", None);
     world.sandbox.clear_requests();
     world
         .run(&["keys", "delete", &id])
@@ -887,7 +866,7 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
 #[test]
 fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() {
     let world = world();
-    let old = aged(&world, "pipe", None);
+    let old = world.aged_key("pipe", None);
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
@@ -928,14 +907,14 @@ fn a_lost_publishable_create_is_reported_as_possibly_made() {
     let run = world.run(&["keys", "create", "--name", "pub", "--publishable"]);
     run.code(9).stderr_has("never listed");
     assert_eq!(run.stdout, "");
-    assert_eq!(creates(&world), 1, "never retried");
+    assert_eq!(world.creates(), 1, "never retried");
 }
 
 #[test]
 fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     let world = world();
     let olds: Vec<String> = (0..3)
-        .map(|i| aged(&world, &format!("c{i}"), None))
+        .map(|i| world.aged_key(&format!("c{i}"), None))
         .collect();
     world
         .sandbox
@@ -961,7 +940,7 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     world
         .run_as(items[0]["api_key"].as_str().unwrap(), &["whoami", "-q"])
         .code(0);
-    assert_eq!(creates(&world), 1);
+    assert_eq!(world.creates(), 1);
     let revoked = olds
         .iter()
         .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")

@@ -156,6 +156,29 @@ impl World {
             .collect()
     }
 
+    /// How many keys were asked to be created (`POST /v1/secrets/api/keys`): "nothing was
+    /// minted" and "a re-run minted nothing new" are about this.
+    pub fn creates(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+            .count()
+    }
+
+    /// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
+    pub fn aged_key(&self, name: &str, owner: Option<&str>) -> String {
+        self.sandbox
+            .seed_key(flexprice_sandbox::SeedKey {
+                name: name.into(),
+                owner_user_id: owner.map(str::to_string),
+                created_at: Some(
+                    jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 100),
+                ),
+                ..flexprice_sandbox::SeedKey::default()
+            })
+            .id
+    }
+
     /// Creates a service account through the binary and returns its ID.
     pub fn service_account(&self, name: &str, role: &str) -> String {
         let run = self.run(&[

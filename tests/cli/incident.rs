@@ -45,14 +45,6 @@ fn status(world: &World, id: &str) -> String {
     world.sandbox.key(id).unwrap().status
 }
 
-fn creates(world: &World) -> usize {
-    world
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .count()
-}
-
 #[test]
 fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let world = World::new();
@@ -79,7 +71,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
         .code(0)
         .json();
     assert_eq!(json, serde_json::json!([]));
-    assert_eq!(creates(&world), 0);
+    assert_eq!(world.creates(), 0);
 
     // --max-age 30d, one account, one name: exactly that key.
     let json = world
@@ -270,7 +262,7 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
         "published",
         "another account's key is out of scope"
     );
-    assert_eq!(creates(&world), 2);
+    assert_eq!(world.creates(), 2);
 
     // An account with nothing left to rotate: nothing happens.
     let json = world
@@ -291,7 +283,7 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
         .code(0)
         .json();
     assert_eq!(json, serde_json::json!([]));
-    assert_eq!(creates(&world), 2);
+    assert_eq!(world.creates(), 2);
 }
 
 #[test]
@@ -415,7 +407,7 @@ fn all_asks_on_a_terminal_naming_the_count_and_the_account() {
     session.send_line("n").expect("answer no");
     session.exp_string("Nothing rotated").expect("declined");
     session.exp_eof().expect("exits");
-    assert_eq!(creates(&world), 0);
+    assert_eq!(world.creates(), 0);
     assert!(keys.iter().all(|k| status(&world, k) == "published"));
 }
 

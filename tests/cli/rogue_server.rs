@@ -87,9 +87,7 @@ impl RogueServer {
                         return;
                     }
                     let Ok(stream) = stream else { continue };
-                    if let Some(request) = serve(stream, &handler) {
-                        requests.lock().unwrap().push(request);
-                    }
+                    serve(stream, &handler, &requests);
                 }
             })
         };
@@ -121,9 +119,14 @@ impl Drop for RogueServer {
     }
 }
 
-/// Reads one request, answers it and closes the connection. `None` when the peer sent nothing
-/// readable (the wake-up connection, a client that gave up).
-fn serve(stream: TcpStream, handler: &impl Fn(&RogueRequest) -> Reply) -> Option<RogueRequest> {
+/// Reads one request, logs it, answers it and closes the connection. Logged before the answer
+/// is sent, so a test that reads the log once the client is done sees every request. Nothing
+/// is logged when the peer sent nothing readable (the wake-up connection, a client that gave up).
+fn serve(
+    stream: TcpStream,
+    handler: &impl Fn(&RogueRequest) -> Reply,
+    log: &Mutex<Vec<RogueRequest>>,
+) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -163,6 +166,7 @@ fn serve(stream: TcpStream, handler: &impl Fn(&RogueRequest) -> Reply) -> Option
         body: String::from_utf8_lossy(&body).into_owned(),
     };
     let reply = handler(&request);
+    log.lock().unwrap().push(request);
     let mut head = format!(
         "HTTP/1.1 {} Rogue\r\nContent-Length: {}\r\nConnection: close\r\n",
         reply.status,
@@ -177,5 +181,5 @@ fn serve(stream: TcpStream, handler: &impl Fn(&RogueRequest) -> Reply) -> Option
     let body = reply.body.as_bytes();
     let _ = stream.write_all(&body[..reply.cut_at.unwrap_or(body.len()).min(body.len())]);
     let _ = stream.flush();
-    Some(request)
+    Some(())
 }

@@ -35,14 +35,6 @@ fn fail_next_create(world: &World, fault: FaultAction) {
 /// src/commands/keys/rotate.rs): the verification test counts them.
 const VERIFY_ATTEMPTS: usize = 4;
 
-fn posts(world: &World) -> usize {
-    world
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .count()
-}
-
 #[test]
 fn rotate_replaces_the_key_and_revokes_the_old_one() {
     let world = World::new();
@@ -288,7 +280,7 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert_eq!(posts(&world), 1, "exactly one rotation created a key");
+    assert_eq!(world.creates(), 1, "exactly one rotation created a key");
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
 }
 
@@ -372,7 +364,7 @@ fn another_users_key_cannot_be_rotated() {
         .run(&["keys", "rotate", &theirs.id, "--yes"])
         .code(6)
         .stderr_has("mints user keys only for the calling user");
-    assert_eq!(posts(&world), 0);
+    assert_eq!(world.creates(), 0);
 }
 
 #[test]
