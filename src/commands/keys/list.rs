@@ -219,13 +219,7 @@ fn labels(users: Vec<User>) -> HashMap<String, String> {
 
 /// Every user's label, best effort (none without `user:read`).
 async fn every_user_label(client: &Client) -> HashMap<String, String> {
-    match client.search_users("user", None).await {
-        Ok(users) => users
-            .iter()
-            .map(|u| (u.id.clone(), u.label().to_string()))
-            .collect(),
-        Err(_) => HashMap::new(),
-    }
+    labels(client.search_users("user", None).await.unwrap_or_default())
 }
 
 /// A user key's `owner_name` in JSON: the user's label when known (a service-account key

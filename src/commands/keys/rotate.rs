@@ -838,7 +838,7 @@ impl Run<'_> {
         outcome: &mut Outcome,
         head_written: &mut bool,
     ) -> Result<(), Failed> {
-        let (ctx, client) = (self.ctx, self.client);
+        let ctx = self.ctx;
         if let Some(refused) = self.refusal(i) {
             return Err(Failed::Refused(refused));
         }
@@ -846,15 +846,7 @@ impl Run<'_> {
         let _lock = KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id)
             .map_err(Failed::Lock)?;
         // Another run may have rotated this key between our listing and the lock.
-        let current = client
-            .list_keys(
-                &KeyFilter {
-                    user_id: old.user_id.clone(),
-                },
-                None,
-            )
-            .await
-            .map_err(Failed::Check)?;
+        let current = self.owners_keys(old).await.map_err(Failed::Check)?;
         if !current.iter().any(|k| k.id == old.id) {
             return Err(Failed::Gone);
         }
@@ -1046,6 +1038,14 @@ impl Run<'_> {
         }
     }
 
+    /// Every key of `old`'s owner, as the server has them now.
+    async fn owners_keys(&self, old: &ApiKey) -> Result<Vec<ApiKey>, ApiError> {
+        let filter = KeyFilter {
+            user_id: old.user_id.clone(),
+        };
+        self.client.list_keys(&filter, None).await
+    }
+
     /// A key of `old`'s name and owner made since `before` was listed, other than those this
     /// command minted: another run's replacement of `old`. A failed listing finds none (the
     /// check is a guard against a rare race, not a step a rotation depends on).
@@ -1055,10 +1055,7 @@ impl Run<'_> {
         before: &[ApiKey],
         new_key: &ApiKey,
     ) -> Option<String> {
-        let filter = KeyFilter {
-            user_id: old.user_id.clone(),
-        };
-        let now = match self.client.list_keys(&filter, None).await {
+        let now = match self.owners_keys(old).await {
             Ok(keys) => keys,
             Err(e) => {
                 self.ctx.out.warn(format!(
