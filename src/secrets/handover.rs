@@ -295,9 +295,16 @@ impl<'a> Handover<'a> {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(created.key.id.clone());
+                // Written ahead: a `kill -9` (OOM, a cancelled CI job) during whatever follows
+                // (a rotation's checks, the delivery) leaves nothing of ours running to write a
+                // recovery file, so it is there at once, and removed once every destination has
+                // the secret. When it cannot be written, the hand-over goes on; a failure then
+                // tries again, or revokes ([`Self::fall_back`]).
+                let ahead = recovery::write(self.state_dir, &created.key.id, &created.api_key).ok();
                 Ok(Minted {
                     key: created.key,
                     secret: created.api_key,
+                    ahead,
                 })
             }
             Err(cause) if outcome_unknown(&cause) => Err(Failure::Lost {
@@ -382,11 +389,6 @@ impl<'a> Handover<'a> {
         let targets: Vec<Target> = self.plan.targets(i).to_vec();
         let mut failures = Vec::new();
         let mut stored_in = Vec::new();
-        // Written ahead: a `kill -9` (OOM, a cancelled CI job) in the middle of delivery leaves
-        // nothing of ours running to write a recovery file, so it is there before delivery
-        // starts, and removed once every destination has the secret. When it cannot be written,
-        // delivery goes on; a failure then tries again, or revokes ([`Self::fall_back`]).
-        let ahead = recovery::write(self.state_dir, &minted.key.id, &minted.secret).ok();
         // A secret of an unexpected shape (a newline, an escape) would split the CI mask line and
         // the file and stdout formats: it goes nowhere but the recovery file.
         if let Err(why) = check_shape(&minted.secret) {
@@ -412,8 +414,8 @@ impl<'a> Handover<'a> {
         }
         if failures.is_empty() {
             self.remember(&minted.key, &targets, None);
-            if let Some(path) = ahead {
-                remove_written_ahead(self.out, &path);
+            if let Some(path) = &minted.ahead {
+                remove_written_ahead(self.out, path);
             }
             return Ok(stored_in);
         }
@@ -421,7 +423,9 @@ impl<'a> Handover<'a> {
             self.out
                 .warn(format!("could not deliver the secret to {label}: {why}"));
         }
-        let end = self.fall_back(&minted.key.id, &minted.secret, ahead).await;
+        let end = self
+            .fall_back(&minted.key.id, &minted.secret, minted.ahead.clone())
+            .await;
         if let End::Recovered(path) = &end {
             self.remember(&minted.key, &targets, Some(path.clone()));
         }
@@ -455,12 +459,31 @@ impl<'a> Handover<'a> {
             "did not deliver the secret of key {}: {why}",
             minted.key.id
         ));
-        let end = self.fall_back(&minted.key.id, &minted.secret, None).await;
+        let end = self
+            .fall_back(&minted.key.id, &minted.secret, minted.ahead.clone())
+            .await;
         Failure::NotDelivered {
             key_id: minted.key.id.clone(),
             failures: vec![("every destination".to_string(), why)],
             stored_in: Vec::new(),
             end,
+        }
+    }
+
+    /// A minted key nothing can want (the key it was to replace is gone): revoked, and its
+    /// recovery file removed. When the revocation fails, its secret is kept as by
+    /// [`Self::keep_back`] (the error).
+    pub async fn withdraw(&self, minted: &Minted, why: String) -> Result<(), Failure> {
+        match self.client.delete_key(&minted.key.id).await {
+            Ok(()) => {
+                if let Some(path) = &minted.ahead {
+                    remove_written_ahead(self.out, path);
+                }
+                Ok(())
+            }
+            Err(e) => Err(self
+                .keep_back(minted, format!("{why}; revoking the new key failed ({e})"))
+                .await),
         }
     }
 
@@ -523,7 +546,7 @@ impl<'a> Handover<'a> {
 
     /// An undelivered secret: revoked under `--on-store-failure revoke`, else (or when the
     /// revocation fails) kept in a recovery file; revoked when no recovery file can be written.
-    /// `ahead`: the recovery file written before delivery, if it was.
+    /// `ahead`: the recovery file written when the key was minted, if it was.
     async fn fall_back(&self, key_id: &str, secret: &SecretString, ahead: Option<PathBuf>) -> End {
         if self.policy == OnStoreFailure::Revoke {
             match self.client.delete_key(key_id).await {

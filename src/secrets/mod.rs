@@ -157,6 +157,10 @@ impl Destinations {
 pub struct Minted {
     pub key: crate::api::models::ApiKey,
     pub secret: SecretString,
+    /// The 0600 recovery file holding the secret from the moment it arrived until every
+    /// destination has it (`None` when it could not be written): a `kill -9` at any step after
+    /// the create loses nothing.
+    pub ahead: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]

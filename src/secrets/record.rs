@@ -164,11 +164,32 @@ pub fn superseded(state_dir: &Path, account: &str) -> Option<String> {
     ))
 }
 
-/// Notes that `old` was revoked by a rotation that made `new`.
-pub fn mark_replaced(state_dir: &Path, old: &str, new: &str) -> std::io::Result<()> {
-    let Some(mut record) = read(state_dir, old) else {
-        return Ok(());
-    };
+/// Notes that `old` was revoked by a rotation that made `new`. A key made elsewhere (no record)
+/// gets one that says only that, so an overlapping run sharing this state directory learns of
+/// the rotation from one file ([`successor`]).
+pub fn mark_replaced(
+    state_dir: &Path,
+    profile: &str,
+    old: &crate::api::models::ApiKey,
+    new: &str,
+) -> std::io::Result<()> {
+    let mut record = read(state_dir, &old.id).unwrap_or_else(|| Record {
+        key_id: old.id.clone(),
+        profile: profile.to_string(),
+        name: old.name.clone(),
+        owner: old.user_id.clone(),
+        // Where and when its secret went is not known: handed out when it was made.
+        delivered_at: old.created_at,
+        places: Vec::new(),
+        delivered: true,
+        recovery_file: None,
+        replaced_by: None,
+    });
     record.replaced_by = Some(new.to_string());
     write(state_dir, &record)
+}
+
+/// The key a rotation from this state directory replaced `key_id` with, if one did.
+pub fn successor(state_dir: &Path, key_id: &str) -> Option<String> {
+    read(state_dir, key_id)?.replaced_by
 }

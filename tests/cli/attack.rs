@@ -279,6 +279,86 @@ fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
     assert!(b_log.contains("another run"), "{b_log}");
 }
 
+/// An operator revokes the key (`keys delete`, a leak) while its rotation waits for its create.
+/// The listing after the create no longer shows it: the new key, delivered nowhere yet, is
+/// revoked unused; exit 7; the destination keeps what it had; no recovery file.
+#[test]
+fn a_key_revoked_during_its_rotation_gets_no_successor() {
+    let world = world();
+    let old = world.aged_key("revoked-meanwhile", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("svc.key");
+    std::fs::write(&dest, "what the service reads\n").unwrap();
+    let store = format!("file:{}", dest.display());
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("POST /v1/secrets/api/keys hold=create times=1").unwrap(),
+    );
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
+        world.sandbox.wait_held("create", 1);
+        world.run(&["keys", "delete", &old, "--yes"]).code(0);
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(7)
+        .stderr_has("no longer active")
+        .stderr_has("was revoked unused");
+    let minted: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "revoked-meanwhile" && k.id != old)
+        .collect();
+    assert_eq!(minted.len(), 1);
+    assert_eq!(
+        minted[0].status, "deleted",
+        "the unwanted successor is revoked"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        "what the service reads\n"
+    );
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(run.stdout, "");
+}
+
+/// Two overlapping runs sharing a state directory (two cron entries): run B has listed the keys
+/// and waits for its `GET /users/me` while run A rotates the key start to finish. B then takes
+/// the free lock: A's record of the old key names its successor, so B stops there (exit 7) without
+/// minting, and A's delivered secret stays. The old key was seeded: A writes its record, which
+/// says only that it was replaced.
+#[test]
+fn a_run_that_listed_before_another_finished_mints_nothing() {
+    let world = world();
+    let old = world.aged_key("overlap", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("overlap.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(flexprice_sandbox::Fault::parse("GET /v1/users/me hold=b times=1").unwrap());
+    let b = std::thread::scope(|s| {
+        let b = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
+        world.sandbox.wait_held("b", 1);
+        let creates = world.creates();
+        world
+            .run(&["keys", "rotate", &old, "--yes", "--store", &store])
+            .code(0);
+        assert_eq!(world.creates(), creates + 1);
+        world.sandbox.release("b");
+        (b.join().unwrap(), creates + 1)
+    });
+    let (b, creates) = b;
+    b.code(7)
+        .stderr_has("another run rotated key")
+        .stderr_has("nothing was minted");
+    assert_eq!(world.creates(), creates, "B minted nothing");
+    let a_secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(a_secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    assert!(world.recovery_files().is_empty());
+}
+
 // ---- kill -9 while a destination is being written -----------------------------------------
 
 /// `kill -9` (OOM, a cancelled CI job) while an `exec:` destination runs: the command took the

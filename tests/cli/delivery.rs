@@ -215,7 +215,7 @@ fn an_undelivered_secret_in_a_batch_exits_9_and_a_rerun_finishes_from_the_recove
         .find(|o| o["old_key"]["id"] == old_b.as_str())
         .unwrap();
     let recovery = a["recovery_file"].as_str().unwrap().to_string();
-    assert!(a["error"].as_str().unwrap().contains("step 4"));
+    assert!(a["error"].as_str().unwrap().contains("step 5"));
     assert_eq!(a["old_key_revoked"], false);
     assert!(b.get("recovery_file").is_none() && b.get("error").is_none());
     assert_eq!(b["old_key_revoked"], true);

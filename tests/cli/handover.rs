@@ -658,7 +658,7 @@ fn a_failed_single_rotation_prints_its_object_with_the_error() {
         "exec:false",
     ]);
     let json = run.code(9).json();
-    assert!(json["error"].as_str().unwrap().contains("step 4"), "{json}");
+    assert!(json["error"].as_str().unwrap().contains("step 5"), "{json}");
     assert!(
         json.get("api_key").is_none(),
         "the secret is in the recovery file only: {json}"
@@ -889,7 +889,7 @@ fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() 
     assert_eq!(
         world.sandbox.key(&old).unwrap().status,
         "published",
-        "step 4 failed: the old key stays"
+        "step 5 failed: the old key stays"
     );
 }
 

@@ -164,40 +164,82 @@ fn a_lost_create_response_is_revoked_when_asked() {
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
 }
 
+/// Step 4 before step 5: a new key that the API refuses goes to no destination (a service
+/// reading its key file would pick up a key that does not work); it waits in the recovery file,
+/// the old key stays, and a re-run, once the API accepts the new key, finishes the rotation
+/// from that file without minting another.
 #[test]
-fn a_new_key_that_does_not_authenticate_keeps_the_old_one() {
+fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "v401");
-    // Only the verification calls /users/me for a service-account key; every call is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("v401.key");
+    std::fs::write(&dest, format!("{old_secret}\n")).unwrap();
+    let store = format!("file:{}", dest.display());
     world.sandbox.add_fault(Fault::new(
         Some("GET"),
         "/v1/users/me",
         FaultAction::status(401),
     ));
     world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "v401", "--yes"]);
-    run.code(1)
-        .stderr_has("step 5")
+    let run = world.run(&["keys", "rotate", "v401", "--yes", "--store", &store]);
+    run.code(9)
+        .stderr_has("step 4 (check the new key) failed")
         .stderr_has("still active")
         .stderr_has(&format!("refused the new key {VERIFY_ATTEMPTS} times"));
+    // The new key's tries, told from the admin's own `GET /users/me` beside the listing.
+    let admin = world.sandbox.admin_key().to_string();
+    let admin_form = format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]);
     let tries = world
         .requests()
         .iter()
-        .filter(|r| r.path == "/v1/users/me")
+        .filter(|r| {
+            r.path == "/v1/users/me"
+                && !r
+                    .headers
+                    .iter()
+                    .any(|(name, value)| name == "x-api-key" && *value == admin_form)
+        })
         .count();
     assert_eq!(tries, VERIFY_ATTEMPTS, "attempts before giving up");
-    world.sandbox.clear_faults();
     assert!(
         !run.stderr.contains("whoami"),
         "no hints about the admin key: {}",
         run.stderr
     );
-    assert!(
-        is_secret_key(run.stdout.trim()),
-        "the new secret was delivered before verification"
+    assert_eq!(run.stdout, "", "nothing delivered, stdout included");
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        format!("{old_secret}\n"),
+        "the destination keeps the old, working secret"
     );
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let waiting = waiting.trim_end().to_string();
+    assert!(is_secret_key(&waiting));
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
-    world.run_as(&old_secret, &["whoami"]).code(0);
+    world.sandbox.clear_faults();
+    world.run_as(&old_secret, &["whoami", "-q"]).code(0);
+
+    // The API accepts the new key now: the re-run the hint names delivers it from the file.
+    assert!(
+        run.stderr
+            .contains(&format!("re-run `flexprice-admin keys rotate {old_id}`"))
+    );
+    let creates = world.creates();
+    world
+        .run(&["keys", "rotate", &old_id, "--yes", "--store", &store])
+        .code(0)
+        .stderr_has("Finishing the rotation");
+    assert_eq!(world.creates(), creates, "no second key was minted");
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap().trim_end(),
+        waiting,
+        "the secret that waited is the one delivered"
+    );
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
 }
 
 #[test]
@@ -425,7 +467,7 @@ fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
         "--yes",
     ]);
     run.code(9)
-        .stderr_has("step 4 (deliver the secret) failed")
+        .stderr_has("step 5 (deliver the secret) failed")
         .stderr_has("recovery file");
     let files = world.recovery_files();
     assert_eq!(files.len(), 1, "{files:?}");
@@ -539,7 +581,7 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
                 .env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "keychain");
         },
     );
-    run.code(9).stderr_has("step 4");
+    run.code(9).stderr_has("step 5");
     assert_eq!(world.recovery_files().len(), 1);
     assert_eq!(
         world
@@ -786,6 +828,6 @@ fn an_unwritable_stdout_keeps_the_new_secret_in_a_recovery_file() {
     assert_eq!(
         world.sandbox.key(&old_id).unwrap().status,
         "published",
-        "step 4 failed: the old key stays"
+        "step 5 failed: the old key stays"
     );
 }

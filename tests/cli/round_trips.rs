@@ -125,3 +125,63 @@ fn thousands_of_keys_come_in_one_request() {
         );
     }
 }
+
+/// `keys rotate NAME`: four round trips, the minimum its data needs. The listing goes out with
+/// `GET /users/me` (only a user key's owner may rotate it); after the create, the new key's
+/// check and the listing of the owner's keys (has another run crossed this one?) go out
+/// together; then the revocation. Each pair must be held at its gate at once.
+#[test]
+fn keys_rotate_takes_four_round_trips() {
+    let world = World::new();
+    let (old, _) = world.create_key(&["--name", "rt"]);
+    let old_id = old["id"].as_str().unwrap().to_string();
+    world.sandbox.clear_requests();
+    // The first matching fault takes each request, one use each: the first two at `resolve`,
+    // the next two at `check`.
+    for gate in ["resolve", "check"] {
+        for path in ["/v1/users/me", "/v1/secrets/api/keys"] {
+            world
+                .sandbox
+                .add_fault(Fault::new(Some("GET"), path, FaultAction::Hold(gate.into())).times(1));
+        }
+    }
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(&["keys", "rotate", "rt", "--yes"]));
+        for gate in ["resolve", "check"] {
+            world.sandbox.wait_held(gate, 2);
+            world.sandbox.release(gate);
+        }
+        run.join().expect("the command's thread")
+    });
+    let new_secret = run.code(0).stdout.trim().to_string();
+    let requested = paths_requested(&world);
+    let owners = world
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/secrets/api/keys" && r.method == "GET")
+        .nth(1)
+        .and_then(|r| r.query)
+        .unwrap_or_default();
+    world.run_as(&new_secret, &["whoami", "-q"]).code(0);
+    let sorted = |wave: &[String]| {
+        let mut wave = wave.to_vec();
+        wave.sort();
+        wave
+    };
+    assert_eq!(requested.len(), 6, "{requested:?}");
+    let together = ["GET /v1/secrets/api/keys", "GET /v1/users/me"];
+    assert_eq!(sorted(&requested[0..2]), together, "{requested:?}");
+    assert_eq!(requested[2], "POST /v1/secrets/api/keys", "{requested:?}");
+    assert_eq!(sorted(&requested[3..5]), together, "{requested:?}");
+    assert_eq!(
+        requested[5],
+        format!("DELETE /v1/secrets/api/keys/{old_id}"),
+        "{requested:?}"
+    );
+    // The second listing asks for the owner's keys only.
+    assert!(
+        owners.contains(&format!("user_id={}", world.sandbox.admin_user_id())),
+        "{owners}"
+    );
+}

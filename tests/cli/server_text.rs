@@ -232,18 +232,18 @@ fn a_relative_redirect_to_another_host_is_resolved_and_not_followed() {
 }
 
 /// Item 2: the new key's own verification answers an error that quotes the new key (a server
-/// or proxy echoing the caller's credential). The secret reaches its destination and nowhere
-/// else: not stderr, not the `-o json` document's `"error"`, which shows its display form.
+/// or proxy echoing the caller's credential). A key that fails its check is delivered nowhere:
+/// its secret is in the recovery file and nowhere else: not the destination, not stderr, not
+/// the `-o json` document's `"error"`, which shows its display form. The admin's own
+/// `GET /users/me` (beside the listing) meets the same fault: its key is not shown either.
 #[test]
-fn a_new_key_quoted_back_during_its_verification_reaches_only_its_destination() {
+fn a_new_key_quoted_back_during_its_verification_reaches_only_its_recovery_file() {
     let world = World::with_immediate_revocation();
     let account = world.service_account("ingest-bot", "event_ingestor");
     let (old, _) = world.create_key(&["--name", "ingest", "--service-account", &account]);
     let old_id = old["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ingest.key");
-    // Only the new key's verification calls /users/me in this rotation (a service-account key
-    // needs no check of the caller), so every answer quoting a credential quotes the new key.
     world.sandbox.add_fault(
         Fault::parse(
             r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#,
@@ -262,12 +262,18 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_destination() 
         "json",
         "--verbose",
     ]);
-    let secret = std::fs::read_to_string(&file).expect("the destination holds the new secret");
+    run.code(9);
+    assert!(!file.exists(), "a key that failed its check was delivered");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
     let secret = secret.trim_end();
     assert!(crate::harness::is_secret_key(secret), "{secret:?}");
-    assert!(!leaks(&run.stderr, secret), "stderr:\n{}", run.stderr);
-    assert!(!leaks(&run.stdout, secret), "stdout:\n{}", run.stdout);
-    run.code(1);
+    let admin = world.sandbox.admin_key().to_string();
+    for (name, text) in [("stderr", &run.stderr), ("stdout", &run.stdout)] {
+        assert!(!leaks(text, secret), "{name}:\n{text}");
+        assert!(!leaks(text, &admin), "{name} shows the admin key:\n{text}");
+    }
     assert!(
         world
             .requests()
@@ -278,6 +284,7 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_destination() 
     let json = run.json();
     let error = json["error"].as_str().expect("the failed step is named");
     assert!(error.contains(&display_form(secret)), "{error}");
+    assert_eq!(json["recovery_file"], files[0].display().to_string());
     assert!(
         json.get("api_key").is_none(),
         "stdout is not a destination: {json}"

@@ -3,16 +3,19 @@
 //!
 //! 1. resolve the old key (owner, name, roles, expiry), and plan every destination of every new
 //!    secret (`--store`, [`crate::secrets::plan`]) before anything is minted;
-//! 2. take the per-key lock, so overlapping cron runs cannot interleave, and check the old key
-//!    is still active;
-//! 3. create the new key with the same name and owner ([`Handover::mint`]);
-//! 4. deliver the new secret, stdout included, and verify each destination
+//! 2. take the per-key lock, so overlapping cron runs cannot interleave;
+//! 3. create the new key with the same name and owner ([`Handover::mint`]); its secret is in a
+//!    0600 recovery file from here until it is delivered;
+//! 4. check, side by side, that the new key authenticates and that no other run rotated or
+//!    revoked the old key meanwhile (one listing of the owner's keys);
+//! 5. deliver the new secret, stdout included, and verify each destination
 //!    ([`Handover::deliver`]);
-//! 5. check that the new key authenticates;
 //! 6. revoke the old key (unless `--keep-old`).
 //!
-//! A failure before step 6 leaves the old key untouched. Once a secret is delivered it is
-//! reported, even when a later step fails. `--due` (the keys the policy says are due) and
+//! Each step waits for one request at most, so a rotation costs four round trips: the listing
+//! (beside `GET /users/me`), the create, the check, the revocation. A failure before step 6
+//! leaves the old key untouched, and a destination only ever receives a key that works. Once a
+//! secret is delivered it is reported, even when a later step fails. `--due` (the keys the policy says are due) and
 //! `--all` (every key in scope, for an incident) run the steps for each key through the batch
 //! runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight finish.
 
@@ -88,16 +91,18 @@ struct Whole<'a> {
 enum Failed {
     /// Step 2: the lock is held by another run, or cannot be taken.
     Lock(anyhow::Error),
-    /// Step 2: the old key could not be checked.
-    Check(ApiError),
-    /// Step 2: the old key is no longer active (another run rotated or revoked it).
-    Gone,
+    /// Step 2: a run sharing this state directory rotated the old key since step 1; its new key.
+    Rotated(String),
+    /// Step 4: the old key was revoked meanwhile; the key this run minted, revoked unused since
+    /// nothing can want it.
+    Gone { withdrawn: String },
     /// Step 1: the key's name or owner is unsafe where a destination would use it.
     Refused(UserError),
-    /// Steps 3 and 4: the create, or the delivery of its secret.
+    /// Step 3 (the create) or 5 (the delivery of its secret).
     Handover(Failure),
-    /// Step 5.
-    Verify(String),
+    /// Step 4: the new key does not authenticate, or another run rotated the same key
+    /// meanwhile; its secret went to no destination.
+    Unchecked(Failure),
     /// Step 6.
     Revoke(ApiError),
 }
@@ -106,34 +111,47 @@ impl Failed {
     fn exit(&self) -> Exit {
         match self {
             Failed::Lock(err) => classify(err).exit,
-            Failed::Check(err) | Failed::Revoke(err) => api_exit(err),
-            Failed::Gone => Exit::Conflict,
+            Failed::Revoke(err) => api_exit(err),
+            Failed::Rotated(_) | Failed::Gone { .. } => Exit::Conflict,
             Failed::Refused(err) => err.exit,
-            Failed::Handover(failure) => failure.exit(),
-            Failed::Verify(_) => Exit::Failure,
+            Failed::Handover(failure) | Failed::Unchecked(failure) => failure.exit(),
         }
     }
 
     fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> anyhow::Error {
         match self {
             Failed::Lock(err) => err,
-            Failed::Check(err) => {
-                anyhow::Error::new(err).context("step 2 (check the old key) failed")
-            }
-            Failed::Gone => UserError::new(
+            Failed::Rotated(successor) => UserError::new(
                 Exit::Conflict,
                 format!(
-                    "key {} ({}) is no longer active: another run has rotated or revoked it",
+                    "another run rotated key {} ({}) since this one listed it: its new key is {successor}; nothing \
+                     was minted",
                     old.id, old.name
                 ),
             )
-            .hint("`flexprice-admin keys list --name` shows its successor")
+            .hint(format!(
+                "`flexprice-admin keys list --name {}` shows where it stands",
+                old.name
+            ))
+            .into(),
+            Failed::Gone { withdrawn } => UserError::new(
+                Exit::Conflict,
+                format!(
+                    "key {} ({}) is no longer active: it was revoked while this run rotated it; the key this run \
+                     minted meanwhile, {withdrawn}, was revoked unused",
+                    old.id, old.name
+                ),
+            )
+            .hint(format!(
+                "`flexprice-admin keys list --name {}` shows where it stands",
+                old.name
+            ))
             .into(),
             Failed::Refused(err) => err.into(),
             Failed::Handover(failure) => {
                 let step = match failure {
                     Failure::NotDelivered { .. } => format!(
-                        "step 4 (deliver the secret) failed; old key {} is untouched and still active",
+                        "step 5 (deliver the secret) failed; old key {} is untouched and still active",
                         old.id
                     ),
                     _ => format!(
@@ -141,45 +159,14 @@ impl Failed {
                         old.id
                     ),
                 };
-                let recovered = matches!(
-                    failure,
-                    Failure::NotDelivered {
-                        end: End::Recovered(_),
-                        ..
-                    }
-                );
-                let err = failure.into_error(&step);
-                if !recovered {
-                    return err;
-                }
-                // What the re-run does, said where the failure is reported.
-                match err.downcast::<UserError>() {
-                    Ok(user) => user
-                        .hint(format!(
-                            "or re-run `flexprice-admin keys rotate {}` (or `keys rotate --due`): it delivers the secret \
-                             from the recovery file to the same destinations, checks the new key, revokes the old one \
-                             and deletes the file",
-                            old.id
-                        ))
-                        .into(),
-                    Err(err) => err,
-                }
+                undelivered_error(failure, &step, old)
             }
-            Failed::Verify(why) => {
-                let new_id = new_key.map_or("?", |k| k.id.as_str());
-                UserError::new(
-                    Exit::Failure,
-                    format!(
-                        "step 5 (check the new key authenticates) failed: {why}; new key {new_id} was minted and \
-                         delivered, but old key {} is untouched and still active",
-                        old.id
-                    ),
-                )
-                .hint(format!(
-                    "the destinations now hold the new secret; if the API keeps refusing it, revoke the new key with \
-                     `flexprice-admin keys delete {new_id} --yes` and put the old secret back"
-                ))
-                .into()
+            Failed::Unchecked(failure) => {
+                let step = format!(
+                    "step 4 (check the new key) failed; old key {} is untouched and still active",
+                    old.id
+                );
+                undelivered_error(failure, &step, old)
             }
             Failed::Revoke(err) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
@@ -191,6 +178,41 @@ impl Failed {
             }
         }
     }
+}
+
+/// `failure`'s error under `step`, saying what a re-run does when the secret waits in a
+/// recovery file.
+fn undelivered_error(failure: Failure, step: &str, old: &ApiKey) -> anyhow::Error {
+    let recovered = matches!(
+        failure,
+        Failure::NotDelivered {
+            end: End::Recovered(_),
+            ..
+        }
+    );
+    let err = failure.into_error(step);
+    if !recovered {
+        return err;
+    }
+    match err.downcast::<UserError>() {
+        Ok(user) => user
+            .hint(format!(
+                "or re-run `flexprice-admin keys rotate {}` (or `keys rotate --due`): it checks the new key, delivers \
+                 its secret from the recovery file to the same destinations, revokes the old key and deletes the file",
+                old.id
+            ))
+            .into(),
+        Err(err) => err,
+    }
+}
+
+/// What step 4's listing found: whether another run crossed this rotation.
+enum Crossed {
+    Clear,
+    /// The old key is no longer listed.
+    Gone,
+    /// A key of the old key's name and owner appeared that this run did not make.
+    Sibling(String),
 }
 
 /// What one rotation came to.
@@ -212,6 +234,11 @@ struct Run<'a> {
     client: &'a Client,
     args: &'a KeysRotateArgs,
     handover: Handover<'a>,
+    /// The keys listed in step 1: what a key made since then is compared with.
+    known: &'a [ApiKey],
+    /// No prompt stood between that listing and the creates, so it is every key the owners had
+    /// just before (see [`Lookup::known_complete`]).
+    known_is_fresh: bool,
     /// `-o json`: the object (one key) or array (`--due`) being written.
     json: Option<Mutex<Json>>,
     /// Secrets go out as `ID<TAB>NAME<TAB>SECRET` lines, not alone.
@@ -228,24 +255,33 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
     let batch = args.key.is_none();
-    let scope = if batch {
-        KeyScope::resolve(ctx, &client, &args.scope).await?
-    } else {
-        KeyScope::default()
-    };
-    let mut visible = client.list_keys(&scope.filter(), None).await?;
+    // The caller, side by side with the listing: needed only for a user key (only its owner may
+    // rotate it), and free beside a request we wait for anyway.
+    let (listed, me) = tokio::join!(
+        async {
+            let scope = if batch {
+                KeyScope::resolve(ctx, &client, &args.scope).await?
+            } else {
+                KeyScope::default()
+            };
+            let visible = client.list_keys(&scope.filter(), None).await?;
+            anyhow::Ok((scope, visible))
+        },
+        client.me()
+    );
+    let (scope, mut visible) = listed?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
     let targets = match &args.key {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
             if !key.is_service_account_key() {
-                check_rotatable(&key, &client.me().await?)?;
+                check_rotatable(&key, &me?)?;
             }
             vec![key]
         }
-        None if args.all => all_keys(ctx, &client, &visible, &scope).await?,
-        None => due_keys(ctx, &client, &visible, &policy, &scope).await?,
+        None if args.all => all_keys(ctx, me, &visible, &scope)?,
+        None => due_keys(ctx, me, &visible, &policy, &scope)?,
     };
     if targets.is_empty() {
         ctx.out.note(if args.all {
@@ -324,6 +360,9 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         [one] => format!("Rotate key {} ({})?", one.id, one.name),
         many => format!("Rotate these {} keys?", many.len()),
     };
+    // Asked on a terminal, the user may take minutes to answer: keys made meanwhile are not in
+    // the listing.
+    let known_is_fresh = ctx.yes;
     if !ctx.confirm(&question, "--yes")? {
         ctx.out.note("Nothing rotated.");
         return Ok(Exit::Ok);
@@ -351,6 +390,8 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             plan,
             &scope,
         ),
+        known: &visible,
+        known_is_fresh,
         json,
         batch,
     };
@@ -656,9 +697,9 @@ fn refuse_stdout_off_a_terminal(
 
 /// The keys `keys audit` reports under `policy` within `scope`, less those cron must not touch
 /// (see [`rotatable`]).
-async fn due_keys(
+fn due_keys(
     ctx: &Context,
-    client: &Client,
+    me: Result<User, ApiError>,
     visible: &[ApiKey],
     policy: &Policy,
     scope: &KeyScope,
@@ -673,15 +714,15 @@ async fn due_keys(
         .iter()
         .filter_map(|finding| visible.iter().find(|k| k.id == finding.key.id))
         .collect();
-    rotatable(ctx, client, visible, candidates).await
+    rotatable(ctx, me, visible, candidates)
 }
 
 /// `--all`: every key within `scope` that still authenticates, whatever its age, less what
 /// [`rotatable`] skips. An expired key is skipped too: it no longer works, so it cannot have
 /// leaked anything usable, and `--due` or `keys rotate ID` replaces it.
-async fn all_keys(
+fn all_keys(
     ctx: &Context,
-    client: &Client,
+    me: Result<User, ApiError>,
     visible: &[ApiKey],
     scope: &KeyScope,
 ) -> anyhow::Result<Vec<ApiKey>> {
@@ -700,7 +741,7 @@ async fn all_keys(
             _ => candidates.push(key),
         }
     }
-    rotatable(ctx, client, visible, candidates).await
+    rotatable(ctx, me, visible, candidates)
 }
 
 /// `candidates` less the keys a batch must not touch, each skipped with a message: other users'
@@ -709,16 +750,16 @@ async fn all_keys(
 /// its key, and the next run would fail), and keys that already have a newer key of the same
 /// name and owner (a previous rotation whose revocation failed: rotating again would strand that
 /// newer key).
-async fn rotatable(
+fn rotatable(
     ctx: &Context,
-    client: &Client,
+    me: Result<User, ApiError>,
     visible: &[ApiKey],
     candidates: Vec<&ApiKey>,
 ) -> anyhow::Result<Vec<ApiKey>> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let me = client.me().await?;
+    let me = me?;
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
     let mut targets = Vec::new();
@@ -817,6 +858,10 @@ impl Run<'_> {
             if let Failed::Handover(Failure::NotDelivered {
                 end: End::Recovered(path),
                 ..
+            })
+            | Failed::Unchecked(Failure::NotDelivered {
+                end: End::Recovered(path),
+                ..
             }) = &failed
             {
                 outcome.recovery_file = Some(path.clone());
@@ -845,15 +890,15 @@ impl Run<'_> {
         // Step 2.
         let _lock = KeyLock::acquire(&ctx.paths.state_dir, &ctx.profile.name, &old.id)
             .map_err(Failed::Lock)?;
-        // Another run may have rotated this key between our listing and the lock.
-        let current = self.owners_keys(old).await.map_err(Failed::Check)?;
-        if !current.iter().any(|k| k.id == old.id) {
-            return Err(Failed::Gone);
+        // A run sharing our lock may have rotated this key between our listing and the lock:
+        // its records say so, without a request. Any other run is caught at step 4.
+        if let Some(successor) = record::successor(&ctx.paths.state_dir, &old.id) {
+            return Err(Failed::Rotated(successor));
         }
 
         // Step 3, or the rotation a failed delivery stopped: its new key's secret is read from
         // the recovery file instead of minting another key.
-        if let Some((newer, file)) = pending_successor(ctx, &current, old) {
+        if let Some((newer, file)) = pending_successor(ctx, self.known, old) {
             return self
                 .resume(i, old, newer, file, outcome, head_written)
                 .await;
@@ -863,8 +908,8 @@ impl Run<'_> {
         let lookup = Lookup {
             name: &old.name,
             owner: old.user_id.as_deref(),
-            known: &current,
-            known_complete: true,
+            known: self.known,
+            known_complete: self.known_is_fresh,
             listed: true,
         };
         let minted = self
@@ -872,27 +917,54 @@ impl Run<'_> {
             .mint(&request, lookup)
             .await
             .map_err(Failed::Handover)?;
-        // Another run our lock does not reach (another profile or state directory, another
-        // host) may have rotated this key at the same time: its new key would be overwritten
-        // at a shared destination, left active with its secret nowhere. A key of this name and
-        // owner that was not there when we looked, and is not ours, is that run's: ours goes to
-        // the recovery file instead, and the old key stays.
-        if let Some(sibling) = self.concurrent_sibling(old, &current, &minted.key).await {
-            let why = format!(
-                "another run rotated key {} at the same time and made key {sibling}, which may already be in these \
-                 destinations; this secret would overwrite it",
-                old.id
-            );
-            outcome.new_key = Some(minted.key.clone());
-            return Err(Failed::Handover(
+        outcome.new_key = Some(minted.key.clone());
+
+        // Step 4: one request each, side by side.
+        let (verified, crossed) = tokio::join!(
+            verify(self.client, &minted.secret, &minted.key),
+            self.crossed(old, &minted.key)
+        );
+        match crossed {
+            // Another run our lock does not reach (another profile or state directory, another
+            // host) rotated this key at the same time: its new key may already be in these
+            // destinations, and ours would overwrite it, leaving that key active with its secret
+            // nowhere. Ours goes to the recovery file instead, and the old key stays.
+            Crossed::Sibling(sibling) => {
+                let why = format!(
+                    "another run rotated key {} at the same time and made key {sibling}, which may already be in \
+                     these destinations; this secret would overwrite it",
+                    old.id
+                );
+                return Err(Failed::Unchecked(
+                    self.handover.keep_back(&minted, why).await,
+                ));
+            }
+            // Revoked meanwhile (an operator's `keys delete`): nothing can want its successor.
+            Crossed::Gone => {
+                let why = format!(
+                    "key {} was revoked while this run rotated it, so nothing needs its successor",
+                    old.id
+                );
+                return match self.handover.withdraw(&minted, why).await {
+                    Ok(()) => Err(Failed::Gone {
+                        withdrawn: minted.key.id.clone(),
+                    }),
+                    Err(kept) => Err(Failed::Unchecked(kept)),
+                };
+            }
+            Crossed::Clear => {}
+        }
+        if let Err(why) = verified {
+            return Err(Failed::Unchecked(
                 self.handover.keep_back(&minted, why).await,
             ));
         }
-        self.finish_rotation(i, old, minted, outcome, head_written, None)
+        self.finish_rotation(i, old, minted, outcome, head_written)
             .await
     }
 
-    /// Rotation `i` resumed from the recovery file of its new key `newer`.
+    /// Rotation `i` resumed from the recovery file of its new key `newer`: steps 4 to 6, the
+    /// file standing for the one step 3 writes (removed once the secret is delivered).
     async fn resume(
         &self,
         i: usize,
@@ -922,14 +994,22 @@ impl Run<'_> {
             newer.id,
             file.path.display()
         ));
-        let minted = Minted { key: newer, secret };
-        self.finish_rotation(i, old, minted, outcome, head_written, Some(file.path))
+        outcome.new_key = Some(newer.clone());
+        let minted = Minted {
+            key: newer,
+            secret,
+            ahead: Some(file.path),
+        };
+        if let Err(why) = verify(self.client, &minted.secret, &minted.key).await {
+            return Err(Failed::Unchecked(
+                self.handover.keep_back(&minted, why).await,
+            ));
+        }
+        self.finish_rotation(i, old, minted, outcome, head_written)
             .await
     }
 
-    /// Steps 4 to 6 once the new key exists: deliver, verify, revoke. `recovered_from`: the
-    /// recovery file the secret came from, removed once the secret is delivered (or has a newer
-    /// recovery file).
+    /// Steps 5 and 6 once the new key is known to work: deliver, revoke.
     async fn finish_rotation(
         &self,
         i: usize,
@@ -937,13 +1017,12 @@ impl Run<'_> {
         minted: Minted,
         outcome: &mut Outcome,
         head_written: &mut bool,
-        recovered_from: Option<std::path::PathBuf>,
     ) -> Result<(), Failed> {
-        let (ctx, client) = (self.ctx, self.client);
+        let ctx = self.ctx;
         outcome.new_key = Some(minted.key.clone());
 
-        // Step 4: stdout is a destination like the others: the secret is written and flushed
-        // there before the new key is checked and the old one revoked.
+        // Step 5: stdout is a destination like the others: the secret is written and flushed
+        // there before the old key is revoked.
         let now = time::now();
         let owner = old.service_account_name.clone();
         let (old_view, new_view) = (
@@ -977,31 +1056,14 @@ impl Run<'_> {
                 ctx.out.lines([line])
             })
             .await;
-        if let Some(path) = &recovered_from {
-            let kept = matches!(
-                &delivered,
-                Err(Failure::NotDelivered {
-                    end: End::Stranded { .. },
-                    ..
-                })
-            );
-            if !kept && let Err(e) = std::fs::remove_file(path) {
-                ctx.out.warn(format!(
-                    "the secret was handed over, but its old recovery file {} could not be removed ({e}); delete it",
-                    path.display()
-                ));
-            }
-        }
         outcome.stored_in = delivered.map_err(Failed::Handover)?;
-
-        // Step 5.
-        verify(client, &minted.secret, &minted.key)
-            .await
-            .map_err(Failed::Verify)?;
 
         // Step 6.
         if !self.args.keep_old {
-            client.delete_key(&old.id).await.map_err(Failed::Revoke)?;
+            self.client
+                .delete_key(&old.id)
+                .await
+                .map_err(Failed::Revoke)?;
             outcome.old_key_revoked = true;
             self.remember_replaced(old, &minted.key.id, &outcome.stored_in);
         }
@@ -1013,7 +1075,7 @@ impl Run<'_> {
     /// and by `keychain get`.
     fn remember_replaced(&self, old: &ApiKey, new_id: &str, stored_in: &[String]) {
         let state_dir = &self.ctx.paths.state_dir;
-        if let Err(e) = record::mark_replaced(state_dir, &old.id, new_id) {
+        if let Err(e) = record::mark_replaced(state_dir, &self.ctx.profile.name, old, new_id) {
             self.ctx.out.warn(format!(
                 "could not record that key {} was replaced by {new_id}: {e}",
                 old.id
@@ -1038,42 +1100,36 @@ impl Run<'_> {
         }
     }
 
-    /// Every key of `old`'s owner, as the server has them now.
-    async fn owners_keys(&self, old: &ApiKey) -> Result<Vec<ApiKey>, ApiError> {
+    /// Step 4's listing: whether, now that `new_key` exists, `old` is still active and no key of
+    /// its name and owner has appeared since step 1 but ours. Listed after the create, so of
+    /// two runs rotating one key at once at least one sees the other's key. A failed listing
+    /// finds nothing (the check guards against a rare race; a rotation does not depend on it).
+    async fn crossed(&self, old: &ApiKey, new_key: &ApiKey) -> Crossed {
         let filter = KeyFilter {
             user_id: old.user_id.clone(),
         };
-        self.client.list_keys(&filter, None).await
-    }
-
-    /// A key of `old`'s name and owner made since `before` was listed, other than those this
-    /// command minted: another run's replacement of `old`. A failed listing finds none (the
-    /// check is a guard against a rare race, not a step a rotation depends on).
-    async fn concurrent_sibling(
-        &self,
-        old: &ApiKey,
-        before: &[ApiKey],
-        new_key: &ApiKey,
-    ) -> Option<String> {
-        let now = match self.owners_keys(old).await {
+        let now = match self.client.list_keys(&filter, None).await {
             Ok(keys) => keys,
             Err(e) => {
                 self.ctx.out.warn(format!(
                     "could not check whether another run is rotating key {} at the same time: {e}",
                     old.id
                 ));
-                return None;
+                return Crossed::Clear;
             }
         };
-        now.into_iter()
-            .find(|k| {
-                k.id != new_key.id
-                    && k.name == old.name
-                    && k.user_id == old.user_id
-                    && !before.iter().any(|b| b.id == k.id)
-                    && !self.handover.minted_here(&k.id)
-            })
-            .map(|k| k.id)
+        let sibling = now.iter().find(|k| {
+            k.id != new_key.id
+                && k.name == old.name
+                && k.user_id == old.user_id
+                && !self.known.iter().any(|b| b.id == k.id)
+                && !self.handover.minted_here(&k.id)
+        });
+        match sibling {
+            Some(k) => Crossed::Sibling(k.id.clone()),
+            None if !now.iter().any(|k| k.id == old.id) => Crossed::Gone,
+            None => Crossed::Clear,
+        }
     }
 
     /// The plan's refusal of key `i` (its name or owner would steer a path), if any.
