@@ -36,6 +36,9 @@ const DECLARED_MAX_LIMIT: u64 = 1000;
 pub struct KeyFilter {
     /// Honoured only for a super_admin user; others always see their own keys.
     pub user_id: Option<String>,
+    /// Only keys created at or after this (`start_time`): a check for keys made since a moment
+    /// need not fetch the owner's older ones.
+    pub created_since: Option<jiff::Timestamp>,
 }
 
 /// Said after every revocation: Flexprice's verification cache.
@@ -144,6 +147,9 @@ impl Client {
             .query("order", "desc");
         if let Some(user_id) = &filter.user_id {
             request = request.query("user_id", user_id);
+        }
+        if let Some(since) = filter.created_since {
+            request = request.query("start_time", since);
         }
         self.send_for_decoding(request).await
     }

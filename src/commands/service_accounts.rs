@@ -140,6 +140,7 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
     let filter = KeyFilter {
         user_id: Some(account.id.clone()),
+        ..KeyFilter::default()
     };
     let mut keys = ctx
         .out

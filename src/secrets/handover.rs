@@ -329,8 +329,10 @@ impl<'a> Handover<'a> {
                 Err(e) => return Found::Unknown(e),
             },
         };
+        // Only keys made since the create began (less the skew) can be its orphan.
         let filter = KeyFilter {
             user_id: Some(owner.clone()),
+            created_since: Some(started - ORPHAN_SKEW),
         };
         let after = match self.client.list_keys(&filter, None).await {
             Ok(keys) => keys,

@@ -179,9 +179,25 @@ fn keys_rotate_takes_four_round_trips() {
         format!("DELETE /v1/secrets/api/keys/{old_id}"),
         "{requested:?}"
     );
-    // The second listing asks for the owner's keys only.
+    // The second listing asks only for the owner's keys made since the old one (a second of
+    // slack).
     assert!(
         owners.contains(&format!("user_id={}", world.sandbox.admin_user_id())),
+        "{owners}"
+    );
+    let created = old["created_at"]
+        .as_str()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .unwrap();
+    let since = owners
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("start_time="))
+        .expect("a start_time");
+    let since: jiff::Timestamp = since.replace("%3A", ":").parse().unwrap();
+    assert_eq!(
+        created - since,
+        jiff::SignedDuration::from_secs(1),
         "{owners}"
     );
 }

@@ -72,6 +72,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     let known = if revoke {
         let filter = KeyFilter {
             user_id: owner_id.clone(),
+            ..KeyFilter::default()
         };
         client.list_keys(&filter, None).await?
     } else {

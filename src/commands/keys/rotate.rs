@@ -1105,8 +1105,11 @@ impl Run<'_> {
     /// two runs rotating one key at once at least one sees the other's key. A failed listing
     /// finds nothing (the check guards against a rare race; a rotation does not depend on it).
     async fn crossed(&self, old: &ApiKey, new_key: &ApiKey) -> Crossed {
+        // The old key and the keys made since: older ones can neither be it nor cross it (a
+        // second of slack for a server that compares at a coarser precision).
         let filter = KeyFilter {
             user_id: old.user_id.clone(),
+            created_since: Some(old.created_at - jiff::SignedDuration::from_secs(1)),
         };
         let now = match self.client.list_keys(&filter, None).await {
             Ok(keys) => keys,

@@ -48,6 +48,7 @@ impl KeyScope {
     pub fn filter(&self) -> KeyFilter {
         KeyFilter {
             user_id: self.account.as_ref().map(|a| a.id.clone()),
+            ..KeyFilter::default()
         }
     }
 
