@@ -15,9 +15,10 @@
 //! Each step waits for one request at most, so a rotation costs four round trips: the listing
 //! (beside `GET /users/me`), the create, the check, the revocation. A failure before step 6
 //! leaves the old key untouched, and a destination only ever receives a key that works. Once a
-//! secret is delivered it is reported, even when a later step fails. `--due` (the keys the policy says are due) and
-//! `--all` (every key in scope, for an incident) run the steps for each key through the batch
-//! runner ([`crate::batch`]); a signal starts no new rotation and lets those in flight finish.
+//! secret is delivered it is reported, even when a later step fails. `--due` (the keys the
+//! policy says are due) and `--all` (every key in scope, for an incident) run the steps for each
+//! key through the batch runner ([`crate::batch`]); a signal starts no new rotation and lets
+//! those in flight finish.
 
 use std::collections::HashSet;
 use std::io::{BufWriter, StdoutLock};
