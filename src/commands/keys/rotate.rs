@@ -93,16 +93,34 @@ enum Failed {
     Lock(anyhow::Error),
     /// Step 2: a run sharing this state directory rotated the old key since step 1; its new key.
     Rotated(String),
-    /// Step 4: the old key was revoked meanwhile; the key this run minted, revoked unused since
-    /// nothing can want it.
-    Gone { withdrawn: String },
+    /// Step 4: the old key was revoked meanwhile (by an operator, or by another run that
+    /// replaced it: `replaced_by`); the key this run minted, revoked unused since nothing can
+    /// want it.
+    Gone {
+        withdrawn: String,
+        replaced_by: Option<String>,
+    },
+    /// Step 4: as [`Failed::Gone`], but revoking the unwanted new key failed: it waits in the
+    /// recovery file, and nothing will finish it.
+    Stranded(Failure),
     /// Step 1: the key's name or owner is unsafe where a destination would use it.
     Refused(UserError),
     /// Step 3 (the create) or 5 (the delivery of its secret).
     Handover(Failure),
-    /// Step 4: the new key does not authenticate, or another run rotated the same key
-    /// meanwhile; its secret went to no destination.
+    /// Step 4: the new key does not authenticate (or its secret has an unexpected shape); its
+    /// secret went to no destination. A re-run finishes it from the recovery file.
     Unchecked(Failure),
+    /// Step 4: another run rotated the same key meanwhile and made `sibling`, which may already
+    /// be in the destinations; this run's secret went to none of them.
+    Crossed { failure: Failure, sibling: String },
+    /// Step 3 of a re-run: the old key has another successor than the one whose secret waits
+    /// in `file`, made by a run that does not share this state directory. Delivering the
+    /// waiting secret could overwrite that key's; nothing was delivered.
+    Contested {
+        pending: String,
+        file: std::path::PathBuf,
+        others: Vec<String>,
+    },
     /// Step 6.
     Revoke(ApiError),
 }
@@ -112,9 +130,12 @@ impl Failed {
         match self {
             Failed::Lock(err) => classify(err).exit,
             Failed::Revoke(err) => api_exit(err),
-            Failed::Rotated(_) | Failed::Gone { .. } => Exit::Conflict,
+            Failed::Rotated(_) | Failed::Gone { .. } | Failed::Contested { .. } => Exit::Conflict,
             Failed::Refused(err) => err.exit,
-            Failed::Handover(failure) | Failed::Unchecked(failure) => failure.exit(),
+            Failed::Handover(failure)
+            | Failed::Unchecked(failure)
+            | Failed::Crossed { failure, .. }
+            | Failed::Stranded(failure) => failure.exit(),
         }
     }
 
@@ -134,12 +155,20 @@ impl Failed {
                 old.name
             ))
             .into(),
-            Failed::Gone { withdrawn } => UserError::new(
+            Failed::Gone {
+                withdrawn,
+                replaced_by,
+            } => UserError::new(
                 Exit::Conflict,
                 format!(
-                    "key {} ({}) is no longer active: it was revoked while this run rotated it; the key this run \
-                     minted meanwhile, {withdrawn}, was revoked unused",
-                    old.id, old.name
+                    "key {} ({}) is no longer active: {} while this run rotated it; the key this run minted \
+                     meanwhile, {withdrawn}, was revoked unused",
+                    old.id,
+                    old.name,
+                    match replaced_by {
+                        Some(other) => format!("another run replaced it with key {other} and revoked it"),
+                        None => "it was revoked".to_string(),
+                    }
                 ),
             )
             .hint(format!(
@@ -168,6 +197,66 @@ impl Failed {
                 );
                 undelivered_error(failure, &step, old)
             }
+            Failed::Crossed { failure, sibling } => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                let step = format!(
+                    "step 4 (check the new key) found another run rotating key {} at the same time; old key {} is \
+                     untouched and still active",
+                    old.id, old.id
+                );
+                // Not "re-run": finishing from the recovery file would deliver this secret over
+                // the other run's.
+                stuck_error(
+                    failure,
+                    &step,
+                    format!(
+                        "the other run made key {sibling} and may have delivered it: once it has finished, keep one \
+                         of the two keys. If {sibling} is in use, revoke this run's with `flexprice-admin keys delete \
+                         {new_id} --yes` and delete the recovery file"
+                    ),
+                )
+            }
+            Failed::Stranded(failure) => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                let step = format!(
+                    "step 4 (check the new key) found key {} revoked while this run rotated it, so nothing needs \
+                     its successor, and revoking that successor failed",
+                    old.id
+                );
+                stuck_error(
+                    failure,
+                    &step,
+                    format!(
+                        "revoke the unused new key with `flexprice-admin keys delete {new_id} --yes`, then delete \
+                         the recovery file"
+                    ),
+                )
+            }
+            Failed::Contested {
+                pending,
+                file,
+                others,
+            } => UserError::new(
+                Exit::Conflict,
+                format!(
+                    "key {} ({}) has another successor besides {pending}, whose secret waits in {}: {}, made by a \
+                     run that does not share this state directory, which may have delivered it; delivering the \
+                     waiting secret could overwrite that key's, so nothing was delivered and key {} is untouched",
+                    old.id,
+                    old.name,
+                    file.display(),
+                    others.join(", "),
+                    old.id
+                ),
+            )
+            .hint(format!(
+                "keep one successor: if {} is in use, revoke {pending} with `flexprice-admin keys delete {pending} \
+                 --yes` and delete {}; else revoke {} and run this again",
+                others.join(" or "),
+                file.display(),
+                others.join(" and ")
+            ))
+            .into(),
             Failed::Revoke(err) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
                 anyhow::Error::new(err).context(format!(
@@ -206,12 +295,40 @@ fn undelivered_error(failure: Failure, step: &str, old: &ApiKey) -> anyhow::Erro
     }
 }
 
+/// `failure`'s error under `step` when a re-run cannot finish it: its hint (instead of "copy
+/// the secret into its destination", wrong here) is `what_to_do` when the secret waits in a
+/// recovery file.
+fn stuck_error(failure: Failure, step: &str, what_to_do: String) -> anyhow::Error {
+    let recovered = matches!(
+        failure,
+        Failure::NotDelivered {
+            end: End::Recovered(_),
+            ..
+        }
+    );
+    let err = failure.into_error(step);
+    if !recovered {
+        return err;
+    }
+    match err.downcast::<UserError>() {
+        Ok(mut user) => {
+            user.hints = vec![what_to_do];
+            user.into()
+        }
+        Err(err) => err,
+    }
+}
+
 /// What step 4's listing found: whether another run crossed this rotation.
 enum Crossed {
     Clear,
-    /// The old key is no longer listed.
-    Gone,
-    /// A key of the old key's name and owner appeared that this run did not make.
+    /// The old key is no longer listed; `replaced_by`: a key of its name and owner that
+    /// appeared meanwhile and that this run did not make (the run that revoked it).
+    Gone {
+        replaced_by: Option<String>,
+    },
+    /// A key of the old key's name and owner appeared that this run did not make, and the old
+    /// key is still active (that run is still going, or keeps the old key).
     Sibling(String),
 }
 
@@ -256,19 +373,33 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
     let batch = args.key.is_none();
     // The caller, side by side with the listing: needed only for a user key (only its owner may
-    // rotate it), and free beside a request we wait for anyway.
-    let (listed, me) = tokio::join!(
-        async {
-            let scope = if batch {
-                KeyScope::resolve(ctx, &client, &args.scope).await?
-            } else {
-                KeyScope::default()
-            };
-            let visible = client.list_keys(&scope.filter(), None).await?;
-            anyhow::Ok((scope, visible))
-        },
-        client.me()
-    );
+    // rotate it), and free beside a request we wait for anyway. It is awaited only when needed:
+    // a slow or hung answer must not hold up a service-account key's rotation.
+    let me_request = client.me();
+    tokio::pin!(me_request);
+    let mut me_answer = None;
+    let listing = async {
+        let scope = if batch {
+            KeyScope::resolve(ctx, &client, &args.scope).await?
+        } else {
+            KeyScope::default()
+        };
+        let visible = client.list_keys(&scope.filter(), None).await?;
+        anyhow::Ok((scope, visible))
+    };
+    tokio::pin!(listing);
+    let listed = loop {
+        tokio::select! {
+            listed = &mut listing => break listed,
+            answer = &mut me_request, if me_answer.is_none() => me_answer = Some(answer),
+        }
+    };
+    let me = async move {
+        match me_answer {
+            Some(answer) => answer,
+            None => me_request.await,
+        }
+    };
     let (scope, mut visible) = listed?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
@@ -276,12 +407,12 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
             if !key.is_service_account_key() {
-                check_rotatable(&key, &me?)?;
+                check_rotatable(&key, &me.await?)?;
             }
             vec![key]
         }
-        None if args.all => all_keys(ctx, me, &visible, &scope)?,
-        None => due_keys(ctx, me, &visible, &policy, &scope)?,
+        None if args.all => all_keys(ctx, me.await, &visible, &scope)?,
+        None => due_keys(ctx, me.await, &visible, &policy, &scope)?,
     };
     if targets.is_empty() {
         ctx.out.note(if args.all {
@@ -759,17 +890,29 @@ fn rotatable(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let me = me?;
+    // The caller tells whose user keys are whose. Service-account keys do without it (a
+    // tenant-level key has no user to answer `GET /users/me` with), and the credential in use
+    // is then told by its display ID alone.
+    let me = match me {
+        Ok(me) => Some(me),
+        Err(_) if candidates.iter().all(|k| k.is_service_account_key()) => None,
+        Err(e) => return Err(e.into()),
+    };
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
     let mut targets = Vec::new();
     for key in candidates {
-        if let Err(why) = check_rotatable(key, &me) {
+        if let Some(me) = &me
+            && let Err(why) = check_rotatable(key, me)
+        {
             ctx.out
                 .note(format!("skipping key {} ({}): {why}", key.id, key.name));
             continue;
         }
-        if key.user_id.as_deref() == Some(me.id.as_str()) && key.display_id == in_use {
+        let owned_by_caller = me
+            .as_ref()
+            .is_none_or(|me| key.user_id.as_deref() == Some(me.id.as_str()));
+        if owned_by_caller && key.display_id == in_use {
             ctx.out.warn(format!(
                 "skipping key {} ({}): it is the credential this command runs with; rotate it on its own with \
                  `flexprice-admin keys rotate {}` and update wherever the admin key is read from",
@@ -862,7 +1005,19 @@ impl Run<'_> {
             | Failed::Unchecked(Failure::NotDelivered {
                 end: End::Recovered(path),
                 ..
-            }) = &failed
+            })
+            | Failed::Stranded(Failure::NotDelivered {
+                end: End::Recovered(path),
+                ..
+            })
+            | Failed::Crossed {
+                failure:
+                    Failure::NotDelivered {
+                        end: End::Recovered(path),
+                        ..
+                    },
+                ..
+            } = &failed
             {
                 outcome.recovery_file = Some(path.clone());
             }
@@ -899,6 +1054,28 @@ impl Run<'_> {
         // Step 3, or the rotation a failed delivery stopped: its new key's secret is read from
         // the recovery file instead of minting another key.
         if let Some((newer, file)) = pending_successor(ctx, self.known, old) {
+            // Another successor this state directory knows nothing of: a run that crossed the
+            // one that stopped, whose key may be in the destinations by now.
+            let others: Vec<String> = self
+                .known
+                .iter()
+                .filter(|k| {
+                    k.id != old.id
+                        && k.id != newer.id
+                        && k.name == old.name
+                        && k.user_id == old.user_id
+                        && k.created_at > old.created_at
+                        && record::read(&ctx.paths.state_dir, &k.id).is_none()
+                })
+                .map(|k| k.id.clone())
+                .collect();
+            if !others.is_empty() {
+                return Err(Failed::Contested {
+                    pending: newer.id,
+                    file: file.path,
+                    others,
+                });
+            }
             return self
                 .resume(i, old, newer, file, outcome, head_written)
                 .await;
@@ -914,7 +1091,7 @@ impl Run<'_> {
         };
         let minted = self
             .handover
-            .mint(&request, lookup)
+            .mint(i, &request, lookup)
             .await
             .map_err(Failed::Handover)?;
         outcome.new_key = Some(minted.key.clone());
@@ -935,28 +1112,30 @@ impl Run<'_> {
                      these destinations; this secret would overwrite it",
                     old.id
                 );
-                return Err(Failed::Unchecked(
-                    self.handover.keep_back(&minted, why).await,
-                ));
+                let failure = self.handover.keep_back(i, &minted, why).await;
+                return Err(Failed::Crossed { failure, sibling });
             }
-            // Revoked meanwhile (an operator's `keys delete`): nothing can want its successor.
-            Crossed::Gone => {
+            // Revoked meanwhile (an operator's `keys delete`, or a run that replaced it, which
+            // a run that checked before minting would have lost to): nothing can want its
+            // successor.
+            Crossed::Gone { replaced_by } => {
                 let why = format!(
                     "key {} was revoked while this run rotated it, so nothing needs its successor",
                     old.id
                 );
-                return match self.handover.withdraw(&minted, why).await {
+                return match self.handover.withdraw(i, &minted, why).await {
                     Ok(()) => Err(Failed::Gone {
                         withdrawn: minted.key.id.clone(),
+                        replaced_by,
                     }),
-                    Err(kept) => Err(Failed::Unchecked(kept)),
+                    Err(kept) => Err(Failed::Stranded(kept)),
                 };
             }
             Crossed::Clear => {}
         }
         if let Err(why) = verified {
             return Err(Failed::Unchecked(
-                self.handover.keep_back(&minted, why).await,
+                self.handover.keep_back(i, &minted, why).await,
             ));
         }
         self.finish_rotation(i, old, minted, outcome, head_written)
@@ -1002,7 +1181,7 @@ impl Run<'_> {
         };
         if let Err(why) = verify(self.client, &minted.secret, &minted.key).await {
             return Err(Failed::Unchecked(
-                self.handover.keep_back(&minted, why).await,
+                self.handover.keep_back(i, &minted, why).await,
             ));
         }
         self.finish_rotation(i, old, minted, outcome, head_written)
@@ -1121,16 +1300,21 @@ impl Run<'_> {
                 return Crossed::Clear;
             }
         };
-        let sibling = now.iter().find(|k| {
-            k.id != new_key.id
-                && k.name == old.name
-                && k.user_id == old.user_id
-                && !self.known.iter().any(|b| b.id == k.id)
-                && !self.handover.minted_here(&k.id)
-        });
+        let sibling = now
+            .iter()
+            .find(|k| {
+                k.id != new_key.id
+                    && k.name == old.name
+                    && k.user_id == old.user_id
+                    && !self.known.iter().any(|b| b.id == k.id)
+                    && !self.handover.minted_here(&k.id)
+            })
+            .map(|k| k.id.clone());
+        // Gone first: with the old key revoked, a crossing run has finished, and this run lost
+        // the race to it.
         match sibling {
-            Some(k) => Crossed::Sibling(k.id.clone()),
-            None if !now.iter().any(|k| k.id == old.id) => Crossed::Gone,
+            replaced_by if !now.iter().any(|k| k.id == old.id) => Crossed::Gone { replaced_by },
+            Some(sibling) => Crossed::Sibling(sibling),
             None => Crossed::Clear,
         }
     }
@@ -1225,6 +1409,14 @@ impl Run<'_> {
 /// expected principal. The error is a sentence, not an `ApiError`: the 401 hints meant for the
 /// admin credential would mislead here.
 async fn verify(client: &Client, secret: &SecretString, new_key: &ApiKey) -> Result<(), String> {
+    // A secret no destination may take is not worth trying, and a failed try would be blamed
+    // on the API.
+    if let Err(why) = crate::secrets::handover::check_shape(secret) {
+        return Err(format!(
+            "the server sent a secret of an unexpected shape ({why}); it was neither tried nor written to any \
+             destination"
+        ));
+    }
     let probe = client.with_credential(Credential::new(secret.clone()));
     let mut wait = VERIFY_FIRST_WAIT;
     let mut attempt = 1;
