@@ -1039,3 +1039,74 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
 }
+
+/// A `--due -o json` batch of two: key A rotates; key B is revoked by an operator while its
+/// create is held, and revoking B's unwanted successor fails. Exit 9 (a minted secret waits in
+/// a recovery file), one well-formed array with A's object (revoked, no error) and B's (error,
+/// `recovery_file`). B's successor cannot be finished by a re-run (its old key is gone), so the
+/// batch's closing words must not say a re-run delivers it. Broke: they did.
+#[test]
+fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
+    let world = world();
+    let old_a = world.aged_key("batch-ok", None);
+    let old_b = world.aged_key("batch-gone", None);
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}/{{name}}.key", dir.path().display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| {
+            world.run(&[
+                "keys", "rotate", "--due", "--yes", "--store", &store, "-o", "json",
+            ])
+        });
+        world.sandbox.wait_held("create", 2);
+        world.run(&["keys", "delete", &old_b, "--yes"]).code(0);
+        // A's revocation goes through (a fault that only delays); every other fails.
+        world.sandbox.add_fault(fault(&format!(
+            "DELETE /v1/secrets/api/keys/{old_a} delay=1ms"
+        )));
+        world
+            .sandbox
+            .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(9);
+    let json = run.json();
+    let items = json.as_array().expect("one array");
+    assert_eq!(items.len(), 2, "{json}");
+    let item = |old: &str| {
+        items
+            .iter()
+            .find(|i| i["old_key"]["id"] == old)
+            .unwrap_or_else(|| panic!("no object for {old}: {json}"))
+    };
+    let (a, b) = (item(&old_a), item(&old_b));
+    assert_eq!(a["old_key_revoked"], true, "{a}");
+    assert!(a.get("error").is_none(), "{a}");
+    assert!(a.get("recovery_file").is_none(), "{a}");
+    assert_eq!(world.sandbox.key(&old_a).unwrap().status, "deleted");
+    let secret_a = std::fs::read_to_string(dir.path().join("batch-ok.key")).unwrap();
+    world.run_as(secret_a.trim_end(), &["whoami", "-q"]).code(0);
+
+    assert_eq!(b["old_key_revoked"], false, "{b}");
+    assert!(b["error"].as_str().unwrap().contains("keys delete"), "{b}");
+    let file = b["recovery_file"].as_str().expect("B's recovery file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    assert_eq!(files[0].display().to_string(), file);
+    let new_b = b["new_key"]["id"].as_str().unwrap();
+    assert_eq!(world.sandbox.key(new_b).unwrap().status, "published");
+    assert!(!dir.path().join("batch-gone.key").exists());
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(secret_a.trim_end()), "{text}");
+    }
+    run.stderr_has(file);
+    assert!(
+        !run.stderr.contains("re-run `keys rotate --due`"),
+        "a re-run cannot finish B:\n{}",
+        run.stderr
+    );
+}

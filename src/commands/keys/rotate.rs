@@ -209,28 +209,23 @@ impl Failed {
                 stuck_error(
                     failure,
                     &step,
-                    format!(
+                    Some(format!(
                         "the other run made key {sibling} and may have delivered it: once it has finished, keep one \
                          of the two keys. If {sibling} is in use, revoke this run's with `flexprice-admin keys delete \
                          {new_id} --yes` and delete the recovery file"
-                    ),
+                    )),
                 )
             }
             Failed::Stranded(failure) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
+                // The way out is in the message, not a hint: `-o json` shows only the message.
                 let step = format!(
                     "step 4 (check the new key) found key {} revoked while this run rotated it, so nothing needs \
-                     its successor, and revoking that successor failed",
+                     its successor, and revoking that successor failed: revoke it with `flexprice-admin keys delete \
+                     {new_id} --yes`, then delete its recovery file",
                     old.id
                 );
-                stuck_error(
-                    failure,
-                    &step,
-                    format!(
-                        "revoke the unused new key with `flexprice-admin keys delete {new_id} --yes`, then delete \
-                         the recovery file"
-                    ),
-                )
+                stuck_error(failure, &step, None)
             }
             Failed::Contested {
                 pending,
@@ -295,10 +290,10 @@ fn undelivered_error(failure: Failure, step: &str, old: &ApiKey) -> anyhow::Erro
     }
 }
 
-/// `failure`'s error under `step` when a re-run cannot finish it: its hint (instead of "copy
-/// the secret into its destination", wrong here) is `what_to_do` when the secret waits in a
-/// recovery file.
-fn stuck_error(failure: Failure, step: &str, what_to_do: String) -> anyhow::Error {
+/// `failure`'s error under `step` when a re-run cannot finish it: when the secret waits in a
+/// recovery file, its hint is `what_to_do`, instead of "copy the secret into its destination"
+/// (wrong here).
+fn stuck_error(failure: Failure, step: &str, what_to_do: Option<String>) -> anyhow::Error {
     let recovered = matches!(
         failure,
         Failure::NotDelivered {
@@ -312,7 +307,7 @@ fn stuck_error(failure: Failure, step: &str, what_to_do: String) -> anyhow::Erro
     }
     match err.downcast::<UserError>() {
         Ok(mut user) => {
-            user.hints = vec![what_to_do];
+            user.hints = what_to_do.into_iter().collect();
             user.into()
         }
         Err(err) => err,
@@ -341,6 +336,9 @@ struct Outcome {
     failed: Option<anyhow::Error>,
     /// Where the new secret waits when its delivery failed.
     recovery_file: Option<std::path::PathBuf>,
+    /// A re-run finishes the rotation from `recovery_file` (not so after a crossing, or when the
+    /// old key is gone).
+    resumable: bool,
 }
 
 type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
@@ -654,11 +652,12 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                 }
             ),
         );
-        if !waiting.is_empty() {
+        if finished.done().any(|(_, o)| o.resumable) {
             err = err.hint(
-                "re-run `keys rotate --due`: for each key whose new secret waits in a recovery file it delivers that \
-                 secret to the same destinations, checks the new key, revokes the old one and deletes the file; the \
-                 other failed keys are rotated afresh",
+                "re-run `keys rotate --due`: for each key whose new key failed its check or its delivery it checks the \
+                 new key, delivers the secret from its recovery file to the same destinations, revokes the old one \
+                 and deletes the file (not for a key another run crossed: see above); the other failed keys are \
+                 rotated afresh",
             );
         }
         return Err(err.into());
@@ -995,6 +994,7 @@ impl Run<'_> {
             old_key_revoked: false,
             failed: None,
             recovery_file: None,
+            resumable: false,
         };
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
@@ -1005,8 +1005,12 @@ impl Run<'_> {
             | Failed::Unchecked(Failure::NotDelivered {
                 end: End::Recovered(path),
                 ..
-            })
-            | Failed::Stranded(Failure::NotDelivered {
+            }) = &failed
+            {
+                outcome.recovery_file = Some(path.clone());
+                outcome.resumable = true;
+            }
+            if let Failed::Stranded(Failure::NotDelivered {
                 end: End::Recovered(path),
                 ..
             })
