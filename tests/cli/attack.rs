@@ -1110,3 +1110,45 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
         run.stderr
     );
 }
+
+/// The state directory's file system is full at the moment the secret arrives (here: a file
+/// size limit of 20 bytes, `RLIMIT_FSIZE`, with `SIGXFSZ` ignored, so writes past it fail as on
+/// a full disk or quota). The recovery file written ahead cannot be written whole; the secret
+/// still reaches stdout. A cut-short recovery file must not stay behind: it would hold part of
+/// the secret, be listed by `keychain recovered` as a secret waiting for an active key, and
+/// block a second try at the same name. Broke: the first 20 bytes stayed.
+#[test]
+fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
+    let world = world();
+    let old = world.aged_key("full-disk", None);
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "rotate", &old, "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // SAFETY: signal(2) and setrlimit(2) in the forked child before exec; async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 20,
+                rlim_max: 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let run = finish_std(&mut cmd);
+    run.code(0);
+    let secret = run.stdout.trim_end();
+    assert!(is_secret_key(secret), "{}", run.stdout);
+    world.run_as(secret, &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    let left: Vec<String> = world
+        .recovery_files()
+        .iter()
+        .map(|p| format!("{}: {:?}", p.display(), std::fs::read_to_string(p)))
+        .collect();
+    assert!(left.is_empty(), "{left:?}\n{}", run.stderr);
+}

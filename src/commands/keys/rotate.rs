@@ -114,8 +114,8 @@ enum Failed {
     /// be in the destinations; this run's secret went to none of them.
     Crossed { failure: Failure, sibling: String },
     /// Step 3 of a re-run: the old key has another successor than the one whose secret waits
-    /// in `file`, made by a run that does not share this state directory. Delivering the
-    /// waiting secret could overwrite that key's; nothing was delivered.
+    /// in `file`, made by another run. Delivering the waiting secret could overwrite that key's;
+    /// nothing was delivered.
     Contested {
         pending: String,
         file: std::path::PathBuf,
@@ -234,9 +234,9 @@ impl Failed {
             } => UserError::new(
                 Exit::Conflict,
                 format!(
-                    "key {} ({}) has another successor besides {pending}, whose secret waits in {}: {}, made by a \
-                     run that does not share this state directory, which may have delivered it; delivering the \
-                     waiting secret could overwrite that key's, so nothing was delivered and key {} is untouched",
+                    "key {} ({}) has another successor besides {pending}, whose secret waits in {}: {}, made by \
+                     another run, which may have delivered it; delivering the waiting secret could overwrite that \
+                     key's, so nothing was delivered and key {} is untouched",
                     old.id,
                     old.name,
                     file.display(),
@@ -1058,8 +1058,8 @@ impl Run<'_> {
         // Step 3, or the rotation a failed delivery stopped: its new key's secret is read from
         // the recovery file instead of minting another key.
         if let Some((newer, file)) = pending_successor(ctx, self.known, old) {
-            // Another successor this state directory knows nothing of: a run that crossed the
-            // one that stopped, whose key may be in the destinations by now.
+            // Another successor: a run that crossed the one that stopped (or one whose
+            // revocation failed), whose key may be in the destinations by now.
             let others: Vec<String> = self
                 .known
                 .iter()
@@ -1069,7 +1069,6 @@ impl Run<'_> {
                         && k.name == old.name
                         && k.user_id == old.user_id
                         && k.created_at > old.created_at
-                        && record::read(&ctx.paths.state_dir, &k.id).is_none()
                 })
                 .map(|k| k.id.clone())
                 .collect();
