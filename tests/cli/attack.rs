@@ -1152,3 +1152,53 @@ fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
         .collect();
     assert!(left.is_empty(), "{left:?}\n{}", run.stderr);
 }
+
+/// `kill -9` while step 6 (the old key's revocation) is in flight: the new key is delivered
+/// and works, the old key still active. The natural next move, `keys rotate OLD` again, must
+/// not mint a third key and deliver it over the second (which would stay active with its secret
+/// nowhere): it stops (exit 7) before minting and says to revoke the old key, as `--due` skips
+/// such a key. Broke: it minted and overwrote.
+#[test]
+fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("step6-bot", &["event_ingestor"]);
+    let old = world.aged_key("step6", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("step6.key");
+    let store = format!("file:{}", dest.display());
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
+    )));
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("revoke", 1);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The revocation the killed run sent waits at its gate until the end of the test.
+    world.sandbox.clear_faults();
+    let delivered = std::fs::read_to_string(&dest).unwrap();
+    world
+        .run_as(delivered.trim_end(), &["whoami", "-q"])
+        .code(0);
+    assert!(world.recovery_files().is_empty());
+
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    again
+        .code(7)
+        .stderr_has(&format!("keys delete {old} --yes"));
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), delivered);
+    world
+        .run_as(delivered.trim_end(), &["whoami", "-q"])
+        .code(0);
+    world.sandbox.release("revoke");
+}

@@ -407,6 +407,24 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             if !key.is_service_account_key() {
                 check_rotatable(&key, &me.await?)?;
             }
+            // A successor already delivered (a run killed or failed at step 6): a new key
+            // would go over its secret and leave it active with the secret nowhere.
+            if let Some(newer) = superseded_by(ctx, &visible, &key) {
+                return Err(UserError::new(
+                    Exit::Conflict,
+                    format!(
+                        "key {} ({}) already has a newer key of the same name and owner, {}: an earlier rotation did \
+                         not revoke it; nothing was minted",
+                        key.id, key.name, newer.id
+                    ),
+                )
+                .hint(format!(
+                    "revoke it with `flexprice-admin keys delete {} --yes` once its consumers use {}, or rotate {} \
+                     instead",
+                    key.id, newer.id, newer.id
+                ))
+                .into());
+            }
             vec![key]
         }
         None if args.all => all_keys(ctx, me.await, &visible, &scope)?,
@@ -919,17 +937,7 @@ fn rotatable(
             ));
             continue;
         }
-        let newer = visible.iter().find(|k| {
-            k.id != key.id
-                && k.name == key.name
-                && k.user_id == key.user_id
-                && k.created_at > key.created_at
-        });
-        // A newer key whose secret waits in a recovery file is a rotation that stopped at its
-        // delivery: it is finished (delivered from the file), not skipped.
-        if let Some(newer) = newer
-            && pending_successor(ctx, visible, key).is_none()
-        {
+        if let Some(newer) = superseded_by(ctx, visible, key) {
             ctx.out.warn(format!(
                 "skipping key {} ({}): newer key {} has the same name and owner, so an earlier rotation did not revoke \
                  it; revoke it with `flexprice-admin keys delete {} --yes` once its consumers use the newer key",
@@ -940,6 +948,21 @@ fn rotatable(
         targets.push(key.clone());
     }
     Ok(targets)
+}
+
+/// A newer key of `key`'s name and owner, unless one's secret waits in a recovery file (a
+/// rotation that stopped before delivery: it is finished from the file, not skipped): a
+/// previous rotation that did not revoke `key`, whose successor a new rotation would overwrite.
+fn superseded_by<'k>(ctx: &Context, visible: &'k [ApiKey], key: &ApiKey) -> Option<&'k ApiKey> {
+    let newer = visible.iter().find(|k| {
+        k.id != key.id
+            && k.name == key.name
+            && k.user_id == key.user_id
+            && k.created_at > key.created_at
+    })?;
+    pending_successor(ctx, visible, key)
+        .is_none()
+        .then_some(newer)
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.
