@@ -1202,3 +1202,98 @@ fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key()
         .code(0);
     world.sandbox.release("revoke");
 }
+
+/// A re-run resumes from the recovery file and meets trouble again. The new key still fails
+/// its check: the same file keeps the secret (exit 9), nothing is minted or delivered. Under
+/// `--on-store-failure revoke` it fails once more: the successor is revoked, its file and its
+/// delivery record go (exit 9), the old key works, and the next run rotates afresh. And a
+/// recovery file that cannot be read (a directory stands in its place) stops the re-run with
+/// its path (exit 1) before anything is minted. Holds.
+#[test]
+fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("again-bot", &["event_ingestor"]);
+    let old = world.aged_key("again", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("again.key");
+    let store = format!("file:{}", dest.display());
+    let refuse = || {
+        world
+            .sandbox
+            .add_fault(fault("GET /v1/users/me status=401"))
+    };
+    refuse();
+    world
+        .run(&["keys", "rotate", &old, "--yes", "--store", &store])
+        .code(9);
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let successor = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "again" && k.id != old)
+        .unwrap()
+        .id;
+    let record = world
+        .state_dir()
+        .join(format!("delivered/{successor}.json"));
+    let creates = world.creates();
+
+    // Checked again, refused again: kept where it was.
+    world
+        .run(&["keys", "rotate", &old, "--yes"])
+        .code(9)
+        .stderr_has("Finishing the rotation")
+        .stderr_has(&files[0].display().to_string());
+    assert_eq!(world.recovery_files(), files);
+    assert_eq!(std::fs::read_to_string(&files[0]).unwrap(), waiting);
+    assert!(!dest.exists());
+    assert!(record.exists());
+
+    // A directory where the file was: named, nothing minted.
+    let saved = dir.path().join("saved.key");
+    std::fs::rename(&files[0], &saved).unwrap();
+    std::fs::create_dir(&files[0]).unwrap();
+    world.sandbox.clear_faults();
+    world
+        .run(&["keys", "rotate", &old, "--yes"])
+        .code(1)
+        .stderr_has(&files[0].display().to_string())
+        .stderr_has("cannot be read");
+    std::fs::remove_dir(&files[0]).unwrap();
+    std::fs::rename(&saved, &files[0]).unwrap();
+
+    // Under revoke: the successor goes, with its file and record.
+    refuse();
+    world
+        .run(&[
+            "keys",
+            "rotate",
+            &old,
+            "--yes",
+            "--on-store-failure",
+            "revoke",
+        ])
+        .code(9)
+        .stderr_has("the key was revoked");
+    assert_eq!(world.creates(), creates, "no re-run minted");
+    assert_eq!(world.sandbox.key(&successor).unwrap().status, "deleted");
+    assert!(world.recovery_files().is_empty());
+    assert!(!record.exists(), "the record of a revoked, undelivered key");
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert!(!dest.exists());
+
+    // The next run starts afresh (told where again: the revoked key's record is gone).
+    world.sandbox.clear_faults();
+    world
+        .run(&["keys", "rotate", &old, "--yes", "--store", &store])
+        .code(0);
+    assert_eq!(world.creates(), creates + 1);
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+}
