@@ -1297,3 +1297,36 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
 }
+
+/// The server applies step 4's `start_time` wrongly (here: it answers that listing with no
+/// keys at all, as a server comparing against the wrong column or time zone would for an old
+/// key). The old key is missing from that answer only; it is not revoked. The rotation must not
+/// tell the user it was ("revoked while this run rotated it") and throw the new key away:
+/// Broke: it did, exit 7, so such a server would fail every rotation.
+#[test]
+fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() {
+    let world = world();
+    let old = world.aged_key("misfiltered", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("misfiltered.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
+        world.sandbox.wait_held("create", 1);
+        // The step-1 listing is done: the next one is step 4's.
+        world.sandbox.add_fault(fault(
+            r#"GET /v1/secrets/api/keys status=200 times=1 body={"items":[],"pagination":{"total":0,"limit":50000,"offset":50000}}"#,
+        ));
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(0);
+    assert!(!run.stderr.contains("revoked unused"), "{}", run.stderr);
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    assert!(world.recovery_files().is_empty());
+}

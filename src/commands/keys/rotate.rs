@@ -1316,7 +1316,7 @@ impl Run<'_> {
             user_id: old.user_id.clone(),
             created_since: Some(old.created_at - jiff::SignedDuration::from_secs(1)),
         };
-        let now = match self.client.list_keys(&filter, None).await {
+        let mut now = match self.client.list_keys(&filter, None).await {
             Ok(keys) => keys,
             Err(e) => {
                 self.ctx.out.warn(format!(
@@ -1326,6 +1326,25 @@ impl Run<'_> {
                 return Crossed::Clear;
             }
         };
+        // The old key missing from that answer would mean it was revoked, and its successor is
+        // thrown away: a server that applies `start_time` wrongly would say so of every key. In
+        // that rare case, one more listing without it has the last word.
+        if !now.iter().any(|k| k.id == old.id) {
+            let unfiltered = KeyFilter {
+                user_id: old.user_id.clone(),
+                ..KeyFilter::default()
+            };
+            if let Ok(all) = self.client.list_keys(&unfiltered, None).await
+                && all.iter().any(|k| k.id == old.id)
+            {
+                self.ctx.out.warn(format!(
+                    "the server left key {} out of a listing of the keys made since it (start_time), though it is \
+                     active: it may not apply that filter correctly",
+                    old.id
+                ));
+                now = all;
+            }
+        }
         let sibling = now
             .iter()
             .find(|k| {
