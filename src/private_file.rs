@@ -95,8 +95,13 @@ pub fn open_or_create(path: &Path) -> io::Result<File> {
 /// Writes a new 0600 file holding `bytes`, synced to disk. Fails if `path` exists.
 pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = create_new(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    // A file cut short (a full disk, a quota) would be a partial copy of what it was to hold,
+    // and would stand in the way of the next try: it goes.
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .inspect_err(|_| {
+            let _ = fs::remove_file(path);
+        })
 }
 
 /// The directory a file lives in, absolute (`.` for a bare name).

@@ -282,10 +282,15 @@ impl<'a> Handover<'a> {
         }
     }
 
-    /// Step 2: the create call. A create whose answer was lost (or that failed in a way that
-    /// may follow a commit) is never retried: the key it may have made is looked up instead,
-    /// and reported, or revoked under `--on-store-failure revoke`.
-    pub async fn mint(&self, request: &Request, lookup: Lookup<'_>) -> Result<Minted, Failure> {
+    /// Step 2: the create call, for key `i` of the plan. A create whose answer was lost (or that
+    /// failed in a way that may follow a commit) is never retried: the key it may have made is
+    /// looked up instead, and reported, or revoked under `--on-store-failure revoke`.
+    pub async fn mint(
+        &self,
+        i: usize,
+        request: &Request,
+        lookup: Lookup<'_>,
+    ) -> Result<Minted, Failure> {
         let started = crate::time::now();
         match self.client.create_key(request).await {
             Ok(created) => {
@@ -301,6 +306,12 @@ impl<'a> Handover<'a> {
                 // the secret. When it cannot be written, the hand-over goes on; a failure then
                 // tries again, or revokes ([`Self::fall_back`]).
                 let ahead = recovery::write(self.state_dir, &created.key.id, &created.api_key).ok();
+                // Where it is to go is recorded with it: a re-run that finishes the hand-over
+                // from that file without `--store` delivers it there, not where the old key's
+                // secret went.
+                if let Some(path) = &ahead {
+                    self.remember(&created.key, self.plan.targets(i), Some(path.clone()));
+                }
                 Ok(Minted {
                     key: created.key,
                     secret: created.api_key,
@@ -453,10 +464,11 @@ impl<'a> Handover<'a> {
         }
     }
 
-    /// A minted secret that must go to none of its destinations (`why` says why, e.g. another
-    /// run's key would be overwritten there): kept in a recovery file, or the key revoked, per
-    /// the policy, as when a destination fails.
-    pub async fn keep_back(&self, minted: &Minted, why: String) -> Failure {
+    /// A minted secret, key `i` of the plan, that must go to none of its destinations (`why`
+    /// says why, e.g. another run's key would be overwritten there): kept in a recovery file,
+    /// or the key revoked, per the policy, as when a destination fails. Its record names the
+    /// destinations it was meant for, so a re-run without `--store` finishes there.
+    pub async fn keep_back(&self, i: usize, minted: &Minted, why: String) -> Failure {
         self.out.warn(format!(
             "did not deliver the secret of key {}: {why}",
             minted.key.id
@@ -464,6 +476,9 @@ impl<'a> Handover<'a> {
         let end = self
             .fall_back(&minted.key.id, &minted.secret, minted.ahead.clone())
             .await;
+        if let End::Recovered(path) = &end {
+            self.remember(&minted.key, self.plan.targets(i), Some(path.clone()));
+        }
         Failure::NotDelivered {
             key_id: minted.key.id.clone(),
             failures: vec![("every destination".to_string(), why)],
@@ -475,17 +490,33 @@ impl<'a> Handover<'a> {
     /// A minted key nothing can want (the key it was to replace is gone): revoked, and its
     /// recovery file removed. When the revocation fails, its secret is kept as by
     /// [`Self::keep_back`] (the error).
-    pub async fn withdraw(&self, minted: &Minted, why: String) -> Result<(), Failure> {
+    pub async fn withdraw(&self, i: usize, minted: &Minted, why: String) -> Result<(), Failure> {
         match self.client.delete_key(&minted.key.id).await {
             Ok(()) => {
                 if let Some(path) = &minted.ahead {
                     remove_written_ahead(self.out, path);
                 }
+                self.forget(&minted.key.id);
                 Ok(())
             }
             Err(e) => Err(self
-                .keep_back(minted, format!("{why}; revoking the new key failed ({e})"))
+                .keep_back(
+                    i,
+                    minted,
+                    format!("{why}; revoking the new key failed ({e})"),
+                )
                 .await),
+        }
+    }
+
+    /// Removes the record of a key revoked before its secret was delivered: it would name a
+    /// recovery file that is gone, for a key that is gone.
+    fn forget(&self, key_id: &str) {
+        if let Err(e) = super::record::remove(self.state_dir, key_id) {
+            self.out.warn(format!(
+                "could not remove the delivery record of revoked key {key_id} (in {}): {e}",
+                self.state_dir.display()
+            ));
         }
     }
 
@@ -556,6 +587,7 @@ impl<'a> Handover<'a> {
                     if let Some(path) = &ahead {
                         remove_written_ahead(self.out, path);
                     }
+                    self.forget(key_id);
                     return End::Revoked;
                 }
                 Err(e) => self.out.warn(format!(
@@ -572,7 +604,10 @@ impl<'a> Handover<'a> {
         };
         // Nowhere safe to keep the secret: revoking is the only way not to lose or leak it.
         match self.client.delete_key(key_id).await {
-            Ok(()) => End::RevokedForLackOfRecovery { write_error },
+            Ok(()) => {
+                self.forget(key_id);
+                End::RevokedForLackOfRecovery { write_error }
+            }
             Err(e) => End::Stranded {
                 write_error,
                 revoke_error: e.to_string(),

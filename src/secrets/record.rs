@@ -103,6 +103,14 @@ pub fn new(
     }
 }
 
+/// Removes a key's record, if it has one.
+pub fn remove(state_dir: &Path, key_id: &str) -> std::io::Result<()> {
+    match std::fs::remove_file(path(state_dir, key_id)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// A key's record, if there is one (and it reads).
 pub fn read(state_dir: &Path, key_id: &str) -> Option<Record> {
     let text = std::fs::read(path(state_dir, key_id)).ok()?;

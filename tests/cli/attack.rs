@@ -209,14 +209,46 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
 
 // ---- two runs rotating one key at once (issue 16 item 8) -----------------------------------
 
+/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
+fn recovery_files_in(state: &Path) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(state.join("flexprice-admin")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("recovered-")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// `keys rotate OLD --yes --store STORE`, started with its own state directory.
+fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::process::Child {
+    world
+        .std_cmd()
+        .args(["keys", "rotate", old, "--yes", "--store", store])
+        .env("XDG_STATE_HOME", state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Two runs with their own state directories (two profiles, two hosts' cron jobs) rotate the
 /// same key to the same file. Run A's create is held at gate `first`, run B's at `second`; A is
 /// let through and finishes (delivers, verifies, revokes the old key); then B's create goes
 /// through. B minted a second replacement: delivering it would overwrite A's working secret
-/// and leave A's key active with its secret nowhere. B must see A's key (same name and owner,
-/// created after B looked) and keep its own secret back: a recovery file, exit 9.
+/// and leave A's key active with its secret nowhere. B sees A's key and the old key gone: it
+/// lost the race, as a run that checked the old key before minting would have (README: "a run
+/// that lost the race to another exits 7"), so its unused key is revoked, exit 7. Broke: B kept
+/// its key active in a recovery file (exit 9), saying the old key was "untouched and still
+/// active" and that a re-run of `keys rotate OLD` (which no longer exists) would finish it.
 #[test]
-fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
+fn a_second_run_that_lost_the_race_revokes_its_unused_key() {
     let world = world();
     let old = world.aged_key("shared", None);
     let dir = tempfile::tempdir().unwrap();
@@ -231,20 +263,9 @@ fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
         );
     }
     let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let spawn = |state: &Path| {
-        world
-            .std_cmd()
-            .args(["keys", "rotate", &old, "--yes", "--store", &store])
-            .env("XDG_STATE_HOME", state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let a = spawn(state_a.path());
+    let a = spawn_rotation(&world, &old, &store, state_a.path());
     world.sandbox.wait_held("first", 1);
-    let b = spawn(state_b.path());
+    let b = spawn_rotation(&world, &old, &store, state_b.path());
     world.sandbox.wait_held("second", 1);
     world.sandbox.release("first");
     let a = a.wait_with_output().unwrap();
@@ -252,31 +273,116 @@ fn a_second_run_rotating_the_same_key_keeps_its_secret_back() {
     assert_eq!(a.status.code(), Some(0), "{a_log}");
     let a_secret = std::fs::read_to_string(&dest).unwrap();
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    let a_key = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "shared" && k.status == "published")
+        .unwrap()
+        .id;
 
     world.sandbox.release("second");
     let b = b.wait_with_output().unwrap();
     let b_log = String::from_utf8_lossy(&b.stderr).into_owned();
-    assert_eq!(b.status.code(), Some(9), "{b_log}");
+    assert_eq!(b.status.code(), Some(7), "{b_log}");
     assert_eq!(
         std::fs::read_to_string(&dest).unwrap(),
         a_secret,
         "A's working secret was overwritten:\n{b_log}"
     );
     world.run_as(a_secret.trim_end(), &["whoami", "-q"]).code(0);
-    let recovered: Vec<_> = std::fs::read_dir(state_b.path().join("flexprice-admin"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("recovered-")
-        })
+    let b_keys: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "shared" && k.id != old && k.id != a_key)
         .collect();
-    assert_eq!(recovered.len(), 1, "{b_log}");
-    let b_secret = std::fs::read_to_string(&recovered[0]).unwrap();
+    assert_eq!(b_keys.len(), 1, "{b_log}");
+    assert_eq!(b_keys[0].status, "deleted", "B's unused key: {b_log}");
+    assert!(recovery_files_in(state_b.path()).is_empty(), "{b_log}");
+    assert!(b_log.contains(&a_key), "names the run's key:\n{b_log}");
+    assert!(b_log.contains("revoked unused"), "{b_log}");
+    assert!(!b_log.contains("still active"), "{b_log}");
+    assert!(!b_log.contains("re-run"), "{b_log}");
+    assert!(b.stdout.is_empty());
+}
+
+/// The same two runs, but B checks while A is still in flight: A has delivered its key and
+/// waits at its revocation (gate `revoke`), so the old key is still active. B keeps its key back
+/// (exit 9) and must not tell the user to re-run: a re-run from B's state directory finds B's
+/// recovery file, and "finishing" from it would deliver B's secret over A's, leaving A's key
+/// active with its secret nowhere. Broke: B's error said to re-run, and the re-run did exactly
+/// that. The re-run must stop (exit 7) with the destination untouched.
+#[test]
+fn a_run_crossing_another_in_flight_keeps_its_key_back_and_a_rerun_overwrites_nothing() {
+    let world = world();
+    let old = world.aged_key("crossed", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("crossed.key");
+    let store = format!("file:{}", dest.display());
+    for gate in ["first", "second"] {
+        world.sandbox.add_fault(
+            flexprice_sandbox::Fault::parse(&format!(
+                "POST /v1/secrets/api/keys hold={gate} times=1"
+            ))
+            .unwrap(),
+        );
+    }
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse(&format!(
+            "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
+        ))
+        .unwrap(),
+    );
+    let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = spawn_rotation(&world, &old, &store, state_a.path());
+    world.sandbox.wait_held("first", 1);
+    let b = spawn_rotation(&world, &old, &store, state_b.path());
+    world.sandbox.wait_held("second", 1);
+    world.sandbox.release("first");
+    world.sandbox.wait_held("revoke", 1);
+    let a_secret = std::fs::read_to_string(&dest).unwrap();
+
+    world.sandbox.release("second");
+    let b = b.wait_with_output().unwrap();
+    let b_log = String::from_utf8_lossy(&b.stderr).into_owned();
+    assert_eq!(b.status.code(), Some(9), "{b_log}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), a_secret, "{b_log}");
+    let waiting = recovery_files_in(state_b.path());
+    assert_eq!(waiting.len(), 1, "{b_log}");
+    let b_secret = std::fs::read_to_string(&waiting[0]).unwrap();
     world.run_as(b_secret.trim_end(), &["whoami", "-q"]).code(0);
     assert!(b_log.contains("another run"), "{b_log}");
+    assert!(
+        !b_log.contains("re-run"),
+        "a re-run would overwrite the other run's key:\n{b_log}"
+    );
+
+    // The re-run anyway, from B's state directory, while A still waits.
+    let creates = world.creates();
+    let again = world.run_with(
+        &["keys", "rotate", &old, "--yes", "--store", &store],
+        |cmd| {
+            cmd.env("XDG_STATE_HOME", state_b.path());
+        },
+    );
+    again.code(7);
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        a_secret,
+        "the re-run delivered B's key over A's:\n{}",
+        again.stderr
+    );
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(recovery_files_in(state_b.path()), waiting);
+
+    world.sandbox.release("revoke");
+    let a = a.wait_with_output().unwrap();
+    let a_log = String::from_utf8_lossy(&a.stderr).into_owned();
+    assert_eq!(a.status.code(), Some(0), "{a_log}");
+    world.run_as(a_secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
 }
 
 /// An operator revokes the key (`keys delete`, a leak) while its rotation waits for its create.
@@ -611,4 +717,616 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
         !alive,
         "the grandchild {escaped} outlived our report:\n{log}"
     );
+}
+
+// ---- issue 13: the rotation's check after the create --------------------------------------
+
+fn fault(spec: &str) -> flexprice_sandbox::Fault {
+    flexprice_sandbox::Fault::parse(spec).unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777
+}
+
+/// The `GET /users/me` requests made with another key than the admin's: the new key's checks.
+fn checks_with_the_new_key(world: &World) -> usize {
+    let admin = world.sandbox.admin_key().to_string();
+    let admin_form = format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]);
+    world
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path == "/v1/users/me"
+                && !r
+                    .headers
+                    .iter()
+                    .any(|(name, value)| name == "x-api-key" && *value == admin_form)
+        })
+        .count()
+}
+
+/// The new key fails its check (step 4), so its secret waits in the recovery file and the
+/// error says a re-run of `keys rotate OLD` delivers it "to the same destinations". The re-run
+/// the hint names has no `--store`: it must deliver where the first run was told to (here a
+/// file), not where the old key's secret went (nowhere recorded: stdout). Broke: the failed
+/// check recorded nothing, so the re-run printed the secret to stdout and left the file empty.
+#[test]
+fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("mover-bot", &["event_ingestor"]);
+    let old = world.aged_key("mover", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("mover.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/users/me status=401"));
+    let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    run.code(9)
+        .stderr_has("step 4 (check the new key) failed")
+        .stderr_has(&format!("re-run `flexprice-admin keys rotate {old}`"));
+    assert!(!dest.exists());
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+
+    world.sandbox.clear_faults();
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", &old, "--yes"]);
+    again.code(0).stderr_has("Finishing the rotation");
+    assert_eq!(again.stdout, "", "the secret went to stdout, not {store}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), waiting);
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+}
+
+/// `kill -9` while step 4 (the new key's check beside the listing) is in flight: the secret is
+/// already in a 0600 recovery file that works, the old key untouched. A re-run without
+/// `--store` finishes the rotation where the killed run was told to deliver (a file), without
+/// minting. Broke: nothing recorded where the killed run was to deliver, so the re-run printed
+/// the secret to stdout.
+#[test]
+fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("killed-bot", &["event_ingestor"]);
+    let old = world.aged_key("killed4", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("killed4.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("create", 1);
+    // The step-1 listing is done: the next listing is step 4's.
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/secrets/api/keys hold=check times=1"));
+    world.sandbox.release("create");
+    world.sandbox.wait_held("check", 1);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    world.sandbox.release("check");
+
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "the minted secret is nowhere");
+    assert_eq!(mode(&files[0]), 0o600);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(waiting.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert!(!dest.exists());
+
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", &old, "--yes"]);
+    again.code(0).stderr_has("Finishing the rotation");
+    assert_eq!(again.stdout, "", "the secret went to stdout, not {store}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), waiting);
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+}
+
+/// The server answers the create with a secret of an unexpected shape (a space in it). It must
+/// go nowhere but the recovery file, and the error must say why; it is not sent to the server
+/// as a credential four times over, to be reported as "refused by the API". Broke: step 4 tried
+/// it before the shape was looked at.
+#[test]
+fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
+    let world = world();
+    let old = world.aged_key("odd", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("odd.key");
+    let store = format!("file:{}", dest.display());
+    world.sandbox.add_fault(fault(
+        r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***IL","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC EVIL"}"#,
+    ));
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    run.code(9)
+        .stderr_has("unexpected shape")
+        .stderr_has("recovery file");
+    assert!(
+        !run.stderr.contains("refused the new key"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(checks_with_the_new_key(&world), 0, "{}", run.stderr);
+    assert!(!dest.exists());
+    assert_eq!(run.stdout, "");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "sk_01ABC EVIL\n"
+    );
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+}
+
+/// The old key is revoked while its rotation waits for the create, and revoking the new key
+/// (unwanted now) fails too. Its secret waits in the recovery file, exit 9; the error must say
+/// what is true: the old key is gone (not "untouched and still active"), the new key is active
+/// and is revoked with `keys delete NEW`; not that a re-run of `keys rotate OLD` finishes it
+/// (OLD no longer exists). Broke: both lies.
+#[test]
+fn a_key_revoked_during_its_rotation_whose_successor_cannot_be_revoked_says_so() {
+    let world = world();
+    let old = world.aged_key("gone-and-stuck", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("svc.key");
+    std::fs::write(&dest, "what the service reads\n").unwrap();
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
+        world.sandbox.wait_held("create", 1);
+        world.run(&["keys", "delete", &old, "--yes"]).code(0);
+        world
+            .sandbox
+            .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(9);
+    let new: Vec<_> = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == "gone-and-stuck" && k.id != old)
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].status, "published");
+    run.stderr_has(&format!("keys delete {} --yes", new[0].id));
+    assert!(!run.stderr.contains("still active"), "{}", run.stderr);
+    assert!(!run.stderr.contains("re-run"), "{}", run.stderr);
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    world.run_as(waiting.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        "what the service reads\n"
+    );
+    assert_eq!(run.stdout, "");
+}
+
+/// The admin credential's own `GET /users/me` fails (a tenant-level key has no user row: 404).
+/// It is asked only to tell whose user keys are whose: a batch of service-account keys must
+/// still rotate; a batch with a user key in it, and a single user key, fail cleanly (exit 4)
+/// before anything is minted. Broke: every batch failed.
+#[test]
+fn service_account_keys_rotate_when_users_me_fails() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("batch-bot", &["event_ingestor"]);
+    let olds = [
+        world.aged_key("batch-a", Some(&account)),
+        world.aged_key("batch-b", Some(&account)),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}/{{name}}.key", dir.path().display());
+    // The admin's request goes first, beside the listing; the new keys' checks come after.
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/users/me status=404 times=1"));
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "--due",
+        "--service-account",
+        "batch-bot",
+        "--yes",
+        "--store",
+        &store,
+    ]);
+    run.code(0);
+    for (old, name) in olds.iter().zip(["batch-a", "batch-b"]) {
+        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+        let secret = std::fs::read_to_string(dir.path().join(format!("{name}.key"))).unwrap();
+        world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    }
+
+    // A user key among them: whose it is cannot be told.
+    let mine = world.aged_key("mine", None);
+    let creates = world.creates();
+    for args in [
+        vec!["keys", "rotate", "--due", "--yes", "--store", &store],
+        vec!["keys", "rotate", &mine, "--yes", "--store", &store],
+    ] {
+        world
+            .sandbox
+            .add_fault(fault("GET /v1/users/me status=404 times=1"));
+        world
+            .run(&args)
+            .code(4)
+            .stderr_has("/users/me")
+            .stderr_has("404");
+    }
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert_eq!(world.sandbox.key(&mine).unwrap().status, "published");
+}
+
+/// The admin's `GET /users/me` hangs. A service-account key's rotation does not need its
+/// answer: the new key's check (step 4) must go out while the admin's request is still held,
+/// not after the client gives up on it (`--timeout 300` here). Broke: the rotation waited for
+/// the admin's answer. (On a regression this test fails after `wait_held`'s 60 s bound.)
+#[test]
+fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("patient-bot", &["event_ingestor"]);
+    let old = world.aged_key("patient", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("patient.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/users/me hold=admin times=1"));
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/users/me hold=check times=1"));
+    let child = world
+        .std_cmd()
+        .args([
+            "--timeout",
+            "300",
+            "keys",
+            "rotate",
+            &old,
+            "--yes",
+            "--store",
+            &store,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("admin", 1);
+    // Should this wait fail, both gates are opened so that the command can end.
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        world.sandbox.wait_held("check", 1)
+    }));
+    world.sandbox.release("check");
+    if checked.is_err() {
+        world.sandbox.release("admin");
+    }
+    let out = child.wait_with_output().unwrap();
+    world.sandbox.release("admin");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        checked.is_ok(),
+        "the new key's check waited for the admin's GET /users/me:\n{log}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+}
+
+/// A `--due -o json` batch of two: key A rotates; key B is revoked by an operator while its
+/// create is held, and revoking B's unwanted successor fails. Exit 9 (a minted secret waits in
+/// a recovery file), one well-formed array with A's object (revoked, no error) and B's (error,
+/// `recovery_file`). B's successor cannot be finished by a re-run (its old key is gone), so the
+/// batch's closing words must not say a re-run delivers it. Broke: they did.
+#[test]
+fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
+    let world = world();
+    let old_a = world.aged_key("batch-ok", None);
+    let old_b = world.aged_key("batch-gone", None);
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}/{{name}}.key", dir.path().display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| {
+            world.run(&[
+                "keys", "rotate", "--due", "--yes", "--store", &store, "-o", "json",
+            ])
+        });
+        world.sandbox.wait_held("create", 2);
+        world.run(&["keys", "delete", &old_b, "--yes"]).code(0);
+        // A's revocation goes through (a fault that only delays); every other fails.
+        world.sandbox.add_fault(fault(&format!(
+            "DELETE /v1/secrets/api/keys/{old_a} delay=1ms"
+        )));
+        world
+            .sandbox
+            .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(9);
+    let json = run.json();
+    let items = json.as_array().expect("one array");
+    assert_eq!(items.len(), 2, "{json}");
+    let item = |old: &str| {
+        items
+            .iter()
+            .find(|i| i["old_key"]["id"] == old)
+            .unwrap_or_else(|| panic!("no object for {old}: {json}"))
+    };
+    let (a, b) = (item(&old_a), item(&old_b));
+    assert_eq!(a["old_key_revoked"], true, "{a}");
+    assert!(a.get("error").is_none(), "{a}");
+    assert!(a.get("recovery_file").is_none(), "{a}");
+    assert_eq!(world.sandbox.key(&old_a).unwrap().status, "deleted");
+    let secret_a = std::fs::read_to_string(dir.path().join("batch-ok.key")).unwrap();
+    world.run_as(secret_a.trim_end(), &["whoami", "-q"]).code(0);
+
+    assert_eq!(b["old_key_revoked"], false, "{b}");
+    assert!(b["error"].as_str().unwrap().contains("keys delete"), "{b}");
+    let file = b["recovery_file"].as_str().expect("B's recovery file");
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "{}", run.stderr);
+    assert_eq!(files[0].display().to_string(), file);
+    let new_b = b["new_key"]["id"].as_str().unwrap();
+    assert_eq!(world.sandbox.key(new_b).unwrap().status, "published");
+    assert!(!dir.path().join("batch-gone.key").exists());
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(secret_a.trim_end()), "{text}");
+    }
+    run.stderr_has(file);
+    assert!(
+        !run.stderr.contains("re-run `keys rotate --due`"),
+        "a re-run cannot finish B:\n{}",
+        run.stderr
+    );
+}
+
+/// The state directory's file system is full at the moment the secret arrives (here: a file
+/// size limit of 20 bytes, `RLIMIT_FSIZE`, with `SIGXFSZ` ignored, so writes past it fail as on
+/// a full disk or quota). The recovery file written ahead cannot be written whole; the secret
+/// still reaches stdout. A cut-short recovery file must not stay behind: it would hold part of
+/// the secret, be listed by `keychain recovered` as a secret waiting for an active key, and
+/// block a second try at the same name. Broke: the first 20 bytes stayed.
+#[test]
+fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
+    let world = world();
+    let old = world.aged_key("full-disk", None);
+    let mut cmd = world.std_cmd();
+    cmd.args(["keys", "rotate", &old, "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // SAFETY: signal(2) and setrlimit(2) in the forked child before exec; async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 20,
+                rlim_max: 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let run = finish_std(&mut cmd);
+    run.code(0);
+    let secret = run.stdout.trim_end();
+    assert!(is_secret_key(secret), "{}", run.stdout);
+    world.run_as(secret, &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    let left: Vec<String> = world
+        .recovery_files()
+        .iter()
+        .map(|p| format!("{}: {:?}", p.display(), std::fs::read_to_string(p)))
+        .collect();
+    assert!(left.is_empty(), "{left:?}\n{}", run.stderr);
+}
+
+/// `kill -9` while step 6 (the old key's revocation) is in flight: the new key is delivered
+/// and works, the old key still active. The natural next move, `keys rotate OLD` again, must
+/// not mint a third key and deliver it over the second (which would stay active with its secret
+/// nowhere): it stops (exit 7) before minting and says to revoke the old key, as `--due` skips
+/// such a key. Broke: it minted and overwrote.
+#[test]
+fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("step6-bot", &["event_ingestor"]);
+    let old = world.aged_key("step6", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("step6.key");
+    let store = format!("file:{}", dest.display());
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
+    )));
+    let mut child = world
+        .std_cmd()
+        .args(["keys", "rotate", &old, "--yes", "--store", &store])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("revoke", 1);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The revocation the killed run sent waits at its gate until the end of the test.
+    world.sandbox.clear_faults();
+    let delivered = std::fs::read_to_string(&dest).unwrap();
+    world
+        .run_as(delivered.trim_end(), &["whoami", "-q"])
+        .code(0);
+    assert!(world.recovery_files().is_empty());
+
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
+    again
+        .code(7)
+        .stderr_has(&format!("keys delete {old} --yes"));
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), delivered);
+    world
+        .run_as(delivered.trim_end(), &["whoami", "-q"])
+        .code(0);
+    world.sandbox.release("revoke");
+}
+
+/// A re-run resumes from the recovery file and meets trouble again. The new key still fails
+/// its check: the same file keeps the secret (exit 9), nothing is minted or delivered. Under
+/// `--on-store-failure revoke` it fails once more: the successor is revoked, its file and its
+/// delivery record go (exit 9), the old key works, and the next run rotates afresh. And a
+/// recovery file that cannot be read (a directory stands in its place) stops the re-run with
+/// its path (exit 1) before anything is minted. Holds.
+#[test]
+fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
+    let world = world();
+    let account = world
+        .sandbox
+        .seed_service_account("again-bot", &["event_ingestor"]);
+    let old = world.aged_key("again", Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("again.key");
+    let store = format!("file:{}", dest.display());
+    let refuse = || {
+        world
+            .sandbox
+            .add_fault(fault("GET /v1/users/me status=401"))
+    };
+    refuse();
+    world
+        .run(&["keys", "rotate", &old, "--yes", "--store", &store])
+        .code(9);
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let successor = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "again" && k.id != old)
+        .unwrap()
+        .id;
+    let record = world
+        .state_dir()
+        .join(format!("delivered/{successor}.json"));
+    let creates = world.creates();
+
+    // Checked again, refused again: kept where it was.
+    world
+        .run(&["keys", "rotate", &old, "--yes"])
+        .code(9)
+        .stderr_has("Finishing the rotation")
+        .stderr_has(&files[0].display().to_string());
+    assert_eq!(world.recovery_files(), files);
+    assert_eq!(std::fs::read_to_string(&files[0]).unwrap(), waiting);
+    assert!(!dest.exists());
+    assert!(record.exists());
+
+    // A directory where the file was: named, nothing minted.
+    let saved = dir.path().join("saved.key");
+    std::fs::rename(&files[0], &saved).unwrap();
+    std::fs::create_dir(&files[0]).unwrap();
+    world.sandbox.clear_faults();
+    world
+        .run(&["keys", "rotate", &old, "--yes"])
+        .code(1)
+        .stderr_has(&files[0].display().to_string())
+        .stderr_has("cannot be read");
+    std::fs::remove_dir(&files[0]).unwrap();
+    std::fs::rename(&saved, &files[0]).unwrap();
+
+    // Under revoke: the successor goes, with its file and record.
+    refuse();
+    world
+        .run(&[
+            "keys",
+            "rotate",
+            &old,
+            "--yes",
+            "--on-store-failure",
+            "revoke",
+        ])
+        .code(9)
+        .stderr_has("the key was revoked");
+    assert_eq!(world.creates(), creates, "no re-run minted");
+    assert_eq!(world.sandbox.key(&successor).unwrap().status, "deleted");
+    assert!(world.recovery_files().is_empty());
+    assert!(!record.exists(), "the record of a revoked, undelivered key");
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert!(!dest.exists());
+
+    // The next run starts afresh (told where again: the revoked key's record is gone).
+    world.sandbox.clear_faults();
+    world
+        .run(&["keys", "rotate", &old, "--yes", "--store", &store])
+        .code(0);
+    assert_eq!(world.creates(), creates + 1);
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+}
+
+/// The server applies step 4's `start_time` wrongly (here: it answers that listing with no
+/// keys at all, as a server comparing against the wrong column or time zone would for an old
+/// key). The old key is missing from that answer only; it is not revoked. The rotation must not
+/// tell the user it was ("revoked while this run rotated it") and throw the new key away:
+/// Broke: it did, exit 7, so such a server would fail every rotation.
+#[test]
+fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() {
+    let world = world();
+    let old = world.aged_key("misfiltered", None);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("misfiltered.key");
+    let store = format!("file:{}", dest.display());
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
+    let run = std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
+        world.sandbox.wait_held("create", 1);
+        // The step-1 listing is done: the next one is step 4's.
+        world.sandbox.add_fault(fault(
+            r#"GET /v1/secrets/api/keys status=200 times=1 body={"items":[],"pagination":{"total":0,"limit":50000,"offset":50000}}"#,
+        ));
+        world.sandbox.release("create");
+        run.join().unwrap()
+    });
+    run.code(0);
+    assert!(!run.stderr.contains("revoked unused"), "{}", run.stderr);
+    let secret = std::fs::read_to_string(&dest).unwrap();
+    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    assert!(world.recovery_files().is_empty());
 }

@@ -126,7 +126,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
     let minted = match ctx
         .out
-        .waiting("Creating the key", handover.mint(&request, lookup))
+        .waiting("Creating the key", handover.mint(0, &request, lookup))
         .await
     {
         Ok(minted) => minted,

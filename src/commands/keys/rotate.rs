@@ -94,16 +94,34 @@ enum Failed {
     Lock(anyhow::Error),
     /// Step 2: a run sharing this state directory rotated the old key since step 1; its new key.
     Rotated(String),
-    /// Step 4: the old key was revoked meanwhile; the key this run minted, revoked unused since
-    /// nothing can want it.
-    Gone { withdrawn: String },
+    /// Step 4: the old key was revoked meanwhile (by an operator, or by another run that
+    /// replaced it: `replaced_by`); the key this run minted, revoked unused since nothing can
+    /// want it.
+    Gone {
+        withdrawn: String,
+        replaced_by: Option<String>,
+    },
+    /// Step 4: as [`Failed::Gone`], but revoking the unwanted new key failed: it waits in the
+    /// recovery file, and nothing will finish it.
+    Stranded(Failure),
     /// Step 1: the key's name or owner is unsafe where a destination would use it.
     Refused(UserError),
     /// Step 3 (the create) or 5 (the delivery of its secret).
     Handover(Failure),
-    /// Step 4: the new key does not authenticate, or another run rotated the same key
-    /// meanwhile; its secret went to no destination.
+    /// Step 4: the new key does not authenticate (or its secret has an unexpected shape); its
+    /// secret went to no destination. A re-run finishes it from the recovery file.
     Unchecked(Failure),
+    /// Step 4: another run rotated the same key meanwhile and made `sibling`, which may already
+    /// be in the destinations; this run's secret went to none of them.
+    Crossed { failure: Failure, sibling: String },
+    /// Step 3 of a re-run: the old key has another successor than the one whose secret waits
+    /// in `file`, made by another run. Delivering the waiting secret could overwrite that key's;
+    /// nothing was delivered.
+    Contested {
+        pending: String,
+        file: std::path::PathBuf,
+        others: Vec<String>,
+    },
     /// Step 6.
     Revoke(ApiError),
 }
@@ -113,9 +131,12 @@ impl Failed {
         match self {
             Failed::Lock(err) => classify(err).exit,
             Failed::Revoke(err) => api_exit(err),
-            Failed::Rotated(_) | Failed::Gone { .. } => Exit::Conflict,
+            Failed::Rotated(_) | Failed::Gone { .. } | Failed::Contested { .. } => Exit::Conflict,
             Failed::Refused(err) => err.exit,
-            Failed::Handover(failure) | Failed::Unchecked(failure) => failure.exit(),
+            Failed::Handover(failure)
+            | Failed::Unchecked(failure)
+            | Failed::Crossed { failure, .. }
+            | Failed::Stranded(failure) => failure.exit(),
         }
     }
 
@@ -135,12 +156,20 @@ impl Failed {
                 old.name
             ))
             .into(),
-            Failed::Gone { withdrawn } => UserError::new(
+            Failed::Gone {
+                withdrawn,
+                replaced_by,
+            } => UserError::new(
                 Exit::Conflict,
                 format!(
-                    "key {} ({}) is no longer active: it was revoked while this run rotated it; the key this run \
-                     minted meanwhile, {withdrawn}, was revoked unused",
-                    old.id, old.name
+                    "key {} ({}) is no longer active: {} while this run rotated it; the key this run minted \
+                     meanwhile, {withdrawn}, was revoked unused",
+                    old.id,
+                    old.name,
+                    match replaced_by {
+                        Some(other) => format!("another run replaced it with key {other} and revoked it"),
+                        None => "it was revoked".to_string(),
+                    }
                 ),
             )
             .hint(format!(
@@ -169,6 +198,61 @@ impl Failed {
                 );
                 undelivered_error(failure, &step, old)
             }
+            Failed::Crossed { failure, sibling } => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                let step = format!(
+                    "step 4 (check the new key) found another run rotating key {} at the same time; old key {} is \
+                     untouched and still active",
+                    old.id, old.id
+                );
+                // Not "re-run": finishing from the recovery file would deliver this secret over
+                // the other run's.
+                stuck_error(
+                    failure,
+                    &step,
+                    Some(format!(
+                        "the other run made key {sibling} and may have delivered it: once it has finished, keep one \
+                         of the two keys. If {sibling} is in use, revoke this run's with `flexprice-admin keys delete \
+                         {new_id} --yes` and delete the recovery file"
+                    )),
+                )
+            }
+            Failed::Stranded(failure) => {
+                let new_id = new_key.map_or("?", |k| k.id.as_str());
+                // The way out is in the message, not a hint: `-o json` shows only the message.
+                let step = format!(
+                    "step 4 (check the new key) found key {} revoked while this run rotated it, so nothing needs \
+                     its successor, and revoking that successor failed: revoke it with `flexprice-admin keys delete \
+                     {new_id} --yes`, then delete its recovery file",
+                    old.id
+                );
+                stuck_error(failure, &step, None)
+            }
+            Failed::Contested {
+                pending,
+                file,
+                others,
+            } => UserError::new(
+                Exit::Conflict,
+                format!(
+                    "key {} ({}) has another successor besides {pending}, whose secret waits in {}: {}, made by \
+                     another run, which may have delivered it; delivering the waiting secret could overwrite that \
+                     key's, so nothing was delivered and key {} is untouched",
+                    old.id,
+                    old.name,
+                    file.display(),
+                    others.join(", "),
+                    old.id
+                ),
+            )
+            .hint(format!(
+                "keep one successor: if {} is in use, revoke {pending} with `flexprice-admin keys delete {pending} \
+                 --yes` and delete {}; else revoke {} and run this again",
+                others.join(" or "),
+                file.display(),
+                others.join(" and ")
+            ))
+            .into(),
             Failed::Revoke(err) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
                 anyhow::Error::new(err).context(format!(
@@ -207,12 +291,40 @@ fn undelivered_error(failure: Failure, step: &str, old: &ApiKey) -> anyhow::Erro
     }
 }
 
+/// `failure`'s error under `step` when a re-run cannot finish it: when the secret waits in a
+/// recovery file, its hint is `what_to_do`, instead of "copy the secret into its destination"
+/// (wrong here).
+fn stuck_error(failure: Failure, step: &str, what_to_do: Option<String>) -> anyhow::Error {
+    let recovered = matches!(
+        failure,
+        Failure::NotDelivered {
+            end: End::Recovered(_),
+            ..
+        }
+    );
+    let err = failure.into_error(step);
+    if !recovered {
+        return err;
+    }
+    match err.downcast::<UserError>() {
+        Ok(mut user) => {
+            user.hints = what_to_do.into_iter().collect();
+            user.into()
+        }
+        Err(err) => err,
+    }
+}
+
 /// What step 4's listing found: whether another run crossed this rotation.
 enum Crossed {
     Clear,
-    /// The old key is no longer listed.
-    Gone,
-    /// A key of the old key's name and owner appeared that this run did not make.
+    /// The old key is no longer listed; `replaced_by`: a key of its name and owner that
+    /// appeared meanwhile and that this run did not make (the run that revoked it).
+    Gone {
+        replaced_by: Option<String>,
+    },
+    /// A key of the old key's name and owner appeared that this run did not make, and the old
+    /// key is still active (that run is still going, or keeps the old key).
     Sibling(String),
 }
 
@@ -225,6 +337,9 @@ struct Outcome {
     failed: Option<anyhow::Error>,
     /// Where the new secret waits when its delivery failed.
     recovery_file: Option<std::path::PathBuf>,
+    /// A re-run finishes the rotation from `recovery_file` (not so after a crossing, or when the
+    /// old key is gone).
+    resumable: bool,
 }
 
 type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
@@ -257,19 +372,33 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     let client = ctx.client()?;
     let batch = args.key.is_none();
     // The caller, side by side with the listing: needed only for a user key (only its owner may
-    // rotate it), and free beside a request we wait for anyway.
-    let (listed, me) = tokio::join!(
-        async {
-            let scope = if batch {
-                KeyScope::resolve(ctx, &client, &args.scope).await?
-            } else {
-                KeyScope::default()
-            };
-            let visible = client.list_keys(&scope.filter(), None).await?;
-            anyhow::Ok((scope, visible))
-        },
-        client.me()
-    );
+    // rotate it), and free beside a request we wait for anyway. It is awaited only when needed:
+    // a slow or hung answer must not hold up a service-account key's rotation.
+    let me_request = client.me();
+    tokio::pin!(me_request);
+    let mut me_answer = None;
+    let listing = async {
+        let scope = if batch {
+            KeyScope::resolve(ctx, &client, &args.scope).await?
+        } else {
+            KeyScope::default()
+        };
+        let visible = client.list_keys(&scope.filter(), None).await?;
+        anyhow::Ok((scope, visible))
+    };
+    tokio::pin!(listing);
+    let listed = loop {
+        tokio::select! {
+            listed = &mut listing => break listed,
+            answer = &mut me_request, if me_answer.is_none() => me_answer = Some(answer),
+        }
+    };
+    let me = async move {
+        match me_answer {
+            Some(answer) => answer,
+            None => me_request.await,
+        }
+    };
     let (scope, mut visible) = listed?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
@@ -277,12 +406,30 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
             if !key.is_service_account_key() {
-                check_rotatable(&key, &me?)?;
+                check_rotatable(&key, &me.await?)?;
+            }
+            // A successor already delivered (a run killed or failed at step 6): a new key
+            // would go over its secret and leave it active with the secret nowhere.
+            if let Some(newer) = superseded_by(ctx, &visible, &key) {
+                return Err(UserError::new(
+                    Exit::Conflict,
+                    format!(
+                        "key {} ({}) already has a newer key of the same name and owner, {}: an earlier rotation did \
+                         not revoke it; nothing was minted",
+                        key.id, key.name, newer.id
+                    ),
+                )
+                .hint(format!(
+                    "revoke it with `flexprice-admin keys delete {} --yes` once its consumers use {}, or rotate {} \
+                     instead",
+                    key.id, newer.id, newer.id
+                ))
+                .into());
             }
             vec![key]
         }
-        None if args.all => all_keys(ctx, me, &visible, &scope)?,
-        None => due_keys(ctx, me, &visible, &policy, &scope)?,
+        None if args.all => all_keys(ctx, me.await, &visible, &scope)?,
+        None => due_keys(ctx, me.await, &visible, &policy, &scope)?,
     };
     if targets.is_empty() {
         ctx.out.note(if args.all {
@@ -524,11 +671,12 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                 }
             ),
         );
-        if !waiting.is_empty() {
+        if finished.done().any(|(_, o)| o.resumable) {
             err = err.hint(
-                "re-run `keys rotate --due`: for each key whose new secret waits in a recovery file it delivers that \
-                 secret to the same destinations, checks the new key, revokes the old one and deletes the file; the \
-                 other failed keys are rotated afresh",
+                "re-run `keys rotate --due`: for each key whose new key failed its check or its delivery it checks the \
+                 new key, delivers the secret from its recovery file to the same destinations, revokes the old one \
+                 and deletes the file (not for a key another run crossed: see above); the other failed keys are \
+                 rotated afresh",
             );
         }
         return Err(err.into());
@@ -760,17 +908,29 @@ fn rotatable(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let me = me?;
+    // The caller tells whose user keys are whose. Service-account keys do without it (a
+    // tenant-level key has no user to answer `GET /users/me` with), and the credential in use
+    // is then told by its display ID alone.
+    let me = match me {
+        Ok(me) => Some(me),
+        Err(_) if candidates.iter().all(|k| k.is_service_account_key()) => None,
+        Err(e) => return Err(e.into()),
+    };
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
     let mut targets = Vec::new();
     for key in candidates {
-        if let Err(why) = check_rotatable(key, &me) {
+        if let Some(me) = &me
+            && let Err(why) = check_rotatable(key, me)
+        {
             ctx.out
                 .note(format!("skipping key {} ({}): {why}", key.id, key.name));
             continue;
         }
-        if key.user_id.as_deref() == Some(me.id.as_str()) && key.display_id == in_use {
+        let owned_by_caller = me
+            .as_ref()
+            .is_none_or(|me| key.user_id.as_deref() == Some(me.id.as_str()));
+        if owned_by_caller && key.display_id == in_use {
             ctx.out.warn(format!(
                 "skipping key {} ({}): it is the credential this command runs with; rotate it on its own with \
                  `flexprice-admin keys rotate {}` and update wherever the admin key is read from",
@@ -778,17 +938,7 @@ fn rotatable(
             ));
             continue;
         }
-        let newer = visible.iter().find(|k| {
-            k.id != key.id
-                && k.name == key.name
-                && k.user_id == key.user_id
-                && k.created_at > key.created_at
-        });
-        // A newer key whose secret waits in a recovery file is a rotation that stopped at its
-        // delivery: it is finished (delivered from the file), not skipped.
-        if let Some(newer) = newer
-            && pending_successor(ctx, visible, key).is_none()
-        {
+        if let Some(newer) = superseded_by(ctx, visible, key) {
             ctx.out.warn(format!(
                 "skipping key {} ({}): newer key {} has the same name and owner, so an earlier rotation did not revoke \
                  it; revoke it with `flexprice-admin keys delete {} --yes` once its consumers use the newer key",
@@ -799,6 +949,21 @@ fn rotatable(
         targets.push(key.clone());
     }
     Ok(targets)
+}
+
+/// A newer key of `key`'s name and owner, unless one's secret waits in a recovery file (a
+/// rotation that stopped before delivery: it is finished from the file, not skipped): a
+/// previous rotation that did not revoke `key`, whose successor a new rotation would overwrite.
+fn superseded_by<'k>(ctx: &Context, visible: &'k [ApiKey], key: &ApiKey) -> Option<&'k ApiKey> {
+    let newer = visible.iter().find(|k| {
+        k.id != key.id
+            && k.name == key.name
+            && k.user_id == key.user_id
+            && k.created_at > key.created_at
+    })?;
+    pending_successor(ctx, visible, key)
+        .is_none()
+        .then_some(newer)
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.
@@ -853,6 +1018,7 @@ impl Run<'_> {
             old_key_revoked: false,
             failed: None,
             recovery_file: None,
+            resumable: false,
         };
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
@@ -864,6 +1030,22 @@ impl Run<'_> {
                 end: End::Recovered(path),
                 ..
             }) = &failed
+            {
+                outcome.recovery_file = Some(path.clone());
+                outcome.resumable = true;
+            }
+            if let Failed::Stranded(Failure::NotDelivered {
+                end: End::Recovered(path),
+                ..
+            })
+            | Failed::Crossed {
+                failure:
+                    Failure::NotDelivered {
+                        end: End::Recovered(path),
+                        ..
+                    },
+                ..
+            } = &failed
             {
                 outcome.recovery_file = Some(path.clone());
             }
@@ -900,6 +1082,27 @@ impl Run<'_> {
         // Step 3, or the rotation a failed delivery stopped: its new key's secret is read from
         // the recovery file instead of minting another key.
         if let Some((newer, file)) = pending_successor(ctx, self.known, old) {
+            // Another successor: a run that crossed the one that stopped (or one whose
+            // revocation failed), whose key may be in the destinations by now.
+            let others: Vec<String> = self
+                .known
+                .iter()
+                .filter(|k| {
+                    k.id != old.id
+                        && k.id != newer.id
+                        && k.name == old.name
+                        && k.user_id == old.user_id
+                        && k.created_at > old.created_at
+                })
+                .map(|k| k.id.clone())
+                .collect();
+            if !others.is_empty() {
+                return Err(Failed::Contested {
+                    pending: newer.id,
+                    file: file.path,
+                    others,
+                });
+            }
             return self
                 .resume(i, old, newer, file, outcome, head_written)
                 .await;
@@ -915,7 +1118,7 @@ impl Run<'_> {
         };
         let minted = self
             .handover
-            .mint(&request, lookup)
+            .mint(i, &request, lookup)
             .await
             .map_err(Failed::Handover)?;
         outcome.new_key = Some(minted.key.clone());
@@ -936,28 +1139,30 @@ impl Run<'_> {
                      these destinations; this secret would overwrite it",
                     old.id
                 );
-                return Err(Failed::Unchecked(
-                    self.handover.keep_back(&minted, why).await,
-                ));
+                let failure = self.handover.keep_back(i, &minted, why).await;
+                return Err(Failed::Crossed { failure, sibling });
             }
-            // Revoked meanwhile (an operator's `keys delete`): nothing can want its successor.
-            Crossed::Gone => {
+            // Revoked meanwhile (an operator's `keys delete`, or a run that replaced it, which
+            // a run that checked before minting would have lost to): nothing can want its
+            // successor.
+            Crossed::Gone { replaced_by } => {
                 let why = format!(
                     "key {} was revoked while this run rotated it, so nothing needs its successor",
                     old.id
                 );
-                return match self.handover.withdraw(&minted, why).await {
+                return match self.handover.withdraw(i, &minted, why).await {
                     Ok(()) => Err(Failed::Gone {
                         withdrawn: minted.key.id.clone(),
+                        replaced_by,
                     }),
-                    Err(kept) => Err(Failed::Unchecked(kept)),
+                    Err(kept) => Err(Failed::Stranded(kept)),
                 };
             }
             Crossed::Clear => {}
         }
         if let Err(why) = verified {
             return Err(Failed::Unchecked(
-                self.handover.keep_back(&minted, why).await,
+                self.handover.keep_back(i, &minted, why).await,
             ));
         }
         self.finish_rotation(i, old, minted, outcome, head_written)
@@ -1003,7 +1208,7 @@ impl Run<'_> {
         };
         if let Err(why) = verify(self.client, &minted.secret, &minted.key).await {
             return Err(Failed::Unchecked(
-                self.handover.keep_back(&minted, why).await,
+                self.handover.keep_back(i, &minted, why).await,
             ));
         }
         self.finish_rotation(i, old, minted, outcome, head_written)
@@ -1112,7 +1317,7 @@ impl Run<'_> {
             user_id: old.user_id.clone(),
             created_since: Some(old.created_at - jiff::SignedDuration::from_secs(1)),
         };
-        let now = match self.client.list_keys(&filter, None).await {
+        let mut now = match self.client.list_keys(&filter, None).await {
             Ok(keys) => keys,
             Err(e) => {
                 self.ctx.out.warn(format!(
@@ -1122,16 +1327,40 @@ impl Run<'_> {
                 return Crossed::Clear;
             }
         };
-        let sibling = now.iter().find(|k| {
-            k.id != new_key.id
-                && k.name == old.name
-                && k.user_id == old.user_id
-                && !self.known.iter().any(|b| b.id == k.id)
-                && !self.handover.minted_here(&k.id)
-        });
+        // The old key missing from that answer would mean it was revoked, and its successor is
+        // thrown away: a server that applies `start_time` wrongly would say so of every key. In
+        // that rare case, one more listing without it has the last word.
+        if !now.iter().any(|k| k.id == old.id) {
+            let unfiltered = KeyFilter {
+                user_id: old.user_id.clone(),
+                ..KeyFilter::default()
+            };
+            if let Ok(all) = self.client.list_keys(&unfiltered, None).await
+                && all.iter().any(|k| k.id == old.id)
+            {
+                self.ctx.out.warn(format!(
+                    "the server left key {} out of a listing of the keys made since it (start_time), though it is \
+                     active: it may not apply that filter correctly",
+                    old.id
+                ));
+                now = all;
+            }
+        }
+        let sibling = now
+            .iter()
+            .find(|k| {
+                k.id != new_key.id
+                    && k.name == old.name
+                    && k.user_id == old.user_id
+                    && !self.known.iter().any(|b| b.id == k.id)
+                    && !self.handover.minted_here(&k.id)
+            })
+            .map(|k| k.id.clone());
+        // Gone first: with the old key revoked, a crossing run has finished, and this run lost
+        // the race to it.
         match sibling {
-            Some(k) => Crossed::Sibling(k.id.clone()),
-            None if !now.iter().any(|k| k.id == old.id) => Crossed::Gone,
+            replaced_by if !now.iter().any(|k| k.id == old.id) => Crossed::Gone { replaced_by },
+            Some(sibling) => Crossed::Sibling(sibling),
             None => Crossed::Clear,
         }
     }
@@ -1226,6 +1455,14 @@ impl Run<'_> {
 /// expected principal. The error is a sentence, not an `ApiError`: the 401 hints meant for the
 /// admin credential would mislead here.
 async fn verify(client: &Client, secret: &SecretString, new_key: &ApiKey) -> Result<(), String> {
+    // A secret no destination may take is not worth trying, and a failed try would be blamed
+    // on the API.
+    if let Err(why) = crate::secrets::handover::check_shape(secret) {
+        return Err(format!(
+            "the server sent a secret of an unexpected shape ({why}); it was neither tried nor written to any \
+             destination"
+        ));
+    }
     let probe = client.with_credential(Credential::new(secret.clone()));
     let mut wait = VERIFY_FIRST_WAIT;
     let mut attempt = 1;
