@@ -641,11 +641,18 @@ fn prefault(buffer: &mut Vec<u8>) {
             return;
         }
         let start = spare.as_mut_ptr() as usize;
-        let (from, to) = (start.next_multiple_of(PAGE), (start + spare.len()) / PAGE * PAGE);
+        let (from, to) = (
+            start.next_multiple_of(PAGE),
+            (start + spare.len()) / PAGE * PAGE,
+        );
         // SAFETY: the range lies within the buffer's own allocation, and MADV_POPULATE_WRITE
         // only maps its pages (as writing them would); it changes no byte of it.
         unsafe {
-            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_POPULATE_WRITE);
+            libc::madvise(
+                from as *mut libc::c_void,
+                to - from,
+                libc::MADV_POPULATE_WRITE,
+            );
         }
     }
     #[cfg(not(target_os = "linux"))]
