@@ -375,16 +375,9 @@ impl KeyPager<'_> {
     ) -> Result<(), ApiError> {
         let got = items.len() as u64;
         if let PagerState::First = self.state {
-            let wanted = self
-                .max
-                .map_or(pagination.total, |m| m.min(pagination.total));
+            let (wanted, page_size) = self.first_plan(pagination);
             self.left = usize::try_from(wanted).unwrap_or(usize::MAX);
-            // The page size the server applied, which it reports in `pagination.limit`: below
-            // what we asked for, it caps pages, and the rest comes in pages of that size.
-            self.page_size = pagination
-                .limit
-                .filter(|applied| (1..self.first_size).contains(applied))
-                .unwrap_or(self.first_size);
+            self.page_size = page_size;
             if got >= wanted || got < self.page_size {
                 // Everything came, or a short page, which is the end whatever `total` claims
                 // (a server that over-counts must not keep us asking for empty pages). One
@@ -420,6 +413,32 @@ impl KeyPager<'_> {
             self.state = PagerState::Done;
         }
         Ok(())
+    }
+
+    /// For the first answer: how many keys the listing wants (`max`, or fewer when `total` is
+    /// less), and the page size the server applied, which it reports in `pagination.limit`:
+    /// below what we asked for, it caps pages, and the rest comes in pages of that size.
+    fn first_plan(&self, pagination: &Pagination) -> (u64, u64) {
+        let wanted = self
+            .max
+            .map_or(pagination.total, |m| m.min(pagination.total));
+        let page_size = pagination
+            .limit
+            .filter(|applied| (1..self.first_size).contains(applied))
+            .unwrap_or(self.first_size);
+        (wanted, page_size)
+    }
+
+    /// Whether the first answer, whose `pagination` is this, is the whole listing: then
+    /// [`KeyPager::take`] keeps the first `n` of its keys (the answer), whatever their number,
+    /// drops the rest and asks for nothing more. `None` for any later answer, and when more
+    /// pages may follow (then `take` also drops keys that came twice).
+    pub fn whole_listing(&self, pagination: &Pagination) -> Option<usize> {
+        if !matches!(self.state, PagerState::First) {
+            return None;
+        }
+        let (wanted, page_size) = self.first_plan(pagination);
+        (page_size >= wanted).then(|| usize::try_from(wanted).unwrap_or(usize::MAX))
     }
 
     /// Drops the keys already handed out, then those beyond `max`; says how many were new.

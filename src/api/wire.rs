@@ -111,6 +111,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
     }
 }
 
+/// The top-level `pagination` of a page whose body ends with it (`…,"pagination":{…}}`, the
+/// order in which the server writes a page), read without decoding the items before it; `None`
+/// for any other layout. Exact for such a body: its last `}` closes the top-level object, so the
+/// object before it is a value of that object, and an unescaped `"pagination"` before that
+/// object is its key (in a string the quotes would be escaped).
+pub fn trailing_pagination(body: &[u8]) -> Option<super::models::Pagination> {
+    fn trim_end(bytes: &[u8]) -> &[u8] {
+        let end = bytes
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        &bytes[..end]
+    }
+    let body = trim_end(body).strip_suffix(b"}")?;
+    let inner = trim_end(body);
+    if !inner.ends_with(b"}") {
+        return None;
+    }
+    // The pagination object holds numbers only: its `{` is the last one.
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let before = trim_end(&inner[..open]).strip_suffix(b":")?;
+    let before = trim_end(before).strip_suffix(b"\"pagination\"")?;
+    if !matches!(trim_end(before).last(), Some(b',' | b'{')) {
+        return None;
+    }
+    serde_json::from_slice(&inner[open..]).ok()
+}
+
 /// Reads `YYYY-MM-DDTHH:MM:SS[.F]Z` (years 1 to 9999, a fraction of 1 to 9 digits not ending
 /// in 0): the one form in which jiff prints a timestamp, so a text read here prints back as
 /// itself. Anything else is `None`, for jiff's full parser to judge.
@@ -224,6 +252,30 @@ mod tests {
             let mut ours = Vec::new();
             text.write_json(&mut ours);
             assert_eq!(ours, serde_json::to_vec(text.as_str()).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_trailing_pagination_is_read_and_anything_else_is_left_alone() {
+        let read = |body: &str| trailing_pagination(body.as_bytes()).map(|p| (p.total, p.limit));
+        assert_eq!(
+            read(r#"{"items":[{"id":"a}"}],"pagination":{"total":3,"limit":0,"offset":0}}"#),
+            Some((3, Some(0)))
+        );
+        assert_eq!(
+            read("{\"items\": [],\n \"pagination\" : {\"total\": 7}\n}\n"),
+            Some((7, None))
+        );
+        for body in [
+            r#"{"pagination":{"total":3},"items":[]}"#,
+            r#"{"items":[],"pagination":{"total":3}"#,
+            r#"{"items":[{"x":"\"pagination\":{\"total\":1}"}]}"#,
+            r#"{"items":[],"pages":{"total":3}}"#,
+            r#"{"items":[],"pagination":{"total":"3"}}"#,
+            "",
+            "}",
+        ] {
+            assert_eq!(read(body), None, "{body}");
         }
     }
 

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::everywhere;
+use super::list::each_listed_key;
 use super::list::environment_cell;
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
@@ -122,7 +123,10 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
     let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
-    let (keys, environments) = if args.everywhere.all_environments {
+    // Read before the listing: a live key whose secret waits in one is kept for the warning.
+    let recovery_files = crate::secrets::recovery::list(&ctx.paths.state_dir);
+    let now = time::now();
+    let (keys, environments, in_scope) = if args.everywhere.all_environments {
         let found = everywhere::list_keys(ctx, &client, &scope.filter()).await?;
         let keys: Vec<(ApiKey, Environment)> = found
             .into_iter()
@@ -132,21 +136,43 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             })
             .collect();
         let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = keys.into_iter().unzip();
-        (keys, Some(environments))
+        let in_scope = keys.iter().filter(|k| scope.matches(k)).count();
+        (keys, Some(environments), in_scope)
     } else {
-        let keys = ctx
-            .out
-            .waiting("Fetching keys", client.list_keys(&scope.filter(), None))
-            .await?;
-        (keys, None)
+        // Thousands of keys decoded without copying (as `keys list -o json` does), of which
+        // only those this audit can report or warn about are kept, as owned keys: everything
+        // below sees the same findings and warnings as if it had every key.
+        let filter = scope.filter();
+        let mut kept = Vec::new();
+        let mut in_scope = 0;
+        let listing = async {
+            let mut pager = client.key_pager(&filter, None);
+            while let Some(answer) = pager.next().await? {
+                each_listed_key(&client, &mut pager, &answer, |key| {
+                    let matches = scope.matches_listed(key);
+                    in_scope += usize::from(matches);
+                    let expires_at = key.expires_at.map(|at| at.at);
+                    let created_at = key.created_at.at;
+                    let reportable = policy.expiry_at(expires_at, now) != Expiry::Active
+                        || policy.too_old_at(created_at, now)
+                        || (expires_at.is_some_and(|at| at > now)
+                            && policy.churns(created_at, expires_at));
+                    let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
+                    if (matches && reportable) || recovered {
+                        kept.push(key.to_api_key());
+                    }
+                    Ok::<_, anyhow::Error>(())
+                })?;
+            }
+            anyhow::Ok(())
+        };
+        ctx.out.waiting("Fetching keys", listing).await?;
+        (kept, None, in_scope)
     };
-    let in_scope: Vec<usize> = (0..keys.len())
-        .filter(|&i| scope.matches(&keys[i]))
-        .collect();
-    let now = time::now();
-    warn_churning(ctx, &policy, in_scope.iter().map(|&i| &keys[i]), now);
-    warn_recovered(ctx, &keys);
-    let mut findings = policy_findings(&policy, in_scope.iter().map(|&i| &keys[i]), now);
+    let in_scope_keys = || keys.iter().filter(|k| scope.matches(k));
+    warn_churning(ctx, &policy, in_scope_keys(), now);
+    warn_recovered(ctx, &keys, &recovery_files);
+    let mut findings = policy_findings(&policy, in_scope_keys(), now);
     let environment_of: HashMap<&str, &Environment> = match &environments {
         Some(envs) => keys
             .iter()
@@ -186,7 +212,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         keys: &keys,
         users: &users,
         findings: &findings,
-        in_scope: in_scope.len(),
+        in_scope,
         scope: &scope,
         policy: &policy,
         environment_of: environments.is_some().then_some(&environment_of),
@@ -200,8 +226,8 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
 
 /// Names each recovery file whose key still exists: a live key whose secret reached none of
 /// its destinations and waits in a 0600 file (`keychain recovered` lists them all).
-fn warn_recovered(ctx: &Context, keys: &[ApiKey]) {
-    for file in crate::secrets::recovery::list(&ctx.paths.state_dir) {
+fn warn_recovered(ctx: &Context, keys: &[ApiKey], files: &[crate::secrets::recovery::Found]) {
+    for file in files {
         if let Some(key) = keys.iter().find(|k| k.id == file.key_id) {
             ctx.out.warn(format!(
                 "key {} ({}) is active and its secret waits in the recovery file {}: it was minted but not delivered",
@@ -252,7 +278,7 @@ fn warn_churning<'k>(
 
 /// What one audit found, for [`report`].
 struct Audited<'a> {
-    /// Every key fetched, for owners.
+    /// The keys fetched that matter here (every one under `--all-environments`), for owners.
     keys: &'a [ApiKey],
     /// User ID → label, for the owners of user keys.
     users: &'a HashMap<String, String>,

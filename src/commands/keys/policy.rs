@@ -94,7 +94,12 @@ impl Policy {
     /// Whether `key` has expired, expires within the window, or neither, at `now`. An expiry
     /// at exactly `now` is expired: the server refuses the key from that instant.
     pub fn expiry(&self, key: &ApiKey, now: Timestamp) -> Expiry {
-        match key.expires_at {
+        self.expiry_at(key.expires_at, now)
+    }
+
+    /// [`Policy::expiry`] of a key expiring at `expires_at`.
+    pub fn expiry_at(&self, expires_at: Option<Timestamp>, now: Timestamp) -> Expiry {
+        match expires_at {
             Some(at) if at <= now => Expiry::Expired,
             Some(at) if at <= self.expiring_within.after(now) => Expiry::Expiring,
             _ => Expiry::Active,
@@ -103,7 +108,12 @@ impl Policy {
 
     /// Created longer ago than `max_age` (exactly `max_age` old is not too old).
     pub fn too_old(&self, key: &ApiKey, now: Timestamp) -> bool {
-        key.created_at < self.max_age.before(now)
+        self.too_old_at(key.created_at, now)
+    }
+
+    /// [`Policy::too_old`] of a key created at `created_at`.
+    pub fn too_old_at(&self, created_at: Timestamp, now: Timestamp) -> bool {
+        created_at < self.max_age.before(now)
     }
 
     /// A key created at `created` that expires at `expires` is inside the expiring window from
