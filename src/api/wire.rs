@@ -113,17 +113,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
 
 /// The top-level `pagination` of a page whose body ends with it (`…,"pagination":{…}}`, the
 /// order in which the server writes a page), read without decoding the items before it; `None`
-/// for any other layout. Exact for such a body: its last `}` closes the top-level object, so the
-/// object before it is a value of that object, and an unescaped `"pagination"` before that
-/// object is its key (in a string the quotes would be escaped).
+/// for any other layout.
 pub fn trailing_pagination(body: &[u8]) -> Option<super::models::Pagination> {
-    fn trim_end(bytes: &[u8]) -> &[u8] {
-        let end = bytes
-            .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
-            .map_or(0, |i| i + 1);
-        &bytes[..end]
-    }
+    let (_, object) = trailing_member(body)?;
+    serde_json::from_slice(object).ok()
+}
+
+/// A page's trailing `pagination` member: what comes before it (ending with the `,` or `{`
+/// before its key) and its object. Exact for such a body: its last `}` closes the top-level
+/// object, so the object before it is a value of that object, and an unescaped `"pagination"`
+/// before that object is its key (in a string the quotes would be escaped).
+fn trailing_member(body: &[u8]) -> Option<(&[u8], &[u8])> {
     let body = trim_end(body).strip_suffix(b"}")?;
     let inner = trim_end(body);
     if !inner.ends_with(b"}") {
@@ -133,10 +133,68 @@ pub fn trailing_pagination(body: &[u8]) -> Option<super::models::Pagination> {
     let open = inner.iter().rposition(|&b| b == b'{')?;
     let before = trim_end(&inner[..open]).strip_suffix(b":")?;
     let before = trim_end(before).strip_suffix(b"\"pagination\"")?;
-    if !matches!(trim_end(before).last(), Some(b',' | b'{')) {
+    let before = trim_end(before);
+    matches!(before.last(), Some(b',' | b'{')).then_some((before, &inner[open..]))
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// Items below this many bytes are not worth a second thread (about 1,300 keys).
+const SPLIT_AT_LEAST: usize = 512 * 1024;
+
+/// The `items` of a large page laid out as the server writes it (`{"items":[…],"pagination":
+/// {…}}`, compact), cut near the middle into two runs of whole items (`{…},…,{…}` each), to be
+/// decoded on two threads; `None` for any other layout, or a page too small to be worth it.
+///
+/// The cut is at the first `},{"` followed by a letter past the middle. In JSON those bytes are
+/// the end of one object and the start of the next: inside a string, the `"` would close it,
+/// and a letter cannot follow a closed string. Whether those objects are the items, rather than
+/// objects nested in one, and whether the runs are all there is between the brackets, is proven
+/// by each run decoding as items, one after the other up to its end; a caller that cannot
+/// decode them decodes the page as a whole instead.
+pub fn split_items(body: &str) -> Option<(&str, &str)> {
+    split_items_of_at_least(body, SPLIT_AT_LEAST)
+}
+
+fn split_items_of_at_least(body: &str, at_least: usize) -> Option<(&str, &str)> {
+    let bytes = body.as_bytes();
+    let (before, _) = trailing_member(bytes)?;
+    let items_end = trim_end(before.strip_suffix(b",")?)
+        .strip_suffix(b"]")?
+        .len();
+    let mut head = trim_start(bytes).strip_prefix(b"{")?;
+    for token in [&b"\"items\""[..], b":", b"["] {
+        head = trim_start(head).strip_prefix(token)?;
+    }
+    let items_start = bytes.len() - head.len();
+    let items = body.get(items_start..items_end)?;
+    if items.len() < at_least || !items.starts_with('{') || !items.ends_with('}') {
         return None;
     }
-    serde_json::from_slice(&inner[open..]).ok()
+    let middle = items.len() / 2;
+    memchr::memmem::find_iter(&items.as_bytes()[middle..], b"},{\"")
+        .map(|at| middle + at)
+        .find(|&at| {
+            items
+                .as_bytes()
+                .get(at + 4)
+                .is_some_and(u8::is_ascii_alphabetic)
+        })
+        .map(|at| (&items[..=at], &items[at + 2..]))
 }
 
 /// Reads `YYYY-MM-DDTHH:MM:SS[.F]Z` (years 1 to 9999, a fraction of 1 to 9 digits not ending
@@ -277,6 +335,76 @@ mod tests {
         ] {
             assert_eq!(read(body), None, "{body}");
         }
+    }
+
+    /// A page of `n` keys named by `name(i)`, as the server writes it.
+    fn page(n: usize, name: impl Fn(usize) -> String) -> String {
+        let items: Vec<serde_json::Value> = (0..n)
+            .map(|i| serde_json::json!({"id": format!("secret_{i}"), "name": name(i), "status": "published"}))
+            .collect();
+        serde_json::json!({"items": items, "pagination": {"total": n, "limit": 0, "offset": 0}})
+            .to_string()
+    }
+
+    /// The number of items of each run, which must decode as whole items.
+    fn counts((first, second): (&str, &str)) -> (usize, usize) {
+        let count = |run: &str| {
+            serde_json::from_str::<Vec<serde_json::Value>>(&format!("[{run}]"))
+                .unwrap()
+                .len()
+        };
+        (count(first), count(second))
+    }
+
+    #[test]
+    fn a_large_page_is_cut_between_two_items_near_its_middle() {
+        let body = page(100, |i| format!("key-{i}"));
+        let (first, second) = split_items_of_at_least(&body, 0).unwrap();
+        assert!(body.contains(&format!("[{first},{second}]")));
+        let (a, b) = counts((first, second));
+        assert_eq!(a + b, 100);
+        assert!((45..=55).contains(&a), "{a}");
+        // Below the size it is worth it: no cut.
+        assert_eq!(split_items_of_at_least(&body, body.len()), None);
+    }
+
+    #[test]
+    fn a_name_that_looks_like_a_cut_is_not_cut() {
+        // From the middle on, every name ends with `},{` (a `"` follows), or holds `},{\"id`.
+        let body = page(40, |i| {
+            if i < 20 {
+                format!("k{i}")
+            } else if i % 2 == 0 {
+                "x},{".to_string()
+            } else {
+                "y},{\"id\":\"z".to_string()
+            }
+        });
+        let middle_on = &body[body.len() / 2..];
+        assert!(middle_on.contains(r#"},{","#) && middle_on.contains(r#"},{\"id"#));
+        let cut = split_items_of_at_least(&body, 0).unwrap();
+        assert_eq!(counts(cut).0 + counts(cut).1, 40);
+        assert!(
+            cut.0.ends_with("\"}") && cut.1.starts_with("{\"id\":\"secret_"),
+            "{cut:?}"
+        );
+    }
+
+    #[test]
+    fn another_layout_is_not_cut() {
+        let items = r#"[{"id":"a","n":1},{"id":"b","n":2},{"id":"c","n":3}]"#;
+        for body in [
+            format!(r#"{{"pagination":{{"total":3}},"items":{items}}}"#),
+            format!(r#"{{"items": {items},"pagination":{{"total":3}}}}"#).replace("},{", "}, {"),
+            format!(r#"{{"other":1,"items":{items},"pagination":{{"total":3}}}}"#),
+            format!(r#"{{"items":{items},"pagination":{{"total":3}}"#),
+            r#"{"items":[],"pagination":{"total":0}}"#.to_string(),
+        ] {
+            assert_eq!(split_items_of_at_least(&body, 0), None, "{body}");
+        }
+        // Whitespace around the envelope is fine.
+        let spaced = format!("{{ \"items\" : {items} ,\n \"pagination\" : {{\"total\":3}} }}\n");
+        assert!(split_items_of_at_least(&spaced, 0).is_some());
     }
 
     proptest! {

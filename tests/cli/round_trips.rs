@@ -124,6 +124,17 @@ fn thousands_of_keys_come_in_one_request() {
             "{args:?}"
         );
     }
+    // An answer this large (about 2 MB) is decoded on two threads for `-o json`: the keys are
+    // those `-o jsonl` writes from the same answer decoded whole, in the same order.
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    let lines: Vec<serde_json::Value> = world
+        .run(&["keys", "list", "-o", "jsonl"])
+        .code(0)
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(json, serde_json::Value::Array(lines));
 }
 
 /// `keys rotate NAME`: four round trips, the minimum its data needs. The listing goes out with

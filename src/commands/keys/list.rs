@@ -7,19 +7,18 @@ use std::collections::{BTreeSet, HashMap};
 use jiff::Timestamp;
 
 use super::everywhere;
+use super::json_listing::{CHUNK, ListedWriter, Renderer};
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
 use crate::api::endpoints::KeyPager;
-use crate::api::models::{ApiKey, Environment, ListedKey, ListedKeys, Page, User};
-use crate::api::wire::{Text, trailing_pagination};
+use crate::api::models::{ApiKey, Environment, ListedKey, Page, User};
 use crate::api::{Answer, Client};
 use crate::cli::KeysListArgs;
 use crate::context::Context;
 use crate::error::Exit;
-use crate::output::render::JsonArray;
 use crate::output::{Cell, Mood};
 use crate::time;
-use crate::views::{KeyJson, write_listed_key};
+use crate::views::KeyJson;
 
 pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     KeyScope::check(&args.scope)?;
@@ -74,9 +73,11 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         let mut writer = ListedWriter {
             out: &mut out,
             rendered: &mut rendered,
-            scope: &scope,
-            users: &users,
-            now,
+            renderer: Renderer {
+                scope: &scope,
+                users: &users,
+                now,
+            },
             left,
         };
         while let Some(current) = answer {
@@ -123,92 +124,6 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     let users = labels(people.unwrap_or_default());
     render_keys(ctx, &keys, &users, now)?;
     Ok(Exit::Ok)
-}
-
-/// `keys list -o json`'s chunks: rendered keys are written out when they reach this size.
-const CHUNK: usize = 64 * 1024;
-
-/// Writes listed keys into a JSON array as `keys list -o json` shows them: those in `scope`,
-/// up to `left` of them, each with its user's name.
-struct ListedWriter<'w, W: std::io::Write> {
-    out: &'w mut JsonArray<W>,
-    rendered: &'w mut Vec<u8>,
-    scope: &'w KeyScope,
-    users: &'w HashMap<String, String>,
-    now: Timestamp,
-    left: usize,
-}
-
-impl<W: std::io::Write> ListedWriter<'_, W> {
-    /// Renders one key kept by the listing, writing out a full chunk.
-    fn write(&mut self, key: &ListedKey<'_>) -> std::io::Result<()> {
-        if self.left == 0 || !self.scope.matches_listed(key) {
-            return Ok(());
-        }
-        let owner = match (&key.service_account_name, &key.user_id) {
-            (None, Some(user)) => self.users.get(user.as_str()).map(String::as_str),
-            _ => None,
-        };
-        self.rendered.extend_from_slice(self.out.separator());
-        write_listed_key(self.rendered, key, owner, self.now);
-        self.left -= 1;
-        if self.rendered.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.write_rendered(self.rendered)?;
-        self.rendered.clear();
-        Ok(())
-    }
-
-    /// The usual answer, all keys in one (the first, ending with its `pagination`, which says
-    /// so), written as it is decoded: no list of its keys is built, only their IDs are kept for
-    /// the pager. It writes exactly the keys [`KeyPager::take`] keeps, the first `n`, since
-    /// the pagination read from the end of the body says `n` before the keys are read. `false`:
-    /// not such an answer, nothing done.
-    fn whole_listing<'b>(
-        &mut self,
-        client: &Client,
-        pager: &mut KeyPager<'_>,
-        answer: &'b Answer,
-    ) -> anyhow::Result<bool> {
-        let Some(expected) = trailing_pagination(answer.body()) else {
-            return Ok(false);
-        };
-        let Some(keep) = pager.whole_listing(&expected) else {
-            return Ok(false);
-        };
-        let mut ids: Vec<Text<'b>> = Vec::new();
-        let mut failed = None;
-        let decoded = client.decode_answer_with(
-            answer,
-            ListedKeys(|key: ListedKey<'b>| {
-                if ids.len() < keep
-                    && let Err(e) = self.write(&key)
-                {
-                    let stop = e.to_string();
-                    failed = Some(e);
-                    return Err(stop);
-                }
-                ids.push(key.id);
-                Ok(())
-            }),
-        );
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        let pagination = decoded?;
-        anyhow::ensure!(
-            (pagination.total, pagination.limit) == (expected.total, expected.limit),
-            "the answer of {} keys carries two different `pagination` fields",
-            ids.len()
-        );
-        pager.take(&pagination, &mut ids)?;
-        Ok(true)
-    }
 }
 
 /// The keys of one answer of `pager`, decoded without copying a string and taken in by it

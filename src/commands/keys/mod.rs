@@ -5,6 +5,7 @@ mod check;
 mod create;
 mod delete;
 mod everywhere;
+mod json_listing;
 mod list;
 pub mod policy;
 mod rotate;
