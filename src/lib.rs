@@ -15,6 +15,7 @@ pub mod explain;
 pub mod interrupt;
 pub mod lock;
 pub mod manual;
+pub mod memory;
 pub mod output;
 pub mod private_file;
 pub mod redact;

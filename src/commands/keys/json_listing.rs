@@ -162,8 +162,11 @@ impl<W: Write> ListedWriter<'_, W> {
         let renderer = self.renderer;
         std::thread::scope(|threads| {
             let other = threads.spawn(move || {
+                // About what the keys take rendered (pretty, with two fields more).
+                let mut bytes = Vec::with_capacity(second.len() * 2);
+                crate::memory::prefault(&mut bytes);
                 let mut run = RenderedRun {
-                    bytes: Vec::with_capacity(second.len() * 2),
+                    bytes,
                     keys: Vec::new(),
                 };
                 each_in_run(second, |key| {
