@@ -189,14 +189,14 @@ impl Failed {
                         old.id
                     ),
                 };
-                undelivered_error(failure, &step, old)
+                undelivered_error(failure, &step, rerun_finishes(old))
             }
             Failed::Unchecked(failure) => {
                 let step = format!(
                     "step 4 (check the new key) failed; old key {} is untouched and still active",
                     old.id
                 );
-                undelivered_error(failure, &step, old)
+                undelivered_error(failure, &step, rerun_finishes(old))
             }
             Failed::Crossed { failure, sibling } => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
@@ -207,14 +207,16 @@ impl Failed {
                 );
                 // Not "re-run": finishing from the recovery file would deliver this secret over
                 // the other run's.
-                stuck_error(
+                undelivered_error(
                     failure,
                     &step,
-                    Some(format!(
-                        "the other run made key {sibling} and may have delivered it: once it has finished, keep one \
-                         of the two keys. If {sibling} is in use, revoke this run's with `flexprice-admin keys delete \
-                         {new_id} --yes` and delete the recovery file"
-                    )),
+                    |hints| {
+                        *hints = vec![format!(
+                            "the other run made key {sibling} and may have delivered it: once it has finished, keep \
+                             one of the two keys. If {sibling} is in use, revoke this run's with `flexprice-admin keys \
+                             delete {new_id} --yes` and delete the recovery file"
+                        )]
+                    },
                 )
             }
             Failed::Stranded(failure) => {
@@ -226,7 +228,7 @@ impl Failed {
                      {new_id} --yes`, then delete its recovery file",
                     old.id
                 );
-                stuck_error(failure, &step, None)
+                undelivered_error(failure, &step, Vec::clear)
             }
             Failed::Contested {
                 pending,
@@ -265,36 +267,14 @@ impl Failed {
     }
 }
 
-/// `failure`'s error under `step`, saying what a re-run does when the secret waits in a
-/// recovery file.
-fn undelivered_error(failure: Failure, step: &str, old: &ApiKey) -> anyhow::Error {
-    let recovered = matches!(
-        failure,
-        Failure::NotDelivered {
-            end: End::Recovered(_),
-            ..
-        }
-    );
-    let err = failure.into_error(step);
-    if !recovered {
-        return err;
-    }
-    match err.downcast::<UserError>() {
-        Ok(user) => user
-            .hint(format!(
-                "or re-run `flexprice-admin keys rotate {}` (or `keys rotate --due`): it checks the new key, delivers \
-                 its secret from the recovery file to the same destinations, revokes the old key and deletes the file",
-                old.id
-            ))
-            .into(),
-        Err(err) => err,
-    }
-}
-
-/// `failure`'s error under `step` when a re-run cannot finish it: when the secret waits in a
-/// recovery file, its hint is `what_to_do`, instead of "copy the secret into its destination"
-/// (wrong here).
-fn stuck_error(failure: Failure, step: &str, what_to_do: Option<String>) -> anyhow::Error {
+/// `failure`'s error under `step`. When the secret waits in a recovery file, `advise` amends
+/// the hand-over's hints ("copy the secret into its destination"): with what a re-run does, or,
+/// when none can finish the rotation, with what to do instead.
+fn undelivered_error(
+    failure: Failure,
+    step: &str,
+    advise: impl FnOnce(&mut Vec<String>),
+) -> anyhow::Error {
     let recovered = matches!(
         failure,
         Failure::NotDelivered {
@@ -308,10 +288,21 @@ fn stuck_error(failure: Failure, step: &str, what_to_do: Option<String>) -> anyh
     }
     match err.downcast::<UserError>() {
         Ok(mut user) => {
-            user.hints = what_to_do.into_iter().collect();
+            advise(&mut user.hints);
             user.into()
         }
         Err(err) => err,
+    }
+}
+
+/// The hint that a re-run finishes a rotation whose new secret waits in a recovery file.
+fn rerun_finishes(old: &ApiKey) -> impl FnOnce(&mut Vec<String>) + '_ {
+    move |hints| {
+        hints.push(format!(
+            "or re-run `flexprice-admin keys rotate {}` (or `keys rotate --due`): it checks the new key, delivers \
+             its secret from the recovery file to the same destinations, revokes the old key and deletes the file",
+            old.id
+        ))
     }
 }
 
