@@ -74,7 +74,7 @@ fn key_with(i: usize, nested: bool) -> String {
         "status": "published",
         "created_at": "2026-01-01T00:00:00Z",
     });
-    if nested && i % 4 == 0 {
+    if nested && i.is_multiple_of(4) {
         key["extra"] = json!([{"a": 1}, {"b": [{"c": 2}, {"d": "},{\"e"}]}]);
     }
     let text = key.to_string();
