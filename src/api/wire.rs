@@ -137,10 +137,16 @@ fn trailing_member(body: &[u8]) -> Option<(&[u8], &[u8])> {
     matches!(before.last(), Some(b',' | b'{')).then_some((before, &inner[open..]))
 }
 
+/// JSON's whitespace: not `u8::is_ascii_whitespace`, which takes a form feed too, so that a
+/// body JSON refuses is never read as one it accepts.
+fn is_json_space(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 fn trim_end(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
+        .rposition(|b| !is_json_space(b))
         .map_or(0, |i| i + 1);
     &bytes[..end]
 }
@@ -148,7 +154,7 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
 fn trim_start(bytes: &[u8]) -> &[u8] {
     let start = bytes
         .iter()
-        .position(|b| !b.is_ascii_whitespace())
+        .position(|b| !is_json_space(b))
         .unwrap_or(bytes.len());
     &bytes[start..]
 }
@@ -405,6 +411,15 @@ mod tests {
         // Whitespace around the envelope is fine.
         let spaced = format!("{{ \"items\" : {items} ,\n \"pagination\" : {{\"total\":3}} }}\n");
         assert!(split_items_of_at_least(&spaced, 0).is_some());
+        // A form feed is not JSON's whitespace: such a body is refused whole, never cut.
+        for spaced in [
+            spaced.replacen('\n', "\u{c}", 1),
+            format!("\u{c}{spaced}"),
+            spaced.replace('\n', "\u{c}"),
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(&spaced).is_err());
+            assert_eq!(split_items_of_at_least(&spaced, 0), None, "{spaced:?}");
+        }
     }
 
     proptest! {

@@ -40,5 +40,6 @@ mod secrets;
 mod server_text;
 mod service_accounts;
 mod shell;
+mod split_listing;
 mod tenant;
 mod upstream;

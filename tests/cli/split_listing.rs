@@ -1,0 +1,177 @@
+//! `keys list -o json` over a large answer, which it decodes on two threads cut near the middle
+//! (`api::wire::split_items`), against hostile answers: it must write byte for byte what one
+//! thread writes, and fail where one thread fails. The one-thread reference is the same answer
+//! with a space after `"items":[`, which means the same to JSON but is never cut.
+
+use serde_json::json;
+
+use crate::harness::World;
+use crate::rogue_server::{Reply, RogueRequest, RogueServer};
+
+/// A server answering every keys request with `body` as it is, and no users.
+fn serving(body: String) -> RogueServer {
+    RogueServer::start(move |request: &RogueRequest| match request.path.as_str() {
+        "/v1/secrets/api/keys" => Reply {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.clone(),
+            cut_at: None,
+        },
+        "/v1/users/search" => Reply::json(
+            200,
+            json!({"items": [], "pagination": {"total": 0, "limit": 0, "offset": 0}}),
+        ),
+        _ => Reply::json(404, json!({"error": "not found"})),
+    })
+}
+
+/// Exit code and stdout of `keys list -o json ARGS` against `body`.
+fn list(world: &World, body: &str, args: &[&str]) -> (i32, String) {
+    let server = serving(body.to_string());
+    let mut all = vec!["keys", "list", "-o", "json"];
+    all.extend_from_slice(args);
+    let run = world.run_with(&all, |cmd| {
+        cmd.env("FLEXPRICE_API_URL", server.api_url());
+    });
+    (run.code, run.stdout.clone())
+}
+
+/// `body` as one thread decodes it: a space before its first item, which `split_items` refuses.
+fn one_thread(body: &str) -> String {
+    assert!(
+        body.contains("\"items\":[{"),
+        "not a body the two threads take"
+    );
+    body.replacen("\"items\":[", "\"items\":[ ", 1)
+}
+
+/// The key `i` as the server writes it, with a hostile name and, on some, an unknown field
+/// holding objects (a `},{"` at depth 2, where a cut falls back to one thread).
+fn key(i: usize) -> String {
+    key_with(i, true)
+}
+
+/// The key `i` with no field holding objects: a cut lands between two keys.
+fn plain_key(i: usize) -> String {
+    key_with(i, false)
+}
+
+fn key_with(i: usize, nested: bool) -> String {
+    let name = match i % 6 {
+        0 => "x},{\"id\":\"y".to_string(),
+        1 => "é 日本 😀 },{".to_string(),
+        2 => "\\\"},{\"a".to_string(),
+        _ => format!("key-{}", i % 7),
+    };
+    let mut key = json!({
+        "id": format!("secret_01K3{i:0>22}"),
+        "name": name,
+        "type": "private_key",
+        "display_id": "sk_01***AA",
+        "roles": ["event_ingestor"],
+        "user_type": "service_account",
+        "service_account_name": "bot",
+        "status": "published",
+        "created_at": "2026-01-01T00:00:00Z",
+    });
+    if nested && i.is_multiple_of(4) {
+        key["extra"] = json!([{"a": 1}, {"b": [{"c": 2}, {"d": "},{\"e"}]}]);
+    }
+    let text = key.to_string();
+    if i % 6 == 3 {
+        // A name written with `\u` escapes: the same text, unescaped by the decoder.
+        text.replace(
+            &format!("\"key-{}\"", i % 7),
+            r#""\u00e9\u0022},{\"\u0069d""#,
+        )
+    } else {
+        text
+    }
+}
+
+/// `n` keys in one answer, compact, as the server writes every key at once.
+fn body(n: usize, item: impl Fn(usize) -> String) -> String {
+    let items: Vec<String> = (0..n).map(item).collect();
+    format!(
+        r#"{{"items":[{}],"pagination":{{"total":{n},"limit":0,"offset":0}}}}"#,
+        items.join(",")
+    )
+}
+
+const KEYS: usize = 3000;
+
+#[test]
+fn hostile_names_and_nested_objects_are_written_as_one_thread_writes_them() {
+    let world = World::new();
+    for body in [body(KEYS, key), body(KEYS, plain_key)] {
+        assert!(body.len() > 600 * 1024, "large enough to be cut");
+        for args in [
+            &[][..],
+            &["--limit", "10"][..],
+            &["--limit", "2999"][..],
+            &["--name", "key-3"][..],
+            &["--name", "x},{\"id\":\"y", "--limit", "400"][..],
+        ] {
+            let (code, two) = list(&world, &body, args);
+            assert_eq!((code, &two), (0, &list(&world, &one_thread(&body), args).1));
+            let keys = serde_json::from_str::<serde_json::Value>(&two).unwrap();
+            assert!(!keys.as_array().unwrap().is_empty(), "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_malformed_large_answer_fails_as_one_thread_fails() {
+    let world = World::new();
+    for (nested, good) in [(true, body(KEYS, key)), (false, body(KEYS, plain_key))] {
+        let bad_item = |at: usize, with: &'static str| {
+            body(KEYS, move |i| {
+                if i == at {
+                    with.to_string()
+                } else {
+                    key_with(i, nested)
+                }
+            })
+        };
+        for (what, hostile) in [
+            ("a number in the second half", bad_item(2500, "7")),
+            ("a number in the first half", bad_item(200, "7")),
+            ("an item missing its id", bad_item(2000, r#"{"name":"n"}"#)),
+            ("trailing garbage", format!("{good}x")),
+            ("a form feed after the answer", format!("{good}\u{c}")),
+            ("a form feed before the answer", format!("\u{c}{good}")),
+            (
+                "a form feed before pagination",
+                good.replacen("],\"pagination\"", "],\u{c}\"pagination\"", 1),
+            ),
+            (
+                "a form feed inside pagination",
+                good.replacen("\"pagination\":{", "\"pagination\":\u{c}{", 1),
+            ),
+        ] {
+            let two = list(&world, &hostile, &[]);
+            let one = list(&world, &one_thread(&hostile), &[]);
+            assert_ne!(one.0, 0, "{what}: one thread refuses it");
+            assert_eq!(two, one, "{what} (nested {nested})");
+        }
+    }
+}
+
+#[test]
+fn a_lying_total_is_judged_as_one_thread_judges_it() {
+    let world = World::new();
+    for total in [0, 1, KEYS - 1, KEYS + 1, 10 * KEYS] {
+        let hostile = body(KEYS, plain_key).replacen(
+            &format!("\"total\":{KEYS}"),
+            &format!("\"total\":{total}"),
+            1,
+        );
+        for args in [&[][..], &["--limit", "5"][..]] {
+            assert_eq!(
+                list(&world, &hostile, args),
+                list(&world, &one_thread(&hostile), args),
+                "total {total} {args:?}"
+            );
+        }
+    }
+}
