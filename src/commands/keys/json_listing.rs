@@ -162,8 +162,9 @@ impl<W: Write> ListedWriter<'_, W> {
         let renderer = self.renderer;
         std::thread::scope(|threads| {
             let other = threads.spawn(move || {
-                // About what the keys take rendered (pretty, with two fields more).
-                let mut bytes = Vec::with_capacity(second.len() * 2);
+                // About what the keys take rendered (pretty, with two fields more: 1.13 times
+                // the answer's bytes for the server's keys).
+                let mut bytes = Vec::with_capacity(second.len() / 4 * 5);
                 crate::memory::prefault(&mut bytes);
                 let mut run = RenderedRun {
                     bytes,
