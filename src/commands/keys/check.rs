@@ -361,6 +361,25 @@ fn narrow(
     if same.len() == 1 { same } else { candidates }
 }
 
+/// Which of `candidates`, keys sharing the display ID of `secret` (only two characters vary, so
+/// several often do), was minted with it: the one whose row ID was minted nearest in time to
+/// the secret, within one request's slack, when exactly one is nearest. `None` when that cannot
+/// be told (no ULID in the secret, or a tie).
+pub fn minted_with<'k>(candidates: &[&'k ApiKey], secret: &str) -> Option<&'k ApiKey> {
+    let minted = ulid_ms(secret, "sk_")?;
+    let mut apart: Vec<(u64, &ApiKey)> = candidates
+        .iter()
+        .filter_map(|k| Some((ulid_ms(&k.id, "secret_")?.abs_diff(minted), *k)))
+        .filter(|(gap, _)| *gap <= SAME_REQUEST_MS)
+        .collect();
+    apart.sort_by_key(|(gap, _)| *gap);
+    match apart.as_slice() {
+        [(_, one)] => Some(one),
+        [(nearest, one), (next, _), ..] if nearest < next => Some(one),
+        _ => None,
+    }
+}
+
 /// The millisecond timestamp of a `prefix` + ULID string.
 fn ulid_ms(raw: &str, prefix: &str) -> Option<u64> {
     let id = ulid::Ulid::from_string(raw.strip_prefix(prefix)?).ok()?;
@@ -624,6 +643,37 @@ fn print(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_minted_with_a_secret_is_the_one_whose_id_is_nearest_in_time() {
+        let key = |ms: u64| ApiKey {
+            id: format!("secret_{}", ulid::Ulid::from_parts(ms, 7)),
+            ..serde_json::from_value(
+                serde_json::json!({"id": "x", "name": "k", "type": "private_key",
+                "display_id": "sk_01***AA", "status": "published",
+                "created_at": "2026-08-22T13:05:42Z"}),
+            )
+            .unwrap()
+        };
+        let secret = format!("sk_{}", ulid::Ulid::from_parts(1_700_000_000_000, 9));
+        let (same, later, much_later) = (
+            key(1_700_000_000_000),
+            key(1_700_000_000_040),
+            key(1_800_000_000_000),
+        );
+        assert_eq!(
+            minted_with(&[&later, &same], &secret).map(|k| &k.id),
+            Some(&same.id)
+        );
+        assert_eq!(minted_with(&[&much_later], &secret).map(|k| &k.id), None);
+        let twin = key(1_700_000_000_000);
+        assert_eq!(
+            minted_with(&[&same, &twin], &secret).map(|k| &k.id),
+            None,
+            "a tie"
+        );
+        assert_eq!(minted_with(&[&same], "sk_local_dev").map(|k| &k.id), None);
+    }
 
     #[test]
     fn ulid_times_are_read_from_keys_and_ids() {

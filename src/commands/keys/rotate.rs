@@ -909,6 +909,21 @@ fn rotatable(
     };
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
+    // The key this command runs with: the caller's key with its display ID, and when several
+    // share it (only two characters vary), the one minted with it.
+    let sharing: Vec<&ApiKey> = visible
+        .iter()
+        .filter(|k| {
+            k.display_id == in_use
+                && me
+                    .as_ref()
+                    .is_none_or(|me| k.user_id.as_deref() == Some(me.id.as_str()))
+        })
+        .collect();
+    let running_with = match sharing.as_slice() {
+        [one] => Some(*one),
+        many => super::check::minted_with(many, credential.expose()),
+    };
     let mut targets = Vec::new();
     for key in candidates {
         if let Some(me) = &me
@@ -918,14 +933,23 @@ fn rotatable(
                 .note(format!("skipping key {} ({}): {why}", key.id, key.name));
             continue;
         }
-        let owned_by_caller = me
-            .as_ref()
-            .is_none_or(|me| key.user_id.as_deref() == Some(me.id.as_str()));
-        if owned_by_caller && key.display_id == in_use {
+        if running_with.is_some_and(|k| k.id == key.id) {
             ctx.out.warn(format!(
                 "skipping key {} ({}): it is the credential this command runs with; rotate it on its own with \
                  `flexprice-admin keys rotate {}` and update wherever the admin key is read from",
                 key.id, key.name, key.id
+            ));
+            continue;
+        }
+        if running_with.is_none() && sharing.iter().any(|k| k.id == key.id) {
+            ctx.out.warn(format!(
+                "skipping key {} ({}): it shares its display ID {in_use} with the credential this command runs \
+                 with, and which of {} keys that credential is cannot be told; rotate it on its own with \
+                 `flexprice-admin keys rotate {}` if it is not",
+                key.id,
+                key.name,
+                sharing.len(),
+                key.id
             ));
             continue;
         }
