@@ -120,6 +120,17 @@ impl Failure {
         }
     }
 
+    /// The 0600 recovery file the undelivered secret waits in, if it does.
+    pub fn recovery_file(&self) -> Option<&Path> {
+        match self {
+            Failure::NotDelivered {
+                end: End::Recovered(path),
+                ..
+            } => Some(path),
+            _ => None,
+        }
+    }
+
     /// Whether a key was minted that is still active and whose secret is not where it was meant
     /// to go (its ID is then named in the message).
     pub fn key_left_active(&self) -> bool {

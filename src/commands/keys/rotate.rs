@@ -42,7 +42,7 @@ use crate::error::{Exit, UserError, api_exit, classify};
 use crate::interrupt::Scope;
 use crate::lock::KeyLock;
 use crate::output::render::JsonStream;
-use crate::secrets::handover::{End, Failure, Handover, Lookup};
+use crate::secrets::handover::{Failure, Handover, Lookup};
 use crate::secrets::plan::{self, KeyIdent};
 use crate::secrets::{Destination, Destinations, Minted, record, recovery};
 use crate::time::{self, TimeSpan};
@@ -137,6 +137,17 @@ impl Failed {
             | Failed::Unchecked(failure)
             | Failed::Crossed { failure, .. }
             | Failed::Stranded(failure) => failure.exit(),
+        }
+    }
+
+    /// The recovery file the new secret waits in, when one was minted and not delivered.
+    fn recovery_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Failed::Handover(failure)
+            | Failed::Unchecked(failure)
+            | Failed::Stranded(failure)
+            | Failed::Crossed { failure, .. } => failure.recovery_file(),
+            _ => None,
         }
     }
 
@@ -275,13 +286,7 @@ fn undelivered_error(
     step: &str,
     advise: impl FnOnce(&mut Vec<String>),
 ) -> anyhow::Error {
-    let recovered = matches!(
-        failure,
-        Failure::NotDelivered {
-            end: End::Recovered(_),
-            ..
-        }
-    );
+    let recovered = failure.recovery_file().is_some();
     let err = failure.into_error(step);
     if !recovered {
         return err;
@@ -786,21 +791,26 @@ fn destinations_of(
         .collect()
 }
 
-/// The successor of `old` whose secret waits in a recovery file: a newer active key of the same
-/// name and owner, minted by a rotation whose delivery failed. A re-run delivers that secret
-/// and finishes the rotation instead of minting another key.
+/// The keys among `keys` of `old`'s name and owner made after it: its successors, from a
+/// rotation that did not revoke it (or has not yet).
+fn successors<'k>(keys: &'k [ApiKey], old: &ApiKey) -> impl Iterator<Item = &'k ApiKey> {
+    keys.iter().filter(move |k| {
+        k.id != old.id
+            && k.name == old.name
+            && k.user_id == old.user_id
+            && k.created_at > old.created_at
+    })
+}
+
+/// The successor of `old` whose secret waits in a recovery file: minted by a rotation whose
+/// delivery failed. A re-run delivers that secret and finishes the rotation instead of minting
+/// another key.
 fn pending_successor(
     ctx: &Context,
     keys: &[ApiKey],
     old: &ApiKey,
 ) -> Option<(ApiKey, recovery::Found)> {
-    keys.iter()
-        .filter(|k| {
-            k.id != old.id
-                && k.name == old.name
-                && k.user_id == old.user_id
-                && k.created_at > old.created_at
-        })
+    successors(keys, old)
         .find_map(|k| recovery::of_key(&ctx.paths.state_dir, &k.id).map(|f| (k.clone(), f)))
 }
 
@@ -970,12 +980,7 @@ fn rotatable(
 /// rotation that stopped before delivery: it is finished from the file, not skipped): a
 /// previous rotation that did not revoke `key`, whose successor a new rotation would overwrite.
 fn superseded_by<'k>(ctx: &Context, visible: &'k [ApiKey], key: &ApiKey) -> Option<&'k ApiKey> {
-    let newer = visible.iter().find(|k| {
-        k.id != key.id
-            && k.name == key.name
-            && k.user_id == key.user_id
-            && k.created_at > key.created_at
-    })?;
+    let newer = successors(visible, key).next()?;
     pending_successor(ctx, visible, key)
         .is_none()
         .then_some(newer)
@@ -1037,32 +1042,10 @@ impl Run<'_> {
         };
         let mut head_written = false;
         if let Err(failed) = self.steps(i, old, &mut outcome, &mut head_written).await {
-            if let Failed::Handover(Failure::NotDelivered {
-                end: End::Recovered(path),
-                ..
-            })
-            | Failed::Unchecked(Failure::NotDelivered {
-                end: End::Recovered(path),
-                ..
-            }) = &failed
-            {
-                outcome.recovery_file = Some(path.clone());
-                outcome.resumable = true;
-            }
-            if let Failed::Stranded(Failure::NotDelivered {
-                end: End::Recovered(path),
-                ..
-            })
-            | Failed::Crossed {
-                failure:
-                    Failure::NotDelivered {
-                        end: End::Recovered(path),
-                        ..
-                    },
-                ..
-            } = &failed
-            {
-                outcome.recovery_file = Some(path.clone());
+            if let Some(path) = failed.recovery_file() {
+                outcome.recovery_file = Some(path.to_path_buf());
+                // A re-run finishes it, unless another run crossed it or its old key is gone.
+                outcome.resumable = matches!(failed, Failed::Handover(_) | Failed::Unchecked(_));
             }
             let exit = failed.exit();
             let err = failed.into_error(old, outcome.new_key.as_ref());
@@ -1099,16 +1082,8 @@ impl Run<'_> {
         if let Some((newer, file)) = pending_successor(ctx, self.known, old) {
             // Another successor: a run that crossed the one that stopped (or one whose
             // revocation failed), whose key may be in the destinations by now.
-            let others: Vec<String> = self
-                .known
-                .iter()
-                .filter(|k| {
-                    k.id != old.id
-                        && k.id != newer.id
-                        && k.name == old.name
-                        && k.user_id == old.user_id
-                        && k.created_at > old.created_at
-                })
+            let others: Vec<String> = successors(self.known, old)
+                .filter(|k| k.id != newer.id)
                 .map(|k| k.id.clone())
                 .collect();
             if !others.is_empty() {
