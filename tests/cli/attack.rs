@@ -21,6 +21,32 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// A due key `name` of its own service account (`<name>-bot`), and the file its successor goes
+/// to, in a directory of its own (kept as long as the value is).
+struct DueKey {
+    old: String,
+    dir: tempfile::TempDir,
+    dest: std::path::PathBuf,
+    /// `file:<dest>`, for `--store`.
+    store: String,
+}
+
+fn due_key_to_file(world: &World, name: &str) -> DueKey {
+    let account = world
+        .sandbox
+        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
+    let old = world.aged_key(name, Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join(format!("{name}.key"));
+    let store = format!("file:{}", dest.display());
+    DueKey {
+        old,
+        dir,
+        dest,
+        store,
+    }
+}
+
 // ---- a name too long for the file system (issue 16 item 9) ---------------------------------
 
 /// A server-chosen name of 260 characters makes `{name}.key` longer than any file name may be
@@ -754,13 +780,12 @@ fn checks_with_the_new_key(world: &World) -> usize {
 #[test]
 fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
     let world = world();
-    let account = world
-        .sandbox
-        .seed_service_account("mover-bot", &["event_ingestor"]);
-    let old = world.aged_key("mover", Some(&account));
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("mover.key");
-    let store = format!("file:{}", dest.display());
+    let DueKey {
+        old,
+        dir: _dir,
+        dest,
+        store,
+    } = due_key_to_file(&world, "mover");
     world
         .sandbox
         .add_fault(fault("GET /v1/users/me status=401"));
@@ -792,13 +817,12 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
 #[test]
 fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
     let world = world();
-    let account = world
-        .sandbox
-        .seed_service_account("killed-bot", &["event_ingestor"]);
-    let old = world.aged_key("killed4", Some(&account));
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("killed4.key");
-    let store = format!("file:{}", dest.display());
+    let DueKey {
+        old,
+        dir: _dir,
+        dest,
+        store,
+    } = due_key_to_file(&world, "killed4");
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
@@ -988,13 +1012,12 @@ fn service_account_keys_rotate_when_users_me_fails() {
 #[test]
 fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     let world = world();
-    let account = world
-        .sandbox
-        .seed_service_account("patient-bot", &["event_ingestor"]);
-    let old = world.aged_key("patient", Some(&account));
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("patient.key");
-    let store = format!("file:{}", dest.display());
+    let DueKey {
+        old,
+        dir: _dir,
+        dest,
+        store,
+    } = due_key_to_file(&world, "patient");
     world
         .sandbox
         .add_fault(fault("GET /v1/users/me hold=admin times=1"));
@@ -1161,13 +1184,12 @@ fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
 #[test]
 fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key() {
     let world = world();
-    let account = world
-        .sandbox
-        .seed_service_account("step6-bot", &["event_ingestor"]);
-    let old = world.aged_key("step6", Some(&account));
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("step6.key");
-    let store = format!("file:{}", dest.display());
+    let DueKey {
+        old,
+        dir: _dir,
+        dest,
+        store,
+    } = due_key_to_file(&world, "step6");
     world.sandbox.add_fault(fault(&format!(
         "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
     )));
@@ -1212,13 +1234,12 @@ fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key()
 #[test]
 fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
     let world = world();
-    let account = world
-        .sandbox
-        .seed_service_account("again-bot", &["event_ingestor"]);
-    let old = world.aged_key("again", Some(&account));
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("again.key");
-    let store = format!("file:{}", dest.display());
+    let DueKey {
+        old,
+        dir,
+        dest,
+        store,
+    } = due_key_to_file(&world, "again");
     let refuse = || {
         world
             .sandbox
