@@ -78,6 +78,21 @@ impl<W: Write> ListedWriter<'_, W> {
         Ok(())
     }
 
+    /// The listing's next key: written when it is among the first `keep` the pager keeps, and
+    /// its ID handed to the pager (`ids`) in any case, as [`KeyPager::take`] expects.
+    fn take<'b>(
+        &mut self,
+        key: ListedKey<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> io::Result<()> {
+        if ids.len() < keep {
+            self.write(&key)?;
+        }
+        ids.push(key.id);
+        Ok(())
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.write_rendered(self.rendered)?;
         self.rendered.clear();
@@ -124,15 +139,11 @@ impl<W: Write> ListedWriter<'_, W> {
                 if seen <= done {
                     return Ok(());
                 }
-                if ids.len() < keep
-                    && let Err(e) = self.write(&key)
-                {
+                self.take(key, keep, &mut ids).map_err(|e| {
                     let stop = e.to_string();
                     failed = Some(e);
-                    return Err(stop);
-                }
-                ids.push(key.id);
-                Ok(())
+                    stop
+                })
             }),
         );
         if let Some(e) = failed {
@@ -179,14 +190,10 @@ impl<W: Write> ListedWriter<'_, W> {
             });
             let mut failed = None;
             let decoded = each_in_run(first, |key| {
-                if ids.len() < keep
-                    && let Err(e) = self.write(&key)
-                {
+                self.take(key, keep, ids).map_err(|e| {
                     failed = Some(e);
-                    return Err(String::new());
-                }
-                ids.push(key.id);
-                Ok(())
+                    String::new()
+                })
             });
             if let Some(e) = failed {
                 return Err(e);
