@@ -155,8 +155,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
                     let created_at = key.created_at.at;
                     let reportable = policy.expiry_at(expires_at, now) != Expiry::Active
                         || policy.too_old_at(created_at, now)
-                        || (expires_at.is_some_and(|at| at > now)
-                            && policy.churns(created_at, expires_at));
+                        || churning(&policy, created_at, expires_at, now);
                     let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
                     if (matches && reportable) || recovered {
                         kept.push(key.to_api_key());
@@ -242,6 +241,16 @@ fn warn_recovered(ctx: &Context, keys: &[ApiKey], files: &[crate::secrets::recov
     }
 }
 
+/// Whether a key still works and [churns](Policy::churns): [`warn_churning`] names it.
+fn churning(
+    policy: &Policy,
+    created: Timestamp,
+    expires: Option<Timestamp>,
+    now: Timestamp,
+) -> bool {
+    expires.is_some_and(|at| at > now) && policy.churns(created, expires)
+}
+
 /// Warns about the live keys that [churn](Policy::churns) under `policy`, naming up to three.
 fn warn_churning<'k>(
     ctx: &Context,
@@ -250,8 +259,7 @@ fn warn_churning<'k>(
     now: Timestamp,
 ) {
     let churning: Vec<&ApiKey> = keys
-        .filter(|k| k.expires_at.is_some_and(|at| at > now))
-        .filter(|k| policy.churns(k.created_at, k.expires_at))
+        .filter(|k| churning(policy, k.created_at, k.expires_at, now))
         .collect();
     let named: Vec<String> = churning
         .iter()
