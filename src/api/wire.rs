@@ -160,47 +160,60 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 }
 
 /// Items below this many bytes are not worth a second thread (about 1,300 keys).
-const SPLIT_AT_LEAST: usize = 512 * 1024;
+const RUNS_AT_LEAST: usize = 512 * 1024;
+
+/// About how many bytes of items make a run: small enough that two threads taking runs in turn
+/// finish together and that a run's rendering stays in the cache, large enough that handing it
+/// over costs nothing that shows (a 3.8 MB answer is about 60 runs).
+const RUN_BYTES: usize = 64 * 1024;
 
 /// The `items` of a large page laid out as the server writes it (`{"items":[…],"pagination":
-/// {…}}`, compact), cut near the middle into two runs of whole items (`{…},…,{…}` each), to be
-/// decoded on two threads; `None` for any other layout, or a page too small to be worth it.
+/// {…}}`, compact), cut into runs of whole items (`{…},…,{…}` each) of about [`RUN_BYTES`], to
+/// be decoded on two threads; `None` for any other layout, a page too small to be worth it, or
+/// one with no cut.
+/// The runs are bytes as received: each is valid UTF-8 when the body is, as every cut is
+/// between ASCII bytes, so each thread checks its own.
 ///
-/// The cut is at the first `},{"` followed by a letter past the middle. In JSON those bytes are
-/// the end of one object and the start of the next: inside a string, the `"` would close it,
-/// and a letter cannot follow a closed string. Whether those objects are the items, rather than
-/// objects nested in one, and whether the runs are all there is between the brackets, is proven
-/// by each run decoding as items, one after the other up to its end; a caller that cannot
-/// decode them decodes the page as a whole instead.
-pub fn split_items(body: &str) -> Option<(&str, &str)> {
-    split_items_of_at_least(body, SPLIT_AT_LEAST)
+/// Each cut is at the first `},{"` followed by a letter past the run's length. In JSON those
+/// bytes are the end of one object and the start of the next: inside a string, the `"` would
+/// close it, and a letter cannot follow a closed string. Whether those objects are the items,
+/// rather than objects nested in one, and whether the runs are all there is between the
+/// brackets, is proven by each run decoding as items, one after the other up to its end: the
+/// first starts at an item, so a run that decodes whole ends at one, and the next starts at
+/// one. A caller that cannot decode a run decodes the rest of the page as a whole instead.
+pub fn item_runs(body: &[u8]) -> Option<Vec<&[u8]>> {
+    item_runs_of(body, RUNS_AT_LEAST, RUN_BYTES)
 }
 
-fn split_items_of_at_least(body: &str, at_least: usize) -> Option<(&str, &str)> {
-    let bytes = body.as_bytes();
-    let (before, _) = trailing_member(bytes)?;
+pub(crate) fn item_runs_of(body: &[u8], at_least: usize, run_bytes: usize) -> Option<Vec<&[u8]>> {
+    let (before, _) = trailing_member(body)?;
     let items_end = trim_end(before.strip_suffix(b",")?)
         .strip_suffix(b"]")?
         .len();
-    let mut head = trim_start(bytes).strip_prefix(b"{")?;
+    let mut head = trim_start(body).strip_prefix(b"{")?;
     for token in [&b"\"items\""[..], b":", b"["] {
         head = trim_start(head).strip_prefix(token)?;
     }
-    let items_start = bytes.len() - head.len();
-    let items = body.get(items_start..items_end)?;
-    if items.len() < at_least || !items.starts_with('{') || !items.ends_with('}') {
+    let items = body.get(body.len() - head.len()..items_end)?;
+    if items.len() < at_least || !items.starts_with(b"{") || !items.ends_with(b"}") {
         return None;
     }
-    let middle = items.len() / 2;
-    memchr::memmem::find_iter(&items.as_bytes()[middle..], b"},{\"")
-        .map(|at| middle + at)
-        .find(|&at| {
-            items
-                .as_bytes()
-                .get(at + 4)
-                .is_some_and(u8::is_ascii_alphabetic)
+    let cut = memchr::memmem::Finder::new(b"},{\"");
+    let mut runs = Vec::with_capacity(items.len() / run_bytes.max(1) + 1);
+    let mut start = 0;
+    while let Some(at) = items
+        .get(start + run_bytes..)
+        .and_then(|rest| {
+            cut.find_iter(rest)
+                .find(|&at| rest.get(at + 4).is_some_and(u8::is_ascii_alphabetic))
         })
-        .map(|at| (&items[..=at], &items[at + 2..]))
+        .map(|at| start + run_bytes + at)
+    {
+        runs.push(&items[start..=at]);
+        start = at + 2;
+    }
+    runs.push(&items[start..]);
+    (runs.len() > 1).then_some(runs)
 }
 
 /// Reads `YYYY-MM-DDTHH:MM:SS[.F]Z` (years 1 to 9999, a fraction of 1 to 9 digits not ending
@@ -353,25 +366,50 @@ mod tests {
     }
 
     /// The number of items of each run, which must decode as whole items.
-    fn counts((first, second): (&str, &str)) -> (usize, usize) {
-        let count = |run: &str| {
-            serde_json::from_str::<Vec<serde_json::Value>>(&format!("[{run}]"))
-                .unwrap()
-                .len()
-        };
-        (count(first), count(second))
+    fn counts(runs: &[&[u8]]) -> Vec<usize> {
+        runs.iter()
+            .map(|run| {
+                let run = std::str::from_utf8(run).unwrap();
+                serde_json::from_str::<Vec<serde_json::Value>>(&format!("[{run}]"))
+                    .unwrap()
+                    .len()
+            })
+            .collect()
+    }
+
+    /// The runs joined back as they stood in the page.
+    fn joined(runs: &[&[u8]]) -> String {
+        let runs: Vec<&str> = runs
+            .iter()
+            .map(|r| std::str::from_utf8(r).unwrap())
+            .collect();
+        format!("[{}]", runs.join(","))
     }
 
     #[test]
-    fn a_large_page_is_cut_between_two_items_near_its_middle() {
+    fn a_large_page_is_cut_between_items_into_runs_of_about_the_size() {
         let body = page(100, |i| format!("key-{i}"));
-        let (first, second) = split_items_of_at_least(&body, 0).unwrap();
-        assert!(body.contains(&format!("[{first},{second}]")));
-        let (a, b) = counts((first, second));
-        assert_eq!(a + b, 100);
-        assert!((45..=55).contains(&a), "{a}");
-        // Below the size it is worth it: no cut.
-        assert_eq!(split_items_of_at_least(&body, body.len()), None);
+        let item = body.len() / 100;
+        let runs = item_runs_of(body.as_bytes(), 0, 10 * item).unwrap();
+        assert!(body.contains(&joined(&runs)));
+        let per_run = counts(&runs);
+        assert_eq!(per_run.iter().sum::<usize>(), 100);
+        // Each run is its size and the rest of the item it ends in, but the last.
+        assert!(
+            per_run[..per_run.len() - 1]
+                .iter()
+                .all(|&n| (10..=12).contains(&n)),
+            "{per_run:?}"
+        );
+        assert!((8..=10).contains(&per_run.len()), "{per_run:?}");
+        // No cut when the size is the whole page, nor below the size worth it.
+        assert_eq!(item_runs_of(body.as_bytes(), 0, body.len()), None);
+        assert_eq!(item_runs_of(body.as_bytes(), body.len(), 1), None);
+        // A run of every item at the smallest size.
+        assert_eq!(
+            counts(&item_runs_of(body.as_bytes(), 0, 0).unwrap()),
+            vec![1; 100]
+        );
     }
 
     #[test]
@@ -388,17 +426,26 @@ mod tests {
         });
         let middle_on = &body[body.len() / 2..];
         assert!(middle_on.contains(r#"},{","#) && middle_on.contains(r#"},{\"id"#));
-        let cut = split_items_of_at_least(&body, 0).unwrap();
-        assert_eq!(counts(cut).0 + counts(cut).1, 40);
-        assert!(
-            cut.0.ends_with("\"}") && cut.1.starts_with("{\"id\":\"secret_"),
-            "{cut:?}"
-        );
+        for size in [0, 1, 7, 100, body.len() / 2] {
+            let runs = item_runs_of(body.as_bytes(), 0, size).unwrap();
+            assert_eq!(counts(&runs).iter().sum::<usize>(), 40);
+            assert!(body.contains(&joined(&runs)));
+            for run in &runs {
+                assert!(
+                    run.ends_with(b"\"}") && run.starts_with(b"{\"id\":\"secret_"),
+                    "{size}: {}",
+                    String::from_utf8_lossy(run)
+                );
+            }
+        }
     }
 
     #[test]
     fn another_layout_is_not_cut() {
         let items = r#"[{"id":"a","n":1},{"id":"b","n":2},{"id":"c","n":3}]"#;
+        fn runs(body: &str) -> Option<Vec<&[u8]>> {
+            item_runs_of(body.as_bytes(), 0, 1)
+        }
         for body in [
             format!(r#"{{"pagination":{{"total":3}},"items":{items}}}"#),
             format!(r#"{{"items": {items},"pagination":{{"total":3}}}}"#).replace("},{", "}, {"),
@@ -406,11 +453,11 @@ mod tests {
             format!(r#"{{"items":{items},"pagination":{{"total":3}}"#),
             r#"{"items":[],"pagination":{"total":0}}"#.to_string(),
         ] {
-            assert_eq!(split_items_of_at_least(&body, 0), None, "{body}");
+            assert_eq!(runs(&body), None, "{body}");
         }
         // Whitespace around the envelope is fine.
         let spaced = format!("{{ \"items\" : {items} ,\n \"pagination\" : {{\"total\":3}} }}\n");
-        assert!(split_items_of_at_least(&spaced, 0).is_some());
+        assert_eq!(runs(&spaced).map(|r| r.len()), Some(3));
         // A form feed is not JSON's whitespace: such a body is refused whole, never cut.
         for spaced in [
             spaced.replacen('\n', "\u{c}", 1),
@@ -418,7 +465,7 @@ mod tests {
             spaced.replace('\n', "\u{c}"),
         ] {
             assert!(serde_json::from_str::<serde_json::Value>(&spaced).is_err());
-            assert_eq!(split_items_of_at_least(&spaced, 0), None, "{spaced:?}");
+            assert_eq!(runs(&spaced), None, "{spaced:?}");
         }
     }
 

@@ -5,13 +5,15 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use jiff::Timestamp;
 
 use super::scope::KeyScope;
 use crate::api::endpoints::KeyPager;
 use crate::api::models::{ListedKey, ListedKeys};
-use crate::api::wire::{Text, split_items, trailing_pagination};
+use crate::api::wire::{Text, item_runs, trailing_pagination};
 use crate::api::{Answer, Client};
 use crate::output::render::JsonArray;
 use crate::views::write_listed_key;
@@ -46,6 +48,25 @@ impl Renderer<'_> {
         write_listed_key(out, key, owner, self.now);
         true
     }
+
+    /// Renders a run of [`item_runs`] into `bytes` (emptied first): each key shown after
+    /// [`NEXT_ITEM`].
+    fn render_run<'b>(&self, run: &'b [u8], mut bytes: Vec<u8>) -> RenderedRun<'b> {
+        bytes.clear();
+        // About what the keys take rendered (pretty, with two fields more: 1.13 times the
+        // answer's bytes for the server's keys).
+        bytes.reserve(run.len() / 4 * 5);
+        let mut keys = Vec::new();
+        let whole = std::str::from_utf8(run).is_ok_and(|run| {
+            each_in_run(run, |key| {
+                let shown = self.render(&mut bytes, NEXT_ITEM, &key);
+                keys.push((key.id, shown.then_some(bytes.len())));
+                Ok(())
+            })
+            .is_ok()
+        });
+        RenderedRun { bytes, keys, whole }
+    }
 }
 
 /// Writes listed keys into a JSON array: those the renderer shows, up to `left` of them.
@@ -56,11 +77,13 @@ pub struct ListedWriter<'w, W: Write> {
     pub left: usize,
 }
 
-/// A run of keys rendered on the second thread: the bytes of those shown, each after
-/// [`NEXT_ITEM`], and every key's ID with the end of its bytes when it was shown.
+/// A run of keys rendered by either thread: the bytes of those shown, each after
+/// [`NEXT_ITEM`], every key's ID with the end of its bytes when it was shown, and whether the
+/// run decoded as items to its end (if not, `keys` are those before the failure).
 struct RenderedRun<'b> {
     bytes: Vec<u8>,
     keys: Vec<(Text<'b>, Option<usize>)>,
+    whole: bool,
 }
 
 impl<W: Write> ListedWriter<'_, W> {
@@ -117,12 +140,10 @@ impl<W: Write> ListedWriter<'_, W> {
             return Ok(false);
         };
         let mut ids: Vec<Text<'b>> = Vec::new();
-        if let Some((first, second)) = std::str::from_utf8(answer.body())
-            .ok()
-            .and_then(split_items)
-            && self.on_two_threads(first, second, keep, &mut ids)?
+        if let Some(runs) = item_runs(answer.body())
+            && self.on_two_threads(&runs, keep, &mut ids)?
         {
-            // The page is exactly its items and this `pagination` (see `split_items`).
+            // The page is exactly its items and this `pagination` (see `item_runs`).
             pager.take(&expected, &mut ids)?;
             return Ok(true);
         }
@@ -159,70 +180,116 @@ impl<W: Write> ListedWriter<'_, W> {
         Ok(true)
     }
 
-    /// The two runs of [`split_items`]: the second rendered on another thread while this one
-    /// decodes and writes the first, then written after it. Every key written is pushed to
-    /// `ids`, as the one-thread path does. `false` when a run does not decode as items: the
-    /// keys of the first that did are written (and in `ids`), and the caller goes on from there.
+    /// The runs of [`item_runs`], rendered by this thread and another, each taking the next
+    /// run no thread has taken, and written in order by this one as they are ready. Every key
+    /// written is pushed to `ids`, as the one-thread path does. `false` when a run does not
+    /// decode as items: the keys before its failure are written (and in `ids`), and the caller
+    /// goes on from there.
+    ///
+    /// Runs rather than two halves: with halves, the thread that also writes finished well after
+    /// the other, which had idled, and the other's half needed megabytes of fresh pages. Runs
+    /// keep both busy to the end, in the few buffers they pass back and forth.
     fn on_two_threads<'b>(
         &mut self,
-        first: &'b str,
-        second: &'b str,
+        runs: &[&'b [u8]],
         keep: usize,
         ids: &mut Vec<Text<'b>>,
     ) -> io::Result<bool> {
         let renderer = self.renderer;
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        let take = || {
+            (!stop.load(Ordering::Relaxed))
+                .then(|| next.fetch_add(1, Ordering::Relaxed))
+                .filter(|&i| i < runs.len())
+        };
+        let render = |i: usize| {
+            let bytes = spare.lock().ok().and_then(|mut s| s.pop());
+            renderer.render_run(runs[i], bytes.unwrap_or_default())
+        };
         std::thread::scope(|threads| {
+            let (done, rendered) = mpsc::channel();
             let other = threads.spawn(move || {
-                // About what the keys take rendered (pretty, with two fields more: 1.13 times
-                // the answer's bytes for the server's keys).
-                let mut bytes = Vec::with_capacity(second.len() / 4 * 5);
-                crate::memory::prefault(&mut bytes);
-                let mut run = RenderedRun {
-                    bytes,
-                    keys: Vec::new(),
-                };
-                each_in_run(second, |key| {
-                    let shown = renderer.render(&mut run.bytes, NEXT_ITEM, &key);
-                    run.keys.push((key.id, shown.then_some(run.bytes.len())));
-                    Ok(())
-                })
-                .map(|()| run)
-            });
-            let mut failed = None;
-            let decoded = each_in_run(first, |key| {
-                self.take(key, keep, ids).map_err(|e| {
-                    failed = Some(e);
-                    String::new()
-                })
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            let run = match (decoded, other.join()) {
-                (Ok(()), Ok(Ok(run))) => run,
-                _ => return Ok(false),
-            };
-            // What `write` would have written of them: a prefix, cut by `keep` and `left`.
-            let mut end = 0;
-            for (id, shown_until) in run.keys {
-                if ids.len() < keep
-                    && self.left > 0
-                    && let Some(until) = shown_until
-                {
-                    end = until;
-                    self.left -= 1;
+                while let Some(i) = take() {
+                    if done.send((i, render(i))).is_err() {
+                        break;
+                    }
                 }
-                ids.push(id);
-            }
-            if end > 0 {
-                self.flush()?;
-                // The first of them may be the array's first item.
-                let separator = self.out.separator();
-                self.out.write_rendered(separator)?;
-                self.out.write_rendered(&run.bytes[NEXT_ITEM.len()..end])?;
-            }
-            Ok(true)
+            });
+            let mut ready: Vec<Option<RenderedRun<'b>>> = runs.iter().map(|_| None).collect();
+            let mut written = 0;
+            let outcome = loop {
+                while let Ok((i, run)) = rendered.try_recv() {
+                    ready[i] = Some(run);
+                }
+                if written == runs.len() {
+                    break Ok(true);
+                }
+                if let Some(run) = ready[written].take() {
+                    let whole = run.whole;
+                    match self.commit(run, keep, ids) {
+                        Ok(bytes) => spare.lock().map(|mut s| s.push(bytes)).unwrap_or(()),
+                        Err(e) => break Err(e),
+                    }
+                    written += 1;
+                    if !whole {
+                        break Ok(false);
+                    }
+                } else if let Some(i) = take() {
+                    ready[i] = Some(render(i));
+                } else {
+                    // The run to write next is the other thread's.
+                    match rendered.recv() {
+                        Ok((i, run)) => ready[i] = Some(run),
+                        Err(_) => break Ok(false),
+                    }
+                }
+            };
+            stop.store(true, Ordering::Relaxed);
+            // Joined here, so that a panic there is a fall back to one thread, not ours.
+            let _ = other.join();
+            outcome
         })
+    }
+
+    /// Writes what [`ListedWriter::write`] would have of a rendered run's keys (a prefix, cut by
+    /// `keep` and `left`), in the same chunks, and hands every ID on to `ids`; the run's buffer
+    /// back, for another. The same chunks, so that an answer that fails part-way has written
+    /// what it writes on one thread; without copying, but for the part of a chunk left over.
+    fn commit<'b>(
+        &mut self,
+        run: RenderedRun<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> io::Result<Vec<u8>> {
+        // What `write` would hold is `self.rendered`, then `run.bytes[unwritten..kept]`.
+        let (mut from, mut unwritten, mut kept) = (0, 0, 0);
+        for (id, shown_until) in run.keys {
+            if let Some(until) = shown_until {
+                if ids.len() < keep && self.left > 0 {
+                    self.left -= 1;
+                    let separator = self.out.separator();
+                    if separator != NEXT_ITEM {
+                        // The array's first item.
+                        self.rendered.extend_from_slice(separator);
+                        self.rendered
+                            .extend_from_slice(&run.bytes[from + NEXT_ITEM.len()..until]);
+                        unwritten = until;
+                    }
+                    kept = until;
+                    if self.rendered.len() + kept - unwritten >= CHUNK {
+                        self.flush()?;
+                        self.out.write_rendered(&run.bytes[unwritten..kept])?;
+                        unwritten = kept;
+                    }
+                }
+                from = until;
+            }
+            ids.push(id);
+        }
+        self.rendered.extend_from_slice(&run.bytes[unwritten..kept]);
+        Ok(run.bytes)
     }
 }
 
@@ -255,9 +322,10 @@ mod tests {
     use super::*;
     use crate::api::models::Page;
 
-    /// A page of `n` keys as the server writes it: hostile names here and there, and in some
-    /// keys an unknown field holding objects (which a cut must not land between).
-    fn page(n: usize) -> String {
+    /// A page of `n` keys as the server writes it: hostile names here and there, and, when
+    /// `nested`, in some keys an unknown field holding objects (where a cut may land, and the
+    /// two threads must stop).
+    fn page(n: usize, nested: bool) -> String {
         let items: Vec<serde_json::Value> = (0..n)
             .map(|i| {
                 let mut key = serde_json::json!({"id": format!("secret_{i}"),
@@ -266,7 +334,7 @@ mod tests {
                     "user_type": "service_account", "user_id": "user_01", "service_account_name": "bot",
                     "status": "published", "created_at": "2026-08-22T13:05:42.123456Z",
                     "expires_at": if i % 3 == 0 { Some("2026-09-01T00:00:00Z") } else { None }});
-                if i % 4 == 0 {
+                if nested && i % 4 == 0 {
                     key["nested"] = serde_json::json!([{"id": "a"}, {"id": "b"}]);
                 }
                 key
@@ -276,15 +344,31 @@ mod tests {
             .to_string()
     }
 
+    /// The items of `body` cut into runs at the cuts `at` (offsets in the items, of a `,`).
+    fn cut_at<'b>(body: &'b str, at: &[usize]) -> Vec<&'b [u8]> {
+        let start = body.find('[').unwrap() + 1;
+        let end = body.rfind("],\"pagination\"").unwrap();
+        let items = &body.as_bytes()[start..end];
+        let mut from = 0;
+        let mut runs = Vec::new();
+        for &at in at {
+            runs.push(&items[from..at]);
+            from = at + 1;
+        }
+        runs.push(&items[from..]);
+        runs
+    }
+
     /// What `keys list -o json` writes of `body`'s keys under `scope`, `keep` and `left`, on
-    /// one thread or two (cut at `cut`), and the IDs handed to the pager.
+    /// one thread or two (over `runs`), the number of IDs handed to the pager, and whether the
+    /// two threads wrote them all.
     fn listing(
         body: &str,
-        cut: Option<(&str, &str)>,
+        runs: Option<&[&[u8]]>,
         scope: &KeyScope,
         keep: usize,
         left: usize,
-    ) -> (String, usize) {
+    ) -> (String, usize, bool) {
         let users = HashMap::new();
         let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
         let mut bytes = Vec::new();
@@ -301,12 +385,8 @@ mod tests {
             left,
         };
         let mut ids = Vec::new();
-        if let Some((first, second)) = cut
-            && writer
-                .on_two_threads(first, second, keep, &mut ids)
-                .unwrap()
-        {
-        } else {
+        let two = runs.is_some_and(|runs| writer.on_two_threads(runs, keep, &mut ids).unwrap());
+        if !two {
             // As `whole_listing` goes on after the two threads stopped part-way.
             let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
             for key in page.items.into_iter().skip(ids.len()) {
@@ -318,64 +398,60 @@ mod tests {
         }
         writer.flush().unwrap();
         out.finish().unwrap();
-        (String::from_utf8(bytes).unwrap(), ids.len())
+        (String::from_utf8(bytes).unwrap(), ids.len(), two)
     }
 
     #[test]
     fn two_threads_write_what_one_does() {
-        let body = page(400);
-        let cut = crate::api::wire::split_items(&body).or_else(|| {
-            // Below the size worth a thread: cut by hand where `split_items` would.
-            let start = body.find('[').unwrap() + 1;
-            let end = body.rfind("],\"pagination\"").unwrap();
-            let items = &body[start..end];
-            let at = items[items.len() / 2..].find("},{\"id\"").unwrap() + items.len() / 2;
-            Some((&items[..=at], &items[at + 2..]))
-        });
         let everything = KeyScope::default();
         let named = KeyScope {
             account: None,
             name: Some("key-3".into()),
         };
-        for scope in [&everything, &named] {
-            for (keep, left) in [
-                (400, usize::MAX),
-                (400, 0),
-                (400, 1),
-                (150, 80),
-                (250, 1),
-                (399, 1000),
-                (0, 5),
-            ] {
-                let one = listing(&body, None, scope, keep, left);
-                let two = listing(&body, cut, scope, keep, left);
-                assert_eq!(one, two, "{:?} keep {keep} left {left}", scope.name);
-                assert_eq!(one.1, 400);
+        for nested in [false, true] {
+            let body = page(400, nested);
+            // Every size of run, from one key each to two runs.
+            for size in [0, 1, 900, 5000, body.len() / 2] {
+                let runs = crate::api::wire::item_runs_of(body.as_bytes(), 0, size).unwrap();
+                for scope in [&everything, &named] {
+                    for (keep, left) in [
+                        (400, usize::MAX),
+                        (400, 0),
+                        (400, 1),
+                        (150, 80),
+                        (250, 1),
+                        (399, 1000),
+                        (0, 5),
+                    ] {
+                        let (one, n, _) = listing(&body, None, scope, keep, left);
+                        let (two, m, whole) = listing(&body, Some(&runs), scope, keep, left);
+                        assert_eq!(one, two, "{size} {:?} keep {keep} left {left}", scope.name);
+                        assert_eq!((n, m), (400, 400));
+                        // Without nested objects, every cut is between keys.
+                        assert!(nested || whole, "{size}");
+                    }
+                }
+                let (all, _, _) = listing(&body, Some(&runs), &everything, 400, usize::MAX);
+                let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
+                assert_eq!(all.len(), 400);
             }
         }
-        let (all, _) = listing(&body, cut, &everything, 400, usize::MAX);
-        assert_eq!(
-            serde_json::from_str::<Vec<serde_json::Value>>(&all)
-                .unwrap()
-                .len(),
-            400
-        );
     }
 
     #[test]
     fn a_cut_inside_an_item_falls_back_to_one_thread_where_it_stopped() {
-        let body = page(40);
-        // Between the two nested objects of key 8 (keys 0, 4 and 8 have them): the first run ends
-        // inside key 8.
+        let body = page(40, true);
+        // Between keys 1 and 2, and between the two nested objects of key 8 (keys 0, 4 and 8
+        // have them): the second run ends inside key 8.
         let start = body.find('[').unwrap() + 1;
-        let end = body.rfind("],\"pagination\"").unwrap();
-        let items = &body[start..end];
+        let items = &body[start..];
+        let first = items.match_indices("},{\"created_at\"").nth(1).unwrap().0 + 1;
         let (at, _) = items
             .match_indices(r#""nested":[{"id":"a"},{"id":"b"}]"#)
             .nth(2)
             .unwrap();
-        let at = at + items[at..].find("},{").unwrap();
-        let cut = (&items[..=at], &items[at + 2..]);
+        let second = at + items[at..].find("},{").unwrap() + 1;
+        let runs = cut_at(&body, &[first, second]);
         let mut ids = Vec::new();
         let users = HashMap::new();
         let scope = KeyScope::default();
@@ -392,12 +468,40 @@ mod tests {
             },
             left: usize::MAX,
         };
-        assert!(!writer.on_two_threads(cut.0, cut.1, 40, &mut ids).unwrap());
+        assert!(!writer.on_two_threads(&runs, 40, &mut ids).unwrap());
         assert_eq!(ids.len(), 8, "keys 0 to 7 written, key 8 cut");
-        assert_eq!(
-            listing(&body, Some(cut), &scope, 40, usize::MAX),
-            listing(&body, None, &scope, 40, usize::MAX)
+        let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
+        assert!(!whole);
+        assert_eq!((two, n), {
+            let (one, n, _) = listing(&body, None, &scope, 40, usize::MAX);
+            (one, n)
+        });
+        // A run after a cut inside an item is never written, even one that decodes whole: here
+        // key 8 holds three objects shaped as keys, and the runs are cut between them.
+        let planted = r#"{"id":"secret_planted","name":"planted","type":"private_key","display_id":"sk_01***PP","status":"published","created_at":"2026-08-22T13:05:42Z"}"#;
+        let body = page(40, false);
+        let ninth = body.match_indices(r#"{"created_at":"#).nth(8).unwrap().0;
+        let body = format!(
+            r#"{}{{"planted":[{planted},{planted},{planted}],{}"#,
+            &body[..ninth],
+            &body[ninth + 1..]
         );
+        let items = &body[body.find('[').unwrap() + 1..];
+        let cut = format!("}},{planted}");
+        let inside: Vec<usize> = (0..items.len())
+            .filter(|&at| items.as_bytes()[at..].starts_with(cut.as_bytes()))
+            .map(|at| at + 1)
+            .collect();
+        assert_eq!(inside.len(), 2);
+        let runs = cut_at(&body, &inside);
+        assert!(each_in_run(std::str::from_utf8(runs[1]).unwrap(), |_| Ok(())).is_ok());
+        let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
+        assert!(!whole);
+        assert!(!two.contains("secret_planted"));
+        assert_eq!((two, n), {
+            let (one, n, _) = listing(&body, None, &scope, 40, usize::MAX);
+            (one, n)
+        });
     }
 
     #[test]
