@@ -17,6 +17,7 @@ pub mod lock;
 pub mod manual;
 pub mod memory;
 pub mod output;
+pub mod parallel;
 pub mod private_file;
 pub mod redact;
 pub mod secret_input;

@@ -1,7 +1,8 @@
-//! `keys list -o json` over a large answer, which it decodes on two threads cut near the middle
-//! (`api::wire::split_items`), against hostile answers: it must write byte for byte what one
-//! thread writes, and fail where one thread fails. The one-thread reference is the same answer
-//! with a space after `"items":[`, which means the same to JSON but is never cut.
+//! `keys list -o json` and `keys audit` over a large answer, which they decode on two threads in
+//! runs cut between items (`api::wire::item_runs`), against hostile answers: they must write
+//! byte for byte what one thread writes, and fail where one thread fails. The one-thread
+//! reference is the same answer with a space after `"items":[`, which means the same to JSON
+//! but is never cut.
 
 use serde_json::json;
 
@@ -36,7 +37,7 @@ fn list(world: &World, body: &str, args: &[&str]) -> (i32, String) {
     (run.code, run.stdout.clone())
 }
 
-/// `body` as one thread decodes it: a space before its first item, which `split_items` refuses.
+/// `body` as one thread decodes it: a space before its first item, which `item_runs` refuses.
 fn one_thread(body: &str) -> String {
     assert!(
         body.contains("\"items\":[{"),
@@ -173,5 +174,64 @@ fn a_lying_total_is_judged_as_one_thread_judges_it() {
                 "total {total} {args:?}"
             );
         }
+    }
+}
+
+/// The key `i` of an audit: old, expired, living a week (which churns), living long or fine,
+/// by turns, with the hostile names and nested objects above.
+fn audit_key(i: usize, nested: bool) -> String {
+    let now = jiff::Timestamp::now();
+    let at = |days: i64| (now + jiff::SignedDuration::from_hours(24 * days)).to_string();
+    let (created, expires) = match i % 5 {
+        0 => (at(-200), None),
+        1 => (at(-10), Some(at(-1))),
+        2 => (at(-2), Some(at(5))),
+        3 => (at(-10), Some(at(400))),
+        _ => (at(-10), None),
+    };
+    let mut key: serde_json::Value = serde_json::from_str(&key_with(i, nested)).unwrap();
+    key["created_at"] = json!(created);
+    key["expires_at"] = json!(expires);
+    key.to_string()
+}
+
+#[test]
+fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
+    let world = World::new();
+    let audit = |body: &str, args: &[&str]| {
+        let server = serving(body.to_string());
+        let mut all = vec!["keys", "audit", "-o", "json"];
+        all.extend_from_slice(args);
+        let run = world.run_with(&all, |cmd| {
+            cmd.env("FLEXPRICE_API_URL", server.api_url());
+        });
+        (run.code, run.stdout.clone(), run.stderr.clone())
+    };
+    for nested in [true, false] {
+        let body = body(KEYS, |i| audit_key(i, nested));
+        assert!(body.len() > 600 * 1024, "large enough to be cut");
+        for args in [&[][..], &["--name", "key-3"][..]] {
+            let two = audit(&body, args);
+            assert_eq!(two, audit(&one_thread(&body), args), "{args:?}");
+            assert_eq!(two.0, 10, "{args:?}: findings");
+            let found: Vec<serde_json::Value> = serde_json::from_str(&two.1).unwrap();
+            assert!(!found.is_empty());
+            // The keys that live a week churn, and the first three are named, in order.
+            assert!(two.2.contains("live"), "{}", two.2);
+        }
+    }
+    // A malformed key in the middle fails as one thread fails.
+    let bad = self::body(KEYS, |i| {
+        if i == 1500 {
+            "7".to_string()
+        } else {
+            audit_key(i, true)
+        }
+    });
+    let (two, one) = (audit(&bad, &[]), audit(&one_thread(&bad), &[]));
+    assert_eq!((two.0, &two.1), (one.0, &one.1));
+    assert_ne!(two.0, 0);
+    for (_, _, stderr) in [two, one] {
+        assert!(stderr.contains("invalid type: integer `7`"), "{stderr}");
     }
 }

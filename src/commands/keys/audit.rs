@@ -8,12 +8,13 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::everywhere;
-use super::list::each_listed_key;
 use super::list::environment_cell;
+use super::listing::{TakesKeys, each_in_run, each_listed_key, whole_answer};
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
 use super::{owner_label, user_labels};
-use crate::api::models::{ApiKey, Environment};
+use crate::api::models::{ApiKey, Environment, ListedKey};
+use crate::api::wire::Text;
 use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
 use crate::error::Exit;
@@ -139,34 +140,44 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         let in_scope = keys.iter().filter(|k| scope.matches(k)).count();
         (keys, Some(environments), in_scope)
     } else {
-        // Thousands of keys decoded without copying (as `keys list -o json` does), of which
-        // only those this audit can report or warn about are kept, as owned keys: everything
-        // below sees the same findings and warnings as if it had every key.
+        // Thousands of keys decoded without copying (as `keys list -o json` does, on two
+        // threads when there are many), of which only those this audit can report or warn
+        // about are kept, as owned keys: everything below sees the same findings and warnings
+        // as if it had every key.
         let filter = scope.filter();
-        let mut kept = Vec::new();
-        let mut in_scope = 0;
+        let check = |key: &ListedKey<'_>| {
+            let in_scope = scope.matches_listed(key);
+            let expires_at = key.expires_at.map(|at| at.at);
+            let created_at = key.created_at.at;
+            let reportable = policy.expiry_at(expires_at, now) != Expiry::Active
+                || policy.too_old_at(created_at, now)
+                || churning(&policy, created_at, expires_at, now);
+            let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
+            Checked {
+                in_scope,
+                kept: ((in_scope && reportable) || recovered).then(|| key.to_api_key()),
+            }
+        };
+        let mut checking = Checking {
+            check: &check,
+            in_scope: 0,
+            kept: Vec::new(),
+        };
         let listing = async {
             let mut pager = client.key_pager(&filter, None);
             while let Some(answer) = pager.next().await? {
-                each_listed_key(&client, &mut pager, &answer, |key| {
-                    let matches = scope.matches_listed(key);
-                    in_scope += usize::from(matches);
-                    let expires_at = key.expires_at.map(|at| at.at);
-                    let created_at = key.created_at.at;
-                    let reportable = policy.expiry_at(expires_at, now) != Expiry::Active
-                        || policy.too_old_at(created_at, now)
-                        || churning(&policy, created_at, expires_at, now);
-                    let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
-                    if (matches && reportable) || recovered {
-                        kept.push(key.to_api_key());
-                    }
-                    Ok::<_, anyhow::Error>(())
-                })?;
+                let work = |run| checked_run(run, &check);
+                if !whole_answer(&client, &mut pager, &answer, work, &mut checking)? {
+                    each_listed_key(&client, &mut pager, &answer, |key| {
+                        checking.add(check(key));
+                        anyhow::Ok(())
+                    })?;
+                }
             }
             anyhow::Ok(())
         };
         ctx.out.waiting("Fetching keys", listing).await?;
-        (kept, None, in_scope)
+        (checking.kept, None, checking.in_scope)
     };
     let in_scope_keys = || keys.iter().filter(|k| scope.matches(k));
     warn_churning(ctx, &policy, in_scope_keys(), now);
@@ -220,6 +231,75 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
+    }
+}
+
+/// What the audit makes of one listed key, on either thread.
+struct Checked {
+    in_scope: bool,
+    /// The key, owned, when the audit can report or warn about it.
+    kept: Option<ApiKey>,
+}
+
+/// The keys of a run (see `listing::take_runs`), each checked, and whether it decoded whole.
+struct CheckedRun<'b> {
+    keys: Vec<(Text<'b>, Checked)>,
+    whole: bool,
+}
+
+fn checked_run<'b>(run: &'b [u8], check: &impl Fn(&ListedKey<'_>) -> Checked) -> CheckedRun<'b> {
+    let mut keys = Vec::new();
+    let whole = each_in_run(run, |key| {
+        let checked = check(&key);
+        keys.push((key.id, checked));
+    });
+    CheckedRun { keys, whole }
+}
+
+/// The listing's keys taken in by the audit: how many the scope covers, and those it keeps.
+struct Checking<'c, C> {
+    check: &'c C,
+    in_scope: usize,
+    kept: Vec<ApiKey>,
+}
+
+impl<C> Checking<'_, C> {
+    fn add(&mut self, checked: Checked) {
+        self.in_scope += usize::from(checked.in_scope);
+        self.kept.extend(checked.kept);
+    }
+}
+
+impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
+    type Run = CheckedRun<'b>;
+
+    fn take_run(
+        &mut self,
+        run: CheckedRun<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> anyhow::Result<bool> {
+        for (id, checked) in run.keys {
+            if ids.len() < keep {
+                self.add(checked);
+            }
+            ids.push(id);
+        }
+        Ok(run.whole)
+    }
+
+    fn take_key(
+        &mut self,
+        key: ListedKey<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> anyhow::Result<()> {
+        if ids.len() < keep {
+            let checked = (self.check)(&key);
+            self.add(checked);
+        }
+        ids.push(key.id);
+        Ok(())
     }
 }
 

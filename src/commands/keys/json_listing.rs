@@ -1,19 +1,18 @@
 //! `keys list -o json`'s writer: listed keys rendered straight from the answer into the JSON
-//! array, in chunks. The usual answer, every key at once, is decoded as it is written, and a
-//! large one on two threads: the profile of 10,000 keys showed most of the command's CPU after
-//! the answer arrived going to decoding it, and the machines it runs on have a second core.
+//! array, in chunks. The usual answer, every key at once, is rendered as it is decoded, a large
+//! one in runs on two threads (see `listing`).
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::Mutex;
 
 use jiff::Timestamp;
 
+use super::listing::{TakesKeys, each_in_run, whole_answer};
 use super::scope::KeyScope;
 use crate::api::endpoints::KeyPager;
-use crate::api::models::{ListedKey, ListedKeys};
-use crate::api::wire::{Text, item_runs, trailing_pagination};
+use crate::api::models::ListedKey;
+use crate::api::wire::Text;
 use crate::api::{Answer, Client};
 use crate::output::render::JsonArray;
 use crate::views::write_listed_key;
@@ -25,6 +24,9 @@ pub const CHUNK: usize = 64 * 1024;
 
 /// What goes before every item of a JSON array but the first.
 const NEXT_ITEM: &[u8] = b",\n  ";
+
+/// Buffers of rendered runs, handed back once written, for the next run to reuse.
+type Spare = Mutex<Vec<Vec<u8>>>;
 
 /// How a listed key is shown: only those in `scope`, each with its user's name.
 #[derive(Clone, Copy)]
@@ -49,21 +51,22 @@ impl Renderer<'_> {
         true
     }
 
-    /// Renders a run of [`item_runs`] into `bytes` (emptied first): each key shown after
-    /// [`NEXT_ITEM`].
-    fn render_run<'b>(&self, run: &'b [u8], mut bytes: Vec<u8>) -> RenderedRun<'b> {
+    /// Renders a run of keys (see `listing::take_runs`), each shown after [`NEXT_ITEM`], in a
+    /// buffer from `spare` when there is one.
+    fn render_run<'b>(&self, run: &'b [u8], spare: &Spare) -> RenderedRun<'b> {
+        let mut bytes = spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
         bytes.clear();
         // About what the keys take rendered (pretty, with two fields more: 1.13 times the
         // answer's bytes for the server's keys).
         bytes.reserve(run.len() / 4 * 5);
         let mut keys = Vec::new();
-        let whole = std::str::from_utf8(run).is_ok_and(|run| {
-            each_in_run(run, |key| {
-                let shown = self.render(&mut bytes, NEXT_ITEM, &key);
-                keys.push((key.id, shown.then_some(bytes.len())));
-                Ok(())
-            })
-            .is_ok()
+        let whole = each_in_run(run, |key| {
+            let shown = self.render(&mut bytes, NEXT_ITEM, &key);
+            keys.push((key.id, shown.then_some(bytes.len())));
         });
         RenderedRun { bytes, keys, whole }
     }
@@ -101,156 +104,33 @@ impl<W: Write> ListedWriter<'_, W> {
         Ok(())
     }
 
-    /// The listing's next key: written when it is among the first `keep` the pager keeps, and
-    /// its ID handed to the pager (`ids`) in any case, as [`KeyPager::take`] expects.
-    fn take<'b>(
-        &mut self,
-        key: ListedKey<'b>,
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> io::Result<()> {
-        if ids.len() < keep {
-            self.write(&key)?;
-        }
-        ids.push(key.id);
-        Ok(())
-    }
-
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.write_rendered(self.rendered)?;
         self.rendered.clear();
         Ok(())
     }
 
-    /// The usual answer, all keys in one (the first, ending with its `pagination`, which says
-    /// so), written as it is decoded: no list of its keys is built, only their IDs are kept for
-    /// the pager. It writes exactly the keys [`KeyPager::take`] keeps, the first `n`, since
-    /// the pagination read from the end of the body says `n` before the keys are read. `false`:
-    /// not such an answer, nothing done.
-    pub fn whole_listing<'b>(
+    /// The usual answer, all keys in one, written as it is decoded (see
+    /// `listing::whole_answer`); `false`: not such an answer, nothing done.
+    pub fn whole_listing(
         &mut self,
         client: &Client,
         pager: &mut KeyPager<'_>,
-        answer: &'b Answer,
+        answer: &Answer,
     ) -> anyhow::Result<bool> {
-        let Some(expected) = trailing_pagination(answer.body()) else {
-            return Ok(false);
-        };
-        let Some(keep) = pager.whole_listing(&expected) else {
-            return Ok(false);
-        };
-        let mut ids: Vec<Text<'b>> = Vec::new();
-        if let Some(runs) = item_runs(answer.body())
-            && self.on_two_threads(&runs, keep, &mut ids)?
-        {
-            // The page is exactly its items and this `pagination` (see `item_runs`).
-            pager.take(&expected, &mut ids)?;
-            return Ok(true);
-        }
-        // One thread, from the first key not yet handed to `write` (all of them, unless the
-        // two threads stopped part-way): a malformed answer fails here, with the message a
-        // whole decoding gives.
-        let done = ids.len();
-        let mut seen = 0;
-        let mut failed = None;
-        let decoded = client.decode_answer_with(
-            answer,
-            ListedKeys(|key: ListedKey<'b>| {
-                seen += 1;
-                if seen <= done {
-                    return Ok(());
-                }
-                self.take(key, keep, &mut ids).map_err(|e| {
-                    let stop = e.to_string();
-                    failed = Some(e);
-                    stop
-                })
-            }),
-        );
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        let pagination = decoded?;
-        anyhow::ensure!(
-            (pagination.total, pagination.limit) == (expected.total, expected.limit),
-            "the answer of {} keys carries two different `pagination` fields",
-            ids.len()
-        );
-        pager.take(&pagination, &mut ids)?;
-        Ok(true)
-    }
-
-    /// The runs of [`item_runs`], rendered by this thread and another, each taking the next
-    /// run no thread has taken, and written in order by this one as they are ready. Every key
-    /// written is pushed to `ids`, as the one-thread path does. `false` when a run does not
-    /// decode as items: the keys before its failure are written (and in `ids`), and the caller
-    /// goes on from there.
-    ///
-    /// Runs rather than two halves: with halves, the thread that also writes finished well after
-    /// the other, which had idled, and the other's half needed megabytes of fresh pages. Runs
-    /// keep both busy to the end, in the few buffers they pass back and forth.
-    fn on_two_threads<'b>(
-        &mut self,
-        runs: &[&'b [u8]],
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> io::Result<bool> {
         let renderer = self.renderer;
-        let next = AtomicUsize::new(0);
-        let stop = AtomicBool::new(false);
-        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-        let take = || {
-            (!stop.load(Ordering::Relaxed))
-                .then(|| next.fetch_add(1, Ordering::Relaxed))
-                .filter(|&i| i < runs.len())
-        };
-        let render = |i: usize| {
-            let bytes = spare.lock().ok().and_then(|mut s| s.pop());
-            renderer.render_run(runs[i], bytes.unwrap_or_default())
-        };
-        std::thread::scope(|threads| {
-            let (done, rendered) = mpsc::channel();
-            let other = threads.spawn(move || {
-                while let Some(i) = take() {
-                    if done.send((i, render(i))).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut ready: Vec<Option<RenderedRun<'b>>> = runs.iter().map(|_| None).collect();
-            let mut written = 0;
-            let outcome = loop {
-                while let Ok((i, run)) = rendered.try_recv() {
-                    ready[i] = Some(run);
-                }
-                if written == runs.len() {
-                    break Ok(true);
-                }
-                if let Some(run) = ready[written].take() {
-                    let whole = run.whole;
-                    match self.commit(run, keep, ids) {
-                        Ok(bytes) => spare.lock().map(|mut s| s.push(bytes)).unwrap_or(()),
-                        Err(e) => break Err(e),
-                    }
-                    written += 1;
-                    if !whole {
-                        break Ok(false);
-                    }
-                } else if let Some(i) = take() {
-                    ready[i] = Some(render(i));
-                } else {
-                    // The run to write next is the other thread's.
-                    match rendered.recv() {
-                        Ok((i, run)) => ready[i] = Some(run),
-                        Err(_) => break Ok(false),
-                    }
-                }
-            };
-            stop.store(true, Ordering::Relaxed);
-            // Joined here, so that a panic there is a fall back to one thread, not ours.
-            let _ = other.join();
-            outcome
-        })
+        let spare = Spare::default();
+        let work = |run| renderer.render_run(run, &spare);
+        whole_answer(
+            client,
+            pager,
+            answer,
+            work,
+            &mut Writing {
+                writer: self,
+                spare: &spare,
+            },
+        )
     }
 
     /// Writes what [`ListedWriter::write`] would have of a rendered run's keys (a prefix, cut by
@@ -293,27 +173,41 @@ impl<W: Write> ListedWriter<'_, W> {
     }
 }
 
-/// Each key of `run`, listed keys as they stand in an array (`{…},{…}`, no brackets), in order,
-/// each borrowing from it as a whole decoding would. Any other text is an error, whose message
-/// is never shown (the caller decodes the whole answer instead).
-fn each_in_run<'b>(
-    run: &'b str,
-    mut each: impl FnMut(ListedKey<'b>) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut at = 0;
-    loop {
-        let mut keys = serde_json::Deserializer::from_str(&run[at..]).into_iter::<ListedKey<'b>>();
-        match keys.next() {
-            Some(Ok(key)) => each(key)?,
-            Some(Err(e)) => return Err(e.to_string()),
-            None => return Err("an empty item".into()),
+/// A [`ListedWriter`] taking a whole answer's keys, and handing the buffers of the runs it
+/// wrote back to `spare`.
+struct Writing<'a, 'w, W: Write> {
+    writer: &'a mut ListedWriter<'w, W>,
+    spare: &'a Spare,
+}
+
+impl<'b, W: Write> TakesKeys<'b> for Writing<'_, '_, W> {
+    type Run = RenderedRun<'b>;
+
+    fn take_run(
+        &mut self,
+        run: RenderedRun<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> anyhow::Result<bool> {
+        let whole = run.whole;
+        let bytes = self.writer.commit(run, keep, ids)?;
+        if let Ok(mut spare) = self.spare.lock() {
+            spare.push(bytes);
         }
-        at += keys.byte_offset();
-        match run.as_bytes().get(at) {
-            None => return Ok(()),
-            Some(b',') => at += 1,
-            Some(_) => return Err(format!("no `,` after the item ending at byte {at}")),
+        Ok(whole)
+    }
+
+    fn take_key(
+        &mut self,
+        key: ListedKey<'b>,
+        keep: usize,
+        ids: &mut Vec<Text<'b>>,
+    ) -> anyhow::Result<()> {
+        if ids.len() < keep {
+            self.writer.write(&key)?;
         }
+        ids.push(key.id);
+        Ok(())
     }
 }
 
@@ -321,6 +215,25 @@ fn each_in_run<'b>(
 mod tests {
     use super::*;
     use crate::api::models::Page;
+
+    impl<W: Write> ListedWriter<'_, W> {
+        /// What `whole_listing` does with the runs of a large answer.
+        fn take_runs<'b>(
+            &mut self,
+            runs: &[&'b [u8]],
+            keep: usize,
+            ids: &mut Vec<Text<'b>>,
+        ) -> bool {
+            let renderer = self.renderer;
+            let spare = Spare::default();
+            let work = |run| renderer.render_run(run, &spare);
+            let writing = &mut Writing {
+                writer: self,
+                spare: &spare,
+            };
+            crate::commands::keys::listing::take_runs(runs, work, writing, keep, ids).unwrap()
+        }
+    }
 
     /// A page of `n` keys as the server writes it: hostile names here and there, and, when
     /// `nested`, in some keys an unknown field holding objects (where a cut may land, and the
@@ -385,7 +298,7 @@ mod tests {
             left,
         };
         let mut ids = Vec::new();
-        let two = runs.is_some_and(|runs| writer.on_two_threads(runs, keep, &mut ids).unwrap());
+        let two = runs.is_some_and(|runs| writer.take_runs(runs, keep, &mut ids));
         if !two {
             // As `whole_listing` goes on after the two threads stopped part-way.
             let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
@@ -468,7 +381,7 @@ mod tests {
             },
             left: usize::MAX,
         };
-        assert!(!writer.on_two_threads(&runs, 40, &mut ids).unwrap());
+        assert!(!writer.take_runs(&runs, 40, &mut ids));
         assert_eq!(ids.len(), 8, "keys 0 to 7 written, key 8 cut");
         let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
         assert!(!whole);
@@ -494,7 +407,7 @@ mod tests {
             .collect();
         assert_eq!(inside.len(), 2);
         let runs = cut_at(&body, &inside);
-        assert!(each_in_run(std::str::from_utf8(runs[1]).unwrap(), |_| Ok(())).is_ok());
+        assert!(each_in_run(runs[1], |_| ()));
         let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
         assert!(!whole);
         assert!(!two.contains("secret_planted"));
@@ -502,24 +415,5 @@ mod tests {
             let (one, n, _) = listing(&body, None, &scope, 40, usize::MAX);
             (one, n)
         });
-    }
-
-    #[test]
-    fn a_run_is_its_items_and_nothing_else() {
-        let mut names = Vec::new();
-        each_in_run(r#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"},{"id":"b","name":"m","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}"#, |key| {
-            names.push(key.name.as_str().to_string());
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(names, ["n", "m"]);
-        for bad in [
-            "",
-            r#"{"id":"a"}"#,
-            "1,2",
-            r#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}]"#,
-        ] {
-            assert!(each_in_run(bad, |_| Ok(())).is_err(), "{bad}");
-        }
     }
 }

@@ -8,11 +8,11 @@ use jiff::Timestamp;
 
 use super::everywhere;
 use super::json_listing::{CHUNK, ListedWriter, Renderer};
+use super::listing::each_listed_key;
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
-use crate::api::endpoints::KeyPager;
-use crate::api::models::{ApiKey, Environment, ListedKey, Page, User};
-use crate::api::{Answer, Client};
+use crate::api::Client;
+use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
 use crate::context::Context;
 use crate::error::Exit;
@@ -124,26 +124,6 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
     let users = labels(people.unwrap_or_default());
     render_keys(ctx, &keys, &users, now)?;
     Ok(Exit::Ok)
-}
-
-/// The keys of one answer of `pager`, decoded without copying a string and taken in by it
-/// (duplicates of earlier pages and keys beyond its `max` dropped), handed to `each` in order:
-/// `keys list -o json` writes them, `keys audit` checks them and keeps the few it reports.
-pub fn each_listed_key<E>(
-    client: &Client,
-    pager: &mut KeyPager<'_>,
-    answer: &Answer,
-    mut each: impl FnMut(&ListedKey<'_>) -> Result<(), E>,
-) -> anyhow::Result<()>
-where
-    anyhow::Error: From<E>,
-{
-    let mut page: Page<ListedKey<'_>> = client.decode_answer(answer)?;
-    pager.take(&page.pagination, &mut page.items)?;
-    for key in &page.items {
-        each(key)?;
-    }
-    Ok(())
 }
 
 /// `--all-environments`: every environment's keys, newest first across the tenant; in JSON

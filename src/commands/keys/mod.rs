@@ -7,6 +7,7 @@ mod delete;
 mod everywhere;
 mod json_listing;
 mod list;
+mod listing;
 pub mod policy;
 mod rotate;
 pub mod scope;
