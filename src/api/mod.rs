@@ -8,6 +8,7 @@ pub mod endpoints;
 mod error;
 pub mod models;
 pub mod permissions;
+pub mod plain_key;
 pub mod wire;
 
 use std::sync::Arc;

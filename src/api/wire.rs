@@ -79,6 +79,16 @@ impl WireTime<'_> {
         out.push(b'"');
     }
 
+    /// The instant `text` says, borrowing it when it is already the form we print: as a
+    /// string of the answer decodes.
+    pub fn borrowed(text: &str) -> Result<WireTime<'_>, jiff::Error> {
+        let (at, printed) = WireTime::read(text)?;
+        Ok(WireTime {
+            at,
+            printed: printed.then_some(text),
+        })
+    }
+
     fn read(text: &str) -> Result<(Timestamp, bool), jiff::Error> {
         match canonical(text) {
             Some(at) => Ok((at, true)),
@@ -96,11 +106,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireTime<'a> {
                 f.write_str("an RFC 3339 timestamp string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                let (at, printed) = WireTime::read(v).map_err(E::custom)?;
-                Ok(WireTime {
-                    at,
-                    printed: printed.then_some(v),
-                })
+                WireTime::borrowed(v).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 let (at, _) = WireTime::read(v).map_err(E::custom)?;

@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 
 use crate::api::endpoints::KeyPager;
 use crate::api::models::{ListedKey, ListedKeys, Page};
+use crate::api::plain_key;
 use crate::api::wire::{Text, item_runs, trailing_pagination};
 use crate::api::{Answer, Client};
 
@@ -152,14 +153,24 @@ pub fn each_in_run<'b>(run: &'b [u8], mut each: impl FnMut(ListedKey<'b>)) -> bo
     let Ok(run) = std::str::from_utf8(run) else {
         return false;
     };
+    // The server's layout is read by the fast path; anything else, by serde_json.
+    let plain = plain_key::is_plain(run.as_bytes());
     let mut at = 0;
     loop {
-        let mut keys = serde_json::Deserializer::from_str(&run[at..]).into_iter::<ListedKey<'b>>();
-        match keys.next() {
-            Some(Ok(key)) => each(key),
-            _ => return false,
-        }
-        at += keys.byte_offset();
+        let rest = &run[at..];
+        let Some((key, len)) = plain
+            .then(|| plain_key::listed_key(rest))
+            .flatten()
+            .or_else(|| {
+                let mut keys = serde_json::Deserializer::from_str(rest).into_iter();
+                let key = keys.next()?.ok()?;
+                Some((key, keys.byte_offset()))
+            })
+        else {
+            return false;
+        };
+        each(key);
+        at += len;
         match run.as_bytes().get(at) {
             None => return true,
             Some(b',') => at += 1,
