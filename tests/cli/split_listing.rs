@@ -10,7 +10,8 @@ use crate::harness::World;
 use crate::rogue_server::{Reply, RogueRequest, RogueServer};
 
 /// A server answering every keys request with `body` as it is, and no users.
-fn serving(body: String) -> RogueServer {
+fn serving(body: impl Into<Vec<u8>>) -> RogueServer {
+    let body = body.into();
     RogueServer::start(move |request: &RogueRequest| match request.path.as_str() {
         "/v1/secrets/api/keys" => Reply {
             status: 200,
@@ -27,8 +28,8 @@ fn serving(body: String) -> RogueServer {
 }
 
 /// Exit code and stdout of `keys list -o json ARGS` against `body`.
-fn list(world: &World, body: &str, args: &[&str]) -> (i32, String) {
-    let server = serving(body.to_string());
+fn list(world: &World, body: impl AsRef<[u8]>, args: &[&str]) -> (i32, String) {
+    let server = serving(body.as_ref());
     let mut all = vec!["keys", "list", "-o", "json"];
     all.extend_from_slice(args);
     let run = world.run_with(&all, |cmd| {
@@ -233,5 +234,52 @@ fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
     assert_ne!(two.0, 0);
     for (_, _, stderr) in [two, one] {
         assert!(stderr.contains("invalid type: integer `7`"), "{stderr}");
+    }
+}
+
+/// `body` with a byte that is never UTF-8 (0xFF) inserted after the first `after`.
+fn not_utf8(body: &str, after: &str) -> Vec<u8> {
+    let at = body.find(after).expect("in the body") + after.len();
+    let mut bytes = body.as_bytes().to_vec();
+    bytes.insert(at, 0xFF);
+    bytes
+}
+
+#[test]
+fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refuses_it() {
+    let world = World::new();
+    let audit = |body: &[u8]| {
+        let server = serving(body);
+        let run = world.run_with(&["keys", "audit", "-o", "json"], |cmd| {
+            cmd.env("FLEXPRICE_API_URL", server.api_url());
+        });
+        (run.code, run.stdout.clone(), run.stderr.clone())
+    };
+    let good = body(KEYS, |i| audit_key(i, false));
+    assert!(good.len() > 600 * 1024, "large enough to be cut");
+    // In the name of a key far into the answer (runs before it decode), and in an unknown field
+    // of `pagination`, which no run covers.
+    let late = format!("\"id\":\"secret_01K3{:0>22}\",\"name\":\"", 2500);
+    let in_a_key = |body: &str| not_utf8(body, &late);
+    let in_pagination = |body: &str| {
+        let body = body.replacen("\"offset\":0", "\"offset\":0,\"x\":\"\"", 1);
+        not_utf8(&body, "\"x\":\"")
+    };
+    for (what, spoil) in [
+        ("a key far in", &in_a_key as &dyn Fn(&str) -> Vec<u8>),
+        ("pagination", &in_pagination),
+    ] {
+        let (two, one) = (spoil(&good), spoil(&one_thread(&good)));
+        for (code, stdout) in [list(&world, &two, &[]), list(&world, &one, &[])] {
+            let written = stdout.len();
+            assert_eq!((code, stdout == "["), (1, true), "{what}: {written} bytes");
+        }
+        for (code, stdout, stderr) in [audit(&two), audit(&one)] {
+            assert_eq!((code, stdout.as_str()), (1, ""), "{what}: {stderr}");
+            assert!(
+                stderr.contains("the answer is not UTF-8"),
+                "{what}: {stderr}"
+            );
+        }
     }
 }
