@@ -115,7 +115,7 @@ fn hostile_names_and_nested_objects_are_written_as_one_thread_writes_them() {
             &["--name", "x},{\"id\":\"y", "--limit", "400"][..],
         ] {
             let (code, two) = list(&world, &body, args);
-            assert_eq!((code, &two), (0, &list(&world, &one_thread(&body), args).1));
+            assert_eq!((code, &two), (0, &list(&world, one_thread(&body), args).1));
             let keys = serde_json::from_str::<serde_json::Value>(&two).unwrap();
             assert!(!keys.as_array().unwrap().is_empty(), "{args:?}");
         }
@@ -152,7 +152,7 @@ fn a_malformed_large_answer_fails_as_one_thread_fails() {
             ),
         ] {
             let two = list(&world, &hostile, &[]);
-            let one = list(&world, &one_thread(&hostile), &[]);
+            let one = list(&world, one_thread(&hostile), &[]);
             assert_ne!(one.0, 0, "{what}: one thread refuses it");
             assert_eq!(two, one, "{what} (nested {nested})");
         }
@@ -171,7 +171,7 @@ fn a_lying_total_is_judged_as_one_thread_judges_it() {
         for args in [&[][..], &["--limit", "5"][..]] {
             assert_eq!(
                 list(&world, &hostile, args),
-                list(&world, &one_thread(&hostile), args),
+                list(&world, one_thread(&hostile), args),
                 "total {total} {args:?}"
             );
         }
