@@ -112,7 +112,11 @@ pub fn write_listed_key(
     field!("owner_name");
     match (&key.service_account_name, user_name) {
         (Some(name), _) => name.write_json(out),
-        (None, Some(name)) => Text(name.into()).write_json(out),
+        // A user's label is no text of the answer: it may hold what JSON escapes (`Bob "B"`),
+        // which a borrowed `Text` would write raw.
+        (None, Some(name)) => {
+            serde_json::to_writer(&mut *out, name).expect("writing to memory cannot fail")
+        }
         (None, None) => out.extend_from_slice(b"null"),
     }
     field!("created_at");
@@ -212,13 +216,19 @@ mod tests {
     /// The listing as `keys list -o json` writes it, and as serde_json writes the views built
     /// from fully decoded keys: the same bytes.
     fn both_ways(body: &str, now: Timestamp) -> (String, String) {
+        owned_both_ways(body, None, now)
+    }
+
+    /// [`both_ways`], each user key's owner named `user`, as `keys list` names it.
+    fn owned_both_ways(body: &str, user: Option<&str>, now: Timestamp) -> (String, String) {
         let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
         let mut fast = Vec::new();
         let mut array = JsonArray::new(&mut fast).unwrap();
         let mut rendered = Vec::new();
         for key in &page.items {
             rendered.extend_from_slice(array.separator());
-            write_listed_key(&mut rendered, key, None, now);
+            let owner = user.filter(|_| key.service_account_name.is_none());
+            write_listed_key(&mut rendered, key, owner, now);
         }
         array.write_rendered(&rendered).unwrap();
         array.finish().unwrap();
@@ -226,7 +236,10 @@ mod tests {
         let views: Vec<KeyJson> = page
             .items
             .into_iter()
-            .map(|k| KeyJson::from_key(k, None, now))
+            .map(|k| {
+                let owner = user.filter(|_| k.service_account_name.is_none());
+                KeyJson::from_key(k, owner.map(str::to_owned), now)
+            })
             .collect();
         let mut whole = Vec::new();
         render_json(&mut whole, &views).unwrap();
@@ -266,6 +279,30 @@ mod tests {
         let (fast, whole) = both_ways(escaped, now);
         assert_eq!(fast, whole);
         assert!(fast.contains(r#""id": "secret_4""#), "{fast}");
+    }
+
+    #[test]
+    fn a_user_keys_owner_is_escaped_as_in_its_view() {
+        let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+        let text = body(&[
+            serde_json::json!({"id": "secret_1", "name": "n", "type": "private_key",
+            "display_id": "sk_01***AA", "user_type": "user", "user_id": "user_01",
+            "status": "published", "created_at": "2026-08-22T13:05:42Z"}),
+        ]);
+        // A person's name from the users' search, not from the listing: anything a name holds,
+        // a quote that would end the string and forge a field of the key included.
+        for user in [
+            "Bob \"the\" Builder",
+            "back \\ slash",
+            "line\nbreak \u{7} é",
+            "x\",\"owner_id\": \"user_forged",
+        ] {
+            let (fast, whole) = owned_both_ways(&text, Some(user), now);
+            assert_eq!(fast, whole, "{user}");
+            let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
+            assert_eq!(keys[0]["owner_name"], user);
+            assert_eq!(keys[0]["owner_id"], "user_01");
+        }
     }
 
     proptest! {

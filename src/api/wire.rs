@@ -178,7 +178,8 @@ const RUN_BYTES: usize = 64 * 1024;
 /// be decoded on two threads; `None` for any other layout, a page too small to be worth it, or
 /// one with no cut.
 /// The runs are bytes as received: each is valid UTF-8 when the body is, as every cut is
-/// between ASCII bytes, so each thread checks its own.
+/// between ASCII bytes. The caller checks the whole body first: one thread refuses a body that
+/// is not UTF-8 before it takes any key, wherever the bad byte lies.
 ///
 /// Each cut is at the first `},{"` followed by a letter past the run's length. In JSON those
 /// bytes are the end of one object and the start of the next: inside a string, the `"` would

@@ -42,7 +42,8 @@ impl RogueRequest {
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    /// Bytes, so that an answer may be anything a server can send (not UTF-8, say).
+    pub body: Vec<u8>,
     /// Sends only this many bytes of the body (after a `Content-Length` promising all of it),
     /// then closes: an answer cut off part-way.
     pub cut_at: Option<usize>,
@@ -53,7 +54,7 @@ impl Reply {
         Reply {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.to_string(),
+            body: body.to_string().into_bytes(),
             cut_at: None,
         }
     }
@@ -178,7 +179,7 @@ fn serve(
     head.push_str("\r\n");
     let mut stream = stream;
     let _ = stream.write_all(head.as_bytes());
-    let body = reply.body.as_bytes();
+    let body = &reply.body;
     let _ = stream.write_all(&body[..reply.cut_at.unwrap_or(body.len()).min(body.len())]);
     let _ = stream.flush();
     Some(())

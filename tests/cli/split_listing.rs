@@ -10,7 +10,8 @@ use crate::harness::World;
 use crate::rogue_server::{Reply, RogueRequest, RogueServer};
 
 /// A server answering every keys request with `body` as it is, and no users.
-fn serving(body: String) -> RogueServer {
+fn serving(body: impl Into<Vec<u8>>) -> RogueServer {
+    let body = body.into();
     RogueServer::start(move |request: &RogueRequest| match request.path.as_str() {
         "/v1/secrets/api/keys" => Reply {
             status: 200,
@@ -27,8 +28,8 @@ fn serving(body: String) -> RogueServer {
 }
 
 /// Exit code and stdout of `keys list -o json ARGS` against `body`.
-fn list(world: &World, body: &str, args: &[&str]) -> (i32, String) {
-    let server = serving(body.to_string());
+fn list(world: &World, body: impl AsRef<[u8]>, args: &[&str]) -> (i32, String) {
+    let server = serving(body.as_ref());
     let mut all = vec!["keys", "list", "-o", "json"];
     all.extend_from_slice(args);
     let run = world.run_with(&all, |cmd| {
@@ -114,7 +115,7 @@ fn hostile_names_and_nested_objects_are_written_as_one_thread_writes_them() {
             &["--name", "x},{\"id\":\"y", "--limit", "400"][..],
         ] {
             let (code, two) = list(&world, &body, args);
-            assert_eq!((code, &two), (0, &list(&world, &one_thread(&body), args).1));
+            assert_eq!((code, &two), (0, &list(&world, one_thread(&body), args).1));
             let keys = serde_json::from_str::<serde_json::Value>(&two).unwrap();
             assert!(!keys.as_array().unwrap().is_empty(), "{args:?}");
         }
@@ -151,7 +152,7 @@ fn a_malformed_large_answer_fails_as_one_thread_fails() {
             ),
         ] {
             let two = list(&world, &hostile, &[]);
-            let one = list(&world, &one_thread(&hostile), &[]);
+            let one = list(&world, one_thread(&hostile), &[]);
             assert_ne!(one.0, 0, "{what}: one thread refuses it");
             assert_eq!(two, one, "{what} (nested {nested})");
         }
@@ -170,7 +171,7 @@ fn a_lying_total_is_judged_as_one_thread_judges_it() {
         for args in [&[][..], &["--limit", "5"][..]] {
             assert_eq!(
                 list(&world, &hostile, args),
-                list(&world, &one_thread(&hostile), args),
+                list(&world, one_thread(&hostile), args),
                 "total {total} {args:?}"
             );
         }
@@ -233,5 +234,52 @@ fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
     assert_ne!(two.0, 0);
     for (_, _, stderr) in [two, one] {
         assert!(stderr.contains("invalid type: integer `7`"), "{stderr}");
+    }
+}
+
+/// `body` with a byte that is never UTF-8 (0xFF) inserted after the first `after`.
+fn not_utf8(body: &str, after: &str) -> Vec<u8> {
+    let at = body.find(after).expect("in the body") + after.len();
+    let mut bytes = body.as_bytes().to_vec();
+    bytes.insert(at, 0xFF);
+    bytes
+}
+
+#[test]
+fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refuses_it() {
+    let world = World::new();
+    let audit = |body: &[u8]| {
+        let server = serving(body);
+        let run = world.run_with(&["keys", "audit", "-o", "json"], |cmd| {
+            cmd.env("FLEXPRICE_API_URL", server.api_url());
+        });
+        (run.code, run.stdout.clone(), run.stderr.clone())
+    };
+    let good = body(KEYS, |i| audit_key(i, false));
+    assert!(good.len() > 600 * 1024, "large enough to be cut");
+    // In the name of a key far into the answer (runs before it decode), and in an unknown field
+    // of `pagination`, which no run covers.
+    let late = format!("\"id\":\"secret_01K3{:0>22}\",\"name\":\"", 2500);
+    let in_a_key = |body: &str| not_utf8(body, &late);
+    let in_pagination = |body: &str| {
+        let body = body.replacen("\"offset\":0", "\"offset\":0,\"x\":\"\"", 1);
+        not_utf8(&body, "\"x\":\"")
+    };
+    for (what, spoil) in [
+        ("a key far in", &in_a_key as &dyn Fn(&str) -> Vec<u8>),
+        ("pagination", &in_pagination),
+    ] {
+        let (two, one) = (spoil(&good), spoil(&one_thread(&good)));
+        for (code, stdout) in [list(&world, &two, &[]), list(&world, &one, &[])] {
+            let written = stdout.len();
+            assert_eq!((code, stdout == "["), (1, true), "{what}: {written} bytes");
+        }
+        for (code, stdout, stderr) in [audit(&two), audit(&one)] {
+            assert_eq!((code, stdout.as_str()), (1, ""), "{what}: {stderr}");
+            assert!(
+                stderr.contains("the answer is not UTF-8"),
+                "{what}: {stderr}"
+            );
+        }
     }
 }

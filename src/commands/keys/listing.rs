@@ -80,7 +80,11 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
         return Ok(false);
     };
     let mut ids: Vec<Text<'b>> = Vec::new();
-    if let Some(runs) = item_runs(answer.body())
+    // One thread refuses a body that is not UTF-8 before it takes a single key (and takes none
+    // of it), wherever the bad byte is: so does this, rather than write the runs before it, or
+    // accept one whose bad byte lies where no run looks (in an unknown field of `pagination`).
+    if std::str::from_utf8(answer.body()).is_ok()
+        && let Some(runs) = item_runs(answer.body())
         && take_runs(&runs, work, taker, keep, &mut ids)?
     {
         // The page is exactly its items and this `pagination` (see `item_runs`).
