@@ -6,6 +6,10 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+/// How many results the other thread may have made that this one has not received: while this
+/// one is slow (writing to a slow reader), the other waits rather than fill memory.
+const AHEAD: usize = 4;
+
 /// Runs `work` for each of `0..n` on this thread and one other, each taking the next index
 /// neither has taken, and hands each result to `take`, on this thread, in index order, as soon
 /// as it and those before it are ready. `take` breaking stops both (work under way is finished
@@ -25,7 +29,10 @@ pub fn in_order<T: Send, B>(
     };
     let work = &work;
     std::thread::scope(|threads| {
-        let (done, results) = mpsc::channel();
+        // Bounded, yet this thread never waits on the other in vain: the other sends in the
+        // order it takes indices, so the one this thread waits for was sent before any the
+        // other is blocked on.
+        let (done, results) = mpsc::sync_channel(AHEAD);
         let other = threads.spawn(move || {
             while let Some(i) = claim() {
                 if done.send((i, work(i))).is_err() {
@@ -36,9 +43,6 @@ pub fn in_order<T: Send, B>(
         let mut ready: Vec<Option<T>> = (0..n).map(|_| None).collect();
         let mut taken = 0;
         let flow = loop {
-            while let Ok((i, result)) = results.try_recv() {
-                ready[i] = Some(result);
-            }
             if taken == n {
                 break ControlFlow::Continue(());
             }
@@ -47,11 +51,17 @@ pub fn in_order<T: Send, B>(
                 if let ControlFlow::Break(b) = take(result) {
                     break ControlFlow::Break(b);
                 }
+                continue;
+            }
+            // The next to take is the other thread's: received if it is done (only then, so
+            // that the other stays at most AHEAD results ahead), else this one works on the
+            // next index, or, with none left, waits for it. The other sends each index it took,
+            // unless it panicked.
+            if let Ok((i, result)) = results.try_recv() {
+                ready[i] = Some(result);
             } else if let Some(i) = claim() {
                 ready[i] = Some(work(i));
             } else {
-                // The next to take is the other thread's, which sends each it claimed, unless
-                // it panicked.
                 match results.recv() {
                     Ok((i, result)) => ready[i] = Some(result),
                     Err(_) => break ControlFlow::Continue(()),
@@ -59,6 +69,8 @@ pub fn in_order<T: Send, B>(
             }
         };
         stop.store(true, Ordering::Relaxed);
+        // An other thread blocked on a full channel wakes up, its send failing.
+        drop(results);
         if let Err(panic) = other.join() {
             std::panic::resume_unwind(panic);
         }
@@ -113,6 +125,49 @@ mod tests {
         );
         assert_eq!(flow, ControlFlow::Break("stopped"));
         assert_eq!(taken, 21);
+    }
+
+    #[test]
+    fn the_other_thread_stays_at_most_a_few_results_ahead_of_a_slow_taker() {
+        // Results the other thread made and this one has not taken yet: at most AHEAD in the
+        // channel, one blocked in sending and one received.
+        let (made, taken, most) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        let main = std::thread::current().id();
+        let flow = in_order(
+            300,
+            |i| {
+                let other = std::thread::current().id() != main;
+                if other {
+                    let ahead =
+                        made.fetch_add(1, Ordering::SeqCst) + 1 - taken.load(Ordering::SeqCst);
+                    most.fetch_max(ahead, Ordering::SeqCst);
+                }
+                (i, other)
+            },
+            |(_, other)| {
+                // A taker slower than the work (as writing to a slow reader is), so that an
+                // unbounded other thread would run far ahead.
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_micros(50) {
+                    std::hint::spin_loop();
+                }
+                if other {
+                    taken.fetch_add(1, Ordering::SeqCst);
+                }
+                ControlFlow::<()>::Continue(())
+            },
+        );
+        assert_eq!(flow, ControlFlow::Continue(()));
+        assert!(made.load(Ordering::SeqCst) > 0);
+        assert!(
+            most.load(Ordering::SeqCst) <= AHEAD + 2,
+            "{}",
+            most.load(Ordering::SeqCst)
+        );
     }
 
     #[test]
