@@ -37,7 +37,7 @@ pub trait TakesKeys<'b> {
     /// What the work made of a run of keys: the keys' IDs, in order, among the rest.
     type Run: Send;
 
-    /// Takes the listing's next run: `key` below for each key of it, in effect. `false` when
+    /// Takes the listing's next run, as [`Self::take_key`] takes each of its keys. `false` when
     /// the run did not decode whole (its keys up to the failure taken): no run after it is.
     fn take_run(
         &mut self,
