@@ -283,3 +283,91 @@ fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refus
         }
     }
 }
+
+/// The key `i` as a server might write it with nothing escaped, so that every run is plain and
+/// read by `api::plain_key`'s fast path (the keys above put a `\` in every run, so none is):
+/// fields in another order, unknown fields repeated or named as a known one is in Rust
+/// (`key_type`, `Type`), `null`s, empty roles, times in forms other than we print, strings
+/// holding `},{` and characters JSON takes raw (DEL, U+2028); and, on some keys, a layout the
+/// fast path leaves to serde_json (a space, a number, an object).
+fn unescaped_key(i: usize) -> String {
+    let name = match i % 5 {
+        0 => "a},{'id':'b".to_string(),
+        1 => "é\u{7f}\u{2028}😀,}]".to_string(),
+        _ => format!("key-{}", i % 7),
+    };
+    let created = match i % 4 {
+        0 => "2026-08-22T13:05:42.123456Z",
+        1 => "2026-08-22t14:05:42.5+01:00",
+        2 => "2026-08-22T13:05:42.100Z",
+        _ => "2026-08-22 13:05:42Z",
+    };
+    let head = format!(r#""id":"secret_01K3{i:0>22}","name":"{name}","type":"private_key""#);
+    let rest =
+        format!(r#""display_id":"sk_01***AA","status":"published","created_at":"{created}""#);
+    let extra = match i % 6 {
+        0 => r#""x":"1","x":["},{"],"key_type":"t","Type":null,"roles":[]"#,
+        1 => r#""user_id":null,"expires_at":null,"service_account_name":"bot","roles":["a","b"]"#,
+        2 => r#""expires_at":"2027-01-01T00:00:00Z","user_type":"user","é":[]"#,
+        3 => r#""expires_at": "2027-01-01T00:00:00Z""#,
+        4 => r#""n":-0,"m":1e5,"o":{"p":"q"}"#,
+        _ => r#""expires_at":"0000-01-01T00:00:00Z","roles":["😀"]"#,
+    };
+    if i.is_multiple_of(2) {
+        format!("{{{rest},{extra},{head}}}")
+    } else {
+        format!("{{{head},{extra},{rest}}}")
+    }
+}
+
+#[test]
+fn unescaped_keys_read_by_the_fast_path_are_written_as_one_thread_writes_them() {
+    let world = World::new();
+    let good = body(KEYS, unescaped_key);
+    assert!(good.len() > 600 * 1024, "large enough to be cut");
+    assert!(!good.contains('\\'), "every run plain");
+    serde_json::from_str::<serde_json::Value>(&good).unwrap();
+    for args in [&[][..], &["--limit", "2999"][..], &["--name", "key-3"][..]] {
+        let (code, two) = list(&world, &good, args);
+        let one = list(&world, one_thread(&good), args).1;
+        assert_eq!((code, two.len()), (0, one.len()), "{args:?}");
+        assert!(two == one, "{args:?}");
+    }
+    // Keys serde_json refuses, far into the answer (in a key the fast path reads): a known field
+    // twice, and a time it cannot read.
+    let id = format!(r#""id":"secret_01K3{:0>22}""#, 2502);
+    for (what, hostile) in [
+        (
+            "a name twice",
+            good.replacen(&id, &format!(r#"{id},"name":"n""#), 1),
+        ),
+        (
+            "roles twice",
+            good.replacen(&id, &format!(r#"{id},"roles":[],"roles":[]"#), 1),
+        ),
+        (
+            "expires_at twice",
+            good.replacen(
+                &id,
+                &format!(r#"{id},"expires_at":null,"expires_at":null"#),
+                1,
+            ),
+        ),
+        (
+            "February 30th",
+            good.replacen(
+                &id,
+                &format!(r#"{id},"expires_at":"2026-02-30T00:00:00Z""#),
+                1,
+            ),
+        ),
+    ] {
+        assert_ne!(hostile, good, "{what}");
+        let two = list(&world, &hostile, &[]);
+        let one = list(&world, one_thread(&hostile), &[]);
+        assert_ne!(one.0, 0, "{what}: one thread refuses it");
+        // Not the outputs themselves on failure: megabytes.
+        assert_eq!((two.0, two.1.len()), (one.0, one.1.len()), "{what}");
+        assert!(two.1 == one.1, "{what}");
+    }
+}
