@@ -177,9 +177,9 @@ const RUN_BYTES: usize = 64 * 1024;
 /// {…}}`, compact), cut into runs of whole items (`{…},…,{…}` each) of about [`RUN_BYTES`], to
 /// be decoded on two threads; `None` for any other layout, a page too small to be worth it, or
 /// one with no cut.
-/// The runs are bytes as received: each is valid UTF-8 when the body is, as every cut is
-/// between ASCII bytes. The caller checks the whole body first: one thread refuses a body that
-/// is not UTF-8 before it takes any key, wherever the bad byte lies.
+/// The caller has checked that the body is UTF-8, as one thread refuses a body that is not
+/// before it takes any key, wherever the bad byte lies: every cut is between ASCII bytes, so
+/// each run is text too, and no thread checks it again.
 ///
 /// Each cut is at the first `},{"` followed by a letter past the run's length. In JSON those
 /// bytes are the end of one object and the start of the next: inside a string, the `"` would
@@ -188,27 +188,29 @@ const RUN_BYTES: usize = 64 * 1024;
 /// brackets, is proven by each run decoding as items, one after the other up to its end: the
 /// first starts at an item, so a run that decodes whole ends at one, and the next starts at
 /// one. A caller that cannot decode a run decodes the rest of the page as a whole instead.
-pub fn item_runs(body: &[u8]) -> Option<Vec<&[u8]>> {
+pub fn item_runs(body: &str) -> Option<Vec<&str>> {
     item_runs_of(body, RUNS_AT_LEAST, RUN_BYTES)
 }
 
-pub(crate) fn item_runs_of(body: &[u8], at_least: usize, run_bytes: usize) -> Option<Vec<&[u8]>> {
-    let (before, _) = trailing_member(body)?;
+pub(crate) fn item_runs_of(body: &str, at_least: usize, run_bytes: usize) -> Option<Vec<&str>> {
+    let bytes = body.as_bytes();
+    let (before, _) = trailing_member(bytes)?;
     let items_end = trim_end(before.strip_suffix(b",")?)
         .strip_suffix(b"]")?
         .len();
-    let mut head = trim_start(body).strip_prefix(b"{")?;
+    let mut head = trim_start(bytes).strip_prefix(b"{")?;
     for token in [&b"\"items\""[..], b":", b"["] {
         head = trim_start(head).strip_prefix(token)?;
     }
-    let items = body.get(body.len() - head.len()..items_end)?;
-    if items.len() < at_least || !items.starts_with(b"{") || !items.ends_with(b"}") {
+    let items = body.get(bytes.len() - head.len()..items_end)?;
+    if items.len() < at_least || !items.starts_with('{') || !items.ends_with('}') {
         return None;
     }
     let cut = memchr::memmem::Finder::new(b"},{\"");
     let mut runs = Vec::with_capacity(items.len() / run_bytes.max(1) + 1);
     let mut start = 0;
     while let Some(at) = items
+        .as_bytes()
         .get(start + run_bytes..)
         .and_then(|rest| {
             cut.find_iter(rest)
@@ -373,10 +375,9 @@ mod tests {
     }
 
     /// The number of items of each run, which must decode as whole items.
-    fn counts(runs: &[&[u8]]) -> Vec<usize> {
+    fn counts(runs: &[&str]) -> Vec<usize> {
         runs.iter()
             .map(|run| {
-                let run = std::str::from_utf8(run).unwrap();
                 serde_json::from_str::<Vec<serde_json::Value>>(&format!("[{run}]"))
                     .unwrap()
                     .len()
@@ -385,11 +386,7 @@ mod tests {
     }
 
     /// The runs joined back as they stood in the page.
-    fn joined(runs: &[&[u8]]) -> String {
-        let runs: Vec<&str> = runs
-            .iter()
-            .map(|r| std::str::from_utf8(r).unwrap())
-            .collect();
+    fn joined(runs: &[&str]) -> String {
         format!("[{}]", runs.join(","))
     }
 
@@ -397,7 +394,7 @@ mod tests {
     fn a_large_page_is_cut_between_items_into_runs_of_about_the_size() {
         let body = page(100, |i| format!("key-{i}"));
         let item = body.len() / 100;
-        let runs = item_runs_of(body.as_bytes(), 0, 10 * item).unwrap();
+        let runs = item_runs_of(&body, 0, 10 * item).unwrap();
         assert!(body.contains(&joined(&runs)));
         let per_run = counts(&runs);
         assert_eq!(per_run.iter().sum::<usize>(), 100);
@@ -410,13 +407,10 @@ mod tests {
         );
         assert!((8..=10).contains(&per_run.len()), "{per_run:?}");
         // No cut when the size is the whole page, nor below the size worth it.
-        assert_eq!(item_runs_of(body.as_bytes(), 0, body.len()), None);
-        assert_eq!(item_runs_of(body.as_bytes(), body.len(), 1), None);
+        assert_eq!(item_runs_of(&body, 0, body.len()), None);
+        assert_eq!(item_runs_of(&body, body.len(), 1), None);
         // A run of every item at the smallest size.
-        assert_eq!(
-            counts(&item_runs_of(body.as_bytes(), 0, 0).unwrap()),
-            vec![1; 100]
-        );
+        assert_eq!(counts(&item_runs_of(&body, 0, 0).unwrap()), vec![1; 100]);
     }
 
     #[test]
@@ -434,14 +428,13 @@ mod tests {
         let middle_on = &body[body.len() / 2..];
         assert!(middle_on.contains(r#"},{","#) && middle_on.contains(r#"},{\"id"#));
         for size in [0, 1, 7, 100, body.len() / 2] {
-            let runs = item_runs_of(body.as_bytes(), 0, size).unwrap();
+            let runs = item_runs_of(&body, 0, size).unwrap();
             assert_eq!(counts(&runs).iter().sum::<usize>(), 40);
             assert!(body.contains(&joined(&runs)));
             for run in &runs {
                 assert!(
-                    run.ends_with(b"\"}") && run.starts_with(b"{\"id\":\"secret_"),
-                    "{size}: {}",
-                    String::from_utf8_lossy(run)
+                    run.ends_with("\"}") && run.starts_with("{\"id\":\"secret_"),
+                    "{size}: {run}"
                 );
             }
         }
@@ -450,8 +443,8 @@ mod tests {
     #[test]
     fn another_layout_is_not_cut() {
         let items = r#"[{"id":"a","n":1},{"id":"b","n":2},{"id":"c","n":3}]"#;
-        fn runs(body: &str) -> Option<Vec<&[u8]>> {
-            item_runs_of(body.as_bytes(), 0, 1)
+        fn runs(body: &str) -> Option<Vec<&str>> {
+            item_runs_of(body, 0, 1)
         }
         for body in [
             format!(r#"{{"pagination":{{"total":3}},"items":{items}}}"#),

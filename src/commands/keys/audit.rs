@@ -247,7 +247,7 @@ struct CheckedRun<'b> {
     whole: bool,
 }
 
-fn checked_run<'b>(run: &'b [u8], check: &impl Fn(&ListedKey<'_>) -> Checked) -> CheckedRun<'b> {
+fn checked_run<'b>(run: &'b str, check: &impl Fn(&ListedKey<'_>) -> Checked) -> CheckedRun<'b> {
     let mut keys = Vec::new();
     let whole = each_in_run(run, |key| {
         let checked = check(&key);

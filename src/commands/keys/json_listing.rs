@@ -53,7 +53,7 @@ impl Renderer<'_> {
 
     /// Renders a run of keys (see `listing::take_runs`), each shown after [`NEXT_ITEM`], in a
     /// buffer from `spare` when there is one.
-    fn render_run<'b>(&self, run: &'b [u8], spare: &Spare) -> RenderedRun<'b> {
+    fn render_run<'b>(&self, run: &'b str, spare: &Spare) -> RenderedRun<'b> {
         let mut bytes = spare
             .lock()
             .ok()
@@ -220,7 +220,7 @@ mod tests {
         /// What `whole_listing` does with the runs of a large answer.
         fn take_runs<'b>(
             &mut self,
-            runs: &[&'b [u8]],
+            runs: &[&'b str],
             keep: usize,
             ids: &mut Vec<Text<'b>>,
         ) -> bool {
@@ -258,10 +258,10 @@ mod tests {
     }
 
     /// The items of `body` cut into runs at the cuts `at` (offsets in the items, of a `,`).
-    fn cut_at<'b>(body: &'b str, at: &[usize]) -> Vec<&'b [u8]> {
+    fn cut_at<'b>(body: &'b str, at: &[usize]) -> Vec<&'b str> {
         let start = body.find('[').unwrap() + 1;
         let end = body.rfind("],\"pagination\"").unwrap();
-        let items = &body.as_bytes()[start..end];
+        let items = &body[start..end];
         let mut from = 0;
         let mut runs = Vec::new();
         for &at in at {
@@ -277,7 +277,7 @@ mod tests {
     /// two threads wrote them all.
     fn listing(
         body: &str,
-        runs: Option<&[&[u8]]>,
+        runs: Option<&[&str]>,
         scope: &KeyScope,
         keep: usize,
         left: usize,
@@ -325,7 +325,7 @@ mod tests {
             let body = page(400, nested);
             // Every size of run, from one key each to two runs.
             for size in [0, 1, 900, 5000, body.len() / 2] {
-                let runs = crate::api::wire::item_runs_of(body.as_bytes(), 0, size).unwrap();
+                let runs = crate::api::wire::item_runs_of(&body, 0, size).unwrap();
                 for scope in [&everything, &named] {
                     for (keep, left) in [
                         (400, usize::MAX),

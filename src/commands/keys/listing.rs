@@ -70,7 +70,7 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
     client: &Client,
     pager: &mut KeyPager<'_>,
     answer: &'b Answer,
-    work: impl Fn(&'b [u8]) -> T::Run + Sync,
+    work: impl Fn(&'b str) -> T::Run + Sync,
     taker: &mut T,
 ) -> anyhow::Result<bool> {
     let Some(expected) = trailing_pagination(answer.body()) else {
@@ -83,8 +83,8 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
     // One thread refuses a body that is not UTF-8 before it takes a single key (and takes none
     // of it), wherever the bad byte is: so does this, rather than write the runs before it, or
     // accept one whose bad byte lies where no run looks (in an unknown field of `pagination`).
-    if std::str::from_utf8(answer.body()).is_ok()
-        && let Some(runs) = item_runs(answer.body())
+    if let Ok(body) = std::str::from_utf8(answer.body())
+        && let Some(runs) = item_runs(body)
         && take_runs(&runs, work, taker, keep, &mut ids)?
     {
         // The page is exactly its items and this `pagination` (see `item_runs`).
@@ -128,8 +128,8 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
 /// one as they are ready. `false` when a run did not decode whole: the runs before it, and its
 /// keys before the failure, were taken, and the caller goes on from there.
 pub fn take_runs<'b, T: TakesKeys<'b>>(
-    runs: &[&'b [u8]],
-    work: impl Fn(&'b [u8]) -> T::Run + Sync,
+    runs: &[&'b str],
+    work: impl Fn(&'b str) -> T::Run + Sync,
     taker: &mut T,
     keep: usize,
     ids: &mut Vec<Text<'b>>,
@@ -151,12 +151,9 @@ pub fn take_runs<'b, T: TakesKeys<'b>>(
 
 /// Each key of a run of [`item_runs`], listed keys as they stand in an array (`{…},{…}`, no
 /// brackets), in order, each borrowing from it as a whole decoding would. `false` when the run
-/// is anything else (not UTF-8, not items, not ending where its last item does): the keys
-/// before that point were handed on, and the caller decodes the answer as a whole from there.
-pub fn each_in_run<'b>(run: &'b [u8], mut each: impl FnMut(ListedKey<'b>)) -> bool {
-    let Ok(run) = std::str::from_utf8(run) else {
-        return false;
-    };
+/// is anything else (not items, not ending where its last item does): the keys before that
+/// point were handed on, and the caller decodes the answer as a whole from there.
+pub fn each_in_run<'b>(run: &'b str, mut each: impl FnMut(ListedKey<'b>)) -> bool {
     // The server's layout is read by the fast path; anything else, by serde_json.
     let plain = plain_key::is_plain(run.as_bytes());
     let mut at = 0;
@@ -190,17 +187,16 @@ mod tests {
     #[test]
     fn a_run_is_its_items_and_nothing_else() {
         let mut names = Vec::new();
-        let run = br#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"},{"id":"b","name":"m","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}"#;
+        let run = r#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"},{"id":"b","name":"m","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}"#;
         assert!(each_in_run(run, |key| names.push(key.name.as_str().to_string())));
         assert_eq!(names, ["n", "m"]);
         for bad in [
-            &b""[..],
-            br#"{"id":"a"}"#,
-            b"1,2",
-            br#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}]"#,
-            b"{\"id\":\"a\",\"name\":\"\xff\",\"type\":\"t\",\"display_id\":\"d\",\"status\":\"s\",\"created_at\":\"2026-08-22T13:05:42Z\"}",
+            "",
+            r#"{"id":"a"}"#,
+            "1,2",
+            r#"{"id":"a","name":"n","type":"t","display_id":"d","status":"s","created_at":"2026-08-22T13:05:42Z"}]"#,
         ] {
-            assert!(!each_in_run(bad, |_| ()), "{}", String::from_utf8_lossy(bad));
+            assert!(!each_in_run(bad, |_| ()), "{bad}");
         }
     }
 }
