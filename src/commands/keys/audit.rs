@@ -288,17 +288,9 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
         Ok(run.whole)
     }
 
-    fn take_key(
-        &mut self,
-        key: ListedKey<'b>,
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<()> {
-        if ids.len() < keep {
-            let checked = (self.check)(&key);
-            self.add(checked);
-        }
-        ids.push(key.id);
+    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()> {
+        let checked = (self.check)(key);
+        self.add(checked);
         Ok(())
     }
 }

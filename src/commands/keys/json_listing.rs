@@ -197,17 +197,8 @@ impl<'b, W: Write> TakesKeys<'b> for Writing<'_, '_, W> {
         Ok(whole)
     }
 
-    fn take_key(
-        &mut self,
-        key: ListedKey<'b>,
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<()> {
-        if ids.len() < keep {
-            self.writer.write(&key)?;
-        }
-        ids.push(key.id);
-        Ok(())
+    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()> {
+        Ok(self.writer.write(key)?)
     }
 }
 

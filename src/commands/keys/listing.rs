@@ -37,8 +37,10 @@ pub trait TakesKeys<'b> {
     /// What the work made of a run of keys: the keys' IDs, in order, among the rest.
     type Run: Send;
 
-    /// Takes the listing's next run, as [`Self::take_key`] takes each of its keys. `false` when
-    /// the run did not decode whole (its keys up to the failure taken): no run after it is.
+    /// Takes the listing's next run: each of its keys counts when it is among the first `keep`
+    /// the pager keeps, and its ID goes to the pager (`ids`) in any case, as
+    /// [`KeyPager::take`] expects. `false` when the run did not decode whole (its keys up to
+    /// the failure taken): no run after it is.
     fn take_run(
         &mut self,
         run: Self::Run,
@@ -46,14 +48,8 @@ pub trait TakesKeys<'b> {
         ids: &mut Vec<Text<'b>>,
     ) -> anyhow::Result<bool>;
 
-    /// Takes the listing's next key: it counts when it is among the first `keep` the pager
-    /// keeps, and its ID goes to the pager (`ids`) in any case, as [`KeyPager::take`] expects.
-    fn take_key(
-        &mut self,
-        key: ListedKey<'b>,
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<()>;
+    /// Takes one key that counts, decoded on this thread.
+    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()>;
 }
 
 /// The usual answer, all keys in one (the first, ending with its `pagination`, which says
@@ -103,11 +99,15 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
             if seen <= done {
                 return Ok(());
             }
-            taker.take_key(key, keep, &mut ids).map_err(|e| {
+            if ids.len() < keep
+                && let Err(e) = taker.take_key(&key)
+            {
                 let stop = e.to_string();
                 failed = Some(e);
-                stop
-            })
+                return Err(stop);
+            }
+            ids.push(key.id);
+            Ok(())
         }),
     );
     if let Some(e) = failed {
