@@ -263,16 +263,27 @@ mod tests {
         runs
     }
 
+    /// What [`listing`] wrote and handed on.
+    struct Listed {
+        /// The JSON array written.
+        out: String,
+        /// How many IDs went to the pager.
+        ids: usize,
+        /// How many of them the two threads took (none on one thread).
+        by_two: usize,
+        /// Whether the two threads took them all.
+        whole: bool,
+    }
+
     /// What `keys list -o json` writes of `body`'s keys under `scope`, `keep` and `left`, on
-    /// one thread or two (over `runs`), the number of IDs handed to the pager, and whether the
-    /// two threads wrote them all.
+    /// one thread or two (over `runs`).
     fn listing(
         body: &str,
         runs: Option<&[&str]>,
         scope: &KeyScope,
         keep: usize,
         left: usize,
-    ) -> (String, usize, bool) {
+    ) -> Listed {
         let users = HashMap::new();
         let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
         let mut bytes = Vec::new();
@@ -289,8 +300,9 @@ mod tests {
             left,
         };
         let mut ids = Vec::new();
-        let two = runs.is_some_and(|runs| writer.take_runs(runs, keep, &mut ids));
-        if !two {
+        let whole = runs.is_some_and(|runs| writer.take_runs(runs, keep, &mut ids));
+        let by_two = ids.len();
+        if !whole {
             // As `whole_listing` goes on after the two threads stopped part-way.
             let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
             for key in page.items.into_iter().skip(ids.len()) {
@@ -302,7 +314,12 @@ mod tests {
         }
         writer.flush().unwrap();
         out.finish().unwrap();
-        (String::from_utf8(bytes).unwrap(), ids.len(), two)
+        Listed {
+            out: String::from_utf8(bytes).unwrap(),
+            ids: ids.len(),
+            by_two,
+            whole,
+        }
     }
 
     #[test]
@@ -327,15 +344,16 @@ mod tests {
                         (399, 1000),
                         (0, 5),
                     ] {
-                        let (one, n, _) = listing(&body, None, scope, keep, left);
-                        let (two, m, whole) = listing(&body, Some(&runs), scope, keep, left);
-                        assert_eq!(one, two, "{size} {:?} keep {keep} left {left}", scope.name);
-                        assert_eq!((n, m), (400, 400));
+                        let one = listing(&body, None, scope, keep, left);
+                        let two = listing(&body, Some(&runs), scope, keep, left);
+                        let what = format!("{size} {:?} keep {keep} left {left}", scope.name);
+                        assert_eq!(one.out, two.out, "{what}");
+                        assert_eq!((one.ids, two.ids), (400, 400));
                         // Without nested objects, every cut is between keys.
-                        assert!(nested || whole, "{size}");
+                        assert!(nested || two.whole, "{size}");
                     }
                 }
-                let (all, _, _) = listing(&body, Some(&runs), &everything, 400, usize::MAX);
+                let all = listing(&body, Some(&runs), &everything, 400, usize::MAX).out;
                 let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
                 assert_eq!(all.len(), 400);
             }
@@ -356,30 +374,12 @@ mod tests {
             .unwrap();
         let second = at + items[at..].find("},{").unwrap() + 1;
         let runs = cut_at(&body, &[first, second]);
-        let mut ids = Vec::new();
-        let users = HashMap::new();
         let scope = KeyScope::default();
-        let mut bytes = Vec::new();
-        let mut out = JsonArray::new(&mut bytes).unwrap();
-        let mut rendered = Vec::new();
-        let mut writer = ListedWriter {
-            out: &mut out,
-            rendered: &mut rendered,
-            renderer: Renderer {
-                scope: &scope,
-                users: &users,
-                now: Timestamp::UNIX_EPOCH,
-            },
-            left: usize::MAX,
-        };
-        assert!(!writer.take_runs(&runs, 40, &mut ids));
-        assert_eq!(ids.len(), 8, "keys 0 to 7 written, key 8 cut");
-        let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
-        assert!(!whole);
-        assert_eq!((two, n), {
-            let (one, n, _) = listing(&body, None, &scope, 40, usize::MAX);
-            (one, n)
-        });
+        let two = listing(&body, Some(&runs), &scope, 40, usize::MAX);
+        assert!(!two.whole);
+        assert_eq!(two.by_two, 8, "keys 0 to 7 written, key 8 cut");
+        let one = listing(&body, None, &scope, 40, usize::MAX);
+        assert_eq!((two.out, two.ids), (one.out, one.ids));
         // A run after a cut inside an item is never written, even one that decodes whole: here
         // key 8 holds three objects shaped as keys, and the runs are cut between them.
         let planted = r#"{"id":"secret_planted","name":"planted","type":"private_key","display_id":"sk_01***PP","status":"published","created_at":"2026-08-22T13:05:42Z"}"#;
@@ -399,12 +399,10 @@ mod tests {
         assert_eq!(inside.len(), 2);
         let runs = cut_at(&body, &inside);
         assert!(each_in_run(runs[1], |_| ()));
-        let (two, n, whole) = listing(&body, Some(&runs), &scope, 40, usize::MAX);
-        assert!(!whole);
-        assert!(!two.contains("secret_planted"));
-        assert_eq!((two, n), {
-            let (one, n, _) = listing(&body, None, &scope, 40, usize::MAX);
-            (one, n)
-        });
+        let two = listing(&body, Some(&runs), &scope, 40, usize::MAX);
+        assert!(!two.whole);
+        assert!(!two.out.contains("secret_planted"));
+        let one = listing(&body, None, &scope, 40, usize::MAX);
+        assert_eq!((two.out, two.ids), (one.out, one.ids));
     }
 }
