@@ -30,7 +30,7 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
-use crate::error::Exit;
+use crate::error::{CommandError, Exit};
 use crate::output::Output;
 
 /// The whole program: parse, build the context, run the command, report the error, exit.
@@ -120,12 +120,11 @@ async fn run(cli: cli::Cli) -> Exit {
     }
 }
 
-fn report(out: &Output, err: &anyhow::Error) -> Exit {
-    let report = error::classify(err);
-    if !report.silent {
-        out.error_report(&report.messages, &report.hints);
+fn report(out: &Output, err: &CommandError) -> Exit {
+    if !err.silent {
+        out.error_report(&err.messages(), &err.hints);
     }
-    report.exit
+    err.exit
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -18,6 +18,7 @@ pub use self::render::{Cell, Mood, terminal_safe};
 pub use self::render::{JsonArray, json as render_json};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
+use crate::error::CommandResult;
 
 pub struct Output {
     pub format: OutputFormat,
@@ -164,7 +165,7 @@ impl Output {
 
     /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
     /// with `-o jsonl` one compact line, or one line per item when `value` is a list.
-    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> CommandResult<()> {
         let mut out = stdout();
         if self.format == OutputFormat::Jsonl {
             render::json_lines(&mut out, value)?;

@@ -24,6 +24,7 @@ use serde_json::Value;
 pub use endpoints::KeyFilter;
 pub use error::{ApiError, ApiErrorKind, NO_ENVIRONMENT};
 
+use crate::error::CommandResult;
 use crate::redact;
 
 /// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
@@ -179,7 +180,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(config: ClientConfig) -> anyhow::Result<Client> {
+    pub fn new(config: ClientConfig) -> CommandResult<Client> {
         let origin = config.base_url.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             // Same-origin redirects are followed (reqwest resolves a relative `Location` against

@@ -12,12 +12,12 @@ use crate::api::KeyFilter;
 use crate::api::models::ApiKey;
 use crate::cli::KeychainNameArgs;
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::render::Cell;
 use crate::secrets::entries::{self, Stored};
 use crate::secrets::{KEYS_SERVICE, KeychainError, record, recovery, reveal};
 
-pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
+pub fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let secret = ctx
         .keychain
@@ -53,7 +53,7 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
 }
 
 /// The entry `keychain get|remove NAME [--service-account ID]` means.
-fn find(ctx: &Context, args: &KeychainNameArgs) -> Result<Stored, UserError> {
+fn find(ctx: &Context, args: &KeychainNameArgs) -> Result<Stored, CommandError> {
     entries::find(
         &ctx.keychain,
         &ctx.profile.name,
@@ -80,7 +80,7 @@ struct Listed {
 /// The entries of the profile, old ones moved first when their key is known, each matched to
 /// its key with one listing request. Without the listing (no credential, API down) the entries
 /// are still shown, with `active` unknown.
-async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> anyhow::Result<(Vec<Listed>, bool)> {
+async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> CommandResult<(Vec<Listed>, bool)> {
     let keys: Option<Vec<ApiKey>> = match listed {
         Some(keys) => Some(keys),
         None => list_keys(ctx).await,
@@ -149,7 +149,7 @@ async fn list_keys(ctx: &Context) -> Option<Vec<ApiKey>> {
     }
 }
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let (listed, _) = survey(ctx, None).await?;
     if ctx.out.is_json() {
         ctx.out.json(&listed)?;
@@ -183,7 +183,7 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
+pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let question = format!(
         "Remove the secret of '{}' (owner {}, profile '{}') from the OS keychain? The key stays valid.",
@@ -207,17 +207,16 @@ pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
 
 /// Deletes the entries whose secret matches no active key. Needs the listing: without it
 /// nothing is removed (exit 5 or the API's code).
-pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     // Fail here, before anything is removed, if the keys cannot be listed.
     let keys = client.list_keys(&KeyFilter::default(), None).await?;
     let (listed, listing) = survey(ctx, Some(keys)).await?;
     if !listing {
-        return Err(UserError::new(
+        return Err(CommandError::new(
             Exit::Unavailable,
             "the keys could not be listed, so no entry was removed",
-        )
-        .into());
+        ));
     }
     let stale: Vec<&Listed> = listed.iter().filter(|e| e.active == Some(false)).collect();
     if stale.is_empty() {
@@ -262,7 +261,7 @@ pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
 
 /// The recovery files in the state directory, with whether each one's key is still active (one
 /// listing request; unknown without it).
-pub async fn recovered(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn recovered(ctx: &Context) -> CommandResult<Exit> {
     let files = recovery::list(&ctx.paths.state_dir);
     #[derive(Serialize)]
     struct Recovered {
@@ -333,7 +332,7 @@ pub fn guard_entries(
     owners: &[Option<&str>],
     replacing: &[Option<&str>],
     keys: &[ApiKey],
-) -> anyhow::Result<()> {
+) -> CommandResult<()> {
     for (i, owner) in owners.iter().enumerate() {
         for target in plan.targets(i) {
             let crate::secrets::plan::Target::Keychain { account } = target else {
@@ -343,7 +342,7 @@ pub fn guard_entries(
                 .map_err(KeychainError::into_user_error)?;
             let Some(holder) = holder else { continue };
             if holder.user_id.as_deref() != *owner {
-                return Err(UserError::usage(format!(
+                return Err(CommandError::usage(format!(
                     "--store keychain: the entry {account} holds the secret of key {} ({}), which belongs to {} and is \
                      still active; overwriting it would leave that key without its secret, so no key was created",
                     holder.id,
@@ -354,8 +353,7 @@ pub fn guard_entries(
                     "move that secret first (`flexprice-admin keychain get {} --service-account {}`), then `flexprice-admin keychain remove`",
                     holder.name,
                     owner.unwrap_or("OWNER_ID")
-                ))
-                .into());
+                )));
             }
             let question = format!(
                 "The keychain entry {account} holds the secret of key {} ({}), which is still active. Replace it \
@@ -363,9 +361,8 @@ pub fn guard_entries(
                 holder.id, holder.name, holder.id
             );
             if !ctx.confirm(&question, "--yes")? {
-                return Err(UserError::usage("nothing was created: the keychain entry was left as it is")
-                    .hint("revoke the old key first (`keys delete`), rotate it (`keys rotate`), or choose another name")
-                    .into());
+                return Err(CommandError::usage("nothing was created: the keychain entry was left as it is")
+                    .hint("revoke the old key first (`keys delete`), rotate it (`keys rotate`), or choose another name"));
             }
         }
     }

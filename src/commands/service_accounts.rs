@@ -1,14 +1,12 @@
 //! `service-accounts create | list | rename | delete`.
 
-use anyhow::Context as _;
-
 use super::{emit_planned, keys, resolve};
 use crate::api::models::User;
 use crate::api::permissions::check_service_account_roles;
 use crate::api::{self, KeyFilter};
 use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::output::Cell;
 use crate::views::AccountJson;
 
@@ -17,9 +15,9 @@ const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service 
 const PUBLISHABLE_NOTE: &str = "publishable keys (pk_...) minted for the account block the archive too, but are never \
      listed: revoke them by ID with `flexprice-admin keys delete secret_...`";
 
-pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::Result<Exit> {
+pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandResult<Exit> {
     check_service_account_roles(&args.roles).map_err(|why| {
-        UserError::usage(format!("--role: {why}"))
+        CommandError::usage(format!("--role: {why}"))
             .hint("`flexprice-admin roles list --for service-account` shows the roles a service account can hold")
     })?;
     let client = ctx.client()?;
@@ -31,7 +29,7 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
         .filter(|a| a.name.as_deref() == Some(args.name.as_str()))
         .collect();
     if !same_name.is_empty() && !args.allow_duplicate_name {
-        let mut err = UserError::new(
+        let mut err = CommandError::new(
             Exit::Conflict,
             format!(
                 "a service account named '{}' already exists; a second one would make the name ambiguous wherever it is used",
@@ -42,8 +40,7 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
             err = err.hint(format!("{}  roles {}", account.id, account.roles.join(",")));
         }
         return Err(err
-            .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)")
-            .into());
+            .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)"));
     }
     let request = api::endpoints::create_service_account_request(&args.name, &args.roles);
     if ctx.dry_run {
@@ -76,7 +73,7 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
     Ok(Exit::Ok)
 }
 
-fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
+fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {
     if ctx.out.is_json() {
         ctx.out.json(&AccountJson::from(account))
     } else {
@@ -84,7 +81,7 @@ fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
     }
 }
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let accounts = resolve::fetch_service_accounts(ctx, &client).await?;
     if ctx.out.is_json() {
@@ -111,7 +108,7 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::Result<Exit> {
+pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
@@ -134,7 +131,7 @@ pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::
     Ok(Exit::Ok)
 }
 
-pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::Result<Exit> {
+pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
@@ -219,7 +216,7 @@ fn blocking_keys(
     account: &User,
     keys: &[api::models::ApiKey],
     args: &ServiceAccountsDeleteArgs,
-) -> anyhow::Error {
+) -> CommandError {
     still_has_keys(account, keys, args, "nothing was changed")
 }
 
@@ -229,8 +226,8 @@ fn still_has_keys(
     keys: &[api::models::ApiKey],
     args: &ServiceAccountsDeleteArgs,
     why: &str,
-) -> anyhow::Error {
-    let mut user_err = UserError::new(
+) -> CommandError {
+    let mut user_err = CommandError::new(
         Exit::Conflict,
         format!(
             "service account {} ({}) still has active API keys ({why})",
@@ -252,5 +249,5 @@ fn still_has_keys(
              (run this command with an admin key of each environment)",
         );
     }
-    user_err.hint(PUBLISHABLE_NOTE).into()
+    user_err.hint(PUBLISHABLE_NOTE)
 }

@@ -20,7 +20,7 @@ use crate::api::endpoints::REVOCATION_DELAY_NOTE;
 use crate::api::models::ApiKey;
 use crate::api::{ApiError, ApiErrorKind, Client, KeyFilter, Request};
 use crate::cli::OnStoreFailure;
-use crate::error::{Exit, UserError, api_exit};
+use crate::error::{CommandError, Exit, api_exit};
 use crate::interrupt::Scope;
 use crate::output::Output;
 
@@ -149,17 +149,14 @@ impl Failure {
     /// The error to report, `step` saying what was being done (e.g. "step 4 (deliver the
     /// secret) failed; old key … is untouched"). Its exit code is [`Self::exit`]. A refused
     /// create stays an [`ApiError`] so the 401/403 explanations apply to it.
-    pub fn into_error(self, step: &str) -> anyhow::Error {
+    pub fn into_error(self, step: &str) -> CommandError {
         let exit = self.exit();
-        let err = self.describe(step, exit);
-        // The mapping is [`Self::exit`]'s, never whichever error happens to be wrapped first.
-        debug_assert_eq!(crate::error::classify(&err).exit, exit, "{err:#}");
-        err
+        self.describe(step, exit)
     }
 
-    fn describe(self, step: &str, exit: Exit) -> anyhow::Error {
+    fn describe(self, step: &str, exit: Exit) -> CommandError {
         match self {
-            Failure::Refused(cause) => anyhow::Error::new(cause).context(step.to_string()),
+            Failure::Refused(cause) => CommandError::from(cause).context(step),
             Failure::Lost { cause, found } => {
                 let mut hints = cause.hints.clone();
                 let message = match found {
@@ -203,9 +200,9 @@ impl Failure {
                         )
                     }
                 };
-                let mut err = UserError::new(exit, message);
+                let mut err = CommandError::new(exit, message);
                 err.hints = hints;
-                err.into()
+                err
             }
             Failure::NotDelivered {
                 key_id,
@@ -219,7 +216,7 @@ impl Failure {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let mut err = match &end {
-                    End::Recovered(path) => UserError::new(
+                    End::Recovered(path) => CommandError::new(
                         exit,
                         format!(
                             "{step}: key {key_id} was created but its secret was not delivered ({why}); the secret is \
@@ -231,7 +228,7 @@ impl Failure {
                         "copy the secret from {} into its destination, then delete the file (it is readable only by you)",
                         path.display()
                     )),
-                    End::Revoked => UserError::new(
+                    End::Revoked => CommandError::new(
                         exit,
                         format!(
                             "{step}: the secret of key {key_id} could not be delivered ({why}); the key was revoked \
@@ -239,7 +236,7 @@ impl Failure {
                         ),
                     )
                     .hint(REVOCATION_DELAY_NOTE),
-                    End::RevokedForLackOfRecovery { write_error } => UserError::new(
+                    End::RevokedForLackOfRecovery { write_error } => CommandError::new(
                         exit,
                         format!(
                             "{step}: the secret of key {key_id} could not be delivered ({why}) nor written to a \
@@ -249,7 +246,7 @@ impl Failure {
                     End::Stranded {
                         write_error,
                         revoke_error,
-                    } => UserError::new(
+                    } => CommandError::new(
                         exit,
                         format!(
                             "{step}: the secret of key {key_id} could not be delivered ({why}) nor written to a \
@@ -267,7 +264,7 @@ impl Failure {
                         ),
                     });
                 }
-                err.into()
+                err
             }
         }
     }

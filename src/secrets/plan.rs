@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::{Destination, Destinations, Keychain, exec, file, key_account};
-use crate::error::UserError;
+use crate::error::CommandError;
 
 /// The placeholder in a `file:` path for the key's name.
 pub const NAME_PLACEHOLDER: &str = "{name}";
@@ -71,7 +71,7 @@ impl Target {
 pub struct Plan {
     /// Per key: its targets, or why it must not be minted (its name is unsafe where a
     /// destination would use it). A batch skips refused keys; a single key stops there.
-    pub keys: Vec<Result<Vec<Target>, UserError>>,
+    pub keys: Vec<Result<Vec<Target>, CommandError>>,
     /// The profile, for the delivery record.
     pub profile: String,
     pub keychain: Keychain,
@@ -80,7 +80,7 @@ pub struct Plan {
 
 impl Plan {
     /// Takes the refusal of key `i`, if it was refused (it then has no targets).
-    pub fn refusal(&mut self, i: usize) -> Option<UserError> {
+    pub fn refusal(&mut self, i: usize) -> Option<CommandError> {
         match std::mem::replace(&mut self.keys[i], Ok(Vec::new())) {
             Ok(targets) => {
                 self.keys[i] = Ok(targets);
@@ -126,14 +126,14 @@ pub fn unsafe_in_path(value: &str) -> Option<&'static str> {
 
 /// Resolves and checks every destination of every key. `Err`: the whole command is refused
 /// (two keys on one destination, or a destination that cannot take a secret).
-pub fn plan(dests: &Destinations, keys: &[KeyIdent]) -> Result<Plan, UserError> {
+pub fn plan(dests: &Destinations, keys: &[KeyIdent]) -> Result<Plan, CommandError> {
     let each = vec![dests.clone(); keys.len()];
     plan_each(&each, keys)
 }
 
 /// [`plan`] with each key's own destinations (a rotation without `--store` delivers each new
 /// secret where its key's last one went); `dests[i]` is key `i`'s, `dests` is never empty.
-pub fn plan_each(dests: &[Destinations], keys: &[KeyIdent]) -> Result<Plan, UserError> {
+pub fn plan_each(dests: &[Destinations], keys: &[KeyIdent]) -> Result<Plan, CommandError> {
     let mut planned = Vec::with_capacity(keys.len());
     for (key, dests) in keys.iter().zip(dests) {
         planned.push(resolve(dests, key));
@@ -149,14 +149,14 @@ pub fn plan_each(dests: &[Destinations], keys: &[KeyIdent]) -> Result<Plan, User
 }
 
 /// The targets of one key, or the refusal of a name or owner that would steer a path.
-fn resolve(dests: &Destinations, key: &KeyIdent) -> Result<Vec<Target>, UserError> {
+fn resolve(dests: &Destinations, key: &KeyIdent) -> Result<Vec<Target>, CommandError> {
     let mut targets = Vec::new();
     for dest in &dests.list {
         targets.push(match dest {
             Destination::Stdout => Target::Stdout,
             Destination::Keychain => {
                 let Some(owner) = &key.owner else {
-                    return Err(UserError::usage(format!(
+                    return Err(CommandError::usage(format!(
                         "--store keychain: the owner of {} is not known, and keychain entries are named \
                          <profile>/<owner id>/<key name>; no key was created",
                         key.label
@@ -181,7 +181,7 @@ fn resolve(dests: &Destinations, key: &KeyIdent) -> Result<Vec<Target>, UserErro
 
 /// A `file:` path with its placeholders filled in, each value checked safe first. One pass
 /// over the template: a name that itself reads `{owner}` stays as it is.
-fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, UserError> {
+fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, CommandError> {
     let text = template.to_string_lossy();
     let fillers = [
         (NAME_PLACEHOLDER, "name", Some(key.name.as_str())),
@@ -192,13 +192,13 @@ fn file_path(template: &std::path::Path, key: &KeyIdent) -> Result<PathBuf, User
             continue;
         }
         let Some(value) = value else {
-            return Err(UserError::usage(format!(
+            return Err(CommandError::usage(format!(
                 "--store file:{text}: the owner of {} is not known, so {placeholder} cannot be filled in; no key was created",
                 key.label
             )));
         };
         if let Some(why) = unsafe_in_path(value) {
-            return Err(UserError::usage(format!(
+            return Err(CommandError::usage(format!(
                 "--store file:{text}: {} has the {what} '{value}', which {why}; it would steer where the secret is \
                  written, so no key was created for it",
                 key.label
@@ -255,8 +255,8 @@ fn place(target: &Target) -> Option<String> {
 /// Two keys whose secrets would land on one file or keychain entry: refused, naming both.
 fn refuse_collisions(
     keys: &[KeyIdent],
-    planned: &[Result<Vec<Target>, UserError>],
-) -> Result<(), UserError> {
+    planned: &[Result<Vec<Target>, CommandError>],
+) -> Result<(), CommandError> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, targets) in planned.iter().enumerate() {
         let Ok(targets) = targets else { continue };
@@ -273,7 +273,7 @@ fn refuse_collisions(
                         "keychain entries are named <profile>/<owner id>/<key name>: rotate these keys one at a time with `keys rotate ID --store file:PATH`, or rename one"
                     }
                 };
-                return Err(UserError::usage(format!(
+                return Err(CommandError::usage(format!(
                     "--store {}: {a} and {b} would both be delivered there, the second secret overwriting the first; \
                      no key was created",
                     target.label()
@@ -290,10 +290,10 @@ fn refuse_collisions(
 /// exists.
 fn check_reachable(
     dests: &Destinations,
-    planned: &[Result<Vec<Target>, UserError>],
-) -> Result<(), UserError> {
+    planned: &[Result<Vec<Target>, CommandError>],
+) -> Result<(), CommandError> {
     let failed = |label: String, why: String, hints: Vec<String>| {
-        let mut err = UserError::usage(format!("--store {label}: {why}; no key was created"));
+        let mut err = CommandError::usage(format!("--store {label}: {why}; no key was created"));
         for hint in hints {
             err = err.hint(hint);
         }

@@ -77,8 +77,8 @@ fn path(state_dir: &Path, key_id: &str) -> PathBuf {
 
 /// Writes (or replaces) a key's record.
 pub fn write(state_dir: &Path, record: &Record) -> std::io::Result<()> {
-    private_file::private_dir(state_dir)?;
-    private_file::private_dir(&dir(state_dir))?;
+    private_file::private_dir(state_dir).map_err(std::io::Error::other)?;
+    private_file::private_dir(&dir(state_dir)).map_err(std::io::Error::other)?;
     let text = serde_json::to_vec_pretty(record).map_err(std::io::Error::other)?;
     private_file::replace(&path(state_dir, &record.key_id), &text)
 }

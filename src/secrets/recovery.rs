@@ -11,7 +11,7 @@ use crate::private_file;
 
 /// Writes the secret to a new 0600 file in `state_dir` and returns its path.
 pub fn write(state_dir: &Path, key_id: &str, secret: &SecretString) -> std::io::Result<PathBuf> {
-    private_file::private_dir(state_dir)?;
+    private_file::private_dir(state_dir).map_err(std::io::Error::other)?;
     let stamp = crate::time::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let safe_id = private_file::file_component(key_id);
     let path = state_dir.join(format!("recovered-{safe_id}-{stamp}.key"));

@@ -17,7 +17,7 @@ use crate::api::models::{ApiKey, Environment, ListedKey};
 use crate::api::wire::Text;
 use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::{Cell, Mood};
 use crate::time;
 #[cfg(test)]
@@ -119,7 +119,7 @@ fn urgency(finding: &Finding) -> u8 {
     }
 }
 
-pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     KeyScope::check(&args.scope)?;
     let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
@@ -170,11 +170,11 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
                 if !whole_answer(&client, &mut pager, &answer, work, &mut checking)? {
                     each_listed_key(&client, &mut pager, &answer, |key| {
                         checking.add(check(key));
-                        anyhow::Ok(())
+                        Ok::<_, CommandError>(())
                     })?;
                 }
             }
-            anyhow::Ok(())
+            Ok::<_, CommandError>(())
         };
         ctx.out.waiting("Fetching keys", listing).await?;
         (checking.kept, None, checking.in_scope)
@@ -228,7 +228,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         environment_of: environments.is_some().then_some(&environment_of),
     };
     match report(ctx, args, &audited) {
-        Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
+        Err(e) if e.silent => Ok(exit),
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
     }
@@ -278,7 +278,7 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
         run: CheckedRun<'b>,
         keep: usize,
         ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<bool> {
+    ) -> CommandResult<bool> {
         for (id, checked) in run.keys {
             if ids.len() < keep {
                 self.add(checked);
@@ -288,7 +288,7 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
         Ok(run.whole)
     }
 
-    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()> {
+    fn take_key(&mut self, key: &ListedKey<'b>) -> CommandResult<()> {
         let checked = (self.check)(key);
         self.add(checked);
         Ok(())
@@ -372,7 +372,7 @@ struct Audited<'a> {
 }
 
 /// Writes the findings in the output format asked for.
-fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow::Result<()> {
+fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> CommandResult<()> {
     let Audited {
         keys,
         users,

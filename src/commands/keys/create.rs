@@ -9,7 +9,7 @@ use crate::api::{self, KeyFilter};
 use crate::cli::{KeysCreateArgs, OnStoreFailure};
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::interrupt::Scope;
 use crate::secrets::handover::{Handover, Lookup};
 use crate::secrets::plan::{self, KeyIdent};
@@ -17,11 +17,10 @@ use crate::secrets::{Destination, Destinations, reveal};
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
-pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit> {
+pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit> {
     if args.name.is_none() && !ctx.interactive {
-        return Err(UserError::usage("--name is required")
-            .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
-            .into());
+        return Err(CommandError::usage("--name is required")
+            .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)"));
     }
     let client = ctx.client()?;
     // The account is checked before the name is asked for: a typo fails before any typing.
@@ -87,7 +86,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         }],
     )?;
     if let Some(refused) = plan.refusal(0) {
-        return Err(refused.into());
+        return Err(refused);
     }
     // An entry of the keychain belongs to one key: a live key's entry is never overwritten
     // silently (the listing is asked for only when the entry exists).
@@ -195,15 +194,14 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
             && reveal::can_erase(&ctx.out)
             && let Err(signal) = reveal::offer_to_erase(&ctx.out, &scope).await
         {
-            return Err(UserError::new(
+            return Err(CommandError::new(
                 signal.exit(),
                 format!(
                     "{} at the prompt: key {} was created and its secret shown; it was not erased from the screen",
                     signal.describe(),
                     minted.key.id
                 ),
-            )
-            .into());
+            ));
         }
         return finish(ctx, &scope, Ok(Exit::Ok));
     }
@@ -243,7 +241,7 @@ struct Created<'a> {
 
 /// The command's end once the secret is where it went: a signal received meanwhile turns into
 /// its exit code (130, 143, 129) after everything was finished and reported.
-fn finish(ctx: &Context, scope: &Scope, outcome: anyhow::Result<Exit>) -> anyhow::Result<Exit> {
+fn finish(ctx: &Context, scope: &Scope, outcome: CommandResult<Exit>) -> CommandResult<Exit> {
     crate::commands::after_signal(
         ctx,
         scope.signal(),

@@ -16,11 +16,11 @@ use crate::batch::{Batch, Item};
 use crate::cli::KeysDeleteArgs;
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::interrupt::{Scope, Signal};
 use crate::time;
 
-pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit> {
+pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit> {
     for raw in &args.keys {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
@@ -51,7 +51,7 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit
                     }
                 }
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(err),
         };
         if !targets.iter().any(|t| t.id == key.id) {
             targets.push(key.clone());
@@ -106,7 +106,7 @@ fn choose_key<'k>(
     ctx: &Context,
     visible: &'k [ApiKey],
     raw: &str,
-) -> anyhow::Result<Option<&'k ApiKey>> {
+) -> CommandResult<Option<&'k ApiKey>> {
     let mut candidates = resolve::keys_named(visible, raw);
     candidates.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     let now = time::now();
@@ -137,7 +137,7 @@ fn choose_key<'k>(
 /// A signal (SIGINT, SIGTERM, SIGHUP) stops launching revocations and waits for the ones in
 /// flight (a second one stops waiting: a revocation is idempotent), reports which keys were
 /// revoked and which were not, and exits with the signal's code (130, 143, 129).
-pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyhow::Result<Exit> {
+pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> CommandResult<Exit> {
     let scope = Scope::open(None);
     let mut stdout_error: Option<std::io::Error> = None;
     let runner = Batch {
@@ -199,12 +199,11 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
             None => Ok(Exit::Ok),
         },
         (_, Some(err)) if keys.len() == 1 => Err(err.into()),
-        _ => Err(UserError::new(
+        _ => Err(CommandError::new(
             Exit::PartialFailure,
             format!("{failed} of {} keys could not be revoked", keys.len()),
         )
-        .hint("the keys reported as revoked are gone; re-run the command for the others")
-        .into()),
+        .hint("the keys reported as revoked are gone; re-run the command for the others")),
     }
 }
 
@@ -229,7 +228,7 @@ fn interrupted_report(
     outcomes: &[Item<Result<(), ApiError>>],
     revoked: usize,
     signal: Signal,
-) -> anyhow::Error {
+) -> CommandError {
     let mut not_revoked = Vec::new();
     for (key, outcome) in keys.iter().zip(outcomes) {
         match outcome {
@@ -245,7 +244,7 @@ fn interrupted_report(
             )),
         }
     }
-    let mut err = UserError::new(
+    let mut err = CommandError::new(
         signal.exit(),
         format!(
             "{}: {revoked} of {} keys revoked, {} not revoked ({})",
@@ -261,5 +260,5 @@ fn interrupted_report(
             not_revoked.join(" ")
         ));
     }
-    err.into()
+    err
 }

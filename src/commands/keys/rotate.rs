@@ -38,7 +38,7 @@ use crate::batch::{Batch, Item};
 use crate::cli::KeysRotateArgs;
 use crate::commands::{after_signal, emit_planned, keys, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError, api_exit, classify};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::interrupt::Scope;
 use crate::lock::KeyLock;
 use crate::output::render::JsonStream;
@@ -91,7 +91,7 @@ struct Whole<'a> {
 /// How one rotation failed. Each variant has one exit code ([`Failed::exit`]).
 enum Failed {
     /// Step 2: the lock is held by another run, or cannot be taken.
-    Lock(anyhow::Error),
+    Lock(CommandError),
     /// Step 2: a run sharing this state directory rotated the old key since step 1; its new key.
     Rotated(String),
     /// Step 4: the old key was revoked meanwhile (by an operator, or by another run that
@@ -105,7 +105,7 @@ enum Failed {
     /// recovery file, and nothing will finish it.
     Stranded(Failure),
     /// Step 1: the key's name or owner is unsafe where a destination would use it.
-    Refused(UserError),
+    Refused(CommandError),
     /// Step 3 (the create) or 5 (the delivery of its secret).
     Handover(Failure),
     /// Step 4: the new key does not authenticate (or its secret has an unexpected shape); its
@@ -127,19 +127,6 @@ enum Failed {
 }
 
 impl Failed {
-    fn exit(&self) -> Exit {
-        match self {
-            Failed::Lock(err) => classify(err).exit,
-            Failed::Revoke(err) => api_exit(err),
-            Failed::Rotated(_) | Failed::Gone { .. } | Failed::Contested { .. } => Exit::Conflict,
-            Failed::Refused(err) => err.exit,
-            Failed::Handover(failure)
-            | Failed::Unchecked(failure)
-            | Failed::Crossed { failure, .. }
-            | Failed::Stranded(failure) => failure.exit(),
-        }
-    }
-
     /// The recovery file the new secret waits in, when one was minted and not delivered.
     fn recovery_file(&self) -> Option<&std::path::Path> {
         match self {
@@ -151,10 +138,10 @@ impl Failed {
         }
     }
 
-    fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> anyhow::Error {
+    fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> CommandError {
         match self {
             Failed::Lock(err) => err,
-            Failed::Rotated(successor) => UserError::new(
+            Failed::Rotated(successor) => CommandError::new(
                 Exit::Conflict,
                 format!(
                     "another run rotated key {} ({}) since this one listed it: its new key is {successor}; nothing \
@@ -165,12 +152,11 @@ impl Failed {
             .hint(format!(
                 "`flexprice-admin keys list --name {}` shows where it stands",
                 old.name
-            ))
-            .into(),
+            )),
             Failed::Gone {
                 withdrawn,
                 replaced_by,
-            } => UserError::new(
+            } => CommandError::new(
                 Exit::Conflict,
                 format!(
                     "key {} ({}) is no longer active: {} while this run rotated it; the key this run minted \
@@ -186,9 +172,8 @@ impl Failed {
             .hint(format!(
                 "`flexprice-admin keys list --name {}` shows where it stands",
                 old.name
-            ))
-            .into(),
-            Failed::Refused(err) => err.into(),
+            )),
+            Failed::Refused(err) => err,
             Failed::Handover(failure) => {
                 let step = match failure {
                     Failure::NotDelivered { .. } => format!(
@@ -245,7 +230,7 @@ impl Failed {
                 pending,
                 file,
                 others,
-            } => UserError::new(
+            } => CommandError::new(
                 Exit::Conflict,
                 format!(
                     "key {} ({}) has another successor besides {pending}, whose secret waits in {}: {}, made by \
@@ -264,11 +249,10 @@ impl Failed {
                 others.join(" or "),
                 file.display(),
                 others.join(" and ")
-            ))
-            .into(),
+            )),
             Failed::Revoke(err) => {
                 let new_id = new_key.map_or("?", |k| k.id.as_str());
-                anyhow::Error::new(err).context(format!(
+                CommandError::from(err).context(format!(
                     "step 6 (revoke the old key) failed: new key {new_id} is delivered and works, but old key {} is \
                      still active; revoke it with `flexprice-admin keys delete {} --yes`",
                     old.id, old.id
@@ -285,19 +269,13 @@ fn undelivered_error(
     failure: Failure,
     step: &str,
     advise: impl FnOnce(&mut Vec<String>),
-) -> anyhow::Error {
+) -> CommandError {
     let recovered = failure.recovery_file().is_some();
-    let err = failure.into_error(step);
-    if !recovered {
-        return err;
+    let mut err = failure.into_error(step);
+    if recovered {
+        advise(&mut err.hints);
     }
-    match err.downcast::<UserError>() {
-        Ok(mut user) => {
-            advise(&mut user.hints);
-            user.into()
-        }
-        Err(err) => err,
-    }
+    err
 }
 
 /// The hint that a re-run finishes a rotation whose new secret waits in a recovery file.
@@ -330,7 +308,7 @@ struct Outcome {
     stored_in: Vec<String>,
     old_key_revoked: bool,
     /// The error of the step that failed, if one did; its exit code is [`Failed::exit`]'s.
-    failed: Option<anyhow::Error>,
+    failed: Option<CommandError>,
     /// Where the new secret waits when its delivery failed.
     recovery_file: Option<std::path::PathBuf>,
     /// A re-run finishes the rotation from `recovery_file` (not so after a crossing, or when the
@@ -357,7 +335,7 @@ struct Run<'a> {
     batch: bool,
 }
 
-pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     if let Some(raw) = &args.key {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
@@ -380,7 +358,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             KeyScope::default()
         };
         let visible = client.list_keys(&scope.filter(), None).await?;
-        anyhow::Ok((scope, visible))
+        Ok::<_, CommandError>((scope, visible))
     };
     tokio::pin!(listing);
     let listed = loop {
@@ -407,7 +385,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             // A successor already delivered (a run killed or failed at step 6): a new key
             // would go over its secret and leave it active with the secret nowhere.
             if let Some(newer) = superseded_by(ctx, &visible, &key) {
-                return Err(UserError::new(
+                return Err(CommandError::new(
                     Exit::Conflict,
                     format!(
                         "key {} ({}) already has a newer key of the same name and owner, {}: an earlier rotation did \
@@ -419,8 +397,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                     "revoke it with `flexprice-admin keys delete {} --yes` once its consumers use {}, or rotate {} \
                      instead",
                     key.id, newer.id, newer.id
-                ))
-                .into());
+                )));
             }
             vec![key]
         }
@@ -465,7 +442,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         .collect();
     let mut plan = plan::plan_each(&per_key, &idents)?;
     if !batch && let Some(refused) = plan.refusal(0) {
-        return Err(refused.into());
+        return Err(refused);
     }
     // A keychain entry holding another live key than the one rotated is not overwritten
     // silently.
@@ -597,14 +574,13 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                 failed: Some(err), ..
             }) => {
                 failed += 1;
-                let report = classify(err);
                 ctx.out.warn(format!(
                     "could not rotate key {} ({}): {}",
                     old.id,
                     old.name,
-                    report.messages.join(": ")
+                    err.one_line()
                 ));
-                for hint in report.hints {
+                for hint in &err.hints {
                     ctx.out.hint(hint);
                 }
             }
@@ -616,7 +592,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
             ctx.out
                 .warn(format!("not rotated: key {} ({})", old.id, old.name));
         }
-        return Err(UserError::new(
+        return Err(CommandError::new(
             signal.exit(),
             format!(
                 "{}: {rotated} of {} keys rotated, {failed} failed, {} not started ({})",
@@ -629,8 +605,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
         .hint(format!(
             "every old key that was not rotated still works; {}",
             rerun_hint(args)
-        ))
-        .into());
+        )));
     }
     if failed == 0 {
         closed?;
@@ -644,10 +619,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
     let undelivered = finished.done().any(|(_, o)| {
         o.failed
             .as_ref()
-            .is_some_and(|e| classify(e).exit == Exit::NotDelivered)
+            .is_some_and(|e| e.exit == Exit::NotDelivered)
     });
     if undelivered {
-        let mut err = UserError::new(
+        let mut err = CommandError::new(
             Exit::NotDelivered,
             format!(
                 "{failed} of {} keys could not be rotated; {} new secret(s) were minted and not delivered{}",
@@ -675,22 +650,21 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> anyhow::Result<Exit> {
                  rotated afresh",
             );
         }
-        return Err(err.into());
+        return Err(err);
     }
-    Err(UserError::new(
+    Err(CommandError::new(
         Exit::PartialFailure,
         format!("{failed} of {} keys could not be rotated", targets.len()),
     )
     .hint(format!(
         "the keys reported as rotated are done; {}",
         rerun_hint(args)
-    ))
-    .into())
+    )))
 }
 
 /// Policy flags belong to `--due`, scope flags to `--due` and `--all` (clap cannot make
 /// flattened flags require another); checked before any request.
-fn check_selection(args: &KeysRotateArgs) -> Result<(), UserError> {
+fn check_selection(args: &KeysRotateArgs) -> Result<(), CommandError> {
     let policy = [
         ("--max-age", args.policy.max_age.is_some()),
         ("--expiring-within", args.policy.expiring_within.is_some()),
@@ -703,11 +677,12 @@ fn check_selection(args: &KeysRotateArgs) -> Result<(), UserError> {
         } else {
             "it chooses which keys are due"
         };
-        return Err(
-            UserError::usage(format!("{flag} applies to `keys rotate --due` only: {why}")).hint(
-                format!("add --due to rotate the keys due under {flag}, or drop {flag}"),
-            ),
-        );
+        return Err(CommandError::usage(format!(
+            "{flag} applies to `keys rotate --due` only: {why}"
+        ))
+        .hint(format!(
+            "add --due to rotate the keys due under {flag}, or drop {flag}"
+        )));
     }
     let scope = [
         ("--service-account", args.scope.service_account.is_some()),
@@ -717,7 +692,7 @@ fn check_selection(args: &KeysRotateArgs) -> Result<(), UserError> {
         && !args.due
         && !args.all
     {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{flag} narrows `keys rotate --due` or `keys rotate --all`, not a single KEY"
         ))
         .hint(format!(
@@ -823,7 +798,7 @@ fn refuse_stdout_off_a_terminal(
     batch: bool,
     targets: &[ApiKey],
     per_key: &[Destinations],
-) -> Result<(), UserError> {
+) -> Result<(), CommandError> {
     if !batch || ctx.out.stdout_tty() || args.store.destinations.contains(&Destination::Stdout) {
         return Ok(());
     }
@@ -836,7 +811,7 @@ fn refuse_stdout_off_a_terminal(
     if printed.is_empty() {
         return Ok(());
     }
-    Err(UserError::usage(format!(
+    Err(CommandError::usage(format!(
         "stdout is not a terminal, and the new secrets of {} key(s) would be printed there (no --store, and no \
          record of where their secrets went): {}; nothing was rotated",
         printed.len(),
@@ -853,7 +828,7 @@ fn due_keys(
     visible: &[ApiKey],
     policy: &Policy,
     scope: &KeyScope,
-) -> anyhow::Result<Vec<ApiKey>> {
+) -> CommandResult<Vec<ApiKey>> {
     // What the audit reports is what is rotated: the same policy, the same scope.
     let due = audit::policy_findings(
         policy,
@@ -875,7 +850,7 @@ fn all_keys(
     me: Result<User, ApiError>,
     visible: &[ApiKey],
     scope: &KeyScope,
-) -> anyhow::Result<Vec<ApiKey>> {
+) -> CommandResult<Vec<ApiKey>> {
     let now = time::now();
     let mut candidates = Vec::new();
     for key in visible.iter().filter(|k| scope.matches(k)) {
@@ -905,7 +880,7 @@ fn rotatable(
     me: Result<User, ApiError>,
     visible: &[ApiKey],
     candidates: Vec<&ApiKey>,
-) -> anyhow::Result<Vec<ApiKey>> {
+) -> CommandResult<Vec<ApiKey>> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -987,11 +962,11 @@ fn superseded_by<'k>(ctx: &Context, visible: &'k [ApiKey], key: &ApiKey) -> Opti
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.
-fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), UserError> {
+fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), CommandError> {
     if key.is_service_account_key() || key.user_id.as_deref() == Some(me.id.as_str()) {
         return Ok(());
     }
-    Err(UserError::new(
+    Err(CommandError::new(
         Exit::PermissionDenied,
         format!(
             "key {} ({}) belongs to user {}; Flexprice mints user keys only for the calling user",
@@ -1047,11 +1022,7 @@ impl Run<'_> {
                 // A re-run finishes it, unless another run crossed it or its old key is gone.
                 outcome.resumable = matches!(failed, Failed::Handover(_) | Failed::Unchecked(_));
             }
-            let exit = failed.exit();
-            let err = failed.into_error(old, outcome.new_key.as_ref());
-            // The mapping is the enum's, never whichever error happens to be wrapped first.
-            debug_assert_eq!(classify(&err).exit, exit, "{err:#}");
-            outcome.failed = Some(err);
+            outcome.failed = Some(failed.into_error(old, outcome.new_key.as_ref()));
         }
         self.write_json(old, &outcome, head_written);
         outcome
@@ -1171,7 +1142,7 @@ impl Run<'_> {
         head_written: &mut bool,
     ) -> Result<(), Failed> {
         let secret = recovery::read(&file.path).map_err(|e| {
-            Failed::Refused(UserError::new(
+            Failed::Refused(CommandError::new(
                 Exit::Failure,
                 format!(
                     "key {} has a successor, {}, whose secret should be in {}, but it cannot be read ({e}); old key {} is untouched",
@@ -1356,11 +1327,11 @@ impl Run<'_> {
     }
 
     /// The plan's refusal of key `i` (its name or owner would steer a path), if any.
-    fn refusal(&self, i: usize) -> Option<UserError> {
+    fn refusal(&self, i: usize) -> Option<CommandError> {
         match &self.handover.plan.keys[i] {
             Ok(_) => None,
             Err(refused) => {
-                let mut copy = UserError::new(refused.exit, refused.message.clone());
+                let mut copy = CommandError::new(refused.exit, refused.message.clone());
                 copy.hints = refused.hints.clone();
                 Some(copy)
             }
