@@ -130,6 +130,24 @@ impl Context {
     }
 
     /// The lifetime of a new key when no expiry flag is given.
+    /// The journal of this profile on this server: where its keys' secrets went or wait.
+    pub fn journal(&self) -> crate::handover::Journal {
+        crate::handover::Journal::new(
+            &self.paths.state_dir,
+            &self.profile.name,
+            self.api_url.as_str(),
+        )
+    }
+
+    /// The destinations a secret is written to, with this invocation's timeouts (`--timeout`
+    /// for an `exec:` command).
+    pub fn sinks(&self) -> crate::handover::OsSinks {
+        crate::handover::OsSinks {
+            keychain: self.keychain,
+            exec_timeout: self.timeout,
+        }
+    }
+
     pub fn default_key_lifetime(&self) -> TimeSpan {
         self.profile
             .default_expiry

@@ -85,7 +85,7 @@ impl Exit {
 /// [`io::Error`], the hand-over's and the rotation's failures in their own modules), so no code
 /// guesses an exit code back from a message or a wrapped error. Printed by [`crate::output`]
 /// as `error: {message}`, a `caused by:` line per cause, then the hints.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CommandError {
     pub exit: Exit,
     pub message: String,

@@ -505,6 +505,7 @@ impl Client {
         let body = read_body(response).await.map_err(|e| match e {
             BodyError::TooLarge => AttemptError {
                 kind: ApiErrorKind::TooLarge {
+                    status: status.as_u16(),
                     limit: MAX_BODY_BYTES,
                 },
                 retryable: false,

@@ -125,7 +125,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
     // Read before the listing: a live key whose secret waits in one is kept for the warning.
-    let recovery_files = crate::secrets::recovery::list(&ctx.paths.state_dir);
+    let recovery_files = crate::handover::journal::recovery_files(&ctx.paths.state_dir);
     let now = time::now();
     let (keys, environments, in_scope) = if args.everywhere.all_environments {
         let found = everywhere::list_keys(ctx, &client, &scope.filter()).await?;
@@ -297,7 +297,11 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
 
 /// Names each recovery file whose key still exists: a live key whose secret reached none of
 /// its destinations and waits in a 0600 file (`keychain recovered` lists them all).
-fn warn_recovered(ctx: &Context, keys: &[ApiKey], files: &[crate::secrets::recovery::Found]) {
+fn warn_recovered(
+    ctx: &Context,
+    keys: &[ApiKey],
+    files: &[crate::handover::journal::RecoveryFile],
+) {
     for file in files {
         if let Some(key) = keys.iter().find(|k| k.id == file.key_id) {
             ctx.out.warn(format!(
