@@ -73,8 +73,12 @@ fn read_bounded(reader: impl Read, source: &str) -> CommandResult<Zeroizing<Stri
 
 /// The credential on stdin (`auth login --api-key-stdin`), read to its end or [`MAX_BYTES`].
 pub fn read_stdin(source: &str) -> CommandResult<SecretString> {
-    let text = read_bounded(std::io::stdin().lock(), source)?;
-    check(&text, source)
+    check(&read_stdin_text(source)?, source)
+}
+
+/// Stdin as text, read to its end: more than [`MAX_BYTES`] is refused, not cut.
+pub fn read_stdin_text(source: &str) -> CommandResult<Zeroizing<String>> {
+    read_bounded(std::io::stdin().lock(), source)
 }
 
 /// A credential read from a key file, and the warning to show if the file's mode was tightened.
@@ -87,6 +91,17 @@ pub struct FromFile {
 /// file is opened without blocking and checked through the opened descriptor, so what is checked
 /// is what is read.
 pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
+    let (text, warning) = read_file_text(path, source)?;
+    let secret = check(&text, &format!("{source}: {}", path.display()))?;
+    Ok(FromFile { secret, warning })
+}
+
+/// A key file's text under the key file's rules (a regular file, opened without blocking, at
+/// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened.
+pub fn read_file_text(
+    path: &Path,
+    source: &str,
+) -> CommandResult<(Zeroizing<String>, Option<String>)> {
     let shown = path.display();
     let refuse = |why: String| CommandError::usage(format!("{source}: {shown} {why}"));
     let file = open_nonblocking(path).map_err(|e| refuse(format!("cannot be opened ({e})")))?;
@@ -107,8 +122,7 @@ pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
     }
     let warning = make_private(path, &file, &meta, source)?;
     let text = read_bounded(&file, &format!("{source}: {shown}"))?;
-    let secret = check(&text, &format!("{source}: {shown}"))?;
-    Ok(FromFile { secret, warning })
+    Ok((text, warning))
 }
 
 #[cfg(unix)]

@@ -7,19 +7,15 @@ use crate::api::{self, KeyFilter};
 use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
+use crate::ops;
 use crate::output::Cell;
 use crate::views::AccountJson;
 
-/// The server's refusal to archive an account that still has active keys (contract §3.9).
-const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service account";
 const PUBLISHABLE_NOTE: &str = "publishable keys (pk_...) minted for the account block the archive too, but are never \
      listed: revoke them by ID with `flexprice-admin keys delete secret_...`";
 
 pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandResult<Exit> {
-    check_service_account_roles(&args.roles).map_err(|why| {
-        CommandError::usage(format!("--role: {why}"))
-            .hint("`flexprice-admin roles list --for service-account` shows the roles a service account can hold")
-    })?;
+    check_service_account_roles(&args.roles).map_err(roles_refused)?;
     let client = ctx.client()?;
     // A second account of the same name makes every later reference by that name ambiguous
     // (`keys create --service-account NAME`, `sa delete NAME`), so it needs saying so.
@@ -47,10 +43,13 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandR
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
-    let account = client
-        .create_service_account(&request)
-        .await
-        .context("creating the service account")?;
+    let account = match ops::account::create(&client, &args.name, &args.roles).await {
+        Ok(account) => account,
+        Err(ops::account::CreateError::Roles(why)) => return Err(roles_refused(why)),
+        Err(ops::account::CreateError::Api(err)) => {
+            return Err(CommandError::from(err).context("creating the service account"));
+        }
+    };
     print_account(ctx, &account)?;
     if !same_name.is_empty() {
         ctx.out.warn(format!(
@@ -71,6 +70,12 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandR
         account.id
     ));
     Ok(Exit::Ok)
+}
+
+fn roles_refused(why: String) -> CommandError {
+    CommandError::usage(format!("--role: {why}")).hint(
+        "`flexprice-admin roles list --for service-account` shows the roles a service account can hold",
+    )
 }
 
 fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {
@@ -188,10 +193,7 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandR
             return Ok(outcome);
         }
     }
-    match client
-        .send_empty(&api::endpoints::delete_user_request(&account.id))
-        .await
-    {
+    match ops::account::archive(&client, &account.id).await {
         Ok(()) => {
             if ctx.out.quiet {
                 ctx.out.lines([&account.id])?;
@@ -203,10 +205,10 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandR
             ));
             Ok(Exit::Ok)
         }
-        Err(err) if err.server_message() == Some(STILL_HAS_KEYS) => {
+        Err(ops::account::ArchiveError::StillHasKeys(err)) => {
             Err(still_has_keys(&account, &keys, args, &err.to_string()))
         }
-        Err(err) => Err(err.into()),
+        Err(ops::account::ArchiveError::Api(err)) => Err(err.into()),
     }
 }
 

@@ -25,6 +25,9 @@ pub mod journal;
 pub mod plan;
 pub mod sinks;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -277,6 +280,33 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
             return Ok(stored_in);
         }
         Err(self.settle(i, minted, missed, stored_in).await)
+    }
+
+    /// What stdout shows of key `i`'s secret, when the plan prints it: `render` is given the
+    /// other places the secret goes. A payload that cannot be rendered keeps the secret back.
+    pub async fn stdout_payload(
+        &self,
+        i: usize,
+        minted: &Minted,
+        render: impl FnOnce(&[Destination]) -> std::io::Result<Payload>,
+    ) -> Result<Option<Payload>, Failure> {
+        if !self.plan.prints(i) {
+            return Ok(None);
+        }
+        let elsewhere: Vec<Destination> = self
+            .plan
+            .destinations(i)
+            .iter()
+            .filter(|d| **d != Destination::Stdout)
+            .cloned()
+            .collect();
+        match render(&elsewhere) {
+            Ok(payload) => Ok(Some(payload)),
+            Err(e) => {
+                let why = format!("its stdout form could not be rendered ({e})");
+                Err(self.keep_back(i, minted, why).await)
+            }
+        }
     }
 
     /// A minted secret, key `i` of the plan, that must go to none of its destinations (`why`

@@ -37,24 +37,9 @@ pub async fn deliver<A: KeyApi, S: Sinks>(
     minted: Minted,
     render: &Render<'_>,
 ) -> Result<Delivered, Failure> {
-    let payload = if handover.plan.prints(i) {
-        let elsewhere: Vec<Destination> = handover
-            .plan
-            .destinations(i)
-            .iter()
-            .filter(|d| **d != Destination::Stdout)
-            .cloned()
-            .collect();
-        match render(&minted, &elsewhere) {
-            Ok(payload) => Some(payload),
-            Err(e) => {
-                let why = format!("its stdout form could not be rendered ({e})");
-                return Err(handover.keep_back(i, &minted, why).await);
-            }
-        }
-    } else {
-        None
-    };
+    let payload = handover
+        .stdout_payload(i, &minted, |elsewhere| render(&minted, elsewhere))
+        .await?;
     let stored_in = handover.deliver(i, &minted, payload).await?;
     Ok(Delivered {
         key: minted.key,

@@ -11,7 +11,7 @@
 //! not is not an active listed key) and, if several remain, by time: the key and its row ID are
 //! ULIDs minted in the same request, so their timestamps agree.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -30,8 +30,6 @@ use crate::secrets::KEYS_SERVICE;
 use crate::time;
 use crate::views::{AccountJson, EnvironmentJson, KeyJson};
 
-/// The most we read from stdin or a file: far more than any key, little enough not to matter.
-const MAX_INPUT_BYTES: u64 = 64 * 1024;
 /// A key's ULID and its row ID's ULID are minted in one request; this is the slack allowed
 /// between their timestamps when telling candidates apart.
 const SAME_REQUEST_MS: u64 = 60_000;
@@ -254,12 +252,12 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<SecretStrin
             format!("keychain entry '{name}'"),
         )
     } else if let Some(path) = &args.from_file {
-        let mut text = Zeroizing::new(String::with_capacity(4096));
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES).read_to_string(&mut text))
-            .map_err(|e| {
-                CommandError::usage(format!("--from-file: cannot read {} ({e})", path.display()))
-            })?;
+        // The key file's rules, as for FLEXPRICE_API_KEY_FILE: a regular file (never a FIFO
+        // that blocks or a device that never ends), at most 4 KiB, private.
+        let (text, warning) = crate::secret_input::read_file_text(path, "--from-file")?;
+        if let Some(warning) = warning {
+            ctx.out.warn(warning);
+        }
         (text, format!("--from-file {}", path.display()))
     } else if std::io::stdin().is_terminal() {
         if !ctx.interactive {
@@ -277,11 +275,8 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<SecretStrin
             "the prompt".to_string(),
         )
     } else {
-        let mut text = Zeroizing::new(String::with_capacity(4096));
-        std::io::stdin()
-            .take(MAX_INPUT_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|e| CommandError::usage(format!("cannot read the key from stdin ({e})")))?;
+        // Read to its end: more than 4 KiB is no key, and is refused rather than cut.
+        let text = crate::secret_input::read_stdin_text("stdin")?;
         (text, "stdin".to_string())
     };
     let key = text.trim();

@@ -15,12 +15,10 @@ pub mod scope;
 pub use audit::run as audit;
 pub use check::run as check;
 pub use create::create;
-pub use delete::{delete, revoke_all, revoke_quietly};
+pub use delete::{delete, revoke_all};
 pub use list::{KEY_HEADERS, key_rows, list, owner_label, render_keys, user_labels};
 pub use rotate::run as rotate;
 
-/// Revocations in flight at once: enough to hide latency, few enough not to trip rate limits.
-pub const BATCH_CONCURRENCY: usize = 8;
 pub use crate::api::endpoints::REVOCATION_DELAY_NOTE;
 
 /// Before minting: each keychain entry of the plan that holds the secret of another live key of

@@ -218,24 +218,12 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
         rotated.new_key = Some(minted.key.clone());
         // Step 5: stdout is a destination like the others: the secret is written and flushed
         // there before the old key is revoked.
-        let payload = if handover.plan.prints(i) {
-            let elsewhere: Vec<Destination> = handover
-                .plan
-                .destinations(i)
-                .iter()
-                .filter(|d| **d != Destination::Stdout)
-                .cloned()
-                .collect();
-            match (self.render)(old, &minted, &elsewhere) {
-                Ok(payload) => Some(payload),
-                Err(e) => {
-                    let why = format!("its stdout form could not be rendered ({e})");
-                    return Err(Failed::Handover(handover.keep_back(i, &minted, why).await));
-                }
-            }
-        } else {
-            None
-        };
+        let payload = handover
+            .stdout_payload(i, &minted, |elsewhere| {
+                (self.render)(old, &minted, elsewhere)
+            })
+            .await
+            .map_err(Failed::Handover)?;
         rotated.stored_in = handover
             .deliver(i, &minted, payload)
             .await
