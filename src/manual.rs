@@ -7,6 +7,8 @@ use crate::error::Exit;
 const DESTINATIONS: &str = include_str!("../doc/destinations.txt");
 const ROTATION: &str = include_str!("../doc/rotation.txt");
 const CRON: &str = include_str!("../doc/cron.txt");
+/// The manifest's reference: its own page, `flexprice-admin-manifest(5)`.
+pub const MANIFEST: &str = include_str!("../doc/manifest.txt");
 
 /// The extra sections of the man page of the command `path` (e.g. `keys-rotate`, the page's
 /// file name without `flexprice-admin-` and `.1`), as (title, text).
@@ -19,6 +21,8 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
             ("CRON", CRON),
         ],
         "keys-audit" | "profile-set" => vec![("CRON", CRON)],
+        "plan" => vec![("MANIFEST", MANIFEST)],
+        "apply" => vec![("MANIFEST", MANIFEST), ("CRON", CRON)],
         "" => vec![("CRON", CRON)],
         _ => Vec::new(),
     }
@@ -53,6 +57,15 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "keys-audit" => &[NotFound, AuditFound],
         "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
         "service-accounts-create" => &[Conflict],
+        "plan" => &[NotFound, Conflict, ChangesPending],
+        "apply" => &[
+            NotFound,
+            Conflict,
+            PartialFailure,
+            NotDelivered,
+            HungUp,
+            Terminated,
+        ],
         "service-accounts-delete" | "service-accounts" | "sa" => {
             &[NotFound, Conflict, PartialFailure]
         }
