@@ -462,9 +462,9 @@ pub struct PolicyArgs {
 /// `keys rotate`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct KeyScopeArgs {
-    /// Only keys of this service account (ID or name)
-    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
-    pub service_account: Option<String>,
+    /// Only keys of this service account (ID or name); repeatable, for the keys of any of them
+    #[arg(long = "service-account", value_name = "ID|NAME", value_parser = parse_name)]
+    pub service_accounts: Vec<String>,
 
     /// Only keys with exactly this name
     #[arg(long, value_parser = parse_name)]
@@ -706,7 +706,8 @@ pub enum ServiceAccountsCommand {
     /// Create a service account with fixed roles
     #[command(after_help = "Examples:
   flexprice-admin service-accounts create --name ingest-bot --role event_ingestor
-  flexprice-admin service-accounts create --name reporting --role event_reader -q")]
+  flexprice-admin service-accounts create --name reporting --role event_reader -q
+  flexprice-admin service-accounts create --name ingest-bot --role event_ingestor --if-missing")]
     Create(ServiceAccountsCreateArgs),
 
     /// List service accounts
@@ -739,8 +740,13 @@ pub struct ServiceAccountsCreateArgs {
 
     /// Create it even though a service account of that name exists (references by name then
     /// become ambiguous: use IDs)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "if_missing")]
     pub allow_duplicate_name: bool,
+
+    /// Exit 0 and create nothing when a service account of this name with these roles exists
+    /// (its ID is printed as if it were new); with other roles, exit 7
+    #[arg(long)]
+    pub if_missing: bool,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,7 @@ mod read_commands;
 mod revocation;
 mod rotate;
 mod round_trips;
+mod scope;
 mod secrets;
 mod server_text;
 mod service_accounts;
