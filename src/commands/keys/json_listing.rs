@@ -326,7 +326,7 @@ mod tests {
     fn two_threads_write_what_one_does() {
         let everything = KeyScope::default();
         let named = KeyScope {
-            account: None,
+            accounts: Vec::new(),
             name: Some("key-3".into()),
         };
         for nested in [false, true] {
