@@ -20,6 +20,7 @@ pub mod output;
 pub mod parallel;
 pub mod private_file;
 pub mod redact;
+pub mod revocations;
 pub mod secret_input;
 pub mod secrets;
 pub mod shell;

@@ -342,9 +342,27 @@ impl Output {
     }
 }
 
+/// `count` and the noun in the number it needs: `1 keychain entry`, `3 keychain entries`.
+pub fn count(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// Stdout, locked and block-buffered. Rust's stdout is line-buffered even into a pipe or a file,
 /// which costs a write(2) per line: 160,000 of them for 10,000 keys of pretty JSON. Callers
 /// flush before returning, so nothing waits in the buffer behind a receipt on stderr.
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_take_the_noun_their_number_needs() {
+        assert_eq!(
+            super::count(1, "keychain entry", "keychain entries"),
+            "1 keychain entry"
+        );
+        assert_eq!(super::count(0, "key", "keys"), "0 keys");
+        assert_eq!(super::count(3, "key", "keys"), "3 keys");
+    }
 }

@@ -122,7 +122,9 @@ pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> any
         lines.push(String::new());
     }
     ctx.out.lines(lines)?;
-    ctx.out
-        .note(format!("Dry run: {} request(s) not sent.", planned.len()));
+    ctx.out.note(format!(
+        "Dry run: {} not sent.",
+        crate::output::count(planned.len(), "request", "requests")
+    ));
     Ok(())
 }

@@ -161,11 +161,13 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
     world
         .run_keychain(&["keychain", "prune"])
         .code(2)
+        .stderr_has("Remove this keychain entry, whose key is no longer active?")
         .stderr_has("--yes");
     assert!(secret_tool_lookup("flexprice-admin", &account).is_some());
     world
         .run_keychain(&["keychain", "prune", "--yes"])
         .code(0)
+        .stderr_has("Removed 1 keychain entry.")
         .stdout_has(&account);
     assert_eq!(secret_tool_lookup("flexprice-admin", &account), None);
 }

@@ -97,7 +97,7 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
         .code(0)
         .stdout_has("ENV")
         .stdout_has("Production")
-        .stderr_has("3 key(s) in 2 environment(s)");
+        .stderr_has("3 keys in 2 environments.");
 
     // Without the flag, JSON keys carry no environment_id (their listing does not say).
     let json = world

@@ -175,6 +175,13 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
         )
         .await;
     let revoked = finished.done().filter(|(_, r)| r.is_ok()).count();
+    crate::revocations::record_all(
+        &ctx.paths.state_dir,
+        finished
+            .done()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(i, _)| &keys[i]),
+    );
     if revoked > 0 {
         ctx.out.note(REVOCATION_DELAY_NOTE);
     }

@@ -16,7 +16,7 @@ use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
 use crate::context::Context;
 use crate::error::Exit;
-use crate::output::{Cell, Mood};
+use crate::output::{self, Cell, Mood};
 use crate::time;
 use crate::views::KeyJson;
 
@@ -171,9 +171,9 @@ async fn list_everywhere(
     let users = user_labels(client, &owned).await;
     render_table(ctx, &owned, &users, Some(&environment_of), now)?;
     ctx.out.note(format!(
-        "{} key(s) in {} environment(s).",
-        owned.len(),
-        found.len()
+        "{} in {}.",
+        output::count(owned.len(), "key", "keys"),
+        output::count(found.len(), "environment", "environments")
     ));
     Ok(Exit::Ok)
 }

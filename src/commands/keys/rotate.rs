@@ -1259,6 +1259,7 @@ impl Run<'_> {
                 .delete_key(&old.id)
                 .await
                 .map_err(Failed::Revoke)?;
+            crate::revocations::record_all(&self.ctx.paths.state_dir, [old]);
             outcome.old_key_revoked = true;
             self.remember_replaced(old, &minted.key.id, &outcome.stored_in);
         }

@@ -173,7 +173,7 @@ mod tests {
         };
         assert_eq!(
             args.flags(),
-            " --service-account a --service-account 'it'\\''s b' --name ci"
+            " --service-account a --service-account \"it's b\" --name ci"
         );
     }
 
