@@ -18,6 +18,7 @@ pub mod manual;
 pub mod memory;
 pub mod output;
 pub mod parallel;
+pub mod platform;
 pub mod private_file;
 pub mod redact;
 pub mod revocations;
