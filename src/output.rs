@@ -4,6 +4,7 @@
 //! `main` turns into a quiet exit 0, not a panic.
 
 use std::future::Future;
+pub mod layout;
 mod prompt;
 pub mod render;
 
@@ -160,6 +161,20 @@ impl Output {
             writeln!(out, "{table}")?;
         }
         out.flush()
+    }
+
+    /// One object's fields: on a terminal a FIELD / VALUE table, one field a line, so long values
+    /// (a credential's source, a URL) keep the width of the screen rather than a seventh of it;
+    /// piped, one tab-separated line of the values, in the order given.
+    pub fn record(&self, fields: Vec<(&str, Cell)>) -> io::Result<()> {
+        if self.format == OutputFormat::Plain {
+            return self.rows(&[], vec![fields.into_iter().map(|(_, v)| v).collect()]);
+        }
+        let rows = fields
+            .into_iter()
+            .map(|(name, value)| vec![Cell::new(name), value])
+            .collect();
+        self.rows(&["FIELD", "VALUE"], rows)
     }
 
     /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;

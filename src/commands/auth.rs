@@ -174,26 +174,15 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
     }
-    ctx.out.rows(
-        &[
-            "PROFILE",
-            "SOURCE",
-            "PRINCIPAL",
-            "NAME",
-            "TYPE",
-            "ROLES",
-            "API",
-        ],
-        vec![vec![
-            Cell::new(&status.profile),
-            Cell::new(&status.source_detail),
-            Cell::new(&status.account.id),
-            Cell::new(me.label()),
-            Cell::new(&status.account.account_type),
-            Cell::new(status.account.roles.join(",")),
-            Cell::new(&status.api_url),
-        ]],
-    )?;
+    ctx.out.record(vec![
+        ("profile", Cell::new(&status.profile)),
+        ("source", Cell::new(&status.source_detail)),
+        ("principal", Cell::new(&status.account.id)),
+        ("name", Cell::new(me.label())),
+        ("type", Cell::new(&status.account.account_type)),
+        ("roles", Cell::new(status.account.roles.join(","))),
+        ("api", Cell::new(&status.api_url)),
+    ])?;
     Ok(Exit::Ok)
 }
 

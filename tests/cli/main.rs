@@ -42,5 +42,6 @@ mod server_text;
 mod service_accounts;
 mod shell;
 mod split_listing;
+mod tables;
 mod tenant;
 mod upstream;
