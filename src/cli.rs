@@ -585,11 +585,14 @@ pub struct KeysDeleteArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Check an admin API key against the API and store it in the OS keychain for the profile
+    /// Check an admin API key against the API, or log in with a dashboard user's email and
+    /// password, and store the credential in the OS keychain for the profile
     #[command(after_help = "Examples:
   flexprice-admin auth login
   flexprice-admin auth login --profile prod --api-url https://api.cloud.flexprice.io/v1
-  pass show flexprice/admin | flexprice-admin auth login --api-key-stdin")]
+  pass show flexprice/admin | flexprice-admin auth login --api-key-stdin
+  flexprice-admin auth login --email ops@example.com          # a login token: every environment
+  pass show flexprice/ops | flexprice-admin auth login --email ops@example.com --password-stdin")]
     Login(AuthLoginArgs),
 
     /// Show where the admin credential comes from, who it is and its roles
@@ -608,8 +611,23 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct AuthLoginArgs {
     /// Read the API key from stdin instead of a hidden prompt
-    #[arg(long)]
+    #[arg(long, conflicts_with = "email")]
     pub api_key_stdin: bool,
+
+    /// Log in as this dashboard user (POST /auth/login) and store the login token, which is not
+    /// bound to an environment (so --all-environments works) and lasts 30 days; the password
+    /// is asked for on a terminal, never taken from the command line
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// With --email: read the password from stdin (its one line) instead of a hidden prompt
+    #[arg(long, requires = "email", conflicts_with = "password_file")]
+    pub password_stdin: bool,
+
+    /// With --email: read the password from this file (its one line; a regular file only you
+    /// can read, like FLEXPRICE_API_KEY_FILE)
+    #[arg(long, value_name = "PATH", requires = "email")]
+    pub password_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

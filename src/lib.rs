@@ -14,6 +14,7 @@ pub mod error;
 pub mod explain;
 pub mod interrupt;
 pub mod lock;
+pub mod login;
 pub mod manual;
 pub mod memory;
 pub mod output;
@@ -102,6 +103,16 @@ async fn run(cli: cli::Cli) -> Exit {
             return report(&out, &err);
         }
     };
+    // A stored login token that has expired: on a terminal, asked for again here, before any
+    // command needs it (not by the commands that store, remove or never use the credential).
+    let manages_the_login = matches!(
+        cli.command,
+        cli::Command::Auth(cli::AuthCommand::Login(_) | cli::AuthCommand::Logout)
+            | cli::Command::Profile(_)
+    );
+    if !manages_the_login && let Err(err) = ctx.renew_expired_login().await {
+        return report(&ctx.out, &err);
+    }
     // `--environment NAME` becomes an ID before any command runs, except where it is only
     // saved (into a profile, resolved when used) or not used at all (the keychain).
     let saves_or_ignores_environment = creates_profile

@@ -27,6 +27,7 @@ mod keys;
 mod limits;
 mod links;
 mod locks;
+mod login;
 mod names;
 mod output_formats;
 mod paging;

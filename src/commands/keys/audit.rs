@@ -200,10 +200,8 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         .collect();
     let users = user_labels(&client, &found_keys).await;
     for finding in &mut findings {
-        let id = environment_of
-            .get(finding.key.id.as_str())
-            .map(|e| e.id.clone());
-        finding.key.environment_id = id;
+        let environment = environment_of.get(finding.key.id.as_str()).copied();
+        finding.key.set_environment(environment);
         if let Some(key) = by_id.get(finding.key.id.as_str())
             && !key.is_service_account_key()
         {

@@ -190,7 +190,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
         .flatten();
 
     let key_view = |(key, env): &(ApiKey, Option<Environment>)| {
-        KeyJson::new(key, None, now).in_environment(env.as_ref().map(|e| e.id.as_str()))
+        KeyJson::new(key, None, now).in_environment(env.as_ref())
     };
     let report = Report {
         authenticated,
