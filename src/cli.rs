@@ -2,7 +2,7 @@
 //! are the help text; nothing here does any work beyond parsing and validating single values.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 
 use crate::env;
 use crate::time::{FutureTimestamp, TimeSpan};
@@ -65,19 +65,6 @@ fn role_candidates(for_service_accounts: bool) -> Vec<CompletionCandidate> {
         })
         .map(|role| CompletionCandidate::new(role.id).help(Some(role.description.into())))
         .collect()
-}
-
-/// Candidates for `--store`: each kind of destination (`file:` and `exec:` take the rest).
-fn store_candidates() -> Vec<CompletionCandidate> {
-    [
-        ("stdout", "print the secret (the default)"),
-        ("keychain", "the OS keychain, under the key's name"),
-        ("file:", "file:PATH, written 0600 and atomically"),
-        ("exec:", "exec:COMMAND, which gets the secret on stdin"),
-    ]
-    .into_iter()
-    .map(|(value, help)| CompletionCandidate::new(value).help(Some(help.into())))
-    .collect()
 }
 
 /// The colour choice for clap's own help and usage errors, read from raw argv before parsing
@@ -398,7 +385,7 @@ pub enum KeysCommand {
 #[derive(Debug, Args)]
 pub struct KeysRotateArgs {
     /// The key to rotate, by ID (secret_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"])]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"], add = ArgValueCandidates::new(crate::completion::key_names))]
     pub key: Option<String>,
 
     /// Rotate every key `keys audit` reports (under --max-age and --expiring-within), except
@@ -463,11 +450,11 @@ pub struct PolicyArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct KeyScopeArgs {
     /// Only keys of this service account (ID or name); repeatable, for the keys of any of them
-    #[arg(long = "service-account", value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(long = "service-account", value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub service_accounts: Vec<String>,
 
     /// Only keys with exactly this name
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::key_names))]
     pub name: Option<String>,
 }
 
@@ -504,7 +491,7 @@ pub struct KeysCreateArgs {
     pub name: Option<String>,
 
     /// Mint the key for this service account (ID or name) instead of for yourself
-    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(long, value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub service_account: Option<String>,
 
     #[command(flatten)]
@@ -529,7 +516,7 @@ pub struct StoreArgs {
         long = "store",
         value_name = "DEST",
         value_parser = crate::secrets::parse_destination,
-        add = ArgValueCandidates::new(store_candidates)
+        add = ArgValueCompleter::new(crate::completion::store_values)
     )]
     pub destinations: Vec<crate::secrets::Destination>,
 
@@ -579,7 +566,7 @@ pub struct KeysListArgs {
 #[derive(Debug, Args)]
 pub struct KeysDeleteArgs {
     /// Keys to revoke, by ID (secret_...) or unique name
-    #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::key_names))]
     pub keys: Vec<String>,
 }
 
@@ -770,7 +757,7 @@ pub struct ServiceAccountsCreateArgs {
 #[derive(Debug, Args)]
 pub struct ServiceAccountsRenameArgs {
     /// The service account, by ID (user_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub account: String,
 
     /// Its new name
@@ -781,7 +768,7 @@ pub struct ServiceAccountsRenameArgs {
 #[derive(Debug, Args)]
 pub struct ServiceAccountsDeleteArgs {
     /// The service account, by ID (user_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub account: String,
 
     /// Revoke the account's active keys first, then archive it

@@ -7,6 +7,7 @@ pub mod api;
 pub mod batch;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod context;
 pub mod env;
