@@ -265,7 +265,7 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
     }
-    ctx.out.record(vec![
+    let mut fields = vec![
         ("profile", Cell::new(&status.profile)),
         ("source", Cell::new(&status.source_detail)),
         ("principal", Cell::new(&status.account.id)),
@@ -273,14 +273,13 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
         ("type", Cell::new(&status.account.account_type)),
         ("roles", Cell::new(status.account.roles.join(","))),
         ("api", Cell::new(&status.api_url)),
-        (
-            "expires",
-            match expires_at {
-                Some(at) => Cell::split(login::when(at, crate::time::now()), at.to_string()),
-                None => Cell::new(""),
-            },
-        ),
-    ])?;
+    ];
+    // A login token's end (plain output: one more field, last).
+    if let Some(at) = expires_at {
+        let when = login::when(at, crate::time::now());
+        fields.push(("expires", Cell::split(when, at.to_string())));
+    }
+    ctx.out.record(fields)?;
     Ok(Exit::Ok)
 }
 

@@ -148,7 +148,11 @@ fn the_runbook_check_of_a_key_revoked_under_the_cache_says_when_it_is_certain() 
     assert!(before <= revoked && revoked <= after, "{revoked}");
     assert_eq!(certain, revoked + SignedDuration::from_secs(120));
     let certain_text = certain
-        .round(jiff::Unit::Second)
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Second)
+                .mode(jiff::RoundMode::Ceil),
+        )
         .unwrap()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();

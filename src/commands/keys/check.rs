@@ -708,20 +708,24 @@ fn still_propagating(revoked: &crate::revocations::Revocation, now: Timestamp) -
              it is certain at {} (in {seconds} s)",
             revoked.key_id,
             revoked.name,
-            whole_seconds(revoked.revoked_at),
-            whole_seconds(certain),
+            whole_seconds(revoked.revoked_at, jiff::RoundMode::Floor),
+            whole_seconds(certain, jiff::RoundMode::Ceil),
         ),
     )
     .hint(format!("{REVOCATION_NOTE}, and a revocation does not clear it"))
     .hint(format!(
         "run the check again after {}: exit 3 then confirms the key no longer works",
-        whole_seconds(certain)
+        whole_seconds(certain, jiff::RoundMode::Ceil)
     ))
 }
 
-/// A time to the second, for a person (`2026-12-04T15:32:10Z`).
-fn whole_seconds(at: Timestamp) -> String {
-    at.round(jiff::Unit::Second)
+/// A time to the second, for a person (`2026-12-04T15:32:10Z`), rounded as `mode` says: a time
+/// by which something is certain is never shown earlier than it is.
+fn whole_seconds(at: Timestamp, mode: jiff::RoundMode) -> String {
+    let rounding = jiff::TimestampRound::new()
+        .smallest(jiff::Unit::Second)
+        .mode(mode);
+    at.round(rounding)
         .unwrap_or(at)
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
