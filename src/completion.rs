@@ -241,6 +241,11 @@ fn client() -> Option<Client> {
     let secret = if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
         secret_input::check(&key, env::API_KEY).ok()?
     } else if let Some(path) = env::var(env::API_KEY_FILE) {
+        // A TAB changes nothing: a key file open to others, which a command would make
+        // private with a warning, is left alone and nothing is offered.
+        if !private_to_its_owner(Path::new(&path)) {
+            return None;
+        }
         secret_input::read_file(Path::new(&path), env::API_KEY_FILE)
             .ok()?
             .secret
@@ -264,6 +269,20 @@ fn client() -> Option<Client> {
         verbose: false,
     })
     .ok()
+}
+
+/// Whether the file at `path` is readable by its owner alone (always, where there are no modes).
+fn private_to_its_owner(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        true
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,11 @@ pub async fn log_in(
         .waiting("Logging in", client.login(email, password))
         .await;
     match answer {
-        Ok(login) => Ok(Credential::new(login.token)),
+        // Checked as every stored credential will be, so what is stored can be used.
+        Ok(login) => Ok(Credential::new(secret_input::check(
+            login.token.expose_secret(),
+            "the login token Flexprice answered with",
+        )?)),
         Err(err) if err.is_status(403) || err.is_status(401) => Err(UserError::new(
             Exit::Unauthenticated,
             format!(

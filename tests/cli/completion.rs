@@ -646,3 +646,31 @@ fn the_readme_bash_instructions_honour_xdg_data_home() {
         "{said}"
     );
 }
+
+/// A TAB changes nothing: a key file open to other users (which a command would make private,
+/// with a warning) is left as it is, and nothing is offered; a private one is used.
+#[test]
+fn a_tab_leaves_an_open_key_file_alone_and_uses_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = crate::harness::World::new();
+    world.create_key(&["--name", "from-file"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("admin.key");
+    std::fs::write(&file, world.sandbox.admin_key()).unwrap();
+    let url = world.sandbox.api_url();
+    let path = file.display().to_string();
+    let vars = [
+        ("FLEXPRICE_API_URL", url.as_str()),
+        ("FLEXPRICE_API_KEY_FILE", path.as_str()),
+    ];
+    for (shell, complete) in SHELLS_WITH {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
+        assert!(words_only(&got).is_empty(), "{shell}: {got:?}");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{shell}: a TAB changed the file's mode");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
+        assert_eq!(words_only(&got), ["from-file"], "{shell}: {got:?}");
+    }
+}

@@ -380,3 +380,48 @@ fn an_expired_login_on_a_terminal_asks_for_the_password_and_goes_on() {
     let new = secret_tool_lookup("flexprice-admin-login", &profile).unwrap();
     assert_ne!(new, old, "the new token is stored");
 }
+
+/// A server that answers the login with a token no header can carry, or with no token at all:
+/// nothing is stored, and the password is not in what is said.
+#[test]
+fn a_bad_answer_to_the_login_stores_nothing() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = World::new();
+    for body in [
+        r#"{"token":"eyJhbGciOiJIUzI1NiJ9.e30.\u0007bell","user_id":"u","tenant_id":"t"}"#,
+        r#"{"user_id":"u","tenant_id":"t"}"#,
+        "not json",
+    ] {
+        let profile = unique("email-rogue");
+        world.sandbox.add_fault(
+            Fault::new(
+                Some("POST"),
+                "/v1/auth/login",
+                FaultAction::Respond {
+                    status: 200,
+                    content_type: Some("application/json".into()),
+                    body: body.into(),
+                    headers: Vec::new(),
+                },
+            )
+            .times(1),
+        );
+        let run = log_in(&world, &profile);
+        assert!(
+            run.code == 1 || run.code == 2,
+            "{body}: exit {}\n{}",
+            run.code,
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(world.sandbox.admin_password()),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            secret_tool_lookup("flexprice-admin-login", &profile),
+            None,
+            "{body}"
+        );
+    }
+}
