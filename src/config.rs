@@ -27,6 +27,10 @@ pub struct Profile {
     pub max_age: Option<String>,
     /// Rotation policy: keys expiring within this window are due, e.g. "7d".
     pub expiring_within: Option<String>,
+    /// The email `auth login --email` logged in with (never the password): asked for the
+    /// password again when the stored login token expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_email: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

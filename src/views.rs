@@ -24,10 +24,14 @@ pub struct KeyJson {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub expired: bool,
-    /// Only where the command knows it (`--all-environments`, `keys check`): the listing of one
-    /// environment does not say which environment that is.
+    /// Only where the command knows it (`--all-environments`, `keys check`, `keys list` with
+    /// `--environment` and a credential not bound to one): the listing of one environment does
+    /// not say which environment that is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
+    /// The name of that environment: present exactly when `environment_id` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_name: Option<String>,
 }
 
 impl KeyJson {
@@ -52,24 +56,33 @@ impl KeyJson {
             expires_at: key.expires_at,
             expired: key.expires_at.is_some_and(|at| at <= now),
             environment_id: None,
+            environment_name: None,
         }
     }
 
     /// The same key, labelled with the environment it lives in.
-    pub fn in_environment(mut self, environment_id: Option<&str>) -> Self {
-        self.environment_id = environment_id.map(str::to_owned);
+    pub fn in_environment(mut self, environment: Option<&Environment>) -> Self {
+        self.set_environment(environment);
         self
+    }
+
+    /// Labels the key with the environment it lives in (its ID and name), or with none.
+    pub fn set_environment(&mut self, environment: Option<&Environment>) {
+        self.environment_id = environment.map(|e| e.id.clone());
+        self.environment_name = environment.map(|e| e.name.clone());
     }
 }
 
-/// Writes a listed key as the [`KeyJson`] of it (`user_name`: a user key's owner's name; no
-/// environment), byte for byte as serde_json's pretty printer writes that view as an item of a
-/// top-level array, straight from the decoded answer: no view built, no string copied, no time
-/// parsed or printed again when the server's text is already ours.
+/// Writes a listed key as the [`KeyJson`] of it (`user_name`: a user key's owner's name;
+/// `environment`: the one it lives in, when known), byte for byte as serde_json's pretty
+/// printer writes that view as an item of a top-level array, straight from the decoded answer:
+/// no view built, no string copied, no time parsed or printed again when the server's text is
+/// already ours.
 pub fn write_listed_key(
     out: &mut Vec<u8>,
     key: &ListedKey<'_>,
     user_name: Option<&str>,
+    environment: Option<&Environment>,
     now: Timestamp,
 ) {
     // Each field's name with what goes before and after it, as one constant: a copy a field
@@ -129,6 +142,13 @@ pub fn write_listed_key(
     field!("expired");
     let expired = key.expires_at.is_some_and(|e| e.at <= now);
     out.extend_from_slice(if expired { b"true" } else { b"false" });
+    if let Some(environment) = environment {
+        // Our own strings, not the answer's: escaped as serde_json escapes them.
+        field!("environment_id");
+        serde_json::to_writer(&mut *out, &environment.id).expect("writing to memory cannot fail");
+        field!("environment_name");
+        serde_json::to_writer(&mut *out, &environment.name).expect("writing to memory cannot fail");
+    }
     out.extend_from_slice(b"\n  }");
 }
 
@@ -221,6 +241,16 @@ mod tests {
 
     /// [`both_ways`], each user key's owner named `user`, as `keys list` names it.
     fn owned_both_ways(body: &str, user: Option<&str>, now: Timestamp) -> (String, String) {
+        placed_both_ways(body, user, None, now)
+    }
+
+    /// [`owned_both_ways`], every key labelled with `environment`.
+    fn placed_both_ways(
+        body: &str,
+        user: Option<&str>,
+        environment: Option<&Environment>,
+        now: Timestamp,
+    ) -> (String, String) {
         let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
         let mut fast = Vec::new();
         let mut array = JsonArray::new(&mut fast).unwrap();
@@ -228,7 +258,7 @@ mod tests {
         for key in &page.items {
             rendered.extend_from_slice(array.separator());
             let owner = user.filter(|_| key.service_account_name.is_none());
-            write_listed_key(&mut rendered, key, owner, now);
+            write_listed_key(&mut rendered, key, owner, environment, now);
         }
         array.write_rendered(&rendered).unwrap();
         array.finish().unwrap();
@@ -238,7 +268,7 @@ mod tests {
             .into_iter()
             .map(|k| {
                 let owner = user.filter(|_| k.service_account_name.is_none());
-                KeyJson::from_key(k, owner.map(str::to_owned), now)
+                KeyJson::from_key(k, owner.map(str::to_owned), now).in_environment(environment)
             })
             .collect();
         let mut whole = Vec::new();
@@ -303,6 +333,35 @@ mod tests {
             assert_eq!(keys[0]["owner_name"], user);
             assert_eq!(keys[0]["owner_id"], "user_01");
         }
+    }
+
+    #[test]
+    fn keys_in_a_known_environment_carry_its_id_and_name_in_both_paths() {
+        let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+        let text = body(&[
+            serde_json::json!({"id": "secret_1", "name": "n", "type": "private_key",
+            "display_id": "sk_01***AA", "user_type": "user", "user_id": "user_01",
+            "status": "published", "created_at": "2026-08-22T13:05:42Z"}),
+            serde_json::json!({"id": "secret_2", "name": "m", "type": "private_key",
+            "display_id": "sk_01***AB", "user_type": "service_account", "user_id": "user_02",
+            "service_account_name": "bot", "status": "published",
+            "created_at": "2026-08-22T13:05:42Z", "expires_at": "2026-09-01T00:00:00Z"}),
+        ]);
+        for name in ["Production", "quote \" back \\ line\nbreak é", ""] {
+            let environment: Environment = serde_json::from_value(serde_json::json!({
+                "id": "env_01K3ABCDEFGHJKMNPQRSTVWXYZ", "name": name, "type": "production"}))
+            .unwrap();
+            let (fast, whole) = placed_both_ways(&text, Some("Bob"), Some(&environment), now);
+            assert_eq!(fast, whole, "{name}");
+            let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
+            for key in keys.as_array().unwrap() {
+                assert_eq!(key["environment_id"], "env_01K3ABCDEFGHJKMNPQRSTVWXYZ");
+                assert_eq!(key["environment_name"], name);
+            }
+        }
+        // Without an environment, neither field.
+        let (fast, _) = both_ways(&text, now);
+        assert!(!fast.contains("environment_"), "{fast}");
     }
 
     proptest! {

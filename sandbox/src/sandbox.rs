@@ -376,6 +376,24 @@ impl Sandbox {
         }
     }
 
+    /// [`Sandbox::seed_key`] with the row ID given (`secret_` and a ULID), for output that must
+    /// be the same on every run (snapshots of tables). Panics if the ID is taken.
+    pub fn seed_key_with_id(&self, id: &str, seed: SeedKey) -> SeededKey {
+        let seeded = self.seed_key(seed);
+        let mut db = self.shared.db.lock();
+        assert!(!db.secret_idx.contains_key(id), "key ID {id} is taken");
+        let i = db
+            .secret_idx
+            .remove(&seeded.id)
+            .expect("the key just seeded");
+        db.secrets[i].id = id.to_owned();
+        db.secret_idx.insert(id.to_owned(), i);
+        SeededKey {
+            id: id.to_owned(),
+            raw_key: seeded.raw_key,
+        }
+    }
+
     /// Creates a published service account; returns its user ID.
     pub fn seed_service_account(&self, name: &str, roles: &[&str]) -> String {
         let mut db = self.shared.db.lock();

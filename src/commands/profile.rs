@@ -89,6 +89,9 @@ struct Shown {
     credential_source: &'static str,
     /// The file named by `FLEXPRICE_API_KEY_FILE`, when that is the source.
     credential_file: Option<String>,
+    /// The email `auth login --email` logged in with, asked for again when its token expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login_email: Option<String>,
 }
 
 pub fn show(ctx: &Context) -> CommandResult<Exit> {
@@ -115,6 +118,7 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         expiring_within: policy.expiring_within.to_string(),
         credential_source,
         credential_file,
+        login_email: ctx.profile.settings.login_email.clone(),
     };
     if ctx.out.is_json() {
         ctx.out.json(&shown)?;
@@ -142,6 +146,7 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         ("max_age", shown.max_age.clone()),
         ("expiring_within", shown.expiring_within.clone()),
         ("credential", credential),
+        ("login_email", shown.login_email.clone().unwrap_or_default()),
     ];
     ctx.out.rows(
         &["FIELD", "VALUE"],

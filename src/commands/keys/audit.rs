@@ -200,10 +200,8 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
         .collect();
     let users = user_labels(&client, &found_keys).await;
     for finding in &mut findings {
-        let id = environment_of
-            .get(finding.key.id.as_str())
-            .map(|e| e.id.clone());
-        finding.key.environment_id = id;
+        let environment = environment_of.get(finding.key.id.as_str()).copied();
+        finding.key.set_environment(environment);
         if let Some(key) = by_id.get(finding.key.id.as_str())
             && !key.is_service_account_key()
         {
@@ -453,7 +451,7 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> Command
 /// rotates exactly what was listed (the profile's policy is read by both commands).
 fn rotate_hint(policy: &Policy, scope: &KeyScopeArgs) -> String {
     let mut due = format!("flexprice-admin keys rotate --due{}", policy.flags());
-    if let Some(account) = &scope.service_account {
+    for account in &scope.service_accounts {
         due.push_str(&format!(" --service-account {}", shell_word(account)));
     }
     if let Some(name) = &scope.name {

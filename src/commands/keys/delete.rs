@@ -138,6 +138,7 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> Comm
     let mut stdout_error: Option<std::io::Error> = None;
     let finished = ops::revoke::revoke(
         client,
+        &ctx.paths.state_dir,
         &ctx.out,
         &scope,
         keys,

@@ -16,7 +16,7 @@ use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
 use crate::context::Context;
 use crate::error::{CommandResult, Exit};
-use crate::output::{Cell, Mood};
+use crate::output::{self, Cell, Mood};
 use crate::time;
 use crate::views::KeyJson;
 
@@ -43,8 +43,13 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
         let mut pager = client.key_pager(&filter, server_max);
         // A user key's `owner_name` is the user's name, as the table shows it: every person of
         // the tenant (at most ten), fetched side by side with the first answer.
-        let (first, users) =
-            futures_util::future::join(pager.next(), every_user_label(&client)).await;
+        // And the environment the keys live in, when it can be told (see `known_environment`).
+        let (first, users, environment) = futures_util::future::join3(
+            pager.next(),
+            every_user_label(&client),
+            known_environment(ctx, &client),
+        )
+        .await;
         let mut answer = first?;
         if ctx.out.is_json_lines() {
             let mut out = ctx.out.json_stream(true)?;
@@ -56,7 +61,9 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
                         break;
                     }
                     let owner = user_owner_name(&key, &users);
-                    out.whole(&KeyJson::from_key(key, owner, now))?;
+                    out.whole(
+                        &KeyJson::from_key(key, owner, now).in_environment(environment.as_ref()),
+                    )?;
                     left -= 1;
                 }
                 answer = pager.next().await?;
@@ -76,6 +83,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
             renderer: Renderer {
                 scope: &scope,
                 users: &users,
+                environment: environment.as_ref(),
                 now,
             },
             left,
@@ -127,7 +135,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
 }
 
 /// `--all-environments`: every environment's keys, newest first across the tenant; in JSON
-/// each key carries its `environment_id`, in tables an ENV column.
+/// each key carries its `environment_id` and `environment_name`, in tables an ENV column.
 async fn list_everywhere(
     ctx: &Context,
     client: &Client,
@@ -153,7 +161,7 @@ async fn list_everywhere(
             .iter()
             .map(|k| {
                 KeyJson::new(k, user_owner_name(k, &users), now)
-                    .in_environment(environment_of.get(k.id.as_str()).map(|e| e.id.as_str()))
+                    .in_environment(environment_of.get(k.id.as_str()).copied())
             })
             .collect();
         ctx.out.json(&views)?;
@@ -171,11 +179,25 @@ async fn list_everywhere(
     let users = user_labels(client, &owned).await;
     render_table(ctx, &owned, &users, Some(&environment_of), now)?;
     ctx.out.note(format!(
-        "{} key(s) in {} environment(s).",
-        owned.len(),
-        found.len()
+        "{} in {}.",
+        output::count(owned.len(), "key", "keys"),
+        output::count(found.len(), "environment", "environments")
     ));
     Ok(Exit::Ok)
+}
+
+/// The environment every key of a one-environment listing lives in, when it can be told:
+/// `--environment` (or the profile's) names one, and the credential is not bound to an
+/// environment (a key stored in the database lists its own, whatever the header says). Asked
+/// side by side with the listing; best effort, so `None` when either answer fails.
+async fn known_environment(ctx: &Context, client: &Client) -> Option<Environment> {
+    let id = ctx.environment.as_deref()?;
+    let (bound, environments) =
+        futures_util::future::join(client.bound_to_environment(), client.environments()).await;
+    if bound.ok()? {
+        return None;
+    }
+    environments.ok()?.into_iter().find(|e| e.id == id)
 }
 
 fn say_none_found(ctx: &Context) {
