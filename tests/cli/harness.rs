@@ -94,7 +94,20 @@ impl World {
 
     /// The same, as a std Command (for pseudo-terminal tests).
     pub fn std_cmd(&self) -> StdCommand {
-        let mut cmd = StdCommand::new(bin());
+        self.std_cmd_of(StdCommand::new(bin()))
+    }
+
+    /// The binary on a terminal that echoes what is typed, as a real one does: `rexpect` turns
+    /// the echo of its pseudo-terminal off before starting a program, which would hide an echo
+    /// the program failed to turn off. Arguments go after this, as with [`Self::std_cmd`].
+    pub fn echoing_terminal_cmd(&self) -> StdCommand {
+        let mut sh = StdCommand::new("sh");
+        sh.args(["-c", "stty echo && exec \"$0\" \"$@\""])
+            .arg(bin());
+        self.std_cmd_of(sh)
+    }
+
+    fn std_cmd_of(&self, mut cmd: StdCommand) -> StdCommand {
         cmd.env_clear().envs(base_env(self.home.path()));
         cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())
             .env("FLEXPRICE_API_KEY", self.sandbox.admin_key());
@@ -253,5 +266,38 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Waits until the program on `session`'s terminal has turned the echo off: a hidden prompt
+/// (dialoguer's `Password`) is then reading. It turns the echo off with `TCSAFLUSH`, which
+/// discards whatever was typed before, so a key typed as soon as the prompt's text shows (before
+/// the echo is off) is lost and the program waits for input forever. Linux reports the
+/// terminal's settings through the pseudo-terminal's master side; polled, bounded by 60 s.
+pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
+    use std::os::fd::AsRawFd;
+    let master = session
+        .process()
+        .get_file_handle()
+        .expect("the pseudo-terminal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: tcgetattr(3) on an open descriptor into a buffer of the right type.
+        assert_eq!(
+            unsafe { libc::tcgetattr(master.as_raw_fd(), termios.as_mut_ptr()) },
+            0,
+            "tcgetattr on the pseudo-terminal"
+        );
+        // SAFETY: tcgetattr returned 0, so it filled the buffer.
+        let termios = unsafe { termios.assume_init() };
+        if termios.c_lflag & libc::ECHO == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terminal still echoes after 60 s: no hidden prompt is reading"
+        );
+        std::thread::yield_now();
     }
 }
