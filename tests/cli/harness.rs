@@ -269,6 +269,112 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
     }
 }
 
+/// A fault in the sandbox's `--fault` grammar.
+pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
+    flexprice_sandbox::Fault::parse(spec).expect("fault spec")
+}
+
+/// Keys named `name` that the sandbox holds, other than `except`.
+pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox::KeyRecord> {
+    world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
+        .collect()
+}
+
+/// Starts the binary with the admin key, stdin closed and stdout and stderr piped, for a test
+/// that acts while it runs (a signal at a gate, a kill).
+pub fn spawn(world: &World, args: &[&str]) -> std::process::Child {
+    world
+        .std_cmd()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns")
+}
+
+pub fn signal(child: &std::process::Child, sig: libc::c_int) {
+    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+}
+
+/// Reads stderr until a line contains `needle`; returns everything read so far.
+pub fn read_until(
+    stderr: &mut std::io::BufReader<std::process::ChildStderr>,
+    needle: &str,
+) -> String {
+    use std::io::BufRead;
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended before {needle:?}:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains(needle) {
+            return log;
+        }
+    }
+}
+
+/// Waits for a spawned child; returns (exit code, stdout, all of stderr: `log`, what was read
+/// of it already, and the rest).
+pub fn finish_child(
+    mut child: std::process::Child,
+    mut stderr: std::io::BufReader<std::process::ChildStderr>,
+    mut log: String,
+) -> (i32, String, String) {
+    use std::io::Read;
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, out, log)
+}
+
+/// Every file under `root`, in its subdirectories too.
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
+pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(state.join("flexprice-admin")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("recovered-")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Waits until the program on `session`'s terminal has turned the echo off: a hidden prompt
 /// (dialoguer's `Password`) is then reading. It turns the echo off with `TCSAFLUSH`, which
 /// discards whatever was typed before, so a key typed as soon as the prompt's text shows (before
