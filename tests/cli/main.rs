@@ -20,6 +20,7 @@ mod cron;
 mod delivery;
 mod errors;
 mod handover;
+mod handover_defects;
 mod hostile;
 mod incident;
 mod install;

@@ -101,6 +101,8 @@ async fn help_documents_the_fault_grammar() {
         "--revocation-delay",
         "--require-environment-for-user-admin",
         "commit-then-reset",
+        "commit-then-hold=NAME",
+        "commit-then-huge=BYTES",
         "retry-after=SECS",
         "huge=BYTES",
         "times=N",
