@@ -340,11 +340,11 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
 
 // ---- 6. SIGTERM, SIGHUP and SIGINT in a batch ----------------------------------------------
 
-/// A rotation batch of 6 whose first 4 creates are held; `sig` arrives; the 4 finish, the rest
-/// never start.
+/// A rotation batch of 10 whose first 8 creates are held (8 in flight at once); `sig` arrives;
+/// the 8 finish, the rest never start.
 fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     let world = world();
-    let olds: Vec<String> = (0..6)
+    let olds: Vec<String> = (0..10)
         .map(|i| world.aged_key(&format!("s{i}"), None))
         .collect();
     world
@@ -355,7 +355,7 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
     );
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 4);
+    world.sandbox.wait_held("create", 8);
     signal(&child, sig);
     let log = read_until(&mut stderr, "starting no more rotations");
     world.sandbox.release("create");
@@ -363,13 +363,13 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     assert_eq!(got, code, "{log}");
     assert!(
         log.contains(&format!(
-            "{verb}: 4 of 6 keys rotated, 0 failed, 2 not started"
+            "{verb}: 8 of 10 keys rotated, 0 failed, 2 not started"
         )),
         "{log}"
     );
-    assert_eq!(world.creates(), 4, "nothing new started after the signal");
+    assert_eq!(world.creates(), 8, "nothing new started after the signal");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 8, "{out}");
     for line in lines {
         let secret = line.split('\t').nth(2).unwrap();
         world.run_as(secret, &["whoami", "-q"]).code(0);
@@ -378,7 +378,7 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
         .iter()
         .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
         .count();
-    assert_eq!(revoked, 4);
+    assert_eq!(revoked, 8);
 }
 
 #[test]

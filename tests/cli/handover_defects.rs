@@ -746,12 +746,12 @@ fn a_batch_that_finished_every_key_before_a_signal_exits_for_its_failures() {
 }
 
 /// The converse: a signal while a key has not started stops the batch with 143 and starts
-/// nothing more. 5 keys, 4 in flight at once, their creates held; the fifth never starts.
+/// nothing more. 9 keys, 8 in flight at once, their creates held; the ninth never starts.
 /// Passes on main 0e6722f: a guard, for the fix to keep.
 #[test]
 fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
     let world = world();
-    let olds: Vec<String> = (0..5)
+    let olds: Vec<String> = (0..9)
         .map(|i| world.aged_key(&format!("u{i}"), None))
         .collect();
     world
@@ -762,18 +762,18 @@ fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
     );
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 4);
+    world.sandbox.wait_held("create", 8);
     signal(&child, libc::SIGTERM);
     let log = read_until(&mut stderr, "SIGTERM");
     world.sandbox.release("create");
     let (code, out, log) = finish_child(child, stderr, log);
     assert_eq!(code, 143, "{log}");
     assert!(
-        log.contains("terminated: 4 of 5 keys rotated, 0 failed, 1 not started"),
+        log.contains("terminated: 8 of 9 keys rotated, 0 failed, 1 not started"),
         "{log}"
     );
-    assert_eq!(out.lines().count(), 4, "{out}");
-    assert_eq!(world.creates(), 4);
+    assert_eq!(out.lines().count(), 8, "{out}");
+    assert_eq!(world.creates(), 8);
     let kept: Vec<&String> = olds
         .iter()
         .filter(|id| world.sandbox.key(id).unwrap().status == "published")

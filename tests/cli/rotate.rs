@@ -597,8 +597,8 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
 #[test]
 fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     use std::io::{BufRead, BufReader, Read};
-    /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, README: "four at a time").
-    const ROTATE_CONCURRENCY: usize = 4;
+    /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, README: "eight at a time").
+    const ROTATE_CONCURRENCY: usize = 8;
     let world = World::new();
     let now = Timestamp::now();
     let old_ids: Vec<String> = (0..40)

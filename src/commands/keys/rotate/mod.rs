@@ -31,7 +31,7 @@ use crate::time;
 
 /// Rotations in flight at once under `--due` and `--all`: a batch of N keys takes
 /// 3·⌈N/8⌉ + 1 round trips (each rotation's create, check and revocation; the listing first).
-const ROTATE_CONCURRENCY: usize = 4;
+const ROTATE_CONCURRENCY: usize = 8;
 
 pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     if let Some(raw) = &args.key {
