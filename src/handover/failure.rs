@@ -186,9 +186,14 @@ impl Failure {
                 stored_in,
                 end,
             } => {
+                // What a failed `exec:` command said is part of why: shown because it failed,
+                // and only then (even under `-q`, which keeps hints back).
                 let why = missed
                     .iter()
-                    .map(|m| format!("{}: {}", m.place, m.why))
+                    .map(|m| match last_lines(&m.output) {
+                        said if said.is_empty() => format!("{}: {}", m.place, m.why),
+                        said => format!("{}: {}, saying: {said}", m.place, m.why),
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
                 let stored_in: Vec<String> = stored_in.iter().map(Destination::label).collect();
@@ -240,10 +245,6 @@ impl Failure {
                             stored_in.join(", ")
                         ),
                     });
-                }
-                // What a failed `exec:` command said: shown because it failed, and only then.
-                for m in missed.iter().filter(|m| !m.output.trim().is_empty()) {
-                    err = err.hint(format!("{} said: {}", m.place, last_lines(&m.output)));
                 }
                 err
             }

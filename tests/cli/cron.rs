@@ -8,7 +8,6 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{World, bin, is_secret_key};
@@ -53,7 +52,6 @@ struct Server {
     home: PathBuf,
     path: String,
     key_file: PathBuf,
-    log: PathBuf,
     vault: PathBuf,
 }
 
@@ -66,9 +64,12 @@ impl Server {
             std::fs::create_dir_all(dir).unwrap();
         }
         std::os::unix::fs::symlink(bin(), tools.join("flexprice-admin")).unwrap();
-        // `vault kv put secret/flexprice/NAME api_key=-`: the value on stdin, kept by NAME.
+        // `vault kv put secret/flexprice/NAME api_key=-`: the value on stdin, kept by NAME; with
+        // a file `refuse` in the vault, it says why on stderr and fails, as a real one would.
         let script = format!(
-            "#!/bin/sh\n[ \"$1 $2 $4\" = \"kv put api_key=-\" ] || exit 64\ncat > '{}'/\"${{3##*/}}\"\n",
+            "#!/bin/sh\n[ \"$1 $2 $4\" = \"kv put api_key=-\" ] || exit 64\ncd '{}' || exit 1\n\
+             if [ -e refuse ]; then cat >/dev/null; echo 'vault: permission denied' >&2; exit 2; fi\n\
+             cat > \"${{3##*/}}\"\n",
             vault.display()
         );
         std::fs::write(tools.join("vault"), script).unwrap();
@@ -81,7 +82,6 @@ impl Server {
             home,
             path: format!("{}:/usr/bin:/bin", tools.display()),
             key_file,
-            log: world.home.path().join("flexprice-rotate.jsonl"),
             vault,
         }
     }
@@ -90,10 +90,6 @@ impl Server {
     /// paths pointed into this test's directory), a new session with no terminal, stdin closed.
     /// Returns (exit code, everything printed: what cron would mail).
     fn cron(&self, vars: &[(String, String)], line: &str) -> (i32, String) {
-        let line = line.replace(
-            "/var/log/flexprice-rotate.jsonl",
-            &self.log.display().to_string(),
-        );
         let mut cmd = Command::new("/bin/sh");
         cmd.env_clear()
             .env("HOME", &self.home)
@@ -108,7 +104,7 @@ impl Server {
             cmd.env(name, value);
         }
         cmd.arg("-c")
-            .arg(&line)
+            .arg(line)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -128,83 +124,101 @@ impl Server {
     }
 }
 
+/// The fleet the cron recipe applies: one account, one key delivered to the stand-in vault under
+/// its owner and name, rotated every 30 days.
+const KEYS_TOML: &str = r#"version = 1
+[[service_account]]
+name = "ingest-bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "ci-ingest"
+  rotate_every = "30d"
+  store = ["exec:sh -c 'vault kv put secret/flexprice/$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME api_key=-'"]
+"#;
+
 #[test]
 fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
     let world = World::new();
     let server = Server::new(&world);
     let tab = readme_crontab();
-    assert_eq!(tab.jobs.len(), 2, "a nightly rotation and a weekly audit");
-    assert!(
-        tab.jobs.iter().all(|j| j.contains(" -q ")),
-        "{:?}",
-        tab.jobs
-    );
-    let (rotate, audit) = (&tab.jobs[0], &tab.jobs[1]);
+    assert_eq!(tab.jobs.len(), 2, "a nightly apply and a weekly audit");
+    assert!(tab.jobs.iter().all(|j| j.contains(" -q")), "{:?}", tab.jobs);
+    let manifest = world.home.path().join("keys.toml");
+    std::fs::write(&manifest, KEYS_TOML).unwrap();
+    let nightly = tab.jobs[0].replace("/etc/flexprice/keys.toml", &manifest.display().to_string());
+    assert_ne!(nightly, tab.jobs[0], "the nightly job applies the manifest");
+    let audit = &tab.jobs[1];
 
     // The setup, as cron's user with no keychain: a profile without a credential.
     let setup = format!(
-        "flexprice-admin profile set --profile prod --api-url {} --max-age 30d --expiring-within 7d --default-expiry 45d",
+        "flexprice-admin profile set --profile prod --api-url {} --max-age 30d --expiring-within 7d",
         world.sandbox.api_url()
     );
     let (code, printed) = server.cron(&[], &setup);
     assert_eq!(code, 0, "{printed}");
     assert!(printed.contains("Created profile 'prod'"), "{printed}");
 
-    // A night with nothing due: nothing printed, so no mail, and nothing appended to the log.
-    let (code, printed) = server.cron(&tab.vars, rotate);
+    // The first night makes the account and its key, silently; the vault has the secret.
+    let (code, printed) = server.cron(&tab.vars, &nightly);
+    assert_eq!((code, printed.as_str()), (0, ""));
+    let account = world
+        .run(&["service-accounts", "list", "-o", "json"])
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kept = server.vault.join(format!("{account}-ci-ingest"));
+    let first = std::fs::read_to_string(&kept).unwrap();
+    assert!(is_secret_key(first.trim()), "{first}");
+    // A night with nothing to do: nothing printed, so no mail.
+    let (code, printed) = server.cron(&tab.vars, &nightly);
     assert_eq!((code, printed.as_str()), (0, ""));
     let (code, printed) = server.cron(&tab.vars, audit);
     assert_eq!((code, printed.as_str()), (0, ""));
-    let logged = std::fs::read_to_string(&server.log).unwrap_or_default();
-    assert_eq!(logged, "");
 
-    // A service-account key 40 days old is due under the profile's 30d (not the built-in 90d).
-    let account = world.service_account("ingest-bot", "event_ingestor");
-    let now = Timestamp::now();
-    let old = world
-        .sandbox
-        .seed_key(SeedKey {
-            name: "ci-ingest".into(),
-            owner_user_id: Some(account),
-            created_at: Some(now - SignedDuration::from_hours(24 * 40)),
-            expires_at: Some(now + SignedDuration::from_hours(24 * 60)),
-            ..SeedKey::default()
-        })
-        .id;
-    let (code, printed) = server.cron(&tab.vars, audit);
+    // 40 days on (the sandbox's clock and ours), the key is due: audit says so, the nightly
+    // apply rotates it into the vault, silently.
+    let later = Timestamp::now() + SignedDuration::from_hours(24 * 40);
+    world.sandbox.set_now(later);
+    let mut vars = tab.vars.clone();
+    vars.push(("FLEXPRICE_ADMIN_TEST_NOW".into(), later.to_string()));
+    let (code, printed) = server.cron(&vars, audit);
     assert_eq!(code, 0, "the echo runs");
     assert!(
         printed.contains("flexprice keys need attention (exit 10)"),
         "{printed}"
     );
-    assert!(printed.contains(&old), "-q lists the key's ID: {printed}");
-
-    // The nightly rotation replaces it: silent, one log line, the secret in the vault.
-    let (code, printed) = server.cron(&tab.vars, rotate);
+    let (code, printed) = server.cron(&vars, &nightly);
     assert_eq!((code, printed.as_str()), (0, ""));
-    let logged = std::fs::read_to_string(&server.log).unwrap();
-    let lines: Vec<serde_json::Value> = logged
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{logged}");
-    assert_eq!(lines[0]["old_key"]["id"], old.as_str());
-    assert_eq!(lines[0]["new_key"]["name"], "ci-ingest");
-    assert_eq!(lines[0]["old_key_revoked"], true);
+    let second = std::fs::read_to_string(&kept).unwrap();
+    assert!(is_secret_key(second.trim()) && second != first, "{second}");
+    world.run_as(second.trim(), &["whoami", "-q"]).code(0);
+
+    // A bad night, 40 days later still: the vault refuses. The mail names the key once, with
+    // the exit code; the secret waits in a recovery file and the next good night delivers it.
+    let later = later + SignedDuration::from_hours(24 * 40);
+    world.sandbox.set_now(later);
+    let mut vars = tab.vars.clone();
+    vars.push(("FLEXPRICE_ADMIN_TEST_NOW".into(), later.to_string()));
+    std::fs::write(server.vault.join("refuse"), "").unwrap();
+    let (code, printed) = server.cron(&vars, &nightly);
+    assert_eq!(code, 0, "the echo runs");
     assert!(
-        lines[0].get("api_key").is_none_or(|v| v.is_null()),
-        "{logged}"
+        printed.contains("flexprice apply failed (exit 9)"),
+        "{printed}"
     );
-    let secret = std::fs::read_to_string(server.vault.join("ci-ingest")).unwrap();
-    assert!(is_secret_key(secret.trim()), "{secret}");
-    assert!(!logged.contains(secret.trim()));
-
-    // The next nights have nothing to do again: no mail, nothing more in the log.
-    let (code, printed) = server.cron(&tab.vars, rotate);
+    assert_eq!(
+        printed.matches("ingest-bot/ci-ingest").count(),
+        1,
+        "{printed}"
+    );
+    assert!(printed.contains("vault: permission denied"), "{printed}");
+    std::fs::remove_file(server.vault.join("refuse")).unwrap();
+    let (code, printed) = server.cron(&vars, &nightly);
     assert_eq!((code, printed.as_str()), (0, ""));
-    let (code, printed) = server.cron(&tab.vars, audit);
-    assert_eq!((code, printed.as_str()), (0, ""));
-    assert_eq!(std::fs::read_to_string(&server.log).unwrap(), logged);
+    let third = std::fs::read_to_string(&kept).unwrap();
+    assert!(third != second, "{third}");
+    world.run_as(third.trim(), &["whoami", "-q"]).code(0);
 }
 
 #[test]
