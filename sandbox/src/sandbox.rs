@@ -38,6 +38,11 @@ pub struct SandboxOptions {
     /// need `X-Environment-ID` from a credential not bound to one (else 403). Off by default
     /// (the server at e4b5303 lets every `/v1/users*` route run without one).
     pub environment_required_for_user_admin: bool,
+    /// Answer `POST /v1/users/{id}/remove` as the revision of flexprice/flexprice#2363 that its
+    /// author described (contract §12): the person's published keys, in every environment, are
+    /// deleted with them. Off by default: the code released on 2026-08-28 archives the person
+    /// and leaves every key of theirs active (key verification never looks at the owner).
+    pub remove_user_deletes_keys: bool,
     /// Faults active from the start.
     pub faults: Vec<Fault>,
 }
@@ -54,6 +59,7 @@ impl Default for SandboxOptions {
             seed_service_accounts: 0,
             revocation_delay: REVOCATION_DELAY,
             environment_required_for_user_admin: false,
+            remove_user_deletes_keys: false,
             faults: Vec::new(),
         }
     }
@@ -220,6 +226,7 @@ impl Sandbox {
             log: parking_lot::Mutex::new(Vec::new()),
             revocation_delay: opts.revocation_delay,
             environment_required_for_user_admin: opts.environment_required_for_user_admin,
+            remove_user_deletes_keys: opts.remove_user_deletes_keys,
             jwt_secret: crate::jwt::DEFAULT_SECRET.to_owned(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
