@@ -73,6 +73,7 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit
                 &targets,
                 &users,
                 None,
+                None,
                 time::now(),
             ),
         )?;

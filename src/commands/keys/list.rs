@@ -14,6 +14,7 @@ use super::scope::KeyScope;
 use crate::api::Client;
 use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
+use crate::commands::members::{Members, orphaned};
 use crate::context::Context;
 use crate::error::Exit;
 use crate::output::{Cell, Mood};
@@ -41,11 +42,15 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         let now = time::now();
         let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
         let mut pager = client.key_pager(&filter, server_max);
-        // A user key's `owner_name` is the user's name, as the table shows it: every person of
-        // the tenant (at most ten), fetched side by side with the first answer.
-        let (first, users) =
-            futures_util::future::join(pager.next(), every_user_label(&client)).await;
+        // A user key's `owner_name` is the user's name, as the table shows it, and a key whose
+        // owner is no longer a member is marked `orphaned`: every person and service account
+        // of the tenant, fetched side by side with the first answer (best effort: without
+        // `user:read`, no names and no marks).
+        let (first, members) =
+            futures_util::future::join(pager.next(), Members::fetch(&client)).await;
         let mut answer = first?;
+        let members = members.ok();
+        let users = members.as_ref().map(Members::labels).unwrap_or_default();
         if ctx.out.is_json_lines() {
             let mut out = ctx.out.json_stream(true)?;
             while let Some(current) = answer {
@@ -56,7 +61,8 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
                         break;
                     }
                     let owner = user_owner_name(&key, &users);
-                    out.whole(&KeyJson::from_key(key, owner, now))?;
+                    let orphaned = orphaned(members.as_ref(), &key, now);
+                    out.whole(&KeyJson::from_key(key, owner, now).with_orphaned(orphaned))?;
                     left -= 1;
                 }
                 answer = pager.next().await?;
@@ -76,6 +82,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
             renderer: Renderer {
                 scope: &scope,
                 users: &users,
+                members: members.as_ref(),
                 now,
             },
             left,
@@ -90,20 +97,20 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         out.finish()?;
         return Ok(Exit::Ok);
     }
-    // The owners' names side by side with the keys, in the same round trip: every person of
-    // the tenant (a handful: ten by default), as which of them the keys name is not known yet.
-    // Best effort, as in [`user_labels`].
-    let people = async {
+    // The owners' names side by side with the keys, in the same round trip: every person and
+    // service account of the tenant (a handful), as which of them the keys name is not known
+    // yet, and whose keys are orphaned. Best effort, as in [`user_labels`].
+    let members = async {
         if ctx.out.quiet {
             return None;
         }
-        client.search_users("user", None).await.ok()
+        Members::fetch(&client).await.ok()
     };
-    let (keys, people) = ctx
+    let (keys, members) = ctx
         .out
         .waiting(
             "Fetching keys",
-            futures_util::future::join(client.list_keys(&filter, server_max), people),
+            futures_util::future::join(client.list_keys(&filter, server_max), members),
         )
         .await;
     let mut keys = keys?;
@@ -121,8 +128,8 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
         say_none_found(ctx);
         return Ok(Exit::Ok);
     }
-    let users = labels(people.unwrap_or_default());
-    render_keys(ctx, &keys, &users, now)?;
+    let users = members.as_ref().map(Members::labels).unwrap_or_default();
+    render_table(ctx, &keys, &users, None, members.as_ref(), now)?;
     Ok(Exit::Ok)
 }
 
@@ -146,13 +153,18 @@ async fn list_everywhere(
         keys.truncate(limit as usize);
     }
     let now = time::now();
+    let members = if ctx.out.quiet && !ctx.out.is_json() {
+        None
+    } else {
+        Members::fetch(client).await.ok()
+    };
+    let users = members.as_ref().map(Members::labels).unwrap_or_default();
     if ctx.out.is_json() {
-        let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
-        let users = user_labels(client, &owned).await;
         let views: Vec<KeyJson> = keys
             .iter()
             .map(|k| {
                 KeyJson::new(k, user_owner_name(k, &users), now)
+                    .with_orphaned(orphaned(members.as_ref(), k, now))
                     .in_environment(environment_of.get(k.id.as_str()).map(|e| e.id.as_str()))
             })
             .collect();
@@ -168,8 +180,14 @@ async fn list_everywhere(
         return Ok(Exit::Ok);
     }
     let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
-    let users = user_labels(client, &owned).await;
-    render_table(ctx, &owned, &users, Some(&environment_of), now)?;
+    render_table(
+        ctx,
+        &owned,
+        &users,
+        Some(&environment_of),
+        members.as_ref(),
+        now,
+    )?;
     ctx.out.note(format!(
         "{} key(s) in {} environment(s).",
         owned.len(),
@@ -212,11 +230,6 @@ fn labels(users: Vec<User>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Every user's label, best effort (none without `user:read`).
-async fn every_user_label(client: &Client) -> HashMap<String, String> {
-    labels(client.search_users("user", None).await.unwrap_or_default())
-}
-
 /// A user key's `owner_name` in JSON: the user's label when known (a service-account key
 /// carries its account's name already).
 pub fn user_owner_name(key: &ApiKey, users: &HashMap<String, String>) -> Option<String> {
@@ -247,40 +260,46 @@ pub fn render_keys(
     users: &HashMap<String, String>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
-    render_table(ctx, keys, users, None, now)
+    render_table(ctx, keys, users, None, None, now)
 }
 
 /// The keys table; with `environments` (key ID → environment), an ENV column: the name on a
-/// terminal, the ID when piped.
+/// terminal, the ID when piped. With `members`, a key whose owner left the tenant is
+/// `orphaned`.
 fn render_table(
     ctx: &Context,
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     environments: Option<&HashMap<&str, &Environment>>,
+    members: Option<&Members>,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let mut headers = KEY_HEADERS.to_vec();
     if environments.is_some() {
         headers.push("ENV");
     }
-    let rows = key_rows(&Policy::from_profile(ctx), keys, users, environments, now);
+    let policy = Policy::from_profile(ctx);
+    let rows = key_rows(&policy, keys, users, environments, members, now);
     ctx.out.rows(&headers, rows)?;
     Ok(())
 }
 
 /// One row per key, as `keys list` shows them (and `keys delete` previews them); STATUS follows
-/// the profile's rotation policy.
+/// the profile's rotation policy, and is `orphaned` for a live key whose owner is not among
+/// `members` (when known).
 pub fn key_rows(
     policy: &Policy,
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     environments: Option<&HashMap<&str, &Environment>>,
+    members: Option<&Members>,
     now: Timestamp,
 ) -> Vec<Vec<Cell>> {
     keys.iter()
         .map(|key| {
             let (status, mood) = match policy.expiry(key, now) {
                 Expiry::Expired => ("expired", Mood::Bad),
+                _ if members.is_some_and(|m| m.orphaned(key, now)) => ("orphaned", Mood::Bad),
                 Expiry::Expiring => ("expiring", Mood::Warn),
                 Expiry::Active => ("active", Mood::Normal),
             };
