@@ -386,9 +386,10 @@ pub enum KeysCommand {
   flexprice-admin keys rotate --all --service-account ingest-bot --store 'file:./{name}.key'")]
     Rotate(Box<KeysRotateArgs>),
 
-    /// Report keys that need attention: too old, expiring soon, expired, never expiring, a
-    /// service account's all-powerful key, or orphaned (their owner left the tenant); exit 10
-    /// when any counts
+    /// Report keys that need attention (exit 10 when one counts)
+    ///
+    /// Too old, expiring soon or expired (the rotation policy), never expiring, a service
+    /// account's all-powerful key, or orphaned (its owner left the tenant).
     #[command(after_help = "Examples:
   flexprice-admin keys audit
   flexprice-admin keys audit --max-age 30d --expiring-within 7d -o json

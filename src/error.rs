@@ -59,7 +59,7 @@ impl Exit {
         ),
         (
             Exit::AuditFound,
-            "keys audit found keys that are old, expiring or expired",
+            "keys audit found keys that are old, expiring, expired or orphaned, or that fail its rules (no_expiry, privileged)",
         ),
         (Exit::HungUp, "hung up (SIGHUP): stopped as for Ctrl-C"),
         (Exit::Interrupted, "interrupted (Ctrl-C)"),

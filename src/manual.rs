@@ -7,6 +7,8 @@ use crate::error::Exit;
 const DESTINATIONS: &str = include_str!("../doc/destinations.txt");
 const ROTATION: &str = include_str!("../doc/rotation.txt");
 const CRON: &str = include_str!("../doc/cron.txt");
+const FINDINGS: &str = include_str!("../doc/audit.txt");
+const OFFBOARDING: &str = include_str!("../doc/offboarding.txt");
 
 /// The extra sections of the man page of the command `path` (e.g. `keys-rotate`, the page's
 /// file name without `flexprice-admin-` and `.1`), as (title, text).
@@ -18,7 +20,9 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
             ("DESTINATIONS", DESTINATIONS),
             ("CRON", CRON),
         ],
-        "keys-audit" | "profile-set" => vec![("CRON", CRON)],
+        "keys-audit" => vec![("FINDINGS", FINDINGS), ("CRON", CRON)],
+        "profile-set" => vec![("CRON", CRON), ("FINDINGS", FINDINGS)],
+        "users-remove" => vec![("OFFBOARDING", OFFBOARDING)],
         "" => vec![("CRON", CRON)],
         _ => Vec::new(),
     }
@@ -53,6 +57,7 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "keys-audit" => &[NotFound, AuditFound],
         "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
         "service-accounts-create" => &[Conflict],
+        "users-remove" | "users" => &[NotFound, Conflict, PartialFailure],
         "service-accounts-delete" | "service-accounts" | "sa" => {
             &[NotFound, Conflict, PartialFailure]
         }

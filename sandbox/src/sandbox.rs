@@ -417,6 +417,33 @@ impl Sandbox {
         }
     }
 
+    /// Sets a key's `expires_at` directly (no HTTP: Flexprice has no way to change it), e.g. to
+    /// give the seeded admin key an expiry as if it had been created with one. Returns whether
+    /// the key exists.
+    pub fn set_key_expiry(&self, id: &str, expires_at: Option<Timestamp>) -> bool {
+        let mut db = self.shared.db.lock();
+        let Some(&i) = db.secret_idx.get(id) else {
+            return false;
+        };
+        let expires_at = expires_at.map(db_time);
+        let secret = &mut db.secrets[i];
+        secret.expires_at = expires_at;
+        // A cached verification keeps the old expiry otherwise.
+        let hash = secret.value.clone();
+        db.revocation_cache.remove(&hash);
+        true
+    }
+
+    /// The seeded admin key's row ID.
+    pub fn admin_key_id(&self) -> String {
+        let hash = sha256_hex(&self.admin_key);
+        let db = self.shared.db.lock();
+        db.hash_idx
+            .get(&hash)
+            .map(|&i| db.secrets[i].id.clone())
+            .unwrap_or_default()
+    }
+
     /// The login password of a human user.
     pub fn user_password(&self, id: &str) -> Option<String> {
         let db = self.shared.db.lock();

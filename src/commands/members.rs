@@ -30,13 +30,16 @@ impl Members {
         Ok(Members::new(people?, accounts?))
     }
 
-    /// [`Members::fetch`], or `None` when the credential may not list users (a 403): then no
-    /// key can be called orphaned. Any other failure is the command's error.
-    pub async fn fetch_if_allowed(client: &Client) -> Result<Option<Members>, ApiError> {
+    /// [`Members::fetch`], or why not: a credential that may not list users (a 403, no
+    /// `user:read`), or a server that did not answer. Then no key can be called orphaned, and
+    /// the command says so rather than fail what it can still do.
+    pub async fn fetch_or_why(client: &Client) -> Result<Members, String> {
         match Members::fetch(client).await {
-            Ok(members) => Ok(Some(members)),
-            Err(err) if err.is_status(403) => Ok(None),
-            Err(err) => Err(err),
+            Ok(members) => Ok(members),
+            Err(err) if err.is_status(403) => {
+                Err("this credential may not list the tenant's users (it needs user:read)".into())
+            }
+            Err(err) => Err(format!("listing the tenant's users failed: {err}")),
         }
     }
 

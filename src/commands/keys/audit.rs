@@ -42,30 +42,20 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
     let policy = Policy::resolve(ctx, &args.policy);
     let rules = Rules::resolve(ctx, &args.rules);
     let client = ctx.client()?;
-    // The tenant's members, side by side with the scope: whose keys are orphaned, and the
-    // owners' names.
-    let (scope, members) = futures_util::future::join(
-        KeyScope::resolve(ctx, &client, &args.scope),
-        Members::fetch_if_allowed(&client),
-    )
-    .await;
-    let (scope, members) = (scope?, members?);
-    if members.is_none() {
-        ctx.out.warn(
-            "orphaned keys were not looked for: this credential may not list the tenant's users (it needs user:read)",
-        );
-    }
+    let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
     // Read before the listing: a live key whose secret waits in one is kept for the warning.
     let recovery_files = crate::secrets::recovery::list(&ctx.paths.state_dir);
     let now = time::now();
-    let audit = Audit {
-        policy: &policy,
-        rules,
-        members: members.as_ref(),
-        now,
-    };
-    let (keys, environments, in_scope) = if args.everywhere.all_environments {
-        let found = everywhere::list_keys(ctx, &client, &scope.filter()).await?;
+    // The tenant's members (whose keys are orphaned, and the owners' names) are asked for side
+    // by side with the keys: one round trip, as before they were needed.
+    let members_fetch = Members::fetch_or_why(&client);
+    let (keys, environments, in_scope, members) = if args.everywhere.all_environments {
+        let (found, members) = futures_util::future::join(
+            everywhere::list_keys(ctx, &client, &scope.filter()),
+            members_fetch,
+        )
+        .await;
+        let found = found?;
         let keys: Vec<(ApiKey, Environment)> = found
             .into_iter()
             .flat_map(|e| {
@@ -75,13 +65,40 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             .collect();
         let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = keys.into_iter().unzip();
         let in_scope = keys.iter().filter(|k| scope.matches(k)).count();
-        (keys, Some(environments), in_scope)
+        let members = members
+            .map_err(|why| {
+                ctx.out
+                    .warn(format!("orphaned keys were not looked for: {why}"))
+            })
+            .ok();
+        (keys, Some(environments), in_scope, members)
     } else {
+        let filter = scope.filter();
+        let mut pager = client.key_pager(&filter, None);
+        let (first, members) = ctx
+            .out
+            .waiting(
+                "Fetching keys",
+                futures_util::future::join(pager.next(), members_fetch),
+            )
+            .await;
+        let mut answer = first?;
+        let members = members
+            .map_err(|why| {
+                ctx.out
+                    .warn(format!("orphaned keys were not looked for: {why}"))
+            })
+            .ok();
+        let audit = Audit {
+            policy: &policy,
+            rules,
+            members: members.as_ref(),
+            now,
+        };
         // Thousands of keys decoded without copying (as `keys list -o json` does, on two
         // threads when there are many), of which only those this audit can report or warn
         // about are kept, as owned keys: everything below sees the same findings and warnings
         // as if it had every key.
-        let filter = scope.filter();
         let check = |key: &ListedKey<'_>| {
             let in_scope = scope.matches_listed(key);
             let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
@@ -96,20 +113,26 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
             kept: Vec::new(),
         };
         let listing = async {
-            let mut pager = client.key_pager(&filter, None);
-            while let Some(answer) = pager.next().await? {
+            while let Some(current) = answer {
                 let work = |run| checked_run(run, &check);
-                if !whole_answer(&client, &mut pager, &answer, work, &mut checking)? {
-                    each_listed_key(&client, &mut pager, &answer, |key| {
+                if !whole_answer(&client, &mut pager, &current, work, &mut checking)? {
+                    each_listed_key(&client, &mut pager, &current, |key| {
                         checking.add(check(key));
                         anyhow::Ok(())
                     })?;
                 }
+                answer = pager.next().await?;
             }
             anyhow::Ok(())
         };
         ctx.out.waiting("Fetching keys", listing).await?;
-        (checking.kept, None, checking.in_scope)
+        (checking.kept, None, checking.in_scope, members)
+    };
+    let audit = Audit {
+        policy: &policy,
+        rules,
+        members: members.as_ref(),
+        now,
     };
     let in_scope_keys = || keys.iter().filter(|k| scope.matches(k));
     warn_churning(ctx, &policy, in_scope_keys(), now);
