@@ -293,7 +293,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
     };
     if me.as_ref().is_some_and(|me| me.id == person.id) {
         return Err(UserError::usage(format!(
-            "refusing to remove {} ({}): it is the account this command runs as; nothing was sent",
+            "refusing to remove {} ({}): it is the account this command runs as; nothing was changed",
             person.label(),
             person.id
         ))
@@ -311,7 +311,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
             return Err(UserError::new(
                 Exit::PermissionDenied,
                 format!(
-                    "cannot list the keys of {} with this credential: only a super_admin user's credential sees other people's keys; nothing was sent",
+                    "cannot list the keys of {} with this credential: only a super_admin user's credential sees other people's keys; nothing was changed",
                     person.label()
                 ),
             )
@@ -329,7 +329,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
     let revoking = args.revoke_keys && !held.is_empty();
     if !held.is_empty() && !args.revoke_keys && !args.keep_keys && !ctx.interactive {
         let mut err = UserError::usage(format!(
-            "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was sent",
+            "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was changed",
             person.label(),
             held.len()
         ));
