@@ -363,11 +363,11 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
         ctx.out
             .table_on_stderr(&["ID", "NAME", "ROLES", "ENV"], rows)?;
     }
-    let who = format!(
-        "{} ({})",
-        person.label(),
-        person.email.as_deref().unwrap_or(&person.id)
-    );
+    // "Leaver (leaver@example.com)", or the email and the ID when there is no name.
+    let who = match person.email.as_deref() {
+        Some(email) if email != person.label() => format!("{} ({email})", person.label()),
+        _ => format!("{} ({})", person.label(), person.id),
+    };
     // Neither flag on a terminal: the question offers the safe way.
     let revoking = revoking || (!held.is_empty() && !args.keep_keys);
     if ctx.dry_run {
