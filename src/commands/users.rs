@@ -327,7 +327,9 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
         Some(_) => {}
     }
     let revoking = args.revoke_keys && !held.is_empty();
-    if !held.is_empty() && !args.revoke_keys && !args.keep_keys && !ctx.interactive {
+    // Nobody to ask (off a terminal, or --yes answered before the question was seen): what
+    // happens to the keys must be said with a flag.
+    if !held.is_empty() && !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.yes) {
         let mut err = UserError::usage(format!(
             "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was changed",
             person.label(),

@@ -613,3 +613,53 @@ fn whoami_lists_the_users_commands() {
     assert_eq!(find("users remove --keep-keys"), true);
     assert_eq!(find("users remove --revoke-keys"), false);
 }
+
+/// On a terminal, with neither flag, the question offers to revoke the keys first: "no" changes
+/// nothing, "yes" revokes every key and removes the person. `--yes` without a flag answers a
+/// question nobody saw, so it is refused as off a terminal.
+#[test]
+fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
+    use rexpect::session::spawn_command;
+    let world = World::new();
+    let (id, key_ids, _) = leaver(&world);
+    let ask = || {
+        let mut cmd = world.std_cmd();
+        cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+            .args(["users", "remove", EMAIL]);
+        let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+        session
+            .exp_string(
+                "Revoke 2 key(s) of Leaver (leaver@example.com), then remove them from the tenant?",
+            )
+            .expect("the question");
+        session
+    };
+    let mut session = ask();
+    session.send_line("n").expect("answer no");
+    session.exp_string("Nothing changed").expect("declined");
+    session
+        .exp_string("--keep-keys")
+        .expect("the other way named");
+    session.exp_eof().expect("exits");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
+    assert!(world.mutating_requests().is_empty());
+
+    let mut cmd = world.std_cmd();
+    cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+        .args(["users", "remove", EMAIL, "--yes"]);
+    let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    session
+        .exp_string("--revoke-keys")
+        .expect("a flag is needed");
+    session.exp_eof().expect("exits");
+    assert!(world.mutating_requests().is_empty());
+
+    let mut session = ask();
+    session.send_line("y").expect("answer yes");
+    session.exp_string("Removed Leaver").expect("removed");
+    session.exp_eof().expect("exits");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+    for key in &key_ids {
+        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+    }
+}
