@@ -172,3 +172,32 @@ fn a_bad_rule_is_refused_naming_where_it_is() {
         .stderr_has("no_expiry_keys = \"never\" must be \"fail\", \"report\" or \"ignore\"");
     assert!(world.requests().is_empty());
 }
+
+/// `-q` lines carry key names from the server: a hostile name stays on its one line, without
+/// the escapes it holds.
+#[test]
+fn a_hostile_key_name_keeps_its_quiet_line_one_line() {
+    let world = World::new();
+    let id = seed(
+        &world,
+        "evil\nsecret_FORGED (x): fine\u{1b}]0;pwned\u{7}",
+        None,
+        None,
+    );
+    let quiet = world.run(&["keys", "audit", "-q"]);
+    let line = quiet
+        .code(10)
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&id))
+        .expect("the key's line")
+        .to_string();
+    assert!(line.ends_with(": never expires"), "{line}");
+    assert!(!quiet.stdout.contains('\u{1b}') && !quiet.stdout.contains('\u{7}'));
+    assert_eq!(
+        quiet.stdout.lines().count(),
+        2,
+        "the admin's key and this one"
+    );
+    assert!(!quiet.stdout.lines().any(|l| l.starts_with("secret_FORGED")));
+}

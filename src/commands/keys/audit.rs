@@ -20,7 +20,7 @@ use crate::cli::{AuditRule, KeyScopeArgs, KeysAuditArgs};
 use crate::commands::members::Members;
 use crate::context::Context;
 use crate::error::Exit;
-use crate::output::{Cell, Mood};
+use crate::output::{Cell, Mood, terminal_safe};
 use crate::time;
 
 /// What `keys rotate --due` rotates: the rotation policy's findings.
@@ -415,16 +415,20 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow:
     Ok(())
 }
 
-/// A `-q` line: the key, its name (and environment), and why.
+/// A `-q` line: the key, its name (and environment), and why. Names come from the server: a
+/// newline in one must not make two lines of one finding, nor an escape reach the terminal or
+/// the mail it is read in.
 fn quiet_line(finding: &Finding, environment_of: Option<&HashMap<&str, &Environment>>) -> String {
     let environment = environment_of
         .and_then(|e| e.get(finding.key.id.as_str()))
         .map(|e| format!(" in {}", e.name))
         .unwrap_or_default();
-    format!(
+    let line = format!(
         "{} ({}){environment}: {}",
         finding.key.id, finding.key.name, finding.detail
-    )
+    );
+    // And a server quoting the credential in a name gets it back redacted, as on stderr.
+    terminal_safe(&crate::redact::scrub(&line)).into_owned()
 }
 
 /// What every key passed, for the all-clear note.
