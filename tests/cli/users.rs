@@ -663,3 +663,119 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
         assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
     }
 }
+
+/// A key minted for the person while the removal is under way (held at the sandbox's gate) is
+/// caught by the look afterwards: named with its revoke command, exit 8.
+#[test]
+fn a_key_minted_during_the_removal_is_caught_afterwards() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = World::new();
+    let (id, _, _) = leaver(&world);
+    world.sandbox.add_fault(Fault::new(
+        Some("POST"),
+        &format!("/v1/users/{id}/remove"),
+        FaultAction::Hold("removing".into()),
+    ));
+    let late = std::thread::scope(|s| {
+        let run = s.spawn(|| {
+            as_tenant(
+                &world,
+                &[
+                    "users",
+                    "remove",
+                    EMAIL,
+                    "--revoke-keys",
+                    "--yes",
+                    "-o",
+                    "json",
+                ],
+            )
+        });
+        world.sandbox.wait_held("removing", 1);
+        let late = world.sandbox.seed_key(SeedKey {
+            name: "minted-meanwhile".into(),
+            owner_user_id: Some(id.clone()),
+            environment_id: Some(world.sandbox.production_environment_id().to_owned()),
+            ..SeedKey::default()
+        });
+        world.sandbox.release("removing");
+        let run = run.join().expect("the command's thread");
+        run.code(8)
+            .stderr_has("still work after revoking")
+            .stderr_has(&format!(
+                "keys delete {} --environment {}",
+                late.id,
+                world.sandbox.production_environment_id()
+            ));
+        let json = run.json();
+        assert_eq!(ids(&json["remaining_keys"]), [late.id.clone()]);
+        assert_eq!(json["revoked_keys"].as_array().unwrap().len(), 2);
+        late
+    });
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+    assert_eq!(world.sandbox.key(&late.id).unwrap().status, "published");
+}
+
+/// SIGTERM while the keys are being revoked: the revocation in flight finishes, the person is
+/// not removed (nothing half-done: a re-run revokes the rest and removes them), exit 143.
+#[test]
+fn sigterm_during_the_revocations_removes_no_one() {
+    use std::io::{BufRead, Read};
+    use std::process::Stdio;
+    let world = World::new();
+    let (id, key_ids, _) = leaver(&world);
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    );
+    let mut child = world
+        .std_cmd()
+        .env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+        .args(["users", "remove", EMAIL, "--revoke-keys", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("revoke", 1);
+    // SAFETY: kill(2) on our own child, not yet waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains("SIGTERM") {
+            break;
+        }
+    }
+    world.sandbox.release("revoke");
+    stderr.read_to_string(&mut log).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    assert_eq!(
+        world.sandbox.user_status(&id).as_deref(),
+        Some("published"),
+        "{log}"
+    );
+    assert!(
+        !world.requests().iter().any(|r| r.path.ends_with("/remove")),
+        "{log}"
+    );
+    // The run again finishes the job.
+    world.sandbox.clear_faults();
+    as_tenant(
+        &world,
+        &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
+    )
+    .code(0);
+    for key in &key_ids {
+        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+    }
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+}
