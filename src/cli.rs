@@ -581,10 +581,10 @@ pub struct StoreArgs {
     #[arg(
         long = "store",
         value_name = "DEST",
-        value_parser = crate::secrets::parse_destination,
+        value_parser = crate::handover::Store::parse,
         add = ArgValueCandidates::new(store_candidates)
     )]
-    pub destinations: Vec<crate::secrets::Destination>,
+    pub destinations: Vec<crate::handover::Store>,
 
     /// When a destination fails after minting: keep the key and leave the secret in a 0600
     /// recovery file (exit 9), or revoke the new key
@@ -592,13 +592,7 @@ pub struct StoreArgs {
     pub on_store_failure: OnStoreFailure,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OnStoreFailure {
-    /// Keep the key; the secret goes to a recovery file under the state directory
-    Keep,
-    /// Revoke the new key; no secret is kept anywhere
-    Revoke,
-}
+pub use crate::handover::OnStoreFailure;
 
 #[derive(Debug, Args)]
 #[group(multiple = false)]

@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::AuditRule;
-use crate::error::UserError;
+use crate::error::{CommandError, CommandResult, ErrorContext};
 use crate::private_file;
 use crate::time::TimeSpan;
 
@@ -49,7 +48,7 @@ pub struct Paths {
 }
 
 impl Paths {
-    pub fn discover() -> anyhow::Result<Paths> {
+    pub fn discover() -> CommandResult<Paths> {
         let dirs = directories::ProjectDirs::from("io", "flexprice", "flexprice-admin").context(
             "cannot find a home directory for the config and state files (is HOME set?)",
         )?;
@@ -90,12 +89,12 @@ pub fn load_profile(
     path: &Path,
     name: Option<&str>,
     may_be_new: bool,
-) -> anyhow::Result<ResolvedProfile> {
+) -> CommandResult<ResolvedProfile> {
     let file = read_config(path)?;
     let explicit = name.is_some();
     let name = name.unwrap_or(DEFAULT_PROFILE).to_string();
     if let Err(why) = check_profile_name(&name) {
-        return Err(UserError::usage(format!("--profile: '{name}' {why}")).into());
+        return Err(CommandError::usage(format!("--profile: '{name}' {why}")));
     }
     let settings = match file.profiles.get(&name) {
         Some(profile) => profile.clone(),
@@ -106,17 +105,16 @@ pub fn load_profile(
             } else {
                 known.join(", ")
             };
-            return Err(UserError::usage(format!("--profile: there is no profile '{name}' in {}", path.display()))
-                .hint(format!("profiles there: {listed}; create it with `flexprice-admin profile set --profile {name} --api-url URL` (no credential needed), or with `flexprice-admin auth login --profile {name}`, which also stores the admin key in the OS keychain"))
-                .into());
+            return Err(CommandError::usage(format!("--profile: there is no profile '{name}' in {}", path.display()))
+                .hint(format!("profiles there: {listed}; create it with `flexprice-admin profile set --profile {name} --api-url URL` (no credential needed), or with `flexprice-admin auth login --profile {name}`, which also stores the admin key in the OS keychain")));
         }
         None => Profile::default(),
     };
-    let span = |field: &str, raw: &Option<String>| -> Result<Option<TimeSpan>, UserError> {
+    let span = |field: &str, raw: &Option<String>| -> Result<Option<TimeSpan>, CommandError> {
         raw.as_ref()
             .map(|raw| {
                 raw.parse::<TimeSpan>().map_err(|e| {
-                    UserError::usage(format!(
+                    CommandError::usage(format!(
                         "{}: profile '{name}': {field} = \"{raw}\" {e}",
                         path.display()
                     ))
@@ -127,11 +125,11 @@ pub fn load_profile(
     let default_expiry = span("default_expiry", &settings.default_expiry)?;
     let max_age = span("max_age", &settings.max_age)?;
     let expiring_within = span("expiring_within", &settings.expiring_within)?;
-    let rule = |field: &str, raw: &Option<String>| -> Result<Option<AuditRule>, UserError> {
+    let rule = |field: &str, raw: &Option<String>| -> Result<Option<AuditRule>, CommandError> {
         raw.as_ref()
             .map(|raw| {
                 <AuditRule as clap::ValueEnum>::from_str(raw, false).map_err(|_| {
-                    UserError::usage(format!(
+                    CommandError::usage(format!(
                         "{}: profile '{name}': {field} = \"{raw}\" must be \"fail\", \"report\" or \"ignore\"",
                         path.display()
                     ))
@@ -144,11 +142,10 @@ pub fn load_profile(
     if let Some(secs) = settings.keychain_timeout
         && !(secs.is_finite() && secs > 0.0 && secs <= 3600.0)
     {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{}: profile '{name}': keychain_timeout = {secs} must be more than 0 and at most 3600 seconds",
             path.display()
-        ))
-        .into());
+        )));
     }
     Ok(ResolvedProfile {
         name,
@@ -177,7 +174,7 @@ pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
 
 /// Writes config.toml atomically, the directory with mode 0700 and the file 0600. It never
 /// holds a secret, but it decides where the credential is sent.
-pub fn write_config(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
+pub fn write_config(path: &Path, config: &ConfigFile) -> CommandResult<()> {
     let dir = path.parent().context("the config file has no directory")?;
     private_file::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let text = toml::to_string(config).context("cannot encode the config")?;
@@ -187,7 +184,7 @@ pub fn write_config(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
 
 /// Reads config.toml; a missing file is an empty config, a corrupt one an error naming the file,
 /// line and column.
-pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
+pub fn read_config(path: &Path) -> CommandResult<ConfigFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
@@ -201,9 +198,8 @@ pub fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
                 format!(" at line {line}, column {column}")
             })
             .unwrap_or_default();
-        UserError::usage(format!("{} is not valid{place}: {}", path.display(), e.message()))
+        CommandError::usage(format!("{} is not valid{place}: {}", path.display(), e.message()))
             .hint("fix or remove the file; profiles look like [profiles.prod] with api_url = \"https://…/v1\"")
-            .into()
     })
 }
 
@@ -226,7 +222,7 @@ fn line_and_column(text: &str, at: usize) -> (usize, usize) {
 /// target is never changed through the link. Checked before the file is read. Returns the
 /// warning to show, if any.
 #[cfg(unix)]
-pub fn tighten_permissions(path: &Path) -> anyhow::Result<Option<String>> {
+pub fn tighten_permissions(path: &Path) -> CommandResult<Option<String>> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     let shown = path.display();
     let linked = match std::fs::symlink_metadata(path) {
@@ -245,24 +241,22 @@ pub fn tighten_permissions(path: &Path) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     if linked {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{shown} is a symbolic link to a file accessible to other users (mode {mode:o}); permissions are never \
              changed through a link"
         ))
         .hint(format!(
             "make the file it points to private (`chmod 600 \"$(readlink -f {shown})\"`), or replace the link with a \
              private copy"
-        ))
-        .into());
+        )));
     }
     if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{shown} is accessible to other users (mode {mode:o}) and belongs to another user"
         ))
         .hint(format!(
             "ask its owner to run `chmod 600 {shown}`, or use a config.toml of your own"
-        ))
-        .into());
+        )));
     }
     let fixed = mode & 0o700;
     let changed = std::fs::OpenOptions::new()
@@ -274,16 +268,15 @@ pub fn tighten_permissions(path: &Path) -> anyhow::Result<Option<String>> {
         Ok(()) => Ok(Some(format!(
             "{shown} was accessible to other users (mode {mode:o}); its mode is now {fixed:o}"
         ))),
-        Err(e) => Err(UserError::usage(format!(
+        Err(e) => Err(CommandError::usage(format!(
             "{shown} is accessible to other users (mode {mode:o}) and its mode cannot be changed ({e})"
         ))
-        .hint(format!("run `chmod 600 {shown}` as its owner"))
-        .into()),
+        .hint(format!("run `chmod 600 {shown}` as its owner"))),
     }
 }
 
 #[cfg(not(unix))]
-pub fn tighten_permissions(_path: &Path) -> anyhow::Result<Option<String>> {
+pub fn tighten_permissions(_path: &Path) -> CommandResult<Option<String>> {
     Ok(None)
 }
 
@@ -330,7 +323,7 @@ mod tests {
         assert_eq!(profile.max_age, Some(TimeSpan::days(30)));
         assert_eq!(profile.expiring_within, Some(TimeSpan::days(7)));
         let err = load_profile(&path, Some("bad"), false).unwrap_err();
-        let user = err.downcast_ref::<UserError>().unwrap();
+        let user = &err;
         assert_eq!(user.exit, crate::error::Exit::Usage);
         assert!(
             user.message.contains("profile 'bad': max_age = \"soon\""),
@@ -344,7 +337,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "[profiles.prod]\n");
         let err = load_profile(&path, Some("staging"), false).unwrap_err();
-        let user = err.downcast_ref::<UserError>().unwrap();
+        let user = &err;
         assert!(user.message.contains("no profile 'staging'"));
         assert!(user.hints[0].contains("prod"));
     }
@@ -405,7 +398,7 @@ mod tests {
         let link = dir.path().join("config.toml");
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let err = tighten_permissions(&link).unwrap_err();
-        assert_eq!(crate::error::classify(&err).exit, crate::error::Exit::Usage);
+        assert_eq!(err.exit, crate::error::Exit::Usage);
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert_eq!(mode(&target), 0o644, "the target is untouched");
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();

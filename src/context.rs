@@ -13,7 +13,7 @@ use crate::api::{Client, ClientConfig, Credential};
 use crate::cli::GlobalArgs;
 use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::Output;
 use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
@@ -72,7 +72,7 @@ pub struct Context {
 
 impl Context {
     /// `may_create_profile`: the command (`auth login`) creates the profile if it is missing.
-    pub fn new(global: &GlobalArgs, may_create_profile: bool) -> anyhow::Result<Context> {
+    pub fn new(global: &GlobalArgs, may_create_profile: bool) -> CommandResult<Context> {
         let mut out = Output::new(global.output, global.quiet, global.color);
         let paths = Paths::discover()?;
         if let Some(warning) = config::tighten_permissions(&paths.config_file())? {
@@ -95,7 +95,7 @@ impl Context {
             .or_else(|| profile.settings.environment.clone());
         if let Some(env) = &environment {
             crate::cli::parse_name(env)
-                .map_err(|e| UserError::usage(format!("--environment: {e}")))?;
+                .map_err(|e| CommandError::usage(format!("--environment: {e}")))?;
         }
         let interactive =
             !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
@@ -130,6 +130,24 @@ impl Context {
     }
 
     /// The lifetime of a new key when no expiry flag is given.
+    /// The journal of this profile on this server: where its keys' secrets went or wait.
+    pub fn journal(&self) -> crate::handover::Journal {
+        crate::handover::Journal::new(
+            &self.paths.state_dir,
+            &self.profile.name,
+            self.api_url.as_str(),
+        )
+    }
+
+    /// The destinations a secret is written to, with this invocation's timeouts (`--timeout`
+    /// for an `exec:` command).
+    pub fn sinks(&self) -> crate::handover::OsSinks {
+        crate::handover::OsSinks {
+            keychain: self.keychain,
+            exec_timeout: self.timeout,
+        }
+    }
+
     pub fn default_key_lifetime(&self) -> TimeSpan {
         self.profile
             .default_expiry
@@ -138,7 +156,7 @@ impl Context {
 
     /// Turns an `--environment` given as a name into its ID, asking the API for the tenant's
     /// environments with the admin credential. An ID is kept as given.
-    pub async fn resolve_environment_name(&mut self) -> anyhow::Result<()> {
+    pub async fn resolve_environment_name(&mut self) -> CommandResult<()> {
         if self.environment_is_a_name() {
             let (credential, _) = self.credential()?;
             self.environment = self.environment_id_for(credential).await?;
@@ -157,7 +175,7 @@ impl Context {
     pub async fn environment_id_for(
         &self,
         credential: Credential,
-    ) -> anyhow::Result<Option<String>> {
+    ) -> CommandResult<Option<String>> {
         let Some(name) = self
             .environment
             .clone()
@@ -183,7 +201,7 @@ impl Context {
     }
 
     /// A client holding the admin credential.
-    pub fn client(&self) -> anyhow::Result<Client> {
+    pub fn client(&self) -> CommandResult<Client> {
         let (credential, _) = self.credential()?;
         self.client_with(credential)
     }
@@ -196,7 +214,7 @@ impl Context {
     }
 
     /// A client holding the given credential.
-    pub fn client_with(&self, credential: Credential) -> anyhow::Result<Client> {
+    pub fn client_with(&self, credential: Credential) -> CommandResult<Client> {
         self.client_in(credential, self.environment.clone())
     }
 
@@ -205,7 +223,7 @@ impl Context {
         &self,
         credential: Credential,
         environment: Option<String>,
-    ) -> anyhow::Result<Client> {
+    ) -> CommandResult<Client> {
         Client::new(ClientConfig {
             base_url: self.api_url.clone(),
             credential: Some(credential),
@@ -217,7 +235,7 @@ impl Context {
 
     /// The admin credential and where it came from: `FLEXPRICE_API_KEY`, then
     /// `FLEXPRICE_API_KEY_FILE`, then the profile's keychain entry (stored by `auth login`).
-    pub fn credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
+    pub fn credential(&self) -> CommandResult<(Credential, CredentialSource)> {
         if let Some(found) = self.credential.get() {
             return Ok(found.clone());
         }
@@ -225,7 +243,7 @@ impl Context {
         Ok(self.credential.get_or_init(|| found).clone())
     }
 
-    fn look_up_credential(&self) -> anyhow::Result<(Credential, CredentialSource)> {
+    fn look_up_credential(&self) -> CommandResult<(Credential, CredentialSource)> {
         // Each source passes the check `auth login` makes (secret_input::check): a bad
         // credential exits 2 naming its source instead of failing as a network error.
         if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
@@ -248,7 +266,7 @@ impl Context {
             Err(KeychainError::NoEntry(_)) => None,
             Err(e) => Some(e),
         };
-        let mut err = UserError::new(
+        let mut err = CommandError::new(
             Exit::Unauthenticated,
             "no API key: flexprice-admin needs an admin credential",
         )
@@ -262,7 +280,7 @@ impl Context {
         if let Some(problem) = keychain_problem {
             err = err.hint(format!("the keychain could not be read: {problem}"));
         }
-        Err(err.into())
+        Err(err)
     }
 
     /// ` --profile NAME` when a profile other than the default is in use, for hints.
@@ -276,11 +294,11 @@ impl Context {
 
     /// Refuses, before any request, a command that will need confirmation when nobody can give
     /// it: off a terminal (or with `--no-input`) without `flag`. A dry run needs none.
-    pub fn require_confirmation(&self, what: &str, flag: &str) -> Result<(), UserError> {
+    pub fn require_confirmation(&self, what: &str, flag: &str) -> Result<(), CommandError> {
         if self.yes || self.interactive || self.dry_run {
             return Ok(());
         }
-        Err(UserError::usage(format!(
+        Err(CommandError::usage(format!(
             "refusing to {what} without confirmation: nothing was sent"
         ))
         .hint(format!(
@@ -290,7 +308,7 @@ impl Context {
 
     /// Asks a yes/no question on a terminal. Off a terminal (or with `--no-input`) it fails,
     /// naming `flag`, instead of blocking a script. `--yes` answers yes without asking.
-    pub fn confirm(&self, question: &str, flag: &str) -> anyhow::Result<bool> {
+    pub fn confirm(&self, question: &str, flag: &str) -> CommandResult<bool> {
         if self.yes {
             return Ok(true);
         }
@@ -301,7 +319,7 @@ impl Context {
 impl Context {
     /// Asks the user to pick one of `items` on a terminal; `None` when they cancel (Esc or q).
     /// Callers check [`Context::interactive`] first: off a terminal there is nobody to ask.
-    pub fn select(&self, question: &str, items: &[String]) -> anyhow::Result<Option<usize>> {
+    pub fn select(&self, question: &str, items: &[String]) -> CommandResult<Option<usize>> {
         self.out.select(question, items)
     }
 }
@@ -322,11 +340,11 @@ pub fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
 
 /// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
 /// `/v1`; any other path must end in `/v1`.
-pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserError> {
+pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, CommandError> {
     // The URL is quoted in every message below: never with a password in it.
     let shown = redact_userinfo(raw);
     let bad = |why: String| {
-        UserError::usage(format!("--api-url / {}: '{shown}' {why}", env::API_URL)).hint(format!(
+        CommandError::usage(format!("--api-url / {}: '{shown}' {why}", env::API_URL)).hint(format!(
             "use the API base URL, e.g. {DEFAULT_API_URL} or http://127.0.0.1:8080/v1"
         ))
     };
@@ -341,7 +359,7 @@ pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, UserEr
                 None => false,
             };
             if !loopback && !allow_insecure_http {
-                return Err(UserError::usage(format!(
+                return Err(CommandError::usage(format!(
                     "--api-url: '{shown}' uses plain http to a remote host; the API key would cross the network unencrypted"
                 ))
                 .hint("use https://, or pass --allow-insecure-http if this network is trusted"));

@@ -1,5 +1,6 @@
-//! The exit-code table and the one place that turns any error into an exit code, a message and
-//! hints. Exit codes are a contract with scripts: never renumber one.
+//! The exit-code table and [`CommandError`], the one error type a command returns: its exit code
+//! is set where the failure is known, never guessed back from a chain of wrapped errors. Exit
+//! codes are a contract with scripts: never renumber one.
 
 use std::fmt;
 use std::io;
@@ -79,21 +80,34 @@ impl Exit {
     }
 }
 
-/// An error the user can act on: an exit code, a message and hints. Commands return it (inside
-/// `anyhow::Error`) when they know the exact code; everything else is classified by [`classify`].
-#[derive(Debug)]
-pub struct UserError {
+/// A failure on its way to the user, with its exit code decided where the failure was known
+/// (jj's `CommandError`). Typed failures become one through `From` impls ([`ApiError`],
+/// [`io::Error`], the hand-over's and the rotation's failures in their own modules), so no code
+/// guesses an exit code back from a message or a wrapped error. Printed by [`crate::output`]
+/// as `error: {message}`, a `caused by:` line per cause, then the hints.
+#[derive(Debug, Clone)]
+pub struct CommandError {
     pub exit: Exit,
     pub message: String,
     pub hints: Vec<String>,
+    /// What the message rests on, outermost first (the `caused by:` lines).
+    pub causes: Vec<String>,
+    /// The API's own error, when the failure was an API call's: the boundary explains a 401 or
+    /// 403 from it ([`crate::explain`]).
+    pub source: Option<Box<ApiError>>,
+    /// A closed stdout (`| head -1`): not worth a message, and exit 0.
+    pub silent: bool,
 }
 
-impl UserError {
+impl CommandError {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        UserError {
+        CommandError {
             exit,
             message: message.into(),
             hints: Vec::new(),
+            causes: Vec::new(),
+            source: None,
+            silent: false,
         }
     }
 
@@ -102,76 +116,130 @@ impl UserError {
         Self::new(Exit::Usage, message)
     }
 
+    /// A failure with no code of its own (exit 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(Exit::Failure, message)
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
     }
+
+    /// Says what was being done: `message` becomes the error, this one its first cause. The
+    /// exit code stays the failure's own.
+    pub fn context(mut self, message: impl Into<String>) -> Self {
+        let inner = std::mem::replace(&mut self.message, message.into());
+        self.causes.insert(0, inner);
+        self
+    }
+
+    /// The message and its causes, outermost first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut all = Vec::with_capacity(1 + self.causes.len());
+        all.push(self.message.clone());
+        all.extend(self.causes.iter().cloned());
+        all
+    }
+
+    /// The message and its causes on one line: "a: b: c".
+    pub fn one_line(&self) -> String {
+        self.messages().join(": ")
+    }
 }
 
-impl fmt::Display for UserError {
+impl fmt::Display for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if f.alternate() {
+            for cause in &self.causes {
+                write!(f, ": {cause}")?;
+            }
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for UserError {}
+impl std::error::Error for CommandError {}
 
-/// A classified error, ready to print.
-#[derive(Debug)]
-pub struct Report {
-    pub exit: Exit,
-    /// `error: …` then `caused by: …` lines, outermost first.
-    pub messages: Vec<String>,
-    pub hints: Vec<String>,
-    /// A closed stdout (`| head -1`) is not an error worth a message.
-    pub silent: bool,
+impl From<ApiError> for CommandError {
+    fn from(api: ApiError) -> Self {
+        let mut err = CommandError::new(api_exit(&api), api.to_string());
+        err.hints = api.hints.clone();
+        err.source = Some(Box::new(api));
+        err
+    }
 }
 
-/// Walks the error chain and picks the exit code and hints from the first error that knows them.
-pub fn classify(err: &anyhow::Error) -> Report {
-    let messages: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-    let mut report = Report {
-        exit: Exit::Failure,
-        messages,
-        hints: Vec::new(),
-        silent: false,
-    };
-    for cause in err.chain() {
-        // An io::Error may carry a UserError (a refusal from `private_file`), which its
-        // `source()` does not expose.
-        let carried = cause
-            .downcast_ref::<io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<UserError>());
-        if let Some(user) = cause.downcast_ref::<UserError>().or(carried) {
-            report.exit = user.exit;
-            report.hints.extend(user.hints.iter().cloned());
-            return report;
+impl From<io::Error> for CommandError {
+    fn from(io: io::Error) -> Self {
+        let mut err = CommandError::failure(io.to_string());
+        if io.kind() == io::ErrorKind::BrokenPipe {
+            err.exit = Exit::Ok;
+            err.silent = true;
         }
-        if let Some(api) = cause.downcast_ref::<ApiError>() {
-            report.exit = api_exit(api);
-            report.hints.extend(api.hints.iter().cloned());
-            return report;
+        err
+    }
+}
+
+impl From<serde_json::Error> for CommandError {
+    fn from(e: serde_json::Error) -> Self {
+        if e.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {
+            return io::Error::from(io::ErrorKind::BrokenPipe).into();
         }
-        if let Some(io) = cause.downcast_ref::<io::Error>()
-            && io.kind() == io::ErrorKind::BrokenPipe
-        {
-            report.exit = Exit::Ok;
-            report.silent = true;
-            return report;
+        CommandError::failure(e.to_string())
+    }
+}
+
+impl From<dialoguer::Error> for CommandError {
+    fn from(e: dialoguer::Error) -> Self {
+        match e {
+            dialoguer::Error::IO(io) => io.into(),
         }
     }
-    report
 }
 
-/// Whether `err` is, at bottom, a write to a closed pipe (`| head -1` stopped reading).
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    })
+impl From<toml::ser::Error> for CommandError {
+    fn from(e: toml::ser::Error) -> Self {
+        CommandError::failure(e.to_string())
+    }
 }
+
+impl From<reqwest::Error> for CommandError {
+    fn from(e: reqwest::Error) -> Self {
+        CommandError::failure(e.to_string())
+    }
+}
+
+/// `.context("…")` on any result whose error becomes a [`CommandError`]: what was being done,
+/// with the failure's own exit code.
+pub trait ErrorContext<T> {
+    fn context(self, message: impl Into<String>) -> Result<T, CommandError>;
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T, CommandError>;
+}
+
+impl<T, E: Into<CommandError>> ErrorContext<T> for Result<T, E> {
+    fn context(self, message: impl Into<String>) -> Result<T, CommandError> {
+        self.map_err(|e| e.into().context(message))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T, CommandError> {
+        self.map_err(|e| e.into().context(message()))
+    }
+}
+
+impl<T> ErrorContext<T> for Option<T> {
+    fn context(self, message: impl Into<String>) -> Result<T, CommandError> {
+        self.ok_or_else(|| CommandError::failure(message))
+    }
+
+    fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T, CommandError> {
+        self.ok_or_else(|| CommandError::failure(message()))
+    }
+}
+
+/// What a command returns: its exit code, or the failure that decides it.
+pub type CommandResult<T = Exit> = Result<T, CommandError>;
 
 /// The exit code for an API failure, by HTTP status first (the status is the source of truth).
 pub fn api_exit(err: &ApiError) -> Exit {
@@ -200,20 +268,19 @@ mod tests {
     }
 
     #[test]
-    fn user_error_wins_over_outer_context() {
-        let err =
-            anyhow::Error::new(UserError::usage("bad").hint("pass --name")).context("creating key");
-        let report = classify(&err);
-        assert_eq!(report.exit, Exit::Usage);
-        assert_eq!(report.messages, ["creating key", "bad"]);
-        assert_eq!(report.hints, ["pass --name"]);
+    fn context_keeps_the_exit_code_and_the_hints() {
+        let err: Result<(), _> = Err(CommandError::usage("bad").hint("pass --name"));
+        let err = err.context("creating key").unwrap_err();
+        assert_eq!(err.exit, Exit::Usage);
+        assert_eq!(err.messages(), ["creating key", "bad"]);
+        assert_eq!(err.hints, ["pass --name"]);
     }
 
     #[test]
     fn broken_pipe_is_silent_success() {
-        let err = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
-        let report = classify(&err);
-        assert_eq!(report.exit, Exit::Ok);
-        assert!(report.silent);
+        let err: Result<(), io::Error> = Err(io::Error::from(io::ErrorKind::BrokenPipe));
+        let err = err.context("writing").unwrap_err();
+        assert_eq!(err.exit, Exit::Ok);
+        assert!(err.silent);
     }
 }

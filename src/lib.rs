@@ -12,10 +12,12 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod explain;
+pub mod handover;
 pub mod interrupt;
 pub mod lock;
 pub mod manual;
 pub mod memory;
+pub mod ops;
 pub mod output;
 pub mod parallel;
 pub mod private_file;
@@ -30,7 +32,7 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
-use crate::error::Exit;
+use crate::error::{CommandError, Exit};
 use crate::output::Output;
 
 /// The whole program: parse, build the context, run the command, report the error, exit.
@@ -120,12 +122,11 @@ async fn run(cli: cli::Cli) -> Exit {
     }
 }
 
-fn report(out: &Output, err: &anyhow::Error) -> Exit {
-    let report = error::classify(err);
-    if !report.silent {
-        out.error_report(&report.messages, &report.hints);
+fn report(out: &Output, err: &CommandError) -> Exit {
+    if !err.silent {
+        out.error_report(&err.messages(), &err.hints);
     }
-    report.exit
+    err.exit
 }
 
 #[cfg(all(test, target_os = "linux"))]

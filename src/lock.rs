@@ -12,9 +12,7 @@
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::private_file;
 
 /// Attempts at locking a file that someone else keeps unlinking under us. Each lost race means
@@ -31,7 +29,7 @@ pub struct KeyLock {
 impl KeyLock {
     /// Takes the lock for `key_id` in `profile`, or fails at once (exit 7) if another process
     /// holds it: waiting would let two rotations of one key run back to back.
-    pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> anyhow::Result<KeyLock> {
+    pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> CommandResult<KeyLock> {
         let dir = state_dir.join("locks");
         private_file::private_dir(state_dir)
             .and_then(|()| private_file::private_dir(&dir))
@@ -46,12 +44,11 @@ impl KeyLock {
                 .with_context(|| format!("cannot open the lock file {}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
-                Err(TryLockError::WouldBlock) => return Err(UserError::new(
+                Err(TryLockError::WouldBlock) => return Err(CommandError::new(
                     Exit::Conflict,
                     format!("another rotation of key {key_id} (profile {profile}) is running; not starting a second one"),
                 )
-                .hint(format!("the lock is {}; it is released when that run ends", path.display()))
-                .into()),
+                .hint(format!("the lock is {}; it is released when that run ends", path.display()))),
                 Err(TryLockError::Error(e)) => {
                     return Err(e).with_context(|| format!("cannot lock {}", path.display()));
                 }
@@ -64,16 +61,17 @@ impl KeyLock {
             }
             // The holder before us removed the file after we opened it: ours is an orphan.
         }
-        Err(UserError::new(
+        Err(CommandError::new(
             Exit::Conflict,
-            format!("cannot take the rotation lock of key {key_id} (profile {profile}): other runs keep replacing it"),
-        )
-        .into())
+            format!(
+                "cannot take the rotation lock of key {key_id} (profile {profile}): other runs keep replacing it"
+            ),
+        ))
     }
 }
 
 /// Whether `path` still names the open `file` (it may have been unlinked, or replaced).
-fn still_named_by(file: &File, path: &Path) -> anyhow::Result<bool> {
+fn still_named_by(file: &File, path: &Path) -> CommandResult<bool> {
     let held = file
         .metadata()
         .with_context(|| format!("cannot read the lock file {}", path.display()))?;
@@ -120,7 +118,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
         let err = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap_err();
-        assert_eq!(crate::error::classify(&err).exit, Exit::Conflict);
+        assert_eq!(err.exit, Exit::Conflict);
         KeyLock::acquire(dir.path(), "default", "secret_2").expect("other keys are independent");
         KeyLock::acquire(dir.path(), "prod", "secret_1").expect("other profiles are independent");
         drop(first);

@@ -18,6 +18,7 @@ pub use self::render::{Cell, Mood, terminal_safe};
 pub use self::render::{JsonArray, json as render_json};
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::env;
+use crate::error::CommandResult;
 
 pub struct Output {
     pub format: OutputFormat,
@@ -164,15 +165,30 @@ impl Output {
 
     /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
     /// with `-o jsonl` one compact line, or one line per item when `value` is a list.
-    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> CommandResult<()> {
         let mut out = stdout();
-        if self.format == OutputFormat::Jsonl {
-            render::json_lines(&mut out, value)?;
-        } else {
-            render::json(&mut out, value)?;
-        }
+        self.write_json(&mut out, value)?;
         out.flush()?;
         Ok(())
+    }
+
+    /// What [`Self::json`] writes, as bytes (for a payload that carries a secret).
+    pub fn json_bytes<T: Serialize + ?Sized>(&self, value: &T) -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes, value)?;
+        Ok(bytes)
+    }
+
+    fn write_json<W: Write, T: Serialize + ?Sized>(
+        &self,
+        out: &mut W,
+        value: &T,
+    ) -> io::Result<()> {
+        if self.format == OutputFormat::Jsonl {
+            render::json_lines(out, value)
+        } else {
+            render::json(out, value)
+        }
     }
 
     /// Text as it is on stdout (help topics).

@@ -9,14 +9,33 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-#[cfg(unix)]
-use crate::error::UserError;
+use crate::error::CommandError;
+
+/// Why a directory could not be made private.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// It is not ours to change (a link to an open directory, another user's): the user must
+    /// act, so it is a usage error (exit 2) with the fix as a hint.
+    #[error("{message}")]
+    Refused { message: String, hint: String },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl From<DirError> for CommandError {
+    fn from(err: DirError) -> Self {
+        match err {
+            DirError::Refused { message, hint } => CommandError::usage(message).hint(hint),
+            DirError::Io(io) => io.into(),
+        }
+    }
+}
 
 /// Creates `dir` (and its parents) and makes it private to its owner (0700). Permissions are
 /// never changed through a symbolic link or on a directory of another user: a link to a private
 /// directory of ours is used as it is; a link to anything else (a shared 1777 directory), or
-/// another user's directory, is refused with an error that carries a [`UserError`] (exit 2).
-pub fn private_dir(dir: &Path) -> io::Result<()> {
+/// another user's directory, is [`DirError::Refused`].
+pub fn private_dir(dir: &Path) -> Result<(), DirError> {
     fs::create_dir_all(dir)?;
     #[cfg(unix)]
     make_dir_private(dir)?;
@@ -24,7 +43,7 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn make_dir_private(dir: &Path) -> io::Result<()> {
+fn make_dir_private(dir: &Path) -> Result<(), DirError> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     let me = rustix::process::geteuid().as_raw();
     let linked = fs::symlink_metadata(dir)?.file_type().is_symlink();
@@ -32,11 +51,9 @@ fn make_dir_private(dir: &Path) -> io::Result<()> {
     let mode = target.mode() & 0o7777;
     let ours = target.uid() == me;
     let shown = dir.display();
-    let refuse = |why: String, hint: String| {
-        io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            UserError::usage(format!("{shown} {why}")).hint(hint),
-        )
+    let refuse = |why: String, hint: String| DirError::Refused {
+        message: format!("{shown} {why}"),
+        hint,
     };
     if linked {
         if ours && mode & 0o077 == 0 {
@@ -71,7 +88,7 @@ fn make_dir_private(dir: &Path) -> io::Result<()> {
         .read(true)
         .custom_flags(flags.bits() as i32)
         .open(dir)?;
-    handle.set_permissions(fs::Permissions::from_mode(0o700))
+    Ok(handle.set_permissions(fs::Permissions::from_mode(0o700))?)
 }
 
 /// Creates a new file (failing if `path` exists) readable and writable only by the owner.
@@ -208,8 +225,8 @@ mod tests {
         std::os::unix::fs::symlink(&shared, &link).unwrap();
         let err = private_dir(&link).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
-        let err = anyhow::Error::new(err);
-        assert_eq!(crate::error::classify(&err).exit, crate::error::Exit::Usage);
+        assert!(matches!(err, DirError::Refused { .. }), "{err}");
+        assert_eq!(CommandError::from(err).exit, crate::error::Exit::Usage);
         assert_eq!(
             fs::metadata(&shared).unwrap().permissions().mode() & 0o7777,
             0o1777

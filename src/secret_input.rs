@@ -11,10 +11,9 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::error::{CommandError, CommandResult};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
-
-use crate::error::UserError;
 
 /// The most we read of a credential: far more than an API key (29 characters) or a login JWT
 /// (a few hundred), and little enough that `/dev/zero` or a 100 MB file costs nothing.
@@ -23,22 +22,24 @@ pub const MAX_BYTES: usize = 4096;
 /// Checks and cleans a credential read from `source` (named in the error: `FLEXPRICE_API_KEY`,
 /// `stdin (--api-key-stdin)`, ...). This is the check `auth login` makes, applied to every
 /// credential, wherever it comes from.
-pub fn check(text: &str, source: &str) -> Result<SecretString, UserError> {
+pub fn check(text: &str, source: &str) -> Result<SecretString, CommandError> {
     let key = text.trim_start_matches('\u{feff}').trim();
     if key.is_empty() {
-        return Err(UserError::usage(format!("{source}: the API key is empty")));
+        return Err(CommandError::usage(format!(
+            "{source}: the API key is empty"
+        )));
     }
     if key.len() > MAX_BYTES {
         return Err(too_long(source));
     }
     if key.chars().any(char::is_control) {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{source}: the API key contains control characters (a line break or tab inside it?)"
         ))
         .hint("an API key is one line, e.g. sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q; check that only the key was copied"));
     }
     if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{source}: the API key contains characters that cannot be sent in an HTTP header (only printable ASCII can)"
         ))
         .hint("an API key looks like sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q; check that only the key was copied"));
@@ -46,8 +47,8 @@ pub fn check(text: &str, source: &str) -> Result<SecretString, UserError> {
     Ok(SecretString::from(key))
 }
 
-fn too_long(source: &str) -> UserError {
-    UserError::usage(format!(
+fn too_long(source: &str) -> CommandError {
+    CommandError::usage(format!(
         "{source}: longer than {} KiB, which no API key is",
         MAX_BYTES / 1024
     ))
@@ -55,25 +56,29 @@ fn too_long(source: &str) -> UserError {
 }
 
 /// Reads at most [`MAX_BYTES`] (and one more, to tell that there was more) from `reader`.
-fn read_bounded(reader: impl Read, source: &str) -> anyhow::Result<Zeroizing<String>> {
+fn read_bounded(reader: impl Read, source: &str) -> CommandResult<Zeroizing<String>> {
     // Room for all of it up front, so growing the buffer leaves no stray copy in freed memory.
     let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_BYTES + 1));
     reader
         .take(MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| UserError::usage(format!("{source}: cannot read it ({e})")))?;
+        .map_err(|e| CommandError::usage(format!("{source}: cannot read it ({e})")))?;
     if bytes.len() > MAX_BYTES {
-        return Err(too_long(source).into());
+        return Err(too_long(source));
     }
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| UserError::usage(format!("{source}: the API key is not UTF-8 text")))?;
+        .map_err(|_| CommandError::usage(format!("{source}: the API key is not UTF-8 text")))?;
     Ok(Zeroizing::new(text.to_string()))
 }
 
 /// The credential on stdin (`auth login --api-key-stdin`), read to its end or [`MAX_BYTES`].
-pub fn read_stdin(source: &str) -> anyhow::Result<SecretString> {
-    let text = read_bounded(std::io::stdin().lock(), source)?;
-    Ok(check(&text, source)?)
+pub fn read_stdin(source: &str) -> CommandResult<SecretString> {
+    check(&read_stdin_text(source)?, source)
+}
+
+/// Stdin as text, read to its end: more than [`MAX_BYTES`] is refused, not cut.
+pub fn read_stdin_text(source: &str) -> CommandResult<Zeroizing<String>> {
+    read_bounded(std::io::stdin().lock(), source)
 }
 
 /// A credential read from a key file, and the warning to show if the file's mode was tightened.
@@ -85,9 +90,20 @@ pub struct FromFile {
 /// Reads the credential in the file at `path` (`source` names the variable that gave it). The
 /// file is opened without blocking and checked through the opened descriptor, so what is checked
 /// is what is read.
-pub fn read_file(path: &Path, source: &str) -> anyhow::Result<FromFile> {
+pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
+    let (text, warning) = read_file_text(path, source)?;
+    let secret = check(&text, &format!("{source}: {}", path.display()))?;
+    Ok(FromFile { secret, warning })
+}
+
+/// A key file's text under the key file's rules (a regular file, opened without blocking, at
+/// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened.
+pub fn read_file_text(
+    path: &Path,
+    source: &str,
+) -> CommandResult<(Zeroizing<String>, Option<String>)> {
     let shown = path.display();
-    let refuse = |why: String| UserError::usage(format!("{source}: {shown} {why}"));
+    let refuse = |why: String| CommandError::usage(format!("{source}: {shown} {why}"));
     let file = open_nonblocking(path).map_err(|e| refuse(format!("cannot be opened ({e})")))?;
     let meta = file
         .metadata()
@@ -99,16 +115,14 @@ pub fn read_file(path: &Path, source: &str) -> anyhow::Result<FromFile> {
         ))
         .hint(format!(
             "put the key in a file (`umask 077; printf %s \"$KEY\" > key.txt`) and point {source} at it, or set FLEXPRICE_API_KEY"
-        ))
-        .into());
+        )));
     }
     if meta.len() > MAX_BYTES as u64 {
-        return Err(too_long(&format!("{source}: {shown}")).into());
+        return Err(too_long(&format!("{source}: {shown}")));
     }
     let warning = make_private(path, &file, &meta, source)?;
     let text = read_bounded(&file, &format!("{source}: {shown}"))?;
-    let secret = check(&text, &format!("{source}: {shown}"))?;
-    Ok(FromFile { secret, warning })
+    Ok((text, warning))
 }
 
 #[cfg(unix)]
@@ -165,7 +179,7 @@ fn make_private(
     file: &std::fs::File,
     meta: &std::fs::Metadata,
     source: &str,
-) -> anyhow::Result<Option<String>> {
+) -> CommandResult<Option<String>> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let mode = meta.mode() & 0o777;
     if mode & 0o077 == 0 {
@@ -173,7 +187,7 @@ fn make_private(
     }
     let shown = path.display();
     let refuse = |why: String| {
-        UserError::usage(format!(
+        CommandError::usage(format!(
             "{source}: {shown} is accessible to other users (mode {mode:o}) {why}"
         ))
     };
@@ -182,15 +196,12 @@ fn make_private(
         return Err(refuse("and is a symbolic link, whose target is not changed".into())
             .hint(format!(
                 "make the file it points to private (`chmod 600 \"$(readlink -f {shown})\"`), or point {source} at a private copy"
-            ))
-            .into());
+            )));
     }
     if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(refuse("and belongs to another user".into())
-            .hint(format!(
-                "ask its owner to run `chmod 600 {shown}`, or use a private copy"
-            ))
-            .into());
+        return Err(refuse("and belongs to another user".into()).hint(format!(
+            "ask its owner to run `chmod 600 {shown}`, or use a private copy"
+        )));
     }
     let fixed = mode & 0o700;
     file.set_permissions(std::fs::Permissions::from_mode(fixed))
@@ -209,7 +220,7 @@ fn make_private(
     _file: &std::fs::File,
     _meta: &std::fs::Metadata,
     _source: &str,
-) -> anyhow::Result<Option<String>> {
+) -> CommandResult<Option<String>> {
     Ok(None)
 }
 

@@ -6,14 +6,13 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use clap_complete::env::EnvCompleter;
 use clap_complete::{CompleteEnv, Generator as _, Shell};
 use clap_mangen::Man;
 
 use crate::cli::{self, Command, GenerateArgs, GenerateWhat, HELP_TOPICS, HelpArgs};
 use crate::env;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::output::Output;
 
 pub const BIN: &str = "flexprice-admin";
@@ -42,17 +41,17 @@ pub fn answer_completion_request() {
 }
 
 /// Runs `help` or `generate`; other commands are not handled here.
-pub fn run(out: &Output, command: &Command) -> anyhow::Result<Exit> {
+pub fn run(out: &Output, command: &Command) -> CommandResult<Exit> {
     match command {
         Command::Help(args) => help(out, args),
         Command::Generate(args) => generate(out, args),
-        _ => Err(anyhow::anyhow!(
-            "internal error: only help and generate run without a context"
+        _ => Err(CommandError::failure(
+            "internal error: only help and generate run without a context",
         )),
     }
 }
 
-fn help(out: &Output, args: &HelpArgs) -> anyhow::Result<Exit> {
+fn help(out: &Output, args: &HelpArgs) -> CommandResult<Exit> {
     let words: Vec<&str> = args.topic.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["exit-codes"] => {
@@ -89,18 +88,17 @@ fn help(out: &Output, args: &HelpArgs) -> anyhow::Result<Exit> {
         _ => {
             let topics: Vec<&str> = HELP_TOPICS.iter().map(|(name, _)| *name).collect();
             Err(
-                UserError::usage(format!("no command or help topic '{}'", words.join(" ")))
+                CommandError::usage(format!("no command or help topic '{}'", words.join(" ")))
                     .hint(format!(
                         "topics: {}; commands: `{BIN} --help` lists them",
                         topics.join(", ")
-                    ))
-                    .into(),
+                    )),
             )
         }
     }
 }
 
-fn generate(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit> {
+fn generate(out: &Output, args: &GenerateArgs) -> CommandResult<Exit> {
     let Some(dir) = &args.out else {
         return generate_to_stdout(out, args);
     };
@@ -136,15 +134,14 @@ fn generate(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn generate_to_stdout(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit> {
+fn generate_to_stdout(out: &Output, args: &GenerateArgs) -> CommandResult<Exit> {
     let text = match args.what {
         GenerateWhat::Completions => {
             let Some(shell) = args.shell else {
-                return Err(UserError::usage("--shell is required without --out")
+                return Err(CommandError::usage("--shell is required without --out")
                     .hint(format!(
                         "e.g. `{BIN} generate completions --shell zsh`, or `--out DIR` for every shell"
-                    ))
-                    .into());
+                    )));
             };
             completion(shell)?
         }
@@ -156,16 +153,15 @@ fn generate_to_stdout(out: &Output, args: &GenerateArgs) -> anyhow::Result<Exit>
             page
         }
         GenerateWhat::All => {
-            return Err(UserError::usage("`generate all` needs --out DIR")
-                .hint(format!("e.g. `{BIN} generate all --out .`"))
-                .into());
+            return Err(CommandError::usage("`generate all` needs --out DIR")
+                .hint(format!("e.g. `{BIN} generate all --out .`")));
         }
     };
     out.bytes(&text)?;
     Ok(Exit::Ok)
 }
 
-fn write_file(path: &Path, text: &[u8]) -> anyhow::Result<()> {
+fn write_file(path: &Path, text: &[u8]) -> CommandResult<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -177,14 +173,18 @@ fn write_file(path: &Path, text: &[u8]) -> anyhow::Result<()> {
 /// candidates at each TAB, so completions follow the binary they run, and role names and
 /// `--store` kinds are offered. clap_complete's static scripts mangle hyphenated binary names in
 /// bash (clap-rs/clap#6421) and cannot offer values that are hints rather than a closed list.
-fn completion(shell: Shell) -> anyhow::Result<Vec<u8>> {
+fn completion(shell: Shell) -> CommandResult<Vec<u8>> {
     let completer: &dyn EnvCompleter = match shell {
         Shell::Bash => &clap_complete::env::Bash,
         Shell::Zsh => &clap_complete::env::Zsh,
         Shell::Fish => &clap_complete::env::Fish,
         Shell::PowerShell => &clap_complete::env::Powershell,
         Shell::Elvish => &clap_complete::env::Elvish,
-        other => anyhow::bail!("no completion script for {other}"),
+        other => {
+            return Err(CommandError::failure(format!(
+                "no completion script for {other}"
+            )));
+        }
     };
     let mut text = Vec::new();
     completer.write_registration(COMPLETE_VAR, BIN, BIN, BIN, &mut text)?;
@@ -195,10 +195,11 @@ fn completion(shell: Shell) -> anyhow::Result<Vec<u8>> {
         // Sourced instead, `funcstack[1]` is not `_flexprice-admin` and the line does nothing.
         let function = format!("_clap_dynamic_completer_{}", BIN.replace('-', "_"));
         let text_str = String::from_utf8_lossy(&text);
-        anyhow::ensure!(
-            text_str.contains(&format!("function {function}()")),
-            "clap_complete's zsh script no longer defines {function}"
-        );
+        if !text_str.contains(&format!("function {function}()")) {
+            return Err(CommandError::failure(format!(
+                "clap_complete's zsh script no longer defines {function}"
+            )));
+        }
         writeln!(
             text,
             "\nif [[ ${{funcstack[1]}} == _{BIN} ]]; then\n    {function} \"$@\"\nfi"
@@ -208,7 +209,7 @@ fn completion(shell: Shell) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Every completion script, as (file name, contents).
-pub fn completions() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+pub fn completions() -> CommandResult<Vec<(String, Vec<u8>)>> {
     SHELLS
         .iter()
         .map(|shell| Ok((shell.file_name(BIN), completion(*shell)?)))
@@ -216,7 +217,7 @@ pub fn completions() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Every man page, root first, as (file name, contents).
-pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+pub fn man_pages() -> CommandResult<Vec<(String, Vec<u8>)>> {
     // The package version alone: the pages are committed, and the commit is `--version`'s job.
     let mut root = cli::command().version(env!("CARGO_PKG_VERSION"));
     root.build();
@@ -229,7 +230,7 @@ fn collect_pages(
     cmd: &clap::Command,
     is_root: bool,
     pages: &mut Vec<(String, Vec<u8>)>,
-) -> anyhow::Result<()> {
+) -> CommandResult<()> {
     pages.push(man_page(cmd, is_root)?);
     for sub in cmd.get_subcommands() {
         // Hidden commands are for packagers; clap's own `help` under a group duplicates `--help`.
@@ -243,7 +244,7 @@ fn collect_pages(
 
 /// One page: clap_mangen's sections, then examples, exit status and environment from the same
 /// tables `--help` uses.
-fn man_page(cmd: &clap::Command, is_root: bool) -> anyhow::Result<(String, Vec<u8>)> {
+fn man_page(cmd: &clap::Command, is_root: bool) -> CommandResult<(String, Vec<u8>)> {
     let man = Man::new(cmd.clone());
     let name = man.get_filename();
     let mut page = Vec::new();

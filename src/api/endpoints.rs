@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::models::{
     ApiKey, CreateKeyBody, CreateServiceAccountBody, CreatedKey, CreatedKeyMeta, Environment,
-    EnvironmentsEnvelope, Page, Role, RoleEnvelope, RolesEnvelope, User, UserSearchBody,
+    EnvironmentsEnvelope, Page, Role, RoleEnvelope, RolesEnvelope, User, UserSearchBody, is_key_id,
 };
 use super::models::{KeyId, Pagination};
 use super::{Answer, ApiError, ApiErrorKind, Client, Request, Retry};
@@ -473,6 +473,11 @@ fn take_api_key(body: &mut [u8]) -> Result<(CreatedKeyMeta, SecretString), Strin
     // Not `e.to_string()`: serde quotes the offending value, and no field of this body is quoted.
     let meta: CreatedKeyMeta = serde_json::from_value(value)
         .map_err(|e| format!("unexpected shape ({})", e.classify_name()))?;
+    // The ID names files (the recovery file, the journal): an answer whose ID is not a key ID
+    // (a path, the secret itself) is not trusted with either.
+    if !is_key_id(&meta.secret.id) {
+        return Err("the new key's id is not a key ID (secret_ and letters and digits)".into());
+    }
     Ok((meta, api_key))
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 /// (contract §2.2, §4.2).
 pub const NO_ENVIRONMENT: &str = "Invalid or inaccessible environment";
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub method: String,
     /// The path below the base URL, e.g. `/v1/secrets/api/keys`.
@@ -24,7 +24,7 @@ pub struct ApiError {
     pub hints: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ApiErrorKind {
     /// The server answered with a non-success status.
     Status {
@@ -43,8 +43,9 @@ pub enum ApiErrorKind {
     Timeout { after: Duration },
     /// A success status with a body we cannot read.
     Decode { status: u16, detail: String },
-    /// The body was larger than we accept.
-    TooLarge { limit: usize },
+    /// The body was larger than we accept (after a `status` answer: a success may have been
+    /// committed).
+    TooLarge { status: u16, limit: usize },
     /// The server redirected to another host; credentials are never sent there.
     CrossHostRedirect { status: u16, location: String },
     /// The server kept redirecting on its own host: back to a URL already visited, or more times
@@ -124,7 +125,7 @@ impl fmt::Display for ApiError {
                 f,
                 "the server answered {status} with a body this tool cannot read: {detail}"
             )?,
-            ApiErrorKind::TooLarge { limit } => write!(
+            ApiErrorKind::TooLarge { limit, .. } => write!(
                 f,
                 "the response was larger than {} MiB and was abandoned",
                 limit / (1024 * 1024)

@@ -24,6 +24,7 @@ use serde_json::Value;
 pub use endpoints::KeyFilter;
 pub use error::{ApiError, ApiErrorKind, NO_ENVIRONMENT};
 
+use crate::error::CommandResult;
 use crate::redact;
 
 /// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
@@ -179,7 +180,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(config: ClientConfig) -> anyhow::Result<Client> {
+    pub fn new(config: ClientConfig) -> CommandResult<Client> {
         let origin = config.base_url.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             // Same-origin redirects are followed (reqwest resolves a relative `Location` against
@@ -504,6 +505,7 @@ impl Client {
         let body = read_body(response).await.map_err(|e| match e {
             BodyError::TooLarge => AttemptError {
                 kind: ApiErrorKind::TooLarge {
+                    status: status.as_u16(),
                     limit: MAX_BODY_BYTES,
                 },
                 retryable: false,

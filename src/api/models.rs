@@ -52,6 +52,14 @@ pub struct ApiKey {
     pub created_at: Timestamp,
 }
 
+/// Whether `id` has the shape of a Flexprice key ID: `secret_` and 1 to 43 ASCII letters and
+/// digits (the column holds 50 characters; Flexprice writes a ULID).
+pub fn is_key_id(id: &str) -> bool {
+    id.strip_prefix("secret_").is_some_and(|rest| {
+        (1..=43).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
 impl ApiKey {
     pub fn is_service_account_key(&self) -> bool {
         self.user_type.as_deref() == Some("service_account")

@@ -2,7 +2,6 @@
 //! The credential is stored under service `flexprice-admin-login`, account `<profile>`; the
 //! profile itself (URL, environment) goes to config.toml, never the key.
 
-use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -12,14 +11,14 @@ use crate::cli::AuthLoginArgs;
 use crate::config;
 use crate::context::{Context, CredentialSource};
 use crate::env;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::output::Cell;
 use crate::secret_input;
 use crate::secrets::KeychainError;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::views::AccountJson;
 
-pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> {
+pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
     let profile = ctx.profile.name.clone();
     let key = read_key(ctx, args)?;
     // An `--environment` name is looked up with the key being logged in (the profile keeps
@@ -40,11 +39,10 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
         .get(LOGIN_SERVICE, &profile)
         .map_err(KeychainError::into_user_error)?;
     if back.expose_secret() != key.expose_secret() {
-        return Err(UserError::new(
+        return Err(CommandError::new(
             Exit::Failure,
             "the keychain entry read back differs from the key stored",
-        )
-        .into());
+        ));
     }
     save_profile(ctx)?;
     ctx.out.note(format!(
@@ -65,7 +63,7 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<Exit> 
 /// The keychain refused the login (a server with no Secret Service, a locked keychain). Nothing
 /// was stored and no profile written; the hints give the way that needs no keychain, with the
 /// exact command that saves this profile.
-fn no_keychain(ctx: &Context, err: KeychainError) -> UserError {
+fn no_keychain(ctx: &Context, err: KeychainError) -> CommandError {
     let mut set = format!("flexprice-admin profile set{}", ctx.profile_flag());
     if ctx.api_url_given {
         set.push_str(&format!(" --api-url {}", ctx.api_url));
@@ -83,14 +81,13 @@ fn no_keychain(ctx: &Context, err: KeychainError) -> UserError {
 
 /// The key from stdin (`--api-key-stdin`, read to its end or 4 KiB) or a hidden prompt; never
 /// from argv. Either passes the same check as every other credential ([`secret_input::check`]).
-fn read_key(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<SecretString> {
+fn read_key(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<SecretString> {
     if args.api_key_stdin {
         return secret_input::read_stdin("stdin (--api-key-stdin)");
     }
     if !ctx.interactive {
-        return Err(UserError::usage("no API key given: the hidden prompt needs a terminal")
-            .hint("pipe the key in with --api-key-stdin, e.g. `pass show flexprice | flexprice-admin auth login --api-key-stdin`")
-            .into());
+        return Err(CommandError::usage("no API key given: the hidden prompt needs a terminal")
+            .hint("pipe the key in with --api-key-stdin, e.g. `pass show flexprice | flexprice-admin auth login --api-key-stdin`"));
     }
     // The typed text is a copy of the secret too: it is wiped when dropped.
     let text = Zeroizing::new(
@@ -98,11 +95,11 @@ fn read_key(ctx: &Context, args: &AuthLoginArgs) -> anyhow::Result<SecretString>
             .with_prompt(format!("Admin API key for profile '{}'", ctx.profile.name))
             .interact()?,
     );
-    Ok(secret_input::check(&text, "the API key typed")?)
+    secret_input::check(&text, "the API key typed")
 }
 
 /// Creates or updates the profile in config.toml with the API URL and environment given.
-fn save_profile(ctx: &Context) -> anyhow::Result<()> {
+fn save_profile(ctx: &Context) -> CommandResult<()> {
     let path = ctx.paths.config_file();
     let mut file = config::read_config(&path)?;
     let existed = file.profiles.contains_key(&ctx.profile.name);
@@ -141,7 +138,7 @@ struct Status {
     account: AccountJson,
 }
 
-pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn status(ctx: &Context) -> CommandResult<Exit> {
     let (credential, source) = ctx.credential()?;
     let stored_login = match source {
         CredentialSource::Keychain => true,
@@ -197,7 +194,7 @@ pub async fn status(ctx: &Context) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn logout(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn logout(ctx: &Context) -> CommandResult<Exit> {
     let profile = &ctx.profile.name;
     match ctx.keychain.delete(LOGIN_SERVICE, profile) {
         Ok(()) => ctx.out.note(format!(
@@ -206,7 +203,7 @@ pub async fn logout(ctx: &Context) -> anyhow::Result<Exit> {
         Err(KeychainError::NoEntry(_)) => ctx.out.note(format!(
             "No credential is stored in the OS keychain for profile '{profile}'."
         )),
-        Err(e) => return Err(e.into_user_error().into()),
+        Err(e) => return Err(e.into_user_error()),
     }
     if env::var(env::API_KEY).is_some() {
         ctx.out.warn(format!(

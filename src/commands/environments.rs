@@ -1,11 +1,11 @@
 //! `environments list`: the IDs to pass as `--environment`.
 
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandResult, Exit};
 use crate::output::Cell;
 use crate::views::EnvironmentJson;
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let envs = ctx
         .out

@@ -12,12 +12,13 @@ use crate::api::KeyFilter;
 use crate::api::models::ApiKey;
 use crate::cli::KeychainNameArgs;
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
+use crate::handover::journal;
 use crate::output::render::Cell;
 use crate::secrets::entries::{self, Stored};
-use crate::secrets::{KEYS_SERVICE, KeychainError, record, recovery, reveal};
+use crate::secrets::{KEYS_SERVICE, KeychainError, reveal};
 
-pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
+pub fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let secret = ctx
         .keychain
@@ -26,7 +27,7 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
     // A secret read in: nothing this process writes to stderr may quote it from now on.
     crate::redact::register(&secret);
     // An entry whose key was rotated away (and revoked) holds a useless secret: said loudly.
-    if let Some(flag) = record::superseded(&ctx.paths.state_dir, &entry.account) {
+    if let Some(flag) = ctx.journal().superseded(&entry.account) {
         ctx.out.warn(flag);
     }
     reveal::mask_in_ci(&secret)?;
@@ -53,7 +54,7 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
 }
 
 /// The entry `keychain get|remove NAME [--service-account ID]` means.
-fn find(ctx: &Context, args: &KeychainNameArgs) -> Result<Stored, UserError> {
+fn find(ctx: &Context, args: &KeychainNameArgs) -> Result<Stored, CommandError> {
     entries::find(
         &ctx.keychain,
         &ctx.profile.name,
@@ -80,7 +81,7 @@ struct Listed {
 /// The entries of the profile, old ones moved first when their key is known, each matched to
 /// its key with one listing request. Without the listing (no credential, API down) the entries
 /// are still shown, with `active` unknown.
-async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> anyhow::Result<(Vec<Listed>, bool)> {
+async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> CommandResult<(Vec<Listed>, bool)> {
     let keys: Option<Vec<ApiKey>> = match listed {
         Some(keys) => Some(keys),
         None => list_keys(ctx).await,
@@ -99,7 +100,7 @@ async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> anyhow::Result<(V
         entries::list(&ctx.keychain, &ctx.profile.name).map_err(KeychainError::into_user_error)?;
     let mut listed = Vec::with_capacity(stored.len());
     for entry in stored {
-        let recorded = record::key_at(&ctx.paths.state_dir, &entry.account);
+        let recorded = ctx.journal().key_at(&entry.account);
         let (key_id, active) = match &keys {
             Some(keys) => {
                 let live = match ctx.keychain.get(KEYS_SERVICE, &entry.account) {
@@ -149,7 +150,7 @@ async fn list_keys(ctx: &Context) -> Option<Vec<ApiKey>> {
     }
 }
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let (listed, _) = survey(ctx, None).await?;
     if ctx.out.is_json() {
         ctx.out.json(&listed)?;
@@ -183,7 +184,7 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
+pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let question = format!(
         "Remove the secret of '{}' (owner {}, profile '{}') from the OS keychain? The key stays valid.",
@@ -207,17 +208,16 @@ pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> anyhow::Result<Exit> {
 
 /// Deletes the entries whose secret matches no active key. Needs the listing: without it
 /// nothing is removed (exit 5 or the API's code).
-pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     // Fail here, before anything is removed, if the keys cannot be listed.
     let keys = client.list_keys(&KeyFilter::default(), None).await?;
     let (listed, listing) = survey(ctx, Some(keys)).await?;
     if !listing {
-        return Err(UserError::new(
+        return Err(CommandError::new(
             Exit::Unavailable,
             "the keys could not be listed, so no entry was removed",
-        )
-        .into());
+        ));
     }
     let stale: Vec<&Listed> = listed.iter().filter(|e| e.active == Some(false)).collect();
     if stale.is_empty() {
@@ -262,8 +262,8 @@ pub async fn prune(ctx: &Context) -> anyhow::Result<Exit> {
 
 /// The recovery files in the state directory, with whether each one's key is still active (one
 /// listing request; unknown without it).
-pub async fn recovered(ctx: &Context) -> anyhow::Result<Exit> {
-    let files = recovery::list(&ctx.paths.state_dir);
+pub async fn recovered(ctx: &Context) -> CommandResult<Exit> {
+    let files = journal::recovery_files(&ctx.paths.state_dir);
     #[derive(Serialize)]
     struct Recovered {
         key_id: String,
@@ -321,53 +321,4 @@ pub async fn recovered(ctx: &Context) -> anyhow::Result<Exit> {
         ctx.out.hint("copy an active key's secret from its file into its destination, then delete the file; `keys rotate --due` does it for a rotation that stopped");
     }
     Ok(Exit::Ok)
-}
-
-/// Before minting: a keychain entry of the plan that holds the secret of a live key other than
-/// the one being replaced (`replacing[i]` for key `i`) would leave that key active with its
-/// secret gone. Another owner's key: refused (exit 2). The same owner's earlier key of the same
-/// name: asked on a terminal, else refused unless `--yes`. `keys` is one listing of the keys.
-pub fn guard_entries(
-    ctx: &Context,
-    plan: &crate::secrets::plan::Plan,
-    owners: &[Option<&str>],
-    replacing: &[Option<&str>],
-    keys: &[ApiKey],
-) -> anyhow::Result<()> {
-    for (i, owner) in owners.iter().enumerate() {
-        for target in plan.targets(i) {
-            let crate::secrets::plan::Target::Keychain { account } = target else {
-                continue;
-            };
-            let holder = entries::live_holder(&ctx.keychain, account, keys, replacing[i])
-                .map_err(KeychainError::into_user_error)?;
-            let Some(holder) = holder else { continue };
-            if holder.user_id.as_deref() != *owner {
-                return Err(UserError::usage(format!(
-                    "--store keychain: the entry {account} holds the secret of key {} ({}), which belongs to {} and is \
-                     still active; overwriting it would leave that key without its secret, so no key was created",
-                    holder.id,
-                    holder.name,
-                    holder.user_id.as_deref().unwrap_or("another owner")
-                ))
-                .hint(format!(
-                    "move that secret first (`flexprice-admin keychain get {} --service-account {}`), then `flexprice-admin keychain remove`",
-                    holder.name,
-                    owner.unwrap_or("OWNER_ID")
-                ))
-                .into());
-            }
-            let question = format!(
-                "The keychain entry {account} holds the secret of key {} ({}), which is still active. Replace it \
-                 with the new key's secret (key {} keeps working, but its secret is then nowhere in the keychain)?",
-                holder.id, holder.name, holder.id
-            );
-            if !ctx.confirm(&question, "--yes")? {
-                return Err(UserError::usage("nothing was created: the keychain entry was left as it is")
-                    .hint("revoke the old key first (`keys delete`), rotate it (`keys rotate`), or choose another name")
-                    .into());
-            }
-        }
-    }
-    Ok(())
 }

@@ -21,9 +21,9 @@ use crate::cli::{
     RolesCommand, ServiceAccountsCommand, UsersCommand,
 };
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandResult, Exit};
 
-pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context, command: &Command) -> CommandResult<Exit> {
     match command {
         Command::Keys(KeysCommand::Create(args)) => keys::create(ctx, args).await,
         Command::Keys(KeysCommand::List(args)) => keys::list(ctx, args).await,
@@ -68,26 +68,24 @@ pub async fn run(ctx: &Context, command: &Command) -> anyhow::Result<Exit> {
 pub fn after_signal(
     ctx: &Context,
     signal: Option<crate::interrupt::Signal>,
-    outcome: anyhow::Result<Exit>,
+    outcome: CommandResult<Exit>,
     done: &str,
-) -> anyhow::Result<Exit> {
+) -> CommandResult<Exit> {
     let Some(signal) = signal else {
         return outcome;
     };
     if let Err(err) = &outcome {
-        let report = crate::error::classify(err);
-        ctx.out.error_report(&report.messages, &report.hints);
+        ctx.out.error_report(&err.messages(), &err.hints);
     }
     let what = if outcome.is_ok() {
         done
     } else {
         "the work in flight was finished, as reported above"
     };
-    Err(crate::error::UserError::new(
+    Err(crate::error::CommandError::new(
         signal.exit(),
         format!("{}: stopped once {what}", signal.describe()),
-    )
-    .into())
+    ))
 }
 
 /// A request as `--dry-run` shows it.
@@ -101,7 +99,7 @@ struct PlannedRequest {
 
 /// Prints the requests a mutating command would send (credentials redacted) instead of sending
 /// them: JSON with `-o json`, else an HTTP-like listing.
-pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> anyhow::Result<()> {
+pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> CommandResult<()> {
     let planned: Vec<PlannedRequest> = requests
         .iter()
         .map(|r| PlannedRequest {

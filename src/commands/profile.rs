@@ -10,10 +10,10 @@ use crate::cli::ProfileSetArgs;
 use crate::config;
 use crate::context::Context;
 use crate::env;
-use crate::error::Exit;
+use crate::error::{CommandResult, Exit};
 use crate::output::Cell;
 
-pub fn set(ctx: &Context, args: &ProfileSetArgs) -> anyhow::Result<Exit> {
+pub fn set(ctx: &Context, args: &ProfileSetArgs) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let mut file = config::read_config(&path)?;
     let existed = file.profiles.contains_key(&ctx.profile.name);
@@ -113,7 +113,7 @@ struct Shown {
     credential_file: Option<String>,
 }
 
-pub fn show(ctx: &Context) -> anyhow::Result<Exit> {
+pub fn show(ctx: &Context) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let saved = config::read_config(&path)?
         .profiles
@@ -195,7 +195,7 @@ struct Listed<'a> {
     environment: Option<&'a str>,
 }
 
-pub fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub fn list(ctx: &Context) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let file = config::read_config(&path)?;
     let listed: Vec<Listed<'_>> = file

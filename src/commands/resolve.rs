@@ -5,7 +5,7 @@
 use crate::api::Client;
 use crate::api::models::{ApiKey, Environment, User};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 
 const ULID_LEN: usize = 26;
 
@@ -50,10 +50,10 @@ pub fn classify<'a>(
     prefix: &str,
     what: &str,
     arg: &str,
-) -> Result<Reference<'a>, UserError> {
+) -> Result<Reference<'a>, CommandError> {
     match raw.strip_prefix(prefix) {
         Some(rest) if is_ulid(rest) => Ok(Reference::Id(raw)),
-        Some(_) => Err(UserError::usage(format!(
+        Some(_) => Err(CommandError::usage(format!(
             "{arg}: '{raw}' looks like a {what} ID but is malformed ({prefix} followed by 26 characters of 0-9 and A-Z)"
         ))
         .hint(format!("copy the ID from the list command, or pass the {what}'s exact name"))),
@@ -62,17 +62,17 @@ pub fn classify<'a>(
 }
 
 /// Finds one key by ID or exact name among `keys`.
-pub fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, UserError> {
+pub fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, CommandError> {
     let matches: Vec<&ApiKey> = match classify(raw, "secret_", "key", "KEY")? {
         Reference::Id(id) => keys.iter().filter(|k| k.id == id).collect(),
         Reference::Name(name) => keys.iter().filter(|k| k.name == name).collect(),
     };
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(UserError::new(Exit::NotFound, format!("no key with ID or name '{raw}' is visible to this credential"))
+        [] => Err(CommandError::new(Exit::NotFound, format!("no key with ID or name '{raw}' is visible to this credential"))
             .hint("`flexprice-admin keys list` shows the keys you can see (keys of other environments are not listed)")),
         many => {
-            let mut err = UserError::usage(format!("'{raw}' is ambiguous: {} keys have that name", many.len()));
+            let mut err = CommandError::usage(format!("'{raw}' is ambiguous: {} keys have that name", many.len()));
             for key in many {
                 let owner = key.service_account_name.as_deref().or(key.user_id.as_deref()).unwrap_or("?");
                 err = err.hint(format!("{}  owner {owner}, created {}", key.id, key.created_at));
@@ -92,7 +92,7 @@ pub fn service_account<'u>(
     accounts: &'u [User],
     raw: &str,
     arg: &str,
-) -> Result<&'u User, UserError> {
+) -> Result<&'u User, CommandError> {
     let matches: Vec<&User> = match classify(raw, "user_", "service account", arg)? {
         Reference::Id(id) => accounts.iter().filter(|u| u.id == id).collect(),
         Reference::Name(name) => accounts
@@ -102,7 +102,7 @@ pub fn service_account<'u>(
     };
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(UserError::new(
+        [] => Err(CommandError::new(
             Exit::NotFound,
             format!("{arg}: no service account with ID or name '{raw}'"),
         )
@@ -110,7 +110,7 @@ pub fn service_account<'u>(
             "`flexprice-admin service-accounts list` shows them (archived accounts are not listed)",
         )),
         many => {
-            let mut err = UserError::usage(format!(
+            let mut err = CommandError::usage(format!(
                 "{arg}: '{raw}' is ambiguous: {} service accounts have that name",
                 many.len()
             ));
@@ -135,13 +135,13 @@ pub fn environment_id_like(raw: &str) -> bool {
 
 /// The ID of the environment named `name` among `environments`: exactly one must have that
 /// name (names are compared exactly; `environments list` shows them).
-pub fn environment_id(environments: &[Environment], name: &str) -> Result<String, UserError> {
+pub fn environment_id(environments: &[Environment], name: &str) -> Result<String, CommandError> {
     let matches: Vec<&Environment> = environments.iter().filter(|e| e.name == name).collect();
     match matches.as_slice() {
         [one] => Ok(one.id.clone()),
         [] => {
             let names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
-            Err(UserError::new(
+            Err(CommandError::new(
                 Exit::NotFound,
                 format!("--environment: no environment is named '{name}'"),
             )
@@ -155,7 +155,7 @@ pub fn environment_id(environments: &[Environment], name: &str) -> Result<String
             )))
         }
         many => {
-            let mut err = UserError::usage(format!(
+            let mut err = CommandError::usage(format!(
                 "--environment: '{name}' is ambiguous: {} environments have that name",
                 many.len()
             ));
@@ -168,7 +168,7 @@ pub fn environment_id(environments: &[Environment], name: &str) -> Result<String
 }
 
 /// Every published service account, with a spinner on a terminal.
-pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> anyhow::Result<Vec<User>> {
+pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> CommandResult<Vec<User>> {
     Ok(ctx
         .out
         .waiting(
@@ -185,7 +185,7 @@ pub async fn fetch_service_account(
     client: &Client,
     raw: &str,
     arg: &str,
-) -> anyhow::Result<User> {
+) -> CommandResult<User> {
     let accounts = fetch_service_accounts(ctx, client).await?;
     Ok(service_account(&accounts, raw, arg)?.clone())
 }

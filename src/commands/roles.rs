@@ -2,11 +2,11 @@
 
 use crate::cli::{RolesListArgs, RolesShowArgs};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::Cell;
 use crate::views::{RoleJson, permissions_line};
 
-pub async fn list(ctx: &Context, args: &RolesListArgs) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context, args: &RolesListArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let mut roles = ctx
         .out
@@ -45,7 +45,7 @@ pub async fn list(ctx: &Context, args: &RolesListArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn show(ctx: &Context, args: &RolesShowArgs) -> anyhow::Result<Exit> {
+pub async fn show(ctx: &Context, args: &RolesShowArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let role = match ctx
         .out
@@ -54,12 +54,11 @@ pub async fn show(ctx: &Context, args: &RolesShowArgs) -> anyhow::Result<Exit> {
     {
         Ok(role) => role,
         Err(err) if err.is_status(404) => {
-            return Err(UserError::new(
+            return Err(CommandError::new(
                 Exit::NotFound,
                 format!("there is no role '{}'", args.role),
             )
-            .hint("`flexprice-admin roles list` shows every role")
-            .into());
+            .hint("`flexprice-admin roles list` shows every role"));
         }
         Err(err) => return Err(err.into()),
     };

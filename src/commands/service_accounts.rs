@@ -1,27 +1,21 @@
 //! `service-accounts create | list | rename | delete`.
 
-use anyhow::Context as _;
-
 use super::{emit_planned, keys, resolve};
 use crate::api::models::User;
 use crate::api::permissions::check_service_account_roles;
 use crate::api::{self, KeyFilter};
 use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
+use crate::ops;
 use crate::output::Cell;
 use crate::views::AccountJson;
 
-/// The server's refusal to archive an account that still has active keys (contract §3.9).
-const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service account";
 const PUBLISHABLE_NOTE: &str = "publishable keys (pk_...) minted for the account block the archive too, but are never \
      listed: revoke them by ID with `flexprice-admin keys delete secret_...`";
 
-pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::Result<Exit> {
-    check_service_account_roles(&args.roles).map_err(|why| {
-        UserError::usage(format!("--role: {why}"))
-            .hint("`flexprice-admin roles list --for service-account` shows the roles a service account can hold")
-    })?;
+pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandResult<Exit> {
+    check_service_account_roles(&args.roles).map_err(roles_refused)?;
     let client = ctx.client()?;
     // A second account of the same name makes every later reference by that name ambiguous
     // (`keys create --service-account NAME`, `sa delete NAME`), so it needs saying so.
@@ -31,7 +25,7 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
         .filter(|a| a.name.as_deref() == Some(args.name.as_str()))
         .collect();
     if !same_name.is_empty() && !args.allow_duplicate_name {
-        let mut err = UserError::new(
+        let mut err = CommandError::new(
             Exit::Conflict,
             format!(
                 "a service account named '{}' already exists; a second one would make the name ambiguous wherever it is used",
@@ -42,18 +36,20 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
             err = err.hint(format!("{}  roles {}", account.id, account.roles.join(",")));
         }
         return Err(err
-            .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)")
-            .into());
+            .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)"));
     }
     let request = api::endpoints::create_service_account_request(&args.name, &args.roles);
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
-    let account = client
-        .create_service_account(&request)
-        .await
-        .context("creating the service account")?;
+    let account = match ops::account::create(&client, &args.name, &args.roles).await {
+        Ok(account) => account,
+        Err(ops::account::CreateError::Roles(why)) => return Err(roles_refused(why)),
+        Err(ops::account::CreateError::Api(err)) => {
+            return Err(CommandError::from(err).context("creating the service account"));
+        }
+    };
     print_account(ctx, &account)?;
     if !same_name.is_empty() {
         ctx.out.warn(format!(
@@ -76,7 +72,13 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> anyhow::
     Ok(Exit::Ok)
 }
 
-fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
+fn roles_refused(why: String) -> CommandError {
+    CommandError::usage(format!("--role: {why}")).hint(
+        "`flexprice-admin roles list --for service-account` shows the roles a service account can hold",
+    )
+}
+
+fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {
     if ctx.out.is_json() {
         ctx.out.json(&AccountJson::from(account))
     } else {
@@ -84,7 +86,7 @@ fn print_account(ctx: &Context, account: &User) -> anyhow::Result<()> {
     }
 }
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let accounts = resolve::fetch_service_accounts(ctx, &client).await?;
     if ctx.out.is_json() {
@@ -111,7 +113,7 @@ pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::Result<Exit> {
+pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
@@ -134,7 +136,7 @@ pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> anyhow::
     Ok(Exit::Ok)
 }
 
-pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::Result<Exit> {
+pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
@@ -191,10 +193,7 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
             return Ok(outcome);
         }
     }
-    match client
-        .send_empty(&api::endpoints::delete_user_request(&account.id))
-        .await
-    {
+    match ops::account::archive(&client, &account.id).await {
         Ok(()) => {
             if ctx.out.quiet {
                 ctx.out.lines([&account.id])?;
@@ -206,10 +205,10 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> anyhow::
             ));
             Ok(Exit::Ok)
         }
-        Err(err) if err.server_message() == Some(STILL_HAS_KEYS) => {
+        Err(ops::account::ArchiveError::StillHasKeys(err)) => {
             Err(still_has_keys(&account, &keys, args, &err.to_string()))
         }
-        Err(err) => Err(err.into()),
+        Err(ops::account::ArchiveError::Api(err)) => Err(err.into()),
     }
 }
 
@@ -219,7 +218,7 @@ fn blocking_keys(
     account: &User,
     keys: &[api::models::ApiKey],
     args: &ServiceAccountsDeleteArgs,
-) -> anyhow::Error {
+) -> CommandError {
     still_has_keys(account, keys, args, "nothing was changed")
 }
 
@@ -229,8 +228,8 @@ fn still_has_keys(
     keys: &[api::models::ApiKey],
     args: &ServiceAccountsDeleteArgs,
     why: &str,
-) -> anyhow::Error {
-    let mut user_err = UserError::new(
+) -> CommandError {
+    let mut user_err = CommandError::new(
         Exit::Conflict,
         format!(
             "service account {} ({}) still has active API keys ({why})",
@@ -252,5 +251,5 @@ fn still_has_keys(
              (run this command with an admin key of each environment)",
         );
     }
-    user_err.hint(PUBLISHABLE_NOTE).into()
+    user_err.hint(PUBLISHABLE_NOTE)
 }

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context as _;
 use serde::Serialize;
 
 use super::keys::everywhere;
@@ -16,7 +15,7 @@ use crate::api::models::{ApiKey, Environment, User};
 use crate::api::{self, ApiError, Client, KeyFilter};
 use crate::cli::UsersRemoveArgs;
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::output::Cell;
 use crate::time;
 use crate::views::{AccountJson, KeyJson};
@@ -71,7 +70,7 @@ struct Sight {
 
 /// Every live key visible to the credential (every environment when it is not bound to one),
 /// optionally only `owner`'s.
-async fn live_keys(ctx: &Context, client: &Client, owner: Option<&str>) -> anyhow::Result<Sight> {
+async fn live_keys(ctx: &Context, client: &Client, owner: Option<&str>) -> CommandResult<Sight> {
     let filter = KeyFilter {
         user_id: owner.map(str::to_owned),
         ..KeyFilter::default()
@@ -122,7 +121,7 @@ fn sees_others_keys(me: &User) -> bool {
 
 const BOUND_WARNING: &str = "this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all";
 
-pub async fn list(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let (people, me) = ctx
         .out
@@ -214,7 +213,7 @@ fn find_person<'p>(
     people: &'p [User],
     accounts: &[User],
     raw: &str,
-) -> Result<&'p User, UserError> {
+) -> Result<&'p User, CommandError> {
     let by_id: Vec<&User> = people.iter().filter(|p| p.id == raw).collect();
     let by_email: Vec<&User> = people
         .iter()
@@ -234,7 +233,7 @@ fn find_person<'p>(
             [] => {}
             many => {
                 let mut err =
-                    UserError::usage(format!("ID|EMAIL: '{raw}' matches {} people", many.len()));
+                    CommandError::usage(format!("ID|EMAIL: '{raw}' matches {} people", many.len()));
                 for person in many {
                     err = err.hint(format!(
                         "{}  {}",
@@ -250,7 +249,7 @@ fn find_person<'p>(
         .iter()
         .find(|a| a.id == raw || a.name.as_deref() == Some(raw))
     {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "ID|EMAIL: '{raw}' is a service account ({}), not a person",
             account.id
         ))
@@ -259,14 +258,14 @@ fn find_person<'p>(
             account.id
         )));
     }
-    Err(UserError::new(
+    Err(CommandError::new(
         Exit::NotFound,
         format!("ID|EMAIL: no person with ID or email '{raw}' in the tenant"),
     )
     .hint("`flexprice-admin users list` shows the tenant's people (removed people are not listed)"))
 }
 
-pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exit> {
+pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit> {
     // Knowable before any request: off a terminal, only --yes can confirm.
     ctx.require_confirmation("remove a person", "--yes")?;
     let client = ctx.client()?;
@@ -292,13 +291,13 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
         Err(err) => return Err(err.into()),
     };
     if me.as_ref().is_some_and(|me| me.id == person.id) {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "refusing to remove {} ({}): it is the account this command runs as; nothing was changed",
             person.label(),
             person.id
         ))
         .hint("Flexprice would let you lock yourself out; ask another admin to remove you")
-        .into());
+        );
     }
     let sight = if me.as_ref().is_some_and(sees_others_keys) {
         Some(live_keys(ctx, &client, Some(&person.id)).await?)
@@ -308,7 +307,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
     let held: Vec<HeldKey> = sight.as_ref().map(|s| s.keys.clone()).unwrap_or_default();
     match &sight {
         None if !args.keep_keys => {
-            return Err(UserError::new(
+            return Err(CommandError::new(
                 Exit::PermissionDenied,
                 format!(
                     "cannot list the keys of {} with this credential: only a super_admin user's credential sees other people's keys; nothing was changed",
@@ -317,7 +316,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
             )
             .hint("run it with a super_admin user's credential (a tenant-level key or a login token sees every environment)")
             .hint("or pass --keep-keys to remove them anyway, leaving any key of theirs working")
-            .into());
+            );
         }
         None => ctx.out.warn(format!(
             "the keys of {} cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them",
@@ -330,7 +329,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
     // Nobody to ask (off a terminal, or --yes answered before the question was seen): what
     // happens to the keys must be said with a flag.
     if !held.is_empty() && !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.yes) {
-        let mut err = UserError::usage(format!(
+        let mut err = CommandError::usage(format!(
             "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was changed",
             person.label(),
             held.len()
@@ -343,12 +342,10 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> anyhow::Result<Exi
                 in_environment(key)
             ));
         }
-        return Err(err
-            .hint(format!(
-                "pass --revoke-keys to revoke them first, or --keep-keys to remove {} and keep them",
-                person.label()
-            ))
-            .into());
+        return Err(err.hint(format!(
+            "pass --revoke-keys to revoke them first, or --keep-keys to remove {} and keep them",
+            person.label()
+        )));
     }
     if !held.is_empty() && ctx.interactive && !ctx.yes && !ctx.dry_run {
         let rows = held
@@ -454,7 +451,7 @@ async fn revoke_everywhere(
     ctx: &Context,
     client: &Client,
     held: &[HeldKey],
-) -> anyhow::Result<Exit> {
+) -> CommandResult<Exit> {
     let mut groups: Vec<(Option<String>, Vec<ApiKey>)> = Vec::new();
     for h in held {
         let environment = h.environment.as_ref().map(|e| e.id.clone());
@@ -477,9 +474,9 @@ async fn revoke_everywhere(
 }
 
 /// The server refused the removal: the last person stays (exit 7); anything else as it came.
-fn removal_failed(err: ApiError, person: &User) -> anyhow::Error {
+fn removal_failed(err: ApiError, person: &User) -> CommandError {
     if err.server_message() == Some(LAST_PERSON) {
-        return UserError::new(
+        return CommandError::new(
             Exit::Conflict,
             format!(
                 "{} ({}) is the tenant's last person, and Flexprice keeps at least one",
@@ -487,10 +484,9 @@ fn removal_failed(err: ApiError, person: &User) -> anyhow::Error {
                 person.id
             ),
         )
-        .hint("invite their successor first: a person is invited from the Flexprice dashboard")
-        .into();
+        .hint("invite their successor first: a person is invited from the Flexprice dashboard");
     }
-    anyhow::Error::new(err).context(format!("removing {} ({})", person.label(), person.id))
+    CommandError::from(err).context(format!("removing {} ({})", person.label(), person.id))
 }
 
 /// The receipt, and what is left: each remaining key with the command that revokes it.
@@ -502,7 +498,7 @@ fn report(
     after: &[HeldKey],
     every_environment: bool,
     args: &UsersRemoveArgs,
-) -> anyhow::Result<Exit> {
+) -> CommandResult<Exit> {
     // Revoked by this command, or gone by the server's doing (the revision that deletes them).
     let gone_by_server = if revoked.is_empty() {
         held.iter()
@@ -573,13 +569,12 @@ fn report(
         return Ok(Exit::Ok);
     }
     // --revoke-keys, and keys are still there: minted meanwhile, or a revocation undone.
-    Err(UserError::new(
+    Err(CommandError::new(
         Exit::PartialFailure,
         format!(
             "{} key(s) of the removed person still work after revoking the ones listed before",
             after.len()
         ),
     )
-    .hint("revoke them with the commands above")
-    .into())
+    .hint("revoke them with the commands above"))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::api::models::Role;
 use crate::api::permissions::{Gate, builtin_roles, role_grants};
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandResult, Exit};
 use crate::output::Cell;
 use crate::views::AccountJson;
 
@@ -235,7 +235,7 @@ struct CommandAccess {
     allowed: bool,
 }
 
-pub async fn run(ctx: &Context) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     // Side by side, one round trip: neither answer depends on the other.
     let (me, roles) = ctx

@@ -3,20 +3,19 @@
 //! from the server, so it is made [`terminal_safe`] first.
 
 use super::{Output, terminal_safe};
-use crate::error::UserError;
+use crate::error::{CommandError, CommandResult};
 
 impl Output {
     /// Asks a yes/no question (default no). Off a terminal it fails, naming `flag`, instead of
     /// blocking a script.
-    pub fn confirm(&self, question: &str, flag: &str) -> anyhow::Result<bool> {
+    pub fn confirm(&self, question: &str, flag: &str) -> CommandResult<bool> {
         if !self.interactive {
-            return Err(UserError::usage(format!(
+            return Err(CommandError::usage(format!(
                 "refusing to continue without confirmation: {question}"
             ))
             .hint(format!(
                 "pass {flag} to confirm (prompts are only shown on a terminal without --no-input)"
-            ))
-            .into());
+            )));
         }
         Ok(dialoguer::Confirm::new()
             .with_prompt(terminal_safe(question))
@@ -25,9 +24,11 @@ impl Output {
     }
 
     /// Asks the user to pick one of `items`; `None` when they cancel (Esc or q).
-    pub fn select(&self, question: &str, items: &[String]) -> anyhow::Result<Option<usize>> {
+    pub fn select(&self, question: &str, items: &[String]) -> CommandResult<Option<usize>> {
         if !self.interactive {
-            return Err(UserError::usage(format!("cannot ask off a terminal: {question}")).into());
+            return Err(CommandError::usage(format!(
+                "cannot ask off a terminal: {question}"
+            )));
         }
         let items: Vec<_> = items.iter().map(|i| terminal_safe(i)).collect();
         Ok(dialoguer::Select::new()
@@ -42,9 +43,11 @@ impl Output {
         &self,
         prompt: &str,
         check: impl Fn(&str) -> Result<(), String>,
-    ) -> anyhow::Result<String> {
+    ) -> CommandResult<String> {
         if !self.interactive {
-            return Err(UserError::usage(format!("cannot ask off a terminal: {prompt}")).into());
+            return Err(CommandError::usage(format!(
+                "cannot ask off a terminal: {prompt}"
+            )));
         }
         Ok(dialoguer::Input::new()
             .with_prompt(terminal_safe(prompt))

@@ -283,6 +283,36 @@ impl<W: Write> JsonStream<W> {
         Ok(())
     }
 
+    /// The bytes [`Self::head`] would write for `value`, for a writer of their own (the
+    /// hand-over prints a secret's JSON as a [`crate::handover::Payload`]): what this stream
+    /// holds is flushed first, and nothing changes until [`Self::head_printed`] says the bytes
+    /// went out.
+    pub fn head_payload<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<Vec<u8>> {
+        let bytes = self.render(value)?;
+        let open = bytes
+            .strip_suffix(self.object_end())
+            .ok_or_else(|| io::Error::other("the head is not a JSON object"))?;
+        let mut payload = Vec::with_capacity(open.len() + 4);
+        match (&mut self.array, &mut self.out) {
+            (Some(array), _) => {
+                array.out.flush()?;
+                payload.extend_from_slice(if array.empty { b"\n  " } else { b",\n  " });
+            }
+            (None, Some(out)) => out.flush()?,
+            (None, None) => {}
+        }
+        payload.extend_from_slice(open);
+        Ok(payload)
+    }
+
+    /// The bytes of [`Self::head_payload`] were written: the object is open for its tail.
+    pub fn head_printed(&mut self) {
+        if let Some(array) = &mut self.array {
+            array.empty = false;
+        }
+        self.open = true;
+    }
+
     /// Closes the open object with its remaining fields (an object of them; none is fine).
     pub fn tail<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
         let bytes = self.render(value)?;
@@ -599,6 +629,71 @@ mod tests {
             String::from_utf8(streamed).unwrap(),
             String::from_utf8(expected).unwrap()
         );
+    }
+
+    #[test]
+    fn a_head_printed_elsewhere_continues_the_stream() {
+        /// A writer whose bytes another writer appends to as well.
+        #[derive(Clone, Default)]
+        struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        #[derive(Serialize)]
+        struct Head {
+            a: u32,
+        }
+        #[derive(Serialize)]
+        struct Tail {
+            c: bool,
+        }
+        #[derive(Serialize)]
+        struct Whole {
+            a: u32,
+            c: bool,
+        }
+        for layout in [Layout::Array, Layout::Single, Layout::Lines] {
+            let shared = Shared::default();
+            let buffered = io::BufWriter::new(shared.clone());
+            let mut stream = JsonStream::new(buffered, layout).unwrap();
+            let mut expected = JsonStream::new(Vec::new(), layout).unwrap();
+            if layout != Layout::Single {
+                stream.whole(&Whole { a: 0, c: false }).unwrap();
+                expected.whole(&Whole { a: 0, c: false }).unwrap();
+            }
+            let payload = stream.head_payload(&Head { a: 1 }).unwrap();
+            shared.clone().write_all(&payload).unwrap();
+            stream.head_printed();
+            stream.tail(&Tail { c: true }).unwrap();
+            stream.finish().unwrap();
+            expected.head(&Head { a: 1 }).unwrap();
+            expected.tail(&Tail { c: true }).unwrap();
+            let mut want = Vec::new();
+            match (expected.array.take(), expected.out.take()) {
+                (Some(array), _) => {
+                    want = array.out.clone();
+                    want.extend_from_slice(b"\n]\n");
+                }
+                (None, Some(out)) => {
+                    want = out;
+                    if layout == Layout::Single {
+                        want.push(b'\n');
+                    }
+                }
+                (None, None) => {}
+            }
+            assert_eq!(
+                String::from_utf8(shared.0.borrow().clone()).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{layout:?}"
+            );
+        }
     }
 
     #[test]

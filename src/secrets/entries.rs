@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{KEYS_SERVICE, Keychain, KeychainError, key_account};
 use crate::api::models::ApiKey;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, Exit};
 
 /// One entry of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub fn find(
     name: &str,
     owner: Option<&str>,
     profile_flag: &str,
-) -> Result<Stored, UserError> {
+) -> Result<Stored, CommandError> {
     let entries = list(keychain, profile).map_err(KeychainError::into_user_error)?;
     let matching: Vec<Stored> = entries
         .into_iter()
@@ -101,7 +101,7 @@ pub fn find(
         [one] => Ok(one.clone()),
         [] => {
             let whose = owner.map(|o| format!(" of {o}")).unwrap_or_default();
-            Err(UserError::new(
+            Err(CommandError::new(
                 Exit::NotFound,
                 format!("no keychain entry for key '{name}'{whose} (profile '{profile}')"),
             )
@@ -111,7 +111,7 @@ pub fn find(
         }
         many => {
             let owners: Vec<&str> = many.iter().map(Stored::owner_label).collect();
-            Err(UserError::usage(format!(
+            Err(CommandError::usage(format!(
                 "{} keychain entries are named '{name}' (profile '{profile}'), one per owner: {}",
                 many.len(),
                 owners.join(", ")

@@ -246,14 +246,14 @@ pub fn test_fails_delivery(kind: &str) -> bool {
 impl KeychainError {
     /// The error as the user sees it: a missing entry is "not found" (exit 4), anything else a
     /// failure (exit 1) with hints.
-    pub fn into_user_error(self) -> crate::error::UserError {
-        use crate::error::{Exit, UserError};
+    pub fn into_user_error(self) -> crate::error::CommandError {
+        use crate::error::{CommandError, Exit};
         let exit = match self {
             KeychainError::NoEntry(_) => Exit::NotFound,
             _ => Exit::Failure,
         };
         let hints = self.hints();
-        let mut err = UserError::new(exit, self.to_string());
+        let mut err = CommandError::new(exit, self.to_string());
         for hint in hints {
             err = err.hint(hint);
         }

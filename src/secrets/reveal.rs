@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::env;
+use crate::handover::{Payload, Said};
 use crate::interrupt::{Scope, Signal};
 use crate::output::Output;
 
@@ -42,20 +43,20 @@ pub fn mask_in_ci(secret: &SecretString) -> io::Result<()> {
     err.flush()
 }
 
-/// `keys create`'s stdout destination in text form: the secret on stdout with the warnings
-/// that fit where stdout goes. `receipt` is the "Created key …" line. Written and flushed; the
-/// offer to erase it from a terminal comes after delivery ([`offer_to_erase`]).
-pub fn show(out: &Output, secret: &SecretString, receipt: &str) -> io::Result<()> {
+/// `keys create`'s stdout destination in text form: the secret alone on stdout with the
+/// warnings that fit where stdout goes. `receipt` is the "Created key …" line. The offer to
+/// erase it from a terminal comes after delivery ([`offer_to_erase`]).
+pub fn payload(out: &Output, secret: &SecretString, receipt: &str) -> Payload {
+    let mut payload = Payload::line(secret.expose_secret());
     if out.stdout_tty() {
-        out.note(receipt);
-        out.warn(WARNING_LINES.join(" "));
-        return out.lines([secret.expose_secret()]);
+        payload.before = vec![
+            Said::Note(receipt.to_string()),
+            Said::Warning(WARNING_LINES.join(" ")),
+        ];
+    } else if !out.quiet {
+        payload.after = vec![Said::Warning(one_line_warning(receipt))];
     }
-    out.lines([secret.expose_secret()])?;
-    if !out.quiet {
-        out.warn(one_line_warning(receipt));
-    }
-    Ok(())
+    payload
 }
 
 /// Whether [`offer_to_erase`] applies: the secret was shown on an interactive terminal.

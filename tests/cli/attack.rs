@@ -141,9 +141,10 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
 
 // ---- an exec: child looks around -----------------------------------------------------------
 
-/// The child lists the file descriptors it inherited: only its stdin (the secret), stdout (our
-/// stderr) and stderr. No socket to the API, no admin key file, no lock file. The binary is
-/// started with nothing open but 0, 1 and 2, so anything more came from it.
+/// The child lists the file descriptors it inherited: only its stdin (the secret), stdout and
+/// stderr (the pipe its output is kept in, shown only if it fails). No socket to the API, no
+/// admin key file, no lock file, not our own end of its stdin. The binary is started with
+/// nothing open but 0, 1 and 2, so anything more came from it.
 #[test]
 fn an_exec_child_inherits_no_descriptor_but_its_three() {
     let world = world();
@@ -156,13 +157,14 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
     )
     .unwrap();
     let received = dir.path().join("received");
+    let listed = dir.path().join("fds");
     let old = world.aged_key("fd-probe", None);
     // `ls` lists the descriptors of the shell the secret was handed to (`$$`), which holds
-    // only what it inherited; its listing goes to the child's stdout, which is our stderr
-    // (no redirection in the shell, which would leave a saved copy of fd 1 open).
+    // only what it inherited; the redirection is a subshell's, never the shell's own.
     let store = format!(
-        "exec:sh -c 'cat > \"$1\"; ls -l /proc/$$/fd; true' sh {}",
-        received.display()
+        "exec:sh -c 'cat > \"$1\"; (ls -l /proc/$$/fd > \"$2\"); true' sh {} {}",
+        received.display(),
+        listed.display()
     );
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "rotate", &old, "--yes", "--store", &store])
@@ -179,7 +181,7 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
     }
     let run = finish_std(&mut cmd);
     run.code(0);
-    let listing = &run.stderr;
+    let listing = &std::fs::read_to_string(&listed).unwrap();
     let open: Vec<&str> = listing
         .lines()
         .filter(|l| l.starts_with('l') && l.contains(" -> "))
@@ -1261,7 +1263,7 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
         .id;
     let record = world
         .state_dir()
-        .join(format!("delivered/{successor}.json"));
+        .join(format!("delivered/default/{successor}.json"));
     let creates = world.creates();
 
     // Checked again, refused again: kept where it was.

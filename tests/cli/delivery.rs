@@ -44,7 +44,9 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
     let old_secret = read(&file);
 
     // The record: 0600, in a 0700 directory, where the secret went and never the secret.
-    let record = world.state_dir().join(format!("delivered/{old}.json"));
+    let record = world
+        .state_dir()
+        .join(format!("delivered/default/{old}.json"));
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&record), 0o600);
     assert_eq!(mode(record.parent().unwrap()), 0o700);
@@ -81,7 +83,12 @@ fn a_batch_refuses_to_print_secrets_off_a_terminal_unless_store_stdout_says_so()
     let world = World::new();
     // A key without a record: its secret went to stdout when it was created.
     let printed = due_key(&world, "printed", "stdout");
-    std::fs::remove_file(world.state_dir().join(format!("delivered/{printed}.json"))).ok();
+    std::fs::remove_file(
+        world
+            .state_dir()
+            .join(format!("delivered/default/{printed}.json")),
+    )
+    .unwrap();
     world.sandbox.clear_requests();
     for args in [
         vec!["keys", "rotate", "--due", "--yes"],

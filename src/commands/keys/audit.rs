@@ -19,7 +19,7 @@ use crate::api::wire::Text;
 use crate::cli::{AuditRule, KeyScopeArgs, KeysAuditArgs};
 use crate::commands::members::Members;
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::{Cell, Mood, terminal_safe};
 use crate::time;
 
@@ -37,14 +37,14 @@ pub fn findings(
     policy_findings(&Policy::new(max_age, expiring_within), keys.iter(), now)
 }
 
-pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     KeyScope::check(&args.scope)?;
     let policy = Policy::resolve(ctx, &args.policy);
     let rules = Rules::resolve(ctx, &args.rules);
     let client = ctx.client()?;
     let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
     // Read before the listing: a live key whose secret waits in one is kept for the warning.
-    let recovery_files = crate::secrets::recovery::list(&ctx.paths.state_dir);
+    let recovery_files = crate::handover::journal::recovery_files(&ctx.paths.state_dir);
     let now = time::now();
     // The tenant's members (whose keys are orphaned, and the owners' names) are asked for side
     // by side with the keys: one round trip, as before they were needed.
@@ -118,12 +118,12 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
                 if !whole_answer(&client, &mut pager, &current, work, &mut checking)? {
                     each_listed_key(&client, &mut pager, &current, |key| {
                         checking.add(check(key));
-                        anyhow::Ok(())
+                        Ok::<_, CommandError>(())
                     })?;
                 }
                 answer = pager.next().await?;
             }
-            anyhow::Ok(())
+            Ok::<_, CommandError>(())
         };
         ctx.out.waiting("Fetching keys", listing).await?;
         (checking.kept, None, checking.in_scope, members)
@@ -179,7 +179,7 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> anyhow::Result<Exit> {
         environment_of: environments.is_some().then_some(&environment_of),
     };
     match report(ctx, args, &audited) {
-        Err(e) if crate::error::is_broken_pipe(&e) => Ok(exit),
+        Err(e) if e.silent => Ok(exit),
         Err(e) => Err(e),
         Ok(()) => Ok(exit),
     }
@@ -229,7 +229,7 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
         run: CheckedRun<'b>,
         keep: usize,
         ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<bool> {
+    ) -> CommandResult<bool> {
         for (id, checked) in run.keys {
             if ids.len() < keep {
                 self.add(checked);
@@ -239,7 +239,7 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
         Ok(run.whole)
     }
 
-    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()> {
+    fn take_key(&mut self, key: &ListedKey<'b>) -> CommandResult<()> {
         let checked = (self.check)(key);
         self.add(checked);
         Ok(())
@@ -248,7 +248,11 @@ impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
 
 /// Names each recovery file whose key still exists: a live key whose secret reached none of
 /// its destinations and waits in a 0600 file (`keychain recovered` lists them all).
-fn warn_recovered(ctx: &Context, keys: &[ApiKey], files: &[crate::secrets::recovery::Found]) {
+fn warn_recovered(
+    ctx: &Context,
+    keys: &[ApiKey],
+    files: &[crate::handover::journal::RecoveryFile],
+) {
     for file in files {
         if let Some(key) = keys.iter().find(|k| k.id == file.key_id) {
             ctx.out.warn(format!(
@@ -326,7 +330,7 @@ struct Audited<'a> {
 }
 
 /// Writes the findings in the output format asked for.
-fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> anyhow::Result<()> {
+fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> CommandResult<()> {
     let Audited {
         keys,
         users,

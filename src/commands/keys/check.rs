@@ -11,7 +11,7 @@
 //! not is not an active listed key) and, if several remain, by time: the key and its row ID are
 //! ULIDs minted in the same request, so their timestamps agree.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
@@ -24,14 +24,12 @@ use crate::api::permissions::{Permission, assignable_to, builtin_roles};
 use crate::api::{Credential, KeyFilter};
 use crate::cli::KeysCheckArgs;
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::Cell;
 use crate::secrets::KEYS_SERVICE;
 use crate::time;
 use crate::views::{AccountJson, EnvironmentJson, KeyJson};
 
-/// The most we read from stdin or a file: far more than any key, little enough not to matter.
-const MAX_INPUT_BYTES: u64 = 64 * 1024;
 /// A key's ULID and its row ID's ULID are minted in one request; this is the slack allowed
 /// between their timestamps when telling candidates apart.
 const SAME_REQUEST_MS: u64 = 60_000;
@@ -101,14 +99,14 @@ struct Sight {
     matches: Vec<(ApiKey, Option<Environment>)>,
 }
 
-pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
+pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
     let checked = Credential::new(read_secret(ctx, args)?);
     let key_client = ctx.client_with(checked.clone())?.with_environment(None);
     let principal = match ctx.out.waiting("Checking the key", key_client.me()).await {
         Ok(me) => Some(me),
         Err(e) if e.is_status(401) => None,
         Err(e) => {
-            return Err(anyhow::Error::new(e)
+            return Err(CommandError::from(e)
                 .context("checking the key (GET /users/me with it as the credential)"));
         }
     };
@@ -117,8 +115,8 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
     drop(checked);
 
     let sight = if display_id == "***" {
-        Err(anyhow::anyhow!(
-            "it does not look like a Flexprice API key (sk_ followed by 26 characters)"
+        Err(CommandError::failure(
+            "it does not look like a Flexprice API key (sk_ followed by 26 characters)",
         ))
     } else {
         look(ctx, &display_id).await
@@ -126,11 +124,8 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
     let sight = match sight {
         Ok(sight) => Some(sight),
         Err(err) => {
-            let report = crate::error::classify(&err);
-            ctx.out.warn(format!(
-                "cannot tell which key this is: {}",
-                report.messages.join(": ")
-            ));
+            ctx.out
+                .warn(format!("cannot tell which key this is: {}", err.one_line()));
             None
         }
     };
@@ -196,7 +191,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
     print(ctx, &report, principal.as_ref(), identified, everywhere)?;
 
     if !authenticated {
-        let mut err = UserError::new(
+        let mut err = CommandError::new(
             Exit::Unauthenticated,
             format!("the key does not authenticate: {detail}"),
         );
@@ -210,8 +205,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
                 "the API URL is {}; a key works only against the region it was created in",
                 ctx.api_url
             ))
-            .hint("replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)")
-            .into());
+            .hint("replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)"));
     }
     if authenticated && !listed && sight.is_some() {
         let scope = if everywhere {
@@ -235,7 +229,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<Exit> {
 
 /// The secret, from `--from-keychain`, `--from-file` or stdin (a hidden prompt on a terminal);
 /// refused before any request when empty or not a single line of text.
-fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<SecretString> {
+fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<SecretString> {
     let (text, from): (Zeroizing<String>, String) = if let Some(name) = &args.from_keychain {
         let entry = crate::secrets::entries::find(
             &ctx.keychain,
@@ -258,20 +252,19 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<SecretStri
             format!("keychain entry '{name}'"),
         )
     } else if let Some(path) = &args.from_file {
-        let mut text = Zeroizing::new(String::with_capacity(4096));
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES).read_to_string(&mut text))
-            .map_err(|e| {
-                UserError::usage(format!("--from-file: cannot read {} ({e})", path.display()))
-            })?;
+        // The key file's rules, as for FLEXPRICE_API_KEY_FILE: a regular file (never a FIFO
+        // that blocks or a device that never ends), at most 4 KiB, private.
+        let (text, warning) = crate::secret_input::read_file_text(path, "--from-file")?;
+        if let Some(warning) = warning {
+            ctx.out.warn(warning);
+        }
         (text, format!("--from-file {}", path.display()))
     } else if std::io::stdin().is_terminal() {
         if !ctx.interactive {
-            return Err(UserError::usage(
+            return Err(CommandError::usage(
                 "no key to check: `keys check` reads the key from stdin, which is a terminal",
             )
-            .hint("pipe it in (`flexprice-admin keys check < key.txt`), or use --from-keychain NAME or --from-file PATH")
-            .into());
+            .hint("pipe it in (`flexprice-admin keys check < key.txt`), or use --from-keychain NAME or --from-file PATH"));
         }
         (
             Zeroizing::new(
@@ -282,31 +275,26 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> anyhow::Result<SecretStri
             "the prompt".to_string(),
         )
     } else {
-        let mut text = Zeroizing::new(String::with_capacity(4096));
-        std::io::stdin()
-            .take(MAX_INPUT_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|e| UserError::usage(format!("cannot read the key from stdin ({e})")))?;
+        // Read to its end: more than 4 KiB is no key, and is refused rather than cut.
+        let text = crate::secret_input::read_stdin_text("stdin")?;
         (text, "stdin".to_string())
     };
     let key = text.trim();
     if key.is_empty() {
-        return Err(UserError::usage(format!("no key to check: {from} is empty"))
-            .hint("pipe the key in (`flexprice-admin keys check < key.txt`), or use --from-keychain NAME or --from-file PATH")
-            .into());
+        return Err(CommandError::usage(format!("no key to check: {from} is empty"))
+            .hint("pipe the key in (`flexprice-admin keys check < key.txt`), or use --from-keychain NAME or --from-file PATH"));
     }
     if key.chars().any(char::is_control) {
-        return Err(UserError::usage(format!(
+        return Err(CommandError::usage(format!(
             "{from} holds more than one line or control characters; an API key is one line"
-        ))
-        .into());
+        )));
     }
     Ok(SecretString::from(key))
 }
 
 /// The listed keys with this `display_id`: in every environment when the admin credential is
 /// not bound to one, else in its own.
-async fn look(ctx: &Context, display_id: &str) -> anyhow::Result<Sight> {
+async fn look(ctx: &Context, display_id: &str) -> CommandResult<Sight> {
     let admin = ctx.client()?;
     let all = KeyFilter::default();
     if admin.bound_to_environment().await? {
@@ -481,12 +469,12 @@ async fn permission_error(
     check: &PermissionCheck,
     roles: Option<&[String]>,
     principal: Option<&User>,
-) -> anyhow::Error {
+) -> CommandError {
     let held = match roles {
         Some([]) | None => "no roles".to_string(),
         Some(roles) => roles.join(", "),
     };
-    let mut err = UserError::new(
+    let mut err = CommandError::new(
         Exit::PermissionDenied,
         format!("the key's roles ({held}) do not grant {}", check.permission),
     )
@@ -529,7 +517,7 @@ async fn permission_error(
             holders.join(", ")
         ));
     }
-    err.into()
+    err
 }
 
 /// Service accounts holding any of `roles`, as "name (role)"; best effort (needs `user:read`).
@@ -556,7 +544,7 @@ fn print(
     principal: Option<&User>,
     identified: Option<&(ApiKey, Option<Environment>)>,
     everywhere: bool,
-) -> anyhow::Result<()> {
+) -> CommandResult<()> {
     if ctx.out.is_json() {
         return ctx.out.json(report);
     }

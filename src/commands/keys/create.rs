@@ -1,27 +1,29 @@
-//! `keys create`: mint a key, then hand its one-time secret to its destinations, in the order
-//! [`crate::secrets`] describes: plan, mint, deliver, report.
+//! `keys create`: plan where the new secret goes, mint the key and hand its secret over
+//! ([`crate::ops::mint`]), then report where it went.
 
 use jiff::Timestamp;
 use secrecy::ExposeSecret;
 
 use crate::api::models::CreateKeyBody;
 use crate::api::{self, KeyFilter};
-use crate::cli::{KeysCreateArgs, OnStoreFailure};
-use crate::commands::{emit_planned, resolve};
+use crate::cli::KeysCreateArgs;
+use crate::commands::{emit_planned, keys, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
+use crate::handover::plan::{self, Surroundings, Wanted};
+use crate::handover::{
+    Destination, Handover, KeyIdent, Lookup, Minted, OnStoreFailure, Payload, Store,
+};
 use crate::interrupt::Scope;
-use crate::secrets::handover::{Handover, Lookup};
-use crate::secrets::plan::{self, KeyIdent};
-use crate::secrets::{Destination, Destinations, reveal};
+use crate::ops;
+use crate::secrets::reveal;
 use crate::time::{self, TimeSpan};
 use crate::views::KeyJson;
 
-pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit> {
+pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit> {
     if args.name.is_none() && !ctx.interactive {
-        return Err(UserError::usage("--name is required")
-            .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)")
-            .into());
+        return Err(CommandError::usage("--name is required")
+            .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)"));
     }
     let client = ctx.client()?;
     // The account is checked before the name is asked for: a typo fails before any typing.
@@ -53,20 +55,19 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     };
     let request = api::endpoints::create_key_request(&body);
 
-    // Step 1: every destination resolved and checked before minting; a secret nobody can
+    // Step 1: every destination filled in and checked before minting; a secret nobody can
     // receive is never created.
-    let destinations = Destinations::new(
-        &args.store.destinations,
-        ctx.keychain,
-        &ctx.profile.name,
-        ctx.timeout,
-    );
+    let stores = if args.store.destinations.is_empty() {
+        vec![Store::Stdout]
+    } else {
+        args.store.destinations.clone()
+    };
     // Revoking a lost create's key must never hit another key of the same name: with
     // `--on-store-failure revoke`, the owner's keys are noted before minting.
     let revoke = args.store.on_store_failure == OnStoreFailure::Revoke && !ctx.dry_run;
     let owner_id = match &service_account {
         Some(account) => Some(account.id.clone()),
-        None if destinations.uses_owner() || revoke => Some(client.me().await?.id),
+        None if stores.iter().any(Store::uses_owner) || revoke => Some(client.me().await?.id),
         None => None,
     };
     let known = if revoke {
@@ -78,42 +79,56 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
     } else {
         Vec::new()
     };
-    let mut plan = plan::plan(
-        &destinations,
-        &[KeyIdent {
-            name: name.clone(),
-            owner: owner_id.clone(),
-            label: format!("the new key '{name}'"),
-        }],
+    let ident = KeyIdent {
+        name: name.clone(),
+        owner: owner_id.clone(),
+        label: format!("the new key '{name}'"),
+    };
+    let around = Surroundings {
+        profile: &ctx.profile.name,
+        keychain: ctx.keychain,
+        batch: false,
+        stdout_is_terminal: ctx.out.stdout_tty(),
+        stdout_asked: true,
+    };
+    let plan = plan::plan(
+        std::slice::from_ref(&ident),
+        &[Wanted::Stores(stores)],
+        &around,
     )?;
     if let Some(refused) = plan.refusal(0) {
-        return Err(refused.into());
+        return Err(refused.clone());
     }
     // An entry of the keychain belongs to one key: a live key's entry is never overwritten
     // silently (the listing is asked for only when the entry exists).
-    if plan
-        .targets(0)
-        .iter()
-        .any(|t| matches!(t, plan::Target::Keychain { account } if ctx.keychain.get(crate::secrets::KEYS_SERVICE, account).is_ok()))
-    {
-        let keys = client.list_keys(&KeyFilter::default(), None).await?;
-        crate::commands::keychain::guard_entries(ctx, &plan, &[owner_id.as_deref()], &[None], &keys)?;
+    let occupied = plan.destinations(0).iter().any(|d| {
+        matches!(d, Destination::Keychain { account }
+            if ctx.keychain.get(crate::secrets::KEYS_SERVICE, account).is_ok())
+    });
+    if occupied {
+        let live = client.list_keys(&KeyFilter::default(), None).await?;
+        let asked = plan.keychain_holders(&ctx.keychain, &live, &[owner_id.as_deref()], &[None])?;
+        keys::confirm_overwrites(ctx, &asked)?;
     }
     if ctx.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
+    let prints = plan.prints(0);
 
-    // Step 2: mint. From here until the secret is delivered, a signal waits its turn: a process
-    // stopped in between would leave a live key whose secret nobody has.
+    // Step 2: mint and deliver. From here until the secret is delivered, a signal waits its
+    // turn: a process stopped in between would leave a live key whose secret nobody has.
     let scope = Scope::open(Some(
         "finishing the key's creation and the hand-over of its secret before stopping (a minted secret is never abandoned)",
     ));
+    let journal = ctx.journal();
     let handover = Handover::new(
-        &ctx.out,
         &client,
+        ctx.sinks(),
+        &journal,
+        &ctx.out,
         args.store.on_store_failure,
-        &ctx.paths.state_dir,
+        vec![ident],
         plan,
         &scope,
     );
@@ -124,90 +139,89 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         known_complete: revoke,
         listed: !args.publishable,
     };
+    let owner = service_account.as_ref().map(|a| a.label().to_string());
+    let receipt = |key: &api::models::ApiKey| {
+        let whose = owner
+            .as_ref()
+            .map(|o| format!(" for service account {o}"))
+            .unwrap_or_default();
+        let until = match expires_at {
+            Some(at) => format!("expires {at} ({})", time::relative(at, now)),
+            None => "never expires".into(),
+        };
+        format!("Created key {} ({name}){whose}; it {until}.", key.id)
+    };
+    // Stdout, when asked for, is written last: the secret alone (with its warnings), or the
+    // JSON object that carries it.
+    let render = |minted: &Minted, elsewhere: &[Destination]| -> std::io::Result<Payload> {
+        let receipt = receipt(&minted.key);
+        if ctx.out.is_json() {
+            let view = KeyJson::new(&minted.key, owner.clone(), now);
+            let stored_in: Vec<String> = elsewhere.iter().map(Destination::label).collect();
+            let bytes = ctx.out.json_bytes(&Created {
+                key: &view,
+                api_key: Some(minted.secret.expose_secret()),
+                stored_in: &stored_in,
+            })?;
+            let mut payload = Payload::bytes(bytes);
+            if !ctx.out.quiet {
+                payload.after = vec![crate::handover::Said::Warning(reveal::one_line_warning(
+                    &receipt,
+                ))];
+            }
+            return Ok(payload);
+        }
+        let mut payload = reveal::payload(&ctx.out, &minted.secret, &receipt);
+        if !elsewhere.is_empty() {
+            let labels: Vec<String> = elsewhere.iter().map(Destination::label).collect();
+            payload.after.push(crate::handover::Said::Note(format!(
+                "The secret is also stored in: {}.",
+                labels.join(", ")
+            )));
+        }
+        Ok(payload)
+    };
     let minted = match ctx
         .out
         .waiting("Creating the key", handover.mint(0, &request, lookup))
         .await
     {
         Ok(minted) => minted,
-        Err(failure) => {
-            return finish(ctx, &scope, Err(failure.into_error("creating the key")));
-        }
+        Err(failure) => return finish(ctx, &scope, Err(failure.into_error("creating the key"))),
     };
-    let owner = service_account.as_ref().map(|a| a.label().to_string());
-    let view = KeyJson::new(&minted.key, owner.clone(), now);
-    let whose = owner
-        .map(|o| format!(" for service account {o}"))
-        .unwrap_or_default();
-    let until = match expires_at {
-        Some(at) => format!("expires {at} ({})", time::relative(at, now)),
-        None => "never expires".into(),
-    };
-    let receipt = format!("Created key {} ({name}){whose}; it {until}.", minted.key.id);
     if args.publishable {
         ctx.out.note("Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.");
     }
-
-    // Step 3: deliver. Stdout, when asked for, is written last: the secret alone (with its
-    // warnings), or the JSON object that carries it.
-    let delivered = handover
-        .deliver(0, &minted, |secret, stored_in| {
-            let elsewhere: Vec<String> = stored_in
-                .iter()
-                .filter(|s| *s != "stdout")
-                .cloned()
-                .collect();
-            if ctx.out.is_json() {
-                ctx.out
-                    .json(&Created {
-                        key: &view,
-                        api_key: Some(secret.expose_secret()),
-                        stored_in: &elsewhere,
-                    })
-                    .map_err(std::io::Error::other)?;
-                if !ctx.out.quiet {
-                    ctx.out.warn(reveal::one_line_warning(&receipt));
-                }
-                return Ok(());
-            }
-            reveal::show(&ctx.out, secret, &receipt)?;
-            if !elsewhere.is_empty() {
-                ctx.out.note(format!(
-                    "The secret is also stored in: {}.",
-                    elsewhere.join(", ")
-                ));
-            }
-            Ok(())
-        })
-        .await;
-    let stored_in = match delivered {
-        Ok(stored_in) => stored_in,
+    let delivered = match ops::mint::deliver(&handover, 0, minted, &render).await {
+        Ok(delivered) => delivered,
         Err(failure) => {
-            let step = format!("creating key {}", minted.key.id);
+            let step = format!("creating key {}", failure.key_id().unwrap_or("?"));
             return finish(ctx, &scope, Err(failure.into_error(&step)));
         }
     };
 
-    // Step 4: report. With stdout a destination the report was the delivery itself.
+    // Step 3: report. With stdout a destination the report was the delivery itself.
     scope.silence();
-    if destinations.includes_stdout() {
+    if prints {
         if !ctx.out.is_json()
             && reveal::can_erase(&ctx.out)
             && let Err(signal) = reveal::offer_to_erase(&ctx.out, &scope).await
         {
-            return Err(UserError::new(
+            return Err(CommandError::new(
                 signal.exit(),
                 format!(
                     "{} at the prompt: key {} was created and its secret shown; it was not erased from the screen",
                     signal.describe(),
-                    minted.key.id
+                    delivered.key.id
                 ),
-            )
-            .into());
+            ));
         }
         return finish(ctx, &scope, Ok(Exit::Ok));
     }
+    let stored_in: Vec<String> = delivered.stored_in.iter().map(Destination::label).collect();
+    let receipt = receipt(&delivered.key);
     if ctx.out.is_json() {
+        let view = KeyJson::new(&delivered.key, owner.clone(), now);
         ctx.out.json(&Created {
             key: &view,
             api_key: None,
@@ -221,10 +235,14 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> anyhow::Result<Exit
         "{receipt} Its secret is stored in: {} (and was not shown).",
         stored_in.join(", ")
     ));
-    if destinations.list.contains(&Destination::Keychain) {
+    if delivered
+        .stored_in
+        .iter()
+        .any(|d| matches!(d, Destination::Keychain { .. }))
+    {
         ctx.out.hint(format!(
             "read it with `flexprice-admin keychain get {}{}`",
-            view.name,
+            delivered.key.name,
             ctx.profile_flag()
         ));
     }
@@ -243,7 +261,7 @@ struct Created<'a> {
 
 /// The command's end once the secret is where it went: a signal received meanwhile turns into
 /// its exit code (130, 143, 129) after everything was finished and reported.
-fn finish(ctx: &Context, scope: &Scope, outcome: anyhow::Result<Exit>) -> anyhow::Result<Exit> {
+fn finish(ctx: &Context, scope: &Scope, outcome: CommandResult<Exit>) -> CommandResult<Exit> {
     crate::commands::after_signal(
         ctx,
         scope.signal(),

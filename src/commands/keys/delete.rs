@@ -3,24 +3,20 @@
 
 use std::collections::HashMap;
 
-use futures_util::StreamExt;
-use futures_util::stream;
-
 use super::policy::Policy;
-use super::{
-    BATCH_CONCURRENCY, KEY_HEADERS, REVOCATION_DELAY_NOTE, key_rows, owner_label, user_labels,
-};
+use super::{KEY_HEADERS, REVOCATION_DELAY_NOTE, key_rows, owner_label, user_labels};
 use crate::api::models::ApiKey;
 use crate::api::{self, ApiError, Client, KeyFilter};
-use crate::batch::{Batch, Item};
+use crate::batch::Item;
 use crate::cli::KeysDeleteArgs;
 use crate::commands::{emit_planned, resolve};
 use crate::context::Context;
-use crate::error::{Exit, UserError};
+use crate::error::{CommandError, CommandResult, Exit};
 use crate::interrupt::{Scope, Signal};
+use crate::ops;
 use crate::time;
 
-pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit> {
+pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit> {
     for raw in &args.keys {
         resolve::classify(raw, "secret_", "key", "KEY")?;
     }
@@ -51,7 +47,7 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> anyhow::Result<Exit
                     }
                 }
             }
-            Err(err) => return Err(err.into()),
+            Err(err) => return Err(err),
         };
         if !targets.iter().any(|t| t.id == key.id) {
             targets.push(key.clone());
@@ -107,7 +103,7 @@ fn choose_key<'k>(
     ctx: &Context,
     visible: &'k [ApiKey],
     raw: &str,
-) -> anyhow::Result<Option<&'k ApiKey>> {
+) -> CommandResult<Option<&'k ApiKey>> {
     let mut candidates = resolve::keys_named(visible, raw);
     candidates.sort_by_key(|k| std::cmp::Reverse(k.created_at));
     let now = time::now();
@@ -138,48 +134,47 @@ fn choose_key<'k>(
 /// A signal (SIGINT, SIGTERM, SIGHUP) stops launching revocations and waits for the ones in
 /// flight (a second one stops waiting: a revocation is idempotent), reports which keys were
 /// revoked and which were not, and exits with the signal's code (130, 143, 129).
-pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyhow::Result<Exit> {
+pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> CommandResult<Exit> {
     let scope = Scope::open(None);
     let mut stdout_error: Option<std::io::Error> = None;
-    let runner = Batch {
-        out: &ctx.out,
-        scope: &scope,
-        concurrency: BATCH_CONCURRENCY,
-        label: "Revoking keys",
-        noun: "revocations",
-        abandon_on_second_signal: true,
-    };
-    let finished = runner
-        .run(
-            keys,
-            |_, key| client.delete_key(&key.id),
-            |_, i, result: &Result<(), ApiError>| {
-                let key = &keys[i];
-                match result {
-                    Ok(()) if ctx.out.quiet => {
-                        // A closed stdout must not abandon the revocations in flight: the
-                        // batch finishes, and the write error is reported after it.
-                        if let Err(e) = ctx.out.lines([&key.id]) {
-                            stdout_error.get_or_insert(e);
-                        }
+    let finished = ops::revoke::revoke(
+        client,
+        &ctx.out,
+        &scope,
+        keys,
+        |_, i, result: &Result<(), ApiError>| {
+            let key = &keys[i];
+            match result {
+                Ok(()) if ctx.out.quiet => {
+                    // A closed stdout must not abandon the revocations in flight: the
+                    // batch finishes, and the write error is reported after it.
+                    if let Err(e) = ctx.out.lines([&key.id]) {
+                        stdout_error.get_or_insert(e);
                     }
-                    Ok(()) => ctx
-                        .out
-                        .note(format!("Revoked key {} ({})", key.id, key.name)),
-                    Err(err) if keys.len() > 1 => ctx.out.warn(format!(
-                        "could not revoke key {} ({}): {err}",
-                        key.id, key.name
-                    )),
-                    Err(_) => {}
                 }
-            },
-        )
-        .await;
+                Ok(()) => ctx
+                    .out
+                    .note(format!("Revoked key {} ({})", key.id, key.name)),
+                Err(err) if keys.len() > 1 => ctx.out.warn(format!(
+                    "could not revoke key {} ({}): {err}",
+                    key.id, key.name
+                )),
+                Err(_) => {}
+            }
+        },
+    )
+    .await;
     let revoked = finished.done().filter(|(_, r)| r.is_ok()).count();
     if revoked > 0 {
         ctx.out.note(REVOCATION_DELAY_NOTE);
     }
-    if let Some(signal) = finished.interrupted {
+    // A signal that arrived once every revocation was done changed nothing: the exit says what
+    // happened.
+    let cut_short = finished
+        .items
+        .iter()
+        .any(|item| matches!(item, Item::NotStarted | Item::Abandoned));
+    if let Some(signal) = finished.interrupted.filter(|_| cut_short) {
         return Err(interrupted_report(
             ctx,
             keys,
@@ -200,27 +195,12 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> anyh
             None => Ok(Exit::Ok),
         },
         (_, Some(err)) if keys.len() == 1 => Err(err.into()),
-        _ => Err(UserError::new(
+        _ => Err(CommandError::new(
             Exit::PartialFailure,
             format!("{failed} of {} keys could not be revoked", keys.len()),
         )
-        .hint("the keys reported as revoked are gone; re-run the command for the others")
-        .into()),
+        .hint("the keys reported as revoked are gone; re-run the command for the others")),
     }
-}
-
-/// Revokes keys without reporting (cleanup after a failure); returns the IDs revoked.
-pub async fn revoke_quietly(client: &Client, keys: &[&ApiKey]) -> Vec<String> {
-    let outcomes: Vec<Result<(), ApiError>> = stream::iter(keys)
-        .map(|key| client.delete_key(&key.id))
-        .buffered(BATCH_CONCURRENCY)
-        .collect()
-        .await;
-    keys.iter()
-        .zip(outcomes)
-        .filter(|(_, outcome)| outcome.is_ok())
-        .map(|(key, _)| key.id.clone())
-        .collect()
 }
 
 /// After a signal: every key not revoked, by ID, and the signal's exit code.
@@ -230,7 +210,7 @@ fn interrupted_report(
     outcomes: &[Item<Result<(), ApiError>>],
     revoked: usize,
     signal: Signal,
-) -> anyhow::Error {
+) -> CommandError {
     let mut not_revoked = Vec::new();
     for (key, outcome) in keys.iter().zip(outcomes) {
         match outcome {
@@ -246,7 +226,7 @@ fn interrupted_report(
             )),
         }
     }
-    let mut err = UserError::new(
+    let mut err = CommandError::new(
         signal.exit(),
         format!(
             "{}: {revoked} of {} keys revoked, {} not revoked ({})",
@@ -262,5 +242,5 @@ fn interrupted_report(
             not_revoked.join(" ")
         ));
     }
-    err.into()
+    err
 }

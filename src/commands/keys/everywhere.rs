@@ -11,7 +11,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use crate::api::models::{ApiKey, Environment};
 use crate::api::{Client, KeyFilter};
 use crate::context::Context;
-use crate::error::UserError;
+use crate::error::{CommandError, CommandResult};
 
 /// Environments listed at once.
 const CONCURRENCY: usize = 4;
@@ -28,7 +28,7 @@ pub async fn list_keys(
     ctx: &Context,
     client: &Client,
     filter: &KeyFilter,
-) -> anyhow::Result<Vec<EnvironmentKeys>> {
+) -> CommandResult<Vec<EnvironmentKeys>> {
     let environments = environments(ctx, client).await?;
     keys_in(ctx, client, filter, environments).await
 }
@@ -40,7 +40,7 @@ pub async fn keys_in(
     client: &Client,
     filter: &KeyFilter,
     environments: Vec<Environment>,
-) -> anyhow::Result<Vec<EnvironmentKeys>> {
+) -> CommandResult<Vec<EnvironmentKeys>> {
     let found = ctx
         .out
         .waiting(
@@ -51,7 +51,7 @@ pub async fn keys_in(
                         .with_environment(Some(environment.id.clone()))
                         .list_keys(filter, None)
                         .await?;
-                    Ok::<_, anyhow::Error>(EnvironmentKeys { environment, keys })
+                    Ok::<_, CommandError>(EnvironmentKeys { environment, keys })
                 })
                 .buffered(CONCURRENCY)
                 .try_collect::<Vec<_>>(),
@@ -61,9 +61,9 @@ pub async fn keys_in(
 }
 
 /// The tenant's environments, once the credential is known to be free to choose one.
-pub async fn environments(ctx: &Context, client: &Client) -> anyhow::Result<Vec<Environment>> {
+pub async fn environments(ctx: &Context, client: &Client) -> CommandResult<Vec<Environment>> {
     if client.bound_to_environment().await? {
-        return Err(UserError::usage(
+        return Err(CommandError::usage(
             "--all-environments: this credential is an API key bound to one environment; Flexprice \
              runs every call it makes in that environment, whatever --environment says, so it cannot \
              list the others",
@@ -73,8 +73,7 @@ pub async fn environments(ctx: &Context, client: &Client) -> anyhow::Result<Vec<
             "for the whole tenant, use a credential not bound to an environment: a tenant-level key \
              from the server's configuration, or a login token (`flexprice-admin auth login{}` stores either)",
             ctx.profile_flag()
-        ))
-        .into());
+        )));
     }
     Ok(ctx
         .out

@@ -15,6 +15,7 @@ use crate::api::models::ListedKey;
 use crate::api::wire::Text;
 use crate::api::{Answer, Client};
 use crate::commands::members::Members;
+use crate::error::CommandResult;
 use crate::output::render::JsonArray;
 use crate::views::write_listed_key;
 
@@ -127,7 +128,7 @@ impl<W: Write> ListedWriter<'_, W> {
         client: &Client,
         pager: &mut KeyPager<'_>,
         answer: &Answer,
-    ) -> anyhow::Result<bool> {
+    ) -> CommandResult<bool> {
         let renderer = self.renderer;
         let spare = Spare::default();
         let work = |run| renderer.render_run(run, &spare);
@@ -198,7 +199,7 @@ impl<'b, W: Write> TakesKeys<'b> for Writing<'_, '_, W> {
         run: RenderedRun<'b>,
         keep: usize,
         ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<bool> {
+    ) -> CommandResult<bool> {
         let whole = run.whole;
         let bytes = self.writer.commit(run, keep, ids)?;
         if let Ok(mut spare) = self.spare.lock() {
@@ -207,7 +208,7 @@ impl<'b, W: Write> TakesKeys<'b> for Writing<'_, '_, W> {
         Ok(whole)
     }
 
-    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()> {
+    fn take_key(&mut self, key: &ListedKey<'b>) -> CommandResult<()> {
         Ok(self.writer.write(key)?)
     }
 }

@@ -16,12 +16,12 @@ use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
 use crate::commands::members::{Members, orphaned};
 use crate::context::Context;
-use crate::error::Exit;
+use crate::error::{CommandResult, Exit};
 use crate::output::{Cell, Mood};
 use crate::time;
 use crate::views::KeyJson;
 
-pub async fn list(ctx: &Context, args: &KeysListArgs) -> anyhow::Result<Exit> {
+pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
     KeyScope::check(&args.scope)?;
     let client = ctx.client()?;
     let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
@@ -140,7 +140,7 @@ async fn list_everywhere(
     client: &Client,
     scope: &KeyScope,
     limit: Option<u64>,
-) -> anyhow::Result<Exit> {
+) -> CommandResult<Exit> {
     let found = everywhere::list_keys(ctx, client, &scope.filter()).await?;
     let environment_of = everywhere::by_key(&found);
     let mut keys: Vec<&ApiKey> = found
@@ -259,7 +259,7 @@ pub fn render_keys(
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     now: Timestamp,
-) -> anyhow::Result<()> {
+) -> CommandResult<()> {
     render_table(ctx, keys, users, None, None, now)
 }
 
@@ -273,7 +273,7 @@ fn render_table(
     environments: Option<&HashMap<&str, &Environment>>,
     members: Option<&Members>,
     now: Timestamp,
-) -> anyhow::Result<()> {
+) -> CommandResult<()> {
     let mut headers = KEY_HEADERS.to_vec();
     if environments.is_some() {
         headers.push("ENV");

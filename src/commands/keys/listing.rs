@@ -11,6 +11,7 @@ use crate::api::models::{ListedKey, ListedKeys, Page};
 use crate::api::plain_key;
 use crate::api::wire::{Text, item_runs, trailing_pagination};
 use crate::api::{Answer, Client};
+use crate::error::{CommandError, CommandResult};
 
 /// The keys of one answer of `pager`, decoded without copying a string and taken in by it
 /// (duplicates of earlier pages and keys beyond its `max` dropped), handed to `each` in order.
@@ -19,9 +20,9 @@ pub fn each_listed_key<E>(
     pager: &mut KeyPager<'_>,
     answer: &Answer,
     mut each: impl FnMut(&ListedKey<'_>) -> Result<(), E>,
-) -> anyhow::Result<()>
+) -> CommandResult<()>
 where
-    anyhow::Error: From<E>,
+    CommandError: From<E>,
 {
     let mut page: Page<ListedKey<'_>> = client.decode_answer(answer)?;
     pager.take(&page.pagination, &mut page.items)?;
@@ -46,10 +47,10 @@ pub trait TakesKeys<'b> {
         run: Self::Run,
         keep: usize,
         ids: &mut Vec<Text<'b>>,
-    ) -> anyhow::Result<bool>;
+    ) -> CommandResult<bool>;
 
     /// Takes one key that counts, decoded on this thread.
-    fn take_key(&mut self, key: &ListedKey<'b>) -> anyhow::Result<()>;
+    fn take_key(&mut self, key: &ListedKey<'b>) -> CommandResult<()>;
 }
 
 /// The usual answer, all keys in one (the first, ending with its `pagination`, which says
@@ -68,7 +69,7 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
     answer: &'b Answer,
     work: impl Fn(&'b str) -> T::Run + Sync,
     taker: &mut T,
-) -> anyhow::Result<bool> {
+) -> CommandResult<bool> {
     let Some(expected) = trailing_pagination(answer.body()) else {
         return Ok(false);
     };
@@ -114,11 +115,12 @@ pub fn whole_answer<'b, T: TakesKeys<'b>>(
         return Err(e);
     }
     let pagination = decoded?;
-    anyhow::ensure!(
-        (pagination.total, pagination.limit) == (expected.total, expected.limit),
-        "the answer of {} keys carries two different `pagination` fields",
-        ids.len()
-    );
+    if (pagination.total, pagination.limit) != (expected.total, expected.limit) {
+        return Err(CommandError::failure(format!(
+            "the answer of {} keys carries two different `pagination` fields",
+            ids.len()
+        )));
+    }
     pager.take(&pagination, &mut ids)?;
     Ok(true)
 }
@@ -133,7 +135,7 @@ pub fn take_runs<'b, T: TakesKeys<'b>>(
     taker: &mut T,
     keep: usize,
     ids: &mut Vec<Text<'b>>,
-) -> anyhow::Result<bool> {
+) -> CommandResult<bool> {
     let flow = crate::parallel::in_order(
         runs.len(),
         |i| work(runs[i]),

@@ -6,7 +6,7 @@ use crate::api::{Client, KeyFilter};
 use crate::cli::KeyScopeArgs;
 use crate::commands::resolve;
 use crate::context::Context;
-use crate::error::UserError;
+use crate::error::{CommandError, CommandResult};
 
 /// A resolved scope: the service account (looked up by ID or name) and the key name.
 #[derive(Debug, Clone, Default)]
@@ -17,7 +17,7 @@ pub struct KeyScope {
 
 impl KeyScope {
     /// Refuses a malformed account ID before any request is sent.
-    pub fn check(args: &KeyScopeArgs) -> Result<(), UserError> {
+    pub fn check(args: &KeyScopeArgs) -> Result<(), CommandError> {
         if let Some(raw) = &args.service_account {
             resolve::classify(raw, "user_", "service account", "--service-account")?;
         }
@@ -29,7 +29,7 @@ impl KeyScope {
         ctx: &Context,
         client: &Client,
         args: &KeyScopeArgs,
-    ) -> anyhow::Result<KeyScope> {
+    ) -> CommandResult<KeyScope> {
         Self::check(args)?;
         let account = match &args.service_account {
             Some(raw) => {

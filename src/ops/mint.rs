@@ -1,0 +1,48 @@
+//! Minting one key and handing its secret over: the create call, then every destination of the
+//! plan, stdout last with what the caller rendered for it.
+
+use std::io;
+
+use crate::api::Request;
+use crate::api::models::ApiKey;
+use crate::handover::{Destination, Failure, Handover, KeyApi, Lookup, Minted, Payload, Sinks};
+
+/// Renders what stdout shows of a new secret, given the other places it goes.
+pub type Render<'r> = dyn Fn(&Minted, &[Destination]) -> io::Result<Payload> + 'r;
+
+/// A new key whose secret reached every destination.
+#[derive(Debug)]
+pub struct Delivered {
+    pub key: ApiKey,
+    pub stored_in: Vec<Destination>,
+}
+
+/// Mints key `i` of the handover's plan with `request` and delivers its secret. The failure
+/// says what became of the key and its secret.
+pub async fn mint<A: KeyApi, S: Sinks>(
+    handover: &Handover<'_, A, S>,
+    i: usize,
+    request: &Request,
+    lookup: Lookup<'_>,
+    render: &Render<'_>,
+) -> Result<Delivered, Failure> {
+    let minted = handover.mint(i, request, lookup).await?;
+    deliver(handover, i, minted, render).await
+}
+
+/// Hands the secret of `minted`, key `i` of the plan, to every destination.
+pub async fn deliver<A: KeyApi, S: Sinks>(
+    handover: &Handover<'_, A, S>,
+    i: usize,
+    minted: Minted,
+    render: &Render<'_>,
+) -> Result<Delivered, Failure> {
+    let payload = handover
+        .stdout_payload(i, &minted, |elsewhere| render(&minted, elsewhere))
+        .await?;
+    let stored_in = handover.deliver(i, &minted, payload).await?;
+    Ok(Delivered {
+        key: minted.key,
+        stored_in,
+    })
+}
