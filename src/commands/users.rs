@@ -16,6 +16,7 @@ use crate::api::{self, ApiError, Client, KeyFilter};
 use crate::cli::UsersRemoveArgs;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
+use crate::interrupt::Scope;
 use crate::output::Cell;
 use crate::time;
 use crate::views::{AccountJson, KeyJson};
@@ -403,9 +404,28 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
         return Ok(Exit::Ok);
     }
     if revoking {
-        let outcome = revoke_everywhere(ctx, &client, &held).await?;
+        let scope = Scope::open(None);
+        let outcome = revoke_everywhere(ctx, &client, &held, &scope).await?;
         if outcome != Exit::Ok {
             return Ok(outcome);
+        }
+        // A signal during the revocations, all of which finished: stop before the removal,
+        // which a re-run makes (the keys are gone, so it needs no flag then).
+        if let Some(signal) = scope.signal() {
+            return Err(CommandError::new(
+                signal.exit(),
+                format!(
+                    "{}: the {} key(s) of {} are revoked; {} was not removed",
+                    signal.describe(),
+                    held.len(),
+                    person.label(),
+                    person.label()
+                ),
+            )
+            .hint(format!(
+                "remove them with `flexprice-admin users remove {} --yes`",
+                person.id
+            )));
         }
     }
     if let Err(err) = client
@@ -445,32 +465,65 @@ fn in_environment(key: &HeldKey) -> String {
     }
 }
 
-/// Revokes `held` environment by environment: a credential not bound to one must name the
-/// key's environment for Flexprice to find it.
+/// Revokes `held` in one batch, under one signal scope, each key in its own environment (a
+/// credential not bound to one must name the key's environment for Flexprice to find it). One
+/// batch, so that a signal stops the whole offboarding before the person is removed.
 async fn revoke_everywhere(
     ctx: &Context,
     client: &Client,
     held: &[HeldKey],
+    scope: &Scope,
 ) -> CommandResult<Exit> {
-    let mut groups: Vec<(Option<String>, Vec<ApiKey>)> = Vec::new();
-    for h in held {
-        let environment = h.environment.as_ref().map(|e| e.id.clone());
-        match groups.iter_mut().find(|(e, _)| *e == environment) {
-            Some((_, keys)) => keys.push(h.key.clone()),
-            None => groups.push((environment, vec![h.key.clone()])),
-        }
+    let routed = Routed {
+        default: client.clone(),
+        by_key: held
+            .iter()
+            .filter_map(|h| {
+                let environment = h.environment.as_ref()?;
+                Some((
+                    h.key.id.clone(),
+                    client.with_environment(Some(environment.id.clone())),
+                ))
+            })
+            .collect(),
+    };
+    let keys: Vec<ApiKey> = held.iter().map(|h| h.key.clone()).collect();
+    keys::revoke_all_in(ctx, &routed, &keys, scope).await
+}
+
+/// The API with each key's revocation sent in that key's environment.
+struct Routed {
+    default: Client,
+    by_key: HashMap<String, Client>,
+}
+
+impl crate::handover::KeyApi for Routed {
+    async fn create_key(
+        &self,
+        request: &api::Request,
+    ) -> Result<api::models::CreatedKey, ApiError> {
+        self.default.create_key(request).await
     }
-    for (environment, keys) in groups {
-        let scoped = match environment {
-            Some(id) => client.with_environment(Some(id)),
-            None => client.clone(),
-        };
-        let outcome = keys::revoke_all(ctx, &scoped, &keys).await?;
-        if outcome != Exit::Ok {
-            return Ok(outcome);
-        }
+
+    async fn list_keys(&self, filter: &KeyFilter) -> Result<Vec<ApiKey>, ApiError> {
+        self.default.list_keys(filter, None).await
     }
-    Ok(Exit::Ok)
+
+    async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
+        self.by_key
+            .get(id)
+            .unwrap_or(&self.default)
+            .delete_key(id)
+            .await
+    }
+
+    async fn me(&self) -> Result<User, ApiError> {
+        self.default.me().await
+    }
+
+    async fn me_as(&self, secret: &secrecy::SecretString) -> Result<User, ApiError> {
+        crate::handover::KeyApi::me_as(&self.default, secret).await
+    }
 }
 
 /// The server refused the removal: the last person stays (exit 7); anything else as it came.
