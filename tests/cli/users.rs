@@ -758,6 +758,7 @@ fn sigterm_during_the_revocations_removes_no_one() {
     world.sandbox.release("revoke");
     stderr.read_to_string(&mut log).unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    assert!(log.contains("was not removed"), "{log}");
     assert_eq!(
         world.sandbox.user_status(&id).as_deref(),
         Some("published"),
