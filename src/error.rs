@@ -21,6 +21,7 @@ pub enum Exit {
     PartialFailure = 8,
     NotDelivered = 9,
     AuditFound = 10,
+    ChangesPending = 11,
     HungUp = 129,
     Interrupted = 130,
     Terminated = 143,
@@ -60,7 +61,11 @@ impl Exit {
         ),
         (
             Exit::AuditFound,
-            "keys audit found keys that are old, expiring, expired or orphaned, or that fail its rules (no_expiry, privileged)",
+            "keys audit found keys that are old, expiring, expired, orphaned, or fail its rules",
+        ),
+        (
+            Exit::ChangesPending,
+            "plan: the tenant differs from the manifest (apply would change something)",
         ),
         (Exit::HungUp, "hung up (SIGHUP): stopped as for Ctrl-C"),
         (Exit::Interrupted, "interrupted (Ctrl-C)"),
@@ -264,7 +269,7 @@ mod tests {
     #[test]
     fn exit_codes_are_the_documented_numbers() {
         let codes: Vec<u8> = Exit::TABLE.iter().map(|(e, _)| e.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 129, 130, 143]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 129, 130, 143]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod handover;
 pub mod interrupt;
 pub mod lock;
+pub mod manifest;
 pub mod manual;
 pub mod memory;
 pub mod ops;

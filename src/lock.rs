@@ -1,7 +1,10 @@
-//! An exclusive lock per profile and key, so two overlapping cron runs never rotate the same key
-//! at once. The lock is the OS's advisory file lock, released when the process ends, however it
-//! ends, so a crashed run never leaves a stale lock behind; a run that ends normally also removes
-//! the file, so the locks directory does not collect one file per key ever rotated.
+//! Exclusive locks in the state directory: one per profile and key, so two overlapping cron runs
+//! never rotate the same key at once, and one per manifest, so two `apply` runs never converge
+//! the same fleet at once. A lock is the OS's advisory file lock, released when the process
+//! ends, however it ends, so a crashed run never leaves a stale lock behind; a run that ends
+//! normally also removes the file, so the locks directory does not collect one file per key ever
+//! rotated. The holder writes its process ID and start time into the file, so the run it turns
+//! away can name it.
 //!
 //! Removing a lock file safely: the holder unlinks it *while still holding the lock*, then
 //! closes it. A second run may have opened the old file just before the unlink and be waiting
@@ -10,51 +13,100 @@
 //! file it locked (same device and inode), and starts over when it does not.
 
 use std::fs::{File, TryLockError};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::private_file;
 
 /// Attempts at locking a file that someone else keeps unlinking under us. Each lost race means
-/// another run finished a rotation in between, so this is never reached in practice.
+/// another run finished in between, so this is never reached in practice.
 const MAX_ATTEMPTS: u32 = 16;
 
 /// Held for as long as the value lives; dropping it removes the lock file, then releases it.
 #[derive(Debug)]
-pub struct KeyLock {
+pub struct Lock {
     file: Option<File>,
     path: PathBuf,
 }
 
-impl KeyLock {
-    /// Takes the lock for `key_id` in `profile`, or fails at once (exit 7) if another process
-    /// holds it: waiting would let two rotations of one key run back to back.
-    pub fn acquire(state_dir: &Path, profile: &str, key_id: &str) -> CommandResult<KeyLock> {
+impl Lock {
+    /// Takes the rotation lock of `key_id` in `profile`, or fails at once (exit 7) if another
+    /// process holds it: waiting would let two rotations of one key run back to back.
+    pub fn key(state_dir: &Path, profile: &str, key_id: &str) -> CommandResult<Lock> {
+        let id = crate::handover::journal::checked_id(key_id).ok_or_else(|| {
+            CommandError::failure(format!(
+                "key {key_id} has an ID of an unexpected shape; it is not rotated"
+            ))
+        })?;
+        let name = format!("rotate-{}-{id}.lock", private_file::file_component(profile));
+        Self::acquire(state_dir, &name, |holder| {
+            CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "another rotation of key {key_id} (profile {profile}{holder}) is running; not starting a                      second one"
+                ),
+            )
+        })
+    }
+
+    /// Takes the lock of the manifest at `manifest` (by its absolute path), or fails at once
+    /// (exit 7) naming the run that holds it.
+    pub fn manifest(state_dir: &Path, manifest: &Path) -> CommandResult<Lock> {
+        let absolute =
+            std::fs::canonicalize(manifest).unwrap_or_else(|_| private_file::absolute(manifest));
+        // The path names the lock; a hash keeps the file name short and safe whatever the path.
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&absolute, &mut hasher);
+        let name = format!("apply-{:016x}.lock", std::hash::Hasher::finish(&hasher));
+        let shown = absolute.display().to_string();
+        Self::acquire(state_dir, &name, |holder| {
+            CommandError::new(
+                Exit::Conflict,
+                format!("another apply of {shown} is running{holder}; not starting a second one"),
+            )
+        })
+    }
+
+    /// Takes the lock `locks/<name>` in `state_dir`; `busy` is the error when it is held, given
+    /// who holds it (", held by process 123 since …", or nothing when that cannot be read).
+    fn acquire(
+        state_dir: &Path,
+        name: &str,
+        busy: impl FnOnce(String) -> CommandError,
+    ) -> CommandResult<Lock> {
         let dir = state_dir.join("locks");
         private_file::private_dir(state_dir)
             .and_then(|()| private_file::private_dir(&dir))
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join(format!(
-            "rotate-{}-{}.lock",
-            private_file::file_component(profile),
-            private_file::file_component(key_id)
-        ));
+        let path = dir.join(name);
         for _ in 0..MAX_ATTEMPTS {
-            let file = private_file::open_or_create(&path)
+            let mut file = private_file::open_or_create(&path)
                 .with_context(|| format!("cannot open the lock file {}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
-                Err(TryLockError::WouldBlock) => return Err(CommandError::new(
-                    Exit::Conflict,
-                    format!("another rotation of key {key_id} (profile {profile}) is running; not starting a second one"),
-                )
-                .hint(format!("the lock is {}; it is released when that run ends", path.display()))),
+                Err(TryLockError::WouldBlock) => {
+                    return Err(busy(holder_of(&path)).hint(format!(
+                        "the lock is {}; it is released when that run ends",
+                        path.display()
+                    )));
+                }
                 Err(TryLockError::Error(e)) => {
                     return Err(e).with_context(|| format!("cannot lock {}", path.display()));
                 }
             }
             if still_named_by(&file, &path)? {
-                return Ok(KeyLock {
+                // Who holds it, for the run it turns away. A failure here costs only the name.
+                let _ = file.set_len(0).and_then(|()| {
+                    file.rewind()?;
+                    writeln!(
+                        file,
+                        "process {} since {}",
+                        std::process::id(),
+                        crate::time::now().strftime("%Y-%m-%dT%H:%M:%SZ")
+                    )
+                });
+                return Ok(Lock {
                     file: Some(file),
                     path,
                 });
@@ -64,9 +116,20 @@ impl KeyLock {
         Err(CommandError::new(
             Exit::Conflict,
             format!(
-                "cannot take the rotation lock of key {key_id} (profile {profile}): other runs keep replacing it"
+                "cannot take the lock {}: other runs keep replacing it",
+                path.display()
             ),
         ))
+    }
+}
+
+/// ", held by process 123 since 2026-12-04T10:00:00Z", as the holder wrote it.
+fn holder_of(path: &Path) -> String {
+    let mut text = String::new();
+    let read = File::open(path).and_then(|f| f.take(200).read_to_string(&mut text));
+    match read {
+        Ok(_) if text.starts_with("process ") => format!(", held by {}", text.trim()),
+        _ => String::new(),
     }
 }
 
@@ -94,7 +157,7 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     true
 }
 
-impl Drop for KeyLock {
+impl Drop for Lock {
     fn drop(&mut self) {
         // Unlink first, release second (closing the file releases the lock): a run that opens
         // the path after this creates a new file, and one that opened it before notices, once
@@ -116,20 +179,26 @@ mod tests {
     #[test]
     fn a_second_holder_is_refused_until_the_first_lets_go() {
         let dir = tempfile::tempdir().unwrap();
-        let first = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
-        let err = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap_err();
+        let first = Lock::key(dir.path(), "default", "secret_1").unwrap();
+        let err = Lock::key(dir.path(), "default", "secret_1").unwrap_err();
         assert_eq!(err.exit, Exit::Conflict);
-        KeyLock::acquire(dir.path(), "default", "secret_2").expect("other keys are independent");
-        KeyLock::acquire(dir.path(), "prod", "secret_1").expect("other profiles are independent");
+        assert!(
+            err.message
+                .contains(&format!("held by process {}", std::process::id())),
+            "{}",
+            err.message
+        );
+        Lock::key(dir.path(), "default", "secret_2").expect("other keys are independent");
+        Lock::key(dir.path(), "prod", "secret_1").expect("other profiles are independent");
         drop(first);
-        KeyLock::acquire(dir.path(), "default", "secret_1").expect("free again");
+        Lock::key(dir.path(), "default", "secret_1").expect("free again");
     }
 
     #[test]
     fn the_lock_file_is_removed_when_the_lock_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = lock_path(dir.path(), "secret_1");
-        let lock = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        let lock = Lock::key(dir.path(), "default", "secret_1").unwrap();
         assert!(path.exists(), "held: the file exists");
         drop(lock);
         assert!(!path.exists(), "released: the file is gone");
@@ -146,13 +215,13 @@ mod tests {
         // handle succeeds, but the path names nothing (or a newer file), so it must not count.
         let dir = tempfile::tempdir().unwrap();
         let path = lock_path(dir.path(), "secret_1");
-        let held = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        let held = Lock::key(dir.path(), "default", "secret_1").unwrap();
         let opened_before = OpenOptions::new().write(true).open(&path).unwrap();
         drop(held);
         opened_before.try_lock().expect("the orphan can be locked");
         assert!(!still_named_by(&opened_before, &path).unwrap());
         // A new run creates a fresh file, locks it, and is not blocked by the orphan's lock.
-        let fresh = KeyLock::acquire(dir.path(), "default", "secret_1").unwrap();
+        let fresh = Lock::key(dir.path(), "default", "secret_1").unwrap();
         assert!(still_named_by(fresh.file.as_ref().unwrap(), &path).unwrap());
         assert!(!still_named_by(&opened_before, &path).unwrap());
     }

@@ -9,6 +9,8 @@ const ROTATION: &str = include_str!("../doc/rotation.txt");
 const CRON: &str = include_str!("../doc/cron.txt");
 const FINDINGS: &str = include_str!("../doc/audit.txt");
 const OFFBOARDING: &str = include_str!("../doc/offboarding.txt");
+/// The manifest's reference: its own page, `flexprice-admin-manifest(5)`.
+pub const MANIFEST: &str = include_str!("../doc/manifest.txt");
 
 /// The extra sections of the man page of the command `path` (e.g. `keys-rotate`, the page's
 /// file name without `flexprice-admin-` and `.1`), as (title, text).
@@ -23,6 +25,8 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
         "keys-audit" => vec![("FINDINGS", FINDINGS), ("CRON", CRON)],
         "profile-set" => vec![("CRON", CRON), ("FINDINGS", FINDINGS)],
         "users-remove" => vec![("OFFBOARDING", OFFBOARDING)],
+        "plan" => vec![("MANIFEST", MANIFEST)],
+        "apply" => vec![("MANIFEST", MANIFEST), ("CRON", CRON)],
         "" => vec![("CRON", CRON)],
         _ => Vec::new(),
     }
@@ -58,6 +62,15 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
         "service-accounts-create" => &[Conflict],
         "users-remove" | "users" => &[NotFound, Conflict, PartialFailure],
+        "plan" => &[NotFound, Conflict, ChangesPending],
+        "apply" => &[
+            NotFound,
+            Conflict,
+            PartialFailure,
+            NotDelivered,
+            HungUp,
+            Terminated,
+        ],
         "service-accounts-delete" | "service-accounts" | "sa" => {
             &[NotFound, Conflict, PartialFailure]
         }

@@ -223,7 +223,22 @@ pub fn man_pages() -> CommandResult<Vec<(String, Vec<u8>)>> {
     root.build();
     let mut pages = Vec::new();
     collect_pages(&root, true, &mut pages)?;
+    pages.push(manifest_page());
     Ok(pages)
+}
+
+/// `flexprice-admin-manifest(5)`: the manifest's reference, from `doc/manifest.txt`.
+fn manifest_page() -> (String, Vec<u8>) {
+    let mut page = format!(
+        ".TH FLEXPRICE-ADMIN-MANIFEST 5 \"\" \"{BIN} {}\"\n.SH NAME\n{BIN}-manifest \\- keys as code: the \
+         service accounts, keys and destinations plan and apply converge to\n.SH DESCRIPTION\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    page.push_str(&crate::manual::roff(crate::manual::MANIFEST, roff_line));
+    page.push_str(&format!(
+        ".SH \"SEE ALSO\"\n\\fB{BIN}-plan\\fR(1), \\fB{BIN}-apply\\fR(1)\n"
+    ));
+    (format!("{BIN}-manifest.5"), page.into_bytes())
 }
 
 fn collect_pages(
@@ -320,6 +335,7 @@ mod tests {
         assert_eq!(names[0], "flexprice-admin.1");
         assert!(names.contains(&"flexprice-admin-keys-create.1".to_string()));
         assert!(names.contains(&"flexprice-admin-help.1".to_string()));
+        assert!(names.contains(&"flexprice-admin-manifest.5".to_string()));
         assert!(!names.iter().any(|n| n.contains("generate")), "{names:?}");
         assert!(!names.iter().any(|n| n.contains("keys-help")), "{names:?}");
     }
@@ -328,6 +344,11 @@ mod tests {
     fn pages_carry_exit_codes_and_environment() {
         for (name, page) in man_pages().unwrap() {
             let page = String::from_utf8(page).unwrap();
+            // The manifest's page is a file format's (section 5): no command, no exit status.
+            if name.ends_with(".5") {
+                assert!(page.contains(".SH DESCRIPTION"), "{name}");
+                continue;
+            }
             assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
             assert!(page.contains("FLEXPRICE_API_KEY_FILE"), "{name}");
             assert!(page.contains("\\fB2\\fR"), "{name}");

@@ -2,6 +2,7 @@
 //! the little they share (printing a `--dry-run` plan).
 
 mod auth;
+mod converge;
 mod environments;
 mod keychain;
 pub mod keys;
@@ -46,6 +47,8 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult<Exit> {
         Command::Roles(RolesCommand::List(args)) => roles::list(ctx, args).await,
         Command::Roles(RolesCommand::Show(args)) => roles::show(ctx, args).await,
         Command::Environments(EnvironmentsCommand::List) => environments::list(ctx).await,
+        Command::Plan(args) => converge::plan(ctx, args).await,
+        Command::Apply(args) => converge::apply(ctx, args).await,
         Command::Whoami => whoami::run(ctx).await,
         Command::Help(_) | Command::Generate(_) => crate::shell::run(&ctx.out, command),
         Command::Auth(AuthCommand::Login(args)) => auth::login(ctx, args).await,

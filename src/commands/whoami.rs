@@ -172,6 +172,35 @@ const ACCESS: &[(&str, Access)] = &[
     ),
     // Whether each recovery file's key is active is shown only when the keys can be listed.
     ("keychain recovered", Access::Any),
+    (
+        "plan",
+        Access::Runs(&[
+            ("plan", &[USER_READ, SECRET_READ]),
+            (
+                "plan (keys in named environments)",
+                &[USER_READ, SECRET_READ, ENVIRONMENT_READ],
+            ),
+        ]),
+    ),
+    (
+        "apply",
+        Access::Runs(&[
+            (
+                "apply",
+                &[USER_READ, USER_WRITE, SECRET_READ, SECRET_WRITE_SUPER_USER],
+            ),
+            (
+                "apply (keys in named environments)",
+                &[
+                    USER_READ,
+                    USER_WRITE,
+                    SECRET_READ,
+                    SECRET_WRITE_SUPER_USER,
+                    ENVIRONMENT_READ,
+                ],
+            ),
+        ]),
+    ),
     ("whoami", Access::Any),
     ("help", Access::Any),
     ("generate", Access::Any),

@@ -182,7 +182,7 @@ fn dedup(destinations: Vec<Destination>) -> Vec<Destination> {
 /// its words once the variables that it mentions and that tell keys apart are filled in for
 /// `key`: a command that mentions neither `FLEXPRICE_KEY_NAME` nor `FLEXPRICE_KEY_OWNER` is one
 /// place for every key.
-fn place(destination: &Destination, key: &KeyIdent) -> Option<String> {
+pub fn place_of(destination: &Destination, key: &KeyIdent) -> Option<String> {
     match destination {
         Destination::File { path } => {
             let resolved = match (path.parent(), path.file_name()) {
@@ -221,7 +221,7 @@ fn refuse_collisions(keys: &[KeyIdent], plan: &Plan) -> Result<(), CommandError>
             continue;
         };
         for destination in destinations {
-            let Some(place) = place(destination, &keys[i]) else {
+            let Some(place) = place_of(destination, &keys[i]) else {
                 continue;
             };
             if let Some(&first) = seen.get(&place).filter(|&&first| first != i) {

@@ -9,6 +9,7 @@ mod harness;
 mod rogue_server;
 mod secret_service;
 
+mod apply;
 mod attack;
 mod audit;
 mod check;

@@ -24,7 +24,7 @@ use crate::api::Request;
 use crate::api::models::ApiKey;
 use crate::handover::journal::Waiting;
 use crate::handover::{Destination, Handover, Journal, KeyApi, Lookup, Minted, Payload, Sinks};
-use crate::lock::KeyLock;
+use crate::lock::Lock;
 use crate::output::Output;
 pub use failure::Failed;
 
@@ -81,8 +81,8 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
             return Err(Failed::Refused(refused.clone()));
         }
         // Step 2.
-        let _lock = KeyLock::acquire(handover.journal.state_dir(), self.profile, &old.id)
-            .map_err(Failed::Lock)?;
+        let _lock =
+            Lock::key(handover.journal.state_dir(), self.profile, &old.id).map_err(Failed::Lock)?;
         // A run sharing our lock may have rotated this key between our listing and the lock:
         // its journal says so, without a request. Any other run is caught at step 4.
         if let Some(successor) = handover.journal.successor(old) {

@@ -1,0 +1,540 @@
+//! What it takes to bring the live tenant to the manifest: a pure comparison of the manifest
+//! with the accounts and keys the API lists, and with what each readable destination holds.
+//! There is no state file: the tenant and the destinations are the state. An account is known
+//! by its name, a key by (account, name, environment). The manifest owns exactly the accounts
+//! it names; nobody else's keys are ever touched.
+
+use std::collections::{BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Account, EXPIRY_MARGIN_DAYS, Key, Manifest};
+use crate::api::models::{ApiKey, User};
+use crate::error::{CommandError, Exit};
+use crate::handover::{Destination, KeyIdent};
+use crate::time::TimeSpan;
+
+/// What the API lists, in the environments the manifest names.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// The tenant's published service accounts.
+    pub accounts: Vec<User>,
+    /// Keys by environment (its ID; `None`: the credential's own).
+    pub keys: HashMap<Option<String>, Vec<ApiKey>>,
+    /// An environment as the manifest names it (name or ID) → its ID.
+    pub environments: HashMap<String, String>,
+}
+
+impl Live {
+    /// The environment a declared key lives in, as [`Live::keys`] is keyed.
+    pub fn environment_of(&self, key: &Key) -> Option<String> {
+        key.environment.as_ref().map(|e| {
+            self.environments
+                .get(e)
+                .cloned()
+                .unwrap_or_else(|| e.clone())
+        })
+    }
+
+    fn keys_in(&self, environment: &Option<String>) -> &[ApiKey] {
+        self.keys.get(environment).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What a readable destination holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// A secret; whether it is `key`'s own is told by [`Reading::holds`].
+    Secret {
+        display: String,
+        /// The millisecond time in the secret's ULID, when it has one.
+        minted_ms: Option<u64>,
+    },
+    /// Nothing there (no file, no keychain entry).
+    Nothing,
+    /// It could not be read (named why); drift there cannot be told.
+    Unreadable(String),
+    /// An `exec:` command: what it holds cannot be read.
+    Opaque,
+}
+
+impl Reading {
+    /// Whether the secret read is `key`'s: its display form, and, when both carry a ULID,
+    /// minted in the same request as the key's row.
+    fn holds(&self, key: &ApiKey) -> bool {
+        let Reading::Secret { display, minted_ms } = self else {
+            return false;
+        };
+        let row_ms = ulid_ms(&key.id, "secret_");
+        *display == key.display_id
+            && match (minted_ms, row_ms) {
+                (Some(a), Some(b)) => a.abs_diff(b) <= 60_000,
+                _ => true,
+            }
+    }
+}
+
+/// The millisecond timestamp of a `prefix` + ULID string.
+pub fn ulid_ms(raw: &str, prefix: &str) -> Option<u64> {
+    let id = ulid::Ulid::from_string(raw.strip_prefix(prefix)?).ok()?;
+    Some(id.timestamp_ms())
+}
+
+/// Why a key is rotated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Why {
+    /// Older than its `rotate_every`.
+    Age { created_at: Timestamp },
+    /// Expires within a week, or has expired.
+    Expiry { expires_at: Timestamp },
+    /// A readable destination holds another key's secret, or nothing.
+    Drift { destination: String, holds: String },
+}
+
+impl Why {
+    pub fn text(&self, key: &Key, now: Timestamp) -> String {
+        match self {
+            Why::Age { created_at } => format!(
+                "age: created {}, rotate_every {}",
+                crate::time::relative(*created_at, now),
+                key.rotate_every
+            ),
+            Why::Expiry { expires_at } if *expires_at <= now => {
+                format!(
+                    "expiry: expired {}",
+                    crate::time::relative(*expires_at, now)
+                )
+            }
+            Why::Expiry { expires_at } => {
+                format!(
+                    "expiry: expires {}",
+                    crate::time::relative(*expires_at, now)
+                )
+            }
+            Why::Drift { destination, holds } => format!("missing: {destination} holds {holds}"),
+        }
+    }
+}
+
+/// One change `apply` would make.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// `+`: a service account.
+    CreateAccount { account: usize },
+    /// `-/+`: an account whose roles differ (Flexprice fixes roles at creation): a new account
+    /// with the declared roles, each key minted into the same destinations, then the old
+    /// accounts' keys revoked and the old accounts archived. `to`: the new account, when an
+    /// earlier apply already made it.
+    Migrate {
+        account: usize,
+        from: Vec<User>,
+        from_keys: Vec<ApiKey>,
+        to: Option<User>,
+    },
+    /// `+`: a key minted straight into its destinations.
+    CreateKey { account: usize, key: usize },
+    /// `~`: a key rotated into the manifest's destinations.
+    Rotate {
+        account: usize,
+        key: usize,
+        old: ApiKey,
+        why: Vec<Why>,
+    },
+    /// `~`: a key whose secret waits in a recovery file, delivered from it (an earlier apply
+    /// minted it and could not deliver it).
+    Finish {
+        account: usize,
+        key: usize,
+        live: ApiKey,
+    },
+    /// `-`: a key revoked: a predecessor whose grace has passed, or (`--prune`) a key the
+    /// manifest does not declare.
+    Revoke { key: ApiKey, why: RevokeWhy },
+    /// `-`: an account declared `absent = true` (`--prune`): its keys revoked, then archived.
+    Archive { account: User, keys: Vec<ApiKey> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeWhy {
+    Predecessor { successor: String },
+    Undeclared,
+}
+
+/// Something the plan says that is not a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(pub String);
+
+/// The comparison's outcome: the changes, in the order they are made, and what else to say.
+#[derive(Debug, Default)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub notes: Vec<Note>,
+    /// Account index → the live account its keys belong to, when it exists.
+    pub targets: HashMap<usize, User>,
+}
+
+/// How the comparison looks beyond the API's listings.
+pub struct Look<'a> {
+    pub now: Timestamp,
+    /// `--prune`: keys the manifest does not declare, and accounts declared absent, go.
+    pub prune: bool,
+    /// The profile, which names keychain entries.
+    pub profile: &'a str,
+    /// What a destination holds (never the secret: its display form).
+    pub read: &'a dyn Fn(&Destination) -> Reading,
+    /// Whether a key's secret waits in a recovery file this profile's journal names.
+    pub waiting: &'a dyn Fn(&ApiKey) -> bool,
+}
+
+/// Compares `manifest` with `live`. `Err`: the tenant is ambiguous (two live accounts of one
+/// name with the declared roles, two live keys of one identity that are not a rotation in
+/// progress), refused with the IDs and the command that resolves it (exit 7).
+pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, CommandError> {
+    let prune = look.prune;
+    let mut diff = Diff::default();
+    let mut later = Vec::new();
+    for (a, account) in manifest.accounts.iter().enumerate() {
+        let named: Vec<&User> = live
+            .accounts
+            .iter()
+            .filter(|u| u.name.as_deref() == Some(account.name.as_str()))
+            .collect();
+        if account.absent {
+            for user in named {
+                let keys = keys_of_account(live, &user.id);
+                if prune {
+                    later.push(Change::Archive {
+                        account: user.clone(),
+                        keys,
+                    });
+                } else {
+                    diff.notes.push(Note(format!(
+                        "service account {} ({}) is declared absent: `apply --prune` revokes its {} key(s) and \
+                         archives it",
+                        account.name,
+                        user.id,
+                        keys.len()
+                    )));
+                }
+            }
+            continue;
+        }
+        let (matching, other): (Vec<&User>, Vec<&User>) = named
+            .into_iter()
+            .partition(|u| same_roles(&u.roles, &account.roles));
+        let target = match matching.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            many => {
+                return Err(ambiguous_accounts(account, many));
+            }
+        };
+        if !other.is_empty() {
+            let from: Vec<User> = other.into_iter().cloned().collect();
+            let from_keys = from
+                .iter()
+                .flat_map(|u| keys_of_account(live, &u.id))
+                .collect();
+            diff.changes.push(Change::Migrate {
+                account: a,
+                from,
+                from_keys,
+                to: target.clone(),
+            });
+            if target.is_none() {
+                // Every key goes to the new account, made by the migration.
+                for k in 0..account.keys.len() {
+                    diff.changes.push(Change::CreateKey { account: a, key: k });
+                }
+                continue;
+            }
+        }
+        let Some(target) = target else {
+            diff.changes.push(Change::CreateAccount { account: a });
+            for k in 0..account.keys.len() {
+                diff.changes.push(Change::CreateKey { account: a, key: k });
+            }
+            continue;
+        };
+        for (k, key) in account.keys.iter().enumerate() {
+            let environment = live.environment_of(key);
+            let mut same: Vec<&ApiKey> = live
+                .keys_in(&environment)
+                .iter()
+                .filter(|l| l.user_id.as_deref() == Some(target.id.as_str()) && l.name == key.name)
+                .collect();
+            same.sort_by_key(|l| l.created_at);
+            key_changes(
+                &mut diff,
+                &mut later,
+                account,
+                (a, k),
+                key,
+                &target,
+                &same,
+                look,
+            )?;
+        }
+        undeclared(&mut diff, &mut later, live, account, &target, prune);
+        diff.targets.insert(a, target);
+    }
+    // Revocations last: nothing is revoked before every key that replaces it is in place.
+    diff.changes.extend(later);
+    Ok(diff)
+}
+
+/// The changes for one declared key, given its live keys (oldest first).
+#[allow(clippy::too_many_arguments)]
+fn key_changes(
+    diff: &mut Diff,
+    later: &mut Vec<Change>,
+    account: &Account,
+    (a, k): (usize, usize),
+    key: &Key,
+    target: &User,
+    same: &[&ApiKey],
+    look: &Look<'_>,
+) -> Result<(), CommandError> {
+    let (now, read, waiting) = (look.now, look.read, look.waiting);
+    let Some((current, older)) = same.split_last() else {
+        diff.changes.push(Change::CreateKey { account: a, key: k });
+        return Ok(());
+    };
+    let destinations = destinations_of(key, target, current, look.profile);
+    if !older.is_empty() {
+        // A rotation that stopped after minting: its new key's secret waits in a recovery
+        // file; the rotation of its predecessor finishes it.
+        if waiting(current) {
+            let old = older[older.len() - 1];
+            diff.changes.push(Change::Rotate {
+                account: a,
+                key: k,
+                old: (*old).clone(),
+                why: vec![Why::Drift {
+                    destination: "the recovery file".into(),
+                    holds: format!("the secret of {}, not yet delivered", current.id),
+                }],
+            });
+            return Ok(());
+        }
+        if !delivered(key, current, &destinations, read) {
+            return Err(ambiguous_keys(account, key, same));
+        }
+        let grace_ends = key
+            .grace
+            .map_or(current.created_at, |g| g.after(current.created_at));
+        for old in older {
+            if grace_ends <= now {
+                later.push(Change::Revoke {
+                    key: (*old).clone(),
+                    why: RevokeWhy::Predecessor {
+                        successor: current.id.clone(),
+                    },
+                });
+            } else {
+                diff.notes.push(Note(format!(
+                    "key {}/{} ({}) keeps working until its grace ends {}; its successor {} is delivered",
+                    account.name,
+                    key.name,
+                    old.id,
+                    crate::time::relative(grace_ends, now),
+                    current.id
+                )));
+            }
+        }
+    } else if waiting(current) {
+        diff.changes.push(Change::Finish {
+            account: a,
+            key: k,
+            live: (*current).clone(),
+        });
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    if key.due_by_age(current.created_at, now) {
+        why.push(Why::Age {
+            created_at: current.created_at,
+        });
+    }
+    if let Some(at) = current.expires_at
+        && TimeSpan::days(EXPIRY_MARGIN_DAYS).before(at) <= now
+    {
+        why.push(Why::Expiry { expires_at: at });
+    }
+    for destination in &destinations {
+        match read(destination) {
+            reading @ Reading::Secret { .. } if !reading.holds(current) => {
+                let Reading::Secret { display, .. } = reading else {
+                    unreachable!()
+                };
+                why.push(Why::Drift {
+                    destination: destination.label(),
+                    holds: format!("another key's secret ({display})"),
+                });
+            }
+            Reading::Nothing => why.push(Why::Drift {
+                destination: destination.label(),
+                holds: "nothing".into(),
+            }),
+            Reading::Unreadable(reason) => diff.notes.push(Note(format!(
+                "{} of key {}/{}: cannot be read ({reason}); whether it holds key {} is not known",
+                destination.label(),
+                account.name,
+                key.name,
+                current.id
+            ))),
+            _ => {}
+        }
+    }
+    if !why.is_empty() {
+        diff.changes.push(Change::Rotate {
+            account: a,
+            key: k,
+            old: (*current).clone(),
+            why,
+        });
+    }
+    Ok(())
+}
+
+/// Whether `current` is the key its destinations hold: every readable one holds it; with none
+/// readable (only `exec:` commands), whether its lifetime is the one apply gives a key of this
+/// declaration (so apply minted it as a successor), within ten minutes of clock skew.
+fn delivered(
+    key: &Key,
+    current: &ApiKey,
+    destinations: &[Destination],
+    read: &dyn Fn(&Destination) -> Reading,
+) -> bool {
+    let readings: Vec<Reading> = destinations.iter().map(read).collect();
+    let readable: Vec<&Reading> = readings
+        .iter()
+        .filter(|r| matches!(r, Reading::Secret { .. } | Reading::Nothing))
+        .collect();
+    if !readable.is_empty() {
+        return readable.iter().all(|r| r.holds(current));
+    }
+    match (current.expires_at, key.expiry(current.created_at)) {
+        (Some(at), Some(expected)) => at.duration_since(expected).as_secs().abs() <= 600,
+        _ => false,
+    }
+}
+
+/// The declared key's destinations, filled in for its live account (a store whose filling is
+/// refused has none: the pre-flight of `apply` names it).
+pub fn destinations_of(
+    key: &Key,
+    account: &User,
+    live: &ApiKey,
+    profile: &str,
+) -> Vec<Destination> {
+    let ident = KeyIdent {
+        name: key.name.clone(),
+        owner: Some(account.id.clone()),
+        label: format!("key {} ({})", live.id, live.name),
+    };
+    key.stores
+        .iter()
+        .filter_map(|store| store.fill(&ident, profile).ok())
+        .collect()
+}
+
+/// Keys of the target account in the scanned environments that the manifest does not declare.
+fn undeclared(
+    diff: &mut Diff,
+    later: &mut Vec<Change>,
+    live: &Live,
+    account: &Account,
+    target: &User,
+    prune: bool,
+) {
+    for (environment, keys) in &live.keys {
+        let declared: BTreeSet<&str> = account
+            .keys
+            .iter()
+            .filter(|k| live.environment_of(k) == *environment)
+            .map(|k| k.name.as_str())
+            .collect();
+        for key in keys {
+            if key.user_id.as_deref() != Some(target.id.as_str())
+                || declared.contains(key.name.as_str())
+            {
+                continue;
+            }
+            if prune {
+                later.push(Change::Revoke {
+                    key: key.clone(),
+                    why: RevokeWhy::Undeclared,
+                });
+            } else {
+                diff.notes.push(Note(format!(
+                    "key {} ({}) of {} is not in the manifest: kept (`apply --prune` revokes it)",
+                    key.id, key.name, account.name
+                )));
+            }
+        }
+    }
+}
+
+/// Every listed key of account `id`, across the scanned environments.
+fn keys_of_account(live: &Live, id: &str) -> Vec<ApiKey> {
+    let mut keys: Vec<ApiKey> = live
+        .keys
+        .values()
+        .flatten()
+        .filter(|k| k.user_id.as_deref() == Some(id))
+        .cloned()
+        .collect();
+    keys.sort_by(|a, b| a.id.cmp(&b.id));
+    keys.dedup_by(|a, b| a.id == b.id);
+    keys
+}
+
+fn same_roles(live: &[String], declared: &[String]) -> bool {
+    let live: BTreeSet<&String> = live.iter().collect();
+    let declared: BTreeSet<&String> = declared.iter().collect();
+    live == declared
+}
+
+fn ambiguous_accounts(account: &Account, many: &[&User]) -> CommandError {
+    let ids: Vec<&str> = many.iter().map(|u| u.id.as_str()).collect();
+    CommandError::new(
+        Exit::Conflict,
+        format!(
+            "{} live service accounts are named '{}' with its roles ({}); which one the manifest means \
+             cannot be told, so nothing was changed",
+            many.len(),
+            account.name,
+            ids.join(", ")
+        ),
+    )
+    .hint(format!(
+        "keep one: move its keys' consumers off the others, then `flexprice-admin service-accounts delete {} \
+         --revoke-keys`",
+        ids[1..].join(" ")
+    ))
+}
+
+fn ambiguous_keys(account: &Account, key: &Key, same: &[&ApiKey]) -> CommandError {
+    let ids: Vec<&str> = same.iter().map(|k| k.id.as_str()).collect();
+    CommandError::new(
+        Exit::Conflict,
+        format!(
+            "key '{}' of '{}' has {} live keys ({}), and its destinations do not tell which one is in use; \
+             nothing was changed",
+            key.name,
+            account.name,
+            same.len(),
+            ids.join(", ")
+        ),
+    )
+    .hint(format!(
+        "revoke the ones not in use with `flexprice-admin keys delete ID --yes` (`flexprice-admin keys check \
+         --from-file PATH` tells which key a file holds), then run this again; e.g. `flexprice-admin keys \
+         delete {} --yes` keeps the newest",
+        ids[..ids.len() - 1].join(" ")
+    ))
+}
+

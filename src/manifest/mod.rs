@@ -1,0 +1,615 @@
+//! The keys-as-code manifest (`flexprice.toml`): the service accounts a team wants, their
+//! roles, their keys and where each key's secret goes. Read and checked whole before anything
+//! is sent: every mistake is named with its file, line and column (exit 2). The file holds no
+//! secret, and nothing read from it ever does.
+//!
+//! ```toml
+//! version = 1
+//!
+//! [defaults]
+//! rotate_every = "90d"
+//! grace = "0s"
+//!
+//! [[service_account]]
+//! name = "ingest-bot"
+//! roles = ["event_ingestor"]
+//!
+//!   [[service_account.key]]
+//!   name = "worker"
+//!   environment = "production"
+//!   store = ["file:/etc/flexprice/{owner}-{name}.key", "keychain"]
+//! ```
+
+pub mod diff;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use jiff::{Span, Timestamp};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::CommandError;
+use crate::handover::plan::place_of;
+use crate::handover::{KeyIdent, Store};
+use crate::time::TimeSpan;
+
+/// The manifest format this build reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// How long a key outlives its rotation and grace: the server ends a key whose cron died.
+pub const EXPIRY_MARGIN_DAYS: i64 = 7;
+
+/// The largest manifest read: far beyond any fleet, and no more memory than that.
+const MAX_BYTES: u64 = 1024 * 1024;
+
+/// The default file: `flexprice.toml` in the current directory.
+pub const DEFAULT_FILE: &str = "flexprice.toml";
+
+/// A manifest, checked.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub path: PathBuf,
+    pub accounts: Vec<Account>,
+}
+
+/// A service account as declared.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub name: String,
+    pub roles: Vec<String>,
+    /// Declared gone: with `apply --prune`, its keys are revoked and it is archived.
+    pub absent: bool,
+    pub keys: Vec<Key>,
+}
+
+/// A key as declared: identified by its account, its name and its environment.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub name: String,
+    /// An environment's name or ID; `None`: the credential's.
+    pub environment: Option<String>,
+    pub rotate_every: TimeSpan,
+    /// How long a predecessor keeps working once its successor is delivered; `None`: none.
+    pub grace: Option<TimeSpan>,
+    pub stores: Vec<Store>,
+}
+
+impl Key {
+    /// When a key minted now for this declaration expires: its rotation, its grace and
+    /// [`EXPIRY_MARGIN_DAYS`] later, held to the ten-year cap.
+    pub fn expiry(&self, now: Timestamp) -> Option<Timestamp> {
+        let rotated = self.rotate_every.after(now);
+        let graced = self.grace.map_or(rotated, |g| g.after(rotated));
+        let end = TimeSpan::days(EXPIRY_MARGIN_DAYS).after(graced);
+        let lifetime = TimeSpan::between(now, end)?;
+        crate::time::expiry_within_cap(lifetime, now)
+    }
+
+    /// Whether a key made at `created` is due for rotation at `now`.
+    pub fn due_by_age(&self, created: Timestamp, now: Timestamp) -> bool {
+        self.rotate_every.after(created) <= now
+    }
+}
+
+/// One mistake in a manifest, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mistake {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    version: Spanned<i64>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default, rename = "service_account")]
+    accounts: Vec<RawAccount>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    rotate_every: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    name: Spanned<String>,
+    #[serde(default)]
+    roles: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    absent: bool,
+    #[serde(default, rename = "key")]
+    keys: Vec<RawKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    name: Spanned<String>,
+    environment: Option<Spanned<String>>,
+    rotate_every: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
+    store: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// Reads and checks the manifest at `path`: a regular file of at most 1 MiB. Every mistake is
+/// an exit 2 naming the file, line and column.
+pub fn load(path: &Path) -> Result<Manifest, CommandError> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CommandError::usage(format!("-f {shown}: cannot read the manifest ({e})")).hint(format!(
+            "write one (`man flexprice-admin-manifest` shows its form), or name it with -f PATH; \
+             the default is ./{DEFAULT_FILE}"
+        ))
+    })?;
+    if !meta.is_file() {
+        return Err(CommandError::usage(format!(
+            "-f {shown}: not a regular file; a manifest is a TOML file"
+        )));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(CommandError::usage(format!(
+            "-f {shown}: larger than 1 MiB, which no manifest is"
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::usage(format!("-f {shown}: cannot read it as text ({e})")))?;
+    parse(path, &text).map_err(|mistakes| refusal(path, &mistakes))
+}
+
+/// The error naming every mistake, each as `FILE:LINE:COLUMN: what`.
+fn refusal(path: &Path, mistakes: &[Mistake]) -> CommandError {
+    let shown = path.display();
+    let mut err = CommandError::usage(match mistakes {
+        [one] => format!("{shown}:{}:{}: {}", one.line, one.column, one.message),
+        many => format!("{shown}: {} mistakes; nothing was sent", many.len()),
+    });
+    if mistakes.len() > 1 {
+        err.causes = mistakes
+            .iter()
+            .map(|m| format!("{shown}:{}:{}: {}", m.line, m.column, m.message))
+            .collect();
+    }
+    err.hint("`man flexprice-admin-manifest` describes every field")
+}
+
+/// Parses and checks a manifest's text.
+pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
+    let at = |span: Range<usize>, message: String| {
+        let (line, column) = line_and_column(text, span.start);
+        Mistake {
+            line,
+            column,
+            message,
+        }
+    };
+    let raw: RawManifest = toml::from_str(text)
+        .map_err(|e| vec![at(e.span().unwrap_or(0..0), e.message().trim().to_string())])?;
+    let mut mistakes = Vec::new();
+    if *raw.version.get_ref() != FORMAT_VERSION {
+        mistakes.push(at(
+            raw.version.span(),
+            format!(
+                "version = {} is not a manifest version this build reads (it reads {FORMAT_VERSION})",
+                raw.version.get_ref()
+            ),
+        ));
+    }
+    let rotate_every = match &raw.defaults.rotate_every {
+        Some(value) => duration(value, "rotate_every", &mut mistakes, &at),
+        None => Some(TimeSpan::days(crate::context::DEFAULT_KEY_LIFETIME_DAYS)),
+    }
+    .unwrap_or(TimeSpan::days(crate::context::DEFAULT_KEY_LIFETIME_DAYS));
+    let grace = match &raw.defaults.grace {
+        Some(value) => grace_of(value, &mut mistakes, &at),
+        None => None,
+    };
+
+    let mut accounts = Vec::new();
+    let mut account_at: HashMap<String, usize> = HashMap::new();
+    for raw_account in &raw.accounts {
+        let name = raw_account.name.get_ref();
+        if let Err(why) = crate::cli::parse_new_name(name) {
+            mistakes.push(at(raw_account.name.span(), format!("name: {why}")));
+        }
+        if let Some(first) = account_at.insert(name.clone(), raw_account.name.span().start) {
+            let (line, _) = line_and_column(text, first);
+            mistakes.push(at(
+                raw_account.name.span(),
+                format!("service account '{name}' is declared twice (first on line {line})"),
+            ));
+        }
+        let roles = raw_account
+            .roles
+            .as_ref()
+            .map(|r| r.get_ref().clone())
+            .unwrap_or_default();
+        match (&raw_account.roles, raw_account.absent) {
+            (_, true) if !raw_account.keys.is_empty() => mistakes.push(at(
+                raw_account.name.span(),
+                format!("service account '{name}' is absent = true, so it declares no keys"),
+            )),
+            (_, true) => {}
+            (None, false) => mistakes.push(at(
+                raw_account.name.span(),
+                format!("service account '{name}' needs roles, e.g. roles = [\"event_ingestor\"]"),
+            )),
+            (Some(spanned), false) => {
+                if let Err(why) = crate::api::permissions::check_service_account_roles(&roles) {
+                    mistakes.push(at(spanned.span(), format!("roles: {why}")));
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        let mut key_at: HashMap<(String, Option<String>), usize> = HashMap::new();
+        for raw_key in &raw_account.keys {
+            let key_name = raw_key.name.get_ref();
+            if let Err(why) = crate::cli::parse_new_name(key_name) {
+                mistakes.push(at(raw_key.name.span(), format!("key name: {why}")));
+            }
+            let environment = raw_key.environment.as_ref().map(|e| e.get_ref().clone());
+            if let Some(env) = &raw_key.environment
+                && let Err(why) = crate::cli::parse_name(env.get_ref())
+            {
+                mistakes.push(at(env.span(), format!("environment: {why}")));
+            }
+            let identity = (key_name.clone(), environment.clone());
+            if let Some(first) = key_at.insert(identity, raw_key.name.span().start) {
+                let (line, _) = line_and_column(text, first);
+                mistakes.push(at(
+                    raw_key.name.span(),
+                    format!(
+                        "key '{key_name}' of '{name}' is declared twice in {} (first on line {line})",
+                        environment
+                            .as_deref()
+                            .map_or("the credential's environment".to_string(), |e| format!(
+                                "environment '{e}'"
+                            ))
+                    ),
+                ));
+            }
+            let key_rotate = raw_key
+                .rotate_every
+                .as_ref()
+                .and_then(|v| duration(v, "rotate_every", &mut mistakes, &at))
+                .unwrap_or(rotate_every);
+            let key_grace = match &raw_key.grace {
+                Some(value) => grace_of(value, &mut mistakes, &at),
+                None => grace,
+            };
+            let stores = stores_of(raw_key, name, &mut mistakes, &at);
+            keys.push(Key {
+                name: key_name.clone(),
+                environment,
+                rotate_every: key_rotate,
+                grace: key_grace,
+                stores,
+            });
+        }
+        accounts.push(Account {
+            name: name.clone(),
+            roles,
+            absent: raw_account.absent,
+            keys,
+        });
+    }
+    shared_destinations(text, &raw, &accounts, &mut mistakes, &at);
+    if !mistakes.is_empty() {
+        mistakes.sort_by_key(|m| (m.line, m.column));
+        return Err(mistakes);
+    }
+    Ok(Manifest {
+        path: path.to_path_buf(),
+        accounts,
+    })
+}
+
+/// A key's `store`: the `--store` forms of `keys create`, at least one, never stdout.
+fn stores_of(
+    raw: &RawKey,
+    account: &str,
+    mistakes: &mut Vec<Mistake>,
+    at: &impl Fn(Range<usize>, String) -> Mistake,
+) -> Vec<Store> {
+    let Some(list) = &raw.store else {
+        mistakes.push(at(
+            raw.name.span(),
+            format!(
+                "key '{}' of '{account}' has no store: say where its secret goes, e.g. store = \
+                 [\"file:/etc/flexprice/{{owner}}-{{name}}.key\"]",
+                raw.name.get_ref()
+            ),
+        ));
+        return Vec::new();
+    };
+    if list.get_ref().is_empty() {
+        mistakes.push(at(
+            list.span(),
+            "store is empty: a key's secret must go somewhere".into(),
+        ));
+    }
+    let mut stores = Vec::new();
+    for value in list.get_ref() {
+        match Store::parse(value.get_ref()) {
+            Ok(Store::Stdout) => mistakes.push(at(
+                value.span(),
+                "store: stdout is not a place a secret stays (apply runs unattended); use keychain, \
+                 file:PATH or exec:COMMAND"
+                    .into(),
+            )),
+            Ok(store) => {
+                if !stores.contains(&store) {
+                    stores.push(store);
+                }
+            }
+            Err(why) => mistakes.push(at(value.span(), format!("store: {why}"))),
+        }
+    }
+    stores
+}
+
+/// A rotation period: a positive duration of at most ten years.
+fn duration(
+    value: &Spanned<String>,
+    field: &str,
+    mistakes: &mut Vec<Mistake>,
+    at: &impl Fn(Range<usize>, String) -> Mistake,
+) -> Option<TimeSpan> {
+    match value.get_ref().parse::<TimeSpan>() {
+        Ok(span) => Some(span),
+        Err(why) => {
+            mistakes.push(at(
+                value.span(),
+                format!("{field} = \"{}\": {why}", value.get_ref()),
+            ));
+            None
+        }
+    }
+}
+
+/// A grace period: a duration, zero allowed (`"0s"`: the predecessor is revoked at once).
+fn grace_of(
+    value: &Spanned<String>,
+    mistakes: &mut Vec<Mistake>,
+    at: &impl Fn(Range<usize>, String) -> Mistake,
+) -> Option<TimeSpan> {
+    let raw = value.get_ref().trim();
+    if raw
+        .parse::<Span>()
+        .is_ok_and(|span| span.fieldwise() == Span::new().fieldwise())
+    {
+        return None;
+    }
+    duration(value, "grace", mistakes, at)
+}
+
+/// Two keys whose secrets would land in one place. The owner of a key is its account, whose
+/// ID may not exist yet: its name stands in, which tells accounts apart as IDs do.
+fn shared_destinations(
+    text: &str,
+    raw: &RawManifest,
+    accounts: &[Account],
+    mistakes: &mut Vec<Mistake>,
+    at: &impl Fn(Range<usize>, String) -> Mistake,
+) {
+    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    for (raw_account, account) in raw.accounts.iter().zip(accounts) {
+        for (raw_key, key) in raw_account.keys.iter().zip(&account.keys) {
+            let ident = KeyIdent {
+                name: key.name.clone(),
+                owner: Some(format!("<{}>", account.name)),
+                label: format!("key '{}' of '{}'", key.name, account.name),
+            };
+            let spans = raw_key
+                .store
+                .as_ref()
+                .map(|s| s.get_ref().iter().map(Spanned::span).collect::<Vec<_>>())
+                .unwrap_or_default();
+            for (store, span) in key.stores.iter().zip(spans) {
+                let Ok(destination) = store.fill(&ident, "manifest") else {
+                    continue;
+                };
+                let Some(place) = place_of(&destination, &ident) else {
+                    continue;
+                };
+                match seen.get(&place) {
+                    Some((other, line)) if *other != ident.label => mistakes.push(at(
+                        span,
+                        format!(
+                            "store {store}: {} and {other} (line {line}) would both be delivered there, \
+                             the second secret overwriting the first; put {{owner}} and {{name}} in a \
+                             file: path, or $FLEXPRICE_KEY_OWNER and $FLEXPRICE_KEY_NAME in an exec: \
+                             command",
+                            ident.label
+                        ),
+                    )),
+                    Some(_) => {}
+                    None => {
+                        let (line, _) = line_and_column(text, raw_key.name.span().start);
+                        seen.insert(place, (ident.label.clone(), line));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, last)| last)
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mistakes(text: &str) -> Vec<Mistake> {
+        parse(Path::new("f.toml"), text).unwrap_err()
+    }
+
+    const GOOD: &str = r#"version = 1
+
+[defaults]
+rotate_every = "90d"
+grace = "0s"
+
+[[service_account]]
+name = "ingest-bot"
+roles = ["event_ingestor"]
+
+  [[service_account.key]]
+  name = "ci"
+  store = ["exec:gh secret set FLEXPRICE_API_KEY --repo acme/api"]
+
+  [[service_account.key]]
+  name = "worker"
+  environment = "production"
+  rotate_every = "30d"
+  store = ["file:/etc/flexprice/{owner}-{name}.key", "keychain"]
+"#;
+
+    #[test]
+    fn the_issues_example_reads() {
+        let manifest = parse(Path::new("f.toml"), GOOD).unwrap();
+        let bot = &manifest.accounts[0];
+        assert_eq!(bot.roles, ["event_ingestor"]);
+        assert_eq!(bot.keys[0].rotate_every, TimeSpan::days(90));
+        assert_eq!(bot.keys[0].grace, None);
+        assert_eq!(bot.keys[1].environment.as_deref(), Some("production"));
+        assert_eq!(bot.keys[1].stores[1], Store::Keychain);
+        let now: Timestamp = "2026-12-04T00:00:00Z".parse().unwrap();
+        // 30 days of rotation, no grace, a week of margin.
+        assert_eq!(
+            bot.keys[1].expiry(now).unwrap().to_string(),
+            "2027-01-10T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn each_mistake_is_named_where_it_is() {
+        let text = r#"version = 2
+colour = "blue"
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].column), (2, 1), "{found:?}");
+        assert!(found[0].message.contains("colour"), "{found:?}");
+
+        let text = r#"version = 2
+[defaults]
+rotate_every = "soon"
+grace = "-1d"
+
+[[service_account]]
+name = "bot"
+roles = ["all_writer"]
+
+  [[service_account.key]]
+  name = "k"
+  store = ["vault:x", "stdout"]
+
+  [[service_account.key]]
+  name = "k"
+  store = []
+
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+absent = true
+
+  [[service_account.key]]
+  name = "left"
+  store = ["keychain"]
+"#;
+        let found: Vec<(usize, String)> = mistakes(text)
+            .into_iter()
+            .map(|m| (m.line, m.message))
+            .collect();
+        let on = |line: usize, needle: &str| {
+            assert!(
+                found.iter().any(|(l, m)| *l == line && m.contains(needle)),
+                "line {line}: {needle:?} not in {found:#?}"
+            );
+        };
+        on(1, "version = 2");
+        on(3, "rotate_every = \"soon\"");
+        on(4, "grace = \"-1d\"");
+        on(8, "cannot be held by a service account");
+        on(12, "unknown destination 'vault'");
+        on(12, "stdout is not a place");
+        on(15, "declared twice");
+        on(16, "store is empty");
+        on(19, "'bot' is declared twice (first on line 7)");
+        on(19, "absent = true, so it declares no keys");
+    }
+
+    #[test]
+    fn a_destination_two_keys_share_is_named_with_both() {
+        let text = r#"version = 1
+[[service_account]]
+name = "a"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "ci"
+  store = ["file:/tmp/{name}.key"]
+[[service_account]]
+name = "b"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "ci"
+  store = ["file:/tmp/{name}.key", "exec:sh -c 'cat > /tmp/$FLEXPRICE_KEY_OWNER'"]
+  [[service_account.key]]
+  name = "cd"
+  store = ["exec:sh -c 'cat > /tmp/$FLEXPRICE_KEY_OWNER'"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].line, 13);
+        assert!(
+            found[0]
+                .message
+                .contains("key 'ci' of 'b' and key 'ci' of 'a' (line 6)")
+        );
+        assert_eq!(found[1].line, 16);
+        assert!(
+            found[1]
+                .message
+                .contains("key 'cd' of 'b' and key 'ci' of 'b'")
+        );
+        // {owner} tells the accounts apart.
+        let fixed = text
+            .replace("/tmp/{name}.key", "/tmp/{owner}-{name}.key")
+            .replace(
+                "$FLEXPRICE_KEY_OWNER",
+                "$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME",
+            );
+        assert!(parse(Path::new("f.toml"), &fixed).is_ok());
+    }
+
+    #[test]
+    fn lines_and_columns_count_characters() {
+        assert_eq!(line_and_column("ab\nçd", 5), (2, 2));
+        assert_eq!(line_and_column("ab", 0), (1, 1));
+        assert_eq!(line_and_column("ab", 99), (1, 3));
+    }
+}
