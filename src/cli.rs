@@ -2,7 +2,7 @@
 //! are the help text; nothing here does any work beyond parsing and validating single values.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 
 use crate::env;
 use crate::time::{FutureTimestamp, TimeSpan};
@@ -65,19 +65,6 @@ fn role_candidates(for_service_accounts: bool) -> Vec<CompletionCandidate> {
         })
         .map(|role| CompletionCandidate::new(role.id).help(Some(role.description.into())))
         .collect()
-}
-
-/// Candidates for `--store`: each kind of destination (`file:` and `exec:` take the rest).
-fn store_candidates() -> Vec<CompletionCandidate> {
-    [
-        ("stdout", "print the secret (the default)"),
-        ("keychain", "the OS keychain, under the key's name"),
-        ("file:", "file:PATH, written 0600 and atomically"),
-        ("exec:", "exec:COMMAND, which gets the secret on stdin"),
-    ]
-    .into_iter()
-    .map(|(value, help)| CompletionCandidate::new(value).help(Some(help.into())))
-    .collect()
 }
 
 /// The colour choice for clap's own help and usage errors, read from raw argv before parsing
@@ -453,7 +440,7 @@ pub enum KeysCommand {
 #[derive(Debug, Args)]
 pub struct KeysRotateArgs {
     /// The key to rotate, by ID (secret_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"])]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"], add = ArgValueCandidates::new(crate::completion::key_names))]
     pub key: Option<String>,
 
     /// Rotate every key `keys audit` reports (under --max-age and --expiring-within), except
@@ -557,12 +544,12 @@ impl AuditRule {
 /// `keys rotate`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct KeyScopeArgs {
-    /// Only keys of this service account (ID or name)
-    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
-    pub service_account: Option<String>,
+    /// Only keys of this service account (ID or name); repeatable, for the keys of any of them
+    #[arg(long = "service-account", value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
+    pub service_accounts: Vec<String>,
 
     /// Only keys with exactly this name
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::key_names))]
     pub name: Option<String>,
 }
 
@@ -599,7 +586,7 @@ pub struct KeysCreateArgs {
     pub name: Option<String>,
 
     /// Mint the key for this service account (ID or name) instead of for yourself
-    #[arg(long, value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(long, value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub service_account: Option<String>,
 
     #[command(flatten)]
@@ -624,7 +611,7 @@ pub struct StoreArgs {
         long = "store",
         value_name = "DEST",
         value_parser = crate::handover::Store::parse,
-        add = ArgValueCandidates::new(store_candidates)
+        add = ArgValueCompleter::new(crate::completion::store_values)
     )]
     pub destinations: Vec<crate::handover::Store>,
 
@@ -668,17 +655,20 @@ pub struct KeysListArgs {
 #[derive(Debug, Args)]
 pub struct KeysDeleteArgs {
     /// Keys to revoke, by ID (secret_...) or unique name
-    #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(required = true, value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::key_names))]
     pub keys: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Check an admin API key against the API and store it in the OS keychain for the profile
+    /// Check an admin API key against the API, or log in with a dashboard user's email and
+    /// password, and store the credential in the OS keychain for the profile
     #[command(after_help = "Examples:
   flexprice-admin auth login
   flexprice-admin auth login --profile prod --api-url https://api.cloud.flexprice.io/v1
-  pass show flexprice/admin | flexprice-admin auth login --api-key-stdin")]
+  pass show flexprice/admin | flexprice-admin auth login --api-key-stdin
+  flexprice-admin auth login --email ops@example.com          # a login token: every environment
+  pass show flexprice/ops | flexprice-admin auth login --email ops@example.com --password-stdin")]
     Login(AuthLoginArgs),
 
     /// Show where the admin credential comes from, who it is and its roles
@@ -697,8 +687,23 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct AuthLoginArgs {
     /// Read the API key from stdin instead of a hidden prompt
-    #[arg(long)]
+    #[arg(long, conflicts_with = "email")]
     pub api_key_stdin: bool,
+
+    /// Log in as this dashboard user (POST /auth/login) and store the login token, which is not
+    /// bound to an environment (so --all-environments works) and lasts 30 days; the password
+    /// is asked for on a terminal, never taken from the command line
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// With --email: read the password from stdin (its one line) instead of a hidden prompt
+    #[arg(long, requires = "email", conflicts_with = "password_file")]
+    pub password_stdin: bool,
+
+    /// With --email: read the password from this file (its one line; a regular file only you
+    /// can read, like FLEXPRICE_API_KEY_FILE)
+    #[arg(long, value_name = "PATH", requires = "email")]
+    pub password_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -806,7 +811,8 @@ pub enum ServiceAccountsCommand {
     /// Create a service account with fixed roles
     #[command(after_help = "Examples:
   flexprice-admin service-accounts create --name ingest-bot --role event_ingestor
-  flexprice-admin service-accounts create --name reporting --role event_reader -q")]
+  flexprice-admin service-accounts create --name reporting --role event_reader -q
+  flexprice-admin service-accounts create --name ingest-bot --role event_ingestor --if-missing")]
     Create(ServiceAccountsCreateArgs),
 
     /// List service accounts
@@ -840,14 +846,19 @@ pub struct ServiceAccountsCreateArgs {
 
     /// Create it even though a service account of that name exists (references by name then
     /// become ambiguous: use IDs)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "if_missing")]
     pub allow_duplicate_name: bool,
+
+    /// Exit 0 and create nothing when a service account of this name with these roles exists
+    /// (its ID is printed as if it were new); with other roles, exit 7
+    #[arg(long)]
+    pub if_missing: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ServiceAccountsRenameArgs {
     /// The service account, by ID (user_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub account: String,
 
     /// Its new name
@@ -858,7 +869,7 @@ pub struct ServiceAccountsRenameArgs {
 #[derive(Debug, Args)]
 pub struct ServiceAccountsDeleteArgs {
     /// The service account, by ID (user_...) or unique name
-    #[arg(value_name = "ID|NAME", value_parser = parse_name)]
+    #[arg(value_name = "ID|NAME", value_parser = parse_name, add = ArgValueCandidates::new(crate::completion::service_account_names))]
     pub account: String,
 
     /// Revoke the account's active keys first, then archive it

@@ -32,6 +32,10 @@ pub struct Profile {
     pub no_expiry_keys: Option<String>,
     /// `keys audit`: "fail", "report" or "ignore" service-account keys that can do everything.
     pub privileged_keys: Option<String>,
+    /// The email `auth login --email` logged in with (never the password): asked for the
+    /// password again when the stored login token expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_email: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

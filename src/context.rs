@@ -7,13 +7,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use reqwest::Url;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::api::{Client, ClientConfig, Credential};
 use crate::cli::GlobalArgs;
 use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
 use crate::error::{CommandError, CommandResult, Exit};
+use crate::login;
 use crate::output::Output;
 use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
@@ -259,8 +260,7 @@ impl Context {
         }
         let keychain_problem = match self.keychain.get(LOGIN_SERVICE, &self.profile.name) {
             Ok(secret) => {
-                let source = format!("the login stored for profile '{}'", self.profile.name);
-                let secret = secret_input::check(secret.expose_secret(), &source)?;
+                let secret = self.checked_login(&secret)?;
                 return Ok((Credential::new(secret), CredentialSource::Keychain));
             }
             Err(KeychainError::NoEntry(_)) => None,
@@ -281,6 +281,84 @@ impl Context {
             err = err.hint(format!("the keychain could not be read: {problem}"));
         }
         Err(err)
+    }
+
+    /// The stored login, checked as every credential is; a login token that has expired is
+    /// exit 3 here, before any request, and one near its end is warned about.
+    fn checked_login(&self, stored: &SecretString) -> CommandResult<SecretString> {
+        let source = format!("the login stored for profile '{}'", self.profile.name);
+        let secret = secret_input::check(stored.expose_secret(), &source)?;
+        if let Some(at) = login::expires_at(secret.expose_secret()) {
+            let now = crate::time::now();
+            if login::is_expired(at, now) {
+                return Err(login::expired_error(self, at));
+            }
+            if at <= now + login::WARN_BEFORE {
+                self.out.warn(format!(
+                    "the login token stored for profile '{}' expires at {}; log in again before then: `{}`",
+                    self.profile.name,
+                    login::when(at, now),
+                    login::login_command(self)
+                ));
+            }
+        }
+        Ok(secret)
+    }
+
+    /// A stored login token that has expired, on a terminal: asks for the password of the
+    /// profile's email (`auth login --email` saved it), logs in again and stores the new token,
+    /// so the command goes on. Does nothing off a terminal, without a stored token or email, or
+    /// when `FLEXPRICE_API_KEY` or its file takes precedence: [`Context::credential`] then says
+    /// what is wrong. The keychain is read once either way.
+    pub async fn renew_expired_login(&self) -> CommandResult<()> {
+        if !self.interactive
+            || self.credential.get().is_some()
+            || env::var(env::API_KEY).is_some()
+            || env::var(env::API_KEY_FILE).is_some()
+        {
+            return Ok(());
+        }
+        let Some(email) = self.profile.settings.login_email.clone() else {
+            return Ok(());
+        };
+        let Ok(stored) = self.keychain.get(LOGIN_SERVICE, &self.profile.name) else {
+            return Ok(());
+        };
+        let now = crate::time::now();
+        match login::expires_at(stored.expose_secret()) {
+            Some(at) if login::is_expired(at, now) => {
+                self.out.warn(format!(
+                    "the login token stored for profile '{}' expired at {}; log in again as {email}",
+                    self.profile.name,
+                    login::when(at, now)
+                ));
+            }
+            _ => {
+                let secret = self.checked_login(&stored)?;
+                let _ = self
+                    .credential
+                    .set((Credential::new(secret), CredentialSource::Keychain));
+                return Ok(());
+            }
+        }
+        let question = format!("Password for {email} (profile '{}')", self.profile.name);
+        let password = login::read_password(self, login::PasswordFrom::Prompt(question))?;
+        let credential = login::log_in(self, &email, password).await?;
+        let token = SecretString::from(credential.expose());
+        self.keychain
+            .set(LOGIN_SERVICE, &self.profile.name, &token)
+            .map_err(KeychainError::into_user_error)?;
+        let until = login::expires_at(token.expose_secret())
+            .map(|at| format!("; the new one expires at {}", login::when(at, now)))
+            .unwrap_or_default();
+        self.out.note(format!(
+            "Logged in again as {email}: the login token of profile '{}' is renewed{until}.",
+            self.profile.name
+        ));
+        let _ = self
+            .credential
+            .set((credential, CredentialSource::Keychain));
+        Ok(())
     }
 
     /// ` --profile NAME` when a profile other than the default is in use, for hints.

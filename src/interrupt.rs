@@ -198,7 +198,30 @@ fn listen() {
     }
 }
 
-#[cfg(not(unix))]
+/// Windows has no signals: Ctrl-C and Ctrl-Break are [`Signal::Interrupt`], and the console
+/// closing, a log-off or a shutdown are [`Signal::Hangup`] ([`crate::platform::HANGUP`]).
+#[cfg(windows)]
+fn listen() {
+    use tokio::signal::windows;
+    macro_rules! watch {
+        ($make:path, $which:expr) => {
+            if let Ok(mut stream) = $make() {
+                tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        deliver($which);
+                    }
+                });
+            }
+        };
+    }
+    watch!(windows::ctrl_c, Signal::Interrupt);
+    watch!(windows::ctrl_break, Signal::Interrupt);
+    watch!(windows::ctrl_close, Signal::Hangup);
+    watch!(windows::ctrl_logoff, Signal::Hangup);
+    watch!(windows::ctrl_shutdown, Signal::Hangup);
+}
+
+#[cfg(not(any(unix, windows)))]
 fn listen() {
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {

@@ -7,6 +7,7 @@ pub mod api;
 pub mod batch;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod context;
 pub mod env;
@@ -15,14 +16,17 @@ pub mod explain;
 pub mod handover;
 pub mod interrupt;
 pub mod lock;
+pub mod login;
 pub mod manifest;
 pub mod manual;
 pub mod memory;
 pub mod ops;
 pub mod output;
 pub mod parallel;
+pub mod platform;
 pub mod private_file;
 pub mod redact;
+pub mod revocations;
 pub mod secret_input;
 pub mod secrets;
 pub mod shell;
@@ -103,6 +107,16 @@ async fn run(cli: cli::Cli) -> Exit {
             return report(&out, &err);
         }
     };
+    // A stored login token that has expired: on a terminal, asked for again here, before any
+    // command needs it (not by the commands that store, remove or never use the credential).
+    let manages_the_login = matches!(
+        cli.command,
+        cli::Command::Auth(cli::AuthCommand::Login(_) | cli::AuthCommand::Logout)
+            | cli::Command::Profile(_)
+    );
+    if !manages_the_login && let Err(err) = ctx.renew_expired_login().await {
+        return report(&ctx.out, &err);
+    }
     // `--environment NAME` becomes an ID before any command runs, except where it is only
     // saved (into a profile, resolved when used) or not used at all (the keychain).
     let saves_or_ignores_environment = creates_profile

@@ -124,6 +124,19 @@ mod tests {
     }
 
     #[test]
+    fn the_rotate_page_says_one_thing_about_where_a_secret_goes_without_store() {
+        // DESTINATIONS is on both pages: it must say what each command does, as ROTATION does.
+        let rotate = sections("keys-rotate");
+        let text = |title: &str| rotate.iter().find(|(t, _)| *t == title).unwrap().1;
+        assert!(text("ROTATION").contains(
+            "without --store, the destinations are where the old key's secret was delivered"
+        ));
+        let destinations = text("DESTINATIONS");
+        assert!(destinations.contains("keys rotate delivers it where the old key's secret went"));
+        assert!(!destinations.contains("Without --store the secret goes to stdout."));
+    }
+
+    #[test]
     fn literal_lines_are_kept_apart() {
         let text = roff("A paragraph.\n  cmd one\n  cmd two\nAfter.", str::to_string);
         assert_eq!(

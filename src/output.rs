@@ -4,6 +4,7 @@
 //! `main` turns into a quiet exit 0, not a panic.
 
 use std::future::Future;
+pub mod layout;
 mod prompt;
 pub mod render;
 
@@ -161,6 +162,20 @@ impl Output {
             writeln!(out, "{table}")?;
         }
         out.flush()
+    }
+
+    /// One object's fields: on a terminal a FIELD / VALUE table, one field a line, so long values
+    /// (a credential's source, a URL) keep the width of the screen rather than a seventh of it;
+    /// piped, one tab-separated line of the values, in the order given.
+    pub fn record(&self, fields: Vec<(&str, Cell)>) -> io::Result<()> {
+        if self.format == OutputFormat::Plain {
+            return self.rows(&[], vec![fields.into_iter().map(|(_, v)| v).collect()]);
+        }
+        let rows = fields
+            .into_iter()
+            .map(|(name, value)| vec![Cell::new(name), value])
+            .collect();
+        self.rows(&["FIELD", "VALUE"], rows)
     }
 
     /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
@@ -358,9 +373,27 @@ impl Output {
     }
 }
 
+/// `count` and the noun in the number it needs: `1 keychain entry`, `3 keychain entries`.
+pub fn count(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// Stdout, locked and block-buffered. Rust's stdout is line-buffered even into a pipe or a file,
 /// which costs a write(2) per line: 160,000 of them for 10,000 keys of pretty JSON. Callers
 /// flush before returning, so nothing waits in the buffer behind a receipt on stderr.
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_take_the_noun_their_number_needs() {
+        assert_eq!(
+            super::count(1, "keychain entry", "keychain entries"),
+            "1 keychain entry"
+        );
+        assert_eq!(super::count(0, "key", "keys"), "0 keys");
+        assert_eq!(super::count(3, "key", "keys"), "3 keys");
+    }
 }

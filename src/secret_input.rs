@@ -96,6 +96,44 @@ pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
     Ok(FromFile { secret, warning })
 }
 
+/// A login password (`auth login --email`) on stdin, read to its end or [`MAX_BYTES`]:
+/// see [`check_password`].
+pub fn read_password_stdin(source: &str) -> CommandResult<SecretString> {
+    let text = read_bounded(std::io::stdin().lock(), source)?;
+    check_password(&text, source)
+}
+
+/// A login password in a file (`auth login --password-file`), read and checked as a key file
+/// is (a regular file, private to its owner, at most [`MAX_BYTES`]): see [`check_password`].
+pub fn read_password_file(path: &Path, source: &str) -> CommandResult<FromFile> {
+    let (text, warning) = read_file_text(path, source)?;
+    let secret = check_password(&text, &format!("{source}: {}", path.display()))?;
+    Ok(FromFile { secret, warning })
+}
+
+/// A password as typed or stored: one line, which a final line break ends (`echo`, an editor)
+/// and is not part of; anything else, spaces and any Unicode included, is the password. Empty,
+/// or holding another control character (a second line), exits 2 naming `source`.
+pub fn check_password(text: &str, source: &str) -> Result<SecretString, CommandError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let line = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    if line.is_empty() {
+        return Err(CommandError::usage(format!(
+            "{source}: the password is empty"
+        )));
+    }
+    if line.chars().any(char::is_control) {
+        return Err(CommandError::usage(format!(
+            "{source}: the password holds a line break or another control character"
+        ))
+        .hint("a password is one line; check that only the password was written"));
+    }
+    Ok(SecretString::from(line))
+}
+
 /// A key file's text under the key file's rules (a regular file, opened without blocking, at
 /// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened.
 pub fn read_file_text(
@@ -255,6 +293,22 @@ mod tests {
         }
         let long = "k".repeat(MAX_BYTES + 1);
         assert!(check(&long, "x").unwrap_err().message.contains("4 KiB"));
+    }
+
+    #[test]
+    fn a_password_is_its_one_line_spaces_and_all() {
+        let ok = |text: &str| check_password(text, "stdin").unwrap();
+        assert_eq!(ok("hunter2 hunter2\n").expose_secret(), "hunter2 hunter2");
+        assert_eq!(ok(" pässwörd \r\n").expose_secret(), " pässwörd ");
+        assert_eq!(ok("no-newline").expose_secret(), "no-newline");
+        for bad in ["", "\n", "two\nlines\n", "tab\there"] {
+            let err = check_password(bad, "--password-file: pw").unwrap_err();
+            assert!(
+                err.message.starts_with("--password-file: pw: "),
+                "{}",
+                err.message
+            );
+        }
     }
 
     #[test]

@@ -33,12 +33,40 @@ pub const SHELLS: [Shell; 5] = [
 /// Answers a completion request from one of our scripts and exits, or returns at once when this
 /// run is not one. Called first in `main`: a request needs no config, key or network.
 pub fn answer_completion_request() {
-    CompleteEnv::with_factory(cli::completion_command)
+    let Some(shell) = std::env::var_os(COMPLETE_VAR).filter(|s| !s.is_empty() && s != "0") else {
+        return;
+    };
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let escape = args
+        .iter()
+        .position(|a| a == "--")
+        .map_or(args.len(), |i| i + 1);
+    let words = args.split_off(escape);
+    let index = std::env::var(BASH_INDEX_VAR)
+        .ok()
+        .and_then(|i| i.parse().ok());
+    let (words, moved) = crate::completion::prepare(&shell, words, index);
+    if let Some(at) = moved {
+        // SAFETY: the first thing the process does, before any other thread exists; clap's
+        // bash completer reads the index from this variable.
+        unsafe { std::env::set_var(BASH_INDEX_VAR, at.to_string()) };
+    }
+    args.extend(words);
+    let current_dir = std::env::current_dir().ok();
+    let answered = CompleteEnv::with_factory(cli::completion_command)
         .var(COMPLETE_VAR)
         .bin(BIN)
         .completer(BIN)
-        .complete();
+        .try_complete(args, current_dir.as_deref());
+    match answered {
+        Ok(true) => std::process::exit(0),
+        Ok(false) => {}
+        Err(err) => err.exit(),
+    }
 }
+
+/// Where the bash script tells clap which word is under the cursor.
+const BASH_INDEX_VAR: &str = "_CLAP_COMPLETE_INDEX";
 
 /// Runs `help` or `generate`; other commands are not handled here.
 pub fn run(out: &Output, command: &Command) -> CommandResult<Exit> {

@@ -29,10 +29,14 @@ pub struct KeyJson {
     /// (`keys list`, when the credential may list users).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orphaned: Option<bool>,
-    /// Only where the command knows it (`--all-environments`, `keys check`): the listing of one
-    /// environment does not say which environment that is.
+    /// Only where the command knows it (`--all-environments`, `keys check`, `keys list` with
+    /// `--environment` and a credential not bound to one): the listing of one environment does
+    /// not say which environment that is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
+    /// The name of that environment: present exactly when `environment_id` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_name: Option<String>,
 }
 
 impl KeyJson {
@@ -58,6 +62,7 @@ impl KeyJson {
             expired: key.expires_at.is_some_and(|at| at <= now),
             orphaned: None,
             environment_id: None,
+            environment_name: None,
         }
     }
 
@@ -68,21 +73,30 @@ impl KeyJson {
     }
 
     /// The same key, labelled with the environment it lives in.
-    pub fn in_environment(mut self, environment_id: Option<&str>) -> Self {
-        self.environment_id = environment_id.map(str::to_owned);
+    pub fn in_environment(mut self, environment: Option<&Environment>) -> Self {
+        self.set_environment(environment);
         self
+    }
+
+    /// Labels the key with the environment it lives in (its ID and name), or with none.
+    pub fn set_environment(&mut self, environment: Option<&Environment>) {
+        self.environment_id = environment.map(|e| e.id.clone());
+        self.environment_name = environment.map(|e| e.name.clone());
     }
 }
 
 /// Writes a listed key as the [`KeyJson`] of it (`user_name`: a user key's owner's name;
-/// `orphaned` as [`KeyJson::with_orphaned`] has it; no environment), byte for byte as serde_json's pretty printer writes that view as an item of a
-/// top-level array, straight from the decoded answer: no view built, no string copied, no time
-/// parsed or printed again when the server's text is already ours.
+/// `orphaned` as [`KeyJson::with_orphaned`] has it; `environment`: the one it lives in, when
+/// known), byte for byte as serde_json's pretty
+/// printer writes that view as an item of a top-level array, straight from the decoded answer:
+/// no view built, no string copied, no time parsed or printed again when the server's text is
+/// already ours.
 pub fn write_listed_key(
     out: &mut Vec<u8>,
     key: &ListedKey<'_>,
     user_name: Option<&str>,
     orphaned: Option<bool>,
+    environment: Option<&Environment>,
     now: Timestamp,
 ) {
     // Each field's name with what goes before and after it, as one constant: a copy a field
@@ -145,6 +159,13 @@ pub fn write_listed_key(
     if let Some(orphaned) = orphaned {
         field!("orphaned");
         out.extend_from_slice(if orphaned { b"true" } else { b"false" });
+    }
+    if let Some(environment) = environment {
+        // Our own strings, not the answer's: escaped as serde_json escapes them.
+        field!("environment_id");
+        serde_json::to_writer(&mut *out, &environment.id).expect("writing to memory cannot fail");
+        field!("environment_name");
+        serde_json::to_writer(&mut *out, &environment.name).expect("writing to memory cannot fail");
     }
     out.extend_from_slice(b"\n  }");
 }
@@ -238,15 +259,26 @@ mod tests {
 
     /// [`both_ways`], each user key's owner named `user`, as `keys list` names it.
     fn owned_both_ways(body: &str, user: Option<&str>, now: Timestamp) -> (String, String) {
-        marked_both_ways(body, user, None, now)
+        placed_both_ways(body, user, None, now)
     }
 
-    /// [`owned_both_ways`], each key marked orphaned when `orphaned` says which owner is gone
-    /// (`Some(owner)`), as `keys list` marks them once it has read the tenant's members.
+    /// [`owned_both_ways`], every key labelled with `environment`.
+    fn placed_both_ways(
+        body: &str,
+        user: Option<&str>,
+        environment: Option<&Environment>,
+        now: Timestamp,
+    ) -> (String, String) {
+        marked_both_ways(body, user, None, environment, now)
+    }
+
+    /// [`placed_both_ways`], each key marked orphaned or not when `gone` names the owner who
+    /// left (`Some(owner)`), as `keys list` marks them once it has read the tenant's members.
     fn marked_both_ways(
         body: &str,
         user: Option<&str>,
         gone: Option<&str>,
+        environment: Option<&Environment>,
         now: Timestamp,
     ) -> (String, String) {
         let marked = |owner: Option<&str>, expires: Option<Timestamp>| {
@@ -263,7 +295,7 @@ mod tests {
                 key.user_id.as_ref().map(|u| u.as_str()),
                 key.expires_at.map(|at| at.at),
             );
-            write_listed_key(&mut rendered, key, owner, orphaned, now);
+            write_listed_key(&mut rendered, key, owner, orphaned, environment, now);
         }
         array.write_rendered(&rendered).unwrap();
         array.finish().unwrap();
@@ -274,7 +306,9 @@ mod tests {
             .map(|k| {
                 let owner = user.filter(|_| k.service_account_name.is_none());
                 let orphaned = marked(k.user_id.as_deref(), k.expires_at);
-                KeyJson::from_key(k, owner.map(str::to_owned), now).with_orphaned(orphaned)
+                KeyJson::from_key(k, owner.map(str::to_owned), now)
+                    .with_orphaned(orphaned)
+                    .in_environment(environment)
             })
             .collect();
         let mut whole = Vec::new();
@@ -342,6 +376,35 @@ mod tests {
     }
 
     #[test]
+    fn keys_in_a_known_environment_carry_its_id_and_name_in_both_paths() {
+        let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+        let text = body(&[
+            serde_json::json!({"id": "secret_1", "name": "n", "type": "private_key",
+            "display_id": "sk_01***AA", "user_type": "user", "user_id": "user_01",
+            "status": "published", "created_at": "2026-08-22T13:05:42Z"}),
+            serde_json::json!({"id": "secret_2", "name": "m", "type": "private_key",
+            "display_id": "sk_01***AB", "user_type": "service_account", "user_id": "user_02",
+            "service_account_name": "bot", "status": "published",
+            "created_at": "2026-08-22T13:05:42Z", "expires_at": "2026-09-01T00:00:00Z"}),
+        ]);
+        for name in ["Production", "quote \" back \\ line\nbreak é", ""] {
+            let environment: Environment = serde_json::from_value(serde_json::json!({
+                "id": "env_01K3ABCDEFGHJKMNPQRSTVWXYZ", "name": name, "type": "production"}))
+            .unwrap();
+            let (fast, whole) = placed_both_ways(&text, Some("Bob"), Some(&environment), now);
+            assert_eq!(fast, whole, "{name}");
+            let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
+            for key in keys.as_array().unwrap() {
+                assert_eq!(key["environment_id"], "env_01K3ABCDEFGHJKMNPQRSTVWXYZ");
+                assert_eq!(key["environment_name"], name);
+            }
+        }
+        // Without an environment, neither field.
+        let (fast, _) = both_ways(&text, now);
+        assert!(!fast.contains("environment_"), "{fast}");
+    }
+
+    #[test]
     fn orphaned_marks_are_written_as_in_the_view() {
         let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
         let text = body(&[
@@ -357,25 +420,32 @@ mod tests {
                 "service_account_name": "bot", "status": "published",
                 "created_at": "2026-08-22T13:05:42Z"}),
         ]);
-        let (fast, whole) = marked_both_ways(&text, Some("Bob"), Some("user_gone"), now);
-        assert_eq!(fast, whole);
-        let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
-        let marks: Vec<&serde_json::Value> = keys
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| &k["orphaned"])
-            .collect();
-        assert_eq!(
-            marks,
-            [
-                &serde_json::json!(true),
-                &serde_json::json!(false),
-                &serde_json::json!(false)
-            ]
-        );
+        let environment: Environment = serde_json::from_value(serde_json::json!({
+            "id": "env_01K3ABCDEFGHJKMNPQRSTVWXYZ", "name": "Prod \"EU\"", "type": "production"
+        }))
+        .unwrap();
+        for placed in [None, Some(&environment)] {
+            let (fast, whole) =
+                marked_both_ways(&text, Some("Bob"), Some("user_gone"), placed, now);
+            assert_eq!(fast, whole);
+            let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
+            let marks: Vec<&serde_json::Value> = keys
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| &k["orphaned"])
+                .collect();
+            assert_eq!(
+                marks,
+                [
+                    &serde_json::json!(true),
+                    &serde_json::json!(false),
+                    &serde_json::json!(false)
+                ]
+            );
+        }
         // Members unknown: no field at all, in either path.
-        let (fast, whole) = marked_both_ways(&text, None, None, now);
+        let (fast, whole) = marked_both_ways(&text, None, None, None, now);
         assert_eq!(fast, whole);
         assert!(!fast.contains("orphaned"), "{fast}");
     }
@@ -404,7 +474,7 @@ mod tests {
             let text = body(&[key]);
             // Offsets that jiff does not read as given are left out of the comparison.
             prop_assume!(serde_json::from_str::<Page<ApiKey>>(&text).is_ok());
-            let (fast, whole) = marked_both_ways(&text, None, gone, now);
+            let (fast, whole) = marked_both_ways(&text, None, gone, None, now);
             prop_assert_eq!(fast, whole);
         }
     }

@@ -42,6 +42,12 @@ pub enum FaultAction {
     Reset,
     /// Handle and commit, then drop the connection with a TCP reset without answering.
     CommitThenReset,
+    /// Handle and commit, then wait at the named gate before answering: the change is made and
+    /// the client still waits for its answer (`Sandbox::wait_held` / `Sandbox::release`).
+    CommitThenHold(String),
+    /// Handle and commit, then answer with the handler's status and a streamed body exactly
+    /// `bytes` long instead of the handler's: an answer that ran away after the change was made.
+    CommitThenHuge { bytes: usize },
     /// Answer with a redirect to `location` without handling.
     Redirect { location: String, status: u16 },
     /// Answer 200 `application/json` with a streamed body exactly `bytes` long, without handling.
@@ -126,6 +132,8 @@ impl fmt::Display for FaultAction {
             FaultAction::Truncate => f.write_str("truncate"),
             FaultAction::Reset => f.write_str("reset"),
             FaultAction::CommitThenReset => f.write_str("commit-then-reset"),
+            FaultAction::CommitThenHold(gate) => write!(f, "commit-then-hold={gate}"),
+            FaultAction::CommitThenHuge { bytes } => write!(f, "commit-then-huge={bytes}"),
             FaultAction::Redirect { location, status } => {
                 write!(f, "redirect={location} redirect-status={status}")
             }
@@ -266,6 +274,17 @@ impl Fault {
                 "commit-then-reset" => set(FaultAction::CommitThenReset, &mut action)?,
                 "delay" => set(FaultAction::Delay(parse_duration(need()?)?), &mut action)?,
                 "hold" => set(FaultAction::Hold(need()?.to_owned()), &mut action)?,
+                "commit-then-hold" => {
+                    set(FaultAction::CommitThenHold(need()?.to_owned()), &mut action)?
+                }
+                "commit-then-huge" => set(
+                    FaultAction::CommitThenHuge {
+                        bytes: need()?
+                            .parse()
+                            .context("commit-then-huge must be a byte count")?,
+                    },
+                    &mut action,
+                )?,
                 "huge" => set(
                     FaultAction::HugeBody {
                         bytes: need()?.parse().context("huge must be a byte count")?,
@@ -323,7 +342,7 @@ impl Fault {
                 a
             }
             (None, None) => bail!(
-                "fault spec {spec:?}: no action (status=N, html502, empty500, delay=D, truncate, reset, commit-then-reset, redirect=URL, huge=N)"
+                "fault spec {spec:?}: no action (status=N, html502, empty500, delay=D, truncate, reset, commit-then-reset, commit-then-hold=NAME, commit-then-huge=N, redirect=URL, huge=N)"
             ),
         };
         Ok(Fault {
@@ -376,6 +395,15 @@ mod tests {
             FaultAction::Hold("create".into())
         );
         assert!(Fault::parse("POST /x hold").is_err());
+        assert_eq!(
+            Fault::parse("DELETE /x/* commit-then-hold=last")?.action,
+            FaultAction::CommitThenHold("last".into())
+        );
+        assert_eq!(
+            Fault::parse("POST /x commit-then-huge=33554433")?.action,
+            FaultAction::CommitThenHuge { bytes: 33_554_433 }
+        );
+        assert!(Fault::parse("POST /x commit-then-huge=lots").is_err());
         assert!(Fault::parse("GET /x").is_err());
         assert!(Fault::parse("GET /x reset truncate").is_err());
         assert!(Fault::parse("GET x reset").is_err());

@@ -68,6 +68,10 @@ impl Default for SandboxOptions {
 /// A key to seed directly into the database with [`Sandbox::seed_key`].
 #[derive(Debug, Clone, Default)]
 pub struct SeedKey {
+    /// The row ID. Default: `secret_` + a ULID minted at `created_at`. A chosen one makes this
+    /// sandbox list a key of the same ID as another server's (two profiles' keys colliding);
+    /// it must not be taken in this sandbox.
+    pub id: Option<String>,
     /// Default `seeded`.
     pub name: String,
     /// Default: the admin user. Roles and user type are snapshotted from this user's row.
@@ -321,7 +325,8 @@ impl Sandbox {
     }
 
     /// Blocks until at least `count` requests are waiting at (or have passed) the gate of a
-    /// `hold=NAME` fault. Panics after 60 s: that bound only stops a broken test from hanging.
+    /// `hold=NAME` (or `commit-then-hold=NAME`) fault. Panics after 60 s: that bound only stops
+    /// a broken test from hanging.
     pub fn wait_held(&self, gate: &str, count: usize) {
         assert!(
             self.shared
@@ -332,8 +337,8 @@ impl Sandbox {
         );
     }
 
-    /// Opens the gate of a `hold=NAME` fault: the requests waiting there, and any later ones,
-    /// are handled normally.
+    /// Opens the gate of a `hold=NAME` (or `commit-then-hold=NAME`) fault: the requests waiting
+    /// there, and any later ones, go on (a held change, already made, is then answered).
     pub fn release(&self, gate: &str) {
         self.shared.gates.open(gate);
     }
@@ -369,6 +374,12 @@ impl Sandbox {
         } else {
             PRIVATE_KEY
         };
+        if let Some(id) = &seed.id {
+            assert!(
+                !db.secret_idx.contains_key(id),
+                "seed_key: a key with ID {id} already exists"
+            );
+        }
         let (secret, raw_key) = db.insert_secret(
             name,
             key_type,
@@ -377,9 +388,38 @@ impl Sandbox {
             seed.expires_at,
             seed.created_at,
         );
+        let minted = secret.id.clone();
+        let Some(chosen) = seed.id else {
+            return SeededKey {
+                id: minted,
+                raw_key,
+            };
+        };
+        if let Some(i) = db.secret_idx.remove(&minted) {
+            db.secrets[i].id = chosen.clone();
+            db.secret_idx.insert(chosen.clone(), i);
+        }
         SeededKey {
-            id: secret.id.clone(),
+            id: chosen,
             raw_key,
+        }
+    }
+
+    /// [`Sandbox::seed_key`] with the row ID given (`secret_` and a ULID), for output that must
+    /// be the same on every run (snapshots of tables). Panics if the ID is taken.
+    pub fn seed_key_with_id(&self, id: &str, seed: SeedKey) -> SeededKey {
+        let seeded = self.seed_key(seed);
+        let mut db = self.shared.db.lock();
+        assert!(!db.secret_idx.contains_key(id), "key ID {id} is taken");
+        let i = db
+            .secret_idx
+            .remove(&seeded.id)
+            .expect("the key just seeded");
+        db.secrets[i].id = id.to_owned();
+        db.secret_idx.insert(id.to_owned(), i);
+        SeededKey {
+            id: id.to_owned(),
+            raw_key: seeded.raw_key,
         }
     }
 

@@ -188,6 +188,25 @@ async fn respond(
             reset.notify_one();
             return std::future::pending().await;
         }
+        Some(FaultAction::CommitThenHold(gate)) => {
+            let reply = handled(&shared);
+            shared.gates.pass(&gate).await;
+            build(reply, OutBody::full)
+        }
+        Some(FaultAction::CommitThenHuge { bytes }) => {
+            let handled = handled(&shared);
+            build(
+                Reply {
+                    status: handled.status,
+                    headers: vec![(
+                        "Content-Type".to_owned(),
+                        crate::api::reply::JSON.to_owned(),
+                    )],
+                    body: Bytes::new(),
+                },
+                |_| OutBody::huge(bytes),
+            )
+        }
         Some(FaultAction::Redirect { location, status }) => build(
             Reply {
                 status,

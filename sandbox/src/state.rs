@@ -146,6 +146,15 @@ pub(crate) fn new_ulid() -> String {
     ulid::Ulid::new().to_string()
 }
 
+/// A ULID minted at `at`, as the server mints a key's ID and raw key when the key is created: a
+/// key seeded as made 100 days ago carries that time in both, as a key that old would.
+pub(crate) fn ulid_at(at: Timestamp) -> String {
+    match std::time::SystemTime::try_from(at) {
+        Ok(time) => ulid::Ulid::from_datetime(time).to_string(),
+        Err(_) => new_ulid(),
+    }
+}
+
 /// Postgres keeps microseconds; rows carry what a round trip through the database would give.
 pub(crate) fn db_time(ts: Timestamp) -> Timestamp {
     ts.round(Unit::Microsecond).unwrap_or(ts)
@@ -242,7 +251,8 @@ impl Db {
     }
 
     /// Mints a key for `user_id` (whose roles and type are snapshotted now) in `environment_id`
-    /// and returns the stored row and the raw key.
+    /// and returns the stored row and the raw key. A key given a `created_at` (seeded) has its
+    /// ID and raw key minted at that time, as the server's would be; else at the real now.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_secret(
         &mut self,
@@ -258,14 +268,16 @@ impl Db {
         } else {
             "sk"
         };
-        let raw = format!("{prefix}_{}", new_ulid());
+        let mint = || created_at.map_or_else(new_ulid, ulid_at);
+        let raw = format!("{prefix}_{}", mint());
+        let id = format!("secret_{}", mint());
         let (roles, user_type) = match self.user(TENANT_ID, user_id) {
             Some(u) => (u.roles.clone(), u.user_type.clone()),
             None => (Vec::new(), USER.to_owned()),
         };
         let created_at = db_time(created_at.unwrap_or_else(|| self.now()));
         let secret = Secret {
-            id: format!("secret_{}", new_ulid()),
+            id,
             tenant_id: TENANT_ID.to_owned(),
             environment_id: environment_id.to_owned(),
             name: name.to_owned(),
@@ -314,5 +326,23 @@ mod tests {
             "0cfd568f22158887f8b77bc019fb245b1f14077b80936342b052985efa7de46c"
         );
         assert_eq!(random_password().len(), 16);
+    }
+
+    #[test]
+    fn a_seeded_key_is_minted_at_its_creation_time() {
+        let then = Timestamp::now() - jiff::SignedDuration::from_hours(24 * 100);
+        let mut db = Db::new(Timestamp::now());
+        let (secret, raw) = db.insert_secret(
+            "old",
+            PRIVATE_KEY,
+            SANDBOX_ENV_ID,
+            ADMIN_USER_ID,
+            None,
+            Some(then),
+        );
+        let ms = |s: &str| ulid::Ulid::from_string(s).unwrap().timestamp_ms();
+        let id_ms = ms(secret.id.strip_prefix("secret_").unwrap());
+        assert_eq!(id_ms, u64::try_from(then.as_millisecond()).unwrap());
+        assert_eq!(ms(raw.strip_prefix("sk_").unwrap()), id_ms);
     }
 }

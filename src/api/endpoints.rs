@@ -194,6 +194,24 @@ impl Client {
         self.send_empty(&delete_key_request(id)).await
     }
 
+    /// `POST /auth/login` (contract §3.13): a login token for a dashboard user's email and
+    /// password. The password travels only in [`Request::secret_field`]; the token is
+    /// registered for scrubbing the moment it is split from the answer.
+    pub async fn login(&self, email: &str, password: SecretString) -> Result<LoginToken, ApiError> {
+        let request = Request::post("auth/login", json!({ "email": email }), Retry::Idempotent)
+            .secret_field("password", password);
+        let (status, mut body) = self.send_raw(&request).await?;
+        let decoded = take_token(&mut body);
+        zero(&mut body);
+        decoded.map_err(|detail| ApiError {
+            method: request.method.to_string(),
+            path: self.url_for(&request).path().to_string(),
+            kind: Box::new(ApiErrorKind::Decode { status, detail }),
+            request_id: None,
+            hints: Vec::new(),
+        })
+    }
+
     /// The calling principal.
     pub async fn me(&self) -> Result<User, ApiError> {
         self.send(&Request::get("users/me")).await
@@ -479,6 +497,30 @@ fn take_api_key(body: &mut [u8]) -> Result<(CreatedKeyMeta, SecretString), Strin
         return Err("the new key's id is not a key ID (secret_ and letters and digits)".into());
     }
     Ok((meta, api_key))
+}
+
+/// What `POST /auth/login` answers: a JWT for the user, which acts in the whole tenant (it holds
+/// no environment).
+pub struct LoginToken {
+    pub token: SecretString,
+    pub user_id: String,
+}
+
+fn take_token(body: &mut [u8]) -> Result<LoginToken, String> {
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("not JSON ({})", e.classify_name()))?;
+    let token = match value.get_mut("token").map(Value::take) {
+        Some(Value::String(raw)) if !raw.is_empty() => SecretString::from(raw),
+        _ => return Err("the answer has no token".into()),
+    };
+    // From now on, any text the server sends may quote the token.
+    crate::redact::register(&token);
+    let user_id = value
+        .get("user_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Ok(LoginToken { token, user_id })
 }
 
 /// Overwrites a buffer that held a secret before it is freed.

@@ -92,6 +92,10 @@ pub struct Request {
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Value>,
     pub retry: Retry,
+    /// A field of the body that is a secret (`auth login --email`'s password): kept out of
+    /// `body`, so it is never in a plain JSON value, a trace or `--dry-run`, and added to the
+    /// bytes sent only, in a buffer wiped after use.
+    pub secret_field: Option<(&'static str, SecretString)>,
 }
 
 impl Request {
@@ -102,7 +106,36 @@ impl Request {
             query: Vec::new(),
             body: None,
             retry: Retry::Idempotent,
+            secret_field: None,
         }
+    }
+
+    /// Adds a secret string field to the (object) body; see [`Request::secret_field`].
+    pub fn secret_field(mut self, name: &'static str, secret: SecretString) -> Self {
+        self.secret_field = Some((name, secret));
+        self
+    }
+
+    /// The body's bytes with the secret field in them, in a buffer wiped when dropped; `None`
+    /// without a secret field (or a body that is not an object).
+    fn sealed_body(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let (name, secret) = self.secret_field.as_ref()?;
+        let open = serde_json::to_vec(self.body.as_ref()?).ok()?;
+        if open.last() != Some(&b'}') {
+            return None;
+        }
+        let mut sealed = zeroize::Zeroizing::new(Vec::with_capacity(
+            open.len() + name.len() + 16 + secret.expose_secret().len() * 6,
+        ));
+        sealed.extend_from_slice(&open[..open.len() - 1]);
+        if open.len() > 2 {
+            sealed.push(b',');
+        }
+        serde_json::to_writer(&mut *sealed, name).ok()?;
+        sealed.push(b':');
+        serde_json::to_writer(&mut *sealed, secret.expose_secret()).ok()?;
+        sealed.push(b'}');
+        Some(sealed)
     }
 
     pub fn delete(path: impl Into<String>) -> Self {
@@ -460,6 +493,9 @@ impl Client {
             if let Some(body) = &request.body {
                 self.trace(format_args!("> {body}"));
             }
+            if let Some((name, _)) = &request.secret_field {
+                self.trace(format_args!("> (and \"{name}\", not shown)"));
+            }
         }
         let mut builder = self
             .http
@@ -495,7 +531,11 @@ impl Client {
         if let Some(env) = &self.environment {
             builder = builder.header("x-environment-id", env);
         }
-        if let Some(body) = &request.body {
+        if let Some(sealed) = request.sealed_body() {
+            builder = builder
+                .header("content-type", "application/json")
+                .body(sealed.to_vec());
+        } else if let Some(body) = &request.body {
             builder = builder.json(body);
         }
         let response = builder.send().await.map_err(|e| self.transport_error(e))?;

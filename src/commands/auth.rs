@@ -1,6 +1,7 @@
-//! `auth login`, `auth status` and `auth logout`: the admin credential in the OS keychain.
-//! The credential is stored under service `flexprice-admin-login`, account `<profile>`; the
-//! profile itself (URL, environment) goes to config.toml, never the key.
+//! `auth login`, `auth status` and `auth logout`: the admin credential in the OS keychain, an
+//! API key or a login token (`--email`, see [`crate::login`]). The credential is stored under
+//! service `flexprice-admin-login`, account `<profile>`; the profile itself (URL, environment,
+//! the login's email) goes to config.toml, never the key, the token or the password.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -12,6 +13,7 @@ use crate::config;
 use crate::context::{Context, CredentialSource};
 use crate::env;
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
+use crate::login;
 use crate::output::Cell;
 use crate::secret_input;
 use crate::secrets::KeychainError;
@@ -19,6 +21,9 @@ use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::views::AccountJson;
 
 pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
+    if let Some(email) = &args.email {
+        return login_with_email(ctx, args, email).await;
+    }
     let profile = ctx.profile.name.clone();
     let key = read_key(ctx, args)?;
     // An `--environment` name is looked up with the key being logged in (the profile keeps
@@ -44,7 +49,7 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
             "the keychain entry read back differs from the key stored",
         ));
     }
-    save_profile(ctx)?;
+    save_profile(ctx, None)?;
     ctx.out.note(format!(
         "Logged in as {} ({}) with roles {}; the key is stored in the OS keychain for profile '{profile}'.",
         me.label(),
@@ -55,6 +60,76 @@ pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
         ctx.out.warn(format!(
             "{} is set in this environment and takes precedence over the stored login; unset it to use the login",
             env::API_KEY
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// `auth login --email`: the password from a hidden prompt, `--password-stdin` or
+/// `--password-file`, exchanged for a login token, which is checked (`GET /users/me`), stored,
+/// read back, and said when it expires. Nothing is stored when any step fails.
+async fn login_with_email(ctx: &Context, args: &AuthLoginArgs, email: &str) -> CommandResult<Exit> {
+    login::check_email(email)?;
+    let profile = ctx.profile.name.clone();
+    let from = if args.password_stdin {
+        login::PasswordFrom::Stdin
+    } else if let Some(path) = &args.password_file {
+        login::PasswordFrom::File(path)
+    } else if ctx.interactive {
+        login::PasswordFrom::Prompt(format!("Password for {email} (profile '{profile}')"))
+    } else {
+        return Err(CommandError::usage("no password given: the hidden prompt needs a terminal")
+            .hint("pipe it in with --password-stdin, or name a file only you can read with --password-file PATH (never on the command line)"));
+    };
+    let password = login::read_password(ctx, from)?;
+    let credential = login::log_in(ctx, email, password).await?;
+    let token = SecretString::from(credential.expose());
+    let environment = ctx.environment_id_for(credential.clone()).await?;
+    let client = ctx.client_in(credential, environment)?;
+    let me = client
+        .me()
+        .await
+        .context("checking the login token (nothing was stored)")?;
+    ctx.keychain
+        .set(LOGIN_SERVICE, &profile, &token)
+        .map_err(|e| no_keychain(ctx, e))?;
+    let back = ctx
+        .keychain
+        .get(LOGIN_SERVICE, &profile)
+        .map_err(KeychainError::into_user_error)?;
+    if back.expose_secret() != token.expose_secret() {
+        return Err(CommandError::new(
+            Exit::Failure,
+            "the keychain entry read back differs from the login token stored",
+        ));
+    }
+    save_profile(ctx, Some(email))?;
+    let now = crate::time::now();
+    let until = match login::expires_at(token.expose_secret()) {
+        Some(at) => format!(
+            "; it expires at {}, when `{}` logs in again (on a terminal, any command asks for the password then)",
+            login::when(at, now),
+            login::login_command_for(email, &ctx.profile_flag())
+        ),
+        None => String::new(),
+    };
+    ctx.out.note(format!(
+        "Logged in as {} ({}) with roles {}; the login token is stored in the OS keychain for profile '{profile}'{until}.",
+        me.label(),
+        me.user_type,
+        me.roles.join(",")
+    ));
+    if ctx.environment.is_none() {
+        ctx.out.hint(format!(
+            "a login token acts in no environment of its own: pass --environment ENV (or save one with `flexprice-admin profile set{} --environment ENV`) for commands inside one; --all-environments reaches them all",
+            ctx.profile_flag()
+        ));
+    }
+    if env::var(env::API_KEY).is_some() || env::var(env::API_KEY_FILE).is_some() {
+        ctx.out.warn(format!(
+            "{} or {} is set in this environment and takes precedence over the stored login; unset it to use the login",
+            env::API_KEY,
+            env::API_KEY_FILE
         ));
     }
     Ok(Exit::Ok)
@@ -98,8 +173,9 @@ fn read_key(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<SecretString> 
     secret_input::check(&text, "the API key typed")
 }
 
-/// Creates or updates the profile in config.toml with the API URL and environment given.
-fn save_profile(ctx: &Context) -> CommandResult<()> {
+/// Creates or updates the profile in config.toml with the API URL and environment given, and
+/// the email of a login by email (an API key login forgets any earlier one).
+fn save_profile(ctx: &Context, email: Option<&str>) -> CommandResult<()> {
     let path = ctx.paths.config_file();
     let mut file = config::read_config(&path)?;
     let existed = file.profiles.contains_key(&ctx.profile.name);
@@ -111,6 +187,10 @@ fn save_profile(ctx: &Context) -> CommandResult<()> {
     }
     if ctx.environment_given {
         entry.environment = ctx.environment.clone();
+        changed = true;
+    }
+    if entry.login_email.as_deref() != email {
+        entry.login_email = email.map(str::to_string);
         changed = true;
     }
     if changed {
@@ -133,6 +213,9 @@ struct Status {
     source_detail: String,
     /// A login is stored in the keychain for this profile (whether or not it is in use).
     stored_login: bool,
+    /// When the credential in use stops working, for a login token (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
     /// The principal: `id`, `name`, `email`, `type`, `roles`, as in `whoami`.
     #[serde(flatten)]
     account: AccountJson,
@@ -150,6 +233,7 @@ pub async fn status(ctx: &Context) -> CommandResult<Exit> {
             ctx.profile.name
         ));
     }
+    let expires_at = login::expires_at(credential.expose());
     let client = ctx.client_with(credential)?;
     let me = client
         .me()
@@ -165,32 +249,28 @@ pub async fn status(ctx: &Context) -> CommandResult<Exit> {
         },
         source_detail: source.to_string(),
         stored_login,
+        expires_at: expires_at.map(|at| at.to_string()),
         account: AccountJson::from(&me),
     };
     if ctx.out.is_json() {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
     }
-    ctx.out.rows(
-        &[
-            "PROFILE",
-            "SOURCE",
-            "PRINCIPAL",
-            "NAME",
-            "TYPE",
-            "ROLES",
-            "API",
-        ],
-        vec![vec![
-            Cell::new(&status.profile),
-            Cell::new(&status.source_detail),
-            Cell::new(&status.account.id),
-            Cell::new(me.label()),
-            Cell::new(&status.account.account_type),
-            Cell::new(status.account.roles.join(",")),
-            Cell::new(&status.api_url),
-        ]],
-    )?;
+    let mut fields = vec![
+        ("profile", Cell::new(&status.profile)),
+        ("source", Cell::new(&status.source_detail)),
+        ("principal", Cell::new(&status.account.id)),
+        ("name", Cell::new(me.label())),
+        ("type", Cell::new(&status.account.account_type)),
+        ("roles", Cell::new(status.account.roles.join(","))),
+        ("api", Cell::new(&status.api_url)),
+    ];
+    // A login token's end (plain output: one more field, last).
+    if let Some(at) = expires_at {
+        let when = login::when(at, crate::time::now());
+        fields.push(("expires", Cell::split(when, at.to_string())));
+    }
+    ctx.out.record(fields)?;
     Ok(Exit::Ok)
 }
 

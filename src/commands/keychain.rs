@@ -14,7 +14,7 @@ use crate::cli::KeychainNameArgs;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
 use crate::handover::journal;
-use crate::output::render::Cell;
+use crate::output::{self, render::Cell};
 use crate::secrets::entries::{self, Stored};
 use crate::secrets::{KEYS_SERVICE, KeychainError, reveal};
 
@@ -235,10 +235,10 @@ pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
             e.key_id.as_deref().unwrap_or("unknown")
         ));
     }
-    let question = format!(
-        "Remove these {} keychain entries, whose keys are no longer active?",
-        stale.len()
-    );
+    let question = match stale.len() {
+        1 => "Remove this keychain entry, whose key is no longer active?".to_string(),
+        n => format!("Remove these {n} keychain entries, whose keys are no longer active?"),
+    };
     if !ctx.confirm(&question, "--yes")? {
         ctx.out.note("Nothing removed.");
         return Ok(Exit::Ok);
@@ -255,8 +255,10 @@ pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
     } else {
         ctx.out.lines(&removed)?;
     }
-    ctx.out
-        .note(format!("Removed {} keychain entries.", removed.len()));
+    ctx.out.note(format!(
+        "Removed {}.",
+        output::count(removed.len(), "keychain entry", "keychain entries")
+    ));
     Ok(Exit::Ok)
 }
 

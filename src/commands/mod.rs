@@ -127,7 +127,9 @@ pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> Com
         lines.push(String::new());
     }
     ctx.out.lines(lines)?;
-    ctx.out
-        .note(format!("Dry run: {} request(s) not sent.", planned.len()));
+    ctx.out.note(format!(
+        "Dry run: {} not sent.",
+        crate::output::count(planned.len(), "request", "requests")
+    ));
     Ok(())
 }

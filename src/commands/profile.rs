@@ -111,6 +111,9 @@ struct Shown {
     credential_source: &'static str,
     /// The file named by `FLEXPRICE_API_KEY_FILE`, when that is the source.
     credential_file: Option<String>,
+    /// The email `auth login --email` logged in with, asked for again when its token expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login_email: Option<String>,
 }
 
 pub fn show(ctx: &Context) -> CommandResult<Exit> {
@@ -140,6 +143,7 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         privileged_keys: rules.privileged.as_str(),
         credential_source,
         credential_file,
+        login_email: ctx.profile.settings.login_email.clone(),
     };
     if ctx.out.is_json() {
         ctx.out.json(&shown)?;
@@ -169,6 +173,7 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         ("no_expiry_keys", shown.no_expiry_keys.to_owned()),
         ("privileged_keys", shown.privileged_keys.to_owned()),
         ("credential", credential),
+        ("login_email", shown.login_email.clone().unwrap_or_default()),
     ];
     ctx.out.rows(
         &["FIELD", "VALUE"],

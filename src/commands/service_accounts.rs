@@ -24,6 +24,9 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandR
         .iter()
         .filter(|a| a.name.as_deref() == Some(args.name.as_str()))
         .collect();
+    if args.if_missing && !same_name.is_empty() {
+        return existing(ctx, args, &same_name);
+    }
     if !same_name.is_empty() && !args.allow_duplicate_name {
         let mut err = CommandError::new(
             Exit::Conflict,
@@ -76,6 +79,67 @@ fn roles_refused(why: String) -> CommandError {
     CommandError::usage(format!("--role: {why}")).hint(
         "`flexprice-admin roles list --for service-account` shows the roles a service account can hold",
     )
+}
+
+/// `--if-missing` and an account of that name exists: exit 0 with nothing created when it is
+/// the one asked for (one account, the same roles), printed as a new one would be, so a script
+/// reads its ID the same way on every run. Otherwise nothing is created either, but it is not
+/// what was asked for: a different set of roles (which cannot change) or several accounts of
+/// that name are a conflict (exit 7).
+fn existing(
+    ctx: &Context,
+    args: &ServiceAccountsCreateArgs,
+    same_name: &[&User],
+) -> CommandResult<Exit> {
+    let mut wanted: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    fn roles_of(account: &User) -> Vec<&str> {
+        let mut roles: Vec<&str> = account.roles.iter().map(String::as_str).collect();
+        roles.sort_unstable();
+        roles.dedup();
+        roles
+    }
+    match same_name {
+        [one] if roles_of(one) == wanted => {
+            print_account(ctx, one)?;
+            ctx.out.note(format!(
+                "Service account '{}' already exists ({}, roles {}); nothing was created (--if-missing).",
+                args.name,
+                one.id,
+                one.roles.join(", ")
+            ));
+            Ok(Exit::Ok)
+        }
+        [one] => Err(CommandError::new(
+            Exit::Conflict,
+            format!(
+                "a service account named '{}' already exists with roles {}, not {}; nothing was created",
+                args.name,
+                one.roles.join(","),
+                wanted.join(",")
+            ),
+        )
+        .hint(format!(
+            "a service account's roles cannot change: use {} as it is, or create one under another name",
+            one.id
+        ))),
+        many => {
+            let mut err = CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "{} service accounts are named '{}', so --if-missing cannot tell which one is meant; nothing was created",
+                    many.len(),
+                    args.name
+                ),
+            );
+            for account in many {
+                err = err.hint(format!("{}  roles {}", account.id, account.roles.join(",")));
+            }
+            Err(err
+                .hint("refer to the one you mean by its ID, or archive the others (`flexprice-admin service-accounts delete ID`)"))
+        }
+    }
 }
 
 fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {

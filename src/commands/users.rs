@@ -43,8 +43,7 @@ struct HeldKey {
 
 impl HeldKey {
     fn json(&self) -> KeyJson {
-        KeyJson::new(&self.key, None, time::now())
-            .in_environment(self.environment.as_ref().map(|e| e.id.as_str()))
+        KeyJson::new(&self.key, None, time::now()).in_environment(self.environment.as_ref())
     }
 
     /// The command that revokes it, with `--environment` when it is not the credential's own.

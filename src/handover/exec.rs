@@ -100,6 +100,7 @@ pub fn deliver(
     }
     // Its own process group: whatever it starts (`sh -c "vault …"`) can be stopped with it, and
     // a Ctrl-C on the terminal does not cut a delivery we are finishing.
+    // (`platform::EXEC_STOPS_ITS_GROUP`: Unix only.)
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     if stop.load(Ordering::SeqCst) {

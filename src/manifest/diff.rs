@@ -537,4 +537,3 @@ fn ambiguous_keys(account: &Account, key: &Key, same: &[&ApiKey]) -> CommandErro
         ids[..ids.len() - 1].join(" ")
     ))
 }
-

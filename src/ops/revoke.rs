@@ -2,6 +2,8 @@
 //! signals from the caller's scope (a revocation is idempotent, so a second signal may stop
 //! waiting for the ones in flight).
 
+use std::path::Path;
+
 use crate::api::ApiError;
 use crate::api::models::ApiKey;
 use crate::batch::{Batch, Finished};
@@ -13,8 +15,11 @@ use crate::output::{Output, Progress};
 pub const CONCURRENCY: usize = 8;
 
 /// Revokes `keys`; `each` sees every outcome as it arrives. On a signal nothing new starts.
+/// Each revocation is noted in `state_dir` (never a secret), so `keys check` can tell a key that
+/// still authenticates because the server's cache has not caught up yet.
 pub async fn revoke<A: KeyApi>(
     api: &A,
+    state_dir: &Path,
     out: &Output,
     scope: &Scope,
     keys: &[ApiKey],
@@ -28,7 +33,15 @@ pub async fn revoke<A: KeyApi>(
         noun: "revocations",
         abandon_on_second_signal: true,
     };
-    runner
+    let finished = runner
         .run(keys, |_, key| api.delete_key(&key.id), each)
-        .await
+        .await;
+    crate::revocations::record_all(
+        state_dir,
+        finished
+            .done()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(i, _)| &keys[i]),
+    );
+    finished
 }

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use comfy_table::{Attribute, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
+use comfy_table::{Attribute, Color, ContentArrangement, Table, presets};
+
+use super::layout;
 use serde::Serialize;
 
 /// A cell: what a terminal table shows, what piped plain output carries, and an optional mood.
@@ -85,20 +87,26 @@ fn render_table(
     let mut table = Table::new();
     table
         .load_style(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+        .set_content_arrangement(ContentArrangement::Disabled);
     if !tty {
         table.force_no_tty();
     }
     if let Some(width) = width {
         table.set_width(width);
     }
-    // A terminal that reports no size (some pseudo-terminals report 0 columns) would squash
-    // every column to one character: leave the rows unwrapped instead.
-    if table.width().is_none_or(|w| w < MIN_TABLE_WIDTH) {
-        table.set_content_arrangement(ContentArrangement::Disabled);
-    }
     if color {
         table.enforce_styling();
+    }
+    // One line per row, so a table can be scanned: cells are cut to the terminal's width here
+    // (`layout::fit`: the widest columns give way first, IDs to a unique start), and the whole
+    // text is in plain and JSON output. A terminal that reports no size, or an absurdly small
+    // one (some pseudo-terminals report 0 columns), leaves the rows whole.
+    let mut texts: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    if let Some(width) = table.width().filter(|w| *w >= MIN_TABLE_WIDTH) {
+        layout::fit(headers, &mut texts, usize::from(width));
     }
     table.set_header(headers.iter().map(|h| {
         let cell = comfy_table::Cell::new(h);
@@ -108,42 +116,21 @@ fn render_table(
             cell
         }
     }));
-    for row in rows {
-        let mut row = comfy_table::Row::from(row.into_iter().map(|c| {
-            let cell = comfy_table::Cell::new(&c.text);
+    for (row, texts) in rows.into_iter().zip(texts) {
+        table.add_row(row.into_iter().zip(texts).map(|(c, text)| {
+            let cell = comfy_table::Cell::new(text);
             match (color, c.mood) {
                 (true, Mood::Bad) => cell.fg(Color::Red),
                 (true, Mood::Warn) => cell.fg(Color::Yellow),
                 _ => cell,
             }
         }));
-        // One line per row, so a table can be scanned: a cell too wide for its column is cut
-        // with `…` (the whole text is in plain and JSON output) instead of wrapping.
-        row.max_height(1);
-        table.add_row(row);
     }
-    table.set_truncation_indicator("…");
-    // IDs are copied and pasted: never wrapped or cut. The other columns give up their width,
-    // down to their header's, so 80 columns hold a key's row with its 33-character ID. One
-    // space between columns (no margin on the left) leaves them as much as it can.
-    for (i, header) in headers.iter().enumerate() {
-        let Some(column) = table.column_mut(i) else {
-            continue;
-        };
+    // One space between columns, no margin on the left.
+    for column in table.column_iter_mut() {
         column.set_padding((0, 1));
-        column.set_constraint(if is_id_column(header) {
-            ColumnConstraint::ContentWidth
-        } else {
-            // The boundary counts the padding too.
-            ColumnConstraint::LowerBoundary(Width::Fixed(header.chars().count() as u16 + 1))
-        });
     }
     table.trim_fmt()
-}
-
-/// Columns that hold IDs: `ID`, `NEW_ID`, `OLD_ID`, `PRINCIPAL`.
-fn is_id_column(header: &str) -> bool {
-    header == "ID" || header.ends_with("_ID") || header == "PRINCIPAL"
 }
 
 /// Pretty JSON and a final newline.
@@ -718,7 +705,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_never_wrap_and_other_cells_are_cut_to_one_line() {
+    fn ids_shorten_rather_than_wrap_and_other_cells_are_cut_to_one_line() {
         let id = "secret_01K3ABCDEFGHJKMNPQRSTVWXYZ";
         let long =
             "a name long enough that it cannot share eighty columns with the rest of the row";
@@ -734,7 +721,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "a header and one line per row:\n{text}");
         assert!(lines.iter().all(|l| l.chars().count() <= 80), "{text}");
-        assert!(lines[1].starts_with(id), "{text}");
+        // The widest column, the ID, gave way first: to its unique start, with no `…`.
+        assert!(lines[1].starts_with("secret_01K3ABCD"), "{text}");
+        let shown = lines[1].split(' ').next().unwrap();
+        assert!(id.starts_with(shown) && !shown.contains('…'), "{text}");
         assert!(lines[0].starts_with("ID "), "headers whole: {text}");
         assert!(lines[1].contains('…'), "{text}");
     }

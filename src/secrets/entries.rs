@@ -94,7 +94,7 @@ pub fn find(
     let entries = list(keychain, profile).map_err(KeychainError::into_user_error)?;
     let matching: Vec<Stored> = entries
         .into_iter()
-        .filter(|e| e.name == name)
+        .filter(|e| crate::platform::same_entry_name(&e.name, name))
         .filter(|e| owner.is_none_or(|o| e.owner.as_deref() == Some(o)))
         .collect();
     match matching.as_slice() {

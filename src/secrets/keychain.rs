@@ -173,6 +173,7 @@ fn entry(
     service: &str,
     account: &str,
 ) -> keyring_core::Result<Entry> {
+    let account = &crate::platform::entry_name(account);
     let label = format!("{service}: {account}");
     let modifiers = HashMap::from([("label", label.as_str())]);
     if cfg!(target_os = "linux") {

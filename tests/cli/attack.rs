@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::harness::{World, finish_std, is_secret_key};
+use crate::harness::{World, fault, finish_std, is_secret_key, recovery_files_in};
 
 fn world() -> World {
     World::with_immediate_revocation()
@@ -236,22 +236,6 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
 }
 
 // ---- two runs rotating one key at once (issue 16 item 8) -----------------------------------
-
-/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
-fn recovery_files_in(state: &Path) -> Vec<std::path::PathBuf> {
-    match std::fs::read_dir(state.join("flexprice-admin")) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("recovered-")
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
 
 /// `keys rotate OLD --yes --store STORE`, started with its own state directory.
 fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::process::Child {
@@ -748,10 +732,6 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
 }
 
 // ---- issue 13: the rotation's check after the create --------------------------------------
-
-fn fault(spec: &str) -> flexprice_sandbox::Fault {
-    flexprice_sandbox::Fault::parse(spec).unwrap()
-}
 
 fn mode(path: &Path) -> u32 {
     std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777

@@ -223,8 +223,16 @@ fn a_just_revoked_key_that_still_authenticates_is_flagged() {
     let world = World::new();
     let (key, secret) = world.create_key(&["--name", "leaked"]);
     check(&world, &secret, &[]).code(0);
+    // Revoked elsewhere (another machine: its own state directory): the check cannot know
+    // when, so it warns and leaves the verdict to the caller.
+    let elsewhere = tempfile::tempdir().unwrap();
     world
-        .run(&["keys", "delete", key["id"].as_str().unwrap(), "--yes"])
+        .run_with(
+            &["keys", "delete", key["id"].as_str().unwrap(), "--yes"],
+            |cmd| {
+                cmd.env("XDG_STATE_HOME", elsewhere.path());
+            },
+        )
         .code(0);
     let run = check(&world, &secret, &["-o", "json"]);
     run.code(0)
@@ -233,6 +241,8 @@ fn a_just_revoked_key_that_still_authenticates_is_flagged() {
     let json = run.json();
     assert_eq!(json["authenticated"], true);
     assert_eq!(json["listed"], false);
+    assert!(json.get("revocation").is_none(), "{json}");
+    // Revoked from here, the check knows when (revocation::a_key_deleted_by_this_tool_...).
 }
 
 #[test]

@@ -118,6 +118,11 @@ fn lines(output: Output, what: &str) -> Vec<String> {
 /// bash-completion's loader in a `completions/` directory under the name the package gives it,
 /// then the function `complete -p` names is called as readline would call it.
 fn bash_complete(words: &[&str]) -> Vec<String> {
+    bash_complete_with(words, &[])
+}
+
+/// [`bash_complete`] with these variables set for the shell and so for the binary it calls.
+fn bash_complete_with(words: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
     let bash = require("bash", "bash");
     let loader = Path::new("/usr/share/bash-completion/bash_completion");
     assert!(
@@ -148,6 +153,7 @@ fn bash_complete(words: &[&str]) -> Vec<String> {
     "#;
     let output = scene
         .command(&bash)
+        .envs(vars.iter().copied())
         .env("BASH_COMPLETION_USER_DIR", &user_dir)
         .args(["--norc", "--noprofile", "-c", script, "bash"])
         .args(words)
@@ -179,6 +185,11 @@ zpty -d z
 "#;
 
 fn zsh_complete(words: &[&str]) -> Vec<String> {
+    zsh_complete_with(words, &[])
+}
+
+/// [`zsh_complete`] with these variables set for the shell and so for the binary it calls.
+fn zsh_complete_with(words: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
     let zsh = require("zsh", "zsh");
     let scene = Scene::new();
     let fpath = scene.path().join("vendor-completions");
@@ -193,6 +204,7 @@ fn zsh_complete(words: &[&str]) -> Vec<String> {
     let recorded = scene.path().join("candidates.txt");
     let output = scene
         .command(&require("timeout", "coreutils"))
+        .envs(vars.iter().copied())
         .arg("60")
         .arg(&zsh)
         .arg("-f")
@@ -225,6 +237,11 @@ fn zsh_complete(words: &[&str]) -> Vec<String> {
 /// `fish_complete_path` (where fish autoloads it by the command's name, as from the package's
 /// vendor_completions.d). Candidates only, without their descriptions.
 fn fish_complete(words: &[&str]) -> Vec<String> {
+    fish_complete_with(words, &[])
+}
+
+/// [`fish_complete`] with these variables set for the shell and so for the binary it calls.
+fn fish_complete_with(words: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
     let fish = require("fish", "fish");
     let scene = Scene::new();
     let dir = scene.path().join("vendor_completions.d");
@@ -236,6 +253,7 @@ fn fish_complete(words: &[&str]) -> Vec<String> {
     .unwrap();
     let output = scene
         .command(&fish)
+        .envs(vars.iter().copied())
         .args([
             "--no-config",
             "-c",
@@ -384,5 +402,280 @@ fn the_third_word_offers_options_and_values() {
             output_formats(),
             "{shell}"
         );
+    }
+}
+
+type CompleteWith = fn(&[&str], &[(&str, &str)]) -> Vec<String>;
+const SHELLS_WITH: [(&str, CompleteWith); 3] = [
+    ("bash", bash_complete_with),
+    ("zsh", zsh_complete_with),
+    ("fish", fish_complete_with),
+];
+
+/// What the binary completes reads: the sandbox's URL and admin key, a private config.
+fn sandbox_vars(world: &crate::harness::World) -> Vec<(&'static str, String)> {
+    vec![
+        ("FLEXPRICE_API_URL", world.sandbox.api_url()),
+        ("FLEXPRICE_API_KEY", world.sandbox.admin_key().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            world.home.path().join("config").display().to_string(),
+        ),
+    ]
+}
+
+fn borrowed<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn sorted(mut words: Vec<&str>) -> Vec<&str> {
+    words.sort_unstable();
+    words
+}
+
+#[test]
+fn key_and_service_account_names_come_from_the_api_of_the_current_profile() {
+    let world = crate::harness::World::new();
+    world.service_account("ingest-bot", "event_ingestor");
+    world.service_account("reporting", "event_reader");
+    for name in ["ci-json", "ci-ingest", "backfill"] {
+        world.create_key(&["--name", name, "--service-account", "ingest-bot"]);
+    }
+    // A name that would write to the terminal, or break the line, is never offered.
+    for name in ["evil\u{1b}]0;owned\u{7}", "-rf", "two words"] {
+        world.sandbox.seed_key(flexprice_sandbox::SeedKey {
+            name: name.into(),
+            ..flexprice_sandbox::SeedKey::default()
+        });
+    }
+    let vars = sandbox_vars(&world);
+    let vars = borrowed(&vars);
+    for (shell, complete) in SHELLS_WITH {
+        let got = complete(&["flexprice-admin", "keys", "delete", "ci"], &vars);
+        assert_eq!(
+            sorted(words_only(&got)),
+            ["ci-ingest", "ci-json"],
+            "{shell}: {got:?}"
+        );
+        let got = complete(&["flexprice-admin", "keys", "rotate", ""], &vars);
+        assert_eq!(
+            sorted(words_only(&got)),
+            ["admin", "backfill", "ci-ingest", "ci-json"],
+            "{shell}: {got:?}"
+        );
+        assert!(
+            !got.iter()
+                .any(|c| c.contains('\u{1b}') || c.contains("evil")),
+            "{shell}: {got:?}"
+        );
+        assert!(
+            !got.iter().any(|c| c.contains(world.sandbox.admin_key())),
+            "{shell}: a secret offered: {got:?}"
+        );
+        let got = complete(
+            &["flexprice-admin", "keys", "list", "--service-account", ""],
+            &vars,
+        );
+        assert_eq!(
+            sorted(words_only(&got)),
+            ["ingest-bot", "reporting"],
+            "{shell}: {got:?}"
+        );
+        let got = complete(
+            &[
+                "flexprice-admin",
+                "keys",
+                "create",
+                "--service-account",
+                "in",
+            ],
+            &vars,
+        );
+        assert_eq!(words_only(&got), ["ingest-bot"], "{shell}: {got:?}");
+    }
+}
+
+#[test]
+fn paths_are_offered_after_store_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ingest.key"), "").unwrap();
+    std::fs::create_dir(dir.path().join("keys.d")).unwrap();
+    let base = dir.path().display().to_string();
+    for (shell, complete) in SHELLS {
+        let value = format!("file:{base}/");
+        // bash breaks words at `:` (COMP_WORDBREAKS): the line reaches the script as
+        // `file`, `:`, PATH, and what it replaces is PATH.
+        let (line, want): (Vec<&str>, Vec<String>) = if shell == "bash" {
+            (
+                vec![
+                    "flexprice-admin",
+                    "keys",
+                    "rotate",
+                    "--store",
+                    "file",
+                    ":",
+                    value.strip_prefix("file:").unwrap(),
+                ],
+                vec![format!("{base}/ingest.key"), format!("{base}/keys.d/")],
+            )
+        } else {
+            (
+                vec![
+                    "flexprice-admin",
+                    "keys",
+                    "rotate",
+                    "--store",
+                    value.as_str(),
+                ],
+                vec![
+                    format!("file:{base}/ingest.key"),
+                    format!("file:{base}/keys.d/"),
+                ],
+            )
+        };
+        let got = complete(&line);
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        assert_eq!(got_sorted, want, "{shell}: {line:?}");
+        let partial = format!("file:{base}/in");
+        let line: Vec<&str> = if shell == "bash" {
+            vec![
+                "flexprice-admin",
+                "keys",
+                "create",
+                "--store",
+                "file",
+                ":",
+                partial.strip_prefix("file:").unwrap(),
+            ]
+        } else {
+            vec![
+                "flexprice-admin",
+                "keys",
+                "create",
+                "--store",
+                partial.as_str(),
+            ]
+        };
+        let got = complete(&line);
+        assert_eq!(got.len(), 1, "{shell}: {got:?}");
+        assert!(got[0].ends_with("/ingest.key"), "{shell}: {got:?}");
+    }
+}
+
+#[test]
+fn nothing_is_offered_when_the_api_cannot_answer_and_a_hung_server_is_not_waited_for() {
+    use flexprice_sandbox::{Fault, FaultAction};
+    let world = crate::harness::World::new();
+    world.create_key(&["--name", "kept"]);
+    // Nothing listens on port 1: nothing offered, nothing printed, no error.
+    let refused = [
+        ("FLEXPRICE_API_URL", "http://127.0.0.1:1/v1"),
+        ("FLEXPRICE_API_KEY", world.sandbox.admin_key()),
+    ];
+    // A server that never answers: the TAB gives up after its short timeout.
+    world.sandbox.add_fault(Fault::new(
+        Some("GET"),
+        "/v1/secrets/api/keys",
+        FaultAction::Hold("never".into()),
+    ));
+    let hung_vars = sandbox_vars(&world);
+    let hung = borrowed(&hung_vars);
+    // No credential at all (and no keychain to ask): nothing, without a prompt.
+    let bare = [("FLEXPRICE_API_URL", "http://127.0.0.1:1/v1")];
+    for (shell, complete) in SHELLS_WITH {
+        for (what, vars) in [("refused", &refused[..]), ("no credential", &bare[..])] {
+            let got = complete(&["flexprice-admin", "keys", "delete", ""], vars);
+            assert!(words_only(&got).is_empty(), "{shell} {what}: {got:?}");
+        }
+        let started = std::time::Instant::now();
+        let got = complete(&["flexprice-admin", "keys", "delete", ""], &hung);
+        assert!(words_only(&got).is_empty(), "{shell} hung: {got:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "{shell}: waited {:?} for a hung server",
+            started.elapsed()
+        );
+    }
+    world.sandbox.release("never");
+}
+
+/// README's bash instructions, run as written with `XDG_DATA_HOME` set: the script lands where
+/// bash-completion's loader looks for it (not in `~/.local/share`), and the loader finds it.
+#[test]
+fn the_readme_bash_instructions_honour_xdg_data_home() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("# bash (per user"))
+        .take_while(|l| !l.starts_with("# zsh"))
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert!(!block.is_empty(), "README has no bash instructions");
+    let scene = Scene::new();
+    let data = scene.path().join("xdg-data");
+    let bash = require("bash", "bash");
+    let install = scene
+        .command(&bash)
+        .env("XDG_DATA_HOME", &data)
+        .args(["--norc", "--noprofile", "-e", "-c", &block.join("\n")])
+        .output()
+        .expect("bash runs");
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let installed = data.join("bash-completion/completions/flexprice-admin");
+    assert!(
+        installed.exists(),
+        "not in $XDG_DATA_HOME: {}",
+        installed.display()
+    );
+    assert!(!scene.path().join(".local/share/bash-completion").exists());
+    let loaded = scene
+        .command(&bash)
+        .env("XDG_DATA_HOME", &data)
+        .args([
+            "--norc",
+            "--noprofile",
+            "-c",
+            "source /usr/share/bash-completion/bash_completion && __load_completion flexprice-admin && complete -p flexprice-admin",
+        ])
+        .output()
+        .expect("bash runs");
+    let said = String::from_utf8_lossy(&loaded.stdout);
+    assert!(
+        loaded.status.success() && said.contains("_clap_complete_flexprice_admin"),
+        "{said}"
+    );
+}
+
+/// A TAB changes nothing: a key file open to other users (which a command would make private,
+/// with a warning) is left as it is, and nothing is offered; a private one is used.
+#[test]
+fn a_tab_leaves_an_open_key_file_alone_and_uses_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = crate::harness::World::new();
+    world.create_key(&["--name", "from-file"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("admin.key");
+    std::fs::write(&file, world.sandbox.admin_key()).unwrap();
+    let url = world.sandbox.api_url();
+    let path = file.display().to_string();
+    let vars = [
+        ("FLEXPRICE_API_URL", url.as_str()),
+        ("FLEXPRICE_API_KEY_FILE", path.as_str()),
+    ];
+    for (shell, complete) in SHELLS_WITH {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
+        assert!(words_only(&got).is_empty(), "{shell}: {got:?}");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{shell}: a TAB changed the file's mode");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
+        assert_eq!(words_only(&got), ["from-file"], "{shell}: {got:?}");
     }
 }

@@ -4,82 +4,19 @@
 //! sent at an exact step: a `hold=NAME` fault keeps a request at a gate until the test has
 //! sent the signal and seen the binary acknowledge it.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStderr, Stdio};
+use std::io::{BufReader, Read};
 
 use flexprice_sandbox::{Fault, FaultAction};
 use jiff::Timestamp;
 
-use crate::harness::{World, is_secret_key};
+use crate::harness::{
+    World, fault, finish_child, is_secret_key, new_keys, read_until, signal, spawn,
+};
 
 /// A world whose revoked keys stop authenticating at once (no verification cache), so a test
 /// can tell a revoked key from a live one by trying it.
 fn world() -> World {
     World::with_immediate_revocation()
-}
-
-fn fault(spec: &str) -> Fault {
-    Fault::parse(spec).expect("fault spec")
-}
-
-/// Keys named `name` that the sandbox holds, other than `except`.
-fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox::KeyRecord> {
-    world
-        .sandbox
-        .keys()
-        .into_iter()
-        .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
-        .collect()
-}
-
-fn spawn(world: &World, args: &[&str]) -> Child {
-    world
-        .std_cmd()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns")
-}
-
-fn signal(child: &Child, sig: libc::c_int) {
-    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
-}
-
-/// Reads stderr until a line contains `needle`; returns everything read so far.
-fn read_until(stderr: &mut BufReader<ChildStderr>, needle: &str) -> String {
-    let mut log = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "stderr ended before {needle:?}:\n{log}"
-        );
-        log.push_str(&line);
-        if line.contains(needle) {
-            return log;
-        }
-    }
-}
-
-/// Waits for the child; returns (exit code, stdout, all of stderr).
-fn finish(
-    mut child: Child,
-    mut stderr: BufReader<ChildStderr>,
-    mut log: String,
-) -> (i32, String, String) {
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    stderr.read_to_string(&mut log).unwrap();
-    let code = child.wait().unwrap().code().unwrap_or(-1);
-    (code, out, log)
 }
 
 // ---- 1. exec: children get the secret and nothing of the admin's --------------------------
@@ -422,7 +359,7 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     signal(&child, sig);
     let log = read_until(&mut stderr, "starting no more rotations");
     world.sandbox.release("create");
-    let (got, out, log) = finish(child, stderr, log);
+    let (got, out, log) = finish_child(child, stderr, log);
     assert_eq!(got, code, "{log}");
     assert!(
         log.contains(&format!(
@@ -471,7 +408,7 @@ fn sigterm_stops_a_delete_batch_with_143() {
     signal(&child, libc::SIGTERM);
     let log = read_until(&mut stderr, "starting no more revocations");
     world.sandbox.release("revoke");
-    let (code, _, log) = finish(child, stderr, log);
+    let (code, _, log) = finish_child(child, stderr, log);
     assert_eq!(code, 143, "{log}");
     assert!(
         log.contains("terminated: 8 of 12 keys revoked, 4 not revoked"),
@@ -501,7 +438,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
         signal(&child, sig);
         let log = read_until(&mut stderr, "never abandoned");
         world.sandbox.release("create");
-        let (got, out, log) = finish(child, stderr, log);
+        let (got, out, log) = finish_child(child, stderr, log);
         assert_eq!(got, code, "{log}");
         let secret = out.trim_end();
         assert!(
@@ -532,7 +469,7 @@ fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
     signal(&child, libc::SIGTERM);
     let log = read_until(&mut stderr, "never abandoned");
     world.sandbox.release("create");
-    let (code, _, log) = finish(child, stderr, log);
+    let (code, _, log) = finish_child(child, stderr, log);
     assert_eq!(code, 143, "{log}");
     let secret = std::fs::read_to_string(&path).unwrap();
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
@@ -558,7 +495,7 @@ fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
     signal(&child, libc::SIGTERM);
     let log = read_until(&mut stderr, "never abandoned");
     world.sandbox.release("create");
-    let (code, out, log) = finish(child, stderr, log);
+    let (code, out, log) = finish_child(child, stderr, log);
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("recovery file"), "{log}");
     assert_eq!(out, "");
@@ -931,7 +868,7 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     signal(&child, libc::SIGINT);
     let log = read_until(&mut stderr, "starting no more rotations");
     world.sandbox.release("create");
-    let (code, out, log) = finish(child, stderr, log);
+    let (code, out, log) = finish_child(child, stderr, log);
     assert_eq!(code, 130, "{log}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("a complete JSON array");
     let items = json.as_array().unwrap();
@@ -976,7 +913,7 @@ fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
     }
     signal(&child, libc::SIGTERM);
     let stderr = BufReader::new(child.stderr.take().unwrap());
-    let (code, out, log) = finish(child, stderr, String::new());
+    let (code, out, log) = finish_child(child, stderr, String::new());
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("was stopped: a signal arrived"), "{log}");
     assert_eq!(out, "");

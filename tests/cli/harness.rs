@@ -94,7 +94,20 @@ impl World {
 
     /// The same, as a std Command (for pseudo-terminal tests).
     pub fn std_cmd(&self) -> StdCommand {
-        let mut cmd = StdCommand::new(bin());
+        self.std_cmd_of(StdCommand::new(bin()))
+    }
+
+    /// The binary on a terminal that echoes what is typed, as a real one does: `rexpect` turns
+    /// the echo of its pseudo-terminal off before starting a program, which would hide an echo
+    /// the program failed to turn off. Arguments go after this, as with [`Self::std_cmd`].
+    pub fn echoing_terminal_cmd(&self) -> StdCommand {
+        let mut sh = StdCommand::new("sh");
+        sh.args(["-c", "stty echo && exec \"$0\" \"$@\""])
+            .arg(bin());
+        self.std_cmd_of(sh)
+    }
+
+    fn std_cmd_of(&self, mut cmd: StdCommand) -> StdCommand {
         cmd.env_clear().envs(base_env(self.home.path()));
         cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())
             .env("FLEXPRICE_API_KEY", self.sandbox.admin_key());
@@ -261,5 +274,144 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A fault in the sandbox's `--fault` grammar.
+pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
+    flexprice_sandbox::Fault::parse(spec).expect("fault spec")
+}
+
+/// Keys named `name` that the sandbox holds, other than `except`.
+pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox::KeyRecord> {
+    world
+        .sandbox
+        .keys()
+        .into_iter()
+        .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
+        .collect()
+}
+
+/// Starts the binary with the admin key, stdin closed and stdout and stderr piped, for a test
+/// that acts while it runs (a signal at a gate, a kill).
+pub fn spawn(world: &World, args: &[&str]) -> std::process::Child {
+    world
+        .std_cmd()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns")
+}
+
+pub fn signal(child: &std::process::Child, sig: libc::c_int) {
+    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+}
+
+/// Reads stderr until a line contains `needle`; returns everything read so far.
+pub fn read_until(
+    stderr: &mut std::io::BufReader<std::process::ChildStderr>,
+    needle: &str,
+) -> String {
+    use std::io::BufRead;
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "stderr ended before {needle:?}:\n{log}"
+        );
+        log.push_str(&line);
+        if line.contains(needle) {
+            return log;
+        }
+    }
+}
+
+/// Waits for a spawned child; returns (exit code, stdout, all of stderr: `log`, what was read
+/// of it already, and the rest).
+pub fn finish_child(
+    mut child: std::process::Child,
+    mut stderr: std::io::BufReader<std::process::ChildStderr>,
+    mut log: String,
+) -> (i32, String, String) {
+    use std::io::Read;
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, out, log)
+}
+
+/// Every file under `root`, in its subdirectories too.
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
+pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(state.join("flexprice-admin")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("recovered-")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Waits until the program on `session`'s terminal has turned the echo off: a hidden prompt
+/// (dialoguer's `Password`) is then reading. It turns the echo off with `TCSAFLUSH`, which
+/// discards whatever was typed before, so a key typed as soon as the prompt's text shows (before
+/// the echo is off) is lost and the program waits for input forever. Linux reports the
+/// terminal's settings through the pseudo-terminal's master side; polled, bounded by 60 s.
+pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
+    use std::os::fd::AsRawFd;
+    let master = session
+        .process()
+        .get_file_handle()
+        .expect("the pseudo-terminal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: tcgetattr(3) on an open descriptor into a buffer of the right type.
+        assert_eq!(
+            unsafe { libc::tcgetattr(master.as_raw_fd(), termios.as_mut_ptr()) },
+            0,
+            "tcgetattr on the pseudo-terminal"
+        );
+        // SAFETY: tcgetattr returned 0, so it filled the buffer.
+        let termios = unsafe { termios.assume_init() };
+        if termios.c_lflag & libc::ECHO == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terminal still echoes after 60 s: no hidden prompt is reading"
+        );
+        std::thread::yield_now();
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use flexprice_sandbox::{Fault, FaultAction};
 use jiff::{SignedDuration, Timestamp, ToSpan, tz::TimeZone};
 
-use crate::harness::World;
+use crate::harness::{World, walk};
 
 /// Bad input, each case as (arguments, texts the error must contain: the flag or argument at
 /// fault; for an unknown word, what clap says about it and the usage it points to). Dates are
@@ -878,22 +878,6 @@ fn no_secret_leaks_from_any_command() {
         stdouts.iter().all(|s| !s.contains(&canary)),
         "the admin key never reaches stdout"
     );
-}
-
-fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 /// A key name is chosen by whoever created the key: printed raw, `\x1b[…` and BEL would recolour

@@ -4,7 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::harness::{Run, World, is_secret_key};
+use crate::harness::{Run, World, is_secret_key, wait_until_input_is_hidden};
 use crate::secret_service::{address, secret_tool_lookup, secret_tool_store, unique};
 
 fn run_profile(world: &World, profile: &str, args: &[&str]) -> Run {
@@ -371,12 +371,15 @@ fn login_off_a_terminal_without_stdin_flag_is_a_usage_error() {
         .stderr_has("--api-key-stdin");
 }
 
+/// On a terminal that echoes (rexpect's does not), the key is typed once the prompt reads with
+/// the echo off. Flaked under load when the key was typed as soon as the prompt's text showed:
+/// the prompt then turned the echo off with TCSAFLUSH, discarding it, and waited 20 s for a key.
 #[test]
 fn login_on_a_terminal_prompts_without_echo() {
     let world = World::new();
     let profile = unique("tty");
     let admin = world.sandbox.admin_key().to_string();
-    let mut cmd = world.std_cmd();
+    let mut cmd = world.echoing_terminal_cmd();
     cmd.env_remove("FLEXPRICE_API_KEY")
         .env("DBUS_SESSION_BUS_ADDRESS", address())
         .args(["auth", "login", "--profile", &profile]);
@@ -384,6 +387,7 @@ fn login_on_a_terminal_prompts_without_echo() {
     session
         .exp_string(&format!("Admin API key for profile '{profile}'"))
         .expect("hidden prompt");
+    wait_until_input_is_hidden(&session);
     session.send_line(&admin).expect("type the key");
     let before = session.exp_string("Logged in as").expect("logged in");
     assert!(!before.contains(&admin), "the key was echoed: {before:?}");

@@ -81,3 +81,126 @@ fn without_the_cache_a_revoked_key_is_refused_at_once() {
     world.run(&["keys", "delete", "gone", "--yes"]).code(0);
     world.run_as(&secret, &["whoami"]).code(3).stderr_has("401");
 }
+
+/// README's leaked-key runbook under the real server's cache: the leaked key was used just
+/// before the rotation revoked it, so step 4 still authenticates. `keys check` says the
+/// revocation is still propagating and when it is certain, and exits 5 (not 0: the key is not
+/// fine; not 3: it does still work); after that time, exit 3.
+#[test]
+fn the_runbook_check_of_a_key_revoked_under_the_cache_says_when_it_is_certain() {
+    let world = World::new();
+    let start = Timestamp::now();
+    world.sandbox.set_now(start);
+    world.service_account("ingest-bot", "event_ingestor");
+    let (old, leaked) =
+        world.create_key(&["--name", "ci-ingest", "--service-account", "ingest-bot"]);
+    let old_id = old["id"].as_str().unwrap().to_string();
+    let with_leaked = |args: &[&str]| {
+        world.run_with(args, |cmd| {
+            cmd.write_stdin(leaked.clone());
+        })
+    };
+    // Step 1: the check itself uses the key, so the server now holds it in its cache.
+    with_leaked(&["keys", "check", "-q"]).code(0);
+
+    // Step 2.
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("file:{}/{{name}}.key", dir.path().display());
+    let before = Timestamp::now();
+    world
+        .run(&[
+            "keys",
+            "rotate",
+            "--all",
+            "--service-account",
+            "ingest-bot",
+            "--store",
+            &store,
+            "--yes",
+        ])
+        .code(0);
+    let after = Timestamp::now();
+    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+
+    // Step 4, inside the window: exit 5, the time it is certain, never "The key works".
+    let check = with_leaked(&["keys", "check"]);
+    check
+        .code(5)
+        .stderr_has(&format!("key {old_id} (ci-ingest) still authenticates"))
+        .stderr_has("the revocation is still propagating")
+        .stderr_has("exit 3 then confirms the key no longer works");
+    assert!(!check.stderr.contains("The key works"), "{}", check.stderr);
+    let json = with_leaked(&["keys", "check", "-o", "json"]);
+    json.code(5);
+    let report = json.json();
+    assert_eq!(report["authenticated"], true);
+    assert_eq!(report["revocation"]["key_id"], old_id.as_str());
+    let revoked: Timestamp = report["revocation"]["revoked_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let certain: Timestamp = report["revocation"]["certain_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(before <= revoked && revoked <= after, "{revoked}");
+    assert_eq!(certain, revoked + SignedDuration::from_secs(120));
+    let certain_text = certain
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(jiff::Unit::Second)
+                .mode(jiff::RoundMode::Ceil),
+        )
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    check.stderr_has(&format!("it is certain at {certain_text}"));
+
+    // At that time the server has forgotten it: exit 3, and no word of propagation.
+    world
+        .sandbox
+        .set_now(start + SignedDuration::from_secs(121));
+    let later = world.run_with(&["keys", "check"], |cmd| {
+        cmd.write_stdin(leaked.clone()).env(
+            "FLEXPRICE_ADMIN_TEST_NOW",
+            (certain + SignedDuration::from_secs(1)).to_string(),
+        );
+    });
+    later.code(3);
+    assert!(!later.stderr.contains("propagating"), "{}", later.stderr);
+}
+
+/// A revocation recorded by `keys delete` counts the same way, and only for the key it names:
+/// another key that shares its `display_id` but was minted at another time is not taken for it.
+#[test]
+fn a_key_deleted_by_this_tool_is_still_propagating_and_nothing_else_is() {
+    let world = World::new();
+    let (key, secret) = world.create_key(&["--name", "doomed"]);
+    let id = key["id"].as_str().unwrap().to_string();
+    world.run_as(&secret, &["whoami"]).code(0);
+    world.run(&["keys", "delete", &id, "--yes"]).code(0);
+    let records = std::fs::read_dir(world.state_dir().join("revoked"))
+        .unwrap()
+        .count();
+    assert_eq!(records, 1);
+    world
+        .run_with(&["keys", "check"], |cmd| {
+            cmd.write_stdin(secret.clone());
+        })
+        .code(5)
+        .stderr_has(&format!("key {id} (doomed) still authenticates"));
+    // A record for the same display_id minted a day earlier does not match the secret in hand.
+    let record = world.state_dir().join("revoked").join(format!("{id}.json"));
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    json["key_id"] = "secret_01J00000000000000000000000".into();
+    std::fs::write(&record, json.to_string()).unwrap();
+    world
+        .run_with(&["keys", "check"], |cmd| {
+            cmd.write_stdin(secret.clone());
+        })
+        .code(0)
+        .stderr_has("no key in the admin credential's environment matches it");
+}

@@ -177,3 +177,118 @@ fn ambiguous_account_names_list_the_candidates() {
         .stderr_has(&b);
     assert!(world.sandbox.keys().iter().all(|k| k.name != "k"));
 }
+
+#[test]
+fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times() {
+    let world = World::new();
+    let args = [
+        "service-accounts",
+        "create",
+        "--name",
+        "ingest",
+        "--role",
+        "event_ingestor",
+        "--if-missing",
+        "-q",
+    ];
+    let first = world.run(&args);
+    first.code(0);
+    let id = first.stdout.trim().to_string();
+    assert!(id.starts_with("user_"), "{}", first.stdout);
+    let second = world.run(&args);
+    second.code(0);
+    assert_eq!(
+        second.stdout.trim(),
+        id,
+        "the same ID, as a script reads it"
+    );
+    let creates = |world: &World| {
+        world
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v1/users")
+            .count()
+    };
+    assert_eq!(creates(&world), 1, "the second run created nothing");
+
+    // Without -q it says so; -o json gives the account as a create would.
+    let said = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "ingest",
+        "--role",
+        "event_ingestor",
+        "--if-missing",
+        "-o",
+        "json",
+    ]);
+    said.code(0).stderr_has(&format!(
+        "Service account 'ingest' already exists ({id}, roles event_ingestor); nothing was created (--if-missing)."
+    ));
+    assert_eq!(said.json()["id"], id.as_str());
+    assert_eq!(said.json()["roles"], serde_json::json!(["event_ingestor"]));
+
+    // Other roles: not what was asked for, and roles cannot change: exit 7, nothing created.
+    let other = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "ingest",
+        "--role",
+        "event_reader",
+        "--if-missing",
+    ]);
+    other
+        .code(7)
+        .stderr_has("already exists with roles event_ingestor, not event_reader")
+        .stderr_has(&id);
+    assert_eq!(other.stdout, "");
+
+    // Without --if-missing the second create is still refused (exit 7).
+    world
+        .run(&[
+            "service-accounts",
+            "create",
+            "--name",
+            "ingest",
+            "--role",
+            "event_ingestor",
+        ])
+        .code(7)
+        .stderr_has("already exists");
+    // Two accounts of the name: --if-missing cannot tell which was meant.
+    world
+        .run(&[
+            "service-accounts",
+            "create",
+            "--name",
+            "ingest",
+            "--role",
+            "event_ingestor",
+            "--allow-duplicate-name",
+        ])
+        .code(0);
+    world
+        .run(&args)
+        .code(7)
+        .stderr_has("2 service accounts are named 'ingest'");
+    assert_eq!(creates(&world), 2);
+
+    // The two flags contradict each other: refused before any request.
+    let before = world.requests().len();
+    world
+        .run(&[
+            "service-accounts",
+            "create",
+            "--name",
+            "x",
+            "--role",
+            "event_ingestor",
+            "--if-missing",
+            "--allow-duplicate-name",
+        ])
+        .code(2)
+        .stderr_has("--if-missing");
+    assert_eq!(world.requests().len(), before);
+}

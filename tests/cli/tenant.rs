@@ -97,9 +97,10 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
         .code(0)
         .stdout_has("ENV")
         .stdout_has("Production")
-        .stderr_has("3 key(s) in 2 environment(s)");
+        .stderr_has("3 keys in 2 environments.");
 
-    // Without the flag, JSON keys carry no environment_id (their listing does not say).
+    // Without the flag, a credential not bound to an environment lists the one --environment
+    // names, so each key says which: its ID and its name.
     let json = world
         .run_as(
             world.sandbox.tenant_key(),
@@ -115,7 +116,8 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
         .code(0)
         .json();
     assert_eq!(json.as_array().unwrap().len(), 1);
-    assert!(json[0].get("environment_id").is_none(), "{json}");
+    assert_eq!(json[0]["environment_id"], production_env, "{json}");
+    assert_eq!(json[0]["environment_name"], "Production", "{json}");
 }
 
 #[test]
@@ -136,6 +138,7 @@ fn audit_walks_every_environment() {
         json[0]["key"]["environment_id"],
         world.sandbox.production_environment_id()
     );
+    assert_eq!(json[0]["key"]["environment_name"], "Production");
     assert_eq!(json[0]["reasons"], serde_json::json!(["too_old"]));
     let plain = world.run_as(
         world.sandbox.tenant_key(),

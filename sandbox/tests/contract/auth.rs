@@ -374,3 +374,44 @@ async fn expiry_follows_the_sandbox_clock() {
     t.sb.clear_now();
     assert_eq!(t.get("/users/me", &k.raw_key).await.status, 200);
 }
+
+/// A key seeded with a chosen ID (another server's key's, for tests of two profiles) is that
+/// key in every way: listed, authenticating and revoked by that ID. Its ID and secret are minted
+/// at its `created_at`, as the server's are when a key is made.
+#[tokio::test]
+async fn a_key_seeded_with_a_chosen_id_is_listed_used_and_revoked_by_it() {
+    let t = T::new();
+    let admin = t.sb.admin_key().to_owned();
+    let chosen = "secret_01JZ8Q4V7W2X5Y9Z3A6B1C4D7E".to_string();
+    let made = Timestamp::now() - SignedDuration::from_hours(24 * 100);
+    let seeded = t.sb.seed_key(SeedKey {
+        id: Some(chosen.clone()),
+        created_at: Some(made),
+        ..Default::default()
+    });
+    assert_eq!(seeded.id, chosen);
+    let listed = t.get("/secrets/api/keys", &admin).await.json();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|k| k["id"].as_str())
+        .collect();
+    assert!(ids.contains(&chosen.as_str()), "{ids:?}");
+    assert_eq!(t.get("/users/me", &seeded.raw_key).await.status, 200);
+    let minted = ulid::Ulid::from_string(&seeded.raw_key["sk_".len()..]).expect("a ULID");
+    assert_eq!(
+        i64::try_from(minted.timestamp_ms()).unwrap(),
+        made.as_millisecond()
+    );
+    assert_eq!(
+        t.delete(&format!("/secrets/api/keys/{chosen}"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        t.sb.key(&chosen).map(|k| k.status).as_deref(),
+        Some("deleted")
+    );
+}

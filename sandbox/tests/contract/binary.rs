@@ -102,6 +102,8 @@ async fn help_documents_the_fault_grammar() {
         "--require-environment-for-user-admin",
         "--remove-user-deletes-keys",
         "commit-then-reset",
+        "commit-then-hold=NAME",
+        "commit-then-huge=BYTES",
         "retry-after=SECS",
         "huge=BYTES",
         "times=N",

@@ -144,6 +144,69 @@ async fn hold_waits_at_its_gate_until_released() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_then_hold_makes_the_change_then_holds_the_answer() {
+    let t = T::new();
+    let admin = t.sb.admin_key().to_owned();
+    let doomed = t.sb.seed_key(flexprice_sandbox::SeedKey::default()).id;
+    t.sb.add_fault(
+        Fault::parse(&format!(
+            "DELETE {KEYS}/{doomed} commit-then-hold=revoke times=1"
+        ))
+        .expect("spec"),
+    );
+    let request = t.request(
+        Method::DELETE,
+        &format!("/secrets/api/keys/{doomed}"),
+        Cred::Key(&admin),
+    );
+    let pending = tokio::spawn(request.send());
+    tokio::task::block_in_place(|| t.sb.wait_held("revoke", 1));
+    assert_eq!(
+        t.sb.key(&doomed).map(|k| k.status).as_deref(),
+        Some("deleted"),
+        "the change is made before the gate"
+    );
+    assert!(!pending.is_finished(), "its answer is held");
+    t.sb.release("revoke");
+    let answer = pending.await.expect("joined").expect("answered");
+    assert_eq!(answer.status(), 204);
+    let log = t.sb.requests();
+    assert_eq!(
+        log.last().and_then(|r| r.fault.as_deref()),
+        Some("commit-then-hold=revoke")
+    );
+}
+
+#[tokio::test]
+async fn commit_then_huge_makes_the_change_and_answers_its_status_with_a_huge_body() {
+    let t = T::new();
+    let admin = t.sb.admin_key().to_owned();
+    let bytes = 2 * 1024 * 1024 + 3;
+    t.sb.add_fault(
+        Fault::parse(&format!("POST {KEYS} commit-then-huge={bytes} times=1")).expect("spec"),
+    );
+    let r = t
+        .post(
+            "/secrets/api/keys",
+            &admin,
+            json!({"name": "runaway", "type": "private_key"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "the handler's status");
+    assert_eq!(r.text.len(), bytes);
+    assert!(!r.text.contains("sk_"), "not the handler's body");
+    let made = t.sb.keys().into_iter().find(|k| k.name == "runaway");
+    assert_eq!(made.map(|k| k.status).as_deref(), Some("published"));
+    assert_eq!(
+        t.sb.requests()
+            .last()
+            .and_then(|r| r.fault.clone())
+            .as_deref(),
+        Some(format!("commit-then-huge={bytes}").as_str())
+    );
+}
+
 #[tokio::test]
 async fn truncate_commits_and_cuts_the_body() {
     let t = T::new();

@@ -662,6 +662,7 @@ async fn revoke(
     };
     let finished = ops::revoke::revoke(
         &scoped,
+        &ctx.paths.state_dir,
         &ctx.out,
         scope,
         std::slice::from_ref(key),

@@ -524,7 +524,7 @@ fn next_steps(
 /// read by both commands).
 fn rotate_hint(policy: &Policy, scope: &KeyScopeArgs) -> String {
     let mut due = format!("flexprice-admin keys rotate --due{}", policy.flags());
-    if let Some(account) = &scope.service_account {
+    for account in &scope.service_accounts {
         due.push_str(&format!(" --service-account {}", shell_word(account)));
     }
     if let Some(name) = &scope.name {

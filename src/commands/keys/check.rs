@@ -79,6 +79,17 @@ struct Report {
     candidates: Vec<KeyJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     permission: Option<PermissionCheck>,
+    /// The key still authenticates although this tool revoked it less than two minutes ago:
+    /// when, and when Flexprice refuses it for certain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation: Option<RevocationJson>,
+}
+
+#[derive(Serialize)]
+struct RevocationJson {
+    key_id: String,
+    revoked_at: String,
+    certain_at: String,
 }
 
 #[derive(Serialize)]
@@ -167,9 +178,14 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
         .permission
         .as_ref()
         .map(|p| check_permission(p, roles.as_deref()));
+    // A key that still works although this tool revoked it: Flexprice's verification cache,
+    // which forgets it by a known time (a listed key is not revoked, whatever a record says).
+    let propagating = (authenticated && !listed)
+        .then(|| revoked_by_us(ctx, &display_id, minted_ms))
+        .flatten();
 
     let key_view = |(key, env): &(ApiKey, Option<Environment>)| {
-        KeyJson::new(key, None, now).in_environment(env.as_ref().map(|e| e.id.as_str()))
+        KeyJson::new(key, None, now).in_environment(env.as_ref())
     };
     let report = Report {
         authenticated,
@@ -187,8 +203,16 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
             Vec::new()
         },
         permission,
+        revocation: propagating.as_ref().map(|r| RevocationJson {
+            key_id: r.key_id.clone(),
+            revoked_at: r.revoked_at.to_string(),
+            certain_at: r.certain_at().to_string(),
+        }),
     };
     print(ctx, &report, principal.as_ref(), identified, everywhere)?;
+    if let Some(revoked) = &propagating {
+        return Err(still_propagating(revoked, now));
+    }
 
     if !authenticated {
         let mut err = CommandError::new(
@@ -621,11 +645,78 @@ fn print(
         let causes: Vec<&str> = report.causes.iter().map(|c| c.word()).collect();
         rows.push(field("causes", Cell::new(causes.join(","))));
     }
+    if let Some(revocation) = &report.revocation {
+        rows.push(field("revoked", Cell::new(&revocation.revoked_at)));
+        rows.push(field("certain", Cell::new(&revocation.certain_at)));
+    }
     ctx.out.rows(&["FIELD", "VALUE"], rows)?;
-    if report.authenticated {
+    if report.authenticated && report.revocation.is_none() {
         ctx.out.note(format!("The key works: {}.", report.detail));
     }
     Ok(())
+}
+
+/// The revocation this tool made of the key whose secret has `display_id` and was minted at
+/// `minted_ms`, while Flexprice may still accept it. Only two characters of a `display_id`
+/// vary, so a record counts only when its key's ID was minted with the secret (the two ULIDs
+/// agree in time), or, for a secret without a ULID, when it is the only record of that
+/// `display_id`.
+fn revoked_by_us(
+    ctx: &Context,
+    display_id: &str,
+    minted_ms: Option<u64>,
+) -> Option<crate::revocations::Revocation> {
+    let now = time::now();
+    let same: Vec<_> = crate::revocations::all(&ctx.paths.state_dir)
+        .into_iter()
+        .filter(|r| r.display_id == display_id && r.certain_at() > now && r.revoked_at <= now)
+        .collect();
+    match minted_ms {
+        Some(minted) => same
+            .into_iter()
+            .filter_map(|r| Some((ulid_ms(&r.key_id, "secret_")?.abs_diff(minted), r)))
+            .filter(|(gap, _)| *gap <= SAME_REQUEST_MS)
+            .min_by_key(|(gap, _)| *gap)
+            .map(|(_, r)| r),
+        None if same.len() == 1 => same.into_iter().next(),
+        None => None,
+    }
+}
+
+/// Exit 5 ("unavailable"; a script tells it from 0, the key works, and 3, it does not): the
+/// answer is not final yet, and asking again after `certain_at` gives the final one, like a
+/// server that asked to be retried later.
+fn still_propagating(revoked: &crate::revocations::Revocation, now: Timestamp) -> CommandError {
+    let certain = revoked.certain_at();
+    let seconds = certain.duration_since(now).as_secs().max(1);
+    CommandError::new(
+        Exit::Unavailable,
+        format!(
+            "key {} ({}) still authenticates: it was revoked at {} and the revocation is still propagating; \
+             it is certain at {} (in {seconds} s)",
+            revoked.key_id,
+            revoked.name,
+            whole_seconds(revoked.revoked_at, jiff::RoundMode::Floor),
+            whole_seconds(certain, jiff::RoundMode::Ceil),
+        ),
+    )
+    .hint(format!("{REVOCATION_NOTE}, and a revocation does not clear it"))
+    .hint(format!(
+        "run the check again after {}: exit 3 then confirms the key no longer works",
+        whole_seconds(certain, jiff::RoundMode::Ceil)
+    ))
+}
+
+/// A time to the second, for a person (`2026-12-04T15:32:10Z`), rounded as `mode` says: a time
+/// by which something is certain is never shown earlier than it is.
+fn whole_seconds(at: Timestamp, mode: jiff::RoundMode) -> String {
+    let rounding = jiff::TimestampRound::new()
+        .smallest(jiff::Unit::Second)
+        .mode(mode);
+    at.round(rounding)
+        .unwrap_or(at)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ pub async fn revoke_all_in(
     let mut stdout_error: Option<std::io::Error> = None;
     let finished = ops::revoke::revoke(
         client,
+        &ctx.paths.state_dir,
         &ctx.out,
         scope,
         keys,

@@ -70,8 +70,10 @@ pub async fn environments(ctx: &Context, client: &Client) -> CommandResult<Vec<E
         )
         .hint("drop --all-environments to see this environment's keys")
         .hint(format!(
-            "for the whole tenant, use a credential not bound to an environment: a tenant-level key \
-             from the server's configuration, or a login token (`flexprice-admin auth login{}` stores either)",
+            "for the whole tenant, use a credential not bound to an environment: a login token \
+             (`{}` logs in as a dashboard user and stores one), or a tenant-level key from the server's \
+             configuration (`flexprice-admin auth login{}` stores a key)",
+            crate::login::login_command(ctx),
             ctx.profile_flag()
         )));
     }

@@ -238,7 +238,7 @@ impl Audit<'_> {
             detail[0].push_str(&format!("; revoke it with `{command}`"));
         }
         Some(Finding {
-            key: KeyJson::new(key, None, now).in_environment(environment.map(|e| e.id.as_str())),
+            key: KeyJson::new(key, None, now).in_environment(environment),
             reasons,
             detail: detail.join("; "),
             fails,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use super::listing::{TakesKeys, each_in_run, whole_answer};
 use super::scope::KeyScope;
 use crate::api::endpoints::KeyPager;
-use crate::api::models::ListedKey;
+use crate::api::models::{Environment, ListedKey};
 use crate::api::wire::Text;
 use crate::api::{Answer, Client};
 use crate::commands::members::Members;
@@ -30,13 +30,15 @@ const NEXT_ITEM: &[u8] = b",\n  ";
 /// Buffers of rendered runs, handed back once written, for the next run to reuse.
 type Spare = Mutex<Vec<Vec<u8>>>;
 
-/// How a listed key is shown: only those in `scope`, each with its user's name, and marked
-/// orphaned or not when the tenant's `members` are known.
+/// How a listed key is shown: only those in `scope`, each with its user's name, marked
+/// orphaned or not when the tenant's `members` are known, and with the environment they all
+/// live in when it is known.
 #[derive(Clone, Copy)]
 pub struct Renderer<'r> {
     pub scope: &'r KeyScope,
     pub users: &'r HashMap<String, String>,
     pub members: Option<&'r Members>,
+    pub environment: Option<&'r Environment>,
     pub now: Timestamp,
 }
 
@@ -58,7 +60,7 @@ impl Renderer<'_> {
             )
         });
         out.extend_from_slice(separator);
-        write_listed_key(out, key, owner, orphaned, self.now);
+        write_listed_key(out, key, owner, orphaned, self.environment, self.now);
         true
     }
 
@@ -295,6 +297,18 @@ mod tests {
         keep: usize,
         left: usize,
     ) -> Listed {
+        listing_in(body, runs, scope, None, keep, left)
+    }
+
+    /// [`listing`] of keys that live in a known `environment`.
+    fn listing_in(
+        body: &str,
+        runs: Option<&[&str]>,
+        scope: &KeyScope,
+        environment: Option<&Environment>,
+        keep: usize,
+        left: usize,
+    ) -> Listed {
         let users = HashMap::new();
         // Nobody is a member: every live key with an owner is written marked orphaned, so
         // both threads' marks are compared too.
@@ -310,6 +324,7 @@ mod tests {
                 scope,
                 users: &users,
                 members: Some(&members),
+                environment,
                 now,
             },
             left,
@@ -341,9 +356,12 @@ mod tests {
     fn two_threads_write_what_one_does() {
         let everything = KeyScope::default();
         let named = KeyScope {
-            account: None,
+            accounts: Vec::new(),
             name: Some("key-3".into()),
         };
+        let production: Environment = serde_json::from_value(serde_json::json!({
+            "id": "env_01K3ABCDEFGHJKMNPQRSTVWXYZ", "name": "Prod \"EU\"", "type": "production"}))
+        .unwrap();
         for nested in [false, true] {
             let body = page(400, nested);
             // Every size of run, from one key each to two runs.
@@ -359,18 +377,40 @@ mod tests {
                         (399, 1000),
                         (0, 5),
                     ] {
-                        let one = listing(&body, None, scope, keep, left);
-                        let two = listing(&body, Some(&runs), scope, keep, left);
-                        let what = format!("{size} {:?} keep {keep} left {left}", scope.name);
-                        assert_eq!(one.out, two.out, "{what}");
-                        assert_eq!((one.ids, two.ids), (400, 400));
-                        // Without nested objects, every cut is between keys.
-                        assert!(nested || two.whole, "{size}");
+                        for environment in [None, Some(&production)] {
+                            let one = listing_in(&body, None, scope, environment, keep, left);
+                            let two =
+                                listing_in(&body, Some(&runs), scope, environment, keep, left);
+                            let what = format!(
+                                "{size} {:?} keep {keep} left {left} {}",
+                                scope.name,
+                                environment.is_some()
+                            );
+                            assert_eq!(one.out, two.out, "{what}");
+                            assert_eq!((one.ids, two.ids), (400, 400));
+                            // Without nested objects, every cut is between keys.
+                            assert!(nested || two.whole, "{size}");
+                        }
                     }
                 }
                 let all = listing(&body, Some(&runs), &everything, 400, usize::MAX).out;
                 let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
                 assert_eq!(all.len(), 400);
+                let placed = listing_in(
+                    &body,
+                    Some(&runs),
+                    &everything,
+                    Some(&production),
+                    400,
+                    usize::MAX,
+                )
+                .out;
+                let placed: Vec<serde_json::Value> = serde_json::from_str(&placed).unwrap();
+                assert!(
+                    placed
+                        .iter()
+                        .all(|k| k["environment_name"] == "Prod \"EU\"")
+                );
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::cli::KeysListArgs;
 use crate::commands::members::{Members, orphaned};
 use crate::context::Context;
 use crate::error::{CommandResult, Exit};
-use crate::output::{Cell, Mood};
+use crate::output::{self, Cell, Mood};
 use crate::time;
 use crate::views::KeyJson;
 
@@ -45,9 +45,14 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
         // A user key's `owner_name` is the user's name, as the table shows it, and a key whose
         // owner is no longer a member is marked `orphaned`: every person and service account
         // of the tenant, fetched side by side with the first answer (best effort: without
-        // `user:read`, no names and no marks).
-        let (first, members) =
-            futures_util::future::join(pager.next(), Members::fetch(&client)).await;
+        // `user:read`, no names and no marks). And the environment the keys live in, when it
+        // can be told (see `known_environment`).
+        let (first, members, environment) = futures_util::future::join3(
+            pager.next(),
+            Members::fetch(&client),
+            known_environment(ctx, &client),
+        )
+        .await;
         let mut answer = first?;
         let members = members.ok();
         let users = members.as_ref().map(Members::labels).unwrap_or_default();
@@ -62,7 +67,11 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
                     }
                     let owner = user_owner_name(&key, &users);
                     let orphaned = orphaned(members.as_ref(), &key, now);
-                    out.whole(&KeyJson::from_key(key, owner, now).with_orphaned(orphaned))?;
+                    out.whole(
+                        &KeyJson::from_key(key, owner, now)
+                            .with_orphaned(orphaned)
+                            .in_environment(environment.as_ref()),
+                    )?;
                     left -= 1;
                 }
                 answer = pager.next().await?;
@@ -83,6 +92,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
                 scope: &scope,
                 users: &users,
                 members: members.as_ref(),
+                environment: environment.as_ref(),
                 now,
             },
             left,
@@ -134,7 +144,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
 }
 
 /// `--all-environments`: every environment's keys, newest first across the tenant; in JSON
-/// each key carries its `environment_id`, in tables an ENV column.
+/// each key carries its `environment_id` and `environment_name`, in tables an ENV column.
 async fn list_everywhere(
     ctx: &Context,
     client: &Client,
@@ -165,7 +175,7 @@ async fn list_everywhere(
             .map(|k| {
                 KeyJson::new(k, user_owner_name(k, &users), now)
                     .with_orphaned(orphaned(members.as_ref(), k, now))
-                    .in_environment(environment_of.get(k.id.as_str()).map(|e| e.id.as_str()))
+                    .in_environment(environment_of.get(k.id.as_str()).copied())
             })
             .collect();
         ctx.out.json(&views)?;
@@ -189,11 +199,25 @@ async fn list_everywhere(
         now,
     )?;
     ctx.out.note(format!(
-        "{} key(s) in {} environment(s).",
-        owned.len(),
-        found.len()
+        "{} in {}.",
+        output::count(owned.len(), "key", "keys"),
+        output::count(found.len(), "environment", "environments")
     ));
     Ok(Exit::Ok)
+}
+
+/// The environment every key of a one-environment listing lives in, when it can be told:
+/// `--environment` (or the profile's) names one, and the credential is not bound to an
+/// environment (a key stored in the database lists its own, whatever the header says). Asked
+/// side by side with the listing; best effort, so `None` when either answer fails.
+async fn known_environment(ctx: &Context, client: &Client) -> Option<Environment> {
+    let id = ctx.environment.as_deref()?;
+    let (bound, environments) =
+        futures_util::future::join(client.bound_to_environment(), client.environments()).await;
+    if bound.ok()? {
+        return None;
+    }
+    environments.ok()?.into_iter().find(|e| e.id == id)
 }
 
 fn say_none_found(ctx: &Context) {

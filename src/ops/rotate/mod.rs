@@ -237,6 +237,8 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
                 .delete_key(&old.id)
                 .await
                 .map_err(Failed::Revoke)?;
+            // For `keys check`: a key just revoked may still authenticate for a while.
+            crate::revocations::record_all(handover.journal.state_dir(), [old]);
             rotated.old_key_revoked = true;
             self.remember_replaced(old, &minted.key.id, &rotated.stored_in);
         }

@@ -38,7 +38,7 @@ pub fn check_selection(args: &KeysRotateArgs) -> Result<(), CommandError> {
         )));
     }
     let scope = [
-        ("--service-account", args.scope.service_account.is_some()),
+        ("--service-account", !args.scope.service_accounts.is_empty()),
         ("--name", args.scope.name.is_some()),
     ];
     if let Some((flag, _)) = scope.iter().find(|(_, given)| *given)
@@ -79,14 +79,13 @@ pub fn rerun_hint(args: &KeysRotateArgs) -> String {
                 "--expiring-within",
                 args.policy.expiring_within.map(|v| v.to_string()),
             ),
-            ("--service-account", args.scope.service_account.clone()),
-            ("--name", args.scope.name.clone()),
         ] {
             if let Some(value) = value {
                 let quoted = shlex::try_quote(&value).unwrap_or(value.as_str().into());
                 again.push_str(&format!(" {flag} {quoted}"));
             }
         }
+        again.push_str(&args.scope.flags());
         format!("run `{again}` again for the others")
     }
 }
