@@ -123,7 +123,7 @@ fn benches(c: &mut Criterion) {
             out.clear();
             for key in black_box(&listed.items) {
                 out.extend_from_slice(b",\n  ");
-                views::write_listed_key(&mut out, key, None, None, now);
+                views::write_listed_key(&mut out, key, None, None, None, now);
             }
         })
     });

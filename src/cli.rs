@@ -213,6 +213,16 @@ pub enum Command {
     )]
     ServiceAccounts(ServiceAccountsCommand),
 
+    /// List the tenant's people and remove one (offboarding), with their keys
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  flexprice-admin users list
+  flexprice-admin users remove leaver@example.com --revoke-keys
+  flexprice-admin users remove user_01K3ABCDEFGHJKMNPQRSTVWXYZ --keep-keys --yes"
+    )]
+    Users(UsersCommand),
+
     /// Inspect the roles keys and accounts can hold
     #[command(
         subcommand,
@@ -405,13 +415,16 @@ pub enum KeysCommand {
   flexprice-admin keys rotate --all --service-account ingest-bot --store 'file:./{name}.key'")]
     Rotate(Box<KeysRotateArgs>),
 
-    /// Report keys that are too old, expire soon or have expired (exit 10 when any is found)
+    /// Report keys that need attention (exit 10 when one counts)
+    ///
+    /// Too old, expiring soon or expired (the rotation policy), never expiring, a service
+    /// account's all-powerful key, or orphaned (its owner left the tenant).
     #[command(after_help = "Examples:
   flexprice-admin keys audit
   flexprice-admin keys audit --max-age 30d --expiring-within 7d -o json
   flexprice-admin keys audit --service-account ingest-bot
-  flexprice-admin keys audit --all-environments
-  flexprice-admin keys audit -q || echo \"keys need rotating\"")]
+  flexprice-admin keys audit --all-environments --privileged-keys fail
+  flexprice-admin keys audit -q || echo \"flexprice keys need attention\"")]
     Audit(KeysAuditArgs),
 
     /// Check a key: does it authenticate, which key is it, may it do ENTITY:ACTION (the secret
@@ -465,6 +478,9 @@ pub struct KeysAuditArgs {
     pub policy: PolicyArgs,
 
     #[command(flatten)]
+    pub rules: AuditRuleArgs,
+
+    #[command(flatten)]
     pub scope: KeyScopeArgs,
 
     #[command(flatten)]
@@ -485,6 +501,43 @@ pub struct PolicyArgs {
     /// 14d]
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub expiring_within: Option<TimeSpan>,
+}
+
+/// Whether `keys audit` reports the keys that no rotation policy catches, and whether they count
+/// toward exit 10; the defaults come from the profile (`no_expiry_keys`, `privileged_keys`).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct AuditRuleArgs {
+    /// Keys that never expire: fail (reported, exit 10), report (reported, exit unchanged) or
+    /// ignore [default: the profile's no_expiry_keys, else fail]
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub no_expiry_keys: Option<AuditRule>,
+
+    /// Service-account keys whose roles grant every permission (super_admin): fail, report or
+    /// ignore [default: the profile's privileged_keys, else report]
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub privileged_keys: Option<AuditRule>,
+}
+
+/// What `keys audit` does with one kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditRule {
+    /// Report the key, and exit 10
+    Fail,
+    /// Report the key; the exit code does not change
+    Report,
+    /// Do not look
+    Ignore,
+}
+
+impl AuditRule {
+    /// The word flags and config.toml use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditRule::Fail => "fail",
+            AuditRule::Report => "report",
+            AuditRule::Ignore => "ignore",
+        }
+    }
 }
 
 /// Which keys a listing, audit or batch covers; shared by `keys list`, `keys audit` and
@@ -660,6 +713,7 @@ pub enum ProfileCommand {
     #[command(after_help = "Examples:
   flexprice-admin profile set --profile prod --api-url https://api.cloud.flexprice.io/v1
   flexprice-admin profile set --profile prod --max-age 30d --expiring-within 7d --default-expiry 45d
+  flexprice-admin profile set --profile prod --privileged-keys fail
   FLEXPRICE_PROFILE=prod flexprice-admin profile set --environment env_01K3ABCDEFGHJKMNPQRSTVWXYZ")]
     Set(Box<ProfileSetArgs>),
 
@@ -690,6 +744,16 @@ pub struct ProfileSetArgs {
     /// Rotation policy: keys expiring within this window are due (`expiring_within`)
     #[arg(long, value_name = "DURATION")]
     pub expiring_within: Option<TimeSpan>,
+
+    /// `keys audit`: keys that never expire fail the audit, are only reported, or are ignored
+    /// (`no_expiry_keys`)
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub no_expiry_keys: Option<AuditRule>,
+
+    /// `keys audit`: service-account keys that can do everything fail the audit, are only
+    /// reported, or are ignored (`privileged_keys`)
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub privileged_keys: Option<AuditRule>,
 
     /// Seconds to wait for the OS keychain (`keychain_timeout`)
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
@@ -775,7 +839,8 @@ pub struct ServiceAccountsCreateArgs {
     #[arg(long, value_parser = parse_new_name)]
     pub name: String,
 
-    /// A role to hold: super_admin (alone), event_ingestor or event_reader; repeatable
+    /// A role to hold: super_admin (alone), all_reader (read-only, everything), event_ingestor or
+    /// event_reader; repeatable
     #[arg(long = "role", required = true, value_name = "ROLE", add = ArgValueCandidates::new(|| role_candidates(true)))]
     pub roles: Vec<String>,
 
@@ -810,6 +875,39 @@ pub struct ServiceAccountsDeleteArgs {
     /// Revoke the account's active keys first, then archive it
     #[arg(long)]
     pub revoke_keys: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List the tenant's people: name, email, roles, and how many live keys each holds
+    #[command(after_help = "Examples:
+  flexprice-admin users list
+  flexprice-admin users list -o json | jq -r '.[] | select(.live_keys > 0) | .email'")]
+    List,
+
+    /// Remove a person from the tenant; their keys are listed first, and revoked with
+    /// --revoke-keys or kept with --keep-keys (Flexprice leaves them working otherwise)
+    #[command(after_help = "Examples:
+  flexprice-admin users remove leaver@example.com
+  flexprice-admin users remove leaver@example.com --revoke-keys --yes
+  flexprice-admin users remove user_01K3ABCDEFGHJKMNPQRSTVWXYZ --keep-keys --yes -o json")]
+    Remove(UsersRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsersRemoveArgs {
+    /// The person, by user ID or email
+    #[arg(value_name = "ID|EMAIL", value_parser = parse_name)]
+    pub user: String,
+
+    /// Revoke the person's live keys in every environment first, then remove them
+    #[arg(long, conflicts_with = "keep_keys")]
+    pub revoke_keys: bool,
+
+    /// Remove the person and leave their keys working (each is printed with the command that
+    /// revokes it)
+    #[arg(long)]
+    pub keep_keys: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cli::AuditRule;
 use crate::error::{CommandError, CommandResult, ErrorContext};
 use crate::private_file;
 use crate::time::TimeSpan;
@@ -27,6 +28,10 @@ pub struct Profile {
     pub max_age: Option<String>,
     /// Rotation policy: keys expiring within this window are due, e.g. "7d".
     pub expiring_within: Option<String>,
+    /// `keys audit`: "fail", "report" or "ignore" keys that never expire.
+    pub no_expiry_keys: Option<String>,
+    /// `keys audit`: "fail", "report" or "ignore" service-account keys that can do everything.
+    pub privileged_keys: Option<String>,
     /// The email `auth login --email` logged in with (never the password): asked for the
     /// password again when the stored login token expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +81,9 @@ pub struct ResolvedProfile {
     /// The profile's rotation policy, where it sets one (see `commands::keys::Policy`).
     pub max_age: Option<TimeSpan>,
     pub expiring_within: Option<TimeSpan>,
+    /// The profile's audit rules, where it sets them (see `commands::keys::findings::Rules`).
+    pub no_expiry_keys: Option<AuditRule>,
+    pub privileged_keys: Option<AuditRule>,
 }
 
 /// Loads the profile `name` (or "default"). A profile named explicitly must exist unless
@@ -121,6 +129,20 @@ pub fn load_profile(
     let default_expiry = span("default_expiry", &settings.default_expiry)?;
     let max_age = span("max_age", &settings.max_age)?;
     let expiring_within = span("expiring_within", &settings.expiring_within)?;
+    let rule = |field: &str, raw: &Option<String>| -> Result<Option<AuditRule>, CommandError> {
+        raw.as_ref()
+            .map(|raw| {
+                <AuditRule as clap::ValueEnum>::from_str(raw, false).map_err(|_| {
+                    CommandError::usage(format!(
+                        "{}: profile '{name}': {field} = \"{raw}\" must be \"fail\", \"report\" or \"ignore\"",
+                        path.display()
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let no_expiry_keys = rule("no_expiry_keys", &settings.no_expiry_keys)?;
+    let privileged_keys = rule("privileged_keys", &settings.privileged_keys)?;
     if let Some(secs) = settings.keychain_timeout
         && !(secs.is_finite() && secs > 0.0 && secs <= 3600.0)
     {
@@ -135,6 +157,8 @@ pub fn load_profile(
         default_expiry,
         max_age,
         expiring_within,
+        no_expiry_keys,
+        privileged_keys,
     })
 }
 

@@ -61,7 +61,7 @@ impl Exit {
         ),
         (
             Exit::AuditFound,
-            "keys audit found keys that are old, expiring or expired",
+            "keys audit found keys that are old, expiring, expired, orphaned, or fail its rules",
         ),
         (
             Exit::ChangesPending,

@@ -150,5 +150,13 @@ async fn permission_hint(api: &ApiError, client: Option<&Client>) -> Vec<String>
         gate.permission(),
         granting.join(", ")
     ));
+    // Read access no longer needs an all-powerful account (flexprice/flexprice#2882).
+    if granting.contains(&"all_reader") {
+        hints.push(format!(
+            "a service account may hold all_reader, which grants {} and reads everything without writing: \
+             `flexprice-admin service-accounts create --name NAME --role all_reader`",
+            gate.permission()
+        ));
+    }
     hints
 }

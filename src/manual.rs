@@ -7,6 +7,8 @@ use crate::error::Exit;
 const DESTINATIONS: &str = include_str!("../doc/destinations.txt");
 const ROTATION: &str = include_str!("../doc/rotation.txt");
 const CRON: &str = include_str!("../doc/cron.txt");
+const FINDINGS: &str = include_str!("../doc/audit.txt");
+const OFFBOARDING: &str = include_str!("../doc/offboarding.txt");
 /// The manifest's reference: its own page, `flexprice-admin-manifest(5)`.
 pub const MANIFEST: &str = include_str!("../doc/manifest.txt");
 
@@ -20,7 +22,9 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
             ("DESTINATIONS", DESTINATIONS),
             ("CRON", CRON),
         ],
-        "keys-audit" | "profile-set" => vec![("CRON", CRON)],
+        "keys-audit" => vec![("FINDINGS", FINDINGS), ("CRON", CRON)],
+        "profile-set" => vec![("CRON", CRON), ("FINDINGS", FINDINGS)],
+        "users-remove" => vec![("OFFBOARDING", OFFBOARDING)],
         "plan" => vec![("MANIFEST", MANIFEST)],
         "apply" => vec![("MANIFEST", MANIFEST), ("CRON", CRON)],
         "" => vec![("CRON", CRON)],
@@ -57,6 +61,7 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
         "keys-audit" => &[NotFound, AuditFound],
         "keys" => &[NotFound, Conflict, PartialFailure, NotDelivered, AuditFound],
         "service-accounts-create" => &[Conflict],
+        "users-remove" | "users" => &[NotFound, Conflict, PartialFailure],
         "plan" => &[NotFound, Conflict, ChangesPending],
         "apply" => &[
             NotFound,

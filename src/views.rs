@@ -24,6 +24,11 @@ pub struct KeyJson {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub expired: bool,
+    /// Whether the key still works though its owner is no longer a member of the tenant (a
+    /// removed person, an archived account). Only where the command read the tenant's members
+    /// (`keys list`, when the credential may list users).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orphaned: Option<bool>,
     /// Only where the command knows it (`--all-environments`, `keys check`, `keys list` with
     /// `--environment` and a credential not bound to one): the listing of one environment does
     /// not say which environment that is.
@@ -55,9 +60,16 @@ impl KeyJson {
             created_at: key.created_at,
             expires_at: key.expires_at,
             expired: key.expires_at.is_some_and(|at| at <= now),
+            orphaned: None,
             environment_id: None,
             environment_name: None,
         }
+    }
+
+    /// The same key, marked orphaned or not (`None`: not known).
+    pub fn with_orphaned(mut self, orphaned: Option<bool>) -> Self {
+        self.orphaned = orphaned;
+        self
     }
 
     /// The same key, labelled with the environment it lives in.
@@ -74,7 +86,8 @@ impl KeyJson {
 }
 
 /// Writes a listed key as the [`KeyJson`] of it (`user_name`: a user key's owner's name;
-/// `environment`: the one it lives in, when known), byte for byte as serde_json's pretty
+/// `orphaned` as [`KeyJson::with_orphaned`] has it; `environment`: the one it lives in, when
+/// known), byte for byte as serde_json's pretty
 /// printer writes that view as an item of a top-level array, straight from the decoded answer:
 /// no view built, no string copied, no time parsed or printed again when the server's text is
 /// already ours.
@@ -82,6 +95,7 @@ pub fn write_listed_key(
     out: &mut Vec<u8>,
     key: &ListedKey<'_>,
     user_name: Option<&str>,
+    orphaned: Option<bool>,
     environment: Option<&Environment>,
     now: Timestamp,
 ) {
@@ -142,6 +156,10 @@ pub fn write_listed_key(
     field!("expired");
     let expired = key.expires_at.is_some_and(|e| e.at <= now);
     out.extend_from_slice(if expired { b"true" } else { b"false" });
+    if let Some(orphaned) = orphaned {
+        field!("orphaned");
+        out.extend_from_slice(if orphaned { b"true" } else { b"false" });
+    }
     if let Some(environment) = environment {
         // Our own strings, not the answer's: escaped as serde_json escapes them.
         field!("environment_id");
@@ -251,6 +269,21 @@ mod tests {
         environment: Option<&Environment>,
         now: Timestamp,
     ) -> (String, String) {
+        marked_both_ways(body, user, None, environment, now)
+    }
+
+    /// [`placed_both_ways`], each key marked orphaned or not when `gone` names the owner who
+    /// left (`Some(owner)`), as `keys list` marks them once it has read the tenant's members.
+    fn marked_both_ways(
+        body: &str,
+        user: Option<&str>,
+        gone: Option<&str>,
+        environment: Option<&Environment>,
+        now: Timestamp,
+    ) -> (String, String) {
+        let marked = |owner: Option<&str>, expires: Option<Timestamp>| {
+            gone.map(|gone| owner == Some(gone) && expires.is_none_or(|at| at > now))
+        };
         let page: Page<ListedKey<'_>> = serde_json::from_str(body).unwrap();
         let mut fast = Vec::new();
         let mut array = JsonArray::new(&mut fast).unwrap();
@@ -258,7 +291,11 @@ mod tests {
         for key in &page.items {
             rendered.extend_from_slice(array.separator());
             let owner = user.filter(|_| key.service_account_name.is_none());
-            write_listed_key(&mut rendered, key, owner, environment, now);
+            let orphaned = marked(
+                key.user_id.as_ref().map(|u| u.as_str()),
+                key.expires_at.map(|at| at.at),
+            );
+            write_listed_key(&mut rendered, key, owner, orphaned, environment, now);
         }
         array.write_rendered(&rendered).unwrap();
         array.finish().unwrap();
@@ -268,7 +305,10 @@ mod tests {
             .into_iter()
             .map(|k| {
                 let owner = user.filter(|_| k.service_account_name.is_none());
-                KeyJson::from_key(k, owner.map(str::to_owned), now).in_environment(environment)
+                let orphaned = marked(k.user_id.as_deref(), k.expires_at);
+                KeyJson::from_key(k, owner.map(str::to_owned), now)
+                    .with_orphaned(orphaned)
+                    .in_environment(environment)
             })
             .collect();
         let mut whole = Vec::new();
@@ -364,6 +404,52 @@ mod tests {
         assert!(!fast.contains("environment_"), "{fast}");
     }
 
+    #[test]
+    fn orphaned_marks_are_written_as_in_the_view() {
+        let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
+        let text = body(&[
+            serde_json::json!({"id": "secret_1", "name": "gone's", "type": "private_key",
+                "display_id": "sk_01***AA", "user_type": "user", "user_id": "user_gone",
+                "status": "published", "created_at": "2026-08-22T13:05:42Z"}),
+            serde_json::json!({"id": "secret_2", "name": "gone's, expired", "type": "private_key",
+                "display_id": "sk_01***AB", "user_type": "user", "user_id": "user_gone",
+                "status": "published", "created_at": "2026-01-01T00:00:00Z",
+                "expires_at": "2026-02-01T00:00:00Z"}),
+            serde_json::json!({"id": "secret_3", "name": "kept", "type": "private_key",
+                "display_id": "sk_01***AC", "user_type": "service_account", "user_id": "user_bot",
+                "service_account_name": "bot", "status": "published",
+                "created_at": "2026-08-22T13:05:42Z"}),
+        ]);
+        let environment: Environment = serde_json::from_value(serde_json::json!({
+            "id": "env_01K3ABCDEFGHJKMNPQRSTVWXYZ", "name": "Prod \"EU\"", "type": "production"
+        }))
+        .unwrap();
+        for placed in [None, Some(&environment)] {
+            let (fast, whole) =
+                marked_both_ways(&text, Some("Bob"), Some("user_gone"), placed, now);
+            assert_eq!(fast, whole);
+            let keys: serde_json::Value = serde_json::from_str(&fast).unwrap();
+            let marks: Vec<&serde_json::Value> = keys
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| &k["orphaned"])
+                .collect();
+            assert_eq!(
+                marks,
+                [
+                    &serde_json::json!(true),
+                    &serde_json::json!(false),
+                    &serde_json::json!(false)
+                ]
+            );
+        }
+        // Members unknown: no field at all, in either path.
+        let (fast, whole) = marked_both_ways(&text, None, None, None, now);
+        assert_eq!(fast, whole);
+        assert!(!fast.contains("orphaned"), "{fast}");
+    }
+
     proptest! {
         #[test]
         fn any_listed_key_is_written_as_its_view(
@@ -374,6 +460,7 @@ mod tests {
             nanos in prop_oneof![Just(0i32), 0i32..1_000_000_000],
             offset in prop_oneof![Just(""), Just("+05:30"), Just("-00:00")],
             expires in proptest::option::of(-1_000_000i64..1_000_000),
+            gone in proptest::option::of(prop_oneof![Just("user_01"), Just("user_02")]),
         ) {
             let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
             let created = Timestamp::new(created, nanos).unwrap();
@@ -382,12 +469,12 @@ mod tests {
             let expires = expires.map(|s| (now + jiff::SignedDuration::from_secs(s)).to_string());
             let key = serde_json::json!({"id": "secret_1", "name": name, "type": "private_key",
                 "display_id": "sk_01***AA", "roles": roles, "user_type": "service_account",
-                "service_account_name": account, "status": "published",
+                "user_id": "user_01", "service_account_name": account, "status": "published",
                 "created_at": created_text, "expires_at": expires});
             let text = body(&[key]);
             // Offsets that jiff does not read as given are left out of the comparison.
             prop_assume!(serde_json::from_str::<Page<ApiKey>>(&text).is_ok());
-            let (fast, whole) = both_ways(&text, now);
+            let (fast, whole) = marked_both_ways(&text, None, gone, None, now);
             prop_assert_eq!(fast, whole);
         }
     }

@@ -41,6 +41,12 @@ struct Args {
     #[arg(long)]
     require_environment_for_user_admin: bool,
 
+    /// Answer POST /v1/users/{id}/remove as the later revision of flexprice/flexprice#2363
+    /// would: the removed person's API keys are deleted too. Without it, as released on
+    /// 2026-08-28, they keep authenticating.
+    #[arg(long)]
+    remove_user_deletes_keys: bool,
+
     /// Inject a fault (repeatable), e.g. 'POST /v1/secrets/api/keys status=500 times=1'.
     /// See --help for the grammar.
     #[arg(long, value_name = "SPEC", value_parser = parse_fault)]
@@ -68,6 +74,7 @@ fn main() -> anyhow::Result<()> {
         seed_service_accounts: args.seed_service_accounts,
         revocation_delay: Duration::from_secs(args.revocation_delay),
         environment_required_for_user_admin: args.require_environment_for_user_admin,
+        remove_user_deletes_keys: args.remove_user_deletes_keys,
         faults: args.fault,
     })?;
     let lines = [

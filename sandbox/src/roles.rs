@@ -49,8 +49,18 @@ pub(crate) const ROLES: [Role; 5] = [
 ];
 
 pub(crate) const USER_ROLES: &[&str] = &["super_admin", "all_reader", "all_writer"];
-pub(crate) const SERVICE_ACCOUNT_ROLES: &[&str] =
-    &["super_admin", "event_ingestor", "event_reader"];
+/// `all_reader` since flexprice/flexprice#2882 (merged 2026-09-18, contract §12); `all_writer`
+/// is still refused. Who may create such an account is the rule of every service account: the
+/// `user:write` gate and `CanGrantRoles` (the caller holds `*:read`). The PR's summary says
+/// "callers with read permission may create read-only service accounts"; its code is not in the
+/// snapshot, so the stricter reading is kept: read permission is needed, not enough, and an
+/// `all_reader` caller (no `user:write`) still gets the gate's 403.
+pub(crate) const SERVICE_ACCOUNT_ROLES: &[&str] = &[
+    "super_admin",
+    "all_reader",
+    "event_ingestor",
+    "event_reader",
+];
 
 pub(crate) fn find(id: &str) -> Option<&'static Role> {
     ROLES.iter().find(|r| r.id == id)

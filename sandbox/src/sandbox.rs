@@ -38,6 +38,11 @@ pub struct SandboxOptions {
     /// need `X-Environment-ID` from a credential not bound to one (else 403). Off by default
     /// (the server at e4b5303 lets every `/v1/users*` route run without one).
     pub environment_required_for_user_admin: bool,
+    /// Answer `POST /v1/users/{id}/remove` as the revision of flexprice/flexprice#2363 that its
+    /// author described (contract §12): the person's published keys, in every environment, are
+    /// deleted with them. Off by default: the code released on 2026-08-28 archives the person
+    /// and leaves every key of theirs active (key verification never looks at the owner).
+    pub remove_user_deletes_keys: bool,
     /// Faults active from the start.
     pub faults: Vec<Fault>,
 }
@@ -54,6 +59,7 @@ impl Default for SandboxOptions {
             seed_service_accounts: 0,
             revocation_delay: REVOCATION_DELAY,
             environment_required_for_user_admin: false,
+            remove_user_deletes_keys: false,
             faults: Vec::new(),
         }
     }
@@ -224,6 +230,7 @@ impl Sandbox {
             log: parking_lot::Mutex::new(Vec::new()),
             revocation_delay: opts.revocation_delay,
             environment_required_for_user_admin: opts.environment_required_for_user_admin,
+            remove_user_deletes_keys: opts.remove_user_deletes_keys,
             jwt_secret: crate::jwt::DEFAULT_SECRET.to_owned(),
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -448,6 +455,33 @@ impl Sandbox {
             }
             None => false,
         }
+    }
+
+    /// Sets a key's `expires_at` directly (no HTTP: Flexprice has no way to change it), e.g. to
+    /// give the seeded admin key an expiry as if it had been created with one. Returns whether
+    /// the key exists.
+    pub fn set_key_expiry(&self, id: &str, expires_at: Option<Timestamp>) -> bool {
+        let mut db = self.shared.db.lock();
+        let Some(&i) = db.secret_idx.get(id) else {
+            return false;
+        };
+        let expires_at = expires_at.map(db_time);
+        let secret = &mut db.secrets[i];
+        secret.expires_at = expires_at;
+        // A cached verification keeps the old expiry otherwise.
+        let hash = secret.value.clone();
+        db.revocation_cache.remove(&hash);
+        true
+    }
+
+    /// The seeded admin key's row ID.
+    pub fn admin_key_id(&self) -> String {
+        let hash = sha256_hex(&self.admin_key);
+        let db = self.shared.db.lock();
+        db.hash_idx
+            .get(&hash)
+            .map(|&i| db.secrets[i].id.clone())
+            .unwrap_or_default()
     }
 
     /// The login password of a human user.

@@ -116,6 +116,8 @@ pub(crate) struct Shared {
     /// Zero: no cache, a deleted key is refused at once.
     pub revocation_delay: Duration,
     pub environment_required_for_user_admin: bool,
+    /// `POST /v1/users/{id}/remove` also deletes the person's keys (see `SandboxOptions`).
+    pub remove_user_deletes_keys: bool,
     pub jwt_secret: String,
 }
 

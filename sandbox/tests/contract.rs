@@ -10,6 +10,7 @@ mod contract {
     pub mod keys;
     pub mod misc;
     pub mod rbac;
+    pub mod remove;
     pub mod users;
 }
 

@@ -69,6 +69,16 @@ pub fn delete_user_request(id: &str) -> Request {
     Request::delete(format!("users/{id}"))
 }
 
+/// `POST /users/{id}/remove` (contract §12): removes a person from the tenant. Flexprice archives
+/// them and, as released, leaves their API keys working. No body, as the official SDKs send it;
+/// repeated only when the server provably did not act, since a second removal is refused.
+pub fn remove_user_request(id: &str) -> Request {
+    Request {
+        body: None,
+        ..Request::post(format!("users/{id}/remove"), Value::Null, Retry::Unsafe)
+    }
+}
+
 fn to_json<T: serde::Serialize>(body: &T) -> Value {
     serde_json::to_value(body).expect("request bodies are plain data")
 }

@@ -145,11 +145,13 @@ pub fn role_grants(role: &Role, entity: &str, action: &str) -> bool {
     })
 }
 
-/// The account types a role may be assigned to (`UserType.AllowedRoles`).
+/// The account types a role may be assigned to (`UserType.AllowedRoles`). Service accounts may
+/// hold `all_reader` since flexprice/flexprice#2882 (contract §12); `all_writer` stays
+/// people-only.
 pub fn assignable_to(role: &str) -> &'static [&'static str] {
     match role {
-        "super_admin" => &["user", "service_account"],
-        "all_reader" | "all_writer" => &["user"],
+        "super_admin" | "all_reader" => &["user", "service_account"],
+        "all_writer" => &["user"],
         "event_ingestor" | "event_reader" => &["service_account"],
         _ => &[],
     }
@@ -222,7 +224,7 @@ pub fn check_service_account_roles(roles: &[String]) -> Result<(), String> {
         }
         if !assignable_to(role).contains(&"service_account") {
             return Err(format!(
-                "role '{role}' cannot be held by a service account (service accounts can hold: super_admin, event_ingestor, event_reader)"
+                "role '{role}' cannot be held by a service account (service accounts can hold: super_admin, all_reader, event_ingestor, event_reader)"
             ));
         }
     }
@@ -274,6 +276,12 @@ mod tests {
             route_gate("PUT", "/v1/users/user_1/roles")
                 .unwrap()
                 .super_admin_user_only
+        );
+        assert_eq!(
+            route_gate("POST", "/v1/users/user_1/remove")
+                .unwrap()
+                .permission(),
+            "user:write"
         );
         assert_eq!(
             route_gate("GET", "/v1/environments").unwrap().permission(),
@@ -338,8 +346,10 @@ mod tests {
                 .unwrap_err()
                 .contains("at least one")
         );
+        assert!(check_service_account_roles(&set(&["all_reader"])).is_ok());
+        assert!(check_service_account_roles(&set(&["all_reader", "event_ingestor"])).is_ok());
         assert!(
-            check_service_account_roles(&set(&["all_reader"]))
+            check_service_account_roles(&set(&["all_writer"]))
                 .unwrap_err()
                 .contains("cannot be held")
         );

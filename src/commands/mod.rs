@@ -6,10 +6,12 @@ mod converge;
 mod environments;
 mod keychain;
 pub mod keys;
+pub mod members;
 mod profile;
 pub mod resolve;
 mod roles;
 mod service_accounts;
+mod users;
 mod whoami;
 
 use serde::Serialize;
@@ -17,7 +19,7 @@ use serde::Serialize;
 use crate::api::{Client, Request};
 use crate::cli::{
     AuthCommand, Command, EnvironmentsCommand, KeychainCommand, KeysCommand, ProfileCommand,
-    RolesCommand, ServiceAccountsCommand,
+    RolesCommand, ServiceAccountsCommand, UsersCommand,
 };
 use crate::context::Context;
 use crate::error::{CommandResult, Exit};
@@ -40,6 +42,8 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult<Exit> {
         Command::ServiceAccounts(ServiceAccountsCommand::Delete(args)) => {
             service_accounts::delete(ctx, args).await
         }
+        Command::Users(UsersCommand::List) => users::list(ctx).await,
+        Command::Users(UsersCommand::Remove(args)) => users::remove(ctx, args).await,
         Command::Roles(RolesCommand::List(args)) => roles::list(ctx, args).await,
         Command::Roles(RolesCommand::Show(args)) => roles::show(ctx, args).await,
         Command::Environments(EnvironmentsCommand::List) => environments::list(ctx).await,

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::keys::findings::Rules;
 use super::keys::policy::Policy;
 use crate::cli::ProfileSetArgs;
 use crate::config;
@@ -42,6 +43,24 @@ pub fn set(ctx: &Context, args: &ProfileSetArgs) -> CommandResult<Exit> {
     for (field, value, slot) in spans {
         if let Some(value) = value {
             *slot = Some(value.to_string());
+            changed.push(field);
+        }
+    }
+    let rules = [
+        (
+            "no_expiry_keys",
+            args.no_expiry_keys,
+            &mut entry.no_expiry_keys,
+        ),
+        (
+            "privileged_keys",
+            args.privileged_keys,
+            &mut entry.privileged_keys,
+        ),
+    ];
+    for (field, value, slot) in rules {
+        if let Some(value) = value {
+            *slot = Some(value.as_str().to_owned());
             changed.push(field);
         }
     }
@@ -85,6 +104,9 @@ struct Shown {
     default_expiry: String,
     max_age: String,
     expiring_within: String,
+    /// `keys audit`'s rules: `fail`, `report` or `ignore`.
+    no_expiry_keys: &'static str,
+    privileged_keys: &'static str,
     /// Where the admin credential would be read from: `env`, `file` or `keychain`.
     credential_source: &'static str,
     /// The file named by `FLEXPRICE_API_KEY_FILE`, when that is the source.
@@ -100,6 +122,7 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         .profiles
         .contains_key(&ctx.profile.name);
     let policy = Policy::from_profile(ctx);
+    let rules = Rules::from_profile(ctx);
     let (credential_source, credential_file) = if env::var(env::API_KEY).is_some() {
         ("env", None)
     } else if let Some(file) = env::var(env::API_KEY_FILE) {
@@ -116,6 +139,8 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         default_expiry: ctx.default_key_lifetime().to_string(),
         max_age: policy.max_age.to_string(),
         expiring_within: policy.expiring_within.to_string(),
+        no_expiry_keys: rules.no_expiry.as_str(),
+        privileged_keys: rules.privileged.as_str(),
         credential_source,
         credential_file,
         login_email: ctx.profile.settings.login_email.clone(),
@@ -145,6 +170,8 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         ("default_expiry", shown.default_expiry.clone()),
         ("max_age", shown.max_age.clone()),
         ("expiring_within", shown.expiring_within.clone()),
+        ("no_expiry_keys", shown.no_expiry_keys.to_owned()),
+        ("privileged_keys", shown.privileged_keys.to_owned()),
         ("credential", credential),
         ("login_email", shown.login_email.clone().unwrap_or_default()),
     ];

@@ -34,6 +34,11 @@ const SECRET_WRITE_SUPER_USER: Gate = Gate {
     super_admin_user_only: true,
     ..SECRET_WRITE
 };
+/// Seeing other people's keys (to count or revoke them) needs a super_admin *user* too.
+const SECRET_READ_SUPER_USER: Gate = Gate {
+    super_admin_user_only: true,
+    ..SECRET_READ
+};
 
 /// Every leaf command (space-separated path), what it needs. A test walks the clap command tree
 /// and fails when a leaf is missing here or an entry names no leaf, so this cannot drift.
@@ -115,6 +120,35 @@ const ACCESS: &[(&str, Access)] = &[
                 "service-accounts delete --revoke-keys",
                 &[USER_READ, SECRET_READ, SECRET_WRITE_SUPER_USER, USER_WRITE],
             ),
+        ]),
+    ),
+    (
+        "users list",
+        Access::Runs(&[
+            ("users list", &[USER_READ]),
+            (
+                "users list (with live key counts)",
+                &[USER_READ, SECRET_READ_SUPER_USER],
+            ),
+        ]),
+    ),
+    (
+        "users remove",
+        Access::Runs(&[
+            (
+                "users remove",
+                &[USER_READ, SECRET_READ_SUPER_USER, USER_WRITE],
+            ),
+            (
+                "users remove --revoke-keys",
+                &[
+                    USER_READ,
+                    SECRET_READ_SUPER_USER,
+                    SECRET_WRITE_SUPER_USER,
+                    USER_WRITE,
+                ],
+            ),
+            ("users remove --keep-keys", &[USER_READ, USER_WRITE]),
         ]),
     ),
     ("roles list", Access::Runs(&[("roles list", &[])])),

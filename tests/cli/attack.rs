@@ -455,14 +455,21 @@ fn a_run_that_listed_before_another_finished_mints_nothing() {
     world
         .sandbox
         .add_fault(flexprice_sandbox::Fault::parse("GET /v1/users/me hold=b times=1").unwrap());
+    // B's listing is made before A starts (its answer held until then): B listed the old key.
+    world.sandbox.add_fault(
+        flexprice_sandbox::Fault::parse("GET /v1/secrets/api/keys commit-then-hold=blist times=1")
+            .unwrap(),
+    );
     let b = std::thread::scope(|s| {
         let b = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
         world.sandbox.wait_held("b", 1);
+        world.sandbox.wait_held("blist", 1);
         let creates = world.creates();
         world
             .run(&["keys", "rotate", &old, "--yes", "--store", &store])
             .code(0);
         assert_eq!(world.creates(), creates + 1);
+        world.sandbox.release("blist");
         world.sandbox.release("b");
         (b.join().unwrap(), creates + 1)
     });

@@ -111,7 +111,7 @@ fn a_permission_the_roles_lack_exits_6_naming_the_roles_that_would_grant_it() {
         .stderr_has(
             "roles that grant event:read: all_reader, all_writer, event_reader, super_admin",
         )
-        .stderr_has("a service account can hold: event_reader, super_admin")
+        .stderr_has("a service account can hold: all_reader, event_reader, super_admin")
         .stderr_has("fixed when it is created")
         .stderr_has("report-bot (event_reader)");
     no_secret_in(&denied, &secret);

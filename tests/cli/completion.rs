@@ -38,7 +38,12 @@ fn output_formats() -> Vec<String> {
         .map(|v| v.get_name().to_string())
         .collect()
 }
-const SERVICE_ACCOUNT_ROLES: [&str; 3] = ["event_ingestor", "event_reader", "super_admin"];
+const SERVICE_ACCOUNT_ROLES: [&str; 4] = [
+    "all_reader",
+    "event_ingestor",
+    "event_reader",
+    "super_admin",
+];
 
 fn repo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -75,6 +75,12 @@ impl Server {
         std::fs::write(tools.join("vault"), script).unwrap();
         std::fs::set_permissions(tools.join("vault"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
+        // The cron user's admin key expires, as the README's setup says it should: `keys audit`
+        // reports a key that never expires, this one included.
+        world.sandbox.set_key_expiry(
+            &world.sandbox.admin_key_id(),
+            Some(Timestamp::now() + SignedDuration::from_hours(24 * 365)),
+        );
         let key_file = world.home.path().join("admin.key");
         std::fs::write(&key_file, format!("{}\n", world.sandbox.admin_key())).unwrap();
         std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -178,6 +178,14 @@ impl World {
             .count()
     }
 
+    /// Makes `keys audit` leave keys that never expire alone (`profile set --no-expiry-keys
+    /// ignore`), for tests about something else: the sandbox's admin key never expires, and by
+    /// default the audit fails on it (tests/cli/findings.rs).
+    pub fn ignore_keys_without_expiry(&self) {
+        self.run(&["profile", "set", "--no-expiry-keys", "ignore"])
+            .code(0);
+    }
+
     /// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
     pub fn aged_key(&self, name: &str, owner: Option<&str>) -> String {
         self.sandbox

@@ -18,6 +18,7 @@ fn lines(stdout: &str) -> Vec<Value> {
 #[test]
 fn jsonl_is_json_one_object_a_line() {
     let world = World::new();
+    world.ignore_keys_without_expiry();
     let account = world.service_account("ingest-bot", "event_ingestor");
     world.create_key(&["--name", "a", "--service-account", &account]);
     world.create_key(&["--name", "b", "--service-account", &account]);
@@ -117,6 +118,7 @@ fn a_user_keys_owner_reads_the_same_in_list_audit_and_json() {
 #[test]
 fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
     let world = World::new();
+    world.ignore_keys_without_expiry();
     let account = world.service_account(
         "a-service-account-with-a-rather-long-descriptive-name",
         "event_ingestor",
@@ -187,6 +189,7 @@ fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
 #[test]
 fn a_key_that_lives_no_longer_than_the_expiring_window_is_warned_about() {
     let world = World::new();
+    world.ignore_keys_without_expiry();
     let run = world.run(&[
         "keys",
         "create",

@@ -73,6 +73,7 @@ fn statuses(world: &World, args: &[&str]) -> Vec<(String, String)> {
 #[test]
 fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     let world = World::new();
+    world.ignore_keys_without_expiry();
     let forty_days_old = seed(&world, "forty", None, 40, None);
     let expires_in_ten = seed(&world, "ten", None, 1, Some(10));
 
@@ -87,7 +88,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     // The profile's policy: 30 days, 7 days. The audit and the list agree with it.
     profile(
         &world,
-        "[profiles.default]\nmax_age = \"30d\"\nexpiring_within = \"7d\"\n",
+        "[profiles.default]\nmax_age = \"30d\"\nexpiring_within = \"7d\"\nno_expiry_keys = \"ignore\"\n",
     );
     let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
     assert_eq!(
@@ -125,7 +126,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     world
         .run(&["keys", "audit", "-o", "table"])
         .code(10)
-        .stderr_has("every key listed here with `flexprice-admin keys rotate --due`");
+        .stderr_has("every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due`");
 }
 
 #[test]
@@ -145,6 +146,7 @@ fn a_bad_policy_in_the_profile_is_a_usage_error_naming_it() {
 #[test]
 fn audit_covers_one_service_account_or_one_name() {
     let world = World::new();
+    world.ignore_keys_without_expiry();
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let other = world.service_account("report-bot", "event_reader");
     let bots_old = seed(&world, "ci-ingest", Some(&bot), 120, None);

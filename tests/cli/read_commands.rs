@@ -37,7 +37,7 @@ fn roles_are_sorted_although_the_server_shuffles_them() {
     let for_sa = world.run(&["roles", "list", "--for", "service-account", "-q"]);
     assert_eq!(
         for_sa.code(0).stdout,
-        "event_ingestor\nevent_reader\nsuper_admin\n"
+        "all_reader\nevent_ingestor\nevent_reader\nsuper_admin\n"
     );
     let table = world.run(&["roles", "list", "-o", "table"]);
     table
@@ -151,8 +151,9 @@ fn a_service_account_with_super_admin_is_not_a_super_admin_user() {
 /// A JSON object's documented fields (README, "Output"), each with the JSON types it may take.
 type Fields = &'static [(&'static str, &'static str)];
 
-/// The key object, the same everywhere.
-const KEY: Fields = &[
+/// The key object of `keys list`: the key object of every command, plus whether the key is
+/// orphaned (`keys list` reads the tenant's members).
+const LISTED_KEY: Fields = &[
     ("id", "string"),
     ("name", "string"),
     ("display_id", "string"),
@@ -165,6 +166,16 @@ const KEY: Fields = &[
     ("created_at", "string"),
     ("expires_at", "string|null"),
     ("expired", "bool"),
+    ("orphaned", "bool"),
+];
+/// A person of `users list`.
+const PERSON: Fields = &[
+    ("id", "string"),
+    ("name", "string|null"),
+    ("email", "string|null"),
+    ("type", "string"),
+    ("roles", "array"),
+    ("live_keys", "number|null"),
 ];
 const SERVICE_ACCOUNT: Fields = &[
     ("id", "string"),
@@ -239,7 +250,8 @@ fn every_read_command_works_in_table_plain_and_json() {
     world.service_account("modes-bot", "event_reader");
     world.create_key(&["--name", "modes", "--service-account", "modes-bot"]);
     let commands: &[(&[&str], &str, Shape)] = &[
-        (&["keys", "list"], "ID", Shape::ArrayOf(KEY)),
+        (&["keys", "list"], "ID", Shape::ArrayOf(LISTED_KEY)),
+        (&["users", "list"], "ID", Shape::ArrayOf(PERSON)),
         (
             &["service-accounts", "list"],
             "ID",

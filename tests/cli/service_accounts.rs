@@ -70,7 +70,7 @@ fn bad_role_sets_are_refused_before_sending() {
     let world = World::new();
     let cases: &[(&[&str], &str)] = &[
         (
-            &["--role", "all_reader"],
+            &["--role", "all_writer"],
             "cannot be held by a service account",
         ),
         (&["--role", "nope"], "does not exist"),

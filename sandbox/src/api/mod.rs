@@ -109,6 +109,7 @@ enum Route<'a> {
     UpdateUser(&'a str),
     DeleteUser(&'a str),
     UpdateUserRoles(&'a str),
+    RemoveUser(&'a str),
     ListRoles,
     GetRole(&'a str),
     ListEnvs,
@@ -145,6 +146,7 @@ fn match_route<'a>(method: &str, path: &'a str) -> Option<(Route<'a>, Gate)> {
         ("PUT", ["users", id, "roles"]) => {
             (Route::UpdateUserRoles(id), Some(("user", WRITE, true)))
         }
+        ("POST", ["users", id, "remove"]) => (Route::RemoveUser(id), Some(("user", WRITE, false))),
         ("GET", ["rbac", "roles"]) => (Route::ListRoles, None),
         ("GET", ["rbac", "roles", id]) => (Route::GetRole(id), None),
         ("GET", ["environments"]) => (Route::ListEnvs, Some(("environment", READ, false))),
@@ -245,6 +247,7 @@ fn route_and_handle(shared: &Shared, req: &Request) -> Reply {
         Route::UpdateUser(id) => users::rename_service_account(db, &ctx, req, id),
         Route::DeleteUser(id) => users::archive(db, &ctx, id),
         Route::UpdateUserRoles(id) => users::update_roles(db, &ctx, req, id),
+        Route::RemoveUser(id) => users::remove(db, &ctx, id, shared.remove_user_deletes_keys),
         Route::ListRoles => rbac::list(req),
         Route::GetRole(id) => Ok(rbac::get(id)),
         Route::ListEnvs => environments::list(db, &ctx, req),

@@ -1,5 +1,6 @@
 //! `/v1/users*`: create service accounts and invite people (§3.6), search (§3.7), rename (§3.8),
-//! archive (§3.9), change a person's roles (§3.10) and `/users/me` (§3.11).
+//! archive (§3.9), change a person's roles (§3.10), `/users/me` (§3.11) and remove a person
+//! from the tenant (§12, flexprice/flexprice#2363).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -11,7 +12,9 @@ use super::errors::ApiError;
 use super::reply::Reply;
 use super::{Ctx, Request, rfc3339_seconds};
 use crate::roles;
-use crate::state::{ARCHIVED, Db, PUBLISHED, SERVICE_ACCOUNT, USER, User, db_time, new_ulid};
+use crate::state::{
+    ARCHIVED, DELETED, Db, PUBLISHED, SERVICE_ACCOUNT, USER, User, db_time, new_ulid,
+};
 
 const CREATE_HINT: &str = "Invalid request. For user: type and email required. For service_account: type and roles required.";
 /// The hint of the `PUT /users/...` handlers when the body does not bind (§11 #10).
@@ -536,4 +539,66 @@ pub(crate) fn update_roles(
         .user(&tenant, id)
         .ok_or_else(|| ApiError::not_found("User not found"))?;
     Ok(Reply::value(200, user_json(db, user, None)))
+}
+
+/// `POST /v1/users/{id}/remove` (§12): `RemoveUser` as merged in flexprice/flexprice#2363. The
+/// wire `message` is each error's hint (§2.1), so the texts below are the hints of the code at
+/// `a4eb3ebf4`, not its error strings. There is no check against removing yourself. The person's
+/// row is archived (their login and login tokens stop working); their API keys are left active,
+/// as released, unless `deletes_keys` (the revision the PR's author described, which lists the
+/// person's published keys in every environment and deletes them).
+pub(crate) fn remove(
+    db: &mut Db,
+    ctx: &Ctx,
+    id: &str,
+    deletes_keys: bool,
+) -> Result<Reply, ApiError> {
+    let tenant = ctx.principal.tenant_id.clone();
+    // `GetByID` filters on ID and tenant, not status: an archived person is found, and fails
+    // only at the archive below. Another tenant's user is not found here either, so the
+    // service's own tenant check ("User does not belong to your tenant") cannot be reached.
+    let Some(user) = db.user(&tenant, id) else {
+        return Err(ApiError::user_not_found(id, &tenant));
+    };
+    if user.user_type != USER {
+        return Err(ApiError::validation(
+            "Use the service account delete API to remove a service account",
+        ));
+    }
+    // Under the per-tenant lock (`user_removal:<tenant>`): the one `Mutex<Db>` serialises it.
+    let people = db
+        .users
+        .iter()
+        .filter(|u| u.tenant_id == tenant && u.status == PUBLISHED && u.user_type == USER)
+        .count();
+    if people <= 1 {
+        return Err(ApiError::validation(
+            "At least one human user must remain in the tenant",
+        ));
+    }
+    let now = db_time(ctx.now);
+    match db.user_mut(&tenant, id) {
+        Some(user) if user.status == PUBLISHED => {
+            user.status = ARCHIVED.to_owned();
+            user.updated_at = now;
+        }
+        _ => {
+            return Err(ApiError::not_found("User not found or already archived")
+                .detail("user_id", json!(id))
+                .detail("tenant_id", json!(tenant)));
+        }
+    }
+    if deletes_keys {
+        // As `DELETE /secrets/api/keys/{id}` does for each: a soft delete, which the
+        // verification cache does not see (§11 #1).
+        for secret in db
+            .secrets
+            .iter_mut()
+            .filter(|s| s.tenant_id == tenant && s.user_id == id && s.status == PUBLISHED)
+        {
+            secret.status = DELETED.to_owned();
+            secret.updated_at = now;
+        }
+    }
+    Ok(Reply::empty(204))
 }

@@ -100,6 +100,7 @@ async fn help_documents_the_fault_grammar() {
         "--fault",
         "--revocation-delay",
         "--require-environment-for-user-admin",
+        "--remove-user-deletes-keys",
         "commit-then-reset",
         "commit-then-hold=NAME",
         "commit-then-huge=BYTES",
@@ -198,4 +199,73 @@ async fn require_environment_for_user_admin_refuses_unbound_credentials_without_
         crate::env_denied()
     );
     assert_eq!(delete(true).await.expect("request").status().as_u16(), 204);
+}
+
+/// Invites a person as the admin, mints them a key, removes them, and returns the status of the
+/// next call with that key.
+async fn status_of_a_removed_persons_key(url: &str, admin: &str) -> u16 {
+    let http = crate::http_client();
+    let invited: serde_json::Value = http
+        .post(format!("{url}/users"))
+        .header("x-api-key", admin)
+        .json(&serde_json::json!({"type": "user", "email": "leaver@example.com"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let id = invited["id"].as_str().expect("id");
+    let password = invited["password"].as_str().expect("password");
+    let login: serde_json::Value = http
+        .post(format!("{url}/auth/login"))
+        .json(&serde_json::json!({"email": "leaver@example.com", "password": password}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token");
+    let created: serde_json::Value = http
+        .post(format!("{url}/secrets/api/keys"))
+        .bearer_auth(token)
+        .header("X-Environment-ID", "00000000-0000-0000-0000-000000000001")
+        .json(&serde_json::json!({"name": "theirs", "type": "private_key"}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let raw = created["api_key"].as_str().expect("api_key");
+    let removed = http
+        .post(format!("{url}/users/{id}/remove"))
+        .header("x-api-key", admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(removed.status().as_u16(), 204);
+    http.get(format!("{url}/users/me"))
+        .header("x-api-key", raw)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn remove_user_deletes_keys_switches_to_the_revision_that_revokes_them() {
+    let (_released, vars) = spawn(&[]).await;
+    assert_eq!(
+        status_of_a_removed_persons_key(&vars[0].1, &vars[1].1).await,
+        200,
+        "as released: the removed person's key keeps working"
+    );
+    let (_revised, vars) = spawn(&["--remove-user-deletes-keys"]).await;
+    assert_eq!(
+        status_of_a_removed_persons_key(&vars[0].1, &vars[1].1).await,
+        401
+    );
 }

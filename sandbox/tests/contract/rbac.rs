@@ -58,10 +58,15 @@ async fn roles_json_content_and_filters() {
         json!({"error": "Role not found"}),
     );
     for (ty, want) in [
-        ("user", ["all_reader", "all_writer", "super_admin"]),
+        ("user", &["all_reader", "all_writer", "super_admin"][..]),
         (
             "service_account",
-            ["event_ingestor", "event_reader", "super_admin"],
+            &[
+                "all_reader",
+                "event_ingestor",
+                "event_reader",
+                "super_admin",
+            ][..],
         ),
     ] {
         let v = t
@@ -72,7 +77,7 @@ async fn roles_json_content_and_filters() {
             .as_array()
             .map(|a| a.iter().filter_map(|r| r["id"].as_str()).collect())
             .unwrap_or_default();
-        assert_eq!(got, BTreeSet::from(want));
+        assert_eq!(got, want.iter().copied().collect::<BTreeSet<&str>>());
     }
     std_error(
         &t.get("/rbac/roles?user_type=robot", &admin).await,

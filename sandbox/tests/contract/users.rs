@@ -90,16 +90,17 @@ async fn create_validation_messages() {
         "Role 'root' does not exist",
     );
     assert_eq!(v["details"], json!({"role": "root"}));
+    // `all_writer` is still refused to service accounts after flexprice/flexprice#2882.
     let v = std_error(
-        &t.post("/users", &admin, sa(json!(["all_reader"]))).await,
+        &t.post("/users", &admin, sa(json!(["all_writer"]))).await,
         400,
         "validation_error",
-        "Role 'all_reader' cannot be assigned to a 'service_account' account",
+        "Role 'all_writer' cannot be assigned to a 'service_account' account",
     );
     assert_eq!(
         v["details"],
-        json!({"role": "all_reader", "user_type": "service_account",
-               "allowed_roles": ["super_admin", "event_ingestor", "event_reader"]})
+        json!({"role": "all_writer", "user_type": "service_account",
+               "allowed_roles": ["super_admin", "all_reader", "event_ingestor", "event_reader"]})
     );
     std_error(
         &t.post("/users", &admin, sa(json!(["super_admin", "event_reader"])))

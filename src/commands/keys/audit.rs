@@ -1,134 +1,61 @@
-//! `keys audit`: the keys that need attention under the rotation policy (too old, expiring
-//! soon, expired), each with its reasons, for people and for cron. Exit 10 when anything is found, so a cron job can alert on
-//! the exit code alone.
+//! `keys audit`: the keys that need attention (see `findings`: too old, expiring soon, expired,
+//! never expiring, a service account's all-powerful key, orphaned), each with its reasons, for
+//! people and for cron. Exit 10 when a finding counts, so a cron job can alert on the exit code
+//! alone; `-q` gives one line per such key saying which and why.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::everywhere;
+use super::findings::{Audit, Finding, Reason, Rules, sort};
 use super::list::environment_cell;
 use super::listing::{TakesKeys, each_in_run, each_listed_key, whole_answer};
-use super::policy::{Expiry, Policy};
+use super::owner_label;
+use super::policy::Policy;
 use super::scope::KeyScope;
-use super::{owner_label, user_labels};
 use crate::api::models::{ApiKey, Environment, ListedKey};
 use crate::api::wire::Text;
-use crate::cli::{KeyScopeArgs, KeysAuditArgs};
+use crate::cli::{AuditRule, KeyScopeArgs, KeysAuditArgs};
+use crate::commands::members::Members;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
-use crate::output::{Cell, Mood};
+use crate::output::{Cell, Mood, terminal_safe};
 use crate::time;
-#[cfg(test)]
-use crate::time::TimeSpan;
-use crate::views::KeyJson;
 
-#[cfg(test)]
-use super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
+/// What `keys rotate --due` rotates: the rotation policy's findings.
+pub use super::findings::policy_findings;
 
-/// Why a key is reported. The JSON names are a contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// `expires_at` has passed: the key no longer authenticates.
-    Expired,
-    /// `expires_at` falls within `--expiring-within`.
-    Expiring,
-    /// Created longer ago than `--max-age`.
-    TooOld,
-}
-
-/// One reported key.
-#[derive(Debug, Serialize)]
-pub struct Finding {
-    pub key: KeyJson,
-    pub reasons: Vec<Reason>,
-    /// The reasons as a sentence, e.g. "created 120 days ago (max age 90d); expires in 3 days".
-    pub detail: String,
-}
-
-/// The keys among `keys` that need attention at `now`, most urgent first (expired, then
-/// expiring soonest, then oldest).
+/// [`policy_findings`] of keys given by value, for tests.
 #[cfg(test)]
 pub fn findings(
     keys: &[ApiKey],
-    max_age: TimeSpan,
-    expiring_within: TimeSpan,
+    max_age: crate::time::TimeSpan,
+    expiring_within: crate::time::TimeSpan,
     now: Timestamp,
 ) -> Vec<Finding> {
     policy_findings(&Policy::new(max_age, expiring_within), keys.iter(), now)
 }
 
-/// [`findings`] under a resolved policy, for keys given by reference.
-pub fn policy_findings<'k>(
-    policy: &Policy,
-    keys: impl Iterator<Item = &'k ApiKey>,
-    now: Timestamp,
-) -> Vec<Finding> {
-    let max_age = policy.max_age;
-    let mut found: Vec<(&ApiKey, Finding)> = keys
-        .filter_map(|key| {
-            let mut reasons = Vec::new();
-            let mut detail = Vec::new();
-            match (policy.expiry(key, now), key.expires_at) {
-                (Expiry::Expired, Some(at)) => {
-                    reasons.push(Reason::Expired);
-                    detail.push(format!("expired {}", time::relative(at, now)));
-                }
-                (Expiry::Expiring, Some(at)) => {
-                    reasons.push(Reason::Expiring);
-                    detail.push(format!("expires {}", time::relative(at, now)));
-                }
-                _ => {}
-            }
-            if policy.too_old(key, now) {
-                reasons.push(Reason::TooOld);
-                detail.push(format!(
-                    "created {} (max age {max_age})",
-                    time::relative(key.created_at, now)
-                ));
-            }
-            (!reasons.is_empty()).then(|| {
-                (
-                    key,
-                    Finding {
-                        key: KeyJson::new(key, None, now),
-                        reasons,
-                        detail: detail.join("; "),
-                    },
-                )
-            })
-        })
-        .collect();
-    found.sort_by_key(|(key, finding)| {
-        (
-            urgency(finding),
-            key.expires_at.unwrap_or(Timestamp::MAX),
-            key.created_at,
-        )
-    });
-    found.into_iter().map(|(_, finding)| finding).collect()
-}
-
-fn urgency(finding: &Finding) -> u8 {
-    match finding.reasons.first() {
-        Some(Reason::Expired) => 0,
-        Some(Reason::Expiring) => 1,
-        _ => 2,
-    }
-}
-
 pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     KeyScope::check(&args.scope)?;
     let policy = Policy::resolve(ctx, &args.policy);
+    let rules = Rules::resolve(ctx, &args.rules);
     let client = ctx.client()?;
     let scope = KeyScope::resolve(ctx, &client, &args.scope).await?;
     // Read before the listing: a live key whose secret waits in one is kept for the warning.
     let recovery_files = crate::handover::journal::recovery_files(&ctx.paths.state_dir);
     let now = time::now();
-    let (keys, environments, in_scope) = if args.everywhere.all_environments {
-        let found = everywhere::list_keys(ctx, &client, &scope.filter()).await?;
+    // The tenant's members (whose keys are orphaned, and the owners' names) are asked for side
+    // by side with the keys: one round trip, as before they were needed.
+    let members_fetch = Members::fetch_or_why(&client);
+    let (keys, environments, in_scope, members) = if args.everywhere.all_environments {
+        let (found, members) = futures_util::future::join(
+            everywhere::list_keys(ctx, &client, &scope.filter()),
+            members_fetch,
+        )
+        .await;
+        let found = found?;
         let keys: Vec<(ApiKey, Environment)> = found
             .into_iter()
             .flat_map(|e| {
@@ -138,24 +65,46 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
             .collect();
         let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = keys.into_iter().unzip();
         let in_scope = keys.iter().filter(|k| scope.matches(k)).count();
-        (keys, Some(environments), in_scope)
+        let members = members
+            .map_err(|why| {
+                ctx.out
+                    .warn(format!("orphaned keys were not looked for: {why}"))
+            })
+            .ok();
+        (keys, Some(environments), in_scope, members)
     } else {
+        let filter = scope.filter();
+        let mut pager = client.key_pager(&filter, None);
+        let (first, members) = ctx
+            .out
+            .waiting(
+                "Fetching keys",
+                futures_util::future::join(pager.next(), members_fetch),
+            )
+            .await;
+        let mut answer = first?;
+        let members = members
+            .map_err(|why| {
+                ctx.out
+                    .warn(format!("orphaned keys were not looked for: {why}"))
+            })
+            .ok();
+        let audit = Audit {
+            policy: &policy,
+            rules,
+            members: members.as_ref(),
+            now,
+        };
         // Thousands of keys decoded without copying (as `keys list -o json` does, on two
         // threads when there are many), of which only those this audit can report or warn
         // about are kept, as owned keys: everything below sees the same findings and warnings
         // as if it had every key.
-        let filter = scope.filter();
         let check = |key: &ListedKey<'_>| {
             let in_scope = scope.matches_listed(key);
-            let expires_at = key.expires_at.map(|at| at.at);
-            let created_at = key.created_at.at;
-            let reportable = policy.expiry_at(expires_at, now) != Expiry::Active
-                || policy.too_old_at(created_at, now)
-                || churning(&policy, created_at, expires_at, now);
             let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
             Checked {
                 in_scope,
-                kept: ((in_scope && reportable) || recovered).then(|| key.to_api_key()),
+                kept: ((in_scope && audit.may_report(key)) || recovered).then(|| key.to_api_key()),
             }
         };
         let mut checking = Checking {
@@ -164,25 +113,30 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
             kept: Vec::new(),
         };
         let listing = async {
-            let mut pager = client.key_pager(&filter, None);
-            while let Some(answer) = pager.next().await? {
+            while let Some(current) = answer {
                 let work = |run| checked_run(run, &check);
-                if !whole_answer(&client, &mut pager, &answer, work, &mut checking)? {
-                    each_listed_key(&client, &mut pager, &answer, |key| {
+                if !whole_answer(&client, &mut pager, &current, work, &mut checking)? {
+                    each_listed_key(&client, &mut pager, &current, |key| {
                         checking.add(check(key));
                         Ok::<_, CommandError>(())
                     })?;
                 }
+                answer = pager.next().await?;
             }
             Ok::<_, CommandError>(())
         };
         ctx.out.waiting("Fetching keys", listing).await?;
-        (checking.kept, None, checking.in_scope)
+        (checking.kept, None, checking.in_scope, members)
+    };
+    let audit = Audit {
+        policy: &policy,
+        rules,
+        members: members.as_ref(),
+        now,
     };
     let in_scope_keys = || keys.iter().filter(|k| scope.matches(k));
     warn_churning(ctx, &policy, in_scope_keys(), now);
     warn_recovered(ctx, &keys, &recovery_files);
-    let mut findings = policy_findings(&policy, in_scope_keys(), now);
     let environment_of: HashMap<&str, &Environment> = match &environments {
         Some(envs) => keys
             .iter()
@@ -191,27 +145,24 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
             .collect(),
         None => HashMap::new(),
     };
-    // Owners read as in `keys list`: a user key's owner is the user's name (one lookup, only
-    // when a user key was found), in the table and as `owner_name` in JSON.
-    let by_id: HashMap<&str, &ApiKey> = keys.iter().map(|k| (k.id.as_str(), k)).collect();
-    let found_keys: Vec<ApiKey> = findings
-        .iter()
-        .filter_map(|f| by_id.get(f.key.id.as_str()).map(|k| (*k).clone()))
+    // Owners read as in `keys list`: a user key's owner is the user's name, in the table and
+    // as `owner_name` in JSON.
+    let users = members.as_ref().map(Members::labels).unwrap_or_default();
+    let mut found: Vec<(Timestamp, Option<Timestamp>, Finding)> = in_scope_keys()
+        .filter_map(|key| {
+            let mut finding = audit.finding(key, environment_of.get(key.id.as_str()).copied())?;
+            if !key.is_service_account_key() {
+                finding.key.owner_name = key.user_id.as_ref().and_then(|u| users.get(u)).cloned();
+            }
+            Some((key.created_at, key.expires_at, finding))
+        })
         .collect();
-    let users = user_labels(&client, &found_keys).await;
-    for finding in &mut findings {
-        let environment = environment_of.get(finding.key.id.as_str()).copied();
-        finding.key.set_environment(environment);
-        if let Some(key) = by_id.get(finding.key.id.as_str())
-            && !key.is_service_account_key()
-        {
-            finding.key.owner_name = key.user_id.as_ref().and_then(|u| users.get(u)).cloned();
-        }
-    }
-    let exit = if findings.is_empty() {
-        Exit::Ok
-    } else {
+    sort(&mut found);
+    let findings: Vec<Finding> = found.into_iter().map(|(_, _, f)| f).collect();
+    let exit = if findings.iter().any(|f| f.fails) {
         Exit::AuditFound
+    } else {
+        Exit::Ok
     };
     // A reader that stops early (`keys audit | head -1`) closes the pipe under us. Elsewhere that
     // ends the command quietly with 0; here the exit code is the finding, so a closed pipe must
@@ -223,6 +174,8 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
         in_scope,
         scope: &scope,
         policy: &policy,
+        rules: &rules,
+        members_known: members.is_some(),
         environment_of: environments.is_some().then_some(&environment_of),
     };
     match report(ctx, args, &audited) {
@@ -369,6 +322,9 @@ struct Audited<'a> {
     in_scope: usize,
     scope: &'a KeyScope,
     policy: &'a Policy,
+    rules: &'a Rules,
+    /// Whether the tenant's members were read (orphaned keys looked for).
+    members_known: bool,
     /// Each key's environment, under `--all-environments`.
     environment_of: Option<&'a HashMap<&'a str, &'a Environment>>,
 }
@@ -382,13 +338,21 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> Command
         in_scope,
         scope,
         policy,
+        rules,
+        members_known,
         environment_of,
     } = *audited;
     if ctx.out.is_json() {
         return ctx.out.json(&findings);
     }
     if ctx.out.quiet {
-        return Ok(ctx.out.lines(findings.iter().map(|f| &f.key.id))?);
+        // For cron mail: only what counts, one line each, saying which key and why.
+        return Ok(ctx.out.lines(
+            findings
+                .iter()
+                .filter(|f| f.fails)
+                .map(|f| quiet_line(f, environment_of)),
+        )?);
     }
     let mut covered = String::new();
     if !scope.is_everything() {
@@ -399,8 +363,8 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> Command
     }
     if findings.is_empty() {
         ctx.out.note(format!(
-            "All {} key(s){covered} are younger than {} and none expires within {}.",
-            in_scope, policy.max_age, policy.expiring_within
+            "All {in_scope} key(s){covered} pass: {}.",
+            passed(policy, rules, members_known)
         ));
         return Ok(());
     }
@@ -408,16 +372,17 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> Command
     let rows = findings
         .iter()
         .map(|f| {
-            let mood = if f.reasons.contains(&Reason::Expired) {
-                Mood::Bad
-            } else {
-                Mood::Warn
-            };
+            let mood =
+                if f.reasons.contains(&Reason::Expired) || f.reasons.contains(&Reason::Orphaned) {
+                    Mood::Bad
+                } else {
+                    Mood::Warn
+                };
             let owner = by_id
                 .get(f.key.id.as_str())
                 .map(|k| owner_label(k, users))
                 .unwrap_or_default();
-            let reasons: Vec<&str> = f.reasons.iter().map(|r| reason_word(*r)).collect();
+            let reasons: Vec<&str> = f.reasons.iter().map(|r| r.word()).collect();
             let mut row = vec![
                 Cell::new(&f.key.id),
                 Cell::new(&f.key.name),
@@ -438,17 +403,125 @@ fn report(ctx: &Context, args: &KeysAuditArgs, audited: &Audited<'_>) -> Command
         headers.push("ENV");
     }
     ctx.out.rows(&headers, rows)?;
-    ctx.out.note(format!(
-        "{} of {} key(s){covered} need attention.",
-        findings.len(),
-        in_scope
-    ));
-    ctx.out.hint(rotate_hint(policy, &args.scope));
+    let failing = findings.iter().filter(|f| f.fails).count();
+    let reported = findings.len() - failing;
+    let mut summary = format!("{failing} of {in_scope} key(s){covered} need attention.");
+    if reported > 0 {
+        summary.push_str(&format!(
+            " {reported} more reported without failing the audit ({}).",
+            report_only(findings, rules)
+        ));
+    }
+    ctx.out.note(summary);
+    for hint in next_steps(findings, policy, rules, &args.scope) {
+        ctx.out.hint(hint);
+    }
     Ok(())
 }
 
+/// A `-q` line: the key, its name (and environment), and why. Names come from the server: a
+/// newline in one must not make two lines of one finding, nor an escape reach the terminal or
+/// the mail it is read in.
+fn quiet_line(finding: &Finding, environment_of: Option<&HashMap<&str, &Environment>>) -> String {
+    let environment = environment_of
+        .and_then(|e| e.get(finding.key.id.as_str()))
+        .map(|e| format!(" in {}", e.name))
+        .unwrap_or_default();
+    let line = format!(
+        "{} ({}){environment}: {}",
+        finding.key.id, finding.key.name, finding.detail
+    );
+    // And a server quoting the credential in a name gets it back redacted, as on stderr.
+    terminal_safe(&crate::redact::scrub(&line)).into_owned()
+}
+
+/// What every key passed, for the all-clear note.
+fn passed(policy: &Policy, rules: &Rules, members_known: bool) -> String {
+    let mut checks = vec![format!(
+        "younger than {} and none expires within {}",
+        policy.max_age, policy.expiring_within
+    )];
+    if rules.no_expiry != AuditRule::Ignore {
+        checks.push("each expires".into());
+    }
+    if rules.privileged != AuditRule::Ignore {
+        checks.push("no service-account key can do everything".into());
+    }
+    if members_known {
+        checks.push("every owner is still a member".into());
+    }
+    checks.join(", ")
+}
+
+/// The rules that made findings report-only, e.g. "privileged_keys = report".
+fn report_only(findings: &[Finding], rules: &Rules) -> String {
+    let mut which: Vec<String> = Vec::new();
+    for reason in [Reason::NoExpiry, Reason::Privileged] {
+        let reported = findings
+            .iter()
+            .any(|f| !f.fails && f.reasons.contains(&reason));
+        if reported {
+            which.push(format!("{} report", rules.source(reason)));
+        }
+    }
+    which.join(", ")
+}
+
+/// The hints after a report: one per kind of finding, each naming the command that deals with
+/// it.
+fn next_steps(
+    findings: &[Finding],
+    policy: &Policy,
+    rules: &Rules,
+    scope: &KeyScopeArgs,
+) -> Vec<String> {
+    let with = |reason: Reason| findings.iter().filter(move |f| f.reasons.contains(&reason));
+    let mut hints = Vec::new();
+    let orphans: Vec<&str> = with(Reason::Orphaned)
+        .filter_map(|f| f.command.as_deref())
+        .collect();
+    if !orphans.is_empty() {
+        hints.push(format!(
+            "orphaned keys still work though their owner left the tenant; revoke each: {}",
+            orphans
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if findings
+        .iter()
+        .any(|f| f.reasons.iter().any(|r| r.is_rotation()))
+    {
+        hints.push(rotate_hint(policy, scope));
+    }
+    if with(Reason::NoExpiry).any(|f| !f.reasons.contains(&Reason::Orphaned)) {
+        hints.push(format!(
+            "a key that never expires gets an expiry when rotated: `flexprice-admin keys rotate ID` (the new key lives \
+             --expires-in, else the profile's default_expiry, else 90d); `keys rotate --due` leaves such keys alone. \
+             To stop reporting them: --no-expiry-keys report|ignore, or `flexprice-admin profile set --no-expiry-keys` \
+             (now {}: {})",
+            rules.source(Reason::NoExpiry),
+            rules.no_expiry.as_str()
+        ));
+    }
+    if with(Reason::Privileged).next().is_some() {
+        hints.push(format!(
+            "a service account's key that can do everything: give the service an account with only the roles it \
+             needs (`flexprice-admin service-accounts create --name NAME --role event_ingestor`, or all_reader to \
+             read) and a key for it, then revoke this one. To make such keys fail the audit: --privileged-keys fail, \
+             or `flexprice-admin profile set --privileged-keys fail` (now {}: {})",
+            rules.source(Reason::Privileged),
+            rules.privileged.as_str()
+        ));
+    }
+    hints
+}
+
 /// The next step after a report: `keys rotate --due` with the same policy flags and scope
-/// rotates exactly what was listed (the profile's policy is read by both commands).
+/// rotates exactly the keys listed as too old, expiring or expired (the profile's policy is
+/// read by both commands).
 fn rotate_hint(policy: &Policy, scope: &KeyScopeArgs) -> String {
     let mut due = format!("flexprice-admin keys rotate --due{}", policy.flags());
     for account in &scope.service_accounts {
@@ -458,7 +531,7 @@ fn rotate_hint(policy: &Policy, scope: &KeyScopeArgs) -> String {
         due.push_str(&format!(" --name {}", shell_word(name)));
     }
     format!(
-        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here with `{due}`"
+        "rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `{due}`"
     )
 }
 
@@ -467,20 +540,14 @@ fn shell_word(word: &str) -> String {
     shlex::try_quote(word).map_or_else(|_| word.to_string(), |q| q.into_owned())
 }
 
-fn reason_word(reason: Reason) -> &'static str {
-    match reason {
-        Reason::Expired => "expired",
-        Reason::Expiring => "expiring",
-        Reason::TooOld => "too_old",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_flags_default_to_these_thresholds() {
+        use super::super::policy::{EXPIRING_WITHIN_DAYS, MAX_AGE_DAYS};
+        use crate::time::TimeSpan;
         use clap::Parser;
         let cli = crate::cli::Cli::try_parse_from(["flexprice-admin", "keys", "audit"]).unwrap();
         let crate::cli::Command::Keys(crate::cli::KeysCommand::Audit(args)) = cli.command else {
@@ -505,6 +572,7 @@ mod tests {
 
     #[test]
     fn reports_each_reason_most_urgent_first() {
+        use crate::time::TimeSpan;
         let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
         let keys = vec![
             key(
@@ -541,6 +609,7 @@ mod tests {
 
     #[test]
     fn boundaries_are_inclusive_of_now_and_exclusive_of_max_age() {
+        use crate::time::TimeSpan;
         let now: Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
         let exactly_90_days = key("edge", "2026-03-03T00:00:00Z", Some("2026-06-01T00:00:00Z"));
         let found = findings(

@@ -69,6 +69,7 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit>
                 &targets,
                 &users,
                 None,
+                None,
                 time::now(),
             ),
         )?;
@@ -134,13 +135,24 @@ fn choose_key<'k>(
 /// flight (a second one stops waiting: a revocation is idempotent), reports which keys were
 /// revoked and which were not, and exits with the signal's code (130, 143, 129).
 pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> CommandResult<Exit> {
-    let scope = Scope::open(None);
+    revoke_all_in(ctx, client, keys, &Scope::open(None)).await
+}
+
+/// [`revoke_all`] inside a signal scope the caller holds, so that a signal received during the
+/// revocations still stops what the caller would do next (`users remove`: removing the person);
+/// and through any [`crate::handover::KeyApi`] (each key in its own environment).
+pub async fn revoke_all_in(
+    ctx: &Context,
+    client: &impl crate::handover::KeyApi,
+    keys: &[ApiKey],
+    scope: &Scope,
+) -> CommandResult<Exit> {
     let mut stdout_error: Option<std::io::Error> = None;
     let finished = ops::revoke::revoke(
         client,
         &ctx.paths.state_dir,
         &ctx.out,
-        &scope,
+        scope,
         keys,
         |_, i, result: &Result<(), ApiError>| {
             let key = &keys[i];

@@ -14,6 +14,7 @@ use crate::api::endpoints::KeyPager;
 use crate::api::models::{Environment, ListedKey};
 use crate::api::wire::Text;
 use crate::api::{Answer, Client};
+use crate::commands::members::Members;
 use crate::error::CommandResult;
 use crate::output::render::JsonArray;
 use crate::views::write_listed_key;
@@ -29,12 +30,14 @@ const NEXT_ITEM: &[u8] = b",\n  ";
 /// Buffers of rendered runs, handed back once written, for the next run to reuse.
 type Spare = Mutex<Vec<Vec<u8>>>;
 
-/// How a listed key is shown: only those in `scope`, each with its user's name, and with the
-/// environment they all live in when it is known.
+/// How a listed key is shown: only those in `scope`, each with its user's name, marked
+/// orphaned or not when the tenant's `members` are known, and with the environment they all
+/// live in when it is known.
 #[derive(Clone, Copy)]
 pub struct Renderer<'r> {
     pub scope: &'r KeyScope,
     pub users: &'r HashMap<String, String>,
+    pub members: Option<&'r Members>,
     pub environment: Option<&'r Environment>,
     pub now: Timestamp,
 }
@@ -49,8 +52,15 @@ impl Renderer<'_> {
             (None, Some(user)) => self.users.get(user.as_str()).map(String::as_str),
             _ => None,
         };
+        let orphaned = self.members.map(|m| {
+            m.orphans(
+                key.user_id.as_ref().map(|u| u.as_str()),
+                key.expires_at.map(|at| at.at),
+                self.now,
+            )
+        });
         out.extend_from_slice(separator);
-        write_listed_key(out, key, owner, self.environment, self.now);
+        write_listed_key(out, key, owner, orphaned, self.environment, self.now);
         true
     }
 
@@ -300,6 +310,9 @@ mod tests {
         left: usize,
     ) -> Listed {
         let users = HashMap::new();
+        // Nobody is a member: every live key with an owner is written marked orphaned, so
+        // both threads' marks are compared too.
+        let members = Members::default();
         let now: Timestamp = "2026-08-22T13:05:42Z".parse().unwrap();
         let mut bytes = Vec::new();
         let mut out = JsonArray::new(&mut bytes).unwrap();
@@ -310,6 +323,7 @@ mod tests {
             renderer: Renderer {
                 scope,
                 users: &users,
+                members: Some(&members),
                 environment,
                 now,
             },

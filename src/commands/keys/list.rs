@@ -14,6 +14,7 @@ use super::scope::KeyScope;
 use crate::api::Client;
 use crate::api::models::{ApiKey, Environment, Page, User};
 use crate::cli::KeysListArgs;
+use crate::commands::members::{Members, orphaned};
 use crate::context::Context;
 use crate::error::{CommandResult, Exit};
 use crate::output::{self, Cell, Mood};
@@ -41,16 +42,20 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
         let now = time::now();
         let mut left = args.limit.map_or(usize::MAX, |l| l as usize);
         let mut pager = client.key_pager(&filter, server_max);
-        // A user key's `owner_name` is the user's name, as the table shows it: every person of
-        // the tenant (at most ten), fetched side by side with the first answer.
-        // And the environment the keys live in, when it can be told (see `known_environment`).
-        let (first, users, environment) = futures_util::future::join3(
+        // A user key's `owner_name` is the user's name, as the table shows it, and a key whose
+        // owner is no longer a member is marked `orphaned`: every person and service account
+        // of the tenant, fetched side by side with the first answer (best effort: without
+        // `user:read`, no names and no marks). And the environment the keys live in, when it
+        // can be told (see `known_environment`).
+        let (first, members, environment) = futures_util::future::join3(
             pager.next(),
-            every_user_label(&client),
+            Members::fetch(&client),
             known_environment(ctx, &client),
         )
         .await;
         let mut answer = first?;
+        let members = members.ok();
+        let users = members.as_ref().map(Members::labels).unwrap_or_default();
         if ctx.out.is_json_lines() {
             let mut out = ctx.out.json_stream(true)?;
             while let Some(current) = answer {
@@ -61,8 +66,11 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
                         break;
                     }
                     let owner = user_owner_name(&key, &users);
+                    let orphaned = orphaned(members.as_ref(), &key, now);
                     out.whole(
-                        &KeyJson::from_key(key, owner, now).in_environment(environment.as_ref()),
+                        &KeyJson::from_key(key, owner, now)
+                            .with_orphaned(orphaned)
+                            .in_environment(environment.as_ref()),
                     )?;
                     left -= 1;
                 }
@@ -83,6 +91,7 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
             renderer: Renderer {
                 scope: &scope,
                 users: &users,
+                members: members.as_ref(),
                 environment: environment.as_ref(),
                 now,
             },
@@ -98,20 +107,20 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
         out.finish()?;
         return Ok(Exit::Ok);
     }
-    // The owners' names side by side with the keys, in the same round trip: every person of
-    // the tenant (a handful: ten by default), as which of them the keys name is not known yet.
-    // Best effort, as in [`user_labels`].
-    let people = async {
+    // The owners' names side by side with the keys, in the same round trip: every person and
+    // service account of the tenant (a handful), as which of them the keys name is not known
+    // yet, and whose keys are orphaned. Best effort, as in [`user_labels`].
+    let members = async {
         if ctx.out.quiet {
             return None;
         }
-        client.search_users("user", None).await.ok()
+        Members::fetch(&client).await.ok()
     };
-    let (keys, people) = ctx
+    let (keys, members) = ctx
         .out
         .waiting(
             "Fetching keys",
-            futures_util::future::join(client.list_keys(&filter, server_max), people),
+            futures_util::future::join(client.list_keys(&filter, server_max), members),
         )
         .await;
     let mut keys = keys?;
@@ -129,8 +138,8 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
         say_none_found(ctx);
         return Ok(Exit::Ok);
     }
-    let users = labels(people.unwrap_or_default());
-    render_keys(ctx, &keys, &users, now)?;
+    let users = members.as_ref().map(Members::labels).unwrap_or_default();
+    render_table(ctx, &keys, &users, None, members.as_ref(), now)?;
     Ok(Exit::Ok)
 }
 
@@ -154,13 +163,18 @@ async fn list_everywhere(
         keys.truncate(limit as usize);
     }
     let now = time::now();
+    let members = if ctx.out.quiet && !ctx.out.is_json() {
+        None
+    } else {
+        Members::fetch(client).await.ok()
+    };
+    let users = members.as_ref().map(Members::labels).unwrap_or_default();
     if ctx.out.is_json() {
-        let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
-        let users = user_labels(client, &owned).await;
         let views: Vec<KeyJson> = keys
             .iter()
             .map(|k| {
                 KeyJson::new(k, user_owner_name(k, &users), now)
+                    .with_orphaned(orphaned(members.as_ref(), k, now))
                     .in_environment(environment_of.get(k.id.as_str()).copied())
             })
             .collect();
@@ -176,8 +190,14 @@ async fn list_everywhere(
         return Ok(Exit::Ok);
     }
     let owned: Vec<ApiKey> = keys.iter().map(|k| (*k).clone()).collect();
-    let users = user_labels(client, &owned).await;
-    render_table(ctx, &owned, &users, Some(&environment_of), now)?;
+    render_table(
+        ctx,
+        &owned,
+        &users,
+        Some(&environment_of),
+        members.as_ref(),
+        now,
+    )?;
     ctx.out.note(format!(
         "{} in {}.",
         output::count(owned.len(), "key", "keys"),
@@ -234,11 +254,6 @@ fn labels(users: Vec<User>) -> HashMap<String, String> {
         .collect()
 }
 
-/// Every user's label, best effort (none without `user:read`).
-async fn every_user_label(client: &Client) -> HashMap<String, String> {
-    labels(client.search_users("user", None).await.unwrap_or_default())
-}
-
 /// A user key's `owner_name` in JSON: the user's label when known (a service-account key
 /// carries its account's name already).
 pub fn user_owner_name(key: &ApiKey, users: &HashMap<String, String>) -> Option<String> {
@@ -269,40 +284,46 @@ pub fn render_keys(
     users: &HashMap<String, String>,
     now: Timestamp,
 ) -> CommandResult<()> {
-    render_table(ctx, keys, users, None, now)
+    render_table(ctx, keys, users, None, None, now)
 }
 
 /// The keys table; with `environments` (key ID → environment), an ENV column: the name on a
-/// terminal, the ID when piped.
+/// terminal, the ID when piped. With `members`, a key whose owner left the tenant is
+/// `orphaned`.
 fn render_table(
     ctx: &Context,
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     environments: Option<&HashMap<&str, &Environment>>,
+    members: Option<&Members>,
     now: Timestamp,
 ) -> CommandResult<()> {
     let mut headers = KEY_HEADERS.to_vec();
     if environments.is_some() {
         headers.push("ENV");
     }
-    let rows = key_rows(&Policy::from_profile(ctx), keys, users, environments, now);
+    let policy = Policy::from_profile(ctx);
+    let rows = key_rows(&policy, keys, users, environments, members, now);
     ctx.out.rows(&headers, rows)?;
     Ok(())
 }
 
 /// One row per key, as `keys list` shows them (and `keys delete` previews them); STATUS follows
-/// the profile's rotation policy.
+/// the profile's rotation policy, and is `orphaned` for a live key whose owner is not among
+/// `members` (when known).
 pub fn key_rows(
     policy: &Policy,
     keys: &[ApiKey],
     users: &HashMap<String, String>,
     environments: Option<&HashMap<&str, &Environment>>,
+    members: Option<&Members>,
     now: Timestamp,
 ) -> Vec<Vec<Cell>> {
     keys.iter()
         .map(|key| {
             let (status, mood) = match policy.expiry(key, now) {
                 Expiry::Expired => ("expired", Mood::Bad),
+                _ if members.is_some_and(|m| m.orphaned(key, now)) => ("orphaned", Mood::Bad),
                 Expiry::Expiring => ("expiring", Mood::Warn),
                 Expiry::Active => ("active", Mood::Normal),
             };

@@ -4,7 +4,8 @@ mod audit;
 mod check;
 mod create;
 mod delete;
-mod everywhere;
+pub mod everywhere;
+pub mod findings;
 mod json_listing;
 mod list;
 mod listing;
@@ -15,7 +16,7 @@ pub mod scope;
 pub use audit::run as audit;
 pub use check::run as check;
 pub use create::create;
-pub use delete::{delete, revoke_all};
+pub use delete::{delete, revoke_all, revoke_all_in};
 pub use list::{KEY_HEADERS, key_rows, list, owner_label, render_keys, user_labels};
 pub use rotate::run as rotate;
 
