@@ -596,6 +596,11 @@ pub struct KeysCreateArgs {
     #[arg(long)]
     pub publishable: bool,
 
+    /// Mint nothing and exit 0 when a live key of this name and owner exists (a script that
+    /// runs twice makes one key)
+    #[arg(long)]
+    pub if_missing: bool,
+
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -440,3 +440,130 @@ fn a_batch_with_a_failure_exits_8_and_reports_each_key() {
     );
     assert_eq!(world.sandbox.key(bad_id).unwrap().status, "published");
 }
+
+/// `keys create --if-missing` run twice makes one key: the second run mints nothing, exits 0
+/// and says which key is there (JSON: the existing key, `"existing": true`, no secret). An
+/// expired key of the name does not count, nor does another owner's.
+#[test]
+fn create_if_missing_run_twice_makes_one_key() {
+    let world = World::new();
+    let account = world.service_account("ingest", "event_ingestor");
+    let args = [
+        "keys",
+        "create",
+        "--name",
+        "ci-json",
+        "--service-account",
+        "ingest",
+        "--if-missing",
+        "-o",
+        "json",
+    ];
+    let first = world.run(&args);
+    first.code(0);
+    let first_id = first.json()["key"]["id"].as_str().unwrap().to_string();
+    assert!(first.json()["api_key"].is_string());
+    let creates = world.creates();
+    let second = world.run(&args);
+    second.code(0).stderr_has(&format!(
+        "Key 'ci-json' already exists ({first_id}); nothing was minted (--if-missing)."
+    ));
+    assert_eq!(world.creates(), creates, "nothing minted");
+    let json = second.json();
+    assert_eq!(json["key"]["id"], first_id.as_str());
+    assert_eq!(json["existing"], true);
+    assert!(json.get("api_key").is_none(), "{json}");
+    // The caller's own key of that name is another owner's: minted.
+    let mine = world.run(&[
+        "keys",
+        "create",
+        "--name",
+        "ci-json",
+        "--if-missing",
+        "-o",
+        "json",
+    ]);
+    mine.code(0);
+    assert!(mine.json()["api_key"].is_string());
+    assert_eq!(world.creates(), creates + 1);
+    // An expired key of the name is no longer there.
+    world.sandbox.seed_key(flexprice_sandbox::SeedKey {
+        name: "stale".into(),
+        owner_user_id: Some(account.clone()),
+        created_at: Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48)),
+        expires_at: Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1)),
+        ..flexprice_sandbox::SeedKey::default()
+    });
+    world
+        .run(&[
+            "keys",
+            "create",
+            "--name",
+            "stale",
+            "--service-account",
+            &account,
+            "--if-missing",
+        ])
+        .code(0)
+        .stderr_has("Created key");
+}
+
+/// `keys rotate -o json` names a person's key's owner as `keys list` does (it was null), for a
+/// single key and in a batch.
+#[test]
+fn rotate_json_names_a_persons_key_owner_as_list_does() {
+    let world = World::new();
+    let single = world.aged_key("mine", None);
+    let listed = world.run(&["keys", "list", "-o", "json"]).json();
+    let owner = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == single.as_str())
+        .unwrap()["owner_name"]
+        .clone();
+    assert!(owner.is_string(), "{listed}");
+    let run = world.run(&["keys", "rotate", single.as_str(), "--yes", "-o", "json"]);
+    run.code(0);
+    let object = run.json();
+    assert_eq!(object["old_key"]["owner_name"], owner, "{object}");
+    assert_eq!(object["new_key"]["owner_name"], owner, "{object}");
+
+    let batched = world.aged_key("also-mine", None);
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "--due",
+        "--name",
+        "also-mine",
+        "--yes",
+        "--store",
+        "stdout",
+        "-o",
+        "json",
+    ]);
+    run.code(0);
+    let object = run.json()[0].clone();
+    assert_eq!(object["old_key"]["id"], batched.as_str());
+    assert_eq!(object["old_key"]["owner_name"], owner, "{object}");
+    assert_eq!(object["new_key"]["owner_name"], owner, "{object}");
+}
+
+/// A cron's nightly `keys rotate --due -q` that skips the key it runs with says so only
+/// without `-q`: a quiet night mails nothing.
+#[test]
+fn a_quiet_batch_does_not_mail_that_it_skipped_its_own_credential() {
+    let world = World::new();
+    // The admin key is due (100 days old by the policy's clock), but it is the credential.
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 100);
+    let run = world.run_with(&["keys", "rotate", "--due", "--yes", "-q"], |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+    });
+    run.code(0);
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+    let loud = world.run_with(&["keys", "rotate", "--due", "--yes"], |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+    });
+    loud.code(0)
+        .stderr_has("it is the credential this command runs with");
+}

@@ -70,15 +70,36 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
         None if stores.iter().any(Store::uses_owner) || revoke => Some(client.me().await?.id),
         None => None,
     };
-    let known = if revoke {
+    // The owner's keys, when something depends on them: `--if-missing` (is one of this name
+    // live?) and the revoke policy (a lost create's key is told from the keys before it).
+    let owner_for_listing = match (&owner_id, args.if_missing) {
+        (None, true) => Some(client.me().await?.id),
+        (owner, _) => owner.clone(),
+    };
+    let known = if revoke || args.if_missing {
         let filter = KeyFilter {
-            user_id: owner_id.clone(),
+            user_id: owner_for_listing.clone(),
             ..KeyFilter::default()
         };
         client.list_keys(&filter, None).await?
     } else {
         Vec::new()
     };
+    if args.if_missing
+        && let Some(existing) = known.iter().find(|k| {
+            k.name == name
+                && k.user_id.is_some()
+                && k.user_id == owner_for_listing
+                && k.expires_at.is_none_or(|at| at > now)
+        })
+    {
+        return already_there(
+            ctx,
+            existing,
+            service_account.as_ref().map(|a| a.label()),
+            now,
+        );
+    }
     let ident = KeyIdent {
         name: name.clone(),
         owner: owner_id.clone(),
@@ -247,6 +268,35 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
         ));
     }
     finish(ctx, &scope, Ok(Exit::Ok))
+}
+
+/// `--if-missing` and a live key of the name and owner exists: nothing minted, exit 0, said so;
+/// `-o json` gives the existing key with `"existing": true` and no secret.
+fn already_there(
+    ctx: &Context,
+    existing: &api::models::ApiKey,
+    owner: Option<&str>,
+    now: Timestamp,
+) -> CommandResult<Exit> {
+    if ctx.out.is_json() {
+        #[derive(serde::Serialize)]
+        struct Existing<'a> {
+            key: &'a KeyJson,
+            stored_in: [&'a str; 0],
+            existing: bool,
+        }
+        let view = KeyJson::new(existing, owner.map(str::to_string), now);
+        ctx.out.json(&Existing {
+            key: &view,
+            stored_in: [],
+            existing: true,
+        })?;
+    }
+    ctx.out.note(format!(
+        "Key '{}' already exists ({}); nothing was minted (--if-missing).",
+        existing.name, existing.id
+    ));
+    Ok(Exit::Ok)
 }
 
 /// `keys create -o json`: the key, the secret when stdout is a destination, and where else it

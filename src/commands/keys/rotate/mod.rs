@@ -75,11 +75,15 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     let (scope, mut visible) = listed?;
     let mut seen = HashSet::new();
     visible.retain(|k| seen.insert(k.id.clone()));
+    // The caller, once asked: the owner named in the JSON of a user key (only its own).
+    let mut caller = None;
     let targets = match &args.key {
         Some(raw) => {
             let key = resolve::key(&visible, raw)?.clone();
             if !key.is_service_account_key() {
-                check_rotatable(&key, &me.await?)?;
+                let me = me.await?;
+                check_rotatable(&key, &me)?;
+                caller = Some(me);
             }
             // A successor already delivered (a run killed or failed at step 6): a new key
             // would go over its secret and leave it active with the secret nowhere.
@@ -100,8 +104,16 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
             }
             vec![key]
         }
-        None if args.all => all_keys(ctx, me.await, &visible, &scope)?,
-        None => due_keys(ctx, me.await, &visible, &policy, &scope)?,
+        None => {
+            let me = me.await;
+            let targets = if args.all {
+                all_keys(ctx, &me, &visible, &scope)?
+            } else {
+                due_keys(ctx, &me, &visible, &policy, &scope)?
+            };
+            caller = me.ok();
+            targets
+        }
     };
     if targets.is_empty() {
         ctx.out.note(if args.all {
@@ -214,6 +226,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
         },
         batch,
         keep_old: args.keep_old,
+        caller,
     };
     let render =
         |old: &ApiKey, minted: &_, elsewhere: &[_]| reporter.payload(old, minted, elsewhere);

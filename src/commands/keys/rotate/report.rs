@@ -97,6 +97,9 @@ pub struct Reporter<'a> {
     /// Secrets go out as `ID<TAB>NAME<TAB>SECRET` lines, not alone.
     pub batch: bool,
     pub keep_old: bool,
+    /// The caller: the owner of the user keys rotated (Flexprice mints a user key only for the
+    /// calling user), named in the JSON as `keys list` names it.
+    pub caller: Option<crate::api::models::User>,
 }
 
 impl Reporter<'_> {
@@ -111,7 +114,7 @@ impl Reporter<'_> {
         let secret = minted.secret.expose_secret();
         if let Some(json) = &self.json {
             let now = time::now();
-            let owner = old.service_account_name.clone();
+            let owner = self.owner_of(old);
             let (old_view, new_view) = (
                 KeyJson::new(old, owner.clone(), now),
                 KeyJson::new(&minted.key, owner, now),
@@ -131,6 +134,16 @@ impl Reporter<'_> {
             Payload::line(&format!("{}\t{}\t{secret}", minted.key.id, minted.key.name))
         } else {
             Payload::line(secret)
+        })
+    }
+
+    /// How the JSON names a key's owner: a service account by its name, the caller by its label.
+    fn owner_of(&self, key: &ApiKey) -> Option<String> {
+        key.service_account_name.clone().or_else(|| {
+            self.caller
+                .as_ref()
+                .filter(|me| key.user_id.as_deref() == Some(me.id.as_str()))
+                .map(|me| me.label().to_string())
         })
     }
 
@@ -159,7 +172,7 @@ impl Reporter<'_> {
             json.tail(&tail)
         } else {
             let now = time::now();
-            let owner = old.service_account_name.clone();
+            let owner = self.owner_of(old);
             let old_view = KeyJson::new(old, owner.clone(), now);
             let new_view = rotated
                 .new_key

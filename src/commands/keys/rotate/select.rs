@@ -94,7 +94,7 @@ pub fn rerun_hint(args: &KeysRotateArgs) -> String {
 /// (see [`rotatable`]).
 pub fn due_keys(
     ctx: &Context,
-    me: Result<User, ApiError>,
+    me: &Result<User, ApiError>,
     visible: &[ApiKey],
     policy: &Policy,
     scope: &KeyScope,
@@ -109,7 +109,7 @@ pub fn due_keys(
         .iter()
         .filter_map(|finding| visible.iter().find(|k| k.id == finding.key.id))
         .collect();
-    rotatable(ctx, me, visible, candidates)
+    rotatable(ctx, me, visible, candidates, false)
 }
 
 /// `--all`: every key within `scope` that still authenticates, whatever its age, less what
@@ -117,7 +117,7 @@ pub fn due_keys(
 /// leaked anything usable, and `--due` or `keys rotate ID` replaces it.
 pub fn all_keys(
     ctx: &Context,
-    me: Result<User, ApiError>,
+    me: &Result<User, ApiError>,
     visible: &[ApiKey],
     scope: &KeyScope,
 ) -> CommandResult<Vec<ApiKey>> {
@@ -136,7 +136,7 @@ pub fn all_keys(
             _ => candidates.push(key),
         }
     }
-    rotatable(ctx, me, visible, candidates)
+    rotatable(ctx, me, visible, candidates, true)
 }
 
 /// `candidates` less the keys a batch must not touch, each skipped with a message: other users'
@@ -147,9 +147,10 @@ pub fn all_keys(
 /// newer key).
 fn rotatable(
     ctx: &Context,
-    me: Result<User, ApiError>,
+    me: &Result<User, ApiError>,
     visible: &[ApiKey],
     candidates: Vec<&ApiKey>,
+    incident: bool,
 ) -> CommandResult<Vec<ApiKey>> {
     if candidates.is_empty() {
         return Ok(Vec::new());
@@ -160,7 +161,7 @@ fn rotatable(
     let me = match me {
         Ok(me) => Some(me),
         Err(_) if candidates.iter().all(|k| k.is_service_account_key()) => None,
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e.clone().into()),
     };
     let (credential, _) = ctx.credential()?;
     let in_use = credential.redacted();
@@ -188,8 +189,17 @@ fn rotatable(
                 .note(format!("skipping key {} ({}): {why}", key.id, key.name));
             continue;
         }
+        // `--due` says it every night a cron runs: a note (`-q` keeps it out of the mail). In an
+        // incident (`--all`), the one key not rotated is worth a warning.
         if running_with.is_some_and(|k| k.id == key.id) {
-            ctx.out.warn(format!(
+            let say = |text: String| {
+                if incident {
+                    ctx.out.warn(text)
+                } else {
+                    ctx.out.note(text)
+                }
+            };
+            say(format!(
                 "skipping key {} ({}): it is the credential this command runs with; rotate it on its own with \
                  `flexprice-admin keys rotate {}` and update wherever the admin key is read from",
                 key.id, key.name, key.id
