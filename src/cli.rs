@@ -124,6 +124,8 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// API base URL; a URL with no path gets /v1 [default: https://us.api.flexprice.io/v1]
+    // The help text shows the URL as it is: not a link for rustdoc.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, global = true, env = env::API_URL, hide_env_values = true, value_name = "URL")]
     pub api_url: Option<String>,
 

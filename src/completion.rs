@@ -5,7 +5,7 @@
 //! Asking the API from a TAB has rules of its own: the profile, API URL and environment are
 //! those the line names (`--profile prod keys delete <TAB>`) or the environment and config give,
 //! exactly as the command would use them; the credential is what the command would read, but
-//! nothing is ever asked for (no prompt, no keychain unlock: [`KEYCHAIN_TIMEOUT`]); the whole
+//! nothing is ever asked for (no prompt, no keychain unlock: `KEYCHAIN_TIMEOUT`); the whole
 //! lookup gives up after [`TIMEOUT`]; and any failure (no credential, an expired login, a
 //! network error, a refusal) offers nothing and prints nothing. Only names are printed, never
 //! a secret, and never a name that would break the line (control characters, leading `-`).

@@ -88,10 +88,7 @@ pub fn main() -> ExitCode {
 /// memory are readable by root only, no ptrace attach, and no core dump holding a secret.
 fn protect_process() {
     #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) with PR_SET_DUMPABLE changes only this process's own attribute.
-    unsafe {
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-    }
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
 }
 
 async fn run(cli: cli::Cli) -> Exit {
@@ -149,7 +146,9 @@ mod tests {
     #[test]
     fn the_process_is_not_dumpable() {
         super::protect_process();
-        // SAFETY: prctl(2) with PR_GET_DUMPABLE only reads this process's attribute.
-        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 0);
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
     }
 }

@@ -326,10 +326,10 @@ impl Client {
 /// time and in order; the caller decodes each as it likes (borrowing from it, or not) and gives
 /// its keys to [`KeyPager::take`], which keeps the new ones and plans what comes next.
 ///
-/// The first request asks for everything (up to [`FIRST_KEYS_PAGE`]) and is usually the only
+/// The first request asks for everything (up to `FIRST_KEYS_PAGE`) and is usually the only
 /// one. When its answer is a full page of fewer keys than `total` (the server caps pages, and
 /// says so in `pagination.limit`, or the tenant is beyond FIRST_KEYS_PAGE), the rest comes in
-/// pages of that size, [`PAGE_CONCURRENCY`] in flight at once. We keep our own offsets, because
+/// pages of that size, `PAGE_CONCURRENCY` in flight at once. We keep our own offsets, because
 /// the server's `pagination.offset` is the *next* offset, not the one requested.
 pub struct KeyPager<'c> {
     client: &'c Client,

@@ -314,7 +314,7 @@ impl Client {
         Ok(Answer { request, exchange })
     }
 
-    /// Decodes an answer of [`Client::send_for_decoding`]; the result may borrow from it.
+    /// Decodes an answer of `Client::send_for_decoding`; the result may borrow from it.
     pub fn decode_answer<'b, T: Deserialize<'b>>(&self, answer: &'b Answer) -> Result<T, ApiError> {
         decode(&answer.exchange.body)
             .map_err(|detail| self.decode_error(&answer.request, &answer.exchange, detail))

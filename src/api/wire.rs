@@ -174,7 +174,7 @@ const RUNS_AT_LEAST: usize = 512 * 1024;
 const RUN_BYTES: usize = 64 * 1024;
 
 /// The `items` of a large page laid out as the server writes it (`{"items":[…],"pagination":
-/// {…}}`, compact), cut into runs of whole items (`{…},…,{…}` each) of about [`RUN_BYTES`], to
+/// {…}}`, compact), cut into runs of whole items (`{…},…,{…}` each) of about `RUN_BYTES`, to
 /// be decoded on two threads; `None` for any other layout, a page too small to be worth it, or
 /// one with no cut.
 /// The caller has checked that the body is UTF-8, as one thread refuses a body that is not

@@ -60,7 +60,7 @@ const STOP_CHECK: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
     pub why: String,
-    /// The command's stdout and stderr, interleaved, at most [`OUTPUT_KEPT`] bytes.
+    /// The command's stdout and stderr, interleaved, at most `OUTPUT_KEPT` bytes.
     pub output: String,
 }
 

@@ -45,7 +45,7 @@ impl Live {
 /// What a readable destination holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reading {
-    /// A secret; whether it is `key`'s own is told by [`Reading::holds`].
+    /// A secret; whether it is `key`'s own is told by `Reading::holds`.
     Secret {
         display: String,
         /// The millisecond time in the secret's ULID, when it has one.

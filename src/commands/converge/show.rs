@@ -62,7 +62,7 @@ fn notes(ctx: &Context, manifest: &Manifest, diff: &Diff) {
     }
 }
 
-/// "ingest-bot/worker [production]".
+/// "ingest-bot/worker \[production\]".
 fn key_name(account: &Account, key: &Key) -> String {
     match &key.environment {
         Some(environment) => format!("{}/{} [{environment}]", account.name, key.name),

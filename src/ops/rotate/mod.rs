@@ -7,7 +7,7 @@
 //!    from here until it is delivered. A rotation that stopped after this step (its new key's
 //!    secret waits in a recovery file the journal names) is finished instead of started again;
 //! 4. check, side by side, that the new key authenticates and that no other run rotated or
-//!    revoked the old key meanwhile (one listing of the owner's keys: [`check`]);
+//!    revoked the old key meanwhile (one listing of the owner's keys: `check`);
 //! 5. deliver the new secret, stdout included, and verify each destination;
 //! 6. revoke the old key (unless it is kept: `--keep-old`, or a grace period).
 //!
