@@ -21,11 +21,11 @@ use secrecy::ExposeSecret;
 
 use crate::api::{Client, ClientConfig, Credential, KeyFilter};
 use crate::config::{self, Paths};
-use crate::context::{DEFAULT_API_URL, parse_api_url};
 use crate::env;
 use crate::secret_input;
 use crate::secrets::Keychain;
 use crate::secrets::keychain::LOGIN_SERVICE;
+use crate::settings::{DEFAULT_API_URL, parse_api_url};
 
 /// The most a TAB waits for names from the API, every request included.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -237,7 +237,7 @@ fn client() -> Option<Client> {
     let environment = typed("--environment")
         .or_else(|| env::var(env::ENVIRONMENT_ID))
         .or_else(|| profile.settings.environment.clone())
-        .filter(|e| crate::commands::resolve::environment_id_like(e));
+        .filter(|e| crate::names::environment_id_like(e));
     let secret = if let Some(key) = env::var(env::API_KEY).map(zeroize::Zeroizing::new) {
         secret_input::check(&key, env::API_KEY).ok()?
     } else if let Some(path) = env::var(env::API_KEY_FILE) {
@@ -266,7 +266,7 @@ fn client() -> Option<Client> {
         credential: Some(Credential::new(secret)),
         environment,
         timeout: TIMEOUT,
-        verbose: false,
+        trace: None,
     })
     .ok()
 }

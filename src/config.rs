@@ -7,10 +7,31 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::AuditRule;
 use crate::error::{CommandError, CommandResult, ErrorContext};
 use crate::private_file;
 use crate::time::TimeSpan;
+
+/// What `keys audit` does with one kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditRule {
+    /// Report the key, and exit 10
+    Fail,
+    /// Report the key; the exit code does not change
+    Report,
+    /// Do not look
+    Ignore,
+}
+
+impl AuditRule {
+    /// The word flags and config.toml use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditRule::Fail => "fail",
+            AuditRule::Report => "report",
+            AuditRule::Ignore => "ignore",
+        }
+    }
+}
 
 pub const DEFAULT_PROFILE: &str = "default";
 

@@ -1,8 +1,7 @@
-//! The resolved context every command runs in: global flags, environment and profile turned
-//! into ready-to-use values (base URL, output, credential) in one step, with bad values refused
-//! before anything is sent.
+//! The session a command runs in: the printer, the paths, the profile and the settings
+//! ([`crate::settings`], resolved by a pure function), and what needs I/O to find: the admin
+//! credential (looked up once, lazily), the API client, and the questions asked on a terminal.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::api::{Client, ClientConfig, Credential};
-use crate::cli::GlobalArgs;
+use crate::cli::global::GlobalArgs;
 use crate::config::{self, Paths, ResolvedProfile};
 use crate::env;
 use crate::error::{CommandError, CommandResult, Exit};
@@ -19,12 +18,8 @@ use crate::output::Output;
 use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secrets::{Keychain, KeychainError};
+use crate::settings;
 use crate::time::TimeSpan;
-
-/// Keychain timeout off a terminal (cron, CI) when the profile sets none.
-pub const KEYCHAIN_TIMEOUT_UNATTENDED: Duration = Duration::from_secs(5);
-/// Keychain timeout on a terminal, where an unlock prompt may need answering.
-pub const KEYCHAIN_TIMEOUT_INTERACTIVE: Duration = Duration::from_secs(30);
 
 /// Where the admin credential came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +39,6 @@ impl std::fmt::Display for CredentialSource {
     }
 }
 
-pub const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
 /// Flexprice's rotation guidance: keys live 90 days unless told otherwise.
 pub const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
 
@@ -74,7 +68,7 @@ pub struct Context {
 impl Context {
     /// `may_create_profile`: the command (`auth login`) creates the profile if it is missing.
     pub fn new(global: &GlobalArgs, may_create_profile: bool) -> CommandResult<Context> {
-        let mut out = Output::new(global.output, global.quiet, global.color);
+        let out = Output::new(global.output, global.quiet, global.color, global.no_input);
         let paths = Paths::discover()?;
         if let Some(warning) = config::tighten_permissions(&paths.config_file())? {
             out.warn(warning);
@@ -84,53 +78,25 @@ impl Context {
             global.profile.as_deref(),
             may_create_profile,
         )?;
-        let raw_url = global
-            .api_url
-            .clone()
-            .or_else(|| profile.settings.api_url.clone())
-            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
-        let api_url = parse_api_url(&raw_url, global.allow_insecure_http)?;
-        let environment = global
-            .environment
-            .clone()
-            .or_else(|| profile.settings.environment.clone());
-        if let Some(env) = &environment {
-            crate::cli::parse_name(env)
-                .map_err(|e| CommandError::usage(format!("--environment: {e}")))?;
-        }
-        let interactive =
-            !global.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        out.interactive = interactive;
-        // Short off a terminal so a locked or absent keychain never hangs a cron job; longer on
-        // one, where the keychain may show an unlock prompt.
-        let keychain_timeout = profile
-            .settings
-            .keychain_timeout
-            .map(Duration::from_secs_f64)
-            .unwrap_or(if interactive {
-                KEYCHAIN_TIMEOUT_INTERACTIVE
-            } else {
-                KEYCHAIN_TIMEOUT_UNATTENDED
-            });
+        let settings = settings::resolve(global, &profile.settings, out.interactive)?;
         Ok(Context {
+            interactive: out.interactive,
             out,
             paths,
-            keychain: Keychain::new(keychain_timeout),
+            keychain: Keychain::new(settings.keychain_timeout),
             profile,
-            api_url,
-            environment,
-            api_url_given: global.api_url.is_some(),
-            environment_given: global.environment.is_some(),
-            timeout: global.timeout,
-            verbose: global.verbose,
-            dry_run: global.dry_run,
-            yes: global.yes,
-            interactive,
+            api_url: settings.api_url,
+            environment: settings.environment,
+            api_url_given: settings.api_url_given,
+            environment_given: settings.environment_given,
+            timeout: settings.timeout,
+            verbose: settings.verbose,
+            dry_run: settings.dry_run,
+            yes: settings.yes,
             credential: std::cell::OnceCell::new(),
         })
     }
 
-    /// The lifetime of a new key when no expiry flag is given.
     /// The journal of this profile on this server: where its keys' secrets went or wait.
     pub fn journal(&self) -> crate::handover::Journal {
         crate::handover::Journal::new(
@@ -149,6 +115,7 @@ impl Context {
         }
     }
 
+    /// The lifetime of a new key when no expiry flag is given.
     pub fn default_key_lifetime(&self) -> TimeSpan {
         self.profile
             .default_expiry
@@ -168,7 +135,7 @@ impl Context {
     fn environment_is_a_name(&self) -> bool {
         self.environment
             .as_deref()
-            .is_some_and(|e| !crate::commands::resolve::environment_id_like(e))
+            .is_some_and(|e| !crate::names::environment_id_like(e))
     }
 
     /// The environment to send with `credential`: `--environment` as an ID, a name looked up
@@ -189,16 +156,13 @@ impl Context {
             credential: Some(credential),
             environment: None,
             timeout: self.timeout,
-            verbose: self.verbose,
+            trace: self.trace(),
         })?;
         let environments = self
             .out
             .waiting("Fetching environments", client.environments())
             .await?;
-        Ok(Some(crate::commands::resolve::environment_id(
-            &environments,
-            &name,
-        )?))
+        Ok(Some(crate::names::environment_id(&environments, &name)?))
     }
 
     /// A client holding the admin credential.
@@ -225,13 +189,40 @@ impl Context {
         credential: Credential,
         environment: Option<String>,
     ) -> CommandResult<Client> {
-        Client::new(ClientConfig {
+        Ok(Client::new(ClientConfig {
             base_url: self.api_url.clone(),
             credential: Some(credential),
             environment,
             timeout: self.timeout,
-            verbose: self.verbose,
+            trace: self.trace(),
+        })?)
+    }
+
+    /// Where `--verbose` traces go: this invocation's stderr.
+    pub fn trace(&self) -> Option<crate::api::Trace> {
+        let lines = self.out.stderr_lines();
+        self.verbose.then(|| -> crate::api::Trace {
+            std::sync::Arc::new(move |line: &str| lines.line("", line))
         })
+    }
+
+    /// The API this invocation talks to, with no credential yet.
+    pub fn server(&self) -> ClientConfig {
+        ClientConfig {
+            base_url: self.api_url.clone(),
+            credential: None,
+            environment: None,
+            timeout: self.timeout,
+            trace: self.trace(),
+        }
+    }
+
+    /// The command that logs this profile in again with its email.
+    pub fn login_command(&self) -> String {
+        login::login_command(
+            self.profile.settings.login_email.as_deref(),
+            &self.profile_flag(),
+        )
     }
 
     /// The admin credential and where it came from: `FLEXPRICE_API_KEY`, then
@@ -291,14 +282,18 @@ impl Context {
         if let Some(at) = login::expires_at(secret.expose_secret()) {
             let now = crate::time::now();
             if login::is_expired(at, now) {
-                return Err(login::expired_error(self, at));
+                return Err(login::expired_error(
+                    &self.profile.name,
+                    &self.login_command(),
+                    at,
+                ));
             }
             if at <= now + login::WARN_BEFORE {
                 self.out.warn(format!(
                     "the login token stored for profile '{}' expires at {}; log in again before then: `{}`",
                     self.profile.name,
                     login::when(at, now),
-                    login::login_command(self)
+                    self.login_command()
                 ));
             }
         }
@@ -342,8 +337,8 @@ impl Context {
             }
         }
         let question = format!("Password for {email} (profile '{}')", self.profile.name);
-        let password = login::read_password(self, login::PasswordFrom::Prompt(question))?;
-        let credential = login::log_in(self, &email, password).await?;
+        let password = login::read_password(&self.out, login::PasswordFrom::Prompt(question))?;
+        let credential = login::log_in(&self.out, self.server(), &email, password).await?;
         let token = SecretString::from(credential.expose());
         self.keychain
             .set(LOGIN_SERVICE, &self.profile.name, &token)
@@ -399,153 +394,5 @@ impl Context {
     /// Callers check [`Context::interactive`] first: off a terminal there is nobody to ask.
     pub fn select(&self, question: &str, items: &[String]) -> CommandResult<Option<usize>> {
         self.out.select(question, items)
-    }
-}
-
-/// `raw` with any user name and password between `://` and the host replaced by `***`, even
-/// when the rest is not a valid URL: `https://ops:hunter2@host/v1` → `https://***@host/v1`.
-pub fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
-        return raw.into();
-    };
-    let rest = &raw[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &raw[..scheme_end], &rest[at..]).into(),
-        None => raw.into(),
-    }
-}
-
-/// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
-/// `/v1`; any other path must end in `/v1`.
-pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, CommandError> {
-    // The URL is quoted in every message below: never with a password in it.
-    let shown = redact_userinfo(raw);
-    let bad = |why: String| {
-        CommandError::usage(format!("--api-url / {}: '{shown}' {why}", env::API_URL)).hint(format!(
-            "use the API base URL, e.g. {DEFAULT_API_URL} or http://127.0.0.1:8080/v1"
-        ))
-    };
-    let mut url = Url::parse(raw.trim()).map_err(|e| bad(format!("is not a URL ({e})")))?;
-    match url.scheme() {
-        "https" => {}
-        "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
-            if !loopback && !allow_insecure_http {
-                return Err(CommandError::usage(format!(
-                    "--api-url: '{shown}' uses plain http to a remote host; the API key would cross the network unencrypted"
-                ))
-                .hint("use https://, or pass --allow-insecure-http if this network is trusted"));
-            }
-        }
-        other => {
-            return Err(bad(format!(
-                "has scheme '{other}'; only http and https are supported"
-            )));
-        }
-    }
-    if url.host().is_none() {
-        return Err(bad("has no host".into()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "contains credentials; pass the API key through FLEXPRICE_API_KEY instead".into(),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("has a query or fragment".into()));
-    }
-    let path = url.path().trim_end_matches('/').to_string();
-    if path.is_empty() {
-        url.set_path("/v1");
-    } else if !path.ends_with("/v1") {
-        return Err(bad(format!(
-            "has the path '{path}', but the API lives under /v1"
-        )));
-    } else {
-        url.set_path(&path);
-    }
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_get_v1_and_lose_trailing_slashes() {
-        assert_eq!(
-            parse_api_url("https://us.api.flexprice.io", false)
-                .unwrap()
-                .as_str(),
-            "https://us.api.flexprice.io/v1"
-        );
-        assert_eq!(
-            parse_api_url("https://x.io/v1/", false).unwrap().as_str(),
-            "https://x.io/v1"
-        );
-        assert_eq!(
-            parse_api_url("http://127.0.0.1:8080", false)
-                .unwrap()
-                .as_str(),
-            "http://127.0.0.1:8080/v1"
-        );
-        assert_eq!(
-            parse_api_url("http://localhost:8080/v1", false)
-                .unwrap()
-                .as_str(),
-            "http://localhost:8080/v1"
-        );
-        assert_eq!(
-            parse_api_url("https://gw.example/flexprice/v1", false)
-                .unwrap()
-                .path(),
-            "/flexprice/v1"
-        );
-    }
-
-    #[test]
-    fn bad_urls_are_refused_naming_the_flag() {
-        for (raw, why) in [
-            ("not a url", "is not a URL"),
-            ("ftp://x.io/v1", "scheme 'ftp'"),
-            ("https://x.io/v2", "the API lives under /v1"),
-            ("https://user:pw@x.io/v1", "contains credentials"),
-            ("http://ops:hunter2@example.com/v1", "plain http"),
-            ("https://x.io/v1?a=b", "query"),
-        ] {
-            let err = parse_api_url(raw, false).unwrap_err();
-            assert!(err.message.contains("--api-url"), "{raw}: {}", err.message);
-            assert!(
-                !err.message.contains("pw@") && !err.message.contains("hunter2"),
-                "{raw}: {}",
-                err.message
-            );
-            assert!(err.message.contains(why), "{raw}: {}", err.message);
-        }
-    }
-
-    #[test]
-    fn userinfo_is_redacted_even_in_broken_urls() {
-        assert_eq!(
-            redact_userinfo("https://ops:hunter2@h/v1"),
-            "https://***@h/v1"
-        );
-        assert_eq!(redact_userinfo("https://a:b@c@h:1?x"), "https://***@h:1?x");
-        assert_eq!(redact_userinfo("ht tp://a:p w@h/v1"), "ht tp://***@h/v1");
-        assert_eq!(redact_userinfo("https://h/v1?u=a@b"), "https://h/v1?u=a@b");
-        assert_eq!(redact_userinfo("no scheme"), "no scheme");
-    }
-
-    #[test]
-    fn insecure_http_needs_the_flag() {
-        let err = parse_api_url("http://api.example.com/v1", false).unwrap_err();
-        assert!(err.hints[0].contains("--allow-insecure-http"));
-        assert!(parse_api_url("http://api.example.com/v1", true).is_ok());
     }
 }

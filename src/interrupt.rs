@@ -9,7 +9,6 @@
 //! it), so "outside a scope" is implemented here: the watcher exits the process itself when no
 //! scope is open. No handler outlives its scope in behaviour.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::watch;
@@ -69,10 +68,17 @@ struct Watcher {
     open: Mutex<Option<OpenScope>>,
 }
 
+/// What a scope says when its first signal arrives, and how: a line on the command's stderr.
+pub struct Notice {
+    pub text: String,
+    /// Writes a warning line (the command's printer, which the watcher cannot hold).
+    pub say: Arc<dyn Fn(&str) + Send + Sync>,
+}
+
 /// The scope open now: where signals go, and what to say when the first one arrives.
 struct OpenScope {
     sender: Arc<watch::Sender<Received>>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 static WATCHER: OnceLock<Watcher> = OnceLock::new();
@@ -88,7 +94,7 @@ impl Scope {
     /// One scope at a time: a command opens it once, before its first change to the world.
     /// `notice`, if given, is said on stderr as soon as the first signal arrives (e.g.
     /// "finishing the key's hand-over before stopping"), so the user knows it was heard.
-    pub fn open(notice: Option<&str>) -> Scope {
+    pub fn open(notice: Option<Notice>) -> Scope {
         let watcher = WATCHER.get_or_init(|| {
             listen();
             Watcher {
@@ -99,7 +105,7 @@ impl Scope {
         let sender = Arc::new(sender);
         *watcher.open.lock().unwrap_or_else(|e| e.into_inner()) = Some(OpenScope {
             sender: sender.clone(),
-            notice: notice.map(str::to_string),
+            notice,
         });
         Scope { sender, receiver }
     }
@@ -168,11 +174,7 @@ fn deliver(signal: Signal) {
             if first && let Some(notice) = &scope.notice {
                 // Said after the signal is recorded: whoever reads it knows the command will
                 // stop with the signal's code once its work is done.
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "warning: {}: {notice}",
-                    signal.describe()
-                );
+                (notice.say)(&format!("{}: {}", signal.describe(), notice.text));
             }
         }
         None => std::process::exit(i32::from(signal.exit().code())),

@@ -20,6 +20,7 @@ pub mod login;
 pub mod manifest;
 pub mod manual;
 pub mod memory;
+pub mod names;
 pub mod ops;
 pub mod output;
 pub mod parallel;
@@ -29,6 +30,7 @@ pub mod redact;
 pub mod revocations;
 pub mod secret_input;
 pub mod secrets;
+pub mod settings;
 pub mod shell;
 pub mod time;
 pub mod views;
@@ -56,7 +58,12 @@ pub fn main() -> ExitCode {
     };
     if let cli::Command::Help(_) | cli::Command::Generate(_) = &cli.command {
         // No config, no key, no network: these work on a fresh machine.
-        let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+        let out = Output::new(
+            cli.global.output,
+            cli.global.quiet,
+            cli.global.color,
+            cli.global.no_input,
+        );
         let exit = match shell::run(&out, &cli.command) {
             Ok(exit) => exit,
             Err(err) => report(&out, &err),
@@ -69,11 +76,15 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            let _ = std::io::Write::write_fmt(
-                &mut std::io::stderr(),
-                format_args!("error: cannot start: {err}\n"),
+            let out = Output::new(
+                cli.global.output,
+                cli.global.quiet,
+                cli.global.color,
+                cli.global.no_input,
             );
-            return ExitCode::from(Exit::Failure.code());
+            return ExitCode::from(
+                report(&out, &CommandError::failure(format!("cannot start: {err}"))).code(),
+            );
         }
     };
     let exit = runtime.block_on(run(cli));
@@ -100,7 +111,12 @@ async fn run(cli: cli::Cli) -> Exit {
     let mut ctx = match context::Context::new(&cli.global, creates_profile) {
         Ok(ctx) => ctx,
         Err(err) => {
-            let out = Output::new(cli.global.output, cli.global.quiet, cli.global.color);
+            let out = Output::new(
+                cli.global.output,
+                cli.global.quiet,
+                cli.global.color,
+                cli.global.no_input,
+            );
             return report(&out, &err);
         }
     };

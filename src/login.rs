@@ -16,8 +16,8 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::api::{Client, ClientConfig, Credential};
-use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
+use crate::output::Output;
 use crate::secret_input;
 use crate::time;
 
@@ -70,13 +70,13 @@ pub enum PasswordFrom<'a> {
 }
 
 /// Reads the password: never from argv or the environment.
-pub fn read_password(ctx: &Context, from: PasswordFrom<'_>) -> CommandResult<SecretString> {
+pub fn read_password(out: &Output, from: PasswordFrom<'_>) -> CommandResult<SecretString> {
     match from {
         PasswordFrom::Stdin => secret_input::read_password_stdin("stdin (--password-stdin)"),
         PasswordFrom::File(path) => {
             let read = secret_input::read_password_file(path, "--password-file")?;
             if let Some(warning) = read.warning {
-                ctx.out.warn(warning);
+                out.warn(warning);
             }
             Ok(read.secret)
         }
@@ -119,9 +119,11 @@ fn check_password_length(password: &SecretString) -> Result<(), CommandError> {
 }
 
 /// Exchanges email and password for a login token (`POST /auth/login`, sent with no
-/// credential and no environment). A refusal (403, "Invalid email or password") is exit 3.
+/// credential and no environment, to `server`'s URL). A refusal (403, "Invalid email or
+/// password") is exit 3.
 pub async fn log_in(
-    ctx: &Context,
+    out: &Output,
+    server: ClientConfig,
     email: &str,
     password: SecretString,
 ) -> CommandResult<Credential> {
@@ -130,14 +132,11 @@ pub async fn log_in(
     // Scrubbed from anything the server might quote back.
     crate::redact::register(&password);
     let client = Client::new(ClientConfig {
-        base_url: ctx.api_url.clone(),
         credential: None,
         environment: None,
-        timeout: ctx.timeout,
-        verbose: ctx.verbose,
+        ..server
     })?;
-    let answer = ctx
-        .out
+    let answer = out
         .waiting("Logging in", client.login(email, password))
         .await;
     match answer {
@@ -160,36 +159,25 @@ pub async fn log_in(
 
 /// The error for a stored login token that has expired, when nobody can be asked for the
 /// password: exit 3, before any request.
-pub fn expired_error(ctx: &Context, at: Timestamp) -> CommandError {
+/// password: exit 3, before any request. `login` is the command that logs in again
+/// ([`login_command`]).
+pub fn expired_error(profile: &str, login: &str, at: Timestamp) -> CommandError {
     CommandError::new(
         Exit::Unauthenticated,
         format!(
-            "the login token stored for profile '{}' expired at {}",
-            ctx.profile.name,
+            "the login token stored for profile '{profile}' expired at {}",
             when(at, time::now())
         ),
     )
     .hint(format!(
-        "log in again: `{}` (a token lasts 30 days; on a terminal any command asks for the password once it has expired)",
-        login_command(ctx)
+        "log in again: `{login}` (a token lasts 30 days; on a terminal any command asks for the password once it has expired)"
     ))
 }
 
-/// `flexprice-admin auth login --email EMAIL [--profile P]`, with the profile's email when it
-/// has one.
-pub fn login_command(ctx: &Context) -> String {
-    login_command_for(
-        ctx.profile
-            .settings
-            .login_email
-            .as_deref()
-            .unwrap_or("EMAIL"),
-        &ctx.profile_flag(),
-    )
-}
-
-/// [`login_command`] for a given email (`profile_flag`: ` --profile P` or empty).
-pub fn login_command_for(email: &str, profile_flag: &str) -> String {
+/// `flexprice-admin auth login --email EMAIL [--profile P]` (`profile_flag`: ` --profile P` or
+/// empty), with `EMAIL` standing in when the profile has no email.
+pub fn login_command(email: Option<&str>, profile_flag: &str) -> String {
+    let email = email.unwrap_or("EMAIL");
     let email = shlex::try_quote(email).map_or_else(|_| email.to_string(), |q| q.into_owned());
     format!("flexprice-admin auth login --email {email}{profile_flag}")
 }

@@ -1,14 +1,18 @@
-//! Everything the user sees: data on stdout as a table (terminal), tab-separated text (piped) or
-//! JSON (asked), and receipts, warnings and hints on stderr. The only place that knows about
-//! comfy-table, indicatif (spinner and progress bar, on a terminal only) and about colour. Never `println!`: a closed pipe must surface as an error that
-//! `main` turns into a quiet exit 0, not a panic.
+//! Everything the user sees, through one printer: data on stdout as a table (terminal),
+//! tab-separated text (piped) or JSON (asked), and receipts, warnings and hints on stderr. The
+//! only place that knows about comfy-table, indicatif (spinner and progress bar, on a terminal
+//! only) and about colour. It writes to [`Streams`]: the process's, or two buffers a test reads.
+//! Never `println!` (the lints forbid it): a closed pipe must surface as an error that `main`
+//! turns into a quiet exit 0, not a panic.
 
 use std::future::Future;
 pub mod layout;
 mod prompt;
 pub mod render;
+mod streams;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,20 +21,42 @@ use serde::Serialize;
 pub use self::render::{Cell, Mood, terminal_safe};
 #[cfg(test)]
 pub use self::render::{JsonArray, json as render_json};
-use crate::cli::{ColorChoice, OutputFormat};
+pub use self::streams::{Captured, Sink, Streams};
 use crate::env;
 use crate::error::CommandResult;
+
+/// How data is written on stdout (`--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned table (the default on a terminal)
+    Table,
+    /// Tab-separated values with no header (the default when piped)
+    Plain,
+    /// JSON with stable snake_case fields and RFC 3339 UTC times
+    Json,
+    /// JSON Lines: what `json` gives, one compact object a line (a list becomes one line per
+    /// item), for logs that append
+    Jsonl,
+}
+
+/// When to use colour (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 pub struct Output {
     pub format: OutputFormat,
     pub quiet: bool,
-    /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given (set
-    /// by the context).
+    /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given.
     pub interactive: bool,
     stdout_color: bool,
     stderr_color: bool,
     stdout_tty: bool,
     stderr_tty: bool,
+    streams: Streams,
 }
 
 /// A request that answers faster than this shows no spinner: a flash of one is noise.
@@ -78,9 +104,29 @@ impl Progress {
 }
 
 impl Output {
-    pub fn new(format: Option<OutputFormat>, quiet: bool, color: ColorChoice) -> Self {
-        let stdout_tty = io::stdout().is_terminal();
-        let stderr_tty = io::stderr().is_terminal();
+    /// The printer of the process's streams. `no_input`: never prompt, even on a terminal.
+    pub fn new(
+        format: Option<OutputFormat>,
+        quiet: bool,
+        color: ColorChoice,
+        no_input: bool,
+    ) -> Self {
+        let mut out = Self::on(Streams::process(), format, quiet, color);
+        out.interactive = !no_input && io::stdin().is_terminal() && out.stderr_tty;
+        out
+    }
+
+    /// A printer into two buffers, for a test: no terminal, no colour, no prompt.
+    pub fn captured(format: OutputFormat, quiet: bool) -> (Self, Arc<Mutex<Captured>>) {
+        let (streams, captured) = Streams::captured();
+        (
+            Self::on(streams, Some(format), quiet, ColorChoice::Never),
+            captured,
+        )
+    }
+
+    fn on(streams: Streams, format: Option<OutputFormat>, quiet: bool, color: ColorChoice) -> Self {
+        let (stdout_tty, stderr_tty) = streams.terminals();
         let allowed = match color {
             ColorChoice::Never => false,
             ColorChoice::Always => true,
@@ -99,6 +145,25 @@ impl Output {
             stderr_color: allowed && (forced || stderr_tty),
             stdout_tty,
             stderr_tty,
+            streams,
+        }
+    }
+
+    /// What a signal scope says when its first signal arrives: `text`, as a warning here.
+    pub fn notice(&self, text: &str) -> crate::interrupt::Notice {
+        let lines = self.stderr_lines();
+        crate::interrupt::Notice {
+            text: text.to_string(),
+            say: Arc::new(move |line: &str| lines.warn(line)),
+        }
+    }
+
+    /// Lines on stderr for code that runs outside a command's printer (the signal watcher, the
+    /// HTTP trace): cheap to clone, and safe to send to another thread.
+    pub fn stderr_lines(&self) -> StderrLines {
+        StderrLines {
+            streams: self.streams.clone(),
+            color: self.stderr_color,
         }
     }
 
@@ -154,7 +219,7 @@ impl Output {
 
     /// Writes rows as a table or as tab-separated lines (no header, raw values), per format.
     pub fn rows(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
-        let mut out = stdout();
+        let mut out = self.streams.stdout();
         if self.format == OutputFormat::Plain {
             render::plain(&mut out, rows)?;
         } else {
@@ -181,7 +246,7 @@ impl Output {
     /// JSON on stdout, from our own serde structs (a stable contract): pretty with `-o json`;
     /// with `-o jsonl` one compact line, or one line per item when `value` is a list.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> CommandResult<()> {
-        let mut out = stdout();
+        let mut out = self.streams.stdout();
         self.write_json(&mut out, value)?;
         out.flush()?;
         Ok(())
@@ -213,7 +278,7 @@ impl Output {
 
     /// Bytes as they are on stdout (a generated script or page).
     pub fn bytes(&self, bytes: &[u8]) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = self.streams.stdout();
         out.write_all(bytes)?;
         out.flush()
     }
@@ -221,7 +286,7 @@ impl Output {
     /// A table on stderr: a preview shown before a confirmation, which is not data.
     pub fn table_on_stderr(&self, headers: &[&str], rows: Vec<Vec<Cell>>) -> io::Result<()> {
         let table = render::table(headers, rows, self.stderr_color, self.stderr_tty);
-        let mut err = io::stderr().lock();
+        let mut err = self.streams.stderr();
         writeln!(err, "{table}")?;
         err.flush()
     }
@@ -233,26 +298,21 @@ impl Output {
 
     /// A pretty JSON array on stdout for a caller that renders its items itself (see
     /// [`render::JsonArray`]); `-o json` only.
-    pub fn json_array(
-        &self,
-    ) -> io::Result<render::JsonArray<io::BufWriter<io::StdoutLock<'static>>>> {
-        render::JsonArray::new(stdout())
+    pub fn json_array(&self) -> io::Result<render::JsonArray<Sink>> {
+        render::JsonArray::new(self.streams.stdout())
     }
 
     /// JSON on stdout written as work happens (see [`render::JsonStream`]): with `-o json` a
     /// pretty array when `list`, else one pretty object; with `-o jsonl` one line per object,
     /// each flushed as it ends, so a log holds every finished item even if the run dies. A list
     /// never finished leaves an unclosed array, which tells a script the list is cut.
-    pub fn json_stream(
-        &self,
-        list: bool,
-    ) -> io::Result<render::JsonStream<io::BufWriter<io::StdoutLock<'static>>>> {
+    pub fn json_stream(&self, list: bool) -> io::Result<render::JsonStream<Sink>> {
         let layout = match (self.format, list) {
             (OutputFormat::Jsonl, _) => render::Layout::Lines,
             (_, true) => render::Layout::Array,
             (_, false) => render::Layout::Single,
         };
-        render::JsonStream::new(stdout(), layout)
+        render::JsonStream::new(self.streams.stdout(), layout)
     }
 
     /// Asks on the terminal and waits for Enter. `Ok(true)`: Enter; `Ok(false)`: end of input
@@ -265,7 +325,7 @@ impl Output {
         scope: &crate::interrupt::Scope,
     ) -> Result<bool, crate::interrupt::Signal> {
         {
-            let mut err = io::stderr().lock();
+            let mut err = self.streams.stderr();
             let _ = write!(err, "{prompt}");
             let _ = err.flush();
         }
@@ -279,7 +339,7 @@ impl Output {
         tokio::select! {
             entered = rx => Ok(entered.unwrap_or(false)),
             received = scope.after(seen) => {
-                let _ = writeln!(io::stderr());
+                let _ = writeln!(self.streams.stderr());
                 Err(received.first.unwrap_or(crate::interrupt::Signal::Interrupt))
             }
         }
@@ -287,7 +347,7 @@ impl Output {
 
     /// Clears the `count` lines above the cursor on the terminal (stdout), back to column 0.
     pub fn erase_lines_above(&self, count: usize) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = self.streams.stdout();
         for _ in 0..count {
             write!(out, "\x1b[1A\x1b[2K")?;
         }
@@ -306,7 +366,7 @@ impl Output {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut out = stdout();
+        let mut out = self.streams.stdout();
         for value in values {
             writeln!(out, "{}", value.as_ref())?;
         }
@@ -367,9 +427,49 @@ impl Output {
     /// this is the second net for anything that reaches stderr by another way. (The CI mask line,
     /// the one thing on stderr that must carry a secret, does not come through here.)
     fn stderr_line(&self, prefix: &str, message: &str) {
+        self.stderr_lines().line(prefix, message);
+    }
+
+    /// A workflow command for a CI runner on stderr, as it is (`::add-mask::SECRET`): the one
+    /// line that must carry a secret, so it is not scrubbed; flushed at once.
+    pub fn ci_command(&self, line: &str) -> io::Result<()> {
+        let mut err = self.streams.stderr();
+        writeln!(err, "{line}")?;
+        err.flush()
+    }
+
+    /// Ends the line on stderr (after a prompt left without an answer).
+    pub fn end_stderr_line(&self) {
+        let _ = writeln!(self.streams.stderr());
+    }
+}
+
+/// Lines on stderr from outside a command's printer; see [`Output::stderr_lines`].
+#[derive(Debug, Clone)]
+pub struct StderrLines {
+    streams: Streams,
+    color: bool,
+}
+
+impl StderrLines {
+    /// A warning, as [`Output::warn`] writes it.
+    pub fn warn(&self, message: &str) {
+        let label = if self.color {
+            "\x1b[33mwarning:\x1b[0m "
+        } else {
+            "warning: "
+        };
+        self.line(label, message);
+    }
+
+    /// One line on stderr. `prefix` is ours (it may carry colour); `message` may quote the
+    /// server (names, error bodies), so it is made [`terminal_safe`] and stays on one line. It
+    /// is also scrubbed of every known secret: `src/api/` scrubs what the server sends as it
+    /// arrives, and this is the second net for anything that reaches stderr by another way.
+    pub fn line(&self, prefix: &str, message: &str) {
         let message = crate::redact::scrub(message);
         // A failed write to stderr has nowhere to be reported; ignoring it is the only option.
-        let _ = writeln!(io::stderr().lock(), "{prefix}{}", terminal_safe(&message));
+        let _ = writeln!(self.streams.stderr(), "{prefix}{}", terminal_safe(&message));
     }
 }
 
@@ -378,15 +478,31 @@ pub fn count(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-/// Stdout, locked and block-buffered. Rust's stdout is line-buffered even into a pipe or a file,
-/// which costs a write(2) per line: 160,000 of them for 10,000 keys of pretty JSON. Callers
-/// flush before returning, so nothing waits in the buffer behind a receipt on stderr.
-fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
-    io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_captured_printer_keeps_data_and_words_apart_and_scrubs_secrets() {
+        let (out, captured) = Output::captured(OutputFormat::Json, false);
+        let secret = secrecy::SecretString::from("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q");
+        crate::redact::register(&secret);
+        out.json(&serde_json::json!({"id": "secret_1"})).unwrap();
+        out.note("Created key secret_1.");
+        out.warn("the server said sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q\nand more");
+        out.stderr_lines().line("> ", "GET /v1/users/me");
+        let captured = captured.lock().unwrap();
+        assert_eq!(captured.stdout_text(), "{\n  \"id\": \"secret_1\"\n}\n");
+        let stderr = captured.stderr_text();
+        assert!(
+            stderr.starts_with("Created key secret_1.\nwarning: the server said "),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("K3ZQ9W5G2H7N4M8P6R1T3V7Q"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 3, "one line each: {stderr}");
+        assert!(stderr.ends_with("> GET /v1/users/me\n"), "{stderr}");
+    }
+
     #[test]
     fn counts_take_the_noun_their_number_needs() {
         assert_eq!(

@@ -24,7 +24,6 @@ use serde_json::Value;
 pub use endpoints::KeyFilter;
 pub use error::{ApiError, ApiErrorKind, NO_ENVIRONMENT};
 
-use crate::error::CommandResult;
 use crate::redact;
 
 /// Responses larger than this are abandoned: no answer of this API is anywhere near it, and a
@@ -168,12 +167,17 @@ impl Request {
     }
 }
 
+/// Where `--verbose` traces go, one line at a time: the caller's printer (the client never
+/// writes to a stream itself).
+pub type Trace = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 pub struct ClientConfig {
     pub base_url: Url,
     pub credential: Option<Credential>,
     pub environment: Option<String>,
     pub timeout: Duration,
-    pub verbose: bool,
+    /// `--verbose`: every request and answer traced, credentials redacted.
+    pub trace: Option<Trace>,
 }
 
 /// The raw outcome of one exchange. The texts taken from headers are already scrubbed of every
@@ -209,11 +213,13 @@ pub struct Client {
     credential: Option<Credential>,
     environment: Option<String>,
     timeout: Duration,
-    verbose: bool,
+    trace: Option<Trace>,
 }
 
 impl Client {
-    pub fn new(config: ClientConfig) -> CommandResult<Client> {
+    /// A client for `config`; fails only when the TLS backend cannot be set up (the caller's
+    /// error type takes [`reqwest::Error`]).
+    pub fn new(config: ClientConfig) -> Result<Client, reqwest::Error> {
         let origin = config.base_url.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             // Same-origin redirects are followed (reqwest resolves a relative `Location` against
@@ -246,7 +252,7 @@ impl Client {
             credential: config.credential,
             environment: config.environment,
             timeout: config.timeout,
-            verbose: config.verbose,
+            trace: config.trace,
         })
     }
 
@@ -486,7 +492,7 @@ impl Client {
         let url = self.url_for(request);
         let started = Instant::now();
         self.trace(format_args!("> {} {}", request.method, url));
-        if self.verbose {
+        if self.trace.is_some() {
             for (name, value) in self.describe_headers() {
                 self.trace(format_args!("> {name}: {value}"));
             }
@@ -596,9 +602,8 @@ impl Client {
     }
 
     fn trace(&self, line: std::fmt::Arguments<'_>) {
-        if self.verbose {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        if let Some(trace) = &self.trace {
+            trace(&line.to_string());
         }
     }
 }
@@ -785,7 +790,7 @@ mod tests {
             credential: None,
             environment: None,
             timeout: Duration::from_secs(1),
-            verbose: false,
+            trace: None,
         })
         .unwrap();
         let url = client.url_for(

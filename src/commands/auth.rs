@@ -81,8 +81,8 @@ async fn login_with_email(ctx: &Context, args: &AuthLoginArgs, email: &str) -> C
         return Err(CommandError::usage("no password given: the hidden prompt needs a terminal")
             .hint("pipe it in with --password-stdin, or name a file only you can read with --password-file PATH (never on the command line)"));
     };
-    let password = login::read_password(ctx, from)?;
-    let credential = login::log_in(ctx, email, password).await?;
+    let password = login::read_password(&ctx.out, from)?;
+    let credential = login::log_in(&ctx.out, ctx.server(), email, password).await?;
     let token = SecretString::from(credential.expose());
     let environment = ctx.environment_id_for(credential.clone()).await?;
     let client = ctx.client_in(credential, environment)?;
@@ -109,7 +109,7 @@ async fn login_with_email(ctx: &Context, args: &AuthLoginArgs, email: &str) -> C
         Some(at) => format!(
             "; it expires at {}, when `{}` logs in again (on a terminal, any command asks for the password then)",
             login::when(at, now),
-            login::login_command_for(email, &ctx.profile_flag())
+            login::login_command(Some(email), &ctx.profile_flag())
         ),
         None => String::new(),
     };

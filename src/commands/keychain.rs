@@ -3,8 +3,6 @@
 //! `<profile>/<key name>` are read as they are and moved once their key is known, see
 //! [`crate::secrets::entries`]), and the recovery files of secrets that were not delivered.
 
-use std::io::Write;
-
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
@@ -30,7 +28,7 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     if let Some(flag) = ctx.journal().superseded(&entry.account) {
         ctx.out.warn(flag);
     }
-    reveal::mask_in_ci(&secret)?;
+    reveal::mask_in_ci(&ctx.out, &secret)?;
     if ctx.out.is_json() {
         #[derive(Serialize)]
         struct Stored<'a> {
@@ -46,9 +44,7 @@ pub fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
             api_key: secret.expose_secret(),
         })?;
     } else {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", secret.expose_secret())?;
-        out.flush()?;
+        ctx.out.lines([secret.expose_secret()])?;
     }
     Ok(Exit::Ok)
 }

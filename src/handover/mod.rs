@@ -245,7 +245,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
         }
         // The CI mask is registered before the secret can reach any log: an `exec:` command's
         // output or stdout. Without it the secret must not go there.
-        else if let Err(e) = reveal::mask_in_ci(&minted.secret) {
+        else if let Err(e) = reveal::mask_in_ci(self.out, &minted.secret) {
             missed.push(Missed {
                 place: "the CI log mask".into(),
                 why: e.to_string(),

@@ -4,7 +4,7 @@
 //! destination holds the secret. The hand-over reaches them through [`Sinks`], so its tests can
 //! stand in for the operating system.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use super::destination::{Destination, KeyIdent};
 use super::{exec, file};
 use crate::output::Output;
 use crate::secrets::keychain::{self, KEYS_SERVICE, Keychain};
+use crate::secrets::reveal;
 
 /// Why a destination did not take a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +46,8 @@ pub trait Sinks: Clone + Send + Sync + 'static {
         stop: &AtomicBool,
     ) -> Result<(), SinkError>;
 
-    /// Writes `bytes` to stdout and flushes.
-    fn print(&self, bytes: &[u8]) -> io::Result<()>;
+    /// Writes `bytes` to stdout (through `out`) and flushes.
+    fn print(&self, out: &Output, bytes: &[u8]) -> io::Result<()>;
 }
 
 /// The real destinations.
@@ -87,10 +88,8 @@ impl Sinks for OsSinks {
         }
     }
 
-    fn print(&self, bytes: &[u8]) -> io::Result<()> {
-        let mut stdout = io::stdout().lock();
-        stdout.write_all(bytes)?;
-        stdout.flush()
+    fn print(&self, out: &Output, bytes: &[u8]) -> io::Result<()> {
+        out.bytes(bytes)
     }
 }
 
@@ -146,12 +145,28 @@ impl Payload {
         Payload::bytes(bytes)
     }
 
+    /// `keys create`'s stdout destination in text form: the secret alone on stdout with the
+    /// warnings that fit where stdout goes. `receipt` is the "Created key …" line. The offer to
+    /// erase it from a terminal comes after delivery (`reveal::offer_to_erase`).
+    pub fn revealed(out: &Output, secret: &SecretString, receipt: &str) -> Payload {
+        let mut payload = Payload::line(secret.expose_secret());
+        if out.stdout_tty() {
+            payload.before = vec![
+                Said::Note(receipt.to_string()),
+                Said::Warning(reveal::WARNING_LINES.join(" ")),
+            ];
+        } else if !out.quiet {
+            payload.after = vec![Said::Warning(reveal::one_line_warning(receipt))];
+        }
+        payload
+    }
+
     /// Says `before`, writes the bytes through `sinks`, then says `after`.
     pub fn write(&self, out: &Output, sinks: &impl Sinks) -> io::Result<()> {
         for said in &self.before {
             say(out, said);
         }
-        sinks.print(&self.bytes)?;
+        sinks.print(out, &self.bytes)?;
         for said in &self.after {
             say(out, said);
         }

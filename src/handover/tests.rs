@@ -11,7 +11,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
 use crate::api::models::{CreatedKey, User};
-use crate::cli::ColorChoice;
 use crate::error::Exit;
 
 const SECRET: &str = "sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q";
@@ -131,7 +130,7 @@ impl Sinks for FakeSinks {
         Ok(())
     }
 
-    fn print(&self, bytes: &[u8]) -> std::io::Result<()> {
+    fn print(&self, _: &Output, bytes: &[u8]) -> std::io::Result<()> {
         if self.stdout_fails {
             return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         }
@@ -222,7 +221,7 @@ async fn run(case: Case) {
         stdout_fails: case.stdout_fails,
         ..FakeSinks::default()
     };
-    let out = Output::new(None, true, ColorChoice::Never);
+    let (out, _) = Output::captured(crate::output::OutputFormat::Plain, true);
     let scope = Scope::open(None);
     let ident = KeyIdent {
         name: "ci".into(),
@@ -404,7 +403,7 @@ async fn each_destination_fault_and_policy_ends_where_the_table_says() {
 async fn a_lost_create_is_looked_up_and_never_retried() {
     let state = tempfile::tempdir().unwrap();
     let journal = Journal::new(state.path(), "p", "http://fake/v1");
-    let out = Output::new(None, true, ColorChoice::Never);
+    let (out, _) = Output::captured(crate::output::OutputFormat::Plain, true);
     let scope = Scope::open(None);
     let cases = [
         // (how the create fails, committed anyway, policy, exit, found)

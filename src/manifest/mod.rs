@@ -217,7 +217,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
     let mut account_at: HashMap<String, usize> = HashMap::new();
     for raw_account in &raw.accounts {
         let name = raw_account.name.get_ref();
-        if let Err(why) = crate::cli::parse_new_name(name) {
+        if let Err(why) = crate::names::parse_new_name(name) {
             mistakes.push(at(raw_account.name.span(), format!("name: {why}")));
         }
         if let Some(first) = account_at.insert(name.clone(), raw_account.name.span().start) {
@@ -252,12 +252,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
         let mut key_at: HashMap<(String, Option<String>), usize> = HashMap::new();
         for raw_key in &raw_account.keys {
             let key_name = raw_key.name.get_ref();
-            if let Err(why) = crate::cli::parse_new_name(key_name) {
+            if let Err(why) = crate::names::parse_new_name(key_name) {
                 mistakes.push(at(raw_key.name.span(), format!("key name: {why}")));
             }
             let environment = raw_key.environment.as_ref().map(|e| e.get_ref().clone());
             if let Some(env) = &raw_key.environment
-                && let Err(why) = crate::cli::parse_name(env.get_ref())
+                && let Err(why) = crate::names::parse_name(env.get_ref())
             {
                 mistakes.push(at(env.span(), format!("environment: {why}")));
             }

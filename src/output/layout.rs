@@ -15,7 +15,7 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::commands::resolve::MIN_ID_PREFIX;
+use crate::names::MIN_ID_PREFIX;
 
 /// The narrowest a cut text column gets (unless its header or all its text is narrower): enough
 /// for a short word and `…`.

@@ -5,12 +5,11 @@
 //! - Piped: the secret and a newline on stdout, one warning line on stderr unless `--quiet`.
 //! - GitHub Actions: `::add-mask::` is emitted before the secret can appear anywhere.
 
-use std::io::{self, Write};
+use std::io;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::env;
-use crate::handover::{Payload, Said};
 use crate::interrupt::{Scope, Signal};
 use crate::output::Output;
 
@@ -34,29 +33,11 @@ pub fn one_line_warning(receipt: &str) -> String {
 /// and the runner still sees the command before any later line can contain the secret. It is
 /// written and flushed before the secret goes anywhere (stdout, or a command run by exec:,
 /// whose output could echo it).
-pub fn mask_in_ci(secret: &SecretString) -> io::Result<()> {
+pub fn mask_in_ci(out: &Output, secret: &SecretString) -> io::Result<()> {
     if env::var(env::GITHUB_ACTIONS).as_deref() != Some("true") {
         return Ok(());
     }
-    let mut err = io::stderr().lock();
-    writeln!(err, "::add-mask::{}", secret.expose_secret())?;
-    err.flush()
-}
-
-/// `keys create`'s stdout destination in text form: the secret alone on stdout with the
-/// warnings that fit where stdout goes. `receipt` is the "Created key …" line. The offer to
-/// erase it from a terminal comes after delivery ([`offer_to_erase`]).
-pub fn payload(out: &Output, secret: &SecretString, receipt: &str) -> Payload {
-    let mut payload = Payload::line(secret.expose_secret());
-    if out.stdout_tty() {
-        payload.before = vec![
-            Said::Note(receipt.to_string()),
-            Said::Warning(WARNING_LINES.join(" ")),
-        ];
-    } else if !out.quiet {
-        payload.after = vec![Said::Warning(one_line_warning(receipt))];
-    }
-    payload
+    out.ci_command(&format!("::add-mask::{}", secret.expose_secret()))
 }
 
 /// Whether [`offer_to_erase`] applies: the secret was shown on an interactive terminal.
@@ -74,9 +55,7 @@ pub async fn offer_to_erase(out: &Output, scope: &Scope) -> Result<(), Signal> {
         .await?
     {
         // EOF (Ctrl-D): leave the screen as it is, on a fresh line.
-        false => {
-            let _ = writeln!(io::stderr());
-        }
+        false => out.end_stderr_line(),
         true => {
             if out.erase_lines_above(2).is_ok() {
                 out.note(

@@ -37,7 +37,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
     let name = match &args.name {
         Some(name) => name.clone(),
         None => ctx.out.input("Key name", |input| {
-            crate::cli::parse_new_name(input).map(drop)
+            crate::names::parse_new_name(input).map(drop)
         })?,
     };
     let now = time::now();
@@ -139,9 +139,9 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
 
     // Step 2: mint and deliver. From here until the secret is delivered, a signal waits its
     // turn: a process stopped in between would leave a live key whose secret nobody has.
-    let scope = Scope::open(Some(
+    let scope = Scope::open(Some(ctx.out.notice(
         "finishing the key's creation and the hand-over of its secret before stopping (a minted secret is never abandoned)",
-    ));
+    )));
     let journal = ctx.journal();
     let handover = Handover::new(
         &client,
@@ -192,7 +192,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
             }
             return Ok(payload);
         }
-        let mut payload = reveal::payload(&ctx.out, &minted.secret, &receipt);
+        let mut payload = Payload::revealed(&ctx.out, &minted.secret, &receipt);
         if !elsewhere.is_empty() {
             let labels: Vec<String> = elsewhere.iter().map(Destination::label).collect();
             payload.after.push(crate::handover::Said::Note(format!(

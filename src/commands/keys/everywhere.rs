@@ -73,7 +73,7 @@ pub async fn environments(ctx: &Context, client: &Client) -> CommandResult<Vec<E
             "for the whole tenant, use a credential not bound to an environment: a login token \
              (`{}` logs in as a dashboard user and stores one), or a tenant-level key from the server's \
              configuration (`flexprice-admin auth login{}` stores a key)",
-            crate::login::login_command(ctx),
+            ctx.login_command(),
             ctx.profile_flag()
         )));
     }

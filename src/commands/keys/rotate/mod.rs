@@ -213,9 +213,11 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     }
 
     // From the first create until every minted secret is delivered, signals wait their turn.
-    let scope = Scope::open((!batch).then_some(
-        "finishing the rotation in flight before stopping (a minted secret is never abandoned)",
-    ));
+    let scope = Scope::open((!batch).then(|| {
+        ctx.out.notice(
+            "finishing the rotation in flight before stopping (a minted secret is never abandoned)",
+        )
+    }));
     let secrets_printed = (0..targets.len()).any(|i| plan.prints(i));
     let reporter = Reporter {
         out: &ctx.out,

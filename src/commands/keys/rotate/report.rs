@@ -2,7 +2,6 @@
 //! once) and as JSON (each key's object streamed as it happens), and the exit code of the whole
 //! run, decided from what happened to every key.
 
-use std::io::{BufWriter, StdoutLock};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -87,7 +86,7 @@ impl Outcome {
     }
 }
 
-type Json = JsonStream<BufWriter<StdoutLock<'static>>>;
+type Json = JsonStream<crate::output::Sink>;
 
 /// Writes what the rotations of one run come to.
 pub struct Reporter<'a> {
