@@ -485,11 +485,11 @@ mod tests {
     #[test]
     fn a_captured_printer_keeps_data_and_words_apart_and_scrubs_secrets() {
         let (out, captured) = Output::captured(OutputFormat::Json, false);
-        let secret = secrecy::SecretString::from("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q");
+        let secret = secrecy::SecretString::from("sk_01K5OUTPUTTEST0000000000AB");
         crate::redact::register(&secret);
         out.json(&serde_json::json!({"id": "secret_1"})).unwrap();
         out.note("Created key secret_1.");
-        out.warn("the server said sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q\nand more");
+        out.warn("the server said sk_01K5OUTPUTTEST0000000000AB\nand more");
         out.stderr_lines().line("> ", "GET /v1/users/me");
         let captured = captured.lock().unwrap();
         assert_eq!(captured.stdout_text(), "{\n  \"id\": \"secret_1\"\n}\n");
@@ -498,7 +498,7 @@ mod tests {
             stderr.starts_with("Created key secret_1.\nwarning: the server said "),
             "{stderr}"
         );
-        assert!(!stderr.contains("K3ZQ9W5G2H7N4M8P6R1T3V7Q"), "{stderr}");
+        assert!(!stderr.contains("OUTPUTTEST"), "{stderr}");
         assert_eq!(stderr.lines().count(), 3, "one line each: {stderr}");
         assert!(stderr.ends_with("> GET /v1/users/me\n"), "{stderr}");
     }

@@ -46,7 +46,7 @@ pub struct Surroundings<'a> {
 }
 
 /// Every key's destinations, in the order of the keys given to [`plan`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// Per key: its destinations, or why it must not be minted (its name is unsafe where a
     /// store would use it). A batch skips refused keys; a single key stops there.

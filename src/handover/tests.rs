@@ -14,7 +14,8 @@ use crate::api::models::{CreatedKey, User};
 use crate::error::Exit;
 
 const SECRET: &str = "sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q";
-const KEY_ID: &str = "secret_01K3ZQ9W5G2H7N4M8P6R1T3V7Q";
+/// Not the secret's ULID: an ID that holds a known secret names no file (the journal refuses it).
+const KEY_ID: &str = "secret_01K40A1B2C3D4E5F6G7H8J9K0M";
 
 fn api_error(kind: ApiErrorKind) -> ApiError {
     ApiError {

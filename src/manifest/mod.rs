@@ -248,52 +248,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
                 }
             }
         }
-        let mut keys = Vec::new();
-        let mut key_at: HashMap<(String, Option<String>), usize> = HashMap::new();
-        for raw_key in &raw_account.keys {
-            let key_name = raw_key.name.get_ref();
-            if let Err(why) = crate::names::parse_new_name(key_name) {
-                mistakes.push(at(raw_key.name.span(), format!("key name: {why}")));
-            }
-            let environment = raw_key.environment.as_ref().map(|e| e.get_ref().clone());
-            if let Some(env) = &raw_key.environment
-                && let Err(why) = crate::names::parse_name(env.get_ref())
-            {
-                mistakes.push(at(env.span(), format!("environment: {why}")));
-            }
-            let identity = (key_name.clone(), environment.clone());
-            if let Some(first) = key_at.insert(identity, raw_key.name.span().start) {
-                let (line, _) = line_and_column(text, first);
-                mistakes.push(at(
-                    raw_key.name.span(),
-                    format!(
-                        "key '{key_name}' of '{name}' is declared twice in {} (first on line {line})",
-                        environment
-                            .as_deref()
-                            .map_or("the credential's environment".to_string(), |e| format!(
-                                "environment '{e}'"
-                            ))
-                    ),
-                ));
-            }
-            let key_rotate = raw_key
-                .rotate_every
-                .as_ref()
-                .and_then(|v| duration(v, "rotate_every", &mut mistakes, &at))
-                .unwrap_or(rotate_every);
-            let key_grace = match &raw_key.grace {
-                Some(value) => grace_of(value, &mut mistakes, &at),
-                None => grace,
-            };
-            let stores = stores_of(raw_key, name, &mut mistakes, &at);
-            keys.push(Key {
-                name: key_name.clone(),
-                environment,
-                rotate_every: key_rotate,
-                grace: key_grace,
-                stores,
-            });
-        }
+        let keys = keys_of(text, raw_account, (rotate_every, grace), &mut mistakes, &at);
         accounts.push(Account {
             name: name.clone(),
             roles,
@@ -310,6 +265,65 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
         path: path.to_path_buf(),
         accounts,
     })
+}
+
+/// The keys of one account, checked: names, environments, no key declared twice, durations
+/// (`defaults`: the manifest's rotate_every and grace), stores.
+fn keys_of(
+    text: &str,
+    raw_account: &RawAccount,
+    (rotate_every, grace): (TimeSpan, Option<TimeSpan>),
+    mistakes: &mut Vec<Mistake>,
+    at: &impl Fn(Range<usize>, String) -> Mistake,
+) -> Vec<Key> {
+    let name = raw_account.name.get_ref();
+    let mut keys = Vec::new();
+    let mut key_at: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for raw_key in &raw_account.keys {
+        let key_name = raw_key.name.get_ref();
+        if let Err(why) = crate::names::parse_new_name(key_name) {
+            mistakes.push(at(raw_key.name.span(), format!("key name: {why}")));
+        }
+        let environment = raw_key.environment.as_ref().map(|e| e.get_ref().clone());
+        if let Some(env) = &raw_key.environment
+            && let Err(why) = crate::names::parse_name(env.get_ref())
+        {
+            mistakes.push(at(env.span(), format!("environment: {why}")));
+        }
+        let identity = (key_name.clone(), environment.clone());
+        if let Some(first) = key_at.insert(identity, raw_key.name.span().start) {
+            let (line, _) = line_and_column(text, first);
+            mistakes.push(at(
+                raw_key.name.span(),
+                format!(
+                    "key '{key_name}' of '{name}' is declared twice in {} (first on line {line})",
+                    environment
+                        .as_deref()
+                        .map_or("the credential's environment".to_string(), |e| format!(
+                            "environment '{e}'"
+                        ))
+                ),
+            ));
+        }
+        let key_rotate = raw_key
+            .rotate_every
+            .as_ref()
+            .and_then(|v| duration(v, "rotate_every", mistakes, at))
+            .unwrap_or(rotate_every);
+        let key_grace = match &raw_key.grace {
+            Some(value) => grace_of(value, mistakes, at),
+            None => grace,
+        };
+        let stores = stores_of(raw_key, name, mistakes, at);
+        keys.push(Key {
+            name: key_name.clone(),
+            environment,
+            rotate_every: key_rotate,
+            grace: key_grace,
+            stores,
+        });
+    }
+    keys
 }
 
 /// A key's `store`: the `--store` forms of `keys create`, at least one, never stdout.

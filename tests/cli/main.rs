@@ -5,6 +5,9 @@
 //! a pipe or a process. The only waiting is the product's own (Retry-After, `--timeout`, the
 //! rotation's verification backoff) and the keychain start-up's short poll for its daemons.
 
+// A test reads as one story, however long: tables of cases and step-by-step scenarios.
+#![allow(clippy::too_many_lines)]
+
 mod harness;
 mod rogue_server;
 mod secret_service;

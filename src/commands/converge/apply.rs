@@ -429,44 +429,7 @@ impl KeyRun<'_> {
                         no_stdout(minted, elsewhere)
                     },
                 };
-                let mut rotated = rotation.rotate(0, old, &request).await;
-                let new_id = rotated.new_key.as_ref().map(|k| k.id.clone());
-                match rotated.failed.take() {
-                    Some(failed) => {
-                        let mut outcome = Outcome::failed(
-                            failed
-                                .into_error(old, rotated.new_key.as_ref())
-                                .context(format!("rotating key {what}")),
-                        );
-                        outcome.new_key = new_id;
-                        outcome
-                    }
-                    None => {
-                        let old_fate = if rotated.old_key_revoked {
-                            format!("old key {} revoked", old.id)
-                        } else {
-                            let until = key
-                                .grace
-                                .map(|g| {
-                                    crate::time::relative(
-                                        g.after(crate::time::now()),
-                                        crate::time::now(),
-                                    )
-                                })
-                                .unwrap_or_default();
-                            format!(
-                                "old key {} kept for its grace (revoked by an apply {until})",
-                                old.id
-                            )
-                        };
-                        let id = new_id.unwrap_or_default();
-                        delivered_outcome(
-                            format!("~ rotated key {what}: new key {id}; {old_fate}"),
-                            &id,
-                            &rotated.stored_in,
-                        )
-                    }
-                }
+                rotated(key, old, &what, rotation.rotate(0, old, &request).await)
             }
             Change::Finish { live, .. } => self.finish(&handover, live, &what).await,
             _ => Outcome::default(),
@@ -514,6 +477,44 @@ impl KeyRun<'_> {
             Err(failure) => Outcome::failed(failure.into_error(&format!("delivering key {what}"))),
         }
     }
+}
+
+/// How a rotation of the declared `key` (old key `old`, named `what`) ended.
+fn rotated(
+    key: &manifest::Key,
+    old: &ApiKey,
+    what: &str,
+    mut rotated: ops::rotate::Rotated,
+) -> Outcome {
+    let new_id = rotated.new_key.as_ref().map(|k| k.id.clone());
+    if let Some(failed) = rotated.failed.take() {
+        let mut outcome = Outcome::failed(
+            failed
+                .into_error(old, rotated.new_key.as_ref())
+                .context(format!("rotating key {what}")),
+        );
+        outcome.new_key = new_id;
+        return outcome;
+    }
+    let old_fate = if rotated.old_key_revoked {
+        format!("old key {} revoked", old.id)
+    } else {
+        let now = crate::time::now();
+        let until = key
+            .grace
+            .map(|g| crate::time::relative(g.after(now), now))
+            .unwrap_or_default();
+        format!(
+            "old key {} kept for its grace (revoked by an apply {until})",
+            old.id
+        )
+    };
+    let id = new_id.unwrap_or_default();
+    delivered_outcome(
+        format!("~ rotated key {what}: new key {id}; {old_fate}"),
+        &id,
+        &rotated.stored_in,
+    )
 }
 
 /// A manifest's keys never go to stdout (the manifest refuses it): nothing to render.

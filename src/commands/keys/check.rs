@@ -110,6 +110,7 @@ struct Sight {
     matches: Vec<(ApiKey, Option<Environment>)>,
 }
 
+#[allow(clippy::too_many_lines, reason = "to be split into its phases")]
 pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
     let checked = Credential::new(read_secret(ctx, args)?);
     let key_client = ctx.client_with(checked.clone())?.with_environment(None);

@@ -5,14 +5,15 @@ use jiff::Timestamp;
 use secrecy::ExposeSecret;
 
 use crate::api::models::CreateKeyBody;
-use crate::api::{self, KeyFilter};
+use crate::api::models::User;
+use crate::api::{self, Client, KeyFilter, Request};
 use crate::cli::KeysCreateArgs;
 use crate::commands::{emit_planned, keys, resolve};
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
 use crate::handover::plan::{self, Surroundings, Wanted};
 use crate::handover::{
-    Destination, Handover, KeyIdent, Lookup, Minted, OnStoreFailure, Payload, Store,
+    Destination, Handover, KeyIdent, Lookup, Minted, OnStoreFailure, Payload, Said, Store,
 };
 use crate::interrupt::Scope;
 use crate::ops;
@@ -26,11 +27,44 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
             .hint("pass --name NAME (a prompt is shown only on a terminal without --no-input)"));
     }
     let client = ctx.client()?;
-    // The account is checked before the name is asked for: a typo fails before any typing.
+    let Some(new) = prepare(ctx, args, &client).await? else {
+        return Ok(Exit::Ok);
+    };
+    if ctx.dry_run {
+        emit_planned(ctx, &client, &[new.request])?;
+        return Ok(Exit::Ok);
+    }
+    hand_over(ctx, args, &client, new).await
+}
+
+/// A key about to be minted: its request, owner and name, and where its secret will go.
+struct NewKey {
+    service_account: Option<User>,
+    name: String,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+    request: Request,
+    owner_id: Option<String>,
+    /// The owner's keys before the create (listed only when something depends on them).
+    known: Vec<api::models::ApiKey>,
+    revoke: bool,
+    ident: KeyIdent,
+    plan: plan::Plan,
+}
+
+/// Everything settled before minting: the account (checked before the name is asked for, so a
+/// typo fails before any typing), the name, the expiry, and step 1, every destination filled in
+/// and checked; a secret nobody can receive is never created. `None`: `--if-missing` found the
+/// key there, and said so.
+async fn prepare(
+    ctx: &Context,
+    args: &KeysCreateArgs,
+    client: &Client,
+) -> CommandResult<Option<NewKey>> {
     let service_account = match &args.service_account {
         Some(raw) => {
             resolve::classify(raw, "user_", "service account", "--service-account")?;
-            Some(resolve::fetch_service_account(ctx, &client, raw, "--service-account").await?)
+            Some(resolve::fetch_service_account(ctx, client, raw, "--service-account").await?)
         }
         None => None,
     };
@@ -93,12 +127,13 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
                 && k.expires_at.is_none_or(|at| at > now)
         })
     {
-        return already_there(
+        already_there(
             ctx,
             existing,
             service_account.as_ref().map(|a| a.label()),
             now,
-        );
+        )?;
+        return Ok(None);
     }
     let ident = KeyIdent {
         name: name.clone(),
@@ -131,80 +166,54 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
         let asked = plan.keychain_holders(&ctx.keychain, &live, &[owner_id.as_deref()], &[None])?;
         keys::confirm_overwrites(ctx, &asked)?;
     }
-    if ctx.dry_run {
-        emit_planned(ctx, &client, &[request])?;
-        return Ok(Exit::Ok);
-    }
-    let prints = plan.prints(0);
+    Ok(Some(NewKey {
+        service_account,
+        name,
+        now,
+        expires_at,
+        request,
+        owner_id,
+        known,
+        revoke,
+        ident,
+        plan,
+    }))
+}
 
-    // Step 2: mint and deliver. From here until the secret is delivered, a signal waits its
-    // turn: a process stopped in between would leave a live key whose secret nobody has.
+/// Step 2, mint and deliver, and step 3, report. From the mint until the secret is delivered, a
+/// signal waits its turn: a process stopped in between would leave a live key whose secret
+/// nobody has.
+async fn hand_over(
+    ctx: &Context,
+    args: &KeysCreateArgs,
+    client: &Client,
+    new: NewKey,
+) -> CommandResult<Exit> {
+    let prints = new.plan.prints(0);
     let scope = Scope::open(Some(ctx.out.notice(
         "finishing the key's creation and the hand-over of its secret before stopping (a minted secret is never abandoned)",
     )));
     let journal = ctx.journal();
     let handover = Handover::new(
-        &client,
+        client,
         ctx.sinks(),
         &journal,
         &ctx.out,
         args.store.on_store_failure,
-        vec![ident],
-        plan,
+        vec![new.ident.clone()],
+        new.plan.clone(),
         &scope,
     );
     let lookup = Lookup {
-        name: &name,
-        owner: owner_id.as_deref(),
-        known: &known,
-        known_complete: revoke,
+        name: &new.name,
+        owner: new.owner_id.as_deref(),
+        known: &new.known,
+        known_complete: new.revoke,
         listed: !args.publishable,
-    };
-    let owner = service_account.as_ref().map(|a| a.label().to_string());
-    let receipt = |key: &api::models::ApiKey| {
-        let whose = owner
-            .as_ref()
-            .map(|o| format!(" for service account {o}"))
-            .unwrap_or_default();
-        let until = match expires_at {
-            Some(at) => format!("expires {at} ({})", time::relative(at, now)),
-            None => "never expires".into(),
-        };
-        format!("Created key {} ({name}){whose}; it {until}.", key.id)
-    };
-    // Stdout, when asked for, is written last: the secret alone (with its warnings), or the
-    // JSON object that carries it.
-    let render = |minted: &Minted, elsewhere: &[Destination]| -> std::io::Result<Payload> {
-        let receipt = receipt(&minted.key);
-        if ctx.out.is_json() {
-            let view = KeyJson::new(&minted.key, owner.clone(), now);
-            let stored_in: Vec<String> = elsewhere.iter().map(Destination::label).collect();
-            let bytes = ctx.out.json_bytes(&Created {
-                key: &view,
-                api_key: Some(minted.secret.expose_secret()),
-                stored_in: &stored_in,
-            })?;
-            let mut payload = Payload::bytes(bytes);
-            if !ctx.out.quiet {
-                payload.after = vec![crate::handover::Said::Warning(reveal::one_line_warning(
-                    &receipt,
-                ))];
-            }
-            return Ok(payload);
-        }
-        let mut payload = Payload::revealed(&ctx.out, &minted.secret, &receipt);
-        if !elsewhere.is_empty() {
-            let labels: Vec<String> = elsewhere.iter().map(Destination::label).collect();
-            payload.after.push(crate::handover::Said::Note(format!(
-                "The secret is also stored in: {}.",
-                labels.join(", ")
-            )));
-        }
-        Ok(payload)
     };
     let minted = match ctx
         .out
-        .waiting("Creating the key", handover.mint(0, &request, lookup))
+        .waiting("Creating the key", handover.mint(0, &new.request, lookup))
         .await
     {
         Ok(minted) => minted,
@@ -213,6 +222,8 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
     if args.publishable {
         ctx.out.note("Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.");
     }
+    let render =
+        |minted: &Minted, elsewhere: &[Destination]| stdout_payload(ctx, &new, minted, elsewhere);
     let delivered = match ops::mint::deliver(&handover, 0, minted, &render).await {
         Ok(delivered) => delivered,
         Err(failure) => {
@@ -220,7 +231,6 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
             return finish(ctx, &scope, Err(failure.into_error(&step)));
         }
     };
-
     // Step 3: report. With stdout a destination the report was the delivery itself.
     scope.silence();
     if prints {
@@ -239,17 +249,78 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
         }
         return finish(ctx, &scope, Ok(Exit::Ok));
     }
-    let stored_in: Vec<String> = delivered.stored_in.iter().map(Destination::label).collect();
-    let receipt = receipt(&delivered.key);
+    let reported = report(ctx, &new, &delivered);
+    finish(ctx, &scope, reported)
+}
+
+impl NewKey {
+    /// How the service account is named in receipts and JSON.
+    fn owner_label(&self) -> Option<String> {
+        self.service_account.as_ref().map(|a| a.label().to_string())
+    }
+
+    /// "Created key secret_… (ci) for service account ingest; it expires …".
+    fn receipt(&self, key: &api::models::ApiKey) -> String {
+        let whose = self
+            .owner_label()
+            .map(|o| format!(" for service account {o}"))
+            .unwrap_or_default();
+        let until = match self.expires_at {
+            Some(at) => format!("expires {at} ({})", time::relative(at, self.now)),
+            None => "never expires".into(),
+        };
+        format!("Created key {} ({}){whose}; it {until}.", key.id, self.name)
+    }
+}
+
+/// What stdout shows of the new secret, written last: the secret alone (with its warnings), or
+/// the JSON object that carries it.
+fn stdout_payload(
+    ctx: &Context,
+    new: &NewKey,
+    minted: &Minted,
+    elsewhere: &[Destination],
+) -> std::io::Result<Payload> {
+    let receipt = new.receipt(&minted.key);
     if ctx.out.is_json() {
-        let view = KeyJson::new(&delivered.key, owner.clone(), now);
+        let view = KeyJson::new(&minted.key, new.owner_label(), new.now);
+        let stored_in: Vec<String> = elsewhere.iter().map(Destination::label).collect();
+        let bytes = ctx.out.json_bytes(&Created {
+            key: &view,
+            api_key: Some(minted.secret.expose_secret()),
+            stored_in: &stored_in,
+        })?;
+        let mut payload = Payload::bytes(bytes);
+        if !ctx.out.quiet {
+            payload.after = vec![Said::Warning(reveal::one_line_warning(&receipt))];
+        }
+        return Ok(payload);
+    }
+    let mut payload = Payload::revealed(&ctx.out, &minted.secret, &receipt);
+    if !elsewhere.is_empty() {
+        let labels: Vec<String> = elsewhere.iter().map(Destination::label).collect();
+        payload.after.push(Said::Note(format!(
+            "The secret is also stored in: {}.",
+            labels.join(", ")
+        )));
+    }
+    Ok(payload)
+}
+
+/// Where the secret went, when stdout was not a destination: the destinations on stdout (or
+/// in the JSON), the receipt on stderr.
+fn report(ctx: &Context, new: &NewKey, delivered: &ops::mint::Delivered) -> CommandResult<Exit> {
+    let stored_in: Vec<String> = delivered.stored_in.iter().map(Destination::label).collect();
+    let receipt = new.receipt(&delivered.key);
+    if ctx.out.is_json() {
+        let view = KeyJson::new(&delivered.key, new.owner_label(), new.now);
         ctx.out.json(&Created {
             key: &view,
             api_key: None,
             stored_in: &stored_in,
         })?;
         ctx.out.note(&receipt);
-        return finish(ctx, &scope, Ok(Exit::Ok));
+        return Ok(Exit::Ok);
     }
     ctx.out.lines(&stored_in)?;
     ctx.out.note(format!(
@@ -267,7 +338,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
             ctx.profile_flag()
         ));
     }
-    finish(ctx, &scope, Ok(Exit::Ok))
+    Ok(Exit::Ok)
 }
 
 /// `--if-missing` and a live key of the name and owner exists: nothing minted, exit 0, said so;

@@ -6,23 +6,20 @@
 mod report;
 mod select;
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 use report::{Outcome, Reporter};
-use select::{
-    all_keys, check_rotatable, check_selection, due_keys, new_key_body, scope_words, superseded_by,
-};
+use select::{Chosen, check_selection, new_key_body, scope_words};
 
 use super::policy::Policy;
 use super::scope::KeyScope;
 use crate::api::models::ApiKey;
-use crate::api::{self, Request};
+use crate::api::{self, Client, Request};
 use crate::batch::Batch;
 use crate::cli::KeysRotateArgs;
 use crate::commands::{after_signal, emit_planned, keys, resolve};
 use crate::context::Context;
-use crate::error::{CommandError, CommandResult, Exit};
+use crate::error::{CommandResult, Exit};
 use crate::handover::plan::{self, Surroundings, Wanted};
 use crate::handover::{Handover, Journal, KeyIdent, Store};
 use crate::interrupt::Scope;
@@ -43,81 +40,10 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     let policy = Policy::resolve(ctx, &args.policy);
     let client = ctx.client()?;
     let journal = ctx.journal();
-    let batch = args.key.is_none();
-    // The caller, side by side with the listing: needed only for a user key (only its owner may
-    // rotate it), and free beside a request we wait for anyway. It is awaited only when needed:
-    // a slow or hung answer must not hold up a service-account key's rotation.
-    let me_request = client.me();
-    tokio::pin!(me_request);
-    let mut me_answer = None;
-    let listing = async {
-        let scope = if batch {
-            KeyScope::resolve(ctx, &client, &args.scope).await?
-        } else {
-            KeyScope::default()
-        };
-        let visible = client.list_keys(&scope.filter(), None).await?;
-        Ok::<_, CommandError>((scope, visible))
-    };
-    tokio::pin!(listing);
-    let listed = loop {
-        tokio::select! {
-            listed = &mut listing => break listed,
-            answer = &mut me_request, if me_answer.is_none() => me_answer = Some(answer),
-        }
-    };
-    let me = async move {
-        match me_answer {
-            Some(answer) => answer,
-            None => me_request.await,
-        }
-    };
-    let (scope, mut visible) = listed?;
-    let mut seen = HashSet::new();
-    visible.retain(|k| seen.insert(k.id.clone()));
-    // The caller, once asked: the owner named in the JSON of a user key (only its own).
-    let mut caller = None;
-    let targets = match &args.key {
-        Some(raw) => {
-            let key = resolve::key(&visible, raw)?.clone();
-            if !key.is_service_account_key() {
-                let me = me.await?;
-                check_rotatable(&key, &me)?;
-                caller = Some(me);
-            }
-            // A successor already delivered (a run killed or failed at step 6): a new key
-            // would go over its secret and leave it active with the secret nowhere.
-            if let Some(newer) = superseded_by(&journal, &visible, &key) {
-                return Err(CommandError::new(
-                    Exit::Conflict,
-                    format!(
-                        "key {} ({}) already has a newer key of the same name and owner, {}: an earlier rotation did \
-                         not revoke it; nothing was minted",
-                        key.id, key.name, newer.id
-                    ),
-                )
-                .hint(format!(
-                    "revoke it with `flexprice-admin keys delete {} --yes` once its consumers use {}, or rotate {} \
-                     instead",
-                    key.id, newer.id, newer.id
-                )));
-            }
-            vec![key]
-        }
-        None => {
-            let me = me.await;
-            let targets = if args.all {
-                all_keys(ctx, &me, &visible, &scope)?
-            } else {
-                due_keys(ctx, &me, &visible, &policy, &scope)?
-            };
-            caller = me.ok();
-            targets
-        }
-    };
-    if targets.is_empty() {
+    let chosen = select::keys(ctx, args, &client, &journal, &policy).await?;
+    if chosen.targets.is_empty() {
         ctx.out.note(if args.all {
-            format!("No key {} to rotate.", scope_words(&scope))
+            format!("No key {} to rotate.", scope_words(&chosen.scope))
         } else {
             "No key is due for rotation.".to_string()
         });
@@ -126,8 +52,48 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
         }
         return Ok(Exit::Ok);
     }
+    let planned = plan_rotations(ctx, args, &journal, &policy, &chosen)?;
+    if ctx.dry_run {
+        let mut requests = Vec::new();
+        for (key, request) in chosen.targets.iter().zip(&planned.requests) {
+            requests.push(request.clone());
+            if !args.keep_old {
+                requests.push(api::endpoints::delete_key_request(&key.id));
+            }
+        }
+        emit_planned(ctx, &client, &requests)?;
+        return Ok(Exit::Ok);
+    }
+    if !ctx.confirm(&question(args, &chosen), "--yes")? {
+        ctx.out.note("Nothing rotated.");
+        return Ok(Exit::Ok);
+    }
+    rotate(ctx, args, &client, &journal, chosen, planned).await
+}
+
+/// What step 1 settled for every key at once, before anything is minted.
+struct Planned {
+    idents: Vec<KeyIdent>,
+    plan: plan::Plan,
+    /// Each new key's create request.
+    requests: Vec<Request>,
+}
+
+/// Step 1 for every key at once: no key is touched unless each destination can take its
+/// secret, no two secrets share one, and no name steers a path. Without `--store`, each new
+/// secret goes where its key's last one went (as the journal recorded it), else to stdout. A new
+/// key that would be due as soon as it exists (it would be replaced again by every `--due` run)
+/// is warned about.
+fn plan_rotations(
+    ctx: &Context,
+    args: &KeysRotateArgs,
+    journal: &Journal,
+    policy: &Policy,
+    chosen: &Chosen,
+) -> CommandResult<Planned> {
+    let (targets, visible) = (&chosen.targets, &chosen.visible);
+    let batch = args.key.is_none();
     let now = time::now();
-    // A new key that is due as soon as it exists would be replaced again by every `--due` run.
     let bodies: Vec<_> = targets
         .iter()
         .map(|key| new_key_body(ctx, args, key, now))
@@ -144,9 +110,6 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
             )));
         }
     }
-    // Step 1 for every key at once: no key is touched unless each destination can take its
-    // secret, no two secrets share one, and no name steers a path. Without `--store`, each new
-    // secret goes where its key's last one went (as the journal recorded it), else to stdout.
     let idents: Vec<KeyIdent> = targets
         .iter()
         .map(|k| KeyIdent {
@@ -157,7 +120,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
         .collect();
     let wanted: Vec<Wanted> = targets
         .iter()
-        .map(|key| wanted(&journal, args, &visible, key))
+        .map(|key| wanted(journal, args, visible, key))
         .collect();
     let around = Surroundings {
         profile: &ctx.profile.name,
@@ -175,50 +138,52 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     if plan.uses_keychain() {
         let owners: Vec<Option<&str>> = targets.iter().map(|k| k.user_id.as_deref()).collect();
         let replacing: Vec<Option<&str>> = targets.iter().map(|k| Some(k.id.as_str())).collect();
-        let asked = plan.keychain_holders(&ctx.keychain, &visible, &owners, &replacing)?;
+        let asked = plan.keychain_holders(&ctx.keychain, visible, &owners, &replacing)?;
         keys::confirm_overwrites(ctx, &asked)?;
     }
-    let requests: Vec<Request> = bodies
-        .iter()
-        .map(api::endpoints::create_key_request)
-        .collect();
-    if ctx.dry_run {
-        let mut planned = Vec::new();
-        for (key, request) in targets.iter().zip(&requests) {
-            planned.push(request.clone());
-            if !args.keep_old {
-                planned.push(api::endpoints::delete_key_request(&key.id));
-            }
-        }
-        emit_planned(ctx, &client, &planned)?;
-        return Ok(Exit::Ok);
-    }
-    let question = match targets.as_slice() {
+    Ok(Planned {
+        idents,
+        plan,
+        requests: bodies
+            .iter()
+            .map(api::endpoints::create_key_request)
+            .collect(),
+    })
+}
+
+/// The question asked before rotating, naming the one key or counting them.
+fn question(args: &KeysRotateArgs, chosen: &Chosen) -> String {
+    let scope = &chosen.scope;
+    match chosen.targets.as_slice() {
         [one] if args.all => format!(
             "Rotate key {} ({}), the only key {}?",
             one.id,
             one.name,
-            scope_words(&scope)
+            scope_words(scope)
         ),
-        many if args.all => format!("Rotate all {} keys {}?", many.len(), scope_words(&scope)),
+        many if args.all => format!("Rotate all {} keys {}?", many.len(), scope_words(scope)),
         [one] => format!("Rotate key {} ({})?", one.id, one.name),
         many => format!("Rotate these {} keys?", many.len()),
-    };
-    // Asked on a terminal, the user may take minutes to answer: keys made meanwhile are not in
-    // the listing.
-    let known_is_fresh = ctx.yes;
-    if !ctx.confirm(&question, "--yes")? {
-        ctx.out.note("Nothing rotated.");
-        return Ok(Exit::Ok);
     }
+}
 
+/// Steps 2 to 6 for each key: one named key, whose failure is the command's, or a batch.
+async fn rotate(
+    ctx: &Context,
+    args: &KeysRotateArgs,
+    client: &Client,
+    journal: &Journal,
+    chosen: Chosen,
+    planned: Planned,
+) -> CommandResult<Exit> {
+    let batch = args.key.is_none();
     // From the first create until every minted secret is delivered, signals wait their turn.
     let scope = Scope::open((!batch).then(|| {
         ctx.out.notice(
             "finishing the rotation in flight before stopping (a minted secret is never abandoned)",
         )
     }));
-    let secrets_printed = (0..targets.len()).any(|i| plan.prints(i));
+    let secrets_printed = (0..chosen.targets.len()).any(|i| planned.plan.prints(i));
     let reporter = Reporter {
         out: &ctx.out,
         json: if ctx.out.is_json() {
@@ -228,30 +193,31 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
         },
         batch,
         keep_old: args.keep_old,
-        caller,
+        caller: chosen.caller,
     };
     let render =
         |old: &ApiKey, minted: &_, elsewhere: &[_]| reporter.payload(old, minted, elsewhere);
     let rotation = Rotation {
         handover: Handover::new(
-            &client,
+            client,
             ctx.sinks(),
-            &journal,
+            journal,
             &ctx.out,
             args.store.on_store_failure,
-            idents,
-            plan,
+            planned.idents,
+            planned.plan,
             &scope,
         ),
         out: &ctx.out,
         profile: &ctx.profile.name,
-        known: &visible,
-        known_is_fresh,
+        known: &chosen.visible,
+        // Asked on a terminal, the user may take minutes to answer: keys made meanwhile are
+        // not in the listing.
+        known_is_fresh: ctx.yes,
         keep_old: args.keep_old,
         render: &render,
     };
-
-    // One named key: its failure is the command's.
+    let (targets, requests) = (&chosen.targets, &planned.requests);
     if !batch {
         let outcome = Outcome::of(
             &targets[0],
@@ -275,7 +241,6 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
             "the rotation in flight was finished",
         );
     }
-
     // A batch, even of one. With secrets in the JSON on stdout, one rotation at a time, so each
     // object is written whole from its secret on, never interleaved.
     let runner = Batch {
@@ -292,7 +257,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     };
     let finished = runner
         .run(
-            &targets,
+            targets,
             |i, old| {
                 let (rotation, request) = (&rotation, &requests[i]);
                 async move { Outcome::of(old, rotation.rotate(i, old, request).await) }
@@ -304,7 +269,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
     if finished.done().any(|(_, o)| o.rotated.old_key_revoked) {
         ctx.out.note(keys::REVOCATION_DELAY_NOTE);
     }
-    let exit = report::batch_exit(&ctx.out, args, &targets, &finished)?;
+    let exit = report::batch_exit(&ctx.out, args, targets, &finished)?;
     closed?;
     Ok(exit)
 }

@@ -3,17 +3,119 @@
 
 use jiff::Timestamp;
 
-use crate::api::ApiError;
+use std::collections::HashSet;
+
 use crate::api::models::{ApiKey, CreateKeyBody, User};
+use crate::api::{ApiError, Client};
 use crate::cli::KeysRotateArgs;
 use crate::commands::keys::audit;
 use crate::commands::keys::policy::Policy;
 use crate::commands::keys::scope::KeyScope;
+use crate::commands::resolve;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
 use crate::handover::Journal;
 use crate::ops::rotate::{successors, waiting_successor};
 use crate::time::{self, TimeSpan};
+
+/// The keys a run rotates, what was listed to choose them, and who asked.
+pub struct Chosen {
+    pub scope: KeyScope,
+    /// The keys listed in step 1: what a key made since then is compared with.
+    pub visible: Vec<ApiKey>,
+    pub targets: Vec<ApiKey>,
+    /// The caller, once asked: the owner named in the JSON of a user key (only its own).
+    pub caller: Option<User>,
+}
+
+/// Step 1's listing and the choice: one named key (refused when an earlier rotation left a
+/// newer key of its name and owner), the keys due, or every key in scope (`--all`).
+pub async fn keys(
+    ctx: &Context,
+    args: &KeysRotateArgs,
+    client: &Client,
+    journal: &Journal,
+    policy: &Policy,
+) -> CommandResult<Chosen> {
+    let batch = args.key.is_none();
+    // The caller, side by side with the listing: needed only for a user key (only its owner may
+    // rotate it), and free beside a request we wait for anyway. It is awaited only when needed:
+    // a slow or hung answer must not hold up a service-account key's rotation.
+    let me_request = client.me();
+    tokio::pin!(me_request);
+    let mut me_answer = None;
+    let listing = async {
+        let scope = if batch {
+            KeyScope::resolve(ctx, client, &args.scope).await?
+        } else {
+            KeyScope::default()
+        };
+        let visible = client.list_keys(&scope.filter(), None).await?;
+        Ok::<_, CommandError>((scope, visible))
+    };
+    tokio::pin!(listing);
+    let listed = loop {
+        tokio::select! {
+            listed = &mut listing => break listed,
+            answer = &mut me_request, if me_answer.is_none() => me_answer = Some(answer),
+        }
+    };
+    let me = async move {
+        match me_answer {
+            Some(answer) => answer,
+            None => me_request.await,
+        }
+    };
+    let (scope, mut visible) = listed?;
+    let mut seen = HashSet::new();
+    visible.retain(|k| seen.insert(k.id.clone()));
+    // The caller, once asked: the owner named in the JSON of a user key (only its own).
+    let mut caller = None;
+    let targets = match &args.key {
+        Some(raw) => {
+            let key = resolve::key(&visible, raw)?.clone();
+            if !key.is_service_account_key() {
+                let me = me.await?;
+                check_rotatable(&key, &me)?;
+                caller = Some(me);
+            }
+            // A successor already delivered (a run killed or failed at step 6): a new key
+            // would go over its secret and leave it active with the secret nowhere.
+            if let Some(newer) = superseded_by(journal, &visible, &key) {
+                return Err(CommandError::new(
+                    Exit::Conflict,
+                    format!(
+                        "key {} ({}) already has a newer key of the same name and owner, {}: an earlier rotation did \
+                         not revoke it; nothing was minted",
+                        key.id, key.name, newer.id
+                    ),
+                )
+                .hint(format!(
+                    "revoke it with `flexprice-admin keys delete {} --yes` once its consumers use {}, or rotate {} \
+                     instead",
+                    key.id, newer.id, newer.id
+                )));
+            }
+            vec![key]
+        }
+        None => {
+            let me = me.await;
+            let targets = if args.all {
+                all_keys(ctx, &me, &visible, &scope)?
+            } else {
+                due_keys(ctx, &me, &visible, policy, &scope)?
+            };
+            caller = me.ok();
+            targets
+        }
+    };
+    Ok(Chosen {
+        scope,
+        visible,
+        targets,
+        caller,
+    })
+}
 
 /// Policy flags belong to `--due`, scope flags to `--due` and `--all` (clap cannot make
 /// flattened flags require another); checked before any request.
