@@ -24,17 +24,22 @@ pub struct Live {
     pub keys: HashMap<Option<String>, Vec<ApiKey>>,
     /// An environment as the manifest names it (name or ID) → its ID.
     pub environments: HashMap<String, String>,
+    /// The ID of the credential's own environment, when the profile names it: a key that
+    /// names it lives where the keys listed under `None` live, and is looked for there.
+    pub own: Option<String>,
 }
 
 impl Live {
-    /// The environment a declared key lives in, as [`Live::keys`] is keyed.
+    /// The environment a declared key lives in, as [`Live::keys`] is keyed: `None` for the
+    /// credential's own, however the manifest names it (left out, by name or by ID).
     pub fn environment_of(&self, key: &Key) -> Option<String> {
-        key.environment.as_ref().map(|e| {
+        let id = key.environment.as_ref().map(|e| {
             self.environments
                 .get(e)
                 .cloned()
                 .unwrap_or_else(|| e.clone())
-        })
+        })?;
+        (self.own.as_deref() != Some(id.as_str())).then_some(id)
     }
 
     fn keys_in(&self, environment: &Option<String>) -> &[ApiKey] {
@@ -195,6 +200,9 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
     let prune = look.prune;
     let mut diff = Diff::default();
     let mut later = Vec::new();
+    for account in &manifest.accounts {
+        twice_in_one_environment(manifest, account, live)?;
+    }
     for (a, account) in manifest.accounts.iter().enumerate() {
         let named: Vec<&User> = live
             .accounts
@@ -283,6 +291,38 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
     // Revocations last: nothing is revoked before every key that replaces it is in place.
     diff.changes.extend(later);
     Ok(diff)
+}
+
+/// Two keys of `account` declared for one environment under two names (left out, and named
+/// as the credential's own): one identity, which `apply` would mint twice. Refused (exit 2).
+fn twice_in_one_environment(
+    manifest: &Manifest,
+    account: &Account,
+    live: &Live,
+) -> Result<(), CommandError> {
+    let mut seen: HashMap<(&str, Option<String>), &Key> = HashMap::new();
+    for key in &account.keys {
+        let shown = |k: &Key| {
+            k.environment
+                .as_deref()
+                .map_or("without environment".to_string(), |e| {
+                    format!("with environment = \"{e}\"")
+                })
+        };
+        if let Some(first) = seen.insert((key.name.as_str(), live.environment_of(key)), key) {
+            return Err(CommandError::usage(format!(
+                "{}: key '{}' of '{}' is declared twice: {} and {} are one environment; nothing was \
+                 changed",
+                manifest.path.display(),
+                key.name,
+                account.name,
+                shown(first),
+                shown(key)
+            ))
+            .hint("keep one of the two declarations"));
+        }
+    }
+    Ok(())
 }
 
 /// The changes for one declared key, given its live keys (oldest first).

@@ -86,9 +86,12 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         .flatten()
         .filter(|e| !resolve::environment_id_like(e))
         .collect();
+    // The credential's own environment is listed once, as `None`, however a key names it.
+    let own = ctx.environment.clone();
     let direct: Vec<Option<String>> = named
         .iter()
         .filter(|e| e.as_ref().is_none_or(|e| resolve::environment_id_like(e)))
+        .filter(|e| e.is_none() || **e != own)
         .cloned()
         .collect();
     let first = async {
@@ -140,7 +143,14 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         })?;
         ids.insert((*name).clone(), id);
     }
-    let resolved: Vec<Option<String>> = ids.values().cloned().map(Some).collect();
+    let mut resolved: Vec<Option<String>> = ids
+        .values()
+        .filter(|id| own.as_ref() != Some(*id))
+        .cloned()
+        .map(Some)
+        .collect();
+    resolved.sort();
+    resolved.dedup();
     if !resolved.is_empty() {
         let more = ctx
             .out
@@ -148,10 +158,14 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             .await?;
         keys.extend(more);
     }
+    if let Some(own) = &own {
+        keys.remove(&Some(own.clone()));
+    }
     Ok(Live {
         accounts,
         keys,
         environments: ids,
+        own,
     })
 }
 

@@ -1,0 +1,96 @@
+//! `plan` and `apply` attacked: hostile manifests, destinations in odd states, a signal or a
+//! second run at the wrong moment, a command that echoes the secret. Each test is a way the
+//! first version broke (or a guard that was probed and held), written to fail on that version.
+
+use std::path::Path;
+
+use crate::apply::{account, live_keys, manifest, working_secret};
+use crate::harness::World;
+
+/// Runs the binary with the tenant-level credential (not bound to an environment) and
+/// `environment` as the profile's environment, as a login token or a config key is used.
+fn run_tenant(world: &World, environment: &str, args: &[&str]) -> crate::harness::Run {
+    let tenant = world.sandbox.tenant_key().to_string();
+    world.run_with(args, |cmd| {
+        cmd.env("FLEXPRICE_API_KEY", tenant)
+            .env("FLEXPRICE_ENVIRONMENT_ID", environment);
+    })
+}
+
+fn apply_args<'a>(path: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["apply", "-f", path.to_str().unwrap(), "--yes"];
+    args.extend_from_slice(more);
+    args
+}
+
+/// A key whose `environment` names the credential's own environment is listed twice: once as
+/// the credential's environment and once as the environment named. The first version took the
+/// first listing for "keys the manifest does not declare" and `apply --prune` revoked the very
+/// key the manifest declares (and `plan` said it was "not in the manifest").
+#[test]
+fn a_key_declared_in_the_credentials_own_environment_by_name_is_not_pruned() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "Sandbox"
+  store = ["file:{dir}/worker.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    run_tenant(&world, &sandbox_env, &apply_args(&path, &[])).code(0);
+    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let key = live_keys(&world, &bot, "worker")[0].id.clone();
+
+    let plan = run_tenant(
+        &world,
+        &sandbox_env,
+        &["plan", "-f", path.to_str().unwrap(), "--prune"],
+    );
+    plan.code(0);
+    assert!(
+        !plan.stderr.contains("not in the manifest"),
+        "{}",
+        plan.stderr
+    );
+    run_tenant(&world, &sandbox_env, &apply_args(&path, &["--prune"])).code(0);
+    assert_eq!(world.sandbox.key(&key).unwrap().status, "published");
+    working_secret(&world, &dir.path().join("worker.key"), &bot);
+}
+
+/// One key declared twice, once without `environment` and once naming the credential's own
+/// environment: the same identity. Apply would mint two keys of one identity (and every apply
+/// after would stop at them, exit 7); refused before anything is sent instead.
+#[test]
+fn a_key_declared_for_one_environment_under_two_names_is_refused() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "worker"
+  store = ["file:{dir}/a.key"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "Sandbox"
+  store = ["file:{dir}/b.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    for verb in ["plan", "apply"] {
+        let mut args = vec![verb, "-f", path.to_str().unwrap()];
+        if verb == "apply" {
+            args.push("--yes");
+        }
+        run_tenant(&world, &sandbox_env, &args)
+            .code(2)
+            .stderr_has("key 'worker' of 'bot' is declared twice");
+    }
+    assert!(world.mutating_requests().is_empty());
+}
