@@ -188,17 +188,33 @@ fn start(command: &mut Command, program: &str) -> Result<Started, Failed> {
 /// Reads the command's output to its end, keeping the first [`OUTPUT_KEPT`] bytes.
 fn read_output(mut pipe: std::io::PipeReader) -> String {
     let mut kept = Vec::new();
+    let mut cut = false;
     let mut chunk = [0u8; 4096];
     loop {
         match pipe.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                cut |= n > room;
                 kept.extend_from_slice(&chunk[..n.min(room)]);
             }
         }
     }
+    if cut {
+        cut_off_partial_line(&mut kept);
+    }
     String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// Output cut at [`OUTPUT_KEPT`] bytes loses its last, partial line: a secret the command
+/// echoed may straddle the cut, and its head alone would not be recognized and scrubbed.
+fn cut_off_partial_line(kept: &mut Vec<u8>) {
+    let whole = kept
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    kept.truncate(whole);
+    kept.extend_from_slice(b"[output cut]\n");
 }
 
 /// The secret into the command's stdin, which is then closed (the command sees its end).
@@ -319,6 +335,16 @@ mod tests {
         );
         let failed = run("sh -c 'head -c 5 > /dev/null'").unwrap_err();
         assert!(failed.why.contains("24 of 29 bytes"), "{failed:?}");
+    }
+
+    #[test]
+    fn output_cut_at_the_limit_ends_at_its_last_whole_line() {
+        let mut kept = b"first line\nsk_01K3ZQ9W5G2H7N".to_vec();
+        cut_off_partial_line(&mut kept);
+        assert_eq!(kept, b"first line\n[output cut]\n");
+        let mut one_line = b"xxxxsk_01K3ZQ9W5G2H7N".to_vec();
+        cut_off_partial_line(&mut one_line);
+        assert_eq!(one_line, b"[output cut]\n");
     }
 
     #[test]

@@ -94,3 +94,37 @@ roles = ["event_ingestor"]
     }
     assert!(world.mutating_requests().is_empty());
 }
+
+/// An `exec:` command that echoes the secret and fails: its output is shown, scrubbed. The
+/// first version kept the first 8 KiB of the output and scrubbed that, so a secret that
+/// straddled the cut was shown all but its last two characters (which the redacted form
+/// `sk_01***7Q` shows anyway): the whole secret, in the cron mail.
+#[test]
+fn an_exec_command_echoing_the_secret_across_the_output_cut_does_not_leak_it() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    // 8165 bytes of padding, then the secret (29 bytes): the first 8 KiB end 2 bytes before
+    // the secret does.
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["exec:sh -c 'head -c 8165 /dev/zero | tr \"\\0\" x; cat; echo; exit 1'"]
+"#;
+    let path = manifest(dir.path(), text);
+    for output in [&[][..], &["-o", "json"][..]] {
+        let applied = world.run(&apply_args(&path, output));
+        applied.code(9).stderr_has("said:");
+        let files = world.recovery_files();
+        let secret = std::fs::read_to_string(files.last().unwrap()).unwrap();
+        let secret = secret.trim();
+        for shown in [&applied.stdout, &applied.stderr] {
+            assert!(
+                !shown.contains(&secret[..12]) && !shown.contains(&secret[3..20]),
+                "part of the secret is shown:\n{shown}"
+            );
+        }
+    }
+}
