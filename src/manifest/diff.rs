@@ -360,7 +360,11 @@ fn key_changes(
             return Ok(());
         }
         if !delivered(key, current, &destinations, read) {
-            return Err(ambiguous_keys(account, key, same));
+            let held = same
+                .iter()
+                .find(|k| held_by_every_readable(k, &destinations, read))
+                .copied();
+            return Err(ambiguous_keys(account, key, same, held));
         }
         let grace_ends = key
             .grace
@@ -462,6 +466,20 @@ fn delivered(
     }
 }
 
+/// Whether `key` is the one every readable destination holds (at least one being readable).
+fn held_by_every_readable(
+    key: &ApiKey,
+    destinations: &[Destination],
+    read: &dyn Fn(&Destination) -> Reading,
+) -> bool {
+    let readable: Vec<Reading> = destinations
+        .iter()
+        .map(read)
+        .filter(|r| matches!(r, Reading::Secret { .. } | Reading::Nothing))
+        .collect();
+    !readable.is_empty() && readable.iter().all(|r| r.holds(key))
+}
+
 /// The declared key's destinations, filled in for its live account (a store whose filling is
 /// refused has none: the pre-flight of `apply` names it).
 pub fn destinations_of(
@@ -557,23 +575,49 @@ fn ambiguous_accounts(account: &Account, many: &[&User]) -> CommandError {
     ))
 }
 
-fn ambiguous_keys(account: &Account, key: &Key, same: &[&ApiKey]) -> CommandError {
+/// Two live keys of one identity, not a rotation in progress. When the destinations hold one
+/// of them (`held`), the others are named for revocation; otherwise none is (the newest is
+/// not in the destinations, or this would be a rotation in progress, so it is no safe guess).
+fn ambiguous_keys(
+    account: &Account,
+    key: &Key,
+    same: &[&ApiKey],
+    held: Option<&ApiKey>,
+) -> CommandError {
     let ids: Vec<&str> = same.iter().map(|k| k.id.as_str()).collect();
+    let (which, hint) = match held {
+        Some(held) => {
+            let others: Vec<&str> = ids.iter().copied().filter(|id| *id != held.id).collect();
+            (
+                format!(
+                    "its destinations hold key {}, not {}",
+                    held.id,
+                    others.join(", ")
+                ),
+                format!(
+                    "if nothing else uses {}, revoke it: `flexprice-admin keys delete {} --yes`, then run this \
+                     again",
+                    others.join(", "),
+                    others.join(" ")
+                ),
+            )
+        }
+        None => (
+            "its destinations do not tell which one is in use".to_string(),
+            "revoke the ones not in use with `flexprice-admin keys delete ID --yes` (`flexprice-admin keys check \
+             --from-file PATH` tells which key a file holds), then run this again"
+                .to_string(),
+        ),
+    };
     CommandError::new(
         Exit::Conflict,
         format!(
-            "key '{}' of '{}' has {} live keys ({}), and its destinations do not tell which one is in use; \
-             nothing was changed",
+            "key '{}' of '{}' has {} live keys ({}): {which}; nothing was changed",
             key.name,
             account.name,
             same.len(),
             ids.join(", ")
         ),
     )
-    .hint(format!(
-        "revoke the ones not in use with `flexprice-admin keys delete ID --yes` (`flexprice-admin keys check \
-         --from-file PATH` tells which key a file holds), then run this again; e.g. `flexprice-admin keys \
-         delete {} --yes` keeps the newest",
-        ids[..ids.len() - 1].join(" ")
-    ))
+    .hint(hint)
 }

@@ -128,3 +128,61 @@ roles = ["event_ingestor"]
         }
     }
 }
+
+/// Two live keys of one identity, the destination holding the older: which one is in use is
+/// known (the file holds it), yet the first version's hint said "e.g. `keys delete OLDER`
+/// keeps the newest", revoking the one key whose secret is where the manifest says, and
+/// leaving the one whose secret nobody here holds.
+#[test]
+fn two_keys_of_one_identity_name_the_one_the_destination_holds() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.run(&apply_args(&path, &[])).code(0);
+    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let held = live_keys(&world, &bot, "k")[0].id.clone();
+    // A second key of that name, made by hand, its secret elsewhere.
+    let other = dir.path().join("elsewhere.key");
+    world
+        .run(&[
+            "keys",
+            "create",
+            "--name",
+            "k",
+            "--service-account",
+            &bot,
+            "--store",
+            &format!("file:{}", other.display()),
+            "--yes",
+        ])
+        .code(0);
+    let stray = live_keys(&world, &bot, "k")
+        .into_iter()
+        .find(|k| k.id != held)
+        .unwrap()
+        .id;
+    let plan = world.run(&["plan", "-f", path.to_str().unwrap()]);
+    plan.code(7);
+    let deletes: Vec<&str> = plan
+        .stderr
+        .lines()
+        .filter(|l| l.contains("keys delete"))
+        .collect();
+    assert!(
+        deletes
+            .iter()
+            .all(|l| !l.contains(&format!("delete {held}"))),
+        "the hint revokes the key the destination holds ({held}):\n{}",
+        plan.stderr
+    );
+    plan.stderr_has(&format!("keys delete {stray}"))
+        .stderr_has(&format!("destinations hold key {held}, not {stray}"));
+}
