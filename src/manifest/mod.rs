@@ -400,13 +400,18 @@ fn shared_destinations(
     mistakes: &mut Vec<Mistake>,
     at: &impl Fn(Range<usize>, String) -> Mistake,
 ) {
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    // Per place: the key there first, its line, and its account and name.
+    let mut seen: HashMap<String, (String, usize, (&str, &str))> = HashMap::new();
     for (raw_account, account) in raw.accounts.iter().zip(accounts) {
         for (raw_key, key) in raw_account.keys.iter().zip(&account.keys) {
+            // The environment tells two keys of one name apart, but no destination says it.
             let ident = KeyIdent {
                 name: key.name.clone(),
                 owner: Some(format!("<{}>", account.name)),
-                label: format!("key '{}' of '{}'", key.name, account.name),
+                label: match &key.environment {
+                    Some(e) => format!("key '{}' of '{}' [{e}]", key.name, account.name),
+                    None => format!("key '{}' of '{}'", key.name, account.name),
+                },
             };
             let spans = raw_key
                 .store
@@ -421,20 +426,34 @@ fn shared_destinations(
                     continue;
                 };
                 match seen.get(&place) {
-                    Some((other, line)) if *other != ident.label => mistakes.push(at(
-                        span,
-                        format!(
-                            "store {store}: {} and {other} (line {line}) would both be delivered there, \
-                             the second secret overwriting the first; put {{owner}} and {{name}} in a \
-                             file: path, or $FLEXPRICE_KEY_OWNER and $FLEXPRICE_KEY_NAME in an exec: \
-                             command",
-                            ident.label
-                        ),
-                    )),
+                    Some((other, line, first)) if *other != ident.label => {
+                        let fix = if *first == (account.name.as_str(), key.name.as_str()) {
+                            "no destination says the environment: give the key another name in \
+                             one of them, or another file: path"
+                        } else {
+                            "put {owner} and {name} in a file: path, or $FLEXPRICE_KEY_OWNER and \
+                             $FLEXPRICE_KEY_NAME in an exec: command"
+                        };
+                        mistakes.push(at(
+                            span,
+                            format!(
+                                "store {store}: {} and {other} (line {line}) would both be delivered \
+                                 there, the second secret overwriting the first; {fix}",
+                                ident.label
+                            ),
+                        ));
+                    }
                     Some(_) => {}
                     None => {
                         let (line, _) = line_and_column(text, raw_key.name.span().start);
-                        seen.insert(place, (ident.label.clone(), line));
+                        seen.insert(
+                            place,
+                            (
+                                ident.label.clone(),
+                                line,
+                                (account.name.as_str(), key.name.as_str()),
+                            ),
+                        );
                     }
                 }
             }
@@ -604,6 +623,47 @@ roles = ["event_ingestor"]
                 "$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME",
             );
         assert!(parse(Path::new("f.toml"), &fixed).is_ok());
+    }
+
+    /// Keychain entries and `{owner}-{name}` paths do not say the environment: one key name
+    /// declared in two environments is two keys with one destination. The first version took
+    /// the two for one key (their labels were alike) and said nothing; `plan` then showed two
+    /// creates that `apply` refused.
+    #[test]
+    fn one_key_name_in_two_environments_sharing_a_destination_is_named() {
+        let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "production"
+  store = ["keychain", "file:/tmp/{owner}-{name}.key"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "staging"
+  store = ["keychain", "file:/tmp/{owner}-{name}.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (12, 12), "{found:#?}");
+        assert!(
+            found[0].message.contains(
+                "key 'worker' of 'bot' [staging] and key 'worker' of 'bot' [production] (line 6)"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("no destination says the environment"),
+            "{found:#?}"
+        );
+        // Apart once the paths say the environment; the keychain cannot, so it stays refused.
+        let apart =
+            text.replace("\"keychain\", ", "")
+                .replacen("{owner}-{name}", "prod-{owner}-{name}", 1);
+        assert!(parse(Path::new("f.toml"), &apart).is_ok());
     }
 
     #[test]
