@@ -31,6 +31,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::CommandError;
+use crate::handover::destination::{NAME_PLACEHOLDER, unsafe_in_path};
 use crate::handover::plan::place_of;
 use crate::handover::{KeyIdent, Store};
 use crate::time::TimeSpan;
@@ -345,6 +346,21 @@ fn stores_of(
                  file:PATH or exec:COMMAND"
                     .into(),
             )),
+            Ok(Store::File(template))
+                if template.to_string_lossy().contains(NAME_PLACEHOLDER)
+                    && unsafe_in_path(raw.name.get_ref()).is_some() =>
+            {
+                mistakes.push(at(
+                    value.span(),
+                    format!(
+                        "store: the key name '{}' {}, so {NAME_PLACEHOLDER} would steer where the secret \
+                         is written; give the key a plain name (letters, digits, '-', '_') or use a path \
+                         without {NAME_PLACEHOLDER}",
+                        raw.name.get_ref(),
+                        unsafe_in_path(raw.name.get_ref()).unwrap_or_default()
+                    ),
+                ));
+            }
             Ok(store) => {
                 if !stores.contains(&store) {
                     stores.push(store);
@@ -664,6 +680,28 @@ roles = ["event_ingestor"]
             text.replace("\"keychain\", ", "")
                 .replacen("{owner}-{name}", "prod-{owner}-{name}", 1);
         assert!(parse(Path::new("f.toml"), &apart).is_ok());
+    }
+
+    /// A key name that would steer a `file:` path out of its directory is a mistake of the
+    /// manifest, named where it is. The first version let it through: `plan` showed the key
+    /// to create (exit 11), and only `apply` refused it.
+    #[test]
+    fn a_key_name_that_would_steer_a_path_is_named_where_it_is() {
+        let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "../../etc/cron.d/evil"
+  store = ["file:/tmp/{name}.key"]
+  [[service_account.key]]
+  name = "../harmless-here"
+  store = ["file:/tmp/fixed.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (7, 12), "{found:#?}");
+        assert!(found[0].message.contains("contains '/'"), "{found:#?}");
     }
 
     #[test]
