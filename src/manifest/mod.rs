@@ -286,7 +286,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
                 Some(value) => grace_of(value, &mut mistakes, &at),
                 None => grace,
             };
-            let stores = stores_of(raw_key, name, &mut mistakes, &at);
+            let stores = stores_of(raw_key, name, &mut mistakes, &at)
+                .into_iter()
+                .map(|store| from_manifest_directory(store, path))
+                .collect();
             keys.push(Key {
                 name: key_name.clone(),
                 environment,
@@ -370,6 +373,18 @@ fn stores_of(
         }
     }
     stores
+}
+
+/// A relative `file:` path is the manifest's directory's, not the current directory's: the
+/// manifest is run from a terminal in its directory and from cron in `$HOME`, and both must
+/// find the same file (or cron would find nothing there and rotate a key in use).
+fn from_manifest_directory(store: Store, manifest: &Path) -> Store {
+    match store {
+        Store::File(file) if file.is_relative() => {
+            Store::File(manifest.parent().unwrap_or(Path::new("")).join(file))
+        }
+        other => other,
+    }
 }
 
 /// A rotation period: a positive duration of at most ten years.

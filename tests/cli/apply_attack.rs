@@ -186,3 +186,43 @@ roles = ["event_ingestor"]
     plan.stderr_has(&format!("keys delete {stray}"))
         .stderr_has(&format!("destinations hold key {held}, not {stray}"));
 }
+
+/// A relative `file:` path in a manifest was taken from the current directory: an operator's
+/// apply in the manifest's directory wrote `k.key` there, and cron's (from `$HOME`) found
+/// nothing at `$HOME/k.key`, "redelivered" by rotating, and revoked the key whose secret the
+/// service reads from the manifest's directory. A relative path is the manifest's directory's.
+#[test]
+fn a_relative_file_path_is_taken_from_the_manifests_directory() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:keys/{name}.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    std::fs::create_dir(elsewhere.path().join("keys")).unwrap();
+    // Run from another directory, as cron does.
+    let from_elsewhere = |args: &[&str]| {
+        world.run_with(args, |cmd| {
+            cmd.current_dir(elsewhere.path());
+        })
+    };
+    from_elsewhere(&apply_args(&path, &[])).code(0);
+    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let secret = working_secret(&world, &dir.path().join("keys/k.key"), &bot);
+    assert!(!elsewhere.path().join("keys/k.key").exists());
+    // From the manifest's own directory, by a relative -f: the same place, nothing to do.
+    world
+        .run_with(&["plan", "-f", "flexprice.toml"], |cmd| {
+            cmd.current_dir(dir.path());
+        })
+        .code(0);
+    from_elsewhere(&["plan", "-f", path.to_str().unwrap()]).code(0);
+    world.run_as(&secret, &["whoami", "-q"]).code(0);
+}
