@@ -226,3 +226,68 @@ roles = ["event_ingestor"]
     from_elsewhere(&["plan", "-f", path.to_str().unwrap()]).code(0);
     world.run_as(&secret, &["whoami", "-q"]).code(0);
 }
+
+/// SIGTERM while `apply --prune` revokes the keys the manifest dropped: the revocation in
+/// flight finishes, the others are not started, and the exit is the signal's (143), as for
+/// any batch. The first version went on to each later revocation, counted each one the signal
+/// kept from starting as failed, and exited 8 ("some changes failed").
+#[test]
+fn sigterm_during_the_revocations_exits_143_with_the_rest_not_started() {
+    use std::io::BufReader;
+
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world
+        .sandbox
+        .seed_service_account("bot", &["event_ingestor"]);
+    let dropped: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            world
+                .sandbox
+                .seed_key(flexprice_sandbox::SeedKey {
+                    name: (*name).into(),
+                    owner_user_id: Some(bot.clone()),
+                    ..Default::default()
+                })
+                .id
+        })
+        .collect();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.sandbox.add_fault(crate::harness::fault(
+        "DELETE /v1/secrets/api/keys/* hold=gate",
+    ));
+    let mut child = crate::apply::spawn(&world, &path, &["--prune"]);
+    world.sandbox.wait_held("gate", 1);
+    crate::harness::signal(&child, libc::SIGTERM);
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut stderr = stderr;
+    let log = crate::harness::read_until(&mut stderr, "SIGTERM");
+    world.sandbox.release("gate");
+    world.sandbox.clear_faults();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let code = child.wait().unwrap().code();
+    let log = log + &rest;
+    assert_eq!(code, Some(143), "{log}");
+    let revoked = dropped
+        .iter()
+        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .count();
+    assert_eq!(
+        revoked, 1,
+        "the one in flight finished, no other started:\n{log}"
+    );
+    assert!(log.contains("2 not started"), "{log}");
+    world.run(&apply_args(&path, &["--prune"])).code(0);
+    assert!(
+        dropped
+            .iter()
+            .all(|id| world.sandbox.key(id).unwrap().status == "deleted")
+    );
+}

@@ -170,7 +170,9 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     if finished.interrupted.is_none() {
         retire(ctx, &client, &manifest, &live, &diff, &scope, &mut outcomes).await;
     }
-    finish(ctx, &manifest, &diff, &outcomes, finished.interrupted)
+    // A signal during step 1 or 3 leaves changes unstarted as one during step 2 does.
+    let interrupted = finished.interrupted.or_else(|| scope.signal());
+    finish(ctx, &manifest, &diff, &outcomes, interrupted)
 }
 
 /// A key change to work on in step 2: its index among the changes.
@@ -559,9 +561,16 @@ async fn retire(
         })
         .collect();
     for (i, change) in diff.changes.iter().enumerate() {
+        // After a signal nothing new starts; what is left is reported as not started.
+        if scope.signal().is_some() {
+            break;
+        }
         let outcome = match change {
             Change::Revoke { key, .. } => match revoke(ctx, client, live, scope, key).await {
-                Ok(()) => Outcome::done(format!("- revoked key {} ({})", key.id, key.name)),
+                Ok(Revoked::Yes) => {
+                    Outcome::done(format!("- revoked key {} ({})", key.id, key.name))
+                }
+                Ok(Revoked::NotStarted) => break,
                 Err(err) => Outcome::failed(err),
             },
             Change::Migrate { account, .. } if failed_accounts.contains(account) => {
@@ -616,9 +625,16 @@ async fn retire_accounts(
     accounts: &[User],
     keys: &[ApiKey],
 ) -> Outcome {
-    for key in keys {
-        if let Err(err) = revoke(ctx, client, live, scope, key).await {
-            return Outcome::failed(err);
+    for (done, key) in keys.iter().enumerate() {
+        match revoke(ctx, client, live, scope, key).await {
+            Ok(Revoked::Yes) => {}
+            Ok(Revoked::NotStarted) => {
+                return Outcome::failed(CommandError::failure(format!(
+                    "a signal arrived after {done} of {} key(s) were revoked; the account is not archived",
+                    keys.len()
+                )));
+            }
+            Err(err) => return Outcome::failed(err),
         }
     }
     let mut archived = Vec::new();
@@ -643,6 +659,12 @@ async fn retire_accounts(
     ))
 }
 
+/// Whether a revocation happened, or a signal kept it from starting.
+enum Revoked {
+    Yes,
+    NotStarted,
+}
+
 /// Revokes one key in the environment it was listed in.
 async fn revoke(
     ctx: &Context,
@@ -650,7 +672,7 @@ async fn revoke(
     live: &Live,
     scope: &Scope,
     key: &ApiKey,
-) -> Result<(), CommandError> {
+) -> Result<Revoked, CommandError> {
     let environment = live
         .keys
         .iter()
@@ -670,12 +692,13 @@ async fn revoke(
     )
     .await;
     match finished.items.into_iter().next() {
-        Some(Item::Done(Ok(()))) => Ok(()),
+        Some(Item::Done(Ok(()))) => Ok(Revoked::Yes),
         Some(Item::Done(Err(err))) => {
             Err(CommandError::from(err).context(format!("revoking key {} ({})", key.id, key.name)))
         }
-        _ => Err(CommandError::failure(format!(
-            "key {} ({}) was not revoked: a signal arrived",
+        Some(Item::NotStarted) | None => Ok(Revoked::NotStarted),
+        Some(Item::Abandoned) => Err(CommandError::failure(format!(
+            "key {} ({}) may not be revoked: a second signal stopped the wait for its revocation",
             key.id, key.name
         ))),
     }
