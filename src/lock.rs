@@ -3,7 +3,8 @@
 //! the same fleet at once. A lock is the OS's advisory file lock, released when the process
 //! ends, however it ends, so a crashed run never leaves a stale lock behind; a run that ends
 //! normally also removes the file, so the locks directory does not collect one file per key ever
-//! rotated. The holder writes its process ID and start time into the file, so the run it turns
+//! rotated. `apply` also takes one per service account its manifest declares, so two manifests
+//! that declare one account are not applied at once. The holder writes its process ID and start time into the file, so the run it turns
 //! away can name it.
 //!
 //! Removing a lock file safely: the holder unlinks it *while still holding the lock*, then
@@ -64,6 +65,28 @@ impl Lock {
             CommandError::new(
                 Exit::Conflict,
                 format!("another apply of {shown} is running{holder}; not starting a second one"),
+            )
+        })
+    }
+
+    /// Takes the lock of the service account named `account` for `apply` in `profile`, or
+    /// fails at once (exit 7) naming the run that holds it: two manifests that declare one
+    /// account, applied at once, would create it twice or rotate its keys twice.
+    pub fn account(state_dir: &Path, profile: &str, account: &str) -> CommandResult<Lock> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&(profile, account), &mut hasher);
+        let name = format!(
+            "apply-{}-account-{:016x}.lock",
+            private_file::file_component(profile),
+            std::hash::Hasher::finish(&hasher)
+        );
+        Self::acquire(state_dir, &name, |holder| {
+            CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "another apply that declares service account '{account}' (profile {profile}{holder}) is \
+                     running; not starting a second one"
+                ),
             )
         })
     }

@@ -291,3 +291,39 @@ roles = ["event_ingestor"]
             .all(|id| world.sandbox.key(id).unwrap().status == "deleted")
     );
 }
+
+/// Two manifests that declare one account, applied at once (two cron jobs of one host): the
+/// manifest lock does not see it, and the first version created the account twice, after
+/// which every apply of either stopped at two accounts of one name (exit 7). The second run
+/// is refused while the first holds the account (exit 7, naming it and the holder).
+#[test]
+fn two_manifests_declaring_one_account_do_not_apply_at_once() {
+    let world = World::new();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "{key}"
+  store = ["file:{dir}/{name}.key"]
+"#;
+    let first = manifest(a.path(), &text.replace("{key}", "a"));
+    let second = manifest(b.path(), &text.replace("{key}", "b"));
+    world
+        .sandbox
+        .add_fault(crate::harness::fault("POST /v1/users hold=account times=1"));
+    let mut child = crate::apply::spawn(&world, &first, &[]);
+    world.sandbox.wait_held("account", 1);
+    world
+        .run(&apply_args(&second, &[]))
+        .code(7)
+        .stderr_has("service account 'bot'")
+        .stderr_has(&format!("held by process {}", child.id()));
+    world.sandbox.release("account");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(crate::apply::accounts_named(&world, "bot").len(), 1);
+    world.run(&apply_args(&second, &[])).code(0);
+    assert_eq!(crate::apply::accounts_named(&world, "bot").len(), 1);
+}

@@ -1,5 +1,5 @@
 //! `apply`: brings the tenant to the manifest, with every safety of the hand-over. One run at a
-//! time per manifest (a lock, exit 7 naming the holder); the plan shown and confirmed; every
+//! time per manifest and per declared account (locks, exit 7 naming the holder); the plan shown and confirmed; every
 //! destination of every key checked before the first change; then, in order:
 //!
 //! 1. the service accounts that are missing, or that a migration replaces, are created;
@@ -88,6 +88,12 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let journal = ctx.journal();
     let _lock = Lock::manifest(&ctx.paths.state_dir, &args.plan.file)?;
+    let mut names: Vec<&str> = manifest.accounts.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    let _accounts = names
+        .into_iter()
+        .map(|name| Lock::account(&ctx.paths.state_dir, &ctx.profile.name, name))
+        .collect::<CommandResult<Vec<Lock>>>()?;
     let live = survey(ctx, &client, &manifest).await?;
     let diff = compare(ctx, &manifest, &live, &journal, args.plan.prune)?;
     let now = crate::time::now();
