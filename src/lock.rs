@@ -45,7 +45,8 @@ impl Lock {
             CommandError::new(
                 Exit::Conflict,
                 format!(
-                    "another rotation of key {key_id} (profile {profile}{holder}) is running; not starting a                      second one"
+                    "another rotation of key {key_id} (profile {profile}{holder}) is running; not starting a \
+                     second one"
                 ),
             )
         })
@@ -205,6 +206,12 @@ mod tests {
         let first = Lock::key(dir.path(), "default", "secret_1").unwrap();
         let err = Lock::key(dir.path(), "default", "secret_1").unwrap_err();
         assert_eq!(err.exit, Exit::Conflict);
+        assert!(
+            err.message
+                .ends_with("is running; not starting a second one"),
+            "{}",
+            err.message
+        );
         assert!(
             err.message
                 .contains(&format!("held by process {}", std::process::id())),
