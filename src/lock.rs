@@ -73,7 +73,7 @@ impl Lock {
     /// Takes the lock of the service account named `account` for `apply` in `profile`, or
     /// fails at once (exit 7) naming the run that holds it: two manifests that declare one
     /// account, applied at once, would create it twice or rotate its keys twice.
-    pub fn account(state_dir: &Path, profile: &str, account: &str) -> CommandResult<Lock> {
+    fn account(state_dir: &Path, profile: &str, account: &str) -> CommandResult<Lock> {
         let mut hasher = std::hash::DefaultHasher::new();
         std::hash::Hash::hash(&(profile, account), &mut hasher);
         let name = format!(
@@ -90,6 +90,25 @@ impl Lock {
                 ),
             )
         })
+    }
+
+    /// The locks of `apply` for every account its manifest declares (see [`Self::account`]),
+    /// taken in name order. Each is an open file for as long as it is held: the soft limit of
+    /// open files is raised first, up to the hard one, so a fleet larger than the common 1024
+    /// (or a cron job's 256) still applies.
+    pub fn accounts<'n>(
+        state_dir: &Path,
+        profile: &str,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> CommandResult<Vec<Lock>> {
+        let mut names: Vec<&str> = names.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        allow_open_files(names.len() as u64 + SPARE_FILES);
+        names
+            .into_iter()
+            .map(|name| Self::account(state_dir, profile, name))
+            .collect()
     }
 
     /// Takes the lock `locks/<name>` in `state_dir`; `busy` is the error when it is held, given
@@ -146,6 +165,32 @@ impl Lock {
         ))
     }
 }
+
+/// Open files a run needs besides its account locks: the runtime, connections, the keychain.
+const SPARE_FILES: u64 = 256;
+
+/// Raises the soft limit of open files to `wanted`, or as near as the hard limit allows. When
+/// even that is too few, opening a lock fails and says so.
+#[cfg(unix)]
+fn allow_open_files(wanted: u64) {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|soft| soft >= wanted) {
+        return;
+    }
+    let raised = limit.maximum.map_or(wanted, |hard| hard.min(wanted));
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(raised),
+            maximum: limit.maximum,
+        },
+    );
+}
+
+/// Elsewhere open files are not limited this way.
+#[cfg(not(unix))]
+fn allow_open_files(_: u64) {}
 
 /// ", held by process 123 since 2026-12-04T10:00:00Z", as the holder wrote it.
 fn holder_of(path: &Path) -> String {

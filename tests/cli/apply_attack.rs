@@ -327,3 +327,26 @@ roles = ["event_ingestor"]
     world.run(&apply_args(&second, &[])).code(0);
     assert_eq!(crate::apply::accounts_named(&world, "bot").len(), 1);
 }
+
+/// A large fleet under the common soft limit of open files: one lock per declared account is
+/// one open file each, and 300 accounts under `ulimit -n 256` must still apply (the soft limit
+/// is raised toward the hard one as needed, as Go programs do).
+#[test]
+fn a_fleet_larger_than_the_open_file_limit_still_applies() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("version = 1\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "[[service_account]]\nname = \"bot-{i}\"\nroles = [\"event_ingestor\"]\n"
+        ));
+    }
+    let path = manifest(dir.path(), &text);
+    let run = crate::harness::finish_std(
+        world
+            .cmd_after_shell("ulimit -Sn 256")
+            .args(apply_args(&path, &["--dry-run"]))
+            .stdout(std::process::Stdio::piped()),
+    );
+    run.code(0).stderr_has("Dry run: nothing was changed.");
+}

@@ -88,12 +88,11 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let journal = ctx.journal();
     let _lock = Lock::manifest(&ctx.paths.state_dir, &args.plan.file)?;
-    let mut names: Vec<&str> = manifest.accounts.iter().map(|a| a.name.as_str()).collect();
-    names.sort_unstable();
-    let _accounts = names
-        .into_iter()
-        .map(|name| Lock::account(&ctx.paths.state_dir, &ctx.profile.name, name))
-        .collect::<CommandResult<Vec<Lock>>>()?;
+    let _accounts = Lock::accounts(
+        &ctx.paths.state_dir,
+        &ctx.profile.name,
+        manifest.accounts.iter().map(|a| a.name.as_str()),
+    )?;
     let live = survey(ctx, &client, &manifest).await?;
     let diff = compare(ctx, &manifest, &live, &journal, args.plan.prune)?;
     let now = crate::time::now();
