@@ -58,6 +58,9 @@ pub enum Reading {
     },
     /// Nothing there (no file, no keychain entry).
     Nothing,
+    /// Something that is not a Flexprice key (a password, a URL): never quoted, not even
+    /// redacted, since it is someone else's secret.
+    Other,
     /// It could not be read (named why); drift there cannot be told.
     Unreadable(String),
     /// An `exec:` command: what it holds cannot be read.
@@ -422,6 +425,10 @@ fn key_changes(
                 destination: destination.label(),
                 holds: "nothing".into(),
             }),
+            Reading::Other => why.push(Why::Drift {
+                destination: destination.label(),
+                holds: "something that is not a Flexprice key (not shown)".into(),
+            }),
             Reading::Unreadable(reason) => diff.notes.push(Note(format!(
                 "{} of key {}/{}: cannot be read ({reason}); whether it holds key {} is not known",
                 destination.label(),
@@ -455,7 +462,12 @@ fn delivered(
     let readings: Vec<Reading> = destinations.iter().map(read).collect();
     let readable: Vec<&Reading> = readings
         .iter()
-        .filter(|r| matches!(r, Reading::Secret { .. } | Reading::Nothing))
+        .filter(|r| {
+            matches!(
+                r,
+                Reading::Secret { .. } | Reading::Nothing | Reading::Other
+            )
+        })
         .collect();
     if !readable.is_empty() {
         return readable.iter().all(|r| r.holds(current));
@@ -475,7 +487,12 @@ fn held_by_every_readable(
     let readable: Vec<Reading> = destinations
         .iter()
         .map(read)
-        .filter(|r| matches!(r, Reading::Secret { .. } | Reading::Nothing))
+        .filter(|r| {
+            matches!(
+                r,
+                Reading::Secret { .. } | Reading::Nothing | Reading::Other
+            )
+        })
         .collect();
     !readable.is_empty() && readable.iter().all(|r| r.holds(key))
 }

@@ -350,3 +350,42 @@ fn a_fleet_larger_than_the_open_file_limit_still_applies() {
     );
     run.code(0).stderr_has("Dry run: nothing was changed.");
 }
+
+/// A destination that holds something other than a Flexprice key (a path pointed at the wrong
+/// file: a password, a database URL). The first version showed its first five and last two
+/// characters in the plan, as it shows a key's redacted form: seven characters of someone
+/// else's secret on stdout. Only a key's redacted form is shown.
+#[test]
+fn a_destination_holding_something_else_is_not_quoted() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.run(&apply_args(&path, &[])).code(0);
+    let password = "postgres://admin:Sup3rSecretPassw0rd@db/prod";
+    std::fs::write(dir.path().join("k.key"), format!("{password}\n")).unwrap();
+    for output in [&[][..], &["-o", "json"][..]] {
+        let mut args = vec!["plan", "-f", path.to_str().unwrap()];
+        args.extend_from_slice(output);
+        let plan = world.run(&args);
+        plan.code(11);
+        for shown in [&plan.stdout, &plan.stderr] {
+            assert!(
+                !shown.contains("postg") && !shown.contains("od***"),
+                "the plan quotes the file's content:\n{shown}"
+            );
+        }
+        assert!(
+            plan.stdout.contains("not a Flexprice key"),
+            "{}",
+            plan.stdout
+        );
+    }
+}

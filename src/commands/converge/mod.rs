@@ -222,6 +222,11 @@ fn read_destination(keychain: Keychain, destination: &Destination) -> Reading {
         return Reading::Nothing;
     }
     crate::redact::register(&secret);
+    let key_like =
+        secret.expose_secret().starts_with("sk_") && crate::handover::check_shape(&secret).is_ok();
+    if !key_like {
+        return Reading::Other;
+    }
     Reading::Secret {
         display: crate::redact::display_form(secret.expose_secret()),
         minted_ms: diff::ulid_ms(secret.expose_secret(), "sk_"),
