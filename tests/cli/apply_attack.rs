@@ -457,3 +457,64 @@ roles = ["{role}"]
         world.run(&["plan", "-f", path.to_str().unwrap()]).code(0);
     }
 }
+
+/// A migration whose old account also holds a key in an environment the manifest does not
+/// name (so the plan never lists it): the new account and its keys are made, the old keys the
+/// plan knows are revoked, and the archive is refused by the server. The error must say why
+/// (a key elsewhere) and how to find it, and the key elsewhere must not be touched.
+#[test]
+fn a_migration_blocked_by_a_key_in_another_environment_says_where_to_look() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["{role}"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    world
+        .run(&apply_args(
+            &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
+            &[],
+        ))
+        .code(0);
+    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let production = world.sandbox.production_environment_id().to_string();
+    let elsewhere = world
+        .sandbox
+        .seed_key(flexprice_sandbox::SeedKey {
+            name: "prod-worker".into(),
+            owner_user_id: Some(old.clone()),
+            environment_id: Some(production),
+            ..Default::default()
+        })
+        .id;
+    let path = manifest(dir.path(), &text.replace("{role}", "event_reader"));
+    let applied = world.run(&apply_args(&path, &[]));
+    applied
+        .code(8)
+        .stderr_has("archiving service account")
+        .stderr_has("--all-environments");
+    assert_eq!(world.sandbox.key(&elsewhere).unwrap().status, "published");
+    assert_eq!(
+        world.sandbox.user_status(&old).as_deref(),
+        Some("published")
+    );
+    // The hinted command finds it (with a credential not bound to one environment).
+    let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
+    run_tenant(
+        &world,
+        &sandbox_env,
+        &[
+            "keys",
+            "list",
+            "--service-account",
+            &old,
+            "--all-environments",
+        ],
+    )
+    .code(0)
+    .stdout_has(&elsewhere);
+}

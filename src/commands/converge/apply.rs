@@ -646,10 +646,22 @@ async fn retire_accounts(
     for account in accounts {
         match ops::account::archive(client, &account.id).await {
             Ok(()) => archived.push(format!("{} ({})", account.label(), account.id)),
-            Err(
-                ops::account::ArchiveError::StillHasKeys(err)
-                | ops::account::ArchiveError::Api(err),
-            ) => {
+            Err(ops::account::ArchiveError::StillHasKeys(err)) => {
+                // Every key the plan knew of is revoked: what blocks the archive is not listed
+                // in the environments the manifest names.
+                return Outcome::failed(
+                    CommandError::from(err)
+                        .context(format!("archiving service account {}", account.id))
+                        .hint(format!(
+                            "it still has an active key in an environment the manifest does not name, or a \
+                             publishable key (never listed): `flexprice-admin keys list --service-account {} \
+                             --all-environments` lists the first kind; revoke them (`flexprice-admin keys delete \
+                             ID`), then run apply again",
+                            account.id
+                        )),
+                );
+            }
+            Err(ops::account::ArchiveError::Api(err)) => {
                 return Outcome::failed(
                     CommandError::from(err)
                         .context(format!("archiving service account {}", account.id)),
