@@ -518,3 +518,35 @@ roles = ["{role}"]
     .code(0)
     .stdout_has(&elsewhere);
 }
+
+/// A key whose `environment` is the ID of no environment of this tenant (another tenant's, a
+/// typo): the server answers the listing with a bare 403. The plan must name the manifest and
+/// the environment, not blame the credential's permissions.
+#[test]
+fn an_environment_id_of_no_environment_here_is_named() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
+    let foreign = "env_01K0000000000000000000FOREIGN";
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  environment = "{env}"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), &text.replace("{env}", foreign));
+    for verb in ["plan", "apply"] {
+        let mut args = vec![verb, "-f", path.to_str().unwrap()];
+        if verb == "apply" {
+            args.push("--yes");
+        }
+        let run = run_tenant(&world, &sandbox_env, &args);
+        run.code(2)
+            .stderr_has(&path.display().to_string())
+            .stderr_has(foreign);
+    }
+    assert!(world.mutating_requests().is_empty());
+}

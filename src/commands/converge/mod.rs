@@ -94,14 +94,16 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         .filter(|e| e.is_none() || **e != own)
         .cloned()
         .collect();
+    // The environments are listed whenever one is named, by ID too: an ID of no environment
+    // here gets a bare 403 from the key listing, which would blame the credential.
     let first = async {
         let (accounts, environments, bound, keys) = tokio::join!(
             client.search_users("service_account", None),
             async {
-                if by_name.is_empty() {
-                    Ok(Vec::new())
-                } else {
+                if named.iter().any(Option::is_some) {
                     client.environments().await
+                } else {
+                    Ok(Vec::new())
                 }
             },
             async {
@@ -113,9 +115,10 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             },
             keys_of(client, &direct)
         );
-        Ok::<_, CommandError>((accounts?, environments?, bound?, keys?))
+        // The keys' error waits: an unknown environment explains it better.
+        Ok::<_, CommandError>((accounts?, environments?, bound?, keys))
     };
-    let (accounts, environments, bound, mut keys) =
+    let (accounts, environments, bound, keys) =
         ctx.out.waiting("Reading the tenant", first).await?;
     if bound == Some(true) {
         let first = named.iter().flatten().next().map_or("", String::as_str);
@@ -130,6 +133,20 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             ctx.profile_flag()
         )));
     }
+    if let Some(unknown) = direct
+        .iter()
+        .flatten()
+        .find(|id| !environments.iter().any(|e| e.id == **id))
+    {
+        return Err(CommandError::usage(format!(
+            "{}: environment '{unknown}' is not an environment of this tenant",
+            manifest.path.display()
+        ))
+        .hint(
+            "`flexprice-admin environments list` shows the tenant's environments and their IDs",
+        ));
+    }
+    let mut keys = keys?;
     let mut ids = HashMap::new();
     for name in &by_name {
         let id = resolve::environment_id(&environments, name).map_err(|e| {
