@@ -550,3 +550,34 @@ roles = ["event_ingestor"]
     }
     assert!(world.mutating_requests().is_empty());
 }
+
+/// A cron job has no D-Bus session, so the keychain cannot be reached: the plan says that it
+/// cannot read the keychain destination, and neither plans a redelivery there (which would
+/// rotate a working key) nor fails; with nothing due, apply changes nothing and exits 0.
+#[test]
+fn an_unreachable_keychain_at_plan_time_is_said_and_changes_nothing() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["keychain", "file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world
+        .run_keychain(&apply_args(&path, &[]))
+        .code(0)
+        .stderr_has("stored in keychain:");
+    world
+        .run_keychain(&["plan", "-f", path.to_str().unwrap()])
+        .code(0);
+    // As cron runs it: no D-Bus session in the environment.
+    world.sandbox.clear_requests();
+    let plan = world.run(&["plan", "-f", path.to_str().unwrap()]);
+    plan.code(0).stderr_has("cannot be read");
+    world.run(&apply_args(&path, &["-q"])).code(0);
+    assert!(world.mutating_requests().is_empty());
+}
