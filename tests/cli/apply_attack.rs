@@ -581,3 +581,32 @@ roles = ["event_ingestor"]
     world.run(&apply_args(&path, &["-q"])).code(0);
     assert!(world.mutating_requests().is_empty());
 }
+
+/// What an `exec:` destination's program can see of us: its environment has none of our
+/// `FLEXPRICE_*` variables (the admin credential among them), and it holds no descriptor of
+/// ours (the recovery file of the secret, a lock) beyond its three standard ones.
+#[test]
+fn an_exec_destination_sees_neither_our_credential_nor_our_files() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["exec:sh -c 'cat > {dir}/k.key; env > {dir}/env; for f in /proc/$$/fd/*; do readlink $f; done > {dir}/fds; true'"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.run(&apply_args(&path, &[])).code(0);
+    let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
+    assert!(!env.contains(world.sandbox.admin_key()), "{env}");
+    assert!(!env.contains("FLEXPRICE_API"), "{env}");
+    assert!(env.contains("FLEXPRICE_KEY_NAME=k"), "{env}");
+    let fds = std::fs::read_to_string(dir.path().join("fds")).unwrap();
+    let state = world.state_dir();
+    assert!(
+        !fds.contains(&*state.to_string_lossy()) && !fds.contains("recovered-"),
+        "{fds}"
+    );
+}
