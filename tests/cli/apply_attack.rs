@@ -610,3 +610,40 @@ roles = ["event_ingestor"]
         "{fds}"
     );
 }
+
+/// A credential that may read but not write (a person with all_reader): the plan reads, and
+/// apply fails each change with the server's 403 explained (the permission it lacks), once per
+/// change, exit 8 as for any batch whose every item failed; nothing is created.
+#[test]
+fn a_credential_that_cannot_write_is_explained() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let reader = world
+        .sandbox
+        .seed_user("reader", "reader@example.com", &["all_reader"]);
+    let key = world
+        .sandbox
+        .seed_key(flexprice_sandbox::SeedKey {
+            name: "reader".into(),
+            owner_user_id: Some(reader),
+            ..Default::default()
+        })
+        .raw_key;
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world
+        .run_as(&key, &["plan", "-f", path.to_str().unwrap()])
+        .code(11);
+    let applied = world.run_as(&key, &apply_args(&path, &[]));
+    applied.code(8).stderr_has("403").stderr_has("user:write");
+    assert!(crate::apply::accounts_named(&world, "bot").is_empty());
+    assert!(!applied.stderr.contains(&key));
+    applied.stderr_has("holds: all_reader");
+}

@@ -14,6 +14,7 @@
 //! the signal's code when a signal left changes unstarted.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use futures_util::{StreamExt, stream};
 use serde::Serialize;
@@ -21,12 +22,14 @@ use serde::Serialize;
 use super::show::{self, ChangeJson, Count};
 use super::{compare, survey};
 use crate::api::models::{ApiKey, CreateKeyBody, User};
+use crate::api::permissions::route_gate;
 use crate::api::{self, Client};
 use crate::batch::{Batch, Item};
 use crate::cli::ApplyArgs;
 use crate::commands::keys;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
+use crate::explain;
 use crate::handover::plan::{self, Surroundings, Wanted};
 use crate::handover::{Destination, Handover, KeyIdent, Lookup, Minted, Payload, journal};
 use crate::interrupt::Scope;
@@ -126,12 +129,16 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     }
 
     let scope = Scope::open(None);
+    let explainer = Explainer {
+        ctx,
+        client: &client,
+        seen: Mutex::new(HashMap::new()),
+    };
     let mut outcomes: Vec<Outcome> = vec![Outcome::default(); diff.changes.len()];
     // 1. Accounts.
     let mut accounts = diff.targets.clone();
     create_accounts(
-        ctx,
-        &client,
+        &explainer,
         &manifest,
         &diff,
         args,
@@ -161,7 +168,11 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let finished = runner
         .run(
             &work,
-            |_, item| each.run(&diff.changes[item.change]),
+            |_, item| async {
+                explainer
+                    .outcome(each.run(&diff.changes[item.change]).await)
+                    .await
+            },
             |_, _, outcome| say(ctx, outcome),
         )
         .await;
@@ -173,11 +184,59 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     // 3. Revocations and archives, unless a signal stopped the work: an old key left active is
     // safe; one revoked before its successor is in place is not.
     if finished.interrupted.is_none() {
-        retire(ctx, &client, &manifest, &live, &diff, &scope, &mut outcomes).await;
+        retire(&explainer, &manifest, &live, &diff, &scope, &mut outcomes).await;
     }
     // A signal during step 1 or 3 leaves changes unstarted as one during step 2 does.
     let interrupted = finished.interrupted.or_else(|| scope.signal());
     finish(ctx, &manifest, &diff, &outcomes, interrupted)
+}
+
+/// The failures of one run, explained as the boundary explains a command's error (a 403 names
+/// the permission needed and the roles held), each kind once: fifty keys refused alike cost one
+/// look at the caller's roles, not fifty.
+struct Explainer<'a> {
+    ctx: &'a Context,
+    client: &'a Client,
+    seen: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl Explainer<'_> {
+    async fn outcome(&self, mut outcome: Outcome) -> Outcome {
+        if let Some(err) = &mut outcome.error {
+            self.error(err).await;
+        }
+        outcome
+    }
+
+    async fn error(&self, err: &mut CommandError) {
+        let Some(api) = err.source.as_deref() else {
+            return;
+        };
+        let route = route_gate(&api.method, &api.path).map_or(api.path.clone(), |g| g.permission());
+        let kind = format!(
+            "{} {route} {:?} {:?}",
+            api.method,
+            api.status(),
+            api.server_message()
+        );
+        let known = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&kind)
+            .cloned();
+        match known {
+            Some(hints) => err.hints.extend(hints),
+            None => {
+                let before = err.hints.len();
+                explain::enrich(err, self.ctx, Some(self.client)).await;
+                self.seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(kind, err.hints[before..].to_vec());
+            }
+        }
+    }
 }
 
 /// A key change to work on in step 2: its index among the changes.
@@ -271,8 +330,7 @@ fn preflight(
 
 /// Step 1: the accounts the manifest wants that do not exist, created `--jobs` at a time.
 async fn create_accounts(
-    ctx: &Context,
-    client: &Client,
+    explainer: &Explainer<'_>,
     manifest: &Manifest,
     diff: &Diff,
     args: &ApplyArgs,
@@ -291,6 +349,7 @@ async fn create_accounts(
             _ => None,
         })
         .collect();
+    let (ctx, client) = (explainer.ctx, explainer.client);
     let created: Vec<(usize, usize, Result<User, CommandError>)> = stream::iter(wanted)
         .map(|(i, a)| async move {
             let declared = &manifest.accounts[a];
@@ -326,7 +385,7 @@ async fn create_accounts(
                 accounts.insert(a, user);
                 Outcome::done(receipt)
             }
-            Err(err) => Outcome::failed(err),
+            Err(err) => explainer.outcome(Outcome::failed(err)).await,
         };
         say(ctx, &outcome);
         outcomes[i] = outcome;
@@ -543,14 +602,14 @@ fn delivered_outcome(receipt: String, id: &str, stored_in: &[Destination]) -> Ou
 /// Step 3: keys revoked and accounts archived, each only once what replaces it is in place: a
 /// migration's old keys only when every key of the new account went through.
 async fn retire(
-    ctx: &Context,
-    client: &Client,
+    explainer: &Explainer<'_>,
     manifest: &Manifest,
     live: &Live,
     diff: &Diff,
     scope: &Scope,
     outcomes: &mut [Outcome],
 ) {
+    let (ctx, client) = (explainer.ctx, explainer.client);
     let failed_accounts: HashSet<usize> = diff
         .changes
         .iter()
@@ -614,7 +673,7 @@ async fn retire(
                     ..
                 },
             ) if created.done => Outcome::done(receipt),
-            (_, outcome) => outcome,
+            (_, outcome) => explainer.outcome(outcome).await,
         };
         say(ctx, &merged);
         outcomes[i] = merged;
