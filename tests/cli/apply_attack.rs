@@ -723,3 +723,76 @@ roles = ["event_ingestor"]
     assert_eq!(crate::apply::accounts_named(&world, "bot").len(), 1);
     world.run(&["plan", "-f", hard.to_str().unwrap()]).code(0);
 }
+
+/// `keys rotate --due` and `apply` at once on one due key: the rotation holds the key's lock
+/// while its create is in flight, so apply's rotation of that key is refused (exit 7 for that
+/// change) instead of minting a second successor. Afterwards one key is live, its secret in
+/// the manifest's destination, and a plan finds nothing to do.
+#[test]
+fn keys_rotate_due_and_apply_at_once_mint_one_successor() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[defaults]
+rotate_every = "1d"
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.run(&apply_args(&path, &[])).code(0);
+    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old = live_keys(&world, &bot, "k")[0].id.clone();
+    // Two days later, on both clocks.
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
+    world.sandbox.set_now(later);
+    let at_later = |cmd: &mut std::process::Command| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+    };
+    world
+        .sandbox
+        .add_fault(crate::harness::fault("POST /v1/secrets/api/keys hold=gate times=1"));
+    let mut rotate = world.std_cmd();
+    at_later(&mut rotate);
+    let rotate = rotate
+        .args([
+            "keys",
+            "rotate",
+            "--due",
+            "--max-age",
+            "1d",
+            "--service-account",
+            &bot,
+            "--yes",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("gate", 1);
+    let applied = world.run_with(&apply_args(&path, &[]), |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+    });
+    world.sandbox.release("gate");
+    let rotated = rotate.wait_with_output().unwrap();
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    applied.code(8).stderr_has("another rotation of key");
+    let live = live_keys(&world, &bot, "k");
+    assert_eq!(live.len(), 1, "{live:?}\n{}", applied.stderr);
+    assert_ne!(live[0].id, old);
+    working_secret(&world, &dir.path().join("k.key"), &bot);
+    world
+        .run_with(&["plan", "-f", path.to_str().unwrap()], |cmd| {
+            cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+        })
+        .code(0);
+}
