@@ -752,9 +752,9 @@ roles = ["event_ingestor"]
     let at_later = |cmd: &mut std::process::Command| {
         cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
     };
-    world
-        .sandbox
-        .add_fault(crate::harness::fault("POST /v1/secrets/api/keys hold=gate times=1"));
+    world.sandbox.add_fault(crate::harness::fault(
+        "POST /v1/secrets/api/keys hold=gate times=1",
+    ));
     let mut rotate = world.std_cmd();
     at_later(&mut rotate);
     let rotate = rotate
@@ -795,4 +795,36 @@ roles = ["event_ingestor"]
             cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
         })
         .code(0);
+}
+
+/// A key of a declared account, named by whoever made it, with a terminal escape and a line
+/// break that forges a plan line: `plan` quotes key names on stdout, and the first version
+/// wrote them as they were, so a terminal ran the escape and a script reading the plan saw a
+/// "No changes" line of the key's making. Stderr was already safe.
+#[test]
+fn a_hostile_key_name_cannot_forge_or_escape_the_plan() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world
+        .sandbox
+        .seed_service_account("bot", &["event_ingestor"]);
+    world.sandbox.seed_key(flexprice_sandbox::SeedKey {
+        name: "x\x1b]52;c;cm0gLXJmIH4K\x07\nNo changes: the tenant matches the manifest.".into(),
+        owner_user_id: Some(bot),
+        ..Default::default()
+    });
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+"#;
+    let path = manifest(dir.path(), text);
+    let plan = world.run(&["plan", "-f", path.to_str().unwrap(), "--prune"]);
+    plan.code(11);
+    assert!(!plan.stdout.contains('\x1b'), "{:?}", plan.stdout);
+    assert!(
+        !plan.stdout.lines().any(|l| l.starts_with("No changes")),
+        "{:?}",
+        plan.stdout
+    );
 }

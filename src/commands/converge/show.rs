@@ -19,7 +19,12 @@ pub fn plan(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) -> 
     if ctx.out.is_json() {
         ctx.out.json(&view(manifest, diff, now))?;
     } else {
-        ctx.out.lines(lines(manifest, diff, now))?;
+        // Key and account names are anyone's text: a line is one line, and escapes do nothing.
+        ctx.out.lines(
+            lines(manifest, diff, now)
+                .iter()
+                .map(|line| crate::output::terminal_safe(line)),
+        )?;
     }
     notes(ctx, manifest, diff);
     Ok(())
