@@ -828,3 +828,61 @@ roles = ["event_ingestor"]
         plan.stdout
     );
 }
+
+/// Where a minted secret may be after apply: its destinations and, while undelivered, its
+/// recovery file. Nowhere else: not the journal, a lock, the manifest's directory, the plan or
+/// the report (text or JSON), stderr, even with --verbose.
+#[test]
+fn a_minted_secret_is_only_in_its_destinations_and_recovery_file() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "good"
+  store = ["file:{dir}/out/good.key"]
+  [[service_account.key]]
+  name = "bad"
+  store = ["file:{dir}/out/bad.key", "exec:sh -c 'cat; exit 3'"]
+"#;
+    let path = manifest(dir.path(), text);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let mut shown = String::new();
+    for output in [&["--verbose"][..], &["-o", "json"][..]] {
+        let applied = world.run(&apply_args(&path, output));
+        shown.push_str(&applied.stdout);
+        shown.push_str(&applied.stderr);
+        let plan = world.run(&["plan", "-f", path.to_str().unwrap(), "-o", "json"]);
+        shown.push_str(&plan.stdout);
+        shown.push_str(&plan.stderr);
+    }
+    let mut secrets: Vec<String> = world
+        .recovery_files()
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap().trim().to_string())
+        .collect();
+    secrets.push(
+        std::fs::read_to_string(dir.path().join("out/good.key"))
+            .unwrap()
+            .trim()
+            .to_string(),
+    );
+    assert!(secrets.len() >= 2, "{secrets:?}");
+    let mut files = crate::harness::walk(world.home.path());
+    files.extend(crate::harness::walk(dir.path()));
+    let allowed = |f: &std::path::Path| {
+        f.starts_with(dir.path().join("out"))
+            || f.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("recovered-"))
+    };
+    for secret in &secrets {
+        let tail = &secret[3..];
+        assert!(!shown.contains(tail), "shown: {secret}");
+        for file in files.iter().filter(|f| !allowed(f)) {
+            let text = String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned();
+            assert!(!text.contains(tail), "{} holds a secret", file.display());
+        }
+    }
+}
