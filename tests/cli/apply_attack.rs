@@ -881,8 +881,43 @@ roles = ["event_ingestor"]
         let tail = &secret[3..];
         assert!(!shown.contains(tail), "shown: {secret}");
         for file in files.iter().filter(|f| !allowed(f)) {
-            let text = String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned();
+            let text =
+                String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned();
             assert!(!text.contains(tail), "{} holds a secret", file.display());
         }
     }
+}
+
+/// A recovery file whose content is not the waiting key's secret (edited by hand, or a copy of
+/// another key's): a rotation resumed from such a file checks the secret first, but apply's
+/// delivery of a created key's waiting secret did not, and wrote a secret that is not that
+/// key's into its destination. It is checked, kept back, and the destination left alone.
+#[test]
+fn a_recovery_file_that_does_not_hold_its_keys_secret_is_not_delivered() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["exec:sh -c 'cat > {dir}/later/k.key'"]
+"#;
+    let path = manifest(dir.path(), text);
+    world.run(&apply_args(&path, &[])).code(9);
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1);
+    // Another key's secret (the admin's own kind, another owner) in its place.
+    let (_, foreign) = world.create_key(&["--name", "someone-else"]);
+    std::fs::write(&files[0], format!("{foreign}\n")).unwrap();
+    std::fs::create_dir(dir.path().join("later")).unwrap();
+    let rerun = world.run(&apply_args(&path, &[]));
+    rerun.code(9);
+    assert!(
+        !dir.path().join("later/k.key").exists(),
+        "a secret that is not the key's was delivered:\n{}",
+        rerun.stderr
+    );
+    assert!(!rerun.stderr.contains(&foreign[3..]));
 }

@@ -14,9 +14,11 @@
 //! the signal's code when a signal left changes unstarted.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Mutex;
 
 use futures_util::{StreamExt, stream};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use super::show::{self, ChangeJson, Count};
@@ -568,6 +570,24 @@ impl KeyRun<'_> {
             secret,
             ahead: Some(waiting.file),
         };
+        // The file is only ours until someone edits it: what goes to the destinations must be
+        // this key's secret (its redacted form) and work as its owner, as a resumed rotation
+        // checks too.
+        let checked =
+            if crate::redact::display_form(minted.secret.expose_secret()) != live.display_id {
+                Err(format!(
+                    "the recovery file {} does not hold the secret of key {} (its form is not {})",
+                    minted.ahead.as_deref().unwrap_or(Path::new("")).display(),
+                    live.id,
+                    live.display_id
+                ))
+            } else {
+                ops::rotate::check::authenticates(handover.api, &minted.secret, live).await
+            };
+        if let Err(why) = checked {
+            let failure = handover.keep_back(0, &minted, why).await;
+            return Outcome::failed(failure.into_error(&format!("delivering key {what}")));
+        }
         match ops::mint::deliver(handover, 0, minted, &no_stdout).await {
             Ok(delivered) => delivered_outcome(
                 format!(
