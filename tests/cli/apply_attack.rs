@@ -921,3 +921,45 @@ roles = ["event_ingestor"]
     );
     assert!(!rerun.stderr.contains(&foreign[3..]));
 }
+
+/// Every revocation fails (the server answers 500 to each DELETE) while the rotations' new
+/// keys are delivered: exit 8, each new key in its destination and its predecessor still
+/// working; the next apply revokes the predecessors and nothing else.
+#[test]
+fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world
+        .sandbox
+        .seed_service_account("bot", &["event_ingestor"]);
+    let old =
+        crate::apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world
+        .sandbox
+        .add_fault(crate::harness::fault("DELETE /v1/secrets/api/keys/* status=500"));
+    world
+        .run(&apply_args(&path, &[]))
+        .code(8)
+        .stderr_has(&format!("old key {old} is still active"));
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    let new = working_secret(&world, &dir.path().join("k.key"), &bot);
+    world.sandbox.clear_faults();
+    let creates = world.creates();
+    world
+        .run(&apply_args(&path, &[]))
+        .code(0)
+        .stderr_has(&format!("- revoked key {old}"));
+    assert_eq!(world.creates(), creates);
+    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.run_as(&new, &["whoami", "-q"]).code(0);
+    world.run(&["plan", "-f", path.to_str().unwrap()]).code(0);
+}
