@@ -244,16 +244,31 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
         };
         if !other.is_empty() {
             let from: Vec<User> = other.into_iter().cloned().collect();
-            let from_keys = from
+            let from_keys: Vec<ApiKey> = from
                 .iter()
                 .flat_map(|u| keys_of_account(live, &u.id))
                 .collect();
-            diff.changes.push(Change::Migrate {
-                account: a,
-                from,
-                from_keys,
-                to: target.clone(),
-            });
+            // The old keys are the new keys' predecessors: kept for the grace, as in a rotation.
+            let kept_until = target
+                .as_ref()
+                .and_then(|t| grace_of_successors(account, live, t))
+                .filter(|ends| *ends > look.now);
+            match kept_until {
+                Some(ends) => diff.notes.push(Note(format!(
+                    "the old service account {} ({}) and its {} key(s) stay until the grace of the new keys \
+                     ends {}; an apply after that revokes them and archives it",
+                    account.name,
+                    from.iter().map(|u| u.id.as_str()).collect::<Vec<_>>().join(", "),
+                    from_keys.len(),
+                    crate::time::relative(ends, look.now)
+                ))),
+                None => diff.changes.push(Change::Migrate {
+                    account: a,
+                    from,
+                    from_keys,
+                    to: target.clone(),
+                }),
+            }
             if target.is_none() {
                 // Every key goes to the new account, made by the migration.
                 for k in 0..account.keys.len() {
@@ -294,6 +309,26 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
     // Revocations last: nothing is revoked before every key that replaces it is in place.
     diff.changes.extend(later);
     Ok(diff)
+}
+
+/// When the grace of the newest keys of `target` (the account a migration made) ends: the
+/// latest, over the declared keys that have a grace, of the newest live key's creation plus
+/// that grace. `None`: no declared key has a grace, or none has a key yet.
+fn grace_of_successors(account: &Account, live: &Live, target: &User) -> Option<Timestamp> {
+    account
+        .keys
+        .iter()
+        .filter_map(|key| {
+            let grace = key.grace?;
+            let newest = live
+                .keys_in(&live.environment_of(key))
+                .iter()
+                .filter(|l| l.user_id.as_deref() == Some(target.id.as_str()) && l.name == key.name)
+                .map(|l| l.created_at)
+                .max()?;
+            Some(grace.after(newest))
+        })
+        .max()
 }
 
 /// Two keys of `account` declared for one environment under two names (left out, and named

@@ -932,8 +932,7 @@ fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
     let bot = world
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
-    let old =
-        crate::apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
+    let old = crate::apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
     let text = r#"version = 1
 [[service_account]]
 name = "bot"
@@ -943,9 +942,9 @@ roles = ["event_ingestor"]
   store = ["file:{dir}/k.key"]
 "#;
     let path = manifest(dir.path(), text);
-    world
-        .sandbox
-        .add_fault(crate::harness::fault("DELETE /v1/secrets/api/keys/* status=500"));
+    world.sandbox.add_fault(crate::harness::fault(
+        "DELETE /v1/secrets/api/keys/* status=500",
+    ));
     world
         .run(&apply_args(&path, &[]))
         .code(8)
@@ -962,4 +961,62 @@ roles = ["event_ingestor"]
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
     world.run_as(&new, &["whoami", "-q"]).code(0);
     world.run(&["plan", "-f", path.to_str().unwrap()]).code(0);
+}
+
+/// A role change with a grace of one hour: the migration's new keys are delivered, and the old
+/// account's keys (whose secrets the consumers may not have reloaded yet) keep working until
+/// the grace is over, as a rotation's predecessor does; an apply after the hour revokes them
+/// and archives the old account. The first version revoked them at once.
+#[test]
+fn a_migration_keeps_the_old_keys_for_their_grace() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[defaults]
+grace = "1h"
+[[service_account]]
+name = "bot"
+roles = ["{role}"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    world
+        .run(&apply_args(
+            &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
+            &[],
+        ))
+        .code(0);
+    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old_secret = working_secret(&world, &dir.path().join("k.key"), &old);
+    let path = manifest(dir.path(), &text.replace("{role}", "event_reader"));
+    world
+        .run(&apply_args(&path, &[]))
+        .code(0)
+        .stderr_has("kept for their grace");
+    world.run_as(&old_secret, &["whoami", "-q"]).code(0);
+    assert_eq!(
+        world.sandbox.user_status(&old).as_deref(),
+        Some("published")
+    );
+    let new_bot = crate::apply::accounts_named(&world, "bot")
+        .into_iter()
+        .find(|a| a["id"] != old.as_str())
+        .unwrap();
+    let new_id = new_bot["id"].as_str().unwrap();
+    working_secret(&world, &dir.path().join("k.key"), new_id);
+    world
+        .run(&["plan", "-f", path.to_str().unwrap()])
+        .code(0)
+        .stderr_has("stay until the grace of the new keys ends");
+
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    world.sandbox.set_now(later);
+    world
+        .run_with(&apply_args(&path, &[]), |cmd| {
+            cmd.env("FLEXPRICE_ADMIN_TEST_NOW", later.to_string());
+        })
+        .code(0);
+    assert_eq!(world.sandbox.user_status(&old).as_deref(), Some("archived"));
+    world.run_as(&old_secret, &["whoami", "-q"]).code(3);
 }

@@ -644,6 +644,14 @@ async fn retire(
             _ => None,
         })
         .collect();
+    // Accounts that got a new key in this run: their predecessors' grace starts now.
+    let fresh: HashSet<usize> = diff
+        .changes
+        .iter()
+        .zip(outcomes.iter())
+        .filter(|(_, o)| o.done)
+        .filter_map(|(c, _)| declared(c).map(|(a, _)| a))
+        .collect();
     for (i, change) in diff.changes.iter().enumerate() {
         // After a signal nothing new starts; what is left is reported as not started.
         if scope.signal().is_some() {
@@ -666,6 +674,21 @@ async fn retire(
                     ));
                 }
                 continue;
+            }
+            // The new keys went out in this run: the old ones are their predecessors, kept for
+            // the grace as a rotation keeps its predecessor; a later apply retires them.
+            Change::Migrate { account, from, .. }
+                if has_grace(&manifest.accounts[*account]) && fresh.contains(account) =>
+            {
+                Outcome::done(format!(
+                    "-/+ the old service account {} ({}) and its keys are kept for their grace; an apply after \
+                     it retires them",
+                    manifest.accounts[*account].name,
+                    from.iter()
+                        .map(|u| u.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
             }
             Change::Migrate {
                 from, from_keys, ..
@@ -698,6 +721,13 @@ async fn retire(
         say(ctx, &merged);
         outcomes[i] = merged;
     }
+}
+
+/// Whether a migration of `account` whose new keys went out in this run waits for a grace
+/// before retiring the old account: some key of it has one. (In a later run the plan retires
+/// the old account only once that grace has passed.)
+fn has_grace(account: &manifest::Account) -> bool {
+    account.keys.iter().any(|k| k.grace.is_some())
 }
 
 /// Revokes `keys` then archives `accounts`.

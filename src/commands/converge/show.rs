@@ -106,9 +106,14 @@ pub fn lines(manifest: &Manifest, diff: &Diff, now: Timestamp) -> Vec<String> {
                     Some(to) => format!("the new account {} exists", to.id),
                     None => format!("a new account with roles {}", declared.roles.join(", ")),
                 };
+                let when = if declared.keys.iter().any(|k| k.grace.is_some()) {
+                    "once their grace is over, "
+                } else {
+                    ""
+                };
                 lines.push(format!(
                     "-/+ service_account {}: roles changed: {new}; its keys minted into the same destinations, \
-                     then {} revoked and archived",
+                     then {when}{} revoked and archived",
                     declared.name,
                     old.join(", ")
                 ));
