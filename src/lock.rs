@@ -4,8 +4,8 @@
 //! ends, however it ends, so a crashed run never leaves a stale lock behind; a run that ends
 //! normally also removes the file, so the locks directory does not collect one file per key ever
 //! rotated. `apply` also takes one per service account its manifest declares, so two manifests
-//! that declare one account are not applied at once. The holder writes its process ID and start time into the file, so the run it turns
-//! away can name it.
+//! that declare one account are not applied at once. The holder writes its process ID and
+//! start time into the file, so the run it turns away can name it.
 //!
 //! Removing a lock file safely: the holder unlinks it *while still holding the lock*, then
 //! closes it. A second run may have opened the old file just before the unlink and be waiting

@@ -1,6 +1,7 @@
 //! `apply`: brings the tenant to the manifest, with every safety of the hand-over. One run at a
-//! time per manifest and per declared account (locks, exit 7 naming the holder); the plan shown and confirmed; every
-//! destination of every key checked before the first change; then, in order:
+//! time per manifest and per declared account (locks, exit 7 naming the holder); the plan shown
+//! and confirmed; every destination of every key checked before the first change; then, in
+//! order:
 //!
 //! 1. the service accounts that are missing, or that a migration replaces, are created;
 //! 2. keys are minted, rotated and finished, `--jobs` at a time, each through the operations
