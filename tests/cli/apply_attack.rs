@@ -1020,3 +1020,41 @@ roles = ["{role}"]
     assert_eq!(world.sandbox.user_status(&old).as_deref(), Some("archived"));
     world.run_as(&old_secret, &["whoami", "-q"]).code(3);
 }
+
+/// SIGTERM while an account is being created: the signal is acknowledged at once (the first
+/// version said nothing until the end), the create in flight finishes, no key is minted, the
+/// exit is 143 with the keys not started, and a re-run makes the keys in the account created
+/// (no second account).
+#[test]
+fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
+    use std::io::BufReader;
+
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    world
+        .sandbox
+        .add_fault(crate::harness::fault("POST /v1/users hold=gate"));
+    let mut child = crate::apply::spawn(&world, &path, &[]);
+    world.sandbox.wait_held("gate", 1);
+    crate::harness::signal(&child, libc::SIGTERM);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = crate::harness::read_until(&mut stderr, "terminated (SIGTERM)");
+    world.sandbox.release("gate");
+    std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    assert!(log.contains("1 not started"), "{log}");
+    assert_eq!(world.creates(), 0, "{log}");
+    world.sandbox.clear_faults();
+    world.run(&apply_args(&path, &[])).code(0);
+    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    working_secret(&world, &dir.path().join("k.key"), &bot);
+}

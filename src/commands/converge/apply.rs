@@ -131,7 +131,10 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         return Ok(Exit::Ok);
     }
 
-    let scope = Scope::open(None);
+    // Steps 2 and 3 say how they stop when a signal comes; step 1 says it here.
+    let scope = Scope::open(Some(
+        "finishing the service accounts being created, then stopping; run apply again for the rest",
+    ));
     let explainer = Explainer {
         ctx,
         client: &client,
@@ -149,6 +152,7 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         &mut outcomes,
     )
     .await;
+    scope.silence();
     // 2. Keys.
     let runner = Batch {
         out: &ctx.out,
