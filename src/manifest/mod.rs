@@ -286,6 +286,25 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
                 Some(value) => grace_of(value, &mut mistakes, &at),
                 None => grace,
             };
+            // Measured from one instant: a month is as long for both.
+            let from = Timestamp::UNIX_EPOCH;
+            if let Some(g) = key_grace
+                && g.after(from) >= key_rotate.after(from)
+            {
+                let span = raw_key
+                    .grace
+                    .as_ref()
+                    .or(raw.defaults.grace.as_ref())
+                    .map_or(raw_key.name.span(), Spanned::span);
+                mistakes.push(at(
+                    span,
+                    format!(
+                        "grace {g} is not shorter than rotate_every {key_rotate} of key '{key_name}' of '{name}': \
+                         each predecessor would outlive its successor's own rotation, and live keys would pile \
+                         up; make the grace shorter than the rotation"
+                    ),
+                ));
+            }
             let stores = stores_of(raw_key, name, &mut mistakes, &at)
                 .into_iter()
                 .map(|store| from_manifest_directory(store, path))
@@ -717,6 +736,41 @@ roles = ["event_ingestor"]
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!((found[0].line, found[0].column), (7, 12), "{found:#?}");
         assert!(found[0].message.contains("contains '/'"), "{found:#?}");
+    }
+
+    /// A grace as long as the rotation period keeps every predecessor past its successor's own
+    /// rotation: live keys pile up, one per rotation (a grace of 100d and a daily rotation left
+    /// a hundred working keys of one declaration). Refused where the grace is given.
+    #[test]
+    fn a_grace_as_long_as_the_rotation_is_a_mistake() {
+        let text = r#"version = 1
+[defaults]
+grace = "30d"
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "daily"
+  rotate_every = "1d"
+  store = ["file:/tmp/daily.key"]
+  [[service_account.key]]
+  name = "quarterly"
+  store = ["file:/tmp/quarterly.key"]
+  [[service_account.key]]
+  name = "hourly"
+  rotate_every = "12h"
+  grace = "12h"
+  store = ["file:/tmp/hourly.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (3, 9), "{found:#?}");
+        assert!(
+            found[0].message.contains("key 'daily' of 'bot'")
+                && found[0].message.contains("rotate_every 1d"),
+            "{found:#?}"
+        );
+        assert_eq!(found[1].line, 17, "{found:#?}");
     }
 
     #[test]
