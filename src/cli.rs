@@ -869,9 +869,19 @@ pub enum EnvironmentsCommand {
 pub const MAX_NAME_CHARS: usize = 255;
 
 /// The name of something new (a key, a service account, a rename): a valid name that cannot be
-/// taken for an ID, so that it can be referred to later and never names another object's ID.
+/// taken for an ID, so that it can be referred to later and never names another object's ID,
+/// and that has no invisible character, so that it never looks like another name.
 pub fn parse_new_name(raw: &str) -> Result<String, String> {
     let name = parse_name(raw)?;
+    // Shown as U+FFFD everywhere, such a name would still be a twin of the visible one in the
+    // server's listings and in every other tool.
+    if name.chars().any(crate::output::render::is_invisible_format) {
+        return Err(
+            "must not contain invisible characters (zero-width spaces, direction overrides), which make it \
+             look like another name"
+                .into(),
+        );
+    }
     match crate::commands::resolve::id_like(&name) {
         Some(why) => Err(format!(
             "{why}, so it could not be told from an ID; choose a name such as ci-ingest"

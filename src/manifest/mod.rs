@@ -773,6 +773,20 @@ roles = ["event_ingestor"]
         assert_eq!(found[1].line, 17, "{found:#?}");
     }
 
+    /// A name with an invisible character (a zero-width space, a bidirectional override) looks
+    /// like another name: `bot\u{200b}` beside an existing `bot` would make a second account
+    /// that every listing shows alike. Refused in the manifest, where names are new.
+    #[test]
+    fn a_name_with_an_invisible_character_is_a_mistake() {
+        let text = "version = 1\n[[service_account]]\nname = \"bot\u{200b}\"\nroles = [\"event_ingestor\"]\n  [[service_account.key]]\n  name = \"k\u{202e}yek\"\n  store = [\"file:/tmp/k.key\"]\n";
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found.iter().all(|m| m.message.contains("invisible")),
+            "{found:#?}"
+        );
+    }
+
     #[test]
     fn lines_and_columns_count_characters() {
         assert_eq!(line_and_column("ab\nçd", 5), (2, 2));
