@@ -17,6 +17,16 @@ fn run_tenant(world: &World, environment: &str, args: &[&str]) -> crate::harness
     })
 }
 
+/// A service account `bot` with one key `k`, its secret in `{dir}/k.key`.
+const ONE_KEY: &str = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#;
+
 fn apply_args<'a>(path: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["apply", "-f", path.to_str().unwrap(), "--yes"];
     args.extend_from_slice(more);
@@ -137,14 +147,7 @@ roles = ["event_ingestor"]
 fn two_keys_of_one_identity_name_the_one_the_destination_holds() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
@@ -359,14 +362,7 @@ fn a_fleet_larger_than_the_open_file_limit_still_applies() {
 fn a_destination_holding_something_else_is_not_quoted() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
     let password = "postgres://admin:Sup3rSecretPassw0rd@db/prod";
@@ -629,14 +625,7 @@ fn a_credential_that_cannot_write_is_explained() {
             ..Default::default()
         })
         .raw_key;
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     world
         .run_as(&key, &["plan", "-f", path.to_str().unwrap()])
@@ -692,14 +681,7 @@ roles = ["event_ingestor"]
 fn one_manifest_reached_by_another_path_is_not_applied_twice_at_once() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let linked = dir.path().join("linked.toml");
@@ -933,14 +915,7 @@ fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
     let old = crate::apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     world.sandbox.add_fault(crate::harness::fault(
         "DELETE /v1/secrets/api/keys/* status=500",
@@ -1031,14 +1006,7 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
 
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = ONE_KEY;
     let path = manifest(dir.path(), text);
     world
         .sandbox
