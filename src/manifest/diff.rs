@@ -331,8 +331,9 @@ fn grace_of_successors(account: &Account, live: &Live, target: &User) -> Option<
         .max()
 }
 
-/// Two keys of `account` declared for one environment under two names (left out, and named
-/// as the credential's own): one identity, which `apply` would mint twice. Refused (exit 2).
+/// Two keys of `account` declared for one environment under two names (left out and named as
+/// the credential's own, or by name and by ID): one identity, which `apply` would mint twice.
+/// Refused (exit 2).
 fn twice_in_one_environment(
     manifest: &Manifest,
     account: &Account,
