@@ -3,8 +3,9 @@
 //! the same fleet at once. A lock is the OS's advisory file lock, released when the process
 //! ends, however it ends, so a crashed run never leaves a stale lock behind; a run that ends
 //! normally also removes the file, so the locks directory does not collect one file per key ever
-//! rotated. The holder writes its process ID and start time into the file, so the run it turns
-//! away can name it.
+//! rotated. `apply` also takes one per service account its manifest declares, so two manifests
+//! that declare one account are not applied at once. The holder writes its process ID and
+//! start time into the file, so the run it turns away can name it.
 //!
 //! Removing a lock file safely: the holder unlinks it *while still holding the lock*, then
 //! closes it. A second run may have opened the old file just before the unlink and be waiting
@@ -44,7 +45,8 @@ impl Lock {
             CommandError::new(
                 Exit::Conflict,
                 format!(
-                    "another rotation of key {key_id} (profile {profile}{holder}) is running; not starting a                      second one"
+                    "another rotation of key {key_id} (profile {profile}{holder}) is running; not starting a \
+                     second one"
                 ),
             )
         })
@@ -66,6 +68,47 @@ impl Lock {
                 format!("another apply of {shown} is running{holder}; not starting a second one"),
             )
         })
+    }
+
+    /// Takes the lock of the service account named `account` for `apply` in `profile`, or
+    /// fails at once (exit 7) naming the run that holds it: two manifests that declare one
+    /// account, applied at once, would create it twice or rotate its keys twice.
+    fn account(state_dir: &Path, profile: &str, account: &str) -> CommandResult<Lock> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&(profile, account), &mut hasher);
+        let name = format!(
+            "apply-{}-account-{:016x}.lock",
+            private_file::file_component(profile),
+            std::hash::Hasher::finish(&hasher)
+        );
+        Self::acquire(state_dir, &name, |holder| {
+            CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "another apply that declares service account '{account}' (profile {profile}{holder}) is \
+                     running; not starting a second one"
+                ),
+            )
+        })
+    }
+
+    /// The locks of `apply` for every account its manifest declares (see [`Self::account`]),
+    /// taken in name order. Each is an open file for as long as it is held: the soft limit of
+    /// open files is raised first, up to the hard one, so a fleet larger than the common 1024
+    /// (or a cron job's 256) still applies.
+    pub fn accounts<'n>(
+        state_dir: &Path,
+        profile: &str,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> CommandResult<Vec<Lock>> {
+        let mut names: Vec<&str> = names.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        allow_open_files(names.len() as u64 + SPARE_FILES);
+        names
+            .into_iter()
+            .map(|name| Self::account(state_dir, profile, name))
+            .collect()
     }
 
     /// Takes the lock `locks/<name>` in `state_dir`; `busy` is the error when it is held, given
@@ -122,6 +165,32 @@ impl Lock {
         ))
     }
 }
+
+/// Open files a run needs besides its account locks: the runtime, connections, the keychain.
+const SPARE_FILES: u64 = 256;
+
+/// Raises the soft limit of open files to `wanted`, or as near as the hard limit allows. When
+/// even that is too few, opening a lock fails and says so.
+#[cfg(unix)]
+fn allow_open_files(wanted: u64) {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|soft| soft >= wanted) {
+        return;
+    }
+    let raised = limit.maximum.map_or(wanted, |hard| hard.min(wanted));
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(raised),
+            maximum: limit.maximum,
+        },
+    );
+}
+
+/// Elsewhere open files are not limited this way.
+#[cfg(not(unix))]
+fn allow_open_files(_: u64) {}
 
 /// ", held by process 123 since 2026-12-04T10:00:00Z", as the holder wrote it.
 fn holder_of(path: &Path) -> String {
@@ -182,6 +251,12 @@ mod tests {
         let first = Lock::key(dir.path(), "default", "secret_1").unwrap();
         let err = Lock::key(dir.path(), "default", "secret_1").unwrap_err();
         assert_eq!(err.exit, Exit::Conflict);
+        assert!(
+            err.message
+                .ends_with("is running; not starting a second one"),
+            "{}",
+            err.message
+        );
         assert!(
             err.message
                 .contains(&format!("held by process {}", std::process::id())),

@@ -236,6 +236,15 @@ pub const MAX_NAME_CHARS: usize = 255;
 /// taken for an ID, so that it can be referred to later and never names another object's ID.
 pub fn parse_new_name(raw: &str) -> Result<String, String> {
     let name = parse_name(raw)?;
+    // Shown as U+FFFD everywhere, such a name would still be a twin of the visible one in the
+    // server's listings and in every other tool.
+    if name.chars().any(crate::output::render::is_invisible_format) {
+        return Err(
+            "must not contain invisible characters (zero-width spaces, direction overrides), which make it \
+             look like another name"
+                .into(),
+        );
+    }
     match id_like(&name) {
         Some(why) => Err(format!(
             "{why}, so it could not be told from an ID; choose a name such as ci-ingest"

@@ -185,20 +185,38 @@ fn start(command: &mut Command, program: &str) -> Result<Started, Failed> {
     })
 }
 
-/// Reads the command's output to its end, keeping the first [`OUTPUT_KEPT`] bytes.
+/// Reads the command's output to its end, keeping the first [`OUTPUT_KEPT`] bytes, scrubbed of
+/// every registered secret: a command that echoes its stdin has the secret in its output, and
+/// that output ends up in an error message, which `-o json` puts on stdout unscrubbed.
 fn read_output(mut pipe: std::io::PipeReader) -> String {
     let mut kept = Vec::new();
+    let mut cut = false;
     let mut chunk = [0u8; 4096];
     loop {
         match pipe.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                cut |= n > room;
                 kept.extend_from_slice(&chunk[..n.min(room)]);
             }
         }
     }
-    String::from_utf8_lossy(&kept).into_owned()
+    if cut {
+        cut_off_partial_line(&mut kept);
+    }
+    crate::redact::scrub_owned(String::from_utf8_lossy(&kept).into_owned())
+}
+
+/// Output cut at [`OUTPUT_KEPT`] bytes loses its last, partial line: a secret the command
+/// echoed may straddle the cut, and its head alone would not be recognized and scrubbed.
+fn cut_off_partial_line(kept: &mut Vec<u8>) {
+    let whole = kept
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    kept.truncate(whole);
+    kept.extend_from_slice(b"[output cut]\n");
 }
 
 /// The secret into the command's stdin, which is then closed (the command sees its end).
@@ -319,6 +337,59 @@ mod tests {
         );
         let failed = run("sh -c 'head -c 5 > /dev/null'").unwrap_err();
         assert!(failed.why.contains("24 of 29 bytes"), "{failed:?}");
+    }
+
+    fn run_within(line: &str, timeout: Duration) -> (Result<(), Failed>, Duration) {
+        let words = split_words(line).unwrap();
+        let started = Instant::now();
+        let outcome = deliver(
+            &words,
+            "ci",
+            Some("user_1"),
+            &SecretString::from("sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q"),
+            timeout,
+            &AtomicBool::new(false),
+        );
+        (outcome, started.elapsed())
+    }
+
+    /// Commands that misbehave around their pipes: each ends in bounded time with the right
+    /// outcome, and none hangs the delivery.
+    #[test]
+    fn commands_that_misbehave_around_their_pipes_end_in_bounded_time() {
+        let long = Duration::from_secs(20);
+        // Reads it all, leaves a child holding the output pipe, exits 0: delivered, at once.
+        let (outcome, took) = run_within("sh -c 'cat >/dev/null; sleep 3 & exit 0'", long);
+        assert_eq!(outcome, Ok(()));
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // The same, exiting 1, its child out of its process group: failed, reported once the
+        // output wait ends.
+        let (outcome, took) = run_within("sh -c 'cat >/dev/null; setsid sleep 3 & exit 1'", long);
+        assert!(outcome.unwrap_err().why.contains("exit status: 1"));
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        // Closes its stdin without reading: not received.
+        let (outcome, _) = run_within("sh -c 'exec 0<&-; exit 0'", long);
+        assert!(outcome.unwrap_err().why.contains("left unread"));
+        // Reads every byte, then exits 1: a failure however much it read.
+        let (outcome, _) = run_within("sh -c 'cat >/dev/null; exit 1'", long);
+        assert!(outcome.unwrap_err().why.contains("exit status: 1"));
+        // Never ends: stopped at the timeout.
+        let (outcome, took) = run_within(
+            "sh -c 'cat >/dev/null; sleep 30'",
+            Duration::from_millis(300),
+        );
+        assert!(outcome.unwrap_err().why.contains("did not finish within"));
+        assert!(took < Duration::from_secs(10), "{took:?}");
+    }
+
+    #[test]
+    fn output_cut_at_the_limit_ends_at_its_last_whole_line() {
+        let mut kept = b"first line\nsk_01K3ZQ9W5G2H7N".to_vec();
+        cut_off_partial_line(&mut kept);
+        assert_eq!(kept, b"first line\n[output cut]\n");
+        let mut one_line = b"xxxxsk_01K3ZQ9W5G2H7N".to_vec();
+        cut_off_partial_line(&mut one_line);
+        assert_eq!(one_line, b"[output cut]\n");
     }
 
     #[test]

@@ -24,17 +24,22 @@ pub struct Live {
     pub keys: HashMap<Option<String>, Vec<ApiKey>>,
     /// An environment as the manifest names it (name or ID) → its ID.
     pub environments: HashMap<String, String>,
+    /// The ID of the credential's own environment, when the profile names it: a key that
+    /// names it lives where the keys listed under `None` live, and is looked for there.
+    pub own: Option<String>,
 }
 
 impl Live {
-    /// The environment a declared key lives in, as [`Live::keys`] is keyed.
+    /// The environment a declared key lives in, as [`Live::keys`] is keyed: `None` for the
+    /// credential's own, however the manifest names it (left out, by name or by ID).
     pub fn environment_of(&self, key: &Key) -> Option<String> {
-        key.environment.as_ref().map(|e| {
+        let id = key.environment.as_ref().map(|e| {
             self.environments
                 .get(e)
                 .cloned()
                 .unwrap_or_else(|| e.clone())
-        })
+        })?;
+        (self.own.as_deref() != Some(id.as_str())).then_some(id)
     }
 
     fn keys_in(&self, environment: &Option<String>) -> &[ApiKey] {
@@ -53,6 +58,9 @@ pub enum Reading {
     },
     /// Nothing there (no file, no keychain entry).
     Nothing,
+    /// Something that is not a Flexprice key (a password, a URL): never quoted, not even
+    /// redacted, since it is someone else's secret.
+    Other,
     /// It could not be read (named why); drift there cannot be told.
     Unreadable(String),
     /// An `exec:` command: what it holds cannot be read.
@@ -195,6 +203,9 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
     let prune = look.prune;
     let mut diff = Diff::default();
     let mut later = Vec::new();
+    for account in &manifest.accounts {
+        twice_in_one_environment(manifest, account, live)?;
+    }
     for (a, account) in manifest.accounts.iter().enumerate() {
         let named: Vec<&User> = live
             .accounts
@@ -233,16 +244,31 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
         };
         if !other.is_empty() {
             let from: Vec<User> = other.into_iter().cloned().collect();
-            let from_keys = from
+            let from_keys: Vec<ApiKey> = from
                 .iter()
                 .flat_map(|u| keys_of_account(live, &u.id))
                 .collect();
-            diff.changes.push(Change::Migrate {
-                account: a,
-                from,
-                from_keys,
-                to: target.clone(),
-            });
+            // The old keys are the new keys' predecessors: kept for the grace, as in a rotation.
+            let kept_until = target
+                .as_ref()
+                .and_then(|t| grace_of_successors(account, live, t))
+                .filter(|ends| *ends > look.now);
+            match kept_until {
+                Some(ends) => diff.notes.push(Note(format!(
+                    "the old service account {} ({}) and its {} key(s) stay until the grace of the new keys \
+                     ends {}; an apply after that revokes them and archives it",
+                    account.name,
+                    from.iter().map(|u| u.id.as_str()).collect::<Vec<_>>().join(", "),
+                    from_keys.len(),
+                    crate::time::relative(ends, look.now)
+                ))),
+                None => diff.changes.push(Change::Migrate {
+                    account: a,
+                    from,
+                    from_keys,
+                    to: target.clone(),
+                }),
+            }
             if target.is_none() {
                 // Every key goes to the new account, made by the migration.
                 for k in 0..account.keys.len() {
@@ -285,6 +311,59 @@ pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, C
     Ok(diff)
 }
 
+/// When the grace of the newest keys of `target` (the account a migration made) ends: the
+/// latest, over the declared keys that have a grace, of the newest live key's creation plus
+/// that grace. `None`: no declared key has a grace, or none has a key yet.
+fn grace_of_successors(account: &Account, live: &Live, target: &User) -> Option<Timestamp> {
+    account
+        .keys
+        .iter()
+        .filter_map(|key| {
+            let grace = key.grace?;
+            let newest = live
+                .keys_in(&live.environment_of(key))
+                .iter()
+                .filter(|l| l.user_id.as_deref() == Some(target.id.as_str()) && l.name == key.name)
+                .map(|l| l.created_at)
+                .max()?;
+            Some(grace.after(newest))
+        })
+        .max()
+}
+
+/// Two keys of `account` declared for one environment under two names (left out and named as
+/// the credential's own, or by name and by ID): one identity, which `apply` would mint twice.
+/// Refused (exit 2).
+fn twice_in_one_environment(
+    manifest: &Manifest,
+    account: &Account,
+    live: &Live,
+) -> Result<(), CommandError> {
+    let mut seen: HashMap<(&str, Option<String>), &Key> = HashMap::new();
+    for key in &account.keys {
+        let shown = |k: &Key| {
+            k.environment
+                .as_deref()
+                .map_or("without environment".to_string(), |e| {
+                    format!("with environment = \"{e}\"")
+                })
+        };
+        if let Some(first) = seen.insert((key.name.as_str(), live.environment_of(key)), key) {
+            return Err(CommandError::usage(format!(
+                "{}: key '{}' of '{}' is declared twice: {} and {} are one environment; nothing was \
+                 changed",
+                manifest.path.display(),
+                key.name,
+                account.name,
+                shown(first),
+                shown(key)
+            ))
+            .hint("keep one of the two declarations"));
+        }
+    }
+    Ok(())
+}
+
 /// The changes for one declared key, given its live keys (oldest first).
 #[allow(clippy::too_many_arguments)]
 fn key_changes(
@@ -320,7 +399,11 @@ fn key_changes(
             return Ok(());
         }
         if !delivered(key, current, &destinations, read) {
-            return Err(ambiguous_keys(account, key, same));
+            let held = same
+                .iter()
+                .find(|k| held_by_every_readable(k, &destinations, read))
+                .copied();
+            return Err(ambiguous_keys(account, key, same, held));
         }
         let grace_ends = key
             .grace
@@ -378,6 +461,10 @@ fn key_changes(
                 destination: destination.label(),
                 holds: "nothing".into(),
             }),
+            Reading::Other => why.push(Why::Drift {
+                destination: destination.label(),
+                holds: "something that is not a Flexprice key (not shown)".into(),
+            }),
             Reading::Unreadable(reason) => diff.notes.push(Note(format!(
                 "{} of key {}/{}: cannot be read ({reason}); whether it holds key {} is not known",
                 destination.label(),
@@ -411,7 +498,12 @@ fn delivered(
     let readings: Vec<Reading> = destinations.iter().map(read).collect();
     let readable: Vec<&Reading> = readings
         .iter()
-        .filter(|r| matches!(r, Reading::Secret { .. } | Reading::Nothing))
+        .filter(|r| {
+            matches!(
+                r,
+                Reading::Secret { .. } | Reading::Nothing | Reading::Other
+            )
+        })
         .collect();
     if !readable.is_empty() {
         return readable.iter().all(|r| r.holds(current));
@@ -420,6 +512,25 @@ fn delivered(
         (Some(at), Some(expected)) => at.duration_since(expected).as_secs().abs() <= 600,
         _ => false,
     }
+}
+
+/// Whether `key` is the one every readable destination holds (at least one being readable).
+fn held_by_every_readable(
+    key: &ApiKey,
+    destinations: &[Destination],
+    read: &dyn Fn(&Destination) -> Reading,
+) -> bool {
+    let readable: Vec<Reading> = destinations
+        .iter()
+        .map(read)
+        .filter(|r| {
+            matches!(
+                r,
+                Reading::Secret { .. } | Reading::Nothing | Reading::Other
+            )
+        })
+        .collect();
+    !readable.is_empty() && readable.iter().all(|r| r.holds(key))
 }
 
 /// The declared key's destinations, filled in for its live account (a store whose filling is
@@ -517,23 +628,49 @@ fn ambiguous_accounts(account: &Account, many: &[&User]) -> CommandError {
     ))
 }
 
-fn ambiguous_keys(account: &Account, key: &Key, same: &[&ApiKey]) -> CommandError {
+/// Two live keys of one identity, not a rotation in progress. When the destinations hold one
+/// of them (`held`), the others are named for revocation; otherwise none is (the newest is
+/// not in the destinations, or this would be a rotation in progress, so it is no safe guess).
+fn ambiguous_keys(
+    account: &Account,
+    key: &Key,
+    same: &[&ApiKey],
+    held: Option<&ApiKey>,
+) -> CommandError {
     let ids: Vec<&str> = same.iter().map(|k| k.id.as_str()).collect();
+    let (which, hint) = match held {
+        Some(held) => {
+            let others: Vec<&str> = ids.iter().copied().filter(|id| *id != held.id).collect();
+            (
+                format!(
+                    "its destinations hold key {}, not {}",
+                    held.id,
+                    others.join(", ")
+                ),
+                format!(
+                    "if nothing else uses {}, revoke it: `flexprice-admin keys delete {} --yes`, then run this \
+                     again",
+                    others.join(", "),
+                    others.join(" ")
+                ),
+            )
+        }
+        None => (
+            "its destinations do not tell which one is in use".to_string(),
+            "revoke the ones not in use with `flexprice-admin keys delete ID --yes` (`flexprice-admin keys check \
+             --from-file PATH` tells which key a file holds), then run this again"
+                .to_string(),
+        ),
+    };
     CommandError::new(
         Exit::Conflict,
         format!(
-            "key '{}' of '{}' has {} live keys ({}), and its destinations do not tell which one is in use; \
-             nothing was changed",
+            "key '{}' of '{}' has {} live keys ({}): {which}; nothing was changed",
             key.name,
             account.name,
             same.len(),
             ids.join(", ")
         ),
     )
-    .hint(format!(
-        "revoke the ones not in use with `flexprice-admin keys delete ID --yes` (`flexprice-admin keys check \
-         --from-file PATH` tells which key a file holds), then run this again; e.g. `flexprice-admin keys \
-         delete {} --yes` keeps the newest",
-        ids[..ids.len() - 1].join(" ")
-    ))
+    .hint(hint)
 }

@@ -31,6 +31,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::CommandError;
+use crate::handover::destination::{NAME_PLACEHOLDER, unsafe_in_path};
 use crate::handover::plan::place_of;
 use crate::handover::{KeyIdent, Store};
 use crate::time::TimeSpan;
@@ -248,7 +249,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
                 }
             }
         }
-        let keys = keys_of(text, raw_account, (rotate_every, grace), &mut mistakes, &at);
+        let defaults = KeyDefaults {
+            rotate_every,
+            grace,
+            grace_at: raw.defaults.grace.as_ref().map(Spanned::span),
+            manifest: path,
+        };
+        let keys = keys_of(text, raw_account, &defaults, &mut mistakes, &at);
         accounts.push(Account {
             name: name.clone(),
             roles,
@@ -267,12 +274,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
     })
 }
 
-/// The keys of one account, checked: names, environments, no key declared twice, durations
-/// (`defaults`: the manifest's rotate_every and grace), stores.
+/// What a key takes from the manifest when it does not say: the `[defaults]` durations (and
+/// where the grace was written, to point at it), and the manifest's path, which relative
+/// `file:` paths are taken from.
+struct KeyDefaults<'a> {
+    rotate_every: TimeSpan,
+    grace: Option<TimeSpan>,
+    grace_at: Option<Range<usize>>,
+    manifest: &'a Path,
+}
+
+/// The keys of one account, checked: names, environments, no key declared twice, durations (a
+/// grace shorter than the rotation), stores.
 fn keys_of(
     text: &str,
     raw_account: &RawAccount,
-    (rotate_every, grace): (TimeSpan, Option<TimeSpan>),
+    defaults: &KeyDefaults<'_>,
     mistakes: &mut Vec<Mistake>,
     at: &impl Fn(Range<usize>, String) -> Mistake,
 ) -> Vec<Key> {
@@ -309,12 +326,35 @@ fn keys_of(
             .rotate_every
             .as_ref()
             .and_then(|v| duration(v, "rotate_every", mistakes, at))
-            .unwrap_or(rotate_every);
+            .unwrap_or(defaults.rotate_every);
         let key_grace = match &raw_key.grace {
             Some(value) => grace_of(value, mistakes, at),
-            None => grace,
+            None => defaults.grace,
         };
-        let stores = stores_of(raw_key, name, mistakes, at);
+        // Measured from one instant: a month is as long for both.
+        let from = Timestamp::UNIX_EPOCH;
+        if let Some(g) = key_grace
+            && g.after(from) >= key_rotate.after(from)
+        {
+            let span = raw_key
+                .grace
+                .as_ref()
+                .map(Spanned::span)
+                .or_else(|| defaults.grace_at.clone())
+                .unwrap_or_else(|| raw_key.name.span());
+            mistakes.push(at(
+                span,
+                format!(
+                    "grace {g} is not shorter than rotate_every {key_rotate} of key '{key_name}' of '{name}': \
+                     each predecessor would outlive its successor's own rotation, and live keys would pile \
+                     up; make the grace shorter than the rotation"
+                ),
+            ));
+        }
+        let stores = stores_of(raw_key, name, mistakes, at)
+            .into_iter()
+            .map(|store| from_manifest_directory(store, defaults.manifest))
+            .collect();
         keys.push(Key {
             name: key_name.clone(),
             environment,
@@ -359,6 +399,21 @@ fn stores_of(
                  file:PATH or exec:COMMAND"
                     .into(),
             )),
+            Ok(Store::File(template))
+                if template.to_string_lossy().contains(NAME_PLACEHOLDER)
+                    && unsafe_in_path(raw.name.get_ref()).is_some() =>
+            {
+                mistakes.push(at(
+                    value.span(),
+                    format!(
+                        "store: the key name '{}' {}, so {NAME_PLACEHOLDER} would steer where the secret \
+                         is written; give the key a plain name (letters, digits, '-', '_') or use a path \
+                         without {NAME_PLACEHOLDER}",
+                        raw.name.get_ref(),
+                        unsafe_in_path(raw.name.get_ref()).unwrap_or_default()
+                    ),
+                ));
+            }
             Ok(store) => {
                 if !stores.contains(&store) {
                     stores.push(store);
@@ -368,6 +423,18 @@ fn stores_of(
         }
     }
     stores
+}
+
+/// A relative `file:` path is the manifest's directory's, not the current directory's: the
+/// manifest is run from a terminal in its directory and from cron in `$HOME`, and both must
+/// find the same file (or cron would find nothing there and rotate a key in use).
+fn from_manifest_directory(store: Store, manifest: &Path) -> Store {
+    match store {
+        Store::File(file) if file.is_relative() => {
+            Store::File(manifest.parent().unwrap_or(Path::new("")).join(file))
+        }
+        other => other,
+    }
 }
 
 /// A rotation period: a positive duration of at most ten years.
@@ -414,13 +481,18 @@ fn shared_destinations(
     mistakes: &mut Vec<Mistake>,
     at: &impl Fn(Range<usize>, String) -> Mistake,
 ) {
-    let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+    // Per place: the key there first, its line, and its account and name.
+    let mut seen: HashMap<String, (String, usize, (&str, &str))> = HashMap::new();
     for (raw_account, account) in raw.accounts.iter().zip(accounts) {
         for (raw_key, key) in raw_account.keys.iter().zip(&account.keys) {
+            // The environment tells two keys of one name apart, but no destination says it.
             let ident = KeyIdent {
                 name: key.name.clone(),
                 owner: Some(format!("<{}>", account.name)),
-                label: format!("key '{}' of '{}'", key.name, account.name),
+                label: match &key.environment {
+                    Some(e) => format!("key '{}' of '{}' [{e}]", key.name, account.name),
+                    None => format!("key '{}' of '{}'", key.name, account.name),
+                },
             };
             let spans = raw_key
                 .store
@@ -435,20 +507,34 @@ fn shared_destinations(
                     continue;
                 };
                 match seen.get(&place) {
-                    Some((other, line)) if *other != ident.label => mistakes.push(at(
-                        span,
-                        format!(
-                            "store {store}: {} and {other} (line {line}) would both be delivered there, \
-                             the second secret overwriting the first; put {{owner}} and {{name}} in a \
-                             file: path, or $FLEXPRICE_KEY_OWNER and $FLEXPRICE_KEY_NAME in an exec: \
-                             command",
-                            ident.label
-                        ),
-                    )),
+                    Some((other, line, first)) if *other != ident.label => {
+                        let fix = if *first == (account.name.as_str(), key.name.as_str()) {
+                            "no destination says the environment: give the key another name in \
+                             one of them, or another file: path"
+                        } else {
+                            "put {owner} and {name} in a file: path, or $FLEXPRICE_KEY_OWNER and \
+                             $FLEXPRICE_KEY_NAME in an exec: command"
+                        };
+                        mistakes.push(at(
+                            span,
+                            format!(
+                                "store {store}: {} and {other} (line {line}) would both be delivered \
+                                 there, the second secret overwriting the first; {fix}",
+                                ident.label
+                            ),
+                        ));
+                    }
                     Some(_) => {}
                     None => {
                         let (line, _) = line_and_column(text, raw_key.name.span().start);
-                        seen.insert(place, (ident.label.clone(), line));
+                        seen.insert(
+                            place,
+                            (
+                                ident.label.clone(),
+                                line,
+                                (account.name.as_str(), key.name.as_str()),
+                            ),
+                        );
                     }
                 }
             }
@@ -618,6 +704,118 @@ roles = ["event_ingestor"]
                 "$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME",
             );
         assert!(parse(Path::new("f.toml"), &fixed).is_ok());
+    }
+
+    /// Keychain entries and `{owner}-{name}` paths do not say the environment: one key name
+    /// declared in two environments is two keys with one destination. The first version took
+    /// the two for one key (their labels were alike) and said nothing; `plan` then showed two
+    /// creates that `apply` refused.
+    #[test]
+    fn one_key_name_in_two_environments_sharing_a_destination_is_named() {
+        let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "production"
+  store = ["keychain", "file:/tmp/{owner}-{name}.key"]
+  [[service_account.key]]
+  name = "worker"
+  environment = "staging"
+  store = ["keychain", "file:/tmp/{owner}-{name}.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (12, 12), "{found:#?}");
+        assert!(
+            found[0].message.contains(
+                "key 'worker' of 'bot' [staging] and key 'worker' of 'bot' [production] (line 6)"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("no destination says the environment"),
+            "{found:#?}"
+        );
+        // Apart once the paths say the environment; the keychain cannot, so it stays refused.
+        let apart =
+            text.replace("\"keychain\", ", "")
+                .replacen("{owner}-{name}", "prod-{owner}-{name}", 1);
+        assert!(parse(Path::new("f.toml"), &apart).is_ok());
+    }
+
+    /// A key name that would steer a `file:` path out of its directory is a mistake of the
+    /// manifest, named where it is. The first version let it through: `plan` showed the key
+    /// to create (exit 11), and only `apply` refused it.
+    #[test]
+    fn a_key_name_that_would_steer_a_path_is_named_where_it_is() {
+        let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "../../etc/cron.d/evil"
+  store = ["file:/tmp/{name}.key"]
+  [[service_account.key]]
+  name = "../harmless-here"
+  store = ["file:/tmp/fixed.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (7, 12), "{found:#?}");
+        assert!(found[0].message.contains("contains '/'"), "{found:#?}");
+    }
+
+    /// A grace as long as the rotation period keeps every predecessor past its successor's own
+    /// rotation: live keys pile up, one per rotation (a grace of 100d and a daily rotation left
+    /// a hundred working keys of one declaration). Refused where the grace is given.
+    #[test]
+    fn a_grace_as_long_as_the_rotation_is_a_mistake() {
+        let text = r#"version = 1
+[defaults]
+grace = "30d"
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "daily"
+  rotate_every = "1d"
+  store = ["file:/tmp/daily.key"]
+  [[service_account.key]]
+  name = "quarterly"
+  store = ["file:/tmp/quarterly.key"]
+  [[service_account.key]]
+  name = "hourly"
+  rotate_every = "12h"
+  grace = "12h"
+  store = ["file:/tmp/hourly.key"]
+"#;
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!((found[0].line, found[0].column), (3, 9), "{found:#?}");
+        assert!(
+            found[0].message.contains("key 'daily' of 'bot'")
+                && found[0].message.contains("rotate_every 1d"),
+            "{found:#?}"
+        );
+        assert_eq!(found[1].line, 17, "{found:#?}");
+    }
+
+    /// A name with an invisible character (a zero-width space, a bidirectional override) looks
+    /// like another name: `bot\u{200b}` beside an existing `bot` would make a second account
+    /// that every listing shows alike. Refused in the manifest, where names are new.
+    #[test]
+    fn a_name_with_an_invisible_character_is_a_mistake() {
+        let text = "version = 1\n[[service_account]]\nname = \"bot\u{200b}\"\nroles = [\"event_ingestor\"]\n  [[service_account.key]]\n  name = \"k\u{202e}yek\"\n  store = [\"file:/tmp/k.key\"]\n";
+        let found = mistakes(text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found.iter().all(|m| m.message.contains("invisible")),
+            "{found:#?}"
+        );
     }
 
     #[test]

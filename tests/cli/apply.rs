@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::harness::{World, is_secret_key};
 
 /// A manifest in `dir`; `{dir}` in `text` stands for `dir`.
-fn manifest(dir: &Path, text: &str) -> PathBuf {
+pub(crate) fn manifest(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("flexprice.toml");
     std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
     path
@@ -24,7 +24,7 @@ fn fault(spec: &str) -> Fault {
 }
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
-fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
+pub(crate) fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
     let file = path.to_str().unwrap();
     let mut args = vec![verb, "-f", file];
     if verb == "apply" {
@@ -35,7 +35,7 @@ fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness:
 }
 
 /// The live service accounts named `name`, as `service-accounts list -o json` shows them.
-fn accounts_named(world: &World, name: &str) -> Vec<Value> {
+pub(crate) fn accounts_named(world: &World, name: &str) -> Vec<Value> {
     let run = world.run(&["service-accounts", "list", "-o", "json"]);
     run.code(0);
     run.json()
@@ -48,14 +48,18 @@ fn accounts_named(world: &World, name: &str) -> Vec<Value> {
 }
 
 /// The one live service account named `name`.
-fn account(world: &World, name: &str) -> Value {
+pub(crate) fn account(world: &World, name: &str) -> Value {
     let found = accounts_named(world, name);
     assert_eq!(found.len(), 1, "{found:?}");
     found[0].clone()
 }
 
 /// The live keys of `owner` named `name`.
-fn live_keys(world: &World, owner: &str, name: &str) -> Vec<flexprice_sandbox::KeyRecord> {
+pub(crate) fn live_keys(
+    world: &World,
+    owner: &str,
+    name: &str,
+) -> Vec<flexprice_sandbox::KeyRecord> {
     world
         .sandbox
         .keys()
@@ -65,7 +69,7 @@ fn live_keys(world: &World, owner: &str, name: &str) -> Vec<flexprice_sandbox::K
 }
 
 /// The secret in a destination file, which must authenticate as `owner`.
-fn working_secret(world: &World, file: &Path, owner: &str) -> String {
+pub(crate) fn working_secret(world: &World, file: &Path, owner: &str) -> String {
     let secret = std::fs::read_to_string(file)
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
         .trim()
@@ -286,7 +290,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
 }
 
 /// A key of `owner` named `name`, 100 days old, its secret written to `file` as if delivered.
-fn aged_delivered_key(world: &World, owner: &str, name: &str, file: &Path) -> String {
+pub(crate) fn aged_delivered_key(world: &World, owner: &str, name: &str, file: &Path) -> String {
     let seeded = world.sandbox.seed_key(SeedKey {
         name: name.into(),
         owner_user_id: Some(owner.into()),
@@ -426,7 +430,7 @@ fn two_applies_at_once_the_second_is_refused_naming_the_first() {
     run(&world, "plan", &path, &[]).code(0);
 }
 
-fn spawn(world: &World, path: &Path, more: &[&str]) -> Child {
+pub(crate) fn spawn(world: &World, path: &Path, more: &[&str]) -> Child {
     world
         .std_cmd()
         .args(["apply", "-f", path.to_str().unwrap(), "--yes"])
@@ -438,7 +442,7 @@ fn spawn(world: &World, path: &Path, more: &[&str]) -> Child {
         .unwrap()
 }
 
-fn kill(child: &mut Child) {
+pub(crate) fn kill(child: &mut Child) {
     child.kill().unwrap();
     child.wait().unwrap();
 }

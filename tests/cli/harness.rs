@@ -107,6 +107,15 @@ impl World {
         self.std_cmd_of(sh)
     }
 
+    /// The binary started by `sh` once `setup` (shell words, e.g. `ulimit -Sn 256`) has run in
+    /// it; arguments go after this, as with [`Self::std_cmd`].
+    pub fn cmd_after_shell(&self, setup: &str) -> StdCommand {
+        let mut sh = StdCommand::new("sh");
+        sh.args(["-c", &format!("{setup} && exec \"$0\" \"$@\"")])
+            .arg(bin());
+        self.std_cmd_of(sh)
+    }
+
     fn std_cmd_of(&self, mut cmd: StdCommand) -> StdCommand {
         cmd.env_clear().envs(base_env(self.home.path()));
         cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())

@@ -13,6 +13,7 @@ mod rogue_server;
 mod secret_service;
 
 mod apply;
+mod apply_attack;
 mod attack;
 mod audit;
 mod check;

@@ -1,6 +1,7 @@
 //! `apply`: brings the tenant to the manifest, with every safety of the hand-over. One run at a
-//! time per manifest (a lock, exit 7 naming the holder); the plan shown and confirmed; every
-//! destination of every key checked before the first change; then, in order:
+//! time per manifest and per declared account (locks, exit 7 naming the holder); the plan shown
+//! and confirmed; every destination of every key checked before the first change; then, in
+//! order:
 //!
 //! 1. the service accounts that are missing, or that a migration replaces, are created;
 //! 2. keys are minted, rotated and finished, `--jobs` at a time, each through the operations
@@ -14,19 +15,24 @@
 //! the signal's code when a signal left changes unstarted.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
 
 use futures_util::{StreamExt, stream};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use super::show::{self, ChangeJson, Count};
 use super::{compare, survey};
 use crate::api::models::{ApiKey, CreateKeyBody, User};
+use crate::api::permissions::route_gate;
 use crate::api::{self, Client};
 use crate::batch::{Batch, Item};
 use crate::cli::ApplyArgs;
 use crate::commands::keys;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
+use crate::explain;
 use crate::handover::plan::{self, Surroundings, Wanted};
 use crate::handover::{Destination, Handover, KeyIdent, Lookup, Minted, Payload, journal};
 use crate::interrupt::Scope;
@@ -88,6 +94,11 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let journal = ctx.journal();
     let _lock = Lock::manifest(&ctx.paths.state_dir, &args.plan.file)?;
+    let _accounts = Lock::accounts(
+        &ctx.paths.state_dir,
+        &ctx.profile.name,
+        manifest.accounts.iter().map(|a| a.name.as_str()),
+    )?;
     let live = survey(ctx, &client, &manifest).await?;
     let diff = compare(ctx, &manifest, &live, &journal, args.plan.prune)?;
     let now = crate::time::now();
@@ -120,13 +131,20 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         return Ok(Exit::Ok);
     }
 
-    let scope = Scope::open(None);
+    // Steps 2 and 3 say how they stop when a signal comes; step 1 says it here.
+    let scope = Scope::open(Some(ctx.out.notice(
+        "finishing the service accounts being created, then stopping; run apply again for the rest",
+    )));
+    let explainer = Explainer {
+        ctx,
+        client: &client,
+        seen: Mutex::new(HashMap::new()),
+    };
     let mut outcomes: Vec<Outcome> = vec![Outcome::default(); diff.changes.len()];
     // 1. Accounts.
     let mut accounts = diff.targets.clone();
     create_accounts(
-        ctx,
-        &client,
+        &explainer,
         &manifest,
         &diff,
         args,
@@ -134,6 +152,7 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         &mut outcomes,
     )
     .await;
+    scope.silence();
     // 2. Keys.
     let runner = Batch {
         out: &ctx.out,
@@ -156,7 +175,11 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let finished = runner
         .run(
             &work,
-            |_, item| each.run(&diff.changes[item.change]),
+            |_, item| async {
+                explainer
+                    .outcome(each.run(&diff.changes[item.change]).await)
+                    .await
+            },
             |_, _, outcome| say(ctx, outcome),
         )
         .await;
@@ -168,9 +191,59 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     // 3. Revocations and archives, unless a signal stopped the work: an old key left active is
     // safe; one revoked before its successor is in place is not.
     if finished.interrupted.is_none() {
-        retire(ctx, &client, &manifest, &live, &diff, &scope, &mut outcomes).await;
+        retire(&explainer, &manifest, &live, &diff, &scope, &mut outcomes).await;
     }
-    finish(ctx, &manifest, &diff, &outcomes, finished.interrupted)
+    // A signal during step 1 or 3 leaves changes unstarted as one during step 2 does.
+    let interrupted = finished.interrupted.or_else(|| scope.signal());
+    finish(ctx, &manifest, &diff, &outcomes, interrupted)
+}
+
+/// The failures of one run, explained as the boundary explains a command's error (a 403 names
+/// the permission needed and the roles held), each kind once: fifty keys refused alike cost one
+/// look at the caller's roles, not fifty.
+struct Explainer<'a> {
+    ctx: &'a Context,
+    client: &'a Client,
+    seen: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl Explainer<'_> {
+    async fn outcome(&self, mut outcome: Outcome) -> Outcome {
+        if let Some(err) = &mut outcome.error {
+            self.error(err).await;
+        }
+        outcome
+    }
+
+    async fn error(&self, err: &mut CommandError) {
+        let Some(api) = err.source.as_deref() else {
+            return;
+        };
+        let route = route_gate(&api.method, &api.path).map_or(api.path.clone(), |g| g.permission());
+        let kind = format!(
+            "{} {route} {:?} {:?}",
+            api.method,
+            api.status(),
+            api.server_message()
+        );
+        let known = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&kind)
+            .cloned();
+        match known {
+            Some(hints) => err.hints.extend(hints),
+            None => {
+                let before = err.hints.len();
+                explain::enrich(err, self.ctx, Some(self.client)).await;
+                self.seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(kind, err.hints[before..].to_vec());
+            }
+        }
+    }
 }
 
 /// A key change to work on in step 2: its index among the changes.
@@ -264,8 +337,7 @@ fn preflight(
 
 /// Step 1: the accounts the manifest wants that do not exist, created `--jobs` at a time.
 async fn create_accounts(
-    ctx: &Context,
-    client: &Client,
+    explainer: &Explainer<'_>,
     manifest: &Manifest,
     diff: &Diff,
     args: &ApplyArgs,
@@ -284,6 +356,7 @@ async fn create_accounts(
             _ => None,
         })
         .collect();
+    let (ctx, client) = (explainer.ctx, explainer.client);
     let created: Vec<(usize, usize, Result<User, CommandError>)> = stream::iter(wanted)
         .map(|(i, a)| async move {
             let declared = &manifest.accounts[a];
@@ -319,7 +392,7 @@ async fn create_accounts(
                 accounts.insert(a, user);
                 Outcome::done(receipt)
             }
-            Err(err) => Outcome::failed(err),
+            Err(err) => explainer.outcome(Outcome::failed(err)).await,
         };
         say(ctx, &outcome);
         outcomes[i] = outcome;
@@ -465,6 +538,24 @@ impl KeyRun<'_> {
             secret,
             ahead: Some(waiting.file),
         };
+        // The file is only ours until someone edits it: what goes to the destinations must be
+        // this key's secret (its redacted form) and work as its owner, as a resumed rotation
+        // checks too.
+        let checked =
+            if crate::redact::display_form(minted.secret.expose_secret()) != live.display_id {
+                Err(format!(
+                    "the recovery file {} does not hold the secret of key {} (its form is not {})",
+                    minted.ahead.as_deref().unwrap_or(Path::new("")).display(),
+                    live.id,
+                    live.display_id
+                ))
+            } else {
+                ops::rotate::check::authenticates(handover.api, &minted.secret, live).await
+            };
+        if let Err(why) = checked {
+            let failure = handover.keep_back(0, &minted, why).await;
+            return Outcome::failed(failure.into_error(&format!("delivering key {what}")));
+        }
         match ops::mint::deliver(handover, 0, minted, &no_stdout).await {
             Ok(delivered) => delivered_outcome(
                 format!(
@@ -537,14 +628,14 @@ fn delivered_outcome(receipt: String, id: &str, stored_in: &[Destination]) -> Ou
 /// Step 3: keys revoked and accounts archived, each only once what replaces it is in place: a
 /// migration's old keys only when every key of the new account went through.
 async fn retire(
-    ctx: &Context,
-    client: &Client,
+    explainer: &Explainer<'_>,
     manifest: &Manifest,
     live: &Live,
     diff: &Diff,
     scope: &Scope,
     outcomes: &mut [Outcome],
 ) {
+    let (ctx, client) = (explainer.ctx, explainer.client);
     let failed_accounts: HashSet<usize> = diff
         .changes
         .iter()
@@ -559,10 +650,25 @@ async fn retire(
             _ => None,
         })
         .collect();
+    // Accounts that got a new key in this run: their predecessors' grace starts now.
+    let fresh: HashSet<usize> = diff
+        .changes
+        .iter()
+        .zip(outcomes.iter())
+        .filter(|(_, o)| o.done)
+        .filter_map(|(c, _)| declared(c).map(|(a, _)| a))
+        .collect();
     for (i, change) in diff.changes.iter().enumerate() {
+        // After a signal nothing new starts; what is left is reported as not started.
+        if scope.signal().is_some() {
+            break;
+        }
         let outcome = match change {
             Change::Revoke { key, .. } => match revoke(ctx, client, live, scope, key).await {
-                Ok(()) => Outcome::done(format!("- revoked key {} ({})", key.id, key.name)),
+                Ok(Revoked::Yes) => {
+                    Outcome::done(format!("- revoked key {} ({})", key.id, key.name))
+                }
+                Ok(Revoked::NotStarted) => break,
                 Err(err) => Outcome::failed(err),
             },
             Change::Migrate { account, .. } if failed_accounts.contains(account) => {
@@ -574,6 +680,21 @@ async fn retire(
                     ));
                 }
                 continue;
+            }
+            // The new keys went out in this run: the old ones are their predecessors, kept for
+            // the grace as a rotation keeps its predecessor; a later apply retires them.
+            Change::Migrate { account, from, .. }
+                if has_grace(&manifest.accounts[*account]) && fresh.contains(account) =>
+            {
+                Outcome::done(format!(
+                    "-/+ the old service account {} ({}) and its keys are kept for their grace; an apply after \
+                     it retires them",
+                    manifest.accounts[*account].name,
+                    from.iter()
+                        .map(|u| u.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
             }
             Change::Migrate {
                 from, from_keys, ..
@@ -601,11 +722,18 @@ async fn retire(
                     ..
                 },
             ) if created.done => Outcome::done(receipt),
-            (_, outcome) => outcome,
+            (_, outcome) => explainer.outcome(outcome).await,
         };
         say(ctx, &merged);
         outcomes[i] = merged;
     }
+}
+
+/// Whether a migration of `account` whose new keys went out in this run waits for a grace
+/// before retiring the old account: some key of it has one. (In a later run the plan retires
+/// the old account only once that grace has passed.)
+fn has_grace(account: &manifest::Account) -> bool {
+    account.keys.iter().any(|k| k.grace.is_some())
 }
 
 /// Revokes `keys` then archives `accounts`.
@@ -617,19 +745,38 @@ async fn retire_accounts(
     accounts: &[User],
     keys: &[ApiKey],
 ) -> Outcome {
-    for key in keys {
-        if let Err(err) = revoke(ctx, client, live, scope, key).await {
-            return Outcome::failed(err);
+    for (done, key) in keys.iter().enumerate() {
+        match revoke(ctx, client, live, scope, key).await {
+            Ok(Revoked::Yes) => {}
+            Ok(Revoked::NotStarted) => {
+                return Outcome::failed(CommandError::failure(format!(
+                    "a signal arrived after {done} of {} key(s) were revoked; the account is not archived",
+                    keys.len()
+                )));
+            }
+            Err(err) => return Outcome::failed(err),
         }
     }
     let mut archived = Vec::new();
     for account in accounts {
         match ops::account::archive(client, &account.id).await {
             Ok(()) => archived.push(format!("{} ({})", account.label(), account.id)),
-            Err(
-                ops::account::ArchiveError::StillHasKeys(err)
-                | ops::account::ArchiveError::Api(err),
-            ) => {
+            Err(ops::account::ArchiveError::StillHasKeys(err)) => {
+                // Every key the plan knew of is revoked: what blocks the archive is not listed
+                // in the environments the manifest names.
+                return Outcome::failed(
+                    CommandError::from(err)
+                        .context(format!("archiving service account {}", account.id))
+                        .hint(format!(
+                            "it still has an active key in an environment the manifest does not name, or a \
+                             publishable key (never listed): `flexprice-admin keys list --service-account {} \
+                             --all-environments` lists the first kind; revoke them (`flexprice-admin keys delete \
+                             ID`), then run apply again",
+                            account.id
+                        )),
+                );
+            }
+            Err(ops::account::ArchiveError::Api(err)) => {
                 return Outcome::failed(
                     CommandError::from(err)
                         .context(format!("archiving service account {}", account.id)),
@@ -644,6 +791,12 @@ async fn retire_accounts(
     ))
 }
 
+/// Whether a revocation happened, or a signal kept it from starting.
+enum Revoked {
+    Yes,
+    NotStarted,
+}
+
 /// Revokes one key in the environment it was listed in.
 async fn revoke(
     ctx: &Context,
@@ -651,7 +804,7 @@ async fn revoke(
     live: &Live,
     scope: &Scope,
     key: &ApiKey,
-) -> Result<(), CommandError> {
+) -> Result<Revoked, CommandError> {
     let environment = live
         .keys
         .iter()
@@ -671,12 +824,13 @@ async fn revoke(
     )
     .await;
     match finished.items.into_iter().next() {
-        Some(Item::Done(Ok(()))) => Ok(()),
+        Some(Item::Done(Ok(()))) => Ok(Revoked::Yes),
         Some(Item::Done(Err(err))) => {
             Err(CommandError::from(err).context(format!("revoking key {} ({})", key.id, key.name)))
         }
-        _ => Err(CommandError::failure(format!(
-            "key {} ({}) was not revoked: a signal arrived",
+        Some(Item::NotStarted) | None => Ok(Revoked::NotStarted),
+        Some(Item::Abandoned) => Err(CommandError::failure(format!(
+            "key {} ({}) may not be revoked: a second signal stopped the wait for its revocation",
             key.id, key.name
         ))),
     }

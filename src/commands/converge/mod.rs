@@ -86,19 +86,24 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         .flatten()
         .filter(|e| !resolve::environment_id_like(e))
         .collect();
+    // The credential's own environment is listed once, as `None`, however a key names it.
+    let own = ctx.environment.clone();
     let direct: Vec<Option<String>> = named
         .iter()
         .filter(|e| e.as_ref().is_none_or(|e| resolve::environment_id_like(e)))
+        .filter(|e| e.is_none() || **e != own)
         .cloned()
         .collect();
+    // The environments are listed whenever one is named, by ID too: an ID of no environment
+    // here gets a bare 403 from the key listing, which would blame the credential.
     let first = async {
         let (accounts, environments, bound, keys) = tokio::join!(
             client.search_users("service_account", None),
             async {
-                if by_name.is_empty() {
-                    Ok(Vec::new())
-                } else {
+                if named.iter().any(Option::is_some) {
                     client.environments().await
+                } else {
+                    Ok(Vec::new())
                 }
             },
             async {
@@ -110,9 +115,10 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             },
             keys_of(client, &direct)
         );
-        Ok::<_, CommandError>((accounts?, environments?, bound?, keys?))
+        // The keys' error waits: an unknown environment explains it better.
+        Ok::<_, CommandError>((accounts?, environments?, bound?, keys))
     };
-    let (accounts, environments, bound, mut keys) =
+    let (accounts, environments, bound, keys) =
         ctx.out.waiting("Reading the tenant", first).await?;
     if bound == Some(true) {
         let first = named.iter().flatten().next().map_or("", String::as_str);
@@ -127,6 +133,20 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             ctx.profile_flag()
         )));
     }
+    if let Some(unknown) = direct
+        .iter()
+        .flatten()
+        .find(|id| !environments.iter().any(|e| e.id == **id))
+    {
+        return Err(CommandError::usage(format!(
+            "{}: environment '{unknown}' is not an environment of this tenant",
+            manifest.path.display()
+        ))
+        .hint(
+            "`flexprice-admin environments list` shows the tenant's environments and their IDs",
+        ));
+    }
+    let mut keys = keys?;
     let mut ids = HashMap::new();
     for name in &by_name {
         let id = resolve::environment_id(&environments, name).map_err(|e| {
@@ -140,7 +160,14 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         })?;
         ids.insert((*name).clone(), id);
     }
-    let resolved: Vec<Option<String>> = ids.values().cloned().map(Some).collect();
+    let mut resolved: Vec<Option<String>> = ids
+        .values()
+        .filter(|id| own.as_ref() != Some(*id))
+        .cloned()
+        .map(Some)
+        .collect();
+    resolved.sort();
+    resolved.dedup();
     if !resolved.is_empty() {
         let more = ctx
             .out
@@ -148,10 +175,14 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
             .await?;
         keys.extend(more);
     }
+    if let Some(own) = &own {
+        keys.remove(&Some(own.clone()));
+    }
     Ok(Live {
         accounts,
         keys,
         environments: ids,
+        own,
     })
 }
 
@@ -208,6 +239,11 @@ fn read_destination(keychain: Keychain, destination: &Destination) -> Reading {
         return Reading::Nothing;
     }
     crate::redact::register(&secret);
+    let key_like =
+        secret.expose_secret().starts_with("sk_") && crate::handover::check_shape(&secret).is_ok();
+    if !key_like {
+        return Reading::Other;
+    }
     Reading::Secret {
         display: crate::redact::display_form(secret.expose_secret()),
         minted_ms: diff::ulid_ms(secret.expose_secret(), "sk_"),

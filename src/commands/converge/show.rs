@@ -19,7 +19,12 @@ pub fn plan(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) -> 
     if ctx.out.is_json() {
         ctx.out.json(&view(manifest, diff, now))?;
     } else {
-        ctx.out.lines(lines(manifest, diff, now))?;
+        // Key and account names are anyone's text: a line is one line, and escapes do nothing.
+        ctx.out.lines(
+            lines(manifest, diff, now)
+                .iter()
+                .map(|line| crate::output::terminal_safe(line)),
+        )?;
     }
     notes(ctx, manifest, diff);
     Ok(())
@@ -101,9 +106,14 @@ pub fn lines(manifest: &Manifest, diff: &Diff, now: Timestamp) -> Vec<String> {
                     Some(to) => format!("the new account {} exists", to.id),
                     None => format!("a new account with roles {}", declared.roles.join(", ")),
                 };
+                let when = if declared.keys.iter().any(|k| k.grace.is_some()) {
+                    "once their grace is over, "
+                } else {
+                    ""
+                };
                 lines.push(format!(
                     "-/+ service_account {}: roles changed: {new}; its keys minted into the same destinations, \
-                     then {} revoked and archived",
+                     then {when}{} revoked and archived",
                     declared.name,
                     old.join(", ")
                 ));

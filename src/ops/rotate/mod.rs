@@ -15,7 +15,7 @@
 //! the check, the revocation. A failure before step 6 leaves the old key untouched, and a
 //! destination only ever receives a key that works.
 
-mod check;
+pub mod check;
 pub mod failure;
 
 use std::io;
