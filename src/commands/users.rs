@@ -265,11 +265,76 @@ fn find_person<'p>(
     .hint("`flexprice-admin users list` shows the tenant's people (removed people are not listed)"))
 }
 
-#[allow(clippy::too_many_lines, reason = "to be split into its phases")]
 pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit> {
     // Knowable before any request: off a terminal, only --yes can confirm.
     ctx.require_confirmation("remove a person", "--yes")?;
     let client = ctx.client()?;
+    let (person, sees_keys) = person_to_remove(ctx, &client, args).await?;
+    let sight = keys_of_person(ctx, &client, &person, sees_keys, args).await?;
+    let held: Vec<HeldKey> = sight.as_ref().map(|s| s.keys.clone()).unwrap_or_default();
+    refuse_unsaid_keys(ctx, &person, &held, args)?;
+    // Neither flag on a terminal: the question offers the safe way.
+    let revoking = !held.is_empty() && (args.revoke_keys || !args.keep_keys);
+    if ctx.dry_run {
+        let mut requests: Vec<_> = if revoking {
+            held.iter()
+                .map(|h| api::endpoints::delete_key_request(&h.key.id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        requests.push(api::endpoints::remove_user_request(&person.id));
+        emit_planned(ctx, &client, &requests)?;
+        return Ok(Exit::Ok);
+    }
+    if !ctx.confirm(&removal_question(&person, &held, revoking), "--yes")? {
+        ctx.out.note("Nothing changed.");
+        if revoking && !args.revoke_keys {
+            ctx.out
+                .hint("to remove them and keep their keys, pass --keep-keys");
+        }
+        return Ok(Exit::Ok);
+    }
+    if revoking && let Some(stopped) = revoke_first(ctx, &client, &person, &held).await? {
+        return Ok(stopped);
+    }
+    if let Err(err) = client
+        .send_empty(&api::endpoints::remove_user_request(&person.id))
+        .await
+    {
+        return Err(removal_failed(err, &person));
+    }
+    // Look again: the revision of the server that deletes the keys, a key minted meanwhile, or
+    // a revocation that did not take all show here.
+    let after = match &sight {
+        Some(_) => live_keys(ctx, &client, Some(&person.id)).await?.keys,
+        None => Vec::new(),
+    };
+    let revoked: Vec<&HeldKey> = if revoking {
+        held.iter()
+            .filter(|h| !after.iter().any(|a| a.key.id == h.key.id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    report(
+        ctx,
+        &person,
+        &held,
+        &revoked,
+        &after,
+        sight.as_ref().is_some_and(|s| s.every_environment),
+        args,
+    )
+}
+
+/// The person `ID|EMAIL` names, refused when it is the caller (Flexprice would let an admin
+/// lock themselves out); and whether the caller can see other people's keys.
+async fn person_to_remove(
+    ctx: &Context,
+    client: &Client,
+    args: &UsersRemoveArgs,
+) -> CommandResult<(User, bool)> {
     let (people, accounts, me) = ctx
         .out
         .waiting(
@@ -300,42 +365,64 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
         .hint("Flexprice would let you lock yourself out; ask another admin to remove you")
         );
     }
-    let sight = if me.as_ref().is_some_and(sees_others_keys) {
-        Some(live_keys(ctx, &client, Some(&person.id)).await?)
-    } else {
-        None
-    };
-    let held: Vec<HeldKey> = sight.as_ref().map(|s| s.keys.clone()).unwrap_or_default();
-    match &sight {
-        None if !args.keep_keys => {
-            return Err(CommandError::new(
-                Exit::PermissionDenied,
-                format!(
-                    "cannot list the keys of {} with this credential: only a super_admin user's credential sees other people's keys; nothing was changed",
-                    person.label()
-                ),
-            )
-            .hint("run it with a super_admin user's credential (a tenant-level key or a login token sees every environment)")
-            .hint("or pass --keep-keys to remove them anyway, leaving any key of theirs working")
-            );
+    let sees_keys = me.as_ref().is_some_and(sees_others_keys);
+    Ok((person, sees_keys))
+}
+
+/// The person's live keys, when the caller can see them. When it cannot, only --keep-keys
+/// removes the person, with a warning that any key of theirs keeps working.
+async fn keys_of_person(
+    ctx: &Context,
+    client: &Client,
+    person: &User,
+    sees_keys: bool,
+    args: &UsersRemoveArgs,
+) -> CommandResult<Option<Sight>> {
+    if sees_keys {
+        let sight = live_keys(ctx, client, Some(&person.id)).await?;
+        if !sight.every_environment {
+            ctx.out.warn(BOUND_WARNING);
         }
-        None => ctx.out.warn(format!(
-            "the keys of {} cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them",
-            person.label()
-        )),
-        Some(s) if !s.every_environment => ctx.out.warn(BOUND_WARNING),
-        Some(_) => {}
+        return Ok(Some(sight));
     }
-    let revoking = args.revoke_keys && !held.is_empty();
-    // Nobody to ask (off a terminal, or --yes answered before the question was seen): what
-    // happens to the keys must be said with a flag.
-    if !held.is_empty() && !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.yes) {
+    if !args.keep_keys {
+        return Err(CommandError::new(
+            Exit::PermissionDenied,
+            format!(
+                "cannot list the keys of {} with this credential: only a super_admin user's credential sees other people's keys; nothing was changed",
+                person.label()
+            ),
+        )
+        .hint("run it with a super_admin user's credential (a tenant-level key or a login token sees every environment)")
+        .hint("or pass --keep-keys to remove them anyway, leaving any key of theirs working")
+        );
+    }
+    ctx.out.warn(format!(
+        "the keys of {} cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them",
+        person.label()
+    ));
+    Ok(None)
+}
+
+/// With nobody to ask (off a terminal, or --yes answered before the question was seen), what
+/// happens to the person's keys must be said with a flag; on a terminal, the keys are shown
+/// before the question.
+fn refuse_unsaid_keys(
+    ctx: &Context,
+    person: &User,
+    held: &[HeldKey],
+    args: &UsersRemoveArgs,
+) -> CommandResult<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    if !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.yes) {
         let mut err = CommandError::usage(format!(
             "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was changed",
             person.label(),
             held.len()
         ));
-        for key in &held {
+        for key in held {
             err = err.hint(format!(
                 "live key {} ({}){}",
                 key.key.id,
@@ -348,7 +435,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
             person.label()
         )));
     }
-    if !held.is_empty() && ctx.interactive && !ctx.yes && !ctx.dry_run {
+    if ctx.interactive && !ctx.yes && !ctx.dry_run {
         let rows = held
             .iter()
             .map(|h| {
@@ -363,26 +450,17 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
         ctx.out
             .table_on_stderr(&["ID", "NAME", "ROLES", "ENV"], rows)?;
     }
+    Ok(())
+}
+
+/// "Revoke 2 key(s) of Leaver (leaver@example.com), then remove them from the tenant?"
+fn removal_question(person: &User, held: &[HeldKey], revoking: bool) -> String {
     // "Leaver (leaver@example.com)", or the email and the ID when there is no name.
     let who = match person.email.as_deref() {
         Some(email) if email != person.label() => format!("{} ({email})", person.label()),
         _ => format!("{} ({})", person.label(), person.id),
     };
-    // Neither flag on a terminal: the question offers the safe way.
-    let revoking = revoking || (!held.is_empty() && !args.keep_keys);
-    if ctx.dry_run {
-        let mut requests: Vec<_> = if revoking {
-            held.iter()
-                .map(|h| api::endpoints::delete_key_request(&h.key.id))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        requests.push(api::endpoints::remove_user_request(&person.id));
-        emit_planned(ctx, &client, &requests)?;
-        return Ok(Exit::Ok);
-    }
-    let question = if revoking {
+    if revoking {
         format!(
             "Revoke {} key(s) of {who}, then remove them from the tenant?",
             held.len()
@@ -394,68 +472,40 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
             "Remove {who} from the tenant, leaving their {} key(s) working?",
             held.len()
         )
-    };
-    if !ctx.confirm(&question, "--yes")? {
-        ctx.out.note("Nothing changed.");
-        if revoking && !args.revoke_keys {
-            ctx.out
-                .hint("to remove them and keep their keys, pass --keep-keys");
-        }
-        return Ok(Exit::Ok);
     }
-    if revoking {
-        let scope = Scope::open(None);
-        let outcome = revoke_everywhere(ctx, &client, &held, &scope).await?;
-        if outcome != Exit::Ok {
-            return Ok(outcome);
-        }
-        // A signal during the revocations, all of which finished: stop before the removal,
-        // which a re-run makes (the keys are gone, so it needs no flag then).
-        if let Some(signal) = scope.signal() {
-            return Err(CommandError::new(
-                signal.exit(),
-                format!(
-                    "{}: the {} key(s) of {} are revoked; {} was not removed",
-                    signal.describe(),
-                    held.len(),
-                    person.label(),
-                    person.label()
-                ),
-            )
-            .hint(format!(
-                "remove them with `flexprice-admin users remove {} --yes`",
-                person.id
-            )));
-        }
+}
+
+/// Revokes the person's keys before removing them. `Some(exit)` when the removal must not
+/// follow: a revocation failed, or a signal came (all revocations finished; a re-run removes
+/// the person, needing no flag once the keys are gone).
+async fn revoke_first(
+    ctx: &Context,
+    client: &Client,
+    person: &User,
+    held: &[HeldKey],
+) -> CommandResult<Option<Exit>> {
+    let scope = Scope::open(None);
+    let outcome = revoke_everywhere(ctx, client, held, &scope).await?;
+    if outcome != Exit::Ok {
+        return Ok(Some(outcome));
     }
-    if let Err(err) = client
-        .send_empty(&api::endpoints::remove_user_request(&person.id))
-        .await
-    {
-        return Err(removal_failed(err, &person));
+    if let Some(signal) = scope.signal() {
+        return Err(CommandError::new(
+            signal.exit(),
+            format!(
+                "{}: the {} key(s) of {} are revoked; {} was not removed",
+                signal.describe(),
+                held.len(),
+                person.label(),
+                person.label()
+            ),
+        )
+        .hint(format!(
+            "remove them with `flexprice-admin users remove {} --yes`",
+            person.id
+        )));
     }
-    // Look again: the revision of the server that deletes the keys, a key minted meanwhile, or
-    // a revocation that did not take all show here.
-    let after = match &sight {
-        Some(_) => live_keys(ctx, &client, Some(&person.id)).await?.keys,
-        None => Vec::new(),
-    };
-    let revoked: Vec<&HeldKey> = if revoking {
-        held.iter()
-            .filter(|h| !after.iter().any(|a| a.key.id == h.key.id))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    report(
-        ctx,
-        &person,
-        &held,
-        &revoked,
-        &after,
-        sight.as_ref().is_some_and(|s| s.every_environment),
-        args,
-    )
+    Ok(None)
 }
 
 fn in_environment(key: &HeldKey) -> String {

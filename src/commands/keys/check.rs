@@ -110,79 +110,57 @@ struct Sight {
     matches: Vec<(ApiKey, Option<Environment>)>,
 }
 
-#[allow(clippy::too_many_lines, reason = "to be split into its phases")]
+/// What the checked key itself told: who it authenticates as (`None`: a 401), and the two things
+/// its secret gives away without being kept: its `display_id` and when it was minted.
+struct Probe {
+    principal: Option<User>,
+    display_id: String,
+    minted_ms: Option<u64>,
+}
+
+/// The listed keys that could be the checked one, with what the admin credential could see.
+struct Identity {
+    sight: Option<Sight>,
+    candidates: Vec<(ApiKey, Option<Environment>)>,
+}
+
+impl Identity {
+    /// The key, when exactly one candidate is left.
+    fn identified(&self) -> Option<&(ApiKey, Option<Environment>)> {
+        match self.candidates.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    fn everywhere(&self) -> bool {
+        self.sight.as_ref().is_some_and(|s| s.everywhere)
+    }
+}
+
 pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
-    let checked = Credential::new(read_secret(ctx, args)?);
-    let key_client = ctx.client_with(checked.clone())?.with_environment(None);
-    let principal = match ctx.out.waiting("Checking the key", key_client.me()).await {
-        Ok(me) => Some(me),
-        Err(e) if e.is_status(401) => None,
-        Err(e) => {
-            return Err(CommandError::from(e)
-                .context("checking the key (GET /users/me with it as the credential)"));
-        }
-    };
-    let display_id = crate::redact::display_form(checked.expose());
-    let minted_ms = ulid_ms(checked.expose(), "sk_");
-    drop(checked);
-
-    let sight = if display_id == "***" {
-        Err(CommandError::failure(
-            "it does not look like a Flexprice API key (sk_ followed by 26 characters)",
-        ))
-    } else {
-        look(ctx, &display_id).await
-    };
-    let sight = match sight {
-        Ok(sight) => Some(sight),
-        Err(err) => {
-            ctx.out
-                .warn(format!("cannot tell which key this is: {}", err.one_line()));
-            None
-        }
-    };
+    let probe = probe(ctx, args).await?;
     let now = time::now();
-    let authenticated = principal.is_some();
-    let candidates: Vec<&(ApiKey, Option<Environment>)> = sight
-        .iter()
-        .flat_map(|s| s.matches.iter())
-        .filter(|(key, _)| match &principal {
-            // It authenticated as `me`, so it is one of `me`'s keys and has not expired.
-            Some(me) => {
-                key.user_id.as_deref() == Some(me.id.as_str())
-                    && key.expires_at.is_none_or(|at| at > now)
-            }
-            // A listed key that has not expired would have authenticated.
-            None => key.expires_at.is_some_and(|at| at <= now),
-        })
-        .collect();
-    let candidates = narrow(candidates, minted_ms);
-    let identified = match candidates.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    };
-    let everywhere = sight.as_ref().is_some_and(|s| s.everywhere);
-    let listed = !candidates.is_empty();
-
+    let identity = identify(ctx, &probe, now).await;
+    let identified = identity.identified();
+    let candidates: Vec<&(ApiKey, Option<Environment>)> = identity.candidates.iter().collect();
     let (causes, detail) = diagnose(
         ctx,
-        principal.as_ref(),
-        sight.as_ref(),
+        probe.principal.as_ref(),
+        identity.sight.as_ref(),
         &candidates,
-        &display_id,
+        &probe.display_id,
         now,
     );
     let roles: Option<Vec<String>> = identified
         .map(|(k, _)| k.roles.clone())
-        .or_else(|| principal.as_ref().map(|p| p.roles.clone()));
-    let permission = args
-        .permission
-        .as_ref()
-        .map(|p| check_permission(p, roles.as_deref()));
+        .or_else(|| probe.principal.as_ref().map(|p| p.roles.clone()));
+    let authenticated = probe.principal.is_some();
+    let listed = !identity.candidates.is_empty();
     // A key that still works although this tool revoked it: Flexprice's verification cache,
     // which forgets it by a known time (a listed key is not revoked, whatever a record says).
     let propagating = (authenticated && !listed)
-        .then(|| revoked_by_us(ctx, &display_id, minted_ms))
+        .then(|| revoked_by_us(ctx, &probe.display_id, probe.minted_ms))
         .flatten();
 
     let key_view = |(key, env): &(ApiKey, Option<Environment>)| {
@@ -194,33 +172,112 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
         environment: identified
             .and_then(|(_, e)| e.as_ref())
             .map(EnvironmentJson::from),
-        principal: principal.as_ref().map(AccountJson::from),
+        principal: probe.principal.as_ref().map(AccountJson::from),
         listed,
-        causes: causes.clone(),
-        detail: detail.clone(),
+        causes,
+        detail,
         candidates: if identified.is_none() {
-            candidates.iter().map(|c| key_view(c)).collect()
+            identity.candidates.iter().map(key_view).collect()
         } else {
             Vec::new()
         },
-        permission,
+        permission: args
+            .permission
+            .as_ref()
+            .map(|p| check_permission(p, roles.as_deref())),
         revocation: propagating.as_ref().map(|r| RevocationJson {
             key_id: r.key_id.clone(),
             revoked_at: r.revoked_at.to_string(),
             certain_at: r.certain_at().to_string(),
         }),
     };
-    print(ctx, &report, principal.as_ref(), identified, everywhere)?;
+    print(
+        ctx,
+        &report,
+        probe.principal.as_ref(),
+        identified,
+        identity.everywhere(),
+    )?;
     if let Some(revoked) = &propagating {
         return Err(still_propagating(revoked, now));
     }
+    verdict(ctx, &report, &probe, &identity, roles.as_deref()).await
+}
 
-    if !authenticated {
+/// Reads the secret and sends it as the credential of one `GET /users/me`; the secret is
+/// dropped before anything else is asked.
+async fn probe(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Probe> {
+    let checked = Credential::new(read_secret(ctx, args)?);
+    let key_client = ctx.client_with(checked.clone())?.with_environment(None);
+    let principal = match ctx.out.waiting("Checking the key", key_client.me()).await {
+        Ok(me) => Some(me),
+        Err(e) if e.is_status(401) => None,
+        Err(e) => {
+            return Err(CommandError::from(e)
+                .context("checking the key (GET /users/me with it as the credential)"));
+        }
+    };
+    Ok(Probe {
+        principal,
+        display_id: crate::redact::display_form(checked.expose()),
+        minted_ms: ulid_ms(checked.expose(), "sk_"),
+    })
+}
+
+/// Which listed keys could be the checked one: those with its `display_id`, narrowed by what
+/// the probe learnt and by time. Not being able to look is a warning, not a failure: the probe's
+/// answer still stands.
+async fn identify(ctx: &Context, probe: &Probe, now: Timestamp) -> Identity {
+    let sight = if probe.display_id == "***" {
+        Err(CommandError::failure(
+            "it does not look like a Flexprice API key (sk_ followed by 26 characters)",
+        ))
+    } else {
+        look(ctx, &probe.display_id).await
+    };
+    let sight = match sight {
+        Ok(sight) => Some(sight),
+        Err(err) => {
+            ctx.out
+                .warn(format!("cannot tell which key this is: {}", err.one_line()));
+            None
+        }
+    };
+    let candidates: Vec<&(ApiKey, Option<Environment>)> = sight
+        .iter()
+        .flat_map(|s| s.matches.iter())
+        .filter(|(key, _)| match &probe.principal {
+            // It authenticated as `me`, so it is one of `me`'s keys and has not expired.
+            Some(me) => {
+                key.user_id.as_deref() == Some(me.id.as_str())
+                    && key.expires_at.is_none_or(|at| at > now)
+            }
+            // A listed key that has not expired would have authenticated.
+            None => key.expires_at.is_some_and(|at| at <= now),
+        })
+        .collect();
+    let candidates = narrow(candidates, probe.minted_ms)
+        .into_iter()
+        .cloned()
+        .collect();
+    Identity { sight, candidates }
+}
+
+/// The exit once the report is out: 3 for a key that does not authenticate, a warning for one
+/// that works but is listed nowhere, 6 for a permission it lacks.
+async fn verdict(
+    ctx: &Context,
+    report: &Report,
+    probe: &Probe,
+    identity: &Identity,
+    roles: Option<&[String]>,
+) -> CommandResult<Exit> {
+    if !report.authenticated {
         let mut err = CommandError::new(
             Exit::Unauthenticated,
-            format!("the key does not authenticate: {detail}"),
+            format!("the key does not authenticate: {}", report.detail),
         );
-        if !causes.contains(&Cause::Expired) {
+        if !report.causes.contains(&Cause::Expired) {
             err = err.hint(
                 "Flexprice answers every bad key with the same 401; the causes above are what the admin credential can rule in or out",
             );
@@ -232,7 +289,8 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
             ))
             .hint("replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)"));
     }
-    if authenticated && !listed && sight.is_some() {
+    if !report.listed && identity.sight.is_some() {
+        let everywhere = identity.everywhere();
         let scope = if everywhere {
             "in any environment"
         } else {
@@ -247,7 +305,7 @@ pub async fn run(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<Exit> {
     if let Some(check) = &report.permission
         && check.granted == Some(false)
     {
-        return Err(permission_error(ctx, check, roles.as_deref(), principal.as_ref()).await);
+        return Err(permission_error(ctx, check, roles, probe.principal.as_ref()).await);
     }
     Ok(Exit::Ok)
 }
