@@ -181,7 +181,7 @@ fn offerable(name: &str) -> bool {
         && !name.chars().any(|c| {
             c.is_control()
                 || c.is_whitespace()
-                || crate::output::render::is_invisible_format(c)
+                || crate::names::is_invisible_format(c)
                 || matches!(
                     c,
                     '\'' | '"' | '\\' | '`' | '$' | ';' | '&' | '|' | '<' | '>'

@@ -92,7 +92,7 @@ impl Lock {
         })
     }
 
-    /// The locks of `apply` for every account its manifest declares (see [`Self::account`]),
+    /// The locks of `apply` for every account its manifest declares (see `Lock::account`),
     /// taken in name order. Each is an open file for as long as it is held: the soft limit of
     /// open files is raised first, up to the hard one, so a fleet larger than the common 1024
     /// (or a cron job's 256) still applies.

@@ -238,7 +238,7 @@ pub fn parse_new_name(raw: &str) -> Result<String, String> {
     let name = parse_name(raw)?;
     // Shown as U+FFFD everywhere, such a name would still be a twin of the visible one in the
     // server's listings and in every other tool.
-    if name.chars().any(crate::output::render::is_invisible_format) {
+    if name.chars().any(is_invisible_format) {
         return Err(
             "must not contain invisible characters (zero-width spaces, direction overrides), which make it \
              look like another name"
@@ -265,6 +265,26 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
         return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
     }
     Ok(raw.to_string())
+}
+
+/// Characters that change how text around them is shown without showing themselves:
+/// bidirectional embeddings, overrides, isolates and marks (U+202A–202E, U+2066–2069, U+200E,
+/// U+200F, U+061C), zero-width spaces and joiners (U+200B–200D, U+2060, U+FEFF), the invisible
+/// operators (U+2061–2064), the deprecated format controls (U+206A–206F), the Mongolian vowel
+/// separator (U+180E), and the line and paragraph separators (U+2028, U+2029), which some
+/// terminals and editors treat as line breaks. ASCII text never contains one, so the common case
+/// costs one comparison per character.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]

@@ -454,7 +454,7 @@ impl serde_json::ser::Formatter for ArrayItemFormatter {
 /// Text from the server (a key's or account's name, an error body) made harmless on a terminal:
 /// every control character (C0 including ESC and BEL, DEL, C1) would otherwise let whoever named a
 /// key recolour the screen, move the cursor, retitle the window or forge lines; and every
-/// invisible formatting character ([`is_invisible_format`]) would let it reorder what is shown
+/// invisible formatting character ([`is_invisible_format`](crate::names::is_invisible_format)) would let it reorder what is shown
 /// (`\u{202e}` makes `ci-ingest` read backwards) or hide a difference between two names. Tabs
 /// and line breaks become a space; every other such character becomes U+FFFD, so the reader can
 /// see that something was there. Clean text is borrowed, not copied.
@@ -477,27 +477,7 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 }
 
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || is_invisible_format(c)
-}
-
-/// Characters that change how text around them is shown without showing themselves:
-/// bidirectional embeddings, overrides, isolates and marks (U+202A–202E, U+2066–2069, U+200E,
-/// U+200F, U+061C), zero-width spaces and joiners (U+200B–200D, U+2060, U+FEFF), the invisible
-/// operators (U+2061–2064), the deprecated format controls (U+206A–206F), the Mongolian vowel
-/// separator (U+180E), and the line and paragraph separators (U+2028, U+2029), which some
-/// terminals and editors treat as line breaks. ASCII text never contains one, so the common case
-/// costs one comparison per character.
-pub fn is_invisible_format(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-    )
+    c.is_control() || crate::names::is_invisible_format(c)
 }
 
 /// [`terminal_safe`] for an owned string, reusing it when it is already clean.
