@@ -3,8 +3,6 @@
 
 use hyper::HeaderMap;
 
-use crate::state::display_id;
-
 /// One request as the sandbox saw it, in arrival order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggedRequest {
@@ -49,4 +47,15 @@ pub(crate) fn redacted_headers(headers: &HeaderMap) -> Vec<(String, String)> {
             (name.as_str().to_owned(), value)
         })
         .collect()
+}
+
+/// First 5 characters, `***`, last 2 (`sk_01***7Q`).
+pub(crate) fn display_id(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    if chars.len() < 7 {
+        return "***".to_owned();
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}***{tail}")
 }

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::fault::Fault;
-use crate::log::LoggedRequest;
+use crate::log::{LoggedRequest, display_id};
 
 pub(crate) const TENANT_ID: &str = "00000000-0000-0000-0000-000000000000";
 pub(crate) const SANDBOX_ENV_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -129,17 +129,6 @@ pub(crate) fn sha256_hex(raw: &str) -> String {
         out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
     }
     out
-}
-
-/// First 5 characters, `***`, last 2 (`sk_01***7Q`).
-pub(crate) fn display_id(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
-    if chars.len() < 7 {
-        return "***".to_owned();
-    }
-    let head: String = chars[..5].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}***{tail}")
 }
 
 pub(crate) fn new_ulid() -> String {
