@@ -1,8 +1,10 @@
-//! One module per command group; this file routes a parsed command to its function and holds
-//! the little they share (printing a `--dry-run` plan).
+//! One module per command group; this file only routes a parsed command to its function. What
+//! several commands share lives beside them ([`dry_run`], [`stopped`]), never here, so the
+//! router depends on the commands and nothing depends on the router.
 
 mod auth;
 mod converge;
+pub mod dry_run;
 mod environments;
 mod keychain;
 pub mod keys;
@@ -11,12 +13,10 @@ mod profile;
 pub mod resolve;
 mod roles;
 mod service_accounts;
+pub mod stopped;
 mod users;
 mod whoami;
 
-use serde::Serialize;
-
-use crate::api::{Client, Request};
 use crate::cli::{
     AuthCommand, Command, EnvironmentsCommand, KeychainCommand, KeysCommand, ProfileCommand,
     RolesCommand, ServiceAccountsCommand, UsersCommand,
@@ -63,73 +63,4 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult<Exit> {
         Command::Keychain(KeychainCommand::Recovered) => keychain::recovered(ctx).await,
         Command::Keychain(KeychainCommand::Remove(args)) => keychain::remove(ctx, args),
     }
-}
-
-/// A command's end when a signal (SIGINT, SIGTERM, SIGHUP) arrived while it finished what it
-/// had started: the outcome is reported as it is, and the exit code is the signal's. `done`
-/// says what was finished before stopping.
-pub fn after_signal(
-    ctx: &Context,
-    signal: Option<crate::interrupt::Signal>,
-    outcome: CommandResult<Exit>,
-    done: &str,
-) -> CommandResult<Exit> {
-    let Some(signal) = signal else {
-        return outcome;
-    };
-    if let Err(err) = &outcome {
-        ctx.out.error_report(&err.messages(), &err.hints);
-    }
-    let what = if outcome.is_ok() {
-        done
-    } else {
-        "the work in flight was finished, as reported above"
-    };
-    Err(crate::error::CommandError::new(
-        signal.exit(),
-        format!("{}: stopped once {what}", signal.describe()),
-    ))
-}
-
-/// A request as `--dry-run` shows it.
-#[derive(Serialize)]
-struct PlannedRequest {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
-}
-
-/// Prints the requests a mutating command would send (credentials redacted) instead of sending
-/// them: JSON with `-o json`, else an HTTP-like listing.
-pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> CommandResult<()> {
-    let planned: Vec<PlannedRequest> = requests
-        .iter()
-        .map(|r| PlannedRequest {
-            method: r.method.to_string(),
-            url: client.url_for(r).to_string(),
-            headers: client.describe_headers(),
-            body: r.body.clone(),
-        })
-        .collect();
-    if ctx.out.is_json() {
-        return ctx.out.json(&planned);
-    }
-    let mut lines = Vec::new();
-    for request in &planned {
-        lines.push(format!("{} {}", request.method, request.url));
-        for (name, value) in &request.headers {
-            lines.push(format!("{name}: {value}"));
-        }
-        if let Some(body) = &request.body {
-            lines.push(body.to_string());
-        }
-        lines.push(String::new());
-    }
-    ctx.out.lines(lines)?;
-    ctx.out.note(format!(
-        "Dry run: {} not sent.",
-        crate::output::count(planned.len(), "request", "requests")
-    ));
-    Ok(())
 }

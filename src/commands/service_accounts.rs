@@ -1,6 +1,7 @@
 //! `service-accounts create | list | rename | delete`.
 
-use super::{emit_planned, keys, resolve};
+use super::dry_run::emit_planned;
+use super::{keys, resolve};
 use crate::api::models::User;
 use crate::api::permissions::check_service_account_roles;
 use crate::api::{self, KeyFilter};

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::dry_run::emit_planned;
+use super::keys;
 use super::keys::everywhere;
-use super::{emit_planned, keys};
 use crate::api::models::{ApiKey, Environment, User};
 use crate::api::{self, ApiError, Client, KeyFilter};
 use crate::cli::UsersRemoveArgs;

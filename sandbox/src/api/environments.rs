@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::call::{Ctx, Request, rfc3339_seconds};
 use super::errors::ApiError;
 use super::reply::Reply;
-use super::{Ctx, Request, rfc3339_seconds};
 use crate::state::{Db, Environment, PUBLISHED};
 
 const QUERY_HINT: &str = "Please check the query parameters";

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Request;
+use super::call::Request;
 use super::errors::ApiError;
 use super::reply::Reply;
 use super::users::is_email;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::Request;
+use super::call::Request;
 use super::errors::ApiError;
 use super::reply::Reply;
 use crate::roles::{self, ROLES};

@@ -7,9 +7,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::call::{Ctx, Request, go_time};
 use super::errors::ApiError;
 use super::reply::Reply;
-use super::{Ctx, Request, go_time};
 use crate::state::{DELETED, Db, PRIVATE_KEY, PUBLISHABLE_KEY, PUBLISHED, SERVICE_ACCOUNT, Secret};
 
 const QUERY_HINT: &str = "Please check the query parameters";

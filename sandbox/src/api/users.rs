@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::call::{Ctx, Request, rfc3339_seconds};
 use super::errors::ApiError;
 use super::reply::Reply;
-use super::{Ctx, Request, rfc3339_seconds};
 use crate::roles;
 use crate::state::{
     ARCHIVED, DELETED, Db, PUBLISHED, SERVICE_ACCOUNT, USER, User, db_time, new_ulid,

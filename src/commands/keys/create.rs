@@ -8,7 +8,8 @@ use crate::api::models::CreateKeyBody;
 use crate::api::models::User;
 use crate::api::{self, Client, KeyFilter, Request};
 use crate::cli::KeysCreateArgs;
-use crate::commands::{emit_planned, keys, resolve};
+use crate::commands::dry_run::emit_planned;
+use crate::commands::{keys, resolve};
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
 use crate::handover::plan::{self, Surroundings, Wanted};
@@ -383,7 +384,7 @@ struct Created<'a> {
 /// The command's end once the secret is where it went: a signal received meanwhile turns into
 /// its exit code (130, 143, 129) after everything was finished and reported.
 fn finish(ctx: &Context, scope: &Scope, outcome: CommandResult<Exit>) -> CommandResult<Exit> {
-    crate::commands::after_signal(
+    crate::commands::stopped::after_signal(
         ctx,
         scope.signal(),
         outcome,
