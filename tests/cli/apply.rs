@@ -4,24 +4,12 @@
 //! key was revoked.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::Child;
 
-use flexprice_sandbox::{Fault, SeedKey};
 use serde_json::Value;
 
-use crate::harness::{World, is_secret_key};
-
-/// A manifest in `dir`; `{dir}` in `text` stands for `dir`.
-fn manifest(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("flexprice.toml");
-    std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
-    path
-}
-
-fn fault(spec: &str) -> Fault {
-    Fault::parse(spec).expect("fault spec")
-}
+use crate::harness::{World, fault, is_secret_key, manifest, spawn};
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
 fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
@@ -287,12 +275,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
 
 /// A key of `owner` named `name`, 100 days old, its secret written to `file` as if delivered.
 fn aged_delivered_key(world: &World, owner: &str, name: &str, file: &Path) -> String {
-    let seeded = world.sandbox.seed_key(SeedKey {
-        name: name.into(),
-        owner_user_id: Some(owner.into()),
-        created_at: Some(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 100)),
-        ..SeedKey::default()
-    });
+    let seeded = world.seed_key(name, Some(owner), 100, None);
     std::fs::write(file, format!("{}\n", seeded.raw_key)).unwrap();
     seeded.id
 }
@@ -414,7 +397,7 @@ fn two_applies_at_once_the_second_is_refused_naming_the_first() {
     world
         .sandbox
         .add_fault(fault("POST /v1/users hold=account"));
-    let mut first = spawn(&world, &path, &[]);
+    let mut first = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
     world.sandbox.wait_held("account", 1);
     let second = run(&world, "apply", &path, &[]);
     second
@@ -424,18 +407,6 @@ fn two_applies_at_once_the_second_is_refused_naming_the_first() {
     world.sandbox.release("account");
     assert_eq!(first.wait().unwrap().code(), Some(0));
     run(&world, "plan", &path, &[]).code(0);
-}
-
-fn spawn(world: &World, path: &Path, more: &[&str]) -> Child {
-    world
-        .std_cmd()
-        .args(["apply", "-f", path.to_str().unwrap(), "--yes"])
-        .args(more)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
 }
 
 fn kill(child: &mut Child) {
@@ -502,7 +473,7 @@ roles = ["event_ingestor"]
                     .success()
             );
         }
-        let mut child = spawn(&world, &path, &[]);
+        let mut child = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
         if step == "deliver" {
             let mut said = String::new();
             std::fs::File::open(&ready)

@@ -3,14 +3,14 @@
 //! leaks). Each test is one attack that broke, or one that was tried and holds; each checks
 //! the exit code and where every minted secret ended up.
 
+use std::io::BufReader;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::harness::{World, fault, finish_std, is_secret_key, recovery_files_in};
-
-fn world() -> World {
-    World::with_immediate_revocation()
-}
+use crate::harness::{
+    World, display_form, fault, finish_child, finish_std, gone, is_secret_key, mode, read_until,
+    recovery_files_in, signal, spawn, spawn_with,
+};
 
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -53,7 +53,7 @@ fn due_key_to_file(world: &World, name: &str) -> DueKey {
 /// (255 bytes). Pre-flight must find out before minting: exit 2, nothing created.
 #[test]
 fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let long = "n".repeat(260);
     let old = world.aged_key(&long, None);
@@ -89,7 +89,7 @@ fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
 /// must be refused like any other collision, before anything is minted.
 #[test]
 fn two_keys_on_one_file_through_dot_dot_are_refused() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let a = world
         .sandbox
         .seed_service_account("team-a", &["event_ingestor"]);
@@ -115,7 +115,7 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
 /// directory, so `DIR/{owner}/{name}.key` is one file for both keys.
 #[test]
 fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let a = world
         .sandbox
         .seed_service_account("team-a", &["event_ingestor"]);
@@ -147,7 +147,7 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
 /// nothing open but 0, 1 and 2, so anything more came from it.
 #[test]
 fn an_exec_child_inherits_no_descriptor_but_its_three() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let admin_file = dir.path().join("admin.key");
     std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
@@ -201,7 +201,7 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
 #[test]
 fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
     for format in ["json", "plain"] {
-        let world = world();
+        let world = World::with_immediate_revocation();
         let olds = [
             world.aged_key("full-a", None),
             world.aged_key("full-b", None),
@@ -239,15 +239,13 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
 
 /// `keys rotate OLD --yes --store STORE`, started with its own state directory.
 fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::process::Child {
-    world
-        .std_cmd()
-        .args(["keys", "rotate", old, "--yes", "--store", store])
-        .env("XDG_STATE_HOME", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    spawn_with(
+        world,
+        &["keys", "rotate", old, "--yes", "--store", store],
+        |cmd| {
+            cmd.env("XDG_STATE_HOME", state);
+        },
+    )
 }
 
 /// Two runs with their own state directories (two profiles, two hosts' cron jobs) rotate the
@@ -261,18 +259,15 @@ fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::p
 /// active" and that a re-run of `keys rotate OLD` (which no longer exists) would finish it.
 #[test]
 fn a_second_run_that_lost_the_race_revokes_its_unused_key() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("shared", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("shared.key");
     let store = format!("file:{}", dest.display());
     for gate in ["first", "second"] {
-        world.sandbox.add_fault(
-            flexprice_sandbox::Fault::parse(&format!(
-                "POST /v1/secrets/api/keys hold={gate} times=1"
-            ))
-            .unwrap(),
-        );
+        world.sandbox.add_fault(fault(&format!(
+            "POST /v1/secrets/api/keys hold={gate} times=1"
+        )));
     }
     let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = spawn_rotation(&world, &old, &store, state_a.path());
@@ -327,25 +322,19 @@ fn a_second_run_that_lost_the_race_revokes_its_unused_key() {
 /// that. The re-run must stop (exit 7) with the destination untouched.
 #[test]
 fn a_run_crossing_another_in_flight_keeps_its_key_back_and_a_rerun_overwrites_nothing() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("crossed", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("crossed.key");
     let store = format!("file:{}", dest.display());
     for gate in ["first", "second"] {
-        world.sandbox.add_fault(
-            flexprice_sandbox::Fault::parse(&format!(
-                "POST /v1/secrets/api/keys hold={gate} times=1"
-            ))
-            .unwrap(),
-        );
+        world.sandbox.add_fault(fault(&format!(
+            "POST /v1/secrets/api/keys hold={gate} times=1"
+        )));
     }
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse(&format!(
-            "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
-        ))
-        .unwrap(),
-    );
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
+    )));
     let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = spawn_rotation(&world, &old, &store, state_a.path());
     world.sandbox.wait_held("first", 1);
@@ -402,15 +391,15 @@ fn a_run_crossing_another_in_flight_keeps_its_key_back_and_a_rerun_overwrites_no
 /// revoked unused; exit 7; the destination keeps what it had; no recovery file.
 #[test]
 fn a_key_revoked_during_its_rotation_gets_no_successor() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("revoked-meanwhile", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("svc.key");
     std::fs::write(&dest, "what the service reads\n").unwrap();
     let store = format!("file:{}", dest.display());
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("POST /v1/secrets/api/keys hold=create times=1").unwrap(),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
     let run = std::thread::scope(|s| {
         let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
         world.sandbox.wait_held("create", 1);
@@ -447,19 +436,18 @@ fn a_key_revoked_during_its_rotation_gets_no_successor() {
 /// says only that it was replaced.
 #[test]
 fn a_run_that_listed_before_another_finished_mints_nothing() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("overlap", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("overlap.key");
     let store = format!("file:{}", dest.display());
     world
         .sandbox
-        .add_fault(flexprice_sandbox::Fault::parse("GET /v1/users/me hold=b times=1").unwrap());
+        .add_fault(fault("GET /v1/users/me hold=b times=1"));
     // B's listing is made before A starts (its answer held until then): B listed the old key.
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("GET /v1/secrets/api/keys commit-then-hold=blist times=1")
-            .unwrap(),
-    );
+    world.sandbox.add_fault(fault(
+        "GET /v1/secrets/api/keys commit-then-hold=blist times=1",
+    ));
     let b = std::thread::scope(|s| {
         let b = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
         world.sandbox.wait_held("b", 1);
@@ -492,7 +480,7 @@ fn a_run_that_listed_before_another_finished_mints_nothing() {
 #[test]
 fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
     use std::io::BufRead;
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("killed", None);
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("ready");
@@ -505,14 +493,10 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
         "exec:sh -c 'cat > /dev/null; echo $$ > \"$1\"; exec sleep 600' sh {}",
         fifo.display()
     );
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "rotate", &old, "--yes", "--store", &store])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", &old, "--yes", "--store", &store],
+    );
     let mut line = String::new();
     std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
         .read_line(&mut line)
@@ -533,12 +517,7 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
     assert_eq!(new[0].status, "published");
     let files = world.recovery_files();
     assert_eq!(files.len(), 1, "the minted secret is nowhere");
-    assert_eq!(
-        std::os::unix::fs::PermissionsExt::mode(
-            &std::fs::metadata(&files[0]).unwrap().permissions()
-        ) & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&files[0]), 0o600);
     let secret = std::fs::read_to_string(&files[0]).unwrap();
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
@@ -551,11 +530,11 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
 /// new key works, the old key is untouched, exit 9.
 #[test]
 fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("unrevocable", None);
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* status=500").unwrap(),
-    );
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
     let run = world.run(&[
         "keys",
         "rotate",
@@ -585,47 +564,26 @@ fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
 /// flight finishes (the new secret is delivered, the old key revoked), then exit 143.
 #[test]
 fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
-    use std::io::Read;
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("term", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("term.key");
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    let store = format!("file:{}", dest.display());
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", &old, "--yes", "--store", &store],
     );
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "rotate", &old, "--yes", "--store"])
-        .arg(format!("file:{}", dest.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     world.sandbox.wait_held("revoke", 1);
-    // SAFETY: kill(2) on our own child, not yet waited for.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
+    signal(&child, libc::SIGTERM);
     // The binary says it heard the signal before the revocation is let through.
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
-            "stderr ended:\n{log}"
-        );
-        log.push_str(&line);
-        if line.contains("SIGTERM") {
-            break;
-        }
-    }
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let log = read_until(&mut stderr, "SIGTERM");
     world.sandbox.release("revoke");
-    stderr.read_to_string(&mut log).unwrap();
-    let code = child.wait().unwrap().code();
-    assert_eq!(code, Some(143), "{log}");
+    let (code, _, log) = finish_child(child, stderr, log);
+    assert_eq!(code, 143, "{log}");
     let secret = std::fs::read_to_string(&dest).unwrap();
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted", "{log}");
@@ -639,7 +597,7 @@ fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
 /// the key must not stay active with its secret nowhere. It is revoked; exit 9.
 #[test]
 fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let state = world.home.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(state.join("flexprice-admin"), "not a directory").unwrap();
@@ -668,16 +626,6 @@ fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
 
 // ---- an exec: grandchild that leaves the process group -------------------------------------
 
-fn gone(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
 /// An `exec:` command that starts a grandchild in a session of its own (`setsid`), then hangs
 /// past `--timeout`. We stop the command's process group and report the secret as undelivered
 /// (recovery file, or revoked), but the grandchild is in another group: it holds the secret
@@ -689,7 +637,7 @@ fn gone(pid: &str) -> bool {
             which is more than a minimal fix"]
 fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
     use std::io::BufRead;
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pid");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -740,14 +688,9 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
 
 // ---- issue 13: the rotation's check after the create --------------------------------------
 
-fn mode(path: &Path) -> u32 {
-    std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777
-}
-
 /// The `GET /users/me` requests made with another key than the admin's: the new key's checks.
 fn checks_with_the_new_key(world: &World) -> usize {
-    let admin = world.sandbox.admin_key().to_string();
-    let admin_form = format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]);
+    let admin_form = display_form(world.sandbox.admin_key());
     world
         .requests()
         .iter()
@@ -768,7 +711,7 @@ fn checks_with_the_new_key(world: &World) -> usize {
 /// check recorded nothing, so the re-run printed the secret to stdout and left the file empty.
 #[test]
 fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let DueKey {
         old,
         dir: _dir,
@@ -805,7 +748,7 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
 /// the secret to stdout.
 #[test]
 fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let DueKey {
         old,
         dir: _dir,
@@ -815,14 +758,10 @@ fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "rotate", &old, "--yes", "--store", &store])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", &old, "--yes", "--store", &store],
+    );
     world.sandbox.wait_held("create", 1);
     // The step-1 listing is done: the next listing is step 4's.
     world
@@ -858,7 +797,7 @@ fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
 /// it before the shape was looked at.
 #[test]
 fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("odd", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("odd.key");
@@ -895,7 +834,7 @@ fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
 /// (OLD no longer exists). Broke: both lies.
 #[test]
 fn a_key_revoked_during_its_rotation_whose_successor_cannot_be_revoked_says_so() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("gone-and-stuck", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("svc.key");
@@ -943,7 +882,7 @@ fn a_key_revoked_during_its_rotation_whose_successor_cannot_be_revoked_says_so()
 /// before anything is minted. Broke: every batch failed.
 #[test]
 fn service_account_keys_rotate_when_users_me_fails() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let account = world
         .sandbox
         .seed_service_account("batch-bot", &["event_ingestor"]);
@@ -1000,7 +939,7 @@ fn service_account_keys_rotate_when_users_me_fails() {
 /// the admin's answer. (On a regression this test fails after `wait_held`'s 60 s bound.)
 #[test]
 fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let DueKey {
         old,
         dir: _dir,
@@ -1013,9 +952,9 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     world
         .sandbox
         .add_fault(fault("GET /v1/users/me hold=check times=1"));
-    let child = world
-        .std_cmd()
-        .args([
+    let child = spawn(
+        &world,
+        &[
             "--timeout",
             "300",
             "keys",
@@ -1024,12 +963,8 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
             "--yes",
             "--store",
             &store,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     world.sandbox.wait_held("admin", 1);
     // Should this wait fail, both gates are opened so that the command can end.
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -1059,7 +994,7 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
 /// batch's closing words must not say a re-run delivers it. Broke: they did.
 #[test]
 fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old_a = world.aged_key("batch-ok", None);
     let old_b = world.aged_key("batch-gone", None);
     let dir = tempfile::tempdir().unwrap();
@@ -1131,7 +1066,7 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
 /// block a second try at the same name. Broke: the first 20 bytes stayed.
 #[test]
 fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("full-disk", None);
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "rotate", &old, "--yes"])
@@ -1172,7 +1107,7 @@ fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
 /// such a key. Broke: it minted and overwrote.
 #[test]
 fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let DueKey {
         old,
         dir: _dir,
@@ -1182,14 +1117,10 @@ fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key()
     world.sandbox.add_fault(fault(&format!(
         "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
     )));
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "rotate", &old, "--yes", "--store", &store])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", &old, "--yes", "--store", &store],
+    );
     world.sandbox.wait_held("revoke", 1);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -1222,7 +1153,7 @@ fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key()
 /// its path (exit 1) before anything is minted. Holds.
 #[test]
 fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let DueKey {
         old,
         dir,
@@ -1315,7 +1246,7 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
 /// Broke: it did, exit 7, so such a server would fail every rotation.
 #[test]
 fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("misfiltered", None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("misfiltered.key");

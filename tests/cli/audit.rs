@@ -1,26 +1,6 @@
 //! `keys audit` end to end: exact findings and exit codes for keys of chosen ages and expiries.
 
-use flexprice_sandbox::SeedKey;
-use jiff::{SignedDuration, Timestamp};
-
 use crate::harness::World;
-
-fn days(n: i64) -> SignedDuration {
-    SignedDuration::from_hours(24 * n)
-}
-
-fn seed(world: &World, name: &str, age_days: i64, expires_in_days: Option<i64>) -> String {
-    let now = Timestamp::now();
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            created_at: Some(now - days(age_days)),
-            expires_at: expires_in_days.map(|d| now + days(d)),
-            ..SeedKey::default()
-        })
-        .id
-}
 
 /// The sandbox's admin key never expires, as admin keys often do not: these tests about the
 /// rotation policy leave it out with `--no-expiry-keys ignore` (tests/cli/findings.rs has it).
@@ -36,7 +16,7 @@ fn audit(world: &World, args: &[&str]) -> crate::harness::Run {
 #[test]
 fn a_clean_tenant_exits_zero() {
     let world = World::new();
-    seed(&world, "fresh", 1, Some(60));
+    world.seed_key("fresh", None, 1, Some(60));
     let run = audit(&world, &[]);
     run.code(0).stderr_has(
         "All 2 key(s) pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.",
@@ -56,10 +36,10 @@ fn a_clean_tenant_exits_zero() {
 #[test]
 fn old_expiring_and_expired_keys_are_reported_with_reasons_and_exit_10() {
     let world = World::new();
-    seed(&world, "fresh", 1, Some(60));
-    let old = seed(&world, "old", 120, None);
-    let soon = seed(&world, "soon", 10, Some(3));
-    let dead = seed(&world, "dead", 30, Some(-1));
+    world.seed_key("fresh", None, 1, Some(60));
+    let old = world.seed_key("old", None, 120, None).id;
+    let soon = world.seed_key("soon", None, 10, Some(3)).id;
+    let dead = world.seed_key("dead", None, 30, Some(-1)).id;
 
     let json = audit(&world, &["-o", "json"]).code(10).json();
     let got: Vec<(&str, Vec<&str>)> = json
@@ -139,7 +119,7 @@ fn old_expiring_and_expired_keys_are_reported_with_reasons_and_exit_10() {
 #[test]
 fn thresholds_are_configurable() {
     let world = World::new();
-    let week_old = seed(&world, "week-old", 7, Some(40));
+    let week_old = world.seed_key("week-old", None, 7, Some(40)).id;
     let run = audit(
         &world,
         &["--max-age", "5d", "--expiring-within", "30d", "-q"],
@@ -189,7 +169,7 @@ fn bad_thresholds_are_usage_errors() {
 fn a_closed_pipe_does_not_hide_the_finding() {
     let world = World::new();
     for i in 0..200 {
-        seed(&world, &format!("old-{i}"), 120, None);
+        world.seed_key(&format!("old-{i}"), None, 120, None);
     }
     for args in [
         &["keys", "audit"][..],

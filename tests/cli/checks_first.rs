@@ -3,18 +3,8 @@
 //! unambiguous (service-account names, environment names).
 
 use flexprice_sandbox::SeedKey;
-use rexpect::session::spawn_command;
 
-use crate::harness::World;
-
-const TIMEOUT_MS: u64 = 20_000;
-
-fn exit_code(session: rexpect::session::PtySession) -> i32 {
-    match session.process().wait().expect("exits") {
-        rexpect::process::WaitStatus::Exited(_, code) => code,
-        other => panic!("did not exit normally: {other:?}"),
-    }
-}
+use crate::harness::{World, exit_code, pty};
 
 #[test]
 fn service_accounts_delete_names_blocking_keys_before_asking() {
@@ -24,7 +14,7 @@ fn service_accounts_delete_names_blocking_keys_before_asking() {
 
     let mut cmd = world.std_cmd();
     cmd.args(["service-accounts", "delete", "ingest-bot"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let before = session
         .exp_string("still has active API keys")
         .expect("refused at once");
@@ -34,7 +24,7 @@ fn service_accounts_delete_names_blocking_keys_before_asking() {
         .expect("names the blocking key");
     session.exp_string("--revoke-keys").expect("names the fix");
     session.exp_eof().expect("exits");
-    assert_eq!(exit_code(session), 7);
+    assert_eq!(exit_code(&mut session), 7);
     assert_eq!(
         world.sandbox.user_status(&account).as_deref(),
         Some("published")
@@ -61,13 +51,13 @@ fn keys_create_checks_the_service_account_before_asking_for_a_name() {
     world.service_account("ingest-bot", "event_ingestor");
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "create", "--service-account", "ingest-bto"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let before = session
         .exp_string("no service account with ID or name 'ingest-bto'")
         .expect("the typo is reported first");
     assert!(!before.contains("Key name"), "{before}");
     session.exp_eof().expect("exits");
-    assert_eq!(exit_code(session), 4);
+    assert_eq!(exit_code(&mut session), 4);
     assert!(world.sandbox.keys().iter().all(|k| k.name != "ingest-bto"));
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::harness::{Run, World, finish, finish_std};
+use crate::harness::{Run, World, display_form, finish, finish_std, mode};
 
 /// Runs `args` with the credential taken from the key file at `path` (no FLEXPRICE_API_KEY).
 fn with_key_file(world: &World, path: &Path, args: &[&str]) -> Run {
@@ -26,11 +26,6 @@ fn key_file(dir: &Path, name: &str, contents: &[u8], mode: u32) -> PathBuf {
     std::fs::write(&path, contents).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
     path
-}
-
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -148,7 +143,7 @@ fn a_bom_and_a_windows_line_ending_are_stripped() {
     let path = key_file(dir.path(), "notepad.key", contents.as_bytes(), 0o600);
     with_key_file(&world, &path, &["whoami", "-q"]).code(0);
     let sent = world.requests();
-    let shown = crate::server_text::display_form(world.sandbox.admin_key());
+    let shown = display_form(world.sandbox.admin_key());
     assert!(!sent.is_empty());
     assert!(
         sent.iter()

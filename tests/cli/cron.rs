@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::harness::{World, bin, is_secret_key};
+use crate::harness::{World, bin, is_secret_key, mode};
 
 /// The README's ```cron block: its variable assignments and its jobs' commands.
 struct Crontab {
@@ -317,11 +317,7 @@ fn profile_set_changes_only_what_it_is_given() {
         config.contains(&world.sandbox.api_url()),
         "FLEXPRICE_API_URL was given: {config}"
     );
-    let mode = std::fs::metadata(world.config_dir().join("config.toml"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(mode(&world.config_dir().join("config.toml")), 0o600);
     assert!(world.requests().is_empty(), "no request is sent");
     let run = world.run(&["profile", "list", "-o", "json"]);
     run.code(0);

@@ -3,10 +3,9 @@
 //! when told, an undelivered secret is traceable (exit 9, its recovery file in the JSON) and a
 //! re-run finishes the rotation from that file; `keychain list|prune|recovered`.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::harness::{World, is_secret_key};
+use crate::harness::{World, is_secret_key, mode};
 use crate::secret_service::secret_tool_lookup;
 
 fn read(path: &Path) -> String {
@@ -47,7 +46,6 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
     let record = world
         .state_dir()
         .join(format!("delivered/default/{old}.json"));
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&record), 0o600);
     assert_eq!(mode(record.parent().unwrap()), 0o700);
     let text = std::fs::read_to_string(&record).unwrap();

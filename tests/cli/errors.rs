@@ -2,9 +2,7 @@
 
 use std::time::Duration;
 
-use flexprice_sandbox::{Fault, FaultAction};
-
-use crate::harness::World;
+use crate::harness::{World, display_form, fault};
 
 #[test]
 fn a_wrong_key_is_401_with_the_troubleshooting_hint() {
@@ -143,14 +141,9 @@ fn a_tenant_key_needs_an_environment_and_says_so() {
 #[test]
 fn idempotent_requests_are_retried_and_creates_are_not() {
     let world = World::new();
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("GET"),
-            "/v1/secrets/api/keys",
-            FaultAction::status(503),
-        )
-        .times(2),
-    );
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/secrets/api/keys status=503 times=2"));
     world.run(&["keys", "list", "-q"]).code(0);
     let gets = world
         .requests()
@@ -159,14 +152,9 @@ fn idempotent_requests_are_retried_and_creates_are_not() {
         .count();
     assert_eq!(gets, 3, "two 503s, then success");
 
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::status(502),
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys status=502 times=1"));
     world
         .run(&["keys", "create", "--name", "once"])
         .code(5)
@@ -182,11 +170,9 @@ fn idempotent_requests_are_retried_and_creates_are_not() {
 #[test]
 fn rate_limiting_honours_retry_after_then_gives_up_with_5() {
     let world = World::new();
-    world.sandbox.add_fault(Fault::new(
-        None,
-        "/v1/users/me",
-        FaultAction::rate_limited(0),
-    ));
+    world
+        .sandbox
+        .add_fault(fault("/v1/users/me status=429 retry-after=0"));
     let run = world.run(&["whoami"]);
     run.code(5)
         .stderr_has("429")
@@ -204,12 +190,8 @@ fn rate_limiting_honours_retry_after_then_gives_up_with_5() {
 #[test]
 fn a_slow_server_is_abandoned_after_the_timeout() {
     let world = World::new();
-    world.sandbox.add_fault(Fault::new(
-        None,
-        "/v1/users/me",
-        // Never released: the client's own timeout is the only way this run can end.
-        FaultAction::Hold("never".into()),
-    ));
+    // Never released: the client's own timeout is the only way this run can end.
+    world.sandbox.add_fault(fault("/v1/users/me hold=never"));
     let started = std::time::Instant::now();
     let run = world.run(&["--timeout", "0.3", "whoami"]);
     run.code(5).stderr_has("--timeout");
@@ -233,10 +215,7 @@ fn verbose_traces_requests_with_the_credential_redacted() {
         !run.stderr.contains(key),
         "verbose output leaks the admin key"
     );
-    assert!(
-        run.stderr
-            .contains(&format!("{}***{}", &key[..5], &key[key.len() - 2..]))
-    );
+    assert!(run.stderr.contains(&display_form(key)));
 }
 
 #[test]

@@ -2,32 +2,14 @@
 //! service-account keys that can do everything, each under a rule (fail, report, ignore) from the
 //! flags, else the profile, else the documented defaults; and `-q`, one line per key and why.
 
-use flexprice_sandbox::SeedKey;
-use jiff::{SignedDuration, Timestamp};
-
 use crate::harness::World;
-
-/// A key of `owner` created a day ago that expires in `days` (never, when `None`).
-fn seed(world: &World, name: &str, owner: Option<&str>, days: Option<i64>) -> String {
-    let now = Timestamp::now();
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner.map(str::to_owned),
-            created_at: Some(now - SignedDuration::from_hours(24)),
-            expires_at: days.map(|d| now + SignedDuration::from_hours(24 * d)),
-            ..SeedKey::default()
-        })
-        .id
-}
 
 #[test]
 fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included() {
     let world = World::new();
     let admin_key = world.sandbox.admin_key_id();
-    let legacy = seed(&world, "legacy", None, None);
-    seed(&world, "fresh", None, Some(60));
+    let legacy = world.seed_key("legacy", None, 1, None).id;
+    world.seed_key("fresh", None, 1, Some(60));
     let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
     let found: Vec<(&str, &str, bool)> = json
         .as_array()
@@ -102,10 +84,10 @@ fn a_service_accounts_all_powerful_key_is_reported_and_fails_only_when_the_rule_
     world.ignore_keys_without_expiry();
     let root = world.service_account("legacy-etl", "super_admin");
     let ingest = world.service_account("ingest-bot", "event_ingestor");
-    let powerful = seed(&world, "etl", Some(&root), Some(60));
-    seed(&world, "ingest", Some(&ingest), Some(60));
+    let powerful = world.seed_key("etl", Some(&root), 1, Some(60)).id;
+    world.seed_key("ingest", Some(&ingest), 1, Some(60));
     // A person's super_admin key is not privileged: it is tied to someone accountable.
-    seed(&world, "mine", None, Some(60));
+    world.seed_key("mine", None, 1, Some(60));
 
     let run = world.run(&["keys", "audit"]);
     let rows: Vec<Vec<&str>> = run
@@ -160,12 +142,7 @@ fn a_bad_rule_is_refused_naming_where_it_is() {
         .run(&["keys", "audit", "--privileged-keys", "sometimes"])
         .code(2)
         .stderr_has("--privileged-keys");
-    std::fs::create_dir_all(world.config_dir()).unwrap();
-    std::fs::write(
-        world.config_dir().join("config.toml"),
-        "[profiles.default]\nno_expiry_keys = \"never\"\n",
-    )
-    .unwrap();
+    world.write_config("[profiles.default]\nno_expiry_keys = \"never\"\n");
     world
         .run(&["keys", "audit"])
         .code(2)
@@ -178,12 +155,14 @@ fn a_bad_rule_is_refused_naming_where_it_is() {
 #[test]
 fn a_hostile_key_name_keeps_its_quiet_line_one_line() {
     let world = World::new();
-    let id = seed(
-        &world,
-        "evil\nsecret_FORGED (x): fine\u{1b}]0;pwned\u{7}",
-        None,
-        None,
-    );
+    let id = world
+        .seed_key(
+            "evil\nsecret_FORGED (x): fine\u{1b}]0;pwned\u{7}",
+            None,
+            1,
+            None,
+        )
+        .id;
     let quiet = world.run(&["keys", "audit", "-q"]);
     let line = quiet
         .code(10)

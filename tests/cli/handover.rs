@@ -6,24 +6,18 @@
 
 use std::io::{BufReader, Read};
 
-use flexprice_sandbox::{Fault, FaultAction};
 use jiff::Timestamp;
 
 use crate::harness::{
-    World, fault, finish_child, is_secret_key, new_keys, read_until, signal, spawn,
+    World, display_form, fault, finish_child, is_secret_key, new_keys, read_until, signal, spawn,
+    wait_until_gone,
 };
-
-/// A world whose revoked keys stop authenticating at once (no verification cache), so a test
-/// can tell a revoked key from a live one by trying it.
-fn world() -> World {
-    World::with_immediate_revocation()
-}
 
 // ---- 1. exec: children get the secret and nothing of the admin's --------------------------
 
 #[test]
 fn exec_children_get_no_credential_and_none_of_our_variables() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let admin_file = dir.path().join("admin.key");
     std::fs::write(&admin_file, world.sandbox.admin_key()).unwrap();
@@ -101,7 +95,7 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
 
 #[test]
 fn a_password_in_the_api_url_is_never_shown() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     for url in [
         "https://ops:hunter2@api.example.com/v1",
         "http://ops:hunter2@api.example.com/v1",
@@ -130,7 +124,7 @@ fn a_password_in_the_api_url_is_never_shown() {
 
 #[test]
 fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let inner = dir.path().join("keys");
     std::fs::create_dir(&inner).unwrap();
@@ -199,7 +193,7 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
 
 #[test]
 fn create_refuses_a_name_that_would_leave_the_directory() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}", dir.path().join("{name}.key").display());
     for name in ["../escape", "-x", ".x", "a..b"] {
@@ -217,7 +211,7 @@ fn create_refuses_a_name_that_would_leave_the_directory() {
 
 #[test]
 fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let a = world
         .sandbox
         .seed_service_account("team-a", &["event_ingestor"]);
@@ -259,7 +253,7 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
 /// `kill -9` while revocations are held: each new secret is already on stdout (JSON or plain)
 /// before its predecessor is revoked, so nothing minted is lost.
 fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("k{i}"), None))
         .collect();
@@ -315,7 +309,7 @@ fn a_killed_plain_batch_has_already_written_every_minted_secret() {
 
 #[test]
 fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("j{i}"), None))
         .collect();
@@ -343,7 +337,7 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
 /// A rotation batch of 10 whose first 8 creates are held (8 in flight at once); `sig` arrives;
 /// the 8 finish, the rest never start.
 fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..10)
         .map(|i| world.aged_key(&format!("s{i}"), None))
         .collect();
@@ -393,7 +387,7 @@ fn sighup_stops_a_rotation_batch_with_129() {
 
 #[test]
 fn sigterm_stops_a_delete_batch_with_143() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let ids: Vec<String> = (0..12)
         .map(|i| world.aged_key(&format!("d{i}"), None))
         .collect();
@@ -428,7 +422,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
         (libc::SIGINT, 130),
         (libc::SIGHUP, 129),
     ] {
-        let world = world();
+        let world = World::with_immediate_revocation();
         world
             .sandbox
             .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
@@ -452,7 +446,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
 
 #[test]
 fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("one", None);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.key");
@@ -482,7 +476,7 @@ fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
 
 #[test]
 fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     world
         .sandbox
         .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
@@ -509,15 +503,10 @@ fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
 
 #[test]
 fn a_lost_create_answer_is_looked_up_never_retried() {
-    let world = world();
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    let world = World::with_immediate_revocation();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
     let run = world.run(&["keys", "create", "--name", "lostc"]);
     let orphan = new_keys(&world, "lostc", &[]);
     assert_eq!(orphan.len(), 1);
@@ -528,14 +517,9 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     assert_eq!(orphan[0].status, "published");
     assert_eq!(world.creates(), 1, "never retried");
 
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
     let run = world.run(&[
         "keys",
         "create",
@@ -552,7 +536,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     // A create that was not committed (reset before the server acted) made nothing: exit 5.
     world
         .sandbox
-        .add_fault(Fault::new(Some("POST"), "/v1/secrets/api/keys", FaultAction::Reset).times(1));
+        .add_fault(fault("POST /v1/secrets/api/keys reset times=1"));
     world
         .run(&["keys", "create", "--name", "never"])
         .code(5)
@@ -564,16 +548,11 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
 
 #[test]
 fn a_failed_single_rotation_prints_its_object_with_the_error() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("jf", None);
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::status(403),
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys status=403 times=1"));
     let run = world.run(&["keys", "rotate", &old, "--yes", "-o", "json"]);
     let json = run.code(6).json();
     assert_eq!(json["old_key"]["id"], old.as_str());
@@ -608,17 +587,12 @@ fn a_failed_single_rotation_prints_its_object_with_the_error() {
 
 #[test]
 fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     for policy in ["keep", "revoke"] {
         let old = world.aged_key(&format!("l-{policy}"), None);
-        world.sandbox.add_fault(
-            Fault::new(
-                Some("POST"),
-                "/v1/secrets/api/keys",
-                FaultAction::CommitThenReset,
-            )
-            .times(1),
-        );
+        world
+            .sandbox
+            .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
         let run = world.run(&[
             "keys",
             "rotate",
@@ -646,7 +620,7 @@ fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
 
 #[test]
 fn delete_and_rotate_without_yes_off_a_terminal_send_no_request_at_all() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let id = world.aged_key("keepme", None);
     world.sandbox.clear_requests();
     world
@@ -668,7 +642,7 @@ fn delete_and_rotate_without_yes_off_a_terminal_send_no_request_at_all() {
 
 #[test]
 fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("odd.key");
     world.sandbox.add_fault(fault(
@@ -703,20 +677,9 @@ fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
 
 // ---- issue 16.3: an exec: command that times out is stopped with everything it started -----
 
-/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
-fn gone(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
 #[test]
 fn a_timed_out_exec_command_is_stopped_with_its_children() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     let store = format!(
@@ -742,29 +705,20 @@ fn a_timed_out_exec_command_is_stopped_with_its_children() {
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     let pid = pid.trim();
     // SIGKILL takes effect when the process is next scheduled: wait for that, bounded.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !gone(pid) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the grandchild {pid} outlived the timeout"
-        );
-        std::thread::yield_now();
-    }
+    assert!(
+        wait_until_gone(pid),
+        "the grandchild {pid} outlived the timeout"
+    );
 }
 
 #[test]
 fn a_lost_create_never_revokes_another_key_of_the_same_name() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let (earlier, earlier_secret) = world.create_key(&["--name", "twin"]);
     let earlier = earlier["id"].as_str().unwrap().to_string();
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
     let run = world.run(&[
         "keys",
         "create",
@@ -785,14 +739,9 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
 
     // Without the policy nothing is revoked, and a key that may be someone else's is named as
     // only possibly the create's.
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
     let run = world.run(&["keys", "create", "--name", "twin"]);
     run.code(9)
         .stderr_has("may have created")
@@ -802,7 +751,7 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
 
 #[test]
 fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("pipe", None);
     world
         .sandbox
@@ -832,15 +781,10 @@ fn a_closed_stdout_under_json_keeps_the_secret_in_a_recovery_file_and_exits_9() 
 
 #[test]
 fn a_lost_publishable_create_is_reported_as_possibly_made() {
-    let world = world();
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("POST"),
-            "/v1/secrets/api/keys",
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    let world = World::with_immediate_revocation();
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
     let run = world.run(&["keys", "create", "--name", "pub", "--publishable"]);
     run.code(9).stderr_has("never listed");
     assert_eq!(run.stdout, "");
@@ -849,7 +793,7 @@ fn a_lost_publishable_create_is_reported_as_possibly_made() {
 
 #[test]
 fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("c{i}"), None))
         .collect();
@@ -891,7 +835,7 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
 
 #[test]
 fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     let store = format!(
@@ -922,21 +866,17 @@ fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
     let secret = std::fs::read_to_string(&files[0]).unwrap();
     world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !gone(pid.trim()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the command's child outlived the signal"
-        );
-        std::thread::yield_now();
-    }
+    assert!(
+        wait_until_gone(pid.trim()),
+        "the command's child outlived the signal"
+    );
 }
 
 // ---- issue 16.1: what the server says is scrubbed of every secret we hold ------------------
 
 #[test]
 fn a_server_quoting_the_credential_back_cannot_put_it_on_our_output() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let admin = world.sandbox.admin_key().to_string();
     for (spec, code) in [
         (
@@ -958,8 +898,7 @@ fn a_server_quoting_the_credential_back_cannot_put_it_on_our_output() {
         world.sandbox.add_fault(fault(&spec));
         let run = world.run(&["whoami", "--verbose"]);
         // Shown in its display form, like the server's `display_id`.
-        run.code(code)
-            .stderr_has(&format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]));
+        run.code(code).stderr_has(&display_form(&admin));
         assert!(!run.stderr.contains(&admin), "{spec}:\n{}", run.stderr);
         let run = world.run(&["whoami", "-o", "json"]);
         assert!(

@@ -13,14 +13,9 @@ use flexprice_sandbox::{Sandbox, SandboxOptions, SeedKey};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    Run, World, fault, finish_child, is_secret_key, new_keys, read_until, signal, spawn, walk,
+    Run, World, display_form, fault, finish_child, is_secret_key, new_keys, read_until, signal,
+    spawn, spawn_with, walk,
 };
-
-/// Revoked keys stop authenticating at once, so a test can tell a revoked key from a live one
-/// by trying it.
-fn world() -> World {
-    World::with_immediate_revocation()
-}
 
 /// The only recovery file, and the secret in it.
 #[track_caller]
@@ -48,7 +43,7 @@ fn says_unread(stderr: &str, program: &str) {
 
 /// `keys create --store exec:PROGRAM` for each program; each must count as a failed delivery.
 fn unread_by_exec_is_undelivered(program: &str) {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let account = world
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
@@ -100,7 +95,7 @@ fn an_exec_program_that_reads_part_of_the_secret_did_not_receive_it() {
 /// Fails on main 0e6722f: exit 0, the old key revoked for a successor whose secret nobody holds.
 #[test]
 fn a_rotation_to_exec_true_keeps_the_old_key() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("svc", None);
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", "exec:true"]);
     assert_eq!(
@@ -123,7 +118,7 @@ fn a_rotation_to_exec_true_keeps_the_old_key() {
 /// Fails on main 0e6722f: the new secret overwrote DIR/00000000-0000-0000-0000-000000000000.key.
 #[test]
 fn a_recorded_destination_is_not_filled_in_again() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let owner = world.sandbox.admin_user_id().to_string();
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
@@ -195,7 +190,7 @@ fn looked_up_after_the_create(world: &World) -> bool {
 /// Fails on main 0e6722f: exit 1 ("larger than 32 MiB"), no lookup, the orphan never named.
 #[test]
 fn a_create_answered_201_past_the_body_cap_names_its_orphan() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     world.sandbox.add_fault(fault(&format!(
         "POST /v1/secrets/api/keys commit-then-huge={PAST_THE_CAP} times=1"
     )));
@@ -221,7 +216,7 @@ fn a_create_answered_201_past_the_body_cap_names_its_orphan() {
 /// Fails on main 0e6722f: exit 1 ("step 3 ... failed"), no lookup, the orphan never named.
 #[test]
 fn a_rotation_whose_create_ran_past_the_body_cap_names_its_orphan() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let old = world.aged_key("rot-runaway", None);
     world.sandbox.add_fault(fault(&format!(
         "POST /v1/secrets/api/keys commit-then-huge={PAST_THE_CAP} times=1"
@@ -244,7 +239,7 @@ fn a_rotation_whose_create_ran_past_the_body_cap_names_its_orphan() {
 /// Fails on main 0e6722f: exit 1 as here, but no listing after the create: nothing was looked up.
 #[test]
 fn a_2xx_create_past_the_body_cap_that_made_nothing_is_looked_up_too() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     world.sandbox.add_fault(fault(&format!(
         "POST /v1/secrets/api/keys huge={PAST_THE_CAP} times=1"
     )));
@@ -268,7 +263,7 @@ fn answer_create_with(world: &World, id: &str, secret: &str) {
             "id": id,
             "name": "hostile-id",
             "type": "private_key",
-            "display_id": format!("{}***{}", &secret[..5], &secret[secret.len() - 2..]),
+            "display_id": display_form(secret),
             "status": "published",
             "created_at": "2026-01-01T00:00:00Z",
         },
@@ -310,7 +305,7 @@ fn a_key_id_holding_the_secret_names_no_file() {
     for (shape, secret) in cases {
         let id = &shape.replace("{}", secret);
         for failing in [false, true] {
-            let world = world();
+            let world = World::with_immediate_revocation();
             let dir = tempfile::tempdir().unwrap();
             let dest = dir.path().join("k.key");
             let store = if failing {
@@ -393,7 +388,7 @@ fn check_bounded(world: &World, args: &[&str]) -> Run {
 /// Fails on main 0e6722f: exit 3: the first 64 KiB (all of the 5 KiB) sent as the credential.
 #[test]
 fn keys_check_refuses_a_file_over_4_kib_before_any_request() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let huge = dir.path().join("huge.key");
     std::fs::write(&huge, vec![b'A'; 64 * 1024 + 1]).unwrap();
@@ -441,21 +436,16 @@ fn finish_bounded(child: Child, limit: Duration) -> Run {
 /// Fails on main 0e6722f: exit 3: the first 64 KiB of stdin sent as the credential.
 #[test]
 fn keys_check_refuses_endless_stdin_before_any_request() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let mut letters = std::process::Command::new("tr")
         .args(["\\0", "A"])
         .stdin(std::fs::File::open("/dev/zero").unwrap())
         .stdout(Stdio::piped())
         .spawn()
         .expect("tr runs");
-    let child = world
-        .std_cmd()
-        .args(["keys", "check"])
-        .stdin(Stdio::from(letters.stdout.take().unwrap()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_with(&world, &["keys", "check"], |cmd| {
+        cmd.stdin(Stdio::from(letters.stdout.take().unwrap()));
+    });
     let run = finish_bounded(child, Duration::from_secs(20));
     // It ends on its own once nobody reads the pipe; it is ours to end anyway.
     let _ = letters.kill();
@@ -473,7 +463,7 @@ fn keys_check_refuses_endless_stdin_before_any_request() {
 /// Fails on main 0e6722f: blocked in open() until the test killed it after 20 s.
 #[test]
 fn keys_check_refuses_a_fifo_without_waiting_for_a_writer() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(
@@ -526,7 +516,7 @@ fn as_profile(world: &World, profile: &str, key: &str, args: &[&str]) -> Run {
 /// Fails on main 0e6722f: profile b's new secret overwrote profile a's file (a's live key's only copy).
 #[test]
 fn another_profiles_delivery_record_is_not_used() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let b = two_profiles(&world);
     let admin_a = world.sandbox.admin_key().to_string();
     let dir = tempfile::tempdir().unwrap();
@@ -579,7 +569,7 @@ fn another_profiles_delivery_record_is_not_used() {
 /// Fails on main 0e6722f: b resumed from a's recovery file, failed its check, then deleted the file: exit 9.
 #[test]
 fn another_profiles_recovery_file_is_not_used() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let b = two_profiles(&world);
     let admin_a = world.sandbox.admin_key().to_string();
     let old = world.aged_key("pending", None);
@@ -652,7 +642,7 @@ struct Signalled {
 /// released. With `fail_one`, the revocation of `olds[0]` fails (500): that rotation ends
 /// failed before the signal too.
 fn a_signal_after_every_key_finished(fail_one: bool) -> Signalled {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..6)
         .map(|i| world.aged_key(&format!("t{i}"), None))
         .collect();
@@ -750,7 +740,7 @@ fn a_batch_that_finished_every_key_before_a_signal_exits_for_its_failures() {
 /// Passes on main 0e6722f: a guard, for the fix to keep.
 #[test]
 fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let olds: Vec<String> = (0..9)
         .map(|i| world.aged_key(&format!("u{i}"), None))
         .collect();
@@ -807,7 +797,7 @@ fn two_accounts_with_due_keys(world: &World, names: [&str; 2]) -> [(String, Stri
 /// Fails on main 0e6722f: exit 0, both keys rotated into DIR/dup, the second secret over the first.
 #[test]
 fn two_keys_whose_exec_commands_are_one_target_are_refused() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["dup", "dup"]);
     let dir = tempfile::tempdir().unwrap();
     let by_name = format!(
@@ -845,7 +835,7 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
 /// Fails on main 0e6722f: exit 0, both keys rotated into DIR/one, the second secret over the first.
 #[test]
 fn an_exec_command_naming_no_key_variable_takes_one_key_only() {
-    let world = world();
+    let world = World::with_immediate_revocation();
     let [(_, old_a), (_, old_b)] = two_accounts_with_due_keys(&world, ["alpha", "beta"]);
     let dir = tempfile::tempdir().unwrap();
     let fixed = format!(r#"exec:sh -c "cat > {}/one""#, dir.path().display());

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
-use flexprice_sandbox::{LoggedRequest, Sandbox, SandboxOptions};
+use flexprice_sandbox::{LoggedRequest, Sandbox, SandboxOptions, SeedKey, SeededKey};
 use serde_json::Value;
 
 pub struct World {
@@ -186,18 +186,37 @@ impl World {
             .code(0);
     }
 
+    /// A key seeded straight into the sandbox (no request of ours): created `age_days` ago,
+    /// expiring `expires_in_days` from now (never when `None`; already expired when negative),
+    /// owned by `owner` (the admin when `None`). The one way these tests make a key of a chosen
+    /// age; a key with its own ID or environment is seeded with `sandbox.seed_key` itself.
+    pub fn seed_key(
+        &self,
+        name: &str,
+        owner: Option<&str>,
+        age_days: i64,
+        expires_in_days: Option<i64>,
+    ) -> SeededKey {
+        let now = jiff::Timestamp::now();
+        let days = |n: i64| jiff::SignedDuration::from_hours(24 * n);
+        self.sandbox.seed_key(SeedKey {
+            name: name.into(),
+            owner_user_id: owner.map(str::to_string),
+            created_at: Some(now - days(age_days)),
+            expires_at: expires_in_days.map(|d| now + days(d)),
+            ..SeedKey::default()
+        })
+    }
+
     /// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
     pub fn aged_key(&self, name: &str, owner: Option<&str>) -> String {
-        self.sandbox
-            .seed_key(flexprice_sandbox::SeedKey {
-                name: name.into(),
-                owner_user_id: owner.map(str::to_string),
-                created_at: Some(
-                    jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 100),
-                ),
-                ..flexprice_sandbox::SeedKey::default()
-            })
-            .id
+        self.seed_key(name, owner, 100, None).id
+    }
+
+    /// Writes `config.toml` (its directory made first) with `text`.
+    pub fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        std::fs::write(self.config_dir().join("config.toml"), text).unwrap();
     }
 
     /// Creates a service account through the binary and returns its ID.
@@ -277,7 +296,8 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
     }
 }
 
-/// A fault in the sandbox's `--fault` grammar.
+/// A fault in the sandbox's `--fault` grammar (sandbox/src/fault-grammar.md): the one way these
+/// tests build a fault, so each reads as the rule a sandbox started with `--fault` would take.
 pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
     flexprice_sandbox::Fault::parse(spec).expect("fault spec")
 }
@@ -295,14 +315,22 @@ pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_san
 /// Starts the binary with the admin key, stdin closed and stdout and stderr piped, for a test
 /// that acts while it runs (a signal at a gate, a kill).
 pub fn spawn(world: &World, args: &[&str]) -> std::process::Child {
-    world
-        .std_cmd()
-        .args(args)
+    spawn_with(world, args, |_| {})
+}
+
+/// [`spawn`] after `adjust` changed the command (another credential, state directory or stdin).
+pub fn spawn_with(
+    world: &World,
+    args: &[&str],
+    adjust: impl FnOnce(&mut StdCommand),
+) -> std::process::Child {
+    let mut cmd = world.std_cmd();
+    cmd.args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawns")
+        .stderr(std::process::Stdio::piped());
+    adjust(&mut cmd);
+    cmd.spawn().expect("spawns")
 }
 
 pub fn signal(child: &std::process::Child, sig: libc::c_int) {
@@ -413,5 +441,65 @@ pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
             "the terminal still echoes after 60 s: no hidden prompt is reading"
         );
         std::thread::yield_now();
+    }
+}
+
+/// A file's permission bits (`0o600`; the sticky and set-ID bits too: `0o1777`).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// `sk_01***7Q`: a key's display form (Flexprice's `display_id`), which scrubbed text shows
+/// instead of the key.
+pub fn display_form(key: &str) -> String {
+    format!("{}***{}", &key[..5], &key[key.len() - 2..])
+}
+
+/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
+pub fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Waits until process `pid` is [`gone`], at most 20 s (SIGKILL takes effect when the process
+/// is next scheduled); whether it went.
+pub fn wait_until_gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid) {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
+}
+
+/// A manifest `flexprice.toml` in `dir`; `{dir}` in `text` stands for `dir`.
+pub fn manifest(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("flexprice.toml");
+    std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
+    path
+}
+
+/// `cmd` on a pseudo-terminal, as an operator runs it; every expectation waits at most 20 s.
+pub fn pty(cmd: StdCommand) -> rexpect::session::PtySession {
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty")
+}
+
+/// Waits for a pseudo-terminal session's process and returns its exit code.
+pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
+    match session.process().wait().expect("exits") {
+        rexpect::process::WaitStatus::Exited(_, code) => code,
+        other => panic!("did not exit normally: {other:?}"),
     }
 }

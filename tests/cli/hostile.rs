@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use flexprice_sandbox::{Fault, FaultAction};
+use flexprice_sandbox::Fault;
 use jiff::{SignedDuration, Timestamp, ToSpan, tz::TimeZone};
 
-use crate::harness::{World, walk};
+use crate::harness::{World, fault, mode, walk};
 
 /// Bad input, each case as (arguments, texts the error must contain: the flag or argument at
 /// fault; for an unknown word, what clap says about it and the usage it points to). Dates are
@@ -429,19 +429,10 @@ fn an_ambiguous_name_exits_2_and_changes_nothing() {
 #[test]
 fn a_corrupt_config_names_the_file_and_line() {
     let world = World::new();
-    std::fs::create_dir_all(world.config_dir()).unwrap();
-    std::fs::write(
-        world.config_dir().join("config.toml"),
-        "[profiles.prod]\napi_url = \"https://x/v1\"\noops =\n",
-    )
-    .unwrap();
+    world.write_config("[profiles.prod]\napi_url = \"https://x/v1\"\noops =\n");
     let run = world.run(&["whoami"]);
     run.code(2).stderr_has("config.toml is not valid at line 3");
-    std::fs::write(
-        world.config_dir().join("config.toml"),
-        "[profiles.prod]\napi_key = \"sk_x\"\n",
-    )
-    .unwrap();
+    world.write_config("[profiles.prod]\napi_key = \"sk_x\"\n");
     world
         .run(&["whoami"])
         .code(2)
@@ -472,7 +463,7 @@ fn broken(fault: Fault, args: &[&str], code: i32, needles: &[&str]) {
 #[test]
 fn an_html_502_page_is_retried_then_reported() {
     broken(
-        Fault::new(None, "/v1/users/me", FaultAction::html_502()),
+        fault("/v1/users/me html502"),
         &["whoami"],
         5,
         &["502 Bad Gateway", "HTML page"],
@@ -482,7 +473,7 @@ fn an_html_502_page_is_retried_then_reported() {
 #[test]
 fn an_empty_500_is_reported_with_its_status() {
     broken(
-        Fault::new(None, "/v1/users/me", FaultAction::empty_500()),
+        fault("/v1/users/me empty500"),
         &["whoami"],
         1,
         &["500 Internal Server Error"],
@@ -492,7 +483,7 @@ fn an_empty_500_is_reported_with_its_status() {
 #[test]
 fn truncated_json_is_reported() {
     broken(
-        Fault::new(None, "/v1/secrets/api/keys", FaultAction::Truncate),
+        fault("/v1/secrets/api/keys truncate"),
         &["keys", "list"],
         1,
         &["cannot read"],
@@ -501,18 +492,10 @@ fn truncated_json_is_reported() {
 
 #[test]
 fn a_200_of_the_wrong_shape_is_reported() {
-    let fault = Fault::new(
-        None,
-        "/v1/secrets/api/keys",
-        FaultAction::Respond {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: r#"{"keys": "surprise"}"#.into(),
-            headers: vec![],
-        },
-    );
     broken(
-        fault,
+        fault(
+            r#"/v1/secrets/api/keys status=200 content-type=application/json body={"keys": "surprise"}"#,
+        ),
         &["keys", "list"],
         1,
         &["200", "missing field `items`"],
@@ -524,7 +507,7 @@ fn rate_limiting_is_honoured_then_given_up_with_5() {
     let world = World::new();
     world
         .sandbox
-        .add_fault(Fault::new(None, "/v1/users/me", FaultAction::rate_limited(1)).times(1));
+        .add_fault(fault("/v1/users/me status=429 retry-after=1 times=1"));
     let started = Instant::now();
     world.run(&["whoami", "-q"]).code(0);
     assert!(
@@ -533,7 +516,7 @@ fn rate_limiting_is_honoured_then_given_up_with_5() {
         started.elapsed()
     );
     broken(
-        Fault::new(None, "/v1/users/me", FaultAction::rate_limited(0)),
+        fault("/v1/users/me status=429 retry-after=0"),
         &["whoami"],
         5,
         &["429", "rate limiting"],
@@ -543,7 +526,7 @@ fn rate_limiting_is_honoured_then_given_up_with_5() {
 #[test]
 fn a_connection_reset_is_retried_then_reported() {
     broken(
-        Fault::new(None, "/v1/users/me", FaultAction::Reset),
+        fault("/v1/users/me reset"),
         &["whoami"],
         5,
         &["no answer from the server"],
@@ -554,7 +537,7 @@ fn a_connection_reset_is_retried_then_reported() {
 fn a_slow_answer_is_abandoned_at_the_timeout() {
     broken(
         // Never released: the client's own timeout is the only way this run can end.
-        Fault::new(None, "/v1/users/me", FaultAction::Hold("never".into())),
+        fault("/v1/users/me hold=never"),
         &["--timeout", "0.5", "whoami"],
         5,
         &["--timeout"],
@@ -568,17 +551,9 @@ fn a_redirect_to_another_host_gets_no_credentials() {
         "http://localhost:{}/v1/users/me",
         world.sandbox.addr().port()
     );
-    world.sandbox.add_fault(
-        Fault::new(
-            None,
-            "/v1/users/me",
-            FaultAction::Redirect {
-                location: elsewhere.clone(),
-                status: 307,
-            },
-        )
-        .times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault(&format!("/v1/users/me redirect={elsewhere} times=1")));
     let run = world.run(&["whoami"]);
     run.code(1).stderr_has("redirected").stderr_has(&elsewhere);
     let followed: Vec<_> = world
@@ -595,13 +570,7 @@ fn a_redirect_to_another_host_gets_no_credentials() {
 #[test]
 fn a_huge_body_is_abandoned() {
     broken(
-        Fault::new(
-            None,
-            "/v1/secrets/api/keys",
-            FaultAction::HugeBody {
-                bytes: 40 * 1024 * 1024,
-            },
-        ),
+        fault(&format!("/v1/secrets/api/keys huge={}", 40 * 1024 * 1024)),
         &["keys", "list"],
         1,
         &["larger than 32 MiB"],
@@ -629,10 +598,7 @@ fn a_config_readable_by_others_is_made_private_with_a_warning() {
         .run(&["whoami", "-q"])
         .code(0)
         .stderr_has("accessible to other users (mode 666)");
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&path), 0o600);
 }
 
 /// Issue 7's canary: every command runs with `--verbose` under the canary admin key; neither
@@ -752,9 +718,9 @@ fn no_secret_leaks_from_any_command() {
         ],
         0,
     );
-    world.sandbox.add_fault(
-        Fault::new(Some("POST"), "/v1/secrets/api/keys", FaultAction::Truncate).times(1),
-    );
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys truncate times=1"));
     // A create whose answer is cut is looked up, not retried: its key is an orphan (exit 9).
     run(&["keys", "create", "--name", "truncated"], 9);
     run(&["auth", "status"], 0);
@@ -925,16 +891,9 @@ fn a_server_that_overstates_total_does_not_make_us_page_forever() {
     let body = format!(
         r#"{{"items":[{key}],"pagination":{{"total":1000000000,"limit":1000,"offset":1000}}}}"#
     );
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/secrets/api/keys",
-        FaultAction::Respond {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body,
-            headers: vec![],
-        },
-    ));
+    world.sandbox.add_fault(fault(&format!(
+        "GET /v1/secrets/api/keys status=200 content-type=application/json body={body}"
+    )));
     let started = Instant::now();
     let run = world.run(&["keys", "list", "-q"]);
     assert_eq!(

@@ -1,36 +1,9 @@
 //! `keys rotate` beyond one key: `--due` under a policy and scope from the command line, and
 //! `--all` (incident rotation) with the same safeties, skips and exit codes.
 
-use flexprice_sandbox::{Fault, FaultAction, SeedKey};
-use jiff::{SignedDuration, Timestamp};
-use rexpect::session::spawn_command;
 use serde_json::Value;
 
-use crate::harness::{World, is_secret_key};
-
-const TIMEOUT_MS: u64 = 20_000;
-
-/// A key `age` days old, expiring in `expires_in` days (negative: expired).
-fn seed(
-    world: &World,
-    name: &str,
-    owner: Option<&str>,
-    age: i64,
-    expires_in: Option<i64>,
-) -> String {
-    let now = Timestamp::now();
-    let days = |n: i64| SignedDuration::from_hours(24 * n);
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner.map(str::to_owned),
-            created_at: Some(now - days(age)),
-            expires_at: expires_in.map(|d| now + days(d)),
-            ..SeedKey::default()
-        })
-        .id
-}
+use crate::harness::{World, fault, is_secret_key, pty};
 
 /// The old key IDs of a rotation's JSON array, in order.
 fn rotated(json: &Value) -> Vec<String> {
@@ -50,9 +23,9 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let world = World::new();
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let other = world.service_account("report-bot", "event_reader");
-    let bots_ci = seed(&world, "ci-ingest", Some(&bot), 40, None);
-    let bots_backfill = seed(&world, "backfill", Some(&bot), 40, None);
-    let others_ci = seed(&world, "ci-ingest", Some(&other), 40, None);
+    let bots_ci = world.seed_key("ci-ingest", Some(&bot), 40, None).id;
+    let bots_backfill = world.seed_key("backfill", Some(&bot), 40, None).id;
+    let others_ci = world.seed_key("ci-ingest", Some(&other), 40, None).id;
 
     // Under the built-in 90 days nothing is due.
     let json = world
@@ -103,7 +76,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     assert_eq!(world.sandbox.key(new_id).unwrap().user_id, bot);
 
     // --expiring-within: a key expiring in 20 days is due under 30d, not under the default 14d.
-    let soon = seed(&world, "soon", Some(&other), 1, Some(20));
+    let soon = world.seed_key("soon", Some(&other), 1, Some(20)).id;
     let json = world
         .run(&[
             "keys", "rotate", "--due", "--name", "soon", "--yes", "--store", "stdout", "-o", "json",
@@ -136,7 +109,7 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
 #[test]
 fn scope_and_policy_flags_need_due_or_all_and_are_checked_before_any_request() {
     let world = World::new();
-    let key = seed(&world, "lone", None, 1, None);
+    let key = world.seed_key("lone", None, 1, None).id;
     world.sandbox.clear_requests();
     let refused: &[(&[&str], &str)] = &[
         (
@@ -207,10 +180,10 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
     let world = World::new();
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let other = world.service_account("report-bot", "event_reader");
-    let fresh = seed(&world, "ci-ingest", Some(&bot), 0, Some(60));
-    let ancient = seed(&world, "backfill", Some(&bot), 400, None);
-    let expired = seed(&world, "retired", Some(&bot), 100, Some(-1));
-    let others = seed(&world, "ci-ingest", Some(&other), 0, None);
+    let fresh = world.seed_key("ci-ingest", Some(&bot), 0, Some(60)).id;
+    let ancient = world.seed_key("backfill", Some(&bot), 400, None).id;
+    let expired = world.seed_key("retired", Some(&bot), 100, Some(-1)).id;
+    let others = world.seed_key("ci-ingest", Some(&other), 0, None).id;
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}", dir.path().join("{name}.key").display());
 
@@ -292,10 +265,10 @@ fn all_without_a_scope_skips_what_due_skips() {
     let dana = world
         .sandbox
         .seed_user("Dana", "dana@example.com", &["all_writer"]);
-    let theirs = seed(&world, "danas", Some(&dana), 1, None);
-    let superseded = seed(&world, "twice", None, 10, None);
-    let newer = seed(&world, "twice", None, 1, None);
-    let mine = seed(&world, "mine", None, 1, None);
+    let theirs = world.seed_key("danas", Some(&dana), 1, None).id;
+    let superseded = world.seed_key("twice", None, 10, None).id;
+    let newer = world.seed_key("twice", None, 1, None).id;
+    let mine = world.seed_key("mine", None, 1, None).id;
     let run = world.run(&[
         "-q", "keys", "rotate", "--all", "--yes", "--store", "stdout", "-o", "json",
     ]);
@@ -331,7 +304,7 @@ fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
     let dana = world
         .sandbox
         .seed_user("Dana", "dana@example.com", &["all_writer"]);
-    let theirs = seed(&world, "danas", Some(&dana), 200, None);
+    let theirs = world.seed_key("danas", Some(&dana), 200, None).id;
     let run = world.run(&[
         "--no-input",
         "-q",
@@ -354,13 +327,11 @@ fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
 fn all_with_a_failure_exits_8_and_says_to_rotate_the_rest_one_by_one() {
     let world = World::new();
     let bot = world.service_account("ingest-bot", "event_ingestor");
-    let good = seed(&world, "good", Some(&bot), 1, None);
-    let bad = seed(&world, "bad", Some(&bot), 1, None);
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{bad}"),
-        FaultAction::status(500),
-    ));
+    let good = world.seed_key("good", Some(&bot), 1, None).id;
+    let bad = world.seed_key("bad", Some(&bot), 1, None).id;
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{bad} status=500"
+    )));
     let run = world.run(&[
         "keys",
         "rotate",
@@ -395,12 +366,12 @@ fn all_asks_on_a_terminal_naming_the_count_and_the_account() {
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let keys: Vec<String> = ["a", "b", "c"]
         .iter()
-        .map(|n| seed(&world, n, Some(&bot), 1, None))
+        .map(|n| world.seed_key(n, Some(&bot), 1, None).id)
         .collect();
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "rotate", "--all", "--service-account", "ingest-bot"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("Rotate all 3 keys of service account ingest-bot?")
         .expect("confirmation names the count");
@@ -414,7 +385,7 @@ fn all_asks_on_a_terminal_naming_the_count_and_the_account() {
 #[test]
 fn a_new_key_that_would_churn_is_warned_about() {
     let world = World::new();
-    let key = seed(&world, "short", None, 1, Some(30));
+    let key = world.seed_key("short", None, 1, Some(30)).id;
     let run = world.run(&["keys", "rotate", "short", "--expires-in", "7d", "--yes"]);
     run.code(0).stderr_has(
         "the new key short will live 7d, which is no longer than the expiring window (14d",
@@ -528,12 +499,10 @@ fn the_leaked_key_runbook_runs_as_written() {
 fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     let world = World::new();
     let bot = world.service_account("ingest-bot", "event_ingestor");
-    let stuck = seed(&world, "stuck", Some(&bot), 40, None);
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{stuck}"),
-        FaultAction::status(500),
-    ));
+    let stuck = world.seed_key("stuck", Some(&bot), 40, None).id;
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{stuck} status=500"
+    )));
     world
         .run(&[
             "keys", "rotate", "--due", "--max-age", "30d", "--service-account", "ingest-bot", "--yes",

@@ -2,9 +2,7 @@
 //! `secret_service.rs`): `--store keychain`, `keychain get|list|remove`, `auth login|status|
 //! logout`, read back across processes and through `secret-tool`.
 
-use std::os::unix::fs::PermissionsExt;
-
-use crate::harness::{Run, World, is_secret_key, wait_until_input_is_hidden};
+use crate::harness::{Run, World, is_secret_key, mode, wait_until_input_is_hidden};
 use crate::secret_service::{address, secret_tool_lookup, secret_tool_store, unique};
 
 fn run_profile(world: &World, profile: &str, args: &[&str]) -> Run {
@@ -247,10 +245,7 @@ fn a_failed_keychain_delivery_leaves_a_recovery_file() {
     run.code(9).stderr_has("keychain:").stderr_has("recovery");
     let files = world.recovery_files();
     assert_eq!(files.len(), 1);
-    assert_eq!(
-        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&files[0]), 0o600);
     assert!(is_secret_key(
         std::fs::read_to_string(&files[0]).unwrap().trim_end()
     ));
@@ -294,18 +289,8 @@ fn login_stores_the_checked_key_and_later_commands_use_it() {
     assert!(text.contains(&format!("[profiles.{profile}]")), "{text}");
     assert!(text.contains(&world.sandbox.api_url()), "{text}");
     assert!(!text.contains(&admin));
-    assert_eq!(
-        std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert_eq!(
-        std::fs::metadata(world.config_dir())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o700
-    );
+    assert_eq!(mode(&config), 0o600);
+    assert_eq!(mode(&world.config_dir()), 0o700);
 
     // No FLEXPRICE_API_KEY, no URL variable: the profile and the keychain suffice.
     let bare = |args: &[&str]| {
@@ -383,7 +368,7 @@ fn login_on_a_terminal_prompts_without_echo() {
     cmd.env_remove("FLEXPRICE_API_KEY")
         .env("DBUS_SESSION_BUS_ADDRESS", address())
         .args(["auth", "login", "--profile", &profile]);
-    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    let mut session = crate::harness::pty(cmd);
     session
         .exp_string(&format!("Admin API key for profile '{profile}'"))
         .expect("hidden prompt");

@@ -1,9 +1,9 @@
 //! `keys create`, `keys list` and `keys delete` end to end.
 
-use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::harness::{World, is_secret_key};
+use crate::harness::{World, display_form, fault, is_secret_key};
 
 #[test]
 fn create_prints_the_secret_alone_and_warns_on_stderr() {
@@ -53,10 +53,7 @@ fn create_json_has_the_key_object_and_the_secret() {
     assert_eq!(key["type"], "private_key");
     assert_eq!(key["owner_type"], "user");
     assert_eq!(key["expired"], false);
-    assert_eq!(
-        key["display_id"].as_str().unwrap(),
-        format!("{}***{}", &secret[..5], &secret[27..])
-    );
+    assert_eq!(key["display_id"].as_str().unwrap(), display_form(&secret));
     let created: Timestamp = key["created_at"].as_str().unwrap().parse().unwrap();
     let expires: Timestamp = key["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(
@@ -99,12 +96,7 @@ fn create_for_a_service_account_by_name() {
 #[test]
 fn create_takes_its_default_lifetime_from_the_profile() {
     let world = World::new();
-    std::fs::create_dir_all(world.config_dir()).unwrap();
-    std::fs::write(
-        world.config_dir().join("config.toml"),
-        "[profiles.ci]\ndefault_expiry = \"30d\"\n",
-    )
-    .unwrap();
+    world.write_config("[profiles.ci]\ndefault_expiry = \"30d\"\n");
     let run = world.run(&[
         "--profile",
         "ci",
@@ -282,13 +274,7 @@ fn list_is_newest_first_in_every_format() {
 #[test]
 fn list_marks_expired_keys() {
     let world = World::new();
-    let now = Timestamp::now();
-    world.sandbox.seed_key(SeedKey {
-        name: "stale".into(),
-        created_at: Some(now - SignedDuration::from_hours(24 * 100)),
-        expires_at: Some(now - SignedDuration::from_hours(24 * 10)),
-        ..SeedKey::default()
-    });
+    world.seed_key("stale", None, 100, Some(-10));
     let table = world.run(&["keys", "list", "-o", "table"]);
     table.code(0).stdout_has("expired 10 days ago");
     let json = world
@@ -417,11 +403,9 @@ fn a_batch_with_a_failure_exits_8_and_reports_each_key() {
     let (ok, _) = world.create_key(&["--name", "fine"]);
     let (bad, _) = world.create_key(&["--name", "stuck"]);
     let bad_id = bad["id"].as_str().unwrap();
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{bad_id}"),
-        FaultAction::status(500),
-    ));
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{bad_id} status=500"
+    )));
     let run = world.run(&["keys", "delete", "fine", "stuck", "--yes"]);
     run.code(8)
         .stderr_has(&format!(

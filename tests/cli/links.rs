@@ -3,13 +3,8 @@
 //! directory, are refused (exit 2) with their targets untouched.
 
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::Path;
 
-use crate::harness::World;
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
-}
+use crate::harness::{World, mode};
 
 #[test]
 fn a_linked_config_open_to_others_is_refused_and_its_target_untouched() {

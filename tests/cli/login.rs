@@ -4,7 +4,6 @@
 //! password comes from a hidden prompt, stdin or a file, and never shows anywhere.
 
 use jiff::{SignedDuration, Timestamp};
-use rexpect::session::spawn_command;
 
 use crate::harness::{Run, World};
 use crate::secret_service::{address, secret_tool_lookup, unique};
@@ -274,10 +273,7 @@ fn the_password_never_shows_even_with_verbose_and_a_file_is_read_like_a_key_file
     assert!(!run.stdout.contains(password));
     let token = secret_tool_lookup("flexprice-admin-login", &profile).unwrap();
     assert!(!run.stderr.contains(&token), "the token is never traced");
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(crate::harness::mode(&file), 0o600);
     // What reached the server is what was in the file, without its line break.
     let sent = world
         .requests()
@@ -360,7 +356,7 @@ fn an_expired_login_on_a_terminal_asks_for_the_password_and_goes_on() {
             "-o",
             "plain",
         ]);
-    let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    let mut session = crate::harness::pty(cmd);
     session.exp_string("expired at").expect("says since when");
     session
         .exp_string("Password for admin@flexprice.dev")
@@ -385,7 +381,6 @@ fn an_expired_login_on_a_terminal_asks_for_the_password_and_goes_on() {
 /// nothing is stored, and the password is not in what is said.
 #[test]
 fn a_bad_answer_to_the_login_stores_nothing() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     for body in [
         r#"{"token":"eyJhbGciOiJIUzI1NiJ9.e30.\u0007bell","user_id":"u","tenant_id":"t"}"#,
@@ -393,19 +388,9 @@ fn a_bad_answer_to_the_login_stores_nothing() {
         "not json",
     ] {
         let profile = unique("email-rogue");
-        world.sandbox.add_fault(
-            Fault::new(
-                Some("POST"),
-                "/v1/auth/login",
-                FaultAction::Respond {
-                    status: 200,
-                    content_type: Some("application/json".into()),
-                    body: body.into(),
-                    headers: Vec::new(),
-                },
-            )
-            .times(1),
-        );
+        world.sandbox.add_fault(crate::harness::fault(&format!(
+            "POST /v1/auth/login status=200 content-type=application/json times=1 body={body}"
+        )));
         let run = log_in(&world, &profile);
         assert!(
             run.code == 1 || run.code == 2,

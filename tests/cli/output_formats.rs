@@ -3,7 +3,6 @@
 
 use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
-use rexpect::session::spawn_command;
 use serde_json::Value;
 
 use crate::harness::World;
@@ -149,7 +148,7 @@ fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
                 "stty cols 80 rows 40; exec '{}' {command}",
                 crate::harness::bin().display()
             ));
-        let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+        let mut session = crate::harness::pty(cmd);
         let raw = session.exp_eof().expect("exits");
         // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
         let screen = String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap();

@@ -2,40 +2,9 @@
 //! `--expiring-within` on the command line) and the key scope (`--service-account`, `--name`),
 //! as `keys audit` and `keys list` apply them.
 
-use flexprice_sandbox::SeedKey;
-use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::harness::World;
-
-fn days(n: i64) -> SignedDuration {
-    SignedDuration::from_hours(24 * n)
-}
-
-fn seed(
-    world: &World,
-    name: &str,
-    owner: Option<&str>,
-    age: i64,
-    expires_in: Option<i64>,
-) -> String {
-    let now = Timestamp::now();
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner.map(str::to_owned),
-            created_at: Some(now - days(age)),
-            expires_at: expires_in.map(|d| now + days(d)),
-            ..SeedKey::default()
-        })
-        .id
-}
-
-fn profile(world: &World, text: &str) {
-    std::fs::create_dir_all(world.config_dir()).unwrap();
-    std::fs::write(world.config_dir().join("config.toml"), text).unwrap();
-}
 
 /// (key ID, reasons) of an audit's JSON.
 fn reported(json: &Value) -> Vec<(String, Vec<String>)> {
@@ -74,8 +43,8 @@ fn statuses(world: &World, args: &[&str]) -> Vec<(String, String)> {
 fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     let world = World::new();
     world.ignore_keys_without_expiry();
-    let forty_days_old = seed(&world, "forty", None, 40, None);
-    let expires_in_ten = seed(&world, "ten", None, 1, Some(10));
+    let forty_days_old = world.seed_key("forty", None, 40, None).id;
+    let expires_in_ten = world.seed_key("ten", None, 1, Some(10)).id;
 
     // Built-in policy: 90 days, 14 days.
     let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
@@ -86,9 +55,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     assert!(statuses(&world, &[]).contains(&(expires_in_ten.clone(), "expiring".into())));
 
     // The profile's policy: 30 days, 7 days. The audit and the list agree with it.
-    profile(
-        &world,
-        "[profiles.default]\nmax_age = \"30d\"\nexpiring_within = \"7d\"\nno_expiry_keys = \"ignore\"\n",
+    world.write_config("[profiles.default]\nmax_age = \"30d\"\nexpiring_within = \"7d\"\nno_expiry_keys = \"ignore\"\n",
     );
     let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
     assert_eq!(
@@ -132,10 +99,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
 #[test]
 fn a_bad_policy_in_the_profile_is_a_usage_error_naming_it() {
     let world = World::new();
-    profile(
-        &world,
-        "[profiles.default]\nexpiring_within = \"a while\"\n",
-    );
+    world.write_config("[profiles.default]\nexpiring_within = \"a while\"\n");
     world
         .run(&["keys", "audit"])
         .code(2)
@@ -149,10 +113,10 @@ fn audit_covers_one_service_account_or_one_name() {
     world.ignore_keys_without_expiry();
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let other = world.service_account("report-bot", "event_reader");
-    let bots_old = seed(&world, "ci-ingest", Some(&bot), 120, None);
-    let bots_expiring = seed(&world, "backfill", Some(&bot), 1, Some(3));
-    let others_old = seed(&world, "ci-ingest", Some(&other), 100, None);
-    seed(&world, "fresh", Some(&bot), 1, None);
+    let bots_old = world.seed_key("ci-ingest", Some(&bot), 120, None).id;
+    let bots_expiring = world.seed_key("backfill", Some(&bot), 1, Some(3)).id;
+    let others_old = world.seed_key("ci-ingest", Some(&other), 100, None).id;
+    world.seed_key("fresh", Some(&bot), 1, None);
 
     let json = world
         .run(&[

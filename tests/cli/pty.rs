@@ -1,17 +1,13 @@
 //! Through a pseudo-terminal, as an operator sees it: prompts appear and take answers.
 
-use rexpect::session::spawn_command;
-
-use crate::harness::World;
-
-const TIMEOUT_MS: u64 = 20_000;
+use crate::harness::{World, exit_code, fault, pty};
 
 #[test]
 fn a_missing_name_is_prompted_for_on_a_terminal() {
     let world = World::new();
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "create"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session.exp_string("Key name").expect("prompt shown");
     session.send_line("from-the-prompt").expect("answer");
     session
@@ -47,7 +43,7 @@ fn a_delete_is_confirmed_on_a_terminal() {
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "delete", "doomed"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("Revoke key")
         .expect("confirmation shown");
@@ -58,7 +54,7 @@ fn a_delete_is_confirmed_on_a_terminal() {
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "delete", "doomed"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("(doomed, owner Admin)")
         .expect("names the key and its owner by name, not user ID");
@@ -66,14 +62,6 @@ fn a_delete_is_confirmed_on_a_terminal() {
     session.exp_string("Revoked key").expect("revoked");
     session.exp_eof().expect("exits");
     assert_eq!(world.sandbox.key(&id).unwrap().status, "deleted");
-}
-
-/// Waits for a PTY session's process and returns its exit code.
-fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
-    match session.process().wait().expect("waits") {
-        rexpect::process::WaitStatus::Exited(_, code) => code,
-        other => panic!("did not exit normally: {other:?}"),
-    }
 }
 
 #[test]
@@ -86,7 +74,7 @@ fn an_ambiguous_name_offers_a_selection_on_a_terminal() {
 
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm").args(["keys", "delete", "twin"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("2 keys are named 'twin'; which one?")
         .expect("selection shown");
@@ -112,7 +100,7 @@ fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "delete", "kept", "--no-input"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let seen = session
         .exp_eof()
         .expect("exits without waiting for an answer");
@@ -123,7 +111,7 @@ fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "create", "--no-input"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let seen = session.exp_eof().expect("exits");
     assert!(seen.contains("pass --name"), "{seen}");
     assert!(!seen.contains("Key name"), "{seen}");
@@ -132,17 +120,9 @@ fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
 
 #[test]
 fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     world.create_key(&["--name", "shown"]);
-    let held_list = |gate: &str| {
-        Fault::new(
-            Some("GET"),
-            "/v1/secrets/api/keys",
-            FaultAction::Hold(gate.into()),
-        )
-        .times(1)
-    };
+    let held_list = |gate: &str| fault(&format!("GET /v1/secrets/api/keys hold={gate} times=1"));
 
     // A request that answers within the spinner's delay shows none. The delay is set to ten
     // minutes, so this holds however slow the machine; the request waits at a gate until the
@@ -152,7 +132,7 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
     cmd.env("TERM", "xterm")
         .env("FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS", "600000")
         .args(["keys", "list"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     world.sandbox.wait_held("fast", 1);
     world.sandbox.release("fast");
     let seen = session.exp_eof().expect("exits");
@@ -167,7 +147,7 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
     cmd.env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .args(["keys", "list"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let seen = session.exp_eof().expect("exits");
     assert!(seen.contains("shown"), "{seen}");
     assert!(
@@ -180,7 +160,7 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
     world.sandbox.add_fault(held_list("slow"));
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm").args(["keys", "list"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("Fetching keys")
         .expect("spinner on a slow request");
@@ -192,7 +172,6 @@ fn a_terminal_gets_colour_and_a_spinner_for_slow_requests() {
 
 #[test]
 fn a_batch_shows_a_progress_bar_on_a_terminal() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     let ids: Vec<String> = (0..12)
         .map(|i| {
@@ -201,16 +180,14 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
         })
         .collect();
     // The revocations wait at a gate until the bar is on screen.
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        "/v1/secrets/api/keys/*",
-        FaultAction::Hold("revoke".into()),
-    ));
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm")
         .args(["keys", "delete", "--yes"])
         .args(&ids);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("Revoking keys")
         .expect("progress bar on a terminal");
@@ -227,7 +204,7 @@ fn ctrl_c_at_the_erase_prompt_exits_130_and_leaves_the_key_delivered() {
     let world = World::new();
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "create", "--name", "prompted"]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     let (_, secret) = session.exp_regex("sk_[0-9A-Z]{26}").expect("secret shown");
     session
         .exp_string("Press Enter to erase the secret from the screen")
@@ -263,7 +240,7 @@ fn the_delete_preview_goes_to_stderr_and_stdout_stays_data() {
         &crate::harness::bin().display().to_string(),
         &out.display().to_string(),
     ]);
-    let mut session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawns in a pty");
+    let mut session = pty(cmd);
     session
         .exp_string("previewed")
         .expect("preview on the terminal");

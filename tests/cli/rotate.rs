@@ -2,13 +2,11 @@
 //! unless step 6 succeeded, every minted secret is accounted for, and the exit code is as
 //! documented.
 
-use std::process::Stdio;
-
-use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use crate::harness::{World, is_secret_key};
+use crate::harness::{World, display_form, fault, is_secret_key, read_until, signal, spawn};
 
 /// A service account with one key (30-day lifetime); returns (account id, key id, secret).
 fn service_key(world: &World, name: &str) -> (String, String, String) {
@@ -24,11 +22,11 @@ fn service_key(world: &World, name: &str) -> (String, String, String) {
     (account, key["id"].as_str().unwrap().to_string(), secret)
 }
 
-/// The next create call meets `fault`.
-fn fail_next_create(world: &World, fault: FaultAction) {
-    world
-        .sandbox
-        .add_fault(Fault::new(Some("POST"), "/v1/secrets/api/keys", fault).times(1));
+/// The next create call meets `action` (a fault's action in the sandbox's grammar).
+fn fail_next_create(world: &World, action: &str) {
+    world.sandbox.add_fault(fault(&format!(
+        "POST /v1/secrets/api/keys {action} times=1"
+    )));
 }
 
 /// How many times `keys rotate` tries the new key before giving up (`VERIFY_ATTEMPTS` in
@@ -109,7 +107,7 @@ fn keep_old_leaves_the_old_key_working() {
 fn a_create_that_fails_leaves_the_old_key_untouched() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "c500");
-    fail_next_create(&world, FaultAction::status(500));
+    fail_next_create(&world, "status=500");
     let run = world.run(&["keys", "rotate", "c500", "--yes"]);
     run.code(1)
         .stderr_has("step 3 (create the new key) failed")
@@ -123,7 +121,7 @@ fn a_create_that_fails_leaves_the_old_key_untouched() {
 fn a_lost_create_response_reports_the_orphan_and_exits_9() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "lost");
-    fail_next_create(&world, FaultAction::CommitThenReset);
+    fail_next_create(&world, "commit-then-reset");
     let run = world.run(&["keys", "rotate", "lost", "--yes"]);
     let orphan = world
         .sandbox
@@ -144,7 +142,7 @@ fn a_lost_create_response_reports_the_orphan_and_exits_9() {
 fn a_lost_create_response_is_revoked_when_asked() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "lost2");
-    fail_next_create(&world, FaultAction::CommitThenReset);
+    fail_next_create(&world, "commit-then-reset");
     let run = world.run(&[
         "keys",
         "rotate",
@@ -176,11 +174,9 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
     let dest = dir.path().join("v401.key");
     std::fs::write(&dest, format!("{old_secret}\n")).unwrap();
     let store = format!("file:{}", dest.display());
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/users/me",
-        FaultAction::status(401),
-    ));
+    world
+        .sandbox
+        .add_fault(fault("GET /v1/users/me status=401"));
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "v401", "--yes", "--store", &store]);
     run.code(9)
@@ -188,8 +184,7 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
         .stderr_has("still active")
         .stderr_has(&format!("refused the new key {VERIFY_ATTEMPTS} times"));
     // The new key's tries, told from the admin's own `GET /users/me` beside the listing.
-    let admin = world.sandbox.admin_key().to_string();
-    let admin_form = format!("{}***{}", &admin[..5], &admin[admin.len() - 2..]);
+    let admin_form = display_form(world.sandbox.admin_key());
     let tries = world
         .requests()
         .iter()
@@ -246,11 +241,9 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
 fn a_failed_revocation_names_the_old_key_still_active() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "d500");
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{old_id}"),
-        FaultAction::status(500),
-    ));
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old_id} status=500"
+    )));
     let run = world.run(&["keys", "rotate", "d500", "--yes"]);
     run.code(1)
         .stderr_has("step 6")
@@ -264,14 +257,9 @@ fn a_failed_revocation_names_the_old_key_still_active() {
 fn a_lost_revocation_response_is_retried() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "dlost");
-    world.sandbox.add_fault(
-        Fault::new(
-            Some("DELETE"),
-            &format!("/v1/secrets/api/keys/{old_id}"),
-            FaultAction::CommitThenReset,
-        )
-        .times(1),
-    );
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old_id} commit-then-reset times=1"
+    )));
     world.run(&["keys", "rotate", "dlost", "--yes"]).code(0);
     assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
     let deletes = world
@@ -291,22 +279,14 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
     let (_, old_id, _) = service_key(&world, "locked");
     // The first rotation's create waits at a gate: it holds the lock (taken before step 2) until
     // the test opens the gate, after the second rotation has been refused.
-    world.sandbox.add_fault(Fault::new(
-        Some("POST"),
-        "/v1/secrets/api/keys",
-        FaultAction::Hold("create".into()),
-    ));
+    world
+        .sandbox
+        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
     world.sandbox.clear_requests();
     let lock = world.home.path().join(format!(
         "state/flexprice-admin/locks/rotate-default-{old_id}.lock"
     ));
-    let first = world
-        .std_cmd()
-        .args(["keys", "rotate", "locked", "--yes"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn(&world, &["keys", "rotate", "locked", "--yes"]);
     world.sandbox.wait_held("create", 1);
     assert!(lock.exists(), "the first rotation's lock file");
     let second = world.run(&["keys", "rotate", "locked", "--yes"]);
@@ -330,12 +310,7 @@ fn a_held_lock_refuses_a_second_rotation_with_7() {
 fn due_rotates_every_key_the_audit_finds() {
     let world = World::new();
     world.ignore_keys_without_expiry();
-    let now = Timestamp::now();
-    let old = world.sandbox.seed_key(SeedKey {
-        name: "ancient".into(),
-        created_at: Some(now - SignedDuration::from_hours(24 * 120)),
-        ..SeedKey::default()
-    });
+    let old = world.seed_key("ancient", None, 120, None);
     let fresh = world.sandbox.seed_key(SeedKey {
         name: "fresh".into(),
         ..SeedKey::default()
@@ -361,23 +336,10 @@ fn due_rotates_every_key_the_audit_finds() {
 #[test]
 fn due_with_a_failure_exits_8_and_reports_each_key() {
     let world = World::new();
-    let now = Timestamp::now();
-    let seed = |name: &str| {
-        world
-            .sandbox
-            .seed_key(SeedKey {
-                name: name.into(),
-                created_at: Some(now - SignedDuration::from_hours(24 * 100)),
-                ..SeedKey::default()
-            })
-            .id
-    };
-    let (good, bad) = (seed("good"), seed("bad"));
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{bad}"),
-        FaultAction::status(500),
-    ));
+    let (good, bad) = (world.aged_key("good", None), world.aged_key("bad", None));
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{bad} status=500"
+    )));
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
     run.code(8)
         .stderr_has(&format!("could not rotate key {bad}"))
@@ -601,36 +563,21 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, README: "eight at a time").
     const ROTATE_CONCURRENCY: usize = 8;
     let world = World::new();
-    let now = Timestamp::now();
     let old_ids: Vec<String> = (0..40)
-        .map(|i| {
-            world
-                .sandbox
-                .seed_key(SeedKey {
-                    name: format!("due-{i}"),
-                    created_at: Some(now - SignedDuration::from_hours(24 * 100)),
-                    ..SeedKey::default()
-                })
-                .id
-        })
+        .map(|i| world.aged_key(&format!("due-{i}"), None))
         .collect();
     // The first create goes through; every later one waits at a gate. Once the first rotation
     // is done and a full set of four is held, Ctrl-C comes; only then does the gate open.
-    let create = |action| Fault::new(Some("POST"), "/v1/secrets/api/keys", action);
     world
         .sandbox
-        .add_fault(create(FaultAction::Delay(std::time::Duration::ZERO)).times(1));
+        .add_fault(fault("POST /v1/secrets/api/keys delay=0ms times=1"));
     world
         .sandbox
-        .add_fault(create(FaultAction::Hold("later".into())));
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "rotate", "--due", "--yes", "--store", "stdout"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .add_fault(fault("POST /v1/secrets/api/keys hold=later"));
+    let mut child = spawn(
+        &world,
+        &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
+    );
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut delivered = String::new();
@@ -640,18 +587,8 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     );
     // Three rotations started with the first; the fourth starts when the first is done.
     world.sandbox.wait_held("later", ROTATE_CONCURRENCY);
-    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
-    let mut log = String::new();
-    while !log.contains("interrupted (SIGINT):") {
-        assert!(
-            stderr.read_line(&mut log).unwrap() > 0,
-            "ended without noticing Ctrl-C:\n{log}"
-        );
-    }
+    signal(&child, libc::SIGINT);
+    let mut log = read_until(&mut stderr, "interrupted (SIGINT):");
     world.sandbox.release("later");
     stdout.read_to_string(&mut delivered).unwrap();
     stderr.read_to_string(&mut log).unwrap();
@@ -692,25 +629,10 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     );
 }
 
-fn aged(world: &World, name: &str, owner: Option<String>, age_days: i64) -> String {
-    world
-        .sandbox
-        .seed_key(SeedKey {
-            name: name.into(),
-            owner_user_id: owner,
-            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * age_days)),
-            ..SeedKey::default()
-        })
-        .id
-}
-
 #[test]
 fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
     let world = World::new();
-    let (a, b) = (
-        aged(&world, "alpha", None, 100),
-        aged(&world, "beta", None, 100),
-    );
+    let (a, b) = (world.aged_key("alpha", None), world.aged_key("beta", None));
     let dir = tempfile::tempdir().unwrap();
     let shared = format!("file:{}", dir.path().join("shared.key").display());
     world
@@ -737,10 +659,10 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
     let dana = world
         .sandbox
         .seed_user("Dana", "dana@example.com", &["all_writer"]);
-    let theirs = aged(&world, "danas", Some(dana), 100);
-    let superseded = aged(&world, "twice", None, 100);
-    let newer = aged(&world, "twice", None, 1);
-    let mine = aged(&world, "mine", None, 100);
+    let theirs = world.aged_key("danas", Some(&dana));
+    let superseded = world.aged_key("twice", None);
+    let newer = world.seed_key("twice", None, 1, None).id;
+    let mine = world.aged_key("mine", None);
     // The admin key itself is old too: the audit's clock is moved 100 days on.
     let later = (Timestamp::now() + SignedDuration::from_hours(24 * 100)).to_string();
     let run = world.run_with(
@@ -792,11 +714,9 @@ fn due_and_keep_old_do_not_mix() {
 fn json_output_keeps_the_secret_when_a_later_step_fails() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "jfail");
-    world.sandbox.add_fault(Fault::new(
-        Some("DELETE"),
-        &format!("/v1/secrets/api/keys/{old_id}"),
-        FaultAction::status(500),
-    ));
+    world.sandbox.add_fault(fault(&format!(
+        "DELETE /v1/secrets/api/keys/{old_id} status=500"
+    )));
     let run = world.run(&["keys", "rotate", "jfail", "--yes", "-o", "json"]);
     let json = run.code(1).json();
     let secret = json["api_key"]
@@ -852,17 +772,11 @@ fn ulid_ms(raw: &str, prefix: &str) -> u64 {
 #[test]
 fn a_due_key_sharing_the_credentials_display_id_is_rotated() {
     let world = World::new();
-    let form = crate::server_text::display_form;
-    let admin = form(world.sandbox.admin_key());
-    let aged = Timestamp::now() - SignedDuration::from_hours(24 * 100);
+    let admin = display_form(world.sandbox.admin_key());
     let mut others = Vec::new();
     let twin = loop {
-        let seeded = world.sandbox.seed_key(SeedKey {
-            name: "probe".into(),
-            created_at: Some(aged),
-            ..SeedKey::default()
-        });
-        if form(&seeded.raw_key) == admin {
+        let seeded = world.seed_key("probe", None, 100, None);
+        if display_form(&seeded.raw_key) == admin {
             break seeded.id;
         }
         others.push(seeded.id);

@@ -3,19 +3,17 @@
 //! and that the independent ones are in flight together (both held at one sandbox gate at once,
 //! which a command sending them one after the other could never do). No timing.
 
-use flexprice_sandbox::{Fault, FaultAction, SandboxOptions};
+use flexprice_sandbox::SandboxOptions;
 
-use crate::harness::{Run, World};
+use crate::harness::{Run, World, fault};
 
 /// Holds every request to `paths` at one gate, runs the command, and returns once the command
 /// had all of them waiting at the gate together (then opens it).
 fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
     for (method, path) in paths {
-        world.sandbox.add_fault(Fault::new(
-            Some(method),
-            path,
-            FaultAction::Hold("together".into()),
-        ));
+        world
+            .sandbox
+            .add_fault(fault(&format!("{method} {path} hold=together")));
     }
     std::thread::scope(|s| {
         let run = s.spawn(|| world.run(args));
@@ -161,7 +159,7 @@ fn keys_rotate_takes_four_round_trips() {
         for path in ["/v1/users/me", "/v1/secrets/api/keys"] {
             world
                 .sandbox
-                .add_fault(Fault::new(Some("GET"), path, FaultAction::Hold(gate.into())).times(1));
+                .add_fault(fault(&format!("GET {path} hold={gate} times=1")));
         }
     }
     let run = std::thread::scope(|s| {

@@ -1,14 +1,7 @@
 //! Where a new secret goes (`--store`), without the keychain: stdout warnings, files, exec,
 //! recovery files and exit 9, GitHub Actions masking, and a canary for leaks.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-
-use crate::harness::{World, is_secret_key};
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
+use crate::harness::{World, is_secret_key, mode};
 
 fn key_named(world: &World, name: &str) -> flexprice_sandbox::KeyRecord {
     world
@@ -391,12 +384,7 @@ fn a_keychain_that_never_answers_times_out_and_mints_nothing() {
             held.push(stream);
         }
     });
-    std::fs::create_dir_all(world.config_dir()).unwrap();
-    std::fs::write(
-        world.config_dir().join("config.toml"),
-        "[profiles.default]\nkeychain_timeout = 0.5\n",
-    )
-    .unwrap();
+    world.write_config("[profiles.default]\nkeychain_timeout = 0.5\n");
     let started = std::time::Instant::now();
     let address = format!("unix:path={}", socket.display());
     let run = world.run_with(

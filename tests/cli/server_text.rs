@@ -3,14 +3,9 @@
 //! overrides and zero-width characters are escaped like control characters (item 13); redirects
 //! are resolved and a loop is named a loop (item 15).
 
-use flexprice_sandbox::{Fault, FaultAction, SeedKey};
+use flexprice_sandbox::SeedKey;
 
-use crate::harness::{Run, World};
-
-/// `sk_01***7Q`: the admin key's display form, which the scrubbed text shows instead.
-pub fn display_form(key: &str) -> String {
-    format!("{}***{}", &key[..5], &key[key.len() - 2..])
-}
+use crate::harness::{Run, World, display_form, fault};
 
 /// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
 /// random part to matter (a ULID's first 10 characters are only a timestamp).
@@ -18,21 +13,14 @@ fn leaks(text: &str, key: &str) -> bool {
     (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
 }
 
-fn respond(
-    status: u16,
-    content_type: &str,
-    body: String,
-    headers: &[(&str, String)],
-) -> FaultAction {
-    FaultAction::Respond {
-        status,
-        content_type: Some(content_type.into()),
-        body,
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.clone()))
-            .collect(),
-    }
+/// The action of a fault answering `status` with `body` of `content_type` and `headers`, in the
+/// sandbox's grammar (no header value may hold a space).
+fn respond(status: u16, content_type: &str, body: String, headers: &[(&str, String)]) -> String {
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!(" header={name}:{value}"))
+        .collect();
+    format!("status={status} content-type={content_type}{headers} body={body}")
 }
 
 /// The canary: a server quoting the admin credential in every place a server can put text.
@@ -45,7 +33,7 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
     assert!(crate::harness::is_secret_key(&key));
     let shown = display_form(&key);
     let tail = &key[3..];
-    let cases: Vec<(&str, FaultAction, i32, Vec<String>)> = vec![
+    let cases: Vec<(&str, String, i32, Vec<String>)> = vec![
         (
             "JSON message, details and X-Request-ID",
             respond(
@@ -111,7 +99,7 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
         world.sandbox.clear_faults();
         world
             .sandbox
-            .add_fault(Fault::new(Some("GET"), "/v1/users/me", action));
+            .add_fault(fault(&format!("GET /v1/users/me {action}")));
         for extra in [
             &[][..],
             &["--verbose"][..],
@@ -167,19 +155,12 @@ fn bidi_overrides_and_zero_width_characters_are_escaped() {
     assert!(!invisible(&delete.stderr), "{:?}", delete.stderr);
 }
 
-fn redirect(location: &str) -> FaultAction {
-    FaultAction::Redirect {
-        location: location.into(),
-        status: 307,
-    }
-}
-
 #[test]
 fn a_relative_redirect_on_the_same_host_is_followed() {
     let world = World::new();
     world
         .sandbox
-        .add_fault(Fault::new(Some("GET"), "/v1/users/me", redirect("me?moved=1")).times(1));
+        .add_fault(fault("GET /v1/users/me redirect=me?moved=1 times=1"));
     world.run(&["whoami", "-q"]).code(0);
     let followed: Vec<_> = world
         .requests()
@@ -196,7 +177,7 @@ fn a_redirect_loop_on_the_same_host_is_named_a_loop() {
         let world = World::new();
         world
             .sandbox
-            .add_fault(Fault::new(Some("GET"), "/v1/users/me", redirect(location)));
+            .add_fault(fault(&format!("GET /v1/users/me redirect={location}")));
         let run: Run = world.run(&["whoami"]);
         run.code(1)
             .stderr_has("redirected (307) in a loop on its own host, last to http://127.0.0.1:")
@@ -211,11 +192,9 @@ fn a_redirect_loop_on_the_same_host_is_named_a_loop() {
 fn a_relative_redirect_to_another_host_is_resolved_and_not_followed() {
     let world = World::new();
     let port = world.sandbox.addr().port();
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/users/me",
-        redirect(&format!("//localhost:{port}/v1/users/me")),
-    ));
+    world.sandbox.add_fault(fault(&format!(
+        "GET /v1/users/me redirect=//localhost:{port}/v1/users/me"
+    )));
     world
         .run(&["whoami"])
         .code(1)
@@ -244,12 +223,9 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_recovery_file(
     let old_id = old["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ingest.key");
-    world.sandbox.add_fault(
-        Fault::parse(
-            r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#,
-        )
-        .unwrap(),
-    );
+    world.sandbox.add_fault(fault(
+        r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#,
+    ));
     let store = format!("file:{}", file.display());
     let run = world.run(&[
         "keys",

@@ -4,12 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
-use flexprice_sandbox::{Fault, FaultAction, SandboxOptions};
+use flexprice_sandbox::{Fault, SandboxOptions};
 
-use crate::harness::{Run, World, bin, finish};
+use crate::harness::{Run, World, bin, fault, finish, signal, spawn};
 
 const ESC: char = '\u{1b}';
 const REGENERATE: &str = "cargo run -q -- generate all --out .";
@@ -237,14 +235,7 @@ fn no_spinner_when_piped_even_for_slow_requests() {
 /// it could finish writing before the close and never meet a closed pipe. That is checked here.
 fn read_one_line_then_close(world: &World, args: &[&str], expected: usize) -> (i32, String) {
     use std::os::fd::AsRawFd;
-    let mut child = world
-        .std_cmd()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
+    let mut child = spawn(world, args);
     let mut stdout = child.stdout.take().expect("stdout");
     // SAFETY: F_GETPIPE_SZ on a pipe this process owns; it only reads the pipe's capacity.
     let capacity = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETPIPE_SZ) };
@@ -298,16 +289,10 @@ fn many_roles(count: usize) -> Fault {
             })
         })
         .collect();
-    Fault::new(
-        Some("GET"),
-        "/v1/rbac/roles",
-        FaultAction::Respond {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: serde_json::json!({ "roles": roles }).to_string(),
-            headers: vec![],
-        },
-    )
+    fault(&format!(
+        "GET /v1/rbac/roles status=200 content-type=application/json body={}",
+        serde_json::json!({ "roles": roles })
+    ))
 }
 
 #[test]
@@ -368,22 +353,15 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     // The first revocation goes through; every later one waits at a gate, which opens only
     // once the command has noticed Ctrl-C. So exactly one key is revoked before Ctrl-C, and the
     // ones in flight then (as many as the command says) after it.
-    let delete = |action| Fault::new(Some("DELETE"), "/v1/secrets/api/keys/*", action);
     world
         .sandbox
-        .add_fault(delete(FaultAction::Delay(Duration::ZERO)).times(1));
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* delay=0ms times=1"));
     world
         .sandbox
-        .add_fault(delete(FaultAction::Hold("later".into())));
-    let mut child = world
-        .std_cmd()
-        .args(["keys", "delete", "--yes"])
-        .args(&ids)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=later"));
+    let mut args = vec!["keys", "delete", "--yes"];
+    args.extend(ids.iter().map(String::as_str));
+    let mut child = spawn(&world, &args);
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut log = String::new();
     let mut read_until = |log: &mut String, start: &str| loop {
@@ -399,9 +377,7 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     };
     read_until(&mut log, "Revoked key");
     world.sandbox.wait_held("later", 1);
-    // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
-    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    assert_eq!(sent, 0, "SIGINT sent");
+    signal(&child, libc::SIGINT);
     let notice = read_until(&mut log, "warning: interrupted (SIGINT):");
     let in_flight: usize = notice
         .split_once("finishing the ")

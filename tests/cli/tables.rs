@@ -5,7 +5,6 @@
 
 use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
-use rexpect::session::spawn_command;
 
 use crate::harness::World;
 
@@ -127,7 +126,7 @@ fn screen(world: &World, columns: u16, args: &str) -> String {
             "stty cols {columns} rows 60; exec '{}' {args}",
             crate::harness::bin().display()
         ));
-    let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    let mut session = crate::harness::pty(cmd);
     let raw = session.exp_eof().expect("exits");
     // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
     let text = String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap();

@@ -5,7 +5,7 @@
 use flexprice_sandbox::{SandboxOptions, SeedKey};
 use serde_json::Value;
 
-use crate::harness::{Run, World};
+use crate::harness::{Run, World, fault, finish_child, read_until, signal, spawn_with};
 
 const EMAIL: &str = "leaver@example.com";
 
@@ -619,14 +619,13 @@ fn whoami_lists_the_users_commands() {
 /// question nobody saw, so it is refused as off a terminal.
 #[test]
 fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
-    use rexpect::session::spawn_command;
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
     let ask = || {
         let mut cmd = world.std_cmd();
         cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
             .args(["users", "remove", EMAIL]);
-        let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+        let mut session = crate::harness::pty(cmd);
         session
             .exp_string(
                 "Revoke 2 key(s) of Leaver (leaver@example.com), then remove them from the tenant?",
@@ -647,7 +646,7 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
     let mut cmd = world.std_cmd();
     cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
         .args(["users", "remove", EMAIL, "--yes"]);
-    let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    let mut session = crate::harness::pty(cmd);
     session
         .exp_string("--revoke-keys")
         .expect("a flag is needed");
@@ -668,14 +667,11 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
 /// caught by the look afterwards: named with its revoke command, exit 8.
 #[test]
 fn a_key_minted_during_the_removal_is_caught_afterwards() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     let (id, _, _) = leaver(&world);
-    world.sandbox.add_fault(Fault::new(
-        Some("POST"),
-        &format!("/v1/users/{id}/remove"),
-        FaultAction::Hold("removing".into()),
-    ));
+    world
+        .sandbox
+        .add_fault(fault(&format!("POST /v1/users/{id}/remove hold=removing")));
     let late = std::thread::scope(|s| {
         let run = s.spawn(|| {
             as_tenant(
@@ -720,44 +716,25 @@ fn a_key_minted_during_the_removal_is_caught_afterwards() {
 /// not removed (nothing half-done: a re-run revokes the rest and removes them), exit 143.
 #[test]
 fn sigterm_during_the_revocations_removes_no_one() {
-    use std::io::{BufRead, Read};
-    use std::process::Stdio;
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    world
+        .sandbox
+        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    let mut child = spawn_with(
+        &world,
+        &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
+        |cmd| {
+            cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key());
+        },
     );
-    let mut child = world
-        .std_cmd()
-        .env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
-        .args(["users", "remove", EMAIL, "--revoke-keys", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     world.sandbox.wait_held("revoke", 1);
-    // SAFETY: kill(2) on our own child, not yet waited for.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
+    signal(&child, libc::SIGTERM);
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "stderr ended:\n{log}"
-        );
-        log.push_str(&line);
-        if line.contains("SIGTERM") {
-            break;
-        }
-    }
+    let log = read_until(&mut stderr, "SIGTERM");
     world.sandbox.release("revoke");
-    stderr.read_to_string(&mut log).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    let (code, _, log) = finish_child(child, stderr, log);
+    assert_eq!(code, 143, "{log}");
     assert!(log.contains("was not removed"), "{log}");
     assert_eq!(
         world.sandbox.user_status(&id).as_deref(),
