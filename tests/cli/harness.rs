@@ -5,6 +5,7 @@ use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
 use flexprice_sandbox::{LoggedRequest, Sandbox, SandboxOptions, SeedKey, SeededKey};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 pub struct World {
@@ -501,5 +502,359 @@ pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
     match session.process().wait().expect("exits") {
         rexpect::process::WaitStatus::Exited(_, code) => code,
         other => panic!("did not exit normally: {other:?}"),
+    }
+}
+
+// ---- helpers shared by the command files ----
+
+pub fn read_trimmed(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim_end()
+        .to_string()
+}
+
+/// Creates `name` (a 7-day key, so `keys rotate --due` finds it at once) through the binary,
+/// delivered to `store`; returns its ID.
+pub fn due_key(world: &World, name: &str, store: &str) -> String {
+    let run = world.run_keychain(&[
+        "keys",
+        "create",
+        "--name",
+        name,
+        "--expires-in",
+        "7d",
+        "--store",
+        store,
+        "-o",
+        "json",
+    ]);
+    run.code(0);
+    run.json()["key"]["id"].as_str().unwrap().to_string()
+}
+
+/// Three accounts with a key each, two of them aged (due for rotation): returns the key IDs
+/// of `a`, `b` and `c`, in that order.
+pub fn three_accounts(world: &World) -> [String; 3] {
+    ["a", "b", "c"].map(|name| {
+        let account = world.service_account(&format!("bot-{name}"), "event_ingestor");
+        world.aged_key(&format!("key-{name}"), Some(&account))
+    })
+}
+
+/// A key in the Sandbox environment and an old one in Production; their IDs.
+pub fn two_environments(world: &World) -> (String, String) {
+    let sandbox_key = world
+        .sandbox
+        .seed_key(SeedKey {
+            name: "sandbox-key".into(),
+            ..SeedKey::default()
+        })
+        .id;
+    let production_key = world
+        .sandbox
+        .seed_key(SeedKey {
+            name: "production-key".into(),
+            environment_id: Some(world.sandbox.production_environment_id().to_owned()),
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 120)),
+            ..SeedKey::default()
+        })
+        .id;
+    (sandbox_key, production_key)
+}
+
+pub const REVOCATION_NOTE: &str =
+    "Flexprice may keep accepting a just-revoked key for up to two minutes";
+
+/// Holds every request to `paths` at one gate, runs the command, and returns once the command
+/// had all of them waiting at the gate together (then opens it).
+pub fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
+    for (method, path) in paths {
+        world
+            .sandbox
+            .add_fault(fault(&format!("{method} {path} hold=together")));
+    }
+    std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(args));
+        // Panics (after the sandbox's bound) unless every request arrived while none was answered.
+        world.sandbox.wait_held("together", paths.len());
+        world.sandbox.release("together");
+        run.join().expect("the command's thread")
+    })
+}
+
+pub fn paths_requested(world: &World) -> Vec<String> {
+    world
+        .sandbox
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
+/// random part to matter (a ULID's first 10 characters are only a timestamp).
+pub fn leaks(text: &str, key: &str) -> bool {
+    (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
+}
+
+pub const ESC: char = '\u{1b}';
+
+/// The binary with a cleared environment and no sandbox: help and generate need neither.
+pub fn offline(args: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("temp home");
+    let mut cmd = assert_cmd::Command::new(bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("LANG", "C.UTF-8")
+        .args(args);
+    finish(&mut cmd)
+}
+
+pub const FIXED_NOW: &str = "2026-06-01T12:00:00Z";
+
+/// A sandbox holding keys with fixed IDs, names, owners and times, and the fixed_tenant-level key
+/// (not bound to an environment, so `--all-environments` works) as the credential. The
+/// admin's own key, whose ID is new on every run, is revoked.
+pub fn fixed_world() -> World {
+    let world = World::new();
+    let now: Timestamp = FIXED_NOW.parse().unwrap();
+    world.sandbox.set_now(now);
+    let ingest = world
+        .sandbox
+        .seed_service_account("ingest", &["event_ingestor"]);
+    let legacy = world
+        .sandbox
+        .seed_service_account("legacy-etl", &["super_admin"]);
+    let admin_key = world
+        .sandbox
+        .keys()
+        .into_iter()
+        .find(|k| k.name == "admin")
+        .unwrap()
+        .id;
+    let days = |d: i64| SignedDuration::from_hours(24 * d);
+    let keys = [
+        // Two keys made in the same second share `01JZ0000A`: they need one character more.
+        (
+            "secret_01JZ0000AA0000000000000001",
+            "ci-json",
+            Some(&ingest),
+            None,
+            -days(3),
+            Some(days(87)),
+        ),
+        (
+            "secret_01JZ0000AB0000000000000002",
+            "short",
+            Some(&ingest),
+            None,
+            -days(3),
+            Some(days(87)),
+        ),
+        (
+            "secret_01JX5K3M7N0000000000000003",
+            "repository-sync-nightly",
+            Some(&legacy),
+            None,
+            -days(200),
+            None,
+        ),
+        (
+            "secret_01JZ9Q2W4E0000000000000004",
+            "just-mine",
+            None,
+            None,
+            -SignedDuration::from_hours(1),
+            Some(days(3)),
+        ),
+        (
+            "secret_01JY7T6R5P0000000000000005",
+            "billing-export-to-the-warehouse",
+            Some(&ingest),
+            Some(world.sandbox.production_environment_id().to_string()),
+            -days(40),
+            Some(days(50)),
+        ),
+    ];
+    for (id, name, owner, environment, created, expires) in keys {
+        world.sandbox.seed_key_with_id(
+            id,
+            SeedKey {
+                name: name.into(),
+                owner_user_id: owner.cloned(),
+                environment_id: environment,
+                created_at: Some(now + created),
+                expires_at: expires.map(|e| now + e),
+                ..SeedKey::default()
+            },
+        );
+    }
+    fixed_tenant(&world, &["keys", "delete", &admin_key, "--yes", "-q"]).code(0);
+    world
+}
+
+/// Runs as the fixed_tenant-level key in the Sandbox environment, at [`FIXED_NOW`], off a terminal.
+pub fn fixed_tenant(world: &World, args: &[&str]) -> crate::harness::Run {
+    world.run_with(args, |cmd| {
+        cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+            .env(
+                "FLEXPRICE_ENVIRONMENT_ID",
+                world.sandbox.sandbox_environment_id(),
+            )
+            .env("FLEXPRICE_ADMIN_TEST_NOW", FIXED_NOW);
+    })
+}
+
+/// What a terminal of `columns` columns shows for `args`, run as [`fixed_tenant`] does, with the
+/// sandbox's port made fixed.
+pub fn screen(world: &World, columns: u16, args: &str) -> String {
+    let mut cmd = std::process::Command::new("/bin/sh");
+    cmd.env_clear()
+        .envs(
+            world
+                .std_cmd()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k, v?))),
+        )
+        .env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+        .env(
+            "FLEXPRICE_ENVIRONMENT_ID",
+            world.sandbox.sandbox_environment_id(),
+        )
+        .env("FLEXPRICE_ADMIN_TEST_NOW", FIXED_NOW)
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(format!(
+            "stty cols {columns} rows 60; exec '{}' {args}",
+            crate::harness::bin().display()
+        ));
+    let mut session = crate::harness::pty(cmd);
+    let raw = session.exp_eof().expect("exits");
+    // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
+    let text = String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap();
+    let port = world.sandbox.addr().port().to_string();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| fixed_times(&l.trim_end_matches('\r').replace(&port, "PORT0")))
+        .collect();
+    for line in &lines {
+        assert!(
+            line.chars().count() <= usize::from(columns),
+            "wider than {columns}:\n{}",
+            lines.join("\n")
+        );
+    }
+    lines.join("\n")
+}
+
+/// `line` with every RFC 3339 time to the second (`2026-12-04T15:29:16Z`, the sandbox's start
+/// for its seeded environments) replaced by [`FIXED_NOW`]: the same width, the same on every run.
+pub fn fixed_times(line: &str) -> String {
+    let shape = |w: &[u8]| {
+        w.len() == 20
+            && w.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                10 => *b == b'T',
+                13 | 16 => *b == b':',
+                19 => *b == b'Z',
+                _ => b.is_ascii_digit(),
+            })
+    };
+    let mut out = line.to_string();
+    while let Some(at) = out
+        .as_bytes()
+        .windows(20)
+        .position(|w| shape(w) && w != FIXED_NOW.as_bytes())
+    {
+        out.replace_range(at..at + 20, FIXED_NOW);
+    }
+    out
+}
+
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The only recovery file, and the secret in it.
+#[track_caller]
+pub fn the_recovery_file(world: &World, log: &str) -> (PathBuf, String) {
+    let files = world.recovery_files();
+    assert_eq!(files.len(), 1, "one recovery file: {files:?}\n{log}");
+    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    (files[0].clone(), secret.trim_end().to_string())
+}
+
+/// A line of `stderr` names the destination (`exec:` and the program's first word) and says
+/// the program did not read the secret ("did not read", "without reading", "left … unread").
+#[track_caller]
+pub fn says_unread(stderr: &str, program: &str) {
+    let label = format!("exec:{}", program.split_whitespace().next().unwrap());
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains(&label) && l.to_lowercase().contains("read")),
+        "no line says that {label} did not read the secret:\n{stderr}"
+    );
+}
+
+/// More than `src/api/mod.rs`'s MAX_BODY_BYTES (32 MiB).
+pub const PAST_THE_CAP: usize = 32 * 1024 * 1024 + 1;
+
+/// Whether a key listing was asked for after the create: the lookup of what it may have made.
+pub fn looked_up_after_the_create(world: &World) -> bool {
+    let requests = world.requests();
+    let create = requests
+        .iter()
+        .position(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .expect("a create was sent");
+    requests[create + 1..]
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/v1/secrets/api/keys")
+}
+
+/// A service account with one key (30-day lifetime); returns (account id, key id, secret).
+pub fn service_key(world: &World, name: &str) -> (String, String, String) {
+    let account = world.service_account(&format!("{name}-bot"), "event_ingestor");
+    let (key, secret) = world.create_key(&[
+        "--name",
+        name,
+        "--service-account",
+        &account,
+        "--expires-in",
+        "30d",
+    ]);
+    (account, key["id"].as_str().unwrap().to_string(), secret)
+}
+
+/// A due key `name` of its own service account (`<name>-bot`), and the file its successor goes
+/// to, in a directory of its own (kept as long as the value is).
+pub struct DueKey {
+    pub old: String,
+    pub dir: tempfile::TempDir,
+    pub dest: std::path::PathBuf,
+    /// `file:<dest>`, for `--store`.
+    pub store: String,
+}
+
+pub fn due_key_to_file(world: &World, name: &str) -> DueKey {
+    let account = world
+        .sandbox
+        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
+    let old = world.aged_key(name, Some(&account));
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join(format!("{name}.key"));
+    let store = format!("file:{}", dest.display());
+    DueKey {
+        old,
+        dir,
+        dest,
+        store,
     }
 }

@@ -1,6 +1,10 @@
-//! `service-accounts create | list | rename | delete` end to end.
+//! `service-accounts create | list | rename | delete`: roles checked before sending, names kept
+//! unambiguous, `--if-missing`, keys that block an archive named before anything is asked, the
+//! receipts, and the environment header user administration will need.
 
-use crate::harness::World;
+use flexprice_sandbox::SandboxOptions;
+
+use crate::harness::{World, exit_code, pty};
 
 #[test]
 fn create_list_rename_delete() {
@@ -291,4 +295,169 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
         .code(2)
         .stderr_has("--if-missing");
     assert_eq!(world.requests().len(), before);
+}
+
+#[test]
+fn service_accounts_delete_names_blocking_keys_before_asking() {
+    let world = World::new();
+    let account = world.service_account("ingest-bot", "event_ingestor");
+    let (key, _) = world.create_key(&["--name", "ci-ingest", "--service-account", &account]);
+
+    let mut cmd = world.std_cmd();
+    cmd.args(["service-accounts", "delete", "ingest-bot"]);
+    let mut session = pty(cmd);
+    let before = session
+        .exp_string("still has active API keys")
+        .expect("refused at once");
+    assert!(!before.contains("Archive service account"), "{before}");
+    session
+        .exp_string(key["id"].as_str().unwrap())
+        .expect("names the blocking key");
+    session.exp_string("--revoke-keys").expect("names the fix");
+    session.exp_eof().expect("exits");
+    assert_eq!(exit_code(&mut session), 7);
+    assert_eq!(
+        world.sandbox.user_status(&account).as_deref(),
+        Some("published")
+    );
+    assert!(
+        world
+            .mutating_requests()
+            .iter()
+            .all(|r| r.method != "DELETE"),
+        "nothing was changed"
+    );
+
+    // Off a terminal too: the same refusal, not "pass --yes".
+    let run = world.run(&["sa", "delete", "ingest-bot"]);
+    run.code(7)
+        .stderr_has("still has active API keys")
+        .stderr_has("ci-ingest");
+    assert!(!run.stderr.contains("--yes"), "{}", run.stderr);
+}
+
+#[test]
+fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
+    let world = World::new();
+    let first = world.service_account("ingest-bot", "event_ingestor");
+    let run = world.run(&[
+        "sa",
+        "create",
+        "--name",
+        "ingest-bot",
+        "--role",
+        "event_reader",
+    ]);
+    run.code(7)
+        .stderr_has("a service account named 'ingest-bot' already exists")
+        .stderr_has(&first)
+        .stderr_has("--allow-duplicate-name");
+    assert!(
+        world
+            .mutating_requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+            == 1,
+        "only the first account was created"
+    );
+    let run = world.run(&[
+        "sa",
+        "create",
+        "--name",
+        "ingest-bot",
+        "--role",
+        "event_reader",
+        "--allow-duplicate-name",
+        "-q",
+    ]);
+    run.code(0)
+        .stderr_has("2 service accounts are now named 'ingest-bot'");
+    let second = run.stdout.trim();
+    assert!(
+        second.starts_with("user_") && second != first,
+        "{}",
+        run.stdout
+    );
+    // Every later reference by that name is ambiguous, as the warning said.
+    world
+        .run(&["keys", "list", "--service-account", "ingest-bot"])
+        .code(2)
+        .stderr_has("ambiguous");
+}
+
+#[test]
+fn writes_confirm_on_stderr_what_they_did() {
+    let world = World::new();
+    let run = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "receipt-bot",
+        "--role",
+        "event_reader",
+    ]);
+    run.code(0).stderr_has("Created service account");
+    let run = world.run(&["keys", "create", "--name", "receipt-key"]);
+    run.code(0).stderr_has("Created key secret_");
+    let run = world.run(&["service-accounts", "rename", "receipt-bot", "receipt-bot-2"]);
+    run.code(0).stderr_has("Renamed service account");
+    let run = world.run(&["keys", "delete", "receipt-key", "--yes"]);
+    run.code(0)
+        .stderr_has("Revoked key secret_")
+        .stderr_has("(receipt-key)");
+    let run = world.run(&["service-accounts", "delete", "receipt-bot-2", "--yes"]);
+    run.code(0).stderr_has("Archived service account");
+}
+
+fn strict() -> World {
+    World::with(SandboxOptions {
+        environment_required_for_user_admin: true,
+        ..SandboxOptions::default()
+    })
+}
+
+#[test]
+fn user_administration_carries_the_configured_environment() {
+    let world = strict();
+    let env = world.sandbox.sandbox_environment_id().to_owned();
+    let tenant_key = world.sandbox.tenant_key().to_owned();
+    let login_token = world.sandbox.jwt_for(world.sandbox.admin_user_id());
+    for (i, credential) in [tenant_key, login_token].iter().enumerate() {
+        let name = format!("env-bot-{i}");
+        let id = world.service_account(&name, "event_reader");
+        world.sandbox.clear_requests();
+        let as_unbound = |args: &[&str], with_env: bool| {
+            world.run_with(args, |cmd| {
+                cmd.env("FLEXPRICE_API_KEY", credential);
+                if with_env {
+                    cmd.env("FLEXPRICE_ENVIRONMENT_ID", &env);
+                }
+            })
+        };
+        let renamed = format!("{name}-renamed");
+        // Without an environment the server refuses, and the tool says what to pass.
+        as_unbound(&["service-accounts", "rename", &name, &renamed], false)
+            .code(6)
+            .stderr_has("--environment");
+        as_unbound(&["service-accounts", "rename", &name, &renamed], true).code(0);
+        as_unbound(&["service-accounts", "delete", &renamed, "--yes"], true).code(0);
+        assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+
+        let admin_calls: Vec<_> = world
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == format!("/v1/users/{id}") && r.status < 300)
+            .collect();
+        let methods: Vec<&str> = admin_calls.iter().map(|r| r.method.as_str()).collect();
+        assert_eq!(methods, ["PUT", "DELETE"]);
+        for r in &admin_calls {
+            assert_eq!(
+                r.header("x-environment-id"),
+                Some(env.as_str()),
+                "{}",
+                r.method
+            );
+        }
+    }
 }
