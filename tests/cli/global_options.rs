@@ -473,9 +473,7 @@ fn no_secret_leaks_from_any_command() {
         ],
         0,
     );
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys truncate times=1"));
+    world.add_fault("POST /v1/secrets/api/keys truncate times=1");
     // A create whose answer is cut is looked up, not retried: its key is an orphan (exit 9).
     run(&["keys", "create", "--name", "truncated"], 9);
     run(&["auth", "status"], 0);

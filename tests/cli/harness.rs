@@ -179,6 +179,26 @@ impl World {
             .count()
     }
 
+    /// Adds a fault in the sandbox's grammar (see [`fault`]).
+    pub fn add_fault(&self, spec: &str) {
+        self.sandbox.add_fault(fault(spec));
+    }
+
+    /// A key's status in the sandbox: `published` (active) or `deleted` (revoked).
+    pub fn status(&self, id: &str) -> String {
+        self.sandbox
+            .key(id)
+            .unwrap_or_else(|| panic!("the sandbox has no key {id}"))
+            .status
+    }
+
+    /// Asserts that `secret` (its trailing line break aside) authenticates: `whoami -q` with it
+    /// exits 0.
+    #[track_caller]
+    pub fn assert_works(&self, secret: &str) {
+        self.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    }
+
     /// Makes `keys audit` leave keys that never expire alone (`profile set --no-expiry-keys
     /// ignore`), for tests about something else: the sandbox's admin key never expires, and by
     /// default the audit fails on it (tests/cli/findings.rs).
@@ -782,13 +802,14 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The only recovery file, and the secret in it.
+/// The only recovery file, and what it holds as written (the secret and a line break); `log`
+/// is shown when there is not exactly one.
 #[track_caller]
 pub fn the_recovery_file(world: &World, log: &str) -> (PathBuf, String) {
     let files = world.recovery_files();
     assert_eq!(files.len(), 1, "one recovery file: {files:?}\n{log}");
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
-    (files[0].clone(), secret.trim_end().to_string())
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    (files[0].clone(), text)
 }
 
 /// A line of `stderr` names the destination (`exec:` and the program's first word) and says

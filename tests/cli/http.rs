@@ -25,9 +25,7 @@ fn a_403_names_the_permission_the_roles_held_and_the_roles_that_grant_it() {
 #[test]
 fn idempotent_requests_are_retried_and_creates_are_not() {
     let world = World::new();
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/secrets/api/keys status=503 times=2"));
+    world.add_fault("GET /v1/secrets/api/keys status=503 times=2");
     world.run(&["keys", "list", "-q"]).code(0);
     let gets = world
         .requests()
@@ -36,9 +34,7 @@ fn idempotent_requests_are_retried_and_creates_are_not() {
         .count();
     assert_eq!(gets, 3, "two 503s, then success");
 
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys status=502 times=1"));
+    world.add_fault("POST /v1/secrets/api/keys status=502 times=1");
     world
         .run(&["keys", "create", "--name", "once"])
         .code(5)
@@ -54,9 +50,7 @@ fn idempotent_requests_are_retried_and_creates_are_not() {
 #[test]
 fn rate_limiting_honours_retry_after_then_gives_up_with_5() {
     let world = World::new();
-    world
-        .sandbox
-        .add_fault(fault("/v1/users/me status=429 retry-after=0"));
+    world.add_fault("/v1/users/me status=429 retry-after=0");
     let run = world.run(&["whoami"]);
     run.code(5)
         .stderr_has("429")
@@ -75,7 +69,7 @@ fn rate_limiting_honours_retry_after_then_gives_up_with_5() {
 fn a_slow_server_is_abandoned_after_the_timeout() {
     let world = World::new();
     // Never released: the client's own timeout is the only way this run can end.
-    world.sandbox.add_fault(fault("/v1/users/me hold=never"));
+    world.add_fault("/v1/users/me hold=never");
     let started = std::time::Instant::now();
     let run = world.run(&["--timeout", "0.3", "whoami"]);
     run.code(5).stderr_has("--timeout");
@@ -166,9 +160,7 @@ fn a_200_of_the_wrong_shape_is_reported() {
 #[test]
 fn rate_limiting_is_honoured_then_given_up_with_5() {
     let world = World::new();
-    world
-        .sandbox
-        .add_fault(fault("/v1/users/me status=429 retry-after=1 times=1"));
+    world.add_fault("/v1/users/me status=429 retry-after=1 times=1");
     let started = Instant::now();
     world.run(&["whoami", "-q"]).code(0);
     assert!(
@@ -212,9 +204,7 @@ fn a_redirect_to_another_host_gets_no_credentials() {
         "http://localhost:{}/v1/users/me",
         world.sandbox.addr().port()
     );
-    world
-        .sandbox
-        .add_fault(fault(&format!("/v1/users/me redirect={elsewhere} times=1")));
+    world.add_fault(&format!("/v1/users/me redirect={elsewhere} times=1"));
     let run = world.run(&["whoami"]);
     run.code(1).stderr_has("redirected").stderr_has(&elsewhere);
     let followed: Vec<_> = world
@@ -330,9 +320,7 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
     ];
     for (what, action, code, expected) in cases {
         world.sandbox.clear_faults();
-        world
-            .sandbox
-            .add_fault(fault(&format!("GET /v1/users/me {action}")));
+        world.add_fault(&format!("GET /v1/users/me {action}"));
         for extra in [
             &[][..],
             &["--verbose"][..],
@@ -363,9 +351,7 @@ fn a_credential_quoted_back_by_the_server_never_reaches_our_output() {
 #[test]
 fn a_relative_redirect_on_the_same_host_is_followed() {
     let world = World::new();
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me redirect=me?moved=1 times=1"));
+    world.add_fault("GET /v1/users/me redirect=me?moved=1 times=1");
     world.run(&["whoami", "-q"]).code(0);
     let followed: Vec<_> = world
         .requests()
@@ -380,9 +366,7 @@ fn a_relative_redirect_on_the_same_host_is_followed() {
 fn a_redirect_loop_on_the_same_host_is_named_a_loop() {
     for location in ["/v1/users/me", "me", "me?again=1"] {
         let world = World::new();
-        world
-            .sandbox
-            .add_fault(fault(&format!("GET /v1/users/me redirect={location}")));
+        world.add_fault(&format!("GET /v1/users/me redirect={location}"));
         let run: Run = world.run(&["whoami"]);
         run.code(1)
             .stderr_has("redirected (307) in a loop on its own host, last to http://127.0.0.1:")
@@ -397,9 +381,9 @@ fn a_redirect_loop_on_the_same_host_is_named_a_loop() {
 fn a_relative_redirect_to_another_host_is_resolved_and_not_followed() {
     let world = World::new();
     let port = world.sandbox.addr().port();
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "GET /v1/users/me redirect=//localhost:{port}/v1/users/me"
-    )));
+    ));
     world
         .run(&["whoami"])
         .code(1)
@@ -436,7 +420,7 @@ fn a_server_quoting_the_credential_back_cannot_put_it_on_our_output() {
         ),
     ] {
         world.sandbox.clear_faults();
-        world.sandbox.add_fault(fault(&spec));
+        world.add_fault(&spec);
         let run = world.run(&["whoami", "--verbose"]);
         // Shown in its display form, like the server's `display_id`.
         run.code(code).stderr_has(&display_form(&admin));

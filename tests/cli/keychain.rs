@@ -55,7 +55,7 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
         secret_tool_lookup("flexprice-admin", &account).as_deref(),
         Some(secret)
     );
-    world.run_as(secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 
     // A second key of the same name and owner would leave the first, still active, without
     // its secret: refused off a terminal, nothing minted; with --yes it replaces the entry.
@@ -269,7 +269,7 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
         .to_string();
     let second = secret_tool_lookup("flexprice-admin", &account).unwrap();
     assert_ne!(first, second);
-    world.run_as(&second, &["whoami", "-q"]).code(0);
+    world.assert_works(&second);
 
     // Rotated elsewhere: the entry keeps a revoked secret, and says so.
     let dir = tempfile::tempdir().unwrap();

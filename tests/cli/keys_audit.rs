@@ -599,9 +599,9 @@ fn keys_audit_and_rotate_cover_the_accounts_named_and_repeat_them_in_hints() {
         "--yes",
     ]);
     rotate.code(0);
-    assert_eq!(world.sandbox.key(&a).unwrap().status, "deleted");
-    assert_eq!(world.sandbox.key(&b).unwrap().status, "deleted");
-    assert_eq!(world.sandbox.key(&c).unwrap().status, "published");
+    assert_eq!(world.status(&a), "deleted");
+    assert_eq!(world.status(&b), "deleted");
+    assert_eq!(world.status(&c), "published");
     assert!(dir.path().join("key-a.key").exists());
     assert!(dir.path().join("key-b.key").exists());
     assert!(!dir.path().join("key-c.key").exists());

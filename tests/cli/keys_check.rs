@@ -343,7 +343,7 @@ fn the_runbook_check_of_a_key_revoked_under_the_cache_says_when_it_is_certain() 
         ])
         .code(0);
     let after = Timestamp::now();
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
 
     // Step 4, inside the window: exit 5, the time it is certain, never "The key works".
     let check = with_leaked(&["keys", "check"]);

@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::harness::{
-    PAST_THE_CAP, World, display_form, exit_code, fault, finish_child, gone, is_secret_key,
+    PAST_THE_CAP, World, display_form, exit_code, finish_child, gone, is_secret_key,
     looked_up_after_the_create, mode, new_keys, pty, read_until, says_unread, signal, spawn,
     the_recovery_file, wait_until_gone, walk,
 };
@@ -51,7 +51,7 @@ fn create_prints_the_secret_alone_and_warns_on_stderr() {
         "{lifetime:?}"
     );
     // The new secret authenticates.
-    world.run_as(secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn a_file_destination_is_0600_and_the_secret_is_not_printed() {
     // No temporary files are left beside it (the write was a rename).
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1);
-    world.run_as(secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 
     // Plain output says where it went, without the secret.
     let plain = world.run(&["keys", "create", "--name", "to-file-2", "--store", &store]);
@@ -384,7 +384,7 @@ fn a_failed_exec_leaves_a_recovery_file_and_exits_9() {
     assert!(is_secret_key(secret));
     assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
     assert_eq!(key.status, "published", "kept by default");
-    world.run_as(secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 }
 
 #[test]
@@ -629,10 +629,8 @@ fn an_unwritable_stdout_keeps_the_secret_in_a_recovery_file() {
             .stdout(full),
     );
     run.code(9).stderr_has("stdout").stderr_has("recovery file");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let (_, secret) = the_recovery_file(&world, "");
+    world.assert_works(secret.trim_end());
 }
 
 #[test]
@@ -725,7 +723,7 @@ fn a_missing_name_is_prompted_for_on_a_terminal() {
         .expect("erased");
     session.exp_string("Erased the secret").expect("receipt");
     session.exp_eof().expect("exits");
-    world.run_as(&secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&secret);
     assert!(
         world
             .sandbox
@@ -750,7 +748,7 @@ fn ctrl_c_at_the_erase_prompt_exits_130_and_leaves_the_key_delivered() {
     assert!(seen.contains("at the prompt"), "{seen}");
     assert!(!seen.contains("Erased the secret"), "{seen}");
     assert_eq!(exit_code(&mut session), 130);
-    world.run_as(&secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&secret);
 }
 
 #[test]
@@ -1017,7 +1015,7 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     let secret = std::fs::read_to_string(&received).unwrap();
     assert!(is_secret_key(&secret), "{secret:?}");
     assert!(!env.contains(&secret), "the new secret is on stdin only");
-    world.run_as(&secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&secret);
 }
 
 #[test]
@@ -1044,9 +1042,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
         (libc::SIGHUP, 129),
     ] {
         let world = World::with_immediate_revocation();
-        world
-            .sandbox
-            .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+        world.add_fault("POST /v1/secrets/api/keys hold=create");
         let mut child = spawn(&world, &["keys", "create", "--name", "held"]);
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         world.sandbox.wait_held("create", 1);
@@ -1060,7 +1056,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
             is_secret_key(secret),
             "the secret was delivered: {out:?}\n{log}"
         );
-        world.run_as(secret, &["whoami", "-q"]).code(0);
+        world.assert_works(secret);
         assert!(world.recovery_files().is_empty());
     }
 }
@@ -1068,9 +1064,7 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
 #[test]
 fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
     let world = World::with_immediate_revocation();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create");
     let mut child = spawn(
         &world,
         &["keys", "create", "--name", "rec", "--store", "exec:false"],
@@ -1084,18 +1078,14 @@ fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("recovery file"), "{log}");
     assert_eq!(out, "");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{log}");
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let (_, secret) = the_recovery_file(&world, &log);
+    world.assert_works(secret.trim_end());
 }
 
 #[test]
 fn a_lost_create_answer_is_looked_up_never_retried() {
     let world = World::with_immediate_revocation();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
     let run = world.run(&["keys", "create", "--name", "lostc"]);
     let orphan = new_keys(&world, "lostc", &[]);
     assert_eq!(orphan.len(), 1);
@@ -1106,9 +1096,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     assert_eq!(orphan[0].status, "published");
     assert_eq!(world.creates(), 1, "never retried");
 
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
     let run = world.run(&[
         "keys",
         "create",
@@ -1123,9 +1111,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     assert_eq!(orphan[0].status, "deleted");
 
     // A create that was not committed (reset before the server acted) made nothing: exit 5.
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys reset times=1");
     world
         .run(&["keys", "create", "--name", "never"])
         .code(5)
@@ -1138,9 +1124,7 @@ fn a_secret_with_control_characters_goes_only_to_the_recovery_file() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("odd.key");
-    world.sandbox.add_fault(fault(
-        r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC\u001b[31m\nEVIL"}"#,
-    ));
+    world.add_fault(r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC\u001b[31m\nEVIL"}"#);
     let store = format!("file:{}", path.display());
     let run = world.run_with(
         &[
@@ -1207,9 +1191,7 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
     let world = World::with_immediate_revocation();
     let (earlier, earlier_secret) = world.create_key(&["--name", "twin"]);
     let earlier = earlier["id"].as_str().unwrap().to_string();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
     let run = world.run(&[
         "keys",
         "create",
@@ -1225,27 +1207,23 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
         orphan[0].status, "deleted",
         "the create's own key was revoked"
     );
-    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
-    world.run_as(&earlier_secret, &["whoami", "-q"]).code(0);
+    assert_eq!(world.status(&earlier), "published");
+    world.assert_works(&earlier_secret);
 
     // Without the policy nothing is revoked, and a key that may be someone else's is named as
     // only possibly the create's.
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
     let run = world.run(&["keys", "create", "--name", "twin"]);
     run.code(9)
         .stderr_has("may have created")
         .stderr_has(&earlier);
-    assert_eq!(world.sandbox.key(&earlier).unwrap().status, "published");
+    assert_eq!(world.status(&earlier), "published");
 }
 
 #[test]
 fn a_lost_publishable_create_is_reported_as_possibly_made() {
     let world = World::with_immediate_revocation();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+    world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
     let run = world.run(&["keys", "create", "--name", "pub", "--publishable"]);
     run.code(9).stderr_has("never listed");
     assert_eq!(run.stdout, "");
@@ -1280,10 +1258,8 @@ fn a_signal_stops_an_exec_command_and_keeps_the_secret_in_the_recovery_file() {
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("was stopped: a signal arrived"), "{log}");
     assert_eq!(out, "");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{log}");
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let (_, secret) = the_recovery_file(&world, &log);
+    world.assert_works(secret.trim_end());
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     assert!(
         wait_until_gone(pid.trim()),
@@ -1401,17 +1377,18 @@ fn unread_by_exec_is_undelivered(program: &str) {
         &store,
     ]);
     let (_, secret) = the_recovery_file(&world, &run.stderr);
+    let secret = secret.trim_end();
     run.code(9);
     says_unread(&run.stderr, program);
-    assert!(is_secret_key(&secret), "the recovery file holds a secret");
-    assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
+    assert!(is_secret_key(secret), "the recovery file holds a secret");
+    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
     let minted = new_keys(&world, "k", &[]);
     assert_eq!(minted.len(), 1);
     assert_eq!(
         minted[0].status, "published",
         "kept active: its secret waits"
     );
-    world.run_as(&secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 }
 
 /// Fails on main 0e6722f: exit 0, "stored in exec:true", recovery file deleted, key active, its secret nowhere.
@@ -1439,9 +1416,9 @@ fn an_exec_program_that_reads_part_of_the_secret_did_not_receive_it() {
 #[test]
 fn a_create_answered_201_past_the_body_cap_names_its_orphan() {
     let world = World::with_immediate_revocation();
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "POST /v1/secrets/api/keys commit-then-huge={PAST_THE_CAP} times=1"
-    )));
+    ));
     let run = world.run(&["keys", "create", "--name", "runaway"]);
     let orphan = new_keys(&world, "runaway", &[]);
     assert_eq!(orphan.len(), 1, "the server made the key");
@@ -1466,9 +1443,9 @@ fn a_create_answered_201_past_the_body_cap_names_its_orphan() {
 #[test]
 fn a_2xx_create_past_the_body_cap_that_made_nothing_is_looked_up_too() {
     let world = World::with_immediate_revocation();
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "POST /v1/secrets/api/keys huge={PAST_THE_CAP} times=1"
-    )));
+    ));
     let run = world.run(&["keys", "create", "--name", "nothing"]);
     assert!(
         looked_up_after_the_create(&world),
@@ -1493,9 +1470,9 @@ fn answer_create_with(world: &World, id: &str, secret: &str) {
         },
         "api_key": secret,
     });
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "POST /v1/secrets/api/keys status=201 times=1 body={body}"
-    )));
+    ));
 }
 
 /// Every file under `root` whose path (below `root`) holds `needle`.

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    ESC, REVOCATION_NOTE, World, exit_code, fault, finish_child, fixed_tenant, fixed_world, pty,
+    ESC, REVOCATION_NOTE, World, exit_code, finish_child, fixed_tenant, fixed_world, pty,
     read_until, screen, signal, spawn,
 };
 
@@ -17,14 +17,7 @@ fn delete_needs_yes_off_a_terminal_and_sends_nothing_without_it() {
     let (key, _) = world.create_key(&["--name", "victim"]);
     let run = world.run(&["keys", "delete", "victim"]);
     run.code(2).stderr_has("--yes");
-    assert_eq!(
-        world
-            .sandbox
-            .key(key["id"].as_str().unwrap())
-            .unwrap()
-            .status,
-        "published"
-    );
+    assert_eq!(world.status(key["id"].as_str().unwrap()), "published");
     assert!(
         world
             .mutating_requests()
@@ -48,7 +41,7 @@ fn delete_revokes_by_name_and_id_and_reports_each() {
         .stderr_has(&format!("Revoked key {b_id} (second)"))
         .stderr_has("up to two minutes");
     for id in [a["id"].as_str().unwrap(), b_id] {
-        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
+        assert_eq!(world.status(id), "deleted");
     }
     // Never used before the revocation, so not in Flexprice's cache: refused at once (a used one
     // lingers, see tests/cli/revocation.rs).
@@ -93,9 +86,7 @@ fn a_batch_with_a_failure_exits_8_and_reports_each_key() {
     let (ok, _) = world.create_key(&["--name", "fine"]);
     let (bad, _) = world.create_key(&["--name", "stuck"]);
     let bad_id = bad["id"].as_str().unwrap();
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{bad_id} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{bad_id} status=500"));
     let run = world.run(&["keys", "delete", "fine", "stuck", "--yes"]);
     run.code(8)
         .stderr_has(&format!(
@@ -104,15 +95,8 @@ fn a_batch_with_a_failure_exits_8_and_reports_each_key() {
         ))
         .stderr_has(&format!("could not revoke key {bad_id} (stuck)"))
         .stderr_has("1 of 2 keys");
-    assert_eq!(
-        world
-            .sandbox
-            .key(ok["id"].as_str().unwrap())
-            .unwrap()
-            .status,
-        "deleted"
-    );
-    assert_eq!(world.sandbox.key(bad_id).unwrap().status, "published");
+    assert_eq!(world.status(ok["id"].as_str().unwrap()), "deleted");
+    assert_eq!(world.status(bad_id), "published");
 }
 
 #[test]
@@ -130,7 +114,7 @@ fn a_delete_is_confirmed_on_a_terminal() {
     session.send_line("n").expect("answer no");
     session.exp_string("Nothing revoked").expect("declined");
     session.exp_eof().expect("exits");
-    assert_eq!(world.sandbox.key(&id).unwrap().status, "published");
+    assert_eq!(world.status(&id), "published");
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "delete", "doomed"]);
@@ -141,7 +125,7 @@ fn a_delete_is_confirmed_on_a_terminal() {
     session.send_line("y").expect("answer yes");
     session.exp_string("Revoked key").expect("revoked");
     session.exp_eof().expect("exits");
-    assert_eq!(world.sandbox.key(&id).unwrap().status, "deleted");
+    assert_eq!(world.status(&id), "deleted");
 }
 
 #[test]
@@ -168,8 +152,8 @@ fn an_ambiguous_name_offers_a_selection_on_a_terminal() {
     session.send_line("y").expect("answer yes");
     session.exp_string("Revoked key").expect("revoked");
     session.exp_eof().expect("exits");
-    assert_eq!(world.sandbox.key(&first).unwrap().status, "deleted");
-    assert_eq!(world.sandbox.key(&second).unwrap().status, "published");
+    assert_eq!(world.status(&first), "deleted");
+    assert_eq!(world.status(&second), "published");
 }
 
 #[test]
@@ -187,7 +171,7 @@ fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
     assert!(seen.contains("pass --yes"), "{seen}");
     assert!(!seen.contains("[y/N]"), "{seen}");
     assert_eq!(exit_code(&mut session), 2);
-    assert_eq!(world.sandbox.key(&id).unwrap().status, "published");
+    assert_eq!(world.status(&id), "published");
 
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "create", "--no-input"]);
@@ -208,9 +192,7 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
         })
         .collect();
     // The revocations wait at a gate until the bar is on screen.
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut cmd = world.std_cmd();
     cmd.env("TERM", "xterm")
         .args(["keys", "delete", "--yes"])
@@ -223,7 +205,7 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
     session.exp_eof().expect("exits");
     assert_eq!(exit_code(&mut session), 0);
     for id in &ids {
-        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted");
+        assert_eq!(world.status(id), "deleted");
     }
 }
 
@@ -263,7 +245,7 @@ fn the_delete_preview_goes_to_stderr_and_stdout_stays_data() {
         "",
         "nothing but data on stdout"
     );
-    assert_eq!(world.sandbox.key(&id).unwrap().status, "published");
+    assert_eq!(world.status(&id), "published");
 }
 
 #[test]
@@ -325,12 +307,8 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     // The first revocation goes through; every later one waits at a gate, which opens only
     // once the command has noticed Ctrl-C. So exactly one key is revoked before Ctrl-C, and the
     // ones in flight then (as many as the command says) after it.
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* delay=0ms times=1"));
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=later"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* delay=0ms times=1");
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=later");
     let mut args = vec!["keys", "delete", "--yes"];
     args.extend(ids.iter().map(String::as_str));
     let mut child = spawn(&world, &args);
@@ -380,10 +358,10 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     assert_eq!(revoked.len(), 1 + in_flight, "{log}");
     assert_eq!(revoked.len() + not_revoked.len(), ids.len(), "{log}");
     for id in &revoked {
-        assert_eq!(world.sandbox.key(id).unwrap().status, "deleted", "{id}");
+        assert_eq!(world.status(id), "deleted", "{id}");
     }
     for id in &not_revoked {
-        assert_eq!(world.sandbox.key(id).unwrap().status, "published", "{id}");
+        assert_eq!(world.status(id), "published", "{id}");
     }
     assert!(
         log.contains(&format!(
@@ -447,22 +425,14 @@ fn an_id_as_the_table_shortens_it_is_accepted_as_input() {
         .stderr_has("secret_01JZ0000AA0000000000000001")
         .stderr_has("secret_01JZ0000AB0000000000000002");
     assert_eq!(
-        world
-            .sandbox
-            .key("secret_01JZ0000AA0000000000000001")
-            .unwrap()
-            .status,
+        world.status("secret_01JZ0000AA0000000000000001"),
         "published"
     );
     fixed_tenant(&world, &["keys", "delete", &shown, "--yes"])
         .code(0)
         .stderr_has("Revoked key secret_01JZ0000AA0000000000000001 (ci-json)");
     assert_eq!(
-        world
-            .sandbox
-            .key("secret_01JZ0000AB0000000000000002")
-            .unwrap()
-            .status,
+        world.status("secret_01JZ0000AB0000000000000002"),
         "published"
     );
 }
@@ -473,9 +443,7 @@ fn sigterm_stops_a_delete_batch_with_143() {
     let ids: Vec<String> = (0..12)
         .map(|i| world.aged_key(&format!("d{i}"), None))
         .collect();
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut args = vec!["keys", "delete", "--yes"];
     args.extend(ids.iter().map(String::as_str));
     let mut child = spawn(&world, &args);
@@ -492,7 +460,7 @@ fn sigterm_stops_a_delete_batch_with_143() {
     );
     let deleted = ids
         .iter()
-        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .filter(|id| world.status(id) == "deleted")
         .count();
     assert_eq!(deleted, 8);
 }

@@ -528,7 +528,7 @@ fn names_from_the_server_cannot_inject_terminal_escapes() {
         .stderr_has("evil\u{fffd}[31mred");
     clean("the receipt", &delete.stderr);
     clean("the receipt", &delete.stdout);
-    assert_eq!(world.sandbox.key(&seeded.id).unwrap().status, "deleted");
+    assert_eq!(world.status(&seeded.id), "deleted");
 }
 
 /// A key's name may carry characters that reorder or hide text: shown as U+FFFD in tables,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::{World, fault};
+use crate::harness::World;
 use crate::rogue_server::{Reply, RogueRequest, RogueServer};
 
 #[test]
@@ -17,9 +17,9 @@ fn a_server_that_overstates_total_does_not_make_us_page_forever() {
     let body = format!(
         r#"{{"items":[{key}],"pagination":{{"total":1000000000,"limit":1000,"offset":1000}}}}"#
     );
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "GET /v1/secrets/api/keys status=200 content-type=application/json body={body}"
-    )));
+    ));
     let started = Instant::now();
     let run = world.run(&["keys", "list", "-q"]);
     assert_eq!(

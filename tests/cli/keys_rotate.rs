@@ -11,16 +11,14 @@ use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use crate::harness::{
-    DueKey, PAST_THE_CAP, REVOCATION_NOTE, World, display_form, due_key, due_key_to_file, fault,
+    DueKey, PAST_THE_CAP, REVOCATION_NOTE, World, display_form, due_key, due_key_to_file,
     file_names, finish_std, is_secret_key, leaks, looked_up_after_the_create, mode, new_keys,
     paths_requested, read_trimmed, says_unread, service_key, spawn, the_recovery_file,
 };
 
 /// The next create call meets `action` (a fault's action in the sandbox's grammar).
 fn fail_next_create(world: &World, action: &str) {
-    world.sandbox.add_fault(fault(&format!(
-        "POST /v1/secrets/api/keys {action} times=1"
-    )));
+    world.add_fault(&format!("POST /v1/secrets/api/keys {action} times=1"));
 }
 
 /// How many times `keys rotate` tries the new key before giving up (`VERIFY_ATTEMPTS` in
@@ -55,7 +53,7 @@ fn rotate_replaces_the_key_and_revokes_the_old_one() {
         "old lifetime kept"
     );
 
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
     world.run_as(&old_secret, &["whoami"]).code(3);
     world.run_as(new_secret, &["whoami"]).code(0);
 }
@@ -93,7 +91,7 @@ fn keep_old_leaves_the_old_key_working() {
         .run(&["keys", "rotate", "keep", "--keep-old", "--yes"])
         .code(0)
         .stderr_has("kept (--keep-old)");
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
 
@@ -107,7 +105,7 @@ fn a_create_that_fails_leaves_the_old_key_untouched() {
         .stderr_has("step 3 (create the new key) failed")
         .stderr_has("no key was created");
     assert_eq!(run.stdout, "");
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
 
@@ -128,7 +126,7 @@ fn a_lost_create_response_reports_the_orphan_and_exits_9() {
         .stderr_has(&orphan.id)
         .stderr_has(&format!("keys delete {}", orphan.id));
     assert_eq!(orphan.status, "published");
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
 
@@ -153,7 +151,7 @@ fn a_lost_create_response_is_revoked_when_asked() {
         .unwrap();
     run.code(9).stderr_has("orphaned key was revoked");
     assert_eq!(orphan.status, "deleted");
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
 }
 
 /// Step 4 before step 5: a new key that the API refuses goes to no destination (a service
@@ -168,9 +166,7 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
     let dest = dir.path().join("v401.key");
     std::fs::write(&dest, format!("{old_secret}\n")).unwrap();
     let store = format!("file:{}", dest.display());
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me status=401"));
+    world.add_fault("GET /v1/users/me status=401");
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "v401", "--yes", "--store", &store]);
     run.code(9)
@@ -202,14 +198,12 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
         format!("{old_secret}\n"),
         "the destination keeps the old, working secret"
     );
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{}", run.stderr);
-    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let (_, waiting) = the_recovery_file(&world, &run.stderr);
     let waiting = waiting.trim_end().to_string();
     assert!(is_secret_key(&waiting));
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     world.sandbox.clear_faults();
-    world.run_as(&old_secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&old_secret);
 
     // The API accepts the new key now: the re-run the hint names delivers it from the file.
     assert!(
@@ -228,16 +222,14 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
         "the secret that waited is the one delivered"
     );
     assert!(world.recovery_files().is_empty());
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
 }
 
 #[test]
 fn a_failed_revocation_names_the_old_key_still_active() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "d500");
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{old_id} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{old_id} status=500"));
     let run = world.run(&["keys", "rotate", "d500", "--yes"]);
     run.code(1)
         .stderr_has("step 6")
@@ -251,11 +243,11 @@ fn a_failed_revocation_names_the_old_key_still_active() {
 fn a_lost_revocation_response_is_retried() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "dlost");
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "DELETE /v1/secrets/api/keys/{old_id} commit-then-reset times=1"
-    )));
+    ));
     world.run(&["keys", "rotate", "dlost", "--yes"]).code(0);
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
     let deletes = world
         .requests()
         .iter()
@@ -299,7 +291,7 @@ fn dry_run_and_confirmation_send_nothing() {
         .code(2)
         .stderr_has("--yes");
     assert!(world.mutating_requests().is_empty());
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
 }
 
 #[test]
@@ -326,7 +318,7 @@ fn rotate_to_a_file_writes_the_new_secret_there_and_not_to_stdout() {
         json["stored_in"],
         serde_json::json!([format!("file:{}", path.display())])
     );
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
     world.run_as(new_secret, &["whoami"]).code(0);
 }
 
@@ -345,15 +337,13 @@ fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
     run.code(9)
         .stderr_has("step 5 (deliver the secret) failed")
         .stderr_has("recovery file");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let recovered = std::fs::read_to_string(&files[0]).unwrap();
+    let (_, recovered) = the_recovery_file(&world, "");
     assert!(
         !run.stderr.contains(recovered.trim_end()),
         "the error names the file, not the secret"
     );
     world.run_as(recovered.trim_end(), &["whoami"]).code(0);
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
 
@@ -408,7 +398,7 @@ fn a_destination_that_cannot_take_a_secret_stops_rotation_before_minting() {
         .stderr_has("--store")
         .stderr_has("no key was created");
     assert!(world.mutating_requests().is_empty());
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
 }
 
 #[test]
@@ -459,14 +449,7 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
     );
     run.code(9).stderr_has("step 5");
     assert_eq!(world.recovery_files().len(), 1);
-    assert_eq!(
-        world
-            .sandbox
-            .key(old["id"].as_str().unwrap())
-            .unwrap()
-            .status,
-        "published"
-    );
+    assert_eq!(world.status(old["id"].as_str().unwrap()), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
 
@@ -474,9 +457,7 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
 fn json_output_keeps_the_secret_when_a_later_step_fails() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "jfail");
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{old_id} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{old_id} status=500"));
     let run = world.run(&["keys", "rotate", "jfail", "--yes", "-o", "json"]);
     let json = run.code(1).json();
     let secret = json["api_key"]
@@ -502,12 +483,10 @@ fn an_unwritable_stdout_keeps_the_new_secret_in_a_recovery_file() {
             .stdout(full),
     );
     run.code(9).stderr_has("recovery file");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1);
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    let (_, secret) = the_recovery_file(&world, "");
     world.run_as(secret.trim(), &["whoami"]).code(0);
     assert_eq!(
-        world.sandbox.key(&old_id).unwrap().status,
+        world.status(&old_id),
         "published",
         "step 5 failed: the old key stays"
     );
@@ -541,8 +520,8 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
     assert_eq!(run.stdout, "");
     let new_secret = read_trimmed(&file);
     assert!(is_secret_key(&new_secret) && new_secret != old_secret);
-    world.run_as(&new_secret, &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.assert_works(&new_secret);
+    assert_eq!(world.status(&old), "deleted");
 
     // The batch, the same: from the new key's record.
     world.sandbox.clear_requests();
@@ -552,7 +531,7 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
     assert_eq!(world.creates(), 1);
     let third = read_trimmed(&file);
     assert!(third != new_secret);
-    world.run_as(&third, &["whoami", "-q"]).code(0);
+    world.assert_works(&third);
 }
 
 #[test]
@@ -563,7 +542,7 @@ fn a_new_key_that_would_churn_is_warned_about() {
     run.code(0).stderr_has(
         "the new key short will live 7d, which is no longer than the expiring window (14d",
     );
-    assert_eq!(world.sandbox.key(&key).unwrap().status, "deleted");
+    assert_eq!(world.status(&key), "deleted");
 }
 
 fn ten_years_after(at: Timestamp) -> Timestamp {
@@ -629,7 +608,7 @@ fn a_rotation_under_the_cache_does_not_claim_the_old_key_is_dead() {
         .stderr_has(REVOCATION_NOTE);
     let new_secret = run.stdout.trim();
     assert!(is_secret_key(new_secret), "{:?}", run.stdout);
-    assert_eq!(world.sandbox.key(old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(old_id), "deleted");
 
     // As the receipt warned: the old key still works inside the window, and not after it.
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -671,9 +650,7 @@ fn keys_rotate_takes_four_round_trips() {
     // the next two at `check`.
     for gate in ["resolve", "check"] {
         for path in ["/v1/users/me", "/v1/secrets/api/keys"] {
-            world
-                .sandbox
-                .add_fault(fault(&format!("GET {path} hold={gate} times=1")));
+            world.add_fault(&format!("GET {path} hold={gate} times=1"));
         }
     }
     let run = std::thread::scope(|s| {
@@ -694,7 +671,7 @@ fn keys_rotate_takes_four_round_trips() {
         .nth(1)
         .and_then(|r| r.query)
         .unwrap_or_default();
-    world.run_as(&new_secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&new_secret);
     let sorted = |wave: &[String]| {
         let mut wave = wave.to_vec();
         wave.sort();
@@ -746,9 +723,7 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_recovery_file(
     let old_id = old["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ingest.key");
-    world.sandbox.add_fault(fault(
-        r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#,
-    ));
+    world.add_fault(r#"GET /v1/users/me status=500 header=X-Request-ID:req-{credential} body={"code":"internal_error","message":"db error for key {credential}","http_status_code":500}"#);
     let store = format!("file:{}", file.display());
     let run = world.run(&[
         "keys",
@@ -763,9 +738,7 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_recovery_file(
     ]);
     run.code(9);
     assert!(!file.exists(), "a key that failed its check was delivered");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{}", run.stderr);
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
+    let (file, secret) = the_recovery_file(&world, &run.stderr);
     let secret = secret.trim_end();
     assert!(crate::harness::is_secret_key(secret), "{secret:?}");
     let admin = world.sandbox.admin_key().to_string();
@@ -783,13 +756,13 @@ fn a_new_key_quoted_back_during_its_verification_reaches_only_its_recovery_file(
     let json = run.json();
     let error = json["error"].as_str().expect("the failed step is named");
     assert!(error.contains(&display_form(secret)), "{error}");
-    assert_eq!(json["recovery_file"], files[0].display().to_string());
+    assert_eq!(json["recovery_file"], file.display().to_string());
     assert!(
         json.get("api_key").is_none(),
         "stdout is not a destination: {json}"
     );
     assert_eq!(
-        world.sandbox.key(&old_id).unwrap().status,
+        world.status(&old_id),
         "published",
         "a new key that fails verification leaves the old one working"
     );
@@ -816,7 +789,7 @@ fn a_state_directory_linked_to_a_shared_directory_is_never_made_0700() {
         .stderr_has("never changed through a link");
     assert_eq!(mode(shared.path()), 0o1777);
     assert!(world.mutating_requests().is_empty(), "no key was minted");
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "published");
+    assert_eq!(world.status(&old_id), "published");
     assert_eq!(
         std::fs::read_dir(shared.path()).unwrap().count(),
         0,
@@ -826,16 +799,14 @@ fn a_state_directory_linked_to_a_shared_directory_is_never_made_0700() {
     // Pointed at a private directory of ours, the link is used as it is.
     std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     world.run(&["keys", "rotate", "linked", "--yes"]).code(0);
-    assert_eq!(world.sandbox.key(&old_id).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_id), "deleted");
 }
 
 #[test]
 fn a_failed_single_rotation_prints_its_object_with_the_error() {
     let world = World::with_immediate_revocation();
     let old = world.aged_key("jf", None);
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys status=403 times=1"));
+    world.add_fault("POST /v1/secrets/api/keys status=403 times=1");
     let run = world.run(&["keys", "rotate", &old, "--yes", "-o", "json"]);
     let json = run.code(6).json();
     assert_eq!(json["old_key"]["id"], old.as_str());
@@ -863,7 +834,7 @@ fn a_failed_single_rotation_prints_its_object_with_the_error() {
         "the secret is in the recovery file only: {json}"
     );
     assert_eq!(world.recovery_files().len(), 1);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
 }
 
 #[test]
@@ -871,9 +842,7 @@ fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
     let world = World::with_immediate_revocation();
     for policy in ["keep", "revoke"] {
         let old = world.aged_key(&format!("l-{policy}"), None);
-        world
-            .sandbox
-            .add_fault(fault("POST /v1/secrets/api/keys commit-then-reset times=1"));
+        world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
         let run = world.run(&[
             "keys",
             "rotate",
@@ -893,7 +862,7 @@ fn a_lost_create_during_rotation_exits_9_whatever_the_policy() {
                 "deleted"
             }
         );
-        assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+        assert_eq!(world.status(&old), "published");
     }
 }
 
@@ -913,7 +882,7 @@ fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
         .stderr_has("no key was created");
     assert_eq!(world.creates(), 0, "nothing minted");
     assert!(world.recovery_files().is_empty());
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
 
     // The same with a fixed path: 300 characters in one file name.
     let fixed = format!("file:{}", dir.path().join("f".repeat(300)).display());
@@ -989,9 +958,7 @@ fn an_exec_child_inherits_no_descriptor_but_its_three() {
 fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
     let world = World::with_immediate_revocation();
     let old = world.aged_key("unrevocable", None);
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* status=500");
     let run = world.run(&[
         "keys",
         "rotate",
@@ -1003,16 +970,14 @@ fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
         "revoke",
     ]);
     run.code(9).stderr_has("could not revoke key");
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{}", run.stderr);
-    let secret = std::fs::read_to_string(&files[0]).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+    let (file, secret) = the_recovery_file(&world, &run.stderr);
+    world.assert_works(secret.trim_end());
     assert!(
-        run.stderr.contains(&files[0].display().to_string()),
+        run.stderr.contains(&file.display().to_string()),
         "{}",
         run.stderr
     );
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
 }
 
 /// The `GET /users/me` requests made with another key than the admin's: the new key's checks.
@@ -1045,17 +1010,13 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
         dest,
         store,
     } = due_key_to_file(&world, "mover");
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me status=401"));
+    world.add_fault("GET /v1/users/me status=401");
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
     run.code(9)
         .stderr_has("step 4 (check the new key) failed")
         .stderr_has(&format!("re-run `flexprice-admin keys rotate {old}`"));
     assert!(!dest.exists());
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{}", run.stderr);
-    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let (_, waiting) = the_recovery_file(&world, &run.stderr);
 
     world.sandbox.clear_faults();
     let creates = world.creates();
@@ -1065,7 +1026,7 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), waiting);
     assert_eq!(world.creates(), creates, "nothing minted");
     assert!(world.recovery_files().is_empty());
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    assert_eq!(world.status(&old), "deleted");
 }
 
 /// The server answers the create with a secret of an unexpected shape (a space in it). It must
@@ -1079,9 +1040,7 @@ fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("odd.key");
     let store = format!("file:{}", dest.display());
-    world.sandbox.add_fault(fault(
-        r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***IL","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC EVIL"}"#,
-    ));
+    world.add_fault(r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***IL","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC EVIL"}"#);
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
     run.code(9)
@@ -1101,7 +1060,7 @@ fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
         std::fs::read_to_string(&files[0]).unwrap(),
         "sk_01ABC EVIL\n"
     );
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
 }
 
 /// The admin credential's own `GET /users/me` fails (a tenant-level key has no user row: 404).
@@ -1121,9 +1080,7 @@ fn service_account_keys_rotate_when_users_me_fails() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}/{{name}}.key", dir.path().display());
     // The admin's request goes first, beside the listing; the new keys' checks come after.
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me status=404 times=1"));
+    world.add_fault("GET /v1/users/me status=404 times=1");
     let run = world.run(&[
         "keys",
         "rotate",
@@ -1136,9 +1093,9 @@ fn service_account_keys_rotate_when_users_me_fails() {
     ]);
     run.code(0);
     for (old, name) in olds.iter().zip(["batch-a", "batch-b"]) {
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+        assert_eq!(world.status(old), "deleted");
         let secret = std::fs::read_to_string(dir.path().join(format!("{name}.key"))).unwrap();
-        world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+        world.assert_works(secret.trim_end());
     }
 
     // A user key among them: whose it is cannot be told.
@@ -1148,9 +1105,7 @@ fn service_account_keys_rotate_when_users_me_fails() {
         vec!["keys", "rotate", "--due", "--yes", "--store", &store],
         vec!["keys", "rotate", &mine, "--yes", "--store", &store],
     ] {
-        world
-            .sandbox
-            .add_fault(fault("GET /v1/users/me status=404 times=1"));
+        world.add_fault("GET /v1/users/me status=404 times=1");
         world
             .run(&args)
             .code(4)
@@ -1158,7 +1113,7 @@ fn service_account_keys_rotate_when_users_me_fails() {
             .stderr_has("404");
     }
     assert_eq!(world.creates(), creates, "nothing minted");
-    assert_eq!(world.sandbox.key(&mine).unwrap().status, "published");
+    assert_eq!(world.status(&mine), "published");
 }
 
 /// The admin's `GET /users/me` hangs. A service-account key's rotation does not need its
@@ -1174,12 +1129,8 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
         dest,
         store,
     } = due_key_to_file(&world, "patient");
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me hold=admin times=1"));
-    world
-        .sandbox
-        .add_fault(fault("GET /v1/users/me hold=check times=1"));
+    world.add_fault("GET /v1/users/me hold=admin times=1");
+    world.add_fault("GET /v1/users/me hold=check times=1");
     let child = spawn(
         &world,
         &[
@@ -1211,8 +1162,8 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     );
     assert_eq!(out.status.code(), Some(0), "{log}");
     let secret = std::fs::read_to_string(&dest).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.assert_works(secret.trim_end());
+    assert_eq!(world.status(&old), "deleted");
 }
 
 /// The state directory's file system is full at the moment the secret arrives (here: a file
@@ -1247,8 +1198,8 @@ fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
     run.code(0);
     let secret = run.stdout.trim_end();
     assert!(is_secret_key(secret), "{}", run.stdout);
-    world.run_as(secret, &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.assert_works(secret);
+    assert_eq!(world.status(&old), "deleted");
     let left: Vec<String> = world
         .recovery_files()
         .iter()
@@ -1272,11 +1223,7 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
         dest,
         store,
     } = due_key_to_file(&world, "again");
-    let refuse = || {
-        world
-            .sandbox
-            .add_fault(fault("GET /v1/users/me status=401"))
-    };
+    let refuse = || world.add_fault("GET /v1/users/me status=401");
     refuse();
     world
         .run(&["keys", "rotate", &old, "--yes", "--store", &store])
@@ -1334,10 +1281,10 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
         .code(9)
         .stderr_has("the key was revoked");
     assert_eq!(world.creates(), creates, "no re-run minted");
-    assert_eq!(world.sandbox.key(&successor).unwrap().status, "deleted");
+    assert_eq!(world.status(&successor), "deleted");
     assert!(world.recovery_files().is_empty());
     assert!(!record.exists(), "the record of a revoked, undelivered key");
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
     assert!(!dest.exists());
 
     // The next run starts afresh (told where again: the revoked key's record is gone).
@@ -1347,8 +1294,8 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
         .code(0);
     assert_eq!(world.creates(), creates + 1);
     let secret = std::fs::read_to_string(&dest).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.assert_works(secret.trim_end());
+    assert_eq!(world.status(&old), "deleted");
 }
 
 /// The server applies step 4's `start_time` wrongly (here: it answers that listing with no
@@ -1363,24 +1310,20 @@ fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() 
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("misfiltered.key");
     let store = format!("file:{}", dest.display());
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create times=1"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create times=1");
     let run = std::thread::scope(|s| {
         let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
         world.sandbox.wait_held("create", 1);
         // The step-1 listing is done: the next one is step 4's.
-        world.sandbox.add_fault(fault(
-            r#"GET /v1/secrets/api/keys status=200 times=1 body={"items":[],"pagination":{"total":0,"limit":50000,"offset":50000}}"#,
-        ));
+        world.add_fault(r#"GET /v1/secrets/api/keys status=200 times=1 body={"items":[],"pagination":{"total":0,"limit":50000,"offset":50000}}"#);
         world.sandbox.release("create");
         run.join().unwrap()
     });
     run.code(0);
     assert!(!run.stderr.contains("revoked unused"), "{}", run.stderr);
     let secret = std::fs::read_to_string(&dest).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    world.assert_works(secret.trim_end());
+    assert_eq!(world.status(&old), "deleted");
     assert!(world.recovery_files().is_empty());
 }
 
@@ -1392,7 +1335,7 @@ fn a_rotation_to_exec_true_keeps_the_old_key() {
     let old = world.aged_key("svc", None);
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", "exec:true"]);
     assert_eq!(
-        world.sandbox.key(&old).unwrap().status,
+        world.status(&old),
         "published",
         "the old key was revoked for a successor nobody holds:\n{}",
         run.stderr
@@ -1400,7 +1343,7 @@ fn a_rotation_to_exec_true_keeps_the_old_key() {
     run.code(9);
     says_unread(&run.stderr, "true");
     let (_, secret) = the_recovery_file(&world, &run.stderr);
-    world.run_as(&secret, &["whoami", "-q"]).code(0);
+    world.assert_works(&secret);
 }
 
 /// A key literally named `{owner}`, delivered to `file:DIR/{name}.key` (so `DIR/{owner}.key`),
@@ -1446,11 +1389,9 @@ fn a_recorded_destination_is_not_filled_in_again() {
     run.code(0);
     let second = std::fs::read_to_string(&literal).unwrap();
     assert_ne!(second, first, "the new secret went to DIR/{{owner}}.key");
-    world.run_as(second.trim_end(), &["whoami", "-q"]).code(0);
-    world
-        .run_as(neighbour.trim_end(), &["whoami", "-q"])
-        .code(0);
-    assert_eq!(world.sandbox.key(&braces).unwrap().status, "deleted");
+    world.assert_works(second.trim_end());
+    world.assert_works(neighbour.trim_end());
+    assert_eq!(world.status(&braces), "deleted");
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -1465,9 +1406,9 @@ fn a_recorded_destination_is_not_filled_in_again() {
 fn a_rotation_whose_create_ran_past_the_body_cap_names_its_orphan() {
     let world = World::with_immediate_revocation();
     let old = world.aged_key("rot-runaway", None);
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "POST /v1/secrets/api/keys commit-then-huge={PAST_THE_CAP} times=1"
-    )));
+    ));
     let run = world.run(&["keys", "rotate", &old, "--yes"]);
     let orphan = new_keys(&world, "rot-runaway", &[&old]);
     assert_eq!(orphan.len(), 1, "the server made the key");
@@ -1477,6 +1418,6 @@ fn a_rotation_whose_create_ran_past_the_body_cap_names_its_orphan() {
         run.stderr
     );
     run.code(9).stderr_has("step 3").stderr_has(&orphan[0].id);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
     assert_eq!(world.creates(), 1, "never retried");
 }

@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::harness::{
-    World, display_form, due_key, fault, file_names, finish_child, finish_std, is_secret_key, pty,
+    World, display_form, due_key, file_names, finish_child, finish_std, is_secret_key, pty,
     read_trimmed, read_until, signal, spawn,
 };
 
@@ -38,8 +38,8 @@ fn due_rotates_every_key_the_audit_finds() {
         .map(|r| r["old_key"]["id"].as_str().unwrap())
         .collect();
     assert_eq!(rotated, [old.id.as_str()]);
-    assert_eq!(world.sandbox.key(&old.id).unwrap().status, "deleted");
-    assert_eq!(world.sandbox.key(&fresh.id).unwrap().status, "published");
+    assert_eq!(world.status(&old.id), "deleted");
+    assert_eq!(world.status(&fresh.id), "published");
     world.run(&["keys", "audit"]).code(0);
 }
 
@@ -47,14 +47,12 @@ fn due_rotates_every_key_the_audit_finds() {
 fn due_with_a_failure_exits_8_and_reports_each_key() {
     let world = World::new();
     let (good, bad) = (world.aged_key("good", None), world.aged_key("bad", None));
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{bad} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{bad} status=500"));
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
     run.code(8)
         .stderr_has(&format!("could not rotate key {bad}"))
         .stderr_has("1 of 2 keys");
-    assert_eq!(world.sandbox.key(&good).unwrap().status, "deleted");
+    assert_eq!(world.status(&good), "deleted");
     assert_eq!(
         run.stdout.lines().count(),
         2,
@@ -75,12 +73,8 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
         .collect();
     // The first create goes through; every later one waits at a gate. Once the first rotation
     // is done and a full set of four is held, Ctrl-C comes; only then does the gate open.
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys delay=0ms times=1"));
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=later"));
+    world.add_fault("POST /v1/secrets/api/keys delay=0ms times=1");
+    world.add_fault("POST /v1/secrets/api/keys hold=later");
     let mut child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
@@ -126,7 +120,7 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     assert!(minted.iter().all(|id| new_ids.contains(&id.as_str())));
     let revoked = old_ids
         .iter()
-        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .filter(|id| world.status(id) == "deleted")
         .count();
     assert_eq!(revoked, new_ids.len());
     assert_eq!(
@@ -156,7 +150,7 @@ fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
         let secret = std::fs::read_to_string(dir.path().join(format!("{name}.key"))).unwrap();
         let me = world.run_as(secret.trim(), &["whoami", "-q"]);
         me.code(0);
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+        assert_eq!(world.status(old), "deleted");
     }
 }
 
@@ -196,8 +190,8 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
         .stderr_has("the credential this command runs with")
         .stderr_has(&format!("newer key {newer}"));
     world.run(&["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&theirs).unwrap().status, "published");
-    assert_eq!(world.sandbox.key(&superseded).unwrap().status, "published");
+    assert_eq!(world.status(&theirs), "published");
+    assert_eq!(world.status(&superseded), "published");
 }
 
 #[test]
@@ -266,7 +260,7 @@ fn a_due_key_sharing_the_credentials_display_id_is_rotated() {
         "{}",
         run.stderr
     );
-    assert_eq!(world.sandbox.key(&twin).unwrap().status, "deleted");
+    assert_eq!(world.status(&twin), "deleted");
     let line = run.stdout.lines().next().expect("one rotated key");
     assert!(line.contains("probe"), "{line}");
     world.run(&["whoami", "-q"]).code(0);
@@ -356,7 +350,7 @@ fn an_undelivered_secret_in_a_batch_exits_9_and_a_rerun_finishes_from_the_recove
     let waiting = read_trimmed(Path::new(&recovery));
     assert!(is_secret_key(&waiting));
     let successor = a["new_key"]["id"].as_str().unwrap().to_string();
-    assert_eq!(world.sandbox.key(&old_a).unwrap().status, "published");
+    assert_eq!(world.status(&old_a), "published");
 
     // The recovery file is listed, with its key still active; keys audit names it.
     let listed = world.run(&["keychain", "recovered", "-o", "json"]).json();
@@ -379,8 +373,8 @@ fn an_undelivered_secret_in_a_batch_exits_9_and_a_rerun_finishes_from_the_recove
     assert_eq!(world.creates(), 0, "nothing minted");
     assert_eq!(read_trimmed(&file_a), waiting);
     assert!(!Path::new(&recovery).exists());
-    assert_eq!(world.sandbox.key(&old_a).unwrap().status, "deleted");
-    assert_eq!(world.sandbox.key(&successor).unwrap().status, "published");
+    assert_eq!(world.status(&old_a), "deleted");
+    assert_eq!(world.status(&successor), "published");
     world.run(&["keychain", "recovered", "-o", "json"]).code(0);
     assert_eq!(
         world.run(&["keychain", "recovered", "-o", "json"]).json(),
@@ -398,7 +392,7 @@ fn rotated(json: &Value) -> Vec<String> {
 }
 
 fn status(world: &World, id: &str) -> String {
-    world.sandbox.key(id).unwrap().status
+    world.status(id)
 }
 
 #[test]
@@ -712,9 +706,7 @@ fn all_with_a_failure_exits_8_and_says_to_rotate_the_rest_one_by_one() {
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let good = world.seed_key("good", Some(&bot), 1, None).id;
     let bad = world.seed_key("bad", Some(&bot), 1, None).id;
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{bad} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{bad} status=500"));
     let run = world.run(&[
         "keys",
         "rotate",
@@ -872,9 +864,7 @@ fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     let world = World::new();
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let stuck = world.seed_key("stuck", Some(&bot), 40, None).id;
-    world.sandbox.add_fault(fault(&format!(
-        "DELETE /v1/secrets/api/keys/{stuck} status=500"
-    )));
+    world.add_fault(&format!("DELETE /v1/secrets/api/keys/{stuck} status=500"));
     world
         .run(&[
             "keys", "rotate", "--due", "--max-age", "30d", "--service-account", "ingest-bot", "--yes",
@@ -920,10 +910,10 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
         "nothing written outside the directory: {listed:?}"
     );
     let secret = std::fs::read_to_string(inner.join("plain.key")).unwrap();
-    world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-    assert_eq!(world.sandbox.key(&plain).unwrap().status, "deleted");
+    world.assert_works(secret.trim_end());
+    assert_eq!(world.status(&plain), "deleted");
     for id in &hostile_ids {
-        assert_eq!(world.sandbox.key(id).unwrap().status, "published", "{id}");
+        assert_eq!(world.status(id), "published", "{id}");
     }
 
     // One key rotated by ID: refused before anything is sent but the reads.
@@ -990,8 +980,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-ingest.key"))).unwrap();
     assert_ne!(secret_a, secret_b);
     for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+        world.assert_works(secret.trim_end());
+        assert_eq!(world.status(old), "deleted");
     }
 }
 
@@ -1002,9 +992,7 @@ fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("k{i}"), None))
         .collect();
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut args = vec!["keys", "rotate", "--due", "--yes", "--store", "stdout"];
     if json {
         args.extend(["-o", "json"]);
@@ -1034,7 +1022,7 @@ fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
         "every minted secret is on stdout:\n{out}"
     );
     for secret in printed {
-        world.run_as(secret, &["whoami", "-q"]).code(0);
+        world.assert_works(secret);
     }
     if json {
         assert!(out.starts_with("[\n  {\n    \"old_key\""), "{out}");
@@ -1058,10 +1046,10 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("j{i}"), None))
         .collect();
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "DELETE /v1/secrets/api/keys/{} status=500",
         olds[1]
-    )));
+    ));
     let run = world.run(&[
         "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
     ]);
@@ -1070,7 +1058,7 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
     assert_eq!(items.len(), 3);
     for item in items {
         let secret = item["api_key"].as_str().unwrap();
-        world.run_as(secret, &["whoami", "-q"]).code(0);
+        world.assert_works(secret);
         let failed = item["old_key"]["id"] == olds[1].as_str();
         assert_eq!(item["old_key_revoked"], !failed, "{item}");
         assert_eq!(item.get("error").is_some(), failed, "{item}");
@@ -1084,9 +1072,7 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     let olds: Vec<String> = (0..10)
         .map(|i| world.aged_key(&format!("s{i}"), None))
         .collect();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create");
     let mut child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
@@ -1109,11 +1095,11 @@ fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     assert_eq!(lines.len(), 8, "{out}");
     for line in lines {
         let secret = line.split('\t').nth(2).unwrap();
-        world.run_as(secret, &["whoami", "-q"]).code(0);
+        world.assert_works(secret);
     }
     let revoked = olds
         .iter()
-        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .filter(|id| world.status(id) == "deleted")
         .count();
     assert_eq!(revoked, 8);
 }
@@ -1134,9 +1120,7 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     let olds: Vec<String> = (0..3)
         .map(|i| world.aged_key(&format!("c{i}"), None))
         .collect();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create");
     let mut child = spawn(
         &world,
         &[
@@ -1155,13 +1139,11 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 1, "{out}");
     assert_eq!(items[0]["old_key_revoked"], true);
-    world
-        .run_as(items[0]["api_key"].as_str().unwrap(), &["whoami", "-q"])
-        .code(0);
+    world.assert_works(items[0]["api_key"].as_str().unwrap());
     assert_eq!(world.creates(), 1);
     let revoked = olds
         .iter()
-        .filter(|id| world.sandbox.key(id).unwrap().status == "deleted")
+        .filter(|id| world.status(id) == "deleted")
         .count();
     assert_eq!(revoked, 1);
     assert!(
@@ -1253,14 +1235,10 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
         assert_eq!(files.len(), 2, "{format}: {}", run.stderr);
         for file in files {
             let secret = std::fs::read_to_string(file).unwrap();
-            world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
+            world.assert_works(secret.trim_end());
         }
         for old in &olds {
-            assert_eq!(
-                world.sandbox.key(old).unwrap().status,
-                "published",
-                "{format}"
-            );
+            assert_eq!(world.status(old), "published", "{format}");
         }
     }
 }
@@ -1277,9 +1255,7 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
     let old_b = world.aged_key("batch-gone", None);
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}/{{name}}.key", dir.path().display());
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create");
     let run = std::thread::scope(|s| {
         let run = s.spawn(|| {
             world.run(&[
@@ -1289,12 +1265,8 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
         world.sandbox.wait_held("create", 2);
         world.run(&["keys", "delete", &old_b, "--yes"]).code(0);
         // A's revocation goes through (a fault that only delays); every other fails.
-        world.sandbox.add_fault(fault(&format!(
-            "DELETE /v1/secrets/api/keys/{old_a} delay=1ms"
-        )));
-        world
-            .sandbox
-            .add_fault(fault("DELETE /v1/secrets/api/keys/* status=500"));
+        world.add_fault(&format!("DELETE /v1/secrets/api/keys/{old_a} delay=1ms"));
+        world.add_fault("DELETE /v1/secrets/api/keys/* status=500");
         world.sandbox.release("create");
         run.join().unwrap()
     });
@@ -1312,9 +1284,9 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
     assert_eq!(a["old_key_revoked"], true, "{a}");
     assert!(a.get("error").is_none(), "{a}");
     assert!(a.get("recovery_file").is_none(), "{a}");
-    assert_eq!(world.sandbox.key(&old_a).unwrap().status, "deleted");
+    assert_eq!(world.status(&old_a), "deleted");
     let secret_a = std::fs::read_to_string(dir.path().join("batch-ok.key")).unwrap();
-    world.run_as(secret_a.trim_end(), &["whoami", "-q"]).code(0);
+    world.assert_works(secret_a.trim_end());
 
     assert_eq!(b["old_key_revoked"], false, "{b}");
     assert!(b["error"].as_str().unwrap().contains("keys delete"), "{b}");
@@ -1323,7 +1295,7 @@ fn a_batch_with_a_stranded_successor_does_not_promise_a_rerun_finishes_it() {
     assert_eq!(files.len(), 1, "{}", run.stderr);
     assert_eq!(files[0].display().to_string(), file);
     let new_b = b["new_key"]["id"].as_str().unwrap();
-    assert_eq!(world.sandbox.key(new_b).unwrap().status, "published");
+    assert_eq!(world.status(new_b), "published");
     assert!(!dir.path().join("batch-gone.key").exists());
     for text in [&run.stdout, &run.stderr] {
         assert!(!text.contains(secret_a.trim_end()), "{text}");
@@ -1356,15 +1328,15 @@ fn a_signal_after_every_key_finished(fail_one: bool) -> Signalled {
         .map(|i| world.aged_key(&format!("t{i}"), None))
         .collect();
     if fail_one {
-        world.sandbox.add_fault(fault(&format!(
+        world.add_fault(&format!(
             "DELETE /v1/secrets/api/keys/{} status=500",
             olds[0]
-        )));
+        ));
     }
-    world.sandbox.add_fault(fault(&format!(
+    world.add_fault(&format!(
         "DELETE /v1/secrets/api/keys/{} commit-then-hold=last",
         olds[5]
-    )));
+    ));
     let mut child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
@@ -1383,7 +1355,7 @@ fn a_signal_after_every_key_finished(fail_one: bool) -> Signalled {
     }
     world.sandbox.wait_held("last", 1);
     assert_eq!(
-        world.sandbox.key(&olds[5]).unwrap().status,
+        world.status(&olds[5]),
         "deleted",
         "the last revocation is made before the signal"
     );
@@ -1415,10 +1387,10 @@ fn a_batch_that_finished_every_key_before_a_signal_exits_0() {
     assert_eq!(lines.len(), 6, "{out}");
     for line in lines {
         let secret = line.split('\t').nth(2).unwrap();
-        world.run_as(secret, &["whoami", "-q"]).code(0);
+        world.assert_works(secret);
     }
     for old in &olds {
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted", "{old}");
+        assert_eq!(world.status(old), "deleted", "{old}");
     }
     assert_eq!(world.creates(), 6);
 }
@@ -1438,9 +1410,9 @@ fn a_batch_that_finished_every_key_before_a_signal_exits_for_its_failures() {
     assert_eq!(code, 8, "{log}");
     assert!(log.contains("1 of 6 keys could not be rotated"), "{log}");
     assert_eq!(out.lines().count(), 6, "every new secret delivered: {out}");
-    assert_eq!(world.sandbox.key(&olds[0]).unwrap().status, "published");
+    assert_eq!(world.status(&olds[0]), "published");
     for old in &olds[1..] {
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted", "{old}");
+        assert_eq!(world.status(old), "deleted", "{old}");
     }
 }
 
@@ -1453,9 +1425,7 @@ fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
     let olds: Vec<String> = (0..9)
         .map(|i| world.aged_key(&format!("u{i}"), None))
         .collect();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys hold=create"));
+    world.add_fault("POST /v1/secrets/api/keys hold=create");
     let mut child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
@@ -1475,7 +1445,7 @@ fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
     assert_eq!(world.creates(), 8);
     let kept: Vec<&String> = olds
         .iter()
-        .filter(|id| world.sandbox.key(id).unwrap().status == "published")
+        .filter(|id| world.status(id) == "published")
         .collect();
     assert_eq!(kept.len(), 1, "the one not started keeps its old key");
 }
@@ -1532,8 +1502,8 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
     let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-dup"))).unwrap();
     assert_ne!(secret_a, secret_b);
     for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
-        assert_eq!(world.sandbox.key(old).unwrap().status, "deleted");
+        world.assert_works(secret.trim_end());
+        assert_eq!(world.status(old), "deleted");
     }
 }
 
@@ -1553,6 +1523,6 @@ fn an_exec_command_naming_no_key_variable_takes_one_key_only() {
     assert!(world.mutating_requests().is_empty(), "nothing minted");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     for old in [&old_a, &old_b] {
-        assert_eq!(world.sandbox.key(old).unwrap().status, "published");
+        assert_eq!(world.status(old), "published");
     }
 }

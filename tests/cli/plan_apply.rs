@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
-use crate::harness::{World, fault, is_secret_key, manifest, spawn};
+use crate::harness::{World, is_secret_key, manifest, spawn, the_recovery_file};
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
 fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
@@ -208,14 +208,14 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
         "key {ci} (ci) of bot is not in the manifest: kept"
     ));
     run(&world, "apply", &path, &[]).code(0);
-    assert_eq!(world.sandbox.key(&ci).unwrap().status, "published");
+    assert_eq!(world.status(&ci), "published");
     run(&world, "plan", &path, &["--prune"])
         .code(11)
         .stdout_has(&format!(
             "- key {ci} (ci) of bot: revoke (not in the manifest)"
         ));
     run(&world, "apply", &path, &["--prune"]).code(0);
-    assert_eq!(world.sandbox.key(&ci).unwrap().status, "deleted");
+    assert_eq!(world.status(&ci), "deleted");
     assert_eq!(live_keys(&world, &bot_id, "worker").len(), 1);
 
     // An account declared absent is archived with --prune only, its keys revoked first.
@@ -262,8 +262,8 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     assert!(!plan.stdout.contains(&foreign) && !plan.stderr.contains(&foreign));
     run(&world, "apply", &path, &[]).code(0);
     working_secret(&world, &file, &bot_id);
-    assert_eq!(world.sandbox.key(&before).unwrap().status, "deleted");
-    world.run_as(&foreign, &["whoami", "-q"]).code(0);
+    assert_eq!(world.status(&before), "deleted");
+    world.assert_works(&foreign);
 
     // The file is gone: redelivered the same way.
     std::fs::remove_file(&file).unwrap();
@@ -309,7 +309,7 @@ roles = ["event_ingestor"]
             "~ key bot/k ({old}): rotate (age: created 100 days ago, rotate_every 90d)"
         ));
     run(&world, "apply", &path, &[]).code(0);
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
+    assert_eq!(world.status(&old), "deleted");
     working_secret(&world, &file, &bot);
 
     // An hour's grace: the predecessor keeps working until an apply after the hour.
@@ -324,7 +324,7 @@ roles = ["event_ingestor"]
     run(&world, "apply", &path, &["--prune"])
         .code(0)
         .stderr_has(&format!("old key {old} kept for its grace"));
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "published");
+    assert_eq!(world.status(&old), "published");
     let new = working_secret(&world, &dir.path().join("k2.key"), &bot);
     run(&world, "plan", &path, &[]).code(0).stderr_has(&format!(
         "key bot/k2 ({old}) keeps working until its grace ends"
@@ -345,8 +345,8 @@ roles = ["event_ingestor"]
     at_later("apply", &[])
         .code(0)
         .stderr_has(&format!("- revoked key {old} (k2)"));
-    assert_eq!(world.sandbox.key(&old).unwrap().status, "deleted");
-    world.run_as(&new, &["whoami", "-q"]).code(0);
+    assert_eq!(world.status(&old), "deleted");
+    world.assert_works(&new);
 }
 
 #[test]
@@ -372,9 +372,7 @@ roles = ["event_ingestor"]
         .stderr_has("recovery file");
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     working_secret(&world, &dir.path().join("good.key"), &bot);
-    let files = world.recovery_files();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let waiting = std::fs::read_to_string(&files[0]).unwrap();
+    let (_, waiting) = the_recovery_file(&world, "");
     let creates = world.creates();
 
     run(&world, "plan", &path, &[])
@@ -396,9 +394,7 @@ fn two_applies_at_once_the_second_is_refused_naming_the_first() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/users hold=account"));
+    world.add_fault("POST /v1/users hold=account");
     let mut first = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
     world.sandbox.wait_held("account", 1);
     let second = run(&world, "apply", &path, &[]);
@@ -454,17 +450,13 @@ roles = ["event_ingestor"]
                 .sandbox
                 .seed_service_account("bot", &["event_ingestor"]);
             aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-            world
-                .sandbox
-                .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=gate"));
+            world.add_fault("DELETE /v1/secrets/api/keys/* hold=gate");
         }
         if step == "account" {
-            world.sandbox.add_fault(fault("POST /v1/users hold=gate"));
+            world.add_fault("POST /v1/users hold=gate");
         }
         if step == "create" {
-            world
-                .sandbox
-                .add_fault(fault("POST /v1/secrets/api/keys hold=gate"));
+            world.add_fault("POST /v1/secrets/api/keys hold=gate");
         }
         if step == "deliver" {
             assert!(
@@ -609,9 +601,7 @@ fn cron_output_is_empty_on_a_quiet_night_and_names_a_failed_key_once() {
     // A bad night: the key's file is gone and its directory unwritable.
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     std::fs::remove_file(dir.path().join(format!("{bot}-worker.key"))).unwrap();
-    world
-        .sandbox
-        .add_fault(fault("POST /v1/secrets/api/keys status=503"));
+    world.add_fault("POST /v1/secrets/api/keys status=503");
     let bad = run(&world, "apply", &path, &["-q"]);
     bad.code(8);
     let mentions = bad.stderr.matches("bot/worker").count();
@@ -688,7 +678,7 @@ fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
     assert_eq!((code, printed.as_str()), (0, ""));
     let second = std::fs::read_to_string(&kept).unwrap();
     assert!(is_secret_key(second.trim()) && second != first, "{second}");
-    world.run_as(second.trim(), &["whoami", "-q"]).code(0);
+    world.assert_works(second.trim());
 
     // A bad night, 40 days later still: the vault refuses. The mail names the key once, with
     // the exit code; the secret waits in a recovery file and the next good night delivers it.
@@ -714,5 +704,5 @@ fn the_readme_cron_recipe_runs_as_cron_runs_it_and_mails_only_on_trouble() {
     assert_eq!((code, printed.as_str()), (0, ""));
     let third = std::fs::read_to_string(&kept).unwrap();
     assert!(third != second, "{third}");
-    world.run_as(third.trim(), &["whoami", "-q"]).code(0);
+    world.assert_works(third.trim());
 }

@@ -124,14 +124,7 @@ fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
     run.code(0)
         .stderr_has("Revoked key")
         .stderr_has("Archived service account");
-    assert_eq!(
-        world
-            .sandbox
-            .key(key["id"].as_str().unwrap())
-            .unwrap()
-            .status,
-        "deleted"
-    );
+    assert_eq!(world.status(key["id"].as_str().unwrap()), "deleted");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
 }
 

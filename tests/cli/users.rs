@@ -5,7 +5,7 @@
 use flexprice_sandbox::{SandboxOptions, SeedKey};
 use serde_json::Value;
 
-use crate::harness::{Run, World, fault, finish_child, read_until, signal, spawn_with};
+use crate::harness::{Run, World, finish_child, read_until, signal, spawn_with};
 
 const EMAIL: &str = "leaver@example.com";
 
@@ -106,7 +106,7 @@ fn revoke_keys_revokes_in_every_environment_then_removes() {
         );
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
         for key in &key_ids {
-            assert_eq!(world.sandbox.key(key).unwrap().status, "deleted", "{mode}");
+            assert_eq!(world.status(key), "deleted", "{mode}");
         }
         for raw in &raw {
             assert!(!works(&world, raw), "{mode}: a revoked key still works");
@@ -659,7 +659,7 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
     session.exp_eof().expect("exits");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
     for key in &key_ids {
-        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+        assert_eq!(world.status(key), "deleted");
     }
 }
 
@@ -669,9 +669,7 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
 fn a_key_minted_during_the_removal_is_caught_afterwards() {
     let world = World::new();
     let (id, _, _) = leaver(&world);
-    world
-        .sandbox
-        .add_fault(fault(&format!("POST /v1/users/{id}/remove hold=removing")));
+    world.add_fault(&format!("POST /v1/users/{id}/remove hold=removing"));
     let late = std::thread::scope(|s| {
         let run = s.spawn(|| {
             as_tenant(
@@ -709,7 +707,7 @@ fn a_key_minted_during_the_removal_is_caught_afterwards() {
         late
     });
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
-    assert_eq!(world.sandbox.key(&late.id).unwrap().status, "published");
+    assert_eq!(world.status(&late.id), "published");
 }
 
 /// SIGTERM while the keys are being revoked: the revocation in flight finishes, the person is
@@ -718,9 +716,7 @@ fn a_key_minted_during_the_removal_is_caught_afterwards() {
 fn sigterm_during_the_revocations_removes_no_one() {
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
-    world
-        .sandbox
-        .add_fault(fault("DELETE /v1/secrets/api/keys/* hold=revoke"));
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut child = spawn_with(
         &world,
         &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
@@ -753,7 +749,7 @@ fn sigterm_during_the_revocations_removes_no_one() {
     )
     .code(0);
     for key in &key_ids {
-        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+        assert_eq!(world.status(key), "deleted");
     }
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
 }
