@@ -879,3 +879,86 @@ pub fn due_key_to_file(world: &World, name: &str) -> DueKey {
         store,
     }
 }
+
+// ---- snapshots -------------------------------------------------------------------------------
+
+impl World {
+    /// What a run showed, for an inline snapshot (`insta::assert_snapshot!(world.shown(&run, &[]),
+    /// @"…")`): its exit code, then stdout and stderr whole, with what changes from run to run
+    /// replaced by a stable name (see [`World::redact`]).
+    pub fn shown(&self, run: &Run, named: &[(&str, &str)]) -> String {
+        let text = format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            run.code, run.stdout, run.stderr
+        );
+        self.redact(&text, named)
+    }
+
+    /// `$ ARGS` (quoted as a shell takes them), then what the run showed ([`World::shown`]): one
+    /// entry of a transcript of several runs, for one snapshot of a command's common errors.
+    pub fn transcript(&self, args: &[&str], run: &Run, named: &[(&str, &str)]) -> String {
+        let line = shlex::try_join(args.iter().copied()).expect("no NUL in the arguments");
+        format!(
+            "$ {}\n{}\n",
+            self.redact(&line, named),
+            self.shown(run, named)
+        )
+    }
+
+    /// `text` with what changes from run to run replaced by a stable name: first each of `named`
+    /// (a value the test knows, such as the old key's ID or a directory, by the name it gives
+    /// it), then every temporary directory (`[TMP]`), secret (`[SECRET]`: a snapshot never holds
+    /// one) and its display form (`[DISPLAY_ID]`), key, account and request ID, numbered by first
+    /// appearance (`[KEY_1]`, `[USER_1]`, `[ULID_1]`), time (`[TIME]`, RFC 3339 or the compact
+    /// form in a recovery file's name), and the sandbox's port (`[PORT]`).
+    pub fn redact(&self, text: &str, named: &[(&str, &str)]) -> String {
+        let mut named = named.to_vec();
+        // The longest first, so that a value holding another is replaced whole.
+        named.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        let mut text = text.to_string();
+        for (value, name) in named {
+            assert!(!value.is_empty(), "an empty value named {name}");
+            text = text.replace(value, name);
+        }
+        let temp = regex::escape(&std::env::temp_dir().display().to_string());
+        let fixed = [
+            (format!(r"{temp}/\.tmp[0-9A-Za-z]{{6}}"), "[TMP]"),
+            (r"\b[sp]k_[0-9A-Z]{26}\b".to_string(), "[SECRET]"),
+            (
+                r"\b[sp]k_[0-9A-Z]{2}\*\*\*[0-9A-Z]{2}\b".to_string(),
+                "[DISPLAY_ID]",
+            ),
+            (
+                r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})".to_string(),
+                "[TIME]",
+            ),
+            // The compact form in a recovery file's name.
+            (r"\b\d{8}T\d{6}Z\b".to_string(), "[TIME]"),
+        ];
+        for (pattern, name) in fixed {
+            text = regex::Regex::new(&pattern)
+                .unwrap()
+                .replace_all(&text, name)
+                .into_owned();
+        }
+        for (pattern, name) in [
+            (r"\bsecret_[0-9A-Z]{26}\b", "KEY"),
+            (r"\buser_[0-9A-Z]{26}\b", "USER"),
+            (r"\b[0-9A-Z]{26}\b", "ULID"),
+        ] {
+            let mut seen: Vec<String> = Vec::new();
+            text = regex::Regex::new(pattern)
+                .unwrap()
+                .replace_all(&text, |found: &regex::Captures| {
+                    let token = found[0].to_string();
+                    let n = seen.iter().position(|s| *s == token).unwrap_or_else(|| {
+                        seen.push(token);
+                        seen.len() - 1
+                    });
+                    format!("[{name}_{}]", n + 1)
+                })
+                .into_owned();
+        }
+        text.replace(&format!(":{}", self.sandbox.addr().port()), ":[PORT]")
+    }
+}

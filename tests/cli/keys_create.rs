@@ -20,9 +20,13 @@ use crate::harness::{
 fn create_prints_the_secret_alone_and_warns_on_stderr() {
     let world = World::new();
     let run = world.run(&["keys", "create", "--name", "ci-ingest"]);
-    run.code(0)
-        .stderr_has("only time the secret is shown")
-        .stderr_has("must be rotated");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    warning: Created key [KEY_1] (ci-ingest); it expires [TIME] (in 90 days). This is the only time the secret is shown: copy it now into a secret manager; it cannot be retrieved later, and a lost key must be rotated.
+    ");
     let secret = run.stdout.strip_suffix('\n').expect("newline-terminated");
     assert!(
         is_secret_key(secret),
@@ -141,63 +145,118 @@ fn create_with_expires_at_sends_that_time() {
 #[test]
 fn create_refuses_bad_input_before_sending_anything() {
     let world = World::new();
-    let cases: &[(&[&str], &str)] = &[
-        (&["keys", "create"], "--name"),
-        (&["keys", "create", "--name", ""], "--name"),
-        (&["keys", "create", "--name", "  "], "--name"),
-        (
-            &["keys", "create", "--name", "x", "--expires-in", "soon"],
-            "--expires-in",
-        ),
-        (
-            &["keys", "create", "--name", "x", "--expires-in", "-3d"],
-            "--expires-in",
-        ),
-        (
-            &[
-                "keys",
-                "create",
-                "--name",
-                "x",
-                "--expires-at",
-                "2001-01-01T00:00:00Z",
-            ],
+    let cases: &[&[&str]] = &[
+        &["keys", "create"],
+        &["keys", "create", "--name", ""],
+        &["keys", "create", "--name", "  "],
+        &["keys", "create", "--name", "x", "--expires-in", "soon"],
+        &["keys", "create", "--name", "x", "--expires-in", "-3d"],
+        &[
+            "keys",
+            "create",
+            "--name",
+            "x",
             "--expires-at",
-        ),
-        (
-            &[
-                "keys",
-                "create",
-                "--name",
-                "x",
-                "--expires-in",
-                "1d",
-                "--no-expiry",
-            ],
+            "2001-01-01T00:00:00Z",
+        ],
+        &[
+            "keys",
+            "create",
+            "--name",
+            "x",
+            "--expires-in",
+            "1d",
             "--no-expiry",
-        ),
-        (
-            &[
-                "keys",
-                "create",
-                "--name",
-                "x",
-                "--service-account",
-                "user_123",
-            ],
+        ],
+        &[
+            "keys",
+            "create",
+            "--name",
+            "x",
             "--service-account",
-        ),
-        (&["keys", "create", "--name", "x", "-o", "yaml"], "--output"),
+            "user_123",
+        ],
+        &["keys", "create", "--name", "x", "-o", "yaml"],
     ];
-    for (args, flag) in cases {
+    let mut shown = String::new();
+    for args in cases {
         let run = world.run(args);
-        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-        assert!(
-            run.stderr.contains(flag),
-            "{args:?} should name {flag}: {}",
-            run.stderr
-        );
+        shown.push_str(&world.transcript(args, &run, &[]));
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys create
+    exit 2
+    --- stdout
+    --- stderr
+    error: --name is required
+    hint: pass --name NAME (a prompt is shown only on a terminal without --no-input)
+
+    $ keys create --name ''
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '' for '--name <NAME>': must not be empty or only spaces
+
+    For more information, try '--help'.
+
+    $ keys create --name '  '
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '  ' for '--name <NAME>': must not be empty or only spaces
+
+    For more information, try '--help'.
+
+    $ keys create --name x --expires-in soon
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'soon' for '--expires-in <DURATION>': expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+
+    For more information, try '--help'.
+
+    $ keys create --name x --expires-in -3d
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '-3d' for '--expires-in <DURATION>': must be positive, e.g. 90d
+
+    For more information, try '--help'.
+
+    $ keys create --name x --expires-at [TIME]
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '[TIME]' for '--expires-at <RFC3339>': [TIME] is in the past; a key expiring then could never be used
+
+    For more information, try '--help'.
+
+    $ keys create --name x --expires-in 1d --no-expiry
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--expires-in <DURATION>' cannot be used with '--no-expiry'
+
+    Usage: flexprice-admin keys create --name <NAME> --expires-in <DURATION> --api-url <URL>
+
+    For more information, try '--help'.
+
+    $ keys create --name x --service-account user_123
+    exit 2
+    --- stdout
+    --- stderr
+    error: --service-account: 'user_123' looks like a service account ID but is malformed (user_ followed by 26 characters of 0-9 and A-Z, or at least the first 8 of them as a table shows it)
+    hint: copy the ID from the list command, or pass the service account's exact name
+
+    $ keys create --name x -o yaml
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'yaml' for '--output <FORMAT>'
+      [possible values: table, plain, json, jsonl]
+
+    For more information, try '--help'.
+    ");
     assert!(
         world.mutating_requests().is_empty(),
         "{:?}",
@@ -213,10 +272,16 @@ fn create_refuses_bad_input_before_sending_anything() {
 fn dry_run_prints_the_request_and_sends_none() {
     let world = World::new();
     let run = world.run(&["keys", "create", "--name", "planned", "--dry-run"]);
-    run.code(0)
-        .stdout_has("POST http://")
-        .stdout_has("/v1/secrets/api/keys")
-        .stdout_has("\"name\":\"planned\"");
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 0
+    --- stdout
+    POST http://127.0.0.1:[PORT]/v1/secrets/api/keys
+    x-api-key: [DISPLAY_ID]
+    {"expires_at":"[TIME]","name":"planned","type":"private_key"}
+
+    --- stderr
+    Dry run: 1 request not sent.
+    "#);
     assert!(
         !run.stdout.contains(world.sandbox.admin_key()),
         "the credential is redacted"
@@ -237,10 +302,45 @@ fn key_named(world: &World, name: &str) -> flexprice_sandbox::KeyRecord {
 #[test]
 fn bad_store_values_are_usage_errors_naming_the_flag() {
     let world = World::new();
+    let mut shown = String::new();
     for bad in ["vault:secret/x", "file:", "exec:", "exec:'unterminated"] {
-        let run = world.run(&["keys", "create", "--name", "x", "--store", bad]);
-        run.code(2).stderr_has("--store");
+        let args = ["keys", "create", "--name", "x", "--store", bad];
+        let run = world.run(&args);
+        shown.push_str(&world.transcript(&args, &run, &[]));
     }
+    insta::assert_snapshot!(shown, @r#"
+    $ keys create --name x --store vault:secret/x
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'vault:secret/x' for '--store <DEST>': unknown destination 'vault': use stdout, keychain, file:PATH or exec:COMMAND
+
+    For more information, try '--help'.
+
+    $ keys create --name x --store file:
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'file:' for '--store <DEST>': file: needs a path, e.g. file:./ci-ingest.key
+
+    For more information, try '--help'.
+
+    $ keys create --name x --store exec:
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'exec:' for '--store <DEST>': exec: needs a command, e.g. exec:gh secret set FLEXPRICE_API_KEY
+
+    For more information, try '--help'.
+
+    $ keys create --name x --store "exec:'unterminated"
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'exec:'unterminated' for '--store <DEST>': the command has an unterminated quote or a lone backslash
+
+    For more information, try '--help'.
+    "#);
     assert!(world.mutating_requests().is_empty());
 }
 
@@ -248,15 +348,23 @@ fn bad_store_values_are_usage_errors_naming_the_flag() {
 fn piped_stdout_is_the_secret_and_one_warning_line() {
     let world = World::new();
     let run = world.run(&["keys", "create", "--name", "piped"]);
-    run.code(0);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    warning: Created key [KEY_1] (piped); it expires [TIME] (in 90 days). This is the only time the secret is shown: copy it now into a secret manager; it cannot be retrieved later, and a lost key must be rotated.
+    ");
     let secret = run.stdout.strip_suffix('\n').unwrap();
     assert!(is_secret_key(secret));
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    run.stderr_has("only time the secret is shown");
 
     let quiet = world.run(&["keys", "create", "--name", "quiet", "-q"]);
-    quiet.code(0);
-    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+    insta::assert_snapshot!(world.shown(&quiet, &[]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    ");
     assert!(is_secret_key(quiet.stdout.trim_end()));
 }
 
@@ -287,7 +395,13 @@ fn a_file_destination_is_0600_and_the_secret_is_not_printed() {
 
     // Plain output says where it went, without the secret.
     let plain = world.run(&["keys", "create", "--name", "to-file-2", "--store", &store]);
-    plain.code(0).stdout_has("file:").stderr_has("stored in");
+    insta::assert_snapshot!(world.shown(&plain, &[]), @"
+    exit 0
+    --- stdout
+    file:[TMP]/ci.key
+    --- stderr
+    Created key [KEY_1] (to-file-2); it expires [TIME] (in 90 days). Its secret is stored in: file:[TMP]/ci.key (and was not shown).
+    ");
     let second = std::fs::read_to_string(&path).unwrap();
     assert_ne!(second.trim_end(), secret, "the file was replaced");
     assert!(!plain.stdout.contains(second.trim_end()));
@@ -301,18 +415,37 @@ fn file_preflight_refuses_symlinks_directories_and_missing_dirs_before_minting()
     std::fs::write(&target, "").unwrap();
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    for (path, why) in [
-        (link.clone(), "symbolic link"),
-        (dir.path().to_path_buf(), "directory"),
-        (dir.path().join("missing/ci.key"), "does not exist"),
+    let mut shown = String::new();
+    let named = [(dir.path().to_str().unwrap(), "[DIR]")];
+    for path in [
+        link.clone(),
+        dir.path().to_path_buf(),
+        dir.path().join("missing/ci.key"),
     ] {
         let store = format!("file:{}", path.display());
-        let run = world.run(&["keys", "create", "--name", "x", "--store", &store]);
-        run.code(2)
-            .stderr_has("--store")
-            .stderr_has(why)
-            .stderr_has("no key was created");
+        let args = ["keys", "create", "--name", "x", "--store", &store];
+        let run = world.run(&args);
+        shown.push_str(&world.transcript(&args, &run, &named));
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys create --name x --store file:[DIR]/link
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/link: the path is a symbolic link; refusing to write a secret through it; no key was created
+
+    $ keys create --name x --store file:[DIR]
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]: the path is a directory; no key was created
+
+    $ keys create --name x --store file:[DIR]/missing/ci.key
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/missing/ci.key: the directory [DIR]/missing does not exist; no key was created
+    ");
     assert!(world.mutating_requests().is_empty());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
 }
@@ -354,7 +487,12 @@ fn a_missing_exec_command_fails_preflight() {
         "--store",
         "exec:no-such-command-xyz",
     ]);
-    run.code(2).stderr_has("not found on PATH");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store exec:no-such-command-xyz: the command 'no-such-command-xyz' was not found on PATH; no key was created
+    ");
     assert!(world.mutating_requests().is_empty());
 }
 
@@ -362,10 +500,6 @@ fn a_missing_exec_command_fails_preflight() {
 fn a_failed_exec_leaves_a_recovery_file_and_exits_9() {
     let world = World::new();
     let run = world.run(&["keys", "create", "--name", "lost", "--store", "exec:false"]);
-    run.code(9)
-        .stderr_has("not delivered")
-        .stderr_has("recovery")
-        .stderr_has("exec:false");
     let files = world.recovery_files();
     assert_eq!(files.len(), 1, "{files:?}");
     let file = &files[0];
@@ -378,7 +512,13 @@ fn a_failed_exec_leaves_a_recovery_file_and_exits_9() {
             .to_string_lossy()
             .contains(&key.id)
     );
-    run.stderr_has(&file.display().to_string());
+    insta::assert_snapshot!(world.shown(&run, &[(file.to_str().unwrap(), "[RECOVERY_FILE]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: creating key [KEY_1]: key [KEY_1] was created but its secret was not delivered (exec:false: 'false' exited with exit status: 1); the secret is in the recovery file [RECOVERY_FILE]
+    hint: copy the secret from [RECOVERY_FILE] into its destination, then delete the file (it is readable only by you)
+    ");
     let secret = std::fs::read_to_string(file).unwrap();
     let secret = secret.trim_end();
     assert!(is_secret_key(secret));
@@ -415,9 +555,13 @@ fn on_store_failure_revoke_deletes_the_new_key_and_keeps_nothing() {
         "--on-store-failure",
         "revoke",
     ]);
-    run.code(9)
-        .stderr_has("was revoked")
-        .stderr_has("no recovery file");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: creating key [KEY_1]: the secret of key [KEY_1] could not be delivered (exec:false: 'false' exited with exit status: 1); the key was revoked (--on-store-failure revoke), so no recovery file was needed
+    hint: Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert_eq!(key_named(&world, "revoked").status, "deleted");
     assert!(world.recovery_files().is_empty());
 }
@@ -571,11 +715,14 @@ fn no_keychain_fails_preflight_within_the_timeout_and_mints_nothing() {
             );
         },
     );
-    run.code(2)
-        .stderr_has("--store keychain")
-        .stderr_has("keychain is not available")
-        .stderr_has("no key was created")
-        .stderr_has("--store file:PATH");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store keychain:default/00000000-0000-0000-0000-000000000000/k: the OS keychain is not available: zbus error: Failed to connect to address `unix:path=/nonexistent/flexprice-admin-test-bus`: No such file or directory (os error 2); no key was created
+    hint: on Linux a Secret Service (gnome-keyring, KeePassXC) must run on the D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS, with an unlocked default collection
+    hint: or choose another destination, e.g. --store file:PATH (the keychain is never replaced by a plaintext file silently)
+    ");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(world.mutating_requests().is_empty());
     assert!(world.recovery_files().is_empty());
@@ -628,7 +775,13 @@ fn an_unwritable_stdout_keeps_the_secret_in_a_recovery_file() {
             .args(["keys", "create", "--name", "full"])
             .stdout(full),
     );
-    run.code(9).stderr_has("stdout").stderr_has("recovery file");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: creating key [KEY_1]: key [KEY_1] was created but its secret was not delivered (stdout: No space left on device (os error 28)); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    ");
     let (_, secret) = the_recovery_file(&world, "");
     world.assert_works(secret.trim_end());
 }
@@ -669,20 +822,26 @@ fn a_key_that_lives_no_longer_than_the_expiring_window_is_warned_about() {
         "7d",
         "-q",
     ]);
-    run.code(0)
-        .stderr_has("a key that lives 7d is no longer than the expiring window (14d, the default expiring_within)")
-        .stderr_has("keys rotate --due");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    warning: a key that lives 7d is no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    ");
     let id = world
         .run(&["keys", "list", "--name", "weekly", "-q"])
         .stdout
         .trim()
         .to_string();
     let run = world.run(&["keys", "audit", "-q"]);
-    run.code(10)
-        .stderr_has(&format!(
-            "key {id} (weekly) lives 7d, no longer than the expiring window"
-        ))
-        .stderr_has("profile set --expiring-within");
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[WEEKLY]")]), @"
+    exit 10
+    --- stdout
+    [WEEKLY] (weekly): expires in 7 days
+    --- stderr
+    warning: key [WEEKLY] (weekly) lives 7d, no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    ");
     // A window shorter than the lifetime: no churn, no warning, and nothing found.
     let run = world.run(&["keys", "audit", "-q", "--expiring-within", "3d"]);
     run.code(0);
@@ -834,52 +993,75 @@ fn names_that_look_like_ids_are_refused_before_anything_is_sent() {
     let user_id = format!("user_{ulid}");
     let env_id = format!("env_{ulid}");
     let raw_key = format!("sk_{ulid}");
-    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
-        (
-            vec!["keys", "create", "--name", &key_id],
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["keys", "create", "--name", &key_id],
+        vec!["keys", "create", "--name", "secret_prod"],
+        vec!["keys", "create", "--name", &raw_key],
+        vec!["keys", "create", "--name", &env_id, "--dry-run"],
+        vec![
+            "service-accounts",
+            "create",
             "--name",
-            "starts like a key ID (secret_…)",
-        ),
-        (
-            vec!["keys", "create", "--name", "secret_prod"],
-            "--name",
-            "starts like a key ID (secret_…)",
-        ),
-        (
-            vec!["keys", "create", "--name", &raw_key],
-            "--name",
-            "has the shape of a Flexprice ID",
-        ),
-        (
-            vec!["keys", "create", "--name", &env_id, "--dry-run"],
-            "--name",
-            "has the shape of a Flexprice ID",
-        ),
-        (
-            vec![
-                "service-accounts",
-                "create",
-                "--name",
-                &user_id,
-                "--role",
-                "event_reader",
-            ],
-            "--name",
-            "starts like a service account ID (user_…)",
-        ),
-        (
-            vec!["service-accounts", "rename", "bot", &key_id],
-            "NEW_NAME",
-            "starts like a key ID",
-        ),
+            &user_id,
+            "--role",
+            "event_reader",
+        ],
+        vec!["service-accounts", "rename", "bot", &key_id],
     ];
-    for (args, flag, why) in cases {
+    let mut shown = String::new();
+    for args in cases {
         let run = world.run(&args);
-        run.code(2)
-            .stderr_has(flag)
-            .stderr_has(why)
-            .stderr_has("could not be told from an ID");
+        shown.push_str(&world.transcript(&args, &run, &[]));
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys create --name [KEY_1]
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '[KEY_1]' for '--name <NAME>': starts like a key ID (secret_…), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+
+    $ keys create --name secret_prod
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'secret_prod' for '--name <NAME>': starts like a key ID (secret_…), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+
+    $ keys create --name [SECRET]
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '[SECRET]' for '--name <NAME>': has the shape of a Flexprice ID (prefix_ and a 26-character ULID), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+
+    $ keys create --name env_01K3ABCDEFGHJKMNPQRSTVWXYZ --dry-run
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'env_01K3ABCDEFGHJKMNPQRSTVWXYZ' for '--name <NAME>': has the shape of a Flexprice ID (prefix_ and a 26-character ULID), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+
+    $ service-accounts create --name [USER_1] --role event_reader
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '[USER_1]' for '--name <NAME>': starts like a service account ID (user_…), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+
+    $ service-accounts rename bot [KEY_1]
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '[KEY_1]' for '<NEW_NAME>': starts like a key ID (secret_…), so it could not be told from an ID; choose a name such as ci-ingest
+
+    For more information, try '--help'.
+    ");
     assert!(world.requests().is_empty());
     // Names merely near that shape are fine.
     world.create_key(&["--name", "secret-store"]);
@@ -937,6 +1119,14 @@ fn minting_for_a_service_account_needs_a_super_admin_user() {
             "target-bot",
         ],
     );
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: creating the key
+    caused by: POST /v1/secrets/api/keys: the server answered 403 Forbidden: Ask a tenant super_admin to mint or rotate service-account API keys (request ID [ULID_1])
+    hint: this needs the key of a super_admin *user*; a service-account key never qualifies, even one holding super_admin
+    ");
     run.code(6)
         .stderr_has("super_admin *user*")
         .stderr_has("service-account key never qualifies");
@@ -1089,6 +1279,13 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     let run = world.run(&["keys", "create", "--name", "lostc"]);
     let orphan = new_keys(&world, "lostc", &[]);
     assert_eq!(orphan.len(), 1);
+    insta::assert_snapshot!(world.shown(&run, &[(&orphan[0].id, "[ORPHAN]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: creating the key: the answer to the create was lost (POST /v1/secrets/api/keys: no answer from the server: the connection was closed before a complete answer arrived); the server may have created [ORPHAN] (keys of this name and owner made in the last two minutes): an orphaned key's secret is unrecoverable; check each before revoking it
+    hint: revoke the orphan: `flexprice-admin keys delete [ORPHAN] --yes`, then try again
+    ");
     run.code(9)
         .stderr_has(&orphan[0].id)
         .stderr_has(&format!("keys delete {} --yes", orphan[0].id));
@@ -1105,6 +1302,13 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
         "--on-store-failure",
         "revoke",
     ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: creating the key: the server created [KEY_1] but its answer was lost (POST /v1/secrets/api/keys: no answer from the server: the connection was closed before a complete answer arrived); the orphaned key was revoked (--on-store-failure revoke)
+    hint: Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     run.code(9).stderr_has("orphaned key was revoked");
     let orphan = new_keys(&world, "lostr", &[]);
     assert_eq!(orphan.len(), 1);
@@ -1112,10 +1316,14 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
 
     // A create that was not committed (reset before the server acted) made nothing: exit 5.
     world.add_fault("POST /v1/secrets/api/keys reset times=1");
-    world
-        .run(&["keys", "create", "--name", "never"])
-        .code(5)
-        .stderr_has("no key was created");
+    let run = world.run(&["keys", "create", "--name", "never"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 5
+    --- stdout
+    --- stderr
+    error: creating the key: POST /v1/secrets/api/keys: no answer from the server: the connection was closed before a complete answer arrived; no key was created
+    ");
+    run.code(5).stderr_has("no key was created");
     assert!(new_keys(&world, "never", &[]).is_empty());
 }
 
