@@ -11,9 +11,9 @@ use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use crate::harness::{
-    DueKey, PAST_THE_CAP, REVOCATION_NOTE, World, display_form, due_key, due_key_to_file,
-    file_names, finish_std, is_secret_key, leaks, looked_up_after_the_create, mode, new_keys,
-    paths_requested, read_trimmed, says_unread, service_key, spawn, the_recovery_file,
+    DueKey, PAST_THE_CAP, World, display_form, due_key, due_key_to_file, file_names, finish_std,
+    is_secret_key, leaks, looked_up_after_the_create, mode, new_keys, paths_requested,
+    read_trimmed, says_unread, service_key, spawn, the_recovery_file,
 };
 
 /// The next create call meets `action` (a fault's action in the sandbox's grammar).
@@ -31,10 +31,14 @@ fn rotate_replaces_the_key_and_revokes_the_old_one() {
     let (account, old_id, old_secret) = service_key(&world, "ingest");
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "ingest", "--yes"]);
-    run.code(0)
-        .stderr_has("Rotated ingest")
-        .stderr_has(&format!("old key {old_id} revoked"))
-        .stderr_has("two minutes");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    Rotated ingest: new key [KEY_1] (stored in stdout); old key [OLD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     let new_secret = run.stdout.trim();
     assert!(is_secret_key(new_secret), "{:?}", run.stdout);
 
@@ -87,10 +91,14 @@ fn rotate_json_names_old_and_new_keys_and_where_the_secret_went() {
 fn keep_old_leaves_the_old_key_working() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "keep");
-    world
-        .run(&["keys", "rotate", "keep", "--keep-old", "--yes"])
-        .code(0)
-        .stderr_has("kept (--keep-old)");
+    let run = world.run(&["keys", "rotate", "keep", "--keep-old", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    Rotated keep: new key [KEY_1] (stored in stdout); old key [OLD] kept (--keep-old).
+    ");
     assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
 }
@@ -101,9 +109,12 @@ fn a_create_that_fails_leaves_the_old_key_untouched() {
     let (_, old_id, old_secret) = service_key(&world, "c500");
     fail_next_create(&world, "status=500");
     let run = world.run(&["keys", "rotate", "c500", "--yes"]);
-    run.code(1)
-        .stderr_has("step 3 (create the new key) failed")
-        .stderr_has("no key was created");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 1
+    --- stdout
+    --- stderr
+    error: step 3 (create the new key) failed; key [KEY_1] is untouched: POST /v1/secrets/api/keys: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1]); no key was created
+    ");
     assert_eq!(run.stdout, "");
     assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -121,10 +132,13 @@ fn a_lost_create_response_reports_the_orphan_and_exits_9() {
         .into_iter()
         .find(|k| k.name == "lost" && k.id != old_id)
         .expect("server committed");
-    run.code(9)
-        .stderr_has("orphaned")
-        .stderr_has(&orphan.id)
-        .stderr_has(&format!("keys delete {}", orphan.id));
+    insta::assert_snapshot!(world.shown(&run, &[(&orphan.id, "[ORPHAN]"), (&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 3 (create the new key) failed; key [OLD] is untouched: the server created [ORPHAN] but its answer was lost, so its secret is unrecoverable (orphaned key; POST /v1/secrets/api/keys: no answer from the server: the connection was closed before a complete answer arrived)
+    hint: revoke the orphan: `flexprice-admin keys delete [ORPHAN] --yes`, then try again
+    ");
     assert_eq!(orphan.status, "published");
     assert_eq!(world.status(&old_id), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -149,7 +163,13 @@ fn a_lost_create_response_is_revoked_when_asked() {
         .into_iter()
         .find(|k| k.name == "lost2" && k.id != old_id)
         .unwrap();
-    run.code(9).stderr_has("orphaned key was revoked");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 3 (create the new key) failed; key [OLD] is untouched: the server created [KEY_1] but its answer was lost (POST /v1/secrets/api/keys: no answer from the server: the connection was closed before a complete answer arrived); the orphaned key was revoked (--on-store-failure revoke)
+    hint: Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert_eq!(orphan.status, "deleted");
     assert_eq!(world.status(&old_id), "published");
 }
@@ -169,10 +189,14 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
     world.add_fault("GET /v1/users/me status=401");
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "v401", "--yes", "--store", &store]);
-    run.code(9)
-        .stderr_has("step 4 (check the new key) failed")
-        .stderr_has("still active")
-        .stderr_has(&format!("refused the new key {VERIFY_ATTEMPTS} times"));
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 4 (check the new key) failed; old key [OLD] is untouched and still active: key [KEY_1] was created but its secret was not delivered (every destination: the API refused the new key 4 times (GET /v1/users/me: the server answered 401 Unauthorized: Injected fault (request ID [ULID_1]))); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
+    ");
     // The new key's tries, told from the admin's own `GET /users/me` beside the listing.
     let admin_form = display_form(world.sandbox.admin_key());
     let tries = world
@@ -211,10 +235,15 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
             .contains(&format!("re-run `flexprice-admin keys rotate {old_id}`"))
     );
     let creates = world.creates();
-    world
-        .run(&["keys", "rotate", &old_id, "--yes", "--store", &store])
-        .code(0)
-        .stderr_has("Finishing the rotation");
+    let run = world.run(&["keys", "rotate", &old_id, "--yes", "--store", &store]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    Finishing the rotation of key [OLD] (v401): delivering the secret of its new key [KEY_1] from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key.
+    Rotated v401: new key [KEY_1] (stored in file:[TMP]/v401.key); old key [OLD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert_eq!(world.creates(), creates, "no second key was minted");
     assert_eq!(
         std::fs::read_to_string(&dest).unwrap().trim_end(),
@@ -231,9 +260,16 @@ fn a_failed_revocation_names_the_old_key_still_active() {
     let (_, old_id, old_secret) = service_key(&world, "d500");
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{old_id} status=500"));
     let run = world.run(&["keys", "rotate", "d500", "--yes"]);
-    run.code(1)
-        .stderr_has("step 6")
-        .stderr_has(&format!("keys delete {old_id}"));
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 1
+    --- stdout
+    [SECRET]
+    --- stderr
+    Rotated d500: new key [KEY_1] (stored in stdout); old key [OLD] NOT revoked.
+    error: step 6 (revoke the old key) failed: new key [KEY_1] is delivered and works, but old key [OLD] is still active; revoke it with `flexprice-admin keys delete [OLD] --yes`
+    caused by: DELETE /v1/secrets/api/keys/[OLD]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])
+    hint: the server failed; try again later, and quote the request ID if you report it
+    ");
     let new_secret = run.stdout.trim();
     world.run_as(new_secret, &["whoami"]).code(0);
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -270,10 +306,14 @@ fn another_users_key_cannot_be_rotated() {
         owner_user_id: Some(user),
         ..SeedKey::default()
     });
-    world
-        .run(&["keys", "rotate", &theirs.id, "--yes"])
-        .code(6)
-        .stderr_has("mints user keys only for the calling user");
+    let run = world.run(&["keys", "rotate", &theirs.id, "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: key [KEY_1] (danas) belongs to user [USER_1]; Flexprice mints user keys only for the calling user
+    hint: ask that user to rotate it with their own credential, or revoke it with `flexprice-admin keys delete`
+    ");
     assert_eq!(world.creates(), 0);
 }
 
@@ -283,13 +323,27 @@ fn dry_run_and_confirmation_send_nothing() {
     let (_, old_id, _) = service_key(&world, "plan");
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "plan", "--dry-run"]);
-    run.code(0)
-        .stdout_has("POST http://")
-        .stdout_has(&format!("DELETE http://{}", &world.sandbox.addr()));
-    world
-        .run(&["keys", "rotate", "plan"])
-        .code(2)
-        .stderr_has("--yes");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @r#"
+    exit 0
+    --- stdout
+    POST http://127.0.0.1:[PORT]/v1/secrets/api/keys
+    x-api-key: [DISPLAY_ID]
+    {"expires_at":"[TIME]","name":"plan","service_account_id":"[USER_1]","type":"private_key"}
+
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[OLD]
+    x-api-key: [DISPLAY_ID]
+
+    --- stderr
+    Dry run: 2 requests not sent.
+    "#);
+    let run = world.run(&["keys", "rotate", "plan"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to rotate keys without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    ");
     assert!(world.mutating_requests().is_empty());
     assert_eq!(world.status(&old_id), "published");
 }
@@ -334,9 +388,14 @@ fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
         "exec:false",
         "--yes",
     ]);
-    run.code(9)
-        .stderr_has("step 5 (deliver the secret) failed")
-        .stderr_has("recovery file");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 5 (deliver the secret) failed; old key [OLD] is untouched and still active: key [KEY_1] was created but its secret was not delivered (exec:false: 'false' exited with exit status: 1); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
+    ");
     let (_, recovered) = the_recovery_file(&world, "");
     assert!(
         !run.stderr.contains(recovered.trim_end()),
@@ -361,8 +420,13 @@ fn a_failed_delivery_with_revoke_removes_the_new_key_only() {
         "revoke",
         "--yes",
     ]);
-    run.code(9)
-        .stderr_has("was revoked (--on-store-failure revoke)");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 5 (deliver the secret) failed; old key [OLD] is untouched and still active: the secret of key [KEY_1] could not be delivered (exec:false: 'false' exited with exit status: 1); the key was revoked (--on-store-failure revoke), so no recovery file was needed
+    hint: Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert!(world.recovery_files().is_empty());
     let keys: Vec<_> = world
         .sandbox
@@ -394,9 +458,12 @@ fn a_destination_that_cannot_take_a_secret_stops_rotation_before_minting() {
         "file:/nonexistent/dir/k",
         "--yes",
     ]);
-    run.code(2)
-        .stderr_has("--store")
-        .stderr_has("no key was created");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:/nonexistent/dir/k: the directory /nonexistent/dir does not exist; no key was created
+    ");
     assert!(world.mutating_requests().is_empty());
     assert_eq!(world.status(&old_id), "published");
 }
@@ -447,7 +514,14 @@ fn a_keychain_failure_after_minting_keeps_the_old_key() {
                 .env("FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY", "keychain");
         },
     );
-    run.code(9).stderr_has("step 5");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 5 (deliver the secret) failed; old key [KEY_1] is untouched and still active: key [KEY_2] was created but its secret was not delivered (keychain:default/[USER_1]/kcf: failed on purpose (test hook)); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    hint: or re-run `flexprice-admin keys rotate [KEY_1]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
+    ");
     assert_eq!(world.recovery_files().len(), 1);
     assert_eq!(world.status(old["id"].as_str().unwrap()), "published");
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -482,7 +556,14 @@ fn an_unwritable_stdout_keeps_the_new_secret_in_a_recovery_file() {
             .args(["keys", "rotate", "full", "--yes"])
             .stdout(full),
     );
-    run.code(9).stderr_has("recovery file");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 5 (deliver the secret) failed; old key [OLD] is untouched and still active: key [KEY_1] was created but its secret was not delivered (stdout: No space left on device (os error 28)); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
+    ");
     let (_, secret) = the_recovery_file(&world, "");
     world.run_as(secret.trim(), &["whoami"]).code(0);
     assert_eq!(
@@ -516,7 +597,14 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
 
     // No --store: the new secret goes to the same file, nothing on stdout.
     let run = world.run(&["keys", "rotate", &old, "--yes"]);
-    run.code(0).stderr_has(&format!("file:{}", file.display()));
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (file.to_str().unwrap(), "[FILE]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    warning: the new key ingest will live 7d, which is no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    Rotated ingest: new key [KEY_1] (stored in file:[FILE]); old key [OLD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert_eq!(run.stdout, "");
     let new_secret = read_trimmed(&file);
     assert!(is_secret_key(&new_secret) && new_secret != old_secret);
@@ -539,9 +627,15 @@ fn a_new_key_that_would_churn_is_warned_about() {
     let world = World::new();
     let key = world.seed_key("short", None, 1, Some(30)).id;
     let run = world.run(&["keys", "rotate", "short", "--expires-in", "7d", "--yes"]);
-    run.code(0).stderr_has(
-        "the new key short will live 7d, which is no longer than the expiring window (14d",
-    );
+    insta::assert_snapshot!(world.shown(&run, &[(&key, "[OLD]")]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    warning: the new key short will live 7d, which is no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    Rotated short: new key [KEY_1] (stored in stdout); old key [OLD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     assert_eq!(world.status(&key), "deleted");
 }
 
@@ -603,9 +697,14 @@ fn a_rotation_under_the_cache_does_not_claim_the_old_key_is_dead() {
     world.run_as(&old_secret, &["whoami"]).code(0);
 
     let run = world.run(&["keys", "rotate", "cached", "--yes"]);
-    run.code(0)
-        .stderr_has(&format!("old key {old_id} revoked"))
-        .stderr_has(REVOCATION_NOTE);
+    insta::assert_snapshot!(world.shown(&run, &[(old_id, "[OLD]")]), @"
+    exit 0
+    --- stdout
+    [SECRET]
+    --- stderr
+    Rotated cached: new key [KEY_1] (stored in stdout); old key [OLD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     let new_secret = run.stdout.trim();
     assert!(is_secret_key(new_secret), "{:?}", run.stdout);
     assert_eq!(world.status(old_id), "deleted");
@@ -630,7 +729,52 @@ fn a_rotation_in_json_reports_the_revocation_and_the_caveat() {
     let (_, old_secret) = world.create_key(&["--name", "j", "--service-account", "json-bot"]);
     world.run_as(&old_secret, &["whoami"]).code(0);
     let run = world.run(&["keys", "rotate", "j", "--yes", "-o", "json"]);
-    run.code(0).stderr_has(REVOCATION_NOTE);
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 0
+    --- stdout
+    {
+      "old_key": {
+        "id": "[KEY_1]",
+        "name": "j",
+        "display_id": "[DISPLAY_ID]",
+        "type": "private_key",
+        "status": "published",
+        "roles": [
+          "event_ingestor"
+        ],
+        "owner_type": "service_account",
+        "owner_id": "[USER_1]",
+        "owner_name": "json-bot",
+        "created_at": "[TIME]",
+        "expires_at": "[TIME]",
+        "expired": false
+      },
+      "new_key": {
+        "id": "[KEY_2]",
+        "name": "j",
+        "display_id": "[DISPLAY_ID]",
+        "type": "private_key",
+        "status": "published",
+        "roles": [
+          "event_ingestor"
+        ],
+        "owner_type": "service_account",
+        "owner_id": "[USER_1]",
+        "owner_name": "json-bot",
+        "created_at": "[TIME]",
+        "expires_at": "[TIME]",
+        "expired": false
+      },
+      "stored_in": [
+        "stdout"
+      ],
+      "api_key": "[SECRET]",
+      "old_key_revoked": true
+    }
+    --- stderr
+    Rotated j: new key [KEY_2] (stored in stdout); old key [KEY_1] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    "#);
     assert_eq!(run.json()["old_key_revoked"], true);
     // Revoked in Flexprice's records, yet still accepted for now: the note is what tells users.
     world.run_as(&old_secret, &["whoami"]).code(0);
@@ -782,11 +926,15 @@ fn a_state_directory_linked_to_a_shared_directory_is_never_made_0700() {
     symlink(shared.path(), &state).unwrap();
     world.sandbox.clear_requests();
 
-    world
-        .run(&["keys", "rotate", "linked", "--yes"])
-        .code(2)
-        .stderr_has("is a symbolic link to a directory open to other users (mode 1777)")
-        .stderr_has("never changed through a link");
+    let run = world.run(&["keys", "rotate", "linked", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]"), (shared.path().to_str().unwrap(), "[SHARED]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: cannot create [TMP]/state/flexprice-admin/locks
+    caused by: [TMP]/state/flexprice-admin is a symbolic link to a directory open to other users (mode 1777); permissions are never changed through a link
+    hint: make [TMP]/state/flexprice-admin a directory of its own (`rm [TMP]/state/flexprice-admin && mkdir -m 700 [TMP]/state/flexprice-admin`), or point the link at a private directory of yours (mode 700)
+    ");
     assert_eq!(mode(shared.path()), 0o1777);
     assert!(world.mutating_requests().is_empty(), "no key was minted");
     assert_eq!(world.status(&old_id), "published");
@@ -877,20 +1025,25 @@ fn a_name_too_long_for_the_file_system_is_refused_before_minting() {
     let store = format!("file:{}", dir.path().join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
-    run.code(2)
-        .stderr_has("too long for the file system")
-        .stderr_has("no key was created");
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (&long, "[260 n]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[TMP]/[260 n].key: the file name (264 bytes) or the whole path is too long for the file system in [TMP]; no key was created
+    ");
     assert_eq!(world.creates(), 0, "nothing minted");
     assert!(world.recovery_files().is_empty());
     assert_eq!(world.status(&old), "published");
 
     // The same with a fixed path: 300 characters in one file name.
     let fixed = format!("file:{}", dir.path().join("f".repeat(300)).display());
-    world
-        .run(&["keys", "create", "--name", "long-path", "--store", &fixed])
-        .code(2)
-        .stderr_has("(300 bytes)")
-        .stderr_has("no key was created");
+    let run = world.run(&["keys", "create", "--name", "long-path", "--store", &fixed]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[TMP]/ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff: the file name (300 bytes) or the whole path is too long for the file system in [TMP]; no key was created
+    ");
     assert_eq!(world.creates(), 0, "nothing minted");
     assert!(
         file_names(dir.path()).is_empty(),
@@ -969,7 +1122,15 @@ fn a_failed_revocation_under_revoke_keeps_the_secret_in_the_recovery_file() {
         "--on-store-failure",
         "revoke",
     ]);
-    run.code(9).stderr_has("could not revoke key");
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    warning: could not revoke key [KEY_1] (DELETE /v1/secrets/api/keys/[KEY_1]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])); keeping its secret in a recovery file instead
+    error: step 5 (deliver the secret) failed; old key [OLD] is untouched and still active: key [KEY_1] was created but its secret was not delivered (exec:false: 'false' exited with exit status: 1); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_1]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
+    ");
     let (file, secret) = the_recovery_file(&world, &run.stderr);
     world.assert_works(secret.trim_end());
     assert!(
