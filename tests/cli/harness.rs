@@ -894,6 +894,37 @@ impl World {
         self.redact(&text, named)
     }
 
+    /// [`World::shown`] for a batch, whose keys are rotated or revoked eight at a time and so
+    /// finish in no fixed order: the receipts of its keys (each with its `hint:` lines), the
+    /// plain lines on stdout and the objects of a JSON array are put in order of their text with
+    /// the IDs left out, before the IDs are numbered. Everything else keeps its place.
+    pub fn shown_batch(&self, run: &Run, named: &[(&str, &str)]) -> String {
+        let order = |text: &str| self.redact_unnumbered(text, named);
+        let stdout = if run.stdout.starts_with('[') {
+            sort_json_items(&run.stdout, &order)
+        } else {
+            let mut lines: Vec<&str> = run.stdout.lines().collect();
+            lines.sort_by_cached_key(|l| order(l));
+            lines.iter().map(|l| format!("{l}\n")).collect()
+        };
+        let stderr = sort_receipts(&run.stderr, &order);
+        let text = format!(
+            "exit {}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+            run.code
+        );
+        self.redact(&text, named)
+    }
+
+    /// `text` redacted as [`World::redact`] does, but every ID as the same name: the order of
+    /// lines that differ only by their IDs.
+    fn redact_unnumbered(&self, text: &str, named: &[(&str, &str)]) -> String {
+        let text = self.redact(text, named);
+        regex::Regex::new(r"\[(KEY|USER|ULID)_\d+\]")
+            .unwrap()
+            .replace_all(&text, "[$1]")
+            .into_owned()
+    }
+
     /// `$ ARGS` (quoted as a shell takes them), then what the run showed ([`World::shown`]): one
     /// entry of a transcript of several runs, for one snapshot of a command's common errors.
     pub fn transcript(&self, args: &[&str], run: &Run, named: &[(&str, &str)]) -> String {
@@ -961,4 +992,76 @@ impl World {
         }
         text.replace(&format!(":{}", self.sandbox.addr().port()), ":[PORT]")
     }
+}
+
+/// The items of a JSON array pretty-printed two spaces deep (`[`, `  {`, …, `  }`, `]`), in the
+/// order of `key` of their text.
+fn sort_json_items(json: &str, key: &impl Fn(&str) -> String) -> String {
+    let lines: Vec<&str> = json.lines().collect();
+    if lines.first() != Some(&"[") || lines.last() != Some(&"]") {
+        return json.to_string();
+    }
+    let mut items: Vec<String> = Vec::new();
+    for line in &lines[1..lines.len() - 1] {
+        if *line == "  {" {
+            items.push(String::new());
+        }
+        let item = items.last_mut().expect("an item starts with `  {`");
+        item.push_str(
+            line.strip_suffix(',')
+                .filter(|_| line.starts_with("  }"))
+                .unwrap_or(line),
+        );
+        item.push('\n');
+    }
+    items.sort_by_cached_key(|item| key(item));
+    let last = items.len().saturating_sub(1);
+    let mut out = String::from("[\n");
+    for (i, item) in items.iter().enumerate() {
+        let item = item.trim_end_matches('\n');
+        out.push_str(item);
+        out.push_str(if i < last { ",\n" } else { "\n" });
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// `stderr` with each run of receipts of a batch's keys (a line saying a key was rotated,
+/// revoked or could not be, with the `hint:` and `caused by:` lines under it) in the order of
+/// `key` of their text.
+fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
+    const RECEIPTS: [&str; 4] = [
+        "Rotated ",
+        "Revoked key ",
+        "warning: could not rotate key ",
+        "warning: not revoked: ",
+    ];
+    let mut entries: Vec<(bool, String)> = Vec::new();
+    for line in stderr.lines() {
+        let continues = line.starts_with("hint: ") || line.starts_with("caused by: ");
+        match entries.last_mut() {
+            Some((_, entry)) if continues => {
+                entry.push_str(line);
+                entry.push('\n');
+            }
+            _ => entries.push((
+                RECEIPTS.iter().any(|r| line.starts_with(r)),
+                format!("{line}\n"),
+            )),
+        }
+    }
+    let mut out = String::new();
+    let mut run: Vec<String> = Vec::new();
+    for (receipt, entry) in entries {
+        if receipt {
+            run.push(entry);
+            continue;
+        }
+        run.sort_by_cached_key(|e| key(e));
+        out.extend(run.drain(..));
+        out.push_str(&entry);
+    }
+    run.sort_by_cached_key(|e| key(e));
+    out.extend(run.drain(..));
+    out
 }

@@ -49,9 +49,19 @@ fn due_with_a_failure_exits_8_and_reports_each_key() {
     let (good, bad) = (world.aged_key("good", None), world.aged_key("bad", None));
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{bad} status=500"));
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
-    run.code(8)
-        .stderr_has(&format!("could not rotate key {bad}"))
-        .stderr_has("1 of 2 keys");
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&good, "[GOOD]"), (&bad, "[BAD]")]), @"
+    exit 8
+    --- stdout
+    [KEY_1]	bad	[SECRET]
+    [KEY_2]	good	[SECRET]
+    --- stderr
+    Rotated bad: new key [KEY_1] (stored in stdout); old key [BAD] NOT revoked.
+    Rotated good: new key [KEY_2] (stored in stdout); old key [GOOD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    warning: could not rotate key [BAD] (bad): step 6 (revoke the old key) failed: new key [KEY_1] is delivered and works, but old key [BAD] is still active; revoke it with `flexprice-admin keys delete [BAD] --yes`: DELETE /v1/secrets/api/keys/[BAD]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])
+    error: 1 of 2 keys could not be rotated
+    hint: the keys reported as rotated are done; run `keys rotate --due` again for the others
+    ");
     assert_eq!(world.status(&good), "deleted");
     assert_eq!(
         run.stdout.lines().count(),
@@ -136,10 +146,14 @@ fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
     let (a, b) = (world.aged_key("alpha", None), world.aged_key("beta", None));
     let dir = tempfile::tempdir().unwrap();
     let shared = format!("file:{}", dir.path().join("shared.key").display());
-    world
-        .run(&["keys", "rotate", "--due", "--yes", "--store", &shared])
-        .code(2)
-        .stderr_has("{name}");
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &shared]);
+    insta::assert_snapshot!(world.shown(&run, &[(&a, "[ALPHA]"), (&b, "[BETA]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[TMP]/shared.key: key [ALPHA] (alpha) and key [BETA] (beta) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: put {name} and {owner} in the path, e.g. --store 'file:/etc/flexprice/{owner}-{name}.key', or rotate the keys one at a time with `keys rotate ID`
+    ");
     assert!(world.mutating_requests().is_empty());
 
     let per_key = format!("file:{}", dir.path().join("{name}.key").display());
@@ -186,9 +200,97 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
         !rotated.contains(&theirs.as_str()) && !rotated.contains(&superseded.as_str()),
         "{rotated:?}"
     );
-    run.stderr_has(&format!("skipping key {theirs}"))
-        .stderr_has("the credential this command runs with")
-        .stderr_has(&format!("newer key {newer}"));
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
+    exit 0
+    --- stdout
+    [
+      {
+        "old_key": {
+          "id": "[MINE]",
+          "name": "mine",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": null,
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_1]",
+          "name": "mine",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "stdout"
+        ],
+        "api_key": "[SECRET]",
+        "old_key_revoked": true
+      },
+      {
+        "old_key": {
+          "id": "[NEWER]",
+          "name": "twice",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": null,
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_2]",
+          "name": "twice",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "stdout"
+        ],
+        "api_key": "[SECRET]",
+        "old_key_revoked": true
+      }
+    ]
+    --- stderr
+    skipping key [THEIRS] (danas): key [THEIRS] (danas) belongs to user [DANA]; Flexprice mints user keys only for the calling user
+    warning: skipping key [SUPERSEDED] (twice): newer key [NEWER] has the same name and owner, so an earlier rotation did not revoke it; revoke it with `flexprice-admin keys delete [SUPERSEDED] --yes` once its consumers use the newer key
+    warning: skipping key [KEY_3] (admin): it is the credential this command runs with; rotate it on its own with `flexprice-admin keys rotate [KEY_3]` and update wherever the admin key is read from
+    Rotated mine: new key [KEY_1] (stored in stdout); old key [MINE] revoked.
+    Rotated twice: new key [KEY_2] (stored in stdout); old key [NEWER] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    "#);
     world.run(&["whoami", "-q"]).code(0);
     assert_eq!(world.status(&theirs), "published");
     assert_eq!(world.status(&superseded), "published");
@@ -197,18 +299,25 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
 #[test]
 fn due_and_keep_old_do_not_mix() {
     let world = World::new();
-    world
-        .run(&[
-            "keys",
-            "rotate",
-            "--due",
-            "--keep-old",
-            "--yes",
-            "--store",
-            "stdout",
-        ])
-        .code(2)
-        .stderr_has("--keep-old");
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "--due",
+        "--keep-old",
+        "--yes",
+        "--store",
+        "stdout",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--due' cannot be used with '--keep-old'
+
+    Usage: flexprice-admin keys rotate --due --yes --store <DEST> --api-url <URL> [ID|NAME]
+
+    For more information, try '--help'.
+    ");
 }
 
 /// The millisecond time in a `prefix` + ULID string (its first ten Crockford base32 characters).
@@ -278,17 +387,32 @@ fn a_batch_refuses_to_print_secrets_off_a_terminal_unless_store_stdout_says_so()
     )
     .unwrap();
     world.sandbox.clear_requests();
+    let mut shown = String::new();
     for args in [
         vec!["keys", "rotate", "--due", "--yes"],
         vec!["keys", "rotate", "--due", "--yes", "-o", "json"],
     ] {
         let run = world.run(&args);
-        run.code(2)
-            .stderr_has("--store stdout")
-            .stderr_has(&printed);
-        assert_eq!(run.stdout, "");
+        shown.push_str(&world.transcript(&args, &run, &[(&printed, "[PRINTED]")]));
         assert!(world.mutating_requests().is_empty(), "nothing minted");
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys rotate --due --yes
+    exit 2
+    --- stdout
+    --- stderr
+    warning: the new key printed will live 7d, which is no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    error: stdout is not a terminal, and the new secrets of 1 key(s) would be printed there (no --store, and no record of where their secrets went): key [PRINTED] (printed); nothing was rotated
+    hint: pass --store stdout to mean it, or deliver them elsewhere: --store 'file:/etc/flexprice/{owner}-{name}.key', --store keychain or --store exec:COMMAND
+
+    $ keys rotate --due --yes -o json
+    exit 2
+    --- stdout
+    --- stderr
+    warning: the new key printed will live 7d, which is no longer than the expiring window (14d, the default expiring_within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 14d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    error: stdout is not a terminal, and the new secrets of 1 key(s) would be printed there (no --store, and no record of where their secrets went): key [PRINTED] (printed); nothing was rotated
+    hint: pass --store stdout to mean it, or deliver them elsewhere: --store 'file:/etc/flexprice/{owner}-{name}.key', --store keychain or --store exec:COMMAND
+    ");
     // Said so: printed.
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", "stdout"]);
     run.code(0);
@@ -391,10 +515,6 @@ fn rotated(json: &Value) -> Vec<String> {
         .collect()
 }
 
-fn status(world: &World, id: &str) -> String {
-    world.status(id)
-}
-
 #[test]
 fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let world = World::new();
@@ -446,9 +566,9 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     assert_eq!(rotated(&json), [bots_ci.as_str()]);
     assert_eq!(json[0]["old_key_revoked"], true);
     assert_eq!(json[0]["new_key"]["name"], "ci-ingest");
-    assert_eq!(status(&world, &bots_ci), "deleted");
-    assert_eq!(status(&world, &bots_backfill), "published");
-    assert_eq!(status(&world, &others_ci), "published");
+    assert_eq!(world.status(&bots_ci), "deleted");
+    assert_eq!(world.status(&bots_backfill), "published");
+    assert_eq!(world.status(&others_ci), "published");
     let new_id = json[0]["new_key"]["id"].as_str().unwrap();
     assert_eq!(world.sandbox.key(new_id).unwrap().user_id, bot);
 
@@ -479,8 +599,8 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
         .code(0)
         .json();
     assert_eq!(rotated(&json), [soon.as_str()]);
-    assert_eq!(status(&world, &soon), "deleted");
-    assert_eq!(status(&world, &others_ci), "published");
+    assert_eq!(world.status(&soon), "deleted");
+    assert_eq!(world.status(&others_ci), "published");
 }
 
 #[test]
@@ -488,68 +608,130 @@ fn scope_and_policy_flags_need_due_or_all_and_are_checked_before_any_request() {
     let world = World::new();
     let key = world.seed_key("lone", None, 1, None).id;
     world.sandbox.clear_requests();
-    let refused: &[(&[&str], &str)] = &[
-        (
-            &["keys", "rotate", "lone", "--max-age", "30d", "--yes"],
-            "--max-age applies to `keys rotate --due` only",
-        ),
-        (
-            &["keys", "rotate", "lone", "--expiring-within", "3d", "--yes"],
-            "--expiring-within",
-        ),
-        (
-            &[
-                "keys",
-                "rotate",
-                "lone",
-                "--service-account",
-                "bot",
-                "--yes",
-            ],
-            "--service-account narrows",
-        ),
-        (
-            &["keys", "rotate", "lone", "--name", "lone", "--yes"],
-            "--name narrows",
-        ),
-        (
-            &["keys", "rotate", "--all", "--max-age", "30d", "--yes"],
-            "whatever its age",
-        ),
-        (
-            &["keys", "rotate", "--all", "lone", "--yes"],
-            "cannot be used with",
-        ),
-        (
-            &["keys", "rotate", "--all", "--due", "--yes"],
-            "cannot be used with",
-        ),
-        (
-            &["keys", "rotate", "--all", "--keep-old", "--yes"],
-            "--keep-old",
-        ),
-        (
-            &[
-                "keys",
-                "rotate",
-                "--all",
-                "--service-account",
-                "user_123",
-                "--yes",
-            ],
-            "malformed",
-        ),
-        (&["keys", "rotate", "--all"], "--yes"),
-        (
-            &["keys", "rotate", "--service-account", "bot", "--yes"],
-            "required",
-        ),
+    let refused: &[&[&str]] = &[
+        &["keys", "rotate", "lone", "--max-age", "30d", "--yes"],
+        &["keys", "rotate", "lone", "--expiring-within", "3d", "--yes"],
+        &[
+            "keys",
+            "rotate",
+            "lone",
+            "--service-account",
+            "bot",
+            "--yes",
+        ],
+        &["keys", "rotate", "lone", "--name", "lone", "--yes"],
+        &["keys", "rotate", "--all", "--max-age", "30d", "--yes"],
+        &["keys", "rotate", "--all", "lone", "--yes"],
+        &["keys", "rotate", "--all", "--due", "--yes"],
+        &["keys", "rotate", "--all", "--keep-old", "--yes"],
+        &[
+            "keys",
+            "rotate",
+            "--all",
+            "--service-account",
+            "user_123",
+            "--yes",
+        ],
+        &["keys", "rotate", "--all"],
+        &["keys", "rotate", "--service-account", "bot", "--yes"],
     ];
-    for (args, needle) in refused {
-        world.run(args).code(2).stderr_has(needle);
+    let mut shown = String::new();
+    for args in refused {
+        shown.push_str(&world.transcript(args, &world.run(args), &[]));
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys rotate lone --max-age 30d --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --max-age applies to `keys rotate --due` only: it chooses which keys are due
+    hint: add --due to rotate the keys due under --max-age, or drop --max-age
+
+    $ keys rotate lone --expiring-within 3d --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --expiring-within applies to `keys rotate --due` only: it chooses which keys are due
+    hint: add --due to rotate the keys due under --expiring-within, or drop --expiring-within
+
+    $ keys rotate lone --service-account bot --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --service-account narrows `keys rotate --due` or `keys rotate --all`, not a single KEY
+    hint: name the key alone (`keys rotate ID|NAME`), or add --due (the keys due) or --all (every key) with --service-account
+
+    $ keys rotate lone --name lone --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --name narrows `keys rotate --due` or `keys rotate --all`, not a single KEY
+    hint: name the key alone (`keys rotate ID|NAME`), or add --due (the keys due) or --all (every key) with --name
+
+    $ keys rotate --all --max-age 30d --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --max-age applies to `keys rotate --due` only: --all rotates every key in scope whatever its age
+    hint: add --due to rotate the keys due under --max-age, or drop --max-age
+
+    $ keys rotate --all lone --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--all' cannot be used with '[ID|NAME]'
+
+    Usage: flexprice-admin keys rotate --all --yes --api-url <URL> [ID|NAME]
+
+    For more information, try '--help'.
+
+    $ keys rotate --all --due --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--all' cannot be used with '--due'
+
+    Usage: flexprice-admin keys rotate --all --yes --api-url <URL> [ID|NAME]
+
+    For more information, try '--help'.
+
+    $ keys rotate --all --keep-old --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--all' cannot be used with '--keep-old'
+
+    Usage: flexprice-admin keys rotate --all --yes --api-url <URL> [ID|NAME]
+
+    For more information, try '--help'.
+
+    $ keys rotate --all --service-account user_123 --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: --service-account: 'user_123' looks like a service account ID but is malformed (user_ followed by 26 characters of 0-9 and A-Z, or at least the first 8 of them as a table shows it)
+    hint: copy the ID from the list command, or pass the service account's exact name
+
+    $ keys rotate --all
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to rotate keys without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+
+    $ keys rotate --service-account bot --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: the following required arguments were not provided:
+      <ID|NAME>
+
+    Usage: flexprice-admin keys rotate --service-account <ID|NAME> --yes --api-url <URL> <ID|NAME>
+
+    For more information, try '--help'.
+    ");
     assert!(world.requests().is_empty(), "{:?}", world.requests());
-    assert_eq!(status(&world, &key), "published");
+    assert_eq!(world.status(&key), "published");
 }
 
 #[test]
@@ -582,7 +764,93 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
     let mut expected = vec![fresh.clone(), ancient.clone()];
     expected.sort();
     assert_eq!(ids, expected);
-    run.stderr_has(&format!("skipping key {expired} (retired): it expired"));
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&fresh, "[FRESH]"), (&ancient, "[ANCIENT]"), (&expired, "[EXPIRED]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    exit 0
+    --- stdout
+    [
+      {
+        "old_key": {
+          "id": "[ANCIENT]",
+          "name": "backfill",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "event_ingestor"
+          ],
+          "owner_type": "service_account",
+          "owner_id": "[BOT]",
+          "owner_name": "ingest-bot",
+          "created_at": "[TIME]",
+          "expires_at": null,
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_1]",
+          "name": "backfill",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "event_ingestor"
+          ],
+          "owner_type": "service_account",
+          "owner_id": "[BOT]",
+          "owner_name": "ingest-bot",
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "file:[DIR]/backfill.key"
+        ],
+        "old_key_revoked": true
+      },
+      {
+        "old_key": {
+          "id": "[FRESH]",
+          "name": "ci-ingest",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "event_ingestor"
+          ],
+          "owner_type": "service_account",
+          "owner_id": "[BOT]",
+          "owner_name": "ingest-bot",
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_2]",
+          "name": "ci-ingest",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "event_ingestor"
+          ],
+          "owner_type": "service_account",
+          "owner_id": "[BOT]",
+          "owner_name": "ingest-bot",
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "file:[DIR]/ci-ingest.key"
+        ],
+        "old_key_revoked": true
+      }
+    ]
+    --- stderr
+    warning: skipping key [EXPIRED] (retired): it expired 1 day ago and no longer authenticates; replace it with `flexprice-admin keys rotate [EXPIRED]` if a service still needs it
+    Rotated backfill: new key [KEY_1] (stored in file:[DIR]/backfill.key); old key [ANCIENT] revoked.
+    Rotated ci-ingest: new key [KEY_2] (stored in file:[DIR]/ci-ingest.key); old key [FRESH] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    "#);
     for object in json.as_array().unwrap() {
         assert_eq!(object["old_key_revoked"], true);
         assert!(
@@ -600,15 +868,15 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
             .json();
         assert_eq!(me["id"], bot.as_str(), "{me}");
     }
-    assert_eq!(status(&world, &fresh), "deleted");
-    assert_eq!(status(&world, &ancient), "deleted");
+    assert_eq!(world.status(&fresh), "deleted");
+    assert_eq!(world.status(&ancient), "deleted");
     assert_eq!(
-        status(&world, &expired),
+        world.status(&expired),
         "published",
         "an expired key is skipped"
     );
     assert_eq!(
-        status(&world, &others),
+        world.status(&others),
         "published",
         "another account's key is out of scope"
     );
@@ -658,21 +926,108 @@ fn all_without_a_scope_skips_what_due_skips() {
     );
     // Another user's key is a note (silenced by -q); the others stay warnings.
     assert!(!run.stderr.contains(&theirs), "{}", run.stderr);
-    run.stderr_has("the credential this command runs with")
-        .stderr_has(&format!(
-            "skipping key {superseded} (twice): newer key {newer}"
-        ));
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
+    exit 0
+    --- stdout
+    [
+      {
+        "old_key": {
+          "id": "[MINE]",
+          "name": "mine",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": null,
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_1]",
+          "name": "mine",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "stdout"
+        ],
+        "api_key": "[SECRET]",
+        "old_key_revoked": true
+      },
+      {
+        "old_key": {
+          "id": "[NEWER]",
+          "name": "twice",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": null,
+          "expired": false
+        },
+        "new_key": {
+          "id": "[KEY_2]",
+          "name": "twice",
+          "display_id": "[DISPLAY_ID]",
+          "type": "private_key",
+          "status": "published",
+          "roles": [
+            "super_admin"
+          ],
+          "owner_type": "user",
+          "owner_id": "00000000-0000-0000-0000-000000000000",
+          "owner_name": null,
+          "created_at": "[TIME]",
+          "expires_at": "[TIME]",
+          "expired": false
+        },
+        "stored_in": [
+          "stdout"
+        ],
+        "api_key": "[SECRET]",
+        "old_key_revoked": true
+      }
+    ]
+    --- stderr
+    warning: skipping key [KEY_3] (admin): it is the credential this command runs with; rotate it on its own with `flexprice-admin keys rotate [KEY_3]` and update wherever the admin key is read from
+    warning: skipping key [SUPERSEDED] (twice): newer key [NEWER] has the same name and owner, so an earlier rotation did not revoke it; revoke it with `flexprice-admin keys delete [SUPERSEDED] --yes` once its consumers use the newer key
+    "#);
     world.run(&["whoami", "-q"]).code(0);
-    assert_eq!(status(&world, &theirs), "published");
-    assert_eq!(status(&world, &superseded), "published");
-    assert_eq!(status(&world, &mine), "deleted");
-    assert_eq!(status(&world, &newer), "deleted");
+    assert_eq!(world.status(&theirs), "published");
+    assert_eq!(world.status(&superseded), "published");
+    assert_eq!(world.status(&mine), "deleted");
+    assert_eq!(world.status(&newer), "deleted");
 
     // Without -q the note is there.
     let run = world.run(&["keys", "rotate", "--all", "--name", "danas", "--yes"]);
-    run.code(0).stderr_has(&format!(
-        "skipping key {theirs} (danas): key {theirs} (danas) belongs to user {dana}"
-    ));
+    insta::assert_snapshot!(world.shown(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    skipping key [THEIRS] (danas): key [THEIRS] (danas) belongs to user [DANA]; Flexprice mints user keys only for the calling user
+    No key named danas to rotate.
+    ");
 }
 
 #[test]
@@ -697,7 +1052,7 @@ fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
     run.code(0);
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout, "");
-    assert_eq!(status(&world, &theirs), "published");
+    assert_eq!(world.status(&theirs), "published");
 }
 
 #[test]
@@ -717,14 +1072,22 @@ fn all_with_a_failure_exits_8_and_says_to_rotate_the_rest_one_by_one() {
         "--store",
         "stdout",
     ]);
-    run.code(8)
-        .stderr_has(&format!("could not rotate key {bad}"))
-        .stderr_has("1 of 2 keys could not be rotated")
-        .stderr_has("`flexprice-admin keys rotate ID`")
-        .stderr_has("running --all again would also rotate the new keys");
-    assert_eq!(status(&world, &good), "deleted");
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&good, "[GOOD]"), (&bad, "[BAD]"), (&bot, "[BOT]")]), @"
+    exit 8
+    --- stdout
+    [KEY_1]	bad	[SECRET]
+    [KEY_2]	good	[SECRET]
+    --- stderr
+    Rotated bad: new key [KEY_1] (stored in stdout); old key [BAD] NOT revoked.
+    Rotated good: new key [KEY_2] (stored in stdout); old key [GOOD] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    warning: could not rotate key [BAD] (bad): step 6 (revoke the old key) failed: new key [KEY_1] is delivered and works, but old key [BAD] is still active; revoke it with `flexprice-admin keys delete [BAD] --yes`: DELETE /v1/secrets/api/keys/[BAD]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])
+    error: 1 of 2 keys could not be rotated
+    hint: the keys reported as rotated are done; rotate each of the others with `flexprice-admin keys rotate ID` (running --all again would also rotate the new keys)
+    ");
+    assert_eq!(world.status(&good), "deleted");
     assert_eq!(
-        status(&world, &bad),
+        world.status(&bad),
         "published",
         "step 6 failed: the old key stays"
     );
@@ -754,7 +1117,7 @@ fn all_asks_on_a_terminal_naming_the_count_and_the_account() {
     session.exp_string("Nothing rotated").expect("declined");
     session.exp_eof().expect("exits");
     assert_eq!(world.creates(), 0);
-    assert!(keys.iter().all(|k| status(&world, k) == "published"));
+    assert!(keys.iter().all(|k| world.status(k) == "published"));
 }
 
 /// README's "Runbook: a key leaked", step by step as written (the paths moved to a temporary
@@ -865,16 +1228,29 @@ fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let stuck = world.seed_key("stuck", Some(&bot), 40, None).id;
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{stuck} status=500"));
-    world
-        .run(&[
-            "keys", "rotate", "--due", "--max-age", "30d", "--service-account", "ingest-bot", "--yes",
-            "--store",
-            "stdout",
-        ])
-        .code(8)
-        .stderr_has("1 of 1 keys could not be rotated")
-        .stderr_has("run `keys rotate --due --max-age 30d --service-account ingest-bot` again for the others");
-    assert_eq!(status(&world, &stuck), "published");
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        "--due",
+        "--max-age",
+        "30d",
+        "--service-account",
+        "ingest-bot",
+        "--yes",
+        "--store",
+        "stdout",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[(&stuck, "[STUCK]"), (&bot, "[BOT]")]), @"
+    exit 8
+    --- stdout
+    [KEY_1]	stuck	[SECRET]
+    --- stderr
+    Rotated stuck: new key [KEY_1] (stored in stdout); old key [STUCK] NOT revoked.
+    warning: could not rotate key [STUCK] (stuck): step 6 (revoke the old key) failed: new key [KEY_1] is delivered and works, but old key [STUCK] is still active; revoke it with `flexprice-admin keys delete [STUCK] --yes`: DELETE /v1/secrets/api/keys/[STUCK]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])
+    error: 1 of 1 keys could not be rotated
+    hint: the keys reported as rotated are done; run `keys rotate --due --max-age 30d --service-account ingest-bot` again for the others
+    ");
+    assert_eq!(world.status(&stuck), "published");
 }
 
 #[test]
@@ -889,10 +1265,27 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
     let store = format!("file:{}", inner.join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    run.code(8)
-        .stderr_has("../escape")
-        .stderr_has("contains '/'")
-        .stderr_has("plain name");
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r"
+    exit 8
+    --- stdout
+    --- stderr
+    Rotated plain: new key [KEY_1] (stored in file:[DIR]/keys/plain.key); old key [PLAIN] revoked.
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    warning: could not rotate key [KEY_2] (-rf): --store file:[DIR]/keys/{name}.key: key [KEY_2] (-rf) has the name '-rf', which starts with '-'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    warning: could not rotate key [KEY_3] (../escape): --store file:[DIR]/keys/{name}.key: key [KEY_3] (../escape) has the name '../escape', which contains '/'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    warning: could not rotate key [KEY_4] (.hidden): --store file:[DIR]/keys/{name}.key: key [KEY_4] (.hidden) has the name '.hidden', which starts with '.'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    warning: could not rotate key [KEY_5] (a/b): --store file:[DIR]/keys/{name}.key: key [KEY_5] (a/b) has the name 'a/b', which contains '/'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    warning: could not rotate key [KEY_6] (a\b): --store file:[DIR]/keys/{name}.key: key [KEY_6] (a\b) has the name 'a\b', which contains '\'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    warning: could not rotate key [KEY_7] (x�[31m): --store file:[DIR]/keys/{name}.key: key [KEY_7] (x�[31m) has the name 'x�[31m', which contains a control character; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    error: 6 of 7 keys could not be rotated
+    hint: the keys reported as rotated are done; run `keys rotate --due` again for the others
+    ");
     // Only the plain key was minted, delivered inside the directory, and its old key revoked.
     assert_eq!(world.creates(), 1);
     let files: Vec<_> = std::fs::read_dir(&inner)
@@ -918,17 +1311,21 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
 
     // One key rotated by ID: refused before anything is sent but the reads.
     world.sandbox.clear_requests();
-    world
-        .run(&[
-            "keys",
-            "rotate",
-            &hostile_ids[0],
-            "--yes",
-            "--store",
-            &store,
-        ])
-        .code(2)
-        .stderr_has("no key was created");
+    let run = world.run(&[
+        "keys",
+        "rotate",
+        &hostile_ids[0],
+        "--yes",
+        "--store",
+        &store,
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/keys/{name}.key: key [KEY_1] (../escape) has the name '../escape', which contains '/'; it would steer where the secret is written, so no key was created for it
+    hint: give the key a plain name (letters, digits, '-', '_'), or deliver its secret to a fixed path: --store 'file:/etc/flexprice/ingest.key' (a path without {name})
+    ");
     assert!(world.mutating_requests().is_empty());
 
     // The same name to a fixed path (no placeholder) is fine.
@@ -963,10 +1360,13 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    run.code(2)
-        .stderr_has(&old_a)
-        .stderr_has(&old_b)
-        .stderr_has("{owner}");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/ingest.key: key [OLD_A] (ingest) and key [OLD_B] (ingest) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: put {name} and {owner} in the path, e.g. --store 'file:/etc/flexprice/{owner}-{name}.key', or rotate the keys one at a time with `keys rotate ID`
+    ");
     assert!(world.mutating_requests().is_empty(), "nothing minted");
 
     // The keychain keeps owners apart by itself (`<profile>/<owner id>/<name>`): see
@@ -1174,7 +1574,13 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
     let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/[TEAM_B]/../ingest.key: key [OLD_A] (ingest) and key [OLD_B] (ingest) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: put {name} and {owner} in the path, e.g. --store 'file:/etc/flexprice/{owner}-{name}.key', or rotate the keys one at a time with `keys rotate ID`
+    ");
     assert_eq!(world.creates(), 0, "nothing minted");
     assert!(!dir.path().join("ingest.key").exists());
 }
@@ -1202,7 +1608,13 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store file:[DIR]/[TEAM_B]/ingest.key: key [OLD_A] (ingest) and key [OLD_B] (ingest) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: put {name} and {owner} in the path, e.g. --store 'file:/etc/flexprice/{owner}-{name}.key', or rotate the keys one at a time with `keys rotate ID`
+    ");
     assert_eq!(world.creates(), 0, "nothing minted");
     assert!(file_names(&shared).is_empty(), "{:?}", file_names(&shared));
 }
@@ -1483,10 +1895,13 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
     );
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    run.code(2)
-        .stderr_has(&old_a)
-        .stderr_has(&old_b)
-        .stderr_has("$FLEXPRICE_KEY_OWNER");
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store exec:sh -c cat > [DIR]/$FLEXPRICE_KEY_NAME: key [OLD_A] (dup) and key [OLD_B] (dup) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: the command is given the key's name in $FLEXPRICE_KEY_NAME and its owner's ID in $FLEXPRICE_KEY_OWNER: use $FLEXPRICE_KEY_OWNER in it to keep these keys apart, e.g. --store 'exec:sh -c "vault kv put secret/flexprice/$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME api_key=-"', or rotate the keys one at a time
+    "#);
     assert_eq!(world.creates(), 0);
     assert!(world.mutating_requests().is_empty(), "nothing minted");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -1518,7 +1933,13 @@ fn an_exec_command_naming_no_key_variable_takes_one_key_only() {
     let fixed = format!(r#"exec:sh -c "cat > {}/one""#, dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &fixed]);
-    run.code(2).stderr_has(&old_a).stderr_has(&old_b);
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --store exec:sh -c cat > [DIR]/one: key [OLD_A] (alpha) and key [OLD_B] (beta) would both be delivered there, the second secret overwriting the first; no key was created
+    hint: the command is given the key's name in $FLEXPRICE_KEY_NAME and its owner's ID in $FLEXPRICE_KEY_OWNER: use $FLEXPRICE_KEY_NAME and $FLEXPRICE_KEY_OWNER in it to keep these keys apart, e.g. --store 'exec:sh -c "vault kv put secret/flexprice/$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME api_key=-"', or rotate the keys one at a time
+    "#);
     assert_eq!(world.creates(), 0);
     assert!(world.mutating_requests().is_empty(), "nothing minted");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
