@@ -51,11 +51,16 @@ fn list_is_newest_first_in_every_format() {
     assert_eq!(names, ["admin", "new", "middle", "old"]);
 
     let table = world.run(&["keys", "list", "-o", "table"]);
-    table
-        .code(0)
-        .stdout_has("ID")
-        .stdout_has("EXPIRES")
-        .stdout_has("in 30 days");
+    insta::assert_snapshot!(world.shown(&table, &[]), @"
+    exit 0
+    --- stdout
+    ID                                NAME   OWNER ROLES       CREATED    EXPIRES    STATUS
+    [KEY_1] admin  Admin super_admin just now   never      active
+    [KEY_2] new    Admin super_admin 1 day ago  in 30 days active
+    [KEY_3] middle Admin super_admin 2 days ago in 30 days active
+    [KEY_4] old    Admin super_admin 2 days ago in 30 days active
+    --- stderr
+    ");
 
     let limited = world.run(&["keys", "list", "--limit", "2", "-q"]);
     assert_eq!(limited.code(0).stdout.lines().count(), 2);
@@ -71,7 +76,14 @@ fn list_marks_expired_keys() {
     let world = World::new();
     world.seed_key("stale", None, 100, Some(-10));
     let table = world.run(&["keys", "list", "-o", "table"]);
-    table.code(0).stdout_has("expired 10 days ago");
+    insta::assert_snapshot!(world.shown(&table, &[]), @"
+    exit 0
+    --- stdout
+    ID                                NAME  OWNER ROLES       CREATED      EXPIRES             STATUS
+    [KEY_1] admin Admin super_admin just now     never               active
+    [KEY_2] stale Admin super_admin 100 days ago expired 10 days ago expired
+    --- stderr
+    ");
     let json = world
         .run(&["keys", "list", "-o", "json", "--name", "stale"])
         .code(0)
@@ -110,9 +122,13 @@ fn list_of_nothing_says_so_and_suggests_the_next_command() {
     let world = World::new();
     let account = world.service_account("empty-bot", "event_reader");
     let run = world.run(&["keys", "list", "--service-account", &account]);
-    run.code(0)
-        .stderr_has("No keys found")
-        .stderr_has("keys create");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No keys found.
+    hint: create one with `flexprice-admin keys create --name NAME`
+    ");
     assert_eq!(run.stdout, "");
 }
 
@@ -162,17 +178,21 @@ fn keys_list_takes_the_keys_of_every_account_named() {
     ids.sort_unstable();
     assert_eq!(ids, want);
     // One unknown account among them: exit 4 naming it, before any key is listed.
-    world
-        .run(&[
-            "keys",
-            "list",
-            "--service-account",
-            "bot-a",
-            "--service-account",
-            "nobody",
-        ])
-        .code(4)
-        .stderr_has("--service-account: no service account with ID or name 'nobody'");
+    let run = world.run(&[
+        "keys",
+        "list",
+        "--service-account",
+        "bot-a",
+        "--service-account",
+        "nobody",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: --service-account: no service account with ID or name 'nobody'
+    hint: `flexprice-admin service-accounts list` shows them (archived accounts are not listed)
+    ");
 }
 
 #[test]
@@ -236,15 +256,20 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
     assert_eq!(fields[0][7], production_env);
 
     // A table names the environment.
-    world
-        .run_as(
-            world.sandbox.tenant_key(),
-            &["keys", "list", "--all-environments", "-o", "table"],
-        )
-        .code(0)
-        .stdout_has("ENV")
-        .stdout_has("Production")
-        .stderr_has("3 keys in 2 environments.");
+    let run = world.run_as(
+        world.sandbox.tenant_key(),
+        &["keys", "list", "--all-environments", "-o", "table"],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&sandbox_key, "[SANDBOX_KEY]"), (&production_key, "[PRODUCTION_KEY]")]), @"
+    exit 0
+    --- stdout
+    ID                                NAME           OWNER ROLES       CREATED      EXPIRES STATUS ENV
+    [SANDBOX_KEY] sandbox-key    Admin super_admin just now     never   active Sandbox
+    [KEY_1] admin          Admin super_admin just now     never   active Sandbox
+    [PRODUCTION_KEY] production-key Admin super_admin 120 days ago never   active Production
+    --- stderr
+    3 keys in 2 environments.
+    ");
 
     // Without the flag, a credential not bound to an environment lists the one --environment
     // names, so each key says which: its ID and its name.
@@ -271,16 +296,11 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
 fn a_key_bound_to_one_environment_is_refused_saying_why() {
     let world = World::new();
     two_environments(&world);
+    let mut shown = String::new();
     for command in ["list", "audit"] {
         world.sandbox.clear_requests();
-        world
-            .run(&["keys", command, "--all-environments"])
-            .code(2)
-            .stderr_has(
-                "--all-environments: this credential is an API key bound to one environment",
-            )
-            .stderr_has("drop --all-environments")
-            .stderr_has("tenant-level key");
+        let args = ["keys", command, "--all-environments"];
+        shown.push_str(&world.transcript(&args, &world.run(&args), &[]));
         let listed = world
             .requests()
             .iter()
@@ -288,6 +308,23 @@ fn a_key_bound_to_one_environment_is_refused_saying_why() {
             .count();
         assert_eq!(listed, 0, "no listing was sent");
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys list --all-environments
+    exit 2
+    --- stdout
+    --- stderr
+    error: --all-environments: this credential is an API key bound to one environment; Flexprice runs every call it makes in that environment, whatever --environment says, so it cannot list the others
+    hint: drop --all-environments to see this environment's keys
+    hint: for the whole tenant, use a credential not bound to an environment: a login token (`flexprice-admin auth login --email EMAIL` logs in as a dashboard user and stores one), or a tenant-level key from the server's configuration (`flexprice-admin auth login` stores a key)
+
+    $ keys audit --all-environments
+    exit 2
+    --- stdout
+    --- stderr
+    error: --all-environments: this credential is an API key bound to one environment; Flexprice runs every call it makes in that environment, whatever --environment says, so it cannot list the others
+    hint: drop --all-environments to see this environment's keys
+    hint: for the whole tenant, use a credential not bound to an environment: a login token (`flexprice-admin auth login --email EMAIL` logs in as a dashboard user and stores one), or a tenant-level key from the server's configuration (`flexprice-admin auth login` stores a key)
+    ");
 }
 
 #[test]
@@ -562,16 +599,22 @@ fn bidi_overrides_and_zero_width_characters_are_escaped() {
 #[test]
 fn empty_lists_say_so_and_suggest_the_next_command() {
     let world = World::new();
-    world
-        .run(&["keys", "list", "--name", "none"])
-        .code(0)
-        .stderr_has("No keys found")
-        .stderr_has("keys create");
-    world
-        .run(&["service-accounts", "list"])
-        .code(0)
-        .stderr_has("No service accounts found")
-        .stderr_has("service-accounts create");
+    let run = world.run(&["keys", "list", "--name", "none"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No keys found.
+    hint: create one with `flexprice-admin keys create --name NAME`
+    ");
+    let run = world.run(&["service-accounts", "list"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No service accounts found.
+    hint: create one with `flexprice-admin service-accounts create --name NAME --role event_ingestor`
+    ");
 }
 
 #[test]
