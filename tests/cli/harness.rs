@@ -234,10 +234,14 @@ impl World {
         self.seed_key(name, owner, 100, None).id
     }
 
-    /// Writes `config.toml` (its directory made first) with `text`.
+    /// Writes `config.toml` (its directory made first) with `text`, private (0600) as the tool
+    /// writes it, so that no run warns about it whatever the umask.
     pub fn write_config(&self, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(self.config_dir()).unwrap();
-        std::fs::write(self.config_dir().join("config.toml"), text).unwrap();
+        let path = self.config_dir().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     /// Creates a service account through the binary and returns its ID.

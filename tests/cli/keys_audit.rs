@@ -23,9 +23,12 @@ fn a_clean_tenant_exits_zero() {
     let world = World::new();
     world.seed_key("fresh", None, 1, Some(60));
     let run = audit(&world, &[]);
-    run.code(0).stderr_has(
-        "All 2 key(s) pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.",
-    );
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    All 2 key(s) pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.
+    ");
     assert_eq!(run.stdout, "");
     assert_eq!(
         audit(&world, &["-o", "json"]).code(0).json(),
@@ -141,28 +144,54 @@ fn thresholds_are_configurable() {
         run.code(10).json()[0]["reasons"],
         serde_json::json!(["expiring", "too_old"])
     );
-    audit(&world, &["--max-age", "5d"])
-        .code(10)
-        .stderr_has("`flexprice-admin keys rotate ID`")
-        .stderr_has("`flexprice-admin keys rotate --due --max-age 5d`");
+    let run = audit(&world, &["--max-age", "5d"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&week_old, "[WEEK_OLD]")]), @"
+    exit 10
+    --- stdout
+    [WEEK_OLD]	week-old	Admin	too_old	created 7 days ago (max age 5d)
+    --- stderr
+    1 of 2 key(s) need attention.
+    hint: rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due --max-age 5d`
+    ");
     audit(&world, &["--max-age", "8d"]).code(0);
 }
 
 #[test]
 fn bad_thresholds_are_usage_errors() {
     let world = World::new();
-    world
-        .run(&["keys", "audit", "--max-age", "0d"])
-        .code(2)
-        .stderr_has("--max-age");
-    world
-        .run(&["keys", "audit", "--expiring-within", "-1d"])
-        .code(2)
-        .stderr_has("--expiring-within");
-    world
-        .run(&["keys", "audit", "--max-age", "forever"])
-        .code(2)
-        .stderr_has("--max-age");
+    let mut shown = String::new();
+    for args in [
+        ["keys", "audit", "--max-age", "0d"],
+        ["keys", "audit", "--expiring-within", "-1d"],
+        ["keys", "audit", "--max-age", "forever"],
+    ] {
+        shown.push_str(&world.transcript(&args, &world.run(&args), &[]));
+    }
+    insta::assert_snapshot!(shown, @"
+    $ keys audit --max-age 0d
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '0d' for '--max-age <DURATION>': must be longer than zero
+
+    For more information, try '--help'.
+
+    $ keys audit --expiring-within -1d
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value '-1d' for '--expiring-within <DURATION>': must be positive, e.g. 90d
+
+    For more information, try '--help'.
+
+    $ keys audit --max-age forever
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'forever' for '--max-age <DURATION>': expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+
+    For more information, try '--help'.
+    ");
     assert!(world.requests().is_empty());
 }
 
@@ -274,9 +303,16 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
         "-o",
         "table",
     ]);
-    run.code(10)
-        .stderr_has("keys rotate --due --max-age 50d --expiring-within 12d`")
-        .stderr_has("1 of 3 key(s) need attention");
+    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
+    exit 10
+    --- stdout
+    ID                                NAME OWNER REASONS  DETAIL
+    [TEN] ten  Admin expiring expires in 10 days
+    --- stderr
+    warning: key [TEN] (ten) lives 11d, no longer than the expiring window (12d, --expiring-within): such a key is due for rotation as soon as it exists, so every `keys rotate --due` replaces it; give keys a lifetime longer than 12d (--expires-in, or `flexprice-admin profile set --default-expiry`), or shorten the window (`flexprice-admin profile set --expiring-within`)
+    1 of 3 key(s) need attention.
+    hint: rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due --max-age 50d --expiring-within 12d`
+    ");
     let json = world
         .run(&["keys", "audit", "--max-age", "50d", "-o", "json"])
         .code(0)
@@ -284,20 +320,29 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     assert_eq!(json, serde_json::json!([]));
 
     // Profile values are read by every command, so the hint does not repeat them.
-    world
-        .run(&["keys", "audit", "-o", "table"])
-        .code(10)
-        .stderr_has("every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due`");
+    let run = world.run(&["keys", "audit", "-o", "table"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
+    exit 10
+    --- stdout
+    ID                                NAME  OWNER REASONS DETAIL
+    [FORTY] forty Admin too_old created 40 days ago (max age 30d)
+    --- stderr
+    1 of 3 key(s) need attention.
+    hint: rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due`
+    ");
 }
 
 #[test]
 fn a_bad_policy_in_the_profile_is_a_usage_error_naming_it() {
     let world = World::new();
     world.write_config("[profiles.default]\nexpiring_within = \"a while\"\n");
-    world
-        .run(&["keys", "audit"])
-        .code(2)
-        .stderr_has("profile 'default': expiring_within = \"a while\"");
+    let run = world.run(&["keys", "audit"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 2
+    --- stdout
+    --- stderr
+    error: [TMP]/config/flexprice-admin/config.toml: profile 'default': expiring_within = "a while" expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+    "#);
     assert!(world.requests().is_empty());
 }
 
@@ -343,32 +388,47 @@ fn audit_covers_one_service_account_or_one_name() {
         "-o",
         "table",
     ]);
-    run.code(10)
-        .stderr_has("1 of 1 key(s) of service account ingest-bot named ci-ingest need attention")
-        .stderr_has(&format!(
-            "keys rotate --due --service-account {bot} --name ci-ingest`"
-        ));
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    exit 10
+    --- stdout
+    ID                                NAME      OWNER      REASONS DETAIL
+    [BOTS_OLD] ci-ingest ingest-bot too_old created 120 days ago (max age 90d)
+    --- stderr
+    1 of 1 key(s) of service account ingest-bot named ci-ingest need attention.
+    hint: rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due --service-account [BOT] --name ci-ingest`
+    ");
     assert!(run.stdout.contains(&bots_old), "{}", run.stdout);
 
-    world
-        .run(&[
-            "keys",
-            "audit",
-            "--service-account",
-            "report-bot",
-            "--name",
-            "backfill",
-        ])
-        .code(0)
-        .stderr_has("All 0 key(s) of service account report-bot named backfill");
-    world
-        .run(&["keys", "audit", "--service-account", "nobody"])
-        .code(4)
-        .stderr_has("--service-account");
-    world
-        .run(&["keys", "audit", "--service-account", "user_123"])
-        .code(2)
-        .stderr_has("malformed");
+    let run = world.run(&[
+        "keys",
+        "audit",
+        "--service-account",
+        "report-bot",
+        "--name",
+        "backfill",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    All 0 key(s) of service account report-bot named backfill pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.
+    ");
+    let run = world.run(&["keys", "audit", "--service-account", "nobody"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: --service-account: no service account with ID or name 'nobody'
+    hint: `flexprice-admin service-accounts list` shows them (archived accounts are not listed)
+    ");
+    let run = world.run(&["keys", "audit", "--service-account", "user_123"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --service-account: 'user_123' looks like a service account ID but is malformed (user_ followed by 26 characters of 0-9 and A-Z, or at least the first 8 of them as a table shows it)
+    hint: copy the ID from the list command, or pass the service account's exact name
+    ");
 }
 
 #[test]
@@ -415,17 +475,28 @@ fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included()
     want.sort();
     assert_eq!(lines, want);
     // The table says how to give such a key an expiry, and how to change the rule.
-    world
-        .run(&["keys", "audit", "-o", "table"])
-        .code(10)
-        .stderr_has("`flexprice-admin keys rotate ID`")
-        .stderr_has("--no-expiry-keys report|ignore")
-        .stderr_has("(now no_expiry_keys: fail)");
+    let run = world.run(&["keys", "audit", "-o", "table"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
+    exit 10
+    --- stdout
+    ID                                NAME   OWNER REASONS   DETAIL
+    [LEGACY] legacy Admin no_expiry never expires
+    [ADMIN_KEY] admin  Admin no_expiry never expires
+    --- stderr
+    2 of 3 key(s) need attention.
+    hint: a key that never expires gets an expiry when rotated: `flexprice-admin keys rotate ID` (the new key lives --expires-in, else the profile's default_expiry, else 90d); `keys rotate --due` leaves such keys alone. To stop reporting them: --no-expiry-keys report|ignore, or `flexprice-admin profile set --no-expiry-keys` (now no_expiry_keys: fail)
+    ");
     // report: listed, exit 0; -q then prints nothing (cron mails nothing).
     let report = world.run(&["keys", "audit", "--no-expiry-keys", "report"]);
-    report
-        .code(0)
-        .stderr_has("0 of 3 key(s) need attention. 2 more reported without failing the audit (--no-expiry-keys report).");
+    insta::assert_snapshot!(world.shown(&report, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
+    exit 0
+    --- stdout
+    [LEGACY]	legacy	Admin	no_expiry	never expires
+    [ADMIN_KEY]	admin	Admin	no_expiry	never expires
+    --- stderr
+    0 of 3 key(s) need attention. 2 more reported without failing the audit (--no-expiry-keys report).
+    hint: a key that never expires gets an expiry when rotated: `flexprice-admin keys rotate ID` (the new key lives --expires-in, else the profile's default_expiry, else 90d); `keys rotate --due` leaves such keys alone. To stop reporting them: --no-expiry-keys report|ignore, or `flexprice-admin profile set --no-expiry-keys` (now --no-expiry-keys: report)
+    ");
     assert_eq!(report.stdout.lines().count(), 2);
     let quiet = world.run(&["keys", "audit", "-q", "--no-expiry-keys", "report"]);
     assert_eq!(
@@ -473,8 +544,14 @@ fn a_service_accounts_all_powerful_key_is_reported_and_fails_only_when_the_rule_
             "a service account's key holding super_admin (every permission)"
         ]]
     );
-    run.stderr_has("privileged_keys report")
-        .stderr_has("service-accounts create --name NAME --role event_ingestor");
+    insta::assert_snapshot!(world.shown(&run, &[(&powerful, "[POWERFUL]"), (&root, "[ROOT]")]), @"
+    exit 0
+    --- stdout
+    [POWERFUL]	etl	legacy-etl	privileged	a service account's key holding super_admin (every permission)
+    --- stderr
+    0 of 4 key(s) need attention. 1 more reported without failing the audit (privileged_keys report).
+    hint: a service account's key that can do everything: give the service an account with only the roles it needs (`flexprice-admin service-accounts create --name NAME --role event_ingestor`, or all_reader to read) and a key for it, then revoke this one. To make such keys fail the audit: --privileged-keys fail, or `flexprice-admin profile set --privileged-keys fail` (now privileged_keys: report)
+    ");
     let quiet = world.run(&["keys", "audit", "-q"]);
     assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
 
@@ -486,10 +563,13 @@ fn a_service_accounts_all_powerful_key_is_reported_and_fails_only_when_the_rule_
             "{powerful} (etl): a service account's key holding super_admin (every permission)\n"
         )
     );
-    world
-        .run(&["profile", "set", "--privileged-keys", "fail"])
-        .code(0)
-        .stderr_has("privileged_keys");
+    let run = world.run(&["profile", "set", "--privileged-keys", "fail"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&powerful, "[POWERFUL]"), (&root, "[ROOT]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    Updated profile 'default' in [TMP]/config/flexprice-admin/config.toml (api_url, privileged_keys).
+    ");
     let json = world.run(&["keys", "audit", "-o", "json"]).code(10).json();
     assert_eq!(json[0]["reasons"], serde_json::json!(["privileged"]));
     assert_eq!(json[0]["fails"], true);
@@ -505,15 +585,24 @@ fn a_service_accounts_all_powerful_key_is_reported_and_fails_only_when_the_rule_
 #[test]
 fn a_bad_rule_is_refused_naming_where_it_is() {
     let world = World::new();
-    world
-        .run(&["keys", "audit", "--privileged-keys", "sometimes"])
-        .code(2)
-        .stderr_has("--privileged-keys");
+    let run = world.run(&["keys", "audit", "--privileged-keys", "sometimes"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'sometimes' for '--privileged-keys <RULE>'
+      [possible values: fail, report, ignore]
+
+    For more information, try '--help'.
+    ");
     world.write_config("[profiles.default]\nno_expiry_keys = \"never\"\n");
-    world
-        .run(&["keys", "audit"])
-        .code(2)
-        .stderr_has("no_expiry_keys = \"never\" must be \"fail\", \"report\" or \"ignore\"");
+    let run = world.run(&["keys", "audit"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 2
+    --- stdout
+    --- stderr
+    error: [TMP]/config/flexprice-admin/config.toml: profile 'default': no_expiry_keys = "never" must be "fail", "report" or "ignore"
+    "#);
     assert!(world.requests().is_empty());
 }
 
@@ -580,9 +669,16 @@ fn keys_audit_and_rotate_cover_the_accounts_named_and_repeat_them_in_hints() {
         "--service-account",
         "bot-c",
     ]);
-    table
-        .code(10)
-        .stderr_has("keys rotate --due --service-account bot-a --service-account bot-c");
+    insta::assert_snapshot!(world.shown(&table, &[(&a, "[KEY_A]"), (&c, "[KEY_C]")]), @"
+    exit 10
+    --- stdout
+    [KEY_A]	key-a	bot-a	too_old,no_expiry	created 100 days ago (max age 90d); never expires
+    [KEY_C]	key-c	bot-c	too_old,no_expiry	created 100 days ago (max age 90d); never expires
+    --- stderr
+    2 of 2 key(s) of service accounts bot-a, bot-c need attention.
+    hint: rotate a key (new secret, same name and owner, old one revoked) with `flexprice-admin keys rotate ID`, or every key listed here as too_old, expiring or expired with `flexprice-admin keys rotate --due --service-account bot-a --service-account bot-c`
+    hint: a key that never expires gets an expiry when rotated: `flexprice-admin keys rotate ID` (the new key lives --expires-in, else the profile's default_expiry, else 90d); `keys rotate --due` leaves such keys alone. To stop reporting them: --no-expiry-keys report|ignore, or `flexprice-admin profile set --no-expiry-keys` (now no_expiry_keys: fail)
+    ");
 
     let dir = tempfile::tempdir().unwrap();
     let store = format!("file:{}/{{name}}.key", dir.path().display());
