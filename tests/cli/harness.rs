@@ -945,7 +945,8 @@ impl World {
     /// it), then every temporary directory (`[TMP]`), secret (`[SECRET]`: a snapshot never holds
     /// one) and its display form (`[DISPLAY_ID]`), key, account and request ID, numbered by first
     /// appearance (`[KEY_1]`, `[USER_1]`, `[ULID_1]`), time (`[TIME]`, RFC 3339 or the compact
-    /// form in a recovery file's name), and the sandbox's port (`[PORT]`).
+    /// form in a recovery file's name) and seconds left (`in [N] s`), and the sandbox's port
+    /// (`[PORT]`).
     pub fn redact(&self, text: &str, named: &[(&str, &str)]) -> String {
         let mut named = named.to_vec();
         // The longest first, so that a value holding another is replaced whole.
@@ -969,6 +970,8 @@ impl World {
             ),
             // The compact form in a recovery file's name.
             (r"\b\d{8}T\d{6}Z\b".to_string(), "[TIME]"),
+            // A wait counted down in seconds (`certain at T (in 119 s)`).
+            (r"\bin \d+ s\b".to_string(), "in [N] s"),
         ];
         for (pattern, name) in fixed {
             text = regex::Regex::new(&pattern)

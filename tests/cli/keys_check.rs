@@ -61,9 +61,20 @@ fn a_working_key_is_identified_with_its_owner_roles_and_expiry() {
     assert!(json["environment"].is_null());
 
     let plain = check(&world, &secret, &[]);
-    plain
-        .code(0)
-        .stderr_has("The key works: it authenticates as ingest-bot (service account)");
+    insta::assert_snapshot!(world.shown(&plain, &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")]), @"
+    exit 0
+    --- stdout
+    authenticates	yes
+    key	[KEY]
+    name	ci-ingest
+    owner	ingest-bot (service account)
+    roles	event_ingestor
+    environment	the admin credential's environment
+    created	[TIME]
+    expires	[TIME]
+    --- stderr
+    The key works: it authenticates as ingest-bot (service account).
+    ");
     let field = |name: &str| {
         plain
             .stdout
@@ -109,15 +120,60 @@ fn a_permission_the_roles_lack_exits_6_naming_the_roles_that_would_grant_it() {
         &secret,
         &["--permission", "event:read", "-o", "json"],
     );
-    denied
-        .code(6)
-        .stderr_has("the key's roles (event_ingestor) do not grant event:read")
-        .stderr_has(
-            "roles that grant event:read: all_reader, all_writer, event_reader, super_admin",
-        )
-        .stderr_has("a service account can hold: all_reader, event_reader, super_admin")
-        .stderr_has("fixed when it is created")
-        .stderr_has("report-bot (event_reader)");
+    insta::assert_snapshot!(world.shown(&denied, &[]), @r#"
+    exit 6
+    --- stdout
+    {
+      "authenticated": true,
+      "key": {
+        "id": "[KEY_1]",
+        "name": "ci-ingest",
+        "display_id": "[DISPLAY_ID]",
+        "type": "private_key",
+        "status": "published",
+        "roles": [
+          "event_ingestor"
+        ],
+        "owner_type": "service_account",
+        "owner_id": "[USER_1]",
+        "owner_name": "ingest-bot",
+        "created_at": "[TIME]",
+        "expires_at": "[TIME]",
+        "expired": false
+      },
+      "environment": null,
+      "principal": {
+        "id": "[USER_1]",
+        "name": "ingest-bot",
+        "email": null,
+        "type": "service_account",
+        "roles": [
+          "event_ingestor"
+        ]
+      },
+      "listed": true,
+      "causes": [],
+      "detail": "it authenticates as ingest-bot (service account)",
+      "candidates": [],
+      "permission": {
+        "permission": "event:read",
+        "granted": false,
+        "granted_by": [],
+        "roles_that_grant": [
+          "all_reader",
+          "all_writer",
+          "event_reader",
+          "super_admin"
+        ]
+      }
+    }
+    --- stderr
+    error: the key's roles (event_ingestor) do not grant event:read
+    hint: roles that grant event:read: all_reader, all_writer, event_reader, super_admin
+    hint: of those, a service account can hold: all_reader, event_reader, super_admin
+    hint: a key's roles are fixed when it is created (a copy of its account's roles then): no change to this key can grant it. The fix is a new key for an account that holds one of those roles
+    hint: service accounts that hold one: report-bot (event_reader); mint a key for one with `flexprice-admin keys create --name KEY --service-account NAME`
+    "#);
     no_secret_in(&denied, &secret);
     let json = denied.json();
     assert_eq!(json["authenticated"], true);
@@ -126,10 +182,15 @@ fn a_permission_the_roles_lack_exits_6_naming_the_roles_that_would_grant_it() {
 
     // A permission Flexprice does not have is bad input: nothing is sent, not even the check.
     world.sandbox.clear_requests();
-    check(&world, &secret, &["--permission", "events:read"])
-        .code(2)
-        .stderr_has("--permission")
-        .stderr_has("unknown entity 'events'");
+    let run = check(&world, &secret, &["--permission", "events:read"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: invalid value 'events:read' for '--permission <ENTITY:ACTION>': unknown entity 'events' (entities: user, environment, event, meter, price, customer, plan, addon, group, alert_settings, subscription, wallet, tenant, invoice, feature, entitlement, creditgrant, payment, integration, task, tax, secret, connection, costsheet, creditnote, coupon, ai, portal, webhook, cron, setting, oauth, checkoutsession, workflow)
+
+    For more information, try '--help'.
+    ");
     assert!(world.requests().is_empty());
 }
 
@@ -144,10 +205,41 @@ fn an_expired_key_exits_3_naming_the_key_and_when_it_expired() {
         ..SeedKey::default()
     });
     let run = check(&world, &seeded.raw_key, &["-o", "json"]);
-    run.code(3).stderr_has(&format!(
-        "the key does not authenticate: it is key {} (old-ingest), which expired 3 days ago",
-        seeded.id
-    ));
+    insta::assert_snapshot!(world.shown(&run, &[(&seeded.id, "[EXPIRED]")]), @r#"
+    exit 3
+    --- stdout
+    {
+      "authenticated": false,
+      "key": {
+        "id": "[EXPIRED]",
+        "name": "old-ingest",
+        "display_id": "[DISPLAY_ID]",
+        "type": "private_key",
+        "status": "published",
+        "roles": [
+          "super_admin"
+        ],
+        "owner_type": "user",
+        "owner_id": "00000000-0000-0000-0000-000000000000",
+        "owner_name": null,
+        "created_at": "[TIME]",
+        "expires_at": "[TIME]",
+        "expired": true
+      },
+      "environment": null,
+      "principal": null,
+      "listed": true,
+      "causes": [
+        "expired"
+      ],
+      "detail": "it is key [EXPIRED] (old-ingest), which expired 3 days ago",
+      "candidates": []
+    }
+    --- stderr
+    error: the key does not authenticate: it is key [EXPIRED] (old-ingest), which expired 3 days ago
+    hint: the API URL is http://127.0.0.1:[PORT]/v1; a key works only against the region it was created in
+    hint: replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)
+    "#);
     no_secret_in(&run, &seeded.raw_key);
     let json = run.json();
     assert_eq!(json["authenticated"], false);
@@ -166,8 +258,30 @@ fn a_revoked_or_unknown_key_exits_3_with_what_the_admin_can_rule_out() {
 
     // The admin key sees one environment: another environment stays a possibility.
     let run = check(&world, &secret, &["-o", "json"]);
-    run.code(3)
-        .stderr_has("exists in the admin credential's environment");
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 3
+    --- stdout
+    {
+      "authenticated": false,
+      "key": null,
+      "environment": null,
+      "principal": null,
+      "listed": false,
+      "causes": [
+        "revoked",
+        "never_existed",
+        "other_environment",
+        "other_region"
+      ],
+      "detail": "no key with its display ID [DISPLAY_ID] exists in the admin credential's environment: it was revoked, never existed, belongs to another environment (a tenant-level key or login token can search them all), or to another region",
+      "candidates": []
+    }
+    --- stderr
+    error: the key does not authenticate: no key with its display ID [DISPLAY_ID] exists in the admin credential's environment: it was revoked, never existed, belongs to another environment (a tenant-level key or login token can search them all), or to another region
+    hint: Flexprice answers every bad key with the same 401; the causes above are what the admin credential can rule in or out
+    hint: the API URL is http://127.0.0.1:[PORT]/v1; a key works only against the region it was created in
+    hint: replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)
+    "#);
     let json = run.json();
     assert!(json["key"].is_null());
     assert_eq!(
@@ -182,18 +296,47 @@ fn a_revoked_or_unknown_key_exits_3_with_what_the_admin_can_rule_out() {
 
     // A tenant-level admin searched every environment: revoked, or not this tenant's or region's.
     let run = check_as_tenant(&world, &secret, &["-o", "json"]);
-    run.code(3)
-        .stderr_has("in any environment of this tenant")
-        .stderr_has(&world.sandbox.api_url());
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 3
+    --- stdout
+    {
+      "authenticated": false,
+      "key": null,
+      "environment": null,
+      "principal": null,
+      "listed": false,
+      "causes": [
+        "revoked",
+        "never_existed",
+        "other_region"
+      ],
+      "detail": "no key with its display ID [DISPLAY_ID] exists in any environment of this tenant: it was revoked, or it was never a key of this tenant at http://127.0.0.1:[PORT]/v1 (another tenant's or another region's)",
+      "candidates": []
+    }
+    --- stderr
+    error: the key does not authenticate: no key with its display ID [DISPLAY_ID] exists in any environment of this tenant: it was revoked, or it was never a key of this tenant at http://127.0.0.1:[PORT]/v1 (another tenant's or another region's)
+    hint: Flexprice answers every bad key with the same 401; the causes above are what the admin credential can rule in or out
+    hint: the API URL is http://127.0.0.1:[PORT]/v1; a key works only against the region it was created in
+    hint: replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)
+    "#);
     assert_eq!(
         run.json()["causes"],
         serde_json::json!(["revoked", "never_existed", "other_region"])
     );
 
     // Something that is not a key at all.
-    check(&world, "sk_01NOTAKEYATALLNOTAKEYATAL", &[])
-        .code(3)
-        .stderr_has("does not authenticate");
+    let run = check(&world, "sk_01NOTAKEYATALLNOTAKEYATAL", &[]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 3
+    --- stdout
+    authenticates	no
+    causes	revoked,never_existed,other_environment,other_region
+    --- stderr
+    error: the key does not authenticate: no key with its display ID [DISPLAY_ID] exists in the admin credential's environment: it was revoked, never existed, belongs to another environment (a tenant-level key or login token can search them all), or to another region
+    hint: Flexprice answers every bad key with the same 401; the causes above are what the admin credential can rule in or out
+    hint: the API URL is http://127.0.0.1:[PORT]/v1; a key works only against the region it was created in
+    hint: replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)
+    ");
 }
 
 #[test]
@@ -214,10 +357,30 @@ fn a_key_of_another_environment_is_found_by_a_tenant_level_admin() {
 
     // The Sandbox-bound admin key cannot see it: it authenticates, but is not listed.
     let run = check(&world, &seeded.raw_key, &["-o", "json"]);
-    run.code(0)
-        .stderr_has("no key in the admin credential's environment matches it")
-        .stderr_has("two minutes")
-        .stderr_has("another environment");
+    insta::assert_snapshot!(world.shown(&run, &[(&seeded.id, "[PRODUCTION_KEY]")]), @r#"
+    exit 0
+    --- stdout
+    {
+      "authenticated": true,
+      "key": null,
+      "environment": null,
+      "principal": {
+        "id": "00000000-0000-0000-0000-000000000000",
+        "name": "Admin",
+        "email": "admin@flexprice.dev",
+        "type": "user",
+        "roles": [
+          "super_admin"
+        ]
+      },
+      "listed": false,
+      "causes": [],
+      "detail": "it authenticates as Admin (user)",
+      "candidates": []
+    }
+    --- stderr
+    warning: the key authenticates, but no key in the admin credential's environment matches it: if it was revoked just now, Flexprice keeps accepting a key for up to two minutes after it is revoked (its verification cache); otherwise it is a tenant-level key from the server's configuration, or a key of another environment
+    "#);
     assert_eq!(run.json()["listed"], false);
 }
 
@@ -239,9 +402,30 @@ fn a_just_revoked_key_that_still_authenticates_is_flagged() {
         )
         .code(0);
     let run = check(&world, &secret, &["-o", "json"]);
-    run.code(0)
-        .stderr_has("if it was revoked just now")
-        .stderr_has("up to two minutes");
+    insta::assert_snapshot!(world.shown(&run, &[]), @r#"
+    exit 0
+    --- stdout
+    {
+      "authenticated": true,
+      "key": null,
+      "environment": null,
+      "principal": {
+        "id": "00000000-0000-0000-0000-000000000000",
+        "name": "Admin",
+        "email": "admin@flexprice.dev",
+        "type": "user",
+        "roles": [
+          "super_admin"
+        ]
+      },
+      "listed": false,
+      "causes": [],
+      "detail": "it authenticates as Admin (user)",
+      "candidates": []
+    }
+    --- stderr
+    warning: the key authenticates, but no key in the admin credential's environment matches it: if it was revoked just now, Flexprice keeps accepting a key for up to two minutes after it is revoked (its verification cache); otherwise it is a tenant-level key from the server's configuration, or a key of another environment
+    "#);
     let json = run.json();
     assert_eq!(json["authenticated"], true);
     assert_eq!(json["listed"], false);
@@ -271,18 +455,39 @@ fn the_secret_comes_from_a_file_and_bad_input_sends_nothing() {
 
     world.sandbox.clear_requests();
     let missing = dir.path().join("missing.key");
-    world
-        .run(&["keys", "check", "--from-file", missing.to_str().unwrap()])
-        .code(2)
-        .stderr_has("--from-file");
-    check(&world, "", &[]).code(2).stderr_has("stdin is empty");
-    check(&world, "sk_a\nsk_b", &[])
-        .code(2)
-        .stderr_has("one line");
-    world
-        .run(&["keys", "check", "--from-file", "x", "--from-keychain", "y"])
-        .code(2)
-        .stderr_has("--from-keychain");
+    let run = world.run(&["keys", "check", "--from-file", missing.to_str().unwrap()]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --from-file: [DIR]/missing.key cannot be opened (No such file or directory (os error 2))
+    ");
+    let run = check(&world, "", &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: no key to check: stdin is empty
+    hint: pipe the key in (`flexprice-admin keys check < key.txt`), or use --from-keychain NAME or --from-file PATH
+    ");
+    let run = check(&world, "sk_a\nsk_b", &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: stdin holds more than one line or control characters; an API key is one line
+    ");
+    let run = world.run(&["keys", "check", "--from-file", "x", "--from-keychain", "y"]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: the argument '--from-file <PATH>' cannot be used with '--from-keychain <NAME>'
+
+    Usage: flexprice-admin keys check --from-file <PATH> --api-url <URL>
+
+    For more information, try '--help'.
+    ");
     assert!(world.requests().is_empty(), "{:?}", world.requests());
 }
 
@@ -299,10 +504,14 @@ fn the_secret_comes_from_the_keychain() {
         .code(0)
         .json();
     assert_eq!(json["key"]["id"], id.as_str());
-    world
-        .run_keychain(&["keys", "check", "--from-keychain", "no-such-entry"])
-        .code(4)
-        .stderr_has("keychain list");
+    let run = world.run_keychain(&["keys", "check", "--from-keychain", "no-such-entry"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: no keychain entry for key 'no-such-entry' (profile 'default')
+    hint: `flexprice-admin keychain list` shows the names stored
+    ");
 }
 
 /// README's leaked-key runbook under the real server's cache: the leaked key was used just
@@ -347,11 +556,6 @@ fn the_runbook_check_of_a_key_revoked_under_the_cache_says_when_it_is_certain() 
 
     // Step 4, inside the window: exit 5, the time it is certain, never "The key works".
     let check = with_leaked(&["keys", "check"]);
-    check
-        .code(5)
-        .stderr_has(&format!("key {old_id} (ci-ingest) still authenticates"))
-        .stderr_has("the revocation is still propagating")
-        .stderr_has("exit 3 then confirms the key no longer works");
     assert!(!check.stderr.contains("The key works"), "{}", check.stderr);
     let json = with_leaked(&["keys", "check", "-o", "json"]);
     json.code(5);
@@ -379,7 +583,23 @@ fn the_runbook_check_of_a_key_revoked_under_the_cache_says_when_it_is_certain() 
         .unwrap()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    check.stderr_has(&format!("it is certain at {certain_text}"));
+    let named = [
+        (old_id.as_str(), "[OLD]"),
+        (certain_text.as_str(), "[CERTAIN]"),
+    ];
+    insta::assert_snapshot!(world.shown(&check, &named), @"
+    exit 5
+    --- stdout
+    authenticates	yes
+    principal	ingest-bot ([USER_1])
+    roles	event_ingestor
+    revoked	[TIME]
+    certain	[TIME]
+    --- stderr
+    error: key [OLD] (ci-ingest) still authenticates: it was revoked at [TIME] and the revocation is still propagating; it is certain at [CERTAIN] (in [N] s)
+    hint: Flexprice keeps accepting a key for up to two minutes after it is revoked (its verification cache), and a revocation does not clear it
+    hint: run the check again after [CERTAIN]: exit 3 then confirms the key no longer works
+    ");
 
     // At that time the server has forgotten it: exit 3, and no word of propagation.
     world
@@ -408,24 +628,41 @@ fn a_key_deleted_by_this_tool_is_still_propagating_and_nothing_else_is() {
         .unwrap()
         .count();
     assert_eq!(records, 1);
-    world
-        .run_with(&["keys", "check"], |cmd| {
-            cmd.write_stdin(secret.clone());
-        })
-        .code(5)
-        .stderr_has(&format!("key {id} (doomed) still authenticates"));
+    let run = world.run_with(&["keys", "check"], |cmd| {
+        cmd.write_stdin(secret.clone());
+    });
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[DOOMED]")]), @"
+    exit 5
+    --- stdout
+    authenticates	yes
+    principal	Admin (00000000-0000-0000-0000-000000000000)
+    roles	super_admin
+    revoked	[TIME]
+    certain	[TIME]
+    --- stderr
+    error: key [DOOMED] (doomed) still authenticates: it was revoked at [TIME] and the revocation is still propagating; it is certain at [TIME] (in [N] s)
+    hint: Flexprice keeps accepting a key for up to two minutes after it is revoked (its verification cache), and a revocation does not clear it
+    hint: run the check again after [TIME]: exit 3 then confirms the key no longer works
+    ");
     // A record for the same display_id minted a day earlier does not match the secret in hand.
     let record = world.state_dir().join("revoked").join(format!("{id}.json"));
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
     json["key_id"] = "secret_01J00000000000000000000000".into();
     std::fs::write(&record, json.to_string()).unwrap();
-    world
-        .run_with(&["keys", "check"], |cmd| {
-            cmd.write_stdin(secret.clone());
-        })
-        .code(0)
-        .stderr_has("no key in the admin credential's environment matches it");
+    let run = world.run_with(&["keys", "check"], |cmd| {
+        cmd.write_stdin(secret.clone());
+    });
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[DOOMED]")]), @"
+    exit 0
+    --- stdout
+    authenticates	yes
+    principal	Admin (00000000-0000-0000-0000-000000000000)
+    roles	super_admin
+    --- stderr
+    The key works: it authenticates as Admin (user).
+    warning: the key authenticates, but no key in the admin credential's environment matches it: if it was revoked just now, Flexprice keeps accepting a key for up to two minutes after it is revoked (its verification cache); otherwise it is a tenant-level key from the server's configuration, or a key of another environment
+    ");
 }
 
 /// `keys check` with a timeout: a hang fails the test rather than blocking the suite.
@@ -512,7 +749,13 @@ fn keys_check_refuses_endless_stdin_before_any_request() {
         world.requests(),
         run.stderr
     );
-    run.code(2).stderr_has("stdin").stderr_has("4 KiB");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: stdin: longer than 4 KiB, which no API key is
+    hint: an API key looks like [SECRET]; check what the file or input holds
+    ");
 }
 
 /// A FIFO nobody writes to: exit 2 at once (it is not a regular file), before any request.
@@ -530,6 +773,12 @@ fn keys_check_refuses_a_fifo_without_waiting_for_a_writer() {
             .success()
     );
     let run = check_bounded(&world, &["--from-file", fifo.to_str().unwrap()]);
-    run.code(2).stderr_has("--from-file").stderr_has("FIFO");
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --from-file: [DIR]/fifo is a FIFO (named pipe), not a regular file; a key file holds only the key
+    hint: put the key in a file (`umask 077; printf %s "$KEY" > key.txt`) and point --from-file at it, or set FLEXPRICE_API_KEY
+    "#);
     assert!(world.requests().is_empty());
 }
