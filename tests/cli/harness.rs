@@ -898,8 +898,8 @@ impl World {
         self.redact(&text, named)
     }
 
-    /// [`World::shown`] for a batch, whose keys are rotated or revoked eight at a time and so
-    /// finish in no fixed order: the receipts of its keys (each with its `hint:` lines), the
+    /// [`World::shown`] for a batch, whose keys are rotated or revoked eight at a time (or an
+    /// apply, whose changes are made side by side) and so finish in no fixed order: the receipts of its keys (each with its `hint:` lines), the
     /// plain lines on stdout and the objects of a JSON array are put in order of their text with
     /// the IDs left out, before the IDs are numbered. Everything else keeps its place.
     pub fn shown_batch(&self, run: &Run, named: &[(&str, &str)]) -> String {
@@ -972,6 +972,8 @@ impl World {
             (r"\b\d{8}T\d{6}Z\b".to_string(), "[TIME]"),
             // A wait counted down in seconds (`certain at T (in 119 s)`).
             (r"\bin \d+ s\b".to_string(), "in [N] s"),
+            // A lock named by a hash of a temporary path (`apply-2bda5268ad02bcc4.lock`).
+            (r"-[0-9a-f]{16}\.lock\b".to_string(), "-[HASH].lock"),
         ];
         for (pattern, name) in fixed {
             text = regex::Regex::new(&pattern)
@@ -1037,11 +1039,20 @@ fn sort_json_items(json: &str, key: &impl Fn(&str) -> String) -> String {
 /// revoked or could not be, with the `hint:` and `caused by:` lines under it) in the order of
 /// `key` of their text.
 fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
-    const RECEIPTS: [&str; 4] = [
+    const RECEIPTS: [&str; 12] = [
         "Rotated ",
         "Revoked key ",
         "warning: could not rotate key ",
         "warning: not revoked: ",
+        // apply's changes, also made side by side
+        "+ created key ",
+        "~ rotated key ",
+        "~ delivered key ",
+        "- revoked key ",
+        "warning: creating key ",
+        "warning: rotating key ",
+        "warning: delivering key ",
+        "warning: revoking key ",
     ];
     let mut entries: Vec<(bool, String)> = Vec::new();
     for line in stderr.lines() {

@@ -11,10 +11,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
-use crate::harness::{World, is_secret_key, manifest, spawn, the_recovery_file};
+use crate::harness::{World, display_form, is_secret_key, manifest, spawn, the_recovery_file};
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
-fn run(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
+fn run_manifest(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
     let file = path.to_str().unwrap();
     let mut args = vec![verb, "-f", file];
     if verb == "apply" {
@@ -88,14 +88,20 @@ fn an_empty_tenant_is_planned_applied_and_then_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
 
-    let plan = run(&world, "plan", &path, &[]);
-    plan.code(11)
-        .stdout_has("+ service_account bot (roles: event_ingestor)")
-        .stdout_has("+ key bot/worker -> file:")
-        .stdout_has("+ key bot/ci -> exec:")
-        .stdout_has("Plan: 3 to create, 0 to rotate, 0 to migrate, 0 to revoke, 0 to archive.");
+    let plan = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&plan, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    + service_account bot (roles: event_ingestor)
+    + key bot/worker -> file:[DIR]/{owner}-{name}.key
+    + key bot/ci -> exec:sh -c cat > [DIR]/exec-$FLEXPRICE_KEY_NAME
+    Plan: 3 to create, 0 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
     assert!(world.mutating_requests().is_empty(), "plan changes nothing");
-    let json = run(&world, "plan", &path, &["-o", "json"]).json();
+    let json = run_manifest(&world, "plan", &path, &["-o", "json"]).json();
     assert_eq!(json["format_version"], 1);
     let actions: Vec<(&str, &str)> = json["changes"]
         .as_array()
@@ -113,10 +119,22 @@ fn an_empty_tenant_is_planned_applied_and_then_left_alone() {
     );
     assert_eq!(json["summary"]["create"], 3);
 
-    run(&world, "apply", &path, &[])
-        .code(0)
-        .stderr_has("+ created service account bot")
-        .stderr_has("Apply: 3 of 3 change(s) done, 0 failed, 0 not started.");
+    let run = run_manifest(&world, "apply", &path, &[]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    + service_account bot (roles: event_ingestor)
+    + key bot/worker -> file:[DIR]/{owner}-{name}.key
+    + key bot/ci -> exec:sh -c cat > [DIR]/exec-$FLEXPRICE_KEY_NAME
+    Plan: 3 to create, 0 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    + created service account bot ([USER_1]) with roles event_ingestor
+    + created key bot/ci ([KEY_1]) (stored in exec:sh -c cat > [DIR]/exec-$FLEXPRICE_KEY_NAME)
+    + created key bot/worker ([KEY_2]) (stored in file:[DIR]/[USER_1]-worker.key)
+    Apply: 3 of 3 change(s) done, 0 failed, 0 not started.
+    ");
     let bot = account(&world, "bot");
     let bot_id = bot["id"].as_str().unwrap();
     assert_eq!(bot["roles"], serde_json::json!(["event_ingestor"]));
@@ -136,12 +154,17 @@ fn an_empty_tenant_is_planned_applied_and_then_left_alone() {
 
     // Converged: a second plan and apply change nothing, and cron's run says nothing.
     world.sandbox.clear_requests();
-    run(&world, "plan", &path, &[])
-        .code(0)
-        .stdout_has("No changes: the tenant matches the manifest.");
-    run(&world, "apply", &path, &[]).code(0);
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    No changes: the tenant matches the manifest.
+    --- stderr
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
+    run_manifest(&world, "apply", &path, &[]).code(0);
     assert!(world.mutating_requests().is_empty());
-    let cron = run(&world, "apply", &path, &["-q"]);
+    let cron = run_manifest(&world, "apply", &path, &["-q"]);
     cron.code(0);
     assert_eq!((cron.stdout.as_str(), cron.stderr.as_str()), ("", ""));
 }
@@ -159,17 +182,24 @@ roles = ["event_ingestor"]
   store = ["file:{dir}/billing-sync.key", "exec:sh -c 'cat > {dir}/exec-sync'"]
 "#;
     let path = manifest(dir.path(), text);
-    run(&world, "apply", &path, &[]).code(0);
+    run_manifest(&world, "apply", &path, &[]).code(0);
     let old = account(&world, "billing");
     let old_id = old["id"].as_str().unwrap().to_string();
     let old_secret = working_secret(&world, &dir.path().join("billing-sync.key"), &old_id);
 
     let path = manifest(dir.path(), &text.replace("event_ingestor", "event_reader"));
-    run(&world, "plan", &path, &[])
-        .code(11)
-        .stdout_has("-/+ service_account billing: roles changed")
-        .stdout_has("Plan: 1 to create, 0 to rotate, 1 to migrate");
-    run(&world, "apply", &path, &[]).code(0);
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    -/+ service_account billing: roles changed: a new account with roles event_reader; its keys minted into the same destinations, then [USER_1] (roles: event_ingestor) revoked and archived
+    + key billing/sync -> file:[DIR]/billing-sync.key, exec:sh -c cat > [DIR]/exec-sync
+    Plan: 1 to create, 0 to rotate, 1 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
+    run_manifest(&world, "apply", &path, &[]).code(0);
     let new = account(&world, "billing");
     let new_id = new["id"].as_str().unwrap().to_string();
     assert_ne!(new_id, old_id);
@@ -186,7 +216,7 @@ roles = ["event_ingestor"]
     );
     world.run_as(&old_secret, &["whoami"]).code(3);
     assert!(live_keys(&world, &old_id, "sync").is_empty());
-    run(&world, "plan", &path, &[]).code(0);
+    run_manifest(&world, "plan", &path, &[]).code(0);
 }
 
 #[test]
@@ -194,7 +224,7 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
-    run(&world, "apply", &path, &[]).code(0);
+    run_manifest(&world, "apply", &path, &[]).code(0);
     let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
     let ci = live_keys(&world, &bot_id, "ci")[0].id.clone();
 
@@ -204,17 +234,25 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
         .next()
         .unwrap();
     let path = manifest(dir.path(), only_worker);
-    run(&world, "plan", &path, &[]).code(0).stderr_has(&format!(
-        "key {ci} (ci) of bot is not in the manifest: kept"
-    ));
-    run(&world, "apply", &path, &[]).code(0);
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    No changes: the tenant matches the manifest.
+    --- stderr
+    key [CI] (ci) of bot is not in the manifest: kept (`apply --prune` revokes it)
+    ");
+    run_manifest(&world, "apply", &path, &[]).code(0);
     assert_eq!(world.status(&ci), "published");
-    run(&world, "plan", &path, &["--prune"])
-        .code(11)
-        .stdout_has(&format!(
-            "- key {ci} (ci) of bot: revoke (not in the manifest)"
-        ));
-    run(&world, "apply", &path, &["--prune"]).code(0);
+    let run = run_manifest(&world, "plan", &path, &["--prune"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    - key [CI] (ci) of bot: revoke (not in the manifest)
+    Plan: 0 to create, 0 to rotate, 0 to migrate, 1 to revoke, 0 to archive.
+    --- stderr
+    ");
+    run_manifest(&world, "apply", &path, &["--prune"]).code(0);
     assert_eq!(world.status(&ci), "deleted");
     assert_eq!(live_keys(&world, &bot_id, "worker").len(), 1);
 
@@ -225,12 +263,25 @@ name = "bot"
 absent = true
 "#;
     let path = manifest(dir.path(), absent);
-    run(&world, "plan", &path, &[])
-        .code(0)
-        .stderr_has("is declared absent: `apply --prune` revokes its 1 key(s)");
-    run(&world, "apply", &path, &["--prune"])
-        .code(0)
-        .stderr_has("- revoked 1 key(s) and archived service account bot");
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    No changes: the tenant matches the manifest.
+    --- stderr
+    service account bot ([BOT]) is declared absent: `apply --prune` revokes its 1 key(s) and archives it
+    ");
+    let run = run_manifest(&world, "apply", &path, &["--prune"]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    - service_account bot ([BOT]): revoke 1 key(s) and archive (declared absent)
+    Plan: 0 to create, 0 to rotate, 0 to migrate, 0 to revoke, 1 to archive.
+    - revoked 1 key(s) and archived service account bot ([BOT])
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    Apply: 1 of 1 change(s) done, 0 failed, 0 not started.
+    ");
     assert_eq!(
         world.sandbox.user_status(&bot_id).as_deref(),
         Some("archived")
@@ -243,7 +294,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
-    run(&world, "apply", &path, &[]).code(0);
+    run_manifest(&world, "apply", &path, &[]).code(0);
     let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
     let file = dir.path().join(format!("{bot_id}-worker.key"));
     let before = live_keys(&world, &bot_id, "worker")[0].id.clone();
@@ -251,28 +302,40 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     // Another key's secret lands in the file (a mistaken copy).
     let (_, foreign) = world.create_key(&["--name", "someone-else"]);
     std::fs::write(&file, format!("{foreign}\n")).unwrap();
-    let display = format!("{}***{}", &foreign[..5], &foreign[foreign.len() - 2..]);
-    let plan = run(&world, "plan", &path, &[]);
-    plan.code(11)
-        .stdout_has(&format!("~ key bot/worker ({before}): rotate (missing:"))
-        .stdout_has(&format!(
-            "! file:{} holds another key's secret ({display})",
-            file.display()
-        ));
+    let display = display_form(&foreign);
+    let plan = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&plan, &[(&before, "[BEFORE]"), (&display, "[FOREIGN_DISPLAY_ID]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    ~ key bot/worker ([BEFORE]): rotate (missing: file:[DIR]/[BOT]-worker.key holds another key's secret ([FOREIGN_DISPLAY_ID])) -> file:[DIR]/{owner}-{name}.key
+    ! file:[DIR]/[BOT]-worker.key holds another key's secret ([FOREIGN_DISPLAY_ID])
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
     assert!(!plan.stdout.contains(&foreign) && !plan.stderr.contains(&foreign));
-    run(&world, "apply", &path, &[]).code(0);
+    run_manifest(&world, "apply", &path, &[]).code(0);
     working_secret(&world, &file, &bot_id);
     assert_eq!(world.status(&before), "deleted");
     world.assert_works(&foreign);
 
     // The file is gone: redelivered the same way.
     std::fs::remove_file(&file).unwrap();
-    run(&world, "plan", &path, &[])
-        .code(11)
-        .stdout_has(&format!("! file:{} holds nothing", file.display()));
-    run(&world, "apply", &path, &[]).code(0);
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(&before, "[BEFORE]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    ~ key bot/worker ([KEY_1]): rotate (missing: file:[DIR]/[BOT]-worker.key holds nothing) -> file:[DIR]/{owner}-{name}.key
+    ! file:[DIR]/[BOT]-worker.key holds nothing
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
+    run_manifest(&world, "apply", &path, &[]).code(0);
     working_secret(&world, &file, &bot_id);
-    run(&world, "plan", &path, &[]).code(0);
+    run_manifest(&world, "plan", &path, &[]).code(0);
 }
 
 /// A key of `owner` named `name`, 100 days old, its secret written to `file` as if delivered.
@@ -303,12 +366,16 @@ roles = ["event_ingestor"]
 "#;
     // No grace: rotated, the old key revoked at once.
     let path = manifest(dir.path(), &text.replace("{grace}", "0s"));
-    run(&world, "plan", &path, &[])
-        .code(11)
-        .stdout_has(&format!(
-            "~ key bot/k ({old}): rotate (age: created 100 days ago, rotate_every 90d)"
-        ));
-    run(&world, "apply", &path, &[]).code(0);
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    ~ key bot/k ([OLD]): rotate (age: created 100 days ago, rotate_every 90d) -> file:[DIR]/k.key
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    ");
+    run_manifest(&world, "apply", &path, &[]).code(0);
     assert_eq!(world.status(&old), "deleted");
     working_secret(&world, &file, &bot);
 
@@ -321,14 +388,30 @@ roles = ["event_ingestor"]
             .replace("\"k\"", "\"k2\"")
             .replace("k.key", "k2.key"),
     );
-    run(&world, "apply", &path, &["--prune"])
-        .code(0)
-        .stderr_has(&format!("old key {old} kept for its grace"));
+    let run = run_manifest(&world, "apply", &path, &["--prune"]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    ~ key bot/k2 ([OLD]): rotate (age: created 100 days ago, rotate_every 90d) -> file:[DIR]/k2.key
+    - key [KEY_1] (k) of bot: revoke (not in the manifest)
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 1 to revoke, 0 to archive.
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    - revoked key [KEY_1] (k)
+    ~ rotated key bot/k2: new key [KEY_2]; old key [OLD] kept for its grace (revoked by an apply in 1 hour) (stored in file:[DIR]/k2.key)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    Apply: 2 of 2 change(s) done, 0 failed, 0 not started.
+    ");
     assert_eq!(world.status(&old), "published");
     let new = working_secret(&world, &dir.path().join("k2.key"), &bot);
-    run(&world, "plan", &path, &[]).code(0).stderr_has(&format!(
-        "key bot/k2 ({old}) keeps working until its grace ends"
-    ));
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    No changes: the tenant matches the manifest.
+    --- stderr
+    key bot/k2 ([OLD]) keeps working until its grace ends in 1 hour; its successor [KEY_1] is delivered
+    ");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
     world.sandbox.set_now(later);
     let at_later = |verb: &str, more: &[&str]| {
@@ -366,27 +449,56 @@ roles = ["event_ingestor"]
   store = ["exec:sh -c 'cat > {dir}/later/late.key'"]
 "#;
     let path = manifest(dir.path(), text);
-    let run1 = run(&world, "apply", &path, &[]);
-    run1.code(9)
-        .stderr_has("creating key bot/late: key secret_")
-        .stderr_has("recovery file");
+    let run1 = run_manifest(&world, "apply", &path, &[]);
+    insta::assert_snapshot!(world.shown_batch(&run1, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 9
+    --- stdout
+    --- stderr
+    + service_account bot (roles: event_ingestor)
+    + key bot/good -> file:[DIR]/good.key
+    + key bot/late -> exec:sh -c cat > [DIR]/later/late.key
+    Plan: 3 to create, 0 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    + created service account bot ([USER_1]) with roles event_ingestor
+    + created key bot/good ([KEY_1]) (stored in file:[DIR]/good.key)
+    warning: creating key bot/late: key [KEY_2] was created but its secret was not delivered (exec:sh -c cat > [DIR]/later/late.key: 'sh' exited with exit status: 2, saying: /usr/bin/sh: 1: cannot create [DIR]/later/late.key: Directory nonexistent); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key
+    hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key into its destination, then delete the file (it is readable only by you)
+    Apply: 2 of 3 change(s) done, 1 failed, 0 not started.
+    error: 1 of 3 change(s) failed; a minted secret waits in a recovery file
+    hint: run apply again: it delivers each waiting secret from its recovery file to its destinations, and does what is left
+    ");
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     working_secret(&world, &dir.path().join("good.key"), &bot);
     let (_, waiting) = the_recovery_file(&world, "");
     let creates = world.creates();
 
-    run(&world, "plan", &path, &[])
-        .code(11)
-        .stdout_has("deliver its secret from the recovery file");
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 11
+    --- stdout
+    ~ key bot/late ([KEY_1]): deliver its secret from the recovery file an earlier apply left -> exec:sh -c cat > [DIR]/later/late.key
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ");
     std::fs::create_dir(dir.path().join("later")).unwrap();
-    run(&world, "apply", &path, &[])
-        .code(0)
-        .stderr_has("~ delivered key bot/late");
+    let run = run_manifest(&world, "apply", &path, &[]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    ~ key bot/late ([KEY_1]): deliver its secret from the recovery file an earlier apply left -> exec:sh -c cat > [DIR]/later/late.key
+    Plan: 0 to create, 1 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    exec: destinations cannot be read: whether they still hold their key's secret is not checked.
+    ~ delivered key bot/late ([KEY_1]) from its recovery file (stored in exec:sh -c cat > [DIR]/later/late.key)
+    Apply: 1 of 1 change(s) done, 0 failed, 0 not started.
+    ");
     assert_eq!(world.creates(), creates, "nothing minted again");
     let delivered = working_secret(&world, &dir.path().join("later/late.key"), &bot);
     assert_eq!(delivered, waiting.trim());
     assert!(world.recovery_files().is_empty());
-    run(&world, "plan", &path, &[]).code(0);
+    run_manifest(&world, "plan", &path, &[]).code(0);
 }
 
 #[test]
@@ -397,14 +509,22 @@ fn two_applies_at_once_the_second_is_refused_naming_the_first() {
     world.add_fault("POST /v1/users hold=account");
     let mut first = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
     world.sandbox.wait_held("account", 1);
-    let second = run(&world, "apply", &path, &[]);
-    second
-        .code(7)
-        .stderr_has("another apply of")
-        .stderr_has(&format!("held by process {}", first.id()));
+    let second = run_manifest(&world, "apply", &path, &[]);
+    let pid = first.id().to_string();
+    let named = [
+        (path.to_str().unwrap(), "[MANIFEST]"),
+        (pid.as_str(), "[PID]"),
+    ];
+    insta::assert_snapshot!(world.shown(&second, &named), @"
+    exit 7
+    --- stdout
+    --- stderr
+    error: another apply of [MANIFEST] is running, held by process [PID] since [TIME]; not starting a second one
+    hint: the lock is [TMP]/state/flexprice-admin/locks/apply-[HASH].lock; it is released when that run ends
+    ");
     world.sandbox.release("account");
     assert_eq!(first.wait().unwrap().code(), Some(0));
-    run(&world, "plan", &path, &[]).code(0);
+    run_manifest(&world, "plan", &path, &[]).code(0);
 }
 
 fn kill(child: &mut Child) {
@@ -486,7 +606,7 @@ roles = ["event_ingestor"]
             world.sandbox.release("gate");
             world.sandbox.clear_faults();
         }
-        let rerun = run(&world, "apply", &path, &[]);
+        let rerun = run_manifest(&world, "apply", &path, &[]);
         rerun.code(0);
         let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
         let keys = live_keys(&world, &bot, "k");
@@ -498,7 +618,7 @@ roles = ["event_ingestor"]
             "{step}"
         );
         assert!(world.recovery_files().is_empty(), "{step}");
-        run(&world, "plan", &path, &[]).code(0);
+        run_manifest(&world, "plan", &path, &[]).code(0);
     }
 }
 
@@ -531,42 +651,66 @@ roles = ["event_ingestor"]
   grace = "soon"
 "#;
     let path = manifest(dir.path(), text);
-    let shown = path.display().to_string();
+    // Each mistake at its line: rotate_every (3), a role (7), a key twice (12), three
+    // destinations (20), no store (22) and grace (23).
+    let named = [(path.to_str().unwrap(), "[MANIFEST]")];
+    let mut shown = String::new();
     for verb in ["plan", "apply"] {
-        let run = run(&world, verb, &path, &[]);
-        run.code(2);
-        for (line, needle) in [
-            (3, "rotate_every = \"90 fortnights\""),
-            (7, "cannot be held by a service account"),
-            (12, "key 'k' of 'bot' is declared twice"),
-            (20, "would both be delivered there"),
-            (20, "stdout is not a place"),
-            (20, "unknown destination 'ftp'"),
-            (22, "has no store"),
-            (23, "grace = \"soon\""),
-        ] {
-            assert!(
-                run.stderr.contains(&format!("{shown}:{line}:"))
-                    && run
-                        .stderr
-                        .lines()
-                        .any(|l| l.contains(&format!("{shown}:{line}:")) && l.contains(needle)),
-                "{verb}: line {line} {needle:?}:\n{}",
-                run.stderr
-            );
-        }
+        let args = [verb, "-f", path.to_str().unwrap(), "--yes"];
+        let args = &args[..if verb == "apply" { 4 } else { 3 }];
+        shown.push_str(&world.transcript(args, &world.run(args), &named));
     }
+    insta::assert_snapshot!(shown, @r#"
+    $ plan -f [MANIFEST]
+    exit 2
+    --- stdout
+    --- stderr
+    error: [MANIFEST]: 8 mistakes; nothing was sent
+    caused by: [MANIFEST]:3:16: rotate_every = "90 fortnights": expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+    caused by: [MANIFEST]:7:9: roles: role 'all_writer' cannot be held by a service account (service accounts can hold: super_admin, all_reader, event_ingestor, event_reader)
+    caused by: [MANIFEST]:12:10: key 'k' of 'bot' is declared twice in the credential's environment (first on line 9)
+    caused by: [MANIFEST]:20:12: store file:[TMP]/{name}.key: key 'k' of 'other' and key 'k' of 'bot' (line 9) would both be delivered there, the second secret overwriting the first; put {owner} and {name} in a file: path, or $FLEXPRICE_KEY_OWNER and $FLEXPRICE_KEY_NAME in an exec: command
+    caused by: [MANIFEST]:20:47: store: stdout is not a place a secret stays (apply runs unattended); use keychain, file:PATH or exec:COMMAND
+    caused by: [MANIFEST]:20:57: store: unknown destination 'ftp': use stdout, keychain, file:PATH or exec:COMMAND
+    caused by: [MANIFEST]:22:10: key 'j' of 'other' has no store: say where its secret goes, e.g. store = ["file:/etc/flexprice/{owner}-{name}.key"]
+    caused by: [MANIFEST]:23:11: grace = "soon": expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+    hint: `man flexprice-admin-manifest` describes every field
+
+    $ apply -f [MANIFEST] --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: [MANIFEST]: 8 mistakes; nothing was sent
+    caused by: [MANIFEST]:3:16: rotate_every = "90 fortnights": expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+    caused by: [MANIFEST]:7:9: roles: role 'all_writer' cannot be held by a service account (service accounts can hold: super_admin, all_reader, event_ingestor, event_reader)
+    caused by: [MANIFEST]:12:10: key 'k' of 'bot' is declared twice in the credential's environment (first on line 9)
+    caused by: [MANIFEST]:20:12: store file:[TMP]/{name}.key: key 'k' of 'other' and key 'k' of 'bot' (line 9) would both be delivered there, the second secret overwriting the first; put {owner} and {name} in a file: path, or $FLEXPRICE_KEY_OWNER and $FLEXPRICE_KEY_NAME in an exec: command
+    caused by: [MANIFEST]:20:47: store: stdout is not a place a secret stays (apply runs unattended); use keychain, file:PATH or exec:COMMAND
+    caused by: [MANIFEST]:20:57: store: unknown destination 'ftp': use stdout, keychain, file:PATH or exec:COMMAND
+    caused by: [MANIFEST]:22:10: key 'j' of 'other' has no store: say where its secret goes, e.g. store = ["file:/etc/flexprice/{owner}-{name}.key"]
+    caused by: [MANIFEST]:23:11: grace = "soon": expected a duration such as 90d, 12h, 2w, 6mo or 1y (units: y, mo, w, d, h, m, s)
+    hint: `man flexprice-admin-manifest` describes every field
+    "#);
     assert!(world.requests().is_empty(), "nothing was sent");
     // An unknown field, with its place.
     let path = manifest(dir.path(), "version = 1\nkeys = []\n");
-    run(&world, "plan", &path, &[])
-        .code(2)
-        .stderr_has(&format!("{}:2:1:", path.display()))
-        .stderr_has("unknown field `keys`");
+    let run = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: [DIR]/flexprice.toml:2:1: unknown field `keys`, expected one of `version`, `defaults`, `service_account`
+    hint: `man flexprice-admin-manifest` describes every field
+    ");
     let missing = dir.path().join("nowhere.toml");
-    run(&world, "plan", &missing, &[])
-        .code(2)
-        .stderr_has("cannot read the manifest");
+    let run = run_manifest(&world, "plan", &missing, &[]);
+    insta::assert_snapshot!(world.shown(&run, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: -f [DIR]/nowhere.toml: cannot read the manifest (No such file or directory (os error 2))
+    hint: write one (`man flexprice-admin-manifest` shows its form), or name it with -f PATH; the default is ./flexprice.toml
+    ");
     assert!(world.requests().is_empty(), "nothing was sent");
 }
 
@@ -581,11 +725,14 @@ fn two_live_accounts_of_one_name_are_refused_with_their_ids() {
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
     let path = manifest(dir.path(), TWO_KEYS);
-    run(&world, "apply", &path, &[])
-        .code(7)
-        .stderr_has(&a)
-        .stderr_has(&b)
-        .stderr_has("service-accounts delete");
+    let run = run_manifest(&world, "apply", &path, &[]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&a, "[BOT_A]"), (&b, "[BOT_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    exit 7
+    --- stdout
+    --- stderr
+    error: 2 live service accounts are named 'bot' with its roles ([BOT_B], [BOT_A]); which one the manifest means cannot be told, so nothing was changed
+    hint: keep one: move its keys' consumers off the others, then `flexprice-admin service-accounts delete [BOT_A] --revoke-keys`
+    ");
     assert!(world.mutating_requests().is_empty());
 }
 
@@ -594,15 +741,15 @@ fn cron_output_is_empty_on_a_quiet_night_and_names_a_failed_key_once() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
-    run(&world, "apply", &path, &["-q"]).code(0);
-    let quiet = run(&world, "apply", &path, &["-q"]);
+    run_manifest(&world, "apply", &path, &["-q"]).code(0);
+    let quiet = run_manifest(&world, "apply", &path, &["-q"]);
     quiet.code(0);
     assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
     // A bad night: the key's file is gone and its directory unwritable.
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     std::fs::remove_file(dir.path().join(format!("{bot}-worker.key"))).unwrap();
     world.add_fault("POST /v1/secrets/api/keys status=503");
-    let bad = run(&world, "apply", &path, &["-q"]);
+    let bad = run_manifest(&world, "apply", &path, &["-q"]);
     bad.code(8);
     let mentions = bad.stderr.matches("bot/worker").count();
     assert_eq!(mentions, 1, "{}", bad.stderr);
