@@ -959,9 +959,15 @@ impl World {
         let temp = regex::escape(&std::env::temp_dir().display().to_string());
         let fixed = [
             (format!(r"{temp}/\.tmp[0-9A-Za-z]{{6}}"), "[TMP]"),
-            (r"\b[sp]k_[0-9A-Z]{26}\b".to_string(), "[SECRET]"),
+            // An API key (a tenant-level key is `sk_local_` and 26 lower-case characters) or
+            // a login token.
             (
-                r"\b[sp]k_[0-9A-Z]{2}\*\*\*[0-9A-Z]{2}\b".to_string(),
+                r"\b([sp]k_[0-9A-Z]{26}|sk_local_[0-9a-z]{26})\b".to_string(),
+                "[SECRET]",
+            ),
+            (r"\beyJ[\w-]+\.[\w-]+\.[\w-]*".to_string(), "[SECRET]"),
+            (
+                r"\b[sp]k_[0-9A-Za-z]{2}\*\*\*[0-9A-Za-z]{2}\b".to_string(),
                 "[DISPLAY_ID]",
             ),
             (

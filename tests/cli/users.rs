@@ -140,15 +140,20 @@ fn revoke_keys_revokes_in_every_environment_then_removes() {
 
 #[test]
 fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
+    // The receipt in each mode, one after the other.
+    let mut receipts = String::new();
     for (mode, world) in both_modes() {
         let (id, key_ids, raw) = leaver(&world);
         let run = as_tenant(&world, &["users", "remove", &id, "--keep-keys", "--yes"]);
-        run.code(0).stderr_has("Removed Leaver");
+        let named = [
+            (id.as_str(), "[LEAVER]"),
+            (key_ids[0].as_str(), "[SANDBOX_KEY]"),
+            (key_ids[1].as_str(), "[PRODUCTION_KEY]"),
+        ];
+        receipts.push_str(&format!("== {mode}\n{}", world.shown(&run, &named)));
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
         if mode == "deleting" {
             // The server revoked them itself: nothing remains, and the receipt says so.
-            run.stderr_has("Flexprice revoked their 2 key(s) itself.");
-            assert_eq!(run.stdout, "", "{mode}");
             for raw in &raw {
                 assert!(!works(&world, raw), "{mode}");
             }
@@ -184,9 +189,7 @@ fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
             let env = &world.sandbox.key(key).unwrap().environment_id;
             let command = format!("flexprice-admin keys delete {key} --environment {env}");
             assert_eq!(line[3], command);
-            run.stderr_has(&format!("revoke it with `{command}`"));
         }
-        run.stderr_has("keys audit");
 
         // The audit finds them, in each environment, as orphaned: a reason that fails it.
         let audit = as_tenant(
@@ -293,17 +296,41 @@ fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
         );
         assert!(!after.stdout.contains("orphaned"), "{}", after.stdout);
     }
+    insta::assert_snapshot!(receipts, @"
+    == released
+    exit 0
+    --- stdout
+    [SANDBOX_KEY]	leaver-sandbox	00000000-0000-0000-0000-000000000000	flexprice-admin keys delete [SANDBOX_KEY] --environment 00000000-0000-0000-0000-000000000000
+    [PRODUCTION_KEY]	leaver-prod	00000000-0000-0000-0000-000000000001	flexprice-admin keys delete [PRODUCTION_KEY] --environment 00000000-0000-0000-0000-000000000001
+    --- stderr
+    Removed Leaver ([LEAVER]) from the tenant.
+    warning: key [SANDBOX_KEY] (leaver-sandbox) in Sandbox of the removed Leaver still works: revoke it with `flexprice-admin keys delete [SANDBOX_KEY] --environment 00000000-0000-0000-0000-000000000000`
+    warning: key [PRODUCTION_KEY] (leaver-prod) in Production of the removed Leaver still works: revoke it with `flexprice-admin keys delete [PRODUCTION_KEY] --environment 00000000-0000-0000-0000-000000000001`
+    hint: `flexprice-admin keys audit` reports them as orphaned until they are revoked
+    == deleting
+    exit 0
+    --- stdout
+    --- stderr
+    Removed Leaver ([LEAVER]) from the tenant.
+    Flexprice revoked their 2 key(s) itself.
+    ");
 }
 
 #[test]
 fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
+    // What each mode shows, one after the other: the same.
+    let mut shown = String::new();
     for (mode, world) in both_modes() {
+        shown.push_str(&format!("== {mode}\n"));
         let (id, key_ids, _) = leaver(&world);
         // Without --yes: refused before any request.
+        let named = [
+            (id.as_str(), "[LEAVER]"),
+            (key_ids[0].as_str(), "[SANDBOX_KEY]"),
+            (key_ids[1].as_str(), "[PRODUCTION_KEY]"),
+        ];
         let run = as_tenant(&world, &["users", "remove", EMAIL]);
-        run.code(2)
-            .stderr_has("--yes")
-            .stderr_has("nothing was sent");
+        shown.push_str(&world.shown(&run, &named));
         assert!(
             world.requests().is_empty(),
             "{mode}: {:?}",
@@ -312,13 +339,7 @@ fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
         // With --yes but neither --revoke-keys nor --keep-keys: the keys are named, nothing
         // changes.
         let run = as_tenant(&world, &["users", "remove", EMAIL, "--yes"]);
-        run.code(2)
-            .stderr_has("still holds 2 live key(s)")
-            .stderr_has("--revoke-keys")
-            .stderr_has("--keep-keys");
-        for key in &key_ids {
-            run.stderr_has(key);
-        }
+        shown.push_str(&world.shown(&run, &named));
         assert!(world.mutating_requests().is_empty(), "{mode}");
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
         // Both flags at once is a usage error.
@@ -339,12 +360,63 @@ fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
             &world,
             &["users", "remove", EMAIL, "--revoke-keys", "--dry-run"],
         );
-        dry.code(0).stdout_has(&format!(
-            "POST {}/users/{id}/remove",
-            world.sandbox.api_url()
-        ));
+        shown.push_str(&world.shown(&dry, &named));
         assert!(world.mutating_requests().is_empty(), "{mode}");
     }
+    insta::assert_snapshot!(shown, @"
+    == released
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to remove a person without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    exit 2
+    --- stdout
+    --- stderr
+    error: Leaver still holds 2 live key(s), which Flexprice leaves working after the removal; nothing was changed
+    hint: live key [SANDBOX_KEY] (leaver-sandbox) in Sandbox
+    hint: live key [PRODUCTION_KEY] (leaver-prod) in Production
+    hint: pass --revoke-keys to revoke them first, or --keep-keys to remove Leaver and keep them
+    exit 0
+    --- stdout
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[SANDBOX_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[PRODUCTION_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    POST http://127.0.0.1:[PORT]/v1/users/[LEAVER]/remove
+    x-api-key: [DISPLAY_ID]
+
+    --- stderr
+    Dry run: 3 requests not sent.
+    == deleting
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to remove a person without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    exit 2
+    --- stdout
+    --- stderr
+    error: Leaver still holds 2 live key(s), which Flexprice leaves working after the removal; nothing was changed
+    hint: live key [SANDBOX_KEY] (leaver-sandbox) in Sandbox
+    hint: live key [PRODUCTION_KEY] (leaver-prod) in Production
+    hint: pass --revoke-keys to revoke them first, or --keep-keys to remove Leaver and keep them
+    exit 0
+    --- stdout
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[SANDBOX_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[PRODUCTION_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    POST http://127.0.0.1:[PORT]/v1/users/[LEAVER]/remove
+    x-api-key: [DISPLAY_ID]
+
+    --- stderr
+    Dry run: 3 requests not sent.
+    ");
 }
 
 #[test]
@@ -360,10 +432,14 @@ fn a_person_without_keys_needs_only_yes() {
     let other = world
         .sandbox
         .seed_user("Other", "other@example.com", &["all_reader"]);
-    world
-        .run(&["users", "remove", &other, "--yes"])
-        .code(0)
-        .stderr_has("bound to one environment");
+    let run = world.run(&["users", "remove", &other, "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&other, "[OTHER]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    warning: this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all
+    Removed Other ([OTHER]) from the tenant.
+    ");
 }
 
 #[test]
@@ -379,19 +455,30 @@ fn the_caller_a_service_account_and_strangers_are_refused() {
         "--revoke-keys",
         "--yes",
     ]);
-    run.code(2)
-        .stderr_has("the account this command runs as")
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to remove Admin (00000000-0000-0000-0000-000000000000): it is the account this command runs as; nothing was changed
+    hint: Flexprice would let you lock yourself out; ask another admin to remove you
+    ");
     let bot = world.service_account("ingest-bot", "event_ingestor");
-    world
-        .run(&["users", "remove", "ingest-bot", "--yes"])
-        .code(2)
-        .stderr_has("is a service account")
-        .stderr_has(&format!("service-accounts delete {bot}"));
-    world
-        .run(&["users", "remove", "nobody@example.com", "--yes"])
-        .code(4)
-        .stderr_has("users list");
+    let run = world.run(&["users", "remove", "ingest-bot", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: ID|EMAIL: 'ingest-bot' is a service account ([BOT]), not a person
+    hint: archive it with `flexprice-admin service-accounts delete [BOT] --revoke-keys`
+    ");
+    let run = world.run(&["users", "remove", "nobody@example.com", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]")]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: ID|EMAIL: no person with ID or email 'nobody@example.com' in the tenant
+    hint: `flexprice-admin users list` shows the tenant's people (removed people are not listed)
+    ");
     assert!(
         world
             .mutating_requests()
@@ -415,34 +502,47 @@ fn a_caller_that_cannot_see_other_peoples_keys_needs_keep_keys() {
     // another principal's keys (not a super_admin *user*).
     let root = world.service_account("root-bot", "super_admin");
     let (_, secret) = world.create_key(&["--name", "root", "--service-account", &root]);
-    world
-        .run_as(
-            &secret,
-            &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
-        )
-        .code(6)
-        .stderr_has("only a super_admin user's credential sees other people's keys")
-        .stderr_has("--keep-keys");
+    let run = world.run_as(
+        &secret,
+        &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: cannot list the keys of Leaver with this credential: only a super_admin user's credential sees other people's keys; nothing was changed
+    hint: run it with a super_admin user's credential (a tenant-level key or a login token sees every environment)
+    hint: or pass --keep-keys to remove them anyway, leaving any key of theirs working
+    ");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
-    world
-        .run_as(&secret, &["users", "remove", EMAIL, "--keep-keys", "--yes"])
-        .code(0)
-        .stderr_has("cannot be listed with this credential");
+    let run = world.run_as(&secret, &["users", "remove", EMAIL, "--keep-keys", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    warning: the keys of Leaver cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them
+    Removed Leaver ([LEAVER]) from the tenant.
+    ");
     assert!(works(&world, &raw[0]));
     // Now the admin is the tenant's last person: Flexprice keeps one (exit 7).
-    world
-        .run_as(
-            &secret,
-            &[
-                "users",
-                "remove",
-                "admin@flexprice.dev",
-                "--keep-keys",
-                "--yes",
-            ],
-        )
-        .code(7)
-        .stderr_has("last person");
+    let run = world.run_as(
+        &secret,
+        &[
+            "users",
+            "remove",
+            "admin@flexprice.dev",
+            "--keep-keys",
+            "--yes",
+        ],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 7
+    --- stdout
+    --- stderr
+    warning: the keys of Admin cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them
+    error: Admin (00000000-0000-0000-0000-000000000000) is the tenant's last person, and Flexprice keeps at least one
+    hint: invite their successor first: a person is invited from the Flexprice dashboard
+    ");
 }
 
 #[test]
@@ -473,7 +573,14 @@ fn users_list_shows_people_roles_and_live_key_counts() {
     assert_eq!(admin["live_keys"], 1);
     // A key bound to the Sandbox environment counts there only, and says so.
     let run = world.run(&["users", "list"]);
-    run.code(0).stderr_has("this credential's environment only");
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]")]), @"
+    exit 0
+    --- stdout
+    [LEAVER]	Leaver	leaver@example.com	super_admin	1
+    00000000-0000-0000-0000-000000000000	Admin	admin@flexprice.dev	super_admin	1
+    --- stderr
+    Live keys counted in this credential's environment only (this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all).
+    ");
     let row = run
         .stdout
         .lines()
@@ -508,11 +615,18 @@ fn users_list_shows_people_roles_and_live_key_counts() {
     // No user:read: the 403 explained.
     let ingest = world.service_account("ingest-bot", "event_ingestor");
     let (_, secret) = world.create_key(&["--name", "i", "--service-account", &ingest]);
-    world
-        .run_as(&secret, &["users", "list"])
-        .code(6)
-        .stderr_has("needs the permission user:read")
-        .stderr_has("a service account may hold all_reader");
+    let run = world.run_as(&secret, &["users", "list"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]")]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: listing the tenant's people
+    caused by: POST /v1/users/search: the server answered 403 Forbidden: insufficient permissions (request ID [ULID_1])
+    hint: this command needs the permission user:read
+    hint: the credential's account (ingest-bot) holds: event_ingestor
+    hint: roles that grant user:read: all_reader, all_writer, super_admin
+    hint: a service account may hold all_reader, which grants user:read and reads everything without writing: `flexprice-admin service-accounts create --name NAME --role all_reader`
+    ");
 }
 
 #[test]
@@ -526,7 +640,14 @@ fn a_read_only_service_account_reads_and_cannot_write() {
         "--role",
         "all_reader",
     ]);
-    run.code(0).stderr_has("with roles all_reader");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    [USER_1]
+    --- stderr
+    Created service account [USER_1] (reporting) with roles all_reader.
+    hint: mint a key for it: `flexprice-admin keys create --name NAME --service-account [USER_1]`
+    ");
     let (key, secret) = world.create_key(&["--name", "reports", "--service-account", "reporting"]);
     assert_eq!(key["roles"], serde_json::json!(["all_reader"]));
     let check = |permission: &str| {
@@ -536,10 +657,27 @@ fn a_read_only_service_account_reads_and_cannot_write() {
     };
     check("event:read").code(0);
     check("secret:read").code(0);
-    check("event:write")
-        .code(6)
-        .stderr_has("the key's roles (all_reader) do not grant event:write")
-        .stderr_has("a service account can hold: event_ingestor, super_admin");
+    let run = check("event:write");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 6
+    --- stdout
+    authenticates	yes
+    key	[KEY_1]
+    name	reports
+    owner	reporting (service account)
+    roles	all_reader
+    environment	the admin credential's environment
+    created	[TIME]
+    expires	[TIME]
+    permission	event:write: not granted
+    --- stderr
+    The key works: it authenticates as reporting (service account).
+    error: the key's roles (all_reader) do not grant event:write
+    hint: roles that grant event:write: all_writer, event_ingestor, super_admin
+    hint: of those, a service account can hold: event_ingestor, super_admin
+    hint: a key's roles are fixed when it is created (a copy of its account's roles then): no change to this key can grant it. The fix is a new key for an account that holds one of those roles
+    hint: e.g. `flexprice-admin service-accounts create --name NAME --role event_ingestor` then `flexprice-admin keys create --name KEY --service-account NAME`
+    ");
     // It reads keys and users with its own key, and may not mint one.
     world.run_as(&secret, &["keys", "list"]).code(0);
     world.run_as(&secret, &["users", "list"]).code(0);
@@ -555,22 +693,33 @@ fn a_read_only_service_account_reads_and_cannot_write() {
         shown["assignable_to"],
         serde_json::json!(["user", "service_account"])
     );
-    world
-        .run(&["roles", "show", "all_reader"])
-        .code(0)
-        .stdout_has("user,service_account");
+    let run = world.run(&["roles", "show", "all_reader"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    id	all_reader
+    name	All Reader
+    description	Read-only access to all resources
+    assignable to	user,service_account
+    permissions	*:read
+    --- stderr
+    ");
     // all_writer stays refused to service accounts, before anything is sent.
-    world
-        .run(&[
-            "service-accounts",
-            "create",
-            "--name",
-            "w",
-            "--role",
-            "all_writer",
-        ])
-        .code(2)
-        .stderr_has("all_reader, event_ingestor, event_reader");
+    let run = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "w",
+        "--role",
+        "all_writer",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --role: role 'all_writer' cannot be held by a service account (service accounts can hold: super_admin, all_reader, event_ingestor, event_reader)
+    hint: `flexprice-admin roles list --for service-account` shows the roles a service account can hold
+    ");
 }
 
 #[test]
