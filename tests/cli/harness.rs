@@ -199,6 +199,25 @@ impl World {
         self.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     }
 
+    /// How many revocations were asked for (`DELETE` of a key or an account): "nothing was
+    /// revoked" is about this.
+    pub fn deletes(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count()
+    }
+
+    /// Asserts that `dest` holds a working secret (the new key's) and that `old` is revoked:
+    /// what a finished rotation into a file leaves.
+    #[track_caller]
+    pub fn assert_rotated_into(&self, old: &str, dest: &Path) {
+        let secret =
+            std::fs::read_to_string(dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
+        self.assert_works(&secret);
+        assert_eq!(self.status(old), "deleted", "the old key {old}");
+    }
+
     /// Makes `keys audit` leave keys that never expire alone (`profile set --no-expiry-keys
     /// ignore`), for tests about something else: the sandbox's admin key never expires, and by
     /// default the audit fails on it (tests/cli/findings.rs).
@@ -1088,4 +1107,43 @@ fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
     run.sort_by_cached_key(|e| key(e));
     out.extend(run.drain(..));
     out
+}
+
+/// Asserts that `key` (a key object of `-o json`) lives `days` days from its creation, to within
+/// five seconds.
+#[track_caller]
+pub fn assert_lifetime(key: &Value, days: i64) {
+    let at = |field: &str| -> Timestamp {
+        key[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} in {key}"))
+            .parse()
+            .unwrap()
+    };
+    let lifetime = at("expires_at").duration_since(at("created_at"));
+    assert!(
+        (lifetime - SignedDuration::from_hours(days * 24)).abs() < SignedDuration::from_secs(5),
+        "{lifetime:?}, not {days} days"
+    );
+}
+
+/// The re-run that a rotation's recovery hint names (`keys rotate OLD --yes`, no `--store`)
+/// finishes it from the recovery file: exit 0, nothing minted, `waiting` (the recovery file's
+/// secret) delivered to `dest` where the first run was told to deliver it, not to stdout, and
+/// the old key revoked.
+#[track_caller]
+pub fn assert_rerun_finishes_into(world: &World, old: &str, dest: &Path, waiting: &str) {
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", old, "--yes"]);
+    again.code(0).stderr_has("Finishing the rotation");
+    assert_eq!(
+        again.stdout,
+        "",
+        "the secret went to stdout, not {}",
+        dest.display()
+    );
+    assert_eq!(std::fs::read_to_string(dest).unwrap(), waiting);
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.status(old), "deleted");
 }

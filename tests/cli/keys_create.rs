@@ -11,9 +11,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::harness::{
-    PAST_THE_CAP, World, display_form, exit_code, finish_child, gone, is_secret_key,
-    looked_up_after_the_create, mode, new_keys, pty, read_until, says_unread, signal, spawn,
-    the_recovery_file, wait_until_gone, walk,
+    PAST_THE_CAP, World, assert_lifetime, display_form, exit_code, finish_child, gone,
+    is_secret_key, looked_up_after_the_create, mode, new_keys, pty, read_until, says_unread,
+    signal, spawn, the_recovery_file, wait_until_gone, walk,
 };
 
 #[test]
@@ -69,12 +69,7 @@ fn create_json_has_the_key_object_and_the_secret() {
     assert_eq!(key["owner_type"], "user");
     assert_eq!(key["expired"], false);
     assert_eq!(key["display_id"].as_str().unwrap(), display_form(&secret));
-    let created: Timestamp = key["created_at"].as_str().unwrap().parse().unwrap();
-    let expires: Timestamp = key["expires_at"].as_str().unwrap().parse().unwrap();
-    assert!(
-        (expires.duration_since(created) - SignedDuration::from_hours(7 * 24)).abs()
-            < SignedDuration::from_secs(5)
-    );
+    assert_lifetime(&key, 7);
 }
 
 #[test]
@@ -123,12 +118,7 @@ fn create_takes_its_default_lifetime_from_the_profile() {
         "json",
     ]);
     let key = &run.code(0).json()["key"];
-    let created: Timestamp = key["created_at"].as_str().unwrap().parse().unwrap();
-    let expires: Timestamp = key["expires_at"].as_str().unwrap().parse().unwrap();
-    assert!(
-        (expires.duration_since(created) - SignedDuration::from_hours(30 * 24)).abs()
-            < SignedDuration::from_secs(5)
-    );
+    assert_lifetime(key, 30);
 }
 
 #[test]

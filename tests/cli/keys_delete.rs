@@ -18,12 +18,7 @@ fn delete_needs_yes_off_a_terminal_and_sends_nothing_without_it() {
     let run = world.run(&["keys", "delete", "victim"]);
     run.code(2).stderr_has("--yes");
     assert_eq!(world.status(key["id"].as_str().unwrap()), "published");
-    assert!(
-        world
-            .mutating_requests()
-            .iter()
-            .all(|r| r.method != "DELETE")
-    );
+    assert_eq!(world.deletes(), 0);
 }
 
 #[test]
@@ -58,12 +53,7 @@ fn delete_of_an_ambiguous_name_lists_candidates_and_revokes_nothing() {
         .stderr_has("ambiguous")
         .stderr_has(a["id"].as_str().unwrap())
         .stderr_has(b["id"].as_str().unwrap());
-    assert!(
-        world
-            .mutating_requests()
-            .iter()
-            .all(|r| r.method != "DELETE")
-    );
+    assert_eq!(world.deletes(), 0);
 }
 
 #[test]
@@ -392,12 +382,7 @@ fn prompts_never_appear_off_a_terminal() {
         .run(&["keys", "delete", "kept", "--yes"])
         .code(2)
         .stderr_has("ambiguous");
-    assert!(
-        world
-            .mutating_requests()
-            .iter()
-            .all(|r| r.method != "DELETE")
-    );
+    assert_eq!(world.deletes(), 0);
 }
 
 /// A shortened ID, copied from the table, is accepted wherever an ID is; one too short to be

@@ -11,9 +11,10 @@ use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use crate::harness::{
-    DueKey, PAST_THE_CAP, World, display_form, due_key, due_key_to_file, file_names, finish_std,
-    is_secret_key, leaks, looked_up_after_the_create, mode, new_keys, paths_requested,
-    read_trimmed, says_unread, service_key, spawn, the_recovery_file,
+    DueKey, PAST_THE_CAP, World, assert_rerun_finishes_into, display_form, due_key,
+    due_key_to_file, file_names, finish_std, is_secret_key, leaks, looked_up_after_the_create,
+    mode, new_keys, paths_requested, read_trimmed, says_unread, service_key, spawn,
+    the_recovery_file,
 };
 
 /// The next create call meets `action` (a fault's action in the sandbox's grammar).
@@ -1180,14 +1181,7 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
     let (_, waiting) = the_recovery_file(&world, &run.stderr);
 
     world.sandbox.clear_faults();
-    let creates = world.creates();
-    let again = world.run(&["keys", "rotate", &old, "--yes"]);
-    again.code(0).stderr_has("Finishing the rotation");
-    assert_eq!(again.stdout, "", "the secret went to stdout, not {store}");
-    assert_eq!(std::fs::read_to_string(&dest).unwrap(), waiting);
-    assert_eq!(world.creates(), creates, "nothing minted");
-    assert!(world.recovery_files().is_empty());
-    assert_eq!(world.status(&old), "deleted");
+    assert_rerun_finishes_into(&world, &old, &dest, &waiting);
 }
 
 /// The server answers the create with a secret of an unexpected shape (a space in it). It must
@@ -1322,9 +1316,7 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
         "the new key's check waited for the admin's GET /users/me:\n{log}"
     );
     assert_eq!(out.status.code(), Some(0), "{log}");
-    let secret = std::fs::read_to_string(&dest).unwrap();
-    world.assert_works(secret.trim_end());
-    assert_eq!(world.status(&old), "deleted");
+    world.assert_rotated_into(&old, &dest);
 }
 
 /// The state directory's file system is full at the moment the secret arrives (here: a file
@@ -1454,9 +1446,7 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
         .run(&["keys", "rotate", &old, "--yes", "--store", &store])
         .code(0);
     assert_eq!(world.creates(), creates + 1);
-    let secret = std::fs::read_to_string(&dest).unwrap();
-    world.assert_works(secret.trim_end());
-    assert_eq!(world.status(&old), "deleted");
+    world.assert_rotated_into(&old, &dest);
 }
 
 /// The server applies step 4's `start_time` wrongly (here: it answers that listing with no
@@ -1482,9 +1472,7 @@ fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() 
     });
     run.code(0);
     assert!(!run.stderr.contains("revoked unused"), "{}", run.stderr);
-    let secret = std::fs::read_to_string(&dest).unwrap();
-    world.assert_works(secret.trim_end());
-    assert_eq!(world.status(&old), "deleted");
+    world.assert_rotated_into(&old, &dest);
     assert!(world.recovery_files().is_empty());
 }
 

@@ -1346,16 +1346,7 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
 #[test]
 fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let world = World::with_immediate_revocation();
-    let a = world
-        .sandbox
-        .seed_service_account("team-a", &["event_ingestor"]);
-    let b = world
-        .sandbox
-        .seed_service_account("team-b", &["event_ingestor"]);
-    let (old_a, old_b) = (
-        world.aged_key("ingest", Some(&a)),
-        world.aged_key("ingest", Some(&b)),
-    );
+    let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["ingest", "ingest"]);
     let dir = tempfile::tempdir().unwrap();
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
     world.sandbox.clear_requests();
@@ -1558,16 +1549,7 @@ fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
 #[test]
 fn two_keys_on_one_file_through_dot_dot_are_refused() {
     let world = World::with_immediate_revocation();
-    let a = world
-        .sandbox
-        .seed_service_account("team-a", &["event_ingestor"]);
-    let b = world
-        .sandbox
-        .seed_service_account("team-b", &["event_ingestor"]);
-    let (old_a, old_b) = (
-        world.aged_key("ingest", Some(&a)),
-        world.aged_key("ingest", Some(&b)),
-    );
+    let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["ingest", "ingest"]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(&a)).unwrap();
     std::fs::create_dir(dir.path().join(&b)).unwrap();
@@ -1590,16 +1572,7 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
 #[test]
 fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     let world = World::with_immediate_revocation();
-    let a = world
-        .sandbox
-        .seed_service_account("team-a", &["event_ingestor"]);
-    let b = world
-        .sandbox
-        .seed_service_account("team-b", &["event_ingestor"]);
-    let (old_a, old_b) = (
-        world.aged_key("ingest", Some(&a)),
-        world.aged_key("ingest", Some(&b)),
-    );
+    let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["ingest", "ingest"]);
     let dir = tempfile::tempdir().unwrap();
     let shared = dir.path().join("shared");
     std::fs::create_dir(&shared).unwrap();

@@ -4,15 +4,16 @@
 //! in its destination, a recovery file, or nowhere because its key was revoked.
 
 use std::io::{BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use flexprice_sandbox::{Sandbox, SandboxOptions, SeedKey};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    DueKey, Run, World, due_key_to_file, finish_child, is_secret_key, mode, new_keys, read_until,
-    recovery_files_in, service_key, signal, spawn, spawn_with, the_recovery_file,
+    DueKey, Run, World, assert_rerun_finishes_into, due_key_to_file, finish_child, is_secret_key,
+    mode, new_keys, read_until, recovery_files_in, service_key, signal, spawn, spawn_with,
+    the_recovery_file,
 };
 
 #[test]
@@ -257,45 +258,58 @@ fn a_run_crossing_another_in_flight_keeps_its_key_back_and_a_rerun_overwrites_no
     assert_eq!(world.status(&old), "deleted");
 }
 
-/// An operator revokes the key (`keys delete`, a leak) while its rotation waits for its create.
-/// The listing after the create no longer shows it: the new key, delivered nowhere yet, is
-/// revoked unused; exit 7; the destination keeps what it had; no recovery file.
-#[test]
-fn a_key_revoked_during_its_rotation_gets_no_successor() {
-    let world = World::with_immediate_revocation();
-    let old = world.aged_key("revoked-meanwhile", None);
+/// What the service reads from its key file before the rotation.
+const BEFORE: &str = "what the service reads\n";
+
+/// `keys rotate` of a due key `name` into a file holding [`BEFORE`], while an operator revokes
+/// the old key (`keys delete`, a leak) as the rotation's create waits at its gate; `meanwhile`
+/// runs then too. Returns the old key, the destination (in a directory kept as long as the
+/// value is) and the run.
+fn rotate_while_revoked(
+    world: &World,
+    name: &str,
+    meanwhile: impl FnOnce(),
+) -> (String, tempfile::TempDir, PathBuf, Run) {
+    let old = world.aged_key(name, None);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("svc.key");
-    std::fs::write(&dest, "what the service reads\n").unwrap();
+    std::fs::write(&dest, BEFORE).unwrap();
     let store = format!("file:{}", dest.display());
     world.add_fault("POST /v1/secrets/api/keys hold=create times=1");
     let run = std::thread::scope(|s| {
         let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
         world.sandbox.wait_held("create", 1);
         world.run(&["keys", "delete", &old, "--yes"]).code(0);
+        meanwhile();
         world.sandbox.release("create");
         run.join().unwrap()
     });
-    run.code(7)
-        .stderr_has("no longer active")
-        .stderr_has("was revoked unused");
-    let minted: Vec<_> = world
-        .sandbox
-        .keys()
-        .into_iter()
-        .filter(|k| k.name == "revoked-meanwhile" && k.id != old)
-        .collect();
+    (old, dir, dest, run)
+}
+
+/// An operator revokes the key (`keys delete`, a leak) while its rotation waits for its create.
+/// The listing after the create no longer shows it: the new key, delivered nowhere yet, is
+/// revoked unused; exit 7; the destination keeps what it had; no recovery file.
+#[test]
+fn a_key_revoked_during_its_rotation_gets_no_successor() {
+    let world = World::with_immediate_revocation();
+    let (old, _dir, dest, run) = rotate_while_revoked(&world, "revoked-meanwhile", || {});
+    let minted = new_keys(&world, "revoked-meanwhile", &[&old]);
     assert_eq!(minted.len(), 1);
+    let named = [(old.as_str(), "[OLD]"), (minted[0].id.as_str(), "[NEW]")];
+    insta::assert_snapshot!(world.shown(&run, &named), @"
+    exit 7
+    --- stdout
+    --- stderr
+    error: key [OLD] (revoked-meanwhile) is no longer active: it was revoked while this run rotated it; the key this run minted meanwhile, [NEW], was revoked unused
+    hint: `flexprice-admin keys list --name revoked-meanwhile` shows where it stands
+    ");
     assert_eq!(
         minted[0].status, "deleted",
         "the unwanted successor is revoked"
     );
-    assert_eq!(
-        std::fs::read_to_string(&dest).unwrap(),
-        "what the service reads\n"
-    );
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), BEFORE);
     assert!(world.recovery_files().is_empty());
-    assert_eq!(run.stdout, "");
 }
 
 /// Two overlapping runs sharing a state directory (two cron entries): run B has listed the keys
@@ -331,9 +345,7 @@ fn a_run_that_listed_before_another_finished_mints_nothing() {
         .stderr_has("another run rotated key")
         .stderr_has("nothing was minted");
     assert_eq!(world.creates(), creates, "B minted nothing");
-    let a_secret = std::fs::read_to_string(&dest).unwrap();
-    world.assert_works(a_secret.trim_end());
-    assert_eq!(world.status(&old), "deleted");
+    world.assert_rotated_into(&old, &dest);
     assert!(world.recovery_files().is_empty());
 }
 
@@ -450,14 +462,7 @@ fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
     assert_eq!(world.status(&old), "published");
     assert!(!dest.exists());
 
-    let creates = world.creates();
-    let again = world.run(&["keys", "rotate", &old, "--yes"]);
-    again.code(0).stderr_has("Finishing the rotation");
-    assert_eq!(again.stdout, "", "the secret went to stdout, not {store}");
-    assert_eq!(std::fs::read_to_string(&dest).unwrap(), waiting);
-    assert_eq!(world.creates(), creates, "nothing minted");
-    assert!(world.recovery_files().is_empty());
-    assert_eq!(world.status(&old), "deleted");
+    assert_rerun_finishes_into(&world, &old, &dest, &waiting);
 }
 
 /// The old key is revoked while its rotation waits for the create, and revoking the new key
@@ -468,39 +473,28 @@ fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
 #[test]
 fn a_key_revoked_during_its_rotation_whose_successor_cannot_be_revoked_says_so() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("gone-and-stuck", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("svc.key");
-    std::fs::write(&dest, "what the service reads\n").unwrap();
-    let store = format!("file:{}", dest.display());
-    world.add_fault("POST /v1/secrets/api/keys hold=create times=1");
-    let run = std::thread::scope(|s| {
-        let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));
-        world.sandbox.wait_held("create", 1);
-        world.run(&["keys", "delete", &old, "--yes"]).code(0);
+    let (old, _dir, dest, run) = rotate_while_revoked(&world, "gone-and-stuck", || {
         world.add_fault("DELETE /v1/secrets/api/keys/* status=500");
-        world.sandbox.release("create");
-        run.join().unwrap()
     });
-    run.code(9);
-    let new: Vec<_> = world
-        .sandbox
-        .keys()
-        .into_iter()
-        .filter(|k| k.name == "gone-and-stuck" && k.id != old)
-        .collect();
+    let new = new_keys(&world, "gone-and-stuck", &[&old]);
     assert_eq!(new.len(), 1);
     assert_eq!(new[0].status, "published");
-    run.stderr_has(&format!("keys delete {} --yes", new[0].id));
+    let (file, waiting) = the_recovery_file(&world, &run.stderr);
+    let named = [
+        (old.as_str(), "[OLD]"),
+        (new[0].id.as_str(), "[NEW]"),
+        (file.to_str().unwrap(), "[RECOVERY_FILE]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, &named), @"
+    exit 9
+    --- stdout
+    --- stderr
+    error: step 4 (check the new key) found key [OLD] revoked while this run rotated it, so nothing needs its successor, and revoking that successor failed: revoke it with `flexprice-admin keys delete [NEW] --yes`, then delete its recovery file: key [NEW] was created but its secret was not delivered (every destination: key [OLD] was revoked while this run rotated it, so nothing needs its successor; revoking the new key failed (DELETE /v1/secrets/api/keys/[NEW]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1]))); the secret is in the recovery file [RECOVERY_FILE]
+    ");
     assert!(!run.stderr.contains("still active"), "{}", run.stderr);
     assert!(!run.stderr.contains("re-run"), "{}", run.stderr);
-    let (_, waiting) = the_recovery_file(&world, &run.stderr);
-    world.assert_works(waiting.trim_end());
-    assert_eq!(
-        std::fs::read_to_string(&dest).unwrap(),
-        "what the service reads\n"
-    );
-    assert_eq!(run.stdout, "");
+    world.assert_works(&waiting);
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), BEFORE);
 }
 
 /// `kill -9` while step 6 (the old key's revocation) is in flight: the new key is delivered
