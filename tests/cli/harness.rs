@@ -750,10 +750,17 @@ pub fn fixed_tenant(world: &World, args: &[&str]) -> crate::harness::Run {
     })
 }
 
-/// What a terminal of `columns` columns shows for `args`, run as [`fixed_tenant`] does, with the
-/// sandbox's port made fixed.
-pub fn screen(world: &World, columns: u16, args: &str) -> String {
-    let mut cmd = std::process::Command::new("/bin/sh");
+/// Everything a terminal of `columns` × `rows` shows while `flexprice-admin ARGS` runs on it
+/// (a pseudo-terminal sized with `stty`), with the world's environment after `adjust` changed
+/// it, and without colour.
+pub fn terminal(
+    world: &World,
+    columns: u16,
+    rows: u16,
+    args: &str,
+    adjust: impl FnOnce(&mut StdCommand),
+) -> String {
+    let mut cmd = StdCommand::new("/bin/sh");
     cmd.env_clear()
         .envs(
             world
@@ -761,22 +768,29 @@ pub fn screen(world: &World, columns: u16, args: &str) -> String {
                 .get_envs()
                 .filter_map(|(k, v)| Some((k, v?))),
         )
-        .env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
-        .env(
-            "FLEXPRICE_ENVIRONMENT_ID",
-            world.sandbox.sandbox_environment_id(),
-        )
-        .env("FLEXPRICE_ADMIN_TEST_NOW", FIXED_NOW)
-        .env("NO_COLOR", "1")
-        .arg("-c")
-        .arg(format!(
-            "stty cols {columns} rows 60; exec '{}' {args}",
-            crate::harness::bin().display()
-        ));
-    let mut session = crate::harness::pty(cmd);
+        .env("NO_COLOR", "1");
+    adjust(&mut cmd);
+    cmd.arg("-c").arg(format!(
+        "stty cols {columns} rows {rows}; exec '{}' {args}",
+        bin().display()
+    ));
+    let mut session = pty(cmd);
     let raw = session.exp_eof().expect("exits");
     // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
-    let text = String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap();
+    String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap()
+}
+
+/// What a terminal of `columns` columns shows for `args`, run as [`fixed_tenant`] does, with the
+/// sandbox's port made fixed.
+pub fn screen(world: &World, columns: u16, args: &str) -> String {
+    let text = terminal(world, columns, 60, args, |cmd| {
+        cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
+            .env(
+                "FLEXPRICE_ENVIRONMENT_ID",
+                world.sandbox.sandbox_environment_id(),
+            )
+            .env("FLEXPRICE_ADMIN_TEST_NOW", FIXED_NOW);
+    });
     let port = world.sandbox.addr().port().to_string();
     let lines: Vec<String> = text
         .lines()

@@ -6,7 +6,8 @@ use flexprice_sandbox::{SandboxOptions, SeedKey};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    World, fixed_world, held_together, paths_requested, screen, three_accounts, two_environments,
+    World, fixed_world, held_together, paths_requested, screen, terminal, three_accounts,
+    two_environments,
 };
 
 #[test]
@@ -387,24 +388,7 @@ fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
         })
         .id;
     for command in ["keys list", "keys audit"] {
-        let mut cmd = std::process::Command::new("/bin/sh");
-        cmd.env_clear()
-            .envs(
-                world
-                    .std_cmd()
-                    .get_envs()
-                    .filter_map(|(k, v)| Some((k, v?))),
-            )
-            .env("NO_COLOR", "1")
-            .arg("-c")
-            .arg(format!(
-                "stty cols 80 rows 40; exec '{}' {command}",
-                crate::harness::bin().display()
-            ));
-        let mut session = crate::harness::pty(cmd);
-        let raw = session.exp_eof().expect("exits");
-        // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
-        let screen = String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap();
+        let screen = terminal(&world, 80, 40, command, |_| {});
         let rows: Vec<&str> = screen
             .lines()
             .map(|l| l.trim_end_matches('\r'))
