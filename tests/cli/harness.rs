@@ -253,6 +253,29 @@ impl World {
         self.seed_key(name, owner, 100, None).id
     }
 
+    /// `count` keys created 100 days ago (due for rotation), named `prefix` and their number,
+    /// owned by the admin.
+    pub fn aged_keys(&self, prefix: &str, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| self.aged_key(&format!("{prefix}{i}"), None))
+            .collect()
+    }
+
+    /// Runs with the admin key, stdin closed and stdout `/dev/full`, where every write fails
+    /// as on a full disk.
+    pub fn run_into_a_full_disk(&self, args: &[&str]) -> Run {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        finish_std(
+            self.std_cmd()
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(full),
+        )
+    }
+
     /// Writes `config.toml` (its directory made first) with `text`, private (0600) as the tool
     /// writes it, so that no run warns about it whatever the umask.
     pub fn write_config(&self, text: &str) {
@@ -400,6 +423,24 @@ pub fn read_until(
             return log;
         }
     }
+}
+
+/// Sends `sig` to `child` once `held` of its requests wait at the sandbox's gate `gate`, reads
+/// its stderr until a line holds `heard` (the binary acknowledging the signal), then opens the
+/// gate and waits for the child: (exit code, stdout, all of stderr), as [`finish_child`].
+pub fn signal_at_gate(
+    world: &World,
+    mut child: std::process::Child,
+    (gate, held): (&str, usize),
+    sig: libc::c_int,
+    heard: &str,
+) -> (i32, String, String) {
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    world.sandbox.wait_held(gate, held);
+    signal(&child, sig);
+    let log = read_until(&mut stderr, heard);
+    world.sandbox.release(gate);
+    finish_child(child, stderr, log)
 }
 
 /// Waits for a spawned child; returns (exit code, stdout, all of stderr: `log`, what was read
@@ -891,30 +932,27 @@ pub fn service_key(world: &World, name: &str) -> (String, String, String) {
     (account, key["id"].as_str().unwrap().to_string(), secret)
 }
 
-/// A due key `name` of its own service account (`<name>-bot`), and the file its successor goes
-/// to, in a directory of its own (kept as long as the value is).
-pub struct DueKey {
-    pub old: String,
-    pub dir: tempfile::TempDir,
-    pub dest: std::path::PathBuf,
-    /// `file:<dest>`, for `--store`.
-    pub store: String,
-}
-
-pub fn due_key_to_file(world: &World, name: &str) -> DueKey {
-    let account = world
-        .sandbox
-        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
-    let old = world.aged_key(name, Some(&account));
+/// A due key (100 days old) named `name` of `owner` (the admin when `None`), and the file its
+/// successor is to go to: (the old key's ID, the file's directory, kept as long as the value
+/// is, the file `<name>.key`, and `file:<the file>` for `--store`).
+pub fn due_key_in_a_file(
+    world: &World,
+    name: &str,
+    owner: Option<&str>,
+) -> (String, tempfile::TempDir, PathBuf, String) {
+    let old = world.aged_key(name, owner);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join(format!("{name}.key"));
     let store = format!("file:{}", dest.display());
-    DueKey {
-        old,
-        dir,
-        dest,
-        store,
-    }
+    (old, dir, dest, store)
+}
+
+/// [`due_key_in_a_file`] for a key of a service account of its own, `<name>-bot`.
+pub fn due_key_to_file(world: &World, name: &str) -> (String, tempfile::TempDir, PathBuf, String) {
+    let account = world
+        .sandbox
+        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
+    due_key_in_a_file(world, name, Some(&account))
 }
 
 // ---- snapshots -------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::harness::{
     PAST_THE_CAP, World, assert_lifetime, display_form, exit_code, finish_child, gone,
-    is_secret_key, looked_up_after_the_create, mode, new_keys, pty, read_until, says_unread,
-    signal, spawn, the_recovery_file, wait_until_gone, walk,
+    is_secret_key, looked_up_after_the_create, mode, new_keys, pty, says_unread, signal,
+    signal_at_gate, spawn, the_recovery_file, wait_until_gone, walk,
 };
 
 #[test]
@@ -755,16 +755,7 @@ fn a_keychain_that_never_answers_times_out_and_mints_nothing() {
 #[test]
 fn an_unwritable_stdout_keeps_the_secret_in_a_recovery_file() {
     let world = World::new();
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let run = crate::harness::finish_std(
-        world
-            .std_cmd()
-            .args(["keys", "create", "--name", "full"])
-            .stdout(full),
-    );
+    let run = world.run_into_a_full_disk(&["keys", "create", "--name", "full"]);
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 9
     --- stdout
@@ -1223,13 +1214,8 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
     ] {
         let world = World::with_immediate_revocation();
         world.add_fault("POST /v1/secrets/api/keys hold=create");
-        let mut child = spawn(&world, &["keys", "create", "--name", "held"]);
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        world.sandbox.wait_held("create", 1);
-        signal(&child, sig);
-        let log = read_until(&mut stderr, "never abandoned");
-        world.sandbox.release("create");
-        let (got, out, log) = finish_child(child, stderr, log);
+        let child = spawn(&world, &["keys", "create", "--name", "held"]);
+        let (got, out, log) = signal_at_gate(&world, child, ("create", 1), sig, "never abandoned");
         assert_eq!(got, code, "{log}");
         let secret = out.trim_end();
         assert!(
@@ -1245,16 +1231,17 @@ fn a_signal_while_a_single_create_is_in_flight_finishes_the_hand_over() {
 fn sigterm_during_a_failing_delivery_leaves_the_recovery_file_and_exits_143() {
     let world = World::with_immediate_revocation();
     world.add_fault("POST /v1/secrets/api/keys hold=create");
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &["keys", "create", "--name", "rec", "--store", "exec:false"],
     );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 1);
-    signal(&child, libc::SIGTERM);
-    let log = read_until(&mut stderr, "never abandoned");
-    world.sandbox.release("create");
-    let (code, out, log) = finish_child(child, stderr, log);
+    let (code, out, log) = signal_at_gate(
+        &world,
+        child,
+        ("create", 1),
+        libc::SIGTERM,
+        "never abandoned",
+    );
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("recovery file"), "{log}");
     assert_eq!(out, "");

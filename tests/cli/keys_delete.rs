@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader, Read};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    ESC, REVOCATION_NOTE, World, exit_code, finish_child, fixed_tenant, fixed_world, pty,
-    read_until, screen, signal, spawn,
+    ESC, REVOCATION_NOTE, World, exit_code, fixed_tenant, fixed_world, pty, screen, signal,
+    signal_at_gate, spawn,
 };
 
 #[test]
@@ -425,19 +425,18 @@ fn an_id_as_the_table_shortens_it_is_accepted_as_input() {
 #[test]
 fn sigterm_stops_a_delete_batch_with_143() {
     let world = World::with_immediate_revocation();
-    let ids: Vec<String> = (0..12)
-        .map(|i| world.aged_key(&format!("d{i}"), None))
-        .collect();
+    let ids = world.aged_keys("d", 12);
     world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut args = vec!["keys", "delete", "--yes"];
     args.extend(ids.iter().map(String::as_str));
-    let mut child = spawn(&world, &args);
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("revoke", 8);
-    signal(&child, libc::SIGTERM);
-    let log = read_until(&mut stderr, "starting no more revocations");
-    world.sandbox.release("revoke");
-    let (code, _, log) = finish_child(child, stderr, log);
+    let child = spawn(&world, &args);
+    let (code, _, log) = signal_at_gate(
+        &world,
+        child,
+        ("revoke", 8),
+        libc::SIGTERM,
+        "starting no more revocations",
+    );
     assert_eq!(code, 143, "{log}");
     assert!(
         log.contains("terminated: 8 of 12 keys revoked, 4 not revoked"),

@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use crate::harness::{
-    DueKey, PAST_THE_CAP, World, assert_rerun_finishes_into, display_form, due_key,
+    PAST_THE_CAP, World, assert_rerun_finishes_into, display_form, due_key, due_key_in_a_file,
     due_key_to_file, file_names, finish_std, is_secret_key, leaks, looked_up_after_the_create,
     mode, new_keys, paths_requested, read_trimmed, says_unread, service_key, spawn,
     the_recovery_file,
@@ -547,16 +547,7 @@ fn json_output_keeps_the_secret_when_a_later_step_fails() {
 fn an_unwritable_stdout_keeps_the_new_secret_in_a_recovery_file() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "full");
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let run = crate::harness::finish_std(
-        world
-            .std_cmd()
-            .args(["keys", "rotate", "full", "--yes"])
-            .stdout(full),
-    );
+    let run = world.run_into_a_full_disk(&["keys", "rotate", "full", "--yes"]);
     insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
     exit 9
     --- stdout
@@ -1166,12 +1157,7 @@ fn checks_with_the_new_key(world: &World) -> usize {
 #[test]
 fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
     let world = World::with_immediate_revocation();
-    let DueKey {
-        old,
-        dir: _dir,
-        dest,
-        store,
-    } = due_key_to_file(&world, "mover");
+    let (old, _dir, dest, store) = due_key_to_file(&world, "mover");
     world.add_fault("GET /v1/users/me status=401");
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
     run.code(9)
@@ -1191,10 +1177,7 @@ fn a_rerun_after_a_failed_check_delivers_where_the_first_run_was_told() {
 #[test]
 fn a_secret_of_unexpected_shape_is_never_tried_as_a_credential() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("odd", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("odd.key");
-    let store = format!("file:{}", dest.display());
+    let (old, _dir, dest, store) = due_key_in_a_file(&world, "odd", None);
     world.add_fault(r#"POST /v1/secrets/api/keys status=201 times=1 body={"secret":{"id":"secret_ODD","name":"odd","type":"private_key","display_id":"sk_01***IL","status":"published","created_at":"2026-01-01T00:00:00Z"},"api_key":"sk_01ABC EVIL"}"#);
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", &old, "--yes", "--store", &store]);
@@ -1278,12 +1261,7 @@ fn service_account_keys_rotate_when_users_me_fails() {
 #[test]
 fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     let world = World::with_immediate_revocation();
-    let DueKey {
-        old,
-        dir: _dir,
-        dest,
-        store,
-    } = due_key_to_file(&world, "patient");
+    let (old, _dir, dest, store) = due_key_to_file(&world, "patient");
     world.add_fault("GET /v1/users/me hold=admin times=1");
     world.add_fault("GET /v1/users/me hold=check times=1");
     let child = spawn(
@@ -1370,12 +1348,7 @@ fn a_recovery_file_cut_short_by_a_full_disk_is_not_left_behind() {
 #[test]
 fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
     let world = World::with_immediate_revocation();
-    let DueKey {
-        old,
-        dir,
-        dest,
-        store,
-    } = due_key_to_file(&world, "again");
+    let (old, dir, dest, store) = due_key_to_file(&world, "again");
     let refuse = || world.add_fault("GET /v1/users/me status=401");
     refuse();
     world
@@ -1457,10 +1430,7 @@ fn a_resumed_rotation_that_fails_again_keeps_or_revokes_as_told() {
 #[test]
 fn a_server_that_misapplies_start_time_does_not_make_the_old_key_look_revoked() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("misfiltered", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("misfiltered.key");
-    let store = format!("file:{}", dest.display());
+    let (old, _dir, dest, store) = due_key_in_a_file(&world, "misfiltered", None);
     world.add_fault("POST /v1/secrets/api/keys hold=create times=1");
     let run = std::thread::scope(|s| {
         let run = s.spawn(|| world.run(&["keys", "rotate", &old, "--yes", "--store", &store]));

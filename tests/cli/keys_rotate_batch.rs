@@ -3,17 +3,15 @@
 //! failures (exit 8), undelivered secrets (exit 9) and signals mid-batch; the JSON array and
 //! the plain lines a batch writes.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::Stdio;
-
 use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 
 use crate::harness::{
-    World, display_form, due_key, file_names, finish_child, finish_std, is_secret_key, pty,
-    read_trimmed, read_until, signal, spawn,
+    World, display_form, due_key, file_names, finish_child, is_secret_key, pty, read_trimmed,
+    read_until, signal, signal_at_gate, spawn,
 };
 
 #[test]
@@ -78,9 +76,7 @@ fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, README: "eight at a time").
     const ROTATE_CONCURRENCY: usize = 8;
     let world = World::new();
-    let old_ids: Vec<String> = (0..40)
-        .map(|i| world.aged_key(&format!("due-{i}"), None))
-        .collect();
+    let old_ids = world.aged_keys("due-", 40);
     // The first create goes through; every later one waits at a gate. Once the first rotation
     // is done and a full set of four is held, Ctrl-C comes; only then does the gate open.
     world.add_fault("POST /v1/secrets/api/keys delay=0ms times=1");
@@ -1380,9 +1376,7 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
 /// before its predecessor is revoked, so nothing minted is lost.
 fn killed_mid_batch_keeps_the_secret_on_stdout(json: bool) {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..3)
-        .map(|i| world.aged_key(&format!("k{i}"), None))
-        .collect();
+    let olds = world.aged_keys("k", 3);
     world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut args = vec!["keys", "rotate", "--due", "--yes", "--store", "stdout"];
     if json {
@@ -1434,9 +1428,7 @@ fn a_killed_plain_batch_has_already_written_every_minted_secret() {
 #[test]
 fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..3)
-        .map(|i| world.aged_key(&format!("j{i}"), None))
-        .collect();
+    let olds = world.aged_keys("j", 3);
     world.add_fault(&format!(
         "DELETE /v1/secrets/api/keys/{} status=500",
         olds[1]
@@ -1460,20 +1452,19 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
 /// the 8 finish, the rest never start.
 fn a_signal_stops_a_rotation_batch(sig: libc::c_int, code: i32, verb: &str) {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..10)
-        .map(|i| world.aged_key(&format!("s{i}"), None))
-        .collect();
+    let olds = world.aged_keys("s", 10);
     world.add_fault("POST /v1/secrets/api/keys hold=create");
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
     );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 8);
-    signal(&child, sig);
-    let log = read_until(&mut stderr, "starting no more rotations");
-    world.sandbox.release("create");
-    let (got, out, log) = finish_child(child, stderr, log);
+    let (got, out, log) = signal_at_gate(
+        &world,
+        child,
+        ("create", 8),
+        sig,
+        "starting no more rotations",
+    );
     assert_eq!(got, code, "{log}");
     assert!(
         log.contains(&format!(
@@ -1508,23 +1499,22 @@ fn sighup_stops_a_rotation_batch_with_129() {
 #[test]
 fn ctrl_c_in_a_json_batch_closes_the_array_after_the_rotation_in_flight() {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..3)
-        .map(|i| world.aged_key(&format!("c{i}"), None))
-        .collect();
+    let olds = world.aged_keys("c", 3);
     world.add_fault("POST /v1/secrets/api/keys hold=create");
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &[
             "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
         ],
     );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     // With the secrets in the JSON on stdout, one rotation at a time.
-    world.sandbox.wait_held("create", 1);
-    signal(&child, libc::SIGINT);
-    let log = read_until(&mut stderr, "starting no more rotations");
-    world.sandbox.release("create");
-    let (code, out, log) = finish_child(child, stderr, log);
+    let (code, out, log) = signal_at_gate(
+        &world,
+        child,
+        ("create", 1),
+        libc::SIGINT,
+        "starting no more rotations",
+    );
     assert_eq!(code, 130, "{log}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("a complete JSON array");
     let items = json.as_array().unwrap();
@@ -1603,18 +1593,9 @@ fn a_full_stdout_in_a_json_batch_keeps_every_secret_in_a_recovery_file() {
             world.aged_key("full-a", None),
             world.aged_key("full-b", None),
         ];
-        let mut cmd = world.std_cmd();
-        cmd.args([
+        let run = world.run_into_a_full_disk(&[
             "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", format,
-        ])
-        .stdin(Stdio::null())
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .unwrap(),
-        );
-        let run = finish_std(&mut cmd);
+        ]);
         run.code(9);
         let files = world.recovery_files();
         assert_eq!(files.len(), 2, "{format}: {}", run.stderr);
@@ -1709,9 +1690,7 @@ struct Signalled {
 /// failed before the signal too.
 fn a_signal_after_every_key_finished(fail_one: bool) -> Signalled {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..6)
-        .map(|i| world.aged_key(&format!("t{i}"), None))
-        .collect();
+    let olds = world.aged_keys("t", 6);
     if fail_one {
         world.add_fault(&format!(
             "DELETE /v1/secrets/api/keys/{} status=500",
@@ -1807,20 +1786,13 @@ fn a_batch_that_finished_every_key_before_a_signal_exits_for_its_failures() {
 #[test]
 fn a_batch_with_a_key_not_started_when_the_signal_came_exits_143() {
     let world = World::with_immediate_revocation();
-    let olds: Vec<String> = (0..9)
-        .map(|i| world.aged_key(&format!("u{i}"), None))
-        .collect();
+    let olds = world.aged_keys("u", 9);
     world.add_fault("POST /v1/secrets/api/keys hold=create");
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &["keys", "rotate", "--due", "--yes", "--store", "stdout"],
     );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 8);
-    signal(&child, libc::SIGTERM);
-    let log = read_until(&mut stderr, "SIGTERM");
-    world.sandbox.release("create");
-    let (code, out, log) = finish_child(child, stderr, log);
+    let (code, out, log) = signal_at_gate(&world, child, ("create", 8), libc::SIGTERM, "SIGTERM");
     assert_eq!(code, 143, "{log}");
     assert!(
         log.contains("terminated: 8 of 9 keys rotated, 0 failed, 1 not started"),

@@ -3,7 +3,7 @@
 //! another profile's records, a key revoked while its rotation runs. Every minted secret ends
 //! in its destination, a recovery file, or nowhere because its key was revoked.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ use flexprice_sandbox::{Sandbox, SandboxOptions, SeedKey};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    DueKey, Run, World, assert_rerun_finishes_into, due_key_to_file, finish_child, is_secret_key,
-    mode, new_keys, read_until, recovery_files_in, service_key, signal, spawn, spawn_with,
+    Run, World, assert_rerun_finishes_into, due_key_in_a_file, due_key_to_file, is_secret_key,
+    mode, new_keys, recovery_files_in, service_key, signal_at_gate, spawn, spawn_with,
     the_recovery_file,
 };
 
@@ -71,16 +71,17 @@ fn sigterm_during_a_single_rotation_finishes_it_and_exits_143() {
     let path = dir.path().join("one.key");
     let store = format!("file:{}", path.display());
     world.add_fault("POST /v1/secrets/api/keys hold=create");
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &["keys", "rotate", &old, "--yes", "--store", &store],
     );
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    world.sandbox.wait_held("create", 1);
-    signal(&child, libc::SIGTERM);
-    let log = read_until(&mut stderr, "never abandoned");
-    world.sandbox.release("create");
-    let (code, _, log) = finish_child(child, stderr, log);
+    let (code, _, log) = signal_at_gate(
+        &world,
+        child,
+        ("create", 1),
+        libc::SIGTERM,
+        "never abandoned",
+    );
     assert_eq!(code, 143, "{log}");
     let secret = std::fs::read_to_string(&path).unwrap();
     world.assert_works(secret.trim_end());
@@ -136,10 +137,7 @@ fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::p
 #[test]
 fn a_second_run_that_lost_the_race_revokes_its_unused_key() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("shared", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("shared.key");
-    let store = format!("file:{}", dest.display());
+    let (old, _dir, dest, store) = due_key_in_a_file(&world, "shared", None);
     for gate in ["first", "second"] {
         world.add_fault(&format!("POST /v1/secrets/api/keys hold={gate} times=1"));
     }
@@ -197,10 +195,7 @@ fn a_second_run_that_lost_the_race_revokes_its_unused_key() {
 #[test]
 fn a_run_crossing_another_in_flight_keeps_its_key_back_and_a_rerun_overwrites_nothing() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("crossed", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("crossed.key");
-    let store = format!("file:{}", dest.display());
+    let (old, _dir, dest, store) = due_key_in_a_file(&world, "crossed", None);
     for gate in ["first", "second"] {
         world.add_fault(&format!("POST /v1/secrets/api/keys hold={gate} times=1"));
     }
@@ -320,10 +315,7 @@ fn a_key_revoked_during_its_rotation_gets_no_successor() {
 #[test]
 fn a_run_that_listed_before_another_finished_mints_nothing() {
     let world = World::with_immediate_revocation();
-    let old = world.aged_key("overlap", None);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("overlap.key");
-    let store = format!("file:{}", dest.display());
+    let (old, _dir, dest, store) = due_key_in_a_file(&world, "overlap", None);
     world.add_fault("GET /v1/users/me hold=b times=1");
     // B's listing is made before A starts (its answer held until then): B listed the old key.
     world.add_fault("GET /v1/secrets/api/keys commit-then-hold=blist times=1");
@@ -408,17 +400,12 @@ fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
     let dest = dir.path().join("term.key");
     world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let store = format!("file:{}", dest.display());
-    let mut child = spawn(
+    let child = spawn(
         &world,
         &["keys", "rotate", &old, "--yes", "--store", &store],
     );
-    world.sandbox.wait_held("revoke", 1);
-    signal(&child, libc::SIGTERM);
     // The binary says it heard the signal before the revocation is let through.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let log = read_until(&mut stderr, "SIGTERM");
-    world.sandbox.release("revoke");
-    let (code, _, log) = finish_child(child, stderr, log);
+    let (code, _, log) = signal_at_gate(&world, child, ("revoke", 1), libc::SIGTERM, "SIGTERM");
     assert_eq!(code, 143, "{log}");
     let secret = std::fs::read_to_string(&dest).unwrap();
     world.assert_works(secret.trim_end());
@@ -434,12 +421,7 @@ fn sigterm_during_the_revocation_finishes_the_rotation_and_exits_143() {
 #[test]
 fn kill_9_during_the_check_loses_neither_the_secret_nor_its_destination() {
     let world = World::with_immediate_revocation();
-    let DueKey {
-        old,
-        dir: _dir,
-        dest,
-        store,
-    } = due_key_to_file(&world, "killed4");
+    let (old, _dir, dest, store) = due_key_to_file(&world, "killed4");
     world.add_fault("POST /v1/secrets/api/keys hold=create times=1");
     let mut child = spawn(
         &world,
@@ -505,12 +487,7 @@ fn a_key_revoked_during_its_rotation_whose_successor_cannot_be_revoked_says_so()
 #[test]
 fn kill_9_during_the_revocation_then_a_rerun_does_not_orphan_the_delivered_key() {
     let world = World::with_immediate_revocation();
-    let DueKey {
-        old,
-        dir: _dir,
-        dest,
-        store,
-    } = due_key_to_file(&world, "step6");
+    let (old, _dir, dest, store) = due_key_to_file(&world, "step6");
     world.add_fault(&format!(
         "DELETE /v1/secrets/api/keys/{old} hold=revoke times=1"
     ));

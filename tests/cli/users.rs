@@ -5,7 +5,7 @@
 use flexprice_sandbox::{SandboxOptions, SeedKey};
 use serde_json::Value;
 
-use crate::harness::{Run, World, finish_child, read_until, signal, spawn_with};
+use crate::harness::{Run, World, signal_at_gate, spawn_with};
 
 const EMAIL: &str = "leaver@example.com";
 
@@ -844,19 +844,14 @@ fn sigterm_during_the_revocations_removes_no_one() {
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
     world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
-    let mut child = spawn_with(
+    let child = spawn_with(
         &world,
         &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
         |cmd| {
             cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key());
         },
     );
-    world.sandbox.wait_held("revoke", 1);
-    signal(&child, libc::SIGTERM);
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let log = read_until(&mut stderr, "SIGTERM");
-    world.sandbox.release("revoke");
-    let (code, _, log) = finish_child(child, stderr, log);
+    let (code, _, log) = signal_at_gate(&world, child, ("revoke", 1), libc::SIGTERM, "SIGTERM");
     assert_eq!(code, 143, "{log}");
     assert!(log.contains("was not removed"), "{log}");
     assert_eq!(
