@@ -197,13 +197,7 @@ fn a_permission_the_roles_lack_exits_6_naming_the_roles_that_would_grant_it() {
 #[test]
 fn an_expired_key_exits_3_naming_the_key_and_when_it_expired() {
     let world = World::new();
-    let now = Timestamp::now();
-    let seeded = world.sandbox.seed_key(SeedKey {
-        name: "old-ingest".into(),
-        created_at: Some(now - SignedDuration::from_hours(24 * 40)),
-        expires_at: Some(now - SignedDuration::from_hours(24 * 3)),
-        ..SeedKey::default()
-    });
+    let seeded = world.seed_key("old-ingest", None, 40, Some(-3));
     let run = check(&world, &seeded.raw_key, &["-o", "json"]);
     insta::assert_snapshot!(world.shown(&run, &[(&seeded.id, "[EXPIRED]")]), @r#"
     exit 3

@@ -2,13 +2,13 @@
 //! `--yes` off one, ambiguous and unknown names, batches with failures and signals, and what a
 //! revocation means under Flexprice's two-minute cache.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    ESC, REVOCATION_NOTE, World, exit_code, fixed_tenant, fixed_world, pty, screen, signal,
-    signal_at_gate, spawn,
+    ESC, REVOCATION_NOTE, World, exit_code, fixed_tenant, fixed_world, pty, read_until, screen,
+    signal, signal_at_gate, spawn,
 };
 
 #[test]
@@ -303,22 +303,11 @@ fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     args.extend(ids.iter().map(String::as_str));
     let mut child = spawn(&world, &args);
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut log = String::new();
-    let mut read_until = |log: &mut String, start: &str| loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).expect("reads stderr") > 0,
-            "ended before {start:?}:\n{log}"
-        );
-        log.push_str(&line);
-        if line.starts_with(start) {
-            return line;
-        }
-    };
-    read_until(&mut log, "Revoked key");
+    let mut log = read_until(&mut stderr, "Revoked key");
     world.sandbox.wait_held("later", 1);
     signal(&child, libc::SIGINT);
-    let notice = read_until(&mut log, "warning: interrupted (SIGINT):");
+    log.push_str(&read_until(&mut stderr, "warning: interrupted (SIGINT):"));
+    let notice = log.lines().last().unwrap_or_default().to_string();
     let in_flight: usize = notice
         .split_once("finishing the ")
         .and_then(|(_, rest)| rest.split_whitespace().next())

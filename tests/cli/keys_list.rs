@@ -331,15 +331,7 @@ fn a_key_bound_to_one_environment_is_refused_saying_why() {
 #[test]
 fn a_user_keys_owner_reads_the_same_in_list_audit_and_json() {
     let world = World::new();
-    let now = Timestamp::now();
-    let id = world
-        .sandbox
-        .seed_key(SeedKey {
-            name: "old-user-key".into(),
-            created_at: Some(now - SignedDuration::from_hours(24 * 100)),
-            ..SeedKey::default()
-        })
-        .id;
+    let id = world.aged_key("old-user-key", None);
     let field = |stdout: &str, column: usize| -> String {
         let line = stdout
             .lines()
@@ -376,16 +368,13 @@ fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
         "a-service-account-with-a-rather-long-descriptive-name",
         "event_ingestor",
     );
-    let now = Timestamp::now();
     let id = world
-        .sandbox
-        .seed_key(SeedKey {
-            name: "a-key-name-long-enough-to-need-more-than-its-share-of-a-row".into(),
-            owner_user_id: Some(account),
-            created_at: Some(now - SignedDuration::from_hours(24 * 120)),
-            expires_at: Some(now + SignedDuration::from_hours(24 * 3)),
-            ..SeedKey::default()
-        })
+        .seed_key(
+            "a-key-name-long-enough-to-need-more-than-its-share-of-a-row",
+            Some(&account),
+            120,
+            Some(3),
+        )
         .id;
     for command in ["keys list", "keys audit"] {
         let screen = terminal(&world, 80, 40, command, |_| {});
