@@ -1,11 +1,18 @@
-//! The test world: a sandbox, a private home directory, and a way to run the binary in it.
+//! The test world: a sandbox, a private home directory, and a way to run the binary in it; and
+//! the one way each command file makes what it needs: keys of a chosen age, accounts, faults
+//! (in the sandbox's `--fault` grammar), signals at a gate, terminals, files, and the snapshot
+//! of a run's whole output with what changes from run to run named.
 
 use std::path::{Path, PathBuf};
+
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
+
 use flexprice_sandbox::{LoggedRequest, Sandbox, SandboxOptions, SeedKey, SeededKey};
+
 use jiff::{SignedDuration, Timestamp};
+
 use serde_json::Value;
 
 pub struct World {
@@ -340,15 +347,6 @@ pub fn finish(cmd: &mut Command) -> Run {
     }
 }
 
-/// `sk_` + a 26-character ULID: the shape of a Flexprice secret.
-pub fn is_secret_key(s: &str) -> bool {
-    s.len() == 29
-        && s.starts_with("sk_")
-        && s[3..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-}
-
 /// Runs a std Command (one whose stdout the test chose, e.g. `/dev/full`), capturing stderr
 /// and, when piped, stdout.
 pub fn finish_std(cmd: &mut StdCommand) -> Run {
@@ -363,10 +361,104 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
     }
 }
 
-/// A fault in the sandbox's `--fault` grammar (sandbox/src/fault-grammar.md): the one way these
-/// tests build a fault, so each reads as the rule a sandbox started with `--fault` would take.
-pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
-    flexprice_sandbox::Fault::parse(spec).expect("fault spec")
+/// The binary with a cleared environment and no sandbox: help and generate need neither.
+pub fn offline(args: &[&str]) -> Run {
+    let home = tempfile::tempdir().expect("temp home");
+    let mut cmd = assert_cmd::Command::new(bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("LANG", "C.UTF-8")
+        .args(args);
+    finish(&mut cmd)
+}
+
+// ---- keys, accounts and profiles made for a test ------------------------------------------------
+
+/// A service account with one key (30-day lifetime); returns (account id, key id, secret).
+pub fn service_key(world: &World, name: &str) -> (String, String, String) {
+    let account = world.service_account(&format!("{name}-bot"), "event_ingestor");
+    let (key, secret) = world.create_key(&[
+        "--name",
+        name,
+        "--service-account",
+        &account,
+        "--expires-in",
+        "30d",
+    ]);
+    (account, key["id"].as_str().unwrap().to_string(), secret)
+}
+
+/// A due key (100 days old) named `name` of `owner` (the admin when `None`), and the file its
+/// successor is to go to: (the old key's ID, the file's directory, kept as long as the value
+/// is, the file `<name>.key`, and `file:<the file>` for `--store`).
+pub fn due_key_in_a_file(
+    world: &World,
+    name: &str,
+    owner: Option<&str>,
+) -> (String, tempfile::TempDir, PathBuf, String) {
+    let old = world.aged_key(name, owner);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join(format!("{name}.key"));
+    let store = format!("file:{}", dest.display());
+    (old, dir, dest, store)
+}
+
+/// [`due_key_in_a_file`] for a key of a service account of its own, `<name>-bot`.
+pub fn due_key_to_file(world: &World, name: &str) -> (String, tempfile::TempDir, PathBuf, String) {
+    let account = world
+        .sandbox
+        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
+    due_key_in_a_file(world, name, Some(&account))
+}
+
+/// Creates `name` (a 7-day key, so `keys rotate --due` finds it at once) through the binary,
+/// delivered to `store`; returns its ID.
+pub fn due_key(world: &World, name: &str, store: &str) -> String {
+    let run = world.run_keychain(&[
+        "keys",
+        "create",
+        "--name",
+        name,
+        "--expires-in",
+        "7d",
+        "--store",
+        store,
+        "-o",
+        "json",
+    ]);
+    run.code(0);
+    run.json()["key"]["id"].as_str().unwrap().to_string()
+}
+
+/// Three accounts with a key each, two of them aged (due for rotation): returns the key IDs
+/// of `a`, `b` and `c`, in that order.
+pub fn three_accounts(world: &World) -> [String; 3] {
+    ["a", "b", "c"].map(|name| {
+        let account = world.service_account(&format!("bot-{name}"), "event_ingestor");
+        world.aged_key(&format!("key-{name}"), Some(&account))
+    })
+}
+
+/// A key in the Sandbox environment and an old one in Production; their IDs.
+pub fn two_environments(world: &World) -> (String, String) {
+    let sandbox_key = world
+        .sandbox
+        .seed_key(SeedKey {
+            name: "sandbox-key".into(),
+            ..SeedKey::default()
+        })
+        .id;
+    let production_key = world
+        .sandbox
+        .seed_key(SeedKey {
+            name: "production-key".into(),
+            environment_id: Some(world.sandbox.production_environment_id().to_owned()),
+            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 120)),
+            ..SeedKey::default()
+        })
+        .id;
+    (sandbox_key, production_key)
 }
 
 /// Keys named `name` that the sandbox holds, other than `except`.
@@ -378,6 +470,58 @@ pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_san
         .filter(|k| k.name == name && !except.contains(&k.id.as_str()))
         .collect()
 }
+
+// ---- faults and the requests a command sends ----------------------------------------------------
+
+/// A fault in the sandbox's `--fault` grammar (sandbox/src/fault-grammar.md): the one way these
+/// tests build a fault, so each reads as the rule a sandbox started with `--fault` would take.
+pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
+    flexprice_sandbox::Fault::parse(spec).expect("fault spec")
+}
+
+/// Holds every request to `paths` at one gate, runs the command, and returns once the command
+/// had all of them waiting at the gate together (then opens it).
+pub fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
+    for (method, path) in paths {
+        world
+            .sandbox
+            .add_fault(fault(&format!("{method} {path} hold=together")));
+    }
+    std::thread::scope(|s| {
+        let run = s.spawn(|| world.run(args));
+        // Panics (after the sandbox's bound) unless every request arrived while none was answered.
+        world.sandbox.wait_held("together", paths.len());
+        world.sandbox.release("together");
+        run.join().expect("the command's thread")
+    })
+}
+
+/// `METHOD PATH` of every request the sandbox answered, in the order it answered them.
+pub fn paths_requested(world: &World) -> Vec<String> {
+    world
+        .sandbox
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// More than `src/api/mod.rs`'s MAX_BODY_BYTES (32 MiB).
+pub const PAST_THE_CAP: usize = 32 * 1024 * 1024 + 1;
+
+/// Whether a key listing was asked for after the create: the lookup of what it may have made.
+pub fn looked_up_after_the_create(world: &World) -> bool {
+    let requests = world.requests();
+    let create = requests
+        .iter()
+        .position(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
+        .expect("a create was sent");
+    requests[create + 1..]
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/v1/secrets/api/keys")
+}
+
+// ---- processes and signals ----------------------------------------------------------------------
 
 /// Starts the binary with the admin key, stdin closed and stdout and stderr piped, for a test
 /// that acts while it runs (a signal at a gate, a kill).
@@ -463,36 +607,42 @@ pub fn finish_child(
     (code, out, log)
 }
 
-/// Every file under `root`, in its subdirectories too.
-pub fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
+/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
+pub fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
-    found
 }
 
-/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
-pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
-    match std::fs::read_dir(state.join("flexprice-admin")) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("recovered-")
-            })
-            .collect(),
-        Err(_) => Vec::new(),
+/// Waits until process `pid` is [`gone`], at most 20 s (SIGKILL takes effect when the process
+/// is next scheduled); whether it went.
+pub fn wait_until_gone(pid: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone(pid) {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
+}
+
+// ---- terminals ----------------------------------------------------------------------------------
+
+/// `cmd` on a pseudo-terminal, as an operator runs it; every expectation waits at most 20 s.
+pub fn pty(cmd: StdCommand) -> rexpect::session::PtySession {
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty")
+}
+
+/// Waits for a pseudo-terminal session's process and returns its exit code.
+pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
+    match session.process().wait().expect("exits") {
+        rexpect::process::WaitStatus::Exited(_, code) => code,
+        other => panic!("did not exit normally: {other:?}"),
     }
 }
 
@@ -529,171 +679,34 @@ pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
     }
 }
 
-/// A file's permission bits (`0o600`; the sticky and set-ID bits too: `0o1777`).
-pub fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o7777
-}
-
-/// `sk_01***7Q`: a key's display form (Flexprice's `display_id`), which scrubbed text shows
-/// instead of the key.
-pub fn display_form(key: &str) -> String {
-    format!("{}***{}", &key[..5], &key[key.len() - 2..])
-}
-
-/// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
-pub fn gone(pid: &str) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
-/// Waits until process `pid` is [`gone`], at most 20 s (SIGKILL takes effect when the process
-/// is next scheduled); whether it went.
-pub fn wait_until_gone(pid: &str) -> bool {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !gone(pid) {
-        if std::time::Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::yield_now();
-    }
-    true
-}
-
-/// A manifest `flexprice.toml` in `dir`; `{dir}` in `text` stands for `dir`.
-pub fn manifest(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("flexprice.toml");
-    std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
-    path
-}
-
-/// `cmd` on a pseudo-terminal, as an operator runs it; every expectation waits at most 20 s.
-pub fn pty(cmd: StdCommand) -> rexpect::session::PtySession {
-    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty")
-}
-
-/// Waits for a pseudo-terminal session's process and returns its exit code.
-pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
-    match session.process().wait().expect("exits") {
-        rexpect::process::WaitStatus::Exited(_, code) => code,
-        other => panic!("did not exit normally: {other:?}"),
-    }
-}
-
-// ---- helpers shared by the command files ----
-
-pub fn read_trimmed(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .trim_end()
-        .to_string()
-}
-
-/// Creates `name` (a 7-day key, so `keys rotate --due` finds it at once) through the binary,
-/// delivered to `store`; returns its ID.
-pub fn due_key(world: &World, name: &str, store: &str) -> String {
-    let run = world.run_keychain(&[
-        "keys",
-        "create",
-        "--name",
-        name,
-        "--expires-in",
-        "7d",
-        "--store",
-        store,
-        "-o",
-        "json",
-    ]);
-    run.code(0);
-    run.json()["key"]["id"].as_str().unwrap().to_string()
-}
-
-/// Three accounts with a key each, two of them aged (due for rotation): returns the key IDs
-/// of `a`, `b` and `c`, in that order.
-pub fn three_accounts(world: &World) -> [String; 3] {
-    ["a", "b", "c"].map(|name| {
-        let account = world.service_account(&format!("bot-{name}"), "event_ingestor");
-        world.aged_key(&format!("key-{name}"), Some(&account))
-    })
-}
-
-/// A key in the Sandbox environment and an old one in Production; their IDs.
-pub fn two_environments(world: &World) -> (String, String) {
-    let sandbox_key = world
-        .sandbox
-        .seed_key(SeedKey {
-            name: "sandbox-key".into(),
-            ..SeedKey::default()
-        })
-        .id;
-    let production_key = world
-        .sandbox
-        .seed_key(SeedKey {
-            name: "production-key".into(),
-            environment_id: Some(world.sandbox.production_environment_id().to_owned()),
-            created_at: Some(Timestamp::now() - SignedDuration::from_hours(24 * 120)),
-            ..SeedKey::default()
-        })
-        .id;
-    (sandbox_key, production_key)
-}
-
-pub const REVOCATION_NOTE: &str =
-    "Flexprice may keep accepting a just-revoked key for up to two minutes";
-
-/// Holds every request to `paths` at one gate, runs the command, and returns once the command
-/// had all of them waiting at the gate together (then opens it).
-pub fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
-    for (method, path) in paths {
-        world
-            .sandbox
-            .add_fault(fault(&format!("{method} {path} hold=together")));
-    }
-    std::thread::scope(|s| {
-        let run = s.spawn(|| world.run(args));
-        // Panics (after the sandbox's bound) unless every request arrived while none was answered.
-        world.sandbox.wait_held("together", paths.len());
-        world.sandbox.release("together");
-        run.join().expect("the command's thread")
-    })
-}
-
-pub fn paths_requested(world: &World) -> Vec<String> {
-    world
-        .sandbox
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
-/// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
-/// random part to matter (a ULID's first 10 characters are only a timestamp).
-pub fn leaks(text: &str, key: &str) -> bool {
-    (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
-}
-
-pub const ESC: char = '\u{1b}';
-
-/// The binary with a cleared environment and no sandbox: help and generate need neither.
-pub fn offline(args: &[&str]) -> Run {
-    let home = tempfile::tempdir().expect("temp home");
-    let mut cmd = assert_cmd::Command::new(bin());
+/// Everything a terminal of `columns` × `rows` shows while `flexprice-admin ARGS` runs on it
+/// (a pseudo-terminal sized with `stty`), with the world's environment after `adjust` changed
+/// it, and without colour.
+pub fn terminal(
+    world: &World,
+    columns: u16,
+    rows: u16,
+    args: &str,
+    adjust: impl FnOnce(&mut StdCommand),
+) -> String {
+    let mut cmd = StdCommand::new("/bin/sh");
     cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("LANG", "C.UTF-8")
-        .args(args);
-    finish(&mut cmd)
+        .envs(
+            world
+                .std_cmd()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k, v?))),
+        )
+        .env("NO_COLOR", "1");
+    adjust(&mut cmd);
+    cmd.arg("-c").arg(format!(
+        "stty cols {columns} rows {rows}; exec '{}' {args}",
+        bin().display()
+    ));
+    let mut session = pty(cmd);
+    let raw = session.exp_eof().expect("exits");
+    // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
+    String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap()
 }
 
 pub const FIXED_NOW: &str = "2026-06-01T12:00:00Z";
@@ -780,7 +793,7 @@ pub fn fixed_world() -> World {
 }
 
 /// Runs as the fixed_tenant-level key in the Sandbox environment, at [`FIXED_NOW`], off a terminal.
-pub fn fixed_tenant(world: &World, args: &[&str]) -> crate::harness::Run {
+pub fn fixed_tenant(world: &World, args: &[&str]) -> Run {
     world.run_with(args, |cmd| {
         cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
             .env(
@@ -789,36 +802,6 @@ pub fn fixed_tenant(world: &World, args: &[&str]) -> crate::harness::Run {
             )
             .env("FLEXPRICE_ADMIN_TEST_NOW", FIXED_NOW);
     })
-}
-
-/// Everything a terminal of `columns` × `rows` shows while `flexprice-admin ARGS` runs on it
-/// (a pseudo-terminal sized with `stty`), with the world's environment after `adjust` changed
-/// it, and without colour.
-pub fn terminal(
-    world: &World,
-    columns: u16,
-    rows: u16,
-    args: &str,
-    adjust: impl FnOnce(&mut StdCommand),
-) -> String {
-    let mut cmd = StdCommand::new("/bin/sh");
-    cmd.env_clear()
-        .envs(
-            world
-                .std_cmd()
-                .get_envs()
-                .filter_map(|(k, v)| Some((k, v?))),
-        )
-        .env("NO_COLOR", "1");
-    adjust(&mut cmd);
-    cmd.arg("-c").arg(format!(
-        "stty cols {columns} rows {rows}; exec '{}' {args}",
-        bin().display()
-    ));
-    let mut session = pty(cmd);
-    let raw = session.exp_eof().expect("exits");
-    // rexpect hands back one char per byte: put the UTF-8 (`…`) back together.
-    String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap()
 }
 
 /// What a terminal of `columns` columns shows for `args`, run as [`fixed_tenant`] does, with the
@@ -871,13 +854,52 @@ pub fn fixed_times(line: &str) -> String {
     out
 }
 
-pub fn file_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+/// The escape character that starts a colour (or any terminal control sequence).
+pub const ESC: char = '\u{1b}';
+
+// ---- files --------------------------------------------------------------------------------------
+
+/// A file's permission bits (`0o600`; the sticky and set-ID bits too: `0o1777`).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// Every file under `root`, in its subdirectories too.
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
+pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(state.join("flexprice-admin")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("recovered-")
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The only recovery file, and what it holds as written (the secret and a line break); `log`
@@ -889,6 +911,57 @@ pub fn the_recovery_file(world: &World, log: &str) -> (PathBuf, String) {
     let text = std::fs::read_to_string(&files[0]).unwrap();
     (files[0].clone(), text)
 }
+
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A file's text without its trailing line break (a secret as delivered).
+pub fn read_trimmed(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim_end()
+        .to_string()
+}
+
+/// A manifest `flexprice.toml` in `dir`; `{dir}` in `text` stands for `dir`.
+pub fn manifest(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("flexprice.toml");
+    std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
+    path
+}
+
+// ---- what tests assert --------------------------------------------------------------------------
+
+/// `sk_` + a 26-character ULID: the shape of a Flexprice secret.
+pub fn is_secret_key(s: &str) -> bool {
+    s.len() == 29
+        && s.starts_with("sk_")
+        && s[3..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+/// `sk_01***7Q`: a key's display form (Flexprice's `display_id`), which scrubbed text shows
+/// instead of the key.
+pub fn display_form(key: &str) -> String {
+    format!("{}***{}", &key[..5], &key[key.len() - 2..])
+}
+
+/// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
+/// random part to matter (a ULID's first 10 characters are only a timestamp).
+pub fn leaks(text: &str, key: &str) -> bool {
+    (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
+}
+
+/// What every command that revokes a key says of Flexprice's verification cache.
+pub const REVOCATION_NOTE: &str =
+    "Flexprice may keep accepting a just-revoked key for up to two minutes";
 
 /// A line of `stderr` names the destination (`exec:` and the program's first word) and says
 /// the program did not read the secret ("did not read", "without reading", "left … unread").
@@ -903,59 +976,46 @@ pub fn says_unread(stderr: &str, program: &str) {
     );
 }
 
-/// More than `src/api/mod.rs`'s MAX_BODY_BYTES (32 MiB).
-pub const PAST_THE_CAP: usize = 32 * 1024 * 1024 + 1;
-
-/// Whether a key listing was asked for after the create: the lookup of what it may have made.
-pub fn looked_up_after_the_create(world: &World) -> bool {
-    let requests = world.requests();
-    let create = requests
-        .iter()
-        .position(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
-        .expect("a create was sent");
-    requests[create + 1..]
-        .iter()
-        .any(|r| r.method == "GET" && r.path == "/v1/secrets/api/keys")
+/// Asserts that `key` (a key object of `-o json`) lives `days` days from its creation, to within
+/// five seconds.
+#[track_caller]
+pub fn assert_lifetime(key: &Value, days: i64) {
+    let at = |field: &str| -> Timestamp {
+        key[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} in {key}"))
+            .parse()
+            .unwrap()
+    };
+    let lifetime = at("expires_at").duration_since(at("created_at"));
+    assert!(
+        (lifetime - SignedDuration::from_hours(days * 24)).abs() < SignedDuration::from_secs(5),
+        "{lifetime:?}, not {days} days"
+    );
 }
 
-/// A service account with one key (30-day lifetime); returns (account id, key id, secret).
-pub fn service_key(world: &World, name: &str) -> (String, String, String) {
-    let account = world.service_account(&format!("{name}-bot"), "event_ingestor");
-    let (key, secret) = world.create_key(&[
-        "--name",
-        name,
-        "--service-account",
-        &account,
-        "--expires-in",
-        "30d",
-    ]);
-    (account, key["id"].as_str().unwrap().to_string(), secret)
+/// The re-run that a rotation's recovery hint names (`keys rotate OLD --yes`, no `--store`)
+/// finishes it from the recovery file: exit 0, nothing minted, `waiting` (the recovery file's
+/// secret) delivered to `dest` where the first run was told to deliver it, not to stdout, and
+/// the old key revoked.
+#[track_caller]
+pub fn assert_rerun_finishes_into(world: &World, old: &str, dest: &Path, waiting: &str) {
+    let creates = world.creates();
+    let again = world.run(&["keys", "rotate", old, "--yes"]);
+    again.code(0).stderr_has("Finishing the rotation");
+    assert_eq!(
+        again.stdout,
+        "",
+        "the secret went to stdout, not {}",
+        dest.display()
+    );
+    assert_eq!(std::fs::read_to_string(dest).unwrap(), waiting);
+    assert_eq!(world.creates(), creates, "nothing minted");
+    assert!(world.recovery_files().is_empty());
+    assert_eq!(world.status(old), "deleted");
 }
 
-/// A due key (100 days old) named `name` of `owner` (the admin when `None`), and the file its
-/// successor is to go to: (the old key's ID, the file's directory, kept as long as the value
-/// is, the file `<name>.key`, and `file:<the file>` for `--store`).
-pub fn due_key_in_a_file(
-    world: &World,
-    name: &str,
-    owner: Option<&str>,
-) -> (String, tempfile::TempDir, PathBuf, String) {
-    let old = world.aged_key(name, owner);
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join(format!("{name}.key"));
-    let store = format!("file:{}", dest.display());
-    (old, dir, dest, store)
-}
-
-/// [`due_key_in_a_file`] for a key of a service account of its own, `<name>-bot`.
-pub fn due_key_to_file(world: &World, name: &str) -> (String, tempfile::TempDir, PathBuf, String) {
-    let account = world
-        .sandbox
-        .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
-    due_key_in_a_file(world, name, Some(&account))
-}
-
-// ---- snapshots -------------------------------------------------------------------------------
+// ---- snapshots ----------------------------------------------------------------------------------
 
 impl World {
     /// What a run showed, for an inline snapshot (`insta::assert_snapshot!(world.shown(&run, &[]),
@@ -1049,6 +1109,8 @@ impl World {
             (r"\b\d{8}T\d{6}Z\b".to_string(), "[TIME]"),
             // A wait counted down in seconds (`certain at T (in 119 s)`).
             (r"\bin \d+ s\b".to_string(), "in [N] s"),
+            // What the shell an `exec:` command runs in calls itself (dash: `/usr/bin/sh: 1: `).
+            (r"(/usr)?/bin/sh: \d+: ".to_string(), "sh: "),
             // A lock named by a hash of a temporary path (`apply-2bda5268ad02bcc4.lock`).
             (r"-[0-9a-f]{16}\.lock\b".to_string(), "-[HASH].lock"),
         ];
@@ -1159,43 +1221,4 @@ fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
     run.sort_by_cached_key(|e| key(e));
     out.extend(run.drain(..));
     out
-}
-
-/// Asserts that `key` (a key object of `-o json`) lives `days` days from its creation, to within
-/// five seconds.
-#[track_caller]
-pub fn assert_lifetime(key: &Value, days: i64) {
-    let at = |field: &str| -> Timestamp {
-        key[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("{field} in {key}"))
-            .parse()
-            .unwrap()
-    };
-    let lifetime = at("expires_at").duration_since(at("created_at"));
-    assert!(
-        (lifetime - SignedDuration::from_hours(days * 24)).abs() < SignedDuration::from_secs(5),
-        "{lifetime:?}, not {days} days"
-    );
-}
-
-/// The re-run that a rotation's recovery hint names (`keys rotate OLD --yes`, no `--store`)
-/// finishes it from the recovery file: exit 0, nothing minted, `waiting` (the recovery file's
-/// secret) delivered to `dest` where the first run was told to deliver it, not to stdout, and
-/// the old key revoked.
-#[track_caller]
-pub fn assert_rerun_finishes_into(world: &World, old: &str, dest: &Path, waiting: &str) {
-    let creates = world.creates();
-    let again = world.run(&["keys", "rotate", old, "--yes"]);
-    again.code(0).stderr_has("Finishing the rotation");
-    assert_eq!(
-        again.stdout,
-        "",
-        "the secret went to stdout, not {}",
-        dest.display()
-    );
-    assert_eq!(std::fs::read_to_string(dest).unwrap(), waiting);
-    assert_eq!(world.creates(), creates, "nothing minted");
-    assert!(world.recovery_files().is_empty());
-    assert_eq!(world.status(old), "deleted");
 }

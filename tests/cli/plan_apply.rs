@@ -462,7 +462,7 @@ roles = ["event_ingestor"]
     exec: destinations cannot be read: whether they still hold their key's secret is not checked.
     + created service account bot ([USER_1]) with roles event_ingestor
     + created key bot/good ([KEY_1]) (stored in file:[DIR]/good.key)
-    warning: creating key bot/late: key [KEY_2] was created but its secret was not delivered (exec:sh -c cat > [DIR]/later/late.key: 'sh' exited with exit status: 2, saying: /usr/bin/sh: 1: cannot create [DIR]/later/late.key: Directory nonexistent); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key
+    warning: creating key bot/late: key [KEY_2] was created but its secret was not delivered (exec:sh -c cat > [DIR]/later/late.key: 'sh' exited with exit status: 2, saying: sh: cannot create [DIR]/later/late.key: Directory nonexistent); the secret is in the recovery file [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key
     hint: copy the secret from [TMP]/state/flexprice-admin/recovered-[KEY_2]-[TIME].key into its destination, then delete the file (it is readable only by you)
     Apply: 2 of 3 change(s) done, 1 failed, 0 not started.
     error: 1 of 3 change(s) failed; a minted secret waits in a recovery file
