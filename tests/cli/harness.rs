@@ -1030,9 +1030,10 @@ impl World {
     }
 
     /// [`World::shown`] for a batch, whose keys are rotated or revoked eight at a time (or an
-    /// apply, whose changes are made side by side) and so finish in no fixed order: the receipts of its keys (each with its `hint:` lines), the
-    /// plain lines on stdout and the objects of a JSON array are put in order of their text with
-    /// the IDs left out, before the IDs are numbered. Everything else keeps its place.
+    /// apply, whose changes are made side by side) and so finish in no fixed order: the receipts
+    /// of its keys (each with its `hint:` lines), the plain lines on stdout and the objects of a
+    /// JSON array are put in order of their text with the IDs left out, before the IDs are
+    /// numbered. Everything else keeps its place.
     pub fn shown_batch(&self, run: &Run, named: &[(&str, &str)]) -> String {
         let order = |text: &str| self.redact_unnumbered(text, named);
         let stdout = if run.stdout.starts_with('[') {

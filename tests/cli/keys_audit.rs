@@ -303,7 +303,8 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
         "-o",
         "table",
     ]);
-    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
+    let named: &[(&str, &str)] = &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 10
     --- stdout
     ID                                NAME OWNER REASONS  DETAIL
@@ -321,7 +322,8 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
 
     // Profile values are read by every command, so the hint does not repeat them.
     let run = world.run(&["keys", "audit", "-o", "table"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
+    let named: &[(&str, &str)] = &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 10
     --- stdout
     ID                                NAME  OWNER REASONS DETAIL
@@ -388,7 +390,12 @@ fn audit_covers_one_service_account_or_one_name() {
         "-o",
         "table",
     ]);
-    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    let named: &[(&str, &str)] = &[
+        (&bot, "[BOT]"),
+        (&bots_old, "[BOTS_OLD]"),
+        (&bots_expiring, "[BOTS_EXPIRING]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 10
     --- stdout
     ID                                NAME      OWNER      REASONS DETAIL
@@ -407,14 +414,24 @@ fn audit_covers_one_service_account_or_one_name() {
         "--name",
         "backfill",
     ]);
-    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    let named: &[(&str, &str)] = &[
+        (&bot, "[BOT]"),
+        (&bots_old, "[BOTS_OLD]"),
+        (&bots_expiring, "[BOTS_EXPIRING]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 0
     --- stdout
     --- stderr
     All 0 key(s) of service account report-bot named backfill pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.
     ");
     let run = world.run(&["keys", "audit", "--service-account", "nobody"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    let named: &[(&str, &str)] = &[
+        (&bot, "[BOT]"),
+        (&bots_old, "[BOTS_OLD]"),
+        (&bots_expiring, "[BOTS_EXPIRING]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 4
     --- stdout
     --- stderr
@@ -422,7 +439,12 @@ fn audit_covers_one_service_account_or_one_name() {
     hint: `flexprice-admin service-accounts list` shows them (archived accounts are not listed)
     ");
     let run = world.run(&["keys", "audit", "--service-account", "user_123"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
+    let named: &[(&str, &str)] = &[
+        (&bot, "[BOT]"),
+        (&bots_old, "[BOTS_OLD]"),
+        (&bots_expiring, "[BOTS_EXPIRING]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 2
     --- stdout
     --- stderr
@@ -476,7 +498,8 @@ fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included()
     assert_eq!(lines, want);
     // The table says how to give such a key an expiry, and how to change the rule.
     let run = world.run(&["keys", "audit", "-o", "table"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
+    let named: &[(&str, &str)] = &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 10
     --- stdout
     ID                                NAME   OWNER REASONS   DETAIL
@@ -488,7 +511,8 @@ fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included()
     ");
     // report: listed, exit 0; -q then prints nothing (cron mails nothing).
     let report = world.run(&["keys", "audit", "--no-expiry-keys", "report"]);
-    insta::assert_snapshot!(world.shown(&report, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
+    let named: &[(&str, &str)] = &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")];
+    insta::assert_snapshot!(world.shown(&report, named), @"
     exit 0
     --- stdout
     [LEGACY]	legacy	Admin	no_expiry	never expires

@@ -61,7 +61,8 @@ fn a_working_key_is_identified_with_its_owner_roles_and_expiry() {
     assert!(json["environment"].is_null());
 
     let plain = check(&world, &secret, &[]);
-    insta::assert_snapshot!(world.shown(&plain, &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")]), @"
+    let named: &[(&str, &str)] = &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")];
+    insta::assert_snapshot!(world.shown(&plain, named), @"
     exit 0
     --- stdout
     authenticates	yes

@@ -589,7 +589,8 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
 
     // No --store: the new secret goes to the same file, nothing on stdout.
     let run = world.run(&["keys", "rotate", &old, "--yes"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (file.to_str().unwrap(), "[FILE]")]), @"
+    let named: &[(&str, &str)] = &[(&old, "[OLD]"), (file.to_str().unwrap(), "[FILE]")];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 0
     --- stdout
     --- stderr
@@ -919,7 +920,11 @@ fn a_state_directory_linked_to_a_shared_directory_is_never_made_0700() {
     world.sandbox.clear_requests();
 
     let run = world.run(&["keys", "rotate", "linked", "--yes"]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]"), (shared.path().to_str().unwrap(), "[SHARED]")]), @"
+    let named: &[(&str, &str)] = &[
+        (&old_id, "[OLD]"),
+        (shared.path().to_str().unwrap(), "[SHARED]"),
+    ];
+    insta::assert_snapshot!(world.shown(&run, named), @"
     exit 2
     --- stdout
     --- stderr
