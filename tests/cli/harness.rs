@@ -227,7 +227,7 @@ impl World {
 
     /// Makes `keys audit` leave keys that never expire alone (`profile set --no-expiry-keys
     /// ignore`), for tests about something else: the sandbox's admin key never expires, and by
-    /// default the audit fails on it (tests/cli/findings.rs).
+    /// default the audit fails on it (keys_audit.rs: by_default_a_key_that_never_expires_…).
     pub fn ignore_keys_without_expiry(&self) {
         self.run(&["profile", "set", "--no-expiry-keys", "ignore"])
             .code(0);

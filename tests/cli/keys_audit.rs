@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::harness::{World, three_accounts, two_environments};
 
 /// The sandbox's admin key never expires, as admin keys often do not: these tests about the
-/// rotation policy leave it out with `--no-expiry-keys ignore` (tests/cli/findings.rs has it).
+/// rotation policy leave it out with `--no-expiry-keys ignore` (the test of that rule,
+/// by_default_a_key_that_never_expires_…, is below).
 const NO_EXPIRY_IGNORED: [&str; 2] = ["--no-expiry-keys", "ignore"];
 
 fn audit(world: &World, args: &[&str]) -> crate::harness::Run {

@@ -425,7 +425,7 @@ fn a_just_revoked_key_that_still_authenticates_is_flagged() {
     assert_eq!(json["authenticated"], true);
     assert_eq!(json["listed"], false);
     assert!(json.get("revocation").is_none(), "{json}");
-    // Revoked from here, the check knows when (revocation::a_key_deleted_by_this_tool_...).
+    // Revoked from here, the check knows when (a_key_deleted_by_this_tool_is_still_…).
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn delete_revokes_by_name_and_id_and_reports_each() {
         assert_eq!(world.status(id), "deleted");
     }
     // Never used before the revocation, so not in Flexprice's cache: refused at once (a used one
-    // lingers, see tests/cli/revocation.rs).
+    // lingers, see a_just_used_key_keeps_working_for_two_minutes_after_keys_delete).
     world.run_as(&secret_a, &["whoami"]).code(3);
 }
 
