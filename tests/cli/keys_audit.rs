@@ -304,8 +304,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
         "-o",
         "table",
     ]);
-    let named: &[(&str, &str)] = &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
     exit 10
     --- stdout
     ID                                NAME OWNER REASONS  DETAIL
@@ -323,8 +322,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
 
     // Profile values are read by every command, so the hint does not repeat them.
     let run = world.run(&["keys", "audit", "-o", "table"]);
-    let named: &[(&str, &str)] = &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
     exit 10
     --- stdout
     ID                                NAME  OWNER REASONS DETAIL
@@ -391,12 +389,7 @@ fn audit_covers_one_service_account_or_one_name() {
         "-o",
         "table",
     ]);
-    let named: &[(&str, &str)] = &[
-        (&bot, "[BOT]"),
-        (&bots_old, "[BOTS_OLD]"),
-        (&bots_expiring, "[BOTS_EXPIRING]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
     exit 10
     --- stdout
     ID                                NAME      OWNER      REASONS DETAIL
@@ -415,24 +408,14 @@ fn audit_covers_one_service_account_or_one_name() {
         "--name",
         "backfill",
     ]);
-    let named: &[(&str, &str)] = &[
-        (&bot, "[BOT]"),
-        (&bots_old, "[BOTS_OLD]"),
-        (&bots_expiring, "[BOTS_EXPIRING]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
     exit 0
     --- stdout
     --- stderr
     All 0 key(s) of service account report-bot named backfill pass: younger than 90d and none expires within 14d, no service-account key can do everything, every owner is still a member.
     ");
     let run = world.run(&["keys", "audit", "--service-account", "nobody"]);
-    let named: &[(&str, &str)] = &[
-        (&bot, "[BOT]"),
-        (&bots_old, "[BOTS_OLD]"),
-        (&bots_expiring, "[BOTS_EXPIRING]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
     exit 4
     --- stdout
     --- stderr
@@ -440,12 +423,7 @@ fn audit_covers_one_service_account_or_one_name() {
     hint: `flexprice-admin service-accounts list` shows them (archived accounts are not listed)
     ");
     let run = world.run(&["keys", "audit", "--service-account", "user_123"]);
-    let named: &[(&str, &str)] = &[
-        (&bot, "[BOT]"),
-        (&bots_old, "[BOTS_OLD]"),
-        (&bots_expiring, "[BOTS_EXPIRING]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
     exit 2
     --- stdout
     --- stderr
@@ -499,8 +477,7 @@ fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included()
     assert_eq!(lines, want);
     // The table says how to give such a key an expiry, and how to change the rule.
     let run = world.run(&["keys", "audit", "-o", "table"]);
-    let named: &[(&str, &str)] = &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
     exit 10
     --- stdout
     ID                                NAME   OWNER REASONS   DETAIL
@@ -512,8 +489,7 @@ fn by_default_a_key_that_never_expires_fails_the_audit_the_admins_own_included()
     ");
     // report: listed, exit 0; -q then prints nothing (cron mails nothing).
     let report = world.run(&["keys", "audit", "--no-expiry-keys", "report"]);
-    let named: &[(&str, &str)] = &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")];
-    insta::assert_snapshot!(world.shown(&report, named), @"
+    insta::assert_snapshot!(world.shown(&report, &[(&admin_key, "[ADMIN_KEY]"), (&legacy, "[LEGACY]")]), @"
     exit 0
     --- stdout
     [LEGACY]	legacy	Admin	no_expiry	never expires

@@ -61,8 +61,7 @@ fn a_working_key_is_identified_with_its_owner_roles_and_expiry() {
     assert!(json["environment"].is_null());
 
     let plain = check(&world, &secret, &[]);
-    let named: &[(&str, &str)] = &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")];
-    insta::assert_snapshot!(world.shown(&plain, named), @"
+    insta::assert_snapshot!(world.shown(&plain, &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")]), @"
     exit 0
     --- stdout
     authenticates	yes

@@ -261,11 +261,7 @@ fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
         world.sandbox.tenant_key(),
         &["keys", "list", "--all-environments", "-o", "table"],
     );
-    let named: &[(&str, &str)] = &[
-        (&sandbox_key, "[SANDBOX_KEY]"),
-        (&production_key, "[PRODUCTION_KEY]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&sandbox_key, "[SANDBOX_KEY]"), (&production_key, "[PRODUCTION_KEY]")]), @"
     exit 0
     --- stdout
     ID                                NAME           OWNER ROLES       CREATED      EXPIRES STATUS ENV

@@ -589,8 +589,7 @@ fn a_rotation_without_store_delivers_where_the_secret_went_and_records_no_secret
 
     // No --store: the new secret goes to the same file, nothing on stdout.
     let run = world.run(&["keys", "rotate", &old, "--yes"]);
-    let named: &[(&str, &str)] = &[(&old, "[OLD]"), (file.to_str().unwrap(), "[FILE]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (file.to_str().unwrap(), "[FILE]")]), @"
     exit 0
     --- stdout
     --- stderr
@@ -920,11 +919,7 @@ fn a_state_directory_linked_to_a_shared_directory_is_never_made_0700() {
     world.sandbox.clear_requests();
 
     let run = world.run(&["keys", "rotate", "linked", "--yes"]);
-    let named: &[(&str, &str)] = &[
-        (&old_id, "[OLD]"),
-        (shared.path().to_str().unwrap(), "[SHARED]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]"), (shared.path().to_str().unwrap(), "[SHARED]")]), @"
     exit 2
     --- stdout
     --- stderr

@@ -196,14 +196,7 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
         !rotated.contains(&theirs.as_str()) && !rotated.contains(&superseded.as_str()),
         "{rotated:?}"
     );
-    let named: &[(&str, &str)] = &[
-        (&theirs, "[THEIRS]"),
-        (&newer, "[NEWER]"),
-        (&superseded, "[SUPERSEDED]"),
-        (&mine, "[MINE]"),
-        (&dana, "[DANA]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @r#"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
     exit 0
     --- stdout
     [
@@ -767,14 +760,7 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
     let mut expected = vec![fresh.clone(), ancient.clone()];
     expected.sort();
     assert_eq!(ids, expected);
-    let named: &[(&str, &str)] = &[
-        (&fresh, "[FRESH]"),
-        (&ancient, "[ANCIENT]"),
-        (&expired, "[EXPIRED]"),
-        (&bot, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @r#"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&fresh, "[FRESH]"), (&ancient, "[ANCIENT]"), (&expired, "[EXPIRED]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
     exit 0
     --- stdout
     [
@@ -936,14 +922,7 @@ fn all_without_a_scope_skips_what_due_skips() {
     );
     // Another user's key is a note (silenced by -q); the others stay warnings.
     assert!(!run.stderr.contains(&theirs), "{}", run.stderr);
-    let named: &[(&str, &str)] = &[
-        (&theirs, "[THEIRS]"),
-        (&newer, "[NEWER]"),
-        (&superseded, "[SUPERSEDED]"),
-        (&mine, "[MINE]"),
-        (&dana, "[DANA]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @r#"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
     exit 0
     --- stdout
     [
@@ -1038,14 +1017,7 @@ fn all_without_a_scope_skips_what_due_skips() {
 
     // Without -q the note is there.
     let run = world.run(&["keys", "rotate", "--all", "--name", "danas", "--yes"]);
-    let named: &[(&str, &str)] = &[
-        (&theirs, "[THEIRS]"),
-        (&newer, "[NEWER]"),
-        (&superseded, "[SUPERSEDED]"),
-        (&mine, "[MINE]"),
-        (&dana, "[DANA]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @"
     exit 0
     --- stdout
     --- stderr
@@ -1096,8 +1068,7 @@ fn all_with_a_failure_exits_8_and_says_to_rotate_the_rest_one_by_one() {
         "--store",
         "stdout",
     ]);
-    let named: &[(&str, &str)] = &[(&good, "[GOOD]"), (&bad, "[BAD]"), (&bot, "[BOT]")];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&good, "[GOOD]"), (&bad, "[BAD]"), (&bot, "[BOT]")]), @"
     exit 8
     --- stdout
     [KEY_1]	bad	[SECRET]
@@ -1290,8 +1261,7 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
     let store = format!("file:{}", inner.join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    let named: &[(&str, &str)] = &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @r"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r"
     exit 8
     --- stdout
     --- stderr
@@ -1345,8 +1315,7 @@ fn a_name_unsafe_in_a_path_is_refused_and_only_its_key_is_skipped() {
         "--store",
         &store,
     ]);
-    let named: &[(&str, &str)] = &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&plain, "[PLAIN]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 2
     --- stdout
     --- stderr
@@ -1378,14 +1347,7 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    let named: &[(&str, &str)] = &[
-        (&old_a, "[OLD_A]"),
-        (&old_b, "[OLD_B]"),
-        (&a, "[TEAM_A]"),
-        (&b, "[TEAM_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 2
     --- stdout
     --- stderr
@@ -1584,14 +1546,7 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
     let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    let named: &[(&str, &str)] = &[
-        (&old_a, "[OLD_A]"),
-        (&old_b, "[OLD_B]"),
-        (&a, "[TEAM_A]"),
-        (&b, "[TEAM_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 2
     --- stdout
     --- stderr
@@ -1616,14 +1571,7 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    let named: &[(&str, &str)] = &[
-        (&old_a, "[OLD_A]"),
-        (&old_b, "[OLD_B]"),
-        (&a, "[TEAM_A]"),
-        (&b, "[TEAM_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 2
     --- stdout
     --- stderr
@@ -1892,14 +1840,7 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
     );
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    let named: &[(&str, &str)] = &[
-        (&old_a, "[OLD_A]"),
-        (&old_b, "[OLD_B]"),
-        (&a, "[TEAM_A]"),
-        (&b, "[TEAM_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @r#"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
     exit 2
     --- stdout
     --- stderr
@@ -1937,12 +1878,7 @@ fn an_exec_command_naming_no_key_variable_takes_one_key_only() {
     let fixed = format!(r#"exec:sh -c "cat > {}/one""#, dir.path().display());
     world.sandbox.clear_requests();
     let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &fixed]);
-    let named: &[(&str, &str)] = &[
-        (&old_a, "[OLD_A]"),
-        (&old_b, "[OLD_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @r#"
+    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
     exit 2
     --- stdout
     --- stderr

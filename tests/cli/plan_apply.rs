@@ -235,12 +235,7 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
         .unwrap();
     let path = manifest(dir.path(), only_worker);
     let run = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&ci, "[CI]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 0
     --- stdout
     No changes: the tenant matches the manifest.
@@ -250,12 +245,7 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
     run_manifest(&world, "apply", &path, &[]).code(0);
     assert_eq!(world.status(&ci), "published");
     let run = run_manifest(&world, "plan", &path, &["--prune"]);
-    let named: &[(&str, &str)] = &[
-        (&ci, "[CI]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 11
     --- stdout
     - key [CI] (ci) of bot: revoke (not in the manifest)
@@ -274,12 +264,7 @@ absent = true
 "#;
     let path = manifest(dir.path(), absent);
     let run = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&ci, "[CI]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 0
     --- stdout
     No changes: the tenant matches the manifest.
@@ -287,12 +272,7 @@ absent = true
     service account bot ([BOT]) is declared absent: `apply --prune` revokes its 1 key(s) and archives it
     ");
     let run = run_manifest(&world, "apply", &path, &["--prune"]);
-    let named: &[(&str, &str)] = &[
-        (&ci, "[CI]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&ci, "[CI]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 0
     --- stdout
     --- stderr
@@ -324,13 +304,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     std::fs::write(&file, format!("{foreign}\n")).unwrap();
     let display = display_form(&foreign);
     let plan = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&before, "[BEFORE]"),
-        (&display, "[FOREIGN_DISPLAY_ID]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&plan, named), @"
+    insta::assert_snapshot!(world.shown(&plan, &[(&before, "[BEFORE]"), (&display, "[FOREIGN_DISPLAY_ID]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 11
     --- stdout
     ~ key bot/worker ([BEFORE]): rotate (missing: file:[DIR]/[BOT]-worker.key holds another key's secret ([FOREIGN_DISPLAY_ID])) -> file:[DIR]/{owner}-{name}.key
@@ -349,12 +323,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     // The file is gone: redelivered the same way.
     std::fs::remove_file(&file).unwrap();
     let run = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&before, "[BEFORE]"),
-        (&bot_id, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&before, "[BEFORE]"), (&bot_id, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 11
     --- stdout
     ~ key bot/worker ([KEY_1]): rotate (missing: file:[DIR]/[BOT]-worker.key holds nothing) -> file:[DIR]/{owner}-{name}.key
@@ -398,12 +367,7 @@ roles = ["event_ingestor"]
     // No grace: rotated, the old key revoked at once.
     let path = manifest(dir.path(), &text.replace("{grace}", "0s"));
     let run = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&old, "[OLD]"),
-        (&bot, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 11
     --- stdout
     ~ key bot/k ([OLD]): rotate (age: created 100 days ago, rotate_every 90d) -> file:[DIR]/k.key
@@ -425,12 +389,7 @@ roles = ["event_ingestor"]
             .replace("k.key", "k2.key"),
     );
     let run = run_manifest(&world, "apply", &path, &["--prune"]);
-    let named: &[(&str, &str)] = &[
-        (&old, "[OLD]"),
-        (&bot, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 0
     --- stdout
     --- stderr
@@ -446,12 +405,7 @@ roles = ["event_ingestor"]
     assert_eq!(world.status(&old), "published");
     let new = working_secret(&world, &dir.path().join("k2.key"), &bot);
     let run = run_manifest(&world, "plan", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&old, "[OLD]"),
-        (&bot, "[BOT]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(&old, "[OLD]"), (&bot, "[BOT]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 0
     --- stdout
     No changes: the tenant matches the manifest.
@@ -758,12 +712,7 @@ fn two_live_accounts_of_one_name_are_refused_with_their_ids() {
         .seed_service_account("bot", &["event_ingestor"]);
     let path = manifest(dir.path(), TWO_KEYS);
     let run = run_manifest(&world, "apply", &path, &[]);
-    let named: &[(&str, &str)] = &[
-        (&a, "[BOT_A]"),
-        (&b, "[BOT_B]"),
-        (dir.path().to_str().unwrap(), "[DIR]"),
-    ];
-    insta::assert_snapshot!(world.shown_batch(&run, named), @"
+    insta::assert_snapshot!(world.shown_batch(&run, &[(&a, "[BOT_A]"), (&b, "[BOT_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
     exit 7
     --- stdout
     --- stderr

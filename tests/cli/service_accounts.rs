@@ -175,8 +175,7 @@ fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
     let id = world.service_account("busy-bot", "event_reader");
     let (key, _) = world.create_key(&["--name", "busy-key", "--service-account", "busy-bot"]);
     let run = world.run(&["service-accounts", "delete", "busy-bot", "--yes"]);
-    let named: &[(&str, &str)] = &[(key["id"].as_str().unwrap(), "[BUSY_KEY]"), (&id, "[BOT]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(key["id"].as_str().unwrap(), "[BUSY_KEY]"), (&id, "[BOT]")]), @"
     exit 7
     --- stdout
     --- stderr
@@ -194,8 +193,7 @@ fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
         "--revoke-keys",
         "--yes",
     ]);
-    let named: &[(&str, &str)] = &[(key["id"].as_str().unwrap(), "[BUSY_KEY]"), (&id, "[BOT]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(key["id"].as_str().unwrap(), "[BUSY_KEY]"), (&id, "[BOT]")]), @"
     exit 0
     --- stdout
     --- stderr
@@ -439,8 +437,7 @@ fn service_accounts_delete_names_blocking_keys_before_asking() {
 
     // Off a terminal too: the same refusal, not "pass --yes".
     let run = world.run(&["sa", "delete", "ingest-bot"]);
-    let named: &[(&str, &str)] = &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")];
-    insta::assert_snapshot!(world.shown(&run, named), @"
+    insta::assert_snapshot!(world.shown(&run, &[(key["id"].as_str().unwrap(), "[KEY]"), (&account, "[BOT]")]), @"
     exit 7
     --- stdout
     --- stderr
