@@ -533,7 +533,7 @@ impl Client {
         }
         // On every call, user administration included: a DB key ignores it, and a credential
         // not bound to an environment will need it on PUT/DELETE /users/{id} once
-        // flexprice/flexprice#2573 ships (tests/cli/upstream.rs).
+        // flexprice/flexprice#2573 ships (tests/cli/service_accounts.rs).
         if let Some(env) = &self.environment {
             builder = builder.header("x-environment-id", env);
         }

@@ -565,7 +565,6 @@ fn paths_are_offered_after_store_file() {
 
 #[test]
 fn nothing_is_offered_when_the_api_cannot_answer_and_a_hung_server_is_not_waited_for() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = crate::harness::World::new();
     world.create_key(&["--name", "kept"]);
     // Nothing listens on port 1: nothing offered, nothing printed, no error.
@@ -574,11 +573,9 @@ fn nothing_is_offered_when_the_api_cannot_answer_and_a_hung_server_is_not_waited
         ("FLEXPRICE_API_KEY", world.sandbox.admin_key()),
     ];
     // A server that never answers: the TAB gives up after its short timeout.
-    world.sandbox.add_fault(Fault::new(
-        Some("GET"),
-        "/v1/secrets/api/keys",
-        FaultAction::Hold("never".into()),
-    ));
+    world
+        .sandbox
+        .add_fault(crate::harness::fault("GET /v1/secrets/api/keys hold=never"));
     let hung_vars = sandbox_vars(&world);
     let hung = borrowed(&hung_vars);
     // No credential at all (and no keychain to ask): nothing, without a prompt.
@@ -672,8 +669,11 @@ fn a_tab_leaves_an_open_key_file_alone_and_uses_a_private_one() {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
         assert!(words_only(&got).is_empty(), "{shell}: {got:?}");
-        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o644, "{shell}: a TAB changed the file's mode");
+        assert_eq!(
+            crate::harness::mode(&file),
+            0o644,
+            "{shell}: a TAB changed the file's mode"
+        );
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         let got = complete(&["flexprice-admin", "keys", "delete", "from"], &vars);
         assert_eq!(words_only(&got), ["from-file"], "{shell}: {got:?}");

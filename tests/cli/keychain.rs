@@ -1,10 +1,8 @@
-//! The OS keychain against a real Secret Service (gnome-keyring on a private D-Bus bus, see
-//! `secret_service.rs`): `--store keychain`, `keychain get|list|remove`, `auth login|status|
-//! logout`, read back across processes and through `secret-tool`.
+//! `keychain get | list | remove | prune` and `--store keychain`, against a real Secret Service
+//! (gnome-keyring on a private D-Bus bus, see secret_service.rs), read back across processes and
+//! through `secret-tool`.
 
-use std::os::unix::fs::PermissionsExt;
-
-use crate::harness::{Run, World, is_secret_key, wait_until_input_is_hidden};
+use crate::harness::{Run, World, due_key, is_secret_key, mode};
 use crate::secret_service::{address, secret_tool_lookup, secret_tool_store, unique};
 
 fn run_profile(world: &World, profile: &str, args: &[&str]) -> Run {
@@ -57,7 +55,7 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
         secret_tool_lookup("flexprice-admin", &account).as_deref(),
         Some(secret)
     );
-    world.run_as(secret, &["whoami", "-q"]).code(0);
+    world.assert_works(secret);
 
     // A second key of the same name and owner would leave the first, still active, without
     // its secret: refused off a terminal, nothing minted; with --yes it replaces the entry.
@@ -247,153 +245,87 @@ fn a_failed_keychain_delivery_leaves_a_recovery_file() {
     run.code(9).stderr_has("keychain:").stderr_has("recovery");
     let files = world.recovery_files();
     assert_eq!(files.len(), 1);
-    assert_eq!(
-        std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&files[0]), 0o600);
     assert!(is_secret_key(
         std::fs::read_to_string(&files[0]).unwrap().trim_end()
     ));
 }
 
 #[test]
-fn login_stores_the_checked_key_and_later_commands_use_it() {
+fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left_behind() {
     let world = World::new();
-    let profile = unique("login");
-    let admin = world.sandbox.admin_key().to_string();
-    let login = world.run_with(
-        &[
-            "auth",
-            "login",
-            "--profile",
-            &profile,
-            "--api-key-stdin",
-            "--api-url",
-            &world.sandbox.api_url(),
-        ],
-        |cmd| {
-            cmd.env_remove("FLEXPRICE_API_KEY")
-                .env_remove("FLEXPRICE_API_URL")
-                .env("DBUS_SESSION_BUS_ADDRESS", address())
-                .write_stdin(format!("{admin}\n"));
-        },
-    );
-    login
-        .code(0)
-        .stderr_has("Logged in as")
-        .stderr_has("super_admin");
-    assert!(!login.stderr.contains(&admin));
-    assert_eq!(
-        secret_tool_lookup("flexprice-admin-login", &profile).as_deref(),
-        Some(admin.as_str())
-    );
+    let name = crate::secret_service::unique("rk");
+    let old = due_key(&world, &name, "keychain");
+    let me = world.sandbox.key(&old).unwrap().user_id;
+    let account = format!("default/{me}/{name}");
+    let first = secret_tool_lookup("flexprice-admin", &account).unwrap();
 
-    // The profile is in config.toml (0600, in a 0700 directory), with no secret in it.
-    let config = world.config_dir().join("config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    assert!(text.contains(&format!("[profiles.{profile}]")), "{text}");
-    assert!(text.contains(&world.sandbox.api_url()), "{text}");
-    assert!(!text.contains(&admin));
-    assert_eq!(
-        std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert_eq!(
-        std::fs::metadata(world.config_dir())
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o700
-    );
+    // No --store: the keychain entry gets the new secret.
+    let rotated = world.run_keychain(&["keys", "rotate", &old, "--yes", "-o", "json"]);
+    rotated.code(0);
+    let current = rotated.json()["new_key"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = secret_tool_lookup("flexprice-admin", &account).unwrap();
+    assert_ne!(first, second);
+    world.assert_works(&second);
 
-    // No FLEXPRICE_API_KEY, no URL variable: the profile and the keychain suffice.
-    let bare = |args: &[&str]| {
-        world.run_with(args, |cmd| {
-            cmd.env_remove("FLEXPRICE_API_KEY")
-                .env_remove("FLEXPRICE_API_URL")
-                .env("DBUS_SESSION_BUS_ADDRESS", address());
-        })
-    };
-    bare(&["--profile", &profile, "keys", "list"]).code(0);
-    let status = bare(&["--profile", &profile, "auth", "status", "-o", "json"]);
-    status.code(0);
-    let json = status.json();
-    assert_eq!(json["source"], "keychain");
-    assert_eq!(json["id"], world.sandbox.admin_user_id());
-    assert_eq!(json["roles"], serde_json::json!(["super_admin"]));
-    assert!(!status.stderr.contains("shadows"));
-
-    // The environment variable wins, and status says it shadows the stored login.
-    let shadowed = world.run_with(
-        &["--profile", &profile, "auth", "status", "-o", "json"],
-        |cmd| {
-            cmd.env_remove("FLEXPRICE_API_URL")
-                .env("DBUS_SESSION_BUS_ADDRESS", address());
-        },
-    );
-    shadowed.code(0).stderr_has("shadows the login");
-    assert_eq!(shadowed.json()["source"], "env");
-
-    bare(&["--profile", &profile, "auth", "logout"])
-        .code(0)
-        .stderr_has("Removed");
-    assert_eq!(secret_tool_lookup("flexprice-admin-login", &profile), None);
-    bare(&["--profile", &profile, "whoami"])
-        .code(3)
-        .stderr_has("auth login --profile");
-}
-
-#[test]
-fn login_refuses_a_wrong_key_and_stores_nothing() {
-    let world = World::new();
-    let profile = unique("wrong");
-    let run = world.run_with(
-        &["auth", "login", "--profile", &profile, "--api-key-stdin"],
-        |cmd| {
-            cmd.env_remove("FLEXPRICE_API_KEY")
-                .env("DBUS_SESSION_BUS_ADDRESS", address())
-                .write_stdin("sk_01NOTAREALKEYATALL00000000\n");
-        },
-    );
-    run.code(3).stderr_has("nothing was stored");
-    assert!(!run.stderr.contains("sk_01NOTAREALKEYATALL00000000"));
-    assert_eq!(secret_tool_lookup("flexprice-admin-login", &profile), None);
-    assert!(!world.config_dir().join("config.toml").exists());
-}
-
-#[test]
-fn login_off_a_terminal_without_stdin_flag_is_a_usage_error() {
-    let world = World::new();
+    // Rotated elsewhere: the entry keeps a revoked secret, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("k.key");
     world
-        .run_keychain(&["auth", "login"])
-        .code(2)
-        .stderr_has("--api-key-stdin");
-}
+        .run_keychain(&[
+            "keys",
+            "rotate",
+            &current,
+            "--yes",
+            "--store",
+            &format!("file:{}", file.display()),
+        ])
+        .code(0)
+        .stderr_has(&format!(
+            "keychain entry {account} still holds the secret of revoked key {current}"
+        ));
+    let got = world.run_keychain(&["keychain", "get", &name]);
+    got.code(0)
+        .stderr_has("rotated and revoked")
+        .stderr_has("keychain prune");
+    assert_eq!(got.stdout.trim_end(), second);
 
-/// On a terminal that echoes (rexpect's does not), the key is typed once the prompt reads with
-/// the echo off. Flaked under load when the key was typed as soon as the prompt's text showed:
-/// the prompt then turned the echo off with TCSAFLUSH, discarding it, and waited 20 s for a key.
-#[test]
-fn login_on_a_terminal_prompts_without_echo() {
-    let world = World::new();
-    let profile = unique("tty");
-    let admin = world.sandbox.admin_key().to_string();
-    let mut cmd = world.echoing_terminal_cmd();
-    cmd.env_remove("FLEXPRICE_API_KEY")
-        .env("DBUS_SESSION_BUS_ADDRESS", address())
-        .args(["auth", "login", "--profile", &profile]);
-    let mut session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
-    session
-        .exp_string(&format!("Admin API key for profile '{profile}'"))
-        .expect("hidden prompt");
-    wait_until_input_is_hidden(&session);
-    session.send_line(&admin).expect("type the key");
-    let before = session.exp_string("Logged in as").expect("logged in");
-    assert!(!before.contains(&admin), "the key was echoed: {before:?}");
-    session.exp_eof().expect("exits");
-    assert_eq!(
-        secret_tool_lookup("flexprice-admin-login", &profile).as_deref(),
-        Some(admin.as_str())
-    );
+    // keychain list shows it not active; prune removes it (asked first).
+    let listed = world
+        .run_keychain(&["keychain", "list", "-o", "json"])
+        .json();
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(entry["key_id"], current.as_str());
+    assert_eq!(entry["active"], false);
+    assert_eq!(entry["owner"], me.as_str());
+    // The keychain is shared with other tests, so the stale entries are counted, and the
+    // question and the receipt must use the number each needs ("1 keychain entry").
+    let asked = world.run_keychain(&["keychain", "prune"]);
+    asked.code(2).stderr_has("--yes");
+    let stale = asked
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with("): not active"))
+        .count();
+    asked.stderr_has(&match stale {
+        1 => "Remove this keychain entry, whose key is no longer active?".to_string(),
+        n => format!("Remove these {n} keychain entries, whose keys are no longer active?"),
+    });
+    assert!(secret_tool_lookup("flexprice-admin", &account).is_some());
+    let pruned = world.run_keychain(&["keychain", "prune", "--yes"]);
+    pruned.code(0).stdout_has(&account);
+    pruned.stderr_has(&match pruned.stdout.lines().count() {
+        1 => "Removed 1 keychain entry.".to_string(),
+        n => format!("Removed {n} keychain entries."),
+    });
+    assert_eq!(secret_tool_lookup("flexprice-admin", &account), None);
 }

@@ -4,53 +4,45 @@
 //! exact step holds the request at a sandbox gate (`hold=NAME`, `wait_held`, `release`) or waits on
 //! a pipe or a process. The only waiting is the product's own (Retry-After, `--timeout`, the
 //! rotation's verification backoff) and the keychain start-up's short poll for its daemons.
+//!
+//! One file per command (`keys_rotate.rs` for `keys rotate`, as jj's `test_<command>_command.rs`),
+//! a test about several commands where its main assertion is; `global_options.rs`, `http.rs` and
+//! `usage_errors.rs` for what every command shares. What a test broke, or which issue it came
+//! from, is in its doc comment. The support modules: `harness` (the world, the binary, faults,
+//! keys, signals), the test servers (`rogue_server`, `secret_service`) and `cron_host`.
 
 // A test reads as one story, however long: tables of cases and step-by-step scenarios.
 #![allow(clippy::too_many_lines)]
 
+mod cron_host;
 mod harness;
 mod rogue_server;
 mod secret_service;
 
-mod apply;
-mod apply_attack;
-mod attack;
-mod audit;
-mod check;
-mod checks_first;
+mod auth;
 mod completion;
-mod credential_input;
-mod cron;
-mod delivery;
-mod errors;
-mod findings;
-mod handover;
-mod handover_defects;
-mod hostile;
-mod incident;
+mod environments;
+mod generate;
+mod global_options;
+mod help;
+mod http;
 mod install;
 mod keychain;
-mod keys;
-mod limits;
-mod links;
-mod locks;
-mod login;
-mod names;
-mod output_formats;
-mod paging;
-mod policy;
-mod pty;
-mod read_commands;
-mod revocation;
-mod rotate;
-mod round_trips;
-mod scope;
-mod secrets;
-mod server_text;
+mod keys_audit;
+mod keys_check;
+mod keys_create;
+mod keys_delete;
+mod keys_list;
+mod keys_list_large;
+mod keys_list_paging;
+mod keys_rotate;
+mod keys_rotate_batch;
+mod keys_rotate_interrupted;
+mod plan_apply;
+mod plan_apply_edge_cases;
+mod profile;
+mod roles;
 mod service_accounts;
-mod shell;
-mod split_listing;
-mod tables;
-mod tenant;
-mod upstream;
+mod usage_errors;
 mod users;
+mod whoami;

@@ -5,7 +5,7 @@
 use flexprice_sandbox::{SandboxOptions, SeedKey};
 use serde_json::Value;
 
-use crate::harness::{Run, World};
+use crate::harness::{Run, World, signal_at_gate, spawn_with};
 
 const EMAIL: &str = "leaver@example.com";
 
@@ -106,7 +106,7 @@ fn revoke_keys_revokes_in_every_environment_then_removes() {
         );
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
         for key in &key_ids {
-            assert_eq!(world.sandbox.key(key).unwrap().status, "deleted", "{mode}");
+            assert_eq!(world.status(key), "deleted", "{mode}");
         }
         for raw in &raw {
             assert!(!works(&world, raw), "{mode}: a revoked key still works");
@@ -140,15 +140,20 @@ fn revoke_keys_revokes_in_every_environment_then_removes() {
 
 #[test]
 fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
+    // The receipt in each mode, one after the other.
+    let mut receipts = String::new();
     for (mode, world) in both_modes() {
         let (id, key_ids, raw) = leaver(&world);
         let run = as_tenant(&world, &["users", "remove", &id, "--keep-keys", "--yes"]);
-        run.code(0).stderr_has("Removed Leaver");
+        let named = [
+            (id.as_str(), "[LEAVER]"),
+            (key_ids[0].as_str(), "[SANDBOX_KEY]"),
+            (key_ids[1].as_str(), "[PRODUCTION_KEY]"),
+        ];
+        receipts.push_str(&format!("== {mode}\n{}", world.shown(&run, &named)));
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
         if mode == "deleting" {
             // The server revoked them itself: nothing remains, and the receipt says so.
-            run.stderr_has("Flexprice revoked their 2 key(s) itself.");
-            assert_eq!(run.stdout, "", "{mode}");
             for raw in &raw {
                 assert!(!works(&world, raw), "{mode}");
             }
@@ -184,9 +189,7 @@ fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
             let env = &world.sandbox.key(key).unwrap().environment_id;
             let command = format!("flexprice-admin keys delete {key} --environment {env}");
             assert_eq!(line[3], command);
-            run.stderr_has(&format!("revoke it with `{command}`"));
         }
-        run.stderr_has("keys audit");
 
         // The audit finds them, in each environment, as orphaned: a reason that fails it.
         let audit = as_tenant(
@@ -293,17 +296,41 @@ fn keep_keys_removes_and_names_each_remaining_key_with_its_revoke_command() {
         );
         assert!(!after.stdout.contains("orphaned"), "{}", after.stdout);
     }
+    insta::assert_snapshot!(receipts, @"
+    == released
+    exit 0
+    --- stdout
+    [SANDBOX_KEY]	leaver-sandbox	00000000-0000-0000-0000-000000000000	flexprice-admin keys delete [SANDBOX_KEY] --environment 00000000-0000-0000-0000-000000000000
+    [PRODUCTION_KEY]	leaver-prod	00000000-0000-0000-0000-000000000001	flexprice-admin keys delete [PRODUCTION_KEY] --environment 00000000-0000-0000-0000-000000000001
+    --- stderr
+    Removed Leaver ([LEAVER]) from the tenant.
+    warning: key [SANDBOX_KEY] (leaver-sandbox) in Sandbox of the removed Leaver still works: revoke it with `flexprice-admin keys delete [SANDBOX_KEY] --environment 00000000-0000-0000-0000-000000000000`
+    warning: key [PRODUCTION_KEY] (leaver-prod) in Production of the removed Leaver still works: revoke it with `flexprice-admin keys delete [PRODUCTION_KEY] --environment 00000000-0000-0000-0000-000000000001`
+    hint: `flexprice-admin keys audit` reports them as orphaned until they are revoked
+    == deleting
+    exit 0
+    --- stdout
+    --- stderr
+    Removed Leaver ([LEAVER]) from the tenant.
+    Flexprice revoked their 2 key(s) itself.
+    ");
 }
 
 #[test]
 fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
+    // What each mode shows: the same.
+    let mut shown_by_mode = Vec::new();
     for (mode, world) in both_modes() {
+        let mut shown = String::new();
         let (id, key_ids, _) = leaver(&world);
         // Without --yes: refused before any request.
+        let named = [
+            (id.as_str(), "[LEAVER]"),
+            (key_ids[0].as_str(), "[SANDBOX_KEY]"),
+            (key_ids[1].as_str(), "[PRODUCTION_KEY]"),
+        ];
         let run = as_tenant(&world, &["users", "remove", EMAIL]);
-        run.code(2)
-            .stderr_has("--yes")
-            .stderr_has("nothing was sent");
+        shown.push_str(&world.shown(&run, &named));
         assert!(
             world.requests().is_empty(),
             "{mode}: {:?}",
@@ -312,13 +339,7 @@ fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
         // With --yes but neither --revoke-keys nor --keep-keys: the keys are named, nothing
         // changes.
         let run = as_tenant(&world, &["users", "remove", EMAIL, "--yes"]);
-        run.code(2)
-            .stderr_has("still holds 2 live key(s)")
-            .stderr_has("--revoke-keys")
-            .stderr_has("--keep-keys");
-        for key in &key_ids {
-            run.stderr_has(key);
-        }
+        shown.push_str(&world.shown(&run, &named));
         assert!(world.mutating_requests().is_empty(), "{mode}");
         assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
         // Both flags at once is a usage error.
@@ -339,12 +360,41 @@ fn neither_flag_off_a_terminal_exits_2_and_sends_nothing() {
             &world,
             &["users", "remove", EMAIL, "--revoke-keys", "--dry-run"],
         );
-        dry.code(0).stdout_has(&format!(
-            "POST {}/users/{id}/remove",
-            world.sandbox.api_url()
-        ));
+        shown.push_str(&world.shown(&dry, &named));
         assert!(world.mutating_requests().is_empty(), "{mode}");
+        shown_by_mode.push(shown);
     }
+    assert_eq!(
+        shown_by_mode[0], shown_by_mode[1],
+        "both modes refuse alike"
+    );
+    insta::assert_snapshot!(shown_by_mode[0], @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to remove a person without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    exit 2
+    --- stdout
+    --- stderr
+    error: Leaver still holds 2 live key(s), which Flexprice leaves working after the removal; nothing was changed
+    hint: live key [SANDBOX_KEY] (leaver-sandbox) in Sandbox
+    hint: live key [PRODUCTION_KEY] (leaver-prod) in Production
+    hint: pass --revoke-keys to revoke them first, or --keep-keys to remove Leaver and keep them
+    exit 0
+    --- stdout
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[SANDBOX_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    DELETE http://127.0.0.1:[PORT]/v1/secrets/api/keys/[PRODUCTION_KEY]
+    x-api-key: [DISPLAY_ID]
+
+    POST http://127.0.0.1:[PORT]/v1/users/[LEAVER]/remove
+    x-api-key: [DISPLAY_ID]
+
+    --- stderr
+    Dry run: 3 requests not sent.
+    ");
 }
 
 #[test]
@@ -360,10 +410,14 @@ fn a_person_without_keys_needs_only_yes() {
     let other = world
         .sandbox
         .seed_user("Other", "other@example.com", &["all_reader"]);
-    world
-        .run(&["users", "remove", &other, "--yes"])
-        .code(0)
-        .stderr_has("bound to one environment");
+    let run = world.run(&["users", "remove", &other, "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&other, "[OTHER]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    warning: this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all
+    Removed Other ([OTHER]) from the tenant.
+    ");
 }
 
 #[test]
@@ -379,19 +433,30 @@ fn the_caller_a_service_account_and_strangers_are_refused() {
         "--revoke-keys",
         "--yes",
     ]);
-    run.code(2)
-        .stderr_has("the account this command runs as")
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to remove Admin (00000000-0000-0000-0000-000000000000): it is the account this command runs as; nothing was changed
+    hint: Flexprice would let you lock yourself out; ask another admin to remove you
+    ");
     let bot = world.service_account("ingest-bot", "event_ingestor");
-    world
-        .run(&["users", "remove", "ingest-bot", "--yes"])
-        .code(2)
-        .stderr_has("is a service account")
-        .stderr_has(&format!("service-accounts delete {bot}"));
-    world
-        .run(&["users", "remove", "nobody@example.com", "--yes"])
-        .code(4)
-        .stderr_has("users list");
+    let run = world.run(&["users", "remove", "ingest-bot", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]")]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: ID|EMAIL: 'ingest-bot' is a service account ([BOT]), not a person
+    hint: archive it with `flexprice-admin service-accounts delete [BOT] --revoke-keys`
+    ");
+    let run = world.run(&["users", "remove", "nobody@example.com", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]")]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: ID|EMAIL: no person with ID or email 'nobody@example.com' in the tenant
+    hint: `flexprice-admin users list` shows the tenant's people (removed people are not listed)
+    ");
     assert!(
         world
             .mutating_requests()
@@ -415,34 +480,47 @@ fn a_caller_that_cannot_see_other_peoples_keys_needs_keep_keys() {
     // another principal's keys (not a super_admin *user*).
     let root = world.service_account("root-bot", "super_admin");
     let (_, secret) = world.create_key(&["--name", "root", "--service-account", &root]);
-    world
-        .run_as(
-            &secret,
-            &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
-        )
-        .code(6)
-        .stderr_has("only a super_admin user's credential sees other people's keys")
-        .stderr_has("--keep-keys");
+    let run = world.run_as(
+        &secret,
+        &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: cannot list the keys of Leaver with this credential: only a super_admin user's credential sees other people's keys; nothing was changed
+    hint: run it with a super_admin user's credential (a tenant-level key or a login token sees every environment)
+    hint: or pass --keep-keys to remove them anyway, leaving any key of theirs working
+    ");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
-    world
-        .run_as(&secret, &["users", "remove", EMAIL, "--keep-keys", "--yes"])
-        .code(0)
-        .stderr_has("cannot be listed with this credential");
+    let run = world.run_as(&secret, &["users", "remove", EMAIL, "--keep-keys", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    warning: the keys of Leaver cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them
+    Removed Leaver ([LEAVER]) from the tenant.
+    ");
     assert!(works(&world, &raw[0]));
     // Now the admin is the tenant's last person: Flexprice keeps one (exit 7).
-    world
-        .run_as(
-            &secret,
-            &[
-                "users",
-                "remove",
-                "admin@flexprice.dev",
-                "--keep-keys",
-                "--yes",
-            ],
-        )
-        .code(7)
-        .stderr_has("last person");
+    let run = world.run_as(
+        &secret,
+        &[
+            "users",
+            "remove",
+            "admin@flexprice.dev",
+            "--keep-keys",
+            "--yes",
+        ],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]"), (&root, "[ROOT]")]), @"
+    exit 7
+    --- stdout
+    --- stderr
+    warning: the keys of Admin cannot be listed with this credential: any they hold keeps working after the removal; `flexprice-admin keys audit --all-environments` with a super_admin user's credential finds them
+    error: Admin (00000000-0000-0000-0000-000000000000) is the tenant's last person, and Flexprice keeps at least one
+    hint: invite their successor first: a person is invited from the Flexprice dashboard
+    ");
 }
 
 #[test]
@@ -473,7 +551,14 @@ fn users_list_shows_people_roles_and_live_key_counts() {
     assert_eq!(admin["live_keys"], 1);
     // A key bound to the Sandbox environment counts there only, and says so.
     let run = world.run(&["users", "list"]);
-    run.code(0).stderr_has("this credential's environment only");
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]")]), @"
+    exit 0
+    --- stdout
+    [LEAVER]	Leaver	leaver@example.com	super_admin	1
+    00000000-0000-0000-0000-000000000000	Admin	admin@flexprice.dev	super_admin	1
+    --- stderr
+    Live keys counted in this credential's environment only (this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all).
+    ");
     let row = run
         .stdout
         .lines()
@@ -508,11 +593,18 @@ fn users_list_shows_people_roles_and_live_key_counts() {
     // No user:read: the 403 explained.
     let ingest = world.service_account("ingest-bot", "event_ingestor");
     let (_, secret) = world.create_key(&["--name", "i", "--service-account", &ingest]);
-    world
-        .run_as(&secret, &["users", "list"])
-        .code(6)
-        .stderr_has("needs the permission user:read")
-        .stderr_has("a service account may hold all_reader");
+    let run = world.run_as(&secret, &["users", "list"]);
+    insta::assert_snapshot!(world.shown(&run, &[(&id, "[LEAVER]")]), @"
+    exit 6
+    --- stdout
+    --- stderr
+    error: listing the tenant's people
+    caused by: POST /v1/users/search: the server answered 403 Forbidden: insufficient permissions (request ID [ULID_1])
+    hint: this command needs the permission user:read
+    hint: the credential's account (ingest-bot) holds: event_ingestor
+    hint: roles that grant user:read: all_reader, all_writer, super_admin
+    hint: a service account may hold all_reader, which grants user:read and reads everything without writing: `flexprice-admin service-accounts create --name NAME --role all_reader`
+    ");
 }
 
 #[test]
@@ -526,7 +618,14 @@ fn a_read_only_service_account_reads_and_cannot_write() {
         "--role",
         "all_reader",
     ]);
-    run.code(0).stderr_has("with roles all_reader");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    [USER_1]
+    --- stderr
+    Created service account [USER_1] (reporting) with roles all_reader.
+    hint: mint a key for it: `flexprice-admin keys create --name NAME --service-account [USER_1]`
+    ");
     let (key, secret) = world.create_key(&["--name", "reports", "--service-account", "reporting"]);
     assert_eq!(key["roles"], serde_json::json!(["all_reader"]));
     let check = |permission: &str| {
@@ -536,10 +635,27 @@ fn a_read_only_service_account_reads_and_cannot_write() {
     };
     check("event:read").code(0);
     check("secret:read").code(0);
-    check("event:write")
-        .code(6)
-        .stderr_has("the key's roles (all_reader) do not grant event:write")
-        .stderr_has("a service account can hold: event_ingestor, super_admin");
+    let run = check("event:write");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 6
+    --- stdout
+    authenticates	yes
+    key	[KEY_1]
+    name	reports
+    owner	reporting (service account)
+    roles	all_reader
+    environment	the admin credential's environment
+    created	[TIME]
+    expires	[TIME]
+    permission	event:write: not granted
+    --- stderr
+    The key works: it authenticates as reporting (service account).
+    error: the key's roles (all_reader) do not grant event:write
+    hint: roles that grant event:write: all_writer, event_ingestor, super_admin
+    hint: of those, a service account can hold: event_ingestor, super_admin
+    hint: a key's roles are fixed when it is created (a copy of its account's roles then): no change to this key can grant it. The fix is a new key for an account that holds one of those roles
+    hint: e.g. `flexprice-admin service-accounts create --name NAME --role event_ingestor` then `flexprice-admin keys create --name KEY --service-account NAME`
+    ");
     // It reads keys and users with its own key, and may not mint one.
     world.run_as(&secret, &["keys", "list"]).code(0);
     world.run_as(&secret, &["users", "list"]).code(0);
@@ -555,22 +671,33 @@ fn a_read_only_service_account_reads_and_cannot_write() {
         shown["assignable_to"],
         serde_json::json!(["user", "service_account"])
     );
-    world
-        .run(&["roles", "show", "all_reader"])
-        .code(0)
-        .stdout_has("user,service_account");
+    let run = world.run(&["roles", "show", "all_reader"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    id	all_reader
+    name	All Reader
+    description	Read-only access to all resources
+    assignable to	user,service_account
+    permissions	*:read
+    --- stderr
+    ");
     // all_writer stays refused to service accounts, before anything is sent.
-    world
-        .run(&[
-            "service-accounts",
-            "create",
-            "--name",
-            "w",
-            "--role",
-            "all_writer",
-        ])
-        .code(2)
-        .stderr_has("all_reader, event_ingestor, event_reader");
+    let run = world.run(&[
+        "service-accounts",
+        "create",
+        "--name",
+        "w",
+        "--role",
+        "all_writer",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: --role: role 'all_writer' cannot be held by a service account (service accounts can hold: super_admin, all_reader, event_ingestor, event_reader)
+    hint: `flexprice-admin roles list --for service-account` shows the roles a service account can hold
+    ");
 }
 
 #[test]
@@ -619,14 +746,13 @@ fn whoami_lists_the_users_commands() {
 /// question nobody saw, so it is refused as off a terminal.
 #[test]
 fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
-    use rexpect::session::spawn_command;
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
     let ask = || {
         let mut cmd = world.std_cmd();
         cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
             .args(["users", "remove", EMAIL]);
-        let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+        let mut session = crate::harness::pty(cmd);
         session
             .exp_string(
                 "Revoke 2 key(s) of Leaver (leaver@example.com), then remove them from the tenant?",
@@ -647,7 +773,7 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
     let mut cmd = world.std_cmd();
     cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
         .args(["users", "remove", EMAIL, "--yes"]);
-    let mut session = spawn_command(cmd, Some(20_000)).expect("spawns in a pty");
+    let mut session = crate::harness::pty(cmd);
     session
         .exp_string("--revoke-keys")
         .expect("a flag is needed");
@@ -660,7 +786,7 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
     session.exp_eof().expect("exits");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
     for key in &key_ids {
-        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+        assert_eq!(world.status(key), "deleted");
     }
 }
 
@@ -668,14 +794,9 @@ fn on_a_terminal_it_asks_and_yes_without_a_flag_is_refused() {
 /// caught by the look afterwards: named with its revoke command, exit 8.
 #[test]
 fn a_key_minted_during_the_removal_is_caught_afterwards() {
-    use flexprice_sandbox::{Fault, FaultAction};
     let world = World::new();
     let (id, _, _) = leaver(&world);
-    world.sandbox.add_fault(Fault::new(
-        Some("POST"),
-        &format!("/v1/users/{id}/remove"),
-        FaultAction::Hold("removing".into()),
-    ));
+    world.add_fault(&format!("POST /v1/users/{id}/remove hold=removing"));
     let late = std::thread::scope(|s| {
         let run = s.spawn(|| {
             as_tenant(
@@ -713,51 +834,25 @@ fn a_key_minted_during_the_removal_is_caught_afterwards() {
         late
     });
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
-    assert_eq!(world.sandbox.key(&late.id).unwrap().status, "published");
+    assert_eq!(world.status(&late.id), "published");
 }
 
 /// SIGTERM while the keys are being revoked: the revocation in flight finishes, the person is
 /// not removed (nothing half-done: a re-run revokes the rest and removes them), exit 143.
 #[test]
 fn sigterm_during_the_revocations_removes_no_one() {
-    use std::io::{BufRead, Read};
-    use std::process::Stdio;
     let world = World::new();
     let (id, key_ids, _) = leaver(&world);
-    world.sandbox.add_fault(
-        flexprice_sandbox::Fault::parse("DELETE /v1/secrets/api/keys/* hold=revoke").unwrap(),
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
+    let child = spawn_with(
+        &world,
+        &["users", "remove", EMAIL, "--revoke-keys", "--yes"],
+        |cmd| {
+            cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key());
+        },
     );
-    let mut child = world
-        .std_cmd()
-        .env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
-        .args(["users", "remove", EMAIL, "--revoke-keys", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    world.sandbox.wait_held("revoke", 1);
-    // SAFETY: kill(2) on our own child, not yet waited for.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "stderr ended:\n{log}"
-        );
-        log.push_str(&line);
-        if line.contains("SIGTERM") {
-            break;
-        }
-    }
-    world.sandbox.release("revoke");
-    stderr.read_to_string(&mut log).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    let (code, _, log) = signal_at_gate(&world, child, ("revoke", 1), libc::SIGTERM, "SIGTERM");
+    assert_eq!(code, 143, "{log}");
     assert!(log.contains("was not removed"), "{log}");
     assert_eq!(
         world.sandbox.user_status(&id).as_deref(),
@@ -776,7 +871,7 @@ fn sigterm_during_the_revocations_removes_no_one() {
     )
     .code(0);
     for key in &key_ids {
-        assert_eq!(world.sandbox.key(key).unwrap().status, "deleted");
+        assert_eq!(world.status(key), "deleted");
     }
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
 }

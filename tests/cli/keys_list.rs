@@ -1,0 +1,606 @@
+//! `keys list`: order, formats and filters (`--name`, `--service-account`,
+//! `--all-environments`), owners and expiry as shown, names from the server escaped, tables
+//! at 80 and 120 columns, and the requests a listing makes.
+
+use flexprice_sandbox::{SandboxOptions, SeedKey};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::harness::{
+    World, fixed_world, held_together, paths_requested, screen, terminal, three_accounts,
+    two_environments,
+};
+
+#[test]
+fn list_is_newest_first_in_every_format() {
+    let world = World::new();
+    let now = Timestamp::now();
+    for (i, name) in ["old", "middle", "new"].iter().enumerate() {
+        world.sandbox.seed_key(SeedKey {
+            name: name.to_string(),
+            created_at: Some(now - SignedDuration::from_hours(48 - i as i64 * 10)),
+            expires_at: Some(now + SignedDuration::from_hours(24 * 30)),
+            ..SeedKey::default()
+        });
+    }
+    let plain = world.run(&["keys", "list"]);
+    let names: Vec<&str> = plain
+        .code(0)
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "new", "middle", "old"]);
+    let first: Vec<&str> = plain.stdout.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(
+        first.len(),
+        7,
+        "ID NAME OWNER ROLES CREATED EXPIRES STATUS: {first:?}"
+    );
+    assert_eq!(&first[1..4], ["new", "Admin", "super_admin"]);
+    assert_eq!(first[6], "active");
+    first[4]
+        .parse::<Timestamp>()
+        .expect("CREATED is RFC 3339 when piped");
+
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    let names: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "new", "middle", "old"]);
+
+    let table = world.run(&["keys", "list", "-o", "table"]);
+    insta::assert_snapshot!(world.shown(&table, &[]), @"
+    exit 0
+    --- stdout
+    ID                                NAME   OWNER ROLES       CREATED    EXPIRES    STATUS
+    [KEY_1] admin  Admin super_admin just now   never      active
+    [KEY_2] new    Admin super_admin 1 day ago  in 30 days active
+    [KEY_3] middle Admin super_admin 2 days ago in 30 days active
+    [KEY_4] old    Admin super_admin 2 days ago in 30 days active
+    --- stderr
+    ");
+
+    let limited = world.run(&["keys", "list", "--limit", "2", "-q"]);
+    assert_eq!(limited.code(0).stdout.lines().count(), 2);
+    let named = world
+        .run(&["keys", "list", "--name", "middle", "-o", "json"])
+        .code(0)
+        .json();
+    assert_eq!(named.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn list_marks_expired_keys() {
+    let world = World::new();
+    world.seed_key("stale", None, 100, Some(-10));
+    let table = world.run(&["keys", "list", "-o", "table"]);
+    insta::assert_snapshot!(world.shown(&table, &[]), @"
+    exit 0
+    --- stdout
+    ID                                NAME  OWNER ROLES       CREATED      EXPIRES             STATUS
+    [KEY_1] admin Admin super_admin just now     never               active
+    [KEY_2] stale Admin super_admin 100 days ago expired 10 days ago expired
+    --- stderr
+    ");
+    let json = world
+        .run(&["keys", "list", "-o", "json", "--name", "stale"])
+        .code(0)
+        .json();
+    assert_eq!(json[0]["expired"], true);
+}
+
+#[test]
+fn list_filters_by_service_account() {
+    let world = World::new();
+    world.service_account("ingest-bot", "event_ingestor");
+    world.create_key(&["--name", "a", "--service-account", "ingest-bot"]);
+    world.create_key(&["--name", "b"]);
+    let json = world
+        .run(&[
+            "keys",
+            "list",
+            "--service-account",
+            "ingest-bot",
+            "-o",
+            "json",
+        ])
+        .code(0)
+        .json();
+    let names: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a"]);
+}
+
+#[test]
+fn list_of_nothing_says_so_and_suggests_the_next_command() {
+    let world = World::new();
+    let account = world.service_account("empty-bot", "event_reader");
+    let run = world.run(&["keys", "list", "--service-account", &account]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No keys found.
+    hint: create one with `flexprice-admin keys create --name NAME`
+    ");
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn keys_list_takes_the_keys_of_every_account_named() {
+    let world = World::new();
+    let [a, b, c] = three_accounts(&world);
+    let b_id = world.sandbox.key(&b).unwrap().user_id;
+    // By name and by ID, mixed; the same account twice counts once.
+    let run = world.run(&[
+        "keys",
+        "list",
+        "--service-account",
+        "bot-a",
+        "--service-account",
+        &b_id,
+        "--service-account",
+        "bot-b",
+        "-q",
+    ]);
+    run.code(0);
+    let mut listed: Vec<&str> = run.stdout.lines().collect();
+    listed.sort_unstable();
+    let mut want = vec![a.as_str(), b.as_str()];
+    want.sort_unstable();
+    assert_eq!(listed, want);
+    assert!(!run.stdout.contains(&c));
+    // -o json goes through the streamed path: the same keys.
+    let json = world
+        .run(&[
+            "keys",
+            "list",
+            "--service-account",
+            "bot-a",
+            "--service-account",
+            "bot-b",
+            "-o",
+            "json",
+        ])
+        .json();
+    let mut ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, want);
+    // One unknown account among them: exit 4 naming it, before any key is listed.
+    let run = world.run(&[
+        "keys",
+        "list",
+        "--service-account",
+        "bot-a",
+        "--service-account",
+        "nobody",
+    ]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: --service-account: no service account with ID or name 'nobody'
+    hint: `flexprice-admin service-accounts list` shows them (archived accounts are not listed)
+    ");
+}
+
+#[test]
+fn list_walks_every_environment_with_a_tenant_key_or_a_login() {
+    let world = World::new();
+    let (sandbox_key, production_key) = two_environments(&world);
+    let sandbox_env = world.sandbox.sandbox_environment_id();
+    let production_env = world.sandbox.production_environment_id();
+    let jwt = world.sandbox.jwt_for(world.sandbox.admin_user_id());
+    for credential in [world.sandbox.tenant_key().to_owned(), jwt] {
+        let json = world
+            .run_as(
+                &credential,
+                &["keys", "list", "--all-environments", "-o", "json"],
+            )
+            .code(0)
+            .json();
+        let got: Vec<(&str, &str)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["id"].as_str().unwrap(),
+                    k["environment_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            got.contains(&(sandbox_key.as_str(), sandbox_env)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(production_key.as_str(), production_env)),
+            "{got:?}"
+        );
+        // The admin key seeded by the sandbox lives in Sandbox too; nothing else exists.
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+
+    // Plain output: an ENV column (the ID when piped), last.
+    let plain = world.run_as(
+        world.sandbox.tenant_key(),
+        &[
+            "keys",
+            "list",
+            "--all-environments",
+            "--name",
+            "production-key",
+        ],
+    );
+    let fields: Vec<Vec<&str>> = plain
+        .code(0)
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0][0], production_key);
+    assert_eq!(fields[0].len(), 8);
+    assert_eq!(fields[0][7], production_env);
+
+    // A table names the environment.
+    let run = world.run_as(
+        world.sandbox.tenant_key(),
+        &["keys", "list", "--all-environments", "-o", "table"],
+    );
+    insta::assert_snapshot!(world.shown(&run, &[(&sandbox_key, "[SANDBOX_KEY]"), (&production_key, "[PRODUCTION_KEY]")]), @"
+    exit 0
+    --- stdout
+    ID                                NAME           OWNER ROLES       CREATED      EXPIRES STATUS ENV
+    [SANDBOX_KEY] sandbox-key    Admin super_admin just now     never   active Sandbox
+    [KEY_1] admin          Admin super_admin just now     never   active Sandbox
+    [PRODUCTION_KEY] production-key Admin super_admin 120 days ago never   active Production
+    --- stderr
+    3 keys in 2 environments.
+    ");
+
+    // Without the flag, a credential not bound to an environment lists the one --environment
+    // names, so each key says which: its ID and its name.
+    let json = world
+        .run_as(
+            world.sandbox.tenant_key(),
+            &[
+                "--environment",
+                production_env,
+                "keys",
+                "list",
+                "-o",
+                "json",
+            ],
+        )
+        .code(0)
+        .json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["environment_id"], production_env, "{json}");
+    assert_eq!(json[0]["environment_name"], "Production", "{json}");
+}
+
+#[test]
+fn a_key_bound_to_one_environment_is_refused_saying_why() {
+    let world = World::new();
+    two_environments(&world);
+    let mut shown = String::new();
+    for command in ["list", "audit"] {
+        world.sandbox.clear_requests();
+        let args = ["keys", command, "--all-environments"];
+        shown.push_str(&world.transcript(&args, &world.run(&args), &[]));
+        let listed = world
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/v1/secrets") || r.path.starts_with("/v1/environments"))
+            .count();
+        assert_eq!(listed, 0, "no listing was sent");
+    }
+    insta::assert_snapshot!(shown, @"
+    $ keys list --all-environments
+    exit 2
+    --- stdout
+    --- stderr
+    error: --all-environments: this credential is an API key bound to one environment; Flexprice runs every call it makes in that environment, whatever --environment says, so it cannot list the others
+    hint: drop --all-environments to see this environment's keys
+    hint: for the whole tenant, use a credential not bound to an environment: a login token (`flexprice-admin auth login --email EMAIL` logs in as a dashboard user and stores one), or a tenant-level key from the server's configuration (`flexprice-admin auth login` stores a key)
+
+    $ keys audit --all-environments
+    exit 2
+    --- stdout
+    --- stderr
+    error: --all-environments: this credential is an API key bound to one environment; Flexprice runs every call it makes in that environment, whatever --environment says, so it cannot list the others
+    hint: drop --all-environments to see this environment's keys
+    hint: for the whole tenant, use a credential not bound to an environment: a login token (`flexprice-admin auth login --email EMAIL` logs in as a dashboard user and stores one), or a tenant-level key from the server's configuration (`flexprice-admin auth login` stores a key)
+    ");
+}
+
+#[test]
+fn a_user_keys_owner_reads_the_same_in_list_audit_and_json() {
+    let world = World::new();
+    let id = world.aged_key("old-user-key", None);
+    let field = |stdout: &str, column: usize| -> String {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&id))
+            .expect("the key");
+        line.split('\t').nth(column).unwrap().to_string()
+    };
+    let list = world.run(&["keys", "list"]);
+    list.code(0);
+    let audit = world.run(&["keys", "audit"]);
+    audit.code(10);
+    assert_eq!(field(&list.stdout, 2), "Admin");
+    assert_eq!(field(&audit.stdout, 2), "Admin");
+    let json = world.run(&["keys", "list", "-o", "json"]).json();
+    let listed = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(listed["owner_name"], "Admin");
+    assert_eq!(listed["owner_type"], "user");
+    let audited = world.run(&["keys", "audit", "-o", "json"]).json();
+    assert_eq!(audited[0]["key"]["owner_name"], "Admin");
+    assert_eq!(audited[0]["key"]["owner_id"], listed["owner_id"]);
+}
+
+#[test]
+fn tables_fit_eighty_columns_with_ids_shortened_to_a_unique_start() {
+    let world = World::new();
+    world.ignore_keys_without_expiry();
+    let account = world.service_account(
+        "a-service-account-with-a-rather-long-descriptive-name",
+        "event_ingestor",
+    );
+    let id = world
+        .seed_key(
+            "a-key-name-long-enough-to-need-more-than-its-share-of-a-row",
+            Some(&account),
+            120,
+            Some(3),
+        )
+        .id;
+    for command in ["keys list", "keys audit"] {
+        let screen = terminal(&world, 80, 40, command, |_| {});
+        let rows: Vec<&str> = screen
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| l.starts_with("ID ") || l.starts_with("secret_"))
+            .collect();
+        let keys = if command == "keys list" { 2 } else { 1 };
+        assert_eq!(
+            rows.len(),
+            1 + keys,
+            "{command}: a header and one line a key:\n{screen}"
+        );
+        assert_eq!(
+            screen.lines().filter(|l| !l.trim().is_empty()).count(),
+            rows.len() + usize::from(command == "keys audit") * 2,
+            "{command}: nothing wrapped onto a line of its own:\n{screen}"
+        );
+        for row in &rows {
+            assert!(
+                row.chars().count() <= 80,
+                "{command}: wider than 80:\n{screen}"
+            );
+        }
+        // The ID, the widest column, gave way to its unique start (no `…`: it is copied).
+        let row = rows
+            .iter()
+            .find(|r| r.contains("a-key-"))
+            .expect("the seeded key's row");
+        let shown = row.split(' ').next().unwrap();
+        assert!(id.starts_with(shown) && shown.len() < id.len(), "{screen}");
+        assert!(row.contains('…'), "{command}: long cells cut:\n{screen}");
+    }
+}
+
+#[test]
+fn keys_list_fetches_keys_and_owner_names_side_by_side() {
+    let world = World::new();
+    let run = held_together(
+        &world,
+        &[
+            ("GET", "/v1/secrets/api/keys"),
+            ("POST", "/v1/users/search"),
+            ("POST", "/v1/users/search"),
+        ],
+        &["keys", "list", "-o", "plain"],
+    );
+    // The admin's own key, its owner shown by the admin's name, not by the user ID.
+    let line = run
+        .code(0)
+        .stdout
+        .lines()
+        .next()
+        .expect("one key")
+        .to_string();
+    let owner = line.split('\t').nth(2).expect("an OWNER field");
+    assert_eq!(owner, "Admin", "{line}");
+    let mut requested = paths_requested(&world);
+    requested.sort();
+    // The people (owners' names) and the service accounts (with them, whose keys are
+    // orphaned).
+    assert_eq!(
+        requested,
+        [
+            "GET /v1/secrets/api/keys",
+            "POST /v1/users/search",
+            "POST /v1/users/search"
+        ]
+    );
+}
+
+#[test]
+fn thousands_of_keys_come_in_one_request() {
+    let world = World::with(SandboxOptions {
+        seed_keys: 5200,
+        ..SandboxOptions::default()
+    });
+    world.ignore_keys_without_expiry();
+    for args in [
+        &["keys", "list", "-q"][..],
+        &["keys", "list", "-o", "json"][..],
+        &["keys", "audit", "-o", "json"][..],
+    ] {
+        world.sandbox.clear_requests();
+        let run = world.run(args);
+        let listed = match args[1..] {
+            ["list", "-q"] => run.code(0).stdout.lines().count(),
+            ["list", ..] => run.code(0).json().as_array().unwrap().len(),
+            // All young and without expiry: nothing to report.
+            _ => {
+                assert_eq!(run.code(0).json(), serde_json::json!([]));
+                5201
+            }
+        };
+        assert_eq!(listed, 5201, "{args:?}: 5200 seeded keys and the admin's");
+        // The keys in one request; beside it, for JSON's `owner_name`, at most the tenant's
+        // people (a request of its own, sent alongside, not after).
+        let (requests, beside): (Vec<_>, Vec<_>) = world
+            .sandbox
+            .requests()
+            .into_iter()
+            .partition(|r| r.path == "/v1/secrets/api/keys");
+        assert_eq!(requests.len(), 1, "{args:?}: {:?}", paths_requested(&world));
+        assert!(
+            beside.iter().all(|r| r.path == "/v1/users/search"),
+            "{args:?}: {:?}",
+            paths_requested(&world)
+        );
+        assert_eq!(
+            requests[0].query.as_deref(),
+            Some("limit=50000&offset=0&sort=created_at&order=desc"),
+            "{args:?}"
+        );
+    }
+    // An answer this large (about 2 MB) is decoded on two threads for `-o json`: the keys are
+    // those `-o jsonl` writes from the same answer decoded whole, in the same order.
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    let lines: Vec<serde_json::Value> = world
+        .run(&["keys", "list", "-o", "jsonl"])
+        .code(0)
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(json, serde_json::Value::Array(lines));
+}
+
+/// A key name is chosen by whoever created the key: printed raw, `\x1b[…` and BEL would recolour
+/// the operator's terminal, move its cursor or retitle its window.
+#[test]
+fn names_from_the_server_cannot_inject_terminal_escapes() {
+    let world = World::new();
+    let evil = "evil\x1b[31mred\x07\u{9b}2J";
+    let seeded = world.sandbox.seed_key(flexprice_sandbox::SeedKey {
+        name: evil.into(),
+        ..flexprice_sandbox::SeedKey::default()
+    });
+    let clean = |what: &str, text: &str| {
+        assert!(
+            !text.contains(['\x1b', '\x07', '\u{9b}']),
+            "{what} carries a control character: {text:?}"
+        );
+    };
+    for format in ["table", "plain"] {
+        let list = world.run(&["keys", "list", "-o", format]);
+        list.code(0)
+            .stdout_has("evil\u{fffd}[31mred\u{fffd}\u{fffd}2J");
+        clean(format, &list.stdout);
+        clean(format, &list.stderr);
+    }
+    // JSON keeps the name exactly as the server has it: serde escapes it, nothing to strip.
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    assert!(json.as_array().unwrap().iter().any(|k| k["name"] == evil));
+
+    // The name cannot be typed as an argument (control characters are refused), so by ID.
+    let delete = world.run(&["keys", "delete", &seeded.id, "--yes"]);
+    delete
+        .code(0)
+        .stderr_has(&format!("Revoked key {}", seeded.id))
+        .stderr_has("evil\u{fffd}[31mred");
+    clean("the receipt", &delete.stderr);
+    clean("the receipt", &delete.stdout);
+    assert_eq!(world.status(&seeded.id), "deleted");
+}
+
+/// A key's name may carry characters that reorder or hide text: shown as U+FFFD in tables,
+/// plain output and receipts, like control characters; JSON keeps the name exactly.
+#[test]
+fn bidi_overrides_and_zero_width_characters_are_escaped() {
+    let world = World::new();
+    let evil = "ci\u{202e}tsegni\u{200b}\u{2066}x\u{2069}\u{feff}\u{061c}";
+    let seeded = world.sandbox.seed_key(SeedKey {
+        name: evil.into(),
+        ..SeedKey::default()
+    });
+    let invisible = |text: &str| {
+        text.chars().any(|c| {
+            matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}' | '\u{feff}' | '\u{061c}')
+        })
+    };
+    for format in ["table", "plain"] {
+        let list = world.run(&["keys", "list", "-o", format]);
+        list.code(0)
+            .stdout_has("ci\u{fffd}tsegni\u{fffd}\u{fffd}x\u{fffd}\u{fffd}\u{fffd}");
+        assert!(!invisible(&list.stdout), "{format}: {:?}", list.stdout);
+    }
+    let json = world.run(&["keys", "list", "-o", "json"]).code(0).json();
+    assert!(json.as_array().unwrap().iter().any(|k| k["name"] == evil));
+    let delete = world.run(&["keys", "delete", &seeded.id, "--yes"]);
+    delete.code(0).stderr_has("ci\u{fffd}tsegni");
+    assert!(!invisible(&delete.stderr), "{:?}", delete.stderr);
+}
+
+#[test]
+fn empty_lists_say_so_and_suggest_the_next_command() {
+    let world = World::new();
+    let run = world.run(&["keys", "list", "--name", "none"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No keys found.
+    hint: create one with `flexprice-admin keys create --name NAME`
+    ");
+    let run = world.run(&["service-accounts", "list"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    No service accounts found.
+    hint: create one with `flexprice-admin service-accounts create --name NAME --role event_ingestor`
+    ");
+}
+
+#[test]
+fn keys_list_at_80_and_120_columns() {
+    let world = fixed_world();
+    for columns in [80, 120] {
+        insta::assert_snapshot!(
+            format!("keys-list-{columns}"),
+            screen(&world, columns, "keys list")
+        );
+        insta::assert_snapshot!(
+            format!("keys-list-all-environments-{columns}"),
+            screen(&world, columns, "keys list --all-environments")
+        );
+    }
+}
