@@ -7,14 +7,13 @@
 //!   command that would be given both with nothing telling them apart) refuse the command.
 //! - A batch prints secrets to a stdout that is not a terminal only when asked to.
 //! - Each place is checked reachable: the keychain answers, the directory is writable, the
-//!   program exists.
+//!   program exists. A key whose place is not is refused on its own (a batch skips it).
 //! - A keychain entry that holds another live key's secret is never overwritten silently
 //!   ([`Plan::keychain_holders`]).
 //!
 //! Every refusal is a usage error (exit 2): nothing was minted.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use super::destination::{Destination, KeyIdent, Store};
 use super::exec::{self, KEY_NAME_VAR, KEY_OWNER_VAR};
@@ -49,7 +48,8 @@ pub struct Surroundings<'a> {
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Per key: its destinations, or why it must not be minted (its name is unsafe where a
-    /// store would use it). A batch skips refused keys; a single key stops there.
+    /// store would use it, or a place it would go cannot take a secret). A batch skips refused
+    /// keys; a single key stops there.
     pub keys: Vec<Result<Vec<Destination>, CommandError>>,
 }
 
@@ -138,8 +138,9 @@ impl Plan {
 }
 
 /// Fills in and checks every destination of every key; `wanted[i]` is key `i`'s. `Err`: the
-/// whole command is refused (two keys on one place, a place that cannot take a secret, a
-/// secret printed off a terminal unasked).
+/// whole command is refused (two keys on one place, a secret printed off a terminal unasked).
+/// A key whose name is unsafe where a store uses it, or whose place cannot take a secret, is
+/// refused on its own ([`Plan::refusal`]).
 pub fn plan(
     keys: &[KeyIdent],
     wanted: &[Wanted],
@@ -156,10 +157,10 @@ pub fn plan(
             Wanted::Recorded(recorded) => Ok(dedup(recorded.clone())),
         });
     }
-    let plan = Plan { keys: planned };
+    let mut plan = Plan { keys: planned };
     refuse_collisions(keys, &plan)?;
     refuse_printing_off_a_terminal(keys, &plan, around)?;
-    check_reachable(&plan, around.keychain)?;
+    check_reachable(&mut plan, around.keychain);
     Ok(plan)
 }
 
@@ -301,50 +302,54 @@ fn refuse_printing_off_a_terminal(
     ))
 }
 
-/// Each place, once: the keychain answers, each file's directory is writable, each command
-/// exists.
-fn check_reachable(plan: &Plan, keychain: Keychain) -> Result<(), CommandError> {
-    let failed = |label: String, why: String, hints: Vec<String>| {
-        let mut err = CommandError::usage(format!("--store {label}: {why}; no key was created"));
+/// Each place checked reachable, once however many keys use it: the keychain answers, the
+/// directory is writable, the program exists. A key with an unreachable place is refused on its
+/// own (a batch or an apply goes on with the others, and reports it as failed), because one
+/// team's missing directory must not stop every other key's rotation.
+fn check_reachable(plan: &mut Plan, keychain: Keychain) {
+    let mut checked: HashMap<Destination, Result<(), CommandError>> = HashMap::new();
+    for key in &mut plan.keys {
+        let Ok(destinations) = key else { continue };
+        let mut refusal = None;
+        for destination in destinations.iter() {
+            let outcome = checked
+                .entry(destination.clone())
+                .or_insert_with(|| reachable(destination, keychain));
+            if let Err(err) = outcome {
+                refusal = Some(err.clone());
+                break;
+            }
+        }
+        if let Some(err) = refusal {
+            *key = Err(err);
+        }
+    }
+}
+
+/// Whether one place can take a secret now.
+fn reachable(destination: &Destination, keychain: Keychain) -> Result<(), CommandError> {
+    let failed = |why: String, hints: Vec<String>| {
+        let mut err = CommandError::usage(format!(
+            "--store {}: {why}; no key was created",
+            destination.label()
+        ));
         err.hints = hints;
         err
     };
-    let mut keychain_checked = false;
-    let mut files_checked: Vec<&PathBuf> = Vec::new();
-    let mut commands_checked: Vec<&Vec<String>> = Vec::new();
-    for destination in plan.all() {
-        match destination {
-            Destination::Stdout => {}
-            Destination::Keychain { .. } if !keychain_checked => {
-                keychain_checked = true;
-                if let Err(e) = keychain.probe() {
-                    let mut hints = e.hints();
-                    hints.push(
-                        "or choose another destination, e.g. --store file:PATH (the keychain is never replaced \
-                         by a plaintext file silently)"
-                            .into(),
-                    );
-                    return Err(failed(destination.label(), e.to_string(), hints));
-                }
-            }
-            Destination::Keychain { .. } => {}
-            Destination::File { path } => {
-                if !files_checked.contains(&path) {
-                    files_checked.push(path);
-                    file::preflight(path)
-                        .map_err(|why| failed(destination.label(), why, vec![]))?;
-                }
-            }
-            Destination::Exec { argv } => {
-                if !commands_checked.contains(&argv) {
-                    commands_checked.push(argv);
-                    exec::preflight(argv)
-                        .map_err(|why| failed(destination.label(), why, vec![]))?;
-                }
-            }
-        }
+    match destination {
+        Destination::Stdout => Ok(()),
+        Destination::Keychain { .. } => keychain.probe().map_err(|e| {
+            let mut hints = e.hints();
+            hints.push(
+                "or choose another destination, e.g. --store file:PATH (the keychain is never replaced by a \
+                 plaintext file silently)"
+                    .into(),
+            );
+            failed(e.to_string(), hints)
+        }),
+        Destination::File { path } => file::preflight(path).map_err(|why| failed(why, vec![])),
+        Destination::Exec { argv } => exec::preflight(argv).map_err(|why| failed(why, vec![])),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -443,6 +448,42 @@ mod tests {
             err.message
         );
         assert!(err.hints[0].contains("{owner}"));
+    }
+
+    /// A directory that is not there refuses the keys that would use it and no other: one
+    /// team's broken destination must not stop every other key's rotation.
+    #[test]
+    fn an_unreachable_place_refuses_only_the_keys_that_use_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("gone/{name}.key");
+        let wanted = vec![
+            Wanted::Stores(vec![Store::File(dir.path().join("{name}.key"))]),
+            Wanted::Stores(vec![Store::File(missing.clone())]),
+            Wanted::Stores(vec![Store::File(missing)]),
+        ];
+        let plan = plan(
+            &[
+                key("good", "user_1"),
+                key("bad", "user_1"),
+                key("worse", "user_2"),
+            ],
+            &wanted,
+            &around(),
+        )
+        .unwrap();
+        assert!(plan.refusal(0).is_none());
+        assert_eq!(plan.destinations(0).len(), 1);
+        for i in [1, 2] {
+            let refused = plan.refusal(i).unwrap();
+            assert_eq!(refused.exit, crate::error::Exit::Usage);
+            assert!(refused.message.contains("gone"), "{}", refused.message);
+            assert!(
+                refused.message.contains("no key was created"),
+                "{}",
+                refused.message
+            );
+            assert!(plan.destinations(i).is_empty());
+        }
     }
 
     #[test]

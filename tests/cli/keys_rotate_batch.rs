@@ -1911,3 +1911,42 @@ fn a_quiet_batch_does_not_mail_that_it_skipped_its_own_credential() {
     loud.code(0)
         .stderr_has("it is the credential this command runs with");
 }
+
+/// `--due` delivers each key where its secret went last time; a key whose directory has gone
+/// since is reported as failed and nothing is minted for it, while the other keys rotate (the
+/// first version refused the whole batch with exit 2, so one broken destination stopped a
+/// fleet's rotation).
+#[test]
+fn due_rotates_the_others_when_one_recorded_destination_is_gone() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let account = world.service_account("ingest", "event_ingestor");
+    for (name, sub) in [("k1", "a"), ("k2", "b")] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        let store = format!("file:{}/{sub}/{name}.key", dir.path().display());
+        world
+            .run(&[
+                "keys",
+                "create",
+                "--name",
+                name,
+                "--service-account",
+                &account,
+                "--store",
+                &store,
+            ])
+            .code(0);
+    }
+    std::fs::remove_dir_all(dir.path().join("b")).unwrap();
+    let before = std::fs::read_to_string(dir.path().join("a/k1.key")).unwrap();
+    let creates = world.creates();
+    let later = (Timestamp::now() + SignedDuration::from_hours(24 * 100)).to_string();
+    let run = world.run_with(&["keys", "rotate", "--due", "--yes"], |cmd| {
+        cmd.env("FLEXPRICE_ADMIN_TEST_NOW", &later);
+    });
+    run.code(8).stderr_has("no key was created");
+    assert_eq!(world.creates(), creates + 1, "only k1 was minted");
+    let after = std::fs::read_to_string(dir.path().join("a/k1.key")).unwrap();
+    assert_ne!(before, after, "k1 rotated into its file");
+    assert!(!dir.path().join("b").exists());
+}

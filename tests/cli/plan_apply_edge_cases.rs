@@ -1026,3 +1026,69 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     working_secret(&world, &dir.path().join("k.key"), &bot);
 }
+
+/// One key whose directory is gone does not stop the others: the first version refused the
+/// whole apply (exit 2), so a fleet stopped rotating for one team's broken destination. The
+/// broken key is reported as failed, nothing is minted for it (exit 8), the others are created,
+/// and once the directory is back a re-run converges.
+#[test]
+fn one_unreachable_destination_fails_its_key_and_the_others_go_ahead() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "good"
+  store = ["file:{dir}/good.key"]
+  [[service_account.key]]
+  name = "broken"
+  store = ["file:{dir}/gone/broken.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    let applied = world.run(&apply_args(&path, &[]));
+    applied
+        .code(8)
+        .stderr_has("gone")
+        .stderr_has("no key was created");
+    let bot = account(&world, "bot");
+    let bot = bot["id"].as_str().unwrap();
+    working_secret(&world, &dir.path().join("good.key"), bot);
+    assert_eq!(live_keys(&world, bot, "good").len(), 1);
+    assert!(
+        live_keys(&world, bot, "broken").is_empty(),
+        "nothing minted"
+    );
+    assert!(world.recovery_files().is_empty(), "no secret stranded");
+
+    std::fs::create_dir(dir.path().join("gone")).unwrap();
+    world.run(&apply_args(&path, &[])).code(0);
+    working_secret(&world, &dir.path().join("gone/broken.key"), bot);
+    world.run(&["plan", "-f", path.to_str().unwrap()]).code(0);
+}
+
+/// When every change is a key that cannot be minted, the apply is refused as a whole before
+/// anything is sent, as `keys create` is: exit 2.
+#[test]
+fn an_apply_whose_every_key_is_unreachable_sends_nothing() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world.service_account("bot", "event_ingestor");
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/gone/k.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    let before = world.mutating_requests().len();
+    world
+        .run(&apply_args(&path, &[]))
+        .code(2)
+        .stderr_has("no key was created");
+    assert_eq!(world.mutating_requests().len(), before, "nothing sent");
+    assert!(live_keys(&world, &bot, "k").is_empty());
+}

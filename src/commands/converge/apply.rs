@@ -114,8 +114,18 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     }
     show::preview(ctx, &manifest, &diff, now);
     let work = key_work(&diff);
-    preflight(ctx, &manifest, &live, &diff, &work)?;
+    let refused = preflight(ctx, &manifest, &live, &diff, &work)?;
+    if refused.len() == diff.changes.len()
+        && let Some(first) = work.first().and_then(|item| refused.get(&item.change))
+    {
+        // Every change is a key that cannot be minted: refused as a whole, before anything is
+        // sent, as a single key's command is.
+        return Err(first.clone());
+    }
     if ctx.dry_run {
+        for err in refused.values() {
+            ctx.out.warn(err.one_line());
+        }
         ctx.out.note("Dry run: nothing was changed.");
         if ctx.out.is_json() {
             ctx.out.json(&show::view(&manifest, &diff, now))?;
@@ -176,9 +186,11 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         .run(
             &work,
             |_, item| async {
-                explainer
-                    .outcome(each.run(&diff.changes[item.change]).await)
-                    .await
+                let outcome = match refused.get(&item.change) {
+                    Some(err) => Outcome::failed(err.clone()),
+                    None => each.run(&diff.changes[item.change]).await,
+                };
+                explainer.outcome(outcome).await
             },
             |_, _, outcome| say(ctx, outcome),
         )
@@ -277,23 +289,28 @@ fn declared(change: &Change) -> Option<(usize, usize)> {
 
 /// Every destination of every key about to get a secret, checked before anything changes:
 /// placeholders, two keys on one place, reachability, keychain entries of live keys. A key of
-/// an account not created yet stands under [`OWNER_TO_BE`].
+/// an account not created yet stands under [`OWNER_TO_BE`]. `Err`: the whole apply is refused
+/// (two keys on one place, a live key's keychain entry). A key whose destination cannot take a
+/// secret is refused on its own: returned by its change's index, so that the others still go
+/// ahead and it is reported as failed.
 fn preflight(
     ctx: &Context,
     manifest: &Manifest,
     live: &Live,
     diff: &Diff,
     work: &[KeyItem],
-) -> CommandResult<()> {
+) -> CommandResult<HashMap<usize, CommandError>> {
     let mut idents = Vec::new();
     let mut wanted = Vec::new();
     let mut owners = Vec::new();
     let mut replacing = Vec::new();
+    let mut changes = Vec::new();
     for item in work {
         let change = &diff.changes[item.change];
         let Some((a, k)) = declared(change) else {
             continue;
         };
+        changes.push(item.change);
         let (account, key) = (&manifest.accounts[a], &manifest.accounts[a].keys[k]);
         let owner = diff
             .targets
@@ -322,9 +339,11 @@ fn preflight(
         stdout_asked: false,
     };
     let planned = plan::plan(&idents, &wanted, &around)?;
-    if let Some(refused) = (0..idents.len()).find_map(|i| planned.refusal(i)) {
-        return Err(refused.clone());
-    }
+    let refused = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, change)| planned.refusal(i).map(|err| (*change, err.clone())))
+        .collect();
     if planned.uses_keychain() {
         let every: Vec<ApiKey> = live.keys.values().flatten().cloned().collect();
         let owners: Vec<Option<&str>> = owners.iter().map(Option::as_deref).collect();
@@ -332,7 +351,7 @@ fn preflight(
         let asked = planned.keychain_holders(&ctx.keychain, &every, &owners, &replacing)?;
         keys::confirm_overwrites(ctx, &asked)?;
     }
-    Ok(())
+    Ok(refused)
 }
 
 /// Step 1: the accounts the manifest wants that do not exist, created `--jobs` at a time.
