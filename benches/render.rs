@@ -1,18 +1,20 @@
 //! Criterion micro-benchmarks of the hot path of `keys list` over 10,000 keys: decoding the
 //! page (the product's own `Page<ApiKey>`, and the borrowed `Page<ListedKey>` that
 //! `keys list -o json` uses), building the JSON views (`KeyJson`), and rendering JSON (through
-//! serde, and straight from the borrowed keys), plain and table output (the product's own
-//! renderers). The modules come from the library target. Run with `cargo bench --bench render`;
+//! serde, and straight from the borrowed keys with the listing's `JsonWriter`), plain and table
+//! output (the product's own renderers). The modules come from the library target. Run with `cargo bench --bench render`;
 //! `benches/run` is the whole-process benchmark.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
-use flexprice_admin::api::models::{ApiKey, ListedKey, Page};
+use flexprice_admin::api::models::{ApiKey, Page};
+use flexprice_admin::commands::keys::listing::{JsonWriter, ListedKey, Shown};
+use flexprice_admin::commands::keys::scope::KeyScope;
 use flexprice_admin::output::render;
 use flexprice_admin::output::render::Cell;
-use flexprice_admin::views::{self, KeyJson};
+use flexprice_admin::views::KeyJson;
 
 const KEYS: usize = 10_000;
 
@@ -94,7 +96,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(KEYS as u64));
-    // As `keys list -o json` does it: the decoded keys are moved into their views.
+    // As `keys list -o jsonl` does it: the decoded keys are moved into their views.
     group.bench_function("build_views", |b| {
         b.iter_batched(
             || keys.clone(),
@@ -117,14 +119,23 @@ fn benches(c: &mut Criterion) {
     // As `keys list -o json` does it since issue 13: straight from the borrowed keys.
     let text = std::str::from_utf8(&body).expect("UTF-8");
     let listed: Page<ListedKey<'_>> = serde_json::from_str(text).expect("decodes");
+    let (scope, users) = (KeyScope::default(), Default::default());
     group.bench_function("write_listed_json", |b| {
         let mut out = Vec::with_capacity(8 << 20);
         b.iter(|| {
             out.clear();
+            let shown = Shown {
+                scope: &scope,
+                users: &users,
+                members: None,
+                environment: None,
+                now,
+            };
+            let mut writer = JsonWriter::new(&mut out, shown, usize::MAX).expect("in memory");
             for key in black_box(&listed.items) {
-                out.extend_from_slice(b",\n  ");
-                views::write_listed_key(&mut out, key, None, None, None, now);
+                writer.write(key).expect("writes to memory");
             }
+            writer.finish().expect("writes to memory");
         })
     });
     group.bench_function("render_plain", |b| {

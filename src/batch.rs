@@ -15,7 +15,7 @@ use crate::output::{Output, Progress};
 
 /// How one item ended.
 #[derive(Debug)]
-pub enum Item<T> {
+pub(crate) enum Item<T> {
     /// Never started: the batch was interrupted first.
     NotStarted,
     /// Started, and no longer waited for after a second signal: it may or may not have happened.
@@ -24,13 +24,13 @@ pub enum Item<T> {
 }
 
 /// The outcome of every item, in the order given, and the signal that stopped the batch.
-pub struct Finished<T> {
+pub(crate) struct Finished<T> {
     pub items: Vec<Item<T>>,
     pub interrupted: Option<Signal>,
 }
 
 impl<T> Finished<T> {
-    pub fn done(&self) -> impl Iterator<Item = (usize, &T)> {
+    pub(crate) fn done(&self) -> impl Iterator<Item = (usize, &T)> {
         self.items
             .iter()
             .enumerate()
@@ -41,7 +41,7 @@ impl<T> Finished<T> {
     }
 }
 
-pub struct Batch<'a> {
+pub(crate) struct Batch<'a> {
     pub out: &'a Output,
     pub scope: &'a Scope,
     /// Items in flight at once.
@@ -57,7 +57,7 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// Runs `work` on every item; `on_done` sees each outcome as it arrives (with the progress
     /// bar hidden, so it may write to stderr).
-    pub async fn run<'i, I, T, F, Fut>(
+    pub(crate) async fn run<'i, I, T, F, Fut>(
         &self,
         items: &'i [I],
         work: F,

@@ -28,7 +28,7 @@ use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::settings::{DEFAULT_API_URL, parse_api_url};
 
 /// The most a TAB waits for names from the API, every request included.
-pub const TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The most a TAB waits for the keychain: a keychain that would show an unlock prompt is not
 /// waited for.
@@ -46,7 +46,7 @@ static AFTER_COLON: AtomicBool = AtomicBool::new(false);
 /// Prepares a completion request's words: remembers them, and for bash joins back a `--store`
 /// value that bash's word breaks split at `:`. Returns the words to complete, and the index of
 /// the word under the cursor when it moved.
-pub fn prepare(
+pub(crate) fn prepare(
     shell: &OsStr,
     words: Vec<OsString>,
     index: Option<usize>,
@@ -96,7 +96,7 @@ fn rejoin_store_value(words: &[String], index: usize) -> Option<(Vec<String>, us
 
 /// `--store`: the kinds of destination, and after `file:` the paths there (as the shell would
 /// complete them, directories first with a `/`).
-pub fn store_values(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(crate) fn store_values(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     if let Some(path) = current.strip_prefix("file:") {
         let after_colon = AFTER_COLON.load(Ordering::SeqCst);
@@ -128,7 +128,7 @@ pub fn store_values(current: &OsStr) -> Vec<CompletionCandidate> {
 
 /// The names of the keys the current profile's credential can see, each once, with its ID and
 /// owner as help.
-pub fn key_names() -> Vec<CompletionCandidate> {
+pub(crate) fn key_names() -> Vec<CompletionCandidate> {
     let Some(client) = client() else {
         return Vec::new();
     };
@@ -154,7 +154,7 @@ pub fn key_names() -> Vec<CompletionCandidate> {
 }
 
 /// The names of the tenant's service accounts, with their roles as help.
-pub fn service_account_names() -> Vec<CompletionCandidate> {
+pub(crate) fn service_account_names() -> Vec<CompletionCandidate> {
     let Some(client) = client() else {
         return Vec::new();
     };

@@ -33,7 +33,7 @@ impl AuditRule {
     }
 }
 
-pub const DEFAULT_PROFILE: &str = "default";
+pub(crate) const DEFAULT_PROFILE: &str = "default";
 
 /// One profile's settings; every field is optional and falls back to the built-in default.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -61,7 +61,7 @@ pub struct Profile {
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
@@ -110,7 +110,7 @@ pub struct ResolvedProfile {
 /// Loads the profile `name` (or "default"). A profile named explicitly must exist unless
 /// `may_be_new` (`auth login` creates it); the default one may be absent, in which case
 /// built-in defaults apply.
-pub fn load_profile(
+pub(crate) fn load_profile(
     path: &Path,
     name: Option<&str>,
     may_be_new: bool,
@@ -184,7 +184,7 @@ pub fn load_profile(
 }
 
 /// Profile names become keychain accounts and TOML keys: keep them plain.
-pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
+pub(crate) fn check_profile_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() || name.len() > 64 {
         return Err("must be 1 to 64 characters");
     }
@@ -199,7 +199,7 @@ pub fn check_profile_name(name: &str) -> Result<(), &'static str> {
 
 /// Writes config.toml atomically, the directory with mode 0700 and the file 0600. It never
 /// holds a secret, but it decides where the credential is sent.
-pub fn write_config(path: &Path, config: &ConfigFile) -> CommandResult<()> {
+pub(crate) fn write_config(path: &Path, config: &ConfigFile) -> CommandResult<()> {
     let dir = path.parent().context("the config file has no directory")?;
     private_file::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let text = toml::to_string(config).context("cannot encode the config")?;
@@ -209,7 +209,7 @@ pub fn write_config(path: &Path, config: &ConfigFile) -> CommandResult<()> {
 
 /// Reads config.toml; a missing file is an empty config, a corrupt one an error naming the file,
 /// line and column.
-pub fn read_config(path: &Path) -> CommandResult<ConfigFile> {
+pub(crate) fn read_config(path: &Path) -> CommandResult<ConfigFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
@@ -247,7 +247,7 @@ fn line_and_column(text: &str, at: usize) -> (usize, usize) {
 /// target is never changed through the link. Checked before the file is read. Returns the
 /// warning to show, if any.
 #[cfg(unix)]
-pub fn tighten_permissions(path: &Path) -> CommandResult<Option<String>> {
+pub(crate) fn tighten_permissions(path: &Path) -> CommandResult<Option<String>> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     let shown = path.display();
     let linked = match std::fs::symlink_metadata(path) {
@@ -301,7 +301,7 @@ pub fn tighten_permissions(path: &Path) -> CommandResult<Option<String>> {
 }
 
 #[cfg(not(unix))]
-pub fn tighten_permissions(_path: &Path) -> CommandResult<Option<String>> {
+pub(crate) fn tighten_permissions(_path: &Path) -> CommandResult<Option<String>> {
     Ok(None)
 }
 

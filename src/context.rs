@@ -3,9 +3,7 @@
 //! credential (looked up once, lazily), the API client, and the questions asked on a terminal.
 
 use std::path::Path;
-use std::time::Duration;
 
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::api::{Client, ClientConfig, Credential};
@@ -18,7 +16,7 @@ use crate::output::Output;
 use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secrets::{Keychain, KeychainError};
-use crate::settings;
+use crate::settings::{self, Settings};
 use crate::time::TimeSpan;
 
 /// Where the admin credential came from.
@@ -40,7 +38,7 @@ impl std::fmt::Display for CredentialSource {
 }
 
 /// Flexprice's rotation guidance: keys live 90 days unless told otherwise.
-pub const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
+pub(crate) const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
 
 pub struct Context {
     pub out: Output,
@@ -48,16 +46,8 @@ pub struct Context {
     pub profile: ResolvedProfile,
     /// The OS keychain, with this invocation's timeout.
     pub keychain: Keychain,
-    pub api_url: Url,
-    pub environment: Option<String>,
-    /// `--api-url` / `--environment` (or their variables) were given, not taken from the
-    /// profile: `auth login` saves them into the profile.
-    pub api_url_given: bool,
-    pub environment_given: bool,
-    pub timeout: Duration,
-    pub verbose: bool,
-    pub dry_run: bool,
-    pub yes: bool,
+    /// The settings from the flags and the profile, resolved once (see [`settings`]).
+    pub(crate) settings: Settings,
     /// Prompts are allowed: stdin and stderr are terminals and `--no-input` was not given.
     pub interactive: bool,
     /// The admin credential once found: looking it up may wait for the keychain, which must
@@ -85,14 +75,7 @@ impl Context {
             paths,
             keychain: Keychain::new(settings.keychain_timeout),
             profile,
-            api_url: settings.api_url,
-            environment: settings.environment,
-            api_url_given: settings.api_url_given,
-            environment_given: settings.environment_given,
-            timeout: settings.timeout,
-            verbose: settings.verbose,
-            dry_run: settings.dry_run,
-            yes: settings.yes,
+            settings,
             credential: std::cell::OnceCell::new(),
         })
     }
@@ -102,7 +85,7 @@ impl Context {
         crate::handover::Journal::new(
             &self.paths.state_dir,
             &self.profile.name,
-            self.api_url.as_str(),
+            self.settings.api_url.as_str(),
         )
     }
 
@@ -111,7 +94,7 @@ impl Context {
     pub fn sinks(&self) -> crate::handover::OsSinks {
         crate::handover::OsSinks {
             keychain: self.keychain,
-            exec_timeout: self.timeout,
+            exec_timeout: self.settings.timeout,
         }
     }
 
@@ -127,13 +110,14 @@ impl Context {
     pub async fn resolve_environment_name(&mut self) -> CommandResult<()> {
         if self.environment_is_a_name() {
             let (credential, _) = self.credential()?;
-            self.environment = self.environment_id_for(credential).await?;
+            self.settings.environment = self.environment_id_for(credential).await?;
         }
         Ok(())
     }
 
     fn environment_is_a_name(&self) -> bool {
-        self.environment
+        self.settings
+            .environment
             .as_deref()
             .is_some_and(|e| !crate::names::environment_id_like(e))
     }
@@ -145,17 +129,18 @@ impl Context {
         credential: Credential,
     ) -> CommandResult<Option<String>> {
         let Some(name) = self
+            .settings
             .environment
             .clone()
             .filter(|_| self.environment_is_a_name())
         else {
-            return Ok(self.environment.clone());
+            return Ok(self.settings.environment.clone());
         };
         let client = Client::new(ClientConfig {
-            base_url: self.api_url.clone(),
+            base_url: self.settings.api_url.clone(),
             credential: Some(credential),
             environment: None,
-            timeout: self.timeout,
+            timeout: self.settings.timeout,
             trace: self.trace(),
         })?;
         let environments = self
@@ -171,6 +156,15 @@ impl Context {
         self.client_with(credential)
     }
 
+    /// A client holding the admin credential, in the environment `--environment` names, looked
+    /// up here when it is a name: for the keychain's commands, which resolve nothing before
+    /// they run, and list keys only when there is a credential to list them with.
+    pub async fn client_in_environment(&self) -> CommandResult<Client> {
+        let (credential, _) = self.credential()?;
+        let environment = self.environment_id_for(credential.clone()).await?;
+        self.client_in(credential, environment)
+    }
+
     /// A client with the admin credential, only if it was already looked up: for explaining an
     /// error without waiting on the keychain a second time.
     pub fn client_if_resolved(&self) -> Option<Client> {
@@ -180,7 +174,7 @@ impl Context {
 
     /// A client holding the given credential.
     pub fn client_with(&self, credential: Credential) -> CommandResult<Client> {
-        self.client_in(credential, self.environment.clone())
+        self.client_in(credential, self.settings.environment.clone())
     }
 
     /// A client holding the given credential, in the given environment.
@@ -190,10 +184,10 @@ impl Context {
         environment: Option<String>,
     ) -> CommandResult<Client> {
         Ok(Client::new(ClientConfig {
-            base_url: self.api_url.clone(),
+            base_url: self.settings.api_url.clone(),
             credential: Some(credential),
             environment,
-            timeout: self.timeout,
+            timeout: self.settings.timeout,
             trace: self.trace(),
         })?)
     }
@@ -201,7 +195,7 @@ impl Context {
     /// Where `--verbose` traces go: this invocation's stderr.
     pub fn trace(&self) -> Option<crate::api::Trace> {
         let lines = self.out.stderr_lines();
-        self.verbose.then(|| -> crate::api::Trace {
+        self.settings.verbose.then(|| -> crate::api::Trace {
             std::sync::Arc::new(move |line: &str| lines.line("", line))
         })
     }
@@ -209,10 +203,10 @@ impl Context {
     /// The API this invocation talks to, with no credential yet.
     pub fn server(&self) -> ClientConfig {
         ClientConfig {
-            base_url: self.api_url.clone(),
+            base_url: self.settings.api_url.clone(),
             credential: None,
             environment: None,
-            timeout: self.timeout,
+            timeout: self.settings.timeout,
             trace: self.trace(),
         }
     }
@@ -368,7 +362,7 @@ impl Context {
     /// Refuses, before any request, a command that will need confirmation when nobody can give
     /// it: off a terminal (or with `--no-input`) without `flag`. A dry run needs none.
     pub fn require_confirmation(&self, what: &str, flag: &str) -> Result<(), CommandError> {
-        if self.yes || self.interactive || self.dry_run {
+        if self.settings.yes || self.interactive || self.settings.dry_run {
             return Ok(());
         }
         Err(CommandError::usage(format!(
@@ -382,7 +376,7 @@ impl Context {
     /// Asks a yes/no question on a terminal. Off a terminal (or with `--no-input`) it fails,
     /// naming `flag`, instead of blocking a script. `--yes` answers yes without asking.
     pub fn confirm(&self, question: &str, flag: &str) -> CommandResult<bool> {
-        if self.yes {
+        if self.settings.yes {
             return Ok(true);
         }
         self.out.confirm(question, flag)

@@ -1,55 +1,55 @@
-//! Every environment variable flexprice-admin reads, in one place, so the help text, the README
+//! Every environment variable flexprice-admin reads, in one place, so the help text, the docs
 //! and the code cannot disagree about a name.
 
 /// The admin credential (an API key). Never accepted in argv.
-pub const API_KEY: &str = "FLEXPRICE_API_KEY";
+pub(crate) const API_KEY: &str = "FLEXPRICE_API_KEY";
 /// A file holding the admin credential, read when `FLEXPRICE_API_KEY` is unset.
-pub const API_KEY_FILE: &str = "FLEXPRICE_API_KEY_FILE";
+pub(crate) const API_KEY_FILE: &str = "FLEXPRICE_API_KEY_FILE";
 /// The API base URL (shared with the official CLI).
-pub const API_URL: &str = "FLEXPRICE_API_URL";
+pub(crate) const API_URL: &str = "FLEXPRICE_API_URL";
 /// The profile to use from config.toml.
-pub const PROFILE: &str = "FLEXPRICE_PROFILE";
+pub(crate) const PROFILE: &str = "FLEXPRICE_PROFILE";
 /// The environment sent as `X-Environment-ID`.
-pub const ENVIRONMENT_ID: &str = "FLEXPRICE_ENVIRONMENT_ID";
+pub(crate) const ENVIRONMENT_ID: &str = "FLEXPRICE_ENVIRONMENT_ID";
 /// Disables colour when set to any non-empty value (<https://no-color.org>).
-pub const NO_COLOR: &str = "NO_COLOR";
+pub(crate) const NO_COLOR: &str = "NO_COLOR";
 /// Set to `true` by GitHub Actions runners; secrets are then registered for masking.
-pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+pub(crate) const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 
 /// Test hook: the current time as RFC 3339, so expiry and age logic can be tested. Prefixed like
 /// xh's `XH_TEST_MODE`: it is not part of the documented interface. Read through [`test_hook`],
 /// so it has no effect in release builds.
-pub const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
+pub(crate) const TEST_NOW: &str = "FLEXPRICE_ADMIN_TEST_NOW";
 
 /// Test hook: a comma-separated list of destination kinds (`keychain`, `file`, `exec`) whose
 /// delivery fails after minting, so the recovery path can be tested against working
 /// destinations. Read through [`test_hook`], so it has no effect in release builds.
-pub const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
+pub(crate) const TEST_FAIL_DELIVERY: &str = "FLEXPRICE_ADMIN_TEST_FAIL_DELIVERY";
 
 /// Test hook: how long, in milliseconds, a request may take before a terminal shows a spinner
 /// (200 by default), so tests need not race a debug build against the default. Read through
 /// [`test_hook`], so it has no effect in release builds.
-pub const TEST_SPINNER_DELAY_MS: &str = "FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS";
+pub(crate) const TEST_SPINNER_DELAY_MS: &str = "FLEXPRICE_ADMIN_TEST_SPINNER_DELAY_MS";
 
 /// The D-Bus session bus where the Secret Service (the Linux keychain) is reached.
-pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
+pub(crate) const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
 /// Whether a variable is one of ours: every variable we read a credential, a setting or a test
 /// hook from starts with `FLEXPRICE_` (the official CLI's prefix too). `exec:` children never
 /// see them.
-pub fn is_ours(name: &str) -> bool {
+pub(crate) fn is_ours(name: &str) -> bool {
     name.starts_with("FLEXPRICE_")
 }
 
 /// Reads a variable, treating an empty value as unset (as most shells users expect).
-pub fn var(name: &str) -> Option<String> {
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// Reads a test-hook variable (`TEST_*`), only in debug builds: tests run debug builds, and a
 /// release binary must not let its environment fake the clock or a failed delivery. `cfg!` rather
 /// than `#[cfg]` so both builds type-check the same code; the release branch is a constant.
-pub fn test_hook(name: &str) -> Option<String> {
+pub(crate) fn test_hook(name: &str) -> Option<String> {
     if cfg!(debug_assertions) {
         var(name)
     } else {
@@ -58,7 +58,7 @@ pub fn test_hook(name: &str) -> Option<String> {
 }
 
 /// [`DOCUMENTED`] as aligned text, for `--help` and `help environment`.
-pub fn table_text() -> String {
+pub(crate) fn table_text() -> String {
     let mut text = String::new();
     for (name, meaning) in DOCUMENTED {
         text.push_str(&format!("  {name:<24} {meaning}\n"));
@@ -67,7 +67,7 @@ pub fn table_text() -> String {
 }
 
 /// Every variable with a one-line description, for `help environment` and the man page.
-pub const DOCUMENTED: &[(&str, &str)] = &[
+pub(crate) const DOCUMENTED: &[(&str, &str)] = &[
     (
         API_KEY,
         "the admin API key (takes precedence over the key file and the keychain)",

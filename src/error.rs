@@ -218,7 +218,7 @@ impl From<reqwest::Error> for CommandError {
 
 /// `.context("…")` on any result whose error becomes a [`CommandError`]: what was being done,
 /// with the failure's own exit code.
-pub trait ErrorContext<T> {
+pub(crate) trait ErrorContext<T> {
     fn context(self, message: impl Into<String>) -> Result<T, CommandError>;
     fn with_context<M: Into<String>>(self, message: impl FnOnce() -> M) -> Result<T, CommandError>;
 }
@@ -244,10 +244,10 @@ impl<T> ErrorContext<T> for Option<T> {
 }
 
 /// What a command returns: its exit code, or the failure that decides it.
-pub type CommandResult<T = Exit> = Result<T, CommandError>;
+pub(crate) type CommandResult<T = Exit> = Result<T, CommandError>;
 
 /// The exit code for an API failure, by HTTP status first (the status is the source of truth).
-pub fn api_exit(err: &ApiError) -> Exit {
+pub(crate) fn api_exit(err: &ApiError) -> Exit {
     match err.kind.as_ref() {
         ApiErrorKind::Status { status, .. } => match *status {
             401 => Exit::Unauthenticated,

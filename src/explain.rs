@@ -12,7 +12,7 @@ const SUPER_ADMIN_USER_ONLY: &str = "This action requires a user account with Su
 const INSUFFICIENT: &str = "insufficient permissions";
 
 /// Adds hints to an error that an API call caused. May ask `/users/me` for the caller's roles.
-pub async fn enrich(err: &mut CommandError, ctx: &Context, client: Option<&Client>) {
+pub(crate) async fn enrich(err: &mut CommandError, ctx: &Context, client: Option<&Client>) {
     let Some(api) = err.source.as_deref() else {
         return;
     };
@@ -32,12 +32,12 @@ async fn hints_for(api: &ApiError, ctx: &Context, client: Option<&Client>) -> Ve
             );
             hints.push(format!(
                 "the API URL is {} ({} or --api-url); `flexprice-admin whoami` tests the key",
-                ctx.api_url,
+                ctx.settings.api_url,
                 env::API_URL
             ));
         }
         (_, Some(403)) if message == NO_ENVIRONMENT => {
-            let hint = match &ctx.environment {
+            let hint = match &ctx.settings.environment {
                 Some(env_id) => format!("environment '{env_id}' is not one of this tenant's"),
                 None => "this credential (a tenant-level key or a login token) is not bound to an environment".into(),
             };
@@ -63,7 +63,7 @@ async fn hints_for(api: &ApiError, ctx: &Context, client: Option<&Client>) -> Ve
         (_, Some(404)) if message == "404 page not found" => {
             hints.push(format!(
                 "no such route: is {} the Flexprice API base URL?",
-                ctx.api_url
+                ctx.settings.api_url
             ));
         }
         (_, Some(429)) => {
@@ -81,23 +81,23 @@ async fn hints_for(api: &ApiError, ctx: &Context, client: Option<&Client>) -> Ve
         (ApiErrorKind::Unreachable { detail }, _) if detail.starts_with("TLS") => {
             hints.push(format!(
                 "is {} right? An https:// URL pointing at a plain-http port fails like this",
-                ctx.api_url
+                ctx.settings.api_url
             ));
         }
         (ApiErrorKind::Unreachable { .. }, _) => {
             hints.push(format!(
                 "check the API URL ({}) and your network or proxy (HTTPS_PROXY)",
-                ctx.api_url
+                ctx.settings.api_url
             ));
         }
         (ApiErrorKind::Decode { .. }, _) => hints.push(format!(
             "the answer does not match the Flexprice API: is {} the API (not a proxy or a web page)? If it \
              persists, report it with the request ID",
-            ctx.api_url
+            ctx.settings.api_url
         )),
         (ApiErrorKind::TooLarge { .. }, _) => hints.push(format!(
             "no Flexprice answer is that large: check that {} is the Flexprice API and not a proxy or download",
-            ctx.api_url
+            ctx.settings.api_url
         )),
         (ApiErrorKind::CrossHostRedirect { .. }, _) => hints.push(
             "if you trust the new host, pass it as --api-url; credentials are never sent to a host you did not name"
@@ -105,11 +105,11 @@ async fn hints_for(api: &ApiError, ctx: &Context, client: Option<&Client>) -> Ve
         ),
         (ApiErrorKind::RepeatedPage { .. }, _) => hints.push(format!(
             "a proxy or cache in front of {} may be dropping the query string; nothing was changed, and the command can be run again once the server pages correctly",
-            ctx.api_url
+            ctx.settings.api_url
         )),
         (ApiErrorKind::RedirectLoop { .. }, _) => hints.push(format!(
             "check --api-url ({}): a proxy or gateway in front of the API may be redirecting every request",
-            ctx.api_url
+            ctx.settings.api_url
         )),
         (ApiErrorKind::Timeout { .. }, _) => hints.push("the server is slow or unreachable; raise --timeout or try again later".into()),
         _ => {}

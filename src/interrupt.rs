@@ -201,7 +201,7 @@ fn listen() {
 }
 
 /// Windows has no signals: Ctrl-C and Ctrl-Break are [`Signal::Interrupt`], and the console
-/// closing, a log-off or a shutdown are [`Signal::Hangup`] ([`crate::platform::HANGUP`]).
+/// closing, a log-off or a shutdown are [`Signal::Hangup`] (see [`crate::platform`]).
 #[cfg(windows)]
 fn listen() {
     use tokio::signal::windows;

@@ -1,38 +1,37 @@
 //! flexprice-admin: manage Flexprice API keys, service accounts and roles.
 //!
-//! The library holds everything; `main.rs` only calls [`main`]. Benchmarks and unit tests use
-//! the modules from here.
+//! The library holds everything; `main.rs` only calls [`main`]. The modules are private to the
+//! crate except the five the benchmarks (`benches/render.rs`) and the end-to-end tests (clap's
+//! command, for completions) reach; the `unreachable_pub` lint keeps every other item `pub(crate)`.
 
 pub mod api;
-pub mod batch;
+mod batch;
 pub mod cli;
 pub mod commands;
-pub mod completion;
-pub mod config;
-pub mod context;
-pub mod env;
-pub mod error;
-pub mod explain;
-pub mod handover;
-pub mod interrupt;
-pub mod lock;
-pub mod login;
-pub mod manifest;
-pub mod manual;
-pub mod memory;
-pub mod names;
-pub mod ops;
+mod completion;
+mod config;
+mod context;
+mod env;
+mod error;
+mod explain;
+mod handover;
+mod interrupt;
+mod lock;
+mod login;
+mod manifest;
+mod manual;
+mod names;
+mod ops;
 pub mod output;
-pub mod parallel;
-pub mod platform;
-pub mod private_file;
-pub mod redact;
-pub mod revocations;
-pub mod secret_input;
-pub mod secrets;
-pub mod settings;
-pub mod shell;
-pub mod time;
+mod platform;
+mod private_file;
+mod redact;
+mod revocations;
+mod secret_input;
+mod secrets;
+mod settings;
+mod shell;
+mod time;
 pub mod views;
 
 use std::process::ExitCode;
@@ -131,11 +130,14 @@ async fn run(cli: cli::Cli) -> Exit {
         return report(&ctx.out, &err);
     }
     // `--environment NAME` becomes an ID before any command runs, except where it is only
-    // saved (into a profile, resolved when used) or not used at all (the keychain).
+    // saved (into a profile, resolved when used) or not used at all (the keychain, and
+    // `auth logout`, which must work with a server that is down or a key already revoked).
     let saves_or_ignores_environment = creates_profile
         || matches!(
             cli.command,
-            cli::Command::Keychain(_) | cli::Command::Profile(_)
+            cli::Command::Keychain(_)
+                | cli::Command::Profile(_)
+                | cli::Command::Auth(cli::AuthCommand::Logout)
         );
     if !saves_or_ignores_environment && let Err(err) = ctx.resolve_environment_name().await {
         return report(&ctx.out, &err);

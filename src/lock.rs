@@ -26,7 +26,7 @@ const MAX_ATTEMPTS: u32 = 16;
 
 /// Held for as long as the value lives; dropping it removes the lock file, then releases it.
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     file: Option<File>,
     path: PathBuf,
 }
@@ -34,7 +34,7 @@ pub struct Lock {
 impl Lock {
     /// Takes the rotation lock of `key_id` in `profile`, or fails at once (exit 7) if another
     /// process holds it: waiting would let two rotations of one key run back to back.
-    pub fn key(state_dir: &Path, profile: &str, key_id: &str) -> CommandResult<Lock> {
+    pub(crate) fn key(state_dir: &Path, profile: &str, key_id: &str) -> CommandResult<Lock> {
         let id = crate::handover::journal::checked_id(key_id).ok_or_else(|| {
             CommandError::failure(format!(
                 "key {key_id} has an ID of an unexpected shape; it is not rotated"
@@ -54,7 +54,7 @@ impl Lock {
 
     /// Takes the lock of the manifest at `manifest` (by its absolute path), or fails at once
     /// (exit 7) naming the run that holds it.
-    pub fn manifest(state_dir: &Path, manifest: &Path) -> CommandResult<Lock> {
+    pub(crate) fn manifest(state_dir: &Path, manifest: &Path) -> CommandResult<Lock> {
         let absolute =
             std::fs::canonicalize(manifest).unwrap_or_else(|_| private_file::absolute(manifest));
         // The path names the lock; a hash keeps the file name short and safe whatever the path.
@@ -96,7 +96,7 @@ impl Lock {
     /// taken in name order. Each is an open file for as long as it is held: the soft limit of
     /// open files is raised first, up to the hard one, so a fleet larger than the common 1024
     /// (or a cron job's 256) still applies.
-    pub fn accounts<'n>(
+    pub(crate) fn accounts<'n>(
         state_dir: &Path,
         profile: &str,
         names: impl IntoIterator<Item = &'n str>,

@@ -22,7 +22,7 @@ use crate::secret_input;
 use crate::time;
 
 /// How long before a stored login expires every command says so.
-pub const WARN_BEFORE: Duration = Duration::from_secs(3 * 24 * 3600);
+pub(crate) const WARN_BEFORE: Duration = Duration::from_secs(3 * 24 * 3600);
 
 /// A stored credential this close to its expiry is treated as expired: a command started with
 /// it could see it expire between two requests.
@@ -31,7 +31,7 @@ const MARGIN: Duration = Duration::from_secs(60);
 /// When a login token stops working: its `exp` claim, read without checking the signature
 /// (only the server can; this is for saying when). `None` for anything that is not a JWT
 /// with an `exp` (an API key, a token that never expires).
-pub fn expires_at(token: &str) -> Option<Timestamp> {
+pub(crate) fn expires_at(token: &str) -> Option<Timestamp> {
     #[derive(Deserialize)]
     struct Claims {
         exp: Option<f64>,
@@ -48,12 +48,12 @@ pub fn expires_at(token: &str) -> Option<Timestamp> {
 }
 
 /// Whether a token expiring at `at` should no longer be used at `now`.
-pub fn is_expired(at: Timestamp, now: Timestamp) -> bool {
+pub(crate) fn is_expired(at: Timestamp, now: Timestamp) -> bool {
     at <= now + MARGIN
 }
 
 /// "2026-07-01 12:00:00 UTC (in 29 days)", for messages.
-pub fn when(at: Timestamp, now: Timestamp) -> String {
+pub(crate) fn when(at: Timestamp, now: Timestamp) -> String {
     format!(
         "{} ({})",
         at.strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -62,7 +62,7 @@ pub fn when(at: Timestamp, now: Timestamp) -> String {
 }
 
 /// Where the password comes from.
-pub enum PasswordFrom<'a> {
+pub(crate) enum PasswordFrom<'a> {
     /// A hidden prompt on the terminal, with this question.
     Prompt(String),
     Stdin,
@@ -70,7 +70,7 @@ pub enum PasswordFrom<'a> {
 }
 
 /// Reads the password: never from argv or the environment.
-pub fn read_password(out: &Output, from: PasswordFrom<'_>) -> CommandResult<SecretString> {
+pub(crate) fn read_password(out: &Output, from: PasswordFrom<'_>) -> CommandResult<SecretString> {
     match from {
         PasswordFrom::Stdin => secret_input::read_password_stdin("stdin (--password-stdin)"),
         PasswordFrom::File(path) => {
@@ -94,7 +94,7 @@ pub fn read_password(out: &Output, from: PasswordFrom<'_>) -> CommandResult<Secr
 
 /// The checks the server makes, made first, so a typo exits 2 without a request: an email
 /// that is one word with an `@` inside, a password of at least 8 characters.
-pub fn check_email(email: &str) -> Result<(), CommandError> {
+pub(crate) fn check_email(email: &str) -> Result<(), CommandError> {
     let ok = email
         .split_once('@')
         .is_some_and(|(user, host)| !user.is_empty() && !host.is_empty() && !host.contains('@'))
@@ -121,7 +121,7 @@ fn check_password_length(password: &SecretString) -> Result<(), CommandError> {
 /// Exchanges email and password for a login token (`POST /auth/login`, sent with no
 /// credential and no environment, to `server`'s URL). A refusal (403, "Invalid email or
 /// password") is exit 3.
-pub async fn log_in(
+pub(crate) async fn log_in(
     out: &Output,
     server: ClientConfig,
     email: &str,
@@ -161,7 +161,7 @@ pub async fn log_in(
 /// password: exit 3, before any request.
 /// password: exit 3, before any request. `login` is the command that logs in again
 /// ([`login_command`]).
-pub fn expired_error(profile: &str, login: &str, at: Timestamp) -> CommandError {
+pub(crate) fn expired_error(profile: &str, login: &str, at: Timestamp) -> CommandError {
     CommandError::new(
         Exit::Unauthenticated,
         format!(
@@ -176,7 +176,7 @@ pub fn expired_error(profile: &str, login: &str, at: Timestamp) -> CommandError 
 
 /// `flexprice-admin auth login --email EMAIL [--profile P]` (`profile_flag`: ` --profile P` or
 /// empty), with `EMAIL` standing in when the profile has no email.
-pub fn login_command(email: Option<&str>, profile_flag: &str) -> String {
+pub(crate) fn login_command(email: Option<&str>, profile_flag: &str) -> String {
     let email = email.unwrap_or("EMAIL");
     let email = shlex::try_quote(email).map_or_else(|_| email.to_string(), |q| q.into_owned());
     format!("flexprice-admin auth login --email {email}{profile_flag}")

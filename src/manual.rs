@@ -10,11 +10,11 @@ const CRON: &str = include_str!("../doc/cron.txt");
 const FINDINGS: &str = include_str!("../doc/audit.txt");
 const OFFBOARDING: &str = include_str!("../doc/offboarding.txt");
 /// The manifest's reference: its own page, `flexprice-admin-manifest(5)`.
-pub const MANIFEST: &str = include_str!("../doc/manifest.txt");
+pub(crate) const MANIFEST: &str = include_str!("../doc/manifest.txt");
 
 /// The extra sections of the man page of the command `path` (e.g. `keys-rotate`, the page's
 /// file name without `flexprice-admin-` and `.1`), as (title, text).
-pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
     match path {
         "keys-create" => vec![("DESTINATIONS", DESTINATIONS)],
         "keys-rotate" => vec![
@@ -33,7 +33,7 @@ pub fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The exit codes the command `path` can give (the root page lists them all).
-pub fn exit_codes(path: &str) -> Vec<Exit> {
+pub(crate) fn exit_codes(path: &str) -> Vec<Exit> {
     use Exit::*;
     // Every command that talks to the API can fail in these ways.
     let api = [
@@ -84,7 +84,7 @@ pub fn exit_codes(path: &str) -> Vec<Exit> {
 
 /// `text` as roff: each line a paragraph; lines starting with two spaces kept as they are
 /// (commands), in a no-fill block.
-pub fn roff(text: &str, escape: impl Fn(&str) -> String) -> String {
+pub(crate) fn roff(text: &str, escape: impl Fn(&str) -> String) -> String {
     let mut out = String::new();
     let mut literal = false;
     for line in text.lines() {

@@ -230,11 +230,11 @@ pub fn environment_id(environments: &[Environment], name: &str) -> Result<String
 
 /// The longest name we accept: key and account names are `varchar(255)` columns, and the real
 /// server answers a longer one with a 500 (contract §11 #2), so it is refused before sending.
-pub const MAX_NAME_CHARS: usize = 255;
+pub(crate) const MAX_NAME_CHARS: usize = 255;
 
 /// The name of something new (a key, a service account, a rename): a valid name that cannot be
 /// taken for an ID, so that it can be referred to later and never names another object's ID.
-pub fn parse_new_name(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_new_name(raw: &str) -> Result<String, String> {
     let name = parse_name(raw)?;
     // Shown as U+FFFD everywhere, such a name would still be a twin of the visible one in the
     // server's listings and in every other tool.
@@ -254,7 +254,7 @@ pub fn parse_new_name(raw: &str) -> Result<String, String> {
 }
 
 /// Names and IDs: not empty, not only spaces, no control characters, not absurdly long.
-pub fn parse_name(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_name(raw: &str) -> Result<String, String> {
     if raw.trim().is_empty() {
         return Err("must not be empty or only spaces".into());
     }
@@ -274,7 +274,7 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
 /// separator (U+180E), and the line and paragraph separators (U+2028, U+2029), which some
 /// terminals and editors treat as line breaks. ASCII text never contains one, so the common case
 /// costs one comparison per character.
-pub fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
         '\u{061C}'

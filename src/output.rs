@@ -18,9 +18,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-pub use self::render::{Cell, Mood, terminal_safe};
 #[cfg(test)]
-pub use self::render::{JsonArray, json as render_json};
+pub use self::render::json as render_json;
+pub use self::render::{Cell, Mood, terminal_safe};
 pub use self::streams::{Captured, Sink, Streams};
 use crate::env;
 use crate::error::CommandResult;
@@ -294,12 +294,6 @@ impl Output {
     /// Whether the output is JSON Lines (`-o jsonl`).
     pub fn is_json_lines(&self) -> bool {
         self.format == OutputFormat::Jsonl
-    }
-
-    /// A pretty JSON array on stdout for a caller that renders its items itself (see
-    /// [`render::JsonArray`]); `-o json` only.
-    pub fn json_array(&self) -> io::Result<render::JsonArray<Sink>> {
-        render::JsonArray::new(self.streams.stdout())
     }
 
     /// JSON on stdout written as work happens (see [`render::JsonStream`]): with `-o json` a

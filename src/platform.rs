@@ -1,14 +1,23 @@
 //! What differs for this tool between Linux, macOS and Windows, each decided here at compile
-//! time and listed in README "macOS and Windows". `scripts/check-other-os` type-checks and lints
+//! time and listed in doc/platforms.md. `scripts/check-other-os` type-checks and lints
 //! every one of these for macOS and Windows on each change.
 //!
 //! - Keychain entry names: the Windows Credential Manager matches target names regardless of
 //!   case, and macOS text (file names, some input methods) often arrives decomposed (`e` +
 //!   U+0301 rather than `é`), which the macOS Keychain compares byte for byte. See
 //!   [`KEYCHAIN_NAMES_FOLD_CASE`] and [`KEYCHAIN_NAME_FORM`].
-//! - Private files: [`PRIVATE_BY_MODE`].
-//! - An `exec:` destination's children: [`EXEC_STOPS_ITS_GROUP`].
-//! - The hang-up signal: [`HANGUP`].
+//! - Private files: on Unix, files and directories are made 0600 / 0700 from the moment they
+//!   exist. Windows has no modes: files are created under the user's profile (`%APPDATA%`,
+//!   `%LOCALAPPDATA%`), whose ACL already keeps other users out, and no ACL is changed; the
+//!   checks that refuse a group- or world-readable config or key file do not exist there.
+//! - An `exec:` destination's children: on Unix the command runs in a process group of its own,
+//!   and at a timeout or a signal the whole group is killed (`sh -c 'vault …'` and the `vault`
+//!   it started). Windows has no process groups in that sense: only the command itself is
+//!   killed, so a command that starts others should wait for them.
+//! - The hang-up signal: SIGHUP (a closed terminal, exit 129). On Windows, the console window
+//!   closing, the user logging off or the system shutting down (tokio's `ctrl_close`,
+//!   `ctrl_logoff`, `ctrl_shutdown`); Ctrl-Break counts as Ctrl-C. Windows has no SIGTERM:
+//!   `taskkill /F` cannot be caught.
 
 use std::borrow::Cow;
 
@@ -16,7 +25,7 @@ use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 /// The Unicode form keychain entry names are stored and looked up in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameForm {
+pub(crate) enum NameForm {
     /// Byte for byte as given (the Secret Service compares attributes exactly).
     AsGiven,
     /// Composed (NFC): `cafe\u{301}` and `café` are one name.
@@ -26,7 +35,7 @@ pub enum NameForm {
 /// macOS: NFC, so a key named with a decomposed `é` (typed, or taken from a file name) finds the
 /// entry stored under the composed one and never makes a second, invisible twin. Elsewhere names
 /// are kept as given: an entry made before this rule would otherwise no longer be found.
-pub const KEYCHAIN_NAME_FORM: NameForm = if cfg!(target_os = "macos") {
+pub(crate) const KEYCHAIN_NAME_FORM: NameForm = if cfg!(target_os = "macos") {
     NameForm::Composed
 } else {
     NameForm::AsGiven
@@ -36,32 +45,10 @@ pub const KEYCHAIN_NAME_FORM: NameForm = if cfg!(target_os = "macos") {
 /// must find an entry stored as `CI`, and two keys whose names differ only in case share one
 /// entry: the second is then met as "an entry holding another key", which is refused or asked
 /// about, never silently overwritten. Elsewhere names are case-sensitive, as key names are.
-pub const KEYCHAIN_NAMES_FOLD_CASE: bool = cfg!(windows);
-
-/// Unix: private files and directories are made 0600 / 0700 from the moment they exist.
-/// Windows has no modes: files are created under the user's profile (`%APPDATA%`,
-/// `%LOCALAPPDATA%`), whose ACL already keeps other users out, and no ACL is changed; the
-/// checks that refuse a group- or world-readable config or key file do not exist there.
-pub const PRIVATE_BY_MODE: bool = cfg!(unix);
-
-/// Unix: an `exec:` command runs in a process group of its own, and at a timeout or a signal the
-/// whole group is killed (`sh -c 'vault …'` and the `vault` it started). Windows has no process
-/// groups in that sense: only the command itself is killed, so a command that starts others
-/// should wait for them (a script that runs them in the foreground does).
-pub const EXEC_STOPS_ITS_GROUP: bool = cfg!(unix);
-
-/// What stands for SIGHUP (a closed terminal, exit 129): on Windows, the console window closing,
-/// the user logging off or the system shutting down (tokio's `ctrl_close`, `ctrl_logoff`,
-/// `ctrl_shutdown`); Ctrl-Break counts as Ctrl-C. Windows has no SIGTERM: `taskkill /F` cannot
-/// be caught.
-pub const HANGUP: &str = if cfg!(windows) {
-    "the console closing, a log-off or a shutdown"
-} else {
-    "SIGHUP"
-};
+pub(crate) const KEYCHAIN_NAMES_FOLD_CASE: bool = cfg!(windows);
 
 /// A keychain entry's name (account) as this platform's keychain will compare it.
-pub fn entry_name(name: &str) -> Cow<'_, str> {
+pub(crate) fn entry_name(name: &str) -> Cow<'_, str> {
     match KEYCHAIN_NAME_FORM {
         NameForm::Composed => composed(name),
         NameForm::AsGiven => Cow::Borrowed(name),
@@ -69,7 +56,7 @@ pub fn entry_name(name: &str) -> Cow<'_, str> {
 }
 
 /// Whether two key names mean the same keychain entry here.
-pub fn same_entry_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_entry_name(a: &str, b: &str) -> bool {
     same_name(a, b, KEYCHAIN_NAME_FORM, KEYCHAIN_NAMES_FOLD_CASE)
 }
 

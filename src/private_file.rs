@@ -35,7 +35,7 @@ impl From<DirError> for CommandError {
 /// never changed through a symbolic link or on a directory of another user: a link to a private
 /// directory of ours is used as it is; a link to anything else (a shared 1777 directory), or
 /// another user's directory, is [`DirError::Refused`].
-pub fn private_dir(dir: &Path) -> Result<(), DirError> {
+pub(crate) fn private_dir(dir: &Path) -> Result<(), DirError> {
     fs::create_dir_all(dir)?;
     #[cfg(unix)]
     make_dir_private(dir)?;
@@ -92,7 +92,7 @@ fn make_dir_private(dir: &Path) -> Result<(), DirError> {
 }
 
 /// Creates a new file (failing if `path` exists) readable and writable only by the owner.
-pub fn create_new(path: &Path) -> io::Result<File> {
+pub(crate) fn create_new(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -101,7 +101,7 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 }
 
 /// Opens (creating if missing, never truncating) a 0600 file: a lock file.
-pub fn open_or_create(path: &Path) -> io::Result<File> {
+pub(crate) fn open_or_create(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -110,7 +110,7 @@ pub fn open_or_create(path: &Path) -> io::Result<File> {
 }
 
 /// Writes a new 0600 file holding `bytes`, synced to disk. Fails if `path` exists.
-pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = create_new(path)?;
     // A file cut short (a full disk, a quota) would be a partial copy of what it was to hold,
     // and would stand in the way of the next try: it goes.
@@ -122,7 +122,7 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// The directory a file lives in, absolute (`.` for a bare name).
-pub fn directory_of(path: &Path) -> PathBuf {
+pub(crate) fn directory_of(path: &Path) -> PathBuf {
     match absolute(path).parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -130,14 +130,14 @@ pub fn directory_of(path: &Path) -> PathBuf {
 }
 
 /// The path made absolute against the current directory (for labels and messages).
-pub fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Replaces `path` with `bytes` atomically: a 0600 temporary file in the same directory
 /// (`tempfile` creates it with that mode), synced, renamed over `path`, then the directory
 /// synced. A symbolic link at `path` is refused, never followed.
-pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         return Err(io::Error::other("the path is a symbolic link"));
     }
@@ -162,7 +162,7 @@ const PROBE_PREFIX: &str = ".flexprice-admin-probe-";
 /// reliable check is creating one (it is removed at once). The probe's name is as long as the
 /// real one (and never shorter than [`replace`]'s temporary name), so a name or path too long
 /// for the file system fails here, before anything depends on it, not at delivery.
-pub fn check_writable(dir: &Path, name_len: usize) -> io::Result<()> {
+pub(crate) fn check_writable(dir: &Path, name_len: usize) -> io::Result<()> {
     tempfile::Builder::new()
         .prefix(PROBE_PREFIX)
         .rand_bytes(name_len.saturating_sub(PROBE_PREFIX.len()).max(6))
@@ -172,7 +172,7 @@ pub fn check_writable(dir: &Path, name_len: usize) -> io::Result<()> {
 
 /// `raw` made safe as part of a file name: anything but ASCII letters, digits, `-` and `_`
 /// becomes `_` (IDs and profile names come from users and servers).
-pub fn file_component(raw: &str) -> String {
+pub(crate) fn file_component(raw: &str) -> String {
     raw.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

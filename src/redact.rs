@@ -1,7 +1,8 @@
 //! Every secret this process knows, in one registry, and [`scrub`], which takes them out of text
 //! that came from elsewhere. A server (or a proxy in front of it) may quote the caller's
 //! credential in an error message, in error details, in a plain-text body or in a header such as
-//! `X-Request-ID`; `src/api/` scrubs all of those where they enter the program, before they can
+//! `X-Request-ID`, or in the names a listing holds; `src/api/` scrubs all of those where they
+//! enter the program (a success body before it is decoded, [`scrub_body`]), before they can
 //! reach an error value, `--verbose` or any output, and every line written to stderr is scrubbed
 //! once more on its way out.
 //!
@@ -27,7 +28,7 @@ use zeroize::Zeroizing;
 
 /// Secrets shorter than this are not scrubbed: replacing every occurrence of a few characters
 /// would mangle ordinary text, and a credential that short protects nothing anyway.
-pub const MIN_LEN: usize = 8;
+pub(crate) const MIN_LEN: usize = 8;
 
 /// The shortest tail of a secret, once its type prefix (`sk_`) is removed, that is still
 /// scrubbed on its own: the random part of a Flexprice key is 26 characters, and a server that
@@ -47,7 +48,7 @@ static REGISTRY: Mutex<Vec<Form>> = Mutex::new(Vec::new());
 /// Adds `secret` to the secrets [`scrub`] removes. Call it as soon as a secret is in hand (read
 /// from a file, stdin, the keychain, or minted by the server). Secrets shorter than [`MIN_LEN`]
 /// are ignored.
-pub fn register(secret: &SecretString) {
+pub(crate) fn register(secret: &SecretString) {
     let raw = secret.expose_secret();
     if raw.chars().count() < MIN_LEN {
         return;
@@ -71,7 +72,7 @@ pub fn register(secret: &SecretString) {
 /// `text` with every registered secret, in every form we know (raw, JSON-escaped, URL-encoded,
 /// without its `sk_` prefix, inside a longer token), replaced by its redacted display form
 /// (`sk_01***7Q`). Clean text is borrowed, not copied.
-pub fn scrub(text: &str) -> Cow<'_, str> {
+pub(crate) fn scrub(text: &str) -> Cow<'_, str> {
     let registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
     let mut out = Cow::Borrowed(text);
     for form in registry.iter() {
@@ -83,15 +84,116 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 }
 
 /// [`scrub`] for an owned string, reusing it when it is already clean.
-pub fn scrub_owned(text: String) -> String {
+pub(crate) fn scrub_owned(text: String) -> String {
     match scrub(&text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(clean) => clean,
     }
 }
 
+/// [`scrub`] for a success body as it is received (bytes, UTF-8 or not), before it is decoded:
+/// a listing's names are the server's text too. A clean body, the rule, is searched once a form
+/// (memchr's SIMD search) and left as it is, byte for byte. A secret may hide behind JSON's
+/// escapes (`\u0073k_…`): a body holding a `\` is searched with them written out
+/// ([`unescape_ascii`]), and when a secret is found there, that text, the same JSON, is the body.
+/// The replacement of a secret of letters, digits and `_` (every key Flexprice mints) holds no
+/// `"` or `\`, so the body stays the same JSON; any other may leave a body that no longer
+/// decodes: an error, never the secret.
+pub(crate) fn scrub_body(body: &mut Vec<u8>) {
+    let registry = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    if registry.is_empty() {
+        return;
+    }
+    let mut text = match memchr::memchr(b'\\', body) {
+        Some(_) => std::borrow::Cow::Owned(unescape_ascii(body)),
+        None => std::borrow::Cow::Borrowed(&body[..]),
+    };
+    // Shortest form first: one holding a form already found absent (a key holds its tail) is
+    // absent too, and not searched for, so a clean listing is read once a secret.
+    let mut absent: Vec<&[u8]> = Vec::new();
+    let mut present = vec![false; registry.len()];
+    for (i, form) in registry.iter().enumerate().rev() {
+        let needle = form.text.as_bytes();
+        if absent
+            .iter()
+            .any(|a| memchr::memmem::find(needle, a).is_some())
+        {
+            continue;
+        }
+        match memchr::memmem::find(&text, needle) {
+            Some(_) => present[i] = true,
+            None => absent.push(needle),
+        }
+    }
+    let mut found = false;
+    for (form, _) in registry.iter().zip(present).filter(|(_, present)| *present) {
+        let finder = memchr::memmem::Finder::new(form.text.as_bytes());
+        if finder.find(&text).is_none() {
+            continue;
+        }
+        found = true;
+        let mut clean = Vec::with_capacity(text.len());
+        let mut rest = &text[..];
+        while let Some(at) = finder.find(rest) {
+            clean.extend_from_slice(&rest[..at]);
+            clean.extend_from_slice(form.replacement.as_bytes());
+            rest = &rest[at + form.text.len()..];
+        }
+        clean.extend_from_slice(rest);
+        if let std::borrow::Cow::Owned(held) = &mut text {
+            zeroize::Zeroize::zeroize(held);
+        }
+        text = std::borrow::Cow::Owned(clean);
+    }
+    if found {
+        // The body held a secret: wiped before it is dropped, as the registry's copies are.
+        let clean = text.into_owned();
+        zeroize::Zeroize::zeroize(body);
+        *body = clean;
+    }
+}
+
+/// `body` with the JSON escapes that can stand for a printable ASCII character (`\u0041`,
+/// `\/`) written as that character (`\u0022` and `\u005c` as `\"` and `\\`): every string in
+/// it holds the same text, and a secret spelled with escapes reads as the secret.
+fn unescape_ascii(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'\\', &body[from..]) {
+        let at = from + found;
+        out.extend_from_slice(&body[from..at]);
+        let hex = body
+            .get(at + 2..at + 6)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let code = hex.and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (body.get(at + 1), code) {
+            (Some(b'u'), Some(b'"')) => out.extend_from_slice(b"\\\""),
+            (Some(b'u'), Some(b'\\')) => out.extend_from_slice(b"\\\\"),
+            (Some(b'u'), Some(c @ 0x20..=0x7e)) => out.push(c),
+            (Some(b'/'), _) => {
+                out.push(b'/');
+                from = at + 2;
+                continue;
+            }
+            (Some(&next), _) => {
+                out.extend_from_slice(&[b'\\', next]);
+                from = at + 2;
+                continue;
+            }
+            (None, _) => {
+                out.push(b'\\');
+                from = at + 1;
+                continue;
+            }
+        }
+        from = at + 6;
+    }
+    out.extend_from_slice(&body[from..]);
+    out
+}
+
 /// [`scrub`] applied to every string in a JSON value, object keys included.
-pub fn scrub_json(value: Value) -> Value {
+pub(crate) fn scrub_json(value: Value) -> Value {
     match value {
         Value::String(s) => Value::String(scrub_owned(s)),
         Value::Array(items) => Value::Array(items.into_iter().map(scrub_json).collect()),
@@ -107,7 +209,7 @@ pub fn scrub_json(value: Value) -> Value {
 /// `sk_01***7Q` for a key of normal length: the prefix and last two characters, like the
 /// server's `display_id`. `***` for anything short enough that showing seven characters would
 /// give too much away, and for JWTs (whose first characters are always the same header).
-pub fn display_form(raw: &str) -> String {
+pub(crate) fn display_form(raw: &str) -> String {
     if raw.is_ascii() && raw.len() >= 20 && !raw.starts_with("eyJ") {
         format!("{}***{}", &raw[..5], &raw[raw.len() - 2..])
     } else {
@@ -221,6 +323,45 @@ mod tests {
         });
         let text = scrub_json(value).to_string();
         assert!(!text.contains("JSONJSONJSONJSON99"), "{text}");
+    }
+
+    #[test]
+    fn a_body_is_scrubbed_however_its_json_spells_the_secret() {
+        let raw = "sk_01K3BODYBODYBODYBODYBODY77";
+        secret(raw);
+        // Clean, and with escapes that hold no secret: left byte for byte.
+        for clean in [
+            r#"{"name":"x"}"#,
+            r#"{"name":"\u0073k_01 \\u0041 \/ \u00e9"}"#,
+        ] {
+            let mut body = clean.as_bytes().to_vec();
+            scrub_body(&mut body);
+            assert_eq!(body, clean.as_bytes());
+        }
+        let escaped: String = raw
+            .chars()
+            .map(|c| format!("\\u{:04X}", c as u32))
+            .collect();
+        for spelled in [
+            raw.to_string(),
+            escaped,
+            raw.replacen('s', "\\u0073", 1),
+            raw.replacen("BODY", "\\u0042ODY", 2),
+            format!("x/{}", &raw[3..]).replace('/', "\\/"),
+        ] {
+            let text = format!(
+                r#"{{"name":"a {spelled} \"q\" \u0022 \\ \u005c \\u0041 é","n":[1.5e3,null]}}"#
+            );
+            let mut body = text.clone().into_bytes();
+            scrub_body(&mut body);
+            let scrubbed: Value = serde_json::from_slice(&body).expect("still JSON");
+            let name = scrubbed["name"].as_str().unwrap();
+            assert!(!name.contains("BODYBODY"), "{spelled}: {name}");
+            let original: Value = serde_json::from_str(&text).unwrap();
+            let expected = scrub(original["name"].as_str().unwrap()).into_owned();
+            assert_eq!(name, expected, "{spelled}");
+            assert_eq!(scrubbed["n"], original["n"]);
+        }
     }
 
     #[test]

@@ -17,12 +17,12 @@ use zeroize::Zeroizing;
 
 /// The most we read of a credential: far more than an API key (29 characters) or a login JWT
 /// (a few hundred), and little enough that `/dev/zero` or a 100 MB file costs nothing.
-pub const MAX_BYTES: usize = 4096;
+pub(crate) const MAX_BYTES: usize = 4096;
 
 /// Checks and cleans a credential read from `source` (named in the error: `FLEXPRICE_API_KEY`,
 /// `stdin (--api-key-stdin)`, ...). This is the check `auth login` makes, applied to every
 /// credential, wherever it comes from.
-pub fn check(text: &str, source: &str) -> Result<SecretString, CommandError> {
+pub(crate) fn check(text: &str, source: &str) -> Result<SecretString, CommandError> {
     let key = text.trim_start_matches('\u{feff}').trim();
     if key.is_empty() {
         return Err(CommandError::usage(format!(
@@ -72,17 +72,17 @@ fn read_bounded(reader: impl Read, source: &str) -> CommandResult<Zeroizing<Stri
 }
 
 /// The credential on stdin (`auth login --api-key-stdin`), read to its end or [`MAX_BYTES`].
-pub fn read_stdin(source: &str) -> CommandResult<SecretString> {
+pub(crate) fn read_stdin(source: &str) -> CommandResult<SecretString> {
     check(&read_stdin_text(source)?, source)
 }
 
 /// Stdin as text, read to its end: more than [`MAX_BYTES`] is refused, not cut.
-pub fn read_stdin_text(source: &str) -> CommandResult<Zeroizing<String>> {
+pub(crate) fn read_stdin_text(source: &str) -> CommandResult<Zeroizing<String>> {
     read_bounded(std::io::stdin().lock(), source)
 }
 
 /// A credential read from a key file, and the warning to show if the file's mode was tightened.
-pub struct FromFile {
+pub(crate) struct FromFile {
     pub secret: SecretString,
     pub warning: Option<String>,
 }
@@ -90,7 +90,7 @@ pub struct FromFile {
 /// Reads the credential in the file at `path` (`source` names the variable that gave it). The
 /// file is opened without blocking and checked through the opened descriptor, so what is checked
 /// is what is read.
-pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
+pub(crate) fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
     let (text, warning) = read_file_text(path, source)?;
     let secret = check(&text, &format!("{source}: {}", path.display()))?;
     Ok(FromFile { secret, warning })
@@ -98,14 +98,14 @@ pub fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
 
 /// A login password (`auth login --email`) on stdin, read to its end or [`MAX_BYTES`]:
 /// see [`check_password`].
-pub fn read_password_stdin(source: &str) -> CommandResult<SecretString> {
+pub(crate) fn read_password_stdin(source: &str) -> CommandResult<SecretString> {
     let text = read_bounded(std::io::stdin().lock(), source)?;
     check_password(&text, source)
 }
 
 /// A login password in a file (`auth login --password-file`), read and checked as a key file
 /// is (a regular file, private to its owner, at most [`MAX_BYTES`]): see [`check_password`].
-pub fn read_password_file(path: &Path, source: &str) -> CommandResult<FromFile> {
+pub(crate) fn read_password_file(path: &Path, source: &str) -> CommandResult<FromFile> {
     let (text, warning) = read_file_text(path, source)?;
     let secret = check_password(&text, &format!("{source}: {}", path.display()))?;
     Ok(FromFile { secret, warning })
@@ -114,7 +114,7 @@ pub fn read_password_file(path: &Path, source: &str) -> CommandResult<FromFile> 
 /// A password as typed or stored: one line, which a final line break ends (`echo`, an editor)
 /// and is not part of; anything else, spaces and any Unicode included, is the password. Empty,
 /// or holding another control character (a second line), exits 2 naming `source`.
-pub fn check_password(text: &str, source: &str) -> Result<SecretString, CommandError> {
+pub(crate) fn check_password(text: &str, source: &str) -> Result<SecretString, CommandError> {
     let text = text.trim_start_matches('\u{feff}');
     let line = text
         .strip_suffix("\r\n")
@@ -136,7 +136,7 @@ pub fn check_password(text: &str, source: &str) -> Result<SecretString, CommandE
 
 /// A key file's text under the key file's rules (a regular file, opened without blocking, at
 /// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened.
-pub fn read_file_text(
+pub(crate) fn read_file_text(
     path: &Path,
     source: &str,
 ) -> CommandResult<(Zeroizing<String>, Option<String>)> {

@@ -12,16 +12,16 @@ use crate::config::Profile as ProfileSettings;
 use crate::env;
 use crate::error::CommandError;
 
-pub const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
+pub(crate) const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
 
 /// Keychain timeout off a terminal (cron, CI) when the profile sets none.
-pub const KEYCHAIN_TIMEOUT_UNATTENDED: Duration = Duration::from_secs(5);
+pub(crate) const KEYCHAIN_TIMEOUT_UNATTENDED: Duration = Duration::from_secs(5);
 /// Keychain timeout on a terminal, where an unlock prompt may need answering.
-pub const KEYCHAIN_TIMEOUT_INTERACTIVE: Duration = Duration::from_secs(30);
+pub(crate) const KEYCHAIN_TIMEOUT_INTERACTIVE: Duration = Duration::from_secs(30);
 
 /// The settings of one invocation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub api_url: Url,
     /// The environment, by ID or name (a name is looked up before a command runs).
     pub environment: Option<String>,
@@ -39,7 +39,7 @@ pub struct Settings {
 }
 
 /// The settings from the global flags and the profile; `interactive`: prompts are allowed.
-pub fn resolve(
+pub(crate) fn resolve(
     global: &GlobalArgs,
     profile: &ProfileSettings,
     interactive: bool,
@@ -81,7 +81,7 @@ pub fn resolve(
 
 /// `raw` with any user name and password between `://` and the host replaced by `***`, even
 /// when the rest is not a valid URL: `https://ops:hunter2@host/v1` → `https://***@host/v1`.
-pub fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
     let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
         return raw.into();
     };
@@ -95,7 +95,7 @@ pub fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
 
 /// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
 /// `/v1`; any other path must end in `/v1`.
-pub fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, CommandError> {
+pub(crate) fn parse_api_url(raw: &str, allow_insecure_http: bool) -> Result<Url, CommandError> {
     // The URL is quoted in every message below: never with a password in it.
     let shown = redact_userinfo(raw);
     let bad = |why: String| {

@@ -15,14 +15,14 @@ use crate::env;
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
 use crate::output::Output;
 
-pub const BIN: &str = "flexprice-admin";
+pub(crate) const BIN: &str = "flexprice-admin";
 /// Set by the completion scripts when they ask the binary for completions (the shell's name as
 /// the value, the words after `--`). Underscored: an interface between the script and the binary,
 /// not a setting; specific to us so an unrelated `COMPLETE` in a cron job's environment cannot
 /// turn a run into a completion request.
-pub const COMPLETE_VAR: &str = "_FLEXPRICE_ADMIN_COMPLETE";
+pub(crate) const COMPLETE_VAR: &str = "_FLEXPRICE_ADMIN_COMPLETE";
 /// The shells we ship completion scripts for.
-pub const SHELLS: [Shell; 5] = [
+pub(crate) const SHELLS: [Shell; 5] = [
     Shell::Bash,
     Shell::Zsh,
     Shell::Fish,
@@ -32,7 +32,7 @@ pub const SHELLS: [Shell; 5] = [
 
 /// Answers a completion request from one of our scripts and exits, or returns at once when this
 /// run is not one. Called first in `main`: a request needs no config, key or network.
-pub fn answer_completion_request() {
+pub(crate) fn answer_completion_request() {
     let Some(shell) = std::env::var_os(COMPLETE_VAR).filter(|s| !s.is_empty() && s != "0") else {
         return;
     };
@@ -69,7 +69,7 @@ pub fn answer_completion_request() {
 const BASH_INDEX_VAR: &str = "_CLAP_COMPLETE_INDEX";
 
 /// Runs `help` or `generate`; other commands are not handled here.
-pub fn run(out: &Output, command: &Command) -> CommandResult<Exit> {
+pub(crate) fn run(out: &Output, command: &Command) -> CommandResult<Exit> {
     match command {
         Command::Help(args) => help(out, args),
         Command::Generate(args) => generate(out, args),
@@ -237,7 +237,7 @@ fn completion(shell: Shell) -> CommandResult<Vec<u8>> {
 }
 
 /// Every completion script, as (file name, contents).
-pub fn completions() -> CommandResult<Vec<(String, Vec<u8>)>> {
+pub(crate) fn completions() -> CommandResult<Vec<(String, Vec<u8>)>> {
     SHELLS
         .iter()
         .map(|shell| Ok((shell.file_name(BIN), completion(*shell)?)))
@@ -245,7 +245,7 @@ pub fn completions() -> CommandResult<Vec<(String, Vec<u8>)>> {
 }
 
 /// Every man page, root first, as (file name, contents).
-pub fn man_pages() -> CommandResult<Vec<(String, Vec<u8>)>> {
+pub(crate) fn man_pages() -> CommandResult<Vec<(String, Vec<u8>)>> {
     // The package version alone: the pages are committed, and the commit is `--version`'s job.
     let mut root = cli::command().version(env!("CARGO_PKG_VERSION"));
     root.build();

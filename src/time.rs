@@ -15,7 +15,7 @@ const MAX_YEARS: i64 = 10;
 /// The latest expiry a key minted at `now` may have: ten calendar years later. Every lifetime is
 /// checked by the instant it gives from now, not by how it is spelled, so `3653d`, `9y366d` and
 /// `10y` are accepted or refused together whenever they name the same instant.
-pub fn latest_expiry(now: Timestamp) -> Timestamp {
+pub(crate) fn latest_expiry(now: Timestamp) -> Timestamp {
     TimeSpan(Span::new().years(MAX_YEARS)).after(now)
 }
 
@@ -23,14 +23,14 @@ pub fn latest_expiry(now: Timestamp) -> Timestamp {
 /// cap. A lifetime typed by the user is refused beyond the cap when parsed; this is for one that
 /// is not: an existing key's (the API accepts any expiry), which `keys rotate` gives the new
 /// key. Its replacement expires ten years from now at the latest.
-pub fn expiry_within_cap(lifetime: TimeSpan, now: Timestamp) -> Option<Timestamp> {
+pub(crate) fn expiry_within_cap(lifetime: TimeSpan, now: Timestamp) -> Option<Timestamp> {
     let expiry = lifetime.expiry_from(now)?;
     let latest = Timestamp::from_second(latest_expiry(now).as_second()).ok()?;
     Some(expiry.min(latest))
 }
 
 /// The current time, or `FLEXPRICE_ADMIN_TEST_NOW` when a test sets it (debug builds only).
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     env::test_hook(env::TEST_NOW)
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(Timestamp::now)
@@ -150,7 +150,7 @@ impl FromStr for FutureTimestamp {
 /// nearest whole unit. Rounding, not truncating, matters because `now` is read a moment after the
 /// server stamped the key: a fresh 90-day key is 89 days and 23:59:59 away and must read "in 90
 /// days". A value that rounds up to a whole larger unit moves to it ("1 hour", not "60 minutes").
-pub fn relative(at: Timestamp, now: Timestamp) -> String {
+pub(crate) fn relative(at: Timestamp, now: Timestamp) -> String {
     let delta: SignedDuration = at.duration_since(now);
     let secs = delta.as_secs().unsigned_abs();
     // `secs` is at most 2^63, so adding half a unit cannot overflow a u64.

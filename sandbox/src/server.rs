@@ -101,11 +101,8 @@ fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<Fault> {
     Some(fault)
 }
 
-async fn respond(
-    shared: Arc<Shared>,
-    reset: Arc<Notify>,
-    req: hyper::Request<Incoming>,
-) -> Response<OutBody> {
+/// The request as the API reads it, and its entry in the request log (status to be filled in).
+async fn read_request(req: hyper::Request<Incoming>) -> (api::Request, LoggedRequest) {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -119,7 +116,7 @@ async fn respond(
         headers: parts.headers,
         body,
     };
-    let mut entry = LoggedRequest {
+    let entry = LoggedRequest {
         method: request.method.clone(),
         path: request.path.clone(),
         query: request.query.clone(),
@@ -128,6 +125,15 @@ async fn respond(
         body: String::from_utf8_lossy(&request.body).into_owned(),
         fault: None,
     };
+    (request, entry)
+}
+
+async fn respond(
+    shared: Arc<Shared>,
+    reset: Arc<Notify>,
+    req: hyper::Request<Incoming>,
+) -> Response<OutBody> {
+    let (request, mut entry) = read_request(req).await;
     let fault = take_fault(&shared, &request.method, &request.path);
     entry.fault = fault.as_ref().map(|f| f.action.to_string());
     let request_id = request

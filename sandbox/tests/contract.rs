@@ -3,15 +3,15 @@
 //! moves with `Sandbox::set_now`.
 
 mod contract {
-    pub mod auth;
-    pub mod binary;
-    pub mod corrections;
-    pub mod faults;
-    pub mod keys;
-    pub mod misc;
-    pub mod rbac;
-    pub mod remove;
-    pub mod users;
+    pub(crate) mod auth;
+    pub(crate) mod binary;
+    pub(crate) mod corrections;
+    pub(crate) mod faults;
+    pub(crate) mod keys;
+    pub(crate) mod misc;
+    pub(crate) mod rbac;
+    pub(crate) mod remove;
+    pub(crate) mod users;
 }
 
 use flexprice_sandbox::{Sandbox, SandboxOptions};

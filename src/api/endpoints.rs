@@ -144,6 +144,21 @@ impl Client {
         }
     }
 
+    /// The error for a listing holding a key whose ID is not a key ID.
+    fn listed_odd_id(&self) -> ApiError {
+        let request = Request::get("secrets/api/keys");
+        ApiError {
+            method: request.method.to_string(),
+            path: self.url_for(&request).path().to_string(),
+            kind: Box::new(ApiErrorKind::Decode {
+                status: 200,
+                detail: "a listed key's id is not a key ID (secret_ and letters and digits)".into(),
+            }),
+            request_id: None,
+            hints: Vec::new(),
+        }
+    }
+
     async fn keys_page(
         &self,
         filter: &KeyFilter,
@@ -165,7 +180,7 @@ impl Client {
     }
 
     /// Mints a key. The raw key is taken out of the body before anything else is decoded, so a
-    /// decoding error can never quote it, and registered with [`crate::redact`] at once.
+    /// decoding error can never quote it, and registered with `crate::redact` at once.
     pub async fn create_key(&self, request: &Request) -> Result<CreatedKey, ApiError> {
         let (status, mut body) = self.send_raw(request).await?;
         let decoded = take_api_key(&mut body);
@@ -401,6 +416,13 @@ impl KeyPager<'_> {
         pagination: &Pagination,
         items: &mut Vec<K>,
     ) -> Result<(), ApiError> {
+        // Every command takes a listed key's ID as the key's name for the server: printed for
+        // scripts one a line (`-q`), put in the path of a DELETE. One that is not a key ID (a
+        // line break, `..`, a path) is not trusted with either, as a created key's is not.
+        if items.iter().any(|k| !is_key_id(k.key_id())) {
+            self.state = PagerState::Done;
+            return Err(self.client.listed_odd_id());
+        }
         let got = items.len() as u64;
         if let PagerState::First = self.state {
             let (wanted, page_size) = self.first_plan(pagination);
@@ -455,18 +477,6 @@ impl KeyPager<'_> {
             .filter(|applied| (1..self.first_size).contains(applied))
             .unwrap_or(self.first_size);
         (wanted, page_size)
-    }
-
-    /// Whether the first answer, whose `pagination` is this, is the whole listing: then
-    /// [`KeyPager::take`] keeps the first `n` of its keys (the answer), whatever their number,
-    /// drops the rest and asks for nothing more. `None` for any later answer, and when more
-    /// pages may follow (then `take` also drops keys that came twice).
-    pub fn whole_listing(&self, pagination: &Pagination) -> Option<usize> {
-        if !matches!(self.state, PagerState::First) {
-            return None;
-        }
-        let (wanted, page_size) = self.first_plan(pagination);
-        (page_size >= wanted).then(|| usize::try_from(wanted).unwrap_or(usize::MAX))
     }
 
     /// Drops the keys already handed out, then those beyond `max`; says how many were new.

@@ -1,15 +1,15 @@
 //! The Flexprice HTTP client: one place that sends requests, retries what is safe to retry,
 //! traces to stderr under `--verbose` with credentials redacted, and turns failures into
 //! [`ApiError`]. It never prints data and never prompts. Every text the server sends that can
-//! reach an error or a trace (error bodies, `X-Request-ID`, `Location`, decoding errors) is
-//! scrubbed of every known secret ([`crate::redact`]) as it is read.
+//! reach an error, a trace or the output (error bodies, `X-Request-ID`, `Location`, decoding
+//! errors, the success bodies commands decode) is scrubbed of every known secret
+//! (`crate::redact`) as it is read; only the answers that carry a new secret (`send_raw`) are
+//! left to their callers.
 
 pub mod endpoints;
 mod error;
 pub mod models;
 pub mod permissions;
-pub mod plain_key;
-pub mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, DeserializeSeed};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use endpoints::KeyFilter;
@@ -43,7 +43,7 @@ const MAX_REDIRECTS: usize = 5;
 pub struct Credential(Arc<SecretString>);
 
 impl Credential {
-    /// Wraps a credential, registering it with [`crate::redact`] so that a server quoting it
+    /// Wraps a credential, registering it with `crate::redact` so that a server quoting it
     /// back never gets it onto our output.
     pub fn new(secret: SecretString) -> Self {
         crate::redact::register(&secret);
@@ -181,7 +181,8 @@ pub struct ClientConfig {
 }
 
 /// The raw outcome of one exchange. The texts taken from headers are already scrubbed of every
-/// known secret; the body is not (a success body is data, and error bodies are scrubbed in
+/// known secret; the body is not yet (a success body is scrubbed by the `send` that decodes it,
+/// but not for `send_raw`, whose answer carries a new secret; error bodies are scrubbed in
 /// [`Client::check_status`] before they are read).
 struct Exchange {
     status: StatusCode,
@@ -309,31 +310,22 @@ impl Client {
 
     /// Sends a request and decodes a JSON answer.
     pub async fn send<T: DeserializeOwned>(&self, request: &Request) -> Result<T, ApiError> {
-        let exchange = self.exchange(request).await?;
+        let mut exchange = self.exchange(request).await?;
+        redact::scrub_body(&mut exchange.body);
         decode(&exchange.body).map_err(|detail| self.decode_error(request, &exchange, detail))
     }
 
     /// Sends a request and hands back its answer undecoded, for [`Client::decode_answer`]: a
     /// caller that decodes borrowing from the body.
     pub(crate) async fn send_for_decoding(&self, request: Request) -> Result<Answer, ApiError> {
-        let exchange = self.exchange(&request).await?;
+        let mut exchange = self.exchange(&request).await?;
+        redact::scrub_body(&mut exchange.body);
         Ok(Answer { request, exchange })
     }
 
     /// Decodes an answer of `Client::send_for_decoding`; the result may borrow from it.
     pub fn decode_answer<'b, T: Deserialize<'b>>(&self, answer: &'b Answer) -> Result<T, ApiError> {
         decode(&answer.exchange.body)
-            .map_err(|detail| self.decode_error(&answer.request, &answer.exchange, detail))
-    }
-
-    /// [`Client::decode_answer`] through a seed: for a caller that handles the answer's parts
-    /// as they are read rather than keeping them (see [`models::ListedKeys`]).
-    pub fn decode_answer_with<'b, S: DeserializeSeed<'b>>(
-        &self,
-        answer: &'b Answer,
-        seed: S,
-    ) -> Result<S::Value, ApiError> {
-        decode_with(&answer.exchange.body, seed)
             .map_err(|detail| self.decode_error(&answer.request, &answer.exchange, detail))
     }
 
@@ -617,17 +609,6 @@ fn decode<'b, T: Deserialize<'b>>(body: &'b [u8]) -> Result<T, String> {
     }
 }
 
-/// [`decode`] through a seed.
-fn decode_with<'b, S: DeserializeSeed<'b>>(body: &'b [u8], seed: S) -> Result<S::Value, String> {
-    let text = std::str::from_utf8(body).map_err(|e| format!("the answer is not UTF-8 ({e})"))?;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = seed
-        .deserialize(&mut deserializer)
-        .map_err(|e| e.to_string())?;
-    deserializer.end().map_err(|e| e.to_string())?;
-    Ok(value)
-}
-
 struct AttemptError {
     kind: ApiErrorKind,
     retryable: bool,
@@ -666,7 +647,6 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError
             .map_or(0, |len| len as usize)
             .min(MAX_BODY_BYTES),
     );
-    crate::memory::prefault(&mut body);
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(BodyError::TooLarge);

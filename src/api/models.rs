@@ -1,16 +1,11 @@
 //! Typed models of the Flexprice responses and requests this tool uses, written from the API
 //! contract (shared/flexprice-api.md). Unknown fields are ignored so a newer server still decodes.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
 use jiff::Timestamp;
 use secrecy::SecretString;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-
-use super::wire::{Text, WireTime};
 
 /// `{"items": [...], "pagination": {...}}`, the envelope of the newer list endpoints.
 #[derive(Debug, Deserialize)]
@@ -66,127 +61,6 @@ impl ApiKey {
     }
 }
 
-/// A key of a listing as [`ApiKey`], decoded without copying its strings (see [`super::wire`]):
-/// for writing thousands of keys straight out.
-#[derive(Debug, Deserialize)]
-pub struct ListedKey<'a> {
-    #[serde(borrow)]
-    pub id: Text<'a>,
-    #[serde(borrow)]
-    pub name: Text<'a>,
-    #[serde(rename = "type", borrow)]
-    pub key_type: Text<'a>,
-    #[serde(borrow)]
-    pub display_id: Text<'a>,
-    #[serde(default, borrow)]
-    pub roles: Vec<Text<'a>>,
-    #[serde(default, borrow)]
-    pub user_type: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub user_id: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub service_account_name: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    pub expires_at: Option<WireTime<'a>>,
-    #[serde(borrow)]
-    pub status: Text<'a>,
-    #[serde(borrow)]
-    pub created_at: WireTime<'a>,
-}
-
-impl ListedKey<'_> {
-    /// The key with its own copies of every text: for the few keys a command keeps beyond the
-    /// answer (`keys audit`'s findings).
-    pub fn to_api_key(&self) -> ApiKey {
-        let text = |t: &Text<'_>| t.as_str().to_owned();
-        ApiKey {
-            id: text(&self.id),
-            name: text(&self.name),
-            key_type: text(&self.key_type),
-            display_id: text(&self.display_id),
-            roles: self.roles.iter().map(text).collect(),
-            user_type: self.user_type.as_ref().map(text),
-            user_id: self.user_id.as_ref().map(text),
-            service_account_name: self.service_account_name.as_ref().map(text),
-            expires_at: self.expires_at.map(|at| at.at),
-            status: text(&self.status),
-            created_at: self.created_at.at,
-        }
-    }
-}
-
-/// A page of listed keys decoded one key at a time: each is handed to the function as it is
-/// read and none is kept, so no list of thousands of keys is built; the page's `pagination` is
-/// the result. It accepts and refuses exactly what `Page<ListedKey>` does. The function's error
-/// stops the decoding, reported as an error of it.
-pub struct ListedKeys<F>(pub F);
-
-impl<'de, F: FnMut(ListedKey<'de>) -> Result<(), String>> DeserializeSeed<'de> for ListedKeys<F> {
-    type Value = Pagination;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pagination, D::Error> {
-        deserializer.deserialize_struct("Page", &["items", "pagination"], self)
-    }
-}
-
-impl<'de, F: FnMut(ListedKey<'de>) -> Result<(), String>> Visitor<'de> for ListedKeys<F> {
-    type Value = Pagination;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("struct Page")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Pagination, A::Error> {
-        let (mut items, mut pagination) = (false, None);
-        while let Some(field) = map.next_key::<Cow<'de, str>>()? {
-            match &*field {
-                "items" if items => return Err(de::Error::duplicate_field("items")),
-                "items" => {
-                    map.next_value_seed(Each(&mut self.0))?;
-                    items = true;
-                }
-                "pagination" if pagination.is_some() => {
-                    return Err(de::Error::duplicate_field("pagination"));
-                }
-                "pagination" => pagination = Some(map.next_value()?),
-                _ => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
-            }
-        }
-        if !items {
-            return Err(de::Error::missing_field("items"));
-        }
-        pagination.ok_or_else(|| de::Error::missing_field("pagination"))
-    }
-}
-
-/// The `items` of a [`ListedKeys`].
-struct Each<'f, F>(&'f mut F);
-
-impl<'de, F: FnMut(ListedKey<'de>) -> Result<(), String>> DeserializeSeed<'de> for Each<'_, F> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, F: FnMut(ListedKey<'de>) -> Result<(), String>> Visitor<'de> for Each<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sequence")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(key) = seq.next_element::<ListedKey<'de>>()? {
-            (self.0)(key).map_err(de::Error::custom)?;
-        }
-        Ok(())
-    }
-}
-
 /// What paging needs of a listed key, whichever way it was decoded.
 pub trait KeyId {
     fn key_id(&self) -> &str;
@@ -195,19 +69,6 @@ pub trait KeyId {
 impl KeyId for ApiKey {
     fn key_id(&self) -> &str {
         &self.id
-    }
-}
-
-impl KeyId for ListedKey<'_> {
-    fn key_id(&self) -> &str {
-        self.id.as_str()
-    }
-}
-
-/// A listed key's ID alone, for paging keys that were not kept.
-impl KeyId for Text<'_> {
-    fn key_id(&self) -> &str {
-        self.as_str()
     }
 }
 

@@ -20,7 +20,7 @@ use crate::secrets::KeychainError;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::views::AccountJson;
 
-pub async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
+pub(super) async fn login(ctx: &Context, args: &AuthLoginArgs) -> CommandResult<Exit> {
     if let Some(email) = &args.email {
         return login_with_email(ctx, args, email).await;
     }
@@ -119,7 +119,7 @@ async fn login_with_email(ctx: &Context, args: &AuthLoginArgs, email: &str) -> C
         me.user_type,
         me.roles.join(",")
     ));
-    if ctx.environment.is_none() {
+    if ctx.settings.environment.is_none() {
         ctx.out.hint(format!(
             "a login token acts in no environment of its own: pass --environment ENV (or save one with `flexprice-admin profile set{} --environment ENV`) for commands inside one; --all-environments reaches them all",
             ctx.profile_flag()
@@ -140,10 +140,15 @@ async fn login_with_email(ctx: &Context, args: &AuthLoginArgs, email: &str) -> C
 /// exact command that saves this profile.
 fn no_keychain(ctx: &Context, err: KeychainError) -> CommandError {
     let mut set = format!("flexprice-admin profile set{}", ctx.profile_flag());
-    if ctx.api_url_given {
-        set.push_str(&format!(" --api-url {}", ctx.api_url));
+    if ctx.settings.api_url_given {
+        set.push_str(&format!(" --api-url {}", ctx.settings.api_url));
     }
-    if let Some(environment) = ctx.environment.as_ref().filter(|_| ctx.environment_given) {
+    if let Some(environment) = ctx
+        .settings
+        .environment
+        .as_ref()
+        .filter(|_| ctx.settings.environment_given)
+    {
         set.push_str(&format!(" --environment {environment}"));
     }
     err.into_user_error()
@@ -181,12 +186,12 @@ fn save_profile(ctx: &Context, email: Option<&str>) -> CommandResult<()> {
     let existed = file.profiles.contains_key(&ctx.profile.name);
     let entry = file.profiles.entry(ctx.profile.name.clone()).or_default();
     let mut changed = !existed;
-    if ctx.api_url_given {
-        entry.api_url = Some(ctx.api_url.to_string());
+    if ctx.settings.api_url_given {
+        entry.api_url = Some(ctx.settings.api_url.to_string());
         changed = true;
     }
-    if ctx.environment_given {
-        entry.environment = ctx.environment.clone();
+    if ctx.settings.environment_given {
+        entry.environment = ctx.settings.environment.clone();
         changed = true;
     }
     if entry.login_email.as_deref() != email {
@@ -221,7 +226,7 @@ struct Status {
     account: AccountJson,
 }
 
-pub async fn status(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn status(ctx: &Context) -> CommandResult<Exit> {
     let (credential, source) = ctx.credential()?;
     let stored_login = match source {
         CredentialSource::Keychain => true,
@@ -241,7 +246,7 @@ pub async fn status(ctx: &Context) -> CommandResult<Exit> {
         .with_context(|| format!("checking the credential from the {source}"))?;
     let status = Status {
         profile: ctx.profile.name.clone(),
-        api_url: ctx.api_url.to_string(),
+        api_url: ctx.settings.api_url.to_string(),
         source: match source {
             CredentialSource::EnvVar => "env",
             CredentialSource::File(_) => "file",
@@ -274,7 +279,7 @@ pub async fn status(ctx: &Context) -> CommandResult<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn logout(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn logout(ctx: &Context) -> CommandResult<Exit> {
     let profile = &ctx.profile.name;
     match ctx.keychain.delete(LOGIN_SERVICE, profile) {
         Ok(()) => ctx.out.note(format!(

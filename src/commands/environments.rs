@@ -5,7 +5,7 @@ use crate::error::{CommandResult, Exit};
 use crate::output::Cell;
 use crate::views::EnvironmentJson;
 
-pub async fn list(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let envs = ctx
         .out

@@ -16,7 +16,7 @@ use crate::output::{self, render::Cell};
 use crate::secrets::entries::{self, Stored};
 use crate::secrets::{KEYS_SERVICE, KeychainError, reveal};
 
-pub fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
+pub(super) fn get(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let secret = ctx
         .keychain
@@ -128,25 +128,28 @@ async fn survey(ctx: &Context, listed: Option<Vec<ApiKey>>) -> CommandResult<(Ve
 
 /// The keys, in one listing request; `None` (with a warning) when they cannot be listed.
 async fn list_keys(ctx: &Context) -> Option<Vec<ApiKey>> {
-    match ctx.client() {
-        Ok(client) => match client.list_keys(&KeyFilter::default(), None).await {
-            Ok(keys) => Some(keys),
-            Err(e) => {
-                ctx.out
-                    .warn(format!("could not list the keys, so whether each entry's key is active is not shown: {e}"));
-                None
-            }
-        },
+    if let Err(e) = ctx.credential() {
+        ctx.out.warn(format!(
+            "no admin credential, so whether each entry's key is active is not shown: {e}"
+        ));
+        return None;
+    }
+    let listed = async {
+        let client = ctx.client_in_environment().await?;
+        Ok::<_, CommandError>(client.list_keys(&KeyFilter::default(), None).await?)
+    };
+    match listed.await {
+        Ok(keys) => Some(keys),
         Err(e) => {
             ctx.out.warn(format!(
-                "no admin credential, so whether each entry's key is active is not shown: {e}"
+                "could not list the keys, so whether each entry's key is active is not shown: {e:#}"
             ));
             None
         }
     }
 }
 
-pub async fn list(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
     let (listed, _) = survey(ctx, None).await?;
     if ctx.out.is_json() {
         ctx.out.json(&listed)?;
@@ -180,7 +183,7 @@ pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
+pub(super) fn remove(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
     let entry = find(ctx, args)?;
     let question = format!(
         "Remove the secret of '{}' (owner {}, profile '{}') from the OS keychain? The key stays valid.",
@@ -204,8 +207,8 @@ pub fn remove(ctx: &Context, args: &KeychainNameArgs) -> CommandResult<Exit> {
 
 /// Deletes the entries whose secret matches no active key. Needs the listing: without it
 /// nothing is removed (exit 5 or the API's code).
-pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
-    let client = ctx.client()?;
+pub(super) async fn prune(ctx: &Context) -> CommandResult<Exit> {
+    let client = ctx.client_in_environment().await?;
     // Fail here, before anything is removed, if the keys cannot be listed.
     let keys = client.list_keys(&KeyFilter::default(), None).await?;
     let (listed, listing) = survey(ctx, Some(keys)).await?;
@@ -260,7 +263,7 @@ pub async fn prune(ctx: &Context) -> CommandResult<Exit> {
 
 /// The recovery files in the state directory, with whether each one's key is still active (one
 /// listing request; unknown without it).
-pub async fn recovered(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn recovered(ctx: &Context) -> CommandResult<Exit> {
     let files = journal::recovery_files(&ctx.paths.state_dir);
     #[derive(Serialize)]
     struct Recovered {
@@ -272,7 +275,7 @@ pub async fn recovered(ctx: &Context) -> CommandResult<Exit> {
     let keys = if files.is_empty() {
         None
     } else {
-        match ctx.client() {
+        match ctx.client_in_environment().await {
             Ok(client) => client.list_keys(&KeyFilter::default(), None).await.ok(),
             Err(_) => None,
         }

@@ -13,18 +13,18 @@ use crate::env;
 use crate::error::{CommandResult, Exit};
 use crate::output::Cell;
 
-pub fn set(ctx: &Context, args: &ProfileSetArgs) -> CommandResult<Exit> {
+pub(super) fn set(ctx: &Context, args: &ProfileSetArgs) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let mut file = config::read_config(&path)?;
     let existed = file.profiles.contains_key(&ctx.profile.name);
     let entry = file.profiles.entry(ctx.profile.name.clone()).or_default();
     let mut changed = Vec::new();
-    if ctx.api_url_given {
-        entry.api_url = Some(ctx.api_url.to_string());
+    if ctx.settings.api_url_given {
+        entry.api_url = Some(ctx.settings.api_url.to_string());
         changed.push("api_url");
     }
-    if ctx.environment_given {
-        entry.environment = ctx.environment.clone();
+    if ctx.settings.environment_given {
+        entry.environment = ctx.settings.environment.clone();
         changed.push("environment");
     }
     let spans = [
@@ -116,7 +116,7 @@ struct Shown {
     login_email: Option<String>,
 }
 
-pub fn show(ctx: &Context) -> CommandResult<Exit> {
+pub(super) fn show(ctx: &Context) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let saved = config::read_config(&path)?
         .profiles
@@ -134,8 +134,8 @@ pub fn show(ctx: &Context) -> CommandResult<Exit> {
         name: ctx.profile.name.clone(),
         config_file: path.display().to_string(),
         saved,
-        api_url: ctx.api_url.to_string(),
-        environment: ctx.environment.clone(),
+        api_url: ctx.settings.api_url.to_string(),
+        environment: ctx.settings.environment.clone(),
         default_expiry: ctx.default_key_lifetime().to_string(),
         max_age: policy.max_age.to_string(),
         expiring_within: policy.expiring_within.to_string(),
@@ -200,7 +200,7 @@ struct Listed<'a> {
     environment: Option<&'a str>,
 }
 
-pub fn list(ctx: &Context) -> CommandResult<Exit> {
+pub(super) fn list(ctx: &Context) -> CommandResult<Exit> {
     let path = ctx.paths.config_file();
     let file = config::read_config(&path)?;
     let listed: Vec<Listed<'_>> = file

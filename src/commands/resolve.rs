@@ -1,5 +1,5 @@
 //! References that need the API first: the service accounts, fetched (with a spinner on a
-//! terminal) and resolved by [`crate::names`]. The pure parts are re-exported here for the
+//! terminal) and resolved by `crate::names`. The pure parts are re-exported here for the
 //! commands that resolve what the user typed.
 
 pub use crate::names::{

@@ -6,7 +6,7 @@ use crate::error::{CommandError, CommandResult, Exit};
 use crate::output::Cell;
 use crate::views::{RoleJson, permissions_line};
 
-pub async fn list(ctx: &Context, args: &RolesListArgs) -> CommandResult<Exit> {
+pub(super) async fn list(ctx: &Context, args: &RolesListArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let mut roles = ctx
         .out
@@ -45,7 +45,7 @@ pub async fn list(ctx: &Context, args: &RolesListArgs) -> CommandResult<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn show(ctx: &Context, args: &RolesShowArgs) -> CommandResult<Exit> {
+pub(super) async fn show(ctx: &Context, args: &RolesShowArgs) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let role = match ctx
         .out

@@ -15,7 +15,7 @@ use crate::views::AccountJson;
 const PUBLISHABLE_NOTE: &str = "publishable keys (pk_...) minted for the account block the archive too, but are never \
      listed: revoke them by ID with `flexprice-admin keys delete secret_...`";
 
-pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandResult<Exit> {
+pub(super) async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandResult<Exit> {
     check_service_account_roles(&args.roles).map_err(roles_refused)?;
     let client = ctx.client()?;
     // A second account of the same name makes every later reference by that name ambiguous
@@ -43,7 +43,7 @@ pub async fn create(ctx: &Context, args: &ServiceAccountsCreateArgs) -> CommandR
             .hint("choose another name, or pass --allow-duplicate-name (later references then need the ID)"));
     }
     let request = api::endpoints::create_service_account_request(&args.name, &args.roles);
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
@@ -151,7 +151,7 @@ fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {
     }
 }
 
-pub async fn list(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let accounts = resolve::fetch_service_accounts(ctx, &client).await?;
     if ctx.out.is_json() {
@@ -178,12 +178,12 @@ pub async fn list(ctx: &Context) -> CommandResult<Exit> {
     Ok(Exit::Ok)
 }
 
-pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> CommandResult<Exit> {
+pub(super) async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
     let request = api::endpoints::rename_user_request(&account.id, &args.new_name);
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         emit_planned(ctx, &client, &[request])?;
         return Ok(Exit::Ok);
     }
@@ -201,7 +201,7 @@ pub async fn rename(ctx: &Context, args: &ServiceAccountsRenameArgs) -> CommandR
     Ok(Exit::Ok)
 }
 
-pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandResult<Exit> {
+pub(super) async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandResult<Exit> {
     resolve::classify(&args.account, "user_", "service account", "ACCOUNT")?;
     let client = ctx.client()?;
     let account = resolve::fetch_service_account(ctx, &client, &args.account, "ACCOUNT").await?;
@@ -223,7 +223,7 @@ pub async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> CommandR
     if !args.revoke_keys && !keys.is_empty() {
         return Err(blocking_keys(&account, &keys, args));
     }
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         let mut requests: Vec<_> = if revoking {
             keys.iter()
                 .map(|k| api::endpoints::delete_key_request(&k.id))

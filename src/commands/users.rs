@@ -122,7 +122,7 @@ fn sees_others_keys(me: &User) -> bool {
 
 const BOUND_WARNING: &str = "this credential is an API key bound to one environment: keys in other environments are not seen here; a tenant-level key or a login token sees them all";
 
-pub async fn list(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     let (people, me) = ctx
         .out
@@ -266,7 +266,7 @@ fn find_person<'p>(
     .hint("`flexprice-admin users list` shows the tenant's people (removed people are not listed)"))
 }
 
-pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit> {
+pub(super) async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit> {
     // Knowable before any request: off a terminal, only --yes can confirm.
     ctx.require_confirmation("remove a person", "--yes")?;
     let client = ctx.client()?;
@@ -276,7 +276,7 @@ pub async fn remove(ctx: &Context, args: &UsersRemoveArgs) -> CommandResult<Exit
     refuse_unsaid_keys(ctx, &person, &held, args)?;
     // Neither flag on a terminal: the question offers the safe way.
     let revoking = !held.is_empty() && (args.revoke_keys || !args.keep_keys);
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         let mut requests: Vec<_> = if revoking {
             held.iter()
                 .map(|h| api::endpoints::delete_key_request(&h.key.id))
@@ -417,7 +417,7 @@ fn refuse_unsaid_keys(
     if held.is_empty() {
         return Ok(());
     }
-    if !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.yes) {
+    if !args.revoke_keys && !args.keep_keys && (!ctx.interactive || ctx.settings.yes) {
         let mut err = CommandError::usage(format!(
             "{} still holds {} live key(s), which Flexprice leaves working after the removal; nothing was changed",
             person.label(),
@@ -436,7 +436,7 @@ fn refuse_unsaid_keys(
             person.label()
         )));
     }
-    if ctx.interactive && !ctx.yes && !ctx.dry_run {
+    if ctx.interactive && !ctx.settings.yes && !ctx.settings.dry_run {
         let rows = held
             .iter()
             .map(|h| {

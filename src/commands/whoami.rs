@@ -264,7 +264,7 @@ struct CommandAccess {
     allowed: bool,
 }
 
-pub async fn run(ctx: &Context) -> CommandResult<Exit> {
+pub(super) async fn run(ctx: &Context) -> CommandResult<Exit> {
     let client = ctx.client()?;
     // Side by side, one round trip: neither answer depends on the other.
     let (me, roles) = ctx

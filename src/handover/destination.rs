@@ -12,9 +12,9 @@ use crate::error::CommandError;
 use crate::private_file;
 
 /// The placeholder in a `file:` path for the key's name.
-pub const NAME_PLACEHOLDER: &str = "{name}";
+pub(crate) const NAME_PLACEHOLDER: &str = "{name}";
 /// The placeholder in a `file:` path for the ID of the key's owner (service account or user).
-pub const OWNER_PLACEHOLDER: &str = "{owner}";
+pub(crate) const OWNER_PLACEHOLDER: &str = "{owner}";
 
 /// A destination as given to `--store`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,14 +162,14 @@ pub struct KeyIdent {
 /// the Secret Service, the macOS Keychain and the Windows Credential Manager alike, and the
 /// keychain's own tools show whose key an entry holds. A rotated key (same owner and name)
 /// replaces its predecessor's entry.
-pub fn keychain_account(profile: &str, owner: &str, name: &str) -> String {
+pub(crate) fn keychain_account(profile: &str, owner: &str, name: &str) -> String {
     format!("{profile}/{owner}/{name}")
 }
 
 /// Why `value` may not stand in a file path, if it may not: it could name another directory
 /// (`/`, `\`, `..`), be taken for an option (`-`) or hide (`.`), or carry NUL or control
 /// characters. An empty value would leave a path nobody meant either.
-pub fn unsafe_in_path(value: &str) -> Option<&'static str> {
+pub(crate) fn unsafe_in_path(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         Some("is empty")
     } else if value.contains('/') {

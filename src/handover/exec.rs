@@ -20,18 +20,18 @@ use wait_timeout::ChildExt;
 
 /// Splits a command line into words as a POSIX shell would (quotes, backslashes), without
 /// running a shell.
-pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_words(line: &str) -> Result<Vec<String>, String> {
     shlex::split(line)
         .ok_or_else(|| "the command has an unterminated quote or a lone backslash".to_string())
 }
 
 /// Finds the program: a path as given, or the first match on PATH.
-pub fn find_program(program: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(program: &str) -> Option<PathBuf> {
     which::which(program).ok()
 }
 
 /// The command exists and is executable.
-pub fn preflight(words: &[String]) -> Result<(), String> {
+pub(crate) fn preflight(words: &[String]) -> Result<(), String> {
     let program = &words[0];
     match find_program(program) {
         Some(_) => Ok(()),
@@ -41,10 +41,10 @@ pub fn preflight(words: &[String]) -> Result<(), String> {
 
 /// The variable that tells an `exec:` command which key the secret on its stdin belongs to, so
 /// one command can serve every key of `keys rotate --due`.
-pub const KEY_NAME_VAR: &str = "FLEXPRICE_KEY_NAME";
+pub(crate) const KEY_NAME_VAR: &str = "FLEXPRICE_KEY_NAME";
 
 /// The variable with the ID of the key's owner (a service account or a user), when known.
-pub const KEY_OWNER_VAR: &str = "FLEXPRICE_KEY_OWNER";
+pub(crate) const KEY_OWNER_VAR: &str = "FLEXPRICE_KEY_OWNER";
 
 /// How much of a command's output is kept to show when it fails.
 const OUTPUT_KEPT: usize = 8 * 1024;
@@ -58,7 +58,7 @@ const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// A delivery that failed: why, and what the command printed (when it ran).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failed {
+pub(crate) struct Failed {
     pub why: String,
     /// The command's stdout and stderr, interleaved, at most `OUTPUT_KEPT` bytes.
     pub output: String,
@@ -76,7 +76,7 @@ impl Failed {
 /// Runs the command with the secret on its stdin (and the key's name in `FLEXPRICE_KEY_NAME`,
 /// its owner's ID in `FLEXPRICE_KEY_OWNER`); it must read all of it and exit 0 within
 /// `timeout`. On `stop` (a signal) or the timeout it is stopped with everything it started.
-pub fn deliver(
+pub(crate) fn deliver(
     words: &[String],
     key_name: &str,
     key_owner: Option<&str>,
@@ -100,7 +100,7 @@ pub fn deliver(
     }
     // Its own process group: whatever it starts (`sh -c "vault …"`) can be stopped with it, and
     // a Ctrl-C on the terminal does not cut a delivery we are finishing.
-    // (`platform::EXEC_STOPS_ITS_GROUP`: Unix only.)
+    // (Unix only: see `platform`.)
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     if stop.load(Ordering::SeqCst) {

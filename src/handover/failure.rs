@@ -10,7 +10,7 @@ use crate::error::{CommandError, Exit, api_exit};
 
 /// How a hand-over failed. Each variant has exactly one exit code.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The server refused the create: nothing was minted.
     Refused(ApiError),
     /// The answer to the create never arrived (or was an error that may follow a commit).
@@ -28,7 +28,7 @@ pub enum Failure {
 
 /// A destination that did not take a secret.
 #[derive(Debug, Clone)]
-pub struct Missed {
+pub(crate) struct Missed {
     /// The destination's label, or what stood in the way of all of them ("every destination").
     pub place: String,
     pub why: String,
@@ -37,7 +37,7 @@ pub struct Missed {
 }
 
 impl Missed {
-    pub fn every(why: impl Into<String>) -> Missed {
+    pub(crate) fn every(why: impl Into<String>) -> Missed {
         Missed {
             place: "every destination".into(),
             why: why.into(),
@@ -48,7 +48,7 @@ impl Missed {
 
 /// What the lookup after a lost create found.
 #[derive(Debug)]
-pub enum Found {
+pub(crate) enum Found {
     /// No new key: the create did not happen.
     Nothing,
     /// The lookup failed too: a key may exist that nobody holds the secret of.
@@ -64,7 +64,7 @@ pub enum Found {
 
 /// Where an undelivered secret ended.
 #[derive(Debug)]
-pub enum End {
+pub(crate) enum End {
     /// In this 0600 recovery file; the key is active.
     Recovered(PathBuf),
     /// Nowhere: the key was revoked (`--on-store-failure revoke`).
@@ -81,7 +81,7 @@ pub enum End {
 impl Failure {
     /// The exit code: the API's for a refused create or a lost one that made nothing, else 9
     /// (a key was, or may have been, created and its secret not delivered).
-    pub fn exit(&self) -> Exit {
+    pub(crate) fn exit(&self) -> Exit {
         match self {
             Failure::Refused(cause)
             | Failure::Lost {
@@ -93,7 +93,7 @@ impl Failure {
     }
 
     /// The key that was minted, when one surely was.
-    pub fn key_id(&self) -> Option<&str> {
+    pub(crate) fn key_id(&self) -> Option<&str> {
         match self {
             Failure::NotDelivered { key_id, .. } => Some(key_id),
             _ => None,
@@ -101,7 +101,7 @@ impl Failure {
     }
 
     /// The 0600 recovery file the undelivered secret waits in, if it does.
-    pub fn recovery_file(&self) -> Option<&Path> {
+    pub(crate) fn recovery_file(&self) -> Option<&Path> {
         match self {
             Failure::NotDelivered {
                 end: End::Recovered(path),
@@ -111,25 +111,10 @@ impl Failure {
         }
     }
 
-    /// Whether a key was minted that is still active and whose secret is not where it was meant
-    /// to go (its ID is then named in the message).
-    pub fn key_left_active(&self) -> bool {
-        matches!(
-            self,
-            Failure::Lost {
-                found: Found::Orphans { .. } | Found::Unknown(_) | Found::Unlisted,
-                ..
-            } | Failure::NotDelivered {
-                end: End::Recovered(_) | End::Stranded { .. },
-                ..
-            }
-        )
-    }
-
     /// The error to report, `step` saying what was being done (e.g. "step 4 (deliver the
     /// secret) failed; old key … is untouched"). Its exit code is [`Self::exit`]. A refused
     /// create stays an [`ApiError`] so the 401/403 explanations apply to it.
-    pub fn into_error(self, step: &str) -> CommandError {
+    pub(crate) fn into_error(self, step: &str) -> CommandError {
         let exit = self.exit();
         match self {
             Failure::Refused(cause) => CommandError::from(cause).context(step),

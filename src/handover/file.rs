@@ -10,11 +10,9 @@ use zeroize::Zeroizing;
 
 use crate::private_file;
 
-pub use crate::private_file::absolute;
-
 /// Refuses a symlink, a directory, an unwritable or missing directory, and a name or path too
 /// long for the file system (a server-chosen `{name}` can make one).
-pub fn preflight(path: &Path) -> Result<(), String> {
+pub(crate) fn preflight(path: &Path) -> Result<(), String> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
             return Err(
@@ -43,7 +41,7 @@ pub fn preflight(path: &Path) -> Result<(), String> {
 }
 
 /// Writes the secret (plus a newline) atomically with mode 0600 and verifies it by reading back.
-pub fn deliver(path: &Path, secret: &SecretString) -> Result<(), String> {
+pub(crate) fn deliver(path: &Path, secret: &SecretString) -> Result<(), String> {
     let text = Zeroizing::new(format!("{}\n", secret.expose_secret()));
     private_file::replace(path, text.as_bytes())
         .map_err(|e| format!("cannot write the file: {e}"))?;

@@ -72,7 +72,7 @@ pub struct Journal {
 /// `id` if it has the shape of a Flexprice key ID (`secret_` and 1 to 43 ASCII letters and
 /// digits) and holds no secret we know: only such an ID may name a file. A server could answer
 /// with anything, the new secret included.
-pub fn checked_id(id: &str) -> Option<&str> {
+pub(crate) fn checked_id(id: &str) -> Option<&str> {
     (crate::api::models::is_key_id(id) && crate::redact::scrub(id) == id).then_some(id)
 }
 
@@ -308,7 +308,7 @@ impl Journal {
 }
 
 /// The recovery files in `state_dir`, oldest first.
-pub fn recovery_files(state_dir: &Path) -> Vec<RecoveryFile> {
+pub(crate) fn recovery_files(state_dir: &Path) -> Vec<RecoveryFile> {
     let Ok(entries) = std::fs::read_dir(state_dir) else {
         return Vec::new();
     };
@@ -330,7 +330,7 @@ pub fn recovery_files(state_dir: &Path) -> Vec<RecoveryFile> {
 }
 
 /// The secret in a recovery file.
-pub fn read_secret(path: &Path) -> std::io::Result<SecretString> {
+pub(crate) fn read_secret(path: &Path) -> std::io::Result<SecretString> {
     let text = Zeroizing::new(std::fs::read_to_string(path)?);
     let secret = text.trim_end_matches(['\n', '\r']);
     Ok(SecretString::from(secret.to_string()))

@@ -16,14 +16,14 @@
 //!
 //! The operations (`crate::ops`) drive these steps; commands render what they report.
 
-pub mod api;
-pub mod destination;
-pub mod exec;
-pub mod failure;
-pub mod file;
-pub mod journal;
-pub mod plan;
-pub mod sinks;
+pub(crate) mod api;
+pub(crate) mod destination;
+pub(crate) mod exec;
+pub(crate) mod failure;
+pub(crate) mod file;
+pub(crate) mod journal;
+pub(crate) mod plan;
+pub(crate) mod sinks;
 
 #[cfg(test)]
 mod tests;
@@ -37,12 +37,12 @@ use clap::ValueEnum;
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 
-pub use self::api::KeyApi;
-pub use self::destination::{Destination, KeyIdent, Store};
-pub use self::failure::{End, Failure, Found, Missed};
-pub use self::journal::Journal;
-pub use self::plan::{Plan, Surroundings, Wanted};
-pub use self::sinks::{OsSinks, Payload, Said, Sinks};
+pub(crate) use self::api::KeyApi;
+pub(crate) use self::destination::{Destination, KeyIdent, Store};
+pub(crate) use self::failure::{End, Failure, Found, Missed};
+pub(crate) use self::journal::Journal;
+pub(crate) use self::plan::Plan;
+pub(crate) use self::sinks::{OsSinks, Payload, Said, Sinks};
 use crate::api::models::ApiKey;
 use crate::api::{ApiError, ApiErrorKind, KeyFilter, Request};
 use crate::interrupt::Scope;
@@ -65,7 +65,7 @@ pub enum OnStoreFailure {
 }
 
 /// A secret with its key, as the create call returned them (or a recovery file kept them).
-pub struct Minted {
+pub(crate) struct Minted {
     pub key: ApiKey,
     pub secret: SecretString,
     /// The 0600 recovery file holding the secret from the moment it arrived until every
@@ -75,7 +75,7 @@ pub struct Minted {
 
 /// What a lost create is looked up by: the keys of `owner` named `name`, created since the
 /// call began (less a skew allowance), that were not there before (`known`).
-pub struct Lookup<'k> {
+pub(crate) struct Lookup<'k> {
     pub name: &'k str,
     /// The owner's ID; the caller's own when `None` (looked up only if needed).
     pub owner: Option<&'k str>,
@@ -89,7 +89,7 @@ pub struct Lookup<'k> {
 }
 
 /// One command's hand-over of its keys' secrets.
-pub struct Handover<'a, A: KeyApi, S: Sinks> {
+pub(crate) struct Handover<'a, A: KeyApi, S: Sinks> {
     pub api: &'a A,
     pub sinks: S,
     pub journal: &'a Journal,
@@ -106,7 +106,7 @@ pub struct Handover<'a, A: KeyApi, S: Sinks> {
 
 impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         api: &'a A,
         sinks: S,
         journal: &'a Journal,
@@ -132,7 +132,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     /// Step 2: the create call, for key `i` of the plan. A create whose answer was lost (or that
     /// failed in a way that may follow a commit) is never retried: the key it may have made is
     /// looked up instead, and reported, or revoked under `--on-store-failure revoke`.
-    pub async fn mint(
+    pub(crate) async fn mint(
         &self,
         i: usize,
         request: &Request,
@@ -227,7 +227,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     /// Step 3: the secret of key `i` of the plan to each of its destinations, each verified;
     /// stdout last, with `payload` (required when the plan prints the secret). Returns where
     /// the secret went. On any failure its fate is [`Self::settle`]d.
-    pub async fn deliver(
+    pub(crate) async fn deliver(
         &self,
         i: usize,
         minted: &Minted,
@@ -284,7 +284,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
 
     /// What stdout shows of key `i`'s secret, when the plan prints it: `render` is given the
     /// other places the secret goes. A payload that cannot be rendered keeps the secret back.
-    pub async fn stdout_payload(
+    pub(crate) async fn stdout_payload(
         &self,
         i: usize,
         minted: &Minted,
@@ -312,14 +312,19 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     /// A minted secret, key `i` of the plan, that must go to none of its destinations (`why`
     /// says why, e.g. another run's key would be overwritten there): settled as when a
     /// destination fails, its entry naming the destinations it was meant for.
-    pub async fn keep_back(&self, i: usize, minted: &Minted, why: String) -> Failure {
+    pub(crate) async fn keep_back(&self, i: usize, minted: &Minted, why: String) -> Failure {
         self.settle(i, minted, vec![Missed::every(why)], Vec::new())
             .await
     }
 
     /// A minted key nothing can want (the key it was to replace is gone): revoked, its recovery
     /// file and entry removed. When the revocation fails, its secret is kept back (the error).
-    pub async fn withdraw(&self, i: usize, minted: &Minted, why: String) -> Result<(), Failure> {
+    pub(crate) async fn withdraw(
+        &self,
+        i: usize,
+        minted: &Minted,
+        why: String,
+    ) -> Result<(), Failure> {
         match self.api.delete_key(&minted.key.id).await {
             Ok(()) => {
                 if let Some(path) = &minted.ahead {
@@ -343,7 +348,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     /// its recovery file, written now if it could not be written ahead; revoked when no
     /// recovery file can be written; stranded (still active, the secret nowhere) when that
     /// revocation fails too.
-    pub async fn settle(
+    pub(crate) async fn settle(
         &self,
         i: usize,
         minted: &Minted,
@@ -419,7 +424,7 @@ impl<'a, A: KeyApi, S: Sinks> Handover<'a, A, S> {
     }
 
     /// Whether this command minted key `id`.
-    pub fn minted_here(&self, id: &str) -> bool {
+    pub(crate) fn minted_here(&self, id: &str) -> bool {
         self.minted
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -496,7 +501,7 @@ fn remove_written_ahead(out: &Output, path: &Path) {
 
 /// A secret fit to be written anywhere: 1 to 512 printable ASCII characters, no spaces. The
 /// reason names the flaw, never the secret.
-pub fn check_shape(secret: &SecretString) -> Result<(), &'static str> {
+pub(crate) fn check_shape(secret: &SecretString) -> Result<(), &'static str> {
     let secret = secret.expose_secret();
     if secret.is_empty() {
         Err("it is empty")

@@ -25,7 +25,7 @@ use crate::secrets::{Keychain, KeychainError};
 
 /// Where one key's secret is to go.
 #[derive(Debug, Clone)]
-pub enum Wanted {
+pub(crate) enum Wanted {
     /// Stores as the user wrote them, filled in for this key.
     Stores(Vec<Store>),
     /// Destinations as recorded for this key (or its predecessor), used exactly as they are.
@@ -34,7 +34,7 @@ pub enum Wanted {
 
 /// What the plan needs to know of the command's surroundings.
 #[derive(Debug, Clone, Copy)]
-pub struct Surroundings<'a> {
+pub(crate) struct Surroundings<'a> {
     pub profile: &'a str,
     pub keychain: Keychain,
     /// Several keys' secrets may be printed: off a terminal only when stdout was asked for.
@@ -46,7 +46,7 @@ pub struct Surroundings<'a> {
 
 /// Every key's destinations, in the order of the keys given to [`plan`].
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Per key: its destinations, or why it must not be minted (its name is unsafe where a
     /// store would use it, or a place it would go cannot take a secret). A batch skips refused
     /// keys; a single key stops there.
@@ -64,7 +64,7 @@ pub struct Overwrite {
 
 impl Plan {
     /// The destinations of key `i` (a refused key has none).
-    pub fn destinations(&self, i: usize) -> &[Destination] {
+    pub(crate) fn destinations(&self, i: usize) -> &[Destination] {
         match &self.keys[i] {
             Ok(destinations) => destinations,
             Err(_) => &[],
@@ -72,18 +72,18 @@ impl Plan {
     }
 
     /// Why key `i` was refused, if it was.
-    pub fn refusal(&self, i: usize) -> Option<&CommandError> {
+    pub(crate) fn refusal(&self, i: usize) -> Option<&CommandError> {
         self.keys[i].as_ref().err()
     }
 
     /// Whether some key's secret goes to the keychain.
-    pub fn uses_keychain(&self) -> bool {
+    pub(crate) fn uses_keychain(&self) -> bool {
         self.all()
             .any(|d| matches!(d, Destination::Keychain { .. }))
     }
 
     /// Whether key `i`'s secret is printed.
-    pub fn prints(&self, i: usize) -> bool {
+    pub(crate) fn prints(&self, i: usize) -> bool {
         self.destinations(i).contains(&Destination::Stdout)
     }
 
@@ -95,7 +95,7 @@ impl Plan {
     /// listing of the keys) other than the one key `i` replaces (`replacing[i]`). Another
     /// owner's key is refused (exit 2); the same owner's are returned, for the command to ask
     /// about. `owners[i]` is key `i`'s owner.
-    pub fn keychain_holders(
+    pub(crate) fn keychain_holders(
         &self,
         keychain: &Keychain,
         live: &[ApiKey],
@@ -141,7 +141,7 @@ impl Plan {
 /// whole command is refused (two keys on one place, a secret printed off a terminal unasked).
 /// A key whose name is unsafe where a store uses it, or whose place cannot take a secret, is
 /// refused on its own ([`Plan::refusal`]).
-pub fn plan(
+pub(crate) fn plan(
     keys: &[KeyIdent],
     wanted: &[Wanted],
     around: &Surroundings<'_>,
@@ -183,7 +183,7 @@ fn dedup(destinations: Vec<Destination>) -> Vec<Destination> {
 /// its words once the variables that it mentions and that tell keys apart are filled in for
 /// `key`: a command that mentions neither `FLEXPRICE_KEY_NAME` nor `FLEXPRICE_KEY_OWNER` is one
 /// place for every key.
-pub fn place_of(destination: &Destination, key: &KeyIdent) -> Option<String> {
+pub(crate) fn place_of(destination: &Destination, key: &KeyIdent) -> Option<String> {
     match destination {
         Destination::File { path } => {
             let resolved = match (path.parent(), path.file_name()) {

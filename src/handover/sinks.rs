@@ -19,7 +19,7 @@ use crate::secrets::reveal;
 
 /// Why a destination did not take a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SinkError {
+pub(crate) struct SinkError {
     pub why: String,
     /// What an `exec:` command printed (shown only because it failed); empty otherwise.
     pub output: String,
@@ -35,7 +35,7 @@ impl From<String> for SinkError {
 }
 
 /// Every destination but stdout, and stdout's bytes.
-pub trait Sinks: Clone + Send + Sync + 'static {
+pub(crate) trait Sinks: Clone + Send + Sync + 'static {
     /// Writes the secret of `key` to `dest` and checks it arrived: read back, or the program
     /// exited 0 having read it all. `stop` is set when a signal asks the delivery to end.
     fn deliver(
@@ -110,7 +110,7 @@ fn to_keychain(keychain: Keychain, account: &str, secret: &SecretString) -> Resu
 /// A line on stderr that goes with a secret printed on stdout (the receipt, the one-time
 /// warning): said only when the secret is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Said {
+pub(crate) enum Said {
     Note(String),
     Warning(String),
 }
@@ -119,7 +119,7 @@ pub enum Said {
 /// secret, written by the hand-over after every other destination has the secret. The bytes
 /// are wiped when dropped.
 #[derive(Default)]
-pub struct Payload {
+pub(crate) struct Payload {
     /// Said on stderr before the secret.
     pub before: Vec<Said>,
     /// Written to stdout and flushed.
@@ -130,7 +130,7 @@ pub struct Payload {
 
 impl Payload {
     /// Bytes alone (a line, a JSON object), nothing said around them.
-    pub fn bytes(bytes: Vec<u8>) -> Payload {
+    pub(crate) fn bytes(bytes: Vec<u8>) -> Payload {
         Payload {
             bytes: Zeroizing::new(bytes),
             ..Payload::default()
@@ -138,7 +138,7 @@ impl Payload {
     }
 
     /// One line of text and its newline.
-    pub fn line(text: &str) -> Payload {
+    pub(crate) fn line(text: &str) -> Payload {
         let mut bytes = Vec::with_capacity(text.len() + 1);
         bytes.extend_from_slice(text.as_bytes());
         bytes.push(b'\n');
@@ -148,7 +148,7 @@ impl Payload {
     /// `keys create`'s stdout destination in text form: the secret alone on stdout with the
     /// warnings that fit where stdout goes. `receipt` is the "Created key …" line. The offer to
     /// erase it from a terminal comes after delivery (`reveal::offer_to_erase`).
-    pub fn revealed(out: &Output, secret: &SecretString, receipt: &str) -> Payload {
+    pub(crate) fn revealed(out: &Output, secret: &SecretString, receipt: &str) -> Payload {
         let mut payload = Payload::line(secret.expose_secret());
         if out.stdout_tty() {
             payload.before = vec![
@@ -162,7 +162,7 @@ impl Payload {
     }
 
     /// Says `before`, writes the bytes through `sinks`, then says `after`.
-    pub fn write(&self, out: &Output, sinks: &impl Sinks) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &Output, sinks: &impl Sinks) -> io::Result<()> {
         for said in &self.before {
             say(out, said);
         }

@@ -17,7 +17,7 @@ use crate::time::TimeSpan;
 
 /// What the API lists, in the environments the manifest names.
 #[derive(Debug, Default)]
-pub struct Live {
+pub(crate) struct Live {
     /// The tenant's published service accounts.
     pub accounts: Vec<User>,
     /// Keys by environment (its ID; `None`: the credential's own).
@@ -32,7 +32,7 @@ pub struct Live {
 impl Live {
     /// The environment a declared key lives in, as [`Live::keys`] is keyed: `None` for the
     /// credential's own, however the manifest names it (left out, by name or by ID).
-    pub fn environment_of(&self, key: &Key) -> Option<String> {
+    pub(crate) fn environment_of(&self, key: &Key) -> Option<String> {
         let id = key.environment.as_ref().map(|e| {
             self.environments
                 .get(e)
@@ -49,7 +49,7 @@ impl Live {
 
 /// What a readable destination holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reading {
+pub(crate) enum Reading {
     /// A secret; whether it is `key`'s own is told by `Reading::holds`.
     Secret {
         display: String,
@@ -84,7 +84,7 @@ impl Reading {
 }
 
 /// The millisecond timestamp of a `prefix` + ULID string.
-pub fn ulid_ms(raw: &str, prefix: &str) -> Option<u64> {
+pub(crate) fn ulid_ms(raw: &str, prefix: &str) -> Option<u64> {
     let id = ulid::Ulid::from_string(raw.strip_prefix(prefix)?).ok()?;
     Some(id.timestamp_ms())
 }
@@ -92,7 +92,7 @@ pub fn ulid_ms(raw: &str, prefix: &str) -> Option<u64> {
 /// Why a key is rotated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Why {
+pub(crate) enum Why {
     /// Older than its `rotate_every`.
     Age { created_at: Timestamp },
     /// Expires within a week, or has expired.
@@ -102,7 +102,7 @@ pub enum Why {
 }
 
 impl Why {
-    pub fn text(&self, key: &Key, now: Timestamp) -> String {
+    pub(crate) fn text(&self, key: &Key, now: Timestamp) -> String {
         match self {
             Why::Age { created_at } => format!(
                 "age: created {}, rotate_every {}",
@@ -128,7 +128,7 @@ impl Why {
 
 /// One change `apply` would make.
 #[derive(Debug, Clone)]
-pub enum Change {
+pub(crate) enum Change {
     /// `+`: a service account.
     CreateAccount { account: usize },
     /// `-/+`: an account whose roles differ (Flexprice fixes roles at creation): a new account
@@ -165,18 +165,18 @@ pub enum Change {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RevokeWhy {
+pub(crate) enum RevokeWhy {
     Predecessor { successor: String },
     Undeclared,
 }
 
 /// Something the plan says that is not a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note(pub String);
+pub(crate) struct Note(pub String);
 
 /// The comparison's outcome: the changes, in the order they are made, and what else to say.
 #[derive(Debug, Default)]
-pub struct Diff {
+pub(crate) struct Diff {
     pub changes: Vec<Change>,
     pub notes: Vec<Note>,
     /// Account index → the live account its keys belong to, when it exists.
@@ -184,7 +184,7 @@ pub struct Diff {
 }
 
 /// How the comparison looks beyond the API's listings.
-pub struct Look<'a> {
+pub(crate) struct Look<'a> {
     pub now: Timestamp,
     /// `--prune`: keys the manifest does not declare, and accounts declared absent, go.
     pub prune: bool,
@@ -199,7 +199,11 @@ pub struct Look<'a> {
 /// Compares `manifest` with `live`. `Err`: the tenant is ambiguous (two live accounts of one
 /// name with the declared roles, two live keys of one identity that are not a rotation in
 /// progress), refused with the IDs and the command that resolves it (exit 7).
-pub fn diff(manifest: &Manifest, live: &Live, look: &Look<'_>) -> Result<Diff, CommandError> {
+pub(crate) fn diff(
+    manifest: &Manifest,
+    live: &Live,
+    look: &Look<'_>,
+) -> Result<Diff, CommandError> {
     let prune = look.prune;
     let mut diff = Diff::default();
     let mut later = Vec::new();
@@ -535,7 +539,7 @@ fn held_by_every_readable(
 
 /// The declared key's destinations, filled in for its live account (a store whose filling is
 /// refused has none: the pre-flight of `apply` names it).
-pub fn destinations_of(
+pub(crate) fn destinations_of(
     key: &Key,
     account: &User,
     live: &ApiKey,

@@ -20,7 +20,7 @@
 //!   store = ["file:/etc/flexprice/{owner}-{name}.key", "keychain"]
 //! ```
 
-pub mod diff;
+pub(crate) mod diff;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -37,27 +37,27 @@ use crate::handover::{KeyIdent, Store};
 use crate::time::TimeSpan;
 
 /// The manifest format this build reads.
-pub const FORMAT_VERSION: i64 = 1;
+pub(crate) const FORMAT_VERSION: i64 = 1;
 
 /// How long a key outlives its rotation and grace: the server ends a key whose cron died.
-pub const EXPIRY_MARGIN_DAYS: i64 = 7;
+pub(crate) const EXPIRY_MARGIN_DAYS: i64 = 7;
 
 /// The largest manifest read: far beyond any fleet, and no more memory than that.
 const MAX_BYTES: u64 = 1024 * 1024;
 
 /// The default file: `flexprice.toml` in the current directory.
-pub const DEFAULT_FILE: &str = "flexprice.toml";
+pub(crate) const DEFAULT_FILE: &str = "flexprice.toml";
 
 /// A manifest, checked.
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub path: PathBuf,
     pub accounts: Vec<Account>,
 }
 
 /// A service account as declared.
 #[derive(Debug, Clone)]
-pub struct Account {
+pub(crate) struct Account {
     pub name: String,
     pub roles: Vec<String>,
     /// Declared gone: with `apply --prune`, its keys are revoked and it is archived.
@@ -67,7 +67,7 @@ pub struct Account {
 
 /// A key as declared: identified by its account, its name and its environment.
 #[derive(Debug, Clone)]
-pub struct Key {
+pub(crate) struct Key {
     pub name: String,
     /// An environment's name or ID; `None`: the credential's.
     pub environment: Option<String>,
@@ -80,7 +80,7 @@ pub struct Key {
 impl Key {
     /// When a key minted now for this declaration expires: its rotation, its grace and
     /// [`EXPIRY_MARGIN_DAYS`] later, held to the ten-year cap.
-    pub fn expiry(&self, now: Timestamp) -> Option<Timestamp> {
+    pub(crate) fn expiry(&self, now: Timestamp) -> Option<Timestamp> {
         let rotated = self.rotate_every.after(now);
         let graced = self.grace.map_or(rotated, |g| g.after(rotated));
         let end = TimeSpan::days(EXPIRY_MARGIN_DAYS).after(graced);
@@ -89,14 +89,14 @@ impl Key {
     }
 
     /// Whether a key made at `created` is due for rotation at `now`.
-    pub fn due_by_age(&self, created: Timestamp, now: Timestamp) -> bool {
+    pub(crate) fn due_by_age(&self, created: Timestamp, now: Timestamp) -> bool {
         self.rotate_every.after(created) <= now
     }
 }
 
 /// One mistake in a manifest, where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mistake {
+pub(crate) struct Mistake {
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -143,7 +143,7 @@ struct RawKey {
 
 /// Reads and checks the manifest at `path`: a regular file of at most 1 MiB. Every mistake is
 /// an exit 2 naming the file, line and column.
-pub fn load(path: &Path) -> Result<Manifest, CommandError> {
+pub(crate) fn load(path: &Path) -> Result<Manifest, CommandError> {
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| {
         CommandError::usage(format!("-f {shown}: cannot read the manifest ({e})")).hint(format!(
@@ -183,7 +183,7 @@ fn refusal(path: &Path, mistakes: &[Mistake]) -> CommandError {
 }
 
 /// Parses and checks a manifest's text.
-pub fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
     let at = |span: Range<usize>, message: String| {
         let (line, column) = line_and_column(text, span.start);
         Mistake {
@@ -543,7 +543,7 @@ fn shared_destinations(
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
-pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

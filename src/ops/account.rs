@@ -6,11 +6,11 @@ use crate::api::permissions::check_service_account_roles;
 use crate::api::{self, ApiError, Client};
 
 /// The server's refusal to archive an account that still has active keys (contract §3.9).
-pub const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service account";
+pub(crate) const STILL_HAS_KEYS: &str = "Revoke all API keys before archiving this service account";
 
 /// Why an account was not created.
 #[derive(Debug)]
-pub enum CreateError {
+pub(crate) enum CreateError {
     /// A role a service account cannot hold: refused before any request.
     Roles(String),
     Api(ApiError),
@@ -18,7 +18,11 @@ pub enum CreateError {
 
 /// Creates a service account holding `roles`, checked first against what the account type may
 /// hold.
-pub async fn create(client: &Client, name: &str, roles: &[String]) -> Result<User, CreateError> {
+pub(crate) async fn create(
+    client: &Client,
+    name: &str,
+    roles: &[String],
+) -> Result<User, CreateError> {
     check_service_account_roles(roles).map_err(CreateError::Roles)?;
     let request = api::endpoints::create_service_account_request(name, roles);
     client
@@ -29,7 +33,7 @@ pub async fn create(client: &Client, name: &str, roles: &[String]) -> Result<Use
 
 /// Why an account was not archived.
 #[derive(Debug)]
-pub enum ArchiveError {
+pub(crate) enum ArchiveError {
     /// It still holds active keys (some may be invisible from here: another environment's, or
     /// publishable keys, which are never listed).
     StillHasKeys(ApiError),
@@ -37,7 +41,7 @@ pub enum ArchiveError {
 }
 
 /// Archives the service account `id`.
-pub async fn archive(client: &Client, id: &str) -> Result<(), ArchiveError> {
+pub(crate) async fn archive(client: &Client, id: &str) -> Result<(), ArchiveError> {
     match client
         .send_empty(&api::endpoints::delete_user_request(id))
         .await

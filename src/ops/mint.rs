@@ -8,18 +8,18 @@ use crate::api::models::ApiKey;
 use crate::handover::{Destination, Failure, Handover, KeyApi, Lookup, Minted, Payload, Sinks};
 
 /// Renders what stdout shows of a new secret, given the other places it goes.
-pub type Render<'r> = dyn Fn(&Minted, &[Destination]) -> io::Result<Payload> + 'r;
+pub(crate) type Render<'r> = dyn Fn(&Minted, &[Destination]) -> io::Result<Payload> + 'r;
 
 /// A new key whose secret reached every destination.
 #[derive(Debug)]
-pub struct Delivered {
+pub(crate) struct Delivered {
     pub key: ApiKey,
     pub stored_in: Vec<Destination>,
 }
 
 /// Mints key `i` of the handover's plan with `request` and delivers its secret. The failure
 /// says what became of the key and its secret.
-pub async fn mint<A: KeyApi, S: Sinks>(
+pub(crate) async fn mint<A: KeyApi, S: Sinks>(
     handover: &Handover<'_, A, S>,
     i: usize,
     request: &Request,
@@ -31,7 +31,7 @@ pub async fn mint<A: KeyApi, S: Sinks>(
 }
 
 /// Hands the secret of `minted`, key `i` of the plan, to every destination.
-pub async fn deliver<A: KeyApi, S: Sinks>(
+pub(crate) async fn deliver<A: KeyApi, S: Sinks>(
     handover: &Handover<'_, A, S>,
     i: usize,
     minted: Minted,

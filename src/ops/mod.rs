@@ -3,7 +3,7 @@
 //! or the whole context) and returns a typed report of what happened to every key and where
 //! every secret went. The commands parse, confirm, call and render.
 
-pub mod account;
-pub mod mint;
-pub mod revoke;
-pub mod rotate;
+pub(crate) mod account;
+pub(crate) mod mint;
+pub(crate) mod revoke;
+pub(crate) mod rotate;

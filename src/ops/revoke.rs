@@ -12,12 +12,12 @@ use crate::interrupt::Scope;
 use crate::output::{Output, Progress};
 
 /// Revocations in flight at once: enough to hide latency, few enough not to trip rate limits.
-pub const CONCURRENCY: usize = 8;
+pub(crate) const CONCURRENCY: usize = 8;
 
 /// Revokes `keys`; `each` sees every outcome as it arrives. On a signal nothing new starts.
 /// Each revocation is noted in `state_dir` (never a secret), so `keys check` can tell a key that
 /// still authenticates because the server's cache has not caught up yet.
-pub async fn revoke<A: KeyApi>(
+pub(crate) async fn revoke<A: KeyApi>(
     api: &A,
     state_dir: &Path,
     out: &Output,

@@ -156,35 +156,21 @@ pub fn json_lines<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io
     out.write_all(b"\n")
 }
 
-/// A pretty JSON array written as data arrives, so a long list is never held whole: the caller
-/// renders items (each after its [`JsonArray::separator`], indented as an item of a top-level
-/// array) and writes them a batch at a time. Byte for byte what [`json`] writes for a `Vec` of
-/// the same items.
-pub struct JsonArray<W: Write> {
+/// The array of a [`JsonStream`] in [`Layout::Array`]: its `[` written, its items counted as
+/// none or some, for the separator before the next and the bracket that closes it.
+struct JsonArray<W: Write> {
     out: W,
     empty: bool,
 }
 
 impl<W: Write> JsonArray<W> {
-    pub fn new(mut out: W) -> io::Result<Self> {
+    fn new(mut out: W) -> io::Result<Self> {
         out.write_all(b"[")?;
         Ok(JsonArray { out, empty: true })
     }
 
-    /// What goes before the next item, for a caller that renders items itself (at the depth of
-    /// an item of a top-level array) and hands them to [`JsonArray::write_rendered`].
-    pub fn separator(&mut self) -> &'static [u8] {
-        let first = std::mem::replace(&mut self.empty, false);
-        if first { b"\n  " } else { b",\n  " }
-    }
-
-    /// Items rendered by the caller, each after its [`JsonArray::separator`], written at once.
-    pub fn write_rendered(&mut self, items: &[u8]) -> io::Result<()> {
-        self.out.write_all(items)
-    }
-
     /// Closes the array, ends the line and flushes.
-    pub fn finish(mut self) -> io::Result<()> {
+    fn finish(mut self) -> io::Result<()> {
         self.out
             .write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
         self.out.flush()
@@ -271,7 +257,7 @@ impl<W: Write> JsonStream<W> {
     }
 
     /// The bytes [`Self::head`] would write for `value`, for a writer of their own (the
-    /// hand-over prints a secret's JSON as a [`crate::handover::Payload`]): what this stream
+    /// hand-over prints a secret's JSON as a `crate::handover::Payload`): what this stream
     /// holds is flushed first, and nothing changes until [`Self::head_printed`] says the bytes
     /// went out.
     pub fn head_payload<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<Vec<u8>> {
@@ -454,7 +440,7 @@ impl serde_json::ser::Formatter for ArrayItemFormatter {
 /// Text from the server (a key's or account's name, an error body) made harmless on a terminal:
 /// every control character (C0 including ESC and BEL, DEL, C1) would otherwise let whoever named a
 /// key recolour the screen, move the cursor, retitle the window or forge lines; and every
-/// invisible formatting character ([`is_invisible_format`](crate::names::is_invisible_format)) would let it reorder what is shown
+/// invisible formatting character (`crate::names::is_invisible_format`) would let it reorder what is shown
 /// (`\u{202e}` makes `ci-ingest` read backwards) or hide a difference between two names. Tabs
 /// and line breaks become a space; every other such character becomes U+FFFD, so the reader can
 /// see that something was there. Clean text is borrowed, not copied.
@@ -497,35 +483,6 @@ fn plain_field(raw: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_json_array_written_item_by_item_is_what_json_writes() {
-        // Items without depth of their own render the same at any depth; keys, whose objects
-        // are rendered at an array item's depth, are checked in `views`.
-        for items in [vec![], vec!["one"], vec!["one", "two \"2\"", "three"]] {
-            let mut streamed = Vec::new();
-            let mut array = JsonArray::new(&mut streamed).unwrap();
-            for (i, item) in items.iter().enumerate() {
-                let mut rendered = array.separator().to_vec();
-                serde_json::to_writer(&mut rendered, item).unwrap();
-                // One write per item, or several items at once: the same bytes.
-                if i % 2 == 0 {
-                    array.write_rendered(&rendered).unwrap();
-                } else {
-                    for byte in rendered.chunks(1) {
-                        array.write_rendered(byte).unwrap();
-                    }
-                }
-            }
-            array.finish().unwrap();
-            let mut whole = Vec::new();
-            json(&mut whole, &items).unwrap();
-            assert_eq!(
-                String::from_utf8(streamed).unwrap(),
-                String::from_utf8(whole).unwrap()
-            );
-        }
-    }
 
     #[test]
     fn a_stream_written_in_heads_and_tails_is_the_whole_json() {

@@ -13,7 +13,7 @@ use crate::error::{CommandError, Exit};
 
 /// One entry of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
+pub(crate) struct Stored {
     pub account: String,
     /// `None` for an entry written before owners were kept apart.
     pub owner: Option<String>,
@@ -22,7 +22,7 @@ pub struct Stored {
 
 impl Stored {
     /// How lists and messages name the owner.
-    pub fn owner_label(&self) -> &str {
+    pub(crate) fn owner_label(&self) -> &str {
         self.owner.as_deref().unwrap_or("(unknown: old entry)")
     }
 }
@@ -31,7 +31,7 @@ impl Stored {
 /// '/' and is either `user_…` (service accounts are users in Flexprice) or a UUID (users made
 /// at sign-up): an account whose second part is neither is an old entry whose key name
 /// contains '/'.
-pub fn parse(profile: &str, account: &str) -> Option<Stored> {
+pub(crate) fn parse(profile: &str, account: &str) -> Option<Stored> {
     let rest = account.strip_prefix(profile)?.strip_prefix('/')?;
     if rest.is_empty() {
         return None;
@@ -71,7 +71,7 @@ fn is_owner_id(raw: &str) -> bool {
 }
 
 /// Every entry of `profile`, sorted by name, then owner.
-pub fn list(keychain: &Keychain, profile: &str) -> Result<Vec<Stored>, KeychainError> {
+pub(crate) fn list(keychain: &Keychain, profile: &str) -> Result<Vec<Stored>, KeychainError> {
     let mut entries: Vec<Stored> = keychain
         .accounts(KEYS_SERVICE)?
         .iter()
@@ -84,7 +84,7 @@ pub fn list(keychain: &Keychain, profile: &str) -> Result<Vec<Stored>, KeychainE
 /// The one entry named `name` (of `owner`, when given). None is exit 4; several (owners of one
 /// name) exit 2, listing the owners and how to pick one. An old entry answers only when no
 /// owner is asked for: whose key it holds is not known.
-pub fn find(
+pub(crate) fn find(
     keychain: &Keychain,
     profile: &str,
     name: &str,
@@ -126,7 +126,7 @@ pub fn find(
 
 /// The live key whose secret `secret` is, among `keys`: same display form and, when given,
 /// same name and owner.
-pub fn key_of<'k>(
+pub(crate) fn key_of<'k>(
     secret: &SecretString,
     keys: &'k [ApiKey],
     name: Option<&str>,
@@ -147,7 +147,7 @@ pub fn key_of<'k>(
 /// `<profile>/<owner id>/<name>`: written, read back, then the old entry deleted. An entry
 /// already at the new name is never overwritten; an old entry whose key is unknown stays where
 /// it is (and `keychain get` still reads it). Returns the entries moved, as (old, new).
-pub fn migrate(
+pub(crate) fn migrate(
     keychain: &Keychain,
     profile: &str,
     keys: &[ApiKey],
@@ -194,7 +194,7 @@ pub fn migrate(
 
 /// The live key, other than `replacing`, whose secret the entry `account` holds, if any:
 /// overwriting that entry would leave the key active with its secret gone.
-pub fn live_holder<'k>(
+pub(crate) fn live_holder<'k>(
     keychain: &Keychain,
     account: &str,
     keys: &'k [ApiKey],

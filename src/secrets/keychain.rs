@@ -12,10 +12,10 @@ use keyring_core::{CredentialStore, Entry};
 use secrecy::{ExposeSecret, SecretString};
 
 /// The keychain service of keys minted by this tool; the account is `<profile>/<owner id>/<key name>`.
-pub const KEYS_SERVICE: &str = "flexprice-admin";
+pub(crate) const KEYS_SERVICE: &str = "flexprice-admin";
 /// The keychain service of the admin credential stored by `auth login`; the account is the
 /// profile name. A separate service keeps it out of `keychain list` and away from key names.
-pub const LOGIN_SERVICE: &str = "flexprice-admin-login";
+pub(crate) const LOGIN_SERVICE: &str = "flexprice-admin-login";
 
 /// Why a keychain call failed. Messages never contain a secret: keyring-core errors are
 /// translated here, never printed with `{:?}` (some variants carry the stored bytes).
@@ -239,7 +239,7 @@ fn native_store() -> keyring_core::Result<Arc<CredentialStore>> {
 }
 
 /// Whether the test hook asks delivery to `kind` to fail (debug builds only).
-pub fn test_fails_delivery(kind: &str) -> bool {
+pub(crate) fn test_fails_delivery(kind: &str) -> bool {
     crate::env::test_hook(crate::env::TEST_FAIL_DELIVERY)
         .is_some_and(|v| v.split(',').any(|k| k.trim() == kind))
 }

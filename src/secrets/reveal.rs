@@ -13,13 +13,13 @@ use crate::env;
 use crate::interrupt::{Scope, Signal};
 use crate::output::Output;
 
-pub const WARNING_LINES: &[&str] = &[
+pub(crate) const WARNING_LINES: &[&str] = &[
     "this is the only time the secret is shown: copy it now into a secret manager.",
     "It cannot be retrieved later; a lost key must be rotated.",
 ];
 
 /// The receipt and the warning on one line, for piped output.
-pub fn one_line_warning(receipt: &str) -> String {
+pub(crate) fn one_line_warning(receipt: &str) -> String {
     format!(
         "{receipt} This is the only time the secret is shown: copy it now into a secret manager; it cannot be retrieved later, and a lost key must be rotated."
     )
@@ -33,7 +33,7 @@ pub fn one_line_warning(receipt: &str) -> String {
 /// and the runner still sees the command before any later line can contain the secret. It is
 /// written and flushed before the secret goes anywhere (stdout, or a command run by exec:,
 /// whose output could echo it).
-pub fn mask_in_ci(out: &Output, secret: &SecretString) -> io::Result<()> {
+pub(crate) fn mask_in_ci(out: &Output, secret: &SecretString) -> io::Result<()> {
     if env::var(env::GITHUB_ACTIONS).as_deref() != Some("true") {
         return Ok(());
     }
@@ -41,7 +41,7 @@ pub fn mask_in_ci(out: &Output, secret: &SecretString) -> io::Result<()> {
 }
 
 /// Whether [`offer_to_erase`] applies: the secret was shown on an interactive terminal.
-pub fn can_erase(out: &Output) -> bool {
+pub(crate) fn can_erase(out: &Output) -> bool {
     out.stdout_tty() && out.interactive && out.stderr_tty()
 }
 
@@ -49,7 +49,7 @@ pub fn can_erase(out: &Output) -> bool {
 /// terminal here, so the screen holds: the secret (stdout), the prompt (stderr), and the cursor
 /// on the line after the prompt once Enter is echoed. Ctrl-C (or another signal) at the prompt
 /// stops waiting and leaves the screen as it is: `Err(signal)`.
-pub async fn offer_to_erase(out: &Output, scope: &Scope) -> Result<(), Signal> {
+pub(crate) async fn offer_to_erase(out: &Output, scope: &Scope) -> Result<(), Signal> {
     match out
         .wait_for_enter("Press Enter to erase the secret from the screen: ", scope)
         .await?

@@ -791,6 +791,39 @@ fn auth_login_takes_an_environment_by_name_and_the_profile_keeps_it() {
     }
 }
 
+/// `auth logout` uses neither the credential nor the environment: a profile whose environment
+/// is a name logs out while the server cannot list environments (it is down, or the key was
+/// revoked, which is when one logs out), and a second logout says nothing is stored, as for
+/// any profile. Found by attacking `--environment NAME`: the name was looked up first, so the
+/// logout failed (exit 1, the credential left in the keychain) or, with nothing stored, exit 3.
+#[test]
+fn logout_does_not_look_up_the_profiles_environment() {
+    let world = World::new();
+    let profile = unique("logout-env");
+    let tenant = world.sandbox.tenant_key().to_string();
+    let login = [
+        "auth",
+        "login",
+        "--environment",
+        "Production",
+        "--api-key-stdin",
+    ];
+    bare(&world, &profile, &login, |cmd| {
+        cmd.write_stdin(format!("{tenant}\n"));
+    })
+    .code(0);
+    world.add_fault("* /v1/* status=500");
+    let before = world.requests().len();
+    bare(&world, &profile, &["auth", "logout"], |_| {})
+        .code(0)
+        .stderr_has("Removed the stored credential");
+    assert_eq!(secret_tool_lookup("flexprice-admin-login", &profile), None);
+    bare(&world, &profile, &["auth", "logout"], |_| {})
+        .code(0)
+        .stderr_has("No credential is stored");
+    assert_eq!(world.requests().len(), before, "a logout sent a request");
+}
+
 #[test]
 fn a_wrong_key_is_401_with_the_troubleshooting_hint() {
     let world = World::new();

@@ -597,19 +597,20 @@ fn nothing_is_offered_when_the_api_cannot_answer_and_a_hung_server_is_not_waited
     world.sandbox.release("never");
 }
 
-/// README's bash instructions, run as written with `XDG_DATA_HOME` set: the script lands where
-/// bash-completion's loader looks for it (not in `~/.local/share`), and the loader finds it.
+/// The bash instructions of doc/shells.md, run as written with `XDG_DATA_HOME` set: the script
+/// lands where bash-completion's loader looks for it (not in `~/.local/share`), and the loader
+/// finds it.
 #[test]
-fn the_readme_bash_instructions_honour_xdg_data_home() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let block: Vec<&str> = readme
+fn the_documented_bash_instructions_honour_xdg_data_home() {
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("doc/shells.md"))
+        .unwrap();
+    let block: Vec<&str> = page
         .lines()
         .skip_while(|l| !l.starts_with("# bash (per user"))
         .take_while(|l| !l.starts_with("# zsh"))
         .filter(|l| !l.starts_with('#'))
         .collect();
-    assert!(!block.is_empty(), "README has no bash instructions");
+    assert!(!block.is_empty(), "doc/shells.md has no bash instructions");
     let scene = Scene::new();
     let data = scene.path().join("xdg-data");
     let bash = require("bash", "bash");

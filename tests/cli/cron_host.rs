@@ -1,6 +1,7 @@
-//! A machine as cron sees it, for the README's cron recipe: the crontab read from README.md, each
-//! job run through `/bin/sh -c` with only cron's variables and the crontab's own, no terminal
-//! (a new session), no D-Bus, stdin closed, `flexprice-admin` and a stand-in `vault` on PATH.
+//! A machine as cron sees it, for the README's crontab (its setup is in doc/keys-as-code.md): the
+//! crontab read from README.md, each job run through `/bin/sh -c` with only cron's variables and
+//! the crontab's own, no terminal (a new session), no D-Bus, stdin closed, `flexprice-admin` and
+//! a stand-in `vault` on PATH.
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -12,12 +13,12 @@ use jiff::{SignedDuration, Timestamp};
 use crate::harness::{World, bin};
 
 /// The README's ```cron block: its variable assignments and its jobs' commands.
-pub struct Crontab {
+pub(crate) struct Crontab {
     pub vars: Vec<(String, String)>,
     pub jobs: Vec<String>,
 }
 
-pub fn readme_crontab() -> Crontab {
+pub(crate) fn readme_crontab() -> Crontab {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README.md");
     let block = readme
@@ -47,7 +48,7 @@ pub fn readme_crontab() -> Crontab {
 
 /// A machine as cron sees it: a home with no XDG variables, `flexprice-admin` and a stand-in
 /// `vault` (which keeps what it is given under `vault/`) on PATH, and the admin key in a file.
-pub struct Server {
+pub(crate) struct Server {
     pub home: PathBuf,
     path: String,
     pub key_file: PathBuf,
@@ -55,7 +56,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(world: &World) -> Server {
+    pub(crate) fn new(world: &World) -> Server {
         let home = world.home.path().join("cron-home");
         let tools = world.home.path().join("bin");
         let vault = world.home.path().join("vault");
@@ -74,8 +75,8 @@ impl Server {
         std::fs::write(tools.join("vault"), script).unwrap();
         std::fs::set_permissions(tools.join("vault"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
-        // The cron user's admin key expires, as the README's setup says it should: `keys audit`
-        // reports a key that never expires, this one included.
+        // The cron user's admin key expires, as doc/keys-as-code.md's setup says it should:
+        // `keys audit` reports a key that never expires, this one included.
         world.sandbox.set_key_expiry(
             &world.sandbox.admin_key_id(),
             Some(Timestamp::now() + SignedDuration::from_hours(24 * 365)),
@@ -94,7 +95,7 @@ impl Server {
     /// `/bin/sh -c line` as cron starts it: cron's variables, the crontab's (with the README's
     /// paths pointed into this test's directory), a new session with no terminal, stdin closed.
     /// Returns (exit code, everything printed: what cron would mail).
-    pub fn cron(&self, vars: &[(String, String)], line: &str) -> (i32, String) {
+    pub(crate) fn cron(&self, vars: &[(String, String)], line: &str) -> (i32, String) {
         let mut cmd = Command::new("/bin/sh");
         cmd.env_clear()
             .env("HOME", &self.home)

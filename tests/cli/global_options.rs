@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::harness::{ESC, World, display_form, exit_code, fault, pty, spawn, walk};
 
-/// A JSON object's documented fields (README, "Output"), each with the JSON types it may take.
+/// A JSON object's documented fields (doc/output.md), each with the JSON types it may take.
 type Fields = &'static [(&'static str, &'static str)];
 
 /// The key object of `keys list`: the key object of every command, plus whether the key is

@@ -15,27 +15,27 @@ use jiff::{SignedDuration, Timestamp};
 
 use serde_json::Value;
 
-pub struct World {
+pub(crate) struct World {
     pub sandbox: Sandbox,
     pub home: tempfile::TempDir,
 }
 
 /// What a finished run left behind.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     /// Asserts the exit code, showing the output when it differs.
     #[track_caller]
-    pub fn code(&self, expected: i32) -> &Self {
+    pub(crate) fn code(&self, expected: i32) -> &Self {
         assert_eq!(
             self.code, expected,
             "exit code\n--- stdout\n{}\n--- stderr\n{}",
@@ -45,7 +45,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, needle: &str) -> &Self {
         assert!(
             self.stderr.contains(needle),
             "stderr lacks {needle:?}:\n{}",
@@ -55,7 +55,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn stdout_has(&self, needle: &str) -> &Self {
+    pub(crate) fn stdout_has(&self, needle: &str) -> &Self {
         assert!(
             self.stdout.contains(needle),
             "stdout lacks {needle:?}:\n{}",
@@ -66,20 +66,20 @@ impl Run {
 }
 
 impl World {
-    pub fn new() -> World {
+    pub(crate) fn new() -> World {
         Self::with(SandboxOptions::default())
     }
 
     /// A sandbox without Flexprice's revocation cache: a revoked key is refused at once. Only
     /// for tests about revocation itself; everything else runs with the real server's 120 s.
-    pub fn with_immediate_revocation() -> World {
+    pub(crate) fn with_immediate_revocation() -> World {
         Self::with(SandboxOptions {
             revocation_delay: std::time::Duration::ZERO,
             ..SandboxOptions::default()
         })
     }
 
-    pub fn with(options: SandboxOptions) -> World {
+    pub(crate) fn with(options: SandboxOptions) -> World {
         let sandbox = Sandbox::start(options).expect("sandbox starts");
         World {
             sandbox,
@@ -87,12 +87,12 @@ impl World {
         }
     }
 
-    pub fn config_dir(&self) -> PathBuf {
+    pub(crate) fn config_dir(&self) -> PathBuf {
         self.home.path().join("config/flexprice-admin")
     }
 
     /// The binary with a cleared environment, pointed at the sandbox with the admin key.
-    pub fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut cmd = Command::new(bin());
         cmd.env_clear().envs(base_env(self.home.path()));
         cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())
@@ -101,14 +101,14 @@ impl World {
     }
 
     /// The same, as a std Command (for pseudo-terminal tests).
-    pub fn std_cmd(&self) -> StdCommand {
+    pub(crate) fn std_cmd(&self) -> StdCommand {
         self.std_cmd_of(StdCommand::new(bin()))
     }
 
     /// The binary on a terminal that echoes what is typed, as a real one does: `rexpect` turns
     /// the echo of its pseudo-terminal off before starting a program, which would hide an echo
     /// the program failed to turn off. Arguments go after this, as with [`Self::std_cmd`].
-    pub fn echoing_terminal_cmd(&self) -> StdCommand {
+    pub(crate) fn echoing_terminal_cmd(&self) -> StdCommand {
         let mut sh = StdCommand::new("sh");
         sh.args(["-c", "stty echo && exec \"$0\" \"$@\""])
             .arg(bin());
@@ -117,7 +117,7 @@ impl World {
 
     /// The binary started by `sh` once `setup` (shell words, e.g. `ulimit -Sn 256`) has run in
     /// it; arguments go after this, as with [`Self::std_cmd`].
-    pub fn cmd_after_shell(&self, setup: &str) -> StdCommand {
+    pub(crate) fn cmd_after_shell(&self, setup: &str) -> StdCommand {
         let mut sh = StdCommand::new("sh");
         sh.args(["-c", &format!("{setup} && exec \"$0\" \"$@\"")])
             .arg(bin());
@@ -132,36 +132,36 @@ impl World {
     }
 
     /// Runs with the admin key.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         finish(self.cmd().args(args))
     }
 
     /// Runs with another API key.
-    pub fn run_as(&self, key: &str, args: &[&str]) -> Run {
+    pub(crate) fn run_as(&self, key: &str, args: &[&str]) -> Run {
         finish(self.cmd().env("FLEXPRICE_API_KEY", key).args(args))
     }
 
     /// Runs with the admin key after `adjust` changed the command (env, stdin).
-    pub fn run_with(&self, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Run {
+    pub(crate) fn run_with(&self, args: &[&str], adjust: impl FnOnce(&mut Command)) -> Run {
         let mut cmd = self.cmd();
         adjust(&mut cmd);
         finish(cmd.args(args))
     }
 
     /// Runs with the admin key and the test Secret Service reachable.
-    pub fn run_keychain(&self, args: &[&str]) -> Run {
+    pub(crate) fn run_keychain(&self, args: &[&str]) -> Run {
         self.run_with(args, |cmd| {
             cmd.env("DBUS_SESSION_BUS_ADDRESS", crate::secret_service::address());
         })
     }
 
     /// Where recovery files go: `$XDG_STATE_HOME/flexprice-admin`.
-    pub fn state_dir(&self) -> PathBuf {
+    pub(crate) fn state_dir(&self) -> PathBuf {
         self.home.path().join("state/flexprice-admin")
     }
 
     /// The recovery files left in the state directory (which also holds the rotation locks).
-    pub fn recovery_files(&self) -> Vec<PathBuf> {
+    pub(crate) fn recovery_files(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(self.state_dir()) {
             Ok(entries) => entries
                 .map(|e| e.unwrap().path())
@@ -174,12 +174,12 @@ impl World {
         }
     }
 
-    pub fn requests(&self) -> Vec<LoggedRequest> {
+    pub(crate) fn requests(&self) -> Vec<LoggedRequest> {
         self.sandbox.requests()
     }
 
     /// Requests other than reads: what "nothing was sent" is about.
-    pub fn mutating_requests(&self) -> Vec<LoggedRequest> {
+    pub(crate) fn mutating_requests(&self) -> Vec<LoggedRequest> {
         self.requests()
             .into_iter()
             .filter(|r| r.method != "GET" && !r.path.ends_with("/search"))
@@ -188,7 +188,7 @@ impl World {
 
     /// How many keys were asked to be created (`POST /v1/secrets/api/keys`): "nothing was
     /// minted" and "a re-run minted nothing new" are about this.
-    pub fn creates(&self) -> usize {
+    pub(crate) fn creates(&self) -> usize {
         self.requests()
             .iter()
             .filter(|r| r.method == "POST" && r.path == "/v1/secrets/api/keys")
@@ -196,12 +196,12 @@ impl World {
     }
 
     /// Adds a fault in the sandbox's grammar (see [`fault`]).
-    pub fn add_fault(&self, spec: &str) {
+    pub(crate) fn add_fault(&self, spec: &str) {
         self.sandbox.add_fault(fault(spec));
     }
 
     /// A key's status in the sandbox: `published` (active) or `deleted` (revoked).
-    pub fn status(&self, id: &str) -> String {
+    pub(crate) fn status(&self, id: &str) -> String {
         self.sandbox
             .key(id)
             .unwrap_or_else(|| panic!("the sandbox has no key {id}"))
@@ -211,13 +211,13 @@ impl World {
     /// Asserts that `secret` (its trailing line break aside) authenticates: `whoami -q` with it
     /// exits 0.
     #[track_caller]
-    pub fn assert_works(&self, secret: &str) {
+    pub(crate) fn assert_works(&self, secret: &str) {
         self.run_as(secret.trim_end(), &["whoami", "-q"]).code(0);
     }
 
     /// How many revocations were asked for (`DELETE` of a key or an account): "nothing was
     /// revoked" is about this.
-    pub fn deletes(&self) -> usize {
+    pub(crate) fn deletes(&self) -> usize {
         self.requests()
             .iter()
             .filter(|r| r.method == "DELETE")
@@ -227,7 +227,7 @@ impl World {
     /// Asserts that `dest` holds a working secret (the new key's) and that `old` is revoked:
     /// what a finished rotation into a file leaves.
     #[track_caller]
-    pub fn assert_rotated_into(&self, old: &str, dest: &Path) {
+    pub(crate) fn assert_rotated_into(&self, old: &str, dest: &Path) {
         let secret =
             std::fs::read_to_string(dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
         self.assert_works(&secret);
@@ -237,7 +237,7 @@ impl World {
     /// Makes `keys audit` leave keys that never expire alone (`profile set --no-expiry-keys
     /// ignore`), for tests about something else: the sandbox's admin key never expires, and by
     /// default the audit fails on it (keys_audit.rs: by_default_a_key_that_never_expires_…).
-    pub fn ignore_keys_without_expiry(&self) {
+    pub(crate) fn ignore_keys_without_expiry(&self) {
         self.run(&["profile", "set", "--no-expiry-keys", "ignore"])
             .code(0);
     }
@@ -246,7 +246,7 @@ impl World {
     /// expiring `expires_in_days` from now (never when `None`; already expired when negative),
     /// owned by `owner` (the admin when `None`). The one way these tests make a key of a chosen
     /// age; a key with its own ID or environment is seeded with `sandbox.seed_key` itself.
-    pub fn seed_key(
+    pub(crate) fn seed_key(
         &self,
         name: &str,
         owner: Option<&str>,
@@ -265,13 +265,13 @@ impl World {
     }
 
     /// A key created 100 days ago (due for rotation), owned by `owner` (the admin when `None`).
-    pub fn aged_key(&self, name: &str, owner: Option<&str>) -> String {
+    pub(crate) fn aged_key(&self, name: &str, owner: Option<&str>) -> String {
         self.seed_key(name, owner, 100, None).id
     }
 
     /// `count` keys created 100 days ago (due for rotation), named `prefix` and their number,
     /// owned by the admin.
-    pub fn aged_keys(&self, prefix: &str, count: usize) -> Vec<String> {
+    pub(crate) fn aged_keys(&self, prefix: &str, count: usize) -> Vec<String> {
         (0..count)
             .map(|i| self.aged_key(&format!("{prefix}{i}"), None))
             .collect()
@@ -279,7 +279,7 @@ impl World {
 
     /// Runs with the admin key, stdin closed and stdout `/dev/full`, where every write fails
     /// as on a full disk.
-    pub fn run_into_a_full_disk(&self, args: &[&str]) -> Run {
+    pub(crate) fn run_into_a_full_disk(&self, args: &[&str]) -> Run {
         let full = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")
@@ -294,7 +294,7 @@ impl World {
 
     /// Writes `config.toml` (its directory made first) with `text`, private (0600) as the tool
     /// writes it, so that no run warns about it whatever the umask.
-    pub fn write_config(&self, text: &str) {
+    pub(crate) fn write_config(&self, text: &str) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(self.config_dir()).unwrap();
         let path = self.config_dir().join("config.toml");
@@ -303,7 +303,7 @@ impl World {
     }
 
     /// Creates a service account through the binary and returns its ID.
-    pub fn service_account(&self, name: &str, role: &str) -> String {
+    pub(crate) fn service_account(&self, name: &str, role: &str) -> String {
         let run = self.run(&[
             "service-accounts",
             "create",
@@ -318,7 +318,7 @@ impl World {
     }
 
     /// Mints a key through the binary (`-o json`) and returns (key object, secret).
-    pub fn create_key(&self, args: &[&str]) -> (Value, String) {
+    pub(crate) fn create_key(&self, args: &[&str]) -> (Value, String) {
         let mut all = vec!["keys", "create", "-o", "json"];
         all.extend_from_slice(args);
         let run = self.run(&all);
@@ -343,11 +343,11 @@ fn base_env(home: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_flexprice-admin"))
 }
 
-pub fn finish(cmd: &mut Command) -> Run {
+pub(crate) fn finish(cmd: &mut Command) -> Run {
     let output = cmd.output().expect("binary runs");
     Run {
         code: output.status.code().unwrap_or(-1),
@@ -358,7 +358,7 @@ pub fn finish(cmd: &mut Command) -> Run {
 
 /// Runs a std Command (one whose stdout the test chose, e.g. `/dev/full`), capturing stderr
 /// and, when piped, stdout.
-pub fn finish_std(cmd: &mut StdCommand) -> Run {
+pub(crate) fn finish_std(cmd: &mut StdCommand) -> Run {
     let output = cmd
         .stderr(std::process::Stdio::piped())
         .output()
@@ -371,7 +371,7 @@ pub fn finish_std(cmd: &mut StdCommand) -> Run {
 }
 
 /// The binary with a cleared environment and no sandbox: help and generate need neither.
-pub fn offline(args: &[&str]) -> Run {
+pub(crate) fn offline(args: &[&str]) -> Run {
     let home = tempfile::tempdir().expect("temp home");
     let mut cmd = assert_cmd::Command::new(bin());
     cmd.env_clear()
@@ -385,7 +385,7 @@ pub fn offline(args: &[&str]) -> Run {
 // ---- keys, accounts and profiles made for a test ------------------------------------------------
 
 /// A service account with one key (30-day lifetime); returns (account id, key id, secret).
-pub fn service_key(world: &World, name: &str) -> (String, String, String) {
+pub(crate) fn service_key(world: &World, name: &str) -> (String, String, String) {
     let account = world.service_account(&format!("{name}-bot"), "event_ingestor");
     let (key, secret) = world.create_key(&[
         "--name",
@@ -401,7 +401,7 @@ pub fn service_key(world: &World, name: &str) -> (String, String, String) {
 /// A due key (100 days old) named `name` of `owner` (the admin when `None`), and the file its
 /// successor is to go to: (the old key's ID, the file's directory, kept as long as the value
 /// is, the file `<name>.key`, and `file:<the file>` for `--store`).
-pub fn due_key_in_a_file(
+pub(crate) fn due_key_in_a_file(
     world: &World,
     name: &str,
     owner: Option<&str>,
@@ -414,7 +414,10 @@ pub fn due_key_in_a_file(
 }
 
 /// [`due_key_in_a_file`] for a key of a service account of its own, `<name>-bot`.
-pub fn due_key_to_file(world: &World, name: &str) -> (String, tempfile::TempDir, PathBuf, String) {
+pub(crate) fn due_key_to_file(
+    world: &World,
+    name: &str,
+) -> (String, tempfile::TempDir, PathBuf, String) {
     let account = world
         .sandbox
         .seed_service_account(&format!("{name}-bot"), &["event_ingestor"]);
@@ -423,7 +426,7 @@ pub fn due_key_to_file(world: &World, name: &str) -> (String, tempfile::TempDir,
 
 /// Creates `name` (a 7-day key, so `keys rotate --due` finds it at once) through the binary,
 /// delivered to `store`; returns its ID.
-pub fn due_key(world: &World, name: &str, store: &str) -> String {
+pub(crate) fn due_key(world: &World, name: &str, store: &str) -> String {
     let run = world.run_keychain(&[
         "keys",
         "create",
@@ -442,7 +445,7 @@ pub fn due_key(world: &World, name: &str, store: &str) -> String {
 
 /// Three accounts with a key each, two of them aged (due for rotation): returns the key IDs
 /// of `a`, `b` and `c`, in that order.
-pub fn three_accounts(world: &World) -> [String; 3] {
+pub(crate) fn three_accounts(world: &World) -> [String; 3] {
     ["a", "b", "c"].map(|name| {
         let account = world.service_account(&format!("bot-{name}"), "event_ingestor");
         world.aged_key(&format!("key-{name}"), Some(&account))
@@ -450,7 +453,7 @@ pub fn three_accounts(world: &World) -> [String; 3] {
 }
 
 /// A key in the Sandbox environment and an old one in Production; their IDs.
-pub fn two_environments(world: &World) -> (String, String) {
+pub(crate) fn two_environments(world: &World) -> (String, String) {
     let sandbox_key = world
         .sandbox
         .seed_key(SeedKey {
@@ -471,7 +474,11 @@ pub fn two_environments(world: &World) -> (String, String) {
 }
 
 /// Keys named `name` that the sandbox holds, other than `except`.
-pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_sandbox::KeyRecord> {
+pub(crate) fn new_keys(
+    world: &World,
+    name: &str,
+    except: &[&str],
+) -> Vec<flexprice_sandbox::KeyRecord> {
     world
         .sandbox
         .keys()
@@ -484,13 +491,13 @@ pub fn new_keys(world: &World, name: &str, except: &[&str]) -> Vec<flexprice_san
 
 /// A fault in the sandbox's `--fault` grammar (sandbox/src/fault-grammar.md): the one way these
 /// tests build a fault, so each reads as the rule a sandbox started with `--fault` would take.
-pub fn fault(spec: &str) -> flexprice_sandbox::Fault {
+pub(crate) fn fault(spec: &str) -> flexprice_sandbox::Fault {
     flexprice_sandbox::Fault::parse(spec).expect("fault spec")
 }
 
 /// Holds every request to `paths` at one gate, runs the command, and returns once the command
 /// had all of them waiting at the gate together (then opens it).
-pub fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
+pub(crate) fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Run {
     for (method, path) in paths {
         world
             .sandbox
@@ -506,7 +513,7 @@ pub fn held_together(world: &World, paths: &[(&str, &str)], args: &[&str]) -> Ru
 }
 
 /// `METHOD PATH` of every request the sandbox answered, in the order it answered them.
-pub fn paths_requested(world: &World) -> Vec<String> {
+pub(crate) fn paths_requested(world: &World) -> Vec<String> {
     world
         .sandbox
         .requests()
@@ -516,10 +523,10 @@ pub fn paths_requested(world: &World) -> Vec<String> {
 }
 
 /// More than `src/api/mod.rs`'s MAX_BODY_BYTES (32 MiB).
-pub const PAST_THE_CAP: usize = 32 * 1024 * 1024 + 1;
+pub(crate) const PAST_THE_CAP: usize = 32 * 1024 * 1024 + 1;
 
 /// Whether a key listing was asked for after the create: the lookup of what it may have made.
-pub fn looked_up_after_the_create(world: &World) -> bool {
+pub(crate) fn looked_up_after_the_create(world: &World) -> bool {
     let requests = world.requests();
     let create = requests
         .iter()
@@ -534,12 +541,12 @@ pub fn looked_up_after_the_create(world: &World) -> bool {
 
 /// Starts the binary with the admin key, stdin closed and stdout and stderr piped, for a test
 /// that acts while it runs (a signal at a gate, a kill).
-pub fn spawn(world: &World, args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn(world: &World, args: &[&str]) -> std::process::Child {
     spawn_with(world, args, |_| {})
 }
 
 /// [`spawn`] after `adjust` changed the command (another credential, state directory or stdin).
-pub fn spawn_with(
+pub(crate) fn spawn_with(
     world: &World,
     args: &[&str],
     adjust: impl FnOnce(&mut StdCommand),
@@ -553,13 +560,13 @@ pub fn spawn_with(
     cmd.spawn().expect("spawns")
 }
 
-pub fn signal(child: &std::process::Child, sig: libc::c_int) {
+pub(crate) fn signal(child: &std::process::Child, sig: libc::c_int) {
     // SAFETY: kill(2) on our own child's PID, which has not been waited for yet.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
 }
 
 /// Reads stderr until a line contains `needle`; returns everything read so far.
-pub fn read_until(
+pub(crate) fn read_until(
     stderr: &mut std::io::BufReader<std::process::ChildStderr>,
     needle: &str,
 ) -> String {
@@ -581,7 +588,7 @@ pub fn read_until(
 /// Sends `sig` to `child` once `held` of its requests wait at the sandbox's gate `gate`, reads
 /// its stderr until a line holds `heard` (the binary acknowledging the signal), then opens the
 /// gate and waits for the child: (exit code, stdout, all of stderr), as [`finish_child`].
-pub fn signal_at_gate(
+pub(crate) fn signal_at_gate(
     world: &World,
     mut child: std::process::Child,
     (gate, held): (&str, usize),
@@ -598,7 +605,7 @@ pub fn signal_at_gate(
 
 /// Waits for a spawned child; returns (exit code, stdout, all of stderr: `log`, what was read
 /// of it already, and the rest).
-pub fn finish_child(
+pub(crate) fn finish_child(
     mut child: std::process::Child,
     mut stderr: std::io::BufReader<std::process::ChildStderr>,
     mut log: String,
@@ -617,7 +624,7 @@ pub fn finish_child(
 }
 
 /// Whether process `pid` is gone (or a zombie waiting to be reaped, which runs nothing).
-pub fn gone(pid: &str) -> bool {
+pub(crate) fn gone(pid: &str) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
         Ok(stat) => stat
@@ -629,7 +636,7 @@ pub fn gone(pid: &str) -> bool {
 
 /// Waits until process `pid` is [`gone`], at most 20 s (SIGKILL takes effect when the process
 /// is next scheduled); whether it went.
-pub fn wait_until_gone(pid: &str) -> bool {
+pub(crate) fn wait_until_gone(pid: &str) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !gone(pid) {
         if std::time::Instant::now() >= deadline {
@@ -643,12 +650,12 @@ pub fn wait_until_gone(pid: &str) -> bool {
 // ---- terminals ----------------------------------------------------------------------------------
 
 /// `cmd` on a pseudo-terminal, as an operator runs it; every expectation waits at most 20 s.
-pub fn pty(cmd: StdCommand) -> rexpect::session::PtySession {
+pub(crate) fn pty(cmd: StdCommand) -> rexpect::session::PtySession {
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawns in a pty")
 }
 
 /// Waits for a pseudo-terminal session's process and returns its exit code.
-pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
+pub(crate) fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
     match session.process().wait().expect("exits") {
         rexpect::process::WaitStatus::Exited(_, code) => code,
         other => panic!("did not exit normally: {other:?}"),
@@ -660,7 +667,7 @@ pub fn exit_code(session: &mut rexpect::session::PtySession) -> i32 {
 /// discards whatever was typed before, so a key typed as soon as the prompt's text shows (before
 /// the echo is off) is lost and the program waits for input forever. Linux reports the
 /// terminal's settings through the pseudo-terminal's master side; polled, bounded by 60 s.
-pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
+pub(crate) fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
     use std::os::fd::AsRawFd;
     let master = session
         .process()
@@ -691,7 +698,7 @@ pub fn wait_until_input_is_hidden(session: &rexpect::session::PtySession) {
 /// Everything a terminal of `columns` × `rows` shows while `flexprice-admin ARGS` runs on it
 /// (a pseudo-terminal sized with `stty`), with the world's environment after `adjust` changed
 /// it, and without colour.
-pub fn terminal(
+pub(crate) fn terminal(
     world: &World,
     columns: u16,
     rows: u16,
@@ -718,12 +725,12 @@ pub fn terminal(
     String::from_utf8(raw.chars().map(|c| c as u32 as u8).collect()).unwrap()
 }
 
-pub const FIXED_NOW: &str = "2026-06-01T12:00:00Z";
+pub(crate) const FIXED_NOW: &str = "2026-06-01T12:00:00Z";
 
 /// A sandbox holding keys with fixed IDs, names, owners and times, and the fixed_tenant-level key
 /// (not bound to an environment, so `--all-environments` works) as the credential. The
 /// admin's own key, whose ID is new on every run, is revoked.
-pub fn fixed_world() -> World {
+pub(crate) fn fixed_world() -> World {
     let world = World::new();
     let now: Timestamp = FIXED_NOW.parse().unwrap();
     world.sandbox.set_now(now);
@@ -802,7 +809,7 @@ pub fn fixed_world() -> World {
 }
 
 /// Runs as the fixed_tenant-level key in the Sandbox environment, at [`FIXED_NOW`], off a terminal.
-pub fn fixed_tenant(world: &World, args: &[&str]) -> Run {
+pub(crate) fn fixed_tenant(world: &World, args: &[&str]) -> Run {
     world.run_with(args, |cmd| {
         cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
             .env(
@@ -815,7 +822,7 @@ pub fn fixed_tenant(world: &World, args: &[&str]) -> Run {
 
 /// What a terminal of `columns` columns shows for `args`, run as [`fixed_tenant`] does, with the
 /// sandbox's port made fixed.
-pub fn screen(world: &World, columns: u16, args: &str) -> String {
+pub(crate) fn screen(world: &World, columns: u16, args: &str) -> String {
     let text = terminal(world, columns, 60, args, |cmd| {
         cmd.env("FLEXPRICE_API_KEY", world.sandbox.tenant_key())
             .env(
@@ -841,7 +848,7 @@ pub fn screen(world: &World, columns: u16, args: &str) -> String {
 
 /// `line` with every RFC 3339 time to the second (`2026-12-04T15:29:16Z`, the sandbox's start
 /// for its seeded environments) replaced by [`FIXED_NOW`]: the same width, the same on every run.
-pub fn fixed_times(line: &str) -> String {
+pub(crate) fn fixed_times(line: &str) -> String {
     let shape = |w: &[u8]| {
         w.len() == 20
             && w.iter().enumerate().all(|(i, b)| match i {
@@ -864,12 +871,12 @@ pub fn fixed_times(line: &str) -> String {
 }
 
 /// The escape character that starts a colour (or any terminal control sequence).
-pub const ESC: char = '\u{1b}';
+pub(crate) const ESC: char = '\u{1b}';
 
 // ---- files --------------------------------------------------------------------------------------
 
 /// A file's permission bits (`0o600`; the sticky and set-ID bits too: `0o1777`).
-pub fn mode(path: &Path) -> u32 {
+pub(crate) fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -879,7 +886,7 @@ pub fn mode(path: &Path) -> u32 {
 }
 
 /// Every file under `root`, in its subdirectories too.
-pub fn walk(root: &Path) -> Vec<PathBuf> {
+pub(crate) fn walk(root: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(root) else {
         return found;
@@ -896,7 +903,7 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
 }
 
 /// The recovery files in a state directory (`XDG_STATE_HOME`) other than the world's.
-pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
+pub(crate) fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
     match std::fs::read_dir(state.join("flexprice-admin")) {
         Ok(entries) => entries
             .map(|e| e.unwrap().path())
@@ -914,14 +921,14 @@ pub fn recovery_files_in(state: &Path) -> Vec<PathBuf> {
 /// The only recovery file, and what it holds as written (the secret and a line break); `log`
 /// is shown when there is not exactly one.
 #[track_caller]
-pub fn the_recovery_file(world: &World, log: &str) -> (PathBuf, String) {
+pub(crate) fn the_recovery_file(world: &World, log: &str) -> (PathBuf, String) {
     let files = world.recovery_files();
     assert_eq!(files.len(), 1, "one recovery file: {files:?}\n{log}");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     (files[0].clone(), text)
 }
 
-pub fn file_names(dir: &Path) -> Vec<String> {
+pub(crate) fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -931,7 +938,7 @@ pub fn file_names(dir: &Path) -> Vec<String> {
 }
 
 /// A file's text without its trailing line break (a secret as delivered).
-pub fn read_trimmed(path: &Path) -> String {
+pub(crate) fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)
         .unwrap()
         .trim_end()
@@ -939,7 +946,7 @@ pub fn read_trimmed(path: &Path) -> String {
 }
 
 /// A manifest `flexprice.toml` in `dir`; `{dir}` in `text` stands for `dir`.
-pub fn manifest(dir: &Path, text: &str) -> PathBuf {
+pub(crate) fn manifest(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("flexprice.toml");
     std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
     path
@@ -948,7 +955,7 @@ pub fn manifest(dir: &Path, text: &str) -> PathBuf {
 // ---- what tests assert --------------------------------------------------------------------------
 
 /// `sk_` + a 26-character ULID: the shape of a Flexprice secret.
-pub fn is_secret_key(s: &str) -> bool {
+pub(crate) fn is_secret_key(s: &str) -> bool {
     s.len() == 29
         && s.starts_with("sk_")
         && s[3..]
@@ -958,24 +965,24 @@ pub fn is_secret_key(s: &str) -> bool {
 
 /// `sk_01***7Q`: a key's display form (Flexprice's `display_id`), which scrubbed text shows
 /// instead of the key.
-pub fn display_form(key: &str) -> String {
+pub(crate) fn display_form(key: &str) -> String {
     format!("{}***{}", &key[..5], &key[key.len() - 2..])
 }
 
 /// Whether `text` holds any 16 characters in a row of `key`: the whole key, or enough of its
 /// random part to matter (a ULID's first 10 characters are only a timestamp).
-pub fn leaks(text: &str, key: &str) -> bool {
+pub(crate) fn leaks(text: &str, key: &str) -> bool {
     (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
 }
 
 /// What every command that revokes a key says of Flexprice's verification cache.
-pub const REVOCATION_NOTE: &str =
+pub(crate) const REVOCATION_NOTE: &str =
     "Flexprice may keep accepting a just-revoked key for up to two minutes";
 
 /// A line of `stderr` names the destination (`exec:` and the program's first word) and says
 /// the program did not read the secret ("did not read", "without reading", "left … unread").
 #[track_caller]
-pub fn says_unread(stderr: &str, program: &str) {
+pub(crate) fn says_unread(stderr: &str, program: &str) {
     let label = format!("exec:{}", program.split_whitespace().next().unwrap());
     assert!(
         stderr
@@ -988,7 +995,7 @@ pub fn says_unread(stderr: &str, program: &str) {
 /// Asserts that `key` (a key object of `-o json`) lives `days` days from its creation, to within
 /// five seconds.
 #[track_caller]
-pub fn assert_lifetime(key: &Value, days: i64) {
+pub(crate) fn assert_lifetime(key: &Value, days: i64) {
     let at = |field: &str| -> Timestamp {
         key[field]
             .as_str()
@@ -1008,7 +1015,7 @@ pub fn assert_lifetime(key: &Value, days: i64) {
 /// secret) delivered to `dest` where the first run was told to deliver it, not to stdout, and
 /// the old key revoked.
 #[track_caller]
-pub fn assert_rerun_finishes_into(world: &World, old: &str, dest: &Path, waiting: &str) {
+pub(crate) fn assert_rerun_finishes_into(world: &World, old: &str, dest: &Path, waiting: &str) {
     let creates = world.creates();
     let again = world.run(&["keys", "rotate", old, "--yes"]);
     again.code(0).stderr_has("Finishing the rotation");
@@ -1030,7 +1037,7 @@ impl World {
     /// What a run showed, for an inline snapshot (`insta::assert_snapshot!(world.shown(&run, &[]),
     /// @"…")`): its exit code, then stdout and stderr whole, with what changes from run to run
     /// replaced by a stable name (see [`World::redact`]).
-    pub fn shown(&self, run: &Run, named: &[(&str, &str)]) -> String {
+    pub(crate) fn shown(&self, run: &Run, named: &[(&str, &str)]) -> String {
         let text = format!(
             "exit {}\n--- stdout\n{}--- stderr\n{}",
             run.code, run.stdout, run.stderr
@@ -1043,7 +1050,7 @@ impl World {
     /// of its keys (each with its `hint:` lines), the plain lines on stdout and the objects of a
     /// JSON array are put in order of their text with the IDs left out, before the IDs are
     /// numbered. Everything else keeps its place.
-    pub fn shown_batch(&self, run: &Run, named: &[(&str, &str)]) -> String {
+    pub(crate) fn shown_batch(&self, run: &Run, named: &[(&str, &str)]) -> String {
         let order = |text: &str| self.redact_unnumbered(text, named);
         let stdout = if run.stdout.starts_with('[') {
             sort_json_items(&run.stdout, &order)
@@ -1072,7 +1079,7 @@ impl World {
 
     /// `$ ARGS` (quoted as a shell takes them), then what the run showed ([`World::shown`]): one
     /// entry of a transcript of several runs, for one snapshot of a command's common errors.
-    pub fn transcript(&self, args: &[&str], run: &Run, named: &[(&str, &str)]) -> String {
+    pub(crate) fn transcript(&self, args: &[&str], run: &Run, named: &[(&str, &str)]) -> String {
         let line = shlex::try_join(args.iter().copied()).expect("no NUL in the arguments");
         format!(
             "$ {}\n{}\n",
@@ -1088,7 +1095,7 @@ impl World {
     /// appearance (`[KEY_1]`, `[USER_1]`, `[ULID_1]`), time (`[TIME]`, RFC 3339 or the compact
     /// form in a recovery file's name) and seconds left (`in [N] s`), and the sandbox's port
     /// (`[PORT]`).
-    pub fn redact(&self, text: &str, named: &[(&str, &str)]) -> String {
+    pub(crate) fn redact(&self, text: &str, named: &[(&str, &str)]) -> String {
         let mut named = named.to_vec();
         // The longest first, so that a value holding another is replaced whole.
         named.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));

@@ -329,3 +329,77 @@ fn a_keychain_entry_is_updated_by_a_rotation_without_store_and_flagged_when_left
     });
     assert_eq!(secret_tool_lookup("flexprice-admin", &account), None);
 }
+
+/// A profile whose environment is a name (as `auth login --environment` and `profile set`
+/// save it): `keychain list` and `keychain prune` list the keys in that environment, by its
+/// ID. Found by attacking `--environment NAME`: the keychain commands skip the lookup every
+/// other command makes, and sent the name as `X-Environment-ID`; the server refused it (403),
+/// so list showed every entry's key as unknown and prune failed, its hint saying that
+/// Production is not one of the tenant's environments. Without a credential, list still
+/// lists, as before.
+#[test]
+fn keychain_list_and_prune_look_up_an_environment_given_by_name() {
+    let world = World::new();
+    let profile = profile(&world);
+    let path = world.config_dir().join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{config}environment = \"Production\"\n")).unwrap();
+    let tenant = world.sandbox.tenant_key().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--profile", profile.as_str()];
+        all.extend_from_slice(args);
+        world.run_with(&all, |cmd| {
+            cmd.env("FLEXPRICE_API_KEY", &tenant)
+                .env("DBUS_SESSION_BUS_ADDRESS", address());
+        })
+    };
+    let created = run(&[
+        "keys", "create", "--name", "prod-kc", "--store", "keychain", "-o", "json",
+    ]);
+    let key_id = created.code(0).json()["key"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        world.sandbox.key(&key_id).unwrap().environment_id,
+        world.sandbox.production_environment_id()
+    );
+    let listed = run(&["keychain", "list", "-o", "json"]);
+    assert!(
+        !listed.code(0).stderr.contains("could not list"),
+        "{}",
+        listed.stderr
+    );
+    let entry = listed.json()[0].clone();
+    assert_eq!(
+        (&entry["key_id"], &entry["active"]),
+        (&key_id.as_str().into(), &true.into())
+    );
+    let pruned = run(&["keychain", "prune", "--yes"]);
+    pruned.code(0).stderr_has("nothing to remove");
+    let account = entry["account"].as_str().unwrap();
+    assert!(secret_tool_lookup("flexprice-admin", account).is_some());
+    let production = world.sandbox.production_environment_id();
+    for request in world.requests() {
+        let environment = request
+            .headers
+            .iter()
+            .find(|(k, _)| k == "x-environment-id");
+        assert!(
+            environment.is_none_or(|(_, id)| id == production),
+            "{} {} sent {environment:?}",
+            request.method,
+            request.path
+        );
+    }
+    // No credential: the entries are listed all the same, their keys' state unknown.
+    let mut all = vec!["--profile", profile.as_str(), "keychain", "list"];
+    all.push("-o");
+    all.push("json");
+    let bare = world.run_with(&all, |cmd| {
+        cmd.env_remove("FLEXPRICE_API_KEY")
+            .env("DBUS_SESSION_BUS_ADDRESS", address());
+    });
+    bare.code(0).stderr_has("no admin credential");
+    assert_eq!(bare.json()[0]["key_id"], key_id.as_str());
+}

@@ -734,3 +734,58 @@ fn audit_walks_every_environment() {
     // The admin's own environment alone has nothing to report.
     world.run(&["keys", "audit"]).code(0);
 }
+
+/// A credential that may not list users (403): both ways of gathering keys (the current
+/// environment, read a page at a time; `--all-environments`, every key at once) say that
+/// orphaned keys were not looked for, still judge every other rule the same and exit 10, and
+/// keep 10 when the reader closes the pipe. Pinned when `gather_listed` and
+/// `gather_everywhere` were split out of `keys audit`.
+#[test]
+fn without_user_read_both_ways_of_gathering_warn_and_still_judge() {
+    let world = World::new();
+    world.ignore_keys_without_expiry();
+    let old = world.seed_key("old", None, 100, None).id;
+    let fresh = world.seed_key("fresh", None, 1, Some(60)).id;
+    world.add_fault("/v1/users/search status=403");
+    let tenant = world.sandbox.tenant_key().to_string();
+    for args in [&[][..], &["--all-environments"][..]] {
+        let run = |extra: &[&str]| {
+            let mut all = vec!["keys", "audit"];
+            all.extend_from_slice(args);
+            all.extend_from_slice(extra);
+            world.run_as(&tenant_or_admin(&world, &tenant, args), &all)
+        };
+        let json = run(&["-o", "json"]);
+        json.code(10)
+            .stderr_has("warning: orphaned keys were not looked for: this credential may not list the tenant's users (it needs user:read)");
+        assert_eq!(
+            reported(&json.json()),
+            [(old.clone(), vec!["too_old".to_string()])],
+            "{args:?}"
+        );
+        let table = run(&[]);
+        table
+            .code(10)
+            .stderr_has("orphaned keys were not looked for");
+        assert!(!table.stdout.contains(&fresh), "{args:?}");
+        // The admin's key, `old` and `fresh`: the same three either way.
+        table.stderr_has("1 of 3 key(s)");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = world.std_cmd();
+        cmd.env("FLEXPRICE_API_KEY", tenant_or_admin(&world, &tenant, args))
+            .args(["keys", "audit", "-q"])
+            .args(args)
+            .stdout(writer);
+        crate::harness::finish_std(&mut cmd).code(10);
+    }
+}
+
+/// The tenant's key for `--all-environments` (the admin's is bound to one), else the admin's.
+fn tenant_or_admin(world: &World, tenant: &str, args: &[&str]) -> String {
+    if args.contains(&"--all-environments") {
+        tenant.to_string()
+    } else {
+        world.sandbox.admin_key().to_string()
+    }
+}

@@ -508,7 +508,7 @@ fn the_secret_comes_from_the_keychain() {
     ");
 }
 
-/// README's leaked-key runbook under the real server's cache: the leaked key was used just
+/// The leaked-key runbook (doc/keys-as-code.md) under the real server's cache: the leaked key was used just
 /// before the rotation revoked it, so step 4 still authenticates. `keys check` says the
 /// revocation is still propagating and when it is certain, and exits 5 (not 0: the key is not
 /// fine; not 3: it does still work); after that time, exit 3.
@@ -639,7 +639,14 @@ fn a_key_deleted_by_this_tool_is_still_propagating_and_nothing_else_is() {
     hint: run the check again after [TIME]: exit 3 then confirms the key no longer works
     ");
     // A record for the same display_id minted a day earlier does not match the secret in hand.
-    let record = world.state_dir().join("revoked").join(format!("{id}.json"));
+    // Records live in a folder per UTC day (revoked/2026-12-04/ID.json).
+    let day = std::fs::read_dir(world.state_dir().join("revoked"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let record = day.join(format!("{id}.json"));
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
     json["key_id"] = "secret_01J00000000000000000000000".into();

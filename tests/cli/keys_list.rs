@@ -6,8 +6,8 @@ use flexprice_sandbox::{SandboxOptions, SeedKey};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    World, fixed_world, held_together, paths_requested, screen, terminal, three_accounts,
-    two_environments,
+    World, display_form, fixed_world, held_together, leaks, paths_requested, screen, terminal,
+    three_accounts, two_environments,
 };
 
 #[test]
@@ -602,5 +602,125 @@ fn keys_list_at_80_and_120_columns() {
             format!("keys-list-all-environments-{columns}"),
             screen(&world, columns, "keys list --all-environments")
         );
+    }
+}
+
+/// A key's name is the server's text, like an error message: one holding the credential the
+/// command runs with (a proxy quoting it back, or a key named so) shows it redacted, in every
+/// format of `keys list` and `keys audit`, on either way of reading a listing (the fast path
+/// and serde_json; see `keys_list_large.rs`). Found by attacking the listing: only `keys audit
+/// -q` scrubbed names; tables, plain lines and JSON printed the admin key.
+#[test]
+fn a_key_name_holding_the_credential_is_shown_redacted() {
+    let world = World::new();
+    let admin = world.sandbox.admin_key().to_string();
+    let tenant = world.sandbox.tenant_key().to_string();
+    for (i, credential) in [&admin, &tenant].into_iter().enumerate() {
+        // Whole, and its random part alone (a server dropping the `sk_` prefix).
+        world.seed_key(&format!("leak{i} {credential} x"), None, 100, None);
+        let tail = credential.split_once('_').unwrap().1;
+        world.seed_key(&format!("tail{i}-{tail}"), None, 100, None);
+    }
+    let cases: [(&str, &[&str]); 11] = [
+        (&admin, &["keys", "list"]),
+        (&admin, &["keys", "list", "-o", "table"]),
+        (&admin, &["keys", "list", "-o", "json"]),
+        (&admin, &["keys", "list", "-o", "jsonl"]),
+        (
+            &tenant,
+            &["keys", "list", "--all-environments", "-o", "json"],
+        ),
+        (&tenant, &["keys", "list", "--all-environments"]),
+        (&admin, &["keys", "audit"]),
+        (&admin, &["keys", "audit", "-o", "json"]),
+        (&admin, &["keys", "audit", "-q"]),
+        (
+            &tenant,
+            &["keys", "audit", "--all-environments", "-o", "json"],
+        ),
+        (&tenant, &["keys", "audit", "--all-environments"]),
+    ];
+    for (credential, args) in cases {
+        let run = world.run_as(credential, args);
+        let listing = args[1] == "list";
+        run.code(if listing { 0 } else { 10 });
+        for text in [&run.stdout, &run.stderr] {
+            assert!(
+                !leaks(text, credential),
+                "{args:?}: the credential shown:\n{text}"
+            );
+        }
+        run.stdout_has(&format!(" {} x", display_form(credential)));
+        if args.contains(&"json") {
+            // Still the JSON of every key, each named.
+            let json = run.json();
+            let names = json.as_array().unwrap().iter().map(|k| {
+                let key = if listing { k } else { &k["key"] };
+                key["name"].as_str().unwrap().to_string()
+            });
+            assert_eq!(
+                names.filter(|n| n.starts_with("leak")).count(),
+                2,
+                "{args:?}"
+            );
+        }
+    }
+}
+
+/// A listing whose key IDs are not key IDs (`secret_` and letters and digits, as a created
+/// key's ID must be): refused as an answer that does not match the API, before any is printed
+/// or acted on. Found by attacking the listing with hostile IDs: `keys list -q` printed a
+/// newline in an ID as is, forging a second ID for a script's `xargs`, and `keys delete NAME`
+/// sent `DELETE /v1/secrets/api/keys` for an ID `..` (and another path for `x/../..`),
+/// reporting the key revoked.
+#[test]
+fn a_listed_id_that_is_not_a_key_id_is_refused_before_it_is_printed_or_deleted() {
+    use crate::rogue_server::{Reply, RogueRequest, RogueServer};
+    let world = World::new();
+    for id in [
+        "secret_A\nsecret_FORGED",
+        "secret_B/../../../users/user_victim",
+        "..",
+        "secret_C\u{1b}]0;title\u{7}",
+        "secret_",
+    ] {
+        let key = serde_json::json!({"id": id, "name": "victim-key", "type": "private_key",
+            "display_id": "sk_01***AA", "user_type": "user", "user_id": "user_1",
+            "status": "published", "created_at": "2026-01-01T00:00:00Z"});
+        let body = serde_json::json!({"items": [key],
+            "pagination": {"total": 1, "limit": 0, "offset": 0}});
+        let server = RogueServer::start(move |r: &RogueRequest| match r.path.as_str() {
+            "/v1/secrets/api/keys" if r.method == "GET" => Reply::json(200, body.clone()),
+            "/v1/users/search" => Reply::json(
+                200,
+                serde_json::json!({"items": [], "pagination": {"total": 0, "limit": 0, "offset": 0}}),
+            ),
+            _ if r.method == "DELETE" => Reply::json(204, serde_json::json!({})),
+            _ => Reply::json(404, serde_json::json!({"error": "not found"})),
+        });
+        for args in [
+            &["keys", "list", "-q"][..],
+            &["keys", "list"],
+            &["keys", "list", "-o", "json"],
+            &["keys", "list", "-o", "jsonl"],
+            &["keys", "audit", "-q"],
+            &["keys", "delete", "victim-key", "--yes"],
+        ] {
+            let run = world.run_with(args, |cmd| {
+                cmd.env("FLEXPRICE_API_URL", server.api_url());
+            });
+            run.code(1).stderr_has("is not a key ID");
+            assert!(
+                !run.stdout.contains("victim") && !run.stdout.contains("secret_"),
+                "{id:?} {args:?}: {}",
+                run.stdout
+            );
+        }
+        let deletes = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "DELETE")
+            .count();
+        assert_eq!(deletes, 0, "{id:?}");
     }
 }

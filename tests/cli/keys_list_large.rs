@@ -1,8 +1,8 @@
-//! `keys list -o json` and `keys audit` over a large answer, which they decode on two threads in
-//! runs cut between items (`api::wire::item_runs`), against hostile answers: they must write
-//! byte for byte what one thread writes, and fail where one thread fails. The one-thread
-//! reference is the same answer with a space after `"items":[`, which means the same to JSON
-//! but is never cut.
+//! `keys list -o json` and `keys audit` over a large answer, which they read by the listing's
+//! fast path when it is laid out as the server writes it (`commands/keys/listing/fast.rs`),
+//! against hostile answers: they must write byte for byte what serde_json's decoding writes, and
+//! fail where it fails. The reference is the same answer with a space after `"items":[`, which
+//! means the same to JSON but is never read by the fast path.
 
 use serde_json::json;
 
@@ -38,22 +38,22 @@ fn list(world: &World, body: impl AsRef<[u8]>, args: &[&str]) -> (i32, String) {
     (run.code, run.stdout.clone())
 }
 
-/// `body` as one thread decodes it: a space before its first item, which `item_runs` refuses.
-fn one_thread(body: &str) -> String {
+/// `body` as serde_json decodes it: a space before its first item, which the fast path leaves.
+fn by_serde_json(body: &str) -> String {
     assert!(
         body.contains("\"items\":[{"),
-        "not a body the two threads take"
+        "not a body the fast path reads"
     );
     body.replacen("\"items\":[", "\"items\":[ ", 1)
 }
 
 /// The key `i` as the server writes it, with a hostile name and, on some, an unknown field
-/// holding objects (a `},{"` at depth 2, where a cut falls back to one thread).
+/// holding objects (a `},{"` at depth 2, which the fast path leaves to serde_json).
 fn key(i: usize) -> String {
     key_with(i, true)
 }
 
-/// The key `i` with no field holding objects: a cut lands between two keys.
+/// The key `i` with no field holding objects.
 fn plain_key(i: usize) -> String {
     key_with(i, false)
 }
@@ -103,10 +103,10 @@ fn body(n: usize, item: impl Fn(usize) -> String) -> String {
 const KEYS: usize = 3000;
 
 #[test]
-fn hostile_names_and_nested_objects_are_written_as_one_thread_writes_them() {
+fn hostile_names_and_nested_objects_are_written_as_serde_json_writes_them() {
     let world = World::new();
     for body in [body(KEYS, key), body(KEYS, plain_key)] {
-        assert!(body.len() > 600 * 1024, "large enough to be cut");
+        assert!(body.len() > 600 * 1024, "large");
         for args in [
             &[][..],
             &["--limit", "10"][..],
@@ -114,16 +114,19 @@ fn hostile_names_and_nested_objects_are_written_as_one_thread_writes_them() {
             &["--name", "key-3"][..],
             &["--name", "x},{\"id\":\"y", "--limit", "400"][..],
         ] {
-            let (code, two) = list(&world, &body, args);
-            assert_eq!((code, &two), (0, &list(&world, one_thread(&body), args).1));
-            let keys = serde_json::from_str::<serde_json::Value>(&two).unwrap();
+            let (code, fast) = list(&world, &body, args);
+            assert_eq!(
+                (code, &fast),
+                (0, &list(&world, by_serde_json(&body), args).1)
+            );
+            let keys = serde_json::from_str::<serde_json::Value>(&fast).unwrap();
             assert!(!keys.as_array().unwrap().is_empty(), "{args:?}");
         }
     }
 }
 
 #[test]
-fn a_malformed_large_answer_fails_as_one_thread_fails() {
+fn a_malformed_large_answer_fails_as_serde_json_fails() {
     let world = World::new();
     for (nested, good) in [(true, body(KEYS, key)), (false, body(KEYS, plain_key))] {
         let bad_item = |at: usize, with: &'static str| {
@@ -151,16 +154,16 @@ fn a_malformed_large_answer_fails_as_one_thread_fails() {
                 good.replacen("\"pagination\":{", "\"pagination\":\u{c}{", 1),
             ),
         ] {
-            let two = list(&world, &hostile, &[]);
-            let one = list(&world, one_thread(&hostile), &[]);
-            assert_ne!(one.0, 0, "{what}: one thread refuses it");
-            assert_eq!(two, one, "{what} (nested {nested})");
+            let fast = list(&world, &hostile, &[]);
+            let reference = list(&world, by_serde_json(&hostile), &[]);
+            assert_ne!(reference.0, 0, "{what}: serde_json refuses it");
+            assert_eq!(fast, reference, "{what} (nested {nested})");
         }
     }
 }
 
 #[test]
-fn a_lying_total_is_judged_as_one_thread_judges_it() {
+fn a_lying_total_is_judged_as_serde_json_judges_it() {
     let world = World::new();
     for total in [0, 1, KEYS - 1, KEYS + 1, 10 * KEYS] {
         let hostile = body(KEYS, plain_key).replacen(
@@ -171,7 +174,7 @@ fn a_lying_total_is_judged_as_one_thread_judges_it() {
         for args in [&[][..], &["--limit", "5"][..]] {
             assert_eq!(
                 list(&world, &hostile, args),
-                list(&world, one_thread(&hostile), args),
+                list(&world, by_serde_json(&hostile), args),
                 "total {total} {args:?}"
             );
         }
@@ -197,7 +200,7 @@ fn audit_key(i: usize, nested: bool) -> String {
 }
 
 #[test]
-fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
+fn keys_audit_over_a_large_answer_finds_and_warns_as_serde_json_does() {
     let world = World::new();
     let audit = |body: &str, args: &[&str]| {
         let server = serving(body.to_string());
@@ -210,18 +213,18 @@ fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
     };
     for nested in [true, false] {
         let body = body(KEYS, |i| audit_key(i, nested));
-        assert!(body.len() > 600 * 1024, "large enough to be cut");
+        assert!(body.len() > 600 * 1024, "large");
         for args in [&[][..], &["--name", "key-3"][..]] {
-            let two = audit(&body, args);
-            assert_eq!(two, audit(&one_thread(&body), args), "{args:?}");
-            assert_eq!(two.0, 10, "{args:?}: findings");
-            let found: Vec<serde_json::Value> = serde_json::from_str(&two.1).unwrap();
+            let fast = audit(&body, args);
+            assert_eq!(fast, audit(&by_serde_json(&body), args), "{args:?}");
+            assert_eq!(fast.0, 10, "{args:?}: findings");
+            let found: Vec<serde_json::Value> = serde_json::from_str(&fast.1).unwrap();
             assert!(!found.is_empty());
             // The keys that live a week churn, and the first three are named, in order.
-            assert!(two.2.contains("live"), "{}", two.2);
+            assert!(fast.2.contains("live"), "{}", fast.2);
         }
     }
-    // A malformed key in the middle fails as one thread fails.
+    // A malformed key in the middle fails as serde_json fails.
     let bad = self::body(KEYS, |i| {
         if i == 1500 {
             "7".to_string()
@@ -229,10 +232,10 @@ fn keys_audit_over_a_large_answer_finds_and_warns_as_one_thread_does() {
             audit_key(i, true)
         }
     });
-    let (two, one) = (audit(&bad, &[]), audit(&one_thread(&bad), &[]));
-    assert_eq!((two.0, &two.1), (one.0, &one.1));
-    assert_ne!(two.0, 0);
-    for (_, _, stderr) in [two, one] {
+    let (fast, reference) = (audit(&bad, &[]), audit(&by_serde_json(&bad), &[]));
+    assert_eq!((fast.0, &fast.1), (reference.0, &reference.1));
+    assert_ne!(fast.0, 0);
+    for (_, _, stderr) in [fast, reference] {
         assert!(stderr.contains("invalid type: integer `7`"), "{stderr}");
     }
 }
@@ -246,7 +249,7 @@ fn not_utf8(body: &str, after: &str) -> Vec<u8> {
 }
 
 #[test]
-fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refuses_it() {
+fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_serde_json_refuses_it() {
     let world = World::new();
     let audit = |body: &[u8]| {
         let server = serving(body);
@@ -256,9 +259,8 @@ fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refus
         (run.code, run.stdout.clone(), run.stderr.clone())
     };
     let good = body(KEYS, |i| audit_key(i, false));
-    assert!(good.len() > 600 * 1024, "large enough to be cut");
-    // In the name of a key far into the answer (runs before it decode), and in an unknown field
-    // of `pagination`, which no run covers.
+    assert!(good.len() > 600 * 1024, "large");
+    // In the name of a key far into the answer, and in an unknown field of `pagination`.
     let late = format!("\"id\":\"secret_01K3{:0>22}\",\"name\":\"", 2500);
     let in_a_key = |body: &str| not_utf8(body, &late);
     let in_pagination = |body: &str| {
@@ -269,12 +271,12 @@ fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refus
         ("a key far in", &in_a_key as &dyn Fn(&str) -> Vec<u8>),
         ("pagination", &in_pagination),
     ] {
-        let (two, one) = (spoil(&good), spoil(&one_thread(&good)));
-        for (code, stdout) in [list(&world, &two, &[]), list(&world, &one, &[])] {
+        let (fast, reference) = (spoil(&good), spoil(&by_serde_json(&good)));
+        for (code, stdout) in [list(&world, &fast, &[]), list(&world, &reference, &[])] {
             let written = stdout.len();
             assert_eq!((code, stdout == "["), (1, true), "{what}: {written} bytes");
         }
-        for (code, stdout, stderr) in [audit(&two), audit(&one)] {
+        for (code, stdout, stderr) in [audit(&fast), audit(&reference)] {
             assert_eq!((code, stdout.as_str()), (1, ""), "{what}: {stderr}");
             assert!(
                 stderr.contains("the answer is not UTF-8"),
@@ -284,8 +286,8 @@ fn a_large_answer_that_is_not_utf8_is_refused_before_any_key_as_one_thread_refus
     }
 }
 
-/// The key `i` as a server might write it with nothing escaped, so that every run is plain and
-/// read by `api::plain_key`'s fast path (the keys above put a `\` in every run, so none is):
+/// The key `i` as a server might write it with nothing escaped, so that a page of them is read
+/// by the listing's fast path (`commands/keys/listing/fast.rs`; the keys above hold a `\`):
 /// fields in another order, unknown fields repeated or named as a known one is in Rust
 /// (`key_type`, `Type`), `null`s, empty roles, times in forms other than we print, strings
 /// holding `},{` and characters JSON takes raw (DEL, U+2028); and, on some keys, a layout the
@@ -321,17 +323,17 @@ fn unescaped_key(i: usize) -> String {
 }
 
 #[test]
-fn unescaped_keys_read_by_the_fast_path_are_written_as_one_thread_writes_them() {
+fn unescaped_keys_read_by_the_fast_path_are_written_as_serde_json_writes_them() {
     let world = World::new();
     let good = body(KEYS, unescaped_key);
-    assert!(good.len() > 600 * 1024, "large enough to be cut");
-    assert!(!good.contains('\\'), "every run plain");
+    assert!(good.len() > 600 * 1024, "large");
+    assert!(!good.contains('\\'), "nothing escaped");
     serde_json::from_str::<serde_json::Value>(&good).unwrap();
     for args in [&[][..], &["--limit", "2999"][..], &["--name", "key-3"][..]] {
-        let (code, two) = list(&world, &good, args);
-        let one = list(&world, one_thread(&good), args).1;
-        assert_eq!((code, two.len()), (0, one.len()), "{args:?}");
-        assert!(two == one, "{args:?}");
+        let (code, fast) = list(&world, &good, args);
+        let reference = list(&world, by_serde_json(&good), args).1;
+        assert_eq!((code, fast.len()), (0, reference.len()), "{args:?}");
+        assert!(fast == reference, "{args:?}");
     }
     // Keys serde_json refuses, far into the answer (in a key the fast path reads): a known field
     // twice, and a time it cannot read.
@@ -363,11 +365,47 @@ fn unescaped_keys_read_by_the_fast_path_are_written_as_one_thread_writes_them() 
         ),
     ] {
         assert_ne!(hostile, good, "{what}");
-        let two = list(&world, &hostile, &[]);
-        let one = list(&world, one_thread(&hostile), &[]);
-        assert_ne!(one.0, 0, "{what}: one thread refuses it");
+        let fast = list(&world, &hostile, &[]);
+        let reference = list(&world, by_serde_json(&hostile), &[]);
+        assert_ne!(reference.0, 0, "{what}: serde_json refuses it");
         // Not the outputs themselves on failure: megabytes.
-        assert_eq!((two.0, two.1.len()), (one.0, one.1.len()), "{what}");
-        assert!(two.1 == one.1, "{what}");
+        assert_eq!(
+            (fast.0, fast.1.len()),
+            (reference.0, reference.1.len()),
+            "{what}"
+        );
+        assert!(fast.1 == reference.1, "{what}");
     }
+}
+
+/// The credential in a large answer's names, plain (read by the fast path) or `\u`-escaped (by
+/// serde_json alone): written redacted either way, the same bytes as serde_json's path.
+#[test]
+fn the_credential_in_a_large_answer_is_redacted_on_both_paths() {
+    let world = World::new();
+    let admin = world.sandbox.admin_key().to_string();
+    let escaped: String = admin
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let plain = body(KEYS, |i| {
+        unescaped_key(i).replacen("\"name\":\"", &format!("\"name\":\"{admin} "), 1)
+    });
+    assert!(!plain.contains('\\'), "read by the fast path");
+    let (code, fast) = list(&world, &plain, &[]);
+    assert_eq!(code, 0);
+    assert!(!crate::harness::leaks(&fast, &admin));
+    assert_eq!(
+        fast.matches(&crate::harness::display_form(&admin)).count(),
+        KEYS
+    );
+    assert!(fast == list(&world, by_serde_json(&plain), &[]).1);
+    // Escaped, the key is a name's text only once decoded: still never shown.
+    let hidden = plain.replace(&admin, &escaped);
+    let (code, shown) = list(&world, &hidden, &[]);
+    assert_eq!(code, 0);
+    assert!(
+        !crate::harness::leaks(&shown, &admin),
+        "an escaped credential is shown"
+    );
 }

@@ -73,7 +73,8 @@ fn due_with_a_failure_exits_8_and_reports_each_key() {
 #[test]
 fn ctrl_c_during_due_finishes_rotations_in_flight_and_loses_no_secret() {
     use std::io::{BufRead, BufReader, Read};
-    /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, README: "eight at a time").
+    /// How many rotations `--due` runs at once (`ROTATE_CONCURRENCY`, doc/commands.md: "eight at a
+    /// time").
     const ROTATE_CONCURRENCY: usize = 8;
     let world = World::new();
     let old_ids = world.aged_keys("due-", 40);
@@ -1116,8 +1117,9 @@ fn all_asks_on_a_terminal_naming_the_count_and_the_account() {
     assert!(keys.iter().all(|k| world.status(k) == "published"));
 }
 
-/// README's "Runbook: a key leaked", step by step as written (the paths moved to a temporary
-/// directory; the sandbox without the revocation cache, so step 4 gives its exit 3 at once).
+/// doc/keys-as-code.md's "Runbook: a key leaked", step by step as written (the paths moved to a
+/// temporary directory; the sandbox without the revocation cache, so step 4 gives its exit 3 at
+/// once).
 #[test]
 fn the_leaked_key_runbook_runs_as_written() {
     let world = World::with_immediate_revocation();
@@ -1824,7 +1826,7 @@ fn two_accounts_with_due_keys(world: &World, names: [&str; 2]) -> [(String, Stri
         .unwrap()
 }
 
-/// The README's recipe shape, `exec:sh -c "cat > DIR/$FLEXPRICE_KEY_NAME"`, for two accounts'
+/// A recipe's shape, `exec:sh -c "cat > DIR/$FLEXPRICE_KEY_NAME"`, for two accounts'
 /// keys both named `dup`: one target, refused before any create, naming both keys and the
 /// variable that tells them apart. With `$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME` they are
 /// two targets: both rotated, each secret in its own file.

@@ -130,7 +130,7 @@ fn spawn_rotation(world: &World, old: &str, store: &str, state: &Path) -> std::p
 /// let through and finishes (delivers, verifies, revokes the old key); then B's create goes
 /// through. B minted a second replacement: delivering it would overwrite A's working secret
 /// and leave A's key active with its secret nowhere. B sees A's key and the old key gone: it
-/// lost the race, as a run that checked the old key before minting would have (README: "a run
+/// lost the race, as a run that checked the old key before minting would have (doc/commands.md: "a run
 /// that lost the race to another exits 7"), so its unused key is revoked, exit 7. Broke: B kept
 /// its key active in a recovery file (exit 9), saying the old key was "untouched and still
 /// active" and that a re-run of `keys rotate OLD` (which no longer exists) would finish it.

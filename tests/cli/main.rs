@@ -9,12 +9,15 @@
 //! a test about several commands where its main assertion is; `global_options.rs`, `http.rs` and
 //! `usage_errors.rs` for what every command shares. What a test broke, or which issue it came
 //! from, is in its doc comment. The support modules: `harness` (the world, the binary, faults,
-//! keys, signals), the test servers (`rogue_server`, `secret_service`) and `cron_host`.
+//! keys, signals), the test servers (`rogue_server`, `secret_service`) and `cron_host`; beside
+//! them, `architecture` and `docs` check the source's layers and the docs' links.
 
 // A test reads as one story, however long: tables of cases and step-by-step scenarios.
 #![allow(clippy::too_many_lines)]
 
+mod architecture;
 mod cron_host;
+mod docs;
 mod harness;
 mod rogue_server;
 mod secret_service;

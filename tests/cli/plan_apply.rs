@@ -1,7 +1,7 @@
 //! `plan` and `apply`: a manifest of service accounts, keys and destinations, against the
 //! sandbox. Each test asserts the exit code and where every minted secret is: its declared
 //! destinations (read back and tried against the API), a recovery file, or nowhere because its
-//! key was revoked. Also the README's cron recipe, run as cron runs it.
+//! key was revoked. Also the README's crontab, run as cron runs it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

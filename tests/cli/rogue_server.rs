@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 /// A request as the handler sees it.
 #[derive(Debug, Clone)]
-pub struct RogueRequest {
+pub(crate) struct RogueRequest {
     pub method: String,
     /// The path without the query, e.g. `/v1/secrets/api/keys`.
     pub path: String,
@@ -21,7 +21,7 @@ pub struct RogueRequest {
 
 impl RogueRequest {
     /// A query parameter parsed as a number (0 when absent or not a number).
-    pub fn number(&self, name: &str) -> u64 {
+    pub(crate) fn number(&self, name: &str) -> u64 {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -30,7 +30,7 @@ impl RogueRequest {
     }
 
     /// A field of the JSON body parsed as a number (0 when absent).
-    pub fn body_number(&self, name: &str) -> u64 {
+    pub(crate) fn body_number(&self, name: &str) -> u64 {
         serde_json::from_str::<serde_json::Value>(&self.body)
             .ok()
             .and_then(|v| v[name].as_u64())
@@ -39,7 +39,7 @@ impl RogueRequest {
 }
 
 /// What the handler answers.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     /// Bytes, so that an answer may be anything a server can send (not UTF-8, say).
@@ -50,7 +50,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: u16, body: serde_json::Value) -> Reply {
+    pub(crate) fn json(status: u16, body: serde_json::Value) -> Reply {
         Reply {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
@@ -60,13 +60,13 @@ impl Reply {
     }
 
     /// The same answer, cut off after half its body.
-    pub fn cut_in_half(mut self) -> Reply {
+    pub(crate) fn cut_in_half(mut self) -> Reply {
         self.cut_at = Some(self.body.len() / 2);
         self
     }
 }
 
-pub struct RogueServer {
+pub(crate) struct RogueServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<RogueRequest>>>,
@@ -74,7 +74,7 @@ pub struct RogueServer {
 }
 
 impl RogueServer {
-    pub fn start(handler: impl Fn(&RogueRequest) -> Reply + Send + 'static) -> RogueServer {
+    pub(crate) fn start(handler: impl Fn(&RogueRequest) -> Reply + Send + 'static) -> RogueServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -100,11 +100,11 @@ impl RogueServer {
         }
     }
 
-    pub fn api_url(&self) -> String {
+    pub(crate) fn api_url(&self) -> String {
         format!("http://{}/v1", self.addr)
     }
 
-    pub fn requests(&self) -> Vec<RogueRequest> {
+    pub(crate) fn requests(&self) -> Vec<RogueRequest> {
         self.requests.lock().unwrap().clone()
     }
 }

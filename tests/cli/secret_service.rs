@@ -117,7 +117,7 @@ fn start() -> Result<Service, String> {
 
 /// The D-Bus session address of the test Secret Service, started on first use. Panics (fails
 /// the test, never skips it) when gnome-keyring is not installed.
-pub fn address() -> &'static str {
+pub(crate) fn address() -> &'static str {
     match SERVICE.get_or_init(start) {
         Ok(service) => &service.address,
         Err(why) => panic!("{why}"),
@@ -125,7 +125,7 @@ pub fn address() -> &'static str {
 }
 
 /// `secret-tool lookup` against the test Secret Service, as another program would read it.
-pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
+pub(crate) fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
     let output = Command::new("secret-tool")
         .args(["lookup", "service", service, "username", account])
         .env("DBUS_SESSION_BUS_ADDRESS", address())
@@ -139,7 +139,7 @@ pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
 
 /// `secret-tool store` into the test Secret Service, as an older flexprice-admin (or another
 /// program) would have written the entry; the secret goes on stdin.
-pub fn secret_tool_store(service: &str, account: &str, secret: &str) {
+pub(crate) fn secret_tool_store(service: &str, account: &str, secret: &str) {
     use std::io::Write;
     let mut child = Command::new("secret-tool")
         .args([
@@ -165,7 +165,7 @@ pub fn secret_tool_store(service: &str, account: &str, secret: &str) {
 }
 
 /// A name no other test uses, for profiles and keys in the shared keychain.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()

@@ -490,6 +490,10 @@ async fn archive_is_refused_while_any_active_key_exists() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: each refusal of a role change, then the changes that stand"
+)]
 async fn update_user_roles() {
     let t = T::new();
     let admin = t.sb.admin_key().to_owned();

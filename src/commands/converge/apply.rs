@@ -88,7 +88,7 @@ impl Outcome {
     }
 }
 
-pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
+pub(crate) async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
     let manifest = manifest::load(&args.plan.file)?;
     ctx.require_confirmation("apply a manifest", "--yes")?;
     let client = ctx.client()?;
@@ -122,7 +122,7 @@ pub async fn apply(ctx: &Context, args: &ApplyArgs) -> CommandResult<Exit> {
         // sent, as a single key's command is.
         return Err(first.clone());
     }
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         for err in refused.values() {
             ctx.out.warn(err.one_line());
         }
@@ -494,7 +494,7 @@ impl KeyRun<'_> {
                     name: &key.name,
                     owner: Some(&account.id),
                     known,
-                    known_complete: self.ctx.yes,
+                    known_complete: self.ctx.settings.yes,
                     listed: true,
                 };
                 match ops::mint::mint(&handover, 0, &request, lookup, &no_stdout).await {
@@ -515,7 +515,7 @@ impl KeyRun<'_> {
                     out: &self.ctx.out,
                     profile: &self.ctx.profile.name,
                     known,
-                    known_is_fresh: self.ctx.yes,
+                    known_is_fresh: self.ctx.settings.yes,
                     keep_old: key.grace.is_some(),
                     render: &|_: &ApiKey, minted: &Minted, elsewhere: &[Destination]| {
                         no_stdout(minted, elsewhere)

@@ -12,7 +12,7 @@ use std::io::Read;
 use futures_util::future::join_all;
 use secrecy::{ExposeSecret, SecretString};
 
-pub use apply::apply;
+pub(super) use apply::apply;
 
 use crate::api::models::ApiKey;
 use crate::api::{Client, KeyFilter};
@@ -27,7 +27,7 @@ use crate::secrets::{KEYS_SERVICE, Keychain, KeychainError};
 
 /// `plan`: what `apply` would do, one line per change; exit 0 when the tenant matches the
 /// manifest, 11 when changes are pending.
-pub async fn plan(ctx: &Context, args: &PlanArgs) -> CommandResult<Exit> {
+pub(super) async fn plan(ctx: &Context, args: &PlanArgs) -> CommandResult<Exit> {
     let manifest = manifest::load(&args.file)?;
     let client = ctx.client()?;
     let live = survey(ctx, &client, &manifest).await?;
@@ -71,7 +71,11 @@ fn compare(
 /// accounts, the environments (only when one is named by name) and the keys of every
 /// environment named by ID (or of the credential's own) together; then the keys of the
 /// environments named by name.
-pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> CommandResult<Live> {
+pub(super) async fn survey(
+    ctx: &Context,
+    client: &Client,
+    manifest: &Manifest,
+) -> CommandResult<Live> {
     // The credential's own environment always: an account's keys there are seen even when the
     // manifest declares none (an absent account, a key left out).
     let mut named: BTreeSet<Option<String>> = manifest
@@ -87,7 +91,7 @@ pub async fn survey(ctx: &Context, client: &Client, manifest: &Manifest) -> Comm
         .filter(|e| !resolve::environment_id_like(e))
         .collect();
     // The credential's own environment is listed once, as `None`, however a key names it.
-    let own = ctx.environment.clone();
+    let own = ctx.settings.environment.clone();
     let direct: Vec<Option<String>> = named
         .iter()
         .filter(|e| e.as_ref().is_none_or(|e| resolve::environment_id_like(e)))

@@ -12,10 +12,15 @@ use crate::manifest::diff::{Change, Diff, RevokeWhy, Why};
 use crate::manifest::{Account, Key, Manifest};
 
 /// The plan's JSON form's version: bumped only when a field changes meaning or goes.
-pub const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// `plan`'s output: the lines on stdout (or the JSON), the notes on stderr.
-pub fn plan(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) -> CommandResult<()> {
+pub(super) fn plan(
+    ctx: &Context,
+    manifest: &Manifest,
+    diff: &Diff,
+    now: Timestamp,
+) -> CommandResult<()> {
     if ctx.out.is_json() {
         ctx.out.json(&view(manifest, diff, now))?;
     } else {
@@ -31,7 +36,7 @@ pub fn plan(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) -> 
 }
 
 /// `apply`'s preview of what it is about to do, on stderr (silenced by `-q`).
-pub fn preview(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) {
+pub(super) fn preview(ctx: &Context, manifest: &Manifest, diff: &Diff, now: Timestamp) {
     for line in lines(manifest, diff, now) {
         ctx.out.note(line);
     }
@@ -84,7 +89,7 @@ fn stores(key: &Key) -> String {
 }
 
 /// The plan as lines of text, a summary last.
-pub fn lines(manifest: &Manifest, diff: &Diff, now: Timestamp) -> Vec<String> {
+pub(super) fn lines(manifest: &Manifest, diff: &Diff, now: Timestamp) -> Vec<String> {
     let mut lines = Vec::new();
     let accounts = &manifest.accounts;
     for change in &diff.changes {
@@ -186,7 +191,7 @@ pub fn lines(manifest: &Manifest, diff: &Diff, now: Timestamp) -> Vec<String> {
 
 /// How many changes of each kind.
 #[derive(Debug, Default, Serialize, Clone, Copy, PartialEq, Eq)]
-pub struct Count {
+pub(super) struct Count {
     pub create: usize,
     pub rotate: usize,
     pub migrate: usize,
@@ -195,7 +200,7 @@ pub struct Count {
 }
 
 impl Count {
-    pub fn of(diff: &Diff) -> Count {
+    pub(super) fn of(diff: &Diff) -> Count {
         let mut count = Count::default();
         for change in &diff.changes {
             match change {
@@ -209,14 +214,14 @@ impl Count {
         count
     }
 
-    pub fn total(&self) -> usize {
+    pub(super) fn total(&self) -> usize {
         self.create + self.rotate + self.migrate + self.revoke + self.archive
     }
 }
 
 /// `plan -o json`.
 #[derive(Serialize)]
-pub struct PlanJson {
+pub(super) struct PlanJson {
     pub format_version: u32,
     pub manifest: String,
     pub changes: Vec<ChangeJson>,
@@ -227,7 +232,7 @@ pub struct PlanJson {
 /// One change as data. `action`: create, rotate, finish, migrate, revoke, archive; `type`:
 /// service_account or key.
 #[derive(Serialize, Clone)]
-pub struct ChangeJson {
+pub(super) struct ChangeJson {
     pub action: &'static str,
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -284,7 +289,7 @@ impl ChangeJson {
     }
 
     /// The change as data.
-    pub fn of(manifest: &Manifest, change: &Change) -> ChangeJson {
+    pub(super) fn of(manifest: &Manifest, change: &Change) -> ChangeJson {
         let accounts = &manifest.accounts;
         match change {
             Change::CreateAccount { account } => ChangeJson {
@@ -360,7 +365,7 @@ impl ChangeJson {
 }
 
 /// The plan as data.
-pub fn view(manifest: &Manifest, diff: &Diff, _now: Timestamp) -> PlanJson {
+pub(super) fn view(manifest: &Manifest, diff: &Diff, _now: Timestamp) -> PlanJson {
     PlanJson {
         format_version: FORMAT_VERSION,
         manifest: manifest.path.display().to_string(),

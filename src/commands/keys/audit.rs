@@ -10,26 +10,27 @@ use jiff::Timestamp;
 use super::everywhere;
 use super::findings::{Audit, Finding, Reason, Rules, sort};
 use super::list::environment_cell;
-use super::listing::{TakesKeys, each_in_run, each_listed_key, whole_answer};
+use super::listing::{ListedKey, each_key};
 use super::owner_label;
 use super::policy::Policy;
 use super::scope::KeyScope;
-use crate::api::models::{ApiKey, Environment, ListedKey};
-use crate::api::wire::Text;
+use crate::api::Client;
+use crate::api::models::{ApiKey, Environment};
 use crate::cli::{KeyScopeArgs, KeysAuditArgs};
 use crate::commands::members::Members;
 use crate::config::AuditRule;
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, Exit};
+use crate::handover::journal::RecoveryFile;
 use crate::output::{Cell, Mood, terminal_safe};
 use crate::time;
 
 /// What `keys rotate --due` rotates: the rotation policy's findings.
-pub use super::findings::policy_findings;
+pub(super) use super::findings::policy_findings;
 
 /// [`policy_findings`] of keys given by value, for tests.
 #[cfg(test)]
-pub fn findings(
+pub(super) fn findings(
     keys: &[ApiKey],
     max_age: crate::time::TimeSpan,
     expiring_within: crate::time::TimeSpan,
@@ -38,7 +39,6 @@ pub fn findings(
     policy_findings(&Policy::new(max_age, expiring_within), keys.iter(), now)
 }
 
-#[allow(clippy::too_many_lines, reason = "to be split into its phases")]
 pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     KeyScope::check(&args.scope)?;
     let policy = Policy::resolve(ctx, &args.policy);
@@ -48,87 +48,21 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     // Read before the listing: a live key whose secret waits in one is kept for the warning.
     let recovery_files = crate::handover::journal::recovery_files(&ctx.paths.state_dir);
     let now = time::now();
-    // The tenant's members (whose keys are orphaned, and the owners' names) are asked for side
-    // by side with the keys: one round trip, as before they were needed.
-    let members_fetch = Members::fetch_or_why(&client);
-    let (keys, environments, in_scope, members) = if args.everywhere.all_environments {
-        let (found, members) = futures_util::future::join(
-            everywhere::list_keys(ctx, &client, &scope.filter()),
-            members_fetch,
-        )
-        .await;
-        let found = found?;
-        let keys: Vec<(ApiKey, Environment)> = found
-            .into_iter()
-            .flat_map(|e| {
-                let environment = e.environment;
-                e.keys.into_iter().map(move |k| (k, environment.clone()))
-            })
-            .collect();
-        let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = keys.into_iter().unzip();
-        let in_scope = keys.iter().filter(|k| scope.matches(k)).count();
-        let members = members
-            .map_err(|why| {
-                ctx.out
-                    .warn(format!("orphaned keys were not looked for: {why}"))
-            })
-            .ok();
-        (keys, Some(environments), in_scope, members)
+    let Gathered {
+        keys,
+        environments,
+        in_scope,
+        members,
+    } = if args.everywhere.all_environments {
+        gather_everywhere(ctx, &client, &scope).await?
     } else {
-        let filter = scope.filter();
-        let mut pager = client.key_pager(&filter, None);
-        let (first, members) = ctx
-            .out
-            .waiting(
-                "Fetching keys",
-                futures_util::future::join(pager.next(), members_fetch),
-            )
-            .await;
-        let mut answer = first?;
-        let members = members
-            .map_err(|why| {
-                ctx.out
-                    .warn(format!("orphaned keys were not looked for: {why}"))
-            })
-            .ok();
-        let audit = Audit {
+        let judged = Audit {
             policy: &policy,
             rules,
-            members: members.as_ref(),
+            members: None,
             now,
         };
-        // Thousands of keys decoded without copying (as `keys list -o json` does, on two
-        // threads when there are many), of which only those this audit can report or warn
-        // about are kept, as owned keys: everything below sees the same findings and warnings
-        // as if it had every key.
-        let check = |key: &ListedKey<'_>| {
-            let in_scope = scope.matches_listed(key);
-            let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
-            Checked {
-                in_scope,
-                kept: ((in_scope && audit.may_report(key)) || recovered).then(|| key.to_api_key()),
-            }
-        };
-        let mut checking = Checking {
-            check: &check,
-            in_scope: 0,
-            kept: Vec::new(),
-        };
-        let listing = async {
-            while let Some(current) = answer {
-                let work = |run| checked_run(run, &check);
-                if !whole_answer(&client, &mut pager, &current, work, &mut checking)? {
-                    each_listed_key(&client, &mut pager, &current, |key| {
-                        checking.add(check(key));
-                        Ok::<_, CommandError>(())
-                    })?;
-                }
-                answer = pager.next().await?;
-            }
-            Ok::<_, CommandError>(())
-        };
-        ctx.out.waiting("Fetching keys", listing).await?;
-        (checking.kept, None, checking.in_scope, members)
+        gather_listed(ctx, &client, &scope, judged, &recovery_files).await?
     };
     let audit = Audit {
         policy: &policy,
@@ -187,74 +121,113 @@ pub async fn run(ctx: &Context, args: &KeysAuditArgs) -> CommandResult<Exit> {
     }
 }
 
-/// What the audit makes of one listed key, on either thread.
-struct Checked {
-    in_scope: bool,
-    /// The key, owned, when the audit can report or warn about it.
-    kept: Option<ApiKey>,
-}
-
-/// The keys of a run (see `listing::take_runs`), each checked, and whether it decoded whole.
-struct CheckedRun<'b> {
-    keys: Vec<(Text<'b>, Checked)>,
-    whole: bool,
-}
-
-fn checked_run<'b>(run: &'b str, check: &impl Fn(&ListedKey<'_>) -> Checked) -> CheckedRun<'b> {
-    let mut keys = Vec::new();
-    let whole = each_in_run(run, |key| {
-        let checked = check(&key);
-        keys.push((key.id, checked));
-    });
-    CheckedRun { keys, whole }
-}
-
-/// The listing's keys taken in by the audit: how many the scope covers, and those it keeps.
-struct Checking<'c, C> {
-    check: &'c C,
+/// The keys an audit judges, with what it needs to report them.
+struct Gathered {
+    /// With `--all-environments`, every key listed; else only the keys the audit may report or
+    /// warn about (the rest are counted in `in_scope` and dropped as they are read).
+    keys: Vec<ApiKey>,
+    /// With `--all-environments`, each key's environment, in the order of `keys`.
+    environments: Option<Vec<Environment>>,
+    /// How many listed keys the scope matched.
     in_scope: usize,
-    kept: Vec<ApiKey>,
+    /// The tenant's members, when they could be read (else orphaned keys are not looked for).
+    members: Option<Members>,
 }
 
-impl<C> Checking<'_, C> {
-    fn add(&mut self, checked: Checked) {
-        self.in_scope += usize::from(checked.in_scope);
-        self.kept.extend(checked.kept);
-    }
+/// Every key of every environment the credential reaches. The tenant's members (whose keys are
+/// orphaned, and the owners' names) are asked for side by side with the keys: no extra round
+/// trip.
+async fn gather_everywhere(
+    ctx: &Context,
+    client: &Client,
+    scope: &KeyScope,
+) -> CommandResult<Gathered> {
+    let (found, members) = futures_util::future::join(
+        everywhere::list_keys(ctx, client, &scope.filter()),
+        Members::fetch_or_why(client),
+    )
+    .await;
+    let (keys, environments): (Vec<ApiKey>, Vec<Environment>) = found?
+        .into_iter()
+        .flat_map(|e| {
+            let environment = e.environment;
+            e.keys.into_iter().map(move |k| (k, environment.clone()))
+        })
+        .unzip();
+    Ok(Gathered {
+        in_scope: keys.iter().filter(|k| scope.matches(k)).count(),
+        keys,
+        environments: Some(environments),
+        members: members_or_warn(ctx, members),
+    })
 }
 
-impl<'b, C: Fn(&ListedKey<'_>) -> Checked> TakesKeys<'b> for Checking<'_, C> {
-    type Run = CheckedRun<'b>;
-
-    fn take_run(
-        &mut self,
-        run: CheckedRun<'b>,
-        keep: usize,
-        ids: &mut Vec<Text<'b>>,
-    ) -> CommandResult<bool> {
-        for (id, checked) in run.keys {
-            if ids.len() < keep {
-                self.add(checked);
-            }
-            ids.push(id);
+/// The keys of the current environment, thousands decoded without copying (as `keys list -o
+/// json` does), of which only those `audit` may report or warn about are kept as owned keys
+/// (and those a recovery file waits for): everything after sees the same findings and warnings
+/// as if it had every key. The members are asked for side by side with the first page.
+async fn gather_listed(
+    ctx: &Context,
+    client: &Client,
+    scope: &KeyScope,
+    audit: Audit<'_>,
+    recovery_files: &[RecoveryFile],
+) -> CommandResult<Gathered> {
+    let filter = scope.filter();
+    let mut pager = client.key_pager(&filter, None);
+    let (first, members) = ctx
+        .out
+        .waiting(
+            "Fetching keys",
+            futures_util::future::join(pager.next(), Members::fetch_or_why(client)),
+        )
+        .await;
+    let mut answer = first?;
+    let members = members_or_warn(ctx, members);
+    let audit = Audit {
+        members: members.as_ref(),
+        ..audit
+    };
+    let mut in_scope = 0;
+    let mut kept = Vec::new();
+    let mut check = |key: &ListedKey<'_>| {
+        let matches = scope.matches_listed(key);
+        let recovered = recovery_files.iter().any(|f| f.key_id == key.id.as_str());
+        in_scope += usize::from(matches);
+        if (matches && audit.may_report(key)) || recovered {
+            kept.push(key.to_api_key());
         }
-        Ok(run.whole)
-    }
+        Ok::<_, CommandError>(())
+    };
+    let listing = async {
+        while let Some(current) = answer {
+            each_key(client, &mut pager, &current, &mut check)?;
+            answer = pager.next().await?;
+        }
+        Ok::<_, CommandError>(())
+    };
+    ctx.out.waiting("Fetching keys", listing).await?;
+    Ok(Gathered {
+        keys: kept,
+        environments: None,
+        in_scope,
+        members,
+    })
+}
 
-    fn take_key(&mut self, key: &ListedKey<'b>) -> CommandResult<()> {
-        let checked = (self.check)(key);
-        self.add(checked);
-        Ok(())
-    }
+/// The members when they were read; else a warning saying why orphaned keys were not looked for.
+fn members_or_warn(ctx: &Context, members: Result<Members, String>) -> Option<Members> {
+    members
+        .map_err(|why| {
+            ctx.out
+                .warn(format!("orphaned keys were not looked for: {why}"))
+        })
+        .ok()
 }
 
 /// Names each recovery file whose key still exists: a live key whose secret reached none of
 /// its destinations and waits in a 0600 file (`keychain recovered` lists them all).
-fn warn_recovered(
-    ctx: &Context,
-    keys: &[ApiKey],
-    files: &[crate::handover::journal::RecoveryFile],
-) {
+fn warn_recovered(ctx: &Context, keys: &[ApiKey], files: &[RecoveryFile]) {
     for file in files {
         if let Some(key) = keys.iter().find(|k| k.id == file.key_id) {
             ctx.out.warn(format!(

@@ -285,7 +285,7 @@ async fn verdict(
         return Err(err
             .hint(format!(
                 "the API URL is {}; a key works only against the region it was created in",
-                ctx.api_url
+                ctx.settings.api_url
             ))
             .hint("replace it with `flexprice-admin keys create` (or `keys rotate` for a key that still works)"));
     }
@@ -436,7 +436,7 @@ fn narrow(
 /// several often do), was minted with it: the one whose row ID was minted nearest in time to
 /// the secret, within one request's slack, when exactly one is nearest. `None` when that cannot
 /// be told (no ULID in the secret, or a tie).
-pub fn minted_with<'k>(candidates: &[&'k ApiKey], secret: &str) -> Option<&'k ApiKey> {
+pub(super) fn minted_with<'k>(candidates: &[&'k ApiKey], secret: &str) -> Option<&'k ApiKey> {
     let minted = ulid_ms(secret, "sk_")?;
     let mut apart: Vec<(u64, &ApiKey)> = candidates
         .iter()
@@ -500,7 +500,7 @@ fn diagnose(
             format!(
                 "no key with its display ID {display_id} exists in any environment of this tenant: it was revoked, \
                  or it was never a key of this tenant at {} (another tenant's or another region's)",
-                ctx.api_url
+                ctx.settings.api_url
             ),
         ),
         (Some(_), []) => (

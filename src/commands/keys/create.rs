@@ -31,7 +31,7 @@ pub async fn create(ctx: &Context, args: &KeysCreateArgs) -> CommandResult<Exit>
     let Some(new) = prepare(ctx, args, &client).await? else {
         return Ok(Exit::Ok);
     };
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         emit_planned(ctx, &client, &[new.request])?;
         return Ok(Exit::Ok);
     }
@@ -99,7 +99,7 @@ async fn prepare(
     };
     // Revoking a lost create's key must never hit another key of the same name: with
     // `--on-store-failure revoke`, the owner's keys are noted before minting.
-    let revoke = args.store.on_store_failure == OnStoreFailure::Revoke && !ctx.dry_run;
+    let revoke = args.store.on_store_failure == OnStoreFailure::Revoke && !ctx.settings.dry_run;
     let owner_id = match &service_account {
         Some(account) => Some(account.id.clone()),
         None if stores.iter().any(Store::uses_owner) || revoke => Some(client.me().await?.id),

@@ -38,7 +38,9 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit>
             Ok(key) => key,
             // An ambiguous name on a terminal: let the user pick instead of starting over.
             Err(_)
-                if ctx.interactive && !ctx.yes && resolve::keys_named(&visible, raw).len() > 1 =>
+                if ctx.interactive
+                    && !ctx.settings.yes
+                    && resolve::keys_named(&visible, raw).len() > 1 =>
             {
                 match choose_key(ctx, &visible, raw)? {
                     Some(key) => key,
@@ -56,12 +58,12 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit>
     }
     // Owners' names are only shown to someone about to confirm; with --yes or without a
     // terminal, skip the extra request.
-    let users = if !ctx.yes && ctx.interactive {
+    let users = if !ctx.settings.yes && ctx.interactive {
         user_labels(&client, &targets).await
     } else {
         HashMap::new()
     };
-    if !ctx.yes && ctx.interactive && !ctx.dry_run {
+    if !ctx.settings.yes && ctx.interactive && !ctx.settings.dry_run {
         // A preview before the question, on stderr: stdout is for data.
         ctx.out.table_on_stderr(
             KEY_HEADERS,
@@ -84,7 +86,7 @@ pub async fn delete(ctx: &Context, args: &KeysDeleteArgs) -> CommandResult<Exit>
         ),
         many => format!("Revoke these {} keys?", many.len()),
     };
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         let requests: Vec<_> = targets
             .iter()
             .map(|k| api::endpoints::delete_key_request(&k.id))
@@ -141,7 +143,7 @@ pub async fn revoke_all(ctx: &Context, client: &Client, keys: &[ApiKey]) -> Comm
 
 /// [`revoke_all`] inside a signal scope the caller holds, so that a signal received during the
 /// revocations still stops what the caller would do next (`users remove`: removing the person);
-/// and through any [`crate::handover::KeyApi`] (each key in its own environment).
+/// and through any `crate::handover::KeyApi` (each key in its own environment).
 pub async fn revoke_all_in(
     ctx: &Context,
     client: &impl crate::handover::KeyApi,

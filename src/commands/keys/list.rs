@@ -7,8 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use jiff::Timestamp;
 
 use super::everywhere;
-use super::json_listing::{CHUNK, ListedWriter, Renderer};
-use super::listing::each_listed_key;
+use super::listing::{JsonWriter, OutputBytes, Shown, each_key};
 use super::policy::{Expiry, Policy};
 use super::scope::KeyScope;
 use crate::api::Client;
@@ -79,29 +78,18 @@ pub async fn list(ctx: &Context, args: &KeysListArgs) -> CommandResult<Exit> {
             out.finish()?;
             return Ok(Exit::Ok);
         }
-        // `-o json`: each key written straight from the decoded answer (see
-        // `write_listed_key`), in chunks of CHUNK bytes: one buffer, reused while it is in the
-        // cache, rather than megabytes of fresh memory for the kernel to map (the profile of
-        // 10,000 keys showed a fifth of the time in page faults).
-        let mut out = ctx.out.json_array()?;
-        let mut rendered = Vec::with_capacity(CHUNK + 4096);
-        let mut writer = ListedWriter {
-            out: &mut out,
-            rendered: &mut rendered,
-            renderer: Renderer {
-                scope: &scope,
-                users: &users,
-                members: members.as_ref(),
-                environment: environment.as_ref(),
-                now,
-            },
-            left,
+        // `-o json`: each key written straight from the decoded answer (see `listing`).
+        let shown = Shown {
+            scope: &scope,
+            users: &users,
+            members: members.as_ref(),
+            environment: environment.as_ref(),
+            now,
         };
+        let mut out = JsonWriter::new(OutputBytes(&ctx.out), shown, left)?;
         while let Some(current) = answer {
-            if !writer.whole_listing(&client, &mut pager, &current)? {
-                each_listed_key(&client, &mut pager, &current, |key| writer.write(key))?;
-            }
-            writer.flush()?;
+            each_key(&client, &mut pager, &current, |key| out.write(key))?;
+            out.flush()?;
             answer = pager.next().await?;
         }
         out.finish()?;
@@ -211,7 +199,7 @@ async fn list_everywhere(
 /// environment (a key stored in the database lists its own, whatever the header says). Asked
 /// side by side with the listing; best effort, so `None` when either answer fails.
 async fn known_environment(ctx: &Context, client: &Client) -> Option<Environment> {
-    let id = ctx.environment.as_deref()?;
+    let id = ctx.settings.environment.as_deref()?;
     let (bound, environments) =
         futures_util::future::join(client.bound_to_environment(), client.environments()).await;
     if bound.ok()? {
@@ -256,7 +244,7 @@ fn labels(users: Vec<User>) -> HashMap<String, String> {
 
 /// A user key's `owner_name` in JSON: the user's label when known (a service-account key
 /// carries its account's name already).
-pub fn user_owner_name(key: &ApiKey, users: &HashMap<String, String>) -> Option<String> {
+pub(super) fn user_owner_name(key: &ApiKey, users: &HashMap<String, String>) -> Option<String> {
     if key.is_service_account_key() {
         return None;
     }
@@ -357,7 +345,7 @@ pub fn key_rows(
 
 /// An environment in a table: its name on a terminal, its ID (what `--environment` takes) when
 /// piped.
-pub fn environment_cell(environment: Option<&Environment>) -> Cell {
+pub(super) fn environment_cell(environment: Option<&Environment>) -> Cell {
     match environment {
         Some(e) => Cell::split(&e.name, &e.id),
         None => Cell::new(""),

@@ -2,7 +2,8 @@
 //! them) and `--name NAME`, resolved once into a filter that `keys list`, `keys audit` and
 //! `keys rotate` apply the same way.
 
-use crate::api::models::{ApiKey, ListedKey, User};
+use super::listing::ListedKey;
+use crate::api::models::{ApiKey, User};
 use crate::api::{Client, KeyFilter};
 use crate::cli::KeyScopeArgs;
 use crate::commands::resolve;

@@ -18,7 +18,7 @@ const VERIFY_FIRST_WAIT: Duration = Duration::from_millis(200);
 /// Authenticates with the new key (`GET /users/me`), with a short backoff, and checks it is the
 /// expected principal. The error is a sentence, not an `ApiError`: the 401 hints meant for the
 /// admin credential would mislead here.
-pub async fn authenticates(
+pub(crate) async fn authenticates(
     api: &impl KeyApi,
     secret: &SecretString,
     new_key: &ApiKey,
@@ -57,7 +57,7 @@ pub async fn authenticates(
 }
 
 /// What step 4's listing found: whether another run crossed this rotation.
-pub enum Crossed {
+pub(crate) enum Crossed {
     Clear,
     /// The old key is no longer listed; `replaced_by`: a key of its name and owner that
     /// appeared meanwhile and that this run did not make (the run that revoked it).
@@ -73,7 +73,7 @@ pub enum Crossed {
 /// has appeared since the listing (`known`) but ours. Listed after the create, so of two runs
 /// rotating one key at once at least one sees the other's key. A failed listing finds nothing
 /// (the check guards against a rare race; a rotation does not depend on it).
-pub async fn crossed<A: KeyApi, S: Sinks>(
+pub(crate) async fn crossed<A: KeyApi, S: Sinks>(
     handover: &Handover<'_, A, S>,
     out: &Output,
     known: &[ApiKey],

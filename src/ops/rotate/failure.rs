@@ -11,7 +11,7 @@ use crate::handover::Failure;
 
 /// How one rotation failed. Each variant has one exit code ([`Failed::exit`]).
 #[derive(Debug)]
-pub enum Failed {
+pub(crate) enum Failed {
     /// Step 2: the lock is held by another run, or cannot be taken.
     Lock(CommandError),
     /// Step 2: a run sharing this state directory rotated the old key since step 1; its new key.
@@ -50,7 +50,7 @@ pub enum Failed {
 
 impl Failed {
     /// The exit code of this failure: each variant has one.
-    pub fn exit(&self) -> Exit {
+    pub(crate) fn exit(&self) -> Exit {
         match self {
             Failed::Lock(err) | Failed::Refused(err) => err.exit,
             Failed::Revoke(err) => api_exit(err),
@@ -64,12 +64,12 @@ impl Failed {
 
     /// Whether a re-run finishes this rotation from the recovery file its new secret waits in
     /// (not after a crossing, nor when the old key is gone).
-    pub fn resumable(&self) -> bool {
+    pub(crate) fn resumable(&self) -> bool {
         self.recovery_file().is_some() && matches!(self, Failed::Handover(_) | Failed::Unchecked(_))
     }
 
     /// The recovery file the new secret waits in, when one was minted and not delivered.
-    pub fn recovery_file(&self) -> Option<&Path> {
+    pub(crate) fn recovery_file(&self) -> Option<&Path> {
         match self {
             Failed::Handover(failure)
             | Failed::Unchecked(failure)
@@ -81,7 +81,7 @@ impl Failed {
 
     /// The error to report for the rotation of `old` (which made `new_key`, if it got that far);
     /// its exit code is [`Self::exit`]'s.
-    pub fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> CommandError {
+    pub(crate) fn into_error(self, old: &ApiKey, new_key: Option<&ApiKey>) -> CommandError {
         let exit = self.exit();
         let mut err = self.describe(old, new_key);
         err.exit = exit;

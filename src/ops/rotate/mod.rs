@@ -15,8 +15,8 @@
 //! the check, the revocation. A failure before step 6 leaves the old key untouched, and a
 //! destination only ever receives a key that works.
 
-pub mod check;
-pub mod failure;
+pub(crate) mod check;
+pub(crate) mod failure;
 
 use std::io;
 
@@ -26,14 +26,14 @@ use crate::handover::journal::Waiting;
 use crate::handover::{Destination, Handover, Journal, KeyApi, Lookup, Minted, Payload, Sinks};
 use crate::lock::Lock;
 use crate::output::Output;
-pub use failure::Failed;
+pub(crate) use failure::Failed;
 
 /// Renders what stdout shows of a new secret (the old key, the new one and its secret, the
 /// other places it went): a value the hand-over writes once every other destination has it.
-pub type Render<'r> = dyn Fn(&ApiKey, &Minted, &[Destination]) -> io::Result<Payload> + 'r;
+pub(crate) type Render<'r> = dyn Fn(&ApiKey, &Minted, &[Destination]) -> io::Result<Payload> + 'r;
 
 /// The rotations of one command: the hand-over of their secrets and what they share.
-pub struct Rotation<'r, A: KeyApi, S: Sinks> {
+pub(crate) struct Rotation<'r, A: KeyApi, S: Sinks> {
     pub handover: Handover<'r, A, S>,
     pub out: &'r Output,
     /// The profile, for the per-key lock.
@@ -50,7 +50,7 @@ pub struct Rotation<'r, A: KeyApi, S: Sinks> {
 
 /// What one rotation came to: the new key, where its secret went, and the old key's fate.
 #[derive(Debug, Default)]
-pub struct Rotated {
+pub(crate) struct Rotated {
     pub new_key: Option<ApiKey>,
     pub stored_in: Vec<Destination>,
     /// The payload went to stdout (so an object streamed there is open).
@@ -61,7 +61,7 @@ pub struct Rotated {
 
 impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
     /// Steps 2 to 6 for key `i` of the plan, `old`, minting it with `request`.
-    pub async fn rotate(&self, i: usize, old: &ApiKey, request: &Request) -> Rotated {
+    pub(crate) async fn rotate(&self, i: usize, old: &ApiKey, request: &Request) -> Rotated {
         let mut rotated = Rotated::default();
         if let Err(failed) = self.steps(i, old, request, &mut rotated).await {
             rotated.failed = Some(failed);
@@ -279,7 +279,7 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
 
 /// The keys among `keys` of `old`'s name and owner made after it: its successors, from a
 /// rotation that did not revoke it (or has not yet).
-pub fn successors<'k>(keys: &'k [ApiKey], old: &ApiKey) -> impl Iterator<Item = &'k ApiKey> {
+pub(crate) fn successors<'k>(keys: &'k [ApiKey], old: &ApiKey) -> impl Iterator<Item = &'k ApiKey> {
     keys.iter().filter(move |k| {
         k.id != old.id
             && k.name == old.name
@@ -291,7 +291,7 @@ pub fn successors<'k>(keys: &'k [ApiKey], old: &ApiKey) -> impl Iterator<Item = 
 /// The successor of `old` whose secret waits in a recovery file this journal names: minted by
 /// a rotation whose delivery failed. A re-run delivers that secret and finishes the rotation
 /// instead of minting another key.
-pub fn waiting_successor(
+pub(crate) fn waiting_successor(
     journal: &Journal,
     keys: &[ApiKey],
     old: &ApiKey,

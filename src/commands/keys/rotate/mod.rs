@@ -55,7 +55,7 @@ pub async fn run(ctx: &Context, args: &KeysRotateArgs) -> CommandResult<Exit> {
         return Ok(Exit::Ok);
     }
     let planned = plan_rotations(ctx, args, &journal, &policy, &chosen)?;
-    if ctx.dry_run {
+    if ctx.settings.dry_run {
         let mut requests = Vec::new();
         for (key, request) in chosen.targets.iter().zip(&planned.requests) {
             requests.push(request.clone());
@@ -215,7 +215,7 @@ async fn rotate(
         known: &chosen.visible,
         // Asked on a terminal, the user may take minutes to answer: keys made meanwhile are
         // not in the listing.
-        known_is_fresh: ctx.yes,
+        known_is_fresh: ctx.settings.yes,
         keep_old: args.keep_old,
         render: &render,
     };

@@ -56,7 +56,7 @@ struct Whole<'a> {
 
 /// One rotation as reported: what the operation did, its failure turned into the error the
 /// user reads (decided once, here), and what a re-run can do about it.
-pub struct Outcome {
+pub(super) struct Outcome {
     pub rotated: Rotated,
     pub error: Option<CommandError>,
     /// Where the new secret waits when its delivery failed.
@@ -66,7 +66,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn of(old: &ApiKey, mut rotated: Rotated) -> Outcome {
+    pub(super) fn of(old: &ApiKey, mut rotated: Rotated) -> Outcome {
         let Some(failed) = rotated.failed.take() else {
             return Outcome {
                 rotated,
@@ -89,7 +89,7 @@ impl Outcome {
 type Json = JsonStream<crate::output::Sink>;
 
 /// Writes what the rotations of one run come to.
-pub struct Reporter<'a> {
+pub(super) struct Reporter<'a> {
     pub out: &'a Output,
     /// `-o json`: the object (one key) or array (a batch) being written.
     pub json: Option<Mutex<Json>>,
@@ -104,7 +104,7 @@ pub struct Reporter<'a> {
 impl Reporter<'_> {
     /// What stdout shows of a new secret: the rotation's JSON head, a tab-separated line in a
     /// batch, else the secret alone.
-    pub fn payload(
+    pub(super) fn payload(
         &self,
         old: &ApiKey,
         minted: &Minted,
@@ -148,7 +148,7 @@ impl Reporter<'_> {
 
     /// One rotation is over: its JSON object finished (its tail when the head with the secret is
     /// out, else whole) and its receipt on stderr.
-    pub fn done(&self, old: &ApiKey, outcome: &Outcome) {
+    pub(super) fn done(&self, old: &ApiKey, outcome: &Outcome) {
         self.write_json(old, outcome);
         self.receipt(old, outcome);
     }
@@ -218,7 +218,7 @@ impl Reporter<'_> {
     }
 
     /// Closes the JSON object or array.
-    pub fn finish_json(&self) -> std::io::Result<()> {
+    pub(super) fn finish_json(&self) -> std::io::Result<()> {
         let Some(json) = &self.json else {
             return Ok(());
         };
@@ -236,7 +236,7 @@ fn labels(destinations: &[Destination]) -> Vec<String> {
 /// signal's code when a signal left keys unrotated; else 9 when a minted secret waits
 /// undelivered (it outranks the other failures), else 8. A signal that arrived once every key
 /// was done changed nothing, and is only said.
-pub fn batch_exit(
+pub(super) fn batch_exit(
     out: &Output,
     args: &KeysRotateArgs,
     targets: &[ApiKey],

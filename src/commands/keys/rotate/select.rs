@@ -19,7 +19,7 @@ use crate::ops::rotate::{successors, waiting_successor};
 use crate::time::{self, TimeSpan};
 
 /// The keys a run rotates, what was listed to choose them, and who asked.
-pub struct Chosen {
+pub(super) struct Chosen {
     pub scope: KeyScope,
     /// The keys listed in step 1: what a key made since then is compared with.
     pub visible: Vec<ApiKey>,
@@ -30,7 +30,7 @@ pub struct Chosen {
 
 /// Step 1's listing and the choice: one named key (refused when an earlier rotation left a
 /// newer key of its name and owner), the keys due, or every key in scope (`--all`).
-pub async fn keys(
+pub(super) async fn keys(
     ctx: &Context,
     args: &KeysRotateArgs,
     client: &Client,
@@ -119,7 +119,7 @@ pub async fn keys(
 
 /// Policy flags belong to `--due`, scope flags to `--due` and `--all` (clap cannot make
 /// flattened flags require another); checked before any request.
-pub fn check_selection(args: &KeysRotateArgs) -> Result<(), CommandError> {
+pub(super) fn check_selection(args: &KeysRotateArgs) -> Result<(), CommandError> {
     let policy = [
         ("--max-age", args.policy.max_age.is_some()),
         ("--expiring-within", args.policy.expiring_within.is_some()),
@@ -158,7 +158,7 @@ pub fn check_selection(args: &KeysRotateArgs) -> Result<(), CommandError> {
 }
 
 /// "of service account ingest-bot named ci-ingest", or "you can rotate" for no scope.
-pub fn scope_words(scope: &KeyScope) -> String {
+pub(super) fn scope_words(scope: &KeyScope) -> String {
     if scope.is_everything() {
         "you can rotate".to_string()
     } else {
@@ -168,7 +168,7 @@ pub fn scope_words(scope: &KeyScope) -> String {
 
 /// What to run for the keys a batch did not rotate. `--due` again finds exactly them (the new
 /// keys are not due); `--all` again would rotate the new keys too.
-pub fn rerun_hint(args: &KeysRotateArgs) -> String {
+pub(super) fn rerun_hint(args: &KeysRotateArgs) -> String {
     if args.all {
         "rotate each of the others with `flexprice-admin keys rotate ID` (running --all again would also rotate \
          the new keys)"
@@ -194,7 +194,7 @@ pub fn rerun_hint(args: &KeysRotateArgs) -> String {
 
 /// The keys `keys audit` reports under `policy` within `scope`, less those cron must not touch
 /// (see [`rotatable`]).
-pub fn due_keys(
+pub(super) fn due_keys(
     ctx: &Context,
     me: &Result<User, ApiError>,
     visible: &[ApiKey],
@@ -217,7 +217,7 @@ pub fn due_keys(
 /// `--all`: every key within `scope` that still authenticates, whatever its age, less what
 /// [`rotatable`] skips. An expired key is skipped too: it no longer works, so it cannot have
 /// leaked anything usable, and `--due` or `keys rotate ID` replaces it.
-pub fn all_keys(
+pub(super) fn all_keys(
     ctx: &Context,
     me: &Result<User, ApiError>,
     visible: &[ApiKey],
@@ -336,7 +336,7 @@ fn rotatable(
 /// A newer key of `key`'s name and owner, unless one's secret waits in a recovery file (a
 /// rotation that stopped before delivery: it is finished from the file, not skipped): a
 /// previous rotation that did not revoke `key`, whose successor a new rotation would overwrite.
-pub fn superseded_by<'k>(
+pub(super) fn superseded_by<'k>(
     journal: &Journal,
     visible: &'k [ApiKey],
     key: &ApiKey,
@@ -348,7 +348,7 @@ pub fn superseded_by<'k>(
 }
 
 /// Flexprice mints a user key only for the calling user, so only its owner can rotate one.
-pub fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), CommandError> {
+pub(super) fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), CommandError> {
     if key.is_service_account_key() || key.user_id.as_deref() == Some(me.id.as_str()) {
         return Ok(());
     }
@@ -366,7 +366,7 @@ pub fn check_rotatable(key: &ApiKey, me: &User) -> Result<(), CommandError> {
 
 /// The new key: same name and owner; lifetime from `--expires-in`, else the old key's, else
 /// the profile default.
-pub fn new_key_body(
+pub(super) fn new_key_body(
     ctx: &Context,
     args: &KeysRotateArgs,
     old: &ApiKey,

@@ -1,35 +1,74 @@
-//! A listed key read without serde_json, for the one layout the server writes keys in: a
-//! compact object of strings, `null`s and arrays of strings, with nothing escaped. The profile
-//! of `keys list -o json` over 10,000 keys showed three quarters of its instructions in
-//! serde_json decoding them, most of it scanning short strings a byte at a time; here a string
-//! ends at the next `"`, which [`is_plain`] makes true for a whole run of keys at once.
+//! The fast path: an answer laid out as the server writes it, read without serde_json. That is
+//! `{"items":[…],"pagination":{…}}`, compact, with nothing escaped, each key an object of
+//! strings, `null`s and arrays of strings. serde_json reads such a body a byte at a time,
+//! looking for escapes in every short string; in a body with no `\` and no control character
+//! ([`is_plain`]) a string ends at the next `"`, found with memchr. Over 10,000 keys this takes
+//! `keys list -o json` from 93M to 62M instructions (doc/performance.md).
 //!
-//! serde_json stays the decoder of record (sonic-rs and simd-json were slower here): whatever
-//! this path is not sure of, it leaves to serde_json by answering `None`, and a property test
-//! holds the two to the same key and length for every text this path reads.
+//! serde_json stays the decoder of record (sonic-rs and simd-json were slower here): for a body
+//! this path is not sure of, [`page`] answers `None` and the caller decodes it with serde_json,
+//! and property tests hold the two to the same page for every body this path reads.
 
 use std::borrow::Cow;
 
-use super::models::ListedKey;
-use super::wire::{Text, WireTime};
+use super::key::{ListedKey, Text};
+use super::time::WireTime;
+use crate::api::models::Page;
 
-/// Whether `run` holds no `\` and no control character. Then, in JSON, every `"` in it opens
+/// The page `body` holds, when it is laid out as the server writes it and decodes as serde_json
+/// would decode it; `None` for anything else (another layout, an escape, a malformed or
+/// unexpected key, a body that is not UTF-8), which the caller leaves to serde_json.
+pub(super) fn page(body: &[u8]) -> Option<Page<ListedKey<'_>>> {
+    const ITEMS: &str = r#"{"items":["#;
+    if !is_plain(body) {
+        return None;
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.starts_with(ITEMS) {
+        return None;
+    }
+    let mut at = ITEMS.len();
+    let mut items = Vec::new();
+    if text.as_bytes().get(at) == Some(&b']') {
+        at += 1;
+    } else {
+        loop {
+            let (key, len) = listed_key(&text[at..])?;
+            items.push(key);
+            let next = *text.as_bytes().get(at + len)?;
+            at += len + 1;
+            match next {
+                b',' => {}
+                b']' => break,
+                _ => return None,
+            }
+        }
+    }
+    let object = text[at..]
+        .strip_prefix(r#","pagination":"#)?
+        .strip_suffix('}')?;
+    // Its numbers read by serde_json, exactly as in a whole decoding; anything after the object
+    // (another field, a second `pagination`) fails here and is left to serde_json too.
+    let pagination = serde_json::from_str(object).ok()?;
+    Some(Page { items, pagination })
+}
+
+/// Whether `body` holds no `\` and no control character. Then, in JSON, every `"` in it opens
 /// or closes a string and no string needs unescaping (a space between tokens, the one
-/// whitespace left, is not read by the fast path, which leaves such a key to serde_json).
-pub fn is_plain(run: &[u8]) -> bool {
+/// whitespace left, is not read by the fast path, which leaves such a page to serde_json).
+fn is_plain(body: &[u8]) -> bool {
     // Without a branch a byte, so that each block is checked many bytes at a time.
-    run.chunks(256).all(|block| {
+    body.chunks(256).all(|block| {
         block
             .iter()
             .fold(true, |plain, &b| plain & (b >= 0x20) & (b != b'\\'))
     })
 }
 
-/// The key at the start of `text`, which must lie in a run [`is_plain`] accepted, and how many
-/// bytes it takes; `None` when it is laid out otherwise, or is not a key serde_json would read
-/// (a field missing, repeated or of another type, a time it cannot parse): the caller decodes
-/// it with serde_json then.
-pub fn listed_key(text: &str) -> Option<(ListedKey<'_>, usize)> {
+/// The key at the start of `text`, which must lie in a body [`is_plain`] accepted, and how
+/// many bytes it takes; `None` when it is laid out otherwise, or is not a key serde_json would
+/// read (a field missing, repeated or of another type, a time it cannot parse).
+fn listed_key(text: &str) -> Option<(ListedKey<'_>, usize)> {
     let mut reader = Reader { text, at: 0 };
     reader.byte(b'{')?;
     let mut key = Fields::default();
@@ -200,7 +239,7 @@ mod tests {
         Some((key, keys.byte_offset()))
     }
 
-    /// Whatever the fast path reads of `text`, in a plain run, serde_json reads the same.
+    /// Whatever the fast path reads of `text`, in a plain body, serde_json reads the same.
     fn agrees(text: &str) -> Result<(), TestCaseError> {
         prop_assert!(is_plain(text.as_bytes()), "{:?}", text);
         if let Some((fast, len)) = listed_key(text) {
@@ -287,6 +326,99 @@ mod tests {
         }
     }
 
+    /// What serde_json reads of a whole body, as `Client::decode_answer` reads it.
+    fn page_by_serde(body: &str) -> Option<Page<ListedKey<'_>>> {
+        serde_json::from_str(body).ok()
+    }
+
+    /// Whatever the fast path reads of `body`, serde_json reads the same page.
+    fn page_agrees(body: &[u8]) -> Result<(), TestCaseError> {
+        if let Some(fast) = page(body) {
+            let text = std::str::from_utf8(body).expect("the fast path read it as UTF-8");
+            let Some(serde) = page_by_serde(text) else {
+                return Err(TestCaseError::fail(format!("serde_json refuses {text:?}")));
+            };
+            prop_assert_eq!(
+                format!("{:?}", (&fast.items, &fast.pagination)),
+                format!("{:?}", (&serde.items, &serde.pagination)),
+                "{}",
+                text
+            );
+        }
+        Ok(())
+    }
+
+    /// `keys` in a page as the server writes it.
+    fn server_page(keys: &[&str], pagination: &str) -> String {
+        format!(
+            r#"{{"items":[{}],"pagination":{pagination}}}"#,
+            keys.join(",")
+        )
+    }
+
+    const PAGINATION: &str = r#"{"total":2,"limit":0,"offset":0}"#;
+
+    #[test]
+    fn a_page_as_the_server_writes_it_is_read_as_serde_json_reads_it() {
+        let other = SERVER_KEY.replace("ci-ingest", "é 日本 😀 },{ x");
+        for keys in [
+            &[][..],
+            &[SERVER_KEY][..],
+            &[SERVER_KEY, &other, SERVER_KEY][..],
+        ] {
+            for pagination in [
+                PAGINATION,
+                r#"{"total":7}"#,
+                r#"{"limit":null,"total":0,"x":[1]}"#,
+            ] {
+                let body = server_page(keys, pagination);
+                let fast = page(body.as_bytes()).expect(&body);
+                assert_eq!(fast.items.len(), keys.len());
+                page_agrees(body.as_bytes()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn another_layout_or_a_malformed_page_is_left_to_serde_json() {
+        let good = server_page(&[SERVER_KEY, SERVER_KEY], PAGINATION);
+        assert!(page(good.as_bytes()).is_some());
+        for body in [
+            // Laid out otherwise: serde_json reads these.
+            good.replacen(r#"{"items":["#, r#"{"items": ["#, 1),
+            good.replacen(r#"},{"#, r#"}, {"#, 1),
+            good.replacen(r#"],"pagination""#, r#"] ,"pagination""#, 1),
+            format!("{good} "),
+            format!("{good}\n"),
+            format!(" {good}"),
+            format!(r#"{{"pagination":{PAGINATION},"items":[{SERVER_KEY}]}}"#),
+            format!(r#"{{"items":[{SERVER_KEY}],"pagination":{PAGINATION},"x":1}}"#),
+            good.replace("ci-ingest", r#"ci \"ingest\""#),
+            good.replace("ci-ingest", r#"ci\u0041"#),
+            // Not pages serde_json reads.
+            format!(
+                r#"{{"items":[{SERVER_KEY}],"pagination":{PAGINATION},"pagination":{PAGINATION}}}"#
+            ),
+            good.replace("ci-ingest", "ci\u{7}ingest"),
+            good.replacen("}]", "},]", 1),
+            good.replacen(r#""total":2"#, r#""total":"2""#, 1),
+            good.replacen(r#""total":2"#, r#""total":-2"#, 1),
+            good.replacen(r#""total":2,"#, "", 1),
+            good.trim_end_matches('}').to_string(),
+            format!("{good}}}"),
+            format!("{good}x"),
+            r#"{"items":[]}"#.to_string(),
+            r#"{"items":[],"pagination":{"total":0}"#.to_string(),
+            String::new(),
+        ] {
+            assert!(page(body.as_bytes()).is_none(), "{body}");
+        }
+        // Not UTF-8 (a byte that never is, in a name): left to serde_json, which says so.
+        let mut bytes = good.into_bytes();
+        bytes.insert(SERVER_KEY.find("ci-ingest").unwrap() + 12, 0xFF);
+        assert!(page(&bytes).is_none());
+    }
+
     /// A field of a key as the server might write it, or not: known and unknown names, each
     /// with a value of any type the fast path reads or leaves.
     fn field() -> impl Strategy<Value = String> {
@@ -369,6 +501,53 @@ mod tests {
             if let Ok(text) = String::from_utf8(bytes) {
                 agrees(&text)?;
             }
+        }
+
+        /// Pages of keys as generated above, joined as the server joins them or otherwise,
+        /// under a `pagination` of any shape: whatever the fast path reads, serde_json reads the
+        /// same page.
+        #[test]
+        fn whatever_page_it_reads_serde_json_reads_the_same(
+            keys in proptest::collection::vec(
+                proptest::collection::vec(field(), 0..6).prop_map(|fields| {
+                    let required = [
+                        r#""id":"secret_1""#, r#""name":"n""#, r#""type":"private_key""#,
+                        r#""display_id":"sk_01***AA""#, r#""status":"published""#,
+                        r#""created_at":"2026-08-22T13:05:42Z""#,
+                    ];
+                    let mut all: Vec<String> = required.iter().map(|f| f.to_string()).collect();
+                    all.extend(fields);
+                    format!("{{{}}}", all.join(","))
+                }),
+                0..4,
+            ),
+            separator in prop_oneof![Just(","), Just(", "), Just(",,"), Just("")],
+            pagination in prop_oneof![
+                Just(r#"{"total":3}"#), Just(r#"{"total":3,"limit":0,"offset":0}"#),
+                Just(r#"{"limit":null,"total":0}"#), Just(r#"{"total":-1}"#), Just("{}"),
+                Just(r#"{"total":1,"total":2}"#), Just("null"), Just(r#"{"total":1}}"#),
+            ],
+        ) {
+            let body = format!(r#"{{"items":[{}],"pagination":{pagination}}}"#, keys.join(separator));
+            page_agrees(body.as_bytes())?;
+        }
+
+        /// A page the server writes, with any one byte changed, cut or doubled, envelope
+        /// included: whatever the fast path reads, serde_json reads the same page.
+        #[test]
+        fn a_damaged_page_is_read_as_serde_json_reads_it_or_left_to_it(
+            at in 0usize..2 * SERVER_KEY.len() + 50,
+            byte in prop_oneof![Just(b'"'), Just(b' '), Just(b','), Just(b':'), Just(b'}'), Just(b'{'), Just(b'['), Just(b']'), Just(b'n'), Just(b'1'), Just(b'\\'), Just(0xFF)],
+            how in 0u8..3,
+        ) {
+            let mut bytes = server_page(&[SERVER_KEY, SERVER_KEY], PAGINATION).into_bytes();
+            let at = at.min(bytes.len() - 1);
+            match how {
+                0 => bytes[at] = byte,
+                1 => bytes.truncate(at),
+                _ => bytes.insert(at, byte),
+            }
+            page_agrees(&bytes)?;
         }
     }
 }
