@@ -975,10 +975,6 @@ pub(crate) fn leaks(text: &str, key: &str) -> bool {
     (0..=key.len() - 16).any(|i| text.contains(&key[i..i + 16]))
 }
 
-/// What every command that revokes a key says of Flexprice's verification cache.
-pub(crate) const REVOCATION_NOTE: &str =
-    "Flexprice may keep accepting a just-revoked key for up to two minutes";
-
 /// A line of `stderr` names the destination (`exec:` and the program's first word) and says
 /// the program did not read the secret ("did not read", "without reading", "left … unread").
 #[track_caller]

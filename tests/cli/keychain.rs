@@ -84,14 +84,22 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     let again = run_profile(&world, &profile, &["keychain", "get", "ingest"]);
     assert_ne!(again.stdout.trim_end(), secret);
 
+    let named = [(profile.as_str(), "[PROFILE]"), (me.as_str(), "[ME]")];
     let list = run_profile(&world, &profile, &["keychain", "list", "-o", "plain"]);
-    list.code(0);
-    assert!(
-        list.stdout.starts_with(&format!("ingest\t{me}\tsecret_")),
-        "{}",
-        list.stdout
-    );
-    assert!(list.stdout.ends_with("\tactive\n"), "{}", list.stdout);
+    insta::assert_snapshot!(world.shown(&list, &named), @"
+    exit 0
+    --- stdout
+    ingest	[ME]	[KEY_1]	active
+    --- stderr
+    ");
+    let table = run_profile(&world, &profile, &["keychain", "list", "-o", "table"]);
+    insta::assert_snapshot!(world.shown(&table, &named), @"
+    exit 0
+    --- stdout
+    NAME   OWNER                                KEY ID                            KEY
+    ingest [ME] [KEY_1] active
+    --- stderr
+    ");
 
     run_profile(&world, &profile, &["keychain", "remove", "ingest"])
         .code(2)
@@ -180,15 +188,27 @@ fn old_entries_are_read_and_then_moved_under_their_owner() {
     assert_eq!(got.code(0).stdout.trim_end(), secret);
 
     let listed = run_profile(&world, &profile, &["keychain", "list", "-o", "json"]);
-    listed.code(0).stderr_has("Moved keychain entry");
+    let named = [
+        (profile.as_str(), "[PROFILE]"),
+        (a.as_str(), "[SVC_OLD]"),
+        (key["id"].as_str().unwrap(), "[LEGACY]"),
+    ];
+    insta::assert_snapshot!(world.shown(&listed, &named), @r#"
+    exit 0
+    --- stdout
+    [
+      {
+        "name": "legacy",
+        "owner": "[SVC_OLD]",
+        "account": "[PROFILE]/[SVC_OLD]/legacy",
+        "key_id": "[LEGACY]",
+        "active": true
+      }
+    ]
+    --- stderr
+    Moved keychain entry [PROFILE]/legacy to [PROFILE]/[SVC_OLD]/legacy (entries are now kept apart by owner).
+    "#);
     let new_account = format!("{profile}/{a}/legacy");
-    assert_eq!(
-        listed.json(),
-        serde_json::json!([{
-            "name": "legacy", "owner": a, "account": new_account,
-            "key_id": key["id"], "active": true
-        }])
-    );
     assert_eq!(secret_tool_lookup("flexprice-admin", &old_account), None);
     assert_eq!(
         secret_tool_lookup("flexprice-admin", &new_account).as_deref(),
@@ -400,6 +420,23 @@ fn keychain_list_and_prune_look_up_an_environment_given_by_name() {
         cmd.env_remove("FLEXPRICE_API_KEY")
             .env("DBUS_SESSION_BUS_ADDRESS", address());
     });
-    bare.code(0).stderr_has("no admin credential");
-    assert_eq!(bare.json()[0]["key_id"], key_id.as_str());
+    let named = [
+        (profile.as_str(), "[PROFILE]"),
+        (key_id.as_str(), "[PROD_KC]"),
+    ];
+    insta::assert_snapshot!(world.shown(&bare, &named), @r#"
+    exit 0
+    --- stdout
+    [
+      {
+        "name": "prod-kc",
+        "owner": "00000000-0000-0000-0000-000000000000",
+        "account": "[PROFILE]/00000000-0000-0000-0000-000000000000/prod-kc",
+        "key_id": "[PROD_KC]",
+        "active": null
+      }
+    ]
+    --- stderr
+    warning: no admin credential, so whether each entry's key is active is not shown: no API key: flexprice-admin needs an admin credential
+    "#);
 }

@@ -7,8 +7,8 @@ use std::io::{BufReader, Read};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
-    ESC, REVOCATION_NOTE, World, exit_code, fixed_tenant, fixed_world, pty, read_until, screen,
-    signal, signal_at_gate, spawn,
+    ESC, World, exit_code, fixed_tenant, fixed_world, pty, read_until, screen, signal,
+    signal_at_gate, spawn,
 };
 
 #[test]
@@ -16,9 +16,70 @@ fn delete_needs_yes_off_a_terminal_and_sends_nothing_without_it() {
     let world = World::new();
     let (key, _) = world.create_key(&["--name", "victim"]);
     let run = world.run(&["keys", "delete", "victim"]);
-    run.code(2).stderr_has("--yes");
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to revoke keys without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    ");
     assert_eq!(world.status(key["id"].as_str().unwrap()), "published");
     assert_eq!(world.deletes(), 0);
+}
+
+/// One key, as each way of naming it and each output format reports it: the receipt on stderr
+/// by name and by ID; `-q` prints the revoked key's ID alone, on stdout; `-o json` changes
+/// nothing of what a revocation reports.
+#[test]
+fn delete_of_one_key_by_name_or_id_in_each_format() {
+    let world = World::new();
+    let ids = ["by-name", "by-id", "quiet", "json"].map(|name| world.aged_key(name, None));
+    let named = [
+        (ids[0].as_str(), "[BY_NAME]"),
+        (ids[1].as_str(), "[BY_ID]"),
+        (ids[2].as_str(), "[QUIET]"),
+        (ids[3].as_str(), "[JSON]"),
+    ];
+    let mut shown = String::new();
+    for args in [
+        &["keys", "delete", "by-name", "--yes"][..],
+        &["keys", "delete", &ids[1], "--yes"],
+        &["keys", "delete", "quiet", "--yes", "-q"],
+        &["keys", "delete", "json", "--yes", "-o", "json"],
+    ] {
+        shown.push_str(&world.transcript(args, &world.run(args), &named));
+    }
+    insta::assert_snapshot!(shown, @"
+    $ keys delete by-name --yes
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [BY_NAME] (by-name)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+
+    $ keys delete [BY_ID] --yes
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [BY_ID] (by-id)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+
+    $ keys delete quiet --yes -q
+    exit 0
+    --- stdout
+    [QUIET]
+    --- stderr
+
+    $ keys delete json --yes -o json
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [JSON] (json)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
+    for id in &ids {
+        assert_eq!(world.status(id), "deleted");
+    }
 }
 
 #[test]
@@ -26,16 +87,19 @@ fn delete_revokes_by_name_and_id_and_reports_each() {
     let world = World::new();
     let (a, secret_a) = world.create_key(&["--name", "first"]);
     let (b, _) = world.create_key(&["--name", "second"]);
-    let b_id = b["id"].as_str().unwrap();
-    let run = world.run(&["keys", "delete", "first", b_id, "--yes"]);
-    run.code(0)
-        .stderr_has(&format!(
-            "Revoked key {} (first)",
-            a["id"].as_str().unwrap()
-        ))
-        .stderr_has(&format!("Revoked key {b_id} (second)"))
-        .stderr_has("up to two minutes");
-    for id in [a["id"].as_str().unwrap(), b_id] {
+    let (c, _) = world.create_key(&["--name", "third"]);
+    let [a_id, b_id, c_id] = [&a, &b, &c].map(|k| k["id"].as_str().unwrap());
+    let run = world.run(&["keys", "delete", "first", b_id, "third", "--yes"]);
+    insta::assert_snapshot!(world.shown_batch(&run, &[(a_id, "[FIRST]"), (b_id, "[SECOND]"), (c_id, "[THIRD]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [FIRST] (first)
+    Revoked key [SECOND] (second)
+    Revoked key [THIRD] (third)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
+    for id in [a_id, b_id, c_id] {
         assert_eq!(world.status(id), "deleted");
     }
     // Never used before the revocation, so not in Flexprice's cache: refused at once (a used one
@@ -44,29 +108,30 @@ fn delete_revokes_by_name_and_id_and_reports_each() {
 }
 
 #[test]
-fn delete_of_an_ambiguous_name_lists_candidates_and_revokes_nothing() {
-    let world = World::new();
-    let (a, _) = world.create_key(&["--name", "twin"]);
-    let (b, _) = world.create_key(&["--name", "twin"]);
-    let run = world.run(&["keys", "delete", "twin", "--yes"]);
-    run.code(2)
-        .stderr_has("ambiguous")
-        .stderr_has(a["id"].as_str().unwrap())
-        .stderr_has(b["id"].as_str().unwrap());
-    assert_eq!(world.deletes(), 0);
-}
-
-#[test]
 fn delete_of_an_unknown_key_is_not_found() {
     let world = World::new();
-    world
-        .run(&["keys", "delete", "ghost", "--yes"])
-        .code(4)
-        .stderr_has("keys list");
-    world
-        .run(&["keys", "delete", "secret_nope", "--yes"])
-        .code(2)
-        .stderr_has("malformed");
+    let mut shown = String::new();
+    for args in [
+        ["keys", "delete", "ghost", "--yes"],
+        ["keys", "delete", "secret_nope", "--yes"],
+    ] {
+        shown.push_str(&world.transcript(&args, &world.run(&args), &[]));
+    }
+    insta::assert_snapshot!(shown, @"
+    $ keys delete ghost --yes
+    exit 4
+    --- stdout
+    --- stderr
+    error: no key with ID or name 'ghost' is visible to this credential
+    hint: `flexprice-admin keys list` shows the keys you can see (keys of other environments are not listed)
+
+    $ keys delete secret_nope --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: KEY: 'secret_nope' looks like a key ID but is malformed (secret_ followed by 26 characters of 0-9 and A-Z, or at least the first 8 of them as a table shows it)
+    hint: copy the ID from the list command, or pass the key's exact name
+    ");
     assert!(world.mutating_requests().is_empty());
 }
 
@@ -78,13 +143,16 @@ fn a_batch_with_a_failure_exits_8_and_reports_each_key() {
     let bad_id = bad["id"].as_str().unwrap();
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{bad_id} status=500"));
     let run = world.run(&["keys", "delete", "fine", "stuck", "--yes"]);
-    run.code(8)
-        .stderr_has(&format!(
-            "Revoked key {} (fine)",
-            ok["id"].as_str().unwrap()
-        ))
-        .stderr_has(&format!("could not revoke key {bad_id} (stuck)"))
-        .stderr_has("1 of 2 keys");
+    insta::assert_snapshot!(world.shown_batch(&run, &[(ok["id"].as_str().unwrap(), "[FINE]"), (bad_id, "[STUCK]")]), @"
+    exit 8
+    --- stdout
+    --- stderr
+    Revoked key [FINE] (fine)
+    warning: could not revoke key [STUCK] (stuck): DELETE /v1/secrets/api/keys/[STUCK]: the server answered 500 Internal Server Error: Injected fault (request ID [ULID_1])
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    error: 1 of 2 keys could not be revoked
+    hint: the keys reported as revoked are gone; re-run the command for the others
+    ");
     assert_eq!(world.status(ok["id"].as_str().unwrap()), "deleted");
     assert_eq!(world.status(bad_id), "published");
 }
@@ -245,11 +313,14 @@ fn a_just_used_key_keeps_working_for_two_minutes_after_keys_delete() {
     world.sandbox.set_now(start);
     let (key, secret) = world.create_key(&["--name", "used"]);
     world.run_as(&secret, &["whoami"]).code(0);
-    world
-        .run(&["keys", "delete", "used", "--yes"])
-        .code(0)
-        .stderr_has(&format!("Revoked key {}", key["id"].as_str().unwrap()))
-        .stderr_has(REVOCATION_NOTE);
+    let run = world.run(&["keys", "delete", "used", "--yes"]);
+    insta::assert_snapshot!(world.shown(&run, &[(key["id"].as_str().unwrap(), "[USED]")]), @"
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [USED] (used)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
     world.run_as(&secret, &["whoami"]).code(0);
     world
         .sandbox
@@ -266,22 +337,41 @@ fn without_the_cache_a_revoked_key_is_refused_at_once() {
     world.run_as(&secret, &["whoami"]).code(3).stderr_has("401");
 }
 
+/// An ambiguous name lists the candidates (in the listing's order: newest first) and changes
+/// nothing, in `keys delete` and `keys rotate` alike.
 #[test]
-fn an_ambiguous_name_exits_2_and_changes_nothing() {
+fn an_ambiguous_name_lists_the_candidates_exits_2_and_changes_nothing() {
     let world = World::new();
-    world.create_key(&["--name", "same"]);
-    world.create_key(&["--name", "same"]);
+    let older = world.aged_key("same", None);
+    let newer = world.seed_key("same", None, 1, None).id;
     world.sandbox.clear_requests();
+    let named = [(older.as_str(), "[OLDER]"), (newer.as_str(), "[NEWER]")];
+    let mut shown = String::new();
     for args in [
-        &["keys", "delete", "same", "--yes"][..],
-        &["keys", "rotate", "same", "--yes"][..],
+        ["keys", "delete", "same", "--yes"],
+        ["keys", "rotate", "same", "--yes"],
     ] {
-        world
-            .run(args)
-            .code(2)
-            .stderr_has("ambiguous")
-            .stderr_has("pass the ID");
+        shown.push_str(&world.transcript(&args, &world.run(&args), &named));
     }
+    insta::assert_snapshot!(shown, @"
+    $ keys delete same --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: 'same' is ambiguous: 2 keys have that name
+    hint: [NEWER]  owner 00000000-0000-0000-0000-000000000000, created [TIME]
+    hint: [OLDER]  owner 00000000-0000-0000-0000-000000000000, created [TIME]
+    hint: pass the ID instead of the name
+
+    $ keys rotate same --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: 'same' is ambiguous: 2 keys have that name
+    hint: [NEWER]  owner 00000000-0000-0000-0000-000000000000, created [TIME]
+    hint: [OLDER]  owner 00000000-0000-0000-0000-000000000000, created [TIME]
+    hint: pass the ID instead of the name
+    ");
     assert!(world.mutating_requests().is_empty());
 }
 
@@ -392,19 +482,36 @@ fn an_id_as_the_table_shortens_it_is_accepted_as_input() {
     );
     assert!("secret_01JZ0000AA0000000000000001".starts_with(&shown));
 
-    let ambiguous = fixed_tenant(&world, &["keys", "delete", "secret_01JZ0000A", "--yes"]);
-    ambiguous
-        .code(2)
-        .stderr_has("the IDs of 2 keys start with it")
-        .stderr_has("secret_01JZ0000AA0000000000000001")
-        .stderr_has("secret_01JZ0000AB0000000000000002");
+    let named = [
+        ("secret_01JZ0000AA0000000000000001", "[CI_JSON]"),
+        ("secret_01JZ0000AB0000000000000002", "[SHORT]"),
+    ];
+    let ambiguous = ["keys", "delete", "secret_01JZ0000A", "--yes"];
+    let mut transcript = world.transcript(&ambiguous, &fixed_tenant(&world, &ambiguous), &named);
     assert_eq!(
         world.status("secret_01JZ0000AA0000000000000001"),
         "published"
     );
-    fixed_tenant(&world, &["keys", "delete", &shown, "--yes"])
-        .code(0)
-        .stderr_has("Revoked key secret_01JZ0000AA0000000000000001 (ci-json)");
+    let shortened = ["keys", "delete", &shown, "--yes"];
+    transcript.push_str(&world.transcript(&shortened, &fixed_tenant(&world, &shortened), &named));
+    insta::assert_snapshot!(transcript, @"
+    $ keys delete secret_01JZ0000A --yes
+    exit 2
+    --- stdout
+    --- stderr
+    error: 'secret_01JZ0000A' is ambiguous: the IDs of 2 keys start with it
+    hint: [CI_JSON]  owner ingest, created [TIME]
+    hint: [SHORT]  owner ingest, created [TIME]
+    hint: give more of the ID (the whole ID is in `-o plain` and `-o json`)
+
+    $ keys delete secret_01JZ0000AA --yes
+    exit 0
+    --- stdout
+    --- stderr
+    Revoked key [CI_JSON] (ci-json)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    ");
+    assert_eq!(world.status("secret_01JZ0000AA0000000000000001"), "deleted");
     assert_eq!(
         world.status("secret_01JZ0000AB0000000000000002"),
         "published"

@@ -593,16 +593,38 @@ fn empty_lists_say_so_and_suggest_the_next_command() {
 #[test]
 fn keys_list_at_80_and_120_columns() {
     let world = fixed_world();
-    for columns in [80, 120] {
-        insta::assert_snapshot!(
-            format!("keys-list-{columns}"),
-            screen(&world, columns, "keys list")
-        );
-        insta::assert_snapshot!(
-            format!("keys-list-all-environments-{columns}"),
-            screen(&world, columns, "keys list --all-environments")
-        );
-    }
+    insta::assert_snapshot!(screen(&world, 80, "keys list"), @"
+    ID                NAME       OWNER      ROLES      CREATED    EXPIRES   STATUS
+    secret_01JZ9Q2W4E just-mine  Admin      super_adm… 1 hour ago in 3 days expiring
+    secret_01JZ0000AA ci-json    ingest     event_ing… 3 days ago in 87 da… active
+    secret_01JZ0000AB short      ingest     event_ing… 3 days ago in 87 da… active
+    secret_01JX5K3M7N repositor… legacy-etl super_adm… 7 months…  never     active
+    ");
+    insta::assert_snapshot!(screen(&world, 120, "keys list"), @"
+    ID                                NAME                    OWNER      ROLES          CREATED      EXPIRES    STATUS
+    secret_01JZ9Q2W4E0000000000000004 just-mine               Admin      super_admin    1 hour ago   in 3 days  expiring
+    secret_01JZ0000AA0000000000000001 ci-json                 ingest     event_ingestor 3 days ago   in 87 days active
+    secret_01JZ0000AB0000000000000002 short                   ingest     event_ingestor 3 days ago   in 87 days active
+    secret_01JX5K3M7N0000000000000003 repository-sync-nightly legacy-etl super_admin    7 months ago never      active
+    ");
+    insta::assert_snapshot!(screen(&world, 80, "keys list --all-environments"), @"
+    ID                NAME     OWNER   ROLES  CREATED  EXPIRES  STATUS   ENV
+    secret_01JZ9Q2W4E just-mi… Admin   super… 1 hour…  in 3 da… expiring Sandbox
+    secret_01JZ0000AA ci-json  ingest  event… 3 days…  in 87…   active   Sandbox
+    secret_01JZ0000AB short    ingest  event… 3 days…  in 87…   active   Sandbox
+    secret_01JY7T6R5P billing… ingest  event… 40 days… in 50…   active   Product…
+    secret_01JX5K3M7N reposit… legacy… super… 7 month… never    active   Sandbox
+    5 keys in 2 environments.
+    ");
+    insta::assert_snapshot!(screen(&world, 120, "keys list --all-environments"), @"
+    ID                NAME                            OWNER      ROLES          CREATED      EXPIRES    STATUS   ENV
+    secret_01JZ9Q2W4E just-mine                       Admin      super_admin    1 hour ago   in 3 days  expiring Sandbox
+    secret_01JZ0000AA ci-json                         ingest     event_ingestor 3 days ago   in 87 days active   Sandbox
+    secret_01JZ0000AB short                           ingest     event_ingestor 3 days ago   in 87 days active   Sandbox
+    secret_01JY7T6R5P billing-export-to-the-warehouse ingest     event_ingestor 40 days ago  in 50 days active   Production
+    secret_01JX5K3M7N repository-sync-nightly         legacy-etl super_admin    7 months ago never      active   Sandbox
+    5 keys in 2 environments.
+    ");
 }
 
 /// A key's name is the server's text, like an error message: one holding the credential the

@@ -38,10 +38,28 @@ fn roles_are_sorted_although_the_server_shuffles_them() {
         "all_reader\nevent_ingestor\nevent_reader\nsuper_admin\n"
     );
     let table = world.run(&["roles", "list", "-o", "table"]);
-    table
-        .code(0)
-        .stdout_has("PERMISSIONS")
-        .stdout_has("*:read,write");
+    insta::assert_snapshot!(world.shown(&table, &[]), @"
+    exit 0
+    --- stdout
+    ROLE           NAME           ASSIGNABLE TO        PERMISSIONS
+    all_reader     All Reader     user,service_account *:read
+    all_writer     All Writer     user                 *:read,write
+    event_ingestor Event Ingestor service_account      event:write
+    event_reader   Event Reader   service_account      event:read
+    super_admin    Super Admin    user,service_account *:*
+    --- stderr
+    ");
+    let plain = world.run(&["roles", "list"]);
+    insta::assert_snapshot!(world.shown(&plain, &[]), @"
+    exit 0
+    --- stdout
+    all_reader	All Reader	user,service_account	*:read
+    all_writer	All Writer	user	*:read,write
+    event_ingestor	Event Ingestor	service_account	event:write
+    event_reader	Event Reader	service_account	event:read
+    super_admin	Super Admin	user,service_account	*:*
+    --- stderr
+    ");
 }
 
 #[test]
@@ -52,9 +70,12 @@ fn roles_show_and_an_unknown_role() {
         .code(0)
         .json();
     assert_eq!(json["name"], "Event Reader");
-    world
-        .run(&["roles", "show", "wizard"])
-        .code(4)
-        .stderr_has("no role 'wizard'")
-        .stderr_has("roles list");
+    let run = world.run(&["roles", "show", "wizard"]);
+    insta::assert_snapshot!(world.shown(&run, &[]), @"
+    exit 4
+    --- stdout
+    --- stderr
+    error: there is no role 'wizard'
+    hint: `flexprice-admin roles list` shows every role
+    ");
 }
