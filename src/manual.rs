@@ -35,7 +35,12 @@ pub(crate) fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
 /// The exit codes the command `path` can give (the root page lists them all).
 pub(crate) fn exit_codes(path: &str) -> Vec<Exit> {
     use Exit::*;
-    // Every command that talks to the API can fail in these ways.
+    // Every command that talks to the API can fail in these ways, and can be stopped by a
+    // signal while it waits: SIGINT (130), SIGTERM (143, `timeout`, a systemd stop) or SIGHUP
+    // (129). The commands that change things (`keys create`, `rotate` and `delete`,
+    // `service-accounts delete`, `users remove`, `apply`) finish the work in flight first and
+    // then exit with that code, unless nothing was left undone (src/interrupt.rs); the others
+    // end at once, and a shell reports the same code (128 + the signal's number).
     let api = [
         Ok,
         Failure,
@@ -43,7 +48,9 @@ pub(crate) fn exit_codes(path: &str) -> Vec<Exit> {
         Unauthenticated,
         Unavailable,
         PermissionDenied,
+        HungUp,
         Interrupted,
+        Terminated,
     ];
     let extra: &[Exit] = match path {
         "" => return Exit::TABLE.iter().map(|(e, _)| *e).collect(),
@@ -63,14 +70,7 @@ pub(crate) fn exit_codes(path: &str) -> Vec<Exit> {
         "service-accounts-create" => &[Conflict],
         "users-remove" | "users" => &[NotFound, Conflict, PartialFailure],
         "plan" => &[NotFound, Conflict, ChangesPending],
-        "apply" => &[
-            NotFound,
-            Conflict,
-            PartialFailure,
-            NotDelivered,
-            HungUp,
-            Terminated,
-        ],
+        "apply" => &[NotFound, Conflict, PartialFailure, NotDelivered],
         "service-accounts-delete" | "service-accounts" | "sa" => {
             &[NotFound, Conflict, PartialFailure]
         }
@@ -121,6 +121,31 @@ mod tests {
         assert!(exit_codes("keys-rotate").contains(&Exit::NotDelivered));
         assert!(!exit_codes("profile-set").contains(&Exit::Unauthenticated));
         assert_eq!(exit_codes("").len(), Exit::TABLE.len());
+    }
+
+    /// The commands that hold a signal until the work in flight is done (an `interrupt::Scope`):
+    /// they report what was and was not done, then exit 130, 143 or 129, unless nothing was left
+    /// undone. Their pages must list all three.
+    const SIGNAL_SCOPED: &[&str] = &[
+        "keys-create",
+        "keys-rotate",
+        "keys-delete",
+        "service-accounts-delete",
+        "users-remove",
+        "apply",
+    ];
+
+    #[test]
+    fn commands_that_hold_signals_list_each_signals_code() {
+        for path in SIGNAL_SCOPED
+            .iter()
+            .chain(&["keys", "users", "service-accounts", "sa"])
+        {
+            let codes = exit_codes(path);
+            for signal in [Exit::HungUp, Exit::Interrupted, Exit::Terminated] {
+                assert!(codes.contains(&signal), "{path} lacks {signal:?}");
+            }
+        }
     }
 
     #[test]

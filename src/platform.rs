@@ -1,23 +1,25 @@
-//! What differs for this tool between Linux, macOS and Windows, each decided here at compile
-//! time and listed in doc/platforms.md. `scripts/check-other-os` type-checks and lints
-//! every one of these for macOS and Windows on each change.
+//! What differs for this tool between Linux, macOS and Windows. The keychain's naming rules
+//! are decided here at compile time; the others are `#[cfg]` code in the files that own them
+//! (named in doc/platforms.md, which lists every difference). `scripts/check-other-os`
+//! type-checks and lints every one of these for macOS and Windows on each change.
 //!
 //! - Keychain entry names: the Windows Credential Manager matches target names regardless of
 //!   case, and macOS text (file names, some input methods) often arrives decomposed (`e` +
 //!   U+0301 rather than `é`), which the macOS Keychain compares byte for byte. See
 //!   [`KEYCHAIN_NAMES_FOLD_CASE`] and [`KEYCHAIN_NAME_FORM`].
-//! - Private files: on Unix, files and directories are made 0600 / 0700 from the moment they
-//!   exist. Windows has no modes: files are created under the user's profile (`%APPDATA%`,
-//!   `%LOCALAPPDATA%`), whose ACL already keeps other users out, and no ACL is changed; the
-//!   checks that refuse a group- or world-readable config or key file do not exist there.
-//! - An `exec:` destination's children: on Unix the command runs in a process group of its own,
-//!   and at a timeout or a signal the whole group is killed (`sh -c 'vault …'` and the `vault`
-//!   it started). Windows has no process groups in that sense: only the command itself is
-//!   killed, so a command that starts others should wait for them.
-//! - The hang-up signal: SIGHUP (a closed terminal, exit 129). On Windows, the console window
-//!   closing, the user logging off or the system shutting down (tokio's `ctrl_close`,
-//!   `ctrl_logoff`, `ctrl_shutdown`); Ctrl-Break counts as Ctrl-C. Windows has no SIGTERM:
-//!   `taskkill /F` cannot be caught.
+//! - Private files (`private_file`, `config`, `secret_input`): on Unix, files and directories
+//!   are made 0600 / 0700 from the moment they exist. Windows has no modes: files are created
+//!   under the user's profile (`%APPDATA%`, `%LOCALAPPDATA%`), whose ACL already keeps other
+//!   users out, and no ACL is changed; the checks that refuse a group- or world-readable config
+//!   or key file do not exist there.
+//! - An `exec:` destination's children (`handover::exec`): on Unix the command runs in a process
+//!   group of its own, and at a timeout or a signal the whole group is killed (`sh -c 'vault …'`
+//!   and the `vault` it started). Windows has no process groups in that sense: only the command
+//!   itself is killed, so a command that starts others should wait for them.
+//! - The hang-up signal (`interrupt`): SIGHUP (a closed terminal, exit 129). On Windows, the
+//!   console window closing, the user logging off or the system shutting down (tokio's
+//!   `ctrl_close`, `ctrl_logoff`, `ctrl_shutdown`); Ctrl-Break counts as Ctrl-C. Windows has no
+//!   SIGTERM: `taskkill /F` cannot be caught.
 
 use std::borrow::Cow;
 

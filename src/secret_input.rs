@@ -91,7 +91,11 @@ pub(crate) struct FromFile {
 /// file is opened without blocking and checked through the opened descriptor, so what is checked
 /// is what is read.
 pub(crate) fn read_file(path: &Path, source: &str) -> CommandResult<FromFile> {
-    let (text, warning) = read_file_text(path, source)?;
+    let fix = format!(
+        "put the key in a file (`umask 077; printf %s \"$KEY\" > key.txt`) and point {source} at it, or set {}",
+        crate::env::API_KEY
+    );
+    let (text, warning) = read_file_text(path, source, &fix)?;
     let secret = check(&text, &format!("{source}: {}", path.display()))?;
     Ok(FromFile { secret, warning })
 }
@@ -106,7 +110,11 @@ pub(crate) fn read_password_stdin(source: &str) -> CommandResult<SecretString> {
 /// A login password in a file (`auth login --password-file`), read and checked as a key file
 /// is (a regular file, private to its owner, at most [`MAX_BYTES`]): see [`check_password`].
 pub(crate) fn read_password_file(path: &Path, source: &str) -> CommandResult<FromFile> {
-    let (text, warning) = read_file_text(path, source)?;
+    let fix = format!(
+        "put the password in a file (`umask 077; printf '%s\\n' \"$PASSWORD\" > password.txt`) and pass that with \
+         {source}, or give it on stdin with --password-stdin"
+    );
+    let (text, warning) = read_file_text(path, source, &fix)?;
     let secret = check_password(&text, &format!("{source}: {}", path.display()))?;
     Ok(FromFile { secret, warning })
 }
@@ -135,10 +143,13 @@ pub(crate) fn check_password(text: &str, source: &str) -> Result<SecretString, C
 }
 
 /// A key file's text under the key file's rules (a regular file, opened without blocking, at
-/// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened.
+/// most [`MAX_BYTES`], made private), and the warning to show if its mode was tightened. `fix`
+/// is the hint for a path that is not a regular file: what to do instead, which depends on what
+/// the file was to hold (the admin credential, a password, a key to check).
 pub(crate) fn read_file_text(
     path: &Path,
     source: &str,
+    fix: &str,
 ) -> CommandResult<(Zeroizing<String>, Option<String>)> {
     let shown = path.display();
     let refuse = |why: String| CommandError::usage(format!("{source}: {shown} {why}"));
@@ -151,9 +162,7 @@ pub(crate) fn read_file_text(
             "is {}, not a regular file; a key file holds only the key",
             kind_of(&meta)
         ))
-        .hint(format!(
-            "put the key in a file (`umask 077; printf %s \"$KEY\" > key.txt`) and point {source} at it, or set FLEXPRICE_API_KEY"
-        )));
+        .hint(fix));
     }
     if meta.len() > MAX_BYTES as u64 {
         return Err(too_long(&format!("{source}: {shown}")));

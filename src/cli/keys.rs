@@ -56,6 +56,9 @@ pub enum KeysCommand {
 
     /// Check a key: does it authenticate, which key is it, may it do ENTITY:ACTION (the secret
     /// is read from stdin, never from the command line)
+    ///
+    /// The secret, on stdin or in --from-file, is read to its end and holds at most 4 KiB: more
+    /// exits 2 before any request is sent, never cut and sent.
     #[command(after_help = "Examples:
   flexprice-admin keys check < /etc/flexprice/ingest.key
   flexprice-admin keys check --from-keychain ci-ingest --permission event:write
@@ -64,7 +67,9 @@ pub enum KeysCommand {
     Check(KeysCheckArgs),
 }
 
+/// `--store` is [`StoreArgs`]' (shared with `keys create`), but its default is rotate's own.
 #[derive(Debug, Args)]
+#[command(mut_arg("destinations", |arg| arg.help(ROTATE_STORE_HELP)))]
 pub struct KeysRotateArgs {
     /// The key to rotate, by ID (secret_...) or unique name
     #[arg(value_name = "ID|NAME", value_parser = parse_name, required_unless_present_any = ["due", "all"], conflicts_with_all = ["due", "all"], add = ArgValueCandidates::new(crate::completion::key_names))]
@@ -174,7 +179,10 @@ pub struct KeysCheckArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_name, conflicts_with = "from_file")]
     pub from_keychain: Option<String>,
 
-    /// Read the secret from this file (e.g. one written by `--store file:PATH`), instead of stdin
+    /// Read the secret from this file (e.g. one written by `--store file:PATH`), instead of
+    /// stdin: a regular file (a FIFO or a device exits 2 at once, before any request); one that
+    /// others can read is made private when it is yours and refused otherwise, as
+    /// FLEXPRICE_API_KEY_FILE is
     #[arg(long, value_name = "PATH")]
     pub from_file: Option<std::path::PathBuf>,
 
@@ -210,7 +218,15 @@ pub struct KeysCreateArgs {
     pub store: StoreArgs,
 }
 
-/// Where a new secret goes; shared by every command that mints one.
+/// `keys rotate --store`: without it, a new secret goes where the old key's went, not to stdout.
+const ROTATE_STORE_HELP: &str = "Where the new secret goes, repeatable: keychain, file:PATH (0600, \
+written atomically; {name} and {owner} in PATH stand for the key's name and its owner's ID), \
+exec:COMMAND (the secret on its stdin) or stdout. Without --store, where the old key's secret was \
+delivered (the delivery record kept on this host), else stdout. Each is checked before the key is \
+minted and verified after";
+
+/// Where a new secret goes; shared by every command that mints one (`keys rotate` words
+/// `--store`'s default its own way: [`ROTATE_STORE_HELP`]).
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written

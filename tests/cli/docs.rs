@@ -1,6 +1,7 @@
 //! The docs' links hold: every relative link in README.md and doc/*.md names a file that exists,
 //! and every `#anchor` a heading of the page it points into, as GitHub makes anchors from
 //! headings. A section that moves or is renamed breaks its links here, not in a reader's browser.
+//! And README.md's hand-written exit-code table lists exactly the codes `help exit-codes` does.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -166,6 +167,58 @@ fn the_readme_links_every_page_of_doc() {
         .filter(|page| !linked.contains(page))
         .collect();
     assert!(unlinked.is_empty(), "README.md does not link {unlinked:?}");
+}
+
+/// The exit codes in README.md's table under `## Exit codes`, as written in its first column.
+fn readme_exit_codes(readme: &str) -> BTreeSet<u8> {
+    readme
+        .lines()
+        .skip_while(|line| line.trim() != "## Exit codes")
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| {
+            line.strip_prefix('|')?
+                .split('|')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+/// README.md's exit-code table is written by hand; `help exit-codes` prints the table the code
+/// defines (and the man pages carry). Every code the binary lists is in the README, and the
+/// README lists no other, so the two cannot drift apart again (11, `plan`'s, once went missing).
+#[test]
+fn the_readme_lists_every_exit_code_that_help_exit_codes_lists() {
+    let run = crate::harness::offline(&["help", "exit-codes"]);
+    run.code(0);
+    let listed: BTreeSet<u8> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert!(
+        listed.contains(&0) && listed.contains(&143),
+        "no exit codes read from `help exit-codes`:\n{}",
+        run.stdout
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = readme_exit_codes(&std::fs::read_to_string(root.join("README.md")).unwrap());
+    let missing: Vec<&u8> = listed.difference(&readme).collect();
+    let extra: Vec<&u8> = readme.difference(&listed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "README.md's exit-code table lacks {missing:?} and has {extra:?} that `help exit-codes` does not list"
+    );
+}
+
+#[test]
+fn the_readme_exit_code_table_is_read_from_its_section_only() {
+    let readme = "# T\n\n| 7 | elsewhere |\n\n## Exit codes\n\n| code | meaning |\n|---|---|\n\
+                  | 0 | ok |\n| 11 | `plan`: pending |\n\n## Reference\n\n| 12 | not a code |\n";
+    assert_eq!(readme_exit_codes(readme), BTreeSet::from([0, 11]));
 }
 
 #[test]

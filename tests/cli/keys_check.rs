@@ -779,7 +779,7 @@ fn keys_check_refuses_a_fifo_without_waiting_for_a_writer() {
     --- stdout
     --- stderr
     error: --from-file: [DIR]/fifo is a FIFO (named pipe), not a regular file; a key file holds only the key
-    hint: put the key in a file (`umask 077; printf %s "$KEY" > key.txt`) and point --from-file at it, or set FLEXPRICE_API_KEY
+    hint: give the key to check on stdin instead (`flexprice-admin keys check < PATH`, or piped in), or write it to a regular file (`umask 077; printf %s "$KEY" > key.txt`) for --from-file
     "#);
     assert!(world.requests().is_empty());
 }

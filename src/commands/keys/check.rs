@@ -336,8 +336,12 @@ fn read_secret(ctx: &Context, args: &KeysCheckArgs) -> CommandResult<SecretStrin
         )
     } else if let Some(path) = &args.from_file {
         // The key file's rules, as for FLEXPRICE_API_KEY_FILE: a regular file (never a FIFO
-        // that blocks or a device that never ends), at most 4 KiB, private.
-        let (text, warning) = crate::secret_input::read_file_text(path, "--from-file")?;
+        // that blocks or a device that never ends), at most 4 KiB, private. It is not the admin
+        // credential, so the way out of a file that is not regular is stdin, not
+        // FLEXPRICE_API_KEY.
+        let fix = "give the key to check on stdin instead (`flexprice-admin keys check < PATH`, or piped in), \
+                   or write it to a regular file (`umask 077; printf %s \"$KEY\" > key.txt`) for --from-file";
+        let (text, warning) = crate::secret_input::read_file_text(path, "--from-file", fix)?;
         if let Some(warning) = warning {
             ctx.out.warn(warning);
         }
