@@ -14,7 +14,12 @@ use crate::cron_host::{Server, readme_crontab};
 use crate::harness::{World, display_form, is_secret_key, manifest, spawn, the_recovery_file};
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
-fn run_manifest(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
+pub(crate) fn run_manifest(
+    world: &World,
+    verb: &str,
+    path: &Path,
+    more: &[&str],
+) -> crate::harness::Run {
     let file = path.to_str().unwrap();
     let mut args = vec![verb, "-f", file];
     if verb == "apply" {
