@@ -166,3 +166,90 @@ fn two_accounts_keys_of_one_name_in_one_file_are_refused_before_anything_is_sent
     assert!(world.requests().is_empty(), "nothing was sent");
     assert!(!dir.path().join("ci.key").exists());
 }
+
+/// `apply --prune` acts only on the accounts the manifest names: it revokes the key the
+/// manifest leaves out of `bot` and archives `gone`, declared absent, and nothing else. Keys of
+/// the same names held by another service account, by people (one of them named `bot`, another
+/// `gone`, as the accounts are) and by the admin running it all stay live.
+#[test]
+fn prune_touches_only_the_accounts_the_manifest_names() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = &world.sandbox;
+    let bot = sandbox.seed_service_account("bot", &["event_ingestor"]);
+    let gone = sandbox.seed_service_account("gone", &["event_ingestor"]);
+    let other = sandbox.seed_service_account("other", &["event_ingestor"]);
+    let person_bot = sandbox.seed_user("bot", "bot@example.com", &["all_reader"]);
+    let person_gone = sandbox.seed_user("gone", "gone@example.com", &["all_reader"]);
+    let admin = sandbox.admin_user_id().to_string();
+    // bot's declared key, fresh and delivered.
+    let declared = world.seed_key("k", Some(&bot), 1, None);
+    std::fs::write(dir.path().join("k.key"), format!("{}\n", declared.raw_key)).unwrap();
+    let stale = world.seed_key("stale", Some(&bot), 1, None).id;
+    let gone_key = world.seed_key("k", Some(&gone), 1, None).id;
+    // Everyone else's keys of the same names: (owner, name, id, secret).
+    let mut others = Vec::new();
+    for owner in [&other, &person_bot, &person_gone, &admin] {
+        for name in ["k", "stale"] {
+            let key = world.seed_key(name, Some(owner), 1, None);
+            others.push((owner.clone(), name, key.id, key.raw_key));
+        }
+    }
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+[[service_account]]
+name = "gone"
+absent = true
+"#;
+    let path = manifest(dir.path(), text);
+    let named = [
+        (stale.as_str(), "[STALE]"),
+        (gone.as_str(), "[GONE]"),
+        (dir.path().to_str().unwrap(), "[DIR]"),
+    ];
+    let plan = run_manifest(&world, "plan", &path, &["--prune"]);
+    insta::assert_snapshot!(world.shown(&plan, &named), @"
+    exit 11
+    --- stdout
+    - key [STALE] (stale) of bot: revoke (not in the manifest)
+    - service_account gone ([GONE]): revoke 1 key(s) and archive (declared absent)
+    Plan: 0 to create, 0 to rotate, 0 to migrate, 1 to revoke, 1 to archive.
+    --- stderr
+    ");
+    let apply = run_manifest(&world, "apply", &path, &["--prune"]);
+    insta::assert_snapshot!(world.shown_batch(&apply, &named), @"
+    exit 0
+    --- stdout
+    --- stderr
+    - key [STALE] (stale) of bot: revoke (not in the manifest)
+    - service_account gone ([GONE]): revoke 1 key(s) and archive (declared absent)
+    Plan: 0 to create, 0 to rotate, 0 to migrate, 1 to revoke, 1 to archive.
+    - revoked key [STALE] (stale)
+    - revoked 1 key(s) and archived service account gone ([GONE])
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    Apply: 2 of 2 change(s) done, 0 failed, 0 not started.
+    ");
+
+    assert_eq!(world.status(&stale), "deleted");
+    assert_eq!(world.status(&gone_key), "deleted");
+    assert_eq!(sandbox.user_status(&gone).as_deref(), Some("archived"));
+    assert_eq!(world.status(&declared.id), "published");
+    for (owner, name, id, secret) in &others {
+        assert_eq!(world.status(id), "published", "{owner}'s {name}");
+        world.assert_works(secret);
+    }
+    for id in [&bot, &other, &person_bot, &person_gone, &admin] {
+        assert_eq!(
+            sandbox.user_status(id).as_deref(),
+            Some("published"),
+            "{id}"
+        );
+    }
+    world.run(&["whoami"]).code(0);
+    run_manifest(&world, "plan", &path, &["--prune"]).code(0);
+}
