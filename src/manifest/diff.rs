@@ -678,3 +678,362 @@ fn ambiguous_keys(
     )
     .hint(hint)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Why a declared key with a live key is rotated, or not: its age against `rotate_every`, its
+    //! expiry against the week's margin, and what each readable destination holds.
+
+    use std::path::Path;
+
+    use jiff::SignedDuration;
+
+    use super::*;
+
+    const NOW: &str = "2026-12-04T00:00:00Z";
+    const BOT: &str = "user_bot";
+
+    fn now() -> Timestamp {
+        NOW.parse().unwrap()
+    }
+
+    /// `bot` with one key `k`, rotated every 90 days, its secret in a file and an `exec:`
+    /// command.
+    fn manifest() -> Manifest {
+        super::super::parse(
+            Path::new("/m/flexprice.toml"),
+            r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:/m/k.key", "exec:sh -c 'cat > /m/exec.key'"]
+"#,
+        )
+        .unwrap()
+    }
+
+    /// A live key of `owner` named `name`, made `age` before [`NOW`], ending `ends_in` after it.
+    fn key(
+        id: &str,
+        owner: &str,
+        name: &str,
+        age: SignedDuration,
+        ends_in: Option<SignedDuration>,
+    ) -> ApiKey {
+        ApiKey {
+            id: id.into(),
+            name: name.into(),
+            key_type: "private_key".into(),
+            display_id: format!("sk_{id}***"),
+            roles: vec!["event_ingestor".into()],
+            user_type: Some("service_account".into()),
+            user_id: Some(owner.into()),
+            service_account_name: None,
+            expires_at: ends_in.map(|d| now() + d),
+            status: "published".into(),
+            created_at: now() - age,
+        }
+    }
+
+    fn days(n: i64) -> SignedDuration {
+        SignedDuration::from_hours(24 * n)
+    }
+
+    /// The tenant: `bot` (when `with_account`) and `keys` in the credential's environment.
+    fn live(with_account: bool, keys: Vec<ApiKey>) -> Live {
+        let accounts = if with_account {
+            vec![User {
+                id: BOT.into(),
+                name: Some("bot".into()),
+                email: None,
+                user_type: "service_account".into(),
+                roles: vec!["event_ingestor".into()],
+            }]
+        } else {
+            Vec::new()
+        };
+        Live {
+            accounts,
+            keys: HashMap::from([(None, keys)]),
+            ..Live::default()
+        }
+    }
+
+    /// The file holds `key`'s secret.
+    fn holding(key: &ApiKey) -> impl Fn(&Destination) -> Reading {
+        let display = key.display_id.clone();
+        move |d: &Destination| match d {
+            Destination::File { .. } => Reading::Secret {
+                display: display.clone(),
+                minted_ms: None,
+            },
+            _ => Reading::Opaque,
+        }
+    }
+
+    /// The file reads as `reading`.
+    fn file_reads(reading: Reading) -> impl Fn(&Destination) -> Reading {
+        move |d: &Destination| match d {
+            Destination::File { .. } => reading.clone(),
+            _ => Reading::Opaque,
+        }
+    }
+
+    fn compare(live: &Live, read: &dyn Fn(&Destination) -> Reading) -> Diff {
+        compare_waiting(live, read, &|_| false)
+    }
+
+    fn compare_waiting(
+        live: &Live,
+        read: &dyn Fn(&Destination) -> Reading,
+        waiting: &dyn Fn(&ApiKey) -> bool,
+    ) -> Diff {
+        diff(
+            &manifest(),
+            live,
+            &Look {
+                now: now(),
+                prune: false,
+                profile: "p",
+                read,
+                waiting,
+            },
+        )
+        .unwrap()
+    }
+
+    /// The reasons of the one change, which must be a rotation of `old`.
+    fn reasons(diff: &Diff, old: &str) -> Vec<Why> {
+        match diff.changes.as_slice() {
+            [Change::Rotate { old: o, why, .. }] if o.id == old => why.clone(),
+            other => panic!("not one rotation of {old}: {other:#?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_is_due_by_age_from_the_moment_its_rotate_every_has_passed() {
+        let young = key("a", BOT, "k", days(90) - SignedDuration::from_secs(1), None);
+        assert!(
+            compare(&live(true, vec![young.clone()]), &holding(&young))
+                .changes
+                .is_empty()
+        );
+        let due = key("a", BOT, "k", days(90), None);
+        assert_eq!(
+            reasons(
+                &compare(&live(true, vec![due.clone()]), &holding(&due)),
+                "a"
+            ),
+            [Why::Age {
+                created_at: due.created_at
+            }]
+        );
+    }
+
+    /// A key ends [`EXPIRY_MARGIN_DAYS`] after its rotation is due; one made by hand with a
+    /// shorter life is rotated once it ends within that week (or has ended), however young.
+    #[test]
+    fn a_young_key_ending_within_the_week_or_ended_is_due_by_expiry() {
+        let later = key(
+            "a",
+            BOT,
+            "k",
+            days(1),
+            Some(days(7) + SignedDuration::from_secs(1)),
+        );
+        assert!(
+            compare(&live(true, vec![later.clone()]), &holding(&later))
+                .changes
+                .is_empty()
+        );
+        for ends_in in [days(7), days(3), SignedDuration::ZERO, -days(1)] {
+            let ending = key("a", BOT, "k", days(1), Some(ends_in));
+            let at = ending.expires_at.unwrap();
+            assert_eq!(
+                reasons(
+                    &compare(&live(true, vec![ending.clone()]), &holding(&ending)),
+                    "a"
+                ),
+                [Why::Expiry { expires_at: at }],
+                "ending in {ends_in:?}"
+            );
+        }
+        // No expiry: never due by it.
+        let forever = key("a", BOT, "k", days(1), None);
+        assert!(
+            compare(&live(true, vec![forever.clone()]), &holding(&forever))
+                .changes
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_reason_text_says_how_far_the_expiry_is() {
+        let manifest = manifest();
+        let k = &manifest.accounts[0].keys[0];
+        let ends = |d: SignedDuration| {
+            Why::Expiry {
+                expires_at: now() + d,
+            }
+            .text(k, now())
+        };
+        assert_eq!(ends(days(3)), "expiry: expires in 3 days");
+        assert_eq!(ends(-days(2)), "expiry: expired 2 days ago");
+        let age = Why::Age {
+            created_at: now() - days(100),
+        }
+        .text(k, now());
+        assert_eq!(age, "age: created 100 days ago, rotate_every 90d");
+    }
+
+    /// A readable destination that does not hold the key's secret is drift, said with what it
+    /// holds (never a secret that is not a key's); one that cannot be read is a note, not a
+    /// rotation; an `exec:` command, which cannot be read, is neither.
+    #[test]
+    fn what_a_readable_destination_holds_decides_drift() {
+        let current = key("a", BOT, "k", days(1), None);
+        let live = live(true, vec![current.clone()]);
+        let file = "file:/m/k.key".to_string();
+        let cases = [
+            (
+                Reading::Secret {
+                    display: "sk_other***".into(),
+                    minted_ms: None,
+                },
+                "another key's secret (sk_other***)",
+            ),
+            (Reading::Nothing, "nothing"),
+            (
+                Reading::Other,
+                "something that is not a Flexprice key (not shown)",
+            ),
+        ];
+        for (reading, holds) in cases {
+            assert_eq!(
+                reasons(&compare(&live, &file_reads(reading)), "a"),
+                [Why::Drift {
+                    destination: file.clone(),
+                    holds: holds.into()
+                }]
+            );
+        }
+        let unreadable = compare(&live, &file_reads(Reading::Unreadable("denied".into())));
+        assert!(unreadable.changes.is_empty(), "{:#?}", unreadable.changes);
+        assert_eq!(unreadable.notes.len(), 1);
+        assert!(
+            unreadable.notes[0].0.contains("cannot be read (denied)"),
+            "{:?}",
+            unreadable.notes
+        );
+        let opaque = compare(&live, &file_reads(Reading::Opaque));
+        assert!(opaque.changes.is_empty() && opaque.notes.is_empty());
+    }
+
+    /// The display form is not enough when both carry a ULID: a secret minted more than a
+    /// minute away from the key's row is another key's of the same form.
+    #[test]
+    fn a_secret_of_the_keys_form_minted_at_another_time_is_drift() {
+        let id = "secret_01KBJ5Z3K0000000000000000A";
+        let row_ms = ulid_ms(id, "secret_").unwrap();
+        let current = key(id, BOT, "k", days(1), None);
+        let live = live(true, vec![current.clone()]);
+        let minted = |ms: u64| {
+            file_reads(Reading::Secret {
+                display: current.display_id.clone(),
+                minted_ms: Some(ms),
+            })
+        };
+        assert!(compare(&live, &minted(row_ms + 59_000)).changes.is_empty());
+        assert_eq!(
+            reasons(&compare(&live, &minted(row_ms + 61_000)), id).len(),
+            1
+        );
+    }
+
+    /// Every reason that holds is given, in a fixed order: age, expiry, then each destination.
+    #[test]
+    fn every_reason_that_holds_is_given() {
+        let old = key("a", BOT, "k", days(100), Some(days(2)));
+        let diff = compare(
+            &live(true, vec![old.clone()]),
+            &file_reads(Reading::Nothing),
+        );
+        assert_eq!(
+            reasons(&diff, "a"),
+            [
+                Why::Age {
+                    created_at: old.created_at
+                },
+                Why::Expiry {
+                    expires_at: old.expires_at.unwrap()
+                },
+                Why::Drift {
+                    destination: "file:/m/k.key".into(),
+                    holds: "nothing".into()
+                },
+            ]
+        );
+    }
+
+    /// A key whose secret waits in a recovery file is delivered from it, not rotated, whatever
+    /// its age; with an older key beside it (a rotation that stopped after minting), the older
+    /// key's rotation finishes it.
+    #[test]
+    fn a_secret_waiting_in_a_recovery_file_is_finished_not_minted_again() {
+        let current = key("b", BOT, "k", days(100), None);
+        let diff = compare_waiting(
+            &live(true, vec![current.clone()]),
+            &file_reads(Reading::Nothing),
+            &|k| k.id == "b",
+        );
+        assert!(
+            matches!(diff.changes.as_slice(), [Change::Finish { live, .. }] if live.id == "b"),
+            "{:#?}",
+            diff.changes
+        );
+        let older = key("a", BOT, "k", days(100), None);
+        let newer = key("b", BOT, "k", SignedDuration::from_secs(60), None);
+        let diff = compare_waiting(
+            &live(true, vec![newer, older.clone()]),
+            &holding(&older),
+            &|k| k.id == "b",
+        );
+        assert_eq!(
+            reasons(&diff, "a"),
+            [Why::Drift {
+                destination: "the recovery file".into(),
+                holds: "the secret of b, not yet delivered".into()
+            }]
+        );
+    }
+
+    /// Only the account's own keys count: a key of the same name held by someone else neither
+    /// stands for the declared key nor is rotated; without the account, it is created first.
+    #[test]
+    fn keys_of_other_owners_are_not_the_declared_key() {
+        let theirs = key("x", "user_other", "k", days(100), Some(days(1)));
+        let diff = compare(&live(true, vec![theirs.clone()]), &holding(&theirs));
+        assert!(
+            matches!(
+                diff.changes.as_slice(),
+                [Change::CreateKey { account: 0, key: 0 }]
+            ),
+            "{:#?}",
+            diff.changes
+        );
+        let diff = compare(&live(false, vec![theirs.clone()]), &holding(&theirs));
+        assert!(
+            matches!(
+                diff.changes.as_slice(),
+                [
+                    Change::CreateAccount { account: 0 },
+                    Change::CreateKey { account: 0, key: 0 }
+                ]
+            ),
+            "{:#?}",
+            diff.changes
+        );
+    }
+}

@@ -1189,9 +1189,11 @@ fn sort_json_items(json: &str, key: &impl Fn(&str) -> String) -> String {
 
 /// `stderr` with each run of receipts of a batch's keys (a line saying a key was rotated,
 /// revoked or could not be, with the `hint:` and `caused by:` lines under it) in the order of
-/// `key` of their text.
+/// `key` of their text. An apply's accounts are created side by side too, but all before its
+/// first key: their receipts are a run of their own.
 fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
-    const RECEIPTS: [&str; 12] = [
+    const ACCOUNTS: [&str; 1] = ["+ created service account "];
+    const KEYS: [&str; 12] = [
         "Rotated ",
         "Revoked key ",
         "warning: could not rotate key ",
@@ -1206,7 +1208,17 @@ fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
         "warning: delivering key ",
         "warning: revoking key ",
     ];
-    let mut entries: Vec<(bool, String)> = Vec::new();
+    // Per entry: which kind of receipt it is (none: a line that keeps its place).
+    let kind = |line: &str| {
+        if ACCOUNTS.iter().any(|r| line.starts_with(r)) {
+            Some(0)
+        } else if KEYS.iter().any(|r| line.starts_with(r)) {
+            Some(1)
+        } else {
+            None
+        }
+    };
+    let mut entries: Vec<(Option<u8>, String)> = Vec::new();
     for line in stderr.lines() {
         let continues = line.starts_with("hint: ") || line.starts_with("caused by: ");
         match entries.last_mut() {
@@ -1214,22 +1226,26 @@ fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
                 entry.push_str(line);
                 entry.push('\n');
             }
-            _ => entries.push((
-                RECEIPTS.iter().any(|r| line.starts_with(r)),
-                format!("{line}\n"),
-            )),
+            _ => entries.push((kind(line), format!("{line}\n"))),
         }
     }
     let mut out = String::new();
     let mut run: Vec<String> = Vec::new();
+    let mut run_kind = None;
     for (receipt, entry) in entries {
-        if receipt {
+        if receipt.is_some() && (run.is_empty() || receipt == run_kind) {
+            run_kind = receipt;
             run.push(entry);
             continue;
         }
         run.sort_by_cached_key(|e| key(e));
         out.extend(run.drain(..));
-        out.push_str(&entry);
+        if receipt.is_some() {
+            run_kind = receipt;
+            run.push(entry);
+        } else {
+            out.push_str(&entry);
+        }
     }
     run.sort_by_cached_key(|e| key(e));
     out.extend(run.drain(..));

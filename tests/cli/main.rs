@@ -42,6 +42,7 @@ mod keys_rotate;
 mod keys_rotate_batch;
 mod keys_rotate_interrupted;
 mod plan_apply;
+mod plan_apply_accounts;
 mod plan_apply_edge_cases;
 mod profile;
 mod roles;

@@ -11,10 +11,17 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
-use crate::harness::{World, display_form, is_secret_key, manifest, spawn, the_recovery_file};
+use crate::harness::{
+    World, display_form, file_names, is_secret_key, manifest, spawn, the_recovery_file,
+};
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
-fn run_manifest(world: &World, verb: &str, path: &Path, more: &[&str]) -> crate::harness::Run {
+pub(crate) fn run_manifest(
+    world: &World,
+    verb: &str,
+    path: &Path,
+    more: &[&str],
+) -> crate::harness::Run {
     let file = path.to_str().unwrap();
     let mut args = vec![verb, "-f", file];
     if verb == "apply" {
@@ -434,6 +441,163 @@ roles = ["event_ingestor"]
         .stderr_has(&format!("- revoked key {old} (k2)"));
     assert_eq!(world.status(&old), "deleted");
     world.assert_works(&new);
+}
+
+/// Keys brought under a manifest that rotates every 90 days, young but made by hand with short
+/// lives: one ends within the week, one has ended. Both are rotated for their expiry (plan says
+/// so, in text and JSON), so the server never ends a key in use; one ending later is left alone.
+#[test]
+fn a_key_ending_within_the_week_or_ended_is_rotated_for_its_expiry() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world
+        .sandbox
+        .seed_service_account("bot", &["event_ingestor"]);
+    // (name, days until its expiry): all made 10 days ago.
+    let seeded: Vec<(&str, String)> = [("soon", 3), ("ended", -1), ("later", 30)]
+        .into_iter()
+        .map(|(name, days)| {
+            let key = world.seed_key(name, Some(&bot), 10, Some(days));
+            std::fs::write(
+                dir.path().join(format!("{name}.key")),
+                format!("{}\n", key.raw_key),
+            )
+            .unwrap();
+            (name, key.id)
+        })
+        .collect();
+    let text = r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "soon"
+  store = ["file:{dir}/soon.key"]
+  [[service_account.key]]
+  name = "ended"
+  store = ["file:{dir}/ended.key"]
+  [[service_account.key]]
+  name = "later"
+  store = ["file:{dir}/later.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    let named = [
+        (seeded[0].1.as_str(), "[SOON]"),
+        (seeded[1].1.as_str(), "[ENDED]"),
+        (dir.path().to_str().unwrap(), "[DIR]"),
+    ];
+    let plan = run_manifest(&world, "plan", &path, &[]);
+    insta::assert_snapshot!(world.shown(&plan, &named), @"
+    exit 11
+    --- stdout
+    ~ key bot/soon ([SOON]): rotate (expiry: expires in 3 days) -> file:[DIR]/soon.key
+    ~ key bot/ended ([ENDED]): rotate (expiry: expired 1 day ago) -> file:[DIR]/ended.key
+    Plan: 0 to create, 2 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    --- stderr
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    ");
+    let json = run_manifest(&world, "plan", &path, &["-o", "json"]).json();
+    let reasons: Vec<(&str, &str)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["reasons"].as_array().unwrap().len(), 1, "{c}");
+            (
+                c["key"].as_str().unwrap(),
+                c["reasons"][0]["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons, [("soon", "expiry"), ("ended", "expiry")], "{json}");
+    let expires_at = world.sandbox.key(&seeded[0].1).unwrap().expires_at.unwrap();
+    assert_eq!(
+        json["changes"][0]["reasons"][0]["expires_at"],
+        expires_at.to_string()
+    );
+
+    let apply = run_manifest(&world, "apply", &path, &[]);
+    insta::assert_snapshot!(world.shown_batch(&apply, &named), @"
+    exit 0
+    --- stdout
+    --- stderr
+    ~ key bot/soon ([SOON]): rotate (expiry: expires in 3 days) -> file:[DIR]/soon.key
+    ~ key bot/ended ([ENDED]): rotate (expiry: expired 1 day ago) -> file:[DIR]/ended.key
+    Plan: 0 to create, 2 to rotate, 0 to migrate, 0 to revoke, 0 to archive.
+    New keys expire 7 days after their rotation and grace are over, so the server ends a key whose cron stopped running.
+    ~ rotated key bot/ended: new key [KEY_1]; old key [ENDED] revoked (stored in file:[DIR]/ended.key)
+    ~ rotated key bot/soon: new key [KEY_2]; old key [SOON] revoked (stored in file:[DIR]/soon.key)
+    Flexprice may keep accepting a just-revoked key for up to two minutes (its verification cache).
+    Apply: 2 of 2 change(s) done, 0 failed, 0 not started.
+    ");
+    for (name, old) in &seeded[..2] {
+        assert_eq!(world.status(old), "deleted", "{name}");
+        working_secret(&world, &dir.path().join(format!("{name}.key")), &bot);
+        let new = &live_keys(&world, &bot, name)[0];
+        let lifetime = new.expires_at.unwrap().duration_since(new.created_at);
+        assert!(
+            (lifetime.as_secs() - 97 * 86_400).abs() < 120,
+            "{name}: {lifetime:?}"
+        );
+    }
+    assert_eq!(world.status(&seeded[2].1), "published");
+    run_manifest(&world, "plan", &path, &[]).code(0);
+}
+
+/// Off a terminal (cron, CI) there is nobody to ask: `apply` without `--yes` refuses with the
+/// usage code (2), before it reads the tenant, whatever is pending: no account made, no key
+/// minted or rotated, no file written.
+#[test]
+fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = manifest(dir.path(), TWO_KEYS);
+    let named = [(path.to_str().unwrap(), "[MANIFEST]")];
+    let run = world.run(&["apply", "-f", path.to_str().unwrap()]);
+    insta::assert_snapshot!(world.shown(&run, &named), @"
+    exit 2
+    --- stdout
+    --- stderr
+    error: refusing to apply a manifest without confirmation: nothing was sent
+    hint: pass --yes to confirm (prompts are only shown on a terminal without --no-input)
+    ");
+    assert!(world.requests().is_empty(), "nothing was sent");
+    assert_eq!(file_names(dir.path()), ["flexprice.toml"]);
+    assert!(accounts_named(&world, "bot").is_empty());
+
+    // A key due for rotation: still the one live key, its file untouched; `-q` (as cron runs
+    // it) refuses alike.
+    let bot = world
+        .sandbox
+        .seed_service_account("bot", &["event_ingestor"]);
+    let file = dir.path().join("k.key");
+    let old = aged_delivered_key(&world, &bot, "k", &file);
+    let before = std::fs::read_to_string(&file).unwrap();
+    let path = manifest(
+        dir.path(),
+        r#"version = 1
+[[service_account]]
+name = "bot"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "k"
+  store = ["file:{dir}/k.key"]
+"#,
+    );
+    run_manifest(&world, "plan", &path, &[]).code(11);
+    world.sandbox.clear_requests();
+    for quiet in [&[][..], &["-q"][..]] {
+        let mut args = vec!["apply", "-f", path.to_str().unwrap()];
+        args.extend_from_slice(quiet);
+        world
+            .run(&args)
+            .code(2)
+            .stderr_has("refusing to apply a manifest without confirmation: nothing was sent");
+    }
+    assert!(world.requests().is_empty(), "nothing was sent");
+    assert_eq!(world.status(&old), "published");
+    assert_eq!(live_keys(&world, &bot, "k").len(), 1);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 }
 
 #[test]

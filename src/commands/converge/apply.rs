@@ -42,9 +42,15 @@ use crate::manifest::{self, Manifest};
 use crate::ops;
 use crate::ops::rotate::Rotation;
 
-/// The owner a key of an account not yet created stands under in the pre-flight: as long as a
-/// real account ID, so a `file:` path's length is checked as it will be.
-const OWNER_TO_BE: &str = "user_00000000000000000000000000";
+/// The owner the keys of declared account `a` stand under in the pre-flight while the account
+/// is not created yet: one per account, as the manifest's own check stands each account's name
+/// in, so that `{owner}` and `$FLEXPRICE_KEY_OWNER` keep two new accounts' keys of one name
+/// apart as their real IDs will (one stand-in for every account took them for one place and
+/// refused the apply); and as long as a real account ID (`user_` and a 26-character ULID), so a
+/// `file:` path's length is checked as it will be.
+fn owner_to_be(a: usize) -> String {
+    format!("user_{a:026}")
+}
 
 /// How one change ended.
 #[derive(Debug, Clone, Default)]
@@ -289,8 +295,8 @@ fn declared(change: &Change) -> Option<(usize, usize)> {
 
 /// Every destination of every key about to get a secret, checked before anything changes:
 /// placeholders, two keys on one place, reachability, keychain entries of live keys. A key of
-/// an account not created yet stands under [`OWNER_TO_BE`]. `Err`: the whole apply is refused
-/// (two keys on one place, a live key's keychain entry). A key whose destination cannot take a
+/// an account not created yet stands under its account's [`owner_to_be`]. `Err`: the whole
+/// apply is refused (two keys on one place, a live key's keychain entry). A key whose destination cannot take a
 /// secret is refused on its own: returned by its change's index, so that the others still go
 /// ahead and it is reported as failed.
 fn preflight(
@@ -315,7 +321,7 @@ fn preflight(
         let owner = diff
             .targets
             .get(&a)
-            .map_or(OWNER_TO_BE.to_string(), |u| u.id.clone());
+            .map_or_else(|| owner_to_be(a), |u| u.id.clone());
         idents.push(KeyIdent {
             name: key.name.clone(),
             owner: Some(owner),
@@ -987,4 +993,54 @@ fn finish(
         "the changes reported as done are done; run apply again for the others once the cause is fixed"
     });
     Err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handover::Store;
+    use crate::secrets::Keychain;
+
+    fn around() -> Surroundings<'static> {
+        Surroundings {
+            profile: "p",
+            keychain: Keychain::new(std::time::Duration::from_secs(1)),
+            batch: true,
+            stdout_is_terminal: false,
+            stdout_asked: false,
+        }
+    }
+
+    /// Key `ci` of declared accounts 0 and 1, neither created yet.
+    fn two_new_keys() -> Vec<KeyIdent> {
+        (0..2)
+            .map(|a| KeyIdent {
+                name: "ci".into(),
+                owner: Some(owner_to_be(a)),
+                label: format!("key 'ci' of account {a}"),
+            })
+            .collect()
+    }
+
+    /// Issue 24: the stand-ins keep two new accounts' keys of one name apart where `{owner}`
+    /// does, and only there; each is as long as a real account ID.
+    #[test]
+    fn new_accounts_stand_under_owners_of_their_own() {
+        let real = "user_01K3ZQ8E2B5C7D9F1G3H5J7K9M";
+        assert_eq!(owner_to_be(0).len(), real.len());
+        assert_eq!(owner_to_be(12345).len(), real.len());
+        assert_ne!(owner_to_be(0), owner_to_be(1));
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            |template: &str| vec![Wanted::Stores(vec![Store::File(dir.path().join(template))]); 2];
+        let apart = plan::plan(&two_new_keys(), &store("{owner}-{name}.key"), &around()).unwrap();
+        assert_ne!(apart.destinations(0), apart.destinations(1));
+        let err = plan::plan(&two_new_keys(), &store("{name}.key"), &around()).unwrap_err();
+        assert!(
+            err.message.contains("key 'ci' of account 0")
+                && err.message.contains("key 'ci' of account 1"),
+            "{}",
+            err.message
+        );
+    }
 }
