@@ -20,12 +20,12 @@ use clap_complete::engine::{CompletionCandidate, PathCompleter, ValueCompleter};
 use secrecy::ExposeSecret;
 
 use crate::api::{Client, ClientConfig, Credential, KeyFilter};
+use crate::api_url::{DEFAULT_API_URL, parse_api_url};
 use crate::config::{self, Paths};
 use crate::env;
 use crate::secret_input;
 use crate::secrets::Keychain;
 use crate::secrets::keychain::LOGIN_SERVICE;
-use crate::settings::{DEFAULT_API_URL, parse_api_url};
 
 /// The most a TAB waits for names from the API, every request included.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(2);

@@ -17,7 +17,7 @@ use crate::secret_input;
 use crate::secrets::keychain::LOGIN_SERVICE;
 use crate::secrets::{Keychain, KeychainError};
 use crate::settings::{self, Settings};
-use crate::time::TimeSpan;
+use crate::time::{DEFAULT_KEY_LIFETIME_DAYS, TimeSpan};
 
 /// Where the admin credential came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,9 +36,6 @@ impl std::fmt::Display for CredentialSource {
         }
     }
 }
-
-/// Flexprice's rotation guidance: keys live 90 days unless told otherwise.
-pub(crate) const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
 
 pub struct Context {
     pub out: Output,

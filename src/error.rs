@@ -86,10 +86,14 @@ impl Exit {
 }
 
 /// A failure on its way to the user, with its exit code decided where the failure was known
-/// (jj's `CommandError`). Typed failures become one through `From` impls ([`ApiError`],
-/// [`io::Error`], the hand-over's and the rotation's failures in their own modules), so no code
-/// guesses an exit code back from a message or a wrapped error. Printed by [`crate::output`]
-/// as `error: {message}`, a `caused by:` line per cause, then the hints.
+/// (jj's `CommandError`), so no code guesses an exit code back from a message or a wrapped
+/// error. A failure that says everything itself becomes one through a `From` impl
+/// ([`ApiError`], [`io::Error`], below; `private_file::DirError` in its module). The
+/// hand-over's `Failure` and the rotation's `Failed` become one through their `into_error`
+/// methods instead, because their message needs what only the caller knows (the step that
+/// failed; the old key and its successor); the exit code is still theirs (`exit()`), never
+/// the caller's. Printed by [`crate::output`] as `error: {message}`, a `caused by:` line per
+/// cause, then the hints.
 #[derive(Debug, Clone)]
 pub struct CommandError {
     pub exit: Exit,

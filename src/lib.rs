@@ -5,6 +5,7 @@
 //! command, for completions) reach; the `unreachable_pub` lint keeps every other item `pub(crate)`.
 
 pub mod api;
+mod api_url;
 mod batch;
 pub mod cli;
 pub mod commands;

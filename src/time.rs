@@ -8,6 +8,10 @@ use jiff::{SignedDuration, Span, Timestamp, tz::TimeZone};
 
 use crate::env;
 
+/// Flexprice's rotation guidance: keys live 90 days unless told otherwise (a profile's
+/// `default_expiry`, a manifest's `rotate_every`).
+pub(crate) const DEFAULT_KEY_LIFETIME_DAYS: i64 = 90;
+
 /// The latest expiry we accept. Flexprice recommends rotating every 90 days; a key that outlives
 /// ten years is a typo (or should use `--no-expiry`, which says so).
 const MAX_YEARS: i64 = 10;

@@ -18,7 +18,6 @@ mod fault;
 mod gate;
 mod jwt;
 mod log;
-mod roles;
 mod sandbox;
 mod server;
 mod state;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::exec;
 use crate::error::CommandError;
 use crate::private_file;
+use crate::secrets::entries::key_account;
 
 /// The placeholder in a `file:` path for the key's name.
 pub(crate) const NAME_PLACEHOLDER: &str = "{name}";
@@ -89,7 +90,7 @@ impl Store {
                     )));
                 };
                 Destination::Keychain {
-                    account: keychain_account(profile, owner, &key.name),
+                    account: key_account(profile, owner, &key.name),
                 }
             }
             Store::File(template) => Destination::File {
@@ -154,16 +155,6 @@ pub struct KeyIdent {
     pub owner: Option<String>,
     /// How messages name the key, e.g. "key secret_01… (ingest)" or "the new key 'ingest'".
     pub label: String,
-}
-
-/// The keychain account of a key: `<profile>/<owner id>/<key name>`. The owner is part of the
-/// account (not a stored attribute) because the (service, account) pair is what every keychain
-/// backend keys its entries by: two owners' keys of one name can then never share an entry, on
-/// the Secret Service, the macOS Keychain and the Windows Credential Manager alike, and the
-/// keychain's own tools show whose key an entry holds. A rotated key (same owner and name)
-/// replaces its predecessor's entry.
-pub(crate) fn keychain_account(profile: &str, owner: &str, name: &str) -> String {
-    format!("{profile}/{owner}/{name}")
 }
 
 /// Why `value` may not stand in a file path, if it may not: it could name another directory

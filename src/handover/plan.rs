@@ -9,19 +9,22 @@
 //! - Each place is checked reachable: the keychain answers, the directory is writable, the
 //!   program exists. A key whose place is not is refused on its own (a batch skips it).
 //! - A keychain entry that holds another live key's secret is never overwritten silently
-//!   ([`Plan::keychain_holders`]).
+//!   ([`Plan::keychain_holders`], or [`Plan::probe_keychain_holders`] for a command that has
+//!   not listed the live keys).
 //!
 //! Every refusal is a usage error (exit 2): nothing was minted.
 
 use std::collections::HashMap;
 
+use super::api::KeyApi;
 use super::destination::{Destination, KeyIdent, Store};
 use super::exec::{self, KEY_NAME_VAR, KEY_OWNER_VAR};
 use super::file;
+use crate::api::KeyFilter;
 use crate::api::models::ApiKey;
 use crate::error::CommandError;
 use crate::secrets::entries;
-use crate::secrets::{Keychain, KeychainError};
+use crate::secrets::{KEYS_SERVICE, Keychain, KeychainError};
 
 /// Where one key's secret is to go.
 #[derive(Debug, Clone)]
@@ -134,6 +137,28 @@ impl Plan {
             }
         }
         Ok(asked)
+    }
+
+    /// [`Plan::keychain_holders`] for a command that has not listed the live keys (`keys
+    /// create`): the plan's keychain entries are probed first, and the keys are asked of `api`
+    /// (one request) only when one of them is there, so a secret bound for a new entry costs
+    /// no listing.
+    pub(crate) async fn probe_keychain_holders<A: KeyApi>(
+        &self,
+        keychain: &Keychain,
+        api: &A,
+        owners: &[Option<&str>],
+        replacing: &[Option<&str>],
+    ) -> Result<Vec<Overwrite>, CommandError> {
+        let occupied = self.all().any(|d| {
+            matches!(d, Destination::Keychain { account }
+                if keychain.get(KEYS_SERVICE, account).is_ok())
+        });
+        if !occupied {
+            return Ok(Vec::new());
+        }
+        let live = api.list_keys(&KeyFilter::default()).await?;
+        self.keychain_holders(keychain, &live, owners, replacing)
     }
 }
 

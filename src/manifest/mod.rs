@@ -34,7 +34,7 @@ use crate::error::CommandError;
 use crate::handover::destination::{NAME_PLACEHOLDER, unsafe_in_path};
 use crate::handover::plan::place_of;
 use crate::handover::{KeyIdent, Store};
-use crate::time::TimeSpan;
+use crate::time::{DEFAULT_KEY_LIFETIME_DAYS, TimeSpan};
 
 /// The manifest format this build reads.
 pub(crate) const FORMAT_VERSION: i64 = 1;
@@ -206,9 +206,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Manifest, Vec<Mistake>> {
     }
     let rotate_every = match &raw.defaults.rotate_every {
         Some(value) => duration(value, "rotate_every", &mut mistakes, &at),
-        None => Some(TimeSpan::days(crate::context::DEFAULT_KEY_LIFETIME_DAYS)),
+        None => Some(TimeSpan::days(DEFAULT_KEY_LIFETIME_DAYS)),
     }
-    .unwrap_or(TimeSpan::days(crate::context::DEFAULT_KEY_LIFETIME_DAYS));
+    .unwrap_or(TimeSpan::days(DEFAULT_KEY_LIFETIME_DAYS));
     let grace = match &raw.defaults.grace {
         Some(value) => grace_of(value, &mut mistakes, &at),
         None => None,

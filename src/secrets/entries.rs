@@ -1,5 +1,5 @@
 //! The keychain entries of keys, as a whole: which key an entry names (`<profile>/<owner
-//! id>/<key name>`, [`super::key_account`]), the entries written before owners were kept apart
+//! id>/<key name>`, [`key_account`]), the entries written before owners were kept apart
 //! (`<profile>/<key name>`, read as they are and moved once their key is known), which entry
 //! `keychain get NAME` means, and which key an entry's secret belongs to. An entry's secret is
 //! matched to a key by the key's `display_id` (the secret's first five and last two
@@ -7,9 +7,19 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{KEYS_SERVICE, Keychain, KeychainError, key_account};
+use super::{KEYS_SERVICE, Keychain, KeychainError};
 use crate::api::models::ApiKey;
 use crate::error::{CommandError, Exit};
+
+/// The keychain account of a key: `<profile>/<owner id>/<key name>`. The owner is part of the
+/// account (not a stored attribute) because the (service, account) pair is what every keychain
+/// backend keys its entries by: two owners' keys of one name can then never share an entry, on
+/// the Secret Service, the macOS Keychain and the Windows Credential Manager alike, and the
+/// keychain's own tools show whose key an entry holds. A rotated key (same owner and name)
+/// replaces its predecessor's entry. The hand-over delivers to it; `keychain` lists it.
+pub(crate) fn key_account(profile: &str, owner: &str, name: &str) -> String {
+    format!("{profile}/{owner}/{name}")
+}
 
 /// One entry of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,3 @@ pub(crate) mod keychain;
 pub(crate) mod reveal;
 
 pub(crate) use keychain::{KEYS_SERVICE, Keychain, KeychainError};
-
-/// The keychain account of a key: `<profile>/<owner id>/<key name>`
-/// ([`crate::handover::destination::keychain_account`]).
-pub(crate) use crate::handover::destination::keychain_account as key_account;

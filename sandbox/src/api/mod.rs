@@ -8,13 +8,13 @@ pub(crate) mod errors;
 mod login;
 mod rbac;
 pub(crate) mod reply;
+mod roles;
 mod secrets;
 mod users;
 
 use serde_json::json;
 
 use crate::jwt::{self, TokenError};
-use crate::roles;
 use crate::state::{Db, PRIVATE_KEY, PUBLISHED, Secret, Shared, sha256_hex};
 pub(crate) use call::Request;
 use call::{Ctx, Principal};

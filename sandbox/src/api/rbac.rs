@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::call::Request;
 use super::errors::ApiError;
 use super::reply::Reply;
-use crate::roles::{self, ROLES};
+use super::roles::{self, ROLES};
 
 pub(crate) fn list(req: &Request) -> Result<Reply, ApiError> {
     let allowed = match req.query_param("user_type").filter(|t| !t.is_empty()) {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::call::{Ctx, Request, rfc3339_seconds};
 use super::errors::ApiError;
 use super::reply::Reply;
-use crate::roles;
+use super::roles;
 use crate::state::{
     ARCHIVED, DELETED, Db, PUBLISHED, SERVICE_ACCOUNT, USER, User, db_time, new_ulid,
 };

@@ -286,7 +286,7 @@ async fn service_accounts_may_hold_all_reader_but_not_all_writer() {
     assert_eq!(r.status, 201, "{}", r.text);
 
     // Who may create one: the user:write gate, then CanGrantRoles (*:read). An all_writer may;
-    // an all_reader may not (the stricter reading of #2882, see sandbox/src/roles.rs).
+    // an all_reader may not (the stricter reading of #2882, see sandbox/src/api/roles.rs).
     let (_, writer) = t.user_with_key("writer", &["all_writer"]);
     assert_eq!(
         t.post("/users", &writer, sa(json!(["all_reader"])))

@@ -503,7 +503,8 @@ impl KeyRun<'_> {
                     known_complete: self.ctx.settings.yes,
                     listed: true,
                 };
-                match ops::mint::mint(&handover, 0, &request, lookup, &no_stdout).await {
+                let told = ops::mint::Told::default();
+                match ops::mint::mint(&handover, 0, &request, lookup, told, &no_stdout).await {
                     Ok(delivered) => delivered_outcome(
                         format!("+ created key {what} ({})", delivered.key.id),
                         &delivered.key.id,

@@ -157,16 +157,11 @@ async fn prepare(
         return Err(refused.clone());
     }
     // An entry of the keychain belongs to one key: a live key's entry is never overwritten
-    // silently (the listing is asked for only when the entry exists).
-    let occupied = plan.destinations(0).iter().any(|d| {
-        matches!(d, Destination::Keychain { account }
-            if ctx.keychain.get(crate::secrets::KEYS_SERVICE, account).is_ok())
-    });
-    if occupied {
-        let live = client.list_keys(&KeyFilter::default(), None).await?;
-        let asked = plan.keychain_holders(&ctx.keychain, &live, &[owner_id.as_deref()], &[None])?;
-        keys::confirm_overwrites(ctx, &asked)?;
-    }
+    // silently.
+    let asked = plan
+        .probe_keychain_holders(&ctx.keychain, client, &[owner_id.as_deref()], &[None])
+        .await?;
+    keys::confirm_overwrites(ctx, &asked)?;
     Ok(Some(NewKey {
         service_account,
         name,
@@ -212,23 +207,21 @@ async fn hand_over(
         known_complete: new.revoke,
         listed: !args.publishable,
     };
-    let minted = match ctx
-        .out
-        .waiting("Creating the key", handover.mint(0, &new.request, lookup))
-        .await
-    {
-        Ok(minted) => minted,
-        Err(failure) => return finish(ctx, &scope, Err(failure.into_error("creating the key"))),
+    let told = ops::mint::Told {
+        creating: Some("Creating the key"),
+        minted: args.publishable.then_some(
+            "Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.",
+        ),
     };
-    if args.publishable {
-        ctx.out.note("Publishable keys cannot authenticate API calls and are never listed; keep the ID to revoke it.");
-    }
     let render =
         |minted: &Minted, elsewhere: &[Destination]| stdout_payload(ctx, &new, minted, elsewhere);
-    let delivered = match ops::mint::deliver(&handover, 0, minted, &render).await {
+    let delivered = match ops::mint::mint(&handover, 0, &new.request, lookup, told, &render).await {
         Ok(delivered) => delivered,
         Err(failure) => {
-            let step = format!("creating key {}", failure.key_id().unwrap_or("?"));
+            let step = match failure.key_id() {
+                Some(id) => format!("creating key {id}"),
+                None => "creating the key".to_string(),
+            };
             return finish(ctx, &scope, Err(failure.into_error(&step)));
         }
     };

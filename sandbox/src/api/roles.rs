@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::errors::ApiError;
+use super::errors::ApiError;
 
 /// One role as `roles.json` defines it.
 pub(crate) struct Role {
