@@ -226,7 +226,7 @@ delivered (the delivery record kept on this host), else stdout. Each is checked 
 minted and verified after";
 
 /// Where a new secret goes; shared by every command that mints one (`keys rotate` words
-/// `--store`'s default its own way: [`ROTATE_STORE_HELP`]).
+/// `--store`'s default its own way: `ROTATE_STORE_HELP`).
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// Where the secret goes, repeatable: stdout (default), keychain, file:PATH (0600, written
