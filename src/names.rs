@@ -15,7 +15,7 @@ const ULID_LEN: usize = 26;
 /// The fewest characters of an ID's ULID a table shows and a reference may give: the first
 /// eight are the second the object was made in, so a shorter start would match most objects
 /// made the same day, and `secret_123` stays a typo rather than a search.
-pub const MIN_ID_PREFIX: usize = 8;
+pub(crate) const MIN_ID_PREFIX: usize = 8;
 
 fn is_ulid_chars(s: &str) -> bool {
     s.bytes()
@@ -37,7 +37,7 @@ fn is_ulid_start(s: &str) -> bool {
 /// malformed one is refused), and `keys delete NAME` could pick the key whose ID it spells.
 /// Flexprice IDs are a lower-case prefix (`secret`, `user`, `env`, `inv_line`, …), `_`, and a
 /// ULID; raw keys are `sk_`/`pk_` and a ULID.
-pub fn id_like(name: &str) -> Option<&'static str> {
+pub(crate) fn id_like(name: &str) -> Option<&'static str> {
     if name.starts_with("secret_") {
         return Some("starts like a key ID (secret_…)");
     }
@@ -55,7 +55,7 @@ pub fn id_like(name: &str) -> Option<&'static str> {
 
 /// What a reference looks like before any request is made.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Reference<'a> {
+pub(crate) enum Reference<'a> {
     Id(&'a str),
     /// The start of an ID, as a table shows it when shortened.
     IdStart(&'a str),
@@ -75,7 +75,7 @@ impl Reference<'_> {
 
 /// Classifies a reference to an object whose IDs are `prefix` + ULID. A reference that starts
 /// with the prefix but is not a valid ID is refused, since no name is likely to look like that.
-pub fn classify<'a>(
+pub(crate) fn classify<'a>(
     raw: &'a str,
     prefix: &str,
     what: &str,
@@ -94,7 +94,7 @@ pub fn classify<'a>(
 }
 
 /// Finds one key by ID or exact name among `keys`.
-pub fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, CommandError> {
+pub(crate) fn key<'k>(keys: &'k [ApiKey], raw: &str) -> Result<&'k ApiKey, CommandError> {
     let reference = classify(raw, "secret_", "key", "KEY")?;
     let matches: Vec<&ApiKey> = keys
         .iter()
@@ -129,12 +129,12 @@ fn ambiguity_fix(reference: &Reference<'_>) -> &'static str {
 }
 
 /// The keys whose name is exactly `name` (the candidates of an ambiguous name).
-pub fn keys_named<'k>(keys: &'k [ApiKey], name: &str) -> Vec<&'k ApiKey> {
+pub(crate) fn keys_named<'k>(keys: &'k [ApiKey], name: &str) -> Vec<&'k ApiKey> {
     keys.iter().filter(|k| k.name == name).collect()
 }
 
 /// Finds one service account by ID or exact name among `accounts`.
-pub fn service_account<'u>(
+pub(crate) fn service_account<'u>(
     accounts: &'u [User],
     raw: &str,
     arg: &str,
@@ -175,7 +175,7 @@ pub fn service_account<'u>(
 /// Whether `--environment` was given an ID rather than a name: `env_` and a ULID, or a UUID
 /// (the seeded local environments, `00000000-0000-0000-0000-000000000000`). The start of an
 /// `env_` ID (as a table shortens it) is not: it is looked up like a name.
-pub fn environment_id_like(raw: &str) -> bool {
+pub(crate) fn environment_id_like(raw: &str) -> bool {
     let uuid = raw.len() == 36
         && raw.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
@@ -189,7 +189,10 @@ pub fn environment_id_like(raw: &str) -> bool {
 /// The ID of the environment named `name` among `environments`: exactly one must have that
 /// name (names are compared exactly; `environments list` shows them), or an ID starting with
 /// it when it is the start of an `env_` ID.
-pub fn environment_id(environments: &[Environment], name: &str) -> Result<String, CommandError> {
+pub(crate) fn environment_id(
+    environments: &[Environment],
+    name: &str,
+) -> Result<String, CommandError> {
     let start = name
         .strip_prefix("env_")
         .is_some_and(is_ulid_start)

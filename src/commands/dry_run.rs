@@ -18,7 +18,11 @@ struct PlannedRequest {
 
 /// Prints the requests a mutating command would send (credentials redacted) instead of sending
 /// them: JSON with `-o json`, else an HTTP-like listing.
-pub fn emit_planned(ctx: &Context, client: &Client, requests: &[Request]) -> CommandResult<()> {
+pub(crate) fn emit_planned(
+    ctx: &Context,
+    client: &Client,
+    requests: &[Request],
+) -> CommandResult<()> {
     let planned: Vec<PlannedRequest> = requests
         .iter()
         .map(|r| PlannedRequest {

@@ -88,7 +88,7 @@ impl Members {
 }
 
 /// Whether `key` is orphaned, when the members are known; `None` when they could not be read.
-pub fn orphaned(members: Option<&Members>, key: &ApiKey, now: Timestamp) -> Option<bool> {
+pub(crate) fn orphaned(members: Option<&Members>, key: &ApiKey, now: Timestamp) -> Option<bool> {
     members.map(|m| m.orphaned(key, now))
 }
 

@@ -1,19 +1,19 @@
 //! One module per command group; this file only routes a parsed command to its function. What
-//! several commands share lives beside them ([`dry_run`], [`stopped`]), never here, so the
+//! several commands share lives beside them (`dry_run`, `stopped`), never here, so the
 //! router depends on the commands and nothing depends on the router.
 
 mod auth;
 mod converge;
-pub mod dry_run;
+pub(crate) mod dry_run;
 mod environments;
 mod keychain;
 pub mod keys;
-pub mod members;
+pub(crate) mod members;
 mod profile;
-pub mod resolve;
+pub(crate) mod resolve;
 mod roles;
 mod service_accounts;
-pub mod stopped;
+pub(crate) mod stopped;
 mod users;
 mod whoami;
 

@@ -2,9 +2,8 @@
 //! terminal) and resolved by `crate::names`. The pure parts are re-exported here for the
 //! commands that resolve what the user typed.
 
-pub use crate::names::{
-    MIN_ID_PREFIX, classify, environment_id, environment_id_like, id_like, key, keys_named,
-    service_account,
+pub(crate) use crate::names::{
+    classify, environment_id, environment_id_like, key, keys_named, service_account,
 };
 
 use crate::api::Client;
@@ -13,7 +12,10 @@ use crate::context::Context;
 use crate::error::CommandResult;
 
 /// Every published service account, with a spinner on a terminal.
-pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> CommandResult<Vec<User>> {
+pub(crate) async fn fetch_service_accounts(
+    ctx: &Context,
+    client: &Client,
+) -> CommandResult<Vec<User>> {
     Ok(ctx
         .out
         .waiting(
@@ -25,7 +27,7 @@ pub async fn fetch_service_accounts(ctx: &Context, client: &Client) -> CommandRe
 
 /// Fetches every service account and picks the one `raw` names (an ID or a unique name);
 /// `arg` is the flag or argument it came from, for the error.
-pub async fn fetch_service_account(
+pub(crate) async fn fetch_service_account(
     ctx: &Context,
     client: &Client,
     raw: &str,

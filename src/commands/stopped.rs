@@ -6,7 +6,7 @@ use crate::error::{CommandError, CommandResult, Exit};
 /// A command's end when a signal (SIGINT, SIGTERM, SIGHUP) arrived while it finished what it
 /// had started: the outcome is reported as it is, and the exit code is the signal's. `done`
 /// says what was finished before stopping.
-pub fn after_signal(
+pub(crate) fn after_signal(
     ctx: &Context,
     signal: Option<crate::interrupt::Signal>,
     outcome: CommandResult<Exit>,

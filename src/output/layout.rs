@@ -3,7 +3,7 @@
 //!
 //! - An ID column (`ID`, `…_ID`, `KEY ID`) gives way at once, by shortening its IDs to the
 //!   shortest prefix that is still unique among its rows, as git shortens hashes: never fewer than
-//!   [`MIN_ID_PREFIX`] characters of the ULID, and never with `…`, so a shortened ID can be
+//!   `MIN_ID_PREFIX` characters of the ULID, and never with `…`, so a shortened ID can be
 //!   copied and used as it is (`commands::resolve` accepts the start of an ID wherever an ID
 //!   is). IDs of other shapes (the seeded environments' UUIDs) are never cut.
 //! - Any other column is cut with `…`, down to its header's width or [`MIN_TEXT`] columns,

@@ -17,14 +17,14 @@ use crate::error::{CommandError, CommandResult};
 const CONCURRENCY: usize = 4;
 
 /// The keys of one environment.
-pub struct EnvironmentKeys {
+pub(crate) struct EnvironmentKeys {
     pub environment: Environment,
     pub keys: Vec<ApiKey>,
 }
 
 /// Every key of every environment, in the order `environments list` gives the environments.
 /// Exit 2 when the credential is bound to one environment.
-pub async fn list_keys(
+pub(crate) async fn list_keys(
     ctx: &Context,
     client: &Client,
     filter: &KeyFilter,
@@ -35,7 +35,7 @@ pub async fn list_keys(
 
 /// Every key of each of `environments`, asked for with `X-Environment-ID` (the caller knows the
 /// credential is not bound to an environment).
-pub async fn keys_in(
+pub(crate) async fn keys_in(
     ctx: &Context,
     client: &Client,
     filter: &KeyFilter,
@@ -61,7 +61,10 @@ pub async fn keys_in(
 }
 
 /// The tenant's environments, once the credential is known to be free to choose one.
-pub async fn environments(ctx: &Context, client: &Client) -> CommandResult<Vec<Environment>> {
+pub(crate) async fn environments(
+    ctx: &Context,
+    client: &Client,
+) -> CommandResult<Vec<Environment>> {
     if client.bound_to_environment().await? {
         return Err(CommandError::usage(
             "--all-environments: this credential is an API key bound to one environment; Flexprice \
@@ -84,7 +87,7 @@ pub async fn environments(ctx: &Context, client: &Client) -> CommandResult<Vec<E
 }
 
 /// Key ID → its environment, for rendering a flattened listing.
-pub fn by_key(found: &[EnvironmentKeys]) -> HashMap<&str, &Environment> {
+pub(crate) fn by_key(found: &[EnvironmentKeys]) -> HashMap<&str, &Environment> {
     found
         .iter()
         .flat_map(|e| e.keys.iter().map(move |k| (k.id.as_str(), &e.environment)))

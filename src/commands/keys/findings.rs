@@ -22,7 +22,7 @@ use crate::views::KeyJson;
 /// Why a key is reported, in order of urgency. The JSON names are a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reason {
+pub(crate) enum Reason {
     /// Still authenticates, and its owner is no longer a member of the tenant (a removed person,
     /// an archived account): nobody is accountable for it. Always counts.
     Orphaned,
@@ -40,7 +40,7 @@ pub enum Reason {
 
 impl Reason {
     /// The word plain output and tables show, the same as in JSON.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Reason::Orphaned => "orphaned",
             Reason::Expired => "expired",
@@ -52,14 +52,14 @@ impl Reason {
     }
 
     /// The rotation policy's reasons: what `keys rotate --due` replaces.
-    pub fn is_rotation(self) -> bool {
+    pub(crate) fn is_rotation(self) -> bool {
         matches!(self, Reason::Expired | Reason::Expiring | Reason::TooOld)
     }
 }
 
 /// One reported key.
 #[derive(Debug, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub key: KeyJson,
     pub reasons: Vec<Reason>,
     /// The reasons as a sentence, e.g. "created 120 days ago (max age 90d); expires in 3 days".
@@ -77,7 +77,7 @@ pub struct Finding {
 /// never does fails the audit; an all-powerful service-account key is shown, not failed, since
 /// some teams run one on purpose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rules {
+pub(crate) struct Rules {
     pub no_expiry: AuditRule,
     pub privileged: AuditRule,
     pub no_expiry_from: Origin,
@@ -85,12 +85,12 @@ pub struct Rules {
 }
 
 /// `no_expiry_keys` when neither a flag nor the profile says.
-pub const NO_EXPIRY_DEFAULT: AuditRule = AuditRule::Fail;
+pub(crate) const NO_EXPIRY_DEFAULT: AuditRule = AuditRule::Fail;
 /// `privileged_keys` when neither a flag nor the profile says.
-pub const PRIVILEGED_DEFAULT: AuditRule = AuditRule::Report;
+pub(crate) const PRIVILEGED_DEFAULT: AuditRule = AuditRule::Report;
 
 impl Rules {
-    pub fn resolve(ctx: &Context, args: &AuditRuleArgs) -> Rules {
+    pub(crate) fn resolve(ctx: &Context, args: &AuditRuleArgs) -> Rules {
         Self::from_parts(
             args,
             ctx.profile.no_expiry_keys,
@@ -99,7 +99,7 @@ impl Rules {
     }
 
     /// The profile's rules with no flags: what `profile show` shows.
-    pub fn from_profile(ctx: &Context) -> Rules {
+    pub(crate) fn from_profile(ctx: &Context) -> Rules {
         Self::resolve(ctx, &AuditRuleArgs::default())
     }
 
@@ -128,7 +128,7 @@ impl Rules {
 
     /// The built-in rules (no flags, no profile).
     #[cfg(test)]
-    pub fn built_in() -> Rules {
+    pub(crate) fn built_in() -> Rules {
         Self::from_parts(&AuditRuleArgs::default(), None, None)
     }
 
@@ -141,7 +141,7 @@ impl Rules {
     }
 
     /// Where the rule for `reason` came from, as a user would change it.
-    pub fn source(&self, reason: Reason) -> &'static str {
+    pub(crate) fn source(&self, reason: Reason) -> &'static str {
         let (origin, flag, setting) = match reason {
             Reason::NoExpiry => (self.no_expiry_from, "--no-expiry-keys", "no_expiry_keys"),
             Reason::Privileged => (self.privileged_from, "--privileged-keys", "privileged_keys"),
@@ -156,7 +156,7 @@ impl Rules {
 
 /// Whether roles (a key's snapshot) grant write on every entity: `super_admin`, or `all_writer`,
 /// which Flexprice refuses to service accounts but an older key may hold.
-pub fn grants_everything<'r>(mut roles: impl Iterator<Item = &'r str>) -> bool {
+pub(crate) fn grants_everything<'r>(mut roles: impl Iterator<Item = &'r str>) -> bool {
     // Built once: `keys audit` asks this of every service-account key of a listing, and
     // building the catalogue each time was most of the audit's CPU over 10,000 keys.
     static ALL_POWERFUL: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -170,7 +170,7 @@ pub fn grants_everything<'r>(mut roles: impl Iterator<Item = &'r str>) -> bool {
 }
 
 /// Everything one audit applies to each key.
-pub struct Audit<'a> {
+pub(crate) struct Audit<'a> {
     pub policy: &'a Policy,
     pub rules: Rules,
     /// The tenant's members; `None` when they could not be read (no orphan is then looked for).
@@ -181,7 +181,7 @@ pub struct Audit<'a> {
 impl Audit<'_> {
     /// Whether a listed key could be a finding (or churns, which the audit warns about): the
     /// few the audit keeps out of a listing of thousands.
-    pub fn may_report(&self, key: &ListedKey<'_>) -> bool {
+    pub(crate) fn may_report(&self, key: &ListedKey<'_>) -> bool {
         let expires_at = key.expires_at.map(|at| at.at);
         let created_at = key.created_at.at;
         let live = expires_at.is_none_or(|at| at > self.now);
@@ -203,7 +203,11 @@ impl Audit<'_> {
     }
 
     /// What the audit finds in `key` (in `environment`, when known), if anything.
-    pub fn finding(&self, key: &ApiKey, environment: Option<&Environment>) -> Option<Finding> {
+    pub(crate) fn finding(
+        &self,
+        key: &ApiKey,
+        environment: Option<&Environment>,
+    ) -> Option<Finding> {
         let now = self.now;
         let live = key.expires_at.is_none_or(|at| at > now);
         let mut found: Vec<(Reason, String)> = Vec::new();
@@ -313,7 +317,7 @@ fn fix_command(
 
 /// Sorts findings most urgent first: by their most urgent reason, then soonest expiry, then
 /// oldest.
-pub fn sort(found: &mut [(Timestamp, Option<Timestamp>, Finding)]) {
+pub(crate) fn sort(found: &mut [(Timestamp, Option<Timestamp>, Finding)]) {
     found.sort_by_key(|(created, expires, finding)| {
         (
             finding.reasons.first().copied(),
@@ -325,7 +329,7 @@ pub fn sort(found: &mut [(Timestamp, Option<Timestamp>, Finding)]) {
 
 /// The keys among `keys` that the rotation policy says are due at `now`, most urgent first:
 /// what `keys rotate --due` rotates.
-pub fn policy_findings<'k>(
+pub(crate) fn policy_findings<'k>(
     policy: &Policy,
     keys: impl Iterator<Item = &'k ApiKey>,
     now: Timestamp,

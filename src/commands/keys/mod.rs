@@ -4,11 +4,11 @@ mod audit;
 mod check;
 mod create;
 mod delete;
-pub mod everywhere;
-pub mod findings;
+pub(crate) mod everywhere;
+pub(crate) mod findings;
 mod list;
 pub mod listing;
-pub mod policy;
+pub(crate) mod policy;
 mod rotate;
 pub mod scope;
 

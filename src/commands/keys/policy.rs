@@ -10,9 +10,9 @@ use crate::context::Context;
 use crate::time::TimeSpan;
 
 /// The built-in `max_age`: Flexprice's rotation guidance.
-pub const MAX_AGE_DAYS: i64 = 90;
+pub(crate) const MAX_AGE_DAYS: i64 = 90;
 /// The built-in `expiring_within`.
-pub const EXPIRING_WITHIN_DAYS: i64 = 14;
+pub(crate) const EXPIRING_WITHIN_DAYS: i64 = 14;
 
 /// Where a policy value came from, for messages that suggest a command to run next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +156,7 @@ impl Policy {
 }
 
 /// A lifetime as a short duration for messages: whole days, else whole hours, else minutes.
-pub fn lifetime_text(created: Timestamp, expires: Timestamp) -> String {
+pub(crate) fn lifetime_text(created: Timestamp, expires: Timestamp) -> String {
     // Rounded to the nearest unit: a 5-day key checked a second after it was minted lives 5d.
     let secs = expires.duration_since(created).as_secs().max(0);
     match secs {
@@ -168,7 +168,7 @@ pub fn lifetime_text(created: Timestamp, expires: Timestamp) -> String {
 
 /// `keys create` (and `keys rotate`): warns when the new key would churn under the profile's
 /// policy (see [`Policy::churns`]).
-pub fn warn_if_churns(ctx: &Context, created: Timestamp, expires: Option<Timestamp>) {
+pub(crate) fn warn_if_churns(ctx: &Context, created: Timestamp, expires: Option<Timestamp>) {
     let policy = Policy::from_profile(ctx);
     if let Some(at) = expires.filter(|_| policy.churns(created, expires)) {
         let lives = format!("a key that lives {} is", lifetime_text(created, at));
