@@ -354,7 +354,8 @@ impl Output {
         self.stderr_tty
     }
 
-    /// One value per line on stdout (IDs for `--quiet`).
+    /// One value per line on stdout, as it is: for values of our own (a profile's name, a secret
+    /// read back); IDs the server chose go through [`Output::ids`].
     pub fn lines<I, S>(&self, values: I) -> io::Result<()>
     where
         I: IntoIterator<Item = S>,
@@ -365,6 +366,20 @@ impl Output {
             writeln!(out, "{}", value.as_ref())?;
         }
         out.flush()
+    }
+
+    /// IDs the server chose, one a line (`-q`): each made [`terminal_safe`] first, so that an ID
+    /// holding a line break cannot forge a second line for the script reading them (it prints as
+    /// one odd ID, which any command refuses as malformed).
+    pub fn ids<I, S>(&self, ids: I) -> io::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.lines(
+            ids.into_iter()
+                .map(|id| terminal_safe(id.as_ref()).into_owned()),
+        )
     }
 
     /// A receipt or progress note on stderr ("Revoked key …"); silenced by `--quiet`.

@@ -15,7 +15,7 @@ pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
     if ctx.out.is_json() {
         ctx.out.json(&views)?;
     } else if ctx.out.quiet {
-        ctx.out.lines(views.iter().map(|e| &e.id))?;
+        ctx.out.ids(views.iter().map(|e| &e.id))?;
     } else if views.is_empty() {
         ctx.out.note("No environments found.");
         ctx.out.hint(

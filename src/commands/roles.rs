@@ -20,7 +20,7 @@ pub(super) async fn list(ctx: &Context, args: &RolesListArgs) -> CommandResult<E
     if ctx.out.is_json() {
         ctx.out.json(&views)?;
     } else if ctx.out.quiet {
-        ctx.out.lines(views.iter().map(|r| &r.id))?;
+        ctx.out.ids(views.iter().map(|r| &r.id))?;
     } else if views.is_empty() {
         ctx.out.note("No roles found.");
         ctx.out.hint(match args.for_kind {

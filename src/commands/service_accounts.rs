@@ -147,7 +147,7 @@ fn print_account(ctx: &Context, account: &User) -> CommandResult<()> {
     if ctx.out.is_json() {
         ctx.out.json(&AccountJson::from(account))
     } else {
-        Ok(ctx.out.lines([&account.id])?)
+        Ok(ctx.out.ids([&account.id])?)
     }
 }
 
@@ -158,7 +158,7 @@ pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
         let views: Vec<AccountJson> = accounts.iter().map(AccountJson::from).collect();
         ctx.out.json(&views)?;
     } else if ctx.out.quiet {
-        ctx.out.lines(accounts.iter().map(|a| &a.id))?;
+        ctx.out.ids(accounts.iter().map(|a| &a.id))?;
     } else if accounts.is_empty() {
         ctx.out.note("No service accounts found.");
         ctx.out.hint("create one with `flexprice-admin service-accounts create --name NAME --role event_ingestor`");
@@ -261,7 +261,7 @@ pub(super) async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> C
     match ops::account::archive(&client, &account.id).await {
         Ok(()) => {
             if ctx.out.quiet {
-                ctx.out.lines([&account.id])?;
+                ctx.out.ids([&account.id])?;
             }
             ctx.out.note(format!(
                 "Archived service account {} ({}).",

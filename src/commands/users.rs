@@ -163,7 +163,7 @@ pub(super) async fn list(ctx: &Context) -> CommandResult<Exit> {
         return Ok(Exit::Ok);
     }
     if ctx.out.quiet {
-        ctx.out.lines(views.iter().map(|v| &v.account.id))?;
+        ctx.out.ids(views.iter().map(|v| &v.account.id))?;
         return Ok(Exit::Ok);
     }
     if counts.is_none() {
@@ -626,7 +626,7 @@ fn report(
     if ctx.out.is_json() {
         ctx.out.json(&removal)?;
     } else if ctx.out.quiet {
-        ctx.out.lines([&person.id])?;
+        ctx.out.ids([&person.id])?;
     } else if !after.is_empty() {
         let rows = after
             .iter()

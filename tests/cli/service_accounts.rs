@@ -617,3 +617,27 @@ fn user_administration_carries_the_configured_environment() {
         }
     }
 }
+
+/// What the server sent as `search` for `type`, one account whose ID holds a line break.
+fn fault_one_id_with_a_line_break(world: &World, user_type: &str) {
+    world.add_fault(&format!(
+        r#"POST /v1/users/search status=200 content-type=application/json body={{"items":[{{"id":"user_01M92HMJ3T\nuser_FORGED","name":"bot","type":"{user_type}","roles":["event_ingestor"]}}],"pagination":{{"total":1,"limit":50,"offset":0}}}}"#
+    ));
+}
+
+/// An ID the server chose that holds a line break prints as one line under `-q`: a script that
+/// reads the IDs (to delete each, say) is never handed a forged second one.
+#[test]
+fn an_account_id_holding_a_line_break_prints_as_one_line() {
+    let world = World::new();
+    fault_one_id_with_a_line_break(&world, "service_account");
+    let run = world.run(&["service-accounts", "list", "-q"]);
+    run.code(0);
+    assert_eq!(run.stdout, "user_01M92HMJ3T user_FORGED\n");
+
+    let world = World::new();
+    fault_one_id_with_a_line_break(&world, "user");
+    let run = world.run(&["users", "list", "-q"]);
+    run.code(0);
+    assert_eq!(run.stdout, "user_01M92HMJ3T user_FORGED\n");
+}
