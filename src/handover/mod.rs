@@ -26,6 +26,8 @@ pub(crate) mod plan;
 pub(crate) mod sinks;
 
 #[cfg(test)]
+pub(crate) mod fakes;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;

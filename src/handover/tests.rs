@@ -2,144 +2,16 @@
 //! the secret ended up (its destinations, the recovery file, or nowhere because its key was
 //! revoked). The API and the sinks are stand-ins; the journal is a real directory.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
+use super::fakes::{
+    FakeApi, FakeSinks, KEY_ID, Refuse, SECRET, destination, ident, request,
+    secret_outside_recovery_files, status,
+};
 use super::*;
-use crate::api::models::{CreatedKey, User};
 use crate::error::Exit;
-
-const SECRET: &str = "sk_01K3ZQ9W5G2H7N4M8P6R1T3V7Q";
-/// Not the secret's ULID: an ID that holds a known secret names no file (the journal refuses it).
-const KEY_ID: &str = "secret_01K40A1B2C3D4E5F6G7H8J9K0M";
-
-fn api_error(kind: ApiErrorKind) -> ApiError {
-    ApiError {
-        method: "POST".into(),
-        path: "/v1/secrets/api/keys".into(),
-        kind: Box::new(kind),
-        request_id: None,
-        hints: Vec::new(),
-    }
-}
-
-fn status(status: u16) -> ApiError {
-    api_error(ApiErrorKind::Status {
-        status,
-        code: None,
-        message: None,
-        details: None,
-        retry_after: None,
-    })
-}
-
-fn key(id: &str, name: &str) -> ApiKey {
-    serde_json::from_value(serde_json::json!({
-        "id": id, "name": name, "type": "private_key", "display_id": "sk_01***7Q",
-        "user_id": "user_1", "user_type": "service_account", "status": "published",
-        "created_at": crate::time::now().to_string()
-    }))
-    .unwrap()
-}
-
-/// How the stand-in server answers.
-#[derive(Default)]
-struct FakeApi {
-    /// The create call fails so; `None`: it mints `KEY_ID`.
-    create: Option<ApiErrorKind>,
-    /// The create is committed even though its answer fails (a lost answer).
-    commits_anyway: bool,
-    revoke_fails: bool,
-    revoked: Mutex<HashSet<String>>,
-    listed: Mutex<Vec<ApiKey>>,
-}
-
-impl KeyApi for FakeApi {
-    async fn create_key(&self, _: &Request) -> Result<CreatedKey, ApiError> {
-        if let Some(kind) = &self.create {
-            if self.commits_anyway {
-                self.listed.lock().unwrap().push(key(KEY_ID, "ci"));
-            }
-            return Err(api_error(kind.clone()));
-        }
-        self.listed.lock().unwrap().push(key(KEY_ID, "ci"));
-        Ok(CreatedKey {
-            key: key(KEY_ID, "ci"),
-            api_key: SecretString::from(SECRET),
-        })
-    }
-
-    async fn list_keys(&self, _: &KeyFilter) -> Result<Vec<ApiKey>, ApiError> {
-        let revoked = self.revoked.lock().unwrap().clone();
-        Ok(self
-            .listed
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|k| !revoked.contains(&k.id))
-            .cloned()
-            .collect())
-    }
-
-    async fn delete_key(&self, id: &str) -> Result<(), ApiError> {
-        if self.revoke_fails {
-            return Err(status(503));
-        }
-        self.revoked.lock().unwrap().insert(id.to_string());
-        Ok(())
-    }
-
-    async fn me(&self) -> Result<User, ApiError> {
-        Err(status(401))
-    }
-
-    async fn me_as(&self, _: &SecretString) -> Result<User, ApiError> {
-        Err(status(401))
-    }
-}
-
-/// Destinations that take a secret, or fail, by kind; what each holds afterwards.
-#[derive(Clone, Default)]
-struct FakeSinks {
-    failing: Vec<&'static str>,
-    stdout_fails: bool,
-    held: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl Sinks for FakeSinks {
-    fn deliver(
-        &self,
-        dest: &Destination,
-        _: &KeyIdent,
-        secret: &SecretString,
-        _: &AtomicBool,
-    ) -> Result<(), sinks::SinkError> {
-        if self.failing.contains(&dest.kind()) {
-            return Err(sinks::SinkError {
-                why: "refused".into(),
-                output: "vault: permission denied".into(),
-            });
-        }
-        self.held
-            .lock()
-            .unwrap()
-            .insert(dest.label(), secret.expose_secret().to_string());
-        Ok(())
-    }
-
-    fn print(&self, _: &Output, bytes: &[u8]) -> std::io::Result<()> {
-        if self.stdout_fails {
-            return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
-        }
-        let text = String::from_utf8_lossy(bytes).trim_end().to_string();
-        self.held.lock().unwrap().insert("stdout".into(), text);
-        Ok(())
-    }
-}
 
 /// Where the secret ended up.
 #[derive(Debug, PartialEq, Eq)]
@@ -178,31 +50,6 @@ fn lookup() -> Lookup<'static> {
     }
 }
 
-/// A request the stand-in server answers as a create (it ignores what it is).
-fn request() -> Request {
-    Request::get("secrets/api/keys")
-}
-
-fn destination(label: &str) -> Destination {
-    match label {
-        "stdout" => Destination::Stdout,
-        "file" => Destination::File {
-            path: "/srv/ci.key".into(),
-        },
-        "keychain" => Destination::Keychain {
-            account: "p/user_1/ci".into(),
-        },
-        "exec" => Destination::Exec {
-            argv: vec!["vault".into()],
-        },
-        other => panic!("{other}"),
-    }
-}
-
-fn label(kind: &str) -> String {
-    destination(kind).label()
-}
-
 async fn run(case: Case) {
     let state = tempfile::tempdir().unwrap();
     let state_dir = if case.journal_broken {
@@ -214,7 +61,11 @@ async fn run(case: Case) {
     };
     let journal = Journal::new(&state_dir, "p", "http://fake/v1");
     let api = FakeApi {
-        revoke_fails: case.revoke_fails,
+        revoke_fails: if case.revoke_fails {
+            Refuse::All
+        } else {
+            Refuse::None
+        },
         ..FakeApi::default()
     };
     let sinks = FakeSinks {
@@ -224,11 +75,6 @@ async fn run(case: Case) {
     };
     let (out, _) = Output::captured(crate::output::OutputFormat::Plain, true);
     let scope = Scope::open(None);
-    let ident = KeyIdent {
-        name: "ci".into(),
-        owner: Some("user_1".into()),
-        label: "the new key 'ci'".into(),
-    };
     let plan = Plan {
         keys: vec![Ok(case
             .destinations
@@ -242,7 +88,7 @@ async fn run(case: Case) {
         &journal,
         &out,
         case.policy,
-        vec![ident],
+        vec![ident()],
         plan,
         &scope,
     );
@@ -258,16 +104,9 @@ async fn run(case: Case) {
     };
     assert_eq!(exit, case.exit, "{}: {delivered:?}", case.name);
 
-    let held = sinks.held.lock().unwrap().clone();
-    let mut holding: Vec<&'static str> = case
-        .destinations
-        .iter()
-        .copied()
-        .filter(|d| held.get(&label(d)).is_some_and(|s| s == SECRET))
-        .collect();
-    holding.sort();
+    let holding = sinks.holding(&case.destinations);
     let recovery = super::journal::recovery_files(&state_dir);
-    let revoked = api.revoked.lock().unwrap().contains(KEY_ID);
+    let revoked = api.revoked(KEY_ID);
     let ended = match (recovery.as_slice(), revoked) {
         ([], false) if delivered.is_ok() => Ended::Delivered(holding),
         ([file], false) => {
@@ -287,30 +126,12 @@ async fn run(case: Case) {
     };
     assert_eq!(ended, case.ended, "{}", case.name);
     // Whatever happened, the journal never holds the secret.
-    for entry in walk(&state_dir) {
-        if !entry
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("recovered-")
-        {
-            let text = std::fs::read_to_string(&entry).unwrap_or_default();
-            assert!(!text.contains(SECRET), "{}: {}", case.name, entry.display());
-        }
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
+    assert_eq!(
+        secret_outside_recovery_files(&state_dir),
+        Vec::<std::path::PathBuf>::new(),
+        "{}",
+        case.name
+    );
 }
 
 fn case(name: &'static str, destinations: &[&'static str]) -> Case {

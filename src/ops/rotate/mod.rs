@@ -18,6 +18,9 @@
 pub(crate) mod check;
 pub(crate) mod failure;
 
+#[cfg(test)]
+mod tests;
+
 use std::io;
 
 use crate::api::Request;
