@@ -123,7 +123,19 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
             .map_err(Failed::Handover)?;
         rotated.new_key = Some(minted.key.clone());
 
-        // Step 4: one request each, side by side.
+        self.check_then_finish(i, old, minted, rotated).await
+    }
+
+    /// Step 4, then 5 and 6: one request each, side by side, for a minted key or one resumed
+    /// from its recovery file alike (a run elsewhere may have crossed either).
+    async fn check_then_finish(
+        &self,
+        i: usize,
+        old: &ApiKey,
+        minted: Minted,
+        rotated: &mut Rotated,
+    ) -> Result<(), Failed> {
+        let handover = &self.handover;
         let (verified, crossed) = tokio::join!(
             check::authenticates(handover.api, &minted.secret, &minted.key),
             check::crossed(handover, self.out, self.known, old, &minted.key)
@@ -200,13 +212,9 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
             secret,
             ahead: Some(waiting.file),
         };
-        if let Err(why) = check::authenticates(self.handover.api, &minted.secret, &minted.key).await
-        {
-            return Err(Failed::Unchecked(
-                self.handover.keep_back(i, &minted, why).await,
-            ));
-        }
-        self.finish(i, old, minted, rotated).await
+        // Step 4 in full: the run that stopped may have been crossed since, by a run elsewhere
+        // that delivered its own key over these destinations and revoked the old one.
+        self.check_then_finish(i, old, minted, rotated).await
     }
 
     /// Steps 5 and 6 once the new key is known to work: deliver, revoke.
