@@ -167,6 +167,53 @@ fn two_accounts_keys_of_one_name_in_one_file_are_refused_before_anything_is_sent
     assert!(!dir.path().join("ci.key").exists());
 }
 
+/// An `exec:` command tells keys apart only by the variables the command really reads. Two
+/// new accounts' keys `ci` into `sh -c 'cat > DIR/$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME.key'`
+/// both land in `DIR/ci.key`: `sh` reads `$FLEXPRICE_KEY_OWNER_` (`_` continues a variable's
+/// name), which is empty. And a key named `FLEXPRICE_KEY_OWNER` in each account, into
+/// `DIR/$FLEXPRICE_KEY_NAME.key`, lands in one file whatever its owner. The check took the text
+/// `FLEXPRICE_KEY_OWNER` for a mention of the owner in both cases (in the second it filled in
+/// the name, then read the owner's variable in the name it had filled in): plan and apply
+/// accepted both, and apply delivered the second secret over the first. Both are refused now,
+/// by plan and apply alike, with nothing sent.
+#[test]
+fn exec_commands_that_only_seem_to_read_the_owner_are_refused() {
+    for (name, command) in [
+        (
+            "ci",
+            "cat > {dir}/$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME.key",
+        ),
+        ("FLEXPRICE_KEY_OWNER", "cat > {dir}/$FLEXPRICE_KEY_NAME.key"),
+    ] {
+        let world = World::new();
+        let dir = tempfile::tempdir().unwrap();
+        let text = two_accounts(&format!(r#""exec:sh -c '{command}'""#))
+            .replace(r#"name = "ci""#, &format!(r#"name = "{name}""#));
+        let path = manifest(dir.path(), &text);
+        let plan = run_manifest(&world, "plan", &path, &[]);
+        plan.code(2)
+            .stderr_has(&format!(
+                "key '{name}' of 'beta' and key '{name}' of 'alpha'"
+            ))
+            .stderr_has("would both be delivered there");
+        let apply = run_manifest(&world, "apply", &path, &[]);
+        assert_eq!(
+            (apply.code, &apply.stderr),
+            (plan.code, &plan.stderr),
+            "apply refuses as plan does"
+        );
+        if name == "ci" {
+            plan.stderr_has("write ${FLEXPRICE_KEY_OWNER} where one follows");
+        }
+        assert!(world.requests().is_empty(), "nothing was sent");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the manifest"
+        );
+    }
+}
+
 /// `apply --prune` acts only on the accounts the manifest names: it revokes the key the
 /// manifest leaves out of `bot` and archives `gone`, declared absent, and nothing else. Keys of
 /// the same names held by another service account, by people (one of them named `bot`, another
