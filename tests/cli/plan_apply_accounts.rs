@@ -214,6 +214,39 @@ fn exec_commands_that_only_seem_to_read_the_owner_are_refused() {
     }
 }
 
+/// A new account's keys stand under a stand-in owner in apply's pre-flight. When a place is
+/// refused there (`{owner}` names a directory, which cannot exist before the account does), the
+/// refusal used to name the stand-in: "the directory DIR/user_00000000000000000000000000 does
+/// not exist", a path that never will; making it would change nothing. It names `{owner}` and
+/// says what to do, in the text and in `-o json`; the other key still goes through (exit 8).
+#[test]
+fn a_refused_place_of_a_new_account_never_names_its_stand_in_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "gamma"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "ci"
+  store = ["file:{dir}/{owner}/{name}.key"]
+  [[service_account.key]]
+  name = "ok"
+  store = ["file:{dir}/{owner}-{name}.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    for format in ["plain", "json"] {
+        let world = World::new();
+        let apply = run_manifest(&world, "apply", &path, &["-o", format]);
+        apply
+            .code(8)
+            .stderr_has(&format!("file:{}/{{owner}}/ci.key", dir.path().display()))
+            .stderr_has("service account gamma is created by this apply");
+        for text in [&apply.stdout, &apply.stderr] {
+            assert!(!text.contains("user_000"), "the stand-in shows:\n{text}");
+        }
+    }
+}
+
 /// `apply --prune` acts only on the accounts the manifest names: it revokes the key the
 /// manifest leaves out of `bot` and archives `gone`, declared absent, and nothing else. Keys of
 /// the same names held by another service account, by people (one of them named `bot`, another
