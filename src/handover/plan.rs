@@ -111,8 +111,17 @@ impl Plan {
                 let Destination::Keychain { account } = destination else {
                     continue;
                 };
-                let holder = entries::live_holder(keychain, account, live, replacing[i])
-                    .map_err(KeychainError::into_user_error)?;
+                // An entry that cannot be read may hold a live key's secret: refused as a place
+                // that cannot take one (exit 2), before anything is minted.
+                let holder =
+                    entries::live_holder(keychain, account, live, replacing[i]).map_err(|e| {
+                        let mut err = CommandError::usage(format!(
+                            "--store {}: {e}; no key was created",
+                            destination.label()
+                        ));
+                        err.hints = e.hints();
+                        err
+                    })?;
                 let Some(holder) = holder else { continue };
                 if holder.user_id.as_deref() != *owner {
                     return Err(CommandError::usage(format!(
@@ -141,8 +150,10 @@ impl Plan {
 
     /// [`Plan::keychain_holders`] for a command that has not listed the live keys (`keys
     /// create`): the plan's keychain entries are probed first, and the keys are asked of `api`
-    /// (one request) only when one of them is there, so a secret bound for a new entry costs
-    /// no listing.
+    /// (one request) only when one of them may be there, so a secret bound for a new entry costs
+    /// no listing. An entry that cannot be read (a timeout, two items answering to it) is not
+    /// "no entry": it is looked at as [`Plan::keychain_holders`] does, which says why it cannot
+    /// be read before anything is minted.
     pub(crate) async fn probe_keychain_holders<A: KeyApi>(
         &self,
         keychain: &Keychain,
@@ -152,7 +163,7 @@ impl Plan {
     ) -> Result<Vec<Overwrite>, CommandError> {
         let occupied = self.all().any(|d| {
             matches!(d, Destination::Keychain { account }
-                if keychain.get(KEYS_SERVICE, account).is_ok())
+                if !matches!(keychain.get(KEYS_SERVICE, account), Err(KeychainError::NoEntry(_))))
         });
         if !occupied {
             return Ok(Vec::new());

@@ -111,6 +111,61 @@ fn a_key_stored_in_the_keychain_reads_back_across_processes() {
     assert_eq!(secret_tool_lookup("flexprice-admin", &account), None);
 }
 
+/// `keys create --store keychain` asks before overwriting an entry that holds a live key's
+/// secret, and it learns whether the entry is there by reading it. An entry that cannot be read
+/// (here: two items answer to it, as a second program's copy makes them) is not "no entry": the
+/// command refuses before minting, with the keychain's own error, as apply does, instead of
+/// minting a key whose secret then overwrites, or fails to reach, that entry.
+#[test]
+fn an_entry_that_cannot_be_read_is_never_taken_for_an_empty_one() {
+    let world = World::new();
+    let profile = profile(&world);
+    let run = run_profile(
+        &world,
+        &profile,
+        &[
+            "keys", "create", "--name", "ingest", "--store", "keychain", "-o", "json",
+        ],
+    );
+    run.code(0);
+    let me = run.json()["key"]["owner_id"].as_str().unwrap().to_string();
+    let account = format!("{profile}/{me}/ingest");
+    let first = secret_tool_lookup("flexprice-admin", &account).unwrap();
+    // A second item with the same service and account (and one attribute more).
+    let mut copy = std::process::Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "a copy",
+            "service",
+            "flexprice-admin",
+            "username",
+            &account,
+            "copied-by",
+            "another-tool",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", address())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut copy.stdin.take().unwrap(), first.as_bytes()).unwrap();
+    assert!(copy.wait().unwrap().success());
+
+    world.sandbox.clear_requests();
+    let again = run_profile(
+        &world,
+        &profile,
+        &["keys", "create", "--name", "ingest", "--store", "keychain"],
+    );
+    again.code(2).stderr_has("2 entries match");
+    assert!(
+        world.mutating_requests().is_empty(),
+        "nothing minted:\n{}",
+        again.stderr
+    );
+    assert!(world.recovery_files().is_empty());
+}
+
 /// Issue 17 item 2: svc-a's `ingest` and svc-b's `ingest` get an entry each; neither replaces
 /// the other; `keychain get ingest` asks which (exit 2), `--service-account` picks.
 #[test]
