@@ -15,7 +15,7 @@ pub(crate) const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
 /// a URL parser also reads `https:\\ops:pw@host`, `https:ops:pw@host` and `https:/<tab>/…` as
 /// carrying a password, and a password may hold a `/` (which makes the URL unreadable, and so
 /// quoted in the error). An `@` further in the path hides more than the password, never less.
-fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
     let end = raw.find(['?', '#']).unwrap_or(raw.len());
     let Some(at) = raw[..end].rfind('@') else {
         return raw.into();
