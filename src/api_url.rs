@@ -9,18 +9,28 @@ use crate::error::CommandError;
 
 pub(crate) const DEFAULT_API_URL: &str = "https://us.api.flexprice.io/v1";
 
-/// `raw` with any user name and password between `://` and the host replaced by `***`, even
-/// when the rest is not a valid URL: `https://ops:hunter2@host/v1` → `https://***@host/v1`.
-fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
-    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+/// `raw` with any user name and password before the host replaced by `***`, even when the rest
+/// is not a valid URL: `https://ops:hunter2@host/v1` → `https://***@host/v1`. Everything from
+/// the scheme's `:` and the slashes after it up to the last `@` before any `?` or `#` is hidden:
+/// a URL parser also reads `https:\\ops:pw@host`, `https:ops:pw@host` and `https:/<tab>/…` as
+/// carrying a password, and a password may hold a `/` (which makes the URL unreadable, and so
+/// quoted in the error). An `@` further in the path hides more than the password, never less.
+pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+    let end = raw.find(['?', '#']).unwrap_or(raw.len());
+    let Some(at) = raw[..end].rfind('@') else {
         return raw.into();
     };
-    let rest = &raw[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &raw[..scheme_end], &rest[at..]).into(),
-        None => raw.into(),
-    }
+    let start = match raw[..at].find(':') {
+        Some(colon) => {
+            let slashes = raw[colon + 1..at]
+                .bytes()
+                .take_while(|b| matches!(b, b'/' | b'\\'))
+                .count();
+            colon + 1 + slashes
+        }
+        None => 0,
+    };
+    format!("{}***{}", &raw[..start], &raw[at..]).into()
 }
 
 /// Checks an API URL: http(s) only; plain http only to loopback unless allowed; no path means
@@ -147,6 +157,16 @@ mod tests {
         assert_eq!(redact_userinfo("ht tp://a:p w@h/v1"), "ht tp://***@h/v1");
         assert_eq!(redact_userinfo("https://h/v1?u=a@b"), "https://h/v1?u=a@b");
         assert_eq!(redact_userinfo("no scheme"), "no scheme");
+        // What a URL parser reads as userinfo without `://`, and a `/` in the password.
+        for (raw, shown) in [
+            ("https:\\\\ops:pw@h/v1", "https:\\\\***@h/v1"),
+            ("https:ops:pw@h/v1", "https:***@h/v1"),
+            ("https:/\t/ops:pw@h/v1", "https:/***@h/v1"),
+            ("https://ops:p/w@h/v1", "https://***@h/v1"),
+            ("ops:pw@h/v1", "ops:***@h/v1"),
+        ] {
+            assert_eq!(redact_userinfo(raw), shown, "{raw:?}");
+        }
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub(crate) fn sections(path: &str) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// What 129, 130 and 143 are, said under EXIT STATUS on every page that lists them: how a
+/// command stops depends on whether it was changing something (src/interrupt.rs).
+pub(crate) const SIGNAL_CODES: &str = "129, 130 and 143 are what a shell reports ($?) for a command \
+stopped by SIGHUP, SIGINT or SIGTERM. keys create, keys rotate, keys delete, service-accounts delete, \
+users remove and apply finish the work in flight, report, then exit with that code (0, or the work's \
+own code, when nothing was left undone). Any other command, and these before their first change, \
+end at once: a shell reports the same code, but a parent that is not a shell (Python's subprocess, a \
+supervisor) may see the signal itself instead of an exit code.";
+
 /// The exit codes the command `path` can give (the root page lists them all).
 pub(crate) fn exit_codes(path: &str) -> Vec<Exit> {
     use Exit::*;

@@ -326,6 +326,9 @@ fn man_page(cmd: &clap::Command, is_root: bool) -> CommandResult<(String, Vec<u8
     for (exit, meaning) in Exit::TABLE.iter().filter(|(e, _)| codes.contains(e)) {
         writeln!(page, ".TP\n\\fB{}\\fR\n{}", exit.code(), roff_line(meaning))?;
     }
+    if codes.contains(&Exit::Terminated) {
+        writeln!(page, ".PP\n{}", roff_line(crate::manual::SIGNAL_CODES))?;
+    }
     writeln!(page, ".SH ENVIRONMENT")?;
     for (var, meaning) in env::DOCUMENTED {
         writeln!(

@@ -192,11 +192,12 @@ pub(super) fn show(ctx: &Context) -> CommandResult<Exit> {
     Ok(Exit::Ok)
 }
 
-/// One saved profile, as `profile list` gives it.
+/// One saved profile, as `profile list` gives it: its api_url as written, with any password
+/// in it (a hand-written file's) hidden.
 #[derive(Serialize)]
 struct Listed<'a> {
     name: &'a str,
-    api_url: Option<&'a str>,
+    api_url: Option<std::borrow::Cow<'a, str>>,
     environment: Option<&'a str>,
 }
 
@@ -208,7 +209,7 @@ pub(super) fn list(ctx: &Context) -> CommandResult<Exit> {
         .iter()
         .map(|(name, p)| Listed {
             name,
-            api_url: p.api_url.as_deref(),
+            api_url: p.api_url.as_deref().map(crate::api_url::redact_userinfo),
             environment: p.environment.as_deref(),
         })
         .collect();
@@ -227,7 +228,7 @@ pub(super) fn list(ctx: &Context) -> CommandResult<Exit> {
             .map(|p| {
                 vec![
                     Cell::new(p.name),
-                    Cell::new(p.api_url.unwrap_or("")),
+                    Cell::new(p.api_url.as_deref().unwrap_or("")),
                     Cell::new(p.environment.unwrap_or("")),
                 ]
             })

@@ -8,6 +8,7 @@ use crate::api::{self, KeyFilter};
 use crate::cli::{ServiceAccountsCreateArgs, ServiceAccountsDeleteArgs, ServiceAccountsRenameArgs};
 use crate::context::Context;
 use crate::error::{CommandError, CommandResult, ErrorContext, Exit};
+use crate::interrupt::Scope;
 use crate::ops;
 use crate::output::Cell;
 use crate::views::AccountJson;
@@ -253,9 +254,28 @@ pub(super) async fn delete(ctx: &Context, args: &ServiceAccountsDeleteArgs) -> C
         return Ok(Exit::Ok);
     }
     if revoking {
-        let outcome = keys::revoke_all(ctx, &client, &keys).await?;
+        // One scope for the revocations and what follows them: a signal received while they run
+        // lets those in flight finish and archives nothing (a re-run does), as `users remove`
+        // removes no one.
+        let scope = Scope::open(None);
+        let outcome = keys::revoke_all_in(ctx, &client, &keys, &scope).await?;
         if outcome != Exit::Ok {
             return Ok(outcome);
+        }
+        if let Some(signal) = scope.signal() {
+            return Err(CommandError::new(
+                signal.exit(),
+                format!(
+                    "{}: the {} key(s) of service account {} are revoked; it was not archived",
+                    signal.describe(),
+                    keys.len(),
+                    account.label()
+                ),
+            )
+            .hint(format!(
+                "archive it with `flexprice-admin service-accounts delete {} --yes`",
+                account.id
+            )));
         }
     }
     match ops::account::archive(&client, &account.id).await {

@@ -65,13 +65,16 @@ impl Store {
         ))
     }
 
-    /// Whether filling it in needs the key's owner: a `file:` path that says `{owner}`, or the
-    /// keychain (its entries are named after the owner).
+    /// Whether delivering to it needs the key's owner: a `file:` path that says `{owner}`, the
+    /// keychain (its entries are named after the owner), or an `exec:` command that mentions
+    /// `FLEXPRICE_KEY_OWNER` (without it the command would be given no owner now, and the
+    /// owner's ID by every later rotation: two places).
     pub fn uses_owner(&self) -> bool {
         match self {
             Store::File(path) => path.to_string_lossy().contains(OWNER_PLACEHOLDER),
             Store::Keychain => true,
-            Store::Stdout | Store::Exec(_) => false,
+            Store::Exec(words) => words.iter().any(|w| w.contains(exec::KEY_OWNER_VAR)),
+            Store::Stdout => false,
         }
     }
 

@@ -111,8 +111,17 @@ impl Plan {
                 let Destination::Keychain { account } = destination else {
                     continue;
                 };
-                let holder = entries::live_holder(keychain, account, live, replacing[i])
-                    .map_err(KeychainError::into_user_error)?;
+                // An entry that cannot be read may hold a live key's secret: refused as a place
+                // that cannot take one (exit 2), before anything is minted.
+                let holder =
+                    entries::live_holder(keychain, account, live, replacing[i]).map_err(|e| {
+                        let mut err = CommandError::usage(format!(
+                            "--store {}: {e}; no key was created",
+                            destination.label()
+                        ));
+                        err.hints = e.hints();
+                        err
+                    })?;
                 let Some(holder) = holder else { continue };
                 if holder.user_id.as_deref() != *owner {
                     return Err(CommandError::usage(format!(
@@ -141,8 +150,10 @@ impl Plan {
 
     /// [`Plan::keychain_holders`] for a command that has not listed the live keys (`keys
     /// create`): the plan's keychain entries are probed first, and the keys are asked of `api`
-    /// (one request) only when one of them is there, so a secret bound for a new entry costs
-    /// no listing.
+    /// (one request) only when one of them may be there, so a secret bound for a new entry costs
+    /// no listing. An entry that cannot be read (a timeout, two items answering to it) is not
+    /// "no entry": it is looked at as [`Plan::keychain_holders`] does, which says why it cannot
+    /// be read before anything is minted.
     pub(crate) async fn probe_keychain_holders<A: KeyApi>(
         &self,
         keychain: &Keychain,
@@ -152,7 +163,7 @@ impl Plan {
     ) -> Result<Vec<Overwrite>, CommandError> {
         let occupied = self.all().any(|d| {
             matches!(d, Destination::Keychain { account }
-                if keychain.get(KEYS_SERVICE, account).is_ok())
+                if !matches!(keychain.get(KEYS_SERVICE, account), Err(KeychainError::NoEntry(_))))
         });
         if !occupied {
             return Ok(Vec::new());
@@ -225,18 +236,68 @@ pub(crate) fn place_of(destination: &Destination, key: &KeyIdent) -> Option<Stri
             })
         }
         Destination::Keychain { account } => Some(format!("keychain:{account}")),
-        Destination::Exec { argv } => {
-            let mut line = argv.join("\0");
-            for (var, value) in [
-                (KEY_NAME_VAR, Some(key.name.as_str())),
-                (KEY_OWNER_VAR, key.owner.as_deref()),
-            ] {
-                line = line.replace(var, &format!("{var}={}", value.unwrap_or("")));
-            }
-            Some(format!("exec:{line}"))
-        }
+        Destination::Exec { argv } => Some(format!("exec:{}", exec_place(argv, key))),
         Destination::Stdout => None,
     }
+}
+
+/// An `exec:` command's words, each mention of `FLEXPRICE_KEY_NAME` or `FLEXPRICE_KEY_OWNER`
+/// followed by the value `key` gives it. A mention is the variable's whole name: a letter, digit
+/// or `_` before or after it makes another variable (`sh` reads `$FLEXPRICE_KEY_OWNER_$X` as
+/// `$FLEXPRICE_KEY_OWNER_`, empty), which tells no keys apart. The words are scanned once, so a
+/// value that reads like a variable's name (a key named `FLEXPRICE_KEY_OWNER`) is not taken for
+/// a mention.
+fn exec_place(argv: &[String], key: &KeyIdent) -> String {
+    let vars = [
+        (KEY_NAME_VAR, key.name.as_str()),
+        (KEY_OWNER_VAR, key.owner.as_deref().unwrap_or("")),
+    ];
+    let line = argv.join("\0");
+    let mut place = String::with_capacity(line.len());
+    let mut at = 0;
+    'scan: while let Some(c) = line[at..].chars().next() {
+        for (var, value) in vars {
+            if mentions_at(&line, at, var) {
+                place.push_str(&format!("{var}={value}"));
+                at += var.len();
+                continue 'scan;
+            }
+        }
+        place.push(c);
+        at += c.len_utf8();
+    }
+    place
+}
+
+/// Whether `var`'s whole name stands at byte `at` of `line`: no letter, digit or `_` on either
+/// side, which would make it part of another variable's name.
+fn mentions_at(line: &str, at: usize, var: &str) -> bool {
+    let in_name = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    line[at..].starts_with(var)
+        && !in_name(line[..at].chars().next_back())
+        && !in_name(line[at + var.len()..].chars().next())
+}
+
+/// For a refused `exec:` command that has `FLEXPRICE_KEY_NAME` or `FLEXPRICE_KEY_OWNER` glued to
+/// more of a name (`$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME`): that is another variable, which
+/// the command is not given; how to write it.
+pub(crate) fn glued_variables_hint(argv: &[String]) -> Option<String> {
+    let line = argv.join(" ");
+    let glued: Vec<String> = [KEY_NAME_VAR, KEY_OWNER_VAR]
+        .into_iter()
+        .filter(|var| {
+            line.match_indices(var)
+                .any(|(at, _)| !mentions_at(&line, at, var))
+        })
+        .map(|var| format!("${{{var}}}"))
+        .collect();
+    (!glued.is_empty()).then(|| {
+        format!(
+            "a letter, digit or '_' next to a variable's name makes it another variable's name, which the \
+             command is not given: write {} where one follows",
+            glued.join(" and ")
+        )
+    })
 }
 
 /// Two keys whose secrets would land in one place: refused, naming both.
@@ -287,14 +348,20 @@ fn collision(destination: &Destination, a: &KeyIdent, b: &KeyIdent) -> CommandEr
               with `keys rotate ID --store file:PATH`, or rename one"
             .to_string(),
     };
-    CommandError::usage(format!(
+    let err = CommandError::usage(format!(
         "--store {}: {} and {} would both be delivered there, the second secret overwriting the first; no key \
          was created",
         destination.label(),
         a.label,
         b.label
-    ))
-    .hint(hint)
+    ));
+    match destination {
+        Destination::Exec { argv } => match glued_variables_hint(argv) {
+            Some(glued) => err.hint(glued).hint(hint),
+            None => err.hint(hint),
+        },
+        _ => err.hint(hint),
+    }
 }
 
 /// A batch sends secrets to a stdout that is not a terminal (a cron log, a pipe) only when
@@ -534,6 +601,39 @@ mod tests {
             err.hints
         );
         assert!(plan(&other[..1], &stores(&[fixed])[..1], &around()).is_ok());
+    }
+
+    /// A variable's name glued to more of a name is another variable (`sh` reads
+    /// `$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME` as `$FLEXPRICE_KEY_OWNER_`), and a value that
+    /// reads like a variable's name is not a mention of it.
+    #[test]
+    fn only_whole_variable_names_tell_exec_keys_apart() {
+        let owners = [key("ci", "user_1"), key("ci", "user_2")];
+        let glued = exec("sh -c 'cat > /tmp/$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME'");
+        let err = plan(&owners, &stores(&[glued]), &around()).unwrap_err();
+        assert!(
+            err.hints[0].contains("${FLEXPRICE_KEY_OWNER}") && !err.hints[0].contains("_NAME}"),
+            "{:?}",
+            err.hints
+        );
+        let braced = exec("sh -c 'cat > /tmp/${FLEXPRICE_KEY_OWNER}_$FLEXPRICE_KEY_NAME'");
+        assert!(plan(&owners, &stores(&[braced]), &around()).is_ok());
+        let named_like_a_variable = [
+            key("FLEXPRICE_KEY_OWNER", "user_1"),
+            key("FLEXPRICE_KEY_OWNER", "user_2"),
+        ];
+        let by_name = exec("sh -c 'cat > /tmp/$FLEXPRICE_KEY_NAME'");
+        let err = plan(&named_like_a_variable, &stores(&[by_name]), &around()).unwrap_err();
+        assert!(
+            err.hints[0].contains("use $FLEXPRICE_KEY_OWNER in it"),
+            "{:?}",
+            err.hints
+        );
+        // Python's os.environ["FLEXPRICE_KEY_OWNER"] is a mention: quotes are not part of a name.
+        let python = exec(
+            "python3 -c 'import os,sys; open(os.environ[\"FLEXPRICE_KEY_OWNER\"], \"w\").write(sys.stdin.read())'",
+        );
+        assert!(plan(&owners, &stores(&[python]), &around()).is_ok());
     }
 
     #[test]

@@ -32,7 +32,7 @@ use toml::Spanned;
 
 use crate::error::CommandError;
 use crate::handover::destination::{NAME_PLACEHOLDER, unsafe_in_path};
-use crate::handover::plan::place_of;
+use crate::handover::plan::{glued_variables_hint, place_of};
 use crate::handover::{KeyIdent, Store};
 use crate::time::{DEFAULT_KEY_LIFETIME_DAYS, TimeSpan};
 
@@ -508,13 +508,20 @@ fn shared_destinations(
                 };
                 match seen.get(&place) {
                     Some((other, line, first)) if *other != ident.label => {
-                        let fix = if *first == (account.name.as_str(), key.name.as_str()) {
+                        let mut fix = if *first == (account.name.as_str(), key.name.as_str()) {
                             "no destination says the environment: give the key another name in \
                              one of them, or another file: path"
+                                .to_string()
                         } else {
                             "put {owner} and {name} in a file: path, or $FLEXPRICE_KEY_OWNER and \
                              $FLEXPRICE_KEY_NAME in an exec: command"
+                                .to_string()
                         };
+                        if let Store::Exec(argv) = store
+                            && let Some(glued) = glued_variables_hint(argv)
+                        {
+                            fix = format!("{fix} ({glued})");
+                        }
                         mistakes.push(at(
                             span,
                             format!(

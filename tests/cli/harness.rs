@@ -124,6 +124,14 @@ impl World {
         self.std_cmd_of(sh)
     }
 
+    /// `sh -c script` with the binary as `$0` (arguments go after this, as `$@`), in the
+    /// binary's environment: what a script that runs it sees (`$?`).
+    pub(crate) fn in_shell(&self, script: &str) -> StdCommand {
+        let mut sh = StdCommand::new("sh");
+        sh.args(["-c", script]).arg(bin());
+        self.std_cmd_of(sh)
+    }
+
     fn std_cmd_of(&self, mut cmd: StdCommand) -> StdCommand {
         cmd.env_clear().envs(base_env(self.home.path()));
         cmd.env("FLEXPRICE_API_URL", self.sandbox.api_url())

@@ -1189,6 +1189,38 @@ fn exec_children_get_no_credential_and_none_of_our_variables() {
     world.assert_works(&secret);
 }
 
+/// An `exec:` command that reads `$FLEXPRICE_KEY_OWNER` gets the owner's ID on the caller's own
+/// keys too (no --service-account), as `keys rotate` gives it later. `keys create` used to look the
+/// owner up only for `{owner}` paths and the keychain, so the command got no owner: the secret
+/// went to `DIR/-ci`, and the rotation, which knows the owner, delivered its successor to
+/// `DIR/<owner>-ci`, revoking the old key while whoever read `DIR/-ci` still held it.
+#[test]
+fn an_exec_command_reading_the_owner_gets_it_and_rotations_deliver_to_the_same_place() {
+    let world = World::with_immediate_revocation();
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!(
+        "exec:sh -c 'cat > \"$0/$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME\"' {}",
+        dir.path().display()
+    );
+    world
+        .run(&["keys", "create", "--name", "ci", "--store", &store])
+        .code(0);
+    let me = world.sandbox.admin_user_id().to_string();
+    let file = dir.path().join(format!("{me}-ci"));
+    assert_eq!(
+        crate::harness::file_names(dir.path()),
+        [format!("{me}-ci")],
+        "the owner was given"
+    );
+    let first = crate::harness::read_trimmed(&file);
+    world.assert_works(&first);
+    world.run(&["keys", "rotate", "ci", "--yes"]).code(0);
+    assert_eq!(crate::harness::file_names(dir.path()), [format!("{me}-ci")]);
+    let second = crate::harness::read_trimmed(&file);
+    assert_ne!(second, first, "the rotation delivered to the same place");
+    world.assert_works(&second);
+}
+
 #[test]
 fn create_refuses_a_name_that_would_leave_the_directory() {
     let world = World::with_immediate_revocation();

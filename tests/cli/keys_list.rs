@@ -746,3 +746,47 @@ fn a_listed_id_that_is_not_a_key_id_is_refused_before_it_is_printed_or_deleted()
         assert_eq!(deletes, 0, "{id:?}");
     }
 }
+
+/// What the man pages' EXIT STATUS says of 143 for a command that changes nothing: SIGTERM ends
+/// `keys list` at once, killed by the signal, so a shell's `$?` is 143 (128 + 15), while a parent
+/// that is not a shell sees the signal, not an exit code. Both are checked: through `sh`, and
+/// directly.
+#[test]
+fn sigterm_ends_a_listing_at_once_and_a_shell_reports_143() {
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::new();
+    world.add_fault("GET /v1/secrets/api/keys hold=list");
+    // Directly: the signal, no exit code.
+    let mut child = crate::harness::spawn(&world, &["keys", "list"]);
+    world.sandbox.wait_held("list", 1);
+    crate::harness::signal(&child, libc::SIGTERM);
+    let status = child.wait().unwrap();
+    assert_eq!(
+        (status.code(), status.signal()),
+        (None, Some(libc::SIGTERM))
+    );
+    // Through a shell, as a script or a cron job runs it: `$?` is 143.
+    let shell = world
+        .in_shell("\"$0\" \"$@\"; echo \"status=$?\"")
+        .args(["keys", "list"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    world.sandbox.wait_held("list", 2);
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", shell.id())).unwrap();
+    let pid: libc::pid_t = children.split_whitespace().next().unwrap().parse().unwrap();
+    // SAFETY: kill(2) on the shell's child, which the shell has not reaped (it waits for it).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = shell.wait_with_output().unwrap();
+    world.sandbox.release("list");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status=143\n");
+    // And its man page says so.
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/flexprice-admin-keys-list.1"),
+    )
+    .unwrap();
+    assert!(page.contains("may see the signal itself"), "{page}");
+}

@@ -167,6 +167,86 @@ fn two_accounts_keys_of_one_name_in_one_file_are_refused_before_anything_is_sent
     assert!(!dir.path().join("ci.key").exists());
 }
 
+/// An `exec:` command tells keys apart only by the variables the command really reads. Two
+/// new accounts' keys `ci` into `sh -c 'cat > DIR/$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME.key'`
+/// both land in `DIR/ci.key`: `sh` reads `$FLEXPRICE_KEY_OWNER_` (`_` continues a variable's
+/// name), which is empty. And a key named `FLEXPRICE_KEY_OWNER` in each account, into
+/// `DIR/$FLEXPRICE_KEY_NAME.key`, lands in one file whatever its owner. The check took the text
+/// `FLEXPRICE_KEY_OWNER` for a mention of the owner in both cases (in the second it filled in
+/// the name, then read the owner's variable in the name it had filled in): plan and apply
+/// accepted both, and apply delivered the second secret over the first. Both are refused now,
+/// by plan and apply alike, with nothing sent.
+#[test]
+fn exec_commands_that_only_seem_to_read_the_owner_are_refused() {
+    for (name, command) in [
+        (
+            "ci",
+            "cat > {dir}/$FLEXPRICE_KEY_OWNER_$FLEXPRICE_KEY_NAME.key",
+        ),
+        ("FLEXPRICE_KEY_OWNER", "cat > {dir}/$FLEXPRICE_KEY_NAME.key"),
+    ] {
+        let world = World::new();
+        let dir = tempfile::tempdir().unwrap();
+        let text = two_accounts(&format!(r#""exec:sh -c '{command}'""#))
+            .replace(r#"name = "ci""#, &format!(r#"name = "{name}""#));
+        let path = manifest(dir.path(), &text);
+        let plan = run_manifest(&world, "plan", &path, &[]);
+        plan.code(2)
+            .stderr_has(&format!(
+                "key '{name}' of 'beta' and key '{name}' of 'alpha'"
+            ))
+            .stderr_has("would both be delivered there");
+        let apply = run_manifest(&world, "apply", &path, &[]);
+        assert_eq!(
+            (apply.code, &apply.stderr),
+            (plan.code, &plan.stderr),
+            "apply refuses as plan does"
+        );
+        if name == "ci" {
+            plan.stderr_has("write ${FLEXPRICE_KEY_OWNER} where one follows");
+        }
+        assert!(world.requests().is_empty(), "nothing was sent");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "only the manifest"
+        );
+    }
+}
+
+/// A new account's keys stand under a stand-in owner in apply's pre-flight. When a place is
+/// refused there (`{owner}` names a directory, which cannot exist before the account does), the
+/// refusal used to name the stand-in: "the directory DIR/user_00000000000000000000000000 does
+/// not exist", a path that never will; making it would change nothing. It names `{owner}` and
+/// says what to do, in the text and in `-o json`; the other key still goes through (exit 8).
+#[test]
+fn a_refused_place_of_a_new_account_never_names_its_stand_in_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"version = 1
+[[service_account]]
+name = "gamma"
+roles = ["event_ingestor"]
+  [[service_account.key]]
+  name = "ci"
+  store = ["file:{dir}/{owner}/{name}.key"]
+  [[service_account.key]]
+  name = "ok"
+  store = ["file:{dir}/{owner}-{name}.key"]
+"#;
+    let path = manifest(dir.path(), text);
+    for format in ["plain", "json"] {
+        let world = World::new();
+        let apply = run_manifest(&world, "apply", &path, &["-o", format]);
+        apply
+            .code(8)
+            .stderr_has(&format!("file:{}/{{owner}}/ci.key", dir.path().display()))
+            .stderr_has("service account gamma is created by this apply");
+        for text in [&apply.stdout, &apply.stderr] {
+            assert!(!text.contains("user_000"), "the stand-in shows:\n{text}");
+        }
+    }
+}
+
 /// `apply --prune` acts only on the accounts the manifest names: it revokes the key the
 /// manifest leaves out of `bot` and archives `gone`, declared absent, and nothing else. Keys of
 /// the same names held by another service account, by people (one of them named `bot`, another

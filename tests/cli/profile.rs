@@ -97,3 +97,21 @@ fn profile_set_changes_only_what_it_is_given() {
     let run = world.run(&["profile", "set", "--profile", "prod", "--max-age", "soon"]);
     run.code(2).stderr_has("--max-age");
 }
+
+/// A hand-written config.toml may carry a password in a profile's api_url (which every command
+/// refuses, redacted). `profile list` printed that URL as written, password and all, in every
+/// format; it shows it redacted as the refusal does.
+#[test]
+fn profile_list_never_shows_a_password_in_an_api_url() {
+    let world = World::new();
+    world.write_config("[profiles.ops]\napi_url = \"https://ops:hunter2@api.example.com/v1\"\n");
+    for format in ["plain", "json", "table"] {
+        let run = world.run(&["profile", "list", "-o", format]);
+        run.code(0).stdout_has("***@api.example.com/v1");
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+}

@@ -4,7 +4,7 @@
 
 use flexprice_sandbox::SandboxOptions;
 
-use crate::harness::{World, exit_code, pty};
+use crate::harness::{World, exit_code, pty, signal_at_gate, spawn};
 
 #[test]
 fn create_list_rename_delete() {
@@ -202,6 +202,58 @@ fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
     Archived service account [BOT] (busy-bot).
     ");
     assert_eq!(world.status(key["id"].as_str().unwrap()), "deleted");
+    assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
+}
+
+/// SIGTERM while `--revoke-keys` revokes the account's key: the revocation in flight finishes,
+/// the account is not archived (a change started after the user asked to stop), exit 143 as the
+/// man page says; a re-run archives it. It used to archive the account anyway and exit 0.
+#[test]
+fn sigterm_during_the_revocations_archives_nothing_and_exits_143() {
+    let world = World::new();
+    let id = world.service_account("leaving-bot", "event_reader");
+    let (key, _) = world.create_key(&["--name", "last", "--service-account", "leaving-bot"]);
+    let key = key["id"].as_str().unwrap().to_string();
+    world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
+    let child = spawn(
+        &world,
+        &[
+            "service-accounts",
+            "delete",
+            "leaving-bot",
+            "--revoke-keys",
+            "--yes",
+        ],
+    );
+    let (code, out, log) = signal_at_gate(&world, child, ("revoke", 1), libc::SIGTERM, "SIGTERM");
+    assert_eq!(code, 143, "{log}");
+    assert_eq!(out, "");
+    assert!(log.contains("was not archived"), "{log}");
+    assert!(
+        log.contains(&format!("service-accounts delete {id} --yes")),
+        "{log}"
+    );
+    assert_eq!(
+        world.status(&key),
+        "deleted",
+        "the revocation in flight finished"
+    );
+    assert_eq!(
+        world.sandbox.user_status(&id).as_deref(),
+        Some("published"),
+        "{log}"
+    );
+    assert!(
+        !world
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.ends_with(&id)),
+        "{log}"
+    );
+    world.sandbox.clear_faults();
+    world
+        .run(&["service-accounts", "delete", &id, "--yes"])
+        .code(0);
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("archived"));
 }
 

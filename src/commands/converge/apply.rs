@@ -344,11 +344,15 @@ fn preflight(
         stdout_is_terminal: ctx.out.stdout_tty(),
         stdout_asked: false,
     };
-    let planned = plan::plan(&idents, &wanted, &around)?;
+    let planned = plan::plan(&idents, &wanted, &around).map_err(|err| unstand(err, manifest))?;
     let refused = changes
         .iter()
         .enumerate()
-        .filter_map(|(i, change)| planned.refusal(i).map(|err| (*change, err.clone())))
+        .filter_map(|(i, change)| {
+            planned
+                .refusal(i)
+                .map(|err| (*change, unstand(err.clone(), manifest)))
+        })
         .collect();
     if planned.uses_keychain() {
         let every: Vec<ApiKey> = live.keys.values().flatten().cloned().collect();
@@ -358,6 +362,37 @@ fn preflight(
         keys::confirm_overwrites(ctx, &asked)?;
     }
     Ok(refused)
+}
+
+/// A pre-flight refusal as the user is to read it: each account's stand-in owner (a path no key
+/// will ever use, which making would not help) shown as `{owner}`, with a hint that the place is
+/// checked again once the account, created by this apply, has its ID.
+fn unstand(mut err: CommandError, manifest: &Manifest) -> CommandError {
+    let mut stood_in = Vec::new();
+    for (a, account) in manifest.accounts.iter().enumerate() {
+        let stand_in = owner_to_be(a);
+        let texts = std::iter::once(&mut err.message)
+            .chain(&mut err.hints)
+            .chain(&mut err.causes);
+        let mut seen = false;
+        for text in texts {
+            if text.contains(&stand_in) {
+                *text = text.replace(&stand_in, crate::handover::destination::OWNER_PLACEHOLDER);
+                seen = true;
+            }
+        }
+        if seen {
+            stood_in.push(account.name.as_str());
+        }
+    }
+    for name in stood_in {
+        err = err.hint(format!(
+            "service account {name} is created by this apply, so {{owner}} (its ID) is not known yet: once it \
+             exists, `flexprice-admin service-accounts list` shows its ID; make the place ready for it, then run \
+             apply again"
+        ));
+    }
+    err
 }
 
 /// Step 1: the accounts the manifest wants that do not exist, created `--jobs` at a time.
