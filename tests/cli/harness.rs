@@ -302,6 +302,13 @@ impl World {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
+    /// Another user of the tenant, Dana (`all_writer`): the admin sees her keys but cannot mint
+    /// for her. Returns her user ID.
+    pub(crate) fn another_user(&self) -> String {
+        self.sandbox
+            .seed_user("Dana", "dana@example.com", &["all_writer"])
+    }
+
     /// Creates a service account through the binary and returns its ID.
     pub(crate) fn service_account(&self, name: &str, role: &str) -> String {
         let run = self.run(&[

@@ -299,9 +299,7 @@ fn a_lost_revocation_response_is_retried() {
 #[test]
 fn another_users_key_cannot_be_rotated() {
     let world = World::new();
-    let user = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let user = world.another_user();
     let theirs = world.sandbox.seed_key(SeedKey {
         name: "danas".into(),
         owner_user_id: Some(user),

@@ -23,19 +23,8 @@ fn due_rotates_every_key_the_audit_finds() {
         name: "fresh".into(),
         ..SeedKey::default()
     });
-    let json = world
-        .run(&[
-            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
-        ])
-        .code(0)
-        .json();
-    let rotated: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["old_key"]["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(rotated, [old.id.as_str()]);
+    let json = rotate_json(&world, &["--due"], "stdout");
+    assert_eq!(rotated(&json), [old.id.as_str()]);
     assert_eq!(world.status(&old.id), "deleted");
     assert_eq!(world.status(&fresh.id), "published");
     world.run(&["keys", "audit"]).code(0);
@@ -168,9 +157,7 @@ fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
 #[test]
 fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.aged_key("danas", Some(&dana));
     let superseded = world.aged_key("twice", None);
     let newer = world.seed_key("twice", None, 1, None).id;
@@ -186,16 +173,11 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
         },
     );
     let json = run.code(0).json();
-    let rotated: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["old_key"]["id"].as_str().unwrap())
-        .collect();
-    assert!(rotated.contains(&mine.as_str()), "{rotated:?}");
+    let ids = rotated(&json);
+    assert!(ids.contains(&mine), "{ids:?}");
     assert!(
-        !rotated.contains(&theirs.as_str()) && !rotated.contains(&superseded.as_str()),
-        "{rotated:?}"
+        !ids.contains(&theirs) && !ids.contains(&superseded),
+        "{ids:?}"
     );
     insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
     exit 0
@@ -512,6 +494,15 @@ fn rotated(json: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `keys rotate` of the keys `scope` chooses (`--due` or `--all`, and what narrows them), with
+/// `--yes`, each new secret to `store` and the JSON array out: the array, after exit 0.
+fn rotate_json(world: &World, scope: &[&str], store: &str) -> Value {
+    let mut args = vec!["keys", "rotate"];
+    args.extend_from_slice(scope);
+    args.extend(["--yes", "--store", store, "-o", "json"]);
+    world.run(&args).code(0).json()
+}
+
 #[test]
 fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let world = World::new();
@@ -522,29 +513,18 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let others_ci = world.seed_key("ci-ingest", Some(&other), 40, None).id;
 
     // Under the built-in 90 days nothing is due.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--due",
-            "--service-account",
-            "ingest-bot",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--due", "--service-account", "ingest-bot"],
+        "stdout",
+    );
     assert_eq!(json, serde_json::json!([]));
     assert_eq!(world.creates(), 0);
 
     // --max-age 30d, one account, one name: exactly that key.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
+    let json = rotate_json(
+        &world,
+        &[
             "--due",
             "--max-age",
             "30d",
@@ -552,14 +532,9 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
             "ingest-bot",
             "--name",
             "ci-ingest",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+        ],
+        "stdout",
+    );
     assert_eq!(rotated(&json), [bots_ci.as_str()]);
     assert_eq!(json[0]["old_key_revoked"], true);
     assert_eq!(json[0]["new_key"]["name"], "ci-ingest");
@@ -571,30 +546,13 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
 
     // --expiring-within: a key expiring in 20 days is due under 30d, not under the default 14d.
     let soon = world.seed_key("soon", Some(&other), 1, Some(20)).id;
-    let json = world
-        .run(&[
-            "keys", "rotate", "--due", "--name", "soon", "--yes", "--store", "stdout", "-o", "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(&world, &["--due", "--name", "soon"], "stdout");
     assert_eq!(json, serde_json::json!([]));
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--due",
-            "--expiring-within",
-            "30d",
-            "--name",
-            "soon",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--due", "--expiring-within", "30d", "--name", "soon"],
+        "stdout",
+    );
     assert_eq!(rotated(&json), [soon.as_str()]);
     assert_eq!(world.status(&soon), "deleted");
     assert_eq!(world.status(&others_ci), "published");
@@ -880,23 +838,17 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
     assert_eq!(world.creates(), 2);
 
     // An account with nothing left to rotate: nothing happens.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
+    let json = rotate_json(
+        &world,
+        &[
             "--all",
             "--service-account",
             "report-bot",
             "--name",
             "backfill",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+        ],
+        "stdout",
+    );
     assert_eq!(json, serde_json::json!([]));
     assert_eq!(world.creates(), 2);
 }
@@ -904,9 +856,7 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
 #[test]
 fn all_without_a_scope_skips_what_due_skips() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.seed_key("danas", Some(&dana), 1, None).id;
     let superseded = world.seed_key("twice", None, 10, None).id;
     let newer = world.seed_key("twice", None, 1, None).id;
@@ -1030,9 +980,7 @@ fn all_without_a_scope_skips_what_due_skips() {
 #[test]
 fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.seed_key("danas", Some(&dana), 200, None).id;
     let run = world.run(&[
         "--no-input",
@@ -1172,21 +1120,11 @@ fn the_leaked_key_runbook_runs_as_written() {
 
     // 2.
     let store = format!("file:{}", etc.path().join("{name}.key").display());
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--all",
-            "--service-account",
-            "ingest-bot",
-            "--store",
-            &store,
-            "--yes",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--all", "--service-account", "ingest-bot"],
+        &store,
+    );
     let mut ids = rotated(&json);
     ids.sort();
     let mut expected = vec![
