@@ -959,6 +959,31 @@ pub(crate) fn manifest(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
+/// A manifest's text: `version = 1`, then the service account `bot` (role `event_ingestor`)
+/// with `keys`, its `[[service_account.key]]` tables as [`key_table`] writes them.
+pub(crate) fn bot_manifest(keys: &[String]) -> String {
+    format!(
+        "version = 1\n[[service_account]]\nname = \"bot\"\nroles = [\"event_ingestor\"]\n{}",
+        keys.concat()
+    )
+}
+
+/// A manifest's `[[service_account.key]]` table: the key `name`, delivered to each of `stores`.
+pub(crate) fn key_table(name: &str, stores: &[&str]) -> String {
+    let stores: Vec<String> = stores.iter().map(|s| format!("\"{s}\"")).collect();
+    format!(
+        "  [[service_account.key]]\n  name = \"{name}\"\n  store = [{}]\n",
+        stores.join(", ")
+    )
+}
+
+/// `text` (a manifest beginning `version = 1`) with a `[defaults]` table of `lines` after its
+/// first line.
+pub(crate) fn with_defaults(lines: &str, text: &str) -> String {
+    let body = text.strip_prefix("version = 1\n").expect("a manifest");
+    format!("version = 1\n[defaults]\n{lines}{body}")
+}
+
 // ---- what tests assert --------------------------------------------------------------------------
 
 /// `sk_` + a 26-character ULID: the shape of a Flexprice secret.

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
 use crate::harness::{
-    World, display_form, file_names, is_secret_key, manifest, spawn, the_recovery_file,
+    World, bot_manifest, display_form, file_names, is_secret_key, key_table, manifest, spawn,
+    the_recovery_file, with_defaults,
 };
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
@@ -365,16 +366,10 @@ fn a_due_key_is_rotated_and_a_grace_keeps_its_predecessor_until_a_later_apply() 
         .seed_service_account("bot", &["event_ingestor"]);
     let file = dir.path().join("k.key");
     let old = aged_delivered_key(&world, &bot, "k", &file);
-    let text = r#"version = 1
-[defaults]
-grace = "{grace}"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"{grace}\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     // No grace: rotated, the old key revoked at once.
     let path = manifest(dir.path(), &text.replace("{grace}", "0s"));
     let run = run_manifest(&world, "plan", &path, &[]);
@@ -466,20 +461,11 @@ fn a_key_ending_within_the_week_or_ended_is_rotated_for_its_expiry() {
             (name, key.id)
         })
         .collect();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "soon"
-  store = ["file:{dir}/soon.key"]
-  [[service_account.key]]
-  name = "ended"
-  store = ["file:{dir}/ended.key"]
-  [[service_account.key]]
-  name = "later"
-  store = ["file:{dir}/later.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("soon", &["file:{dir}/soon.key"]),
+        key_table("ended", &["file:{dir}/ended.key"]),
+        key_table("later", &["file:{dir}/later.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     let named = [
         (seeded[0].1.as_str(), "[SOON]"),
@@ -605,17 +591,10 @@ fn a_failed_destination_mid_apply_exits_9_and_a_rerun_delivers_from_the_recovery
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     // The exec: destination writes into a directory that does not exist yet.
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/good.key"]
-  [[service_account.key]]
-  name = "late"
-  store = ["exec:sh -c 'cat > {dir}/later/late.key'"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/good.key"]),
+        key_table("late", &["exec:sh -c 'cat > {dir}/later/late.key'"]),
+    ]);
     let path = manifest(dir.path(), text);
     let run1 = run_manifest(&world, "apply", &path, &[]);
     insta::assert_snapshot!(world.shown_batch(&run1, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
@@ -711,14 +690,7 @@ fn a_kill_at_each_step_loses_no_secret_and_a_rerun_converges() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
         let ready = dir.path().join("ready");
-        let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key", "exec:{exec}"]
-"#;
+        let text = &bot_manifest(&[key_table("k", &["file:{dir}/k.key", "exec:{exec}"])]);
         // The exec: destination takes the secret, then (for "deliver") waits on a FIFO nobody
         // writes, after saying so through another: the kill comes while it holds the secret.
         let exec = if step == "deliver" {

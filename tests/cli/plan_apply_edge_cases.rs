@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::{World, manifest};
+use crate::harness::{World, bot_manifest, key_table, manifest, with_defaults};
 use crate::plan_apply::{account, live_keys, working_secret};
 
 /// Runs the binary with the tenant-level credential (not bound to an environment) and
@@ -18,14 +18,9 @@ fn run_tenant(world: &World, environment: &str, args: &[&str]) -> crate::harness
 }
 
 /// A service account `bot` with one key `k`, its secret in `{dir}/k.key`.
-const ONE_KEY: &str = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+fn one_key() -> String {
+    bot_manifest(&[key_table("k", &["file:{dir}/k.key"])])
+}
 
 fn apply_args<'a>(path: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["apply", "-f", path.to_str().unwrap(), "--yes"];
@@ -147,8 +142,7 @@ roles = ["event_ingestor"]
 fn two_keys_of_one_identity_name_the_one_the_destination_holds() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.run(&apply_args(&path, &[])).code(0);
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
     let held = live_keys(&world, &bot, "k")[0].id.clone();
@@ -199,14 +193,7 @@ fn a_relative_file_path_is_taken_from_the_manifests_directory() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:keys/{name}.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["file:keys/{name}.key"])]);
     let path = manifest(dir.path(), text);
     std::fs::create_dir(dir.path().join("keys")).unwrap();
     std::fs::create_dir(elsewhere.path().join("keys")).unwrap();
@@ -256,11 +243,7 @@ fn sigterm_during_the_revocations_exits_143_with_the_rest_not_started() {
                 .id
         })
         .collect();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-"#;
+    let text = &bot_manifest(&[]);
     let path = manifest(dir.path(), text);
     world.sandbox.add_fault(crate::harness::fault(
         "DELETE /v1/secrets/api/keys/* hold=gate",
@@ -304,14 +287,7 @@ fn two_manifests_declaring_one_account_do_not_apply_at_once() {
     let world = World::new();
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "{key}"
-  store = ["file:{dir}/{name}.key"]
-"#;
+    let text = &bot_manifest(&[key_table("{key}", &["file:{dir}/{name}.key"])]);
     let first = manifest(a.path(), &text.replace("{key}", "a"));
     let second = manifest(b.path(), &text.replace("{key}", "b"));
     world
@@ -362,8 +338,7 @@ fn a_fleet_larger_than_the_open_file_limit_still_applies() {
 fn a_destination_holding_something_else_is_not_quoted() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.run(&apply_args(&path, &[])).code(0);
     let password = "postgres://admin:Sup3rSecretPassw0rd@db/prod";
     std::fs::write(dir.path().join("k.key"), format!("{password}\n")).unwrap();
@@ -554,14 +529,7 @@ roles = ["event_ingestor"]
 fn an_unreachable_keychain_at_plan_time_is_said_and_changes_nothing() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["keychain", "file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["keychain", "file:{dir}/k.key"])]);
     let path = manifest(dir.path(), text);
     world
         .run_keychain(&apply_args(&path, &[]))
@@ -585,14 +553,12 @@ roles = ["event_ingestor"]
 fn an_exec_destination_sees_neither_our_credential_nor_our_files() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'cat > {dir}/k.key; env > {dir}/env; for f in /proc/$$/fd/*; do readlink $f; done > {dir}/fds; true'"]
-"#;
+    let text = &bot_manifest(&[key_table(
+        "k",
+        &[
+            "exec:sh -c 'cat > {dir}/k.key; env > {dir}/env; for f in /proc/$$/fd/*; do readlink $f; done > {dir}/fds; true'",
+        ],
+    )]);
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
     let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
@@ -625,8 +591,7 @@ fn a_credential_that_cannot_write_is_explained() {
             ..Default::default()
         })
         .raw_key;
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world
         .run_as(&key, &["plan", "-f", path.to_str().unwrap()])
         .code(11);
@@ -651,16 +616,10 @@ fn a_client_clock_ahead_of_the_servers_does_not_end_a_grace_early() {
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-    let text = r#"version = 1
-[defaults]
-grace = "1h"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"1h\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     let path = manifest(dir.path(), text);
     let ahead = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)).to_string();
     let apply_ahead = || {
@@ -681,8 +640,7 @@ roles = ["event_ingestor"]
 fn one_manifest_reached_by_another_path_is_not_applied_twice_at_once() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let linked = dir.path().join("linked.toml");
     std::os::unix::fs::symlink(&path, &linked).unwrap();
@@ -714,16 +672,10 @@ fn one_manifest_reached_by_another_path_is_not_applied_twice_at_once() {
 fn keys_rotate_due_and_apply_at_once_mint_one_successor() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[defaults]
-rotate_every = "1d"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "rotate_every = \"1d\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
     let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
@@ -795,11 +747,7 @@ fn a_hostile_key_name_cannot_forge_or_escape_the_plan() {
         owner_user_id: Some(bot),
         ..Default::default()
     });
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-"#;
+    let text = &bot_manifest(&[]);
     let path = manifest(dir.path(), text);
     let plan = world.run(&["plan", "-f", path.to_str().unwrap(), "--prune"]);
     plan.code(11);
@@ -818,17 +766,13 @@ roles = ["event_ingestor"]
 fn a_minted_secret_is_only_in_its_destinations_and_recovery_file() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/out/good.key"]
-  [[service_account.key]]
-  name = "bad"
-  store = ["file:{dir}/out/bad.key", "exec:sh -c 'cat; exit 3'"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/out/good.key"]),
+        key_table(
+            "bad",
+            &["file:{dir}/out/bad.key", "exec:sh -c 'cat; exit 3'"],
+        ),
+    ]);
     let path = manifest(dir.path(), text);
     std::fs::create_dir(dir.path().join("out")).unwrap();
     let mut shown = String::new();
@@ -878,14 +822,7 @@ roles = ["event_ingestor"]
 fn a_recovery_file_that_does_not_hold_its_keys_secret_is_not_delivered() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'cat > {dir}/later/k.key'"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["exec:sh -c 'cat > {dir}/later/k.key'"])]);
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(9);
     let files = world.recovery_files();
@@ -915,8 +852,7 @@ fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
         .sandbox
         .seed_service_account("bot", &["event_ingestor"]);
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.sandbox.add_fault(crate::harness::fault(
         "DELETE /v1/secrets/api/keys/* status=500",
     ));
@@ -1006,8 +942,7 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
 
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world
         .sandbox
         .add_fault(crate::harness::fault("POST /v1/users hold=gate"));
@@ -1035,17 +970,10 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
 fn one_unreachable_destination_fails_its_key_and_the_others_go_ahead() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/good.key"]
-  [[service_account.key]]
-  name = "broken"
-  store = ["file:{dir}/gone/broken.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/good.key"]),
+        key_table("broken", &["file:{dir}/gone/broken.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     let applied = world.run(&apply_args(&path, &[]));
     applied
@@ -1075,14 +1003,7 @@ fn an_apply_whose_every_key_is_unreachable_sends_nothing() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let bot = world.service_account("bot", "event_ingestor");
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/gone/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["file:{dir}/gone/k.key"])]);
     let path = manifest(dir.path(), text);
     let before = world.mutating_requests().len();
     world
