@@ -309,6 +309,13 @@ impl World {
             .seed_user("Dana", "dana@example.com", &["all_writer"])
     }
 
+    /// The service account `bot` (role `event_ingestor`, as [`bot_manifest`] declares it),
+    /// seeded straight into the sandbox. Returns its ID.
+    pub(crate) fn seed_bot(&self) -> String {
+        self.sandbox
+            .seed_service_account("bot", &["event_ingestor"])
+    }
+
     /// Creates a service account through the binary and returns its ID.
     pub(crate) fn service_account(&self, name: &str, role: &str) -> String {
         let run = self.run(&[
@@ -962,17 +969,29 @@ pub(crate) fn manifest(dir: &Path, text: &str) -> PathBuf {
 /// A manifest's text: `version = 1`, then the service account `bot` (role `event_ingestor`)
 /// with `keys`, its `[[service_account.key]]` tables as [`key_table`] writes them.
 pub(crate) fn bot_manifest(keys: &[String]) -> String {
+    bot_manifest_as("event_ingestor", keys)
+}
+
+/// [`bot_manifest`] with `role` for the account's one role.
+pub(crate) fn bot_manifest_as(role: &str, keys: &[String]) -> String {
     format!(
-        "version = 1\n[[service_account]]\nname = \"bot\"\nroles = [\"event_ingestor\"]\n{}",
+        "version = 1\n[[service_account]]\nname = \"bot\"\nroles = [\"{role}\"]\n{}",
         keys.concat()
     )
 }
 
-/// A manifest's `[[service_account.key]]` table: the key `name`, delivered to each of `stores`.
+/// A manifest's `[[service_account.key]]` table: the key `name`, delivered to each of `stores`
+/// (as TOML strings: their quotes and backslashes escaped).
 pub(crate) fn key_table(name: &str, stores: &[&str]) -> String {
+    key_table_in(name, None, stores)
+}
+
+/// [`key_table`] with the key's `environment` when `Some`.
+pub(crate) fn key_table_in(name: &str, environment: Option<&str>, stores: &[&str]) -> String {
+    let environment = environment.map_or(String::new(), |e| format!("  environment = \"{e}\"\n"));
     let stores: Vec<String> = stores.iter().map(|s| format!("\"{s}\"")).collect();
     format!(
-        "  [[service_account.key]]\n  name = \"{name}\"\n  store = [{}]\n",
+        "  [[service_account.key]]\n  name = \"{name}\"\n{environment}  store = [{}]\n",
         stores.join(", ")
     )
 }

@@ -1547,9 +1547,7 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
 /// `keys create --store exec:PROGRAM` for each program; each must count as a failed delivery.
 fn unread_by_exec_is_undelivered(program: &str) {
     let world = World::with_immediate_revocation();
-    let account = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let account = world.seed_bot();
     let store = format!("exec:{program}");
     let run = world.run(&[
         "keys",

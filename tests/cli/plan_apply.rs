@@ -52,6 +52,11 @@ pub(crate) fn account(world: &World, name: &str) -> Value {
     found[0].clone()
 }
 
+/// The ID of the one live service account named `name`.
+pub(crate) fn account_id(world: &World, name: &str) -> String {
+    account(world, name)["id"].as_str().unwrap().to_string()
+}
+
 /// The live keys of `owner` named `name`.
 pub(crate) fn live_keys(
     world: &World,
@@ -237,7 +242,7 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
     run_manifest(&world, "apply", &path, &[]).code(0);
-    let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot_id = account_id(&world, "bot");
     let ci = live_keys(&world, &bot_id, "ci")[0].id.clone();
 
     // `ci` leaves the manifest: kept, and said so, until --prune.
@@ -307,7 +312,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
     run_manifest(&world, "apply", &path, &[]).code(0);
-    let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot_id = account_id(&world, "bot");
     let file = dir.path().join(format!("{bot_id}-worker.key"));
     let before = live_keys(&world, &bot_id, "worker")[0].id.clone();
 
@@ -361,9 +366,7 @@ pub(crate) fn aged_delivered_key(world: &World, owner: &str, name: &str, file: &
 fn a_due_key_is_rotated_and_a_grace_keeps_its_predecessor_until_a_later_apply() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let file = dir.path().join("k.key");
     let old = aged_delivered_key(&world, &bot, "k", &file);
     let text = &with_defaults(
@@ -445,9 +448,7 @@ fn a_due_key_is_rotated_and_a_grace_keeps_its_predecessor_until_a_later_apply() 
 fn a_key_ending_within_the_week_or_ended_is_rotated_for_its_expiry() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     // (name, days until its expiry): all made 10 days ago.
     let seeded: Vec<(&str, String)> = [("soon", 3), ("ended", -1), ("later", 30)]
         .into_iter()
@@ -553,9 +554,7 @@ fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing() {
 
     // A key due for rotation: still the one live key, its file untouched; `-q` (as cron runs
     // it) refuses alike.
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let file = dir.path().join("k.key");
     let old = aged_delivered_key(&world, &bot, "k", &file);
     let before = std::fs::read_to_string(&file).unwrap();
@@ -615,7 +614,7 @@ fn a_failed_destination_mid_apply_exits_9_and_a_rerun_delivers_from_the_recovery
     error: 1 of 3 change(s) failed; a minted secret waits in a recovery file
     hint: run apply again: it delivers each waiting secret from its recovery file to its destinations, and does what is left
     ");
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     working_secret(&world, &dir.path().join("good.key"), &bot);
     let (_, waiting) = the_recovery_file(&world, "");
     let creates = world.creates();
@@ -706,9 +705,7 @@ fn a_kill_at_each_step_loses_no_secret_and_a_rerun_converges() {
         let path = manifest(dir.path(), &text.replace("{exec}", &exec));
         if step == "revoke" {
             // A due key to rotate, whose revocation is where the kill comes.
-            let bot = world
-                .sandbox
-                .seed_service_account("bot", &["event_ingestor"]);
+            let bot = world.seed_bot();
             aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
             world.add_fault("DELETE /v1/secrets/api/keys/* hold=gate");
         }
@@ -748,7 +745,7 @@ fn a_kill_at_each_step_loses_no_secret_and_a_rerun_converges() {
         }
         let rerun = run_manifest(&world, "apply", &path, &[]);
         rerun.code(0);
-        let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+        let bot = account_id(&world, "bot");
         let keys = live_keys(&world, &bot, "k");
         assert_eq!(keys.len(), 1, "{step}: {keys:?}\n{}", rerun.stderr);
         let secret = working_secret(&world, &dir.path().join("k.key"), &bot);
@@ -844,12 +841,8 @@ roles = ["event_ingestor"]
 fn two_live_accounts_of_one_name_are_refused_with_their_ids() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let a = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
-    let b = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let a = world.seed_bot();
+    let b = world.seed_bot();
     let path = manifest(dir.path(), TWO_KEYS);
     let run = run_manifest(&world, "apply", &path, &[]);
     insta::assert_snapshot!(world.shown_batch(&run, &[(&a, "[BOT_A]"), (&b, "[BOT_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
@@ -872,7 +865,7 @@ fn cron_output_is_empty_on_a_quiet_night_and_names_a_failed_key_once() {
     quiet.code(0);
     assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
     // A bad night: the key's file is gone and its directory unwritable.
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     std::fs::remove_file(dir.path().join(format!("{bot}-worker.key"))).unwrap();
     world.add_fault("POST /v1/secrets/api/keys status=503");
     let bad = run_manifest(&world, "apply", &path, &["-q"]);

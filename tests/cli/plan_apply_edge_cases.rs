@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use crate::harness::{World, bot_manifest, key_table, manifest, with_defaults};
-use crate::plan_apply::{account, live_keys, working_secret};
+use crate::harness::{
+    World, bot_manifest, bot_manifest_as, key_table, key_table_in, manifest, with_defaults,
+};
+use crate::plan_apply::{account, account_id, live_keys, working_secret};
 
 /// Runs the binary with the tenant-level credential (not bound to an environment) and
 /// `environment` as the profile's environment, as a login token or a config key is used.
@@ -37,18 +39,14 @@ fn a_key_declared_in_the_credentials_own_environment_by_name_is_not_pruned() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "worker"
-  environment = "Sandbox"
-  store = ["file:{dir}/worker.key"]
-"#;
+    let text = &bot_manifest(&[key_table_in(
+        "worker",
+        Some("Sandbox"),
+        &["file:{dir}/worker.key"],
+    )]);
     let path = manifest(dir.path(), text);
     run_tenant(&world, &sandbox_env, &apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let key = live_keys(&world, &bot, "worker")[0].id.clone();
 
     let plan = run_tenant(
@@ -75,18 +73,10 @@ fn a_key_declared_for_one_environment_under_two_names_is_refused() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "worker"
-  store = ["file:{dir}/a.key"]
-  [[service_account.key]]
-  name = "worker"
-  environment = "Sandbox"
-  store = ["file:{dir}/b.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("worker", &["file:{dir}/a.key"]),
+        key_table_in("worker", Some("Sandbox"), &["file:{dir}/b.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     for verb in ["plan", "apply"] {
         let mut args = vec![verb, "-f", path.to_str().unwrap()];
@@ -110,14 +100,10 @@ fn an_exec_command_echoing_the_secret_across_the_output_cut_does_not_leak_it() {
     let dir = tempfile::tempdir().unwrap();
     // 8165 bytes of padding, then the secret (29 bytes): the first 8 KiB end 2 bytes before
     // the secret does.
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'head -c 8165 /dev/zero | tr \"\\0\" x; cat; echo; exit 1'"]
-"#;
+    let text = &bot_manifest(&[key_table(
+        "k",
+        &[r#"exec:sh -c 'head -c 8165 /dev/zero | tr \"\\0\" x; cat; echo; exit 1'"#],
+    )]);
     let path = manifest(dir.path(), text);
     for output in [&[][..], &["-o", "json"][..]] {
         let applied = world.run(&apply_args(&path, output));
@@ -144,7 +130,7 @@ fn two_keys_of_one_identity_name_the_one_the_destination_holds() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), &one_key());
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let held = live_keys(&world, &bot, "k")[0].id.clone();
     // A second key of that name, made by hand, its secret elsewhere.
     let other = dir.path().join("elsewhere.key");
@@ -204,7 +190,7 @@ fn a_relative_file_path_is_taken_from_the_manifests_directory() {
         })
     };
     from_elsewhere(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let secret = working_secret(&world, &dir.path().join("keys/k.key"), &bot);
     assert!(!elsewhere.path().join("keys/k.key").exists());
     // From the manifest's own directory, by a relative -f: the same place, nothing to do.
@@ -227,9 +213,7 @@ fn sigterm_during_the_revocations_exits_143_with_the_rest_not_started() {
 
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let dropped: Vec<String> = ["a", "b", "c"]
         .iter()
         .map(|name| {
@@ -371,17 +355,8 @@ fn a_kill_at_the_check_or_the_archive_is_finished_by_a_rerun() {
     for step in ["check", "archive"] {
         let world = World::with_immediate_revocation();
         let dir = tempfile::tempdir().unwrap();
-        let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
-        let old_bot = world
-            .sandbox
-            .seed_service_account("bot", &["event_ingestor"]);
+        let text = &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]);
+        let old_bot = world.seed_bot();
         let role = if step == "archive" {
             world
                 .run(&apply_args(
@@ -415,7 +390,7 @@ roles = ["{role}"]
             "{step}: minted again\n{}",
             rerun.stderr
         );
-        let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+        let bot = account_id(&world, "bot");
         assert_eq!(live_keys(&world, &bot, "k").len(), 1, "{step}");
         working_secret(&world, &dir.path().join("k.key"), &bot);
         assert!(world.recovery_files().is_empty(), "{step}");
@@ -437,21 +412,14 @@ roles = ["{role}"]
 fn a_migration_blocked_by_a_key_in_another_environment_says_where_to_look() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]);
     world
         .run(&apply_args(
             &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
             &[],
         ))
         .code(0);
-    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old = account_id(&world, "bot");
     let production = world.sandbox.production_environment_id().to_string();
     let elsewhere = world
         .sandbox
@@ -499,15 +467,7 @@ fn an_environment_id_of_no_environment_here_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
     let foreign = "env_01K0000000000000000000FOREIGN";
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  environment = "{env}"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table_in("k", Some("{env}"), &["file:{dir}/k.key"])]);
     let path = manifest(dir.path(), &text.replace("{env}", foreign));
     for verb in ["plan", "apply"] {
         let mut args = vec![verb, "-f", path.to_str().unwrap()];
@@ -612,9 +572,7 @@ fn a_credential_that_cannot_write_is_explained() {
 fn a_client_clock_ahead_of_the_servers_does_not_end_a_grace_early() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
     let text = &with_defaults(
         "grace = \"1h\"\n",
@@ -678,7 +636,7 @@ fn keys_rotate_due_and_apply_at_once_mint_one_successor() {
     );
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let old = live_keys(&world, &bot, "k")[0].id.clone();
     // Two days later, on both clocks.
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
@@ -739,9 +697,7 @@ fn keys_rotate_due_and_apply_at_once_mint_one_successor() {
 fn a_hostile_key_name_cannot_forge_or_escape_the_plan() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     world.sandbox.seed_key(flexprice_sandbox::SeedKey {
         name: "x\x1b]52;c;cm0gLXJmIH4K\x07\nNo changes: the tenant matches the manifest.".into(),
         owner_user_id: Some(bot),
@@ -848,9 +804,7 @@ fn a_recovery_file_that_does_not_hold_its_keys_secret_is_not_delivered() {
 fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
     let path = manifest(dir.path(), &one_key());
     world.sandbox.add_fault(crate::harness::fault(
@@ -882,23 +836,17 @@ fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
 fn a_migration_keeps_the_old_keys_for_their_grace() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[defaults]
-grace = "1h"
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"1h\"\n",
+        &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]),
+    );
     world
         .run(&apply_args(
             &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
             &[],
         ))
         .code(0);
-    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old = account_id(&world, "bot");
     let old_secret = working_secret(&world, &dir.path().join("k.key"), &old);
     let path = manifest(dir.path(), &text.replace("{role}", "event_reader"));
     world
@@ -958,7 +906,7 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
     assert_eq!(world.creates(), 0, "{log}");
     world.sandbox.clear_faults();
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     working_secret(&world, &dir.path().join("k.key"), &bot);
 }
 
