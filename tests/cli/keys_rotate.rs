@@ -199,18 +199,7 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
     hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
     ");
     // The new key's tries, told from the admin's own `GET /users/me` beside the listing.
-    let admin_form = display_form(world.sandbox.admin_key());
-    let tries = world
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.path == "/v1/users/me"
-                && !r
-                    .headers
-                    .iter()
-                    .any(|(name, value)| name == "x-api-key" && *value == admin_form)
-        })
-        .count();
+    let tries = checks_with_the_new_key(&world);
     assert_eq!(tries, VERIFY_ATTEMPTS, "attempts before giving up");
     assert!(
         !run.stderr.contains("whoami"),

@@ -7,7 +7,7 @@ use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::harness::{
     World, display_form, due_key, file_names, finish_child, is_secret_key, pty, read_trimmed,
@@ -1285,9 +1285,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["ingest", "ingest"]);
     let dir = tempfile::tempdir().unwrap();
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &by_name);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1303,13 +1302,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     world
         .run(&["keys", "rotate", "--due", "--yes", "--store", &by_owner])
         .code(0);
-    let secret_a = std::fs::read_to_string(dir.path().join(format!("{a}-ingest.key"))).unwrap();
-    let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-ingest.key"))).unwrap();
-    assert_ne!(secret_a, secret_b);
-    for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.assert_works(secret.trim_end());
-        assert_eq!(world.status(old), "deleted");
-    }
+    let files = [&a, &b].map(|owner| dir.path().join(format!("{owner}-ingest.key")));
+    assert_delivered_apart(&world, files, [&old_a, &old_b]);
 }
 
 /// `kill -9` while revocations are held: each new secret is already on stdout (JSON or plain)
@@ -1484,9 +1478,8 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
     std::fs::create_dir(dir.path().join(&a)).unwrap();
     std::fs::create_dir(dir.path().join(&b)).unwrap();
     let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &store);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1509,9 +1502,8 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     std::os::unix::fs::symlink(&shared, dir.path().join(&a)).unwrap();
     std::os::unix::fs::symlink(&shared, dir.path().join(&b)).unwrap();
     let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &store);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1764,6 +1756,37 @@ fn two_accounts_with_due_keys(world: &World, names: [&str; 2]) -> [(String, Stri
         .unwrap()
 }
 
+/// `keys rotate --due --yes --store STORE`, the request log cleared first, for `due` (each
+/// account from [`two_accounts_with_due_keys`] and its due key): the run as
+/// [`World::shown`] shows it, the keys, accounts and `dir` named.
+fn rotate_colliding(world: &World, due: [(&str, &str); 2], dir: &Path, store: &str) -> String {
+    let [(a, old_a), (b, old_b)] = due;
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", store]);
+    let dir = dir.to_str().unwrap();
+    world.shown(
+        &run,
+        &[
+            (old_a, "[OLD_A]"),
+            (old_b, "[OLD_B]"),
+            (a, "[TEAM_A]"),
+            (b, "[TEAM_B]"),
+            (dir, "[DIR]"),
+        ],
+    )
+}
+
+/// Two keys rotated apart: `files` hold two different secrets that work, and `olds` (their
+/// predecessors, in the same order) are revoked.
+fn assert_delivered_apart(world: &World, files: [PathBuf; 2], olds: [&str; 2]) {
+    let [secret_a, secret_b] = files.map(|f| std::fs::read_to_string(f).unwrap());
+    assert_ne!(secret_a, secret_b);
+    for (secret, old) in [(&secret_a, olds[0]), (&secret_b, olds[1])] {
+        world.assert_works(secret.trim_end());
+        assert_eq!(world.status(old), "deleted");
+    }
+}
+
 /// A recipe's shape, `exec:sh -c "cat > DIR/$FLEXPRICE_KEY_NAME"`, for two accounts'
 /// keys both named `dup`: one target, refused before any create, naming both keys and the
 /// variable that tells them apart. With `$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME` they are
@@ -1778,9 +1801,8 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
         r#"exec:sh -c "cat > {}/$FLEXPRICE_KEY_NAME""#,
         dir.path().display()
     );
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &by_name);
+    insta::assert_snapshot!(shown, @r#"
     exit 2
     --- stdout
     --- stderr
@@ -1798,13 +1820,8 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
     world
         .run(&["keys", "rotate", "--due", "--yes", "--store", &by_owner])
         .code(0);
-    let secret_a = std::fs::read_to_string(dir.path().join(format!("{a}-dup"))).unwrap();
-    let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-dup"))).unwrap();
-    assert_ne!(secret_a, secret_b);
-    for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.assert_works(secret.trim_end());
-        assert_eq!(world.status(old), "deleted");
-    }
+    let files = [&a, &b].map(|owner| dir.path().join(format!("{owner}-dup")));
+    assert_delivered_apart(&world, files, [&old_a, &old_b]);
 }
 
 /// A command that mentions none of the `FLEXPRICE_KEY_*` variables is one target for every key
