@@ -136,6 +136,12 @@ impl World {
         finish(self.cmd().args(args))
     }
 
+    /// Runs with the admin key the words of `line`, split at white space (so no argument may
+    /// be empty or hold a space): a long command reads as it is typed.
+    pub(crate) fn run_line(&self, line: &str) -> Run {
+        self.run(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// Runs with another API key.
     pub(crate) fn run_as(&self, key: &str, args: &[&str]) -> Run {
         finish(self.cmd().env("FLEXPRICE_API_KEY", key).args(args))
