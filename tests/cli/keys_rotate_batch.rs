@@ -278,15 +278,7 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
 #[test]
 fn due_and_keep_old_do_not_mix() {
     let world = World::new();
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "--due",
-        "--keep-old",
-        "--yes",
-        "--store",
-        "stdout",
-    ]);
+    let run = world.run_line("keys rotate --due --keep-old --yes --store stdout");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 2
     --- stdout
@@ -861,9 +853,7 @@ fn all_without_a_scope_skips_what_due_skips() {
     let superseded = world.seed_key("twice", None, 10, None).id;
     let newer = world.seed_key("twice", None, 1, None).id;
     let mine = world.seed_key("mine", None, 1, None).id;
-    let run = world.run(&[
-        "-q", "keys", "rotate", "--all", "--yes", "--store", "stdout", "-o", "json",
-    ]);
+    let run = world.run_line("-q keys rotate --all --yes --store stdout -o json");
     let json = run.code(0).json();
     let ids = rotated(&json);
     assert!(ids.contains(&mine) && ids.contains(&newer), "{ids:?}");
@@ -982,18 +972,7 @@ fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
     let world = World::new();
     let dana = world.another_user();
     let theirs = world.seed_key("danas", Some(&dana), 200, None).id;
-    let run = world.run(&[
-        "--no-input",
-        "-q",
-        "keys",
-        "rotate",
-        "--due",
-        "--yes",
-        "--store",
-        "stdout",
-        "-o",
-        "jsonl",
-    ]);
+    let run = world.run_line("--no-input -q keys rotate --due --yes --store stdout -o jsonl");
     run.code(0);
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout, "");
@@ -1101,14 +1080,7 @@ fn the_leaked_key_runbook_runs_as_written() {
 
     // 1.
     let listed = world
-        .run(&[
-            "keys",
-            "list",
-            "--service-account",
-            "ingest-bot",
-            "-o",
-            "json",
-        ])
+        .run_line("keys list --service-account ingest-bot -o json")
         .code(0)
         .json();
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -1164,18 +1136,9 @@ fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let stuck = world.seed_key("stuck", Some(&bot), 40, None).id;
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{stuck} status=500"));
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "--due",
-        "--max-age",
-        "30d",
-        "--service-account",
-        "ingest-bot",
-        "--yes",
-        "--store",
-        "stdout",
-    ]);
+    let run = world.run_line(
+        "keys rotate --due --max-age 30d --service-account ingest-bot --yes --store stdout",
+    );
     insta::assert_snapshot!(world.shown(&run, &[(&stuck, "[STUCK]"), (&bot, "[BOT]")]), @"
     exit 8
     --- stdout
@@ -1367,9 +1330,7 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
         "DELETE /v1/secrets/api/keys/{} status=500",
         olds[1]
     ));
-    let run = world.run(&[
-        "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
-    ]);
+    let run = world.run_line("keys rotate --due --yes --store stdout -o json");
     let json = run.code(8).json();
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 3);
