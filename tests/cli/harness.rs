@@ -1250,10 +1250,11 @@ fn sort_json_items(json: &str, key: &impl Fn(&str) -> String) -> String {
 /// first key: their receipts are a run of their own.
 fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
     const ACCOUNTS: [&str; 1] = ["+ created service account "];
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "Rotated ",
         "Revoked key ",
         "warning: could not rotate key ",
+        "warning: could not revoke key ",
         "warning: not revoked: ",
         // apply's changes, also made side by side
         "+ created key ",
