@@ -957,6 +957,13 @@ pub(crate) fn file_names(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Makes a FIFO at `path` (private), for a command under test to tell the test where it is.
+pub(crate) fn make_fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+}
+
 /// A file's text without its trailing line break (a secret as delivered).
 pub(crate) fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)

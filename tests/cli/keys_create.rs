@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::harness::{
     PAST_THE_CAP, World, assert_lifetime, display_form, exit_code, finish_child, gone,
-    is_secret_key, looked_up_after_the_create, mode, new_keys, pty, says_unread, signal,
+    is_secret_key, looked_up_after_the_create, make_fifo, mode, new_keys, pty, says_unread, signal,
     signal_at_gate, spawn, the_recovery_file, wait_until_gone, walk,
 };
 
@@ -1429,9 +1429,7 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pid");
-    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     let store = format!(
         "exec:sh -c 'setsid sh -c \"echo \\$\\$ > \\\"\\$0\\\"; cat > /dev/null; exec sleep 600\" \"$1\" & exec sleep 600' sh {}",
         fifo.display()

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
 use crate::harness::{
-    World, bot_manifest, display_form, file_names, is_secret_key, key_table, manifest, spawn,
-    the_recovery_file, with_defaults,
+    World, bot_manifest, display_form, file_names, is_secret_key, key_table, make_fifo, manifest,
+    spawn, the_recovery_file, with_defaults,
 };
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
@@ -716,13 +716,8 @@ fn a_kill_at_each_step_loses_no_secret_and_a_rerun_converges() {
             world.add_fault("POST /v1/secrets/api/keys hold=gate");
         }
         if step == "deliver" {
-            assert!(
-                std::process::Command::new("mkfifo")
-                    .args([&fifo, &ready])
-                    .status()
-                    .unwrap()
-                    .success()
-            );
+            make_fifo(&fifo);
+            make_fifo(&ready);
         }
         let mut child = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
         if step == "deliver" {
