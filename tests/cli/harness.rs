@@ -144,6 +144,12 @@ impl World {
         finish(self.cmd().args(args))
     }
 
+    /// Runs with the admin key the words of `line`, split at white space (so no argument may
+    /// be empty or hold a space): a long command reads as it is typed.
+    pub(crate) fn run_line(&self, line: &str) -> Run {
+        self.run(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// Runs with another API key.
     pub(crate) fn run_as(&self, key: &str, args: &[&str]) -> Run {
         finish(self.cmd().env("FLEXPRICE_API_KEY", key).args(args))
@@ -308,6 +314,20 @@ impl World {
         let path = self.config_dir().join("config.toml");
         std::fs::write(&path, text).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    /// Another user of the tenant, Dana (`all_writer`): the admin sees her keys but cannot mint
+    /// for her. Returns her user ID.
+    pub(crate) fn another_user(&self) -> String {
+        self.sandbox
+            .seed_user("Dana", "dana@example.com", &["all_writer"])
+    }
+
+    /// The service account `bot` (role `event_ingestor`, as [`bot_manifest`] declares it),
+    /// seeded straight into the sandbox. Returns its ID.
+    pub(crate) fn seed_bot(&self) -> String {
+        self.sandbox
+            .seed_service_account("bot", &["event_ingestor"])
     }
 
     /// Creates a service account through the binary and returns its ID.
@@ -945,6 +965,13 @@ pub(crate) fn file_names(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Makes a FIFO at `path` (private), for a command under test to tell the test where it is.
+pub(crate) fn make_fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) on a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+}
+
 /// A file's text without its trailing line break (a secret as delivered).
 pub(crate) fn read_trimmed(path: &Path) -> String {
     std::fs::read_to_string(path)
@@ -958,6 +985,43 @@ pub(crate) fn manifest(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("flexprice.toml");
     std::fs::write(&path, text.replace("{dir}", &dir.display().to_string())).unwrap();
     path
+}
+
+/// A manifest's text: `version = 1`, then the service account `bot` (role `event_ingestor`)
+/// with `keys`, its `[[service_account.key]]` tables as [`key_table`] writes them.
+pub(crate) fn bot_manifest(keys: &[String]) -> String {
+    bot_manifest_as("event_ingestor", keys)
+}
+
+/// [`bot_manifest`] with `role` for the account's one role.
+pub(crate) fn bot_manifest_as(role: &str, keys: &[String]) -> String {
+    format!(
+        "version = 1\n[[service_account]]\nname = \"bot\"\nroles = [\"{role}\"]\n{}",
+        keys.concat()
+    )
+}
+
+/// A manifest's `[[service_account.key]]` table: the key `name`, delivered to each of `stores`
+/// (as TOML strings: their quotes and backslashes escaped).
+pub(crate) fn key_table(name: &str, stores: &[&str]) -> String {
+    key_table_in(name, None, stores)
+}
+
+/// [`key_table`] with the key's `environment` when `Some`.
+pub(crate) fn key_table_in(name: &str, environment: Option<&str>, stores: &[&str]) -> String {
+    let environment = environment.map_or(String::new(), |e| format!("  environment = \"{e}\"\n"));
+    let stores: Vec<String> = stores.iter().map(|s| format!("\"{s}\"")).collect();
+    format!(
+        "  [[service_account.key]]\n  name = \"{name}\"\n{environment}  store = [{}]\n",
+        stores.join(", ")
+    )
+}
+
+/// `text` (a manifest beginning `version = 1`) with a `[defaults]` table of `lines` after its
+/// first line.
+pub(crate) fn with_defaults(lines: &str, text: &str) -> String {
+    let body = text.strip_prefix("version = 1\n").expect("a manifest");
+    format!("version = 1\n[defaults]\n{lines}{body}")
 }
 
 // ---- what tests assert --------------------------------------------------------------------------
@@ -1201,10 +1265,11 @@ fn sort_json_items(json: &str, key: &impl Fn(&str) -> String) -> String {
 /// first key: their receipts are a run of their own.
 fn sort_receipts(stderr: &str, key: &impl Fn(&str) -> String) -> String {
     const ACCOUNTS: [&str; 1] = ["+ created service account "];
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "Rotated ",
         "Revoked key ",
         "warning: could not rotate key ",
+        "warning: could not revoke key ",
         "warning: not revoked: ",
         // apply's changes, also made side by side
         "+ created key ",

@@ -294,16 +294,7 @@ fn the_profile_policy_is_what_audit_reports_and_what_list_calls_expiring() {
     );
 
     // Flags win over the profile, and the hint repeats them for `keys rotate --due`.
-    let run = world.run(&[
-        "keys",
-        "audit",
-        "--max-age",
-        "50d",
-        "--expiring-within",
-        "12d",
-        "-o",
-        "table",
-    ]);
+    let run = world.run_line("keys audit --max-age 50d --expiring-within 12d -o table");
     insta::assert_snapshot!(world.shown(&run, &[(&forty_days_old, "[FORTY]"), (&expires_in_ten, "[TEN]")]), @"
     exit 10
     --- stdout
@@ -359,14 +350,7 @@ fn audit_covers_one_service_account_or_one_name() {
     world.seed_key("fresh", Some(&bot), 1, None);
 
     let json = world
-        .run(&[
-            "keys",
-            "audit",
-            "--service-account",
-            "ingest-bot",
-            "-o",
-            "json",
-        ])
+        .run_line("keys audit --service-account ingest-bot -o json")
         .code(10)
         .json();
     let ids: Vec<String> = reported(&json).into_iter().map(|(id, _)| id).collect();
@@ -400,14 +384,7 @@ fn audit_covers_one_service_account_or_one_name() {
     ");
     assert!(run.stdout.contains(&bots_old), "{}", run.stdout);
 
-    let run = world.run(&[
-        "keys",
-        "audit",
-        "--service-account",
-        "report-bot",
-        "--name",
-        "backfill",
-    ]);
+    let run = world.run_line("keys audit --service-account report-bot --name backfill");
     insta::assert_snapshot!(world.shown(&run, &[(&bot, "[BOT]"), (&bots_old, "[BOTS_OLD]"), (&bots_expiring, "[BOTS_EXPIRING]")]), @"
     exit 0
     --- stdout
@@ -642,16 +619,8 @@ fn a_hostile_key_name_keeps_its_quiet_line_one_line() {
 fn keys_audit_and_rotate_cover_the_accounts_named_and_repeat_them_in_hints() {
     let world = World::new();
     let [a, b, c] = three_accounts(&world);
-    let audit = world.run(&[
-        "keys",
-        "audit",
-        "--service-account",
-        "bot-a",
-        "--service-account",
-        "bot-c",
-        "-o",
-        "json",
-    ]);
+    let audit =
+        world.run_line("keys audit --service-account bot-a --service-account bot-c -o json");
     audit.code(10);
     let found: Vec<String> = audit
         .json()
@@ -662,14 +631,7 @@ fn keys_audit_and_rotate_cover_the_accounts_named_and_repeat_them_in_hints() {
         .collect();
     assert!(found.contains(&a) && found.contains(&c), "{found:?}");
     assert!(!found.contains(&b), "{found:?}");
-    let table = world.run(&[
-        "keys",
-        "audit",
-        "--service-account",
-        "bot-a",
-        "--service-account",
-        "bot-c",
-    ]);
+    let table = world.run_line("keys audit --service-account bot-a --service-account bot-c");
     insta::assert_snapshot!(world.shown(&table, &[(&a, "[KEY_A]"), (&c, "[KEY_C]")]), @"
     exit 10
     --- stdout

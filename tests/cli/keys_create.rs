@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::harness::{
     PAST_THE_CAP, World, assert_lifetime, display_form, exit_code, finish_child, gone,
-    is_secret_key, looked_up_after_the_create, mode, new_keys, pty, says_unread, signal,
+    is_secret_key, looked_up_after_the_create, make_fifo, mode, new_keys, pty, says_unread, signal,
     signal_at_gate, spawn, the_recovery_file, wait_until_gone, walk,
 };
 
@@ -107,16 +107,7 @@ fn create_for_a_service_account_by_name() {
 fn create_takes_its_default_lifetime_from_the_profile() {
     let world = World::new();
     world.write_config("[profiles.ci]\ndefault_expiry = \"30d\"\n");
-    let run = world.run(&[
-        "--profile",
-        "ci",
-        "keys",
-        "create",
-        "--name",
-        "short",
-        "-o",
-        "json",
-    ]);
+    let run = world.run_line("--profile ci keys create --name short -o json");
     let key = &run.code(0).json()["key"];
     assert_lifetime(key, 30);
 }
@@ -469,14 +460,7 @@ fn exec_gets_the_secret_on_stdin_never_in_argv() {
 #[test]
 fn a_missing_exec_command_fails_preflight() {
     let world = World::new();
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "x",
-        "--store",
-        "exec:no-such-command-xyz",
-    ]);
+    let run = world.run_line("keys create --name x --store exec:no-such-command-xyz");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 2
     --- stdout
@@ -535,16 +519,8 @@ fn a_failed_file_delivery_leaves_a_recovery_file() {
 #[test]
 fn on_store_failure_revoke_deletes_the_new_key_and_keeps_nothing() {
     let world = World::new();
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "revoked",
-        "--store",
-        "exec:false",
-        "--on-store-failure",
-        "revoke",
-    ]);
+    let run =
+        world.run_line("keys create --name revoked --store exec:false --on-store-failure revoke");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 9
     --- stdout
@@ -639,15 +615,7 @@ fn secrets_never_leak_to_stderr_verbose_config_or_request_bodies() {
     stderrs.push(run.stderr.clone());
     stderrs.push(run.stdout.clone());
 
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "c",
-        "--verbose",
-        "--store",
-        "exec:false",
-    ]);
+    let run = world.run_line("keys create --name c --verbose --store exec:false");
     run.code(9);
     let recovered = std::fs::read_to_string(&world.recovery_files()[0]).unwrap();
     secrets.push(recovered.trim_end().to_string());
@@ -794,15 +762,7 @@ fn a_hung_exec_command_is_stopped_at_the_timeout() {
 fn a_key_that_lives_no_longer_than_the_expiring_window_is_warned_about() {
     let world = World::new();
     world.ignore_keys_without_expiry();
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "weekly",
-        "--expires-in",
-        "7d",
-        "-q",
-    ]);
+    let run = world.run_line("keys create --name weekly --expires-in 7d -q");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 0
     --- stdout
@@ -827,15 +787,7 @@ fn a_key_that_lives_no_longer_than_the_expiring_window_is_warned_about() {
     let run = world.run(&["keys", "audit", "-q", "--expiring-within", "3d"]);
     run.code(0);
     assert_eq!(run.stderr, "");
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "monthly",
-        "--expires-in",
-        "30d",
-        "-q",
-    ]);
+    let run = world.run_line("keys create --name monthly --expires-in 30d -q");
     run.code(0);
     assert_eq!(run.stderr, "");
 }
@@ -1303,14 +1255,7 @@ fn a_lost_create_answer_is_looked_up_never_retried() {
     assert_eq!(world.creates(), 1, "never retried");
 
     world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "lostr",
-        "--on-store-failure",
-        "revoke",
-    ]);
+    let run = world.run_line("keys create --name lostr --on-store-failure revoke");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 9
     --- stdout
@@ -1409,14 +1354,7 @@ fn a_lost_create_never_revokes_another_key_of_the_same_name() {
     let (earlier, earlier_secret) = world.create_key(&["--name", "twin"]);
     let earlier = earlier["id"].as_str().unwrap().to_string();
     world.add_fault("POST /v1/secrets/api/keys commit-then-reset times=1");
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "twin",
-        "--on-store-failure",
-        "revoke",
-    ]);
+    let run = world.run_line("keys create --name twin --on-store-failure revoke");
     run.code(9).stderr_has("orphaned key was revoked");
     let orphan = new_keys(&world, "twin", &[&earlier]);
     assert_eq!(orphan.len(), 1);
@@ -1493,14 +1431,7 @@ fn no_place_for_a_recovery_file_revokes_the_undelivered_key() {
     let state = world.home.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(state.join("flexprice-admin"), "not a directory").unwrap();
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "nowhere",
-        "--store",
-        "exec:false",
-    ]);
+    let run = world.run_line("keys create --name nowhere --store exec:false");
     run.code(9).stderr_has("the key was revoked");
     let keys: Vec<_> = world
         .sandbox
@@ -1530,9 +1461,7 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pid");
-    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     let store = format!(
         "exec:sh -c 'setsid sh -c \"echo \\$\\$ > \\\"\\$0\\\"; cat > /dev/null; exec sleep 600\" \"$1\" & exec sleep 600' sh {}",
         fifo.display()
@@ -1579,9 +1508,7 @@ fn an_exec_grandchild_in_its_own_session_is_stopped_at_the_timeout() {
 /// `keys create --store exec:PROGRAM` for each program; each must count as a failed delivery.
 fn unread_by_exec_is_undelivered(program: &str) {
     let world = World::with_immediate_revocation();
-    let account = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let account = world.seed_bot();
     let store = format!("exec:{program}");
     let run = world.run(&[
         "keys",
@@ -1821,15 +1748,7 @@ fn create_if_missing_run_twice_makes_one_key() {
     assert_eq!(json["existing"], true);
     assert!(json.get("api_key").is_none(), "{json}");
     // The caller's own key of that name is another owner's: minted.
-    let mine = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "ci-json",
-        "--if-missing",
-        "-o",
-        "json",
-    ]);
+    let mine = world.run_line("keys create --name ci-json --if-missing -o json");
     mine.code(0);
     assert!(mine.json()["api_key"].is_string());
     assert_eq!(world.creates(), creates + 1);

@@ -11,6 +11,16 @@ use crate::harness::{
     signal_at_gate, spawn,
 };
 
+/// The IDs of `count` keys minted through the binary, named `prefix-0`, `prefix-1`, …
+fn minted_keys(world: &World, prefix: &str, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let (key, _) = world.create_key(&["--name", &format!("{prefix}-{i}")]);
+            key["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn delete_needs_yes_off_a_terminal_and_sends_nothing_without_it() {
     let world = World::new();
@@ -163,27 +173,28 @@ fn a_delete_is_confirmed_on_a_terminal() {
     let (key, _) = world.create_key(&["--name", "doomed"]);
     let id = key["id"].as_str().unwrap().to_string();
 
-    let mut cmd = world.std_cmd();
-    cmd.args(["keys", "delete", "doomed"]);
-    let mut session = pty(cmd);
-    session
-        .exp_string("Revoke key")
-        .expect("confirmation shown");
-    session.send_line("n").expect("answer no");
-    session.exp_string("Nothing revoked").expect("declined");
-    session.exp_eof().expect("exits");
+    let prompt = ("Revoke key", "confirmation shown");
+    answer_delete_doomed(&world, prompt, "n", ("Nothing revoked", "declined"));
     assert_eq!(world.status(&id), "published");
 
+    let prompt = (
+        "(doomed, owner Admin)",
+        "names the key and its owner by name, not user ID",
+    );
+    answer_delete_doomed(&world, prompt, "y", ("Revoked key", "revoked"));
+    assert_eq!(world.status(&id), "deleted");
+}
+
+/// `keys delete doomed` on a terminal: `prompt` is shown (the text, and what it failed to show
+/// otherwise), then `answer` is typed and `outcome` shown before the command ends.
+fn answer_delete_doomed(world: &World, prompt: (&str, &str), answer: &str, outcome: (&str, &str)) {
     let mut cmd = world.std_cmd();
     cmd.args(["keys", "delete", "doomed"]);
     let mut session = pty(cmd);
-    session
-        .exp_string("(doomed, owner Admin)")
-        .expect("names the key and its owner by name, not user ID");
-    session.send_line("y").expect("answer yes");
-    session.exp_string("Revoked key").expect("revoked");
+    session.exp_string(prompt.0).expect(prompt.1);
+    session.send_line(answer).expect("answers");
+    session.exp_string(outcome.0).expect(outcome.1);
     session.exp_eof().expect("exits");
-    assert_eq!(world.status(&id), "deleted");
 }
 
 #[test]
@@ -243,12 +254,7 @@ fn no_input_on_a_terminal_refuses_to_prompt_and_names_the_flag() {
 #[test]
 fn a_batch_shows_a_progress_bar_on_a_terminal() {
     let world = World::new();
-    let ids: Vec<String> = (0..12)
-        .map(|i| {
-            let (key, _) = world.create_key(&["--name", &format!("bar-{i}")]);
-            key["id"].as_str().unwrap().to_string()
-        })
-        .collect();
+    let ids = minted_keys(&world, "bar", 12);
     // The revocations wait at a gate until the bar is on screen.
     world.add_fault("DELETE /v1/secrets/api/keys/* hold=revoke");
     let mut cmd = world.std_cmd();
@@ -378,12 +384,7 @@ fn an_ambiguous_name_lists_the_candidates_exits_2_and_changes_nothing() {
 #[test]
 fn ctrl_c_during_a_batch_stops_and_reports_what_was_done() {
     let world = World::new();
-    let ids: Vec<String> = (0..40)
-        .map(|i| {
-            let (key, _) = world.create_key(&["--name", &format!("batch-{i}")]);
-            key["id"].as_str().unwrap().to_string()
-        })
-        .collect();
+    let ids = minted_keys(&world, "batch", 40);
     // The first revocation goes through; every later one waits at a gate, which opens only
     // once the command has noticed Ctrl-C. So exactly one key is revoked before Ctrl-C, and the
     // ones in flight then (as many as the command says) after it.

@@ -99,14 +99,7 @@ fn list_filters_by_service_account() {
     world.create_key(&["--name", "a", "--service-account", "ingest-bot"]);
     world.create_key(&["--name", "b"]);
     let json = world
-        .run(&[
-            "keys",
-            "list",
-            "--service-account",
-            "ingest-bot",
-            "-o",
-            "json",
-        ])
+        .run_line("keys list --service-account ingest-bot -o json")
         .code(0)
         .json();
     let names: Vec<&str> = json
@@ -159,16 +152,7 @@ fn keys_list_takes_the_keys_of_every_account_named() {
     assert!(!run.stdout.contains(&c));
     // -o json goes through the streamed path: the same keys.
     let json = world
-        .run(&[
-            "keys",
-            "list",
-            "--service-account",
-            "bot-a",
-            "--service-account",
-            "bot-b",
-            "-o",
-            "json",
-        ])
+        .run_line("keys list --service-account bot-a --service-account bot-b -o json")
         .json();
     let mut ids: Vec<&str> = json
         .as_array()
@@ -179,14 +163,7 @@ fn keys_list_takes_the_keys_of_every_account_named() {
     ids.sort_unstable();
     assert_eq!(ids, want);
     // One unknown account among them: exit 4 naming it, before any key is listed.
-    let run = world.run(&[
-        "keys",
-        "list",
-        "--service-account",
-        "bot-a",
-        "--service-account",
-        "nobody",
-    ]);
+    let run = world.run_line("keys list --service-account bot-a --service-account nobody");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 4
     --- stdout

@@ -150,14 +150,7 @@ fn a_lost_create_response_is_revoked_when_asked() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "lost2");
     fail_next_create(&world, "commit-then-reset");
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "lost2",
-        "--yes",
-        "--on-store-failure",
-        "revoke",
-    ]);
+    let run = world.run_line("keys rotate lost2 --yes --on-store-failure revoke");
     let orphan = world
         .sandbox
         .keys()
@@ -199,18 +192,7 @@ fn a_new_key_that_does_not_authenticate_is_not_delivered_and_a_rerun_finishes() 
     hint: or re-run `flexprice-admin keys rotate [OLD]` (or `keys rotate --due`): it checks the new key, delivers its secret from the recovery file to the same destinations, revokes the old key and deletes the file
     ");
     // The new key's tries, told from the admin's own `GET /users/me` beside the listing.
-    let admin_form = display_form(world.sandbox.admin_key());
-    let tries = world
-        .requests()
-        .iter()
-        .filter(|r| {
-            r.path == "/v1/users/me"
-                && !r
-                    .headers
-                    .iter()
-                    .any(|(name, value)| name == "x-api-key" && *value == admin_form)
-        })
-        .count();
+    let tries = checks_with_the_new_key(&world);
     assert_eq!(tries, VERIFY_ATTEMPTS, "attempts before giving up");
     assert!(
         !run.stderr.contains("whoami"),
@@ -299,9 +281,7 @@ fn a_lost_revocation_response_is_retried() {
 #[test]
 fn another_users_key_cannot_be_rotated() {
     let world = World::new();
-    let user = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let user = world.another_user();
     let theirs = world.sandbox.seed_key(SeedKey {
         name: "danas".into(),
         owner_user_id: Some(user),
@@ -381,14 +361,7 @@ fn rotate_to_a_file_writes_the_new_secret_there_and_not_to_stdout() {
 fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
     let world = World::new();
     let (_, old_id, old_secret) = service_key(&world, "undelivered");
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "undelivered",
-        "--store",
-        "exec:false",
-        "--yes",
-    ]);
+    let run = world.run_line("keys rotate undelivered --store exec:false --yes");
     insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
     exit 9
     --- stdout
@@ -411,16 +384,8 @@ fn a_failed_delivery_keeps_the_old_key_and_the_new_secret_in_a_recovery_file() {
 fn a_failed_delivery_with_revoke_removes_the_new_key_only() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "norecovery");
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "norecovery",
-        "--store",
-        "exec:false",
-        "--on-store-failure",
-        "revoke",
-        "--yes",
-    ]);
+    let run =
+        world.run_line("keys rotate norecovery --store exec:false --on-store-failure revoke --yes");
     insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
     exit 9
     --- stdout
@@ -451,14 +416,7 @@ fn a_destination_that_cannot_take_a_secret_stops_rotation_before_minting() {
     let world = World::new();
     let (_, old_id, _) = service_key(&world, "preflight");
     world.sandbox.clear_requests();
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "preflight",
-        "--store",
-        "file:/nonexistent/dir/k",
-        "--yes",
-    ]);
+    let run = world.run_line("keys rotate preflight --store file:/nonexistent/dir/k --yes");
     insta::assert_snapshot!(world.shown(&run, &[(&old_id, "[OLD]")]), @"
     exit 2
     --- stdout
@@ -1563,18 +1521,7 @@ fn rotate_json_names_a_persons_key_owner_as_list_does() {
     assert_eq!(object["new_key"]["owner_name"], owner, "{object}");
 
     let batched = world.aged_key("also-mine", None);
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "--due",
-        "--name",
-        "also-mine",
-        "--yes",
-        "--store",
-        "stdout",
-        "-o",
-        "json",
-    ]);
+    let run = world.run_line("keys rotate --due --name also-mine --yes --store stdout -o json");
     run.code(0);
     let object = run.json()[0].clone();
     assert_eq!(object["old_key"]["id"], batched.as_str());

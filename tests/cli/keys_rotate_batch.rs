@@ -7,7 +7,7 @@ use flexprice_sandbox::SeedKey;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::harness::{
     World, display_form, due_key, file_names, finish_child, is_secret_key, pty, read_trimmed,
@@ -23,19 +23,8 @@ fn due_rotates_every_key_the_audit_finds() {
         name: "fresh".into(),
         ..SeedKey::default()
     });
-    let json = world
-        .run(&[
-            "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
-        ])
-        .code(0)
-        .json();
-    let rotated: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["old_key"]["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(rotated, [old.id.as_str()]);
+    let json = rotate_json(&world, &["--due"], "stdout");
+    assert_eq!(rotated(&json), [old.id.as_str()]);
     assert_eq!(world.status(&old.id), "deleted");
     assert_eq!(world.status(&fresh.id), "published");
     world.run(&["keys", "audit"]).code(0);
@@ -168,9 +157,7 @@ fn due_refuses_one_file_for_many_keys_but_takes_a_name_placeholder() {
 #[test]
 fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.aged_key("danas", Some(&dana));
     let superseded = world.aged_key("twice", None);
     let newer = world.seed_key("twice", None, 1, None).id;
@@ -186,16 +173,11 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
         },
     );
     let json = run.code(0).json();
-    let rotated: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["old_key"]["id"].as_str().unwrap())
-        .collect();
-    assert!(rotated.contains(&mine.as_str()), "{rotated:?}");
+    let ids = rotated(&json);
+    assert!(ids.contains(&mine), "{ids:?}");
     assert!(
-        !rotated.contains(&theirs.as_str()) && !rotated.contains(&superseded.as_str()),
-        "{rotated:?}"
+        !ids.contains(&theirs) && !ids.contains(&superseded),
+        "{ids:?}"
     );
     insta::assert_snapshot!(world.shown_batch(&run, &[(&theirs, "[THEIRS]"), (&newer, "[NEWER]"), (&superseded, "[SUPERSEDED]"), (&mine, "[MINE]"), (&dana, "[DANA]")]), @r#"
     exit 0
@@ -296,15 +278,7 @@ fn due_skips_other_users_keys_the_key_in_use_and_superseded_keys() {
 #[test]
 fn due_and_keep_old_do_not_mix() {
     let world = World::new();
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "--due",
-        "--keep-old",
-        "--yes",
-        "--store",
-        "stdout",
-    ]);
+    let run = world.run_line("keys rotate --due --keep-old --yes --store stdout");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 2
     --- stdout
@@ -512,6 +486,15 @@ fn rotated(json: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `keys rotate` of the keys `scope` chooses (`--due` or `--all`, and what narrows them), with
+/// `--yes`, each new secret to `store` and the JSON array out: the array, after exit 0.
+fn rotate_json(world: &World, scope: &[&str], store: &str) -> Value {
+    let mut args = vec!["keys", "rotate"];
+    args.extend_from_slice(scope);
+    args.extend(["--yes", "--store", store, "-o", "json"]);
+    world.run(&args).code(0).json()
+}
+
 #[test]
 fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let world = World::new();
@@ -522,29 +505,18 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
     let others_ci = world.seed_key("ci-ingest", Some(&other), 40, None).id;
 
     // Under the built-in 90 days nothing is due.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--due",
-            "--service-account",
-            "ingest-bot",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--due", "--service-account", "ingest-bot"],
+        "stdout",
+    );
     assert_eq!(json, serde_json::json!([]));
     assert_eq!(world.creates(), 0);
 
     // --max-age 30d, one account, one name: exactly that key.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
+    let json = rotate_json(
+        &world,
+        &[
             "--due",
             "--max-age",
             "30d",
@@ -552,14 +524,9 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
             "ingest-bot",
             "--name",
             "ci-ingest",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+        ],
+        "stdout",
+    );
     assert_eq!(rotated(&json), [bots_ci.as_str()]);
     assert_eq!(json[0]["old_key_revoked"], true);
     assert_eq!(json[0]["new_key"]["name"], "ci-ingest");
@@ -571,30 +538,13 @@ fn due_takes_the_policy_and_the_scope_from_the_command_line() {
 
     // --expiring-within: a key expiring in 20 days is due under 30d, not under the default 14d.
     let soon = world.seed_key("soon", Some(&other), 1, Some(20)).id;
-    let json = world
-        .run(&[
-            "keys", "rotate", "--due", "--name", "soon", "--yes", "--store", "stdout", "-o", "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(&world, &["--due", "--name", "soon"], "stdout");
     assert_eq!(json, serde_json::json!([]));
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--due",
-            "--expiring-within",
-            "30d",
-            "--name",
-            "soon",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--due", "--expiring-within", "30d", "--name", "soon"],
+        "stdout",
+    );
     assert_eq!(rotated(&json), [soon.as_str()]);
     assert_eq!(world.status(&soon), "deleted");
     assert_eq!(world.status(&others_ci), "published");
@@ -880,23 +830,17 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
     assert_eq!(world.creates(), 2);
 
     // An account with nothing left to rotate: nothing happens.
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
+    let json = rotate_json(
+        &world,
+        &[
             "--all",
             "--service-account",
             "report-bot",
             "--name",
             "backfill",
-            "--yes",
-            "--store",
-            "stdout",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+        ],
+        "stdout",
+    );
     assert_eq!(json, serde_json::json!([]));
     assert_eq!(world.creates(), 2);
 }
@@ -904,16 +848,12 @@ fn all_rotates_every_live_key_of_the_account_whatever_its_age() {
 #[test]
 fn all_without_a_scope_skips_what_due_skips() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.seed_key("danas", Some(&dana), 1, None).id;
     let superseded = world.seed_key("twice", None, 10, None).id;
     let newer = world.seed_key("twice", None, 1, None).id;
     let mine = world.seed_key("mine", None, 1, None).id;
-    let run = world.run(&[
-        "-q", "keys", "rotate", "--all", "--yes", "--store", "stdout", "-o", "json",
-    ]);
+    let run = world.run_line("-q keys rotate --all --yes --store stdout -o json");
     let json = run.code(0).json();
     let ids = rotated(&json);
     assert!(ids.contains(&mine) && ids.contains(&newer), "{ids:?}");
@@ -1030,22 +970,9 @@ fn all_without_a_scope_skips_what_due_skips() {
 #[test]
 fn a_quiet_due_run_that_only_meets_other_users_keys_prints_nothing() {
     let world = World::new();
-    let dana = world
-        .sandbox
-        .seed_user("Dana", "dana@example.com", &["all_writer"]);
+    let dana = world.another_user();
     let theirs = world.seed_key("danas", Some(&dana), 200, None).id;
-    let run = world.run(&[
-        "--no-input",
-        "-q",
-        "keys",
-        "rotate",
-        "--due",
-        "--yes",
-        "--store",
-        "stdout",
-        "-o",
-        "jsonl",
-    ]);
+    let run = world.run_line("--no-input -q keys rotate --due --yes --store stdout -o jsonl");
     run.code(0);
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout, "");
@@ -1153,14 +1080,7 @@ fn the_leaked_key_runbook_runs_as_written() {
 
     // 1.
     let listed = world
-        .run(&[
-            "keys",
-            "list",
-            "--service-account",
-            "ingest-bot",
-            "-o",
-            "json",
-        ])
+        .run_line("keys list --service-account ingest-bot -o json")
         .code(0)
         .json();
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -1172,21 +1092,11 @@ fn the_leaked_key_runbook_runs_as_written() {
 
     // 2.
     let store = format!("file:{}", etc.path().join("{name}.key").display());
-    let json = world
-        .run(&[
-            "keys",
-            "rotate",
-            "--all",
-            "--service-account",
-            "ingest-bot",
-            "--store",
-            &store,
-            "--yes",
-            "-o",
-            "json",
-        ])
-        .code(0)
-        .json();
+    let json = rotate_json(
+        &world,
+        &["--all", "--service-account", "ingest-bot"],
+        &store,
+    );
     let mut ids = rotated(&json);
     ids.sort();
     let mut expected = vec![
@@ -1226,18 +1136,9 @@ fn a_due_run_that_fails_names_the_command_that_finishes_it() {
     let bot = world.service_account("ingest-bot", "event_ingestor");
     let stuck = world.seed_key("stuck", Some(&bot), 40, None).id;
     world.add_fault(&format!("DELETE /v1/secrets/api/keys/{stuck} status=500"));
-    let run = world.run(&[
-        "keys",
-        "rotate",
-        "--due",
-        "--max-age",
-        "30d",
-        "--service-account",
-        "ingest-bot",
-        "--yes",
-        "--store",
-        "stdout",
-    ]);
+    let run = world.run_line(
+        "keys rotate --due --max-age 30d --service-account ingest-bot --yes --store stdout",
+    );
     insta::assert_snapshot!(world.shown(&run, &[(&stuck, "[STUCK]"), (&bot, "[BOT]")]), @"
     exit 8
     --- stdout
@@ -1347,9 +1248,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     let [(a, old_a), (b, old_b)] = two_accounts_with_due_keys(&world, ["ingest", "ingest"]);
     let dir = tempfile::tempdir().unwrap();
     let by_name = format!("file:{}", dir.path().join("{name}.key").display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &by_name);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1365,13 +1265,8 @@ fn two_keys_on_one_file_refuse_the_batch_and_owner_keeps_them_apart() {
     world
         .run(&["keys", "rotate", "--due", "--yes", "--store", &by_owner])
         .code(0);
-    let secret_a = std::fs::read_to_string(dir.path().join(format!("{a}-ingest.key"))).unwrap();
-    let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-ingest.key"))).unwrap();
-    assert_ne!(secret_a, secret_b);
-    for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.assert_works(secret.trim_end());
-        assert_eq!(world.status(old), "deleted");
-    }
+    let files = [&a, &b].map(|owner| dir.path().join(format!("{owner}-ingest.key")));
+    assert_delivered_apart(&world, files, [&old_a, &old_b]);
 }
 
 /// `kill -9` while revocations are held: each new secret is already on stdout (JSON or plain)
@@ -1435,9 +1330,7 @@ fn a_json_batch_is_one_array_with_every_secret_and_outcome() {
         "DELETE /v1/secrets/api/keys/{} status=500",
         olds[1]
     ));
-    let run = world.run(&[
-        "keys", "rotate", "--due", "--yes", "--store", "stdout", "-o", "json",
-    ]);
+    let run = world.run_line("keys rotate --due --yes --store stdout -o json");
     let json = run.code(8).json();
     let items = json.as_array().unwrap();
     assert_eq!(items.len(), 3);
@@ -1546,9 +1439,8 @@ fn two_keys_on_one_file_through_dot_dot_are_refused() {
     std::fs::create_dir(dir.path().join(&a)).unwrap();
     std::fs::create_dir(dir.path().join(&b)).unwrap();
     let store = format!("file:{}/{{owner}}/../{{name}}.key", dir.path().display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &store);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1571,9 +1463,8 @@ fn two_keys_on_one_file_through_symlinked_directories_are_refused() {
     std::os::unix::fs::symlink(&shared, dir.path().join(&a)).unwrap();
     std::os::unix::fs::symlink(&shared, dir.path().join(&b)).unwrap();
     let store = format!("file:{}/{{owner}}/{{name}}.key", dir.path().display());
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &store]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &store);
+    insta::assert_snapshot!(shown, @"
     exit 2
     --- stdout
     --- stderr
@@ -1826,6 +1717,37 @@ fn two_accounts_with_due_keys(world: &World, names: [&str; 2]) -> [(String, Stri
         .unwrap()
 }
 
+/// `keys rotate --due --yes --store STORE`, the request log cleared first, for `due` (each
+/// account from [`two_accounts_with_due_keys`] and its due key): the run as
+/// [`World::shown`] shows it, the keys, accounts and `dir` named.
+fn rotate_colliding(world: &World, due: [(&str, &str); 2], dir: &Path, store: &str) -> String {
+    let [(a, old_a), (b, old_b)] = due;
+    world.sandbox.clear_requests();
+    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", store]);
+    let dir = dir.to_str().unwrap();
+    world.shown(
+        &run,
+        &[
+            (old_a, "[OLD_A]"),
+            (old_b, "[OLD_B]"),
+            (a, "[TEAM_A]"),
+            (b, "[TEAM_B]"),
+            (dir, "[DIR]"),
+        ],
+    )
+}
+
+/// Two keys rotated apart: `files` hold two different secrets that work, and `olds` (their
+/// predecessors, in the same order) are revoked.
+fn assert_delivered_apart(world: &World, files: [PathBuf; 2], olds: [&str; 2]) {
+    let [secret_a, secret_b] = files.map(|f| std::fs::read_to_string(f).unwrap());
+    assert_ne!(secret_a, secret_b);
+    for (secret, old) in [(&secret_a, olds[0]), (&secret_b, olds[1])] {
+        world.assert_works(secret.trim_end());
+        assert_eq!(world.status(old), "deleted");
+    }
+}
+
 /// A recipe's shape, `exec:sh -c "cat > DIR/$FLEXPRICE_KEY_NAME"`, for two accounts'
 /// keys both named `dup`: one target, refused before any create, naming both keys and the
 /// variable that tells them apart. With `$FLEXPRICE_KEY_OWNER-$FLEXPRICE_KEY_NAME` they are
@@ -1840,9 +1762,8 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
         r#"exec:sh -c "cat > {}/$FLEXPRICE_KEY_NAME""#,
         dir.path().display()
     );
-    world.sandbox.clear_requests();
-    let run = world.run(&["keys", "rotate", "--due", "--yes", "--store", &by_name]);
-    insta::assert_snapshot!(world.shown(&run, &[(&old_a, "[OLD_A]"), (&old_b, "[OLD_B]"), (&a, "[TEAM_A]"), (&b, "[TEAM_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @r#"
+    let shown = rotate_colliding(&world, [(&a, &old_a), (&b, &old_b)], dir.path(), &by_name);
+    insta::assert_snapshot!(shown, @r#"
     exit 2
     --- stdout
     --- stderr
@@ -1860,13 +1781,8 @@ fn two_keys_whose_exec_commands_are_one_target_are_refused() {
     world
         .run(&["keys", "rotate", "--due", "--yes", "--store", &by_owner])
         .code(0);
-    let secret_a = std::fs::read_to_string(dir.path().join(format!("{a}-dup"))).unwrap();
-    let secret_b = std::fs::read_to_string(dir.path().join(format!("{b}-dup"))).unwrap();
-    assert_ne!(secret_a, secret_b);
-    for (secret, old) in [(&secret_a, &old_a), (&secret_b, &old_b)] {
-        world.assert_works(secret.trim_end());
-        assert_eq!(world.status(old), "deleted");
-    }
+    let files = [&a, &b].map(|owner| dir.path().join(format!("{owner}-dup")));
+    assert_delivered_apart(&world, files, [&old_a, &old_b]);
 }
 
 /// A command that mentions none of the `FLEXPRICE_KEY_*` variables is one target for every key

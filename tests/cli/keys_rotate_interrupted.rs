@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::harness::{
     Run, World, assert_rerun_finishes_into, due_key_in_a_file, due_key_to_file, is_secret_key,
-    mode, new_keys, recovery_files_in, service_key, signal_at_gate, spawn, spawn_with,
+    make_fifo, mode, new_keys, recovery_files_in, service_key, signal_at_gate, spawn, spawn_with,
     the_recovery_file,
 };
 
@@ -351,9 +351,7 @@ fn kill_9_during_delivery_leaves_the_secret_in_a_recovery_file() {
     let old = world.aged_key("killed", None);
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("ready");
-    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo(3) on a NUL-terminated path in our own temporary directory.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    make_fifo(&fifo);
     // The command swallows the secret, says where it is (its PID, once it is `sleep`), and
     // hangs as a slow `vault` would.
     let store = format!(

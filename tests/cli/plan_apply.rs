@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::cron_host::{Server, readme_crontab};
 use crate::harness::{
-    World, display_form, file_names, is_secret_key, manifest, spawn, the_recovery_file,
+    World, bot_manifest, display_form, file_names, is_secret_key, key_table, make_fifo, manifest,
+    spawn, the_recovery_file, with_defaults,
 };
 
 /// `plan` or `apply` (with `--yes`) of the manifest at `path`, with more arguments.
@@ -49,6 +50,11 @@ pub(crate) fn account(world: &World, name: &str) -> Value {
     let found = accounts_named(world, name);
     assert_eq!(found.len(), 1, "{found:?}");
     found[0].clone()
+}
+
+/// The ID of the one live service account named `name`.
+pub(crate) fn account_id(world: &World, name: &str) -> String {
+    account(world, name)["id"].as_str().unwrap().to_string()
 }
 
 /// The live keys of `owner` named `name`.
@@ -236,7 +242,7 @@ fn a_key_left_out_of_the_manifest_is_kept_unless_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
     run_manifest(&world, "apply", &path, &[]).code(0);
-    let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot_id = account_id(&world, "bot");
     let ci = live_keys(&world, &bot_id, "ci")[0].id.clone();
 
     // `ci` leaves the manifest: kept, and said so, until --prune.
@@ -306,7 +312,7 @@ fn a_destination_holding_another_keys_secret_or_nothing_is_redelivered() {
     let dir = tempfile::tempdir().unwrap();
     let path = manifest(dir.path(), TWO_KEYS);
     run_manifest(&world, "apply", &path, &[]).code(0);
-    let bot_id = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot_id = account_id(&world, "bot");
     let file = dir.path().join(format!("{bot_id}-worker.key"));
     let before = live_keys(&world, &bot_id, "worker")[0].id.clone();
 
@@ -360,21 +366,13 @@ pub(crate) fn aged_delivered_key(world: &World, owner: &str, name: &str, file: &
 fn a_due_key_is_rotated_and_a_grace_keeps_its_predecessor_until_a_later_apply() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let file = dir.path().join("k.key");
     let old = aged_delivered_key(&world, &bot, "k", &file);
-    let text = r#"version = 1
-[defaults]
-grace = "{grace}"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"{grace}\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     // No grace: rotated, the old key revoked at once.
     let path = manifest(dir.path(), &text.replace("{grace}", "0s"));
     let run = run_manifest(&world, "plan", &path, &[]);
@@ -450,9 +448,7 @@ roles = ["event_ingestor"]
 fn a_key_ending_within_the_week_or_ended_is_rotated_for_its_expiry() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     // (name, days until its expiry): all made 10 days ago.
     let seeded: Vec<(&str, String)> = [("soon", 3), ("ended", -1), ("later", 30)]
         .into_iter()
@@ -466,20 +462,11 @@ fn a_key_ending_within_the_week_or_ended_is_rotated_for_its_expiry() {
             (name, key.id)
         })
         .collect();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "soon"
-  store = ["file:{dir}/soon.key"]
-  [[service_account.key]]
-  name = "ended"
-  store = ["file:{dir}/ended.key"]
-  [[service_account.key]]
-  name = "later"
-  store = ["file:{dir}/later.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("soon", &["file:{dir}/soon.key"]),
+        key_table("ended", &["file:{dir}/ended.key"]),
+        key_table("later", &["file:{dir}/later.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     let named = [
         (seeded[0].1.as_str(), "[SOON]"),
@@ -567,9 +554,7 @@ fn apply_without_yes_off_a_terminal_refuses_and_changes_nothing() {
 
     // A key due for rotation: still the one live key, its file untouched; `-q` (as cron runs
     // it) refuses alike.
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let file = dir.path().join("k.key");
     let old = aged_delivered_key(&world, &bot, "k", &file);
     let before = std::fs::read_to_string(&file).unwrap();
@@ -605,17 +590,10 @@ fn a_failed_destination_mid_apply_exits_9_and_a_rerun_delivers_from_the_recovery
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     // The exec: destination writes into a directory that does not exist yet.
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/good.key"]
-  [[service_account.key]]
-  name = "late"
-  store = ["exec:sh -c 'cat > {dir}/later/late.key'"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/good.key"]),
+        key_table("late", &["exec:sh -c 'cat > {dir}/later/late.key'"]),
+    ]);
     let path = manifest(dir.path(), text);
     let run1 = run_manifest(&world, "apply", &path, &[]);
     insta::assert_snapshot!(world.shown_batch(&run1, &[(dir.path().to_str().unwrap(), "[DIR]")]), @"
@@ -636,7 +614,7 @@ roles = ["event_ingestor"]
     error: 1 of 3 change(s) failed; a minted secret waits in a recovery file
     hint: run apply again: it delivers each waiting secret from its recovery file to its destinations, and does what is left
     ");
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     working_secret(&world, &dir.path().join("good.key"), &bot);
     let (_, waiting) = the_recovery_file(&world, "");
     let creates = world.creates();
@@ -711,14 +689,7 @@ fn a_kill_at_each_step_loses_no_secret_and_a_rerun_converges() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
         let ready = dir.path().join("ready");
-        let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key", "exec:{exec}"]
-"#;
+        let text = &bot_manifest(&[key_table("k", &["file:{dir}/k.key", "exec:{exec}"])]);
         // The exec: destination takes the secret, then (for "deliver") waits on a FIFO nobody
         // writes, after saying so through another: the kill comes while it holds the secret.
         let exec = if step == "deliver" {
@@ -734,9 +705,7 @@ roles = ["event_ingestor"]
         let path = manifest(dir.path(), &text.replace("{exec}", &exec));
         if step == "revoke" {
             // A due key to rotate, whose revocation is where the kill comes.
-            let bot = world
-                .sandbox
-                .seed_service_account("bot", &["event_ingestor"]);
+            let bot = world.seed_bot();
             aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
             world.add_fault("DELETE /v1/secrets/api/keys/* hold=gate");
         }
@@ -747,13 +716,8 @@ roles = ["event_ingestor"]
             world.add_fault("POST /v1/secrets/api/keys hold=gate");
         }
         if step == "deliver" {
-            assert!(
-                std::process::Command::new("mkfifo")
-                    .args([&fifo, &ready])
-                    .status()
-                    .unwrap()
-                    .success()
-            );
+            make_fifo(&fifo);
+            make_fifo(&ready);
         }
         let mut child = spawn(&world, &["apply", "-f", path.to_str().unwrap(), "--yes"]);
         if step == "deliver" {
@@ -776,7 +740,7 @@ roles = ["event_ingestor"]
         }
         let rerun = run_manifest(&world, "apply", &path, &[]);
         rerun.code(0);
-        let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+        let bot = account_id(&world, "bot");
         let keys = live_keys(&world, &bot, "k");
         assert_eq!(keys.len(), 1, "{step}: {keys:?}\n{}", rerun.stderr);
         let secret = working_secret(&world, &dir.path().join("k.key"), &bot);
@@ -872,12 +836,8 @@ roles = ["event_ingestor"]
 fn two_live_accounts_of_one_name_are_refused_with_their_ids() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let a = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
-    let b = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let a = world.seed_bot();
+    let b = world.seed_bot();
     let path = manifest(dir.path(), TWO_KEYS);
     let run = run_manifest(&world, "apply", &path, &[]);
     insta::assert_snapshot!(world.shown_batch(&run, &[(&a, "[BOT_A]"), (&b, "[BOT_B]"), (dir.path().to_str().unwrap(), "[DIR]")]), @"
@@ -900,7 +860,7 @@ fn cron_output_is_empty_on_a_quiet_night_and_names_a_failed_key_once() {
     quiet.code(0);
     assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
     // A bad night: the key's file is gone and its directory unwritable.
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     std::fs::remove_file(dir.path().join(format!("{bot}-worker.key"))).unwrap();
     world.add_fault("POST /v1/secrets/api/keys status=503");
     let bad = run_manifest(&world, "apply", &path, &["-q"]);

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use crate::harness::{World, manifest};
-use crate::plan_apply::{account, live_keys, working_secret};
+use crate::harness::{
+    World, bot_manifest, bot_manifest_as, key_table, key_table_in, manifest, with_defaults,
+};
+use crate::plan_apply::{account, account_id, live_keys, working_secret};
 
 /// Runs the binary with the tenant-level credential (not bound to an environment) and
 /// `environment` as the profile's environment, as a login token or a config key is used.
@@ -18,14 +20,9 @@ fn run_tenant(world: &World, environment: &str, args: &[&str]) -> crate::harness
 }
 
 /// A service account `bot` with one key `k`, its secret in `{dir}/k.key`.
-const ONE_KEY: &str = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+fn one_key() -> String {
+    bot_manifest(&[key_table("k", &["file:{dir}/k.key"])])
+}
 
 fn apply_args<'a>(path: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["apply", "-f", path.to_str().unwrap(), "--yes"];
@@ -42,18 +39,14 @@ fn a_key_declared_in_the_credentials_own_environment_by_name_is_not_pruned() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "worker"
-  environment = "Sandbox"
-  store = ["file:{dir}/worker.key"]
-"#;
+    let text = &bot_manifest(&[key_table_in(
+        "worker",
+        Some("Sandbox"),
+        &["file:{dir}/worker.key"],
+    )]);
     let path = manifest(dir.path(), text);
     run_tenant(&world, &sandbox_env, &apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let key = live_keys(&world, &bot, "worker")[0].id.clone();
 
     let plan = run_tenant(
@@ -80,18 +73,10 @@ fn a_key_declared_for_one_environment_under_two_names_is_refused() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "worker"
-  store = ["file:{dir}/a.key"]
-  [[service_account.key]]
-  name = "worker"
-  environment = "Sandbox"
-  store = ["file:{dir}/b.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("worker", &["file:{dir}/a.key"]),
+        key_table_in("worker", Some("Sandbox"), &["file:{dir}/b.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     for verb in ["plan", "apply"] {
         let mut args = vec![verb, "-f", path.to_str().unwrap()];
@@ -115,14 +100,10 @@ fn an_exec_command_echoing_the_secret_across_the_output_cut_does_not_leak_it() {
     let dir = tempfile::tempdir().unwrap();
     // 8165 bytes of padding, then the secret (29 bytes): the first 8 KiB end 2 bytes before
     // the secret does.
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'head -c 8165 /dev/zero | tr \"\\0\" x; cat; echo; exit 1'"]
-"#;
+    let text = &bot_manifest(&[key_table(
+        "k",
+        &[r#"exec:sh -c 'head -c 8165 /dev/zero | tr \"\\0\" x; cat; echo; exit 1'"#],
+    )]);
     let path = manifest(dir.path(), text);
     for output in [&[][..], &["-o", "json"][..]] {
         let applied = world.run(&apply_args(&path, output));
@@ -147,10 +128,9 @@ roles = ["event_ingestor"]
 fn two_keys_of_one_identity_name_the_one_the_destination_holds() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let held = live_keys(&world, &bot, "k")[0].id.clone();
     // A second key of that name, made by hand, its secret elsewhere.
     let other = dir.path().join("elsewhere.key");
@@ -199,14 +179,7 @@ fn a_relative_file_path_is_taken_from_the_manifests_directory() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:keys/{name}.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["file:keys/{name}.key"])]);
     let path = manifest(dir.path(), text);
     std::fs::create_dir(dir.path().join("keys")).unwrap();
     std::fs::create_dir(elsewhere.path().join("keys")).unwrap();
@@ -217,7 +190,7 @@ roles = ["event_ingestor"]
         })
     };
     from_elsewhere(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let secret = working_secret(&world, &dir.path().join("keys/k.key"), &bot);
     assert!(!elsewhere.path().join("keys/k.key").exists());
     // From the manifest's own directory, by a relative -f: the same place, nothing to do.
@@ -240,9 +213,7 @@ fn sigterm_during_the_revocations_exits_143_with_the_rest_not_started() {
 
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let dropped: Vec<String> = ["a", "b", "c"]
         .iter()
         .map(|name| {
@@ -256,11 +227,7 @@ fn sigterm_during_the_revocations_exits_143_with_the_rest_not_started() {
                 .id
         })
         .collect();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-"#;
+    let text = &bot_manifest(&[]);
     let path = manifest(dir.path(), text);
     world.sandbox.add_fault(crate::harness::fault(
         "DELETE /v1/secrets/api/keys/* hold=gate",
@@ -304,14 +271,7 @@ fn two_manifests_declaring_one_account_do_not_apply_at_once() {
     let world = World::new();
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "{key}"
-  store = ["file:{dir}/{name}.key"]
-"#;
+    let text = &bot_manifest(&[key_table("{key}", &["file:{dir}/{name}.key"])]);
     let first = manifest(a.path(), &text.replace("{key}", "a"));
     let second = manifest(b.path(), &text.replace("{key}", "b"));
     world
@@ -362,8 +322,7 @@ fn a_fleet_larger_than_the_open_file_limit_still_applies() {
 fn a_destination_holding_something_else_is_not_quoted() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.run(&apply_args(&path, &[])).code(0);
     let password = "postgres://admin:Sup3rSecretPassw0rd@db/prod";
     std::fs::write(dir.path().join("k.key"), format!("{password}\n")).unwrap();
@@ -396,17 +355,8 @@ fn a_kill_at_the_check_or_the_archive_is_finished_by_a_rerun() {
     for step in ["check", "archive"] {
         let world = World::with_immediate_revocation();
         let dir = tempfile::tempdir().unwrap();
-        let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
-        let old_bot = world
-            .sandbox
-            .seed_service_account("bot", &["event_ingestor"]);
+        let text = &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]);
+        let old_bot = world.seed_bot();
         let role = if step == "archive" {
             world
                 .run(&apply_args(
@@ -440,7 +390,7 @@ roles = ["{role}"]
             "{step}: minted again\n{}",
             rerun.stderr
         );
-        let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+        let bot = account_id(&world, "bot");
         assert_eq!(live_keys(&world, &bot, "k").len(), 1, "{step}");
         working_secret(&world, &dir.path().join("k.key"), &bot);
         assert!(world.recovery_files().is_empty(), "{step}");
@@ -462,21 +412,14 @@ roles = ["{role}"]
 fn a_migration_blocked_by_a_key_in_another_environment_says_where_to_look() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]);
     world
         .run(&apply_args(
             &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
             &[],
         ))
         .code(0);
-    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old = account_id(&world, "bot");
     let production = world.sandbox.production_environment_id().to_string();
     let elsewhere = world
         .sandbox
@@ -524,15 +467,7 @@ fn an_environment_id_of_no_environment_here_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox_env = world.sandbox.sandbox_environment_id().to_string();
     let foreign = "env_01K0000000000000000000FOREIGN";
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  environment = "{env}"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table_in("k", Some("{env}"), &["file:{dir}/k.key"])]);
     let path = manifest(dir.path(), &text.replace("{env}", foreign));
     for verb in ["plan", "apply"] {
         let mut args = vec![verb, "-f", path.to_str().unwrap()];
@@ -554,14 +489,7 @@ roles = ["event_ingestor"]
 fn an_unreachable_keychain_at_plan_time_is_said_and_changes_nothing() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["keychain", "file:{dir}/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["keychain", "file:{dir}/k.key"])]);
     let path = manifest(dir.path(), text);
     world
         .run_keychain(&apply_args(&path, &[]))
@@ -585,14 +513,12 @@ roles = ["event_ingestor"]
 fn an_exec_destination_sees_neither_our_credential_nor_our_files() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'cat > {dir}/k.key; env > {dir}/env; for f in /proc/$$/fd/*; do readlink $f; done > {dir}/fds; true'"]
-"#;
+    let text = &bot_manifest(&[key_table(
+        "k",
+        &[
+            "exec:sh -c 'cat > {dir}/k.key; env > {dir}/env; for f in /proc/$$/fd/*; do readlink $f; done > {dir}/fds; true'",
+        ],
+    )]);
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
     let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
@@ -625,8 +551,7 @@ fn a_credential_that_cannot_write_is_explained() {
             ..Default::default()
         })
         .raw_key;
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world
         .run_as(&key, &["plan", "-f", path.to_str().unwrap()])
         .code(11);
@@ -647,20 +572,12 @@ fn a_credential_that_cannot_write_is_explained() {
 fn a_client_clock_ahead_of_the_servers_does_not_end_a_grace_early() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-    let text = r#"version = 1
-[defaults]
-grace = "1h"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"1h\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     let path = manifest(dir.path(), text);
     let ahead = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)).to_string();
     let apply_ahead = || {
@@ -681,8 +598,7 @@ roles = ["event_ingestor"]
 fn one_manifest_reached_by_another_path_is_not_applied_twice_at_once() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let linked = dir.path().join("linked.toml");
     std::os::unix::fs::symlink(&path, &linked).unwrap();
@@ -714,19 +630,13 @@ fn one_manifest_reached_by_another_path_is_not_applied_twice_at_once() {
 fn keys_rotate_due_and_apply_at_once_mint_one_successor() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[defaults]
-rotate_every = "1d"
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "rotate_every = \"1d\"\n",
+        &bot_manifest(&[key_table("k", &["file:{dir}/k.key"])]),
+    );
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     let old = live_keys(&world, &bot, "k")[0].id.clone();
     // Two days later, on both clocks.
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48);
@@ -787,19 +697,13 @@ roles = ["event_ingestor"]
 fn a_hostile_key_name_cannot_forge_or_escape_the_plan() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     world.sandbox.seed_key(flexprice_sandbox::SeedKey {
         name: "x\x1b]52;c;cm0gLXJmIH4K\x07\nNo changes: the tenant matches the manifest.".into(),
         owner_user_id: Some(bot),
         ..Default::default()
     });
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-"#;
+    let text = &bot_manifest(&[]);
     let path = manifest(dir.path(), text);
     let plan = world.run(&["plan", "-f", path.to_str().unwrap(), "--prune"]);
     plan.code(11);
@@ -818,17 +722,13 @@ roles = ["event_ingestor"]
 fn a_minted_secret_is_only_in_its_destinations_and_recovery_file() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/out/good.key"]
-  [[service_account.key]]
-  name = "bad"
-  store = ["file:{dir}/out/bad.key", "exec:sh -c 'cat; exit 3'"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/out/good.key"]),
+        key_table(
+            "bad",
+            &["file:{dir}/out/bad.key", "exec:sh -c 'cat; exit 3'"],
+        ),
+    ]);
     let path = manifest(dir.path(), text);
     std::fs::create_dir(dir.path().join("out")).unwrap();
     let mut shown = String::new();
@@ -878,14 +778,7 @@ roles = ["event_ingestor"]
 fn a_recovery_file_that_does_not_hold_its_keys_secret_is_not_delivered() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["exec:sh -c 'cat > {dir}/later/k.key'"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["exec:sh -c 'cat > {dir}/later/k.key'"])]);
     let path = manifest(dir.path(), text);
     world.run(&apply_args(&path, &[])).code(9);
     let files = world.recovery_files();
@@ -911,12 +804,9 @@ roles = ["event_ingestor"]
 fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let bot = world
-        .sandbox
-        .seed_service_account("bot", &["event_ingestor"]);
+    let bot = world.seed_bot();
     let old = crate::plan_apply::aged_delivered_key(&world, &bot, "k", &dir.path().join("k.key"));
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world.sandbox.add_fault(crate::harness::fault(
         "DELETE /v1/secrets/api/keys/* status=500",
     ));
@@ -946,23 +836,17 @@ fn when_only_the_revocations_fail_the_next_apply_finishes_them() {
 fn a_migration_keeps_the_old_keys_for_their_grace() {
     let world = World::with_immediate_revocation();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[defaults]
-grace = "1h"
-[[service_account]]
-name = "bot"
-roles = ["{role}"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/k.key"]
-"#;
+    let text = &with_defaults(
+        "grace = \"1h\"\n",
+        &bot_manifest_as("{role}", &[key_table("k", &["file:{dir}/k.key"])]),
+    );
     world
         .run(&apply_args(
             &manifest(dir.path(), &text.replace("{role}", "event_ingestor")),
             &[],
         ))
         .code(0);
-    let old = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let old = account_id(&world, "bot");
     let old_secret = working_secret(&world, &dir.path().join("k.key"), &old);
     let path = manifest(dir.path(), &text.replace("{role}", "event_reader"));
     world
@@ -1006,8 +890,7 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
 
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = ONE_KEY;
-    let path = manifest(dir.path(), text);
+    let path = manifest(dir.path(), &one_key());
     world
         .sandbox
         .add_fault(crate::harness::fault("POST /v1/users hold=gate"));
@@ -1023,7 +906,7 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
     assert_eq!(world.creates(), 0, "{log}");
     world.sandbox.clear_faults();
     world.run(&apply_args(&path, &[])).code(0);
-    let bot = account(&world, "bot")["id"].as_str().unwrap().to_string();
+    let bot = account_id(&world, "bot");
     working_secret(&world, &dir.path().join("k.key"), &bot);
 }
 
@@ -1035,17 +918,10 @@ fn sigterm_while_an_account_is_created_mints_nothing_and_a_rerun_converges() {
 fn one_unreachable_destination_fails_its_key_and_the_others_go_ahead() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "good"
-  store = ["file:{dir}/good.key"]
-  [[service_account.key]]
-  name = "broken"
-  store = ["file:{dir}/gone/broken.key"]
-"#;
+    let text = &bot_manifest(&[
+        key_table("good", &["file:{dir}/good.key"]),
+        key_table("broken", &["file:{dir}/gone/broken.key"]),
+    ]);
     let path = manifest(dir.path(), text);
     let applied = world.run(&apply_args(&path, &[]));
     applied
@@ -1075,14 +951,7 @@ fn an_apply_whose_every_key_is_unreachable_sends_nothing() {
     let world = World::new();
     let dir = tempfile::tempdir().unwrap();
     let bot = world.service_account("bot", "event_ingestor");
-    let text = r#"version = 1
-[[service_account]]
-name = "bot"
-roles = ["event_ingestor"]
-  [[service_account.key]]
-  name = "k"
-  store = ["file:{dir}/gone/k.key"]
-"#;
+    let text = &bot_manifest(&[key_table("k", &["file:{dir}/gone/k.key"])]);
     let path = manifest(dir.path(), text);
     let before = world.mutating_requests().len();
     world

@@ -9,16 +9,8 @@ use crate::harness::{World, exit_code, pty, signal_at_gate, spawn};
 #[test]
 fn create_list_rename_delete() {
     let world = World::new();
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "ingest-bot",
-        "--role",
-        "event_ingestor",
-        "-o",
-        "json",
-    ]);
+    let run =
+        world.run_line("service-accounts create --name ingest-bot --role event_ingestor -o json");
     let account = run.code(0).json();
     insta::assert_snapshot!(world.shown(&run, &[(account["id"].as_str().unwrap(), "[BOT]")]), @r#"
     exit 0
@@ -58,14 +50,7 @@ fn create_list_rename_delete() {
         "{body}"
     );
 
-    let renamed = world.run(&[
-        "service-accounts",
-        "rename",
-        "ingest-bot",
-        "ingest-eu",
-        "-o",
-        "json",
-    ]);
+    let renamed = world.run_line("service-accounts rename ingest-bot ingest-eu -o json");
     assert_eq!(renamed.code(0).json()["name"], "ingest-eu");
     insta::assert_snapshot!(world.shown(&renamed, &[(&id, "[BOT]")]), @r#"
     exit 0
@@ -186,13 +171,7 @@ fn delete_with_active_keys_names_them_and_suggests_revoke_keys() {
     ");
     assert_eq!(world.sandbox.user_status(&id).as_deref(), Some("published"));
 
-    let run = world.run(&[
-        "service-accounts",
-        "delete",
-        "busy-bot",
-        "--revoke-keys",
-        "--yes",
-    ]);
+    let run = world.run_line("service-accounts delete busy-bot --revoke-keys --yes");
     insta::assert_snapshot!(world.shown(&run, &[(key["id"].as_str().unwrap(), "[BUSY_KEY]"), (&id, "[BOT]")]), @"
     exit 0
     --- stdout
@@ -268,13 +247,7 @@ fn a_publishable_key_blocks_the_archive_and_is_explained() {
         "pk-bot",
         "--publishable",
     ]);
-    let run = world.run(&[
-        "service-accounts",
-        "delete",
-        "pk-bot",
-        "--revoke-keys",
-        "--yes",
-    ]);
+    let run = world.run_line("service-accounts delete pk-bot --revoke-keys --yes");
     insta::assert_snapshot!(world.shown(&run, &[(&id, "[BOT]")]), @"
     exit 7
     --- stdout
@@ -294,14 +267,7 @@ fn ambiguous_account_names_list_the_candidates() {
     let b = world
         .sandbox
         .seed_service_account("twin-bot", &["event_ingestor"]);
-    let run = world.run(&[
-        "keys",
-        "create",
-        "--name",
-        "k",
-        "--service-account",
-        "twin-bot",
-    ]);
+    let run = world.run_line("keys create --name k --service-account twin-bot");
     insta::assert_snapshot!(world.shown(&run, &[(&a, "[TWIN_A]"), (&b, "[TWIN_B]")]), @"
     exit 2
     --- stdout
@@ -348,17 +314,9 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
     assert_eq!(creates(&world), 1, "the second run created nothing");
 
     // Without -q it says so; -o json gives the account as a create would.
-    let said = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "ingest",
-        "--role",
-        "event_ingestor",
-        "--if-missing",
-        "-o",
-        "json",
-    ]);
+    let said = world.run_line(
+        "service-accounts create --name ingest --role event_ingestor --if-missing -o json",
+    );
     insta::assert_snapshot!(world.shown(&said, &[(&id, "[INGEST]")]), @r#"
     exit 0
     --- stdout
@@ -378,15 +336,8 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
     assert_eq!(said.json()["roles"], serde_json::json!(["event_ingestor"]));
 
     // Other roles: not what was asked for, and roles cannot change: exit 7, nothing created.
-    let other = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "ingest",
-        "--role",
-        "event_reader",
-        "--if-missing",
-    ]);
+    let other =
+        world.run_line("service-accounts create --name ingest --role event_reader --if-missing");
     insta::assert_snapshot!(world.shown(&other, &[(&id, "[INGEST]")]), @"
     exit 7
     --- stdout
@@ -397,14 +348,7 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
     assert_eq!(other.stdout, "");
 
     // Without --if-missing the second create is still refused (exit 7).
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "ingest",
-        "--role",
-        "event_ingestor",
-    ]);
+    let run = world.run_line("service-accounts create --name ingest --role event_ingestor");
     insta::assert_snapshot!(world.shown(&run, &[(&id, "[INGEST]")]), @"
     exit 7
     --- stdout
@@ -415,15 +359,9 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
     ");
     // Two accounts of the name: --if-missing cannot tell which was meant.
     world
-        .run(&[
-            "service-accounts",
-            "create",
-            "--name",
-            "ingest",
-            "--role",
-            "event_ingestor",
-            "--allow-duplicate-name",
-        ])
+        .run_line(
+            "service-accounts create --name ingest --role event_ingestor --allow-duplicate-name",
+        )
         .code(0);
     let run = world.run(&args);
     insta::assert_snapshot!(world.shown(&run, &[(&id, "[INGEST]")]), @"
@@ -439,16 +377,7 @@ fn create_if_missing_run_twice_creates_one_account_and_prints_its_id_both_times(
 
     // The two flags contradict each other: refused before any request.
     let before = world.requests().len();
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "x",
-        "--role",
-        "event_ingestor",
-        "--if-missing",
-        "--allow-duplicate-name",
-    ]);
+    let run = world.run_line("service-accounts create --name x --role event_ingestor --if-missing --allow-duplicate-name");
     insta::assert_snapshot!(world.shown(&run, &[(&id, "[INGEST]")]), @"
     exit 2
     --- stdout
@@ -505,14 +434,7 @@ fn service_accounts_delete_names_blocking_keys_before_asking() {
 fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
     let world = World::new();
     let first = world.service_account("ingest-bot", "event_ingestor");
-    let run = world.run(&[
-        "sa",
-        "create",
-        "--name",
-        "ingest-bot",
-        "--role",
-        "event_reader",
-    ]);
+    let run = world.run_line("sa create --name ingest-bot --role event_reader");
     insta::assert_snapshot!(world.shown(&run, &[(&first, "[FIRST]")]), @"
     exit 7
     --- stdout
@@ -530,16 +452,8 @@ fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
             == 1,
         "only the first account was created"
     );
-    let run = world.run(&[
-        "sa",
-        "create",
-        "--name",
-        "ingest-bot",
-        "--role",
-        "event_reader",
-        "--allow-duplicate-name",
-        "-q",
-    ]);
+    let run =
+        world.run_line("sa create --name ingest-bot --role event_reader --allow-duplicate-name -q");
     insta::assert_snapshot!(world.shown(&run, &[(&first, "[FIRST]")]), @"
     exit 0
     --- stdout
@@ -569,14 +483,7 @@ fn a_second_service_account_of_the_same_name_needs_a_flag_and_is_named_by_id() {
 #[test]
 fn writes_confirm_on_stderr_what_they_did() {
     let world = World::new();
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "receipt-bot",
-        "--role",
-        "event_reader",
-    ]);
+    let run = world.run_line("service-accounts create --name receipt-bot --role event_reader");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 0
     --- stdout

@@ -426,13 +426,7 @@ fn the_caller_a_service_account_and_strangers_are_refused() {
     world
         .sandbox
         .seed_user("Second", "second@example.com", &["super_admin"]);
-    let run = world.run(&[
-        "users",
-        "remove",
-        "admin@flexprice.dev",
-        "--revoke-keys",
-        "--yes",
-    ]);
+    let run = world.run_line("users remove admin@flexprice.dev --revoke-keys --yes");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 2
     --- stdout
@@ -610,14 +604,7 @@ fn users_list_shows_people_roles_and_live_key_counts() {
 #[test]
 fn a_read_only_service_account_reads_and_cannot_write() {
     let world = World::new();
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "reporting",
-        "--role",
-        "all_reader",
-    ]);
+    let run = world.run_line("service-accounts create --name reporting --role all_reader");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 0
     --- stdout
@@ -683,14 +670,7 @@ fn a_read_only_service_account_reads_and_cannot_write() {
     --- stderr
     ");
     // all_writer stays refused to service accounts, before anything is sent.
-    let run = world.run(&[
-        "service-accounts",
-        "create",
-        "--name",
-        "w",
-        "--role",
-        "all_writer",
-    ]);
+    let run = world.run_line("service-accounts create --name w --role all_writer");
     insta::assert_snapshot!(world.shown(&run, &[]), @"
     exit 2
     --- stdout
