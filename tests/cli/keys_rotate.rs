@@ -1220,6 +1220,10 @@ fn service_account_keys_rotate_when_users_me_fails() {
 fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
     let world = World::with_immediate_revocation();
     let (old, _dir, dest, store) = due_key_to_file(&world, "patient");
+    // The listing is held until the admin's request has arrived: that request is never awaited
+    // for a service-account key, so a listing answered first could drop it unsent, and the
+    // new key's check would be the one held at the admin's gate.
+    world.add_fault("GET /v1/secrets/api/keys hold=listing times=1");
     world.add_fault("GET /v1/users/me hold=admin times=1");
     world.add_fault("GET /v1/users/me hold=check times=1");
     let child = spawn(
@@ -1236,6 +1240,7 @@ fn a_service_account_key_rotation_does_not_wait_for_a_hung_users_me() {
         ],
     );
     world.sandbox.wait_held("admin", 1);
+    world.sandbox.release("listing");
     // Should this wait fail, both gates are opened so that the command can end.
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         world.sandbox.wait_held("check", 1)
