@@ -296,9 +296,9 @@ fn declared(change: &Change) -> Option<(usize, usize)> {
 /// Every destination of every key about to get a secret, checked before anything changes:
 /// placeholders, two keys on one place, reachability, keychain entries of live keys. A key of
 /// an account not created yet stands under its account's [`owner_to_be`]. `Err`: the whole
-/// apply is refused (two keys on one place, a live key's keychain entry). A key whose destination cannot take a
-/// secret is refused on its own: returned by its change's index, so that the others still go
-/// ahead and it is reported as failed.
+/// apply is refused (two keys on one place, a live key's keychain entry). A key whose
+/// destination cannot take a secret is refused on its own: returned by its change's index, so
+/// that the others still go ahead and it is reported as failed.
 fn preflight(
     ctx: &Context,
     manifest: &Manifest,
