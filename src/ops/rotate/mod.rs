@@ -226,7 +226,6 @@ impl<A: KeyApi, S: Sinks> Rotation<'_, A, S> {
         rotated: &mut Rotated,
     ) -> Result<(), Failed> {
         let handover = &self.handover;
-        rotated.new_key = Some(minted.key.clone());
         // Step 5: stdout is a destination like the others: the secret is written and flushed
         // there before the old key is revoked.
         let payload = handover
